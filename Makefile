@@ -1,0 +1,130 @@
+# labwire - the whole build. `make run` and `make test` are the two commands a
+# newcomer needs; both install their own packages first (as root, idempotent).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+
+# Debian packages for building, running and testing.
+DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
+	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
+	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio xorriso \
+	iproute2 kmod procps curl jq telnet ca-certificates
+
+PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpthread
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-format-nonliteral -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
+	-DLW_PREFIX='"$(PREFIX)"'
+LDFLAGS ?=
+
+CORE = core/err.o core/log.o core/strv.o core/config.o core/names.o core/fabric.o \
+	core/events.o core/runtime.o core/cli.o core/telnet.o
+HV = hv/kvm.o hv/qemu.o hv/qmp.o
+TCG = tcg/tcg.o
+LABS = labs/lab.o labs/validate.o
+WEB = web/server.o web/api.o web/api_system.o web/api_labs.o web/api_nodes.o \
+	web/api_links.o web/openapi.o
+DB = db/db.o
+IMAGES = images/template.o images/configdrive.o
+LIB_OBJS = $(CORE) $(HV) $(TCG) $(LABS) $(WEB) $(DB) $(IMAGES)
+OBJS = $(addprefix $(BUILD)/obj/,$(LIB_OBJS))
+MAIN_OBJ = $(BUILD)/obj/core/main.o
+
+UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db
+UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
+ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+GUEST = $(BUILD)/images/tiny-linux/vmlinuz $(BUILD)/images/tiny-linux/initrd.img
+
+.PHONY: all deps run test unit integration bench install clean guest format asan
+
+all: $(BUILD)/labwire
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+			|| missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends $$missing; \
+	else echo "deps: all installed"; fi
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The OpenAPI description is compiled into the binary.
+$(BUILD)/obj/web/openapi.o: web/openapi.json web/openapi_blob.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ -DOPENAPI_PATH='"web/openapi.json"' web/openapi_blob.S
+
+$(BUILD)/asan/obj/web/openapi.o: $(BUILD)/obj/web/openapi.o
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/labwire: $(OBJS) $(MAIN_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+guest: $(GUEST)
+
+$(GUEST): images/tiny-linux/build.sh images/tiny-linux/init
+	images/tiny-linux/build.sh $(BUILD)/images/tiny-linux
+
+run: deps all guest
+	@mkdir -p var
+	tests/sample-run.sh $(BUILD)/labwire
+
+unit: $(UNIT_BINS) $(ASAN_BINS)
+	tests/run-unit.sh $(UNIT_BINS) $(ASAN_BINS)
+
+test: deps all guest $(UNIT_BINS) $(ASAN_BINS)
+	tests/run.sh $(BUILD)
+
+integration: all guest
+	tests/run.sh $(BUILD) integration
+
+bench: deps all guest
+	tests/bench/run.sh $(BUILD)
+
+asan: $(ASAN_BINS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/labwire/templates \
+		$(DESTDIR)$(PREFIX)/share/labwire/labs
+	install -m 0755 $(BUILD)/labwire $(DESTDIR)$(PREFIX)/bin/labwire
+	install -m 0644 images/templates/*.json $(DESTDIR)$(PREFIX)/share/labwire/templates/
+	install -m 0644 labs/samples/*.json $(DESTDIR)$(PREFIX)/share/labwire/labs/
+	if [ -f $(BUILD)/images/tiny-linux/vmlinuz ]; then \
+		install -d $(DESTDIR)$(PREFIX)/share/labwire/images/tiny-linux; \
+		install -m 0644 $(GUEST) $(DESTDIR)$(PREFIX)/share/labwire/images/tiny-linux/; \
+	fi
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
