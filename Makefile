@@ -17,7 +17,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpthread
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
-	-Wno-format-nonliteral -Werror
+	-Wno-format-nonliteral -Wno-format-truncation -Werror
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-DLW_PREFIX='"$(PREFIX)"'
@@ -36,7 +36,7 @@ LIB_OBJS = $(CORE) $(HV) $(TCG) $(LABS) $(WEB) $(DB) $(IMAGES)
 OBJS = $(addprefix $(BUILD)/obj/,$(LIB_OBJS))
 MAIN_OBJ = $(BUILD)/obj/core/main.o
 
-UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db
+UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
@@ -94,7 +94,7 @@ $(GUEST): images/tiny-linux/build.sh images/tiny-linux/init
 
 run: deps all guest
 	@mkdir -p var
-	tests/sample-run.sh $(BUILD)/labwire
+	labs/sample-run.sh $(BUILD)/labwire
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
 	tests/run-unit.sh $(UNIT_BINS) $(ASAN_BINS)

@@ -1,0 +1,1496 @@
+/*
+ * cli - the labwire command-line client. Every subcommand is a few calls
+ * through cli_http to the REST API; "console" adds a telnet client.
+ * Output is for people (tables, one line per state change); errors go to
+ * stderr as "labwire: ..." and set the exit status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "core/cli.h"
+#include "core/strv.h"
+#include "core/telnet.h"
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+#define CLI_API "/api/v1"
+#define CLI_PATH_MAX 1024
+#define CLI_MAX_POS 2
+#define CLI_MAX_STEPS 32
+#define CLI_BUF_MAX (64u << 20)  /* an answer or a transcript larger than this is a fault */
+#define CLI_POLL_MS 500          /* how often --wait asks */
+#define CLI_WAIT_S 300           /* --wait default: a TCG guest boots slowly */
+#define CLI_CONSOLE_S 30         /* console --timeout default */
+#define CLI_CONNECT_MS 5000
+#define CLI_QUIET_MS 500         /* console output is over after this much silence */
+#define CLI_SETTLE_MS 300        /* console output has paused: its end ends a line */
+#define CLI_ESC 0x1d             /* Ctrl-], as in telnet(1) */
+
+static char cli_base[1024] = CLI_DEFAULT_URL;
+
+/* ---- small helpers ---- */
+
+struct cli_buf {
+	char *p; /* NUL-terminated once anything was added */
+	size_t n;
+	size_t cap;
+};
+
+static int
+cli_buf_add(struct cli_buf *b, const void *p, size_t n)
+{
+	size_t cap;
+	char *np;
+
+	if (n > CLI_BUF_MAX - b->n) {
+		errno = EFBIG;
+		return (-1);
+	}
+	if (b->n + n + 1 > b->cap) {
+		for (cap = b->cap ? b->cap : 4096; cap < b->n + n + 1; cap *= 2)
+			;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return (-1);
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return (0);
+}
+
+static long long
+cli_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static void
+cli_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+cli_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return (0);
+}
+
+/* cli_jfmt - obj[key] as table text: strings as is, numbers, yes/no, "-" if absent. */
+static const char *
+cli_jfmt(const json_t *obj, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (json_is_string(v) && json_string_length(v) > 0)
+		return (json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return (buf);
+	}
+	if (json_is_real(v)) {
+		snprintf(buf, len, "%g", json_real_value(v));
+		return (buf);
+	}
+	if (json_is_boolean(v))
+		return (json_is_true(v) ? "yes" : "no");
+	return ("-");
+}
+
+static const char *
+cli_jstr(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return (s != NULL ? s : "");
+}
+
+/* ---- HTTP ---- */
+
+int
+cli_set_url(const char *url)
+{
+	size_t n = strlen(url);
+
+	/* Paths are appended as "/api/v1/...": a trailing slash would double. */
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (n >= sizeof(cli_base)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(cli_base, url, n);
+	cli_base[n] = '\0';
+	return (0);
+}
+
+static size_t
+cli_http_collect(char *p, size_t size, size_t nmemb, void *arg)
+{
+	/* Returning less than given makes curl stop with a write error. */
+	if (cli_buf_add(arg, p, size * nmemb) == -1)
+		return (0);
+	return (size * nmemb);
+}
+
+static struct curl_slist *
+cli_http_headers(const char *body)
+{
+	struct curl_slist *h = NULL, *t;
+	const char *want[] = {
+	    "Accept: application/json",
+	    /* No "Expect: 100-continue" round trip for a large lab file. */
+	    "Expect:",
+	    body != NULL ? "Content-Type: application/json" : NULL,
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (want[i] == NULL)
+			continue;
+		if ((t = curl_slist_append(h, want[i])) == NULL) {
+			curl_slist_free_all(h);
+			return (NULL);
+		}
+		h = t;
+	}
+	return (h);
+}
+
+static CURL *
+cli_http_handle(const char *method, const char *url, const char *body, struct curl_slist *hdrs,
+    struct cli_buf *resp, char *errbuf)
+{
+	CURL *c;
+
+	if ((c = curl_easy_init()) == NULL)
+		return (NULL);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	/* A POST without a body still says Content-Length: 0. */
+	if (body != NULL || strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body != NULL ? strlen(body) : 0));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "labwire-cli");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	/* Creating a large lab is synchronous on the daemon's side. */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	return (c);
+}
+
+/* cli_http_answer - judge a complete answer; 0 or -1 having told the user. */
+static int
+cli_http_answer(long status, const struct cli_buf *resp, json_t **out)
+{
+	const char *msg;
+	json_error_t jerr;
+	json_t *j = NULL;
+
+	if (resp->n > 0)
+		j = json_loadb(resp->p, resp->n, 0, &jerr);
+	if (status < 200 || status > 299) {
+		msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+		fprintf(stderr, "labwire: %s (HTTP %ld)\n",
+		    msg != NULL ? msg : "the daemon refused the request", status);
+		json_decref(j);
+		return (-1);
+	}
+	if (resp->n > 0 && j == NULL) {
+		fprintf(stderr, "labwire: the daemon's answer is not JSON: %s (HTTP %ld)\n", jerr.text,
+		    status);
+		return (-1);
+	}
+	if (out != NULL)
+		*out = j;
+	else
+		json_decref(j);
+	return (0);
+}
+
+int
+cli_http(const char *method, const char *path, const char *body, long *status, json_t **out)
+{
+	char url[CLI_PATH_MAX + sizeof(cli_base)], errbuf[CURL_ERROR_SIZE] = "";
+	struct cli_buf resp = {0};
+	struct curl_slist *hdrs;
+	CURLcode rc;
+	CURL *c;
+	int ret = -1;
+
+	*status = 0;
+	if (out != NULL)
+		*out = NULL;
+	snprintf(url, sizeof(url), "%s%s", cli_base, path);
+	if ((hdrs = cli_http_headers(body)) == NULL) {
+		fprintf(stderr, "labwire: out of memory\n");
+		goto fail;
+	}
+	if ((c = cli_http_handle(method, url, body, hdrs, &resp, errbuf)) == NULL) {
+		fprintf(stderr, "labwire: cannot set up an HTTP request\n");
+		goto fail_hdrs;
+	}
+	if ((rc = curl_easy_perform(c)) != CURLE_OK) {
+		fprintf(stderr, "labwire: cannot reach the daemon at %s: %s\n", cli_base,
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		goto fail_curl;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	ret = cli_http_answer(*status, &resp, out);
+fail_curl:
+	curl_easy_cleanup(c);
+fail_hdrs:
+	curl_slist_free_all(hdrs);
+fail:
+	free(resp.p);
+	return (ret);
+}
+
+/*
+ * cli_path - CLI_API "/labs/LAB[/nodes/NODE]SUFFIX" into buf, LAB and NODE
+ * escaped: they are names or ids, but a typo with "/" or "?" must not turn
+ * into another request. Returns 0, or -1 having told the user.
+ */
+static int
+cli_path(char *buf, size_t len, const char *lab, const char *node, const char *suffix)
+{
+	char *el, *en = NULL;
+	int n = -1;
+
+	if (*lab == '\0' || (node != NULL && *node == '\0')) {
+		fprintf(stderr, "labwire: empty lab or node name\n");
+		return (-1);
+	}
+	/* curl ignores the handle argument (curl_escape() passes NULL too). */
+	el = curl_easy_escape(NULL, lab, 0);
+	if (node != NULL)
+		en = curl_easy_escape(NULL, node, 0);
+	if (el != NULL && node == NULL)
+		n = snprintf(buf, len, CLI_API "/labs/%s%s", el, suffix);
+	else if (el != NULL && en != NULL)
+		n = snprintf(buf, len, CLI_API "/labs/%s/nodes/%s%s", el, en, suffix);
+	curl_free(el);
+	curl_free(en);
+	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "labwire: lab or node name too long\n");
+		return (-1);
+	}
+	return (0);
+}
+
+/* ---- tables ---- */
+
+struct cli_table {
+	size_t ncol;
+	size_t rows;      /* complete rows in cells */
+	int failed;       /* a row was lost for want of memory */
+	struct strv cells;
+};
+
+static void
+cli_table_row(struct cli_table *t, const char *const *cells)
+{
+	for (size_t i = 0; i < t->ncol && !t->failed; i++)
+		if (strv_add(&t->cells, cells[i]) == -1)
+			t->failed = 1;
+	if (!t->failed)
+		t->rows++;
+}
+
+/* cli_table_done - print the table, columns padded to fit, and free it; 0 or -1. */
+static int
+cli_table_done(struct cli_table *t)
+{
+	size_t w[8] = {0}, r, c, l;
+
+	for (r = 0; r < t->rows; r++)
+		for (c = 0; c < t->ncol && c < 8; c++)
+			if ((l = strlen(t->cells.v[r * t->ncol + c])) > w[c])
+				w[c] = l;
+	for (r = 0; r < t->rows; r++) {
+		for (c = 0; c + 1 < t->ncol; c++)
+			printf("%-*s  ", (int)w[c], t->cells.v[r * t->ncol + c]);
+		printf("%s\n", t->cells.v[r * t->ncol + c]);
+	}
+	strv_free(&t->cells);
+	if (t->failed)
+		fprintf(stderr, "labwire: out of memory\n");
+	return (t->failed ? -1 : 0);
+}
+
+static void
+cli_console_cell(const json_t *node, char *buf, size_t len)
+{
+	const json_t *con = json_object_get(node, "console");
+	const char *host = json_string_value(json_object_get(con, "host"));
+	const json_t *port = json_object_get(con, "port");
+
+	if (host != NULL && json_is_integer(port))
+		snprintf(buf, len, "%s:%" JSON_INTEGER_FORMAT, host, json_integer_value(port));
+	else
+		snprintf(buf, len, "-");
+}
+
+static int
+cli_nodes_table(const json_t *nodes)
+{
+	struct cli_table t = {.ncol = 5};
+	const json_t *n;
+	size_t i;
+	int ret;
+
+	cli_table_row(&t, (const char *[]){"NAME", "STATE", "ACCEL", "CONSOLE", "READY"});
+	json_array_foreach(nodes, i, n) {
+		char b[5][64];
+
+		cli_console_cell(n, b[3], sizeof(b[3]));
+		cli_table_row(&t, (const char *[]){cli_jfmt(n, "name", b[0], sizeof(b[0])),
+				      cli_jfmt(n, "state", b[1], sizeof(b[1])),
+				      cli_jfmt(n, "accel_in_use", b[2], sizeof(b[2])), b[3],
+				      cli_jfmt(n, "ready", b[4], sizeof(b[4]))});
+	}
+	ret = cli_table_done(&t);
+	/* A node in error says why; that is the line a user needs. */
+	json_array_foreach(nodes, i, n)
+		if (strcmp(cli_jstr(n, "state"), "error") == 0)
+			printf("%s: error: %s\n", cli_jstr(n, "name"), cli_jstr(n, "error"));
+	return (ret);
+}
+
+/* cli_endpoints - "r1:eth0 -- r2:eth0"; cut short if it does not fit. */
+static void
+cli_endpoints(const json_t *link, char *buf, size_t len)
+{
+	const json_t *ep;
+	size_t i, off = 0;
+	int n;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(link, "endpoints"), i, ep) {
+		char nb[32], ib[32];
+
+		if (json_is_string(ep))
+			n = snprintf(buf + off, len - off, "%s%s", i ? " -- " : "",
+			    json_string_value(ep));
+		else
+			n = snprintf(buf + off, len - off, "%s%s:%s", i ? " -- " : "",
+			    cli_jfmt(ep, "node", nb, sizeof(nb)),
+			    cli_jfmt(ep, "interface", ib, sizeof(ib)));
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static int
+cli_links_table(const json_t *links)
+{
+	struct cli_table t = {.ncol = 4};
+	const json_t *l;
+	size_t i;
+
+	cli_table_row(&t, (const char *[]){"ID", "KIND", "ENDPOINTS", "STATE"});
+	json_array_foreach(links, i, l) {
+		char id[32], kind[16], eps[512], st[16];
+
+		cli_endpoints(l, eps, sizeof(eps));
+		cli_table_row(&t, (const char *[]){cli_jfmt(l, "id", id, sizeof(id)),
+				      cli_jfmt(l, "kind", kind, sizeof(kind)), eps,
+				      cli_jfmt(l, "state", st, sizeof(st))});
+	}
+	return (cli_table_done(&t));
+}
+
+/* ---- arguments ---- */
+
+enum {
+	CLI_O_WAIT = 1 << 0,    /* --wait, --timeout */
+	CLI_O_CONSOLE = 1 << 1, /* --print, --wait-ready, --ready-timeout, --send, --expect, --timeout */
+};
+
+struct cli_step {
+	int expect; /* wait for re to match; else send text and "\r" */
+	const char *text;
+	regex_t re;
+	int compiled;
+};
+
+struct cli_args {
+	const char *pos[CLI_MAX_POS];
+	int npos;
+	int wait, print, wait_ready;
+	double timeout, ready_timeout; /* seconds; < 0 when not given */
+	struct cli_step steps[CLI_MAX_STEPS];
+	int nsteps;
+};
+
+struct cli_cmd {
+	const char *group; /* "lab", "node", or NULL */
+	const char *name;
+	const char *args;
+	int npos;
+	int opts;
+	int (*run)(struct cli_args *);
+	const char *help;
+};
+
+static const struct option cli_longopts[] = {
+    {"wait", no_argument, NULL, 'W'},
+    {"timeout", required_argument, NULL, 't'},
+    {"print", no_argument, NULL, 'p'},
+    {"wait-ready", no_argument, NULL, 'r'},
+    {"ready-timeout", required_argument, NULL, 'R'},
+    {"send", required_argument, NULL, 's'},
+    {"expect", required_argument, NULL, 'e'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int
+cli_opt_allowed(int c, int opts)
+{
+	switch (c) {
+	case 'W':
+		return (opts & CLI_O_WAIT);
+	case 't':
+		return (opts & (CLI_O_WAIT | CLI_O_CONSOLE));
+	case 'p':
+	case 'r':
+	case 'R':
+	case 's':
+	case 'e':
+		return (opts & CLI_O_CONSOLE);
+	default:
+		return (0);
+	}
+}
+
+static int
+cli_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v <= 0 || v > 1e6) {
+		fprintf(stderr, "labwire: '%s' is not a number of seconds\n", s);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+static int
+cli_opt_set(struct cli_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case 'W':
+		a->wait = 1;
+		return (0);
+	case 't':
+		return (cli_seconds(arg, &a->timeout));
+	case 'R':
+		return (cli_seconds(arg, &a->ready_timeout));
+	case 'p':
+		a->print = 1;
+		return (0);
+	case 'r':
+		a->wait_ready = 1;
+		return (0);
+	default: /* 's', 'e': steps keep command-line order */
+		if (a->nsteps == CLI_MAX_STEPS) {
+			fprintf(stderr, "labwire: at most %d --send/--expect\n", CLI_MAX_STEPS);
+			return (-1);
+		}
+		a->steps[a->nsteps].expect = (c == 'e');
+		a->steps[a->nsteps++].text = arg;
+		return (0);
+	}
+}
+
+static void
+cli_cmd_usage(FILE *f, const struct cli_cmd *cmd)
+{
+	fprintf(f, "usage: labwire %s%s%s%s%s\n", cmd->group ? cmd->group : "",
+	    cmd->group ? " " : "", cmd->name, *cmd->args ? " " : "", cmd->args);
+}
+
+/* cli_parse - argv[0] is the command's name; 0, or -1 having told the user. */
+static int
+cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->timeout = a->ready_timeout = -1;
+	optind = 0; /* GNU getopt: start afresh, cli_main may run more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", cli_longopts, NULL)) != -1) {
+		if (c == 'h') {
+			cli_cmd_usage(stdout, cmd);
+			return (-1);
+		}
+		if (c == '?' || !cli_opt_allowed(c, cmd->opts)) {
+			fprintf(stderr, "labwire: bad option or missing value: %s\n", argv[optind - 1]);
+			cli_cmd_usage(stderr, cmd);
+			return (-1);
+		}
+		if (cli_opt_set(a, c, optarg) == -1)
+			return (-1);
+	}
+	while (optind < argc && a->npos < cmd->npos)
+		a->pos[a->npos++] = argv[optind++];
+	if (optind < argc || a->npos != cmd->npos) {
+		cli_cmd_usage(stderr, cmd);
+		return (-1);
+	}
+	return (0);
+}
+
+/* ---- waiting for nodes ---- */
+
+struct cli_wait {
+	const char *what; /* "lab demo", "node demo/r1" */
+	char path[CLI_PATH_MAX];
+	int one_node;     /* path is a node, not a lab */
+	int want_running; /* else stopped */
+	FILE *out;        /* progress lines */
+	json_t *seen;     /* node name -> phase last printed */
+};
+
+/* cli_node_done - whether a node reached what we wait for. */
+static int
+cli_node_done(const json_t *node, int want_running)
+{
+	const char *state = cli_jstr(node, "state");
+	const json_t *ready = json_object_get(node, "ready");
+
+	if (!want_running)
+		return (strcmp(state, "stopped") == 0);
+	/* Only templates with a readiness pattern report "ready". */
+	return (strcmp(state, "running") == 0 && (ready == NULL || json_is_true(ready)));
+}
+
+static const char *
+cli_node_phase(const json_t *node)
+{
+	const char *state = cli_jstr(node, "state");
+	const json_t *ready = json_object_get(node, "ready");
+
+	if (strcmp(state, "running") == 0 && json_is_boolean(ready))
+		return (json_is_true(ready) ? "running, ready" : "running, not ready yet");
+	return (*state != '\0' ? state : "unknown");
+}
+
+/* cli_wait_node - print the node's phase if it changed; 1 done, 0 not yet, -1 in error. */
+static int
+cli_wait_node(struct cli_wait *w, const json_t *node)
+{
+	char nb[32];
+	const char *name = cli_jfmt(node, "name", nb, sizeof(nb));
+	const char *phase = cli_node_phase(node);
+	const char *prev = json_string_value(json_object_get(w->seen, name));
+
+	if (prev == NULL || strcmp(prev, phase) != 0) {
+		fprintf(w->out, "%s: %s\n", name, phase);
+		fflush(w->out);
+		json_object_set_new(w->seen, name, json_string(phase));
+	}
+	if (strcmp(cli_jstr(node, "state"), "error") == 0) {
+		fprintf(stderr, "labwire: node %s failed: %s\n", name,
+		    *cli_jstr(node, "error") ? cli_jstr(node, "error") : "no reason given");
+		return (-1);
+	}
+	return (cli_node_done(node, w->want_running));
+}
+
+/* cli_wait_poll - one look; 1 all done, 0 not yet, -1 failed (told). */
+static int
+cli_wait_poll(struct cli_wait *w)
+{
+	const json_t *node, *nodes;
+	json_t *ans;
+	size_t i;
+	long st;
+	int r, done = 1;
+
+	if (cli_http("GET", w->path, NULL, &st, &ans) == -1)
+		return (-1);
+	nodes = json_object_get(ans, "nodes");
+	for (i = 0; w->one_node ? i < 1 : i < json_array_size(nodes); i++) {
+		node = w->one_node ? ans : json_array_get(nodes, i);
+		if ((r = cli_wait_node(w, node)) == -1) {
+			done = -1;
+			break;
+		}
+		done &= r;
+	}
+	json_decref(ans);
+	return (done);
+}
+
+/* cli_wait - poll until every node got there; exit status. */
+static int
+cli_wait(struct cli_wait *w, double timeout)
+{
+	long long deadline = cli_now_ms() + (long long)(timeout * 1000);
+	int r;
+
+	if ((w->seen = json_object()) == NULL)
+		return (CLI_FAIL);
+	while ((r = cli_wait_poll(w)) == 0) {
+		if (cli_now_ms() >= deadline) {
+			fprintf(stderr, "labwire: timed out after %g s waiting for %s to be %s\n",
+			    timeout, w->what, w->want_running ? "running" : "stopped");
+			break;
+		}
+		cli_sleep_ms(CLI_POLL_MS);
+	}
+	if (r == 1)
+		fprintf(w->out, "%s: %s\n", w->what, w->want_running ? "running" : "stopped");
+	json_decref(w->seen);
+	return (r == 1 ? CLI_OK : CLI_FAIL);
+}
+
+/* ---- lab and node commands ---- */
+
+static int
+cli_lab_list(struct cli_args *a)
+{
+	struct cli_table t = {.ncol = 5};
+	const json_t *lab;
+	json_t *ans;
+	size_t i;
+	long st;
+
+	(void)a;
+	if (cli_http("GET", CLI_API "/labs", NULL, &st, &ans) == -1)
+		return (CLI_FAIL);
+	cli_table_row(&t, (const char *[]){"ID", "NAME", "STATE", "NODES", "LINKS"});
+	json_array_foreach(json_object_get(ans, "labs"), i, lab) {
+		char b[5][64];
+
+		cli_table_row(&t, (const char *[]){cli_jfmt(lab, "id", b[0], sizeof(b[0])),
+				      cli_jfmt(lab, "name", b[1], sizeof(b[1])),
+				      cli_jfmt(lab, "state", b[2], sizeof(b[2])),
+				      cli_jfmt(lab, "node_count", b[3], sizeof(b[3])),
+				      cli_jfmt(lab, "link_count", b[4], sizeof(b[4]))});
+	}
+	json_decref(ans);
+	return (cli_table_done(&t) == 0 ? CLI_OK : CLI_FAIL);
+}
+
+static int
+cli_read_file(const char *name, struct cli_buf *b)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd, saved;
+
+	if (strcmp(name, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(name, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || cli_buf_add(b, chunk, (size_t)n) == -1)
+			break;
+	}
+	saved = n == 0 && b->n == 0 ? ENODATA : errno;
+	if (fd != STDIN_FILENO)
+		close(fd);
+	errno = saved;
+	return (n == 0 && b->n > 0 ? 0 : -1);
+}
+
+static int
+cli_lab_create(struct cli_args *a)
+{
+	const char *name = strcmp(a->pos[0], "-") == 0 ? "<stdin>" : a->pos[0];
+	struct cli_buf file = {0};
+	json_error_t jerr;
+	json_t *ans, *check;
+	char id[32];
+	long st;
+	int ret = CLI_FAIL;
+
+	if (cli_read_file(a->pos[0], &file) == -1) {
+		fprintf(stderr, "labwire: %s: %s\n", name,
+		    errno == ENODATA ? "empty file" : strerror(errno));
+		goto out;
+	}
+	/* Posted as is; parsed here only to point at a syntax error by line. */
+	if ((check = json_loadb(file.p, file.n, 0, &jerr)) == NULL) {
+		fprintf(stderr, "labwire: %s:%d:%d: %s\n", name, jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	json_decref(check);
+	if (cli_http("POST", CLI_API "/labs", file.p, &st, &ans) == 0) {
+		printf("created lab %s (id %s)\n", cli_jstr(ans, "name"),
+		    cli_jfmt(ans, "id", id, sizeof(id)));
+		json_decref(ans);
+		ret = CLI_OK;
+	}
+out:
+	free(file.p);
+	return (ret);
+}
+
+static int
+cli_lab_show(struct cli_args *a)
+{
+	char path[CLI_PATH_MAX], id[32], state[32];
+	json_t *lab;
+	long st;
+	int ret;
+
+	if (cli_path(path, sizeof(path), a->pos[0], NULL, "") == -1)
+		return (CLI_FAIL);
+	if (cli_http("GET", path, NULL, &st, &lab) == -1)
+		return (CLI_FAIL);
+	printf("lab %s (id %s): %s\n", cli_jstr(lab, "name"), cli_jfmt(lab, "id", id, sizeof(id)),
+	    cli_jfmt(lab, "state", state, sizeof(state)));
+	if (*cli_jstr(lab, "description") != '\0')
+		printf("%s\n", cli_jstr(lab, "description"));
+	printf("\nnodes:\n");
+	ret = cli_nodes_table(json_object_get(lab, "nodes"));
+	printf("\nlinks:\n");
+	ret |= cli_links_table(json_object_get(lab, "links"));
+	json_decref(lab);
+	return (ret == 0 ? CLI_OK : CLI_FAIL);
+}
+
+/* cli_action - POST path (start/stop), say what the daemon did, --wait if asked. */
+static int
+cli_action(struct cli_args *a, struct cli_wait *w, const char *path, const char *verb)
+{
+	json_t *ans;
+	long st;
+	int ret;
+
+	if (cli_http("POST", path, NULL, &st, &ans) == -1)
+		return (CLI_FAIL);
+	printf("%s: %s\n", w->what,
+	    *cli_jstr(ans, "state") != '\0' ? cli_jstr(ans, "state") : verb);
+	fflush(stdout);
+	json_decref(ans);
+	if (!a->wait)
+		return (CLI_OK);
+	w->out = stdout;
+	ret = cli_wait(w, a->timeout > 0 ? a->timeout : CLI_WAIT_S);
+	return (ret);
+}
+
+static int
+cli_lab_startstop(struct cli_args *a, int start)
+{
+	char path[CLI_PATH_MAX], what[128];
+	struct cli_wait w = {.what = what, .want_running = start};
+
+	snprintf(what, sizeof(what), "lab %s", a->pos[0]);
+	if (cli_path(path, sizeof(path), a->pos[0], NULL, start ? "/start" : "/stop") == -1 ||
+	    cli_path(w.path, sizeof(w.path), a->pos[0], NULL, "") == -1)
+		return (CLI_FAIL);
+	return (cli_action(a, &w, path, start ? "start requested" : "stop requested"));
+}
+
+static int
+cli_lab_start(struct cli_args *a)
+{
+	return (cli_lab_startstop(a, 1));
+}
+
+static int
+cli_lab_stop(struct cli_args *a)
+{
+	return (cli_lab_startstop(a, 0));
+}
+
+static int
+cli_lab_delete(struct cli_args *a)
+{
+	char path[CLI_PATH_MAX];
+	long st;
+
+	if (cli_path(path, sizeof(path), a->pos[0], NULL, "") == -1)
+		return (CLI_FAIL);
+	if (cli_http("DELETE", path, NULL, &st, NULL) == -1)
+		return (CLI_FAIL);
+	printf("deleted lab %s\n", a->pos[0]);
+	return (CLI_OK);
+}
+
+static int
+cli_node_list(struct cli_args *a)
+{
+	char path[CLI_PATH_MAX];
+	json_t *ans;
+	long st;
+	int ret;
+
+	if (cli_path(path, sizeof(path), a->pos[0], NULL, "/nodes") == -1)
+		return (CLI_FAIL);
+	if (cli_http("GET", path, NULL, &st, &ans) == -1)
+		return (CLI_FAIL);
+	/* {"nodes": [...]} like /labs, but a bare array reads as well. */
+	ret = cli_nodes_table(json_is_array(ans) ? ans : json_object_get(ans, "nodes"));
+	json_decref(ans);
+	return (ret == 0 ? CLI_OK : CLI_FAIL);
+}
+
+static int
+cli_node_startstop(struct cli_args *a, int start)
+{
+	char path[CLI_PATH_MAX], what[192];
+	struct cli_wait w = {.what = what, .one_node = 1, .want_running = start};
+
+	snprintf(what, sizeof(what), "node %s/%s", a->pos[0], a->pos[1]);
+	if (cli_path(path, sizeof(path), a->pos[0], a->pos[1], start ? "/start" : "/stop") == -1 ||
+	    cli_path(w.path, sizeof(w.path), a->pos[0], a->pos[1], "") == -1)
+		return (CLI_FAIL);
+	return (cli_action(a, &w, path, start ? "start requested" : "stop requested"));
+}
+
+static int
+cli_node_start(struct cli_args *a)
+{
+	return (cli_node_startstop(a, 1));
+}
+
+static int
+cli_node_stop(struct cli_args *a)
+{
+	return (cli_node_startstop(a, 0));
+}
+
+/* ---- console: finding it ---- */
+
+/*
+ * cli_console_host - where to connect for a console the daemon reports on
+ * host. A console listening on every address reports the wildcard, which is
+ * nowhere to connect to: the daemon's own host is where it is.
+ */
+static void
+cli_console_host(const char *host, char *out, size_t len)
+{
+	CURLU *u;
+	char *uh = NULL;
+	size_t n;
+
+	if (*host != '\0' && strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0) {
+		snprintf(out, len, "%s", host);
+		return;
+	}
+	snprintf(out, len, "127.0.0.1");
+	if ((u = curl_url()) == NULL)
+		return;
+	if (curl_url_set(u, CURLUPART_URL, cli_base, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &uh, 0) == CURLUE_OK) {
+		/* "[::1]" in a URL, "::1" to getaddrinfo */
+		n = strlen(uh);
+		if (n > 2 && uh[0] == '[' && uh[n - 1] == ']')
+			snprintf(out, len, "%.*s", (int)(n - 2), uh + 1);
+		else
+			snprintf(out, len, "%s", uh);
+	}
+	curl_free(uh);
+	curl_url_cleanup(u);
+}
+
+/* cli_console_target - the node's console host and port; 0, or -1 having told the user. */
+static int
+cli_console_target(struct cli_args *a, char *host, size_t len, int *port)
+{
+	char path[CLI_PATH_MAX];
+	const json_t *con;
+	json_t *node;
+	const char *type;
+	long st;
+	int ret = -1;
+
+	if (cli_path(path, sizeof(path), a->pos[0], a->pos[1], "") == -1)
+		return (-1);
+	if (cli_http("GET", path, NULL, &st, &node) == -1)
+		return (-1);
+	con = json_object_get(node, "console");
+	type = json_string_value(json_object_get(con, "type"));
+	*port = (int)json_integer_value(json_object_get(con, "port"));
+	if (json_string_value(json_object_get(con, "host")) == NULL || *port <= 0 || *port > 65535)
+		fprintf(stderr, "labwire: node %s/%s has no console (state: %s)\n", a->pos[0],
+		    a->pos[1], cli_jfmt(node, "state", path, sizeof(path)));
+	else if (type != NULL && strcmp(type, "telnet") != 0)
+		fprintf(stderr, "labwire: node %s/%s has a %s console, not telnet\n", a->pos[0],
+		    a->pos[1], type);
+	else {
+		cli_console_host(json_string_value(json_object_get(con, "host")), host, len);
+		ret = 0;
+	}
+	json_decref(node);
+	return (ret);
+}
+
+static int
+cli_console_ready(struct cli_args *a)
+{
+	char what[192];
+	struct cli_wait w = {.what = what, .one_node = 1, .want_running = 1, .out = stderr};
+
+	snprintf(what, sizeof(what), "node %s/%s", a->pos[0], a->pos[1]);
+	if (cli_path(w.path, sizeof(w.path), a->pos[0], a->pos[1], "") == -1)
+		return (CLI_FAIL);
+	return (cli_wait(&w, a->ready_timeout > 0 ? a->ready_timeout : CLI_WAIT_S));
+}
+
+/* ---- console: scripted ---- */
+
+/*
+ * cli_script_pump - wait until deadline for console bytes and add them to
+ * t without "\r" (so "$" works on "\r\n" lines) or NUL (regexec stops at
+ * one). Returns 1 when something arrived, 0 at the deadline, -1 when the
+ * console closed (errno 0) or failed.
+ */
+static int
+cli_script_pump(struct telnet_client *tc, struct cli_buf *t, long long deadline)
+{
+	struct pollfd p = {.fd = telnet_client_fd(tc), .events = POLLIN};
+	char buf[4096], clean[4096];
+	long long left = deadline - cli_now_ms();
+	ssize_t n, i, k = 0;
+	int r;
+
+	r = poll(&p, 1, left > 0 ? (int)left : 0);
+	if (r <= 0)
+		return (r == -1 && errno == EINTR ? 1 : r);
+	if ((n = telnet_client_read(tc, buf, sizeof(buf))) == -1)
+		return (errno == EAGAIN ? 1 : -1);
+	if (n == 0) {
+		errno = 0;
+		return (-1);
+	}
+	for (i = 0; i < n; i++)
+		if (buf[i] != '\r' && buf[i] != '\0')
+			clean[k++] = buf[i];
+	return (cli_buf_add(t, clean, (size_t)k) == -1 ? -1 : 1);
+}
+
+/*
+ * cli_script_match - whether s->re matches after *pos, moving *pos past it.
+ * The end of what has arrived is the end of a line ("$") only once output
+ * has paused (settled): "^ok$" must not match the "ok" of "okay" arriving
+ * in two pieces, but "# $" must match a prompt that ends without "\n".
+ */
+static int
+cli_script_match(const struct cli_step *s, const struct cli_buf *t, size_t *pos, int settled)
+{
+	regmatch_t m;
+	int flags;
+
+	/* "^" matches where the last match ended only if a line starts there. */
+	flags = *pos > 0 && t->p[*pos - 1] != '\n' ? REG_NOTBOL : 0;
+	if (regexec(&s->re, t->p + *pos, 1, &m, flags | (settled ? 0 : REG_NOTEOL)) != 0)
+		return (0);
+	*pos += (size_t)m.rm_eo;
+	return (1);
+}
+
+/* cli_script_expect - wait for s->re after *pos; moves *pos past the match. 0 or -1 (told). */
+static int
+cli_script_expect(struct telnet_client *tc, struct cli_buf *t, size_t *pos,
+    const struct cli_step *s, long long deadline)
+{
+	long long settle;
+	int r, settled = 0;
+
+	while (!cli_script_match(s, t, pos, settled)) {
+		settle = cli_now_ms() + CLI_SETTLE_MS;
+		r = cli_script_pump(tc, t, settle < deadline ? settle : deadline);
+		if (r == 1 || (r == 0 && cli_now_ms() < deadline)) {
+			settled = (r == 0);
+			continue;
+		}
+		if (r == 0)
+			fprintf(stderr, "labwire: timed out waiting for /%s/\n", s->text);
+		else
+			fprintf(stderr, "labwire: console %s before /%s/ matched\n",
+			    errno ? strerror(errno) : "closed", s->text);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+cli_script_send(struct telnet_client *tc, const char *text)
+{
+	if (telnet_client_send(tc, text, strlen(text)) == -1 ||
+	    telnet_client_send(tc, "\r", 1) == -1) {
+		fprintf(stderr, "labwire: cannot send to the console: %s\n", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* cli_script_drain - with nothing to expect, take output until it goes quiet. */
+static void
+cli_script_drain(struct telnet_client *tc, struct cli_buf *t, long long deadline)
+{
+	long long quiet;
+
+	do
+		quiet = cli_now_ms() + CLI_QUIET_MS;
+	while (cli_script_pump(tc, t, quiet < deadline ? quiet : deadline) == 1);
+}
+
+/* cli_script - run the --send/--expect steps in order, then print what was received. */
+static int
+cli_script(struct cli_args *a, struct telnet_client *tc)
+{
+	double timeout = a->timeout > 0 ? a->timeout : CLI_CONSOLE_S;
+	long long deadline = cli_now_ms() + (long long)(timeout * 1000);
+	struct cli_buf t = {0};
+	size_t pos = 0;
+	int i, r, expects = 0, ret = CLI_OK;
+
+	if (cli_buf_add(&t, "", 0) == -1)
+		return (CLI_FAIL);
+	for (i = 0; i < a->nsteps && ret == CLI_OK; i++) {
+		if (a->steps[i].expect) {
+			expects++;
+			r = cli_script_expect(tc, &t, &pos, &a->steps[i], deadline);
+		} else
+			r = cli_script_send(tc, a->steps[i].text);
+		ret = r == -1 ? CLI_FAIL : CLI_OK;
+	}
+	if (ret == CLI_OK && expects == 0)
+		cli_script_drain(tc, &t, deadline);
+	fwrite(t.p, 1, t.n, stdout);
+	fflush(stdout);
+	free(t.p);
+	return (ret);
+}
+
+static int
+cli_script_compile(struct cli_args *a)
+{
+	char msg[256];
+	int r;
+
+	for (int i = 0; i < a->nsteps; i++) {
+		if (!a->steps[i].expect)
+			continue;
+		r = regcomp(&a->steps[i].re, a->steps[i].text, REG_EXTENDED | REG_NEWLINE);
+		if (r != 0) {
+			regerror(r, &a->steps[i].re, msg, sizeof(msg));
+			fprintf(stderr, "labwire: --expect '%s': %s\n", a->steps[i].text, msg);
+			return (-1);
+		}
+		a->steps[i].compiled = 1;
+	}
+	return (0);
+}
+
+static void
+cli_script_free(struct cli_args *a)
+{
+	for (int i = 0; i < a->nsteps; i++)
+		if (a->steps[i].compiled)
+			regfree(&a->steps[i].re);
+}
+
+/* ---- console: interactive ---- */
+
+static volatile sig_atomic_t cli_signalled;
+
+static const int cli_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+#define CLI_NSIGS (sizeof(cli_sigs) / sizeof(cli_sigs[0]))
+
+static void
+cli_on_signal(int sig)
+{
+	cli_signalled = sig;
+}
+
+/*
+ * cli_signals_catch - note the signals that would end us, so the terminal
+ * is restored first. They stay blocked but inside ppoll, so one cannot slip
+ * in between looking at cli_signalled and waiting. SIGPIPE too: a closed
+ * stdout ends the session like any other error.
+ */
+static void
+cli_signals_catch(struct sigaction *old, sigset_t *orig)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cli_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < CLI_NSIGS; i++) {
+		sigaddset(&block, cli_sigs[i]);
+		sigaction(cli_sigs[i], &sa, &old[i]);
+	}
+	cli_signalled = 0;
+	sigprocmask(SIG_BLOCK, &block, orig);
+}
+
+static void
+cli_signals_restore(const struct sigaction *old, const sigset_t *orig)
+{
+	sigprocmask(SIG_SETMASK, orig, NULL);
+	for (size_t i = 0; i < CLI_NSIGS; i++)
+		sigaction(cli_sigs[i], &old[i], NULL);
+}
+
+struct cli_session {
+	struct telnet_client *tc;
+	int tty;     /* stdin is a terminal: raw mode and the escape key */
+	int esc;     /* Ctrl-] typed, the next key decides */
+	int quit;
+	int idle_ms; /* -1; after stdin ended, this much console silence ends the session */
+};
+
+/*
+ * cli_session_keys - forward typed bytes. Ctrl-] then q (or .) quits,
+ * Ctrl-] Ctrl-] sends one Ctrl-], Ctrl-] then anything else sends both.
+ */
+static int
+cli_session_keys(struct cli_session *s, const char *in, size_t n)
+{
+	char out[2 * 4096];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && !s->quit && o + 2 <= sizeof(out); i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (!s->tty) {
+			out[o++] = (char)c;
+		} else if (s->esc) {
+			s->esc = 0;
+			if (c == 'q' || c == 'Q' || c == '.')
+				s->quit = 1;
+			else if (c == CLI_ESC)
+				out[o++] = (char)c;
+			else {
+				out[o++] = CLI_ESC;
+				out[o++] = (char)c;
+			}
+		} else if (c == CLI_ESC)
+			s->esc = 1;
+		else
+			out[o++] = (char)c;
+	}
+	return (o > 0 ? telnet_client_send(s->tc, out, o) : 0);
+}
+
+/* cli_session_stdin - 0 go on, 1 the session is over, -1 failed (told). */
+static int
+cli_session_stdin(struct cli_session *s, struct pollfd *p)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if ((n = read(STDIN_FILENO, buf, sizeof(buf))) == -1)
+		return (errno == EINTR || errno == EAGAIN ? 0 : -1);
+	if (n == 0 && s->tty)
+		return (1);
+	if (n == 0) {
+		/* Piped input ended: let the console answer it, then stop. */
+		p->fd = -1;
+		s->idle_ms = 1000;
+		return (0);
+	}
+	if (cli_session_keys(s, buf, (size_t)n) == -1) {
+		fprintf(stderr, "labwire: cannot send to the console: %s\r\n", strerror(errno));
+		return (-1);
+	}
+	return (s->quit);
+}
+
+static int
+cli_session_console(struct cli_session *s)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if ((n = telnet_client_read(s->tc, buf, sizeof(buf))) == -1 && errno == EAGAIN)
+		return (0);
+	if (n == 0) {
+		fprintf(stderr, "\r\nlabwire: the console closed the connection\r\n");
+		return (1);
+	}
+	if (n == -1 || cli_write_all(STDOUT_FILENO, buf, (size_t)n) == -1) {
+		fprintf(stderr, "\r\nlabwire: console: %s\r\n", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* cli_session_loop - copy both ways until quit, EOF, or a signal; 0 or -1. */
+static int
+cli_session_loop(struct cli_session *s, const sigset_t *unblocked)
+{
+	struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+	    {.fd = telnet_client_fd(s->tc), .events = POLLIN}};
+	struct timespec ts;
+	int r = 0;
+
+	while (r == 0 && !cli_signalled) {
+		ts.tv_sec = s->idle_ms / 1000;
+		ts.tv_nsec = 0;
+		if ((r = ppoll(p, 2, s->idle_ms >= 0 ? &ts : NULL, unblocked)) <= 0) {
+			r = r == 0 ? 1 : errno == EINTR ? 0 : -1;
+			continue;
+		}
+		r = 0;
+		if (p[1].revents != 0)
+			r = cli_session_console(s);
+		if (r == 0 && p[0].revents != 0)
+			r = cli_session_stdin(s, &p[0]);
+	}
+	return (r == -1 ? -1 : 0);
+}
+
+static int
+cli_interactive(struct cli_args *a, const char *host, int port, struct telnet_client *tc)
+{
+	struct cli_session s = {.tc = tc, .tty = isatty(STDIN_FILENO), .idle_ms = -1};
+	struct sigaction old[CLI_NSIGS];
+	struct termios saved, raw;
+	sigset_t orig;
+	int r;
+
+	if (s.tty) {
+		fprintf(stderr, "Connected to %s/%s console at %s:%d. Escape: Ctrl-] then q.\n",
+		    a->pos[0], a->pos[1], host, port);
+		if (tcgetattr(STDIN_FILENO, &saved) == -1)
+			return (CLI_FAIL);
+		raw = saved;
+		cfmakeraw(&raw);
+	}
+	cli_signals_catch(old, &orig);
+	if (s.tty && tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == -1) {
+		fprintf(stderr, "labwire: cannot put the terminal in raw mode: %s\n", strerror(errno));
+		cli_signals_restore(old, &orig);
+		return (CLI_FAIL);
+	}
+	r = cli_session_loop(&s, &orig);
+	if (s.tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		fprintf(stderr, "\nDisconnected from %s/%s.\n", a->pos[0], a->pos[1]);
+	}
+	cli_signals_restore(old, &orig);
+	return (r == 0 && !cli_signalled ? CLI_OK : CLI_FAIL);
+}
+
+static int
+cli_console(struct cli_args *a)
+{
+	struct telnet_client *tc;
+	char host[256];
+	int port, ret = CLI_FAIL;
+
+	if (a->print && a->nsteps > 0) {
+		fprintf(stderr, "labwire: --print does not go with --send/--expect\n");
+		return (CLI_USAGE);
+	}
+	if (cli_script_compile(a) == -1) {
+		ret = CLI_USAGE;
+		goto out;
+	}
+	if (a->wait_ready && cli_console_ready(a) != CLI_OK)
+		goto out;
+	if (cli_console_target(a, host, sizeof(host), &port) == -1)
+		goto out;
+	if (a->print) {
+		printf("%s %d\n", host, port);
+		ret = CLI_OK;
+		goto out;
+	}
+	if ((tc = telnet_client_connect(host, port, CLI_CONNECT_MS)) == NULL) {
+		fprintf(stderr, "labwire: cannot connect to the console of %s/%s at %s:%d: %s\n",
+		    a->pos[0], a->pos[1], host, port, strerror(errno));
+		goto out;
+	}
+	ret = a->nsteps > 0 ? cli_script(a, tc) : cli_interactive(a, host, port, tc);
+	telnet_client_close(tc);
+out:
+	cli_script_free(a);
+	return (ret);
+}
+
+/* ---- dispatch ---- */
+
+static const struct cli_cmd cli_cmds[] = {
+    {"lab", "list", "", 0, 0, cli_lab_list, "list labs"},
+    {"lab", "create", "FILE", 1, 0, cli_lab_create,
+	"create a lab from a JSON topology file (- reads stdin)"},
+    {"lab", "show", "LAB", 1, 0, cli_lab_show, "a lab's nodes and links"},
+    {"lab", "start", "LAB [--wait [--timeout S]]", 1, CLI_O_WAIT, cli_lab_start,
+	"start every node; --wait until all run (and are ready)"},
+    {"lab", "stop", "LAB [--wait [--timeout S]]", 1, CLI_O_WAIT, cli_lab_stop,
+	"stop every node; --wait until all are stopped"},
+    {"lab", "delete", "LAB", 1, 0, cli_lab_delete, "stop a lab and remove all it made"},
+    {"node", "list", "LAB", 1, 0, cli_node_list, "a lab's nodes"},
+    {"node", "start", "LAB NODE [--wait [--timeout S]]", 2, CLI_O_WAIT, cli_node_start,
+	"start one node"},
+    {"node", "stop", "LAB NODE [--wait [--timeout S]]", 2, CLI_O_WAIT, cli_node_stop,
+	"stop one node"},
+    {NULL, "console", "LAB NODE [OPTIONS]", 2, CLI_O_CONSOLE, cli_console,
+	"a node's serial console (see below)"},
+};
+#define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+static const char cli_usage_tail[] =
+    "\n"
+    "console options:\n"
+    "  (none)             interactive; leave with Ctrl-] then q\n"
+    "  --print            print the console's \"HOST PORT\" and exit\n"
+    "  --wait-ready       first wait until the node runs and is ready\n"
+    "                     (--ready-timeout S, default 300)\n"
+    "  --send TEXT        send TEXT and a carriage return\n"
+    "  --expect REGEX     wait until REGEX (POSIX extended; ^ and $ match at line\n"
+    "                     ends, $ also at the end of output paused for 0.3 s)\n"
+    "                     matches what arrived since the previous match, \"\\r\" removed\n"
+    "  --timeout S        give up after S seconds (default 30), exit 1\n"
+    "  --send and --expect repeat and run in command-line order; then everything\n"
+    "  received is printed. Without --expect, output is taken until 0.5 s of quiet.\n"
+    "\n"
+    "The daemon is at --url URL, else $LABWIRE_URL, else " CLI_DEFAULT_URL ".\n"
+    "LAB and NODE are names or ids. Exit status: 0 done, 1 failed, 2 usage.\n";
+
+static void
+cli_usage(FILE *f)
+{
+	char left[64];
+
+	fprintf(f, "usage: labwire [--url URL] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "  %-36s%s\n", "serve [OPTIONS]", "run the daemon");
+	for (size_t i = 0; i < CLI_NCMDS; i++) {
+		const struct cli_cmd *c = &cli_cmds[i];
+
+		snprintf(left, sizeof(left), "%s%s%s%s%s", c->group ? c->group : "",
+		    c->group ? " " : "", c->name, *c->args ? " " : "", c->args);
+		if (strlen(left) < 36)
+			fprintf(f, "  %-36s%s\n", left, c->help);
+		else
+			fprintf(f, "  %s\n  %-36s%s\n", left, "", c->help);
+	}
+	fputs(cli_usage_tail, f);
+}
+
+/* cli_find - the command argv names; *used is how many words named it. */
+static const struct cli_cmd *
+cli_find(int argc, char **argv, int *used)
+{
+	for (size_t i = 0; i < CLI_NCMDS; i++) {
+		const struct cli_cmd *c = &cli_cmds[i];
+
+		if (c->group == NULL && strcmp(argv[0], c->name) == 0) {
+			*used = 0;
+			return (c);
+		}
+		if (c->group != NULL && argc > 1 && strcmp(argv[0], c->group) == 0 &&
+		    strcmp(argv[1], c->name) == 0) {
+			*used = 1;
+			return (c);
+		}
+	}
+	fprintf(stderr, "labwire: unknown command '%s%s%s'\n", argv[0], argc > 1 ? " " : "",
+	    argc > 1 ? argv[1] : "");
+	return (NULL);
+}
+
+/* cli_global - --url and --help before the command; index of the command, or -1. */
+static int
+cli_global(int argc, char **argv, const char **url)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
+			*url = argv[++i];
+		else if (strncmp(argv[i], "--url=", 6) == 0)
+			*url = argv[i] + 6;
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_usage(stdout);
+			return (-1);
+		} else {
+			fprintf(stderr, "labwire: unknown option '%s'\n", argv[i]);
+			cli_usage(stderr);
+			return (-1);
+		}
+	}
+	if (i == argc || strcmp(argv[i], "help") == 0) {
+		cli_usage(i == argc ? stderr : stdout);
+		return (-1);
+	}
+	return (i);
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	const char *url = getenv("LABWIRE_URL");
+	const struct cli_cmd *cmd;
+	struct cli_args a;
+	int i, used, ret;
+
+	if ((i = cli_global(argc, argv, &url)) == -1)
+		return (CLI_USAGE);
+	if (cli_set_url(url != NULL && *url != '\0' ? url : CLI_DEFAULT_URL) == -1) {
+		fprintf(stderr, "labwire: --url too long\n");
+		return (CLI_USAGE);
+	}
+	if ((cmd = cli_find(argc - i, argv + i, &used)) == NULL) {
+		cli_usage(stderr);
+		return (CLI_USAGE);
+	}
+	if (cli_parse(cmd, argc - i - used, argv + i + used, &a) == -1)
+		return (CLI_USAGE);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	ret = cmd->run(&a);
+	curl_global_cleanup();
+	fflush(stdout);
+	return (ret);
+}

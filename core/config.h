@@ -1,0 +1,57 @@
+/*
+ * config - the daemon's configuration as one table (name, type, bounds,
+ * default, help) that drives option parsing, --help and reporting; and the
+ * daemon-wide context (database, KVM probe, the big lock).
+ */
+#ifndef LW_CONFIG_H
+#define LW_CONFIG_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "hv/kvm.h"
+
+struct lw_config {
+	char listen[128];        /* ADDR:PORT of the HTTP API */
+	char data_dir[512];      /* SQLite database, per-lab files, QMP sockets */
+	char image_dir[512];     /* guest images (tiny-linux/vmlinuz ...) */
+	char template_dir[512];  /* one JSON per template */
+	char console_host[64];   /* address the telnet consoles bind to (default: listen's) */
+	long console_port_min;
+	long console_port_max;
+	long max_body;           /* bytes; larger request bodies are answered 413 */
+	char log_level[16];
+};
+
+struct db;
+
+/* The daemon-wide context; the lock serialises the API and the runtime. */
+struct lw_ctx {
+	struct lw_config cfg;
+	struct db *db;
+	struct kvm_probe kvm;
+	char host_arch[16];
+	pthread_mutex_t lock;
+};
+
+extern struct lw_ctx lw;
+
+/* config_defaults - fill cfg with the table's defaults (paths relative to exe_dir when in-tree). */
+void config_defaults(struct lw_config *cfg, const char *exe_path);
+/*
+ * config_parse_args - apply "--name value" / "--name=value" options from argv;
+ * returns 0, or -1 with a message in err (unknown option, out of bounds).
+ */
+int config_parse_args(struct lw_config *cfg, int argc, char **argv, char *err, size_t errlen);
+/* config_usage - print every option with its default and help. */
+void config_usage(FILE *fp);
+/* config_json - the effective configuration (new reference). */
+json_t *config_json(const struct lw_config *cfg);
+/* config_split_listen - split "host:port"; returns 0 or -1. */
+int config_split_listen(const char *listen, char *host, size_t hostlen, int *port);
+
+void lw_lock(void);
+void lw_unlock(void);
+
+#endif

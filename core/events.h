@@ -1,0 +1,25 @@
+/*
+ * events - the daemon's event stream (node/link/lab state changes) for
+ * Server-Sent Events: a bounded ring of recent events with sequence numbers
+ * that readers follow at their own pace.
+ */
+#ifndef LW_EVENTS_H
+#define LW_EVENTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* events_publish - append {"type":type, ...obj} (obj is stolen) and wake readers. */
+void events_publish(const char *type, json_t *obj);
+/* events_seq - the sequence number the next event will get. */
+uint64_t events_seq(void);
+/*
+ * events_read - wait up to timeout_ms for the event numbered *seq; on success
+ * write "event: TYPE\ndata: JSON\n\n" into buf and advance *seq. Returns the
+ * bytes written, 0 on timeout, or -1 when buf is too small. A reader that
+ * fell behind the ring skips to its oldest event.
+ */
+int events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms);
+
+#endif

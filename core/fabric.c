@@ -1,0 +1,618 @@
+/*
+ * fabric - TAP devices and Linux bridges through rtnetlink (libmnl).
+ *
+ * One NETLINK_ROUTE socket, guarded by a mutex, carries every request. Each
+ * request asks for an ACK and the caller waits for it, so a failure reaches
+ * the caller that caused it, never the next one. Only names with the "lw"
+ * prefix are ever changed: the daemon must not touch a foreign interface.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+
+#include "core/fabric.h"
+#include "core/log.h"
+#include "core/names.h"
+#include "core/strv.h"
+
+#define FABRIC_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+/* Our requests carry one name (<= 15 bytes) and a few fixed attributes. */
+#define FABRIC_REQ_SIZE 1024
+/* The kernel sizes dump messages up to 32 KiB, after the reader's buffer. */
+#define FABRIC_RCV_SIZE 32768
+#define FABRIC_DUMP_TRIES 5
+/*
+ * Every link-local group address the kernel lets a bridge forward. It
+ * refuses bits 0-2 with EINVAL: 01:80:c2:00:00:00 (STP, forwarded anyway
+ * while STP is off), ..:01 (pause) and ..:02 (LACP, which therefore cannot
+ * cross a bridge). Bit 14 is LLDP (..:0e), bit 3 802.1X (..:03).
+ */
+#define FABRIC_GROUP_FWD_MASK 0xfff8
+
+static const char fabric_ifchars[] = "abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+
+static struct {
+	pthread_mutex_t lock;
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+	bool done;  /* the exchange in flight reached its ACK, DONE or error */
+	bool stale; /* one was abandoned midway: replies may still be queued */
+	_Alignas(struct nlmsghdr) char rbuf[FABRIC_RCV_SIZE];
+} fabric = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* fabric_sock_open - open and bind a fresh socket into fabric; 0 or -1. */
+static int
+fabric_sock_open(void)
+{
+	struct mnl_socket *nl;
+	int one = 1, saved;
+
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return (-1);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		saved = errno;
+		mnl_socket_close(nl);
+		errno = saved;
+		return (-1);
+	}
+	/* Best effort: the kernel's reason for a refusal, without the echo. */
+	(void)mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	fabric.nl = nl;
+	fabric.portid = mnl_socket_get_portid(nl);
+	fabric.seq = (unsigned int)time(NULL);
+	fabric.stale = false;
+	return (0);
+}
+
+/*
+ * fabric_init - open the rtnetlink socket; calling it again is harmless.
+ * Returns 0 or -1.
+ */
+int
+fabric_init(void)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&fabric.lock);
+	if (fabric.nl == NULL)
+		ret = fabric_sock_open();
+	pthread_mutex_unlock(&fabric.lock);
+	return (ret);
+}
+
+/* fabric_fini - close the socket; later requests fail with ENOTCONN. */
+void
+fabric_fini(void)
+{
+	pthread_mutex_lock(&fabric.lock);
+	if (fabric.nl != NULL)
+		mnl_socket_close(fabric.nl);
+	fabric.nl = NULL;
+	pthread_mutex_unlock(&fabric.lock);
+}
+
+/* fabric_extack - log the kernel's own words for a refusal, if it sent any. */
+static void
+fabric_extack(const struct nlmsghdr *nlh, const struct nlmsgerr *err)
+{
+	const struct nlattr *attr;
+	size_t off = sizeof(*err);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (err->msg.nlmsg_len < sizeof(struct nlmsghdr))
+			return;
+		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	}
+	if (off > mnl_nlmsg_get_payload_len(nlh))
+		return;
+	mnl_attr_for_each(attr, nlh, off)
+	{
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			log_debug("fabric: kernel says: %s", mnl_attr_get_str(attr));
+	}
+}
+
+/* fabric_cb_error - NLMSG_ERROR ends an exchange: an ACK (0) or an errno. */
+static int
+fabric_cb_error(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	fabric.done = true;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return (MNL_CB_ERROR);
+	}
+	if (err->error == 0)
+		return (MNL_CB_STOP);
+	fabric_extack(nlh, err);
+	errno = err->error < 0 ? -err->error : err->error;
+	return (MNL_CB_ERROR);
+}
+
+/* fabric_cb_done - NLMSG_DONE ends a dump; it carries an errno if the dump failed. */
+static int
+fabric_cb_done(const struct nlmsghdr *nlh, void *data)
+{
+	int error = 0;
+
+	(void)data;
+	fabric.done = true;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(error))
+		memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
+	if (error >= 0)
+		return (MNL_CB_STOP);
+	errno = -error;
+	return (MNL_CB_ERROR);
+}
+
+/* fabric_recv - read replies to seq until the exchange ends; 0 or -1. */
+static int
+fabric_recv(unsigned int seq, mnl_cb_t cb, void *data)
+{
+	/* not const: libmnl 1.0.4 takes a plain mnl_cb_t * */
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+	    [NLMSG_ERROR] = fabric_cb_error,
+	    [NLMSG_DONE] = fabric_cb_done,
+	};
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = mnl_socket_recvfrom(fabric.nl, fabric.rbuf, sizeof(fabric.rbuf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (-1);
+		ret = mnl_cb_run2(fabric.rbuf, (size_t)n, seq, fabric.portid, cb, data, ctl,
+		                  NLMSG_MIN_TYPE);
+		if (ret <= MNL_CB_STOP)
+			return (ret == MNL_CB_STOP ? 0 : -1);
+	}
+}
+
+/*
+ * fabric_talk_locked - send nlh with NLM_F_ACK and wait for the end of the
+ * exchange. An exchange abandoned before its end (a receive error, an
+ * interrupted dump) may leave replies queued that would be mistaken for
+ * the next request's; the socket is then replaced before its next use.
+ */
+static int
+fabric_talk_locked(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	struct mnl_socket *old;
+
+	if (fabric.nl == NULL) {
+		errno = ENOTCONN;
+		return (-1);
+	}
+	if (fabric.stale) {
+		old = fabric.nl;
+		if (fabric_sock_open() == -1)
+			return (-1);
+		mnl_socket_close(old);
+	}
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++fabric.seq;
+	fabric.done = false;
+	if (mnl_socket_sendto(fabric.nl, nlh, nlh->nlmsg_len) != -1 &&
+	    fabric_recv(nlh->nlmsg_seq, cb, data) == 0)
+		return (0);
+	if (!fabric.done) {
+		log_warn("fabric: netlink exchange abandoned, reopening");
+		fabric.stale = true;
+	}
+	return (-1);
+}
+
+/* fabric_talk - one request/ACK exchange under the socket's lock; 0 or -1. */
+static int
+fabric_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	int ret;
+
+	pthread_mutex_lock(&fabric.lock);
+	ret = fabric_talk_locked(nlh, cb, data);
+	pthread_mutex_unlock(&fabric.lock);
+	return (ret);
+}
+
+/* fabric_msg - start an rtnetlink link message in buf, naming name if not NULL. */
+static struct nlmsghdr *
+fabric_msg(char *buf, uint16_t type, uint16_t flags, const char *name)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	if (name != NULL)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return (nlh);
+}
+
+/* fabric_name_ok - name is a possible interface name; 0 or -1 (EINVAL). */
+static int
+fabric_name_ok(const char *name)
+{
+	size_t len;
+
+	if (name == NULL || (len = strnlen(name, FABRIC_IFNAME_MAX + 1)) == 0 ||
+	    len > FABRIC_IFNAME_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * fabric_name_ours - name is one the daemon may change: the prefix, at
+ * least one character after it, and no character the kernel treats
+ * specially ('%' is a format in TUNSETIFF, '/' and ':' are refused).
+ */
+static int
+fabric_name_ours(const char *name)
+{
+	if (fabric_name_ok(name) == -1)
+		return (-1);
+	if (!names_ours(name) || strlen(name) <= strlen(LW_IFPREFIX) ||
+	    strspn(name, fabric_ifchars) != strlen(name)) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+fabric_mtu_ok(int mtu)
+{
+	if (mtu <= 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* fabric_cb_ifindex - the ifindex from an RTM_NEWLINK reply. */
+static int
+fabric_cb_ifindex(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	int *ifindex = data;
+
+	if (nlh->nlmsg_type == RTM_NEWLINK && mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ifm))
+		*ifindex = ifm->ifi_index;
+	return (MNL_CB_OK);
+}
+
+/* fabric_ifindex - the ifindex of name; -1 with ENODEV if there is none. */
+static int
+fabric_ifindex(const char *name)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	int ifindex = 0;
+
+	nlh = fabric_msg(buf, RTM_GETLINK, 0, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (fabric_talk(nlh, fabric_cb_ifindex, &ifindex) == -1)
+		return (-1);
+	if (ifindex <= 0) {
+		errno = EPROTO;
+		return (-1);
+	}
+	return (ifindex);
+}
+
+/* fabric_up - bring name up, enslaved to master if master > 0; 0 or -1. */
+static int
+fabric_up(const char *name, int master)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+
+	nlh = fabric_msg(buf, RTM_NEWLINK, 0, name);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	if (master > 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	return (fabric_talk(nlh, NULL, NULL));
+}
+
+/*
+ * fabric_put_addrgen_none - no IPv6 link-local address, hence no DAD, RS
+ * or MLD frames of the host's own on a lab link.
+ */
+static void
+fabric_put_addrgen_none(struct nlmsghdr *nlh)
+{
+	struct nlattr *spec, *inet6;
+
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
+}
+
+/*
+ * fabric_configure - set name's MTU and IPv6 addr-gen-mode none. It must
+ * precede IFF_UP: the link-local address is made when the device comes up
+ * and a later mode change does not withdraw it. The kernel applies flags
+ * before IFLA_AF_SPEC within one request, hence a request of its own.
+ * A kernel without IPv6 answers EAFNOSUPPORT and has nothing to suppress.
+ */
+static int
+fabric_configure(const char *name, int mtu)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = fabric_msg(buf, RTM_NEWLINK, 0, name);
+	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	fabric_put_addrgen_none(nlh);
+	if (fabric_talk(nlh, NULL, NULL) == 0)
+		return (0);
+	if (errno != EAFNOSUPPORT)
+		return (-1);
+	nlh = fabric_msg(buf, RTM_NEWLINK, 0, name);
+	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	return (fabric_talk(nlh, NULL, NULL));
+}
+
+/* fabric_tap_create - TUNSETIFF on a new /dev/net/tun fd; the fd or -1. */
+static int
+fabric_tap_create(const char *name)
+{
+	struct ifreq ifr;
+	int fd, saved;
+
+	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) == -1)
+		return (-1);
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name)); /* <= 15: NUL stays */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	/*
+	 * TUNSETIFF re-attaches to a persistent TAP of that name if one was
+	 * left behind; clearing persistence makes ours vanish with its last
+	 * fd either way.
+	 */
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1 || ioctl(fd, TUNSETPERSIST, 0) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * fabric_tap_open - create and open TAP name (IFF_NO_PI, not persistent),
+ * set its MTU, suppress its IPv6 link-local address, bring it up.
+ * Returns the fd (O_CLOEXEC; the caller owns it), or -1.
+ */
+int
+fabric_tap_open(const char *name, int mtu)
+{
+	int fd, saved;
+
+	if (fabric_name_ours(name) == -1 || fabric_mtu_ok(mtu) == -1)
+		return (-1);
+	if ((fd = fabric_tap_create(name)) == -1)
+		return (-1);
+	if (fabric_configure(name, mtu) == -1 || fabric_up(name, 0) == -1)
+		goto fail_close;
+	return (fd);
+fail_close:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (-1);
+}
+
+/*
+ * fabric_bridge_put - RTM_NEWLINK for bridge name with flags: STP off,
+ * forward delay 0 (ports forward at once), no multicast snooping (flood
+ * multicast like a wire), and the most permissive group_fwd_mask.
+ */
+static int
+fabric_bridge_put(const char *name, uint16_t flags)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *info, *data;
+
+	nlh = fabric_msg(buf, RTM_NEWLINK, flags, name);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
+	mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, 0);
+	mnl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, 0);
+	mnl_attr_put_u16(nlh, IFLA_BR_GROUP_FWD_MASK, FABRIC_GROUP_FWD_MASK);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return (fabric_talk(nlh, NULL, NULL));
+}
+
+/*
+ * fabric_bridge_add - create bridge name (see fabric_bridge_put), set its
+ * MTU, suppress its IPv6 link-local address, bring it up. An existing one
+ * (a retry, a restarted daemon) gets the same settings re-applied; the
+ * kernel refuses that with EOPNOTSUPP if name is not a bridge.
+ * Returns 0 or -1.
+ */
+int
+fabric_bridge_add(const char *name, int mtu)
+{
+	if (fabric_name_ours(name) == -1 || fabric_mtu_ok(mtu) == -1)
+		return (-1);
+	if (fabric_bridge_put(name, NLM_F_CREATE | NLM_F_EXCL) == -1) {
+		if (errno != EEXIST || fabric_bridge_put(name, 0) == -1)
+			return (-1);
+	}
+	if (fabric_configure(name, mtu) == -1)
+		return (-1);
+	return (fabric_up(name, 0));
+}
+
+/* fabric_set_master - enslave ifname to bridge and bring it up; 0 or -1. */
+int
+fabric_set_master(const char *ifname, const char *bridge)
+{
+	int master;
+
+	if (fabric_name_ours(ifname) == -1 || fabric_name_ours(bridge) == -1)
+		return (-1);
+	if ((master = fabric_ifindex(bridge)) == -1)
+		return (-1);
+	return (fabric_up(ifname, master));
+}
+
+/* fabric_link_del - delete interface name; an absent one is success. */
+int
+fabric_link_del(const char *name)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	if (fabric_name_ours(name) == -1)
+		return (-1);
+	nlh = fabric_msg(buf, RTM_DELLINK, 0, name);
+	if (fabric_talk(nlh, NULL, NULL) == -1 && errno != ENODEV)
+		return (-1);
+	return (0);
+}
+
+/*
+ * fabric_link_exists - 1 if interface name exists, 0 if not, -1 on error.
+ * Read-only, so any name is allowed, including foreign ones.
+ */
+int
+fabric_link_exists(const char *name)
+{
+	if (fabric_name_ok(name) == -1)
+		return (-1);
+	if (fabric_ifindex(name) != -1)
+		return (1);
+	return (errno == ENODEV ? 0 : -1);
+}
+
+struct fabric_dump {
+	struct strv names;
+	int error;
+};
+
+/*
+ * fabric_cb_list - collect one dumped link's name if it is ours. It never
+ * aborts the dump: the rest would stay queued on the socket.
+ */
+static int
+fabric_cb_list(const struct nlmsghdr *nlh, void *data)
+{
+	struct fabric_dump *d = data;
+	const struct nlattr *attr;
+	const char *name;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return (MNL_CB_OK);
+	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg))
+	{
+		if (mnl_attr_get_type(attr) != IFLA_IFNAME ||
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == -1)
+			continue;
+		name = mnl_attr_get_str(attr);
+		if (names_ours(name) && strv_add(&d->names, name) == -1)
+			d->error = errno;
+		break;
+	}
+	return (MNL_CB_OK);
+}
+
+/* fabric_dump_once - one RTM_GETLINK dump into d; 0 or -1. */
+static int
+fabric_dump_once(struct fabric_dump *d)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = fabric_msg(buf, RTM_GETLINK, NLM_F_DUMP, NULL);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (fabric_talk(nlh, fabric_cb_list, d) == -1)
+		return (-1);
+	if (d->error != 0) {
+		errno = d->error;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * fabric_dump_ours - our interface names into names (caller frees). A dump
+ * the kernel marks interrupted (links changed meanwhile; libmnl reports
+ * EINTR) is retried, since cleanup must not miss an interface.
+ */
+static int
+fabric_dump_ours(struct strv *names)
+{
+	struct fabric_dump d;
+	int tries = 0;
+
+	do {
+		memset(&d, 0, sizeof(d));
+		if (fabric_dump_once(&d) == 0) {
+			*names = d.names;
+			return (0);
+		}
+		strv_free(&d.names);
+	} while (errno == EINTR && ++tries < FABRIC_DUMP_TRIES);
+	return (-1);
+}
+
+/*
+ * fabric_list_ours - call fn(ifname, arg) for each interface with the "lw"
+ * prefix. The names are collected first and fn runs after the dump ended
+ * and the lock is released, so fn may itself call fabric functions.
+ * Returns 0 or -1.
+ */
+int
+fabric_list_ours(void (*fn)(const char *ifname, void *arg), void *arg)
+{
+	struct strv names = {0};
+	size_t i;
+
+	if (fn == NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (fabric_dump_ours(&names) == -1)
+		return (-1);
+	for (i = 0; i < names.n; i++)
+		fn(names.v[i], arg);
+	strv_free(&names);
+	return (0);
+}

@@ -1,0 +1,140 @@
+/*
+ * main - `labwire serve` runs the daemon; every other subcommand is the
+ * command-line client (core/cli.c) talking to it over REST.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cli.h"
+#include "core/config.h"
+#include "core/fabric.h"
+#include "core/log.h"
+#include "core/runtime.h"
+#include "db/db.h"
+#include "images/template.h"
+#include "tcg/tcg.h"
+#include "web/api.h"
+#include "web/server.h"
+
+static void
+serve_usage(void)
+{
+	fprintf(stderr, "usage: labwire serve [options]\n");
+	config_usage(stderr);
+}
+
+static void
+serve_config(int argc, char **argv)
+{
+	char err[256], exe[PATH_MAX], abs[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	config_defaults(&lw.cfg, n > 0 ? exe : argv[0]);
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			serve_usage();
+			exit(0);
+		}
+	if (config_parse_args(&lw.cfg, argc, argv, err, sizeof(err)) == -1) {
+		fprintf(stderr, "labwire serve: %s\n", err);
+		serve_usage();
+		exit(2);
+	}
+	log_set_level(log_level_parse(lw.cfg.log_level));
+	if (mkdir(lw.cfg.data_dir, 0750) == -1 && errno != EEXIST)
+		fatal("data dir %s", lw.cfg.data_dir);
+	/* QEMU gets absolute paths: it does not run in our working directory's terms. */
+	if (realpath(lw.cfg.data_dir, abs) == NULL)
+		fatal("data dir %s", lw.cfg.data_dir);
+	snprintf(lw.cfg.data_dir, sizeof(lw.cfg.data_dir), "%s", abs);
+	if (realpath(lw.cfg.image_dir, abs) != NULL)
+		snprintf(lw.cfg.image_dir, sizeof(lw.cfg.image_dir), "%s", abs);
+}
+
+/* One daemon per data directory. */
+static void
+serve_lock(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/labwire.lock", lw.cfg.data_dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+		fatal("%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		fatalx("another labwire daemon is using %s", lw.cfg.data_dir);
+	/* fd stays open for the life of the process */
+}
+
+static void
+serve_open(void)
+{
+	struct lw_err e = {0};
+	char path[PATH_MAX];
+	int n;
+
+	snprintf(path, sizeof(path), "%s/labwire.db", lw.cfg.data_dir);
+	if ((lw.db = db_open(path, &e)) == NULL)
+		fatalx("%s", e.msg);
+	if ((n = template_load_dir(lw.cfg.template_dir, &e)) == -1)
+		fatalx("%s", e.msg);
+	log_info("%d template(s) from %s; images in %s", n, lw.cfg.template_dir,
+	    lw.cfg.image_dir);
+	kvm_probe("/dev/kvm", &lw.kvm);
+	snprintf(lw.host_arch, sizeof(lw.host_arch), "%s", tcg_host_arch());
+	log_info("accelerator: %s", lw.kvm.reason);
+	if (fabric_init() == -1)
+		fatal("netlink");
+}
+
+static int
+serve_main(int argc, char **argv)
+{
+	struct lw_err e = {0};
+	char host[64];
+	sigset_t set;
+	int port, sig = 0;
+
+	serve_config(argc, argv);
+	if (config_split_listen(lw.cfg.listen, host, sizeof(host), &port) == -1)
+		fatalx("--listen: '%s' is not ADDR:PORT", lw.cfg.listen);
+	serve_lock();
+	serve_open();
+	/* Signals are taken by sigwait below; every thread inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	api_system_init();
+	if (runtime_init(&e) == -1)
+		fatalx("%s", e.msg);
+	if (server_start(host, port, &e) == -1)
+		fatalx("%s", e.msg);
+	log_info("labwire serving http://%s:%d/api/v1 (data in %s)", host, port, lw.cfg.data_dir);
+	sigwait(&set, &sig);
+	log_info("signal %d: shutting down; running nodes keep running for the next daemon", sig);
+	server_stop();
+	runtime_fini();
+	db_close(lw.db);
+	fabric_fini();
+	template_free_all();
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return (serve_main(argc - 2, argv + 2));
+	return (cli_main(argc, argv));
+}

@@ -1,0 +1,25 @@
+/*
+ * names - validation of user-chosen names, and kernel interface names
+ * derived from ids (never from user names) with the "lw" prefix.
+ */
+#ifndef LW_NAMES_H
+#define LW_NAMES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LW_IFPREFIX "lw"
+#define LW_NAME_MAX 63
+
+/* names_valid - ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$ and not "." or ".." style. */
+bool names_valid(const char *s);
+/* names_tap - "lwt<node>n<nic>" into out[16]; returns 0, or -1 if it would not fit IFNAMSIZ. */
+int names_tap(char out[16], int64_t node_id, int nic);
+/* names_bridge - "lwb<link>" into out[16]; 0 or -1. */
+int names_bridge(char out[16], int64_t link_id);
+/* names_mac - a stable locally administered MAC "0a:xx:xx:xx:xx:nn" from node id and NIC index. */
+void names_mac(char out[18], int64_t node_id, int nic);
+/* names_ours - true if ifname carries the daemon's prefix. */
+bool names_ours(const char *ifname);
+
+#endif

@@ -1,0 +1,1169 @@
+/*
+ * runtime - the runtime loop. One thread runs an epoll loop over an
+ * eventfd (queued commands), each node's pidfd and QMP socket, and a
+ * timeout for the nearest deadline (QMP connect retries, readiness polls,
+ * stop escalation). Everything it touches is guarded by lw_lock().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/events.h"
+#include "core/fabric.h"
+#include "core/log.h"
+#include "core/names.h"
+#include "core/runtime.h"
+#include "db/db.h"
+#include "hv/qemu.h"
+#include "hv/qmp.h"
+#include "images/configdrive.h"
+#include "images/template.h"
+#include "tcg/tcg.h"
+
+#define DB lw.db
+#define LINK_MTU 9000
+#define QMP_CONNECT_GIVEUP_MS 30000
+#define READY_POLL_MS 200
+#define STOP_QUIT_WAIT_MS 5000
+
+enum rt_op { RT_NODE_START, RT_NODE_STOP, RT_NODE_KILL, RT_LINK_WIRE, RT_LINK_UNWIRE,
+	RT_LINK_STATE, RT_QUIT };
+enum rt_watch_kind { W_PID, W_QMP };
+
+struct rt_cmd {
+	enum rt_op op;
+	int64_t id;
+	struct rt_cmd *next;
+};
+
+struct rt_node;
+
+struct rt_watch {
+	enum rt_watch_kind kind;
+	struct rt_node *n;
+};
+
+struct rt_node {
+	int64_t id, lab;
+	pid_t pid;
+	int pidfd;
+	int nics;
+	struct qmp *qmp;
+	char qmp_path[108];
+	char log_path[PATH_MAX];
+	off_t log_off;
+	char carry[256];
+	regex_t ready_re;
+	bool has_re, ready, stopping;
+	int stop_stage; /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
+	int shutdown_timeout_s;
+	int64_t stop_deadline, qmp_retry_at, qmp_giveup_at, ready_poll_at;
+	struct rt_watch w_pid, w_qmp;
+	struct rt_node *next;
+};
+
+static struct {
+	int epfd, evfd;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t qmu;
+	struct rt_cmd *head, *tail;
+	struct rt_node *nodes;
+} rt = {.epfd = -1, .evfd = -1, .qmu = PTHREAD_MUTEX_INITIALIZER};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static struct rt_node *
+rt_find(int64_t id)
+{
+	for (struct rt_node *n = rt.nodes; n != NULL; n = n->next)
+		if (n->id == id)
+			return (n);
+	return (NULL);
+}
+
+static void
+rt_enqueue(enum rt_op op, int64_t id)
+{
+	struct rt_cmd *c = calloc(1, sizeof(*c));
+	uint64_t one = 1;
+
+	if (c == NULL) {
+		log_warn("runtime: queue");
+		return;
+	}
+	c->op = op;
+	c->id = id;
+	pthread_mutex_lock(&rt.qmu);
+	if (rt.tail)
+		rt.tail->next = c;
+	else
+		rt.head = c;
+	rt.tail = c;
+	pthread_mutex_unlock(&rt.qmu);
+	if (write(rt.evfd, &one, sizeof(one)) == -1)
+		log_warn("runtime: eventfd");
+}
+
+/* ---- state in the store, and the events that announce it ---- */
+
+static void
+node_publish(int64_t id)
+{
+	json_t *row = db_row(DB, NULL,
+	    "SELECT id, lab_id AS lab, name, state, error, ready, accel_in_use FROM nodes"
+	    " WHERE id = ?", "i", id);
+
+	if (row == NULL)
+		return;
+	json_object_set_new(row, "ready",
+	    json_boolean(json_integer_value(json_object_get(row, "ready"))));
+	if (json_is_null(json_object_get(row, "error")))
+		json_object_del(row, "error");
+	events_publish("node", json_pack("{s:o}", "node", row));
+}
+
+static void
+node_set_state(int64_t id, const char *state, const char *error)
+{
+	if (db_exec(DB, NULL, "UPDATE nodes SET state = ?, error = ? WHERE id = ?", "ssi", state,
+	    error, id) == -1)
+		log_warnx("node %lld: cannot record state %s", (long long)id, state);
+	node_publish(id);
+}
+
+/* ---- paths: built from ids only ---- */
+
+static void
+node_dir(char *buf, size_t len, int64_t lab, int64_t node)
+{
+	snprintf(buf, len, "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir, (long long)lab,
+	    (long long)node);
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0750) == -1 && errno != EEXIST)
+			return (-1);
+		*p = '/';
+	}
+	return (mkdir(tmp, 0750) == -1 && errno != EEXIST ? -1 : 0);
+}
+
+/* ---- wiring ---- */
+
+/* Interfaces of node that are linked: [{idx, link}] (new reference). */
+static json_t *
+node_links(int64_t node)
+{
+	return (db_rows(DB, NULL,
+	    "SELECT i.idx, le.link_id AS link FROM interfaces i"
+	    " JOIN link_endpoints le ON le.interface_id = i.id WHERE i.node_id = ?", "i", node));
+}
+
+static int
+wire_iface(int64_t node, int idx, int64_t link)
+{
+	char tap[16], br[16];
+
+	if (names_tap(tap, node, idx) == -1 || names_bridge(br, link) == -1)
+		return (-1);
+	if (fabric_bridge_add(br, LINK_MTU) == -1) {
+		log_warn("bridge %s", br);
+		return (-1);
+	}
+	if (fabric_set_master(tap, br) == -1) {
+		log_warn("attach %s to %s", tap, br);
+		return (-1);
+	}
+	return (0);
+}
+
+/* A link's bridge stays while any endpoint node other than skip runs. */
+static void
+link_release(int64_t link, int64_t skip)
+{
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT i.node_id AS node FROM link_endpoints le JOIN interfaces i"
+	    " ON i.id = le.interface_id WHERE le.link_id = ?", "i", link);
+	json_t *r;
+	size_t i;
+	char br[16];
+
+	json_array_foreach(rows, i, r)
+	{
+		int64_t n = json_integer_value(json_object_get(r, "node"));
+
+		if (n != skip && rt_find(n) != NULL) {
+			json_decref(rows);
+			return;
+		}
+	}
+	json_decref(rows);
+	if (names_bridge(br, link) == 0 && fabric_link_del(br) == -1)
+		log_warn("delete bridge %s", br);
+}
+
+static void
+node_unwire(int64_t node, int nics)
+{
+	json_t *links = node_links(node), *r;
+	char tap[16];
+	size_t i;
+
+	json_array_foreach(links, i, r) link_release(json_integer_value(json_object_get(r, "link")),
+	    node);
+	json_decref(links);
+	/* TAPs vanish with QEMU's fds; deleting them makes it immediate and certain. */
+	for (int k = 0; k < nics; k++)
+		if (names_tap(tap, node, k) == 0 && fabric_link_del(tap) == -1)
+			log_warn("delete %s", tap);
+}
+
+static void
+qmp_set_link(struct rt_node *n, int idx, bool up)
+{
+	char id[16], err[128];
+	json_t *args;
+
+	if (n->qmp == NULL)
+		return;
+	snprintf(id, sizeof(id), "net%d", idx);
+	args = json_pack("{s:s,s:b}", "name", id, "up", up);
+	if (qmp_exec(n->qmp, "set_link", args, NULL, 2000, err, sizeof(err)) == -1)
+		log_warnx("node %lld: set_link %s: %s", (long long)n->id, id, err);
+	json_decref(args);
+}
+
+/* Apply every down link of a freshly connected node. */
+static void
+node_apply_link_states(struct rt_node *n)
+{
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT i.idx FROM interfaces i JOIN link_endpoints le ON le.interface_id = i.id"
+	    " JOIN links l ON l.id = le.link_id WHERE i.node_id = ? AND l.state = 'down'", "i",
+	    n->id);
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r) qmp_set_link(n, (int)json_integer_value(json_object_get(r,
+	    "idx")), false);
+	json_decref(rows);
+}
+
+/* ---- starting a node ---- */
+
+struct start_ctx {
+	json_t *row;
+	const struct template *t;
+	const struct arch_info *arch;
+	struct accel_choice accel;
+	char dir[PATH_MAX];
+	char kernel[PATH_MAX], initrd[PATH_MAX], append[512], iso[PATH_MAX];
+	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_path[108];
+	int fds[QEMU_MAX_NICS];
+	int nfds;
+};
+
+static int
+start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
+{
+	const char *tname, *p;
+
+	s->row = db_row(DB, e,
+	    "SELECT id, lab_id, name, template, arch, accel, cpus, ram_mb, nics, startup_config"
+	    " FROM nodes WHERE id = ?", "i", node);
+	if (s->row == NULL)
+		return (-1);
+	tname = json_string_value(json_object_get(s->row, "template"));
+	if ((s->t = template_find(tname)) == NULL)
+		return (err_set(e, ERR_INVALID, "template '%s' is no longer available", tname));
+	if ((s->arch = tcg_arch_lookup(s->t->arch)) == NULL)
+		return (err_set(e, ERR_INVALID, "unsupported arch %s", s->t->arch));
+	if (tcg_choose(json_string_value(json_object_get(s->row, "accel")), s->t->arch,
+	    lw.host_arch, &lw.kvm, &s->accel, e) == -1)
+		return (-1);
+	snprintf(s->kernel, sizeof(s->kernel), "%s/%s", lw.cfg.image_dir, s->t->kernel);
+	snprintf(s->initrd, sizeof(s->initrd), "%s/%s", lw.cfg.image_dir, s->t->initrd);
+	/* Expand {tty} in the template's kernel command line. */
+	if ((p = strstr(s->t->append, "{tty}")) != NULL)
+		snprintf(s->append, sizeof(s->append), "%.*s%s%s", (int)(p - s->t->append),
+		    s->t->append, s->arch->console_tty, p + 5);
+	else
+		snprintf(s->append, sizeof(s->append), "%s", s->t->append);
+	return (0);
+}
+
+static int
+start_files(struct start_ctx *s, struct lw_err *e)
+{
+	int64_t node = json_integer_value(json_object_get(s->row, "id"));
+	int64_t lab = json_integer_value(json_object_get(s->row, "lab_id"));
+	int r;
+
+	node_dir(s->dir, sizeof(s->dir), lab, node);
+	if (mkdir_p(s->dir) == -1)
+		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", s->dir, strerror(errno)));
+	snprintf(s->console_log, sizeof(s->console_log), "%s/console.log", s->dir);
+	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/qemu.log", s->dir);
+	snprintf(s->iso, sizeof(s->iso), "%s/config.iso", s->dir);
+	r = snprintf(s->qmp_path, sizeof(s->qmp_path), "%s/run/n%lld.qmp", lw.cfg.data_dir,
+	    (long long)node);
+	if (r < 0 || (size_t)r >= sizeof(s->qmp_path))
+		return (err_set(e, ERR_INTERNAL, "data dir path too long for a UNIX socket"));
+	unlink(s->qmp_path);
+	/* A fresh console log per boot, so readiness is judged on this boot only. */
+	if (truncate(s->console_log, 0) == -1 && errno != ENOENT)
+		return (err_set(e, ERR_INTERNAL, "%s: %s", s->console_log, strerror(errno)));
+	if (strcmp(s->t->config_method, "iso") == 0 &&
+	    configdrive_build(s->dir, json_string_value(json_object_get(s->row, "name")),
+		json_string_value(json_object_get(s->row, "startup_config")), s->iso, e) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+start_taps(struct start_ctx *s, struct qemu_spec *q, struct lw_err *e)
+{
+	int64_t node = json_integer_value(json_object_get(s->row, "id"));
+	json_t *links, *r;
+	char tap[16];
+	size_t i;
+
+	q->nnics = (int)json_integer_value(json_object_get(s->row, "nics"));
+	for (int k = 0; k < q->nnics; k++) {
+		if (names_tap(tap, node, k) == -1)
+			return (err_set(e, ERR_INTERNAL, "node id too large for interface names"));
+		fabric_link_del(tap); /* a stale one from a crash */
+		if ((s->fds[k] = fabric_tap_open(tap, LINK_MTU)) == -1)
+			return (err_set(e, ERR_INTERNAL, "TAP %s: %s", tap, strerror(errno)));
+		s->nfds = k + 1;
+		q->nics[k].fd = s->fds[k];
+		names_mac(q->nics[k].mac, node, k);
+		q->nics[k].model = s->t->nic_model[0] ? s->t->nic_model : NULL;
+	}
+	links = node_links(node);
+	json_array_foreach(links, i, r)
+	{
+		if (wire_iface(node, (int)json_integer_value(json_object_get(r, "idx")),
+		    json_integer_value(json_object_get(r, "link"))) == -1) {
+			json_decref(links);
+			return (err_set(e, ERR_INTERNAL, "wiring link: %s", strerror(errno)));
+		}
+	}
+	json_decref(links);
+	return (0);
+}
+
+static void
+start_spec(struct start_ctx *s, struct qemu_spec *q, char *host)
+{
+	int port;
+
+	q->name = json_string_value(json_object_get(s->row, "name"));
+	q->arch = s->arch;
+	q->accel = s->accel.accel;
+	q->cpus = (int)json_integer_value(json_object_get(s->row, "cpus"));
+	q->ram_mb = (int)json_integer_value(json_object_get(s->row, "ram_mb"));
+	q->kernel = s->kernel;
+	q->initrd = s->initrd;
+	q->append = s->append;
+	q->config_drive = strcmp(s->t->config_method, "iso") == 0 ? s->iso : NULL;
+	q->console_host = host;
+	q->console_port = (int)db_int(DB, 0, "SELECT console_port FROM nodes WHERE id = ?", "i",
+	    json_integer_value(json_object_get(s->row, "id")));
+	q->console_log = s->console_log;
+	q->qmp_path = s->qmp_path;
+	if (lw.cfg.console_host[0] != '\0')
+		snprintf(host, 64, "%s", lw.cfg.console_host);
+	else if (config_split_listen(lw.cfg.listen, host, 64, &port) == -1)
+		snprintf(host, 64, "127.0.0.1");
+}
+
+static struct rt_node *
+rt_node_new(int64_t id, int64_t lab, const struct template *t, int nics)
+{
+	struct rt_node *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return (NULL);
+	n->id = id;
+	n->lab = lab;
+	n->nics = nics;
+	n->pidfd = -1;
+	n->shutdown_timeout_s = t ? t->shutdown_timeout_s : 5;
+	if (t != NULL && t->ready_pattern[0] != '\0')
+		n->has_re = regcomp(&n->ready_re, t->ready_pattern, REG_EXTENDED | REG_NOSUB) == 0;
+	n->w_pid = (struct rt_watch){W_PID, n};
+	n->w_qmp = (struct rt_watch){W_QMP, n};
+	n->qmp_retry_at = now_ms() + 50;
+	n->qmp_giveup_at = now_ms() + QMP_CONNECT_GIVEUP_MS;
+	n->ready_poll_at = now_ms() + READY_POLL_MS;
+	return (n);
+}
+
+static void
+rt_node_free(struct rt_node *n)
+{
+	if (n->has_re)
+		regfree(&n->ready_re);
+	if (n->qmp)
+		qmp_close(n->qmp);
+	if (n->pidfd != -1)
+		close(n->pidfd);
+	free(n);
+}
+
+static int
+rt_watch_add(int fd, struct rt_watch *w)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+
+	return (epoll_ctl(rt.epfd, EPOLL_CTL_ADD, fd, &ev));
+}
+
+static int
+start_record(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
+{
+	json_t *taps = json_array();
+	char tap[16], *tapstr;
+	int r;
+
+	for (int k = 0; k < n->nics; k++)
+		if (names_tap(tap, n->id, k) == 0)
+			json_array_append_new(taps, json_string(tap));
+	tapstr = json_dumps(taps, JSON_COMPACT);
+	json_decref(taps);
+	r = db_exec(DB, e,
+	    "INSERT OR REPLACE INTO node_runtime (node_id, pid, qmp_path, taps, console_port,"
+	    " started_at, accel) VALUES (?, ?, ?, ?, (SELECT console_port FROM nodes WHERE id = ?),"
+	    " ?, ?)", "iIssiis", n->id, (int)n->pid, s->qmp_path, tapstr ? tapstr : "[]", n->id,
+	    (int64_t)time(NULL), s->accel.accel == ACCEL_KVM ? "kvm" : "tcg");
+	free(tapstr);
+	if (r == -1)
+		return (-1);
+	return (db_exec(DB, e,
+	    "UPDATE nodes SET accel_in_use = ?, accel_reason = ?, ready = 0, error = NULL"
+	    " WHERE id = ?", "ssi", s->accel.accel == ACCEL_KVM ? "kvm" : "tcg", s->accel.reason,
+	    n->id));
+}
+
+static int
+start_spawn(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
+{
+	struct qemu_spec q = {0};
+	struct strv argv = {0};
+	char host[64];
+	int r = -1;
+
+	if (start_taps(s, &q, e) == -1)
+		return (-1);
+	start_spec(s, &q, host);
+	if (qemu_argv_build(&q, &argv, e) == -1)
+		return (-1);
+	n->pid = qemu_spawn(argv.v, s->fds, s->nfds, s->qemu_log, &n->pidfd);
+	if (n->pid == -1)
+		err_set(e, ERR_UNAVAILABLE, "cannot start %s: %s", argv.v[0], strerror(errno));
+	else
+		r = 0;
+	if (r == 0) {
+		char *line = strv_join(&argv);
+
+		log_info("node %lld: started pid %d: %s", (long long)n->id, (int)n->pid,
+		    line ? line : argv.v[0]);
+		free(line);
+	}
+	strv_free(&argv);
+	return (r);
+}
+
+static void
+node_start(int64_t id)
+{
+	struct start_ctx s = {.nfds = 0};
+	struct lw_err e = {0};
+	struct rt_node *n = NULL;
+
+	if (rt_find(id) != NULL || db_int(DB, 0,
+	    "SELECT state = 'starting' FROM nodes WHERE id = ?", "i", id) != 1)
+		return; /* deleted, stopped or already running meanwhile */
+	if (start_prepare(&s, id, &e) == -1 || start_files(&s, &e) == -1)
+		goto fail;
+	n = rt_node_new(id, json_integer_value(json_object_get(s.row, "lab_id")), s.t,
+	    (int)json_integer_value(json_object_get(s.row, "nics")));
+	if (n == NULL) {
+		err_set(&e, ERR_INTERNAL, "out of memory");
+		goto fail;
+	}
+	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", s.qmp_path);
+	snprintf(n->log_path, sizeof(n->log_path), "%s", s.console_log);
+	if (start_spawn(&s, n, &e) == -1)
+		goto fail;
+	for (int k = 0; k < s.nfds; k++)
+		close(s.fds[k]); /* QEMU holds the TAPs now */
+	s.nfds = 0;
+	if (rt_watch_add(n->pidfd, &n->w_pid) == -1 || start_record(&s, n, &e) == -1) {
+		err_set(&e, ERR_INTERNAL, "supervising pid %d failed", (int)n->pid);
+		n->next = rt.nodes;
+		rt.nodes = n;
+		n->stopping = true;
+		syscall(SYS_pidfd_send_signal, n->pidfd, SIGKILL, NULL, 0);
+		node_set_state(id, "stopping", e.msg);
+		json_decref(s.row);
+		return;
+	}
+	n->next = rt.nodes;
+	rt.nodes = n;
+	node_publish(id);
+	json_decref(s.row);
+	return;
+fail:
+	log_warnx("node %lld: start failed: %s", (long long)id, e.msg);
+	for (int k = 0; k < s.nfds; k++)
+		close(s.fds[k]);
+	node_unwire(id, (int)json_integer_value(json_object_get(s.row, "nics")));
+	if (n != NULL)
+		rt_node_free(n);
+	json_decref(s.row);
+	node_set_state(id, "error", e.msg);
+}
+
+/* ---- stopping ---- */
+
+static void
+stop_escalate(struct rt_node *n)
+{
+	char err[128];
+
+	if (n->stop_stage < 2) {
+		n->stop_stage = 2;
+		if (n->qmp == NULL ||
+		    qmp_exec(n->qmp, "quit", NULL, NULL, 1000, err, sizeof(err)) == -1)
+			syscall(SYS_pidfd_send_signal, n->pidfd, SIGTERM, NULL, 0);
+		n->stop_deadline = now_ms() + STOP_QUIT_WAIT_MS;
+	} else if (n->stop_stage == 2) {
+		n->stop_stage = 3;
+		log_warnx("node %lld: QEMU did not quit, killing pid %d", (long long)n->id,
+		    (int)n->pid);
+		syscall(SYS_pidfd_send_signal, n->pidfd, SIGKILL, NULL, 0);
+		n->stop_deadline = 0;
+	}
+}
+
+static void
+node_stop(int64_t id, bool force)
+{
+	struct rt_node *n = rt_find(id);
+	char err[128];
+
+	if (n == NULL) {
+		/* Never started (or failed): nothing runs, only the state to settle. */
+		if (db_int(DB, 0, "SELECT state = 'stopping' FROM nodes WHERE id = ?", "i", id))
+			node_set_state(id, "stopped", NULL);
+		return;
+	}
+	n->stopping = true;
+	if (force || n->qmp == NULL || n->shutdown_timeout_s == 0) {
+		stop_escalate(n);
+		return;
+	}
+	if (n->stop_stage == 0) {
+		n->stop_stage = 1;
+		if (qmp_exec(n->qmp, "system_powerdown", NULL, NULL, 2000, err, sizeof(err)) == -1)
+			stop_escalate(n);
+		else
+			n->stop_deadline = now_ms() + (int64_t)n->shutdown_timeout_s * 1000;
+	}
+}
+
+/* Last line QEMU wrote to its own log, to explain an unexpected exit. */
+static void
+qemu_log_tail(int64_t lab, int64_t node, char *out, size_t len)
+{
+	char path[PATH_MAX], buf[512], *nl;
+	ssize_t r;
+	int fd;
+
+	out[0] = '\0';
+	node_dir(path, sizeof(path), lab, node);
+	strncat(path, "/qemu.log", sizeof(path) - strlen(path) - 1);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (lseek(fd, 0, SEEK_END) > (off_t)sizeof(buf) - 1)
+		lseek(fd, -(off_t)sizeof(buf) + 1, SEEK_END);
+	else
+		lseek(fd, 0, SEEK_SET);
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return;
+	buf[r] = '\0';
+	while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r'))
+		buf[--r] = '\0';
+	nl = strrchr(buf, '\n');
+	snprintf(out, len, "%s", nl ? nl + 1 : buf);
+}
+
+static void
+rt_unlink(struct rt_node *n)
+{
+	for (struct rt_node **pp = &rt.nodes; *pp; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			return;
+		}
+}
+
+static void
+node_exited(struct rt_node *n)
+{
+	char msg[256], tail[200];
+	siginfo_t si = {0};
+	bool was_stopping = n->stopping;
+
+	/* Adopted processes are not our children: ECHILD, and nothing to reap. */
+	waitid(P_PIDFD, (id_t)n->pidfd, &si, WEXITED | WNOHANG);
+	epoll_ctl(rt.epfd, EPOLL_CTL_DEL, n->pidfd, NULL);
+	if (n->qmp)
+		epoll_ctl(rt.epfd, EPOLL_CTL_DEL, qmp_fd(n->qmp), NULL);
+	rt_unlink(n);
+	node_unwire(n->id, n->nics);
+	unlink(n->qmp_path);
+	db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", n->id);
+	db_exec(DB, NULL, "UPDATE nodes SET ready = 0 WHERE id = ?", "i", n->id);
+	if (was_stopping) {
+		log_info("node %lld: stopped", (long long)n->id);
+		node_set_state(n->id, "stopped", NULL);
+	} else {
+		qemu_log_tail(n->lab, n->id, tail, sizeof(tail));
+		snprintf(msg, sizeof(msg), "QEMU exited unexpectedly (status %d)%s%s", si.si_status,
+		    tail[0] ? ": " : "", tail);
+		log_warnx("node %lld: %s", (long long)n->id, msg);
+		node_set_state(n->id, "error", msg);
+	}
+	rt_node_free(n);
+}
+
+/* ---- QMP and readiness ---- */
+
+static void
+qmp_try_connect(struct rt_node *n, int64_t now)
+{
+	json_t *ret = NULL;
+	char err[128];
+
+	if ((n->qmp = qmp_connect(n->qmp_path, 1000)) == NULL) {
+		if (now > n->qmp_giveup_at) {
+			log_warnx("node %lld: QMP never answered; killing it", (long long)n->id);
+			db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si",
+			    "QMP did not answer within 30 s", n->id);
+			n->qmp_retry_at = 0;
+			stop_escalate(n);
+			return;
+		}
+		n->qmp_retry_at = now + 100;
+		return;
+	}
+	n->qmp_retry_at = 0;
+	rt_watch_add(qmp_fd(n->qmp), &n->w_qmp);
+	if (n->stopping) {
+		stop_escalate(n);
+		return;
+	}
+	if (qmp_exec(n->qmp, "query-status", NULL, &ret, 2000, err, sizeof(err)) == 0) {
+		const char *st = json_string_value(json_object_get(ret, "status"));
+
+		log_debug("node %lld: QMP status %s", (long long)n->id, st ? st : "?");
+		json_decref(ret);
+	}
+	node_apply_link_states(n);
+	node_set_state(n->id, "running", NULL);
+}
+
+static void
+qmp_readable(struct rt_node *n)
+{
+	json_t *ev;
+
+	if (qmp_read_events(n->qmp) == -1) {
+		epoll_ctl(rt.epfd, EPOLL_CTL_DEL, qmp_fd(n->qmp), NULL);
+		qmp_close(n->qmp);
+		n->qmp = NULL;
+		return;
+	}
+	while ((ev = qmp_next_event(n->qmp)) != NULL) {
+		log_debug("node %lld: QMP event %s", (long long)n->id,
+		    json_string_value(json_object_get(ev, "event")));
+		json_decref(ev);
+	}
+}
+
+/* Scan what the console printed since the last look for the readiness pattern. */
+static void
+ready_poll(struct rt_node *n)
+{
+	char buf[4096 + sizeof(n->carry)];
+	size_t cl = strlen(n->carry);
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(n->log_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	memcpy(buf, n->carry, cl);
+	while ((r = pread(fd, buf + cl, sizeof(buf) - cl - 1, n->log_off)) > 0) {
+		size_t len = cl + (size_t)r;
+
+		n->log_off += r;
+		for (size_t i = 0; i < len; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[len] = '\0';
+		if (regexec(&n->ready_re, buf, 0, NULL, 0) == 0) {
+			n->ready = true;
+			break;
+		}
+		cl = len < sizeof(n->carry) - 1 ? len : sizeof(n->carry) - 1;
+		memmove(buf, buf + len - cl, cl);
+	}
+	memcpy(n->carry, buf, cl);
+	n->carry[cl] = '\0';
+	close(fd);
+	if (n->ready) {
+		db_exec(DB, NULL, "UPDATE nodes SET ready = 1 WHERE id = ?", "i", n->id);
+		log_info("node %lld: ready", (long long)n->id);
+		node_publish(n->id);
+	}
+}
+
+static void
+rt_timers(void)
+{
+	int64_t now = now_ms();
+	struct rt_node *n, *next;
+
+	for (n = rt.nodes; n != NULL; n = next) {
+		next = n->next;
+		if (n->qmp_retry_at && now >= n->qmp_retry_at)
+			qmp_try_connect(n, now);
+		if (n->stop_deadline && now >= n->stop_deadline)
+			stop_escalate(n);
+		if (n->has_re && !n->ready && !n->stopping && now >= n->ready_poll_at) {
+			ready_poll(n);
+			n->ready_poll_at = now + READY_POLL_MS;
+		}
+	}
+}
+
+static int
+rt_timeout(void)
+{
+	int64_t now = now_ms(), next = now + 1000;
+
+	for (struct rt_node *n = rt.nodes; n != NULL; n = n->next) {
+		if (n->qmp_retry_at && n->qmp_retry_at < next)
+			next = n->qmp_retry_at;
+		if (n->stop_deadline && n->stop_deadline < next)
+			next = n->stop_deadline;
+		if (n->has_re && !n->ready && !n->stopping && n->ready_poll_at < next)
+			next = n->ready_poll_at;
+	}
+	return (next <= now ? 0 : (int)(next - now));
+}
+
+/* ---- links ---- */
+
+static void
+link_wire(int64_t link)
+{
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT i.node_id AS node, i.idx FROM link_endpoints le JOIN interfaces i"
+	    " ON i.id = le.interface_id WHERE le.link_id = ?", "i", link);
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r)
+	{
+		int64_t node = json_integer_value(json_object_get(r, "node"));
+
+		if (rt_find(node) != NULL)
+			wire_iface(node, (int)json_integer_value(json_object_get(r, "idx")), link);
+	}
+	json_decref(rows);
+}
+
+static void
+link_state(int64_t link)
+{
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT i.node_id AS node, i.idx, l.state FROM link_endpoints le"
+	    " JOIN interfaces i ON i.id = le.interface_id JOIN links l ON l.id = le.link_id"
+	    " WHERE le.link_id = ?", "i", link);
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r)
+	{
+		struct rt_node *n = rt_find(json_integer_value(json_object_get(r, "node")));
+
+		if (n != NULL)
+			qmp_set_link(n, (int)json_integer_value(json_object_get(r, "idx")),
+			    strcmp(json_string_value(json_object_get(r, "state")), "up") == 0);
+	}
+	json_decref(rows);
+}
+
+/* ---- the loop ---- */
+
+static struct rt_cmd *
+rt_dequeue(void)
+{
+	struct rt_cmd *c;
+
+	pthread_mutex_lock(&rt.qmu);
+	if ((c = rt.head) != NULL) {
+		rt.head = c->next;
+		if (rt.head == NULL)
+			rt.tail = NULL;
+	}
+	pthread_mutex_unlock(&rt.qmu);
+	return (c);
+}
+
+/* Returns false when asked to quit. */
+static bool
+rt_commands(void)
+{
+	struct rt_cmd *c;
+	uint64_t v;
+	bool go = true;
+
+	if (read(rt.evfd, &v, sizeof(v)) == -1 && errno != EAGAIN)
+		log_warn("runtime: eventfd read");
+	while ((c = rt_dequeue()) != NULL) {
+		switch (c->op) {
+		case RT_NODE_START:
+			node_start(c->id);
+			break;
+		case RT_NODE_STOP:
+		case RT_NODE_KILL:
+			node_stop(c->id, c->op == RT_NODE_KILL);
+			break;
+		case RT_LINK_WIRE:
+			link_wire(c->id);
+			link_state(c->id);
+			break;
+		case RT_LINK_UNWIRE:
+			link_release(c->id, 0);
+			break;
+		case RT_LINK_STATE:
+			link_state(c->id);
+			break;
+		case RT_QUIT:
+			go = false;
+			break;
+		}
+		free(c);
+	}
+	return (go);
+}
+
+static void *
+rt_loop(void *arg)
+{
+	struct epoll_event evs[32];
+	bool go = true;
+
+	(void)arg;
+	while (go) {
+		int n;
+
+		lw_lock();
+		int timeout = rt_timeout();
+		lw_unlock();
+		n = epoll_wait(rt.epfd, evs, 32, timeout);
+		if (n == -1 && errno != EINTR) {
+			log_warn("runtime: epoll_wait");
+			continue;
+		}
+		lw_lock();
+		/* Exits last: node_exited frees the node other events may name. */
+		for (int i = 0; i < n; i++) {
+			struct rt_watch *w = evs[i].data.ptr;
+
+			if (w == NULL)
+				go = rt_commands() && go;
+			else if (w->kind == W_QMP && w->n->qmp != NULL)
+				qmp_readable(w->n);
+		}
+		for (int i = 0; i < n; i++) {
+			struct rt_watch *w = evs[i].data.ptr;
+
+			if (w != NULL && w->kind == W_PID)
+				node_exited(w->n);
+		}
+		rt_timers();
+		lw_unlock();
+	}
+	return (NULL);
+}
+
+/* ---- adoption of what a previous daemon left ---- */
+
+/* Is pid a QEMU of ours: its command line names our QMP socket? */
+static bool
+proc_is_ours(pid_t pid, const char *qmp_path)
+{
+	char path[64], buf[8192];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (false);
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return (false);
+	for (ssize_t i = 0; i < r; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[r] = '\0';
+	return (strstr(buf, "qemu-system") != NULL && strstr(buf, qmp_path) != NULL);
+}
+
+static void
+adopt_one(json_t *row)
+{
+	int64_t id = json_integer_value(json_object_get(row, "node_id"));
+	pid_t pid = (pid_t)json_integer_value(json_object_get(row, "pid"));
+	const char *qmp = json_string_value(json_object_get(row, "qmp_path"));
+	const struct template *t = template_find(json_string_value(json_object_get(row,
+	    "template")));
+	int nics = (int)json_integer_value(json_object_get(row, "nics"));
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct rt_node *n;
+	struct stat st;
+
+	if (pidfd == -1 || !proc_is_ours(pid, qmp) ||
+	    (n = rt_node_new(id, json_integer_value(json_object_get(row, "lab_id")), t, nics)) ==
+		NULL) {
+		if (pidfd != -1)
+			close(pidfd);
+		log_info("node %lld: its QEMU (pid %d) is gone; cleaning up", (long long)id,
+		    (int)pid);
+		node_unwire(id, nics);
+		db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", id);
+		db_exec(DB, NULL, "UPDATE nodes SET state = 'stopped', ready = 0 WHERE id = ?", "i",
+		    id);
+		return;
+	}
+	n->pid = pid;
+	n->pidfd = pidfd;
+	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", qmp);
+	node_dir(n->log_path, sizeof(n->log_path), n->lab, id);
+	strncat(n->log_path, "/console.log", sizeof(n->log_path) - strlen(n->log_path) - 1);
+	n->ready = db_int(DB, 0, "SELECT ready FROM nodes WHERE id = ?", "i", id) == 1;
+	if (!n->ready && stat(n->log_path, &st) == 0)
+		n->log_off = 0; /* re-scan this boot's log from the start */
+	n->stopping = db_int(DB, 0, "SELECT state = 'stopping' FROM nodes WHERE id = ?", "i", id);
+	rt_watch_add(pidfd, &n->w_pid);
+	n->next = rt.nodes;
+	rt.nodes = n;
+	log_info("node %lld: re-adopted running QEMU pid %d", (long long)id, (int)pid);
+}
+
+struct orphan_ctx {
+	int count;
+};
+
+/* An lw* interface that no adopted node or link of a running node explains. */
+static void
+orphan_check(const char *ifname, void *arg)
+{
+	struct orphan_ctx *oc = arg;
+	long long a = -1, b = -1;
+	bool keep = false;
+
+	if (sscanf(ifname, "lwt%lldn%lld", &a, &b) == 2)
+		keep = rt_find(a) != NULL;
+	else if (sscanf(ifname, "lwb%lld", &a) == 1)
+		keep = db_int(DB, 0,
+		    "SELECT COUNT(*) FROM link_endpoints le JOIN interfaces i ON i.id ="
+		    " le.interface_id JOIN node_runtime r ON r.node_id = i.node_id"
+		    " WHERE le.link_id = ?", "i", (int64_t)a) > 0;
+	if (!keep && fabric_link_del(ifname) == 0)
+		oc->count++;
+}
+
+static void
+runtime_adopt(void)
+{
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT r.node_id, r.pid, r.qmp_path, n.lab_id, n.template, n.nics FROM node_runtime r"
+	    " JOIN nodes n ON n.id = r.node_id", "");
+	struct orphan_ctx oc = {0};
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r) adopt_one(r);
+	json_decref(rows);
+	db_exec(DB, NULL,
+	    "UPDATE nodes SET state = 'stopped', ready = 0 WHERE state != 'stopped'"
+	    " AND state != 'error' AND id NOT IN (SELECT node_id FROM node_runtime)", "");
+	fabric_list_ours(orphan_check, &oc);
+	if (oc.count > 0)
+		log_info("removed %d leftover interface(s)", oc.count);
+}
+
+int
+runtime_init(struct lw_err *e)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	char run[PATH_MAX];
+
+	snprintf(run, sizeof(run), "%s/run", lw.cfg.data_dir);
+	if (mkdir_p(run) == -1)
+		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", run, strerror(errno)));
+	if ((rt.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (rt.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+	    epoll_ctl(rt.epfd, EPOLL_CTL_ADD, rt.evfd, &ev) == -1)
+		return (err_set(e, ERR_INTERNAL, "runtime: %s", strerror(errno)));
+	lw_lock();
+	runtime_adopt();
+	lw_unlock();
+	if (pthread_create(&rt.thread, NULL, rt_loop, NULL) != 0)
+		return (err_set(e, ERR_INTERNAL, "runtime thread: %s", strerror(errno)));
+	rt.started = true;
+	return (0);
+}
+
+void
+runtime_fini(void)
+{
+	struct rt_node *n;
+
+	if (rt.started) {
+		rt_enqueue(RT_QUIT, 0);
+		pthread_join(rt.thread, NULL);
+		rt.started = false;
+	}
+	while ((n = rt.nodes) != NULL) {
+		rt.nodes = n->next;
+		rt_node_free(n);
+	}
+	if (rt.evfd != -1)
+		close(rt.evfd);
+	if (rt.epfd != -1)
+		close(rt.epfd);
+	rt.evfd = rt.epfd = -1;
+}
+
+static int
+file_readable(const char *path)
+{
+	return (access(path, R_OK) == 0);
+}
+
+int
+runtime_check_node(int64_t node, struct lw_err *e)
+{
+	struct start_ctx s = {.nfds = 0};
+	char bin[PATH_MAX];
+	int r = -1;
+
+	if (start_prepare(&s, node, e) == -1)
+		goto out;
+	if (qemu_binary_path(s.arch->qemu_binary, bin, sizeof(bin)) == -1) {
+		err_set(e, ERR_UNAVAILABLE, "%s is not installed (Debian package %s)",
+		    s.arch->qemu_binary,
+		    strcmp(s.arch->name, "x86_64") == 0 ? "qemu-system-x86" : "qemu-system-arm");
+		goto out;
+	}
+	if (s.t->kernel[0] && (!file_readable(s.kernel) || !file_readable(s.initrd))) {
+		err_set(e, ERR_UNAVAILABLE, "guest files for template %s are missing (%s): "
+		    "build them with `make guest`", s.t->name, s.kernel);
+		goto out;
+	}
+	r = 0;
+out:
+	json_decref(s.row);
+	return (r);
+}
+
+void
+runtime_node_start(int64_t node)
+{
+	db_exec(DB, NULL, "UPDATE nodes SET state = 'starting', error = NULL, ready = 0"
+	    " WHERE id = ?", "i", node);
+	node_publish(node);
+	rt_enqueue(RT_NODE_START, node);
+}
+
+void
+runtime_node_stop(int64_t node, bool force)
+{
+	db_exec(DB, NULL, "UPDATE nodes SET state = 'stopping' WHERE id = ? AND state != 'stopped'",
+	    "i", node);
+	node_publish(node);
+	rt_enqueue(force ? RT_NODE_KILL : RT_NODE_STOP, node);
+}
+
+void
+runtime_link_wire(int64_t link)
+{
+	rt_enqueue(RT_LINK_WIRE, link);
+}
+
+void
+runtime_link_unwire(int64_t link)
+{
+	rt_enqueue(RT_LINK_UNWIRE, link);
+}
+
+void
+runtime_link_state(int64_t link)
+{
+	rt_enqueue(RT_LINK_STATE, link);
+}
+
+int
+runtime_busy_count(int64_t lab, int64_t node)
+{
+	int c = 0;
+
+	for (struct rt_node *n = rt.nodes; n != NULL; n = n->next)
+		if ((lab == 0 || n->lab == lab) && (node == 0 || n->id == node))
+			c++;
+	/* Queued starts and stops not yet in the loop's table count too. */
+	c += (int)db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE (lab_id = ? OR ? = 0)"
+	    " AND (id = ? OR ? = 0) AND state IN ('starting','stopping')", "iiii", lab, lab, node,
+	    node);
+	return (c);
+}

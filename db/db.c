@@ -1,0 +1,415 @@
+/*
+ * db - the SQLite store. Statements are prepared once (keyed by their SQL
+ * text, which is always a string literal of the caller) and reset after use.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/log.h"
+#include "db/db.h"
+
+#define DB_STMT_CACHE 128
+
+struct db_stmt {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct db {
+	sqlite3 *h;
+	struct db_stmt cache[DB_STMT_CACHE];
+	int ncache;
+};
+
+/*
+ * Migrations: entry i brings the schema from version i to i+1. Never edit a
+ * released entry; append a new one.
+ */
+static const char *const db_migrations[] = {
+	/* 0 -> 1: labs, nodes, interfaces, links, endpoints, runtime state */
+	"CREATE TABLE labs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE nodes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  lab_id INTEGER NOT NULL REFERENCES labs(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  template TEXT NOT NULL,"
+	"  image TEXT,"
+	"  arch TEXT NOT NULL,"
+	"  accel TEXT NOT NULL DEFAULT 'auto',"
+	"  cpus INTEGER NOT NULL,"
+	"  ram_mb INTEGER NOT NULL,"
+	"  nics INTEGER NOT NULL,"
+	"  startup_config TEXT NOT NULL DEFAULT '',"
+	"  x INTEGER NOT NULL DEFAULT 0,"
+	"  y INTEGER NOT NULL DEFAULT 0,"
+	"  console_port INTEGER NOT NULL UNIQUE,"
+	"  state TEXT NOT NULL DEFAULT 'stopped',"
+	"  error TEXT,"
+	"  ready INTEGER NOT NULL DEFAULT 0,"
+	"  accel_in_use TEXT,"
+	"  accel_reason TEXT,"
+	"  UNIQUE (lab_id, name));"
+	"CREATE TABLE interfaces ("
+	"  id INTEGER PRIMARY KEY,"
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  mac TEXT NOT NULL,"
+	"  UNIQUE (node_id, idx), UNIQUE (node_id, name));"
+	"CREATE TABLE links ("
+	"  id INTEGER PRIMARY KEY,"
+	"  lab_id INTEGER NOT NULL REFERENCES labs(id) ON DELETE CASCADE,"
+	"  state TEXT NOT NULL DEFAULT 'up',"
+	"  impairment TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE link_endpoints ("
+	"  link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,"
+	"  interface_id INTEGER NOT NULL UNIQUE REFERENCES interfaces(id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL,"
+	"  PRIMARY KEY (link_id, interface_id));"
+	"CREATE TABLE node_runtime ("
+	"  node_id INTEGER PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  pid INTEGER NOT NULL,"
+	"  qmp_path TEXT NOT NULL,"
+	"  taps TEXT NOT NULL,"
+	"  console_port INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  accel TEXT NOT NULL);"
+	"CREATE INDEX nodes_lab ON nodes(lab_id);"
+	"CREATE INDEX links_lab ON links(lab_id);",
+};
+
+static int
+db_errcode(int rc)
+{
+	return ((rc & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT : ERR_INTERNAL);
+}
+
+static int
+db_migrate(struct db *db, struct lw_err *e)
+{
+	int have = db_schema_version(db);
+	int want = (int)(sizeof(db_migrations) / sizeof(db_migrations[0]));
+	char *msg = NULL, pragma[64];
+
+	if (have > want)
+		return (err_set(e, ERR_INTERNAL,
+		    "database schema version %d is newer than this labwire (%d)", have, want));
+	for (int v = have; v < want; v++) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v + 1);
+		if (sqlite3_exec(db->h, "BEGIN IMMEDIATE;", NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db->h, db_migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db->h, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db->h, "COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
+			err_set(e, ERR_INTERNAL, "migration to schema %d: %s", v + 1,
+			    msg ? msg : "?");
+			sqlite3_free(msg);
+			sqlite3_exec(db->h, "ROLLBACK;", NULL, NULL, NULL);
+			return (-1);
+		}
+		log_info("database migrated to schema version %d", v + 1);
+	}
+	return (0);
+}
+
+struct db *
+db_open(const char *path, struct lw_err *e)
+{
+	struct db *db;
+	char *msg = NULL;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, "open %s: %s", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+	    "PRAGMA synchronous = NORMAL;", NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, "%s: %s", path, msg ? msg : "?");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	if (db_migrate(db, e) == -1)
+		goto fail;
+	return (db);
+fail:
+	db_close(db);
+	return (NULL);
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	for (int i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].stmt);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int
+db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version;", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+static int
+db_simple(struct db *db, const char *sql, struct lw_err *e)
+{
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return (err_set(e, ERR_INTERNAL, "%s: %s", sql, sqlite3_errmsg(db->h)));
+	return (0);
+}
+
+int
+db_begin(struct db *db, struct lw_err *e)
+{
+	return (db_simple(db, "BEGIN IMMEDIATE;", e));
+}
+
+int
+db_commit(struct db *db, struct lw_err *e)
+{
+	return (db_simple(db, "COMMIT;", e));
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK;", NULL, NULL, NULL);
+}
+
+static sqlite3_stmt *
+db_stmt(struct db *db, const char *sql, struct lw_err *e)
+{
+	sqlite3_stmt *st;
+
+	for (int i = 0; i < db->ncache; i++)
+		if (db->cache[i].sql == sql)
+			return (db->cache[i].stmt);
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+	    SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, "prepare: %s", sqlite3_errmsg(db->h));
+		return (NULL);
+	}
+	if (db->ncache < DB_STMT_CACHE) {
+		db->cache[db->ncache].sql = sql;
+		db->cache[db->ncache++].stmt = st;
+	} else {
+		log_warnx("db: statement cache full");
+	}
+	return (st);
+}
+
+static void
+db_stmt_done(struct db *db, sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	for (int i = 0; i < db->ncache; i++)
+		if (db->cache[i].stmt == st)
+			return;
+	sqlite3_finalize(st);
+}
+
+static int
+db_bind(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	int i = 1, rc = SQLITE_OK;
+
+	for (const char *f = fmt; f && *f && rc == SQLITE_OK; f++, i++) {
+		const char *s;
+
+		switch (*f) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'I':
+			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 's':
+			s = va_arg(ap, const char *);
+			rc = s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(st, i);
+			break;
+		case 'n':
+			rc = sqlite3_bind_null(st, i);
+			break;
+		default:
+			return (SQLITE_MISUSE);
+		}
+	}
+	return (rc);
+}
+
+static sqlite3_stmt *
+db_start(struct db *db, struct lw_err *e, const char *sql, const char *fmt, va_list ap)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_stmt(db, sql, e)) == NULL)
+		return (NULL);
+	if (db_bind(st, fmt, ap) != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, "bind: %s", sqlite3_errmsg(db->h));
+		db_stmt_done(db, st);
+		return (NULL);
+	}
+	return (st);
+}
+
+static int
+db_vexec(struct db *db, struct lw_err *e, const char *sql, const char *fmt, va_list ap)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_start(db, e, sql, fmt, ap)) == NULL)
+		return (-1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	db_stmt_done(db, st);
+	if (rc != SQLITE_DONE)
+		return (err_set(e, db_errcode(rc), "%s", sqlite3_errmsg(db->h)));
+	return (sqlite3_changes(db->h));
+}
+
+int
+db_exec(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = db_vexec(db, e, sql, fmt, ap);
+	va_end(ap);
+	return (r);
+}
+
+int64_t
+db_insert(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = db_vexec(db, e, sql, fmt, ap);
+	va_end(ap);
+	if (r == -1)
+		return (-1);
+	return (sqlite3_last_insert_rowid(db->h));
+}
+
+static json_t *
+db_column(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return (json_integer(sqlite3_column_int64(st, i)));
+	case SQLITE_FLOAT:
+		return (json_real(sqlite3_column_double(st, i)));
+	case SQLITE_TEXT:
+		return (json_stringn((const char *)sqlite3_column_text(st, i),
+		    (size_t)sqlite3_column_bytes(st, i)));
+	default:
+		return (json_null());
+	}
+}
+
+static json_t *
+db_vrows(struct db *db, struct lw_err *e, int limit, const char *sql, const char *fmt,
+    va_list ap)
+{
+	sqlite3_stmt *st;
+	json_t *rows;
+	int rc = SQLITE_DONE;
+
+	if ((st = db_start(db, e, sql, fmt, ap)) == NULL)
+		return (NULL);
+	rows = json_array();
+	while ((limit == 0 || (int)json_array_size(rows) < limit) &&
+	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_object();
+
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			json_object_set_new(row, sqlite3_column_name(st, i), db_column(st, i));
+		json_array_append_new(rows, row);
+	}
+	if (limit == 0 && rc != SQLITE_DONE) {
+		err_set(e, ERR_INTERNAL, "%s", sqlite3_errmsg(db->h));
+		json_decref(rows);
+		rows = NULL;
+	}
+	db_stmt_done(db, st);
+	return (rows);
+}
+
+json_t *
+db_rows(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	json_t *r;
+
+	va_start(ap, fmt);
+	r = db_vrows(db, e, 0, sql, fmt, ap);
+	va_end(ap);
+	return (r);
+}
+
+json_t *
+db_row(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	json_t *rows, *row = NULL;
+
+	va_start(ap, fmt);
+	rows = db_vrows(db, e, 1, sql, fmt, ap);
+	va_end(ap);
+	if (rows == NULL)
+		return (NULL);
+	if (json_array_size(rows) > 0)
+		row = json_incref(json_array_get(rows, 0));
+	else
+		err_set(e, ERR_NOT_FOUND, "no such row");
+	json_decref(rows);
+	return (row);
+}
+
+int64_t
+db_int(struct db *db, int64_t dflt, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st;
+	int64_t v = dflt;
+
+	va_start(ap, fmt);
+	st = db_start(db, NULL, sql, fmt, ap);
+	va_end(ap);
+	if (st == NULL)
+		return (dflt);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	db_stmt_done(db, st);
+	return (v);
+}

@@ -1,0 +1,44 @@
+/*
+ * db - the SQLite store: schema and migrations (PRAGMA user_version), WAL,
+ * foreign keys, and the store API. SQL runs only through prepared statements
+ * with bound parameters; rows come back as jansson objects keyed by column.
+ *
+ * Bind formats: one character per argument: 'i' int64_t, 'I' int (promoted),
+ * 's' const char * (NULL binds SQL NULL), 'n' SQL NULL (no argument).
+ * The connection is not thread-safe by itself: callers hold lw_lock().
+ */
+#ifndef LW_DB_H
+#define LW_DB_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+
+/* db_open - open (creating) path, apply pragmas and migrations; NULL with e on failure. */
+struct db *db_open(const char *path, struct lw_err *e);
+void db_close(struct db *db);
+/* db_schema_version - the PRAGMA user_version after migrations. */
+int db_schema_version(struct db *db);
+
+int db_begin(struct db *db, struct lw_err *e);
+int db_commit(struct db *db, struct lw_err *e);
+void db_rollback(struct db *db);
+
+/*
+ * db_exec - run a statement; returns the number of changed rows, or -1 with
+ * e set (a UNIQUE/FOREIGN KEY violation is ERR_CONFLICT, else ERR_INTERNAL).
+ */
+int db_exec(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...);
+/* db_insert - like db_exec for an INSERT; returns the new rowid or -1. */
+int64_t db_insert(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...);
+/* db_rows - every row as a JSON array of objects (new reference); NULL with e on error. */
+json_t *db_rows(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...);
+/* db_row - the first row (new reference), or NULL: e->code ERR_NOT_FOUND when there is none. */
+json_t *db_row(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...);
+/* db_int - the first column of the first row as an integer, or dflt when there is no row. */
+int64_t db_int(struct db *db, int64_t dflt, const char *sql, const char *fmt, ...);
+
+#endif

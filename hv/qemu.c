@@ -1,0 +1,764 @@
+/*
+ * qemu - the QEMU process driver: the argv for a node, and the spawn that
+ * hands it its TAP fds in a session of its own.
+ *
+ * QEMU splits most option values at ',' (",," escapes one), so a comma in
+ * a path or name would let it add options of its own choosing, e.g.
+ * "disk.qcow2,file.driver=ssh". Every string that ends up inside such an
+ * option value is therefore checked before anything is built.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv/qemu.h"
+
+#define QEMU_MIN_RAM_MB 16
+#define QEMU_MAX_RAM_MB 1048576
+#define QEMU_MAX_CPUS 64
+/* sizeof(sun_path) - 1: QEMU refuses longer socket paths. */
+#define QEMU_MAX_SOCK_PATH (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define QEMU_VERSION_TIMEOUT_MS 10000
+
+/*
+ * qemu_check_str - reject what would break out of one argv element's
+ * meaning: ',' (QEMU's option separator) unless the option takes the value
+ * verbatim, and line breaks, which no name or path here ever needs.
+ */
+static int
+qemu_check_str(const char *what, const char *s, bool comma_ok, struct lw_err *e)
+{
+	if (s[0] == '\0')
+		return (err_set(e, ERR_INVALID, "%s is empty", what));
+	if (!comma_ok && strchr(s, ',') != NULL)
+		return (err_set(e, ERR_INVALID, "%s '%s' contains ',' (QEMU's option separator)",
+		    what, s));
+	if (strpbrk(s, "\r\n") != NULL)
+		return (err_set(e, ERR_INVALID, "%s contains a line break", what));
+	return (0);
+}
+
+/*
+ * qemu_check_path - a file argument must be absolute: QEMU's block layer
+ * reads "nbd:..." or "json:{...}" before the first '/' as a protocol.
+ */
+static int
+qemu_check_path(const char *what, const char *path, struct lw_err *e)
+{
+	if (path == NULL)
+		return (err_set(e, ERR_INVALID, "%s is missing", what));
+	if (qemu_check_str(what, path, false, e) == -1)
+		return (-1);
+	if (path[0] != '/')
+		return (err_set(e, ERR_INVALID, "%s '%s' is not an absolute path", what, path));
+	if (strlen(path) >= PATH_MAX)
+		return (err_set(e, ERR_INVALID, "%s is longer than PATH_MAX", what));
+	return (0);
+}
+
+static bool
+qemu_mac_valid(const char *mac)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+
+	if (strlen(mac) != 17)
+		return (false);
+	for (int i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? mac[i] != ':' : strchr(hex, mac[i]) == NULL)
+			return (false);
+	}
+	return (true);
+}
+
+/* qemu_model_valid - a QEMU device type name: "virtio-net-pci", "e1000", "vmxnet3". */
+static bool
+qemu_model_valid(const char *model)
+{
+	size_t n = strspn(model,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+	return (n > 0 && model[n] == '\0');
+}
+
+static int
+qemu_check_nics(const struct qemu_spec *s, struct lw_err *e)
+{
+	if (s->nnics < 0 || s->nnics > QEMU_MAX_NICS)
+		return (err_set(e, ERR_INVALID, "%d NICs: a node has 0 to %d", s->nnics,
+		    QEMU_MAX_NICS));
+	for (int i = 0; i < s->nnics; i++) {
+		const struct qemu_nic *n = &s->nics[i];
+
+		if (!qemu_mac_valid(n->mac))
+			return (err_set(e, ERR_INVALID, "NIC %d: MAC '%.17s' is not xx:xx:xx:xx:xx:xx",
+			    i, n->mac));
+		if (n->model != NULL && !qemu_model_valid(n->model))
+			return (err_set(e, ERR_INVALID, "NIC %d: model '%s' is not a device name",
+			    i, n->model));
+	}
+	return (0);
+}
+
+static int
+qemu_check_boot(const struct qemu_spec *s, struct lw_err *e)
+{
+	if ((s->kernel == NULL) == (s->disk == NULL))
+		return (err_set(e, ERR_INVALID, "a node boots from exactly one of kernel or disk"));
+	if (s->disk != NULL) {
+		if (s->initrd != NULL || s->append != NULL)
+			return (err_set(e, ERR_INVALID, "initrd and append need a kernel boot"));
+		return (qemu_check_path("disk", s->disk, e));
+	}
+	if (qemu_check_path("kernel", s->kernel, e) == -1)
+		return (-1);
+	if (s->initrd != NULL && qemu_check_path("initrd", s->initrd, e) == -1)
+		return (-1);
+	/* -append is stored verbatim by QEMU, and "console=ttyS0,115200" needs its comma. */
+	if (s->append != NULL && qemu_check_str("append", s->append, true, e) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+qemu_check_console(const struct qemu_spec *s, struct lw_err *e)
+{
+	if (s->console_host == NULL) {
+		if (s->console_log != NULL)
+			return (err_set(e, ERR_INVALID, "a console log needs a console"));
+		return (0);
+	}
+	if (qemu_check_str("console host", s->console_host, false, e) == -1)
+		return (-1);
+	if (s->console_port < 1 || s->console_port > 65535)
+		return (err_set(e, ERR_INVALID, "console port %d is not 1..65535", s->console_port));
+	if (s->console_log != NULL && qemu_check_path("console log", s->console_log, e) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+qemu_check_disk_bus(const char *bus, struct lw_err *e)
+{
+	if (bus == NULL || strcmp(bus, "virtio") == 0 || strcmp(bus, "ide") == 0 ||
+	    strcmp(bus, "sata") == 0)
+		return (0);
+	return (err_set(e, ERR_INVALID, "disk bus '%s' is not one of virtio, ide, sata", bus));
+}
+
+static int
+qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
+{
+	if (s->arch == NULL)
+		return (err_set(e, ERR_INVALID, "no architecture"));
+	if (s->name == NULL)
+		return (err_set(e, ERR_INVALID, "name is empty"));
+	if (qemu_check_str("name", s->name, false, e) == -1)
+		return (-1);
+	if (s->qemu_binary != NULL && qemu_check_path("QEMU binary", s->qemu_binary, e) == -1)
+		return (-1);
+	if (s->cpus < 1 || s->cpus > QEMU_MAX_CPUS)
+		return (err_set(e, ERR_INVALID, "%d CPUs: a node has 1 to %d", s->cpus,
+		    QEMU_MAX_CPUS));
+	if (s->ram_mb < QEMU_MIN_RAM_MB || s->ram_mb > QEMU_MAX_RAM_MB)
+		return (err_set(e, ERR_INVALID, "%d MB of RAM: a node has %d to %d MB", s->ram_mb,
+		    QEMU_MIN_RAM_MB, QEMU_MAX_RAM_MB));
+	if (qemu_check_boot(s, e) == -1 || qemu_check_disk_bus(s->disk_bus, e) == -1 ||
+	    qemu_check_nics(s, e) == -1 || qemu_check_console(s, e) == -1)
+		return (-1);
+	if (s->config_drive != NULL && qemu_check_path("config drive", s->config_drive, e) == -1)
+		return (-1);
+	if (qemu_check_path("QMP socket", s->qmp_path, e) == -1)
+		return (-1);
+	if (strlen(s->qmp_path) > QEMU_MAX_SOCK_PATH)
+		return (err_set(e, ERR_INVALID, "QMP socket path is longer than %zu bytes",
+		    QEMU_MAX_SOCK_PATH));
+	return (0);
+}
+
+/*
+ * The argv under construction. The first failed allocation sticks, so the
+ * builders below read as the command line they produce.
+ */
+struct qemu_args {
+	struct strv *sv;
+	bool failed;
+};
+
+static void qemu_arg(struct qemu_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+qemu_arg(struct qemu_args *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (a->failed)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		a->failed = true;
+	} else {
+		if (strv_add(a->sv, s) == -1)
+			a->failed = true;
+		free(s);
+	}
+	va_end(ap);
+}
+
+static void
+qemu_args_machine(struct qemu_args *a, const struct qemu_spec *s)
+{
+	const struct arch_info *arch = s->arch;
+	bool kvm = s->accel == ACCEL_KVM;
+
+	qemu_arg(a, "%s", s->qemu_binary != NULL ? s->qemu_binary : arch->qemu_binary);
+	/* "guest=" keeps a name containing '=' from being read as another key. */
+	qemu_arg(a, "-name");
+	qemu_arg(a, "guest=%s", s->name);
+	qemu_arg(a, "-nodefaults");
+	qemu_arg(a, "-no-user-config");
+	qemu_arg(a, "-display");
+	qemu_arg(a, "none");
+	qemu_arg(a, "-machine");
+	qemu_arg(a, "%s", kvm ? arch->machine_kvm : arch->machine_tcg);
+	qemu_arg(a, "-accel");
+	qemu_arg(a, "%s", tcg_accel_arg(arch, s->accel));
+	qemu_arg(a, "-cpu");
+	qemu_arg(a, "%s", kvm ? arch->cpu_kvm : arch->cpu_tcg);
+	qemu_arg(a, "-m");
+	qemu_arg(a, "%d", s->ram_mb);
+	qemu_arg(a, "-smp");
+	qemu_arg(a, "%d", s->cpus);
+}
+
+static void
+qemu_args_kernel(struct qemu_args *a, const struct qemu_spec *s)
+{
+	qemu_arg(a, "-kernel");
+	qemu_arg(a, "%s", s->kernel);
+	if (s->initrd != NULL) {
+		qemu_arg(a, "-initrd");
+		qemu_arg(a, "%s", s->initrd);
+	}
+	if (s->append != NULL) {
+		qemu_arg(a, "-append");
+		qemu_arg(a, "%s", s->append);
+	}
+}
+
+/*
+ * qemu_args_disk - the node's qcow2 overlay. "ide" and "sata" both mean an
+ * AHCI disk: q35 has one built in (bus ide.0); other machines get one.
+ */
+static void
+qemu_args_disk(struct qemu_args *a, const struct qemu_spec *s)
+{
+	const char *bus = s->disk_bus != NULL ? s->disk_bus : "virtio";
+	const char *machine = s->accel == ACCEL_KVM ? s->arch->machine_kvm : s->arch->machine_tcg;
+
+	qemu_arg(a, "-drive");
+	qemu_arg(a, "file=%s,if=none,id=disk0,format=qcow2,cache=writeback", s->disk);
+	qemu_arg(a, "-device");
+	if (strcmp(bus, "virtio") == 0) {
+		qemu_arg(a, "virtio-blk-pci,drive=disk0");
+	} else if (strncmp(machine, "q35", 3) == 0) {
+		qemu_arg(a, "ide-hd,drive=disk0,bus=ide.0");
+	} else {
+		qemu_arg(a, "ich9-ahci,id=ahci0");
+		qemu_arg(a, "-device");
+		qemu_arg(a, "ide-hd,drive=disk0,bus=ahci0.0");
+	}
+}
+
+/* qemu_args_nics - NIC i is the TAP that qemu_spawn puts at fd 3+i. */
+static void
+qemu_args_nics(struct qemu_args *a, const struct qemu_spec *s)
+{
+	for (int i = 0; i < s->nnics; i++) {
+		const struct qemu_nic *n = &s->nics[i];
+
+		qemu_arg(a, "-netdev");
+		qemu_arg(a, "tap,id=net%d,fd=%d", i, 3 + i);
+		qemu_arg(a, "-device");
+		qemu_arg(a, "%s,netdev=net%d,mac=%.17s",
+		    n->model != NULL ? n->model : s->arch->nic_model, i, n->mac);
+	}
+}
+
+static void
+qemu_args_config_drive(struct qemu_args *a, const struct qemu_spec *s)
+{
+	if (s->config_drive == NULL)
+		return;
+	qemu_arg(a, "-drive");
+	qemu_arg(a, "file=%s,if=none,id=cfg,format=raw,readonly=on", s->config_drive);
+	qemu_arg(a, "-device");
+	qemu_arg(a, "virtio-blk-pci,drive=cfg");
+}
+
+/*
+ * qemu_args_console - the serial port as a telnet server the daemon
+ * connects to; wait=off so QEMU boots whether or not anyone is attached.
+ */
+static void
+qemu_args_console(struct qemu_args *a, const struct qemu_spec *s)
+{
+	if (s->console_host == NULL)
+		return;
+	qemu_arg(a, "-chardev");
+	if (s->console_log != NULL)
+		qemu_arg(a,
+		    "socket,id=con0,host=%s,port=%d,server=on,wait=off,telnet=on,"
+		    "logfile=%s,logappend=on",
+		    s->console_host, s->console_port, s->console_log);
+	else
+		qemu_arg(a, "socket,id=con0,host=%s,port=%d,server=on,wait=off,telnet=on",
+		    s->console_host, s->console_port);
+	qemu_arg(a, "-serial");
+	qemu_arg(a, "chardev:con0");
+}
+
+static void
+qemu_args_qmp(struct qemu_args *a, const struct qemu_spec *s)
+{
+	qemu_arg(a, "-chardev");
+	qemu_arg(a, "socket,id=qmp0,path=%s,server=on,wait=off", s->qmp_path);
+	qemu_arg(a, "-mon");
+	qemu_arg(a, "chardev=qmp0,mode=control");
+}
+
+/* qemu_strv_truncate - drop what was appended after the first n elements. */
+static void
+qemu_strv_truncate(struct strv *sv, size_t n)
+{
+	while (sv->n > n)
+		free(sv->v[--sv->n]);
+	if (sv->v != NULL)
+		sv->v[sv->n] = NULL;
+}
+
+/*
+ * No -no-reboot: a guest that reboots itself (a router applying a new
+ * image, a "reload") should come back, as the real box would.
+ */
+int
+qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e)
+{
+	struct qemu_args a = {.sv = out, .failed = false};
+	size_t n0 = out->n;
+
+	if (qemu_check_spec(spec, e) == -1)
+		return (-1);
+	qemu_args_machine(&a, spec);
+	if (spec->kernel != NULL)
+		qemu_args_kernel(&a, spec);
+	else
+		qemu_args_disk(&a, spec);
+	qemu_args_nics(&a, spec);
+	qemu_args_config_drive(&a, spec);
+	qemu_args_console(&a, spec);
+	qemu_args_qmp(&a, spec);
+	if (a.failed) {
+		qemu_strv_truncate(out, n0);
+		return (err_set(e, ERR_INTERNAL, "out of memory building the QEMU command line"));
+	}
+	return (0);
+}
+
+/*
+ * Spawning.
+ *
+ * The child runs between fork and exec in a copy of a possibly
+ * multi-threaded daemon, so it only makes async-signal-safe calls: the
+ * binary is resolved and every file opened in the parent beforehand.
+ */
+
+struct qemu_child {
+	const char *path;    /* resolved binary */
+	char *const *argv;
+	const int *fds;      /* become 3..3+nfds-1 */
+	int nfds;
+	int null_fd;         /* stdin */
+	int out_fd;          /* stdout and stderr */
+	int err_fd;          /* write end of the exec-status pipe */
+	sigset_t mask;       /* the parent's mask, restored after fork */
+};
+
+/* qemu_child_fail - tell the parent why, and die without running atexit handlers. */
+static void __attribute__((noreturn))
+qemu_child_fail(int err_fd, int err)
+{
+	ssize_t r;
+
+	do
+		r = write(err_fd, &err, sizeof(err));
+	while (r == -1 && errno == EINTR);
+	_exit(127);
+}
+
+static void
+qemu_child_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	/* Handlers the daemon installed, and SIG_IGN (which exec keeps), go. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL); /* fails harmlessly for SIGKILL/SIGSTOP */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
+ * qemu_child_fds - lay out fds 0..3+nfds-1. Every fd we need is first
+ * copied above the target range, since a TAP fd may sit exactly where
+ * another one must go; then the copies are dup2'd into place (dup2 clears
+ * close-on-exec) and everything from 3+nfds up is marked close-on-exec,
+ * which also closes the status pipe on a successful exec.
+ */
+static int
+qemu_child_fds(struct qemu_child *c)
+{
+	int base = 3 + c->nfds;
+	int moved[QEMU_MAX_NICS];
+	int null_fd, out_fd;
+
+	if ((null_fd = fcntl(c->null_fd, F_DUPFD_CLOEXEC, base)) == -1 ||
+	    (out_fd = fcntl(c->out_fd, F_DUPFD_CLOEXEC, base)) == -1 ||
+	    (c->err_fd = fcntl(c->err_fd, F_DUPFD_CLOEXEC, base)) == -1)
+		return (-1);
+	for (int i = 0; i < c->nfds; i++)
+		if ((moved[i] = fcntl(c->fds[i], F_DUPFD_CLOEXEC, base)) == -1)
+			return (-1);
+	if (dup2(null_fd, 0) == -1 || dup2(out_fd, 1) == -1 || dup2(out_fd, 2) == -1)
+		return (-1);
+	for (int i = 0; i < c->nfds; i++)
+		if (dup2(moved[i], 3 + i) == -1)
+			return (-1);
+	if (close_range(base, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		return (-1);
+	return (0);
+}
+
+static void __attribute__((noreturn))
+qemu_child(struct qemu_child *c)
+{
+	if (setsid() == -1)
+		qemu_child_fail(c->err_fd, errno);
+	qemu_child_signals();
+	if (qemu_child_fds(c) == -1)
+		qemu_child_fail(c->err_fd, errno);
+	execv(c->path, c->argv);
+	qemu_child_fail(c->err_fd, errno);
+}
+
+/*
+ * qemu_wait_exec - read the child's exec status: EOF means exec succeeded
+ * (the pipe closed on exec); an int is the errno of what failed.
+ */
+static int
+qemu_wait_exec(int rd, pid_t pid)
+{
+	int err;
+	ssize_t r;
+
+	do
+		r = read(rd, &err, sizeof(err));
+	while (r == -1 && errno == EINTR);
+	if (r == 0)
+		return (0);
+	if (r != (ssize_t)sizeof(err))
+		err = r == -1 ? errno : EIO;
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	errno = err;
+	return (-1);
+}
+
+static void
+close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
+/* qemu_kill_reap - kill and reap a child we are giving up on; keeps errno. */
+static void
+qemu_kill_reap(pid_t pid)
+{
+	int saved = errno;
+
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	errno = saved;
+}
+
+/*
+ * qemu_fork - fork with every signal blocked, so no daemon handler runs in
+ * the child before qemu_child_signals resets them; returns like fork.
+ */
+static pid_t
+qemu_fork(struct qemu_child *c)
+{
+	sigset_t all;
+	pid_t pid;
+	int saved;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &c->mask);
+	pid = fork();
+	if (pid == 0)
+		qemu_child(c);
+	saved = errno;
+	pthread_sigmask(SIG_SETMASK, &c->mask, NULL);
+	errno = saved;
+	return (pid);
+}
+
+/*
+ * qemu_spawn_out - qemu_spawn with stdout/stderr going to out_fd; the
+ * shared core of qemu_spawn and qemu_binary_version.
+ */
+static pid_t
+qemu_spawn_out(char *const argv[], const int *fds, int nfds, int out_fd, int *pidfd)
+{
+	struct qemu_child c = {.argv = argv, .fds = fds, .nfds = nfds, .out_fd = out_fd};
+	char path[PATH_MAX];
+	int pipefd[2], pfd;
+	pid_t pid;
+
+	if (argv == NULL || argv[0] == NULL || nfds < 0 || nfds > QEMU_MAX_NICS ||
+	    (nfds > 0 && fds == NULL)) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (qemu_binary_path(argv[0], path, sizeof(path)) == -1)
+		return (-1);
+	c.path = path;
+	if ((c.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		return (-1);
+	if (c.out_fd == -1)
+		c.out_fd = c.null_fd;
+	if (pipe2(pipefd, O_CLOEXEC) == -1)
+		goto fail_null;
+	c.err_fd = pipefd[1];
+	if ((pid = qemu_fork(&c)) == -1)
+		goto fail_pipe;
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	/* Before the status read: the child is unreaped, so pid cannot be reused yet. */
+	if ((pfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1) {
+		qemu_kill_reap(pid);
+		goto fail_pipe;
+	}
+	if (qemu_wait_exec(pipefd[0], pid) == -1)
+		goto fail_pidfd;
+	close(pipefd[0]);
+	close(c.null_fd);
+	*pidfd = pfd;
+	return (pid);
+
+fail_pidfd:
+	close_keep_errno(pfd);
+fail_pipe:
+	close_keep_errno(pipefd[0]);
+	if (pipefd[1] != -1)
+		close_keep_errno(pipefd[1]);
+fail_null:
+	close_keep_errno(c.null_fd);
+	return (-1);
+}
+
+pid_t
+qemu_spawn(char *const argv[], const int *fds, int nfds, const char *log_path, int *pidfd)
+{
+	int log_fd = -1;
+	pid_t pid;
+
+	if (log_path != NULL &&
+	    (log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC,
+		 0640)) == -1)
+		return (-1);
+	pid = qemu_spawn_out(argv, fds, nfds, log_fd, pidfd);
+	if (log_fd != -1)
+		close_keep_errno(log_fd);
+	return (pid);
+}
+
+/* qemu_executable - a regular file this process may execute; 0, or -1 with errno. */
+static int
+qemu_executable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return (-1);
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return (-1);
+	}
+	return (eaccess(path, X_OK));
+}
+
+static int
+qemu_copy_path(const char *path, char *buf, size_t len)
+{
+	if ((size_t)snprintf(buf, len, "%s", path) >= len) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Empty PATH entries (the current directory, historically) are skipped:
+ * the daemon's working directory is no place to find a hypervisor.
+ */
+int
+qemu_binary_path(const char *name, char *buf, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char cand[PATH_MAX];
+	int err = ENOENT;
+
+	if (strchr(name, '/') != NULL) {
+		if (qemu_executable(name) == -1)
+			return (-1);
+		return (qemu_copy_path(name, buf, len));
+	}
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p != '\0'; p = *end == ':' ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (end == p)
+			continue;
+		if (snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p), p, name) >=
+		    (int)sizeof(cand))
+			continue;
+		if (qemu_executable(cand) == 0)
+			return (qemu_copy_path(cand, buf, len));
+		if (errno == EACCES)
+			err = EACCES;
+	}
+	errno = err;
+	return (-1);
+}
+
+/*
+ * qemu_read_all - read fd until EOF or deadline into buf (NUL-terminated,
+ * the excess discarded); 0, or -1 with ETIMEDOUT.
+ */
+static int
+qemu_read_all(int fd, char *buf, size_t len, int timeout_ms)
+{
+	struct timespec start, now;
+	char scratch[512];
+	size_t n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		long spent;
+		ssize_t r;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (spent >= timeout_ms) {
+			errno = ETIMEDOUT;
+			return (-1);
+		}
+		if (poll(&pfd, 1, (int)(timeout_ms - spent)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (n + 1 < len)
+			r = read(fd, buf + n, len - 1 - n);
+		else
+			r = read(fd, scratch, sizeof(scratch));
+		if (r == 0)
+			break;
+		if (r == -1 && errno != EINTR && errno != EAGAIN)
+			return (-1);
+		if (r > 0 && n + 1 < len)
+			n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return (0);
+}
+
+/* qemu_parse_version - "7.2.22" out of "QEMU emulator version 7.2.22 (Debian ...)". */
+static int
+qemu_parse_version(const char *text, char *buf, size_t len)
+{
+	static const char tag[] = "QEMU emulator version ";
+	const char *v = strstr(text, tag);
+	size_t n;
+
+	if (v == NULL) {
+		errno = EPROTO;
+		return (-1);
+	}
+	v += sizeof(tag) - 1;
+	n = strspn(v, "0123456789.");
+	if (n == 0) {
+		errno = EPROTO;
+		return (-1);
+	}
+	if (n >= len) {
+		errno = ERANGE;
+		return (-1);
+	}
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return (0);
+}
+
+int
+qemu_binary_version(const char *path, char *buf, size_t len)
+{
+	char *argv[] = {(char *)path, "--version", NULL};
+	char out[4096];
+	int pipefd[2], pidfd, rc;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) == -1)
+		return (-1);
+	pid = qemu_spawn_out(argv, NULL, 0, pipefd[1], &pidfd);
+	close_keep_errno(pipefd[1]);
+	if (pid == -1) {
+		close_keep_errno(pipefd[0]);
+		return (-1);
+	}
+	rc = qemu_read_all(pipefd[0], out, sizeof(out), QEMU_VERSION_TIMEOUT_MS);
+	if (rc == -1)
+		qemu_kill_reap(pid);
+	else
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	close_keep_errno(pipefd[0]);
+	close_keep_errno(pidfd);
+	if (rc == -1)
+		return (-1);
+	return (qemu_parse_version(out, buf, len));
+}

@@ -1,0 +1,57 @@
+/*
+ * qemu - the QEMU process driver: build the argv for a node (no shell, ever)
+ * and spawn it in its own session with its TAP fds.
+ */
+#ifndef LW_QEMU_H
+#define LW_QEMU_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "core/err.h"
+#include "core/strv.h"
+#include "tcg/tcg.h"
+
+#define QEMU_MAX_NICS 32
+
+struct qemu_nic {
+	int fd;             /* TAP fd, opened by the daemon; becomes fd 3+i in the child */
+	char mac[18];       /* "0a:00:00:00:01:00" */
+	const char *model;  /* "virtio-net-pci", "e1000"; NULL = the arch default */
+};
+
+struct qemu_spec {
+	const char *name;           /* node name (validated): -name */
+	const char *qemu_binary;    /* override of arch->qemu_binary (full path); NULL = arch's */
+	const struct arch_info *arch;
+	enum lw_accel accel;
+	int cpus;
+	int ram_mb;
+	const char *kernel;         /* kernel+initrd boot, or */
+	const char *initrd;
+	const char *append;
+	const char *disk;           /* a qcow2 overlay (linked clone) */
+	const char *disk_bus;       /* "virtio" (default), "ide", "sata" */
+	const char *config_drive;   /* ISO 9660 image given read-only, or NULL */
+	int nnics;
+	struct qemu_nic nics[QEMU_MAX_NICS];
+	const char *console_host;   /* serial console: telnet server on host:port */
+	int console_port;
+	const char *console_log;    /* chardev logfile (everything the guest prints), or NULL */
+	const char *qmp_path;       /* QMP UNIX socket path */
+};
+
+/* qemu_argv_build - the argv for spec into out (appended); returns 0, or -1 with e set. */
+int qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e);
+/*
+ * qemu_spawn - start argv[0] (searched in PATH when it has no '/') in a new
+ * session with fds[i] as fd 3+i, stdin /dev/null, stdout/stderr to log_path
+ * (or /dev/null); returns the pid and a pidfd in *pidfd, or -1 with errno.
+ */
+pid_t qemu_spawn(char *const argv[], const int *fds, int nfds, const char *log_path, int *pidfd);
+/* qemu_binary_path - resolve a binary name in PATH into buf; returns 0 or -1 (ENOENT). */
+int qemu_binary_path(const char *name, char *buf, size_t len);
+/* qemu_binary_version - "7.2.19" from `BIN --version` (via qemu_spawn, no shell); 0 or -1. */
+int qemu_binary_version(const char *path, char *buf, size_t len);
+
+#endif

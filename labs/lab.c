@@ -1,0 +1,771 @@
+/*
+ * lab - the lab model. Every mutating operation is one transaction: a
+ * rejected request changes nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/config.h"
+#include "core/names.h"
+#include "db/db.h"
+#include "images/template.h"
+#include "labs/lab.h"
+#include "labs/validate.h"
+#include "tcg/tcg.h"
+
+#define DB lw.db
+
+static int
+parse_id(const char *ref, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	if (ref[0] < '0' || ref[0] > '9')
+		return (-1);
+	v = strtoll(ref, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return (-1);
+	*id = v;
+	return (0);
+}
+
+int64_t
+lab_resolve(const char *ref, struct lw_err *e)
+{
+	int64_t id = -1;
+
+	if (parse_id(ref, &id) == 0)
+		id = db_int(DB, -1, "SELECT id FROM labs WHERE id = ?", "i", id);
+	if (id == -1)
+		id = db_int(DB, -1, "SELECT id FROM labs WHERE name = ?", "s", ref);
+	if (id == -1)
+		err_set(e, ERR_NOT_FOUND, "lab '%.80s' not found", ref);
+	return (id);
+}
+
+int64_t
+lab_node_resolve(int64_t lab, const char *ref, struct lw_err *e)
+{
+	int64_t id = -1;
+
+	if (parse_id(ref, &id) == 0)
+		id = db_int(DB, -1, "SELECT id FROM nodes WHERE id = ? AND lab_id = ?", "ii", id,
+		    lab);
+	if (id == -1)
+		id = db_int(DB, -1, "SELECT id FROM nodes WHERE name = ? AND lab_id = ?", "si",
+		    ref, lab);
+	if (id == -1)
+		err_set(e, ERR_NOT_FOUND, "node '%.80s' not found in this lab", ref);
+	return (id);
+}
+
+int64_t
+lab_link_resolve(int64_t lab, const char *ref, struct lw_err *e)
+{
+	int64_t id = -1;
+
+	if (parse_id(ref, &id) == 0)
+		id = db_int(DB, -1, "SELECT id FROM links WHERE id = ? AND lab_id = ?", "ii", id,
+		    lab);
+	if (id == -1)
+		err_set(e, ERR_NOT_FOUND, "link '%.80s' not found in this lab", ref);
+	return (id);
+}
+
+/* The commit/rollback tail shared by every single-transaction operation. */
+static int64_t
+lab_finish(int64_t r, struct lw_err *e)
+{
+	if (r == -1 || db_commit(DB, e) == -1) {
+		db_rollback(DB);
+		return (-1);
+	}
+	return (r);
+}
+
+/* ---- labs ---- */
+
+const char *
+lab_state(int64_t lab)
+{
+	int64_t total = db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ?", "i", lab);
+	int64_t running, stopped;
+
+	if (db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'starting'",
+	    "i", lab) > 0)
+		return ("starting");
+	if (db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopping'",
+	    "i", lab) > 0)
+		return ("stopping");
+	running = db_int(DB, 0,
+	    "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'running'", "i", lab);
+	stopped = db_int(DB, 0,
+	    "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopped'", "i", lab);
+	if (stopped == total)
+		return ("stopped");
+	if (running == total)
+		return ("running");
+	if (running == 0 && stopped + running < total)
+		return ("error");
+	return ("partial");
+}
+
+static json_t *
+lab_summary(json_t *row)
+{
+	int64_t id = json_integer_value(json_object_get(row, "id"));
+
+	json_object_set_new(row, "state", json_string(lab_state(id)));
+	return (row);
+}
+
+json_t *
+lab_list_json(struct lw_err *e)
+{
+	json_t *rows, *row;
+	size_t i;
+
+	rows = db_rows(DB, e,
+	    "SELECT l.id, l.name, l.description,"
+	    " (SELECT COUNT(*) FROM nodes n WHERE n.lab_id = l.id) AS node_count,"
+	    " (SELECT COUNT(*) FROM links k WHERE k.lab_id = l.id) AS link_count"
+	    " FROM labs l ORDER BY l.id", "");
+	if (rows == NULL)
+		return (NULL);
+	json_array_foreach(rows, i, row) lab_summary(row);
+	return (json_pack("{s:o}", "labs", rows));
+}
+
+json_t *
+lab_json(int64_t lab, struct lw_err *e)
+{
+	json_t *row, *nodes, *links;
+
+	row = db_row(DB, e,
+	    "SELECT l.id, l.name, l.description,"
+	    " (SELECT COUNT(*) FROM nodes n WHERE n.lab_id = l.id) AS node_count,"
+	    " (SELECT COUNT(*) FROM links k WHERE k.lab_id = l.id) AS link_count"
+	    " FROM labs l WHERE l.id = ?", "i", lab);
+	if (row == NULL)
+		return (NULL);
+	lab_summary(row);
+	if ((nodes = lab_nodes_json(lab, e)) == NULL || (links = lab_links_json(lab, e)) == NULL) {
+		json_decref(nodes);
+		json_decref(row);
+		return (NULL);
+	}
+	json_object_set_new(row, "nodes", json_incref(json_object_get(nodes, "nodes")));
+	json_object_set_new(row, "links", json_incref(json_object_get(links, "links")));
+	json_decref(nodes);
+	json_decref(links);
+	return (row);
+}
+
+static int64_t node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e);
+static int64_t link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e);
+
+static int64_t
+lab_insert_all(json_t *body, struct lw_err *e)
+{
+	const char *desc = json_string_value(json_object_get(body, "description"));
+	json_t *v;
+	size_t i;
+	int64_t lab;
+	char what[32];
+
+	lab = db_insert(DB, e, "INSERT INTO labs (name, description, created_at) VALUES (?,?,?)",
+	    "ssi", json_string_value(json_object_get(body, "name")), desc ? desc : "",
+	    (int64_t)time(NULL));
+	if (lab == -1) {
+		if (e->code == ERR_CONFLICT)
+			err_set(e, ERR_CONFLICT, "a lab named '%s' already exists",
+			    json_string_value(json_object_get(body, "name")));
+		return (-1);
+	}
+	json_array_foreach(json_object_get(body, "nodes"), i, v)
+	{
+		snprintf(what, sizeof(what), "nodes[%zu]", i);
+		if (node_insert(lab, v, what, e) == -1)
+			return (-1);
+	}
+	json_array_foreach(json_object_get(body, "links"), i, v)
+	{
+		snprintf(what, sizeof(what), "links[%zu]", i);
+		if (link_insert(lab, v, what, e) == -1)
+			return (-1);
+	}
+	return (lab);
+}
+
+int64_t
+lab_create(json_t *body, struct lw_err *e)
+{
+	if (validate_object(body, validate_lab_create, "lab", e) == -1)
+		return (-1);
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	return (lab_finish(lab_insert_all(body, e), e));
+}
+
+int
+lab_patch(int64_t lab, json_t *body, struct lw_err *e)
+{
+	json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description");
+	int64_t r = 0;
+
+	if (validate_object(body, validate_lab_patch, "lab", e) == -1)
+		return (-1);
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	if (name != NULL &&
+	    db_exec(DB, e, "UPDATE labs SET name = ? WHERE id = ?", "si", json_string_value(name),
+		lab) == -1) {
+		if (e->code == ERR_CONFLICT)
+			err_set(e, ERR_CONFLICT, "a lab named '%s' already exists",
+			    json_string_value(name));
+		r = -1;
+	}
+	if (r == 0 && desc != NULL &&
+	    db_exec(DB, e, "UPDATE labs SET description = ? WHERE id = ?", "si",
+		json_string_value(desc), lab) == -1)
+		r = -1;
+	return (lab_finish(r, e) == -1 ? -1 : 0);
+}
+
+int
+lab_delete_rows(int64_t lab, struct lw_err *e)
+{
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	return (lab_finish(db_exec(DB, e, "DELETE FROM labs WHERE id = ?", "i", lab), e) == -1
+		    ? -1
+		    : 0);
+}
+
+/* ---- nodes ---- */
+
+static const char *const node_cols =
+    "SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"
+    " n.accel_reason, n.cpus, n.ram_mb, n.nics, n.state, n.error, n.ready,"
+    " n.console_port, n.startup_config, n.x, n.y FROM nodes n";
+
+static json_t *
+node_interfaces(int64_t node, struct lw_err *e)
+{
+	return (db_rows(DB, e,
+	    "SELECT i.name, i.mac, le.link_id AS link FROM interfaces i"
+	    " LEFT JOIN link_endpoints le ON le.interface_id = i.id"
+	    " WHERE i.node_id = ? ORDER BY i.idx", "i", node));
+}
+
+/* Shape a node row into the API's node object. */
+static json_t *
+node_render(json_t *row, struct lw_err *e)
+{
+	int64_t id = json_integer_value(json_object_get(row, "id"));
+	const struct template *t = template_find(json_string_value(json_object_get(row, "template")));
+	json_t *ifs, *port = json_object_get(row, "console_port");
+	char host[64];
+	int lport;
+
+	if ((ifs = node_interfaces(id, e)) == NULL) {
+		json_decref(row);
+		return (NULL);
+	}
+	json_object_set_new(row, "interfaces", ifs);
+	if (lw.cfg.console_host[0] != '\0')
+		snprintf(host, sizeof(host), "%s", lw.cfg.console_host);
+	else if (config_split_listen(lw.cfg.listen, host, sizeof(host), &lport) == -1)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	json_object_set_new(row, "console",
+	    json_pack("{s:s,s:s,s:O}", "type", "telnet", "host", host, "port", port));
+	json_object_del(row, "console_port");
+	if (t != NULL && t->ready_pattern[0] != '\0')
+		json_object_set_new(row, "ready",
+		    json_boolean(json_integer_value(json_object_get(row, "ready"))));
+	else
+		json_object_del(row, "ready");
+	if (json_is_null(json_object_get(row, "error")))
+		json_object_del(row, "error");
+	return (row);
+}
+
+json_t *
+lab_nodes_json(int64_t lab, struct lw_err *e)
+{
+	static char sql[512];
+	json_t *rows, *out = json_array(), *row;
+	size_t i;
+
+	if (sql[0] == '\0')
+		snprintf(sql, sizeof(sql), "%s WHERE n.lab_id = ? ORDER BY n.id", node_cols);
+	if ((rows = db_rows(DB, e, sql, "i", lab)) == NULL) {
+		json_decref(out);
+		return (NULL);
+	}
+	json_array_foreach(rows, i, row)
+	{
+		json_t *n = node_render(json_incref(row), e);
+
+		if (n == NULL) {
+			json_decref(rows);
+			json_decref(out);
+			return (NULL);
+		}
+		json_array_append_new(out, n);
+	}
+	json_decref(rows);
+	return (json_pack("{s:o}", "nodes", out));
+}
+
+json_t *
+lab_node_json(int64_t node, struct lw_err *e)
+{
+	static char sql[512];
+	json_t *row;
+
+	if (sql[0] == '\0')
+		snprintf(sql, sizeof(sql), "%s WHERE n.id = ?", node_cols);
+	if ((row = db_row(DB, e, sql, "i", node)) == NULL) {
+		err_set(e, ERR_NOT_FOUND, "node %lld not found", (long long)node);
+		return (NULL);
+	}
+	return (node_render(row, e));
+}
+
+/* The lowest free console port of the configured range. */
+static int
+node_console_port(struct lw_err *e)
+{
+	int64_t p = db_int(DB, -1,
+	    "SELECT MIN(c) FROM (SELECT ? AS c UNION SELECT console_port + 1 FROM nodes)"
+	    " WHERE c <= ? AND c NOT IN (SELECT console_port FROM nodes)", "ii",
+	    (int64_t)lw.cfg.console_port_min, (int64_t)lw.cfg.console_port_max);
+
+	if (p == -1)
+		return (err_set(e, ERR_UNAVAILABLE, "no free console port in %ld..%ld",
+		    lw.cfg.console_port_min, lw.cfg.console_port_max));
+	return ((int)p);
+}
+
+static int
+node_add_interfaces(int64_t node, const struct template *t, int from, int to, struct lw_err *e)
+{
+	char name[64], mac[18];
+
+	for (int i = from; i < to; i++) {
+		if (template_ifname(t, i, name, sizeof(name)) == -1)
+			return (err_set(e, ERR_INVALID, "interface name too long"));
+		names_mac(mac, node, i);
+		if (db_exec(DB, e, "INSERT INTO interfaces (node_id, idx, name, mac) VALUES (?,?,?,?)",
+		    "iIss", node, i, name, mac) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+json_int_or(json_t *o, const char *key, int dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return (v ? (int)json_integer_value(v) : dflt);
+}
+
+static const char *
+json_str_or(json_t *o, const char *key, const char *dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return (v ? json_string_value(v) : dflt);
+}
+
+/* Rules that need the template: it exists, the arch fits, counts within its limits. */
+static const struct template *
+node_template_check(json_t *body, const char *what, struct lw_err *e)
+{
+	const char *tname = json_string_value(json_object_get(body, "template"));
+	const char *arch = json_str_or(body, "arch", NULL);
+	const struct template *t;
+	char names[512];
+
+	if ((t = template_find(tname)) == NULL) {
+		template_names(names, sizeof(names));
+		err_set(e, ERR_INVALID, "%s: unknown template '%s' (available: %s)", what, tname,
+		    names);
+		return (NULL);
+	}
+	if (arch != NULL && strcmp(arch, t->arch) != 0) {
+		err_set(e, ERR_INVALID, "%s: template %s is built for %s, not '%.16s'", what,
+		    t->name, t->arch, arch);
+		return (NULL);
+	}
+	if (json_int_or(body, "nics", t->nics) > t->max_nics) {
+		err_set(e, ERR_INVALID, "%s: template %s allows at most %d NICs", what, t->name,
+		    t->max_nics);
+		return (NULL);
+	}
+	if (json_object_get(body, "image") != NULL) {
+		err_set(e, ERR_INVALID, "%s: unknown image '%s'", what,
+		    json_string_value(json_object_get(body, "image")));
+		return (NULL);
+	}
+	return (t);
+}
+
+static int64_t
+node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
+{
+	const struct template *t;
+	int64_t node;
+	int port, nics;
+
+	if (validate_object(body, validate_node_create, what, e) == -1)
+		return (-1);
+	if ((t = node_template_check(body, what, e)) == NULL)
+		return (-1);
+	if ((port = node_console_port(e)) == -1)
+		return (-1);
+	nics = json_int_or(body, "nics", t->nics);
+	node = db_insert(DB, e,
+	    "INSERT INTO nodes (lab_id, name, template, arch, accel, cpus, ram_mb, nics,"
+	    " startup_config, x, y, console_port) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "isssssIIIsIII", lab, json_string_value(json_object_get(body, "name")), t->name,
+	    t->arch, json_str_or(body, "accel", "auto"), json_int_or(body, "cpus", t->cpus),
+	    json_int_or(body, "ram_mb", t->ram_mb), nics,
+	    json_str_or(body, "startup_config", ""), json_int_or(body, "x", 0),
+	    json_int_or(body, "y", 0), port);
+	if (node == -1) {
+		if (e->code == ERR_CONFLICT)
+			err_set(e, ERR_CONFLICT, "%s: a node named '%s' already exists in this lab",
+			    what, json_string_value(json_object_get(body, "name")));
+		return (-1);
+	}
+	if (node_add_interfaces(node, t, 0, nics, e) == -1)
+		return (-1);
+	return (node);
+}
+
+int64_t
+lab_node_create(int64_t lab, json_t *body, struct lw_err *e)
+{
+	if (!json_is_object(body))
+		return (err_set(e, ERR_BAD_REQUEST, "node: the body must be a JSON object"));
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	return (lab_finish(node_insert(lab, body, "node", e), e));
+}
+
+static const char *const node_hw_fields[] = {"image", "accel", "cpus", "ram_mb", "nics", NULL};
+
+static int
+node_patch_nics(int64_t node, int nics, struct lw_err *e)
+{
+	json_t *row = db_row(DB, e, "SELECT template, nics FROM nodes WHERE id = ?", "i", node);
+	const struct template *t;
+	int have, r = 0;
+	char *linked;
+
+	if (row == NULL)
+		return (-1);
+	t = template_find(json_string_value(json_object_get(row, "template")));
+	have = (int)json_integer_value(json_object_get(row, "nics"));
+	json_decref(row);
+	if (t == NULL || nics > t->max_nics)
+		return (err_set(e, ERR_INVALID, "node.nics: the template allows at most %d",
+		    t ? t->max_nics : 0));
+	if (nics >= have)
+		return (node_add_interfaces(node, t, have, nics, e));
+	row = db_row(DB, NULL,
+	    "SELECT i.name FROM interfaces i JOIN link_endpoints le ON le.interface_id = i.id"
+	    " WHERE i.node_id = ? AND i.idx >= ? LIMIT 1", "iI", node, nics);
+	if (row != NULL) {
+		linked = strdup(json_string_value(json_object_get(row, "name")));
+		json_decref(row);
+		r = err_set(e, ERR_CONFLICT, "node.nics: interface %s is linked; delete its link "
+		    "first", linked ? linked : "?");
+		free(linked);
+		return (r);
+	}
+	return (db_exec(DB, e, "DELETE FROM interfaces WHERE node_id = ? AND idx >= ?", "iI", node,
+	    nics) == -1 ? -1 : 0);
+}
+
+static int
+node_patch_apply(int64_t node, json_t *body, struct lw_err *e)
+{
+	json_t *v;
+
+	if ((v = json_object_get(body, "name")) != NULL &&
+	    db_exec(DB, e, "UPDATE nodes SET name = ? WHERE id = ?", "si", json_string_value(v),
+		node) == -1)
+		return (e->code == ERR_CONFLICT ? err_set(e, ERR_CONFLICT,
+		    "a node named '%s' already exists in this lab", json_string_value(v)) : -1);
+	if ((v = json_object_get(body, "accel")) != NULL &&
+	    db_exec(DB, e, "UPDATE nodes SET accel = ? WHERE id = ?", "si", json_string_value(v),
+		node) == -1)
+		return (-1);
+	if ((v = json_object_get(body, "startup_config")) != NULL &&
+	    db_exec(DB, e, "UPDATE nodes SET startup_config = ? WHERE id = ?", "si",
+		json_string_value(v), node) == -1)
+		return (-1);
+	if (db_exec(DB, e,
+	    "UPDATE nodes SET cpus = ?, ram_mb = ?, x = ?, y = ? WHERE id = ?", "iiiii",
+	    (int64_t)json_int_or(body, "cpus", (int)db_int(DB, 1,
+		"SELECT cpus FROM nodes WHERE id = ?", "i", node)),
+	    (int64_t)json_int_or(body, "ram_mb", (int)db_int(DB, 1,
+		"SELECT ram_mb FROM nodes WHERE id = ?", "i", node)),
+	    (int64_t)json_int_or(body, "x", (int)db_int(DB, 0, "SELECT x FROM nodes WHERE id = ?",
+		"i", node)),
+	    (int64_t)json_int_or(body, "y", (int)db_int(DB, 0, "SELECT y FROM nodes WHERE id = ?",
+		"i", node)), node) == -1)
+		return (-1);
+	if ((v = json_object_get(body, "nics")) != NULL) {
+		if (node_patch_nics(node, (int)json_integer_value(v), e) == -1)
+			return (-1);
+		return (db_exec(DB, e, "UPDATE nodes SET nics = ? WHERE id = ?", "ii",
+		    (int64_t)json_integer_value(v), node) == -1 ? -1 : 0);
+	}
+	return (0);
+}
+
+int
+lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
+{
+	int64_t stopped;
+
+	if (validate_object(body, validate_node_patch, "node", e) == -1)
+		return (-1);
+	if (json_object_get(body, "image") != NULL)
+		return (err_set(e, ERR_INVALID, "node.image: unknown image '%s'",
+		    json_string_value(json_object_get(body, "image"))));
+	stopped = db_int(DB, 0, "SELECT state IN ('stopped','error') FROM nodes WHERE id = ?", "i",
+	    node);
+	for (int i = 0; node_hw_fields[i] != NULL; i++)
+		if (!stopped && json_object_get(body, node_hw_fields[i]) != NULL)
+			return (err_set(e, ERR_CONFLICT,
+			    "node.%s: hardware can only be changed while the node is stopped",
+			    node_hw_fields[i]));
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	return (lab_finish(node_patch_apply(node, body, e), e) == -1 ? -1 : 0);
+}
+
+int
+lab_node_delete_rows(int64_t node, struct lw_err *e)
+{
+	int64_t r;
+
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	r = db_exec(DB, e,
+	    "DELETE FROM links WHERE id IN (SELECT le.link_id FROM link_endpoints le"
+	    " JOIN interfaces i ON i.id = le.interface_id WHERE i.node_id = ?)", "i", node);
+	if (r != -1)
+		r = db_exec(DB, e, "DELETE FROM nodes WHERE id = ?", "i", node);
+	return (lab_finish(r, e) == -1 ? -1 : 0);
+}
+
+/* ---- links ---- */
+
+static json_t *
+link_render(json_t *row, struct lw_err *e)
+{
+	int64_t id = json_integer_value(json_object_get(row, "id"));
+	json_t *eps, *imp, *stored;
+	const struct vfield *f;
+
+	eps = db_rows(DB, e,
+	    "SELECT n.name AS node, i.name AS interface FROM link_endpoints le"
+	    " JOIN interfaces i ON i.id = le.interface_id JOIN nodes n ON n.id = i.node_id"
+	    " WHERE le.link_id = ? ORDER BY le.pos", "i", id);
+	if (eps == NULL) {
+		json_decref(row);
+		return (NULL);
+	}
+	json_object_set_new(row, "kind", json_string(json_array_size(eps) > 2 ? "lan" : "p2p"));
+	json_object_set_new(row, "endpoints", eps);
+	stored = json_loads(json_string_value(json_object_get(row, "impairment")), 0, NULL);
+	imp = json_object();
+	for (f = validate_impairment; f->name != NULL; f++) {
+		json_t *v = json_object_get(stored, f->name);
+
+		json_object_set_new(imp, f->name, json_integer(v ? json_integer_value(v) : 0));
+	}
+	json_decref(stored);
+	json_object_set_new(row, "impairment", imp);
+	return (row);
+}
+
+json_t *
+lab_links_json(int64_t lab, struct lw_err *e)
+{
+	json_t *rows, *row, *out = json_array();
+	size_t i;
+
+	rows = db_rows(DB, e, "SELECT id, state, impairment FROM links WHERE lab_id = ? ORDER BY id",
+	    "i", lab);
+	if (rows == NULL) {
+		json_decref(out);
+		return (NULL);
+	}
+	json_array_foreach(rows, i, row)
+	{
+		json_t *l = link_render(json_incref(row), e);
+
+		if (l == NULL) {
+			json_decref(out);
+			json_decref(rows);
+			return (NULL);
+		}
+		json_array_append_new(out, l);
+	}
+	json_decref(rows);
+	return (json_pack("{s:o}", "links", out));
+}
+
+json_t *
+lab_link_json(int64_t link, struct lw_err *e)
+{
+	json_t *row = db_row(DB, e, "SELECT id, state, impairment FROM links WHERE id = ?", "i",
+	    link);
+
+	if (row == NULL) {
+		err_set(e, ERR_NOT_FOUND, "link %lld not found", (long long)link);
+		return (NULL);
+	}
+	return (link_render(row, e));
+}
+
+/* Resolve "r1:eth0" to an interface id that is free to link. */
+static int64_t
+link_endpoint_iface(int64_t lab, json_t *ep, const char *what, struct lw_err *e)
+{
+	const char *node;
+	char iface[64], nodebuf[64];
+	int64_t nid, iid, other;
+
+	if (validate_endpoint(ep, &node, iface, sizeof(iface), nodebuf, sizeof(nodebuf), e) == -1)
+		return (-1);
+	if ((nid = lab_node_resolve(lab, node, NULL)) == -1)
+		return (err_set(e, ERR_INVALID, "%s: node '%s' does not exist in this lab", what,
+		    node));
+	iid = db_int(DB, -1, "SELECT id FROM interfaces WHERE node_id = ? AND name = ?", "is", nid,
+	    iface);
+	if (iid == -1)
+		return (err_set(e, ERR_INVALID, "%s: node '%s' has no interface '%s'", what, node,
+		    iface));
+	other = db_int(DB, -1, "SELECT link_id FROM link_endpoints WHERE interface_id = ?", "i",
+	    iid);
+	if (other != -1)
+		return (err_set(e, ERR_CONFLICT, "%s: %s:%s is already linked (link %lld)", what,
+		    node, iface, (long long)other));
+	return (iid);
+}
+
+/* Impairments need the impairment engine, which is not in this build yet. */
+static int
+link_impairment_check(json_t *imp, struct lw_err *e)
+{
+	const char *k;
+	json_t *v;
+
+	if (imp != NULL && validate_object(imp, validate_impairment, "impairment", e) == -1)
+		return (-1);
+	json_object_foreach(imp, k, v)
+	{
+		if (json_integer_value(v) != 0)
+			return (err_set(e, ERR_INVALID, "impairment.%s: link impairments are not "
+			    "supported by this build yet (only 0 is accepted)", k));
+	}
+	return (0);
+}
+
+static char *
+link_impairment_text(json_t *body)
+{
+	json_t *imp = json_object_get(body, "impairment");
+
+	return (json_dumps(imp ? imp : json_object(), JSON_COMPACT | JSON_SORT_KEYS));
+}
+
+static int64_t
+link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
+{
+	json_t *eps, *ep, *imp;
+	int64_t link, iid;
+	char *imptext;
+	size_t i;
+
+	if (validate_object(body, validate_link_create, what, e) == -1)
+		return (-1);
+	imp = json_object_get(body, "impairment");
+	if (link_impairment_check(imp, e) == -1)
+		return (-1);
+	if ((imptext = link_impairment_text(body)) == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	link = db_insert(DB, e, "INSERT INTO links (lab_id, state, impairment) VALUES (?,?,?)",
+	    "iss", lab, json_str_or(body, "state", "up"), imptext);
+	free(imptext);
+	if (link == -1)
+		return (-1);
+	eps = json_object_get(body, "endpoints");
+	json_array_foreach(eps, i, ep)
+	{
+		if ((iid = link_endpoint_iface(lab, ep, what, e)) == -1)
+			return (-1);
+		/* Two endpoints naming one interface: the UNIQUE constraint catches it. */
+		if (db_exec(DB, e,
+		    "INSERT INTO link_endpoints (link_id, interface_id, pos) VALUES (?,?,?)", "iiI",
+		    link, iid, (int)i) == -1)
+			return (e->code == ERR_CONFLICT ? err_set(e, ERR_INVALID,
+			    "%s: an interface appears twice in one link", what) : -1);
+	}
+	return (link);
+}
+
+int64_t
+lab_link_create(int64_t lab, json_t *body, struct lw_err *e)
+{
+	if (!json_is_object(body))
+		return (err_set(e, ERR_BAD_REQUEST, "link: the body must be a JSON object"));
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	return (lab_finish(link_insert(lab, body, "link", e), e));
+}
+
+int
+lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
+{
+	json_t *imp = json_object_get(body, "impairment"), *st = json_object_get(body, "state");
+	char *imptext;
+	int64_t r = 0;
+
+	if (validate_object(body, validate_link_patch, "link", e) == -1 ||
+	    link_impairment_check(imp, e) == -1)
+		return (-1);
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	if (st != NULL)
+		r = db_exec(DB, e, "UPDATE links SET state = ? WHERE id = ?", "si",
+		    json_string_value(st), link);
+	if (r != -1 && imp != NULL) {
+		imptext = link_impairment_text(body);
+		r = db_exec(DB, e, "UPDATE links SET impairment = ? WHERE id = ?", "si", imptext,
+		    link);
+		free(imptext);
+	}
+	return (lab_finish(r, e) == -1 ? -1 : 0);
+}
+
+int
+lab_link_delete_rows(int64_t link, struct lw_err *e)
+{
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	return (lab_finish(db_exec(DB, e, "DELETE FROM links WHERE id = ?", "i", link), e) == -1
+		    ? -1
+		    : 0);
+}

@@ -1,0 +1,47 @@
+/*
+ * lab - the lab model and its rules: labs, nodes, interfaces and links,
+ * validated and written to the store in one transaction per operation, and
+ * rendered as the API's JSON objects. Callers hold lw_lock().
+ */
+#ifndef LW_LAB_H
+#define LW_LAB_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* lab_resolve - a lab by numeric id or name; its id, or -1 with ERR_NOT_FOUND. */
+int64_t lab_resolve(const char *ref, struct lw_err *e);
+/* lab_node_resolve - a node of lab by id or name; its id or -1. */
+int64_t lab_node_resolve(int64_t lab, const char *ref, struct lw_err *e);
+/* lab_link_resolve - a link of lab by id; its id or -1. */
+int64_t lab_link_resolve(int64_t lab, const char *ref, struct lw_err *e);
+
+/* lab_list_json - {"labs":[...]} (new reference) or NULL with e. */
+json_t *lab_list_json(struct lw_err *e);
+/* lab_json - the lab with its nodes and links (new reference) or NULL with e. */
+json_t *lab_json(int64_t lab, struct lw_err *e);
+/* lab_state - "stopped", "starting", "running", "stopping", "partial" or "error". */
+const char *lab_state(int64_t lab);
+/* lab_create - a lab, with optional nodes and links, all or nothing; its id or -1. */
+int64_t lab_create(json_t *body, struct lw_err *e);
+int lab_patch(int64_t lab, json_t *body, struct lw_err *e);
+/* lab_delete_rows - remove the lab from the store (its nodes must be stopped). */
+int lab_delete_rows(int64_t lab, struct lw_err *e);
+
+json_t *lab_nodes_json(int64_t lab, struct lw_err *e);
+json_t *lab_node_json(int64_t node, struct lw_err *e);
+int64_t lab_node_create(int64_t lab, json_t *body, struct lw_err *e);
+/* lab_node_patch - hardware fields only while stopped (409 otherwise). */
+int lab_node_patch(int64_t node, json_t *body, struct lw_err *e);
+/* lab_node_delete_rows - remove a stopped node and every link that touches it. */
+int lab_node_delete_rows(int64_t node, struct lw_err *e);
+
+json_t *lab_links_json(int64_t lab, struct lw_err *e);
+json_t *lab_link_json(int64_t link, struct lw_err *e);
+int64_t lab_link_create(int64_t lab, json_t *body, struct lw_err *e);
+int lab_link_patch(int64_t link, json_t *body, struct lw_err *e);
+int lab_link_delete_rows(int64_t link, struct lw_err *e);
+
+#endif

@@ -1,0 +1,37 @@
+#!/bin/bash
+# `make run`: start labwire on http://127.0.0.1:8080 with its data under
+# ./var, load the sample lab (h1 -- r1 -- h2) if it is not there yet, say
+# what to do next, and stay in the foreground until Ctrl-C.
+set -u
+BIN=${1:-build/labwire}
+LISTEN=${LABWIRE_LISTEN:-127.0.0.1:8080}
+URL=http://$LISTEN
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+"$BIN" serve --listen "$LISTEN" --data-dir ./var &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+for _ in $(seq 1 50); do
+	curl -fs "$URL/api/v1/health" >/dev/null 2>&1 && break
+	kill -0 $pid 2>/dev/null || exit 1
+	sleep 0.1
+done
+if ! curl -fs "$URL/api/v1/labs/h1-r1-h2" >/dev/null 2>&1; then
+	curl -fs -X POST -H 'Content-Type: application/json' \
+		--data-binary "@$ROOT/labs/samples/h1-r1-h2.json" "$URL/api/v1/labs" >/dev/null &&
+		echo "loaded the sample lab h1-r1-h2"
+fi
+cat <<EOT
+
+labwire is running at $URL (Ctrl-C stops the daemon; running nodes keep running).
+In another terminal:
+
+  curl -s $URL/api/v1/labs | jq                      # list labs
+  curl -s -X POST $URL/api/v1/labs/h1-r1-h2/start     # start the sample lab
+  $BIN lab show h1-r1-h2                  # states, consoles, readiness
+  $BIN console h1-r1-h2 h1                # h1's console (Ctrl-] q to leave)
+      h1# ping -c 3 10.0.2.10                       # across r1 to h2
+  curl -s -X POST $URL/api/v1/labs/h1-r1-h2/stop      # stop it
+
+EOT
+wait $pid

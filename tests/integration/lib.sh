@@ -1,0 +1,119 @@
+# Shared harness for integration tests: a real daemon inside a network
+# namespace made for the test, driven over HTTP with curl. Each check prints
+# "ok - ..." or "not ok - ..."; tests/run.sh counts them.
+# Usage: . tests/integration/lib.sh; lw_setup; ...; (teardown runs on exit)
+
+set -u
+LW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LW_BUILD=${LW_BUILD:-$LW_ROOT/build}
+LW_BIN=$LW_BUILD/labwire
+LW_NS=lwt$$
+LW_PORT=18080
+LW_URL=http://127.0.0.1:$LW_PORT
+LW_TMP=$(mktemp -d /tmp/labwire-test.XXXXXX)
+LW_DATA=$LW_TMP/var
+LW_PID=
+LW_FAILS=0
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; LW_FAILS=$((LW_FAILS + 1)); }
+
+# check DESC CMD...: ok when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else notok "$desc"; fi
+}
+
+# eq DESC GOT WANT
+eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi
+}
+
+nsexec() { ip netns exec "$LW_NS" "$@"; }
+
+# api METHOD PATH [BODY|@FILE]: sets STATUS and BODY.
+api() {
+	local method=$1 path=$2 data=${3-} out
+	local args=(-s -o "$LW_TMP/body" -w '%{http_code}' -X "$method" -H 'Content-Type: application/json')
+	[ -n "$data" ] && args+=(--data-binary "$data")
+	out=$(nsexec curl "${args[@]}" "$LW_URL$path" 2>/dev/null) || out=000
+	STATUS=$out
+	BODY=$(cat "$LW_TMP/body" 2>/dev/null)
+}
+
+jqb() { printf '%s' "$BODY" | jq -r "$@"; }
+
+lw_start_daemon() {
+	nsexec "$LW_BIN" serve --listen 127.0.0.1:$LW_PORT --data-dir "$LW_DATA" \
+		--console-port-min 6000 --console-port-max 6099 --log-level info \
+		>>"$LW_TMP/daemon.log" 2>&1 &
+	LW_PID=$!
+	for _ in $(seq 1 100); do
+		api GET /api/v1/health
+		[ "$STATUS" = 200 ] && return 0
+		sleep 0.1
+	done
+	echo "daemon did not come up; log:" >&2
+	cat "$LW_TMP/daemon.log" >&2
+	return 1
+}
+
+lw_stop_daemon() {
+	[ -n "$LW_PID" ] || return 0
+	kill -TERM "$LW_PID" 2>/dev/null
+	wait "$LW_PID" 2>/dev/null
+	LW_PID=
+}
+
+lw_setup() {
+	ip netns add "$LW_NS"
+	nsexec ip link set lo up
+	trap lw_teardown EXIT
+	lw_start_daemon
+}
+
+lw_teardown() {
+	local pids
+	lw_stop_daemon
+	# Anything a failed test left running in the namespace (QEMU outlives the daemon).
+	pids=$(ip netns pids "$LW_NS" 2>/dev/null)
+	[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+	ip netns del "$LW_NS" 2>/dev/null
+	if [ "$LW_FAILS" -gt 0 ]; then
+		echo "# daemon log (last 40 lines):"
+		tail -n 40 "$LW_TMP/daemon.log" | sed 's/^/# /'
+	fi
+	rm -rf "$LW_TMP"
+}
+
+# wait_for DESC TIMEOUT_S CMD...: poll CMD every 0.5 s.
+wait_for() {
+	local desc=$1 t=$2
+	shift 2
+	local end=$((SECONDS + t))
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.5
+	done
+	echo "# timed out waiting for: $desc" >&2
+	return 1
+}
+
+# lab_nodes_are LAB STATE: every node reports STATE.
+lab_nodes_are() {
+	api GET "/api/v1/labs/$1"
+	[ "$STATUS" = 200 ] && [ "$(jqb --arg s "$2" '[.nodes[] | select(.state != $s)] | length')" = 0 ]
+}
+
+lab_nodes_ready() {
+	api GET "/api/v1/labs/$1"
+	[ "$STATUS" = 200 ] && [ "$(jqb '[.nodes[] | select(.ready != true)] | length')" = 0 ]
+}
+
+# The kernel's view inside the namespace.
+lw_ifaces() { nsexec ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^lw' || true; }
+qemu_count() { local p; p=$(ip netns pids "$LW_NS" 2>/dev/null | grep -v "^${LW_PID}\$" || true); echo "$p" | grep -c . || true; }
+
+# console LAB NODE ARGS...: the CLI's scripted console inside the namespace.
+console() { nsexec "$LW_BIN" --url "$LW_URL" console "$@"; }

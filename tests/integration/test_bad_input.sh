@@ -1,0 +1,98 @@
+#!/bin/bash
+# Bad input: each answered with the documented status and {"error":...},
+# and nothing changed (read back after each).
+. "$(dirname "$0")/lib.sh"
+lw_setup
+
+# err_is DESC STATUS CODE: the last answer had this status and error code.
+err_is() {
+	eq "$1: status" "$STATUS" "$2"
+	eq "$1: error code" "$(jqb .error.code 2>/dev/null)" "$3"
+	check "$1: error message" test -n "$(jqb .error.message 2>/dev/null)"
+}
+
+# A snapshot of everything the API shows, to prove nothing changed.
+snapshot() {
+	api GET /api/v1/labs
+	local s=$BODY l
+	for l in $(jqb '.labs[].id'); do
+		api GET "/api/v1/labs/$l"
+		s="$s$(jqb -c 'del(.nodes[].state, .nodes[].ready, .nodes[].error, .state)')"
+	done
+	printf '%s' "$s"
+}
+unchanged() { eq "$1: nothing changed" "$(snapshot)" "$BEFORE"; }
+
+api POST /api/v1/labs '{"name":"base","nodes":[{"name":"a","template":"tiny-linux","nics":2},
+	{"name":"b","template":"tiny-linux","nics":2}],"links":[{"endpoints":["a:eth0","b:eth0"]}]}'
+eq "base lab created" "$STATUS" 201
+LAB=$(jqb .id)
+BEFORE=$(snapshot)
+
+api POST /api/v1/labs '{"name": "x",'
+err_is "malformed JSON" 400 bad_request; unchanged "malformed JSON"
+api POST /api/v1/labs '{"name": 12}'
+err_is "name of the wrong type" 422 invalid; unchanged "wrong type"
+api POST /api/v1/labs '{"name": "x", "nodes": [{"name": "n", "template": "tiny-linux", "cpus": "two"}]}'
+err_is "node field of the wrong type" 422 invalid; unchanged "node field type"
+api POST /api/v1/labs '{"name": "x", "colour": "blue"}'
+err_is "unknown field" 422 invalid; unchanged "unknown field"
+api POST /api/v1/labs "{\"name\": \"$(printf 'a%.0s' $(seq 64))\"}"
+err_is "name too long" 422 invalid; unchanged "long name"
+api POST /api/v1/labs '{"name": "a/b"}'
+err_is "name with /" 422 invalid; unchanged "slash"
+api POST /api/v1/labs '{"name": ".."}'
+err_is "name .." 422 invalid; unchanged "dotdot"
+api POST /api/v1/labs '{"name": "base"}'
+err_is "duplicate lab name" 409 conflict; unchanged "duplicate lab"
+api POST "/api/v1/labs/$LAB/nodes" '{"name": "a", "template": "tiny-linux"}'
+err_is "duplicate node name" 409 conflict; unchanged "duplicate node"
+api POST "/api/v1/labs/$LAB/nodes" '{"name": "c", "template": "ios-xr-dreams"}'
+err_is "unknown template" 422 invalid; unchanged "unknown template"
+api POST "/api/v1/labs/$LAB/links" '{"endpoints": ["a:eth1", "ghost:eth0"]}'
+err_is "link to a missing node" 422 invalid; unchanged "missing node"
+api POST "/api/v1/labs/$LAB/links" '{"endpoints": ["a:eth1", "b:eth7"]}'
+err_is "link to a missing interface" 422 invalid; unchanged "missing interface"
+api POST "/api/v1/labs/$LAB/links" '{"endpoints": ["a:eth0", "b:eth1"]}'
+err_is "an interface linked twice" 409 conflict; unchanged "linked twice"
+api POST "/api/v1/labs/$LAB/links" '{"endpoints": ["a:eth1", "a:eth1"]}'
+err_is "one interface twice in a link" 422 invalid; unchanged "same interface twice"
+api POST "/api/v1/labs/$LAB/links" '{"endpoints": ["a:eth1"]}'
+err_is "a link with one endpoint" 422 invalid; unchanged "one endpoint"
+# All or nothing: a topology whose last link is bad creates no lab at all.
+api POST /api/v1/labs '{"name": "half", "nodes": [{"name": "n1", "template": "tiny-linux"}],
+	"links": [{"endpoints": ["n1:eth0", "n2:eth0"]}]}'
+err_is "topology with a bad link" 422 invalid; unchanged "all-or-nothing topology"
+api GET /api/v1/labs/half
+eq "the half lab does not exist" "$STATUS" 404
+# Oversized body (the default limit is 1 MiB).
+head -c 2000000 /dev/zero | tr '\0' ' ' >"$LW_TMP/big.json"
+api POST /api/v1/labs "@$LW_TMP/big.json"
+err_is "oversized body" 413 too_large; unchanged "oversized body"
+api GET /api/v1/labs/nosuchlab
+err_is "unknown lab" 404 not_found
+api GET "/api/v1/labs/%2e%2e"
+err_is "path traversal in a lab reference" 404 not_found
+api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"delay_ms": 10}}'
+err_is "impairments are refused until supported" 422 invalid; unchanged "impairment"
+
+# State rules need a running node.
+api POST "/api/v1/labs/$LAB/nodes/a/start"
+eq "node a starts" "$STATUS" 202
+node_running() { api GET "/api/v1/labs/$LAB/nodes/a"; [ "$(jqb .state)" = running ]; }
+check "node a runs" wait_for running 60 node_running
+BEFORE=$(snapshot)
+api PATCH "/api/v1/labs/$LAB/nodes/a" '{"ram_mb": 512}'
+err_is "PATCH of hardware on a running node" 409 conflict; unchanged "hardware patch"
+api POST "/api/v1/labs/$LAB/nodes/a/start"
+err_is "starting a running node" 409 conflict
+api PATCH "/api/v1/labs/$LAB/nodes/a" '{"x": 42}'
+eq "moving a running node is fine" "$STATUS" 200
+
+# DELETE of a running lab: documented as stop-then-delete, 204, nothing left.
+api DELETE "/api/v1/labs/$LAB"
+eq "DELETE of a running lab stops it and answers 204" "$STATUS" 204
+api GET "/api/v1/labs/$LAB"
+eq "the running lab is gone" "$STATUS" 404
+check "its QEMU is gone" wait_for noqemu 10 test "$(qemu_count)" = 0
+eq "its TAPs and bridges are gone" "$(lw_ifaces | wc -l)" 0

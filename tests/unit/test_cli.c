@@ -1,0 +1,715 @@
+/*
+ * test_cli - the telnet client against a real telnet server (a libtelnet
+ * one in a thread, opening like QEMU's: WILL ECHO, WILL SGA, WILL/DO BINARY,
+ * plus DO TTYPE and DO SGA), and the CLI against a small HTTP server that
+ * answers like the daemon: tables, errors, --wait, console scripting.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <libtelnet.h>
+
+#include "core/cli.h"
+#include "core/telnet.h"
+#include "tests/unit/test.h"
+
+/* ---- a listening socket on 127.0.0.1, any port ---- */
+
+static int
+listen_any(int *port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	int fd, one = 1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 || listen(fd, 8) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	*port = ntohs(sin.sin_port);
+	return (fd);
+}
+
+/* closed_port - a port nothing listens on (bound, then released). */
+static int
+closed_port(void)
+{
+	int port = 0, fd = listen_any(&port);
+
+	close(fd);
+	return (port);
+}
+
+/* ---- the telnet server ---- */
+
+struct tsrv {
+	int lfd, port, cfd;
+	volatile int stop;
+	telnet_t *tn;
+	char line[256];
+	size_t nline;
+	unsigned char wire[8192]; /* what the client sent, as sent, this session */
+	size_t nwire;
+	int sessions; /* finished */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static struct tsrv ts = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static const telnet_telopt_t tsrv_opts[] = {
+    {TELNET_TELOPT_ECHO, TELNET_WILL, TELNET_DONT},
+    {TELNET_TELOPT_SGA, TELNET_WILL, TELNET_DO},
+    {TELNET_TELOPT_BINARY, TELNET_WILL, TELNET_DO},
+    {TELNET_TELOPT_TTYPE, TELNET_WONT, TELNET_DO},
+    {-1, 0, 0},
+};
+
+/*
+ * tsrv_line - answer a line in upper case. "bye" hangs up, "prompt" prints
+ * a prompt with no newline after it, "split" sends "okay" in two pieces.
+ */
+static void
+tsrv_line(struct tsrv *s)
+{
+	if (s->nline == 3 && memcmp(s->line, "bye", 3) == 0) {
+		shutdown(s->cfd, SHUT_RDWR);
+		return;
+	}
+	if (s->nline == 6 && memcmp(s->line, "prompt", 6) == 0) {
+		telnet_send(s->tn, "/ # ", 4);
+		return;
+	}
+	if (s->nline == 5 && memcmp(s->line, "split", 5) == 0) {
+		telnet_send(s->tn, "ok", 2);
+		usleep(100 * 1000);
+		telnet_send(s->tn, "ay\r\n", 4);
+		return;
+	}
+	for (size_t i = 0; i < s->nline; i++)
+		s->line[i] = (char)toupper((unsigned char)s->line[i]);
+	telnet_send(s->tn, s->line, s->nline);
+	telnet_send(s->tn, "\r\n", 2);
+}
+
+static void
+tsrv_event(telnet_t *tn, telnet_event_t *ev, void *arg)
+{
+	struct tsrv *s = arg;
+
+	(void)tn;
+	if (ev->type == TELNET_EV_SEND) {
+		if (write(s->cfd, ev->data.buffer, ev->data.size) == -1)
+			return;
+	} else if (ev->type == TELNET_EV_DATA) {
+		for (size_t i = 0; i < ev->data.size; i++) {
+			char c = ev->data.buffer[i];
+
+			if ((c == '\r' || c == '\n') && s->nline > 0) {
+				tsrv_line(s);
+				s->nline = 0;
+			} else if (c != '\r' && c != '\n' && c != '\0' && s->nline < sizeof(s->line))
+				s->line[s->nline++] = c;
+		}
+	}
+}
+
+static void
+tsrv_session(struct tsrv *s)
+{
+	char buf[1024];
+	ssize_t n;
+
+	s->nwire = s->nline = 0;
+	s->tn = telnet_init(tsrv_opts, tsrv_event, 0, s);
+	/* QEMU's opening, and two more a client must answer. */
+	telnet_negotiate(s->tn, TELNET_WILL, TELNET_TELOPT_ECHO);
+	telnet_negotiate(s->tn, TELNET_WILL, TELNET_TELOPT_SGA);
+	telnet_negotiate(s->tn, TELNET_WILL, TELNET_TELOPT_BINARY);
+	telnet_negotiate(s->tn, TELNET_DO, TELNET_TELOPT_BINARY);
+	telnet_negotiate(s->tn, TELNET_DO, TELNET_TELOPT_TTYPE);
+	telnet_negotiate(s->tn, TELNET_DO, TELNET_TELOPT_SGA);
+	while ((n = read(s->cfd, buf, sizeof(buf))) > 0) {
+		if (s->nwire + (size_t)n <= sizeof(s->wire)) {
+			memcpy(s->wire + s->nwire, buf, (size_t)n);
+			s->nwire += (size_t)n;
+		}
+		telnet_recv(s->tn, buf, (size_t)n);
+	}
+	telnet_free(s->tn);
+	close(s->cfd);
+}
+
+static void *
+tsrv_main(void *arg)
+{
+	struct tsrv *s = arg;
+	struct pollfd p = {.fd = s->lfd, .events = POLLIN};
+
+	while (!s->stop) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if ((s->cfd = accept(s->lfd, NULL, NULL)) == -1)
+			continue;
+		tsrv_session(s);
+		pthread_mutex_lock(&s->mu);
+		s->sessions++;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+	return (NULL);
+}
+
+/* tsrv_wait - until n sessions are over (5 s at most); 0 or -1. */
+static int
+tsrv_wait(int n)
+{
+	struct timespec until;
+	int r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&ts.mu);
+	while (ts.sessions < n && r == 0)
+		r = pthread_cond_timedwait(&ts.cv, &ts.mu, &until);
+	pthread_mutex_unlock(&ts.mu);
+	return (ts.sessions >= n ? 0 : -1);
+}
+
+static int
+wire_has(const char *seq, size_t n)
+{
+	return (memmem(ts.wire, ts.nwire, seq, n) != NULL);
+}
+
+static int
+wire_count(const char *seq, size_t n)
+{
+	const unsigned char *p = ts.wire, *end = ts.wire + ts.nwire;
+	int k = 0;
+
+	while ((p = memmem(p, (size_t)(end - p), seq, n)) != NULL) {
+		k++;
+		p += n;
+	}
+	return (k);
+}
+
+/* ---- the telnet client on its own ---- */
+
+/* read_until - read from tc until want has arrived (or 5 s); what arrived in got. */
+static size_t
+read_until(struct telnet_client *tc, char *got, size_t len, const char *want, size_t wlen)
+{
+	struct pollfd p = {.fd = telnet_client_fd(tc), .events = POLLIN};
+	size_t n = 0;
+	ssize_t r;
+
+	for (int i = 0; i < 50 && (n < wlen || memmem(got, n, want, wlen) == NULL); i++) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		r = telnet_client_read(tc, got + n, len - n);
+		if (r == 0)
+			break;
+		if (r > 0)
+			n += (size_t)r;
+	}
+	return (n);
+}
+
+static void
+test_telnet_session(void)
+{
+	struct pollfd p;
+	struct telnet_client *tc;
+	char got[256];
+	size_t n;
+	ssize_t r;
+
+	tc = telnet_client_connect("127.0.0.1", ts.port, 2000);
+	CHECK(tc != NULL);
+	if (tc == NULL)
+		return;
+	/* The server speaks first, and only protocol: no data bytes yet. */
+	p = (struct pollfd){.fd = telnet_client_fd(tc), .events = POLLIN};
+	CHECK(poll(&p, 1, 2000) == 1);
+	r = telnet_client_read(tc, got, sizeof(got));
+	CHECK(r == -1 && errno == EAGAIN);
+
+	CHECK(telnet_client_send(tc, "hello\r", 6) == 0);
+	n = read_until(tc, got, sizeof(got), "HELLO\r\n", 7);
+	CHECK(n == 7 && memcmp(got, "HELLO\r\n", 7) == 0);
+
+	/* 0xFF is data: doubled on the wire, single again on both ends. */
+	CHECK(telnet_client_send(tc, "a\xff" "b\r", 4) == 0);
+	n = read_until(tc, got, sizeof(got), "A\xff" "B\r\n", 5);
+	CHECK(n == 5 && memcmp(got, "A\xff" "B\r\n", 5) == 0);
+
+	/* The server hangs up: read says 0. */
+	CHECK(telnet_client_send(tc, "bye\r", 4) == 0);
+	p.revents = 0;
+	do
+		r = poll(&p, 1, 2000) == 1 ? telnet_client_read(tc, got, sizeof(got)) : -2;
+	while (r == -1 && errno == EAGAIN);
+	CHECK(r == 0);
+	telnet_client_close(tc);
+}
+
+static void
+test_telnet_negotiation(void)
+{
+	/* Accepted: the server echoes and suppresses go-ahead; we suppress it too. */
+	CHECK(wire_has("\xff\xfd\x01", 3)); /* DO ECHO */
+	CHECK(wire_has("\xff\xfd\x03", 3)); /* DO SGA */
+	CHECK(wire_has("\xff\xfb\x03", 3)); /* WILL SGA */
+	/* Refused: binary both ways, terminal type. */
+	CHECK(wire_has("\xff\xfe\x00", 3)); /* DONT BINARY */
+	CHECK(wire_has("\xff\xfc\x00", 3)); /* WONT BINARY */
+	CHECK(wire_has("\xff\xfc\x18", 3)); /* WONT TTYPE */
+	CHECK(!wire_has("\xff\xfb\x00", 3)); /* WILL BINARY */
+	CHECK(!wire_has("\xff\xfb\x18", 3)); /* WILL TTYPE */
+	CHECK(!wire_has("\xff\xfe\x01", 3)); /* DONT ECHO */
+	CHECK(!wire_has("\xff\xfb\x01", 3)); /* WILL ECHO: we never echo */
+	/* Answered once each: no negotiation loop. */
+	CHECK(wire_count("\xff\xfd\x01", 3) == 1);
+	CHECK(wire_count("\xff\xfd\x03", 3) == 1);
+	/* The data byte 0xFF went out as IAC IAC. */
+	CHECK(wire_has("a\xff\xff" "b\r", 5));
+	CHECK(wire_has("hello\r", 6));
+}
+
+static void
+test_telnet_errors(void)
+{
+	struct telnet_client *tc;
+
+	errno = 0;
+	tc = telnet_client_connect("127.0.0.1", closed_port(), 2000);
+	CHECK(tc == NULL && errno == ECONNREFUSED);
+	errno = 0;
+	tc = telnet_client_connect("127.0.0.1", 0, 2000);
+	CHECK(tc == NULL && errno == EINVAL);
+	telnet_client_close(NULL);
+}
+
+/* ---- the HTTP server that plays the daemon ---- */
+
+struct hsrv {
+	int lfd, port;
+	volatile int stop;
+	int requests;
+	int phase;           /* lab demo: 0 stopped, then each GET after start moves on */
+	char lastbody[4096]; /* of the last POST /api/v1/labs */
+	char lastpath[512];
+};
+
+static struct hsrv hs;
+
+static const char labs_json[] =
+    "{\"labs\":[{\"id\":1,\"name\":\"demo\",\"description\":\"\",\"state\":\"stopped\","
+    "\"node_count\":2,\"link_count\":1},{\"id\":12,\"name\":\"core-lab\",\"state\":\"running\","
+    "\"node_count\":10,\"link_count\":9}]}";
+
+/* demo_json - lab "demo" as it is at phase. */
+static void
+demo_json(char *out, size_t len, int phase)
+{
+	static const char *r1[] = {
+	    "\"state\":\"stopped\"",
+	    "\"state\":\"starting\",\"ready\":false",
+	    "\"state\":\"running\",\"ready\":false,\"accel_in_use\":\"tcg\"",
+	    "\"state\":\"running\",\"ready\":true,\"accel_in_use\":\"tcg\"",
+	};
+	static const char *r2[] = {
+	    "\"state\":\"stopped\"",
+	    "\"state\":\"starting\"",
+	    "\"state\":\"running\",\"accel_in_use\":\"kvm\"",
+	    "\"state\":\"running\",\"accel_in_use\":\"kvm\"",
+	};
+
+	snprintf(out, len,
+	    "{\"id\":1,\"name\":\"demo\",\"state\":\"%s\",\"nodes\":["
+	    "{\"id\":1,\"name\":\"r1\",%s,\"console\":{\"type\":\"telnet\",\"host\":\"127.0.0.1\","
+	    "\"port\":5001}},{\"id\":2,\"name\":\"r2\",%s}],"
+	    "\"links\":[{\"id\":3,\"kind\":\"p2p\",\"state\":\"up\",\"endpoints\":["
+	    "{\"node\":\"r1\",\"interface\":\"eth0\"},{\"node\":\"r2\",\"interface\":\"eth0\"}]}]}",
+	    phase ? "running" : "stopped", r1[phase], r2[phase]);
+}
+
+/* hsrv_route - the answer to one request: status, and body into out. */
+static int
+hsrv_route(const char *method, const char *path, const char *body, char *out, size_t len)
+{
+	const int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+
+	snprintf(hs.lastpath, sizeof(hs.lastpath), "%s %s", method, path);
+	if (get && strcmp(path, "/api/v1/labs") == 0)
+		return (snprintf(out, len, "%s", labs_json), 200);
+	if (post && strcmp(path, "/api/v1/labs") == 0) {
+		snprintf(hs.lastbody, sizeof(hs.lastbody), "%s", body);
+		return (snprintf(out, len, "{\"id\":7,\"name\":\"demo\",\"nodes\":[]}"), 201);
+	}
+	if (get && strcmp(path, "/api/v1/labs/demo") == 0) {
+		demo_json(out, len, hs.phase);
+		if (hs.phase > 0 && hs.phase < 3)
+			hs.phase++;
+		return (200);
+	}
+	if (post && strcmp(path, "/api/v1/labs/demo/start") == 0) {
+		hs.phase = 1;
+		return (snprintf(out, len, "{\"id\":1,\"name\":\"demo\",\"state\":\"starting\"}"), 202);
+	}
+	if (post && strcmp(path, "/api/v1/labs/demo/stop") == 0)
+		return (snprintf(out, len, "{\"id\":1,\"name\":\"demo\",\"state\":\"stopping\"}"), 202);
+	if (post && strcmp(path, "/api/v1/labs/bad/start") == 0)
+		return (snprintf(out, len, "{\"id\":2,\"name\":\"bad\",\"state\":\"starting\"}"), 202);
+	if (get && strcmp(path, "/api/v1/labs/bad") == 0)
+		return (snprintf(out, len, "{\"id\":2,\"name\":\"bad\",\"nodes\":[{\"name\":\"r1\","
+					   "\"state\":\"error\",\"error\":\"qemu exited: no kernel\"}]}"),
+		    200);
+	if (get && strcmp(path, "/api/v1/labs/demo/nodes/r1") == 0)
+		return (snprintf(out, len, "{\"id\":1,\"name\":\"r1\",\"state\":\"running\","
+					   "\"ready\":true,\"console\":{\"type\":\"telnet\","
+					   "\"host\":\"0.0.0.0\",\"port\":%d}}",
+			    ts.port),
+		    200);
+	if (strcmp(method, "DELETE") == 0 && strcmp(path, "/api/v1/labs/demo") == 0)
+		return (out[0] = '\0', 204);
+	if (get && strcmp(path, "/api/v1/labs/no%20such%2Flab") == 0)
+		return (snprintf(out, len, "{\"error\":{\"code\":\"not_found\","
+					   "\"message\":\"lab 'no such/lab' not found\"}}"),
+		    404);
+	return (snprintf(out, len, "{\"error\":{\"code\":\"not_found\",\"message\":\"no route\"}}"),
+	    404);
+}
+
+/* hsrv_read - one request into buf (headers, then Content-Length bytes); body or NULL. */
+static char *
+hsrv_read(int fd, char *buf, size_t len)
+{
+	size_t n = 0, want;
+	ssize_t r;
+	char *end, *cl;
+
+	buf[0] = '\0';
+	while ((end = strstr(buf, "\r\n\r\n")) == NULL) {
+		if (n + 1 >= len || (r = read(fd, buf + n, len - n - 1)) <= 0)
+			return (NULL);
+		n += (size_t)r;
+		buf[n] = '\0';
+	}
+	end += 4;
+	cl = strcasestr(buf, "\r\nContent-Length:");
+	want = (size_t)(end - buf) + (cl != NULL && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+	while (n < want && n + 1 < len && (r = read(fd, buf + n, len - n - 1)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	return (end);
+}
+
+static void
+hsrv_serve(int fd)
+{
+	char req[8192], out[4096], head[256], method[16] = "", path[512] = "";
+	char *body;
+	int status;
+
+	if ((body = hsrv_read(fd, req, sizeof(req))) == NULL)
+		return;
+	sscanf(req, "%15s %511s", method, path);
+	hs.requests++;
+	status = hsrv_route(method, path, body, out, sizeof(out));
+	snprintf(head, sizeof(head),
+	    "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n",
+	    status, strlen(out));
+	if (write(fd, head, strlen(head)) == -1 || write(fd, out, strlen(out)) == -1)
+		return;
+}
+
+static void *
+hsrv_main(void *arg)
+{
+	struct hsrv *s = arg;
+	struct pollfd p = {.fd = s->lfd, .events = POLLIN};
+	int fd;
+
+	while (!s->stop) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if ((fd = accept(s->lfd, NULL, NULL)) == -1)
+			continue;
+		hsrv_serve(fd);
+		close(fd);
+	}
+	return (NULL);
+}
+
+/* ---- running the CLI with its output captured ---- */
+
+struct run {
+	int rc;
+	char out[16384];
+	char err[16384];
+};
+
+static void
+slurp(FILE *f, char *buf, size_t len)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* run_cli - cli_main(argv...) with stdin from in, stdout and stderr kept in r. */
+static void
+run_cli(struct run *r, const char *in, ...)
+{
+	char *argv[32];
+	int argc = 0, save[3];
+	FILE *f[3] = {tmpfile(), tmpfile(), tmpfile()};
+	va_list ap;
+
+	va_start(ap, in);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	fputs(in, f[0]);
+	fflush(f[0]);
+	rewind(f[0]);
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 3; i++) {
+		save[i] = dup(i);
+		dup2(fileno(f[i]), i);
+	}
+	r->rc = cli_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 3; i++) {
+		dup2(save[i], i);
+		close(save[i]);
+	}
+	fclose(f[0]);
+	slurp(f[1], r->out, sizeof(r->out));
+	slurp(f[2], r->err, sizeof(r->err));
+}
+
+static char url[64];
+
+static void
+test_cli_usage(void)
+{
+	struct run r;
+
+	run_cli(&r, "", "labwire", "--help", NULL);
+	CHECK(r.rc == 2);
+	CHECK(strstr(r.out, "usage: labwire [--url URL] COMMAND") != NULL);
+	CHECK(strstr(r.out, "console LAB NODE") != NULL);
+	run_cli(&r, "", "labwire", "frobnicate", NULL);
+	CHECK(r.rc == 2);
+	CHECK(strstr(r.err, "unknown command 'frobnicate'") != NULL);
+	run_cli(&r, "", "labwire", "lab", "start", NULL);
+	CHECK(r.rc == 2);
+	CHECK_STR(r.err, "usage: labwire lab start LAB [--wait [--timeout S]]\n");
+	run_cli(&r, "", "labwire", "lab", "list", "--wait", NULL);
+	CHECK(r.rc == 2);
+	run_cli(&r, "", "labwire", "lab", "start", "x", "--wait", "--timeout", "soon", NULL);
+	CHECK(r.rc == 2);
+	CHECK(strstr(r.err, "'soon' is not a number of seconds") != NULL);
+	run_cli(&r, "", "labwire", "console", "demo", "r1", "--expect", "(", NULL);
+	CHECK(r.rc == 2);
+}
+
+static void
+test_cli_http(void)
+{
+	struct run r;
+	char bad[64];
+	json_t *j = NULL;
+	long st = -1;
+	int before;
+
+	CHECK(cli_set_url(url) == 0);
+	CHECK(cli_http("GET", "/api/v1/labs", NULL, &st, &j) == 0);
+	CHECK(st == 200);
+	CHECK(json_array_size(json_object_get(j, "labs")) == 2);
+	json_decref(j);
+
+	/* Names are escaped into one path segment; the API's message is shown. */
+	run_cli(&r, "", "labwire", "--url", url, "lab", "show", "no such/lab", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(hs.lastpath, "GET /api/v1/labs/no%20such%2Flab");
+	CHECK_STR(r.err, "labwire: lab 'no such/lab' not found (HTTP 404)\n");
+
+	snprintf(bad, sizeof(bad), "http://127.0.0.1:%d", closed_port());
+	before = hs.requests;
+	run_cli(&r, "", "labwire", "--url", bad, "lab", "list", NULL);
+	CHECK(r.rc == 1);
+	CHECK(strncmp(r.err, "labwire: cannot reach the daemon at ", 36) == 0);
+	CHECK(strstr(r.err, bad) != NULL);
+	CHECK(hs.requests == before);
+}
+
+static void
+test_cli_labs(void)
+{
+	struct run r;
+	char file[] = "/tmp/test_cli_XXXXXX";
+	const char *topo = "{\"name\":\"demo\",\"nodes\":[{\"name\":\"r1\",\"template\":\"tiny-linux\"}]}\n";
+	int fd;
+
+	run_cli(&r, "", "labwire", "--url", url, "lab", "list", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "ID  NAME      STATE    NODES  LINKS\n"
+			 "1   demo      stopped  2      1\n"
+			 "12  core-lab  running  10     9\n");
+
+	/* The file goes as is, byte for byte; stdin works the same. */
+	run_cli(&r, topo, "labwire", "--url", url, "lab", "create", "-", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "created lab demo (id 7)\n");
+	CHECK_STR(hs.lastbody, topo);
+	if ((fd = mkstemp(file)) != -1) {
+		CHECK(write(fd, "{\"name\": \"x\",\n \"nodes\": [}\n", 27) == 27);
+		close(fd);
+		run_cli(&r, "", "labwire", "--url", url, "lab", "create", file, NULL);
+		CHECK(r.rc == 1);
+		CHECK(strstr(r.err, ":2:") != NULL);
+		unlink(file);
+	}
+
+	run_cli(&r, "", "labwire", "--url", url, "lab", "show", "demo", NULL);
+	CHECK(r.rc == 0);
+	CHECK(strstr(r.out, "lab demo (id 1): stopped\n") != NULL);
+	CHECK(strstr(r.out, "NAME  STATE    ACCEL  CONSOLE         READY\n") != NULL);
+	CHECK(strstr(r.out, "r1    stopped  -      127.0.0.1:5001  -\n") != NULL);
+	CHECK(strstr(r.out, "3   p2p   r1:eth0 -- r2:eth0  up\n") != NULL);
+
+	run_cli(&r, "", "labwire", "--url", url, "lab", "delete", "demo", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "deleted lab demo\n");
+}
+
+static void
+test_cli_wait(void)
+{
+	struct run r;
+
+	run_cli(&r, "", "labwire", "--url", url, "lab", "start", "demo", "--wait", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "lab demo: starting\n"
+			 "r1: starting\n"
+			 "r2: starting\n"
+			 "r1: running, not ready yet\n"
+			 "r2: running\n"
+			 "r1: running, ready\n"
+			 "lab demo: running\n");
+
+	run_cli(&r, "", "labwire", "--url", url, "lab", "start", "bad", "--wait", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(r.err, "labwire: node r1 failed: qemu exited: no kernel\n");
+
+	/* Never stopped: "demo" stays running, so a short --timeout gives up. */
+	run_cli(&r, "", "labwire", "--url", url, "lab", "stop", "demo", "--wait", "--timeout",
+	    "0.6", NULL);
+	CHECK(r.rc == 1);
+	CHECK(strstr(r.err, "timed out after 0.6 s waiting for lab demo to be stopped") != NULL);
+}
+
+static void
+test_cli_console(void)
+{
+	struct run r;
+	char want[64], lurl[64];
+	int done = ts.sessions;
+
+	snprintf(lurl, sizeof(lurl), "http://localhost:%d", hs.port);
+	/* The daemon said 0.0.0.0: the console is on the daemon's host. */
+	run_cli(&r, "", "labwire", "--url", lurl, "console", "demo", "r1", "--print", NULL);
+	CHECK(r.rc == 0);
+	snprintf(want, sizeof(want), "localhost %d\n", ts.port);
+	CHECK_STR(r.out, want);
+
+	run_cli(&r, "", "labwire", "--url", url, "console", "demo", "r1", "--wait-ready", "--send",
+	    "hello", "--expect", "^HELLO$", "--send", "again", "--expect", "^AGAIN$", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "HELLO\nAGAIN\n");
+	CHECK(strstr(r.err, "r1: running, ready\n") != NULL);
+
+	run_cli(&r, "", "labwire", "--url", url, "console", "demo", "r1", "--send", "one",
+	    "--expect", "^NEVER$", "--timeout", "0.5", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(r.out, "ONE\n");
+	CHECK(strstr(r.err, "timed out waiting for /^NEVER$/") != NULL);
+
+	/* "$" at the end of output that paused: a prompt. */
+	run_cli(&r, "", "labwire", "--url", url, "console", "demo", "r1", "--send", "prompt",
+	    "--expect", "# $", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "/ # ");
+	/* ...but not at the end of a line still arriving. */
+	run_cli(&r, "", "labwire", "--url", url, "console", "demo", "r1", "--send", "split",
+	    "--expect", "^ok(ay)?$", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "okay\n");
+
+	/* Not a terminal: piped in, copied out untouched. */
+	run_cli(&r, "ping\n", "labwire", "--url", url, "console", "demo", "r1", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "PING\r\n");
+	CHECK(tsrv_wait(done + 5) == 0);
+}
+
+int
+main(void)
+{
+	pthread_t tt, ht;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if ((ts.lfd = listen_any(&ts.port)) == -1 || (hs.lfd = listen_any(&hs.port)) == -1) {
+		perror("listen");
+		return (1);
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", hs.port);
+	pthread_create(&tt, NULL, tsrv_main, &ts);
+	pthread_create(&ht, NULL, hsrv_main, &hs);
+
+	test_telnet_session();
+	CHECK(tsrv_wait(1) == 0);
+	test_telnet_negotiation();
+	test_telnet_errors();
+	test_cli_usage();
+	test_cli_http();
+	test_cli_labs();
+	test_cli_wait();
+	test_cli_console();
+
+	ts.stop = hs.stop = 1;
+	pthread_join(tt, NULL);
+	pthread_join(ht, NULL);
+	close(ts.lfd);
+	close(hs.lfd);
+	TEST_DONE();
+}

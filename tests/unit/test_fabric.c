@@ -1,0 +1,384 @@
+/*
+ * test_fabric - TAPs and bridges as a user sees them (sysfs, /proc, frames
+ * crossing the bridge). Needs root; runs in a private network namespace
+ * (and a mount namespace, to mount a sysfs that shows that network
+ * namespace: the host's /sys keeps showing the host's interfaces), so
+ * nothing leaks to the host and everything vanishes with the process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/fabric.h"
+#include "core/strv.h"
+#include "tests/unit/test.h"
+
+#define MTU 9000
+
+static void
+enter_namespaces(void)
+{
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) == -1) {
+		fprintf(stderr,
+		        "test_fabric: unshare(CLONE_NEWNET|CLONE_NEWNS): "
+		        "%s (needs root)\n",
+		        strerror(errno));
+		exit(1);
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount("sysfs", "/sys", "sysfs", 0, NULL) == -1) {
+		fprintf(stderr, "test_fabric: mounting a private sysfs: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* read_line - the first line of path, without its newline; 0 or -1. */
+static int
+read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (f == NULL)
+		return (-1);
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return (-1);
+	buf[strcspn(buf, "\n")] = '\0';
+	return (0);
+}
+
+/* sys_long - a number from /sys/class/net/<ifname>/<attr>; -1 if unreadable. */
+static long
+sys_long(const char *ifname, const char *attr)
+{
+	char path[256], buf[64];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	if (read_line(path, buf, sizeof(buf)) == -1)
+		return (-1);
+	return (strtol(buf, NULL, 0));
+}
+
+/* master_of - the name of ifname's master per sysfs, or "" if none. */
+static const char *
+master_of(const char *ifname, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", ifname);
+	if ((n = readlink(path, buf, len - 1)) <= 0)
+		return ("");
+	buf[n] = '\0';
+	return (basename(buf));
+}
+
+/* has_inet6_addr - ifname has any IPv6 address, per /proc/net/if_inet6. */
+static int
+has_inet6_addr(const char *ifname)
+{
+	char line[256], dev[32];
+	FILE *f = fopen("/proc/net/if_inet6", "r");
+	int found = 0;
+
+	if (f == NULL)
+		return (0); /* no IPv6 in this kernel */
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %*s %*s %*s %*s %31s", dev) == 1 && strcmp(dev, ifname) == 0)
+			found = 1;
+	fclose(f);
+	return (found);
+}
+
+/* wait_state - poll until sys_long(ifname, attr) == want, up to 3 s. */
+static int
+wait_state(const char *ifname, const char *attr, long want)
+{
+	for (int i = 0; i < 300; i++) {
+		if (sys_long(ifname, attr) == want)
+			return (1);
+		sleep_ms(10);
+	}
+	return (0);
+}
+
+static void
+collect(const char *ifname, void *arg)
+{
+	strv_add(arg, ifname);
+}
+
+/* listed - fabric_list_ours as one space-separated sorted string. */
+static char *
+listed(void)
+{
+	struct strv sv = {0};
+	char *s;
+
+	if (fabric_list_ours(collect, &sv) == -1)
+		return (NULL);
+	for (size_t i = 0; i + 1 < sv.n; i++) /* n is tiny: bubble sort */
+		for (size_t j = 0; j + 1 < sv.n - i; j++)
+			if (strcmp(sv.v[j], sv.v[j + 1]) > 0) {
+				char *t = sv.v[j];
+
+				sv.v[j] = sv.v[j + 1];
+				sv.v[j + 1] = t;
+			}
+	s = strv_join(&sv);
+	strv_free(&sv);
+	return (s);
+}
+
+static void
+test_refuse_foreign(void)
+{
+	static const char *foreign[] = {
+	    "eth0", "lo", "lwtoolongname_xyz", "lw", "", "lw%d", "lw/x", "lw x", "LWB1", "xlwb1"};
+
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+		const char *n = foreign[i];
+
+		errno = 0;
+		CHECK(fabric_link_del(n) == -1 && errno == EINVAL);
+		errno = 0;
+		CHECK(fabric_bridge_add(n, 1500) == -1 && errno == EINVAL);
+		errno = 0;
+		CHECK(fabric_tap_open(n, 1500) == -1 && errno == EINVAL);
+		errno = 0;
+		CHECK(fabric_set_master(n, "lwb1") == -1 && errno == EINVAL);
+		errno = 0;
+		CHECK(fabric_set_master("lwt1n0", n) == -1 && errno == EINVAL);
+	}
+	errno = 0;
+	CHECK(fabric_link_del(NULL) == -1 && errno == EINVAL);
+	errno = 0;
+	CHECK(fabric_tap_open("lwt1n0", 0) == -1 && errno == EINVAL);
+	/* reading a foreign name is allowed, and lo survived all of the above */
+	CHECK(fabric_link_exists("lo") == 1);
+	CHECK(fabric_link_exists("eth0") == 0);
+	CHECK(fabric_link_exists("lwt1n0") == 0);
+	CHECK(fabric_link_exists("lwtoolongname_xyz") == -1);
+}
+
+static void
+check_tap(const char *name)
+{
+	char path[128], buf[16];
+
+	CHECK(fabric_link_exists(name) == 1);
+	CHECK(sys_long(name, "mtu") == MTU);
+	CHECK((sys_long(name, "flags") & 0x1) == 0x1); /* IFF_UP */
+	/* IFF_TAP | IFF_NO_PI, and not IFF_PERSIST (0x800) */
+	CHECK(sys_long(name, "tun_flags") == 0x1002);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", name);
+	if (read_line(path, buf, sizeof(buf)) == 0)
+		CHECK(strcmp(buf, "1") == 0); /* IN6_ADDR_GEN_MODE_NONE */
+	CHECK(!has_inet6_addr(name));
+}
+
+static void
+check_bridge(const char *name)
+{
+	char path[128], buf[16];
+
+	CHECK(fabric_link_exists(name) == 1);
+	CHECK(sys_long(name, "mtu") == MTU);
+	CHECK((sys_long(name, "flags") & 0x1) == 0x1);
+	CHECK(sys_long(name, "bridge/stp_state") == 0);
+	CHECK(sys_long(name, "bridge/forward_delay") == 0);
+	CHECK(sys_long(name, "bridge/multicast_snooping") == 0);
+	CHECK(sys_long(name, "bridge/group_fwd_mask") == 0xfff8);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", name);
+	if (read_line(path, buf, sizeof(buf)) == 0)
+		CHECK(strcmp(buf, "1") == 0);
+	CHECK(!has_inet6_addr(name));
+}
+
+/*
+ * frame_crosses - write an Ethernet frame to dst (ethertype type) into
+ * from, and report whether to reads it back within a second. Other frames
+ * on to are skipped; the payload carries a marker unique to this call.
+ */
+static int
+frame_crosses(int from, int to, const uint8_t dst[6], uint16_t type)
+{
+	static int serial;
+	uint8_t frame[64] = {0}, got[65536];
+	int left = 1000;
+
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, "\x0a\x00\x00\x00\x01\x00", 6);
+	frame[12] = type >> 8;
+	frame[13] = type & 0xff;
+	snprintf((char *)frame + 14, 40, "labwire-fabric-test-%d", ++serial);
+	if (write(from, frame, sizeof(frame)) != (ssize_t)sizeof(frame))
+		return (0);
+	while (left > 0) {
+		struct pollfd pfd = {.fd = to, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) == 1) {
+			n = read(to, got, sizeof(got));
+			if (n >= 60 && memcmp(got, frame, 60) == 0)
+				return (1);
+		}
+		left -= 100;
+	}
+	return (0);
+}
+
+static void
+test_frames(int a, int b)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t lldp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e};
+	static const uint8_t stp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x00};
+	static const uint8_t lacp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x02};
+	int crossed;
+
+	fcntl(b, F_SETFL, fcntl(b, F_GETFL) | O_NONBLOCK);
+	fcntl(a, F_SETFL, fcntl(a, F_GETFL) | O_NONBLOCK);
+	/* forward delay 0 still passes listening/learning on a timer */
+	CHECK(wait_state("lwt1n0", "brport/state", 3));
+	CHECK(wait_state("lwt2n0", "brport/state", 3));
+	CHECK(frame_crosses(a, b, bcast, 0x88b5));
+	CHECK(frame_crosses(b, a, bcast, 0x88b5));
+	/*
+	 * LLDP (01:80:c2:00:00:0e) crosses because group_fwd_mask has bit 14;
+	 * asserted only where the kernel accepted that bit.
+	 */
+	crossed = frame_crosses(a, b, lldp, 0x88cc);
+	printf("info: LLDP 01:80:c2:00:00:0e crosses the bridge: %s\n", crossed ? "yes" : "no");
+	if (sys_long("lwb1", "bridge/group_fwd_mask") & 0x4000)
+		CHECK(crossed);
+	/* STP BPDUs cross a bridge whose STP is off, whatever the mask */
+	CHECK(frame_crosses(a, b, stp, 0x0026));
+	/* LACP: the kernel never forwards it (hence mirred for such links) */
+	printf("info: LACP 01:80:c2:00:00:02 crosses the bridge: %s\n",
+	       frame_crosses(a, b, lacp, 0x8809) ? "yes" : "no");
+}
+
+static void *
+hammer(void *arg)
+{
+	long id = (long)arg, fails = 0;
+	char name[16];
+
+	snprintf(name, sizeof(name), "lwb9%ld", id);
+	for (int i = 0; i < 25; i++) {
+		fails += fabric_bridge_add(name, 1500) != 0;
+		fails += fabric_link_exists(name) != 1;
+		fails += fabric_link_exists("lo") != 1;
+		fails += fabric_link_del(name) != 0;
+		fails += fabric_link_exists(name) != 0;
+	}
+	return ((void *)fails);
+}
+
+/* test_threads - concurrent callers each see their own answers. */
+static void
+test_threads(void)
+{
+	pthread_t t[4];
+	void *fails;
+
+	for (long i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, hammer, (void *)i) == 0);
+	for (int i = 0; i < 4; i++) {
+		CHECK(pthread_join(t[i], &fails) == 0);
+		CHECK(fails == NULL);
+	}
+}
+
+static void
+test_wired(int a, int b)
+{
+	char buf[256], *s;
+	int t;
+
+	check_tap("lwt1n0");
+	check_tap("lwt2n0");
+	CHECK(fabric_bridge_add("lwb1", MTU) == 0);
+	check_bridge("lwb1");
+	CHECK(fabric_set_master("lwt1n0", "lwb1") == 0);
+	CHECK(fabric_set_master("lwt2n0", "lwb1") == 0);
+	CHECK_STR(master_of("lwt1n0", buf, sizeof(buf)), "lwb1");
+	CHECK_STR(master_of("lwt2n0", buf, sizeof(buf)), "lwb1");
+	errno = 0;
+	CHECK(fabric_set_master("lwt1n0", "lwb404") == -1 && errno == ENODEV);
+	/* again: success, still up, settings intact */
+	CHECK(fabric_bridge_add("lwb1", MTU) == 0);
+	check_bridge("lwb1");
+	CHECK_STR(master_of("lwt1n0", buf, sizeof(buf)), "lwb1");
+	/* an existing name that is not a bridge is not taken for one */
+	CHECK((t = fabric_tap_open("lwb7", MTU)) >= 0);
+	errno = 0;
+	CHECK(fabric_bridge_add("lwb7", MTU) == -1 && errno == EOPNOTSUPP);
+	close(t);
+	CHECK(wait_state("lwb7", "mtu", -1));
+	s = listed();
+	CHECK_STR(s, "lwb1 lwt1n0 lwt2n0");
+	free(s);
+	test_frames(a, b);
+}
+
+int
+main(void)
+{
+	char buf[256], *s;
+	int a, b;
+
+	enter_namespaces();
+	CHECK(fabric_init() == 0);
+	CHECK(fabric_init() == 0);
+	test_refuse_foreign();
+	CHECK((a = fabric_tap_open("lwt1n0", MTU)) >= 0);
+	CHECK((b = fabric_tap_open("lwt2n0", MTU)) >= 0);
+	errno = 0;
+	CHECK(fabric_tap_open("lwt1n0", MTU) == -1 && errno == EBUSY);
+	test_wired(a, b);
+	/* a TAP is not persistent: closing its only fd removes it */
+	close(a);
+	CHECK(wait_state("lwt1n0", "mtu", -1));
+	CHECK(fabric_link_exists("lwt1n0") == 0);
+	s = listed();
+	CHECK_STR(s, "lwb1 lwt2n0");
+	free(s);
+	CHECK(fabric_link_del("lwb1") == 0);
+	CHECK(fabric_link_exists("lwb1") == 0);
+	CHECK_STR(master_of("lwt2n0", buf, sizeof(buf)), "");
+	CHECK(fabric_link_del("lwb1") == 0);
+	/* deleting a TAP whose fd is still open (cleanup after a crash) */
+	CHECK(fabric_link_del("lwt2n0") == 0);
+	CHECK(fabric_link_exists("lwt2n0") == 0);
+	close(b);
+	test_threads();
+	s = listed();
+	CHECK_STR(s, "");
+	free(s);
+	fabric_fini();
+	errno = 0;
+	CHECK(fabric_link_exists("lo") == -1 && errno == ENOTCONN);
+	TEST_DONE();
+}

@@ -1,0 +1,178 @@
+/*
+ * api - the route table and the helpers handlers share.
+ */
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/runtime.h"
+#include "db/db.h"
+#include "web/api.h"
+
+#define L API_LOCKED
+#define B API_BODY
+
+static const struct api_route routes[] = {
+	{"GET", "/api/v1/health", api_health, 0},
+	{"GET", "/api/v1/system", api_system, L},
+	{"GET", "/api/v1/templates", api_templates, L},
+	{"GET", "/api/v1/images", api_images, L},
+	{"GET", "/api/v1/events", api_events, 0},
+	{"GET", "/api/v1/openapi.json", api_openapi, 0},
+	{"GET", "/api/v1/labs", api_labs_list, L},
+	{"POST", "/api/v1/labs", api_labs_create, L | B},
+	{"GET", "/api/v1/labs/{}", api_lab_get, L},
+	{"PATCH", "/api/v1/labs/{}", api_lab_patch, L | B},
+	{"DELETE", "/api/v1/labs/{}", api_lab_delete, L},
+	{"POST", "/api/v1/labs/{}/start", api_lab_start, L},
+	{"POST", "/api/v1/labs/{}/stop", api_lab_stop, L},
+	{"GET", "/api/v1/labs/{}/nodes", api_nodes_list, L},
+	{"POST", "/api/v1/labs/{}/nodes", api_nodes_create, L | B},
+	{"GET", "/api/v1/labs/{}/nodes/{}", api_node_get, L},
+	{"PATCH", "/api/v1/labs/{}/nodes/{}", api_node_patch, L | B},
+	{"DELETE", "/api/v1/labs/{}/nodes/{}", api_node_delete, L},
+	{"POST", "/api/v1/labs/{}/nodes/{}/start", api_node_start, L},
+	{"POST", "/api/v1/labs/{}/nodes/{}/stop", api_node_stop, L},
+	{"POST", "/api/v1/labs/{}/nodes/{}/reload", api_node_reload, L},
+	{"POST", "/api/v1/labs/{}/nodes/{}/wipe", api_node_wipe, L},
+	{"GET", "/api/v1/labs/{}/links", api_links_list, L},
+	{"POST", "/api/v1/labs/{}/links", api_links_create, L | B},
+	{"GET", "/api/v1/labs/{}/links/{}", api_link_get, L},
+	{"PATCH", "/api/v1/labs/{}/links/{}", api_link_patch, L | B},
+	{"DELETE", "/api/v1/labs/{}/links/{}", api_link_delete, L},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Match url against pattern segment by segment; {} captures one segment. */
+static bool
+route_match(const char *pattern, const char *url, struct api_req *r)
+{
+	const char *p = pattern, *u = url;
+	int n = 0;
+
+	while (*p && *u) {
+		if (strncmp(p, "{}", 2) == 0) {
+			const char *end = strchr(u, '/');
+			size_t len = end ? (size_t)(end - u) : strlen(u);
+
+			if (len == 0 || n == API_MAX_PARAMS)
+				return (false);
+			if (r != NULL)
+				r->params[n] = strndup(u, len);
+			n++;
+			p += 2;
+			u += len;
+			continue;
+		}
+		if (*p++ != *u++)
+			return (false);
+	}
+	if (*p != '\0' || (*u != '\0' && strcmp(u, "/") != 0))
+		return (false);
+	if (r != NULL)
+		r->nparams = n;
+	return (true);
+}
+
+bool
+api_path_known(const char *url)
+{
+	for (size_t i = 0; i < NROUTES; i++)
+		if (route_match(routes[i].pattern, url, NULL))
+			return (true);
+	return (false);
+}
+
+int
+api_dispatch(struct api_req *r, struct lw_err *e)
+{
+	const struct api_route *rt = NULL;
+	int ret;
+
+	for (size_t i = 0; i < NROUTES && rt == NULL; i++)
+		if (strcmp(routes[i].method, r->method) == 0 &&
+		    route_match(routes[i].pattern, r->url, NULL))
+			rt = &routes[i];
+	if (rt == NULL) {
+		if (api_path_known(r->url))
+			return (err_set(e, ERR_BAD_REQUEST, "%s is not allowed on %s", r->method,
+			    r->url));
+		return (err_set(e, ERR_NOT_FOUND, "no such endpoint: %s %s", r->method, r->url));
+	}
+	route_match(rt->pattern, r->url, r);
+	if ((rt->flags & API_BODY) && r->body == NULL)
+		return (err_set(e, ERR_BAD_REQUEST, "this request needs a JSON body"));
+	if (!(rt->flags & API_BODY) && r->body != NULL && strcmp(r->method, "GET") != 0 &&
+	    !(json_is_object(r->body) && json_object_size(r->body) == 0))
+		return (err_set(e, ERR_BAD_REQUEST, "this request takes no body"));
+	if (rt->flags & API_LOCKED)
+		lw_lock();
+	ret = rt->fn(r, e);
+	if (rt->flags & API_LOCKED)
+		lw_unlock();
+	return (ret);
+}
+
+int
+api_reply(struct api_req *r, int status, json_t *out, struct lw_err *e)
+{
+	if (out == NULL)
+		return (-1); /* e was set by whoever failed to make it */
+	(void)e;
+	r->status = status;
+	r->out = out;
+	return (0);
+}
+
+int
+api_wait_stopped(int64_t lab, int64_t node, struct lw_err *e)
+{
+	struct timespec ts = {0, 100 * 1000 * 1000};
+	json_t *rows, *row;
+	size_t i;
+
+	rows = db_rows(lw.db, e,
+	    "SELECT id FROM nodes WHERE lab_id = ? AND (id = ? OR ? = 0)"
+	    " AND state NOT IN ('stopped', 'error')", "iii", lab, node, node);
+	if (rows == NULL)
+		return (-1);
+	json_array_foreach(rows, i, row)
+	    runtime_node_stop(json_integer_value(json_object_get(row, "id")), true);
+	json_decref(rows);
+	for (int tries = 0; tries < 600; tries++) {
+		if (runtime_busy_count(lab, node) == 0)
+			return (0);
+		lw_unlock();
+		nanosleep(&ts, NULL);
+		lw_lock();
+	}
+	return (err_set(e, ERR_UNAVAILABLE, "nodes did not stop within 60 s; try again"));
+}
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return (0);
+}
+
+void
+api_remove_tree(int64_t lab, int64_t node)
+{
+	char path[PATH_MAX];
+
+	if (node != 0)
+		snprintf(path, sizeof(path), "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir,
+		    (long long)lab, (long long)node);
+	else
+		snprintf(path, sizeof(path), "%s/labs/%lld", lw.cfg.data_dir, (long long)lab);
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}

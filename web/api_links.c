@@ -1,0 +1,77 @@
+/*
+ * api_links - the Links section.
+ */
+#include <stdio.h>
+
+#include "core/runtime.h"
+#include "labs/lab.h"
+#include "web/api.h"
+
+static int
+link_ref(struct api_req *r, int64_t *lab, int64_t *link, struct lw_err *e)
+{
+	if ((*lab = lab_resolve(r->params[0], e)) == -1)
+		return (-1);
+	if (r->nparams > 1 && (*link = lab_link_resolve(*lab, r->params[1], e)) == -1)
+		return (-1);
+	return (0);
+}
+
+int
+api_links_list(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, link = 0;
+
+	if (link_ref(r, &lab, &link, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, lab_links_json(lab, e), e));
+}
+
+int
+api_links_create(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab, link = 0;
+
+	if (link_ref(r, &lab, &link, e) == -1 ||
+	    (link = lab_link_create(lab, r->body, e)) == -1)
+		return (-1);
+	runtime_link_wire(link);
+	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/links/%lld", (long long)lab,
+	    (long long)link);
+	return (api_reply(r, 201, lab_link_json(link, e), e));
+}
+
+int
+api_link_get(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, link = 0;
+
+	if (link_ref(r, &lab, &link, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, lab_link_json(link, e), e));
+}
+
+int
+api_link_patch(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, link = 0;
+
+	if (link_ref(r, &lab, &link, e) == -1 ||
+	    lab_link_patch(link, r->body, e) == -1)
+		return (-1);
+	if (json_object_get(r->body, "state") != NULL)
+		runtime_link_state(link);
+	return (api_reply(r, 200, lab_link_json(link, e), e));
+}
+
+int
+api_link_delete(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, link = 0;
+
+	if (link_ref(r, &lab, &link, e) == -1 || lab_link_delete_rows(link, e) == -1)
+		return (-1);
+	runtime_link_unwire(link);
+	r->status = 204;
+	return (0);
+}

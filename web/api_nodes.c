@@ -1,0 +1,160 @@
+/*
+ * api_nodes - the Nodes section.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/runtime.h"
+#include "db/db.h"
+#include "labs/lab.h"
+#include "web/api.h"
+
+/* Resolve {lab} and {node} of the path. */
+static int
+node_ref(struct api_req *r, int64_t *lab, int64_t *node, struct lw_err *e)
+{
+	if ((*lab = lab_resolve(r->params[0], e)) == -1)
+		return (-1);
+	if (r->nparams > 1 && (*node = lab_node_resolve(*lab, r->params[1], e)) == -1)
+		return (-1);
+	return (0);
+}
+
+static const char *
+node_state(int64_t node)
+{
+	static __thread char st[16];
+	json_t *row = db_row(lw.db, NULL, "SELECT state FROM nodes WHERE id = ?", "i", node);
+
+	snprintf(st, sizeof(st), "%s", row ? json_string_value(json_object_get(row, "state")) : "");
+	json_decref(row);
+	return (st);
+}
+
+int
+api_nodes_list(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+
+	if (node_ref(r, &lab, &node, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, lab_nodes_json(lab, e), e));
+}
+
+int
+api_nodes_create(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab, node = 0;
+
+	if (node_ref(r, &lab, &node, e) == -1 || (node = lab_node_create(lab, r->body, e)) == -1)
+		return (-1);
+	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/nodes/%lld",
+	    (long long)lab, (long long)node);
+	return (api_reply(r, 201, lab_node_json(node, e), e));
+}
+
+int
+api_node_get(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+
+	if (node_ref(r, &lab, &node, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, lab_node_json(node, e), e));
+}
+
+int
+api_node_patch(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+
+	if (node_ref(r, &lab, &node, e) == -1 || lab_node_patch(node, r->body, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, lab_node_json(node, e), e));
+}
+
+int
+api_node_delete(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+
+	if (node_ref(r, &lab, &node, e) == -1 || api_wait_stopped(lab, node, e) == -1)
+		return (-1);
+	if (runtime_busy_count(lab, node) != 0)
+		return (err_set(e, ERR_CONFLICT, "the node was started meanwhile"));
+	if (lab_node_delete_rows(node, e) == -1)
+		return (-1);
+	api_remove_tree(lab, node);
+	r->status = 204;
+	return (0);
+}
+
+int
+api_node_start(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+	const char *st;
+
+	if (node_ref(r, &lab, &node, e) == -1)
+		return (-1);
+	st = node_state(node);
+	if (strcmp(st, "stopped") != 0 && strcmp(st, "error") != 0)
+		return (err_set(e, ERR_CONFLICT, "node '%s' is %s", r->params[1], st));
+	if (runtime_check_node(node, e) == -1)
+		return (-1);
+	runtime_node_start(node);
+	return (api_reply(r, 202, lab_node_json(node, e), e));
+}
+
+int
+api_node_stop(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+	const char *st;
+
+	if (node_ref(r, &lab, &node, e) == -1)
+		return (-1);
+	st = node_state(node);
+	if (strcmp(st, "starting") == 0 || strcmp(st, "running") == 0)
+		runtime_node_stop(node, false);
+	else if (strcmp(st, "stopping") == 0)
+		runtime_node_stop(node, true); /* a second stop does not wait for the guest */
+	return (api_reply(r, 202, lab_node_json(node, e), e));
+}
+
+/* Reload = power-cycle: stop, then start once stopped. */
+int
+api_node_reload(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+	const char *st;
+
+	if (node_ref(r, &lab, &node, e) == -1)
+		return (-1);
+	st = node_state(node);
+	if (strcmp(st, "running") != 0)
+		return (err_set(e, ERR_CONFLICT, "node '%s' is %s; only a running node reloads",
+		    r->params[1], st));
+	if (runtime_check_node(node, e) == -1 || api_wait_stopped(lab, node, e) == -1)
+		return (-1);
+	runtime_node_start(node);
+	return (api_reply(r, 202, lab_node_json(node, e), e));
+}
+
+/* Wipe = forget the node's disk state; the next start begins fresh. */
+int
+api_node_wipe(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+	const char *st;
+
+	if (node_ref(r, &lab, &node, e) == -1)
+		return (-1);
+	st = node_state(node);
+	if (strcmp(st, "stopped") != 0 && strcmp(st, "error") != 0)
+		return (err_set(e, ERR_CONFLICT, "node '%s' is %s; stop it before wiping",
+		    r->params[1], st));
+	api_remove_tree(lab, node);
+	return (api_reply(r, 202, lab_node_json(node, e), e));
+}

@@ -1,0 +1,213 @@
+/*
+ * api_system - health, system facts, templates, images, the event stream
+ * and the OpenAPI description.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/events.h"
+#include "db/db.h"
+#include "hv/qemu.h"
+#include "images/template.h"
+#include "tcg/tcg.h"
+#include "web/api.h"
+
+#define LW_VERSION "0.1.0"
+
+extern const char lw_openapi_json[];
+extern const char lw_openapi_json_end[];
+
+static json_t *qemu_info;      /* per arch {path, version}, probed once at start-up */
+static volatile bool events_stopping;
+
+static bool
+file_mentions(const char *path, const char *needle)
+{
+	char line[1024];
+	bool found = false;
+	FILE *fp = fopen(path, "re");
+
+	if (fp == NULL)
+		return (false);
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(fp);
+	return (found);
+}
+
+/* Loaded, built in, or loadable as a module of the running kernel. */
+static bool
+netem_available(void)
+{
+	struct utsname u;
+	char path[512];
+
+	if (access("/sys/module/sch_netem", F_OK) == 0 || uname(&u) == -1)
+		return (access("/sys/module/sch_netem", F_OK) == 0);
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", u.release);
+	if (file_mentions(path, "sch_netem.ko"))
+		return (true);
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", u.release);
+	return (file_mentions(path, "sch_netem.ko"));
+}
+
+void
+api_system_init(void)
+{
+	static const char *arches[] = {"x86_64", "aarch64"};
+	char path[512], version[64];
+
+	qemu_info = json_object();
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		const struct arch_info *a = tcg_arch_lookup(arches[i]);
+
+		if (a == NULL || qemu_binary_path(a->qemu_binary, path, sizeof(path)) == -1) {
+			json_object_set_new(qemu_info, arches[i], json_null());
+			continue;
+		}
+		if (qemu_binary_version(path, version, sizeof(version)) == -1)
+			snprintf(version, sizeof(version), "unknown");
+		json_object_set_new(qemu_info, arches[i],
+		    json_pack("{s:s,s:s}", "path", path, "version", version));
+	}
+	json_object_set_new(qemu_info, "_netem", json_boolean(netem_available()));
+}
+
+int
+api_health(struct api_req *r, struct lw_err *e)
+{
+	return (api_reply(r, 200, json_pack("{s:s}", "status", "ok"), e));
+}
+
+int
+api_system(struct api_req *r, struct lw_err *e)
+{
+	json_t *qemu = json_deep_copy(qemu_info);
+	bool netem = json_is_true(json_object_get(qemu, "_netem"));
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+
+	json_object_del(qemu, "_netem");
+	return (api_reply(r, 200, json_pack(
+	    "{s:s,s:{s:{s:b,s:s},s:{s:b}},s:o,s:s,s:i,s:I,s:{s:b},s:i}",
+	    "version", LW_VERSION,
+	    "accelerators", "kvm", "available", lw.kvm.available, "reason", lw.kvm.reason,
+	    "tcg", "available", 1,
+	    "qemu", qemu,
+	    "host_arch", lw.host_arch,
+	    "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN),
+	    "memory_mb", (json_int_t)(pages / 1024 * psize / 1024),
+	    "capabilities", "netem", netem,
+	    "schema_version", db_schema_version(lw.db)), e));
+}
+
+int
+api_templates(struct api_req *r, struct lw_err *e)
+{
+	return (api_reply(r, 200, template_list_json(), e));
+}
+
+/* The image store proper comes later; for now the guest files templates boot. */
+int
+api_images(struct api_req *r, struct lw_err *e)
+{
+	json_t *list = template_list_json(), *out = json_array(), *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(list, "templates"), i, t)
+	{
+		static const char *keys[] = {"kernel", "initrd", "disk"};
+
+		for (size_t k = 0; k < 3; k++) {
+			const char *rel = json_string_value(json_object_get(t, keys[k]));
+			char path[1024];
+			struct stat st;
+			bool ok;
+
+			if (rel == NULL || rel[0] == '\0')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", lw.cfg.image_dir, rel);
+			ok = stat(path, &st) == 0;
+			json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:b,s:I}", "name", rel,
+			    "template", json_string_value(json_object_get(t, "name")), "kind",
+			    keys[k], "present", ok, "size", (json_int_t)(ok ? st.st_size : 0)));
+		}
+	}
+	json_decref(list);
+	return (api_reply(r, 200, json_pack("{s:o}", "images", out), e));
+}
+
+/* ---- Server-Sent Events ---- */
+
+struct sse {
+	uint64_t seq;
+	int idle_ms;
+};
+
+static ssize_t
+sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sse *s = cls;
+	int n;
+
+	(void)pos;
+	while (!events_stopping) {
+		n = events_read(&s->seq, buf, max, 1000);
+		if (n > 0) {
+			s->idle_ms = 0;
+			return (n);
+		}
+		if (n == -1)
+			return (MHD_CONTENT_READER_END_WITH_ERROR);
+		if ((s->idle_ms += 1000) >= 10000 && max > 16) {
+			s->idle_ms = 0;
+			memcpy(buf, ": keepalive\n\n", 13);
+			return (13);
+		}
+	}
+	return (MHD_CONTENT_READER_END_OF_STREAM);
+}
+
+int
+api_events(struct api_req *r, struct lw_err *e)
+{
+	struct sse *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	s->seq = events_seq();
+	r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, s, free);
+	if (r->raw == NULL) {
+		free(s);
+		return (err_set(e, ERR_INTERNAL, "cannot create the event stream"));
+	}
+	MHD_add_response_header(r->raw, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r->raw, "Cache-Control", "no-cache");
+	r->status = 200;
+	return (0);
+}
+
+void
+api_events_shutdown(void)
+{
+	events_stopping = true;
+}
+
+int
+api_openapi(struct api_req *r, struct lw_err *e)
+{
+	size_t len = (size_t)(lw_openapi_json_end - lw_openapi_json);
+
+	r->raw = MHD_create_response_from_buffer(len, (void *)lw_openapi_json,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r->raw == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	MHD_add_response_header(r->raw, "Content-Type", "application/json");
+	r->status = 200;
+	return (0);
+}

@@ -1,0 +1,223 @@
+/*
+ * server - the embedded HTTP server.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "web/api.h"
+#include "web/server.h"
+
+struct conn_ctx {
+	char *buf;
+	size_t len;
+	int too_large;
+};
+
+static struct MHD_Daemon *httpd;
+
+static enum MHD_Result
+send_json(struct MHD_Connection *c, int status, json_t *o, const char *location)
+{
+	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len;
+
+	if (text == NULL)
+		return (MHD_NO);
+	len = strlen(text);
+	text[len] = '\n'; /* replaces the NUL: the response owns len+1 bytes via free */
+	resp = MHD_create_response_from_buffer(len + 1, text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return (MHD_NO);
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (location != NULL && location[0] != '\0')
+		MHD_add_response_header(resp, "Location", location);
+	ret = MHD_queue_response(c, (unsigned int)status, resp);
+	MHD_destroy_response(resp);
+	return (ret);
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, const struct lw_err *e)
+{
+	json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code), "message",
+	    e->msg);
+	enum MHD_Result ret = send_json(c, err_http_status(e->code), o, NULL);
+
+	json_decref(o);
+	return (ret);
+}
+
+static enum MHD_Result
+send_empty(struct MHD_Connection *c, int status)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned int)status, resp);
+
+	MHD_destroy_response(resp);
+	return (ret);
+}
+
+static int
+parse_body(struct conn_ctx *cc, struct api_req *r, struct lw_err *e)
+{
+	json_error_t je;
+
+	if (cc->len == 0)
+		return (0);
+	r->body = json_loadb(cc->buf, cc->len, JSON_REJECT_DUPLICATES, &je);
+	if (r->body == NULL)
+		return (err_set(e, ERR_BAD_REQUEST, "malformed JSON at line %d column %d: %s",
+		    je.line, je.column, je.text));
+	return (0);
+}
+
+static enum MHD_Result
+serve(struct MHD_Connection *c, const char *url, const char *method, struct conn_ctx *cc)
+{
+	struct api_req r = {.method = method, .url = url, .conn = c};
+	struct lw_err e = {0};
+	enum MHD_Result ret;
+
+	if (cc->too_large) {
+		err_set(&e, ERR_TOO_LARGE, "request body larger than %ld bytes", lw.cfg.max_body);
+		return (send_error(c, &e));
+	}
+	if (parse_body(cc, &r, &e) == -1 || api_dispatch(&r, &e) == -1) {
+		ret = send_error(c, &e);
+	} else if (r.raw != NULL) {
+		ret = MHD_queue_response(c, (unsigned int)r.status, r.raw);
+		MHD_destroy_response(r.raw);
+	} else if (r.out == NULL) {
+		ret = send_empty(c, r.status);
+	} else {
+		ret = send_json(c, r.status, r.out, r.location);
+	}
+	json_decref(r.out);
+	json_decref(r.body);
+	for (int i = 0; i < r.nparams; i++)
+		free(r.params[i]);
+	return (ret);
+}
+
+static int
+content_length_too_large(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+	return (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)lw.cfg.max_body);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *data, size_t *data_size, void **con_cls)
+{
+	struct conn_ctx *cc = *con_cls;
+
+	(void)cls;
+	(void)version;
+	if (cc == NULL) {
+		if ((cc = calloc(1, sizeof(*cc))) == NULL)
+			return (MHD_NO);
+		cc->too_large = content_length_too_large(c);
+		*con_cls = cc;
+		/* Refuse an oversized body before reading it. */
+		if (cc->too_large)
+			return (serve(c, url, method, cc));
+		return (MHD_YES);
+	}
+	if (*data_size > 0) {
+		if (!cc->too_large && cc->len + *data_size <= (size_t)lw.cfg.max_body) {
+			char *nb = realloc(cc->buf, cc->len + *data_size);
+
+			if (nb == NULL)
+				return (MHD_NO);
+			cc->buf = nb;
+			memcpy(cc->buf + cc->len, data, *data_size);
+			cc->len += *data_size;
+		} else {
+			cc->too_large = 1;
+		}
+		*data_size = 0;
+		return (MHD_YES);
+	}
+	return (serve(c, url, method, cc));
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn_ctx *cc = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (cc != NULL) {
+		free(cc->buf);
+		free(cc);
+	}
+	*con_cls = NULL;
+}
+
+static int
+server_addr(const char *host, int port, struct sockaddr_storage *ss, struct lw_err *e)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		return (0);
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		return (0);
+	}
+	return (err_set(e, ERR_INVALID, "listen address '%s' is not an IPv4 or IPv6 address",
+	    host));
+}
+
+int
+server_start(const char *host, int port, struct lw_err *e)
+{
+	struct sockaddr_storage ss;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_ERROR_LOG;
+
+	if (server_addr(host, port, &ss, e) == -1)
+		return (-1);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	httpd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+	    MHD_OPTION_END);
+	if (httpd == NULL)
+		return (err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use?)", host, port));
+	return (0);
+}
+
+void
+server_stop(void)
+{
+	if (httpd == NULL)
+		return;
+	api_events_shutdown();
+	MHD_stop_daemon(httpd);
+	httpd = NULL;
+}

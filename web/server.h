@@ -1,0 +1,15 @@
+/*
+ * server - the embedded HTTP server (libmicrohttpd, a thread per
+ * connection so that streams may block): bodies bounded, JSON parsed,
+ * errors rendered as {"error":{"code","message"}}.
+ */
+#ifndef LW_SERVER_H
+#define LW_SERVER_H
+
+#include "core/err.h"
+
+/* server_start - listen on host:port; 0 or -1 with e. */
+int server_start(const char *host, int port, struct lw_err *e);
+void server_stop(void);
+
+#endif
