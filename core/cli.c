@@ -390,9 +390,10 @@ cli_nodes_table(const json_t *nodes)
 	}
 	ret = cli_table_done(&t);
 	/* A node in error says why; that is the line a user needs. */
-	json_array_foreach(nodes, i, n)
+	json_array_foreach(nodes, i, n) {
 		if (strcmp(cli_jstr(n, "state"), "error") == 0)
 			printf("%s: error: %s\n", cli_jstr(n, "name"), cli_jstr(n, "error"));
+	}
 	return (ret);
 }
 
@@ -942,7 +943,7 @@ cli_console_host(const char *host, char *out, size_t len)
 static int
 cli_console_target(struct cli_args *a, char *host, size_t len, int *port)
 {
-	char path[CLI_PATH_MAX];
+	char path[CLI_PATH_MAX], state[32];
 	const json_t *con;
 	json_t *node;
 	const char *type;
@@ -958,7 +959,7 @@ cli_console_target(struct cli_args *a, char *host, size_t len, int *port)
 	*port = (int)json_integer_value(json_object_get(con, "port"));
 	if (json_string_value(json_object_get(con, "host")) == NULL || *port <= 0 || *port > 65535)
 		fprintf(stderr, "labwire: node %s/%s has no console (state: %s)\n", a->pos[0],
-		    a->pos[1], cli_jfmt(node, "state", path, sizeof(path)));
+		    a->pos[1], cli_jfmt(node, "state", state, sizeof(state)));
 	else if (type != NULL && strcmp(type, "telnet") != 0)
 		fprintf(stderr, "labwire: node %s/%s has a %s console, not telnet\n", a->pos[0],
 		    a->pos[1], type);
@@ -1411,7 +1412,7 @@ cli_usage(FILE *f)
 
 		snprintf(left, sizeof(left), "%s%s%s%s%s", c->group ? c->group : "",
 		    c->group ? " " : "", c->name, *c->args ? " " : "", c->args);
-		if (strlen(left) < 36)
+		if (strlen(left) < 35)
 			fprintf(f, "  %-36s%s\n", left, c->help);
 		else
 			fprintf(f, "  %s\n  %-36s%s\n", left, "", c->help);

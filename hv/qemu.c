@@ -46,7 +46,7 @@ qemu_check_str(const char *what, const char *s, bool comma_ok, struct lw_err *e)
 		return (err_set(e, ERR_INVALID, "%s is empty", what));
 	if (!comma_ok && strchr(s, ',') != NULL)
 		return (err_set(e, ERR_INVALID, "%s '%s' contains ',' (QEMU's option separator)",
-		    what, s));
+		                what, s));
 	if (strpbrk(s, "\r\n") != NULL)
 		return (err_set(e, ERR_INVALID, "%s contains a line break", what));
 	return (0);
@@ -88,8 +88,8 @@ qemu_mac_valid(const char *mac)
 static bool
 qemu_model_valid(const char *model)
 {
-	size_t n = strspn(model,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+	size_t n =
+	    strspn(model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
 
 	return (n > 0 && model[n] == '\0');
 }
@@ -99,16 +99,16 @@ qemu_check_nics(const struct qemu_spec *s, struct lw_err *e)
 {
 	if (s->nnics < 0 || s->nnics > QEMU_MAX_NICS)
 		return (err_set(e, ERR_INVALID, "%d NICs: a node has 0 to %d", s->nnics,
-		    QEMU_MAX_NICS));
+		                QEMU_MAX_NICS));
 	for (int i = 0; i < s->nnics; i++) {
 		const struct qemu_nic *n = &s->nics[i];
 
 		if (!qemu_mac_valid(n->mac))
-			return (err_set(e, ERR_INVALID, "NIC %d: MAC '%.17s' is not xx:xx:xx:xx:xx:xx",
-			    i, n->mac));
+			return (err_set(e, ERR_INVALID,
+			                "NIC %d: MAC '%.17s' is not xx:xx:xx:xx:xx:xx", i, n->mac));
 		if (n->model != NULL && !qemu_model_valid(n->model))
 			return (err_set(e, ERR_INVALID, "NIC %d: model '%s' is not a device name",
-			    i, n->model));
+			                i, n->model));
 	}
 	return (0);
 }
@@ -144,7 +144,8 @@ qemu_check_console(const struct qemu_spec *s, struct lw_err *e)
 	if (qemu_check_str("console host", s->console_host, false, e) == -1)
 		return (-1);
 	if (s->console_port < 1 || s->console_port > 65535)
-		return (err_set(e, ERR_INVALID, "console port %d is not 1..65535", s->console_port));
+		return (
+		    err_set(e, ERR_INVALID, "console port %d is not 1..65535", s->console_port));
 	if (s->console_log != NULL && qemu_check_path("console log", s->console_log, e) == -1)
 		return (-1);
 	return (0);
@@ -171,11 +172,11 @@ qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 	if (s->qemu_binary != NULL && qemu_check_path("QEMU binary", s->qemu_binary, e) == -1)
 		return (-1);
 	if (s->cpus < 1 || s->cpus > QEMU_MAX_CPUS)
-		return (err_set(e, ERR_INVALID, "%d CPUs: a node has 1 to %d", s->cpus,
-		    QEMU_MAX_CPUS));
+		return (
+		    err_set(e, ERR_INVALID, "%d CPUs: a node has 1 to %d", s->cpus, QEMU_MAX_CPUS));
 	if (s->ram_mb < QEMU_MIN_RAM_MB || s->ram_mb > QEMU_MAX_RAM_MB)
 		return (err_set(e, ERR_INVALID, "%d MB of RAM: a node has %d to %d MB", s->ram_mb,
-		    QEMU_MIN_RAM_MB, QEMU_MAX_RAM_MB));
+		                QEMU_MIN_RAM_MB, QEMU_MAX_RAM_MB));
 	if (qemu_check_boot(s, e) == -1 || qemu_check_disk_bus(s->disk_bus, e) == -1 ||
 	    qemu_check_nics(s, e) == -1 || qemu_check_console(s, e) == -1)
 		return (-1);
@@ -185,7 +186,7 @@ qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 		return (-1);
 	if (strlen(s->qmp_path) > QEMU_MAX_SOCK_PATH)
 		return (err_set(e, ERR_INVALID, "QMP socket path is longer than %zu bytes",
-		    QEMU_MAX_SOCK_PATH));
+		                QEMU_MAX_SOCK_PATH));
 	return (0);
 }
 
@@ -296,7 +297,7 @@ qemu_args_nics(struct qemu_args *a, const struct qemu_spec *s)
 		qemu_arg(a, "tap,id=net%d,fd=%d", i, 3 + i);
 		qemu_arg(a, "-device");
 		qemu_arg(a, "%s,netdev=net%d,mac=%.17s",
-		    n->model != NULL ? n->model : s->arch->nic_model, i, n->mac);
+		         n->model != NULL ? n->model : s->arch->nic_model, i, n->mac);
 	}
 }
 
@@ -323,12 +324,12 @@ qemu_args_console(struct qemu_args *a, const struct qemu_spec *s)
 	qemu_arg(a, "-chardev");
 	if (s->console_log != NULL)
 		qemu_arg(a,
-		    "socket,id=con0,host=%s,port=%d,server=on,wait=off,telnet=on,"
-		    "logfile=%s,logappend=on",
-		    s->console_host, s->console_port, s->console_log);
+		         "socket,id=con0,host=%s,port=%d,server=on,wait=off,telnet=on,"
+		         "logfile=%s,logappend=on",
+		         s->console_host, s->console_port, s->console_log);
 	else
 		qemu_arg(a, "socket,id=con0,host=%s,port=%d,server=on,wait=off,telnet=on",
-		    s->console_host, s->console_port);
+		         s->console_host, s->console_port);
 	qemu_arg(a, "-serial");
 	qemu_arg(a, "chardev:con0");
 }
@@ -389,18 +390,21 @@ qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e
  */
 
 struct qemu_child {
-	const char *path;    /* resolved binary */
+	const char *path; /* resolved binary */
 	char *const *argv;
-	const int *fds;      /* become 3..3+nfds-1 */
+	const int *fds; /* become 3..3+nfds-1 */
 	int nfds;
-	int null_fd;         /* stdin */
-	int out_fd;          /* stdout and stderr */
-	int err_fd;          /* write end of the exec-status pipe */
-	sigset_t mask;       /* the parent's mask, restored after fork */
+	int null_fd;   /* stdin */
+	int out_fd;    /* stdout and stderr */
+	int err_fd;    /* write end of the exec-status pipe */
+	sigset_t mask; /* the parent's mask, restored after fork */
 };
 
+static void qemu_child_fail(int err_fd, int err) __attribute__((noreturn));
+static void qemu_child(struct qemu_child *c) __attribute__((noreturn));
+
 /* qemu_child_fail - tell the parent why, and die without running atexit handlers. */
-static void __attribute__((noreturn))
+static void
 qemu_child_fail(int err_fd, int err)
 {
 	ssize_t r;
@@ -457,7 +461,7 @@ qemu_child_fds(struct qemu_child *c)
 	return (0);
 }
 
-static void __attribute__((noreturn))
+static void
 qemu_child(struct qemu_child *c)
 {
 	if (setsid() == -1)
@@ -596,8 +600,8 @@ qemu_spawn(char *const argv[], const int *fds, int nfds, const char *log_path, i
 	pid_t pid;
 
 	if (log_path != NULL &&
-	    (log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC,
-		 0640)) == -1)
+	    (log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC, 0640)) ==
+	        -1)
 		return (-1);
 	pid = qemu_spawn_out(argv, fds, nfds, log_fd, pidfd);
 	if (log_fd != -1)
@@ -682,7 +686,8 @@ qemu_read_all(int fd, char *buf, size_t len, int timeout_ms)
 		ssize_t r;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		spent =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (spent >= timeout_ms) {
 			errno = ETIMEDOUT;
 			return (-1);

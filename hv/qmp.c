@@ -27,8 +27,8 @@
 struct qmp {
 	int fd;
 	json_int_t next_id;
-	char *buf;      /* bytes read and not yet framed */
-	size_t len;     /* bytes in buf */
+	char *buf;  /* bytes read and not yet framed */
+	size_t len; /* bytes in buf */
 	size_t cap;
 	size_t scanned; /* buf[0..scanned) holds no '\n' */
 	json_t *events; /* array, oldest first */
@@ -74,7 +74,7 @@ qmp_remaining(const struct timespec *deadline)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	     (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
 	return (ms > 0 ? (int)ms : 0);
 }
 
@@ -126,12 +126,15 @@ qmp_fill(struct qmp *q)
 	do
 		r = read(q->fd, q->buf + q->len, q->cap - q->len);
 	while (r == -1 && errno == EINTR);
-	if (r == -1)
-		return (errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1);
-	if (r == 0) {
+	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return (0);
+	/* ECONNRESET: QEMU exited with bytes of ours unread; it is gone all the same. */
+	if (r == 0 || (r == -1 && errno == ECONNRESET)) {
 		errno = EPIPE;
 		return (-1);
 	}
+	if (r == -1)
+		return (-1);
 	q->len += (size_t)r;
 	return ((int)r);
 }
@@ -143,10 +146,12 @@ qmp_fill(struct qmp *q)
 static int
 qmp_take_line(struct qmp *q, json_t **msg)
 {
-	char *nl = memchr(q->buf + q->scanned, '\n', q->len - q->scanned);
+	char *nl;
 	size_t used;
 
-	if (nl == NULL) {
+	if (q->len == q->scanned)
+		return (0);
+	if ((nl = memchr(q->buf + q->scanned, '\n', q->len - q->scanned)) == NULL) {
 		q->scanned = q->len;
 		return (0);
 	}
@@ -241,10 +246,10 @@ qmp_send_all(struct qmp *q, const char *s, size_t len, const struct timespec *de
 /* qmp_send - write {"execute":cmd,"arguments":args,"id":id} and a newline. */
 static int
 qmp_send(struct qmp *q, const char *cmd, json_t *args, json_int_t id,
-    const struct timespec *deadline)
+         const struct timespec *deadline)
 {
 	json_t *req;
-	char *s;
+	char *s, *line;
 	int rc;
 
 	req = json_pack("{s:s, s:I}", "execute", cmd, "id", id);
@@ -255,14 +260,18 @@ qmp_send(struct qmp *q, const char *cmd, json_t *args, json_int_t id,
 	}
 	s = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	if (s == NULL) {
+	if (s == NULL || asprintf(&line, "%s\n", s) < 0) {
+		free(s);
 		errno = ENOMEM;
 		return (-1);
 	}
-	rc = qmp_send_all(q, s, strlen(s), deadline);
-	if (rc == 0)
-		rc = qmp_send_all(q, "\n", 1, deadline);
 	free(s);
+	/*
+	 * One write: QEMU acts on the closing brace, so a newline sent apart
+	 * may still be unread when "quit" exits, and we would see ECONNRESET.
+	 */
+	rc = qmp_send_all(q, line, strlen(line), deadline);
+	free(line);
 	return (rc);
 }
 
@@ -283,7 +292,7 @@ qmp_reply(json_t *reply, json_t **ret, char *errbuf, size_t errlen)
 	desc = json_string_value(json_object_get(err, "desc"));
 	if (errbuf != NULL && errlen > 0)
 		snprintf(errbuf, errlen, "%s",
-		    desc != NULL ? desc : "reply has neither return nor error");
+		         desc != NULL ? desc : "reply has neither return nor error");
 	json_decref(reply);
 	errno = EPROTO;
 	return (-1);
@@ -299,8 +308,8 @@ qmp_is_reply_to(json_t *msg, json_int_t id)
 }
 
 int
-qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int timeout_ms,
-    char *errbuf, size_t errlen)
+qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char *errbuf,
+         size_t errlen)
 {
 	struct timespec deadline = qmp_deadline(timeout_ms);
 	json_int_t id = q->next_id++;
@@ -386,7 +395,7 @@ qmp_connect(const char *path, int timeout_ms)
 	if (qmp_greeting(q, &deadline) == -1)
 		goto fail;
 	if (qmp_exec(q, "qmp_capabilities", NULL, NULL, qmp_remaining(&deadline), errbuf,
-	    sizeof(errbuf)) == -1) {
+	             sizeof(errbuf)) == -1) {
 		if (errno == EPROTO)
 			log_warnx("qmp: %s: qmp_capabilities: %s", path, errbuf);
 		goto fail;

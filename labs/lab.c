@@ -432,7 +432,7 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	node = db_insert(DB, e,
 	    "INSERT INTO nodes (lab_id, name, template, arch, accel, cpus, ram_mb, nics,"
 	    " startup_config, x, y, console_port) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "isssssIIIsIII", lab, json_string_value(json_object_get(body, "name")), t->name,
+	    "issssIIIsIII", lab, json_string_value(json_object_get(body, "name")), t->name,
 	    t->arch, json_str_or(body, "accel", "auto"), json_int_or(body, "cpus", t->cpus),
 	    json_int_or(body, "ram_mb", t->ram_mb), nics,
 	    json_str_or(body, "startup_config", ""), json_int_or(body, "x", 0),
@@ -641,7 +641,7 @@ lab_link_json(int64_t link, struct lw_err *e)
 
 /* Resolve "r1:eth0" to an interface id that is free to link. */
 static int64_t
-link_endpoint_iface(int64_t lab, json_t *ep, const char *what, struct lw_err *e)
+link_endpoint_iface(int64_t lab, int64_t link, json_t *ep, const char *what, struct lw_err *e)
 {
 	const char *node;
 	char iface[64], nodebuf[64];
@@ -659,6 +659,9 @@ link_endpoint_iface(int64_t lab, json_t *ep, const char *what, struct lw_err *e)
 		    iface));
 	other = db_int(DB, -1, "SELECT link_id FROM link_endpoints WHERE interface_id = ?", "i",
 	    iid);
+	if (other == link)
+		return (err_set(e, ERR_INVALID, "%s: %s:%s appears twice in one link", what, node,
+		    iface));
 	if (other != -1)
 		return (err_set(e, ERR_CONFLICT, "%s: %s:%s is already linked (link %lld)", what,
 		    node, iface, (long long)other));
@@ -714,14 +717,11 @@ link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	eps = json_object_get(body, "endpoints");
 	json_array_foreach(eps, i, ep)
 	{
-		if ((iid = link_endpoint_iface(lab, ep, what, e)) == -1)
+		if ((iid = link_endpoint_iface(lab, link, ep, what, e)) == -1 ||
+		    db_exec(DB, e,
+			"INSERT INTO link_endpoints (link_id, interface_id, pos) VALUES (?,?,?)",
+			"iiI", link, iid, (int)i) == -1)
 			return (-1);
-		/* Two endpoints naming one interface: the UNIQUE constraint catches it. */
-		if (db_exec(DB, e,
-		    "INSERT INTO link_endpoints (link_id, interface_id, pos) VALUES (?,?,?)", "iiI",
-		    link, iid, (int)i) == -1)
-			return (e->code == ERR_CONFLICT ? err_set(e, ERR_INVALID,
-			    "%s: an interface appears twice in one link", what) : -1);
 	}
 	return (link);
 }

@@ -7,6 +7,7 @@ set -u
 LW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LW_BUILD=${LW_BUILD:-$LW_ROOT/build}
 LW_BIN=$LW_BUILD/labwire
+LW_IMAGES=${LW_IMAGES:-$LW_BUILD/images}
 LW_NS=lwt$$
 LW_PORT=18080
 LW_URL=http://127.0.0.1:$LW_PORT
@@ -46,7 +47,7 @@ jqb() { printf '%s' "$BODY" | jq -r "$@"; }
 
 lw_start_daemon() {
 	nsexec "$LW_BIN" serve --listen 127.0.0.1:$LW_PORT --data-dir "$LW_DATA" \
-		--console-port-min 6000 --console-port-max 6099 --log-level info \
+		--image-dir "$LW_IMAGES" --console-port-min 6000 --console-port-max 6099 --log-level info \
 		>>"$LW_TMP/daemon.log" 2>&1 &
 	LW_PID=$!
 	for _ in $(seq 1 100); do
@@ -113,7 +114,13 @@ lab_nodes_ready() {
 
 # The kernel's view inside the namespace.
 lw_ifaces() { nsexec ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^lw' || true; }
-qemu_count() { local p; p=$(ip netns pids "$LW_NS" 2>/dev/null | grep -v "^${LW_PID}\$" || true); echo "$p" | grep -c . || true; }
+qemu_pids() {
+	local p
+	for p in $(ip netns pids "$LW_NS" 2>/dev/null); do
+		case "$(cat /proc/$p/comm 2>/dev/null)" in qemu-system*) echo "$p" ;; esac
+	done
+}
+qemu_count() { qemu_pids | grep -c . || true; }
 
 # console LAB NODE ARGS...: the CLI's scripted console inside the namespace.
 console() { nsexec "$LW_BIN" --url "$LW_URL" console "$@"; }

@@ -22,7 +22,8 @@ eq "and its description" "$(jqb .description)" "survives restarts"
 api POST "/api/v1/labs/$LAB/nodes/n1/start"
 n1_running() { api GET "/api/v1/labs/$LAB/nodes/n1"; [ "$(jqb .state)" = running ]; }
 check "n1 runs" wait_for running 60 n1_running
-PID=$(ip netns pids "$LW_NS" | grep -v "^$LW_PID\$" | head -n 1)
+PID=$(qemu_pids | head -n 1)
+check "n1's QEMU process is found" test -n "$PID"
 
 lw_stop_daemon
 check "QEMU outlives the daemon" kill -0 "$PID"

@@ -317,7 +317,7 @@ struct hsrv {
 	int requests;
 	int phase;           /* lab demo: 0 stopped, then each GET after start moves on */
 	char lastbody[4096]; /* of the last POST /api/v1/labs */
-	char lastpath[512];
+	char lastpath[600];
 };
 
 static struct hsrv hs;
