@@ -10,7 +10,7 @@ CC ?= cc
 DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio xorriso \
-	iproute2 kmod procps curl jq telnet ca-certificates
+	iproute2 kmod procps curl jq telnet socat bc ca-certificates
 
 PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -89,7 +89,7 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
 
 guest: $(GUEST)
 
-$(GUEST): images/tiny-linux/build.sh images/tiny-linux/init
+$(GUEST) &: images/tiny-linux/build.sh images/tiny-linux/init
 	images/tiny-linux/build.sh $(BUILD)/images/tiny-linux
 
 run: deps all guest
@@ -126,5 +126,7 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

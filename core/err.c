@@ -30,12 +30,13 @@ static const struct {
 	[ERR_INVALID] = {422, "invalid"},
 	[ERR_UNAVAILABLE] = {503, "unavailable"},
 	[ERR_INTERNAL] = {500, "internal"},
+	[ERR_METHOD] = {405, "method_not_allowed"},
 };
 
 int
 err_http_status(int code)
 {
-	if (code < 0 || code > ERR_INTERNAL)
+	if (code < 0 || code > ERR_METHOD)
 		return (500);
 	return (err_table[code].status);
 }
@@ -43,7 +44,7 @@ err_http_status(int code)
 const char *
 err_code_name(int code)
 {
-	if (code < 0 || code > ERR_INTERNAL)
+	if (code < 0 || code > ERR_METHOD)
 		return ("internal");
 	return (err_table[code].name);
 }

@@ -14,6 +14,7 @@ enum lw_errcode {
 	ERR_INVALID,      /* 422: well-formed but invalid */
 	ERR_UNAVAILABLE,  /* 503: a resource is missing */
 	ERR_INTERNAL,     /* 500 */
+	ERR_METHOD,       /* 405: the path exists, the method does not */
 };
 
 struct lw_err {

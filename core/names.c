@@ -38,6 +38,9 @@ names_valid(const char *s)
 		if (!names_alnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
 			return (false);
 	}
+	/* An all-digit name would be shadowed by an id in {lab}/{node} references. */
+	if (strspn(s, "0123456789") == strlen(s))
+		return (false);
 	return (strstr(s, "..") == NULL);
 }
 

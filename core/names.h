@@ -11,7 +11,7 @@
 #define LW_IFPREFIX "lw"
 #define LW_NAME_MAX 63
 
-/* names_valid - ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$ and not "." or ".." style. */
+/* names_valid - ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$, no "..", not all digits (those are ids). */
 bool names_valid(const char *s);
 /* names_tap - "lwt<node>n<nic>" into out[16]; returns 0, or -1 if it would not fit IFNAMSIZ. */
 int names_tap(char out[16], int64_t node_id, int nic);

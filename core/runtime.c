@@ -139,7 +139,7 @@ node_publish(int64_t id)
 	    json_boolean(json_integer_value(json_object_get(row, "ready"))));
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
-	events_publish("node", json_pack("{s:o}", "node", row));
+	events_publish("node", json_pack("{s:s,s:o}", "action", "state", "node", row));
 }
 
 static void
@@ -310,8 +310,12 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 	if (tcg_choose(json_string_value(json_object_get(s->row, "accel")), s->t->arch,
 	    lw.host_arch, &lw.kvm, &s->accel, e) == -1)
 		return (-1);
+	if (s->t->kernel[0] == '\0')
+		return (err_set(e, ERR_UNAVAILABLE, "template %s boots a disk image; disk images "
+		    "need the image store, which this build does not have yet", s->t->name));
 	snprintf(s->kernel, sizeof(s->kernel), "%s/%s", lw.cfg.image_dir, s->t->kernel);
-	snprintf(s->initrd, sizeof(s->initrd), "%s/%s", lw.cfg.image_dir, s->t->initrd);
+	if (s->t->initrd[0] != '\0')
+		snprintf(s->initrd, sizeof(s->initrd), "%s/%s", lw.cfg.image_dir, s->t->initrd);
 	/* Expand {tty} in the template's kernel command line. */
 	if ((p = strstr(s->t->append, "{tty}")) != NULL)
 		snprintf(s->append, sizeof(s->append), "%.*s%s%s", (int)(p - s->t->append),
@@ -393,7 +397,7 @@ start_spec(struct start_ctx *s, struct qemu_spec *q, char *host)
 	q->cpus = (int)json_integer_value(json_object_get(s->row, "cpus"));
 	q->ram_mb = (int)json_integer_value(json_object_get(s->row, "ram_mb"));
 	q->kernel = s->kernel;
-	q->initrd = s->initrd;
+	q->initrd = s->initrd[0] ? s->initrd : NULL;
 	q->append = s->append;
 	q->config_drive = strcmp(s->t->config_method, "iso") == 0 ? s->iso : NULL;
 	q->console_host = host;
@@ -530,14 +534,15 @@ node_start(int64_t id)
 		close(s.fds[k]); /* QEMU holds the TAPs now */
 	s.nfds = 0;
 	if (rt_watch_add(n->pidfd, &n->w_pid) == -1 || start_record(&s, n, &e) == -1) {
+		siginfo_t si;
+
+		/* Unsupervised QEMU must not live on: kill it, reap it, unwind. */
 		err_set(&e, ERR_INTERNAL, "supervising pid %d failed", (int)n->pid);
-		n->next = rt.nodes;
-		rt.nodes = n;
-		n->stopping = true;
+		epoll_ctl(rt.epfd, EPOLL_CTL_DEL, n->pidfd, NULL);
 		syscall(SYS_pidfd_send_signal, n->pidfd, SIGKILL, NULL, 0);
-		node_set_state(id, "stopping", e.msg);
-		json_decref(s.row);
-		return;
+		waitid(P_PIDFD, (id_t)n->pidfd, &si, WEXITED);
+		db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", id);
+		goto fail;
 	}
 	n->next = rt.nodes;
 	rt.nodes = n;
@@ -658,7 +663,13 @@ node_exited(struct rt_node *n)
 	unlink(n->qmp_path);
 	db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", n->id);
 	db_exec(DB, NULL, "UPDATE nodes SET ready = 0 WHERE id = ?", "i", n->id);
-	if (was_stopping) {
+	if (was_stopping && db_int(DB, 0, "SELECT error IS NOT NULL FROM nodes WHERE id = ?", "i",
+	    n->id) == 1) {
+		/* Stopped because something went wrong (e.g. QMP never answered): say so. */
+		db_exec(DB, NULL, "UPDATE nodes SET state = 'error' WHERE id = ?", "i", n->id);
+		node_publish(n->id);
+	} else if (was_stopping || (si.si_code == CLD_EXITED && si.si_status == 0)) {
+		/* Asked to stop, or the guest powered itself off: QEMU exits 0. */
 		log_info("node %lld: stopped", (long long)n->id);
 		node_set_state(n->id, "stopped", NULL);
 	} else {
@@ -685,6 +696,7 @@ qmp_try_connect(struct rt_node *n, int64_t now)
 			db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si",
 			    "QMP did not answer within 30 s", n->id);
 			n->qmp_retry_at = 0;
+			n->stopping = true;
 			stop_escalate(n);
 			return;
 		}
@@ -694,7 +706,8 @@ qmp_try_connect(struct rt_node *n, int64_t now)
 	n->qmp_retry_at = 0;
 	rt_watch_add(qmp_fd(n->qmp), &n->w_qmp);
 	if (n->stopping) {
-		stop_escalate(n);
+		if (n->stop_stage < 2)
+			stop_escalate(n);
 		return;
 	}
 	if (qmp_exec(n->qmp, "query-status", NULL, &ret, 2000, err, sizeof(err)) == 0) {
@@ -704,7 +717,10 @@ qmp_try_connect(struct rt_node *n, int64_t now)
 		json_decref(ret);
 	}
 	node_apply_link_states(n);
-	node_set_state(n->id, "running", NULL);
+	/* A stop recorded meanwhile wins over the late QMP answer. */
+	if (db_exec(DB, NULL, "UPDATE nodes SET state = 'running' WHERE id = ? AND state = 'starting'",
+	    "i", n->id) > 0)
+		node_publish(n->id);
 }
 
 static void
@@ -958,7 +974,8 @@ proc_is_ours(pid_t pid, const char *qmp_path)
 	return (strstr(buf, "qemu-system") != NULL && strstr(buf, qmp_path) != NULL);
 }
 
-static void
+/* Returns true when the node's QEMU was adopted; dead ones are left for adopt_dead. */
+static bool
 adopt_one(json_t *row)
 {
 	int64_t id = json_integer_value(json_object_get(row, "node_id"));
@@ -976,13 +993,7 @@ adopt_one(json_t *row)
 		NULL) {
 		if (pidfd != -1)
 			close(pidfd);
-		log_info("node %lld: its QEMU (pid %d) is gone; cleaning up", (long long)id,
-		    (int)pid);
-		node_unwire(id, nics);
-		db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", id);
-		db_exec(DB, NULL, "UPDATE nodes SET state = 'stopped', ready = 0 WHERE id = ?", "i",
-		    id);
-		return;
+		return (false);
 	}
 	n->pid = pid;
 	n->pidfd = pidfd;
@@ -997,6 +1008,21 @@ adopt_one(json_t *row)
 	n->next = rt.nodes;
 	rt.nodes = n;
 	log_info("node %lld: re-adopted running QEMU pid %d", (long long)id, (int)pid);
+	return (true);
+}
+
+/* After every live node was adopted, so shared bridges of live peers stay. */
+static void
+adopt_dead(json_t *row)
+{
+	int64_t id = json_integer_value(json_object_get(row, "node_id"));
+
+	log_info("node %lld: its QEMU (pid %lld) is gone; cleaning up", (long long)id,
+	    (long long)json_integer_value(json_object_get(row, "pid")));
+	node_unwire(id, (int)json_integer_value(json_object_get(row, "nics")));
+	unlink(json_string_value(json_object_get(row, "qmp_path")));
+	db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", id);
+	db_exec(DB, NULL, "UPDATE nodes SET state = 'stopped', ready = 0 WHERE id = ?", "i", id);
 }
 
 struct orphan_ctx {
@@ -1011,10 +1037,13 @@ orphan_check(const char *ifname, void *arg)
 	long long a = -1, b = -1;
 	bool keep = false;
 
+	/* Ids this database does not know may belong to another daemon's data dir. */
 	if (sscanf(ifname, "lwt%lldn%lld", &a, &b) == 2)
-		keep = rt_find(a) != NULL;
+		keep = rt_find(a) != NULL ||
+		    db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE id = ?", "i", (int64_t)a) == 0;
 	else if (sscanf(ifname, "lwb%lld", &a) == 1)
-		keep = db_int(DB, 0,
+		keep = db_int(DB, 0, "SELECT COUNT(*) FROM links WHERE id = ?", "i", (int64_t)a) ==
+		    0 || db_int(DB, 0,
 		    "SELECT COUNT(*) FROM link_endpoints le JOIN interfaces i ON i.id ="
 		    " le.interface_id JOIN node_runtime r ON r.node_id = i.node_id"
 		    " WHERE le.link_id = ?", "i", (int64_t)a) > 0;
@@ -1032,7 +1061,16 @@ runtime_adopt(void)
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(rows, i, r) adopt_one(r);
+	json_array_foreach(rows, i, r)
+	{
+		if (adopt_one(r))
+			json_array_set_new(rows, i, json_null());
+	}
+	json_array_foreach(rows, i, r)
+	{
+		if (!json_is_null(r))
+			adopt_dead(r);
+	}
 	json_decref(rows);
 	db_exec(DB, NULL,
 	    "UPDATE nodes SET state = 'stopped', ready = 0 WHERE state != 'stopped'"
@@ -1106,7 +1144,7 @@ runtime_check_node(int64_t node, struct lw_err *e)
 		    strcmp(s.arch->name, "x86_64") == 0 ? "qemu-system-x86" : "qemu-system-arm");
 		goto out;
 	}
-	if (s.t->kernel[0] && (!file_readable(s.kernel) || !file_readable(s.initrd))) {
+	if (!file_readable(s.kernel) || (s.initrd[0] && !file_readable(s.initrd))) {
 		err_set(e, ERR_UNAVAILABLE, "guest files for template %s are missing (%s): "
 		    "build them with `make guest`", s.t->name, s.kernel);
 		goto out;

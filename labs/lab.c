@@ -239,9 +239,11 @@ lab_delete_rows(int64_t lab, struct lw_err *e)
 {
 	if (db_begin(DB, e) == -1)
 		return (-1);
-	return (lab_finish(db_exec(DB, e, "DELETE FROM labs WHERE id = ?", "i", lab), e) == -1
-		    ? -1
-		    : 0);
+	int64_t r = db_exec(DB, e, "DELETE FROM labs WHERE id = ?", "i", lab);
+
+	if (r == 0)
+		r = err_set(e, ERR_NOT_FOUND, "lab %lld not found", (long long)lab);
+	return (lab_finish(r, e) == -1 ? -1 : 0);
 }
 
 /* ---- nodes ---- */
@@ -341,8 +343,9 @@ node_console_port(struct lw_err *e)
 {
 	int64_t p = db_int(DB, -1,
 	    "SELECT MIN(c) FROM (SELECT ? AS c UNION SELECT console_port + 1 FROM nodes)"
-	    " WHERE c <= ? AND c NOT IN (SELECT console_port FROM nodes)", "ii",
-	    (int64_t)lw.cfg.console_port_min, (int64_t)lw.cfg.console_port_max);
+	    " WHERE c >= ? AND c <= ? AND c NOT IN (SELECT console_port FROM nodes)", "iii",
+	    (int64_t)lw.cfg.console_port_min, (int64_t)lw.cfg.console_port_min,
+	    (int64_t)lw.cfg.console_port_max);
 
 	if (p == -1)
 		return (err_set(e, ERR_UNAVAILABLE, "no free console port in %ld..%ld",

@@ -181,8 +181,10 @@ validate_object(json_t *o, const struct vfield *spec, const char *what, struct l
 	const char *key;
 	json_t *v;
 
+	/* A whole body that is not an object is malformed; a nested element is invalid. */
 	if (!json_is_object(o))
-		return (err_set(e, ERR_BAD_REQUEST, "%s: the body must be a JSON object", what));
+		return (err_set(e, strchr(what, '[') ? ERR_INVALID : ERR_BAD_REQUEST,
+		    "%s: must be a JSON object", what));
 	json_object_foreach(o, key, v)
 	{
 		const struct vfield *f = spec;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/events.h"
 #include "core/runtime.h"
 #include "db/db.h"
 #include "web/api.h"
@@ -100,7 +101,7 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 			rt = &routes[i];
 	if (rt == NULL) {
 		if (api_path_known(r->url))
-			return (err_set(e, ERR_BAD_REQUEST, "%s is not allowed on %s", r->method,
+			return (err_set(e, ERR_METHOD, "%s is not allowed on %s", r->method,
 			    r->url));
 		return (err_set(e, ERR_NOT_FOUND, "no such endpoint: %s %s", r->method, r->url));
 	}
@@ -121,9 +122,11 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 int
 api_reply(struct api_req *r, int status, json_t *out, struct lw_err *e)
 {
-	if (out == NULL)
-		return (-1); /* e was set by whoever failed to make it */
-	(void)e;
+	if (out == NULL) {
+		if (e->code == ERR_NONE)
+			err_set(e, ERR_INTERNAL, "out of memory");
+		return (-1);
+	}
 	r->status = status;
 	r->out = out;
 	return (0);
@@ -152,6 +155,13 @@ api_wait_stopped(int64_t lab, int64_t node, struct lw_err *e)
 		lw_lock();
 	}
 	return (err_set(e, ERR_UNAVAILABLE, "nodes did not stop within 60 s; try again"));
+}
+
+void
+api_publish(const char *kind, const char *action, int64_t id, int64_t lab)
+{
+	events_publish(kind, json_pack("{s:s,s:{s:I,s:I}}", "action", action, kind, "id",
+	    (json_int_t)id, "lab", (json_int_t)lab));
 }
 
 static int

@@ -85,6 +85,8 @@ int api_reply(struct api_req *r, int status, json_t *out, struct lw_err *e);
  * has stopped; 0 or -1 with e (ERR_UNAVAILABLE on timeout).
  */
 int api_wait_stopped(int64_t lab, int64_t node, struct lw_err *e);
+/* api_publish - an event {"type":kind, "action":action, kind:{"id":id, "lab":lab}}. */
+void api_publish(const char *kind, const char *action, int64_t id, int64_t lab);
 /* api_remove_tree - remove data_dir/labs/<lab>[/nodes/<node>] recursively. */
 void api_remove_tree(int64_t lab, int64_t node);
 

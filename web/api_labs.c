@@ -22,6 +22,7 @@ api_labs_create(struct api_req *r, struct lw_err *e)
 
 	if (lab == -1)
 		return (-1);
+	api_publish("lab", "created", lab, lab);
 	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld", (long long)lab);
 	return (api_reply(r, 201, lab_json(lab, e), e));
 }
@@ -41,6 +42,7 @@ api_lab_patch(struct api_req *r, struct lw_err *e)
 
 	if (lab == -1 || lab_patch(lab, r->body, e) == -1)
 		return (-1);
+	api_publish("lab", "updated", lab, lab);
 	return (api_reply(r, 200, lab_json(lab, e), e));
 }
 
@@ -57,6 +59,7 @@ api_lab_delete(struct api_req *r, struct lw_err *e)
 		return (err_set(e, ERR_CONFLICT, "a node of the lab was started meanwhile"));
 	if (lab_delete_rows(lab, e) == -1)
 		return (-1);
+	api_publish("lab", "deleted", lab, lab);
 	api_remove_tree(lab, 0);
 	r->status = 204;
 	return (0);

@@ -36,6 +36,7 @@ api_links_create(struct api_req *r, struct lw_err *e)
 	    (link = lab_link_create(lab, r->body, e)) == -1)
 		return (-1);
 	runtime_link_wire(link);
+	api_publish("link", "created", link, lab);
 	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/links/%lld", (long long)lab,
 	    (long long)link);
 	return (api_reply(r, 201, lab_link_json(link, e), e));
@@ -61,6 +62,7 @@ api_link_patch(struct api_req *r, struct lw_err *e)
 		return (-1);
 	if (json_object_get(r->body, "state") != NULL)
 		runtime_link_state(link);
+	api_publish("link", "updated", link, lab);
 	return (api_reply(r, 200, lab_link_json(link, e), e));
 }
 
@@ -72,6 +74,7 @@ api_link_delete(struct api_req *r, struct lw_err *e)
 	if (link_ref(r, &lab, &link, e) == -1 || lab_link_delete_rows(link, e) == -1)
 		return (-1);
 	runtime_link_unwire(link);
+	api_publish("link", "deleted", link, lab);
 	r->status = 204;
 	return (0);
 }

@@ -49,6 +49,7 @@ api_nodes_create(struct api_req *r, struct lw_err *e)
 
 	if (node_ref(r, &lab, &node, e) == -1 || (node = lab_node_create(lab, r->body, e)) == -1)
 		return (-1);
+	api_publish("node", "created", node, lab);
 	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/nodes/%lld",
 	    (long long)lab, (long long)node);
 	return (api_reply(r, 201, lab_node_json(node, e), e));
@@ -78,13 +79,28 @@ int
 api_node_delete(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
+	json_t *links, *row;
+	size_t i;
 
 	if (node_ref(r, &lab, &node, e) == -1 || api_wait_stopped(lab, node, e) == -1)
 		return (-1);
 	if (runtime_busy_count(lab, node) != 0)
 		return (err_set(e, ERR_CONFLICT, "the node was started meanwhile"));
-	if (lab_node_delete_rows(node, e) == -1)
+	/* Its links go with it; a running peer must not keep their bridges. */
+	links = db_rows(lw.db, e,
+	    "SELECT le.link_id AS id FROM link_endpoints le JOIN interfaces i"
+	    " ON i.id = le.interface_id WHERE i.node_id = ?", "i", node);
+	if (links == NULL || lab_node_delete_rows(node, e) == -1) {
+		json_decref(links);
 		return (-1);
+	}
+	json_array_foreach(links, i, row)
+	{
+		runtime_link_unwire(json_integer_value(json_object_get(row, "id")));
+		api_publish("link", "deleted", json_integer_value(json_object_get(row, "id")), lab);
+	}
+	json_decref(links);
+	api_publish("node", "deleted", node, lab);
 	api_remove_tree(lab, node);
 	r->status = 204;
 	return (0);

@@ -45,6 +45,12 @@ api POST /api/v1/labs '{"name": ".."}'
 err_is "name .." 422 invalid; unchanged "dotdot"
 api POST /api/v1/labs '{"name": "base"}'
 err_is "duplicate lab name" 409 conflict; unchanged "duplicate lab"
+api POST /api/v1/labs '{"name": "42"}'
+err_is "an all-digit name (it would read as an id)" 422 invalid; unchanged "digit name"
+api PUT /api/v1/labs '{"name": "x"}'
+err_is "a method the path does not serve" 405 method_not_allowed; unchanged "wrong method"
+api POST /api/v1/labs '{"name": "x", "nodes": [5]}'
+err_is "a node that is not an object" 422 invalid; unchanged "node not an object"
 api POST "/api/v1/labs/$LAB/nodes" '{"name": "a", "template": "tiny-linux"}'
 err_is "duplicate node name" 409 conflict; unchanged "duplicate node"
 api POST "/api/v1/labs/$LAB/nodes" '{"name": "c", "template": "ios-xr-dreams"}'
@@ -92,6 +98,8 @@ eq "moving a running node is fine" "$STATUS" 200
 # DELETE of a running lab: documented as stop-then-delete, 204, nothing left.
 api DELETE "/api/v1/labs/$LAB"
 eq "DELETE of a running lab stops it and answers 204" "$STATUS" 204
+api DELETE "/api/v1/labs/$LAB"
+err_is "a second DELETE" 404 not_found
 api GET "/api/v1/labs/$LAB"
 eq "the running lab is gone" "$STATUS" 404
 check "its QEMU is gone" wait_for noqemu 10 test "$(qemu_count)" = 0

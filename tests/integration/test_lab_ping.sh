@@ -12,6 +12,10 @@ eq "the lab has 3 nodes" "$(jqb '.nodes | length')" 3
 eq "the lab has 2 links" "$(jqb '.links | length')" 2
 eq "links are point-to-point" "$(jqb '[.links[].kind] | unique | join(",")')" p2p
 
+# Watch the event stream while the lab starts.
+nsexec curl -sN "$LW_URL/api/v1/events" >"$LW_TMP/events" 2>/dev/null &
+EVENTS_PID=$!
+sleep 0.3
 api POST "/api/v1/labs/$LAB/start"
 eq "start answers 202" "$STATUS" 202
 check "every node reaches running" wait_for running 60 lab_nodes_are "$LAB" running
@@ -23,6 +27,17 @@ eq "h1 runs with the accelerator the KVM probe allows" "$(jqb .accel_in_use)" "$
 check "h1 says why it runs with it" jqb -e '.accel_reason | test("KVM")' >/dev/null
 eq "lab state is running" "$(api GET "/api/v1/labs/$LAB"; jqb .state)" running
 check "every node prints its readiness line" wait_for ready 120 lab_nodes_ready "$LAB"
+kill "$EVENTS_PID" 2>/dev/null
+wait "$EVENTS_PID" 2>/dev/null
+running_events=$(grep '^data: ' "$LW_TMP/events" | sed 's/^data: //' |
+	jq -r 'select(.type == "node" and .node.state == "running") | .node.name' | sort -u | tr '\n' ' ')
+eq "the event stream announced each node running" "$running_events" "h1 h2 r1 "
+check "and each node ready" test "$(grep -c '"ready":true' "$LW_TMP/events")" -ge 3
+out=$(nsexec "$LW_BIN" --url "$LW_URL" lab show "$LAB")
+check "the CLI shows the lab's nodes running" grep -qE 'r1 +running' <<<"$out"
+api GET /api/v1/openapi.json
+eq "the OpenAPI description is served" "$(jqb .openapi)" 3.0.3
+check "it describes the node start endpoint" jqb -e '.paths["/api/v1/labs/{lab}/nodes/{node}/start"].post' >/dev/null
 
 # The kernel's view: one TAP per NIC (4), one bridge per link (2), TAPs enslaved.
 eq "TAPs and bridges exist" "$(lw_ifaces | sort | tr '\n' ' ')" \
