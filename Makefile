@@ -83,6 +83,10 @@ $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
 
+# The daemon built with ASan/UBSan too: the integration tests run against both.
+$(BUILD)/asan/labwire: $(ASAN_OBJS) $(BUILD)/asan/obj/core/main.o
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -99,10 +103,10 @@ run: deps all guest
 unit: $(UNIT_BINS) $(ASAN_BINS)
 	tests/run-unit.sh $(UNIT_BINS) $(ASAN_BINS)
 
-test: deps all guest $(UNIT_BINS) $(ASAN_BINS)
+test: deps all guest $(UNIT_BINS) $(ASAN_BINS) $(BUILD)/asan/labwire
 	tests/run.sh $(BUILD)
 
-integration: all guest
+integration: all guest $(BUILD)/asan/labwire
 	tests/run.sh $(BUILD) integration
 
 bench: deps all guest

@@ -694,7 +694,7 @@ link_impairment_text(json_t *body)
 {
 	json_t *imp = json_object_get(body, "impairment");
 
-	return (json_dumps(imp ? imp : json_object(), JSON_COMPACT | JSON_SORT_KEYS));
+	return (imp ? json_dumps(imp, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}"));
 }
 
 static int64_t

@@ -59,6 +59,13 @@ if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then
 	for t in tests/integration/test_*.sh; do
 		run_integration "$t"
 	done
+	if [ -x "$LW_BUILD/asan/labwire" ]; then
+		echo "== integration tests, daemon built with ASan/UBSan"
+		export LW_IMAGES=$LW_BUILD/images LW_BUILD=$LW_BUILD/asan
+		for t in tests/integration/test_*.sh; do
+			run_integration "$t"
+		done
+	fi
 fi
 rm -f "$log"
 echo "$passed passed, $failed failed"

@@ -46,8 +46,10 @@ api() {
 jqb() { printf '%s' "$BODY" | jq -r "$@"; }
 
 lw_start_daemon() {
-	nsexec "$LW_BIN" serve --listen 127.0.0.1:$LW_PORT --data-dir "$LW_DATA" \
-		--image-dir "$LW_IMAGES" --console-port-min 6000 --console-port-max 6099 --log-level info \
+	LW_LOGPOS=$(stat -c %s "$LW_TMP/daemon.log" 2>/dev/null || echo 0)
+	# Not through nsexec: $! must be the daemon itself (ip netns exec execs it).
+	ip netns exec "$LW_NS" "$LW_BIN" serve --listen 127.0.0.1:$LW_PORT --data-dir "$LW_DATA" \
+		--image-dir "$LW_IMAGES" --template-dir "$LW_ROOT/images/templates" --console-port-min 6000 --console-port-max 6099 --log-level info \
 		>>"$LW_TMP/daemon.log" 2>&1 &
 	LW_PID=$!
 	for _ in $(seq 1 100); do
@@ -55,16 +57,26 @@ lw_start_daemon() {
 		[ "$STATUS" = 200 ] && return 0
 		sleep 0.1
 	done
-	echo "daemon did not come up; log:" >&2
-	cat "$LW_TMP/daemon.log" >&2
-	return 1
+	notok "the daemon did not come up"
+	sed 's/^/# /' "$LW_TMP/daemon.log"
+	exit 1
 }
 
+# Stop the daemon; it must exit 0 and its log hold no sanitizer report.
 lw_stop_daemon() {
+	local rc
 	[ -n "$LW_PID" ] || return 0
 	kill -TERM "$LW_PID" 2>/dev/null
 	wait "$LW_PID" 2>/dev/null
+	rc=$?
 	LW_PID=
+	eq "the daemon exits cleanly" "$rc" 0
+	tail -c +$((LW_LOGPOS + 1)) "$LW_TMP/daemon.log" >"$LW_TMP/daemon.run.log"
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LW_TMP/daemon.run.log"; then
+		notok "sanitizer report in the daemon log"
+		grep -A30 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LW_TMP/daemon.run.log" |
+			head -n 40 | sed 's/^/# /'
+	fi
 }
 
 lw_setup() {
