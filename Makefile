@@ -44,7 +44,7 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 GUEST = $(BUILD)/images/tiny-linux/vmlinuz $(BUILD)/images/tiny-linux/initrd.img
 
-.PHONY: all deps run test unit integration bench install clean guest format asan
+.PHONY: all deps run test unit integration bench install clean guest format asan fuzz
 
 all: $(BUILD)/labwire
 
@@ -113,6 +113,20 @@ bench: deps all guest
 	tests/bench/run.sh $(BUILD)
 
 asan: $(ASAN_BINS)
+
+# libFuzzer targets for the parsers at trust boundaries (needs clang; not part of `make test`).
+FUZZ_SECONDS ?= 30
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p $(BUILD)/fuzz
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+		-o $(BUILD)/fuzz/fuzz_qmp tests/unit/fuzz_qmp.c hv/qmp.c core/log.c -ljansson
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+		-o $(BUILD)/fuzz/fuzz_validate tests/unit/fuzz_validate.c labs/validate.c \
+		core/names.c core/err.c -ljansson
+	@mkdir -p $(BUILD)/fuzz/corpus-qmp $(BUILD)/fuzz/corpus-validate
+	$(BUILD)/fuzz/fuzz_qmp -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-qmp tests/fuzz/qmp
+	$(BUILD)/fuzz/fuzz_validate -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-validate tests/fuzz/validate
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -32,7 +32,7 @@ struct cfg_entry {
 static const struct cfg_entry cfg_table[] = {
 	{"listen", STR(listen), "127.0.0.1:8080", "address:port of the HTTP API"},
 	{"data-dir", STR(data_dir), "./var", "database, lab files and QMP sockets"},
-	{"image-dir", STR(image_dir), "", "guest images (default: in-tree build/images or PREFIX/share)"},
+	{"image-dir", STR(image_dir), "", "guest images (kernels, initrds, disks)"},
 	{"template-dir", STR(template_dir), "", "node templates, one JSON file each"},
 	{"console-host", STR(console_host), "127.0.0.1",
 	    "address the (unauthenticated) telnet consoles bind to"},
@@ -160,11 +160,18 @@ config_parse_args(struct lw_config *cfg, int argc, char **argv, char *err, size_
 }
 
 void
-config_usage(FILE *fp)
+config_usage(FILE *fp, const struct lw_config *cfg)
 {
-	for (size_t i = 0; i < CFG_N; i++)
-		fprintf(fp, "  --%-18s %s (default: %s)\n", cfg_table[i].name, cfg_table[i].help,
-		    *cfg_table[i].dflt ? cfg_table[i].dflt : "see help");
+	for (size_t i = 0; i < CFG_N; i++) {
+		const struct cfg_entry *c = &cfg_table[i];
+		const char *p = (const char *)cfg + c->off;
+
+		if (c->type == CFG_STR)
+			fprintf(fp, "  --%-18s %s (default: %s)\n", c->name, c->help, p);
+		else
+			fprintf(fp, "  --%-18s %s (default: %ld)\n", c->name, c->help,
+			    *(const long *)p);
+	}
 }
 
 json_t *

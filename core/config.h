@@ -44,8 +44,8 @@ void config_defaults(struct lw_config *cfg, const char *exe_path);
  * returns 0, or -1 with a message in err (unknown option, out of bounds).
  */
 int config_parse_args(struct lw_config *cfg, int argc, char **argv, char *err, size_t errlen);
-/* config_usage - print every option with its default and help. */
-void config_usage(FILE *fp);
+/* config_usage - print every option with its help and its value in cfg (the defaults). */
+void config_usage(FILE *fp, const struct lw_config *cfg);
 /* config_json - the effective configuration (new reference). */
 json_t *config_json(const struct lw_config *cfg);
 /* config_split_listen - split "host:port"; returns 0 or -1. */

@@ -28,7 +28,7 @@ static void
 serve_usage(void)
 {
 	fprintf(stderr, "usage: labwire serve [options]\n");
-	config_usage(stderr);
+	config_usage(stderr, &lw.cfg);
 }
 
 static void
