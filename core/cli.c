@@ -33,14 +33,14 @@
 #define CLI_PATH_MAX 1024
 #define CLI_MAX_POS 2
 #define CLI_MAX_STEPS 32
-#define CLI_BUF_MAX (64u << 20)  /* an answer or a transcript larger than this is a fault */
-#define CLI_POLL_MS 500          /* how often --wait asks */
-#define CLI_WAIT_S 300           /* --wait default: a TCG guest boots slowly */
-#define CLI_CONSOLE_S 30         /* console --timeout default */
+#define CLI_BUF_MAX (64u << 20) /* an answer or a transcript larger than this is a fault */
+#define CLI_POLL_MS 500         /* how often --wait asks */
+#define CLI_WAIT_S 300          /* --wait default: a TCG guest boots slowly */
+#define CLI_CONSOLE_S 30        /* console --timeout default */
 #define CLI_CONNECT_MS 5000
-#define CLI_QUIET_MS 500         /* console output is over after this much silence */
-#define CLI_SETTLE_MS 300        /* console output has paused: its end ends a line */
-#define CLI_ESC 0x1d             /* Ctrl-], as in telnet(1) */
+#define CLI_QUIET_MS 500  /* console output is over after this much silence */
+#define CLI_SETTLE_MS 300 /* console output has paused: its end ends a line */
+#define CLI_ESC 0x1d      /* Ctrl-], as in telnet(1) */
 
 static char cli_base[1024] = CLI_DEFAULT_URL;
 
@@ -236,8 +236,8 @@ cli_http_answer(long status, const struct cli_buf *resp, json_t **out)
 		return (-1);
 	}
 	if (resp->n > 0 && j == NULL) {
-		fprintf(stderr, "labwire: the daemon's answer is not JSON: %s (HTTP %ld)\n", jerr.text,
-		    status);
+		fprintf(stderr, "labwire: the daemon's answer is not JSON: %s (HTTP %ld)\n",
+		    jerr.text, status);
 		return (-1);
 	}
 	if (out != NULL)
@@ -321,8 +321,8 @@ cli_path(char *buf, size_t len, const char *lab, const char *node, const char *s
 
 struct cli_table {
 	size_t ncol;
-	size_t rows;      /* complete rows in cells */
-	int failed;       /* a row was lost for want of memory */
+	size_t rows; /* complete rows in cells */
+	int failed;  /* a row was lost for want of memory */
 	struct strv cells;
 };
 
@@ -383,10 +383,11 @@ cli_nodes_table(const json_t *nodes)
 		char b[5][64];
 
 		cli_console_cell(n, b[3], sizeof(b[3]));
-		cli_table_row(&t, (const char *[]){cli_jfmt(n, "name", b[0], sizeof(b[0])),
-				      cli_jfmt(n, "state", b[1], sizeof(b[1])),
-				      cli_jfmt(n, "accel_in_use", b[2], sizeof(b[2])), b[3],
-				      cli_jfmt(n, "ready", b[4], sizeof(b[4]))});
+		cli_table_row(&t,
+		    (const char *[]){cli_jfmt(n, "name", b[0], sizeof(b[0])),
+		        cli_jfmt(n, "state", b[1], sizeof(b[1])),
+		        cli_jfmt(n, "accel_in_use", b[2], sizeof(b[2])), b[3],
+		        cli_jfmt(n, "ready", b[4], sizeof(b[4]))});
 	}
 	ret = cli_table_done(&t);
 	/* A node in error says why; that is the line a user needs. */
@@ -410,8 +411,8 @@ cli_endpoints(const json_t *link, char *buf, size_t len)
 		char nb[32], ib[32];
 
 		if (json_is_string(ep))
-			n = snprintf(buf + off, len - off, "%s%s", i ? " -- " : "",
-			    json_string_value(ep));
+			n = snprintf(
+			    buf + off, len - off, "%s%s", i ? " -- " : "", json_string_value(ep));
 		else
 			n = snprintf(buf + off, len - off, "%s%s:%s", i ? " -- " : "",
 			    cli_jfmt(ep, "node", nb, sizeof(nb)),
@@ -434,9 +435,10 @@ cli_links_table(const json_t *links)
 		char id[32], kind[16], eps[512], st[16];
 
 		cli_endpoints(l, eps, sizeof(eps));
-		cli_table_row(&t, (const char *[]){cli_jfmt(l, "id", id, sizeof(id)),
-				      cli_jfmt(l, "kind", kind, sizeof(kind)), eps,
-				      cli_jfmt(l, "state", st, sizeof(st))});
+		cli_table_row(&t,
+		    (const char *[]){cli_jfmt(l, "id", id, sizeof(id)),
+		        cli_jfmt(l, "kind", kind, sizeof(kind)), eps,
+		        cli_jfmt(l, "state", st, sizeof(st))});
 	}
 	return (cli_table_done(&t));
 }
@@ -444,8 +446,9 @@ cli_links_table(const json_t *links)
 /* ---- arguments ---- */
 
 enum {
-	CLI_O_WAIT = 1 << 0,    /* --wait, --timeout */
-	CLI_O_CONSOLE = 1 << 1, /* --print, --wait-ready, --ready-timeout, --send, --expect, --timeout */
+	CLI_O_WAIT = 1 << 0, /* --wait, --timeout */
+	CLI_O_CONSOLE =
+	    1 << 1, /* --print, --wait-ready, --ready-timeout, --send, --expect, --timeout */
 };
 
 struct cli_step {
@@ -572,7 +575,8 @@ cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a)
 			return (-1);
 		}
 		if (c == '?' || !cli_opt_allowed(c, cmd->opts)) {
-			fprintf(stderr, "labwire: bad option or missing value: %s\n", argv[optind - 1]);
+			fprintf(
+			    stderr, "labwire: bad option or missing value: %s\n", argv[optind - 1]);
 			cli_cmd_usage(stderr, cmd);
 			return (-1);
 		}
@@ -711,11 +715,12 @@ cli_lab_list(struct cli_args *a)
 	json_array_foreach(json_object_get(ans, "labs"), i, lab) {
 		char b[5][64];
 
-		cli_table_row(&t, (const char *[]){cli_jfmt(lab, "id", b[0], sizeof(b[0])),
-				      cli_jfmt(lab, "name", b[1], sizeof(b[1])),
-				      cli_jfmt(lab, "state", b[2], sizeof(b[2])),
-				      cli_jfmt(lab, "node_count", b[3], sizeof(b[3])),
-				      cli_jfmt(lab, "link_count", b[4], sizeof(b[4]))});
+		cli_table_row(&t,
+		    (const char *[]){cli_jfmt(lab, "id", b[0], sizeof(b[0])),
+		        cli_jfmt(lab, "name", b[1], sizeof(b[1])),
+		        cli_jfmt(lab, "state", b[2], sizeof(b[2])),
+		        cli_jfmt(lab, "node_count", b[3], sizeof(b[3])),
+		        cli_jfmt(lab, "link_count", b[4], sizeof(b[4]))});
 	}
 	json_decref(ans);
 	return (cli_table_done(&t) == 0 ? CLI_OK : CLI_FAIL);
@@ -812,8 +817,8 @@ cli_action(struct cli_args *a, struct cli_wait *w, const char *path, const char 
 
 	if (cli_http("POST", path, NULL, &st, &ans) == -1)
 		return (CLI_FAIL);
-	printf("%s: %s\n", w->what,
-	    *cli_jstr(ans, "state") != '\0' ? cli_jstr(ans, "state") : verb);
+	printf(
+	    "%s: %s\n", w->what, *cli_jstr(ans, "state") != '\0' ? cli_jstr(ans, "state") : verb);
 	fflush(stdout);
 	json_decref(ans);
 	if (!a->wait)
@@ -1185,8 +1190,8 @@ cli_signals_restore(const struct sigaction *old, const sigset_t *orig)
 
 struct cli_session {
 	struct telnet_client *tc;
-	int tty;     /* stdin is a terminal: raw mode and the escape key */
-	int esc;     /* Ctrl-] typed, the next key decides */
+	int tty; /* stdin is a terminal: raw mode and the escape key */
+	int esc; /* Ctrl-] typed, the next key decides */
 	int quit;
 	int idle_ms; /* -1; after stdin ended, this much console silence ends the session */
 };
@@ -1311,7 +1316,8 @@ cli_interactive(struct cli_args *a, const char *host, int port, struct telnet_cl
 	}
 	cli_signals_catch(old, &orig);
 	if (s.tty && tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == -1) {
-		fprintf(stderr, "labwire: cannot put the terminal in raw mode: %s\n", strerror(errno));
+		fprintf(
+		    stderr, "labwire: cannot put the terminal in raw mode: %s\n", strerror(errno));
 		cli_signals_restore(old, &orig);
 		return (CLI_FAIL);
 	}
@@ -1365,20 +1371,20 @@ out:
 static const struct cli_cmd cli_cmds[] = {
     {"lab", "list", "", 0, 0, cli_lab_list, "list labs"},
     {"lab", "create", "FILE", 1, 0, cli_lab_create,
-	"create a lab from a JSON topology file (- reads stdin)"},
+        "create a lab from a JSON topology file (- reads stdin)"},
     {"lab", "show", "LAB", 1, 0, cli_lab_show, "a lab's nodes and links"},
     {"lab", "start", "LAB [--wait [--timeout S]]", 1, CLI_O_WAIT, cli_lab_start,
-	"start every node; --wait until all run (and are ready)"},
+        "start every node; --wait until all run (and are ready)"},
     {"lab", "stop", "LAB [--wait [--timeout S]]", 1, CLI_O_WAIT, cli_lab_stop,
-	"stop every node; --wait until all are stopped"},
+        "stop every node; --wait until all are stopped"},
     {"lab", "delete", "LAB", 1, 0, cli_lab_delete, "stop a lab and remove all it made"},
     {"node", "list", "LAB", 1, 0, cli_node_list, "a lab's nodes"},
     {"node", "start", "LAB NODE [--wait [--timeout S]]", 2, CLI_O_WAIT, cli_node_start,
-	"start one node"},
+        "start one node"},
     {"node", "stop", "LAB NODE [--wait [--timeout S]]", 2, CLI_O_WAIT, cli_node_stop,
-	"stop one node"},
+        "stop one node"},
     {NULL, "console", "LAB NODE [OPTIONS]", 2, CLI_O_CONSOLE, cli_console,
-	"a node's serial console (see below)"},
+        "a node's serial console (see below)"},
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

@@ -30,16 +30,16 @@ struct cfg_entry {
 #define INT(f, lo, hi) CFG_INT, offsetof(struct lw_config, f), 0, lo, hi
 
 static const struct cfg_entry cfg_table[] = {
-	{"listen", STR(listen), "127.0.0.1:8080", "address:port of the HTTP API"},
-	{"data-dir", STR(data_dir), "./var", "database, lab files and QMP sockets"},
-	{"image-dir", STR(image_dir), "", "guest images (kernels, initrds, disks)"},
-	{"template-dir", STR(template_dir), "", "node templates, one JSON file each"},
-	{"console-host", STR(console_host), "127.0.0.1",
-	    "address the (unauthenticated) telnet consoles bind to"},
-	{"console-port-min", INT(console_port_min, 1024, 65535), "5000", "first console port"},
-	{"console-port-max", INT(console_port_max, 1024, 65535), "5999", "last console port"},
-	{"max-body", INT(max_body, 1024, 64L << 20), "1048576", "largest request body in bytes"},
-	{"log-level", STR(log_level), "info", "error, warn, info or debug"},
+    {"listen", STR(listen), "127.0.0.1:8080", "address:port of the HTTP API"},
+    {"data-dir", STR(data_dir), "./var", "database, lab files and QMP sockets"},
+    {"image-dir", STR(image_dir), "", "guest images (kernels, initrds, disks)"},
+    {"template-dir", STR(template_dir), "", "node templates, one JSON file each"},
+    {"console-host", STR(console_host), "127.0.0.1",
+        "address the (unauthenticated) telnet consoles bind to"},
+    {"console-port-min", INT(console_port_min, 1024, 65535), "5000", "first console port"},
+    {"console-port-max", INT(console_port_max, 1024, 65535), "5999", "last console port"},
+    {"max-body", INT(max_body, 1024, 64L << 20), "1048576", "largest request body in bytes"},
+    {"log-level", STR(log_level), "info", "error, warn, info or debug"},
 };
 
 #define CFG_N (sizeof(cfg_table) / sizeof(cfg_table[0]))
@@ -61,8 +61,8 @@ cfg_set(struct lw_config *cfg, const struct cfg_entry *c, const char *v, char *e
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *v == '\0' || *end != '\0' || n < c->min || n > c->max) {
-		snprintf(err, len, "--%s: '%s' is not a number in %ld..%ld", c->name, v, c->min,
-		    c->max);
+		snprintf(
+		    err, len, "--%s: '%s' is not a number in %ld..%ld", c->name, v, c->min, c->max);
 		return (-1);
 	}
 	*(long *)((char *)cfg + c->off) = n;
@@ -91,13 +91,13 @@ config_default_paths(struct lw_config *cfg, const char *exe_path)
 		*slash = '\0';
 	snprintf(p, sizeof(p), "%s/../images/templates", dir);
 	if (dir_exists(p)) {
-		snprintf(cfg->template_dir, sizeof(cfg->template_dir), "%s/../images/templates",
-		    dir);
+		snprintf(
+		    cfg->template_dir, sizeof(cfg->template_dir), "%s/../images/templates", dir);
 		snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s/images", dir);
 		return;
 	}
-	snprintf(cfg->template_dir, sizeof(cfg->template_dir), "%s/share/labwire/templates",
-	    LW_PREFIX);
+	snprintf(
+	    cfg->template_dir, sizeof(cfg->template_dir), "%s/share/labwire/templates", LW_PREFIX);
 	snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s/share/labwire/images", LW_PREFIX);
 }
 

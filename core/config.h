@@ -13,14 +13,14 @@
 #include "hv/kvm.h"
 
 struct lw_config {
-	char listen[128];        /* ADDR:PORT of the HTTP API */
-	char data_dir[512];      /* SQLite database, per-lab files, QMP sockets */
-	char image_dir[512];     /* guest images (tiny-linux/vmlinuz ...) */
-	char template_dir[512];  /* one JSON per template */
-	char console_host[64];   /* address the telnet consoles bind to (loopback by default) */
+	char listen[128];       /* ADDR:PORT of the HTTP API */
+	char data_dir[512];     /* SQLite database, per-lab files, QMP sockets */
+	char image_dir[512];    /* guest images (tiny-linux/vmlinuz ...) */
+	char template_dir[512]; /* one JSON per template */
+	char console_host[64];  /* address the telnet consoles bind to (loopback by default) */
 	long console_port_min;
 	long console_port_max;
-	long max_body;           /* bytes; larger request bodies are answered 413 */
+	long max_body; /* bytes; larger request bodies are answered 413 */
 	char log_level[16];
 };
 

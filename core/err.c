@@ -22,15 +22,15 @@ static const struct {
 	int status;
 	const char *name;
 } err_table[] = {
-	[ERR_NONE] = {200, "ok"},
-	[ERR_BAD_REQUEST] = {400, "bad_request"},
-	[ERR_NOT_FOUND] = {404, "not_found"},
-	[ERR_CONFLICT] = {409, "conflict"},
-	[ERR_TOO_LARGE] = {413, "too_large"},
-	[ERR_INVALID] = {422, "invalid"},
-	[ERR_UNAVAILABLE] = {503, "unavailable"},
-	[ERR_INTERNAL] = {500, "internal"},
-	[ERR_METHOD] = {405, "method_not_allowed"},
+    [ERR_NONE] = {200, "ok"},
+    [ERR_BAD_REQUEST] = {400, "bad_request"},
+    [ERR_NOT_FOUND] = {404, "not_found"},
+    [ERR_CONFLICT] = {409, "conflict"},
+    [ERR_TOO_LARGE] = {413, "too_large"},
+    [ERR_INVALID] = {422, "invalid"},
+    [ERR_UNAVAILABLE] = {503, "unavailable"},
+    [ERR_INTERNAL] = {500, "internal"},
+    [ERR_METHOD] = {405, "method_not_allowed"},
 };
 
 int

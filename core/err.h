@@ -7,14 +7,14 @@
 
 enum lw_errcode {
 	ERR_NONE = 0,
-	ERR_BAD_REQUEST,  /* 400: malformed */
-	ERR_NOT_FOUND,    /* 404 */
-	ERR_CONFLICT,     /* 409: name taken, state does not allow it */
-	ERR_TOO_LARGE,    /* 413 */
-	ERR_INVALID,      /* 422: well-formed but invalid */
-	ERR_UNAVAILABLE,  /* 503: a resource is missing */
-	ERR_INTERNAL,     /* 500 */
-	ERR_METHOD,       /* 405: the path exists, the method does not */
+	ERR_BAD_REQUEST, /* 400: malformed */
+	ERR_NOT_FOUND,   /* 404 */
+	ERR_CONFLICT,    /* 409: name taken, state does not allow it */
+	ERR_TOO_LARGE,   /* 413 */
+	ERR_INVALID,     /* 422: well-formed but invalid */
+	ERR_UNAVAILABLE, /* 503: a resource is missing */
+	ERR_INTERNAL,    /* 500 */
+	ERR_METHOD,      /* 405: the path exists, the method does not */
 };
 
 struct lw_err {
@@ -23,8 +23,7 @@ struct lw_err {
 };
 
 /* err_set - fill e (may be NULL) with code and a printf-style message; returns -1. */
-int err_set(struct lw_err *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int err_set(struct lw_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* err_http_status - the HTTP status for an error code. */
 int err_http_status(int code);
 /* err_code_name - the stable machine-readable name ("not_found", ...). */

@@ -184,8 +184,8 @@ fabric_recv(unsigned int seq, mnl_cb_t cb, void *data)
 			continue;
 		if (n == -1)
 			return (-1);
-		ret = mnl_cb_run2(fabric.rbuf, (size_t)n, seq, fabric.portid, cb, data, ctl,
-		                  NLMSG_MIN_TYPE);
+		ret = mnl_cb_run2(
+		    fabric.rbuf, (size_t)n, seq, fabric.portid, cb, data, ctl, NLMSG_MIN_TYPE);
 		if (ret <= MNL_CB_STOP)
 			return (ret == MNL_CB_STOP ? 0 : -1);
 	}

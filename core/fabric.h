@@ -16,7 +16,8 @@ void fabric_fini(void);
  * on it is closed (QEMU's, once the daemon closed its own). Returns the fd.
  */
 int fabric_tap_open(const char *name, int mtu);
-/* fabric_bridge_add - create bridge name (STP off, forward delay 0, no IPv6 addresses), up; EEXIST is success. */
+/* fabric_bridge_add - create bridge name (STP off, forward delay 0, no IPv6 addresses), up; EEXIST
+ * is success. */
 int fabric_bridge_add(const char *name, int mtu);
 /* fabric_set_master - enslave ifname to bridge and bring ifname up. */
 int fabric_set_master(const char *ifname, const char *bridge);

@@ -47,13 +47,13 @@ log_vemit(int level, const char *tag, int with_errno, const char *fmt, va_list a
 	errno = saved;
 }
 
-#define LOG_FN(fn, level, tag, with_errno)                                     \
-	void fn(const char *fmt, ...)                                          \
-	{                                                                      \
-		va_list ap;                                                    \
-		va_start(ap, fmt);                                             \
-		log_vemit(level, tag, with_errno, fmt, ap);                    \
-		va_end(ap);                                                    \
+#define LOG_FN(fn, level, tag, with_errno)                                                         \
+	void fn(const char *fmt, ...)                                                              \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		log_vemit(level, tag, with_errno, fmt, ap);                                        \
+		va_end(ap);                                                                        \
 	}
 
 LOG_FN(log_warn, LOG_LVL_WARN, "warn", 1)

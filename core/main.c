@@ -87,8 +87,7 @@ serve_open(void)
 		fatalx("%s", e.msg);
 	if ((n = template_load_dir(lw.cfg.template_dir, &e)) == -1)
 		fatalx("%s", e.msg);
-	log_info("%d template(s) from %s; images in %s", n, lw.cfg.template_dir,
-	    lw.cfg.image_dir);
+	log_info("%d template(s) from %s; images in %s", n, lw.cfg.template_dir, lw.cfg.image_dir);
 	kvm_probe("/dev/kvm", &lw.kvm);
 	snprintf(lw.host_arch, sizeof(lw.host_arch), "%s", tcg_host_arch());
 	log_info("accelerator: %s", lw.kvm.reason);

@@ -105,8 +105,8 @@ names_mac(char out[18], int64_t node_id, int nic)
 	uint32_t node = (uint32_t)((uint64_t)node_id & 0xffffffffu);
 
 	snprintf(out, 18, "0a:%02x:%02x:%02x:%02x:%02x", (unsigned)(node >> 24) & 0xff,
-	         (unsigned)(node >> 16) & 0xff, (unsigned)(node >> 8) & 0xff, (unsigned)node & 0xff,
-	         (unsigned)nic & 0xff);
+	    (unsigned)(node >> 16) & 0xff, (unsigned)(node >> 8) & 0xff, (unsigned)node & 0xff,
+	    (unsigned)nic & 0xff);
 }
 
 /* names_ours - true if ifname starts with the daemon's prefix "lw". */

@@ -38,8 +38,15 @@
 #define READY_POLL_MS 200
 #define STOP_QUIT_WAIT_MS 5000
 
-enum rt_op { RT_NODE_START, RT_NODE_STOP, RT_NODE_KILL, RT_LINK_WIRE, RT_LINK_UNWIRE,
-	RT_LINK_STATE, RT_QUIT };
+enum rt_op {
+	RT_NODE_START,
+	RT_NODE_STOP,
+	RT_NODE_KILL,
+	RT_LINK_WIRE,
+	RT_LINK_UNWIRE,
+	RT_LINK_STATE,
+	RT_QUIT
+};
 enum rt_watch_kind { W_PID, W_QMP };
 
 struct rt_cmd {
@@ -131,12 +138,13 @@ node_publish(int64_t id)
 {
 	json_t *row = db_row(DB, NULL,
 	    "SELECT id, lab_id AS lab, name, state, error, ready, accel_in_use FROM nodes"
-	    " WHERE id = ?", "i", id);
+	    " WHERE id = ?",
+	    "i", id);
 
 	if (row == NULL)
 		return;
-	json_object_set_new(row, "ready",
-	    json_boolean(json_integer_value(json_object_get(row, "ready"))));
+	json_object_set_new(
+	    row, "ready", json_boolean(json_integer_value(json_object_get(row, "ready"))));
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
 	events_publish("node", json_pack("{s:s,s:o}", "action", "state", "node", row));
@@ -146,7 +154,7 @@ static void
 node_set_state(int64_t id, const char *state, const char *error)
 {
 	if (db_exec(DB, NULL, "UPDATE nodes SET state = ?, error = ? WHERE id = ?", "ssi", state,
-	    error, id) == -1)
+	        error, id) == -1)
 		log_warnx("node %lld: cannot record state %s", (long long)id, state);
 	node_publish(id);
 }
@@ -156,8 +164,8 @@ node_set_state(int64_t id, const char *state, const char *error)
 static void
 node_dir(char *buf, size_t len, int64_t lab, int64_t node)
 {
-	snprintf(buf, len, "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir, (long long)lab,
-	    (long long)node);
+	snprintf(
+	    buf, len, "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir, (long long)lab, (long long)node);
 }
 
 static int
@@ -185,7 +193,8 @@ node_links(int64_t node)
 {
 	return (db_rows(DB, NULL,
 	    "SELECT i.idx, le.link_id AS link FROM interfaces i"
-	    " JOIN link_endpoints le ON le.interface_id = i.id WHERE i.node_id = ?", "i", node));
+	    " JOIN link_endpoints le ON le.interface_id = i.id WHERE i.node_id = ?",
+	    "i", node));
 }
 
 static int
@@ -212,13 +221,13 @@ link_release(int64_t link, int64_t skip)
 {
 	json_t *rows = db_rows(DB, NULL,
 	    "SELECT i.node_id AS node FROM link_endpoints le JOIN interfaces i"
-	    " ON i.id = le.interface_id WHERE le.link_id = ?", "i", link);
+	    " ON i.id = le.interface_id WHERE le.link_id = ?",
+	    "i", link);
 	json_t *r;
 	size_t i;
 	char br[16];
 
-	json_array_foreach(rows, i, r)
-	{
+	json_array_foreach(rows, i, r) {
 		int64_t n = json_integer_value(json_object_get(r, "node"));
 
 		if (n != skip && rt_find(n) != NULL) {
@@ -238,8 +247,8 @@ node_unwire(int64_t node, int nics)
 	char tap[16];
 	size_t i;
 
-	json_array_foreach(links, i, r) link_release(json_integer_value(json_object_get(r, "link")),
-	    node);
+	json_array_foreach(links, i, r)
+		link_release(json_integer_value(json_object_get(r, "link")), node);
 	json_decref(links);
 	/* TAPs vanish with QEMU's fds; deleting them makes it immediate and certain. */
 	for (int k = 0; k < nics; k++)
@@ -268,13 +277,13 @@ node_apply_link_states(struct rt_node *n)
 {
 	json_t *rows = db_rows(DB, NULL,
 	    "SELECT i.idx FROM interfaces i JOIN link_endpoints le ON le.interface_id = i.id"
-	    " JOIN links l ON l.id = le.link_id WHERE i.node_id = ? AND l.state = 'down'", "i",
-	    n->id);
+	    " JOIN links l ON l.id = le.link_id WHERE i.node_id = ? AND l.state = 'down'",
+	    "i", n->id);
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(rows, i, r) qmp_set_link(n, (int)json_integer_value(json_object_get(r,
-	    "idx")), false);
+	json_array_foreach(rows, i, r)
+		qmp_set_link(n, (int)json_integer_value(json_object_get(r, "idx")), false);
 	json_decref(rows);
 }
 
@@ -299,7 +308,8 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 
 	s->row = db_row(DB, e,
 	    "SELECT id, lab_id, name, template, arch, accel, cpus, ram_mb, nics, startup_config"
-	    " FROM nodes WHERE id = ?", "i", node);
+	    " FROM nodes WHERE id = ?",
+	    "i", node);
 	if (s->row == NULL)
 		return (-1);
 	tname = json_string_value(json_object_get(s->row, "template"));
@@ -308,11 +318,13 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 	if ((s->arch = tcg_arch_lookup(s->t->arch)) == NULL)
 		return (err_set(e, ERR_INVALID, "unsupported arch %s", s->t->arch));
 	if (tcg_choose(json_string_value(json_object_get(s->row, "accel")), s->t->arch,
-	    lw.host_arch, &lw.kvm, &s->accel, e) == -1)
+	        lw.host_arch, &lw.kvm, &s->accel, e) == -1)
 		return (-1);
 	if (s->t->kernel[0] == '\0')
-		return (err_set(e, ERR_UNAVAILABLE, "template %s boots a disk image; disk images "
-		    "need the image store, which this build does not have yet", s->t->name));
+		return (err_set(e, ERR_UNAVAILABLE,
+		    "template %s boots a disk image; disk images "
+		    "need the image store, which this build does not have yet",
+		    s->t->name));
 	snprintf(s->kernel, sizeof(s->kernel), "%s/%s", lw.cfg.image_dir, s->t->kernel);
 	if (s->t->initrd[0] != '\0')
 		snprintf(s->initrd, sizeof(s->initrd), "%s/%s", lw.cfg.image_dir, s->t->initrd);
@@ -338,8 +350,8 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	snprintf(s->console_log, sizeof(s->console_log), "%s/console.log", s->dir);
 	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/qemu.log", s->dir);
 	snprintf(s->iso, sizeof(s->iso), "%s/config.iso", s->dir);
-	r = snprintf(s->qmp_path, sizeof(s->qmp_path), "%s/run/n%lld.qmp", lw.cfg.data_dir,
-	    (long long)node);
+	r = snprintf(
+	    s->qmp_path, sizeof(s->qmp_path), "%s/run/n%lld.qmp", lw.cfg.data_dir, (long long)node);
 	if (r < 0 || (size_t)r >= sizeof(s->qmp_path))
 		return (err_set(e, ERR_INTERNAL, "data dir path too long for a UNIX socket"));
 	unlink(s->qmp_path);
@@ -348,7 +360,7 @@ start_files(struct start_ctx *s, struct lw_err *e)
 		return (err_set(e, ERR_INTERNAL, "%s: %s", s->console_log, strerror(errno)));
 	if (strcmp(s->t->config_method, "iso") == 0 &&
 	    configdrive_build(s->dir, json_string_value(json_object_get(s->row, "name")),
-		json_string_value(json_object_get(s->row, "startup_config")), s->iso, e) == -1)
+	        json_string_value(json_object_get(s->row, "startup_config")), s->iso, e) == -1)
 		return (-1);
 	return (0);
 }
@@ -374,10 +386,9 @@ start_taps(struct start_ctx *s, struct qemu_spec *q, struct lw_err *e)
 		q->nics[k].model = s->t->nic_model[0] ? s->t->nic_model : NULL;
 	}
 	links = node_links(node);
-	json_array_foreach(links, i, r)
-	{
+	json_array_foreach(links, i, r) {
 		if (wire_iface(node, (int)json_integer_value(json_object_get(r, "idx")),
-		    json_integer_value(json_object_get(r, "link"))) == -1) {
+		        json_integer_value(json_object_get(r, "link"))) == -1) {
 			json_decref(links);
 			return (err_set(e, ERR_INTERNAL, "wiring link: %s", strerror(errno)));
 		}
@@ -468,15 +479,16 @@ start_record(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 	r = db_exec(DB, e,
 	    "INSERT OR REPLACE INTO node_runtime (node_id, pid, qmp_path, taps, console_port,"
 	    " started_at, accel) VALUES (?, ?, ?, ?, (SELECT console_port FROM nodes WHERE id = ?),"
-	    " ?, ?)", "iIssiis", n->id, (int)n->pid, s->qmp_path, tapstr ? tapstr : "[]", n->id,
+	    " ?, ?)",
+	    "iIssiis", n->id, (int)n->pid, s->qmp_path, tapstr ? tapstr : "[]", n->id,
 	    (int64_t)time(NULL), s->accel.accel == ACCEL_KVM ? "kvm" : "tcg");
 	free(tapstr);
 	if (r == -1)
 		return (-1);
 	return (db_exec(DB, e,
 	    "UPDATE nodes SET accel_in_use = ?, accel_reason = ?, ready = 0, error = NULL"
-	    " WHERE id = ?", "ssi", s->accel.accel == ACCEL_KVM ? "kvm" : "tcg", s->accel.reason,
-	    n->id));
+	    " WHERE id = ?",
+	    "ssi", s->accel.accel == ACCEL_KVM ? "kvm" : "tcg", s->accel.reason, n->id));
 }
 
 static int
@@ -515,8 +527,8 @@ node_start(int64_t id)
 	struct lw_err e = {0};
 	struct rt_node *n = NULL;
 
-	if (rt_find(id) != NULL || db_int(DB, 0,
-	    "SELECT state = 'starting' FROM nodes WHERE id = ?", "i", id) != 1)
+	if (rt_find(id) != NULL ||
+	    db_int(DB, 0, "SELECT state = 'starting' FROM nodes WHERE id = ?", "i", id) != 1)
 		return; /* deleted, stopped or already running meanwhile */
 	if (start_prepare(&s, id, &e) == -1 || start_files(&s, &e) == -1)
 		goto fail;
@@ -575,8 +587,8 @@ stop_escalate(struct rt_node *n)
 		n->stop_deadline = now_ms() + STOP_QUIT_WAIT_MS;
 	} else if (n->stop_stage == 2) {
 		n->stop_stage = 3;
-		log_warnx("node %lld: QEMU did not quit, killing pid %d", (long long)n->id,
-		    (int)n->pid);
+		log_warnx(
+		    "node %lld: QEMU did not quit, killing pid %d", (long long)n->id, (int)n->pid);
 		syscall(SYS_pidfd_send_signal, n->pidfd, SIGKILL, NULL, 0);
 		n->stop_deadline = 0;
 	}
@@ -663,8 +675,8 @@ node_exited(struct rt_node *n)
 	unlink(n->qmp_path);
 	db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", n->id);
 	db_exec(DB, NULL, "UPDATE nodes SET ready = 0 WHERE id = ?", "i", n->id);
-	if (was_stopping && db_int(DB, 0, "SELECT error IS NOT NULL FROM nodes WHERE id = ?", "i",
-	    n->id) == 1) {
+	if (was_stopping &&
+	    db_int(DB, 0, "SELECT error IS NOT NULL FROM nodes WHERE id = ?", "i", n->id) == 1) {
 		/* Stopped because something went wrong (e.g. QMP never answered): say so. */
 		db_exec(DB, NULL, "UPDATE nodes SET state = 'error' WHERE id = ?", "i", n->id);
 		node_publish(n->id);
@@ -718,8 +730,9 @@ qmp_try_connect(struct rt_node *n, int64_t now)
 	}
 	node_apply_link_states(n);
 	/* A stop recorded meanwhile wins over the late QMP answer. */
-	if (db_exec(DB, NULL, "UPDATE nodes SET state = 'running' WHERE id = ? AND state = 'starting'",
-	    "i", n->id) > 0)
+	if (db_exec(DB, NULL,
+	        "UPDATE nodes SET state = 'running' WHERE id = ? AND state = 'starting'", "i",
+	        n->id) > 0)
 		node_publish(n->id);
 }
 
@@ -820,12 +833,12 @@ link_wire(int64_t link)
 {
 	json_t *rows = db_rows(DB, NULL,
 	    "SELECT i.node_id AS node, i.idx FROM link_endpoints le JOIN interfaces i"
-	    " ON i.id = le.interface_id WHERE le.link_id = ?", "i", link);
+	    " ON i.id = le.interface_id WHERE le.link_id = ?",
+	    "i", link);
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(rows, i, r)
-	{
+	json_array_foreach(rows, i, r) {
 		int64_t node = json_integer_value(json_object_get(r, "node"));
 
 		if (rt_find(node) != NULL)
@@ -840,12 +853,12 @@ link_state(int64_t link)
 	json_t *rows = db_rows(DB, NULL,
 	    "SELECT i.node_id AS node, i.idx, l.state FROM link_endpoints le"
 	    " JOIN interfaces i ON i.id = le.interface_id JOIN links l ON l.id = le.link_id"
-	    " WHERE le.link_id = ?", "i", link);
+	    " WHERE le.link_id = ?",
+	    "i", link);
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(rows, i, r)
-	{
+	json_array_foreach(rows, i, r) {
 		struct rt_node *n = rt_find(json_integer_value(json_object_get(r, "node")));
 
 		if (n != NULL)
@@ -981,8 +994,8 @@ adopt_one(json_t *row)
 	int64_t id = json_integer_value(json_object_get(row, "node_id"));
 	pid_t pid = (pid_t)json_integer_value(json_object_get(row, "pid"));
 	const char *qmp = json_string_value(json_object_get(row, "qmp_path"));
-	const struct template *t = template_find(json_string_value(json_object_get(row,
-	    "template")));
+	const struct template *t =
+	    template_find(json_string_value(json_object_get(row, "template")));
 	int nics = (int)json_integer_value(json_object_get(row, "nics"));
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct rt_node *n;
@@ -990,7 +1003,7 @@ adopt_one(json_t *row)
 
 	if (pidfd == -1 || !proc_is_ours(pid, qmp) ||
 	    (n = rt_node_new(id, json_integer_value(json_object_get(row, "lab_id")), t, nics)) ==
-		NULL) {
+	        NULL) {
 		if (pidfd != -1)
 			close(pidfd);
 		return (false);
@@ -1043,10 +1056,12 @@ orphan_check(const char *ifname, void *arg)
 		    db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE id = ?", "i", (int64_t)a) == 0;
 	else if (sscanf(ifname, "lwb%lld", &a) == 1)
 		keep = db_int(DB, 0, "SELECT COUNT(*) FROM links WHERE id = ?", "i", (int64_t)a) ==
-		    0 || db_int(DB, 0,
-		    "SELECT COUNT(*) FROM link_endpoints le JOIN interfaces i ON i.id ="
-		    " le.interface_id JOIN node_runtime r ON r.node_id = i.node_id"
-		    " WHERE le.link_id = ?", "i", (int64_t)a) > 0;
+		        0 ||
+		    db_int(DB, 0,
+		        "SELECT COUNT(*) FROM link_endpoints le JOIN interfaces i ON i.id ="
+		        " le.interface_id JOIN node_runtime r ON r.node_id = i.node_id"
+		        " WHERE le.link_id = ?",
+		        "i", (int64_t)a) > 0;
 	if (!keep && fabric_link_del(ifname) == 0)
 		oc->count++;
 }
@@ -1056,25 +1071,25 @@ runtime_adopt(void)
 {
 	json_t *rows = db_rows(DB, NULL,
 	    "SELECT r.node_id, r.pid, r.qmp_path, n.lab_id, n.template, n.nics FROM node_runtime r"
-	    " JOIN nodes n ON n.id = r.node_id", "");
+	    " JOIN nodes n ON n.id = r.node_id",
+	    "");
 	struct orphan_ctx oc = {0};
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(rows, i, r)
-	{
+	json_array_foreach(rows, i, r) {
 		if (adopt_one(r))
 			json_array_set_new(rows, i, json_null());
 	}
-	json_array_foreach(rows, i, r)
-	{
+	json_array_foreach(rows, i, r) {
 		if (!json_is_null(r))
 			adopt_dead(r);
 	}
 	json_decref(rows);
 	db_exec(DB, NULL,
 	    "UPDATE nodes SET state = 'stopped', ready = 0 WHERE state != 'stopped'"
-	    " AND state != 'error' AND id NOT IN (SELECT node_id FROM node_runtime)", "");
+	    " AND state != 'error' AND id NOT IN (SELECT node_id FROM node_runtime)",
+	    "");
 	fabric_list_ours(orphan_check, &oc);
 	if (oc.count > 0)
 		log_info("removed %d leftover interface(s)", oc.count);
@@ -1145,8 +1160,10 @@ runtime_check_node(int64_t node, struct lw_err *e)
 		goto out;
 	}
 	if (!file_readable(s.kernel) || (s.initrd[0] && !file_readable(s.initrd))) {
-		err_set(e, ERR_UNAVAILABLE, "guest files for template %s are missing (%s): "
-		    "build them with `make guest`", s.t->name, s.kernel);
+		err_set(e, ERR_UNAVAILABLE,
+		    "guest files for template %s are missing (%s): "
+		    "build them with `make guest`",
+		    s.t->name, s.kernel);
 		goto out;
 	}
 	r = 0;
@@ -1158,8 +1175,10 @@ out:
 void
 runtime_node_start(int64_t node)
 {
-	db_exec(DB, NULL, "UPDATE nodes SET state = 'starting', error = NULL, ready = 0"
-	    " WHERE id = ?", "i", node);
+	db_exec(DB, NULL,
+	    "UPDATE nodes SET state = 'starting', error = NULL, ready = 0"
+	    " WHERE id = ?",
+	    "i", node);
 	node_publish(node);
 	rt_enqueue(RT_NODE_START, node);
 }
@@ -1200,8 +1219,9 @@ runtime_busy_count(int64_t lab, int64_t node)
 		if ((lab == 0 || n->lab == lab) && (node == 0 || n->id == node))
 			c++;
 	/* Queued starts and stops not yet in the loop's table count too. */
-	c += (int)db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE (lab_id = ? OR ? = 0)"
-	    " AND (id = ? OR ? = 0) AND state IN ('starting','stopping')", "iiii", lab, lab, node,
-	    node);
+	c += (int)db_int(DB, 0,
+	    "SELECT COUNT(*) FROM nodes WHERE (lab_id = ? OR ? = 0)"
+	    " AND (id = ? OR ? = 0) AND state IN ('starting','stopping')",
+	    "iiii", lab, lab, node, node);
 	return (c);
 }

@@ -33,9 +33,9 @@ struct telnet_client {
  * DO x answered WONT x (RFC 1143 state kept, so no negotiation loops).
  */
 static const telnet_telopt_t telnet_client_opts[] = {
-	{TELNET_TELOPT_ECHO, TELNET_WONT, TELNET_DO},
-	{TELNET_TELOPT_SGA, TELNET_WILL, TELNET_DO},
-	{-1, 0, 0},
+    {TELNET_TELOPT_ECHO, TELNET_WONT, TELNET_DO},
+    {TELNET_TELOPT_SGA, TELNET_WILL, TELNET_DO},
+    {-1, 0, 0},
 };
 
 static long long
@@ -119,8 +119,7 @@ telnet_client_try(const struct addrinfo *ai, long long deadline)
 	socklen_t len = sizeof(int);
 	int fd, soerr = 0, left, r;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    ai->ai_protocol);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd == -1)
 		return (-1);
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)

@@ -30,60 +30,60 @@ struct db {
  * released entry; append a new one.
  */
 static const char *const db_migrations[] = {
-	/* 0 -> 1: labs, nodes, interfaces, links, endpoints, runtime state */
-	"CREATE TABLE labs ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  description TEXT NOT NULL DEFAULT '',"
-	"  created_at INTEGER NOT NULL);"
-	"CREATE TABLE nodes ("
-	"  id INTEGER PRIMARY KEY,"
-	"  lab_id INTEGER NOT NULL REFERENCES labs(id) ON DELETE CASCADE,"
-	"  name TEXT NOT NULL,"
-	"  template TEXT NOT NULL,"
-	"  image TEXT,"
-	"  arch TEXT NOT NULL,"
-	"  accel TEXT NOT NULL DEFAULT 'auto',"
-	"  cpus INTEGER NOT NULL,"
-	"  ram_mb INTEGER NOT NULL,"
-	"  nics INTEGER NOT NULL,"
-	"  startup_config TEXT NOT NULL DEFAULT '',"
-	"  x INTEGER NOT NULL DEFAULT 0,"
-	"  y INTEGER NOT NULL DEFAULT 0,"
-	"  console_port INTEGER NOT NULL UNIQUE,"
-	"  state TEXT NOT NULL DEFAULT 'stopped',"
-	"  error TEXT,"
-	"  ready INTEGER NOT NULL DEFAULT 0,"
-	"  accel_in_use TEXT,"
-	"  accel_reason TEXT,"
-	"  UNIQUE (lab_id, name));"
-	"CREATE TABLE interfaces ("
-	"  id INTEGER PRIMARY KEY,"
-	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
-	"  idx INTEGER NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  mac TEXT NOT NULL,"
-	"  UNIQUE (node_id, idx), UNIQUE (node_id, name));"
-	"CREATE TABLE links ("
-	"  id INTEGER PRIMARY KEY,"
-	"  lab_id INTEGER NOT NULL REFERENCES labs(id) ON DELETE CASCADE,"
-	"  state TEXT NOT NULL DEFAULT 'up',"
-	"  impairment TEXT NOT NULL DEFAULT '{}');"
-	"CREATE TABLE link_endpoints ("
-	"  link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,"
-	"  interface_id INTEGER NOT NULL UNIQUE REFERENCES interfaces(id) ON DELETE CASCADE,"
-	"  pos INTEGER NOT NULL,"
-	"  PRIMARY KEY (link_id, interface_id));"
-	"CREATE TABLE node_runtime ("
-	"  node_id INTEGER PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,"
-	"  pid INTEGER NOT NULL,"
-	"  qmp_path TEXT NOT NULL,"
-	"  taps TEXT NOT NULL,"
-	"  console_port INTEGER NOT NULL,"
-	"  started_at INTEGER NOT NULL,"
-	"  accel TEXT NOT NULL);"
-	"CREATE INDEX nodes_lab ON nodes(lab_id);"
-	"CREATE INDEX links_lab ON links(lab_id);",
+    /* 0 -> 1: labs, nodes, interfaces, links, endpoints, runtime state */
+    "CREATE TABLE labs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE nodes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  lab_id INTEGER NOT NULL REFERENCES labs(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  template TEXT NOT NULL,"
+    "  image TEXT,"
+    "  arch TEXT NOT NULL,"
+    "  accel TEXT NOT NULL DEFAULT 'auto',"
+    "  cpus INTEGER NOT NULL,"
+    "  ram_mb INTEGER NOT NULL,"
+    "  nics INTEGER NOT NULL,"
+    "  startup_config TEXT NOT NULL DEFAULT '',"
+    "  x INTEGER NOT NULL DEFAULT 0,"
+    "  y INTEGER NOT NULL DEFAULT 0,"
+    "  console_port INTEGER NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL DEFAULT 'stopped',"
+    "  error TEXT,"
+    "  ready INTEGER NOT NULL DEFAULT 0,"
+    "  accel_in_use TEXT,"
+    "  accel_reason TEXT,"
+    "  UNIQUE (lab_id, name));"
+    "CREATE TABLE interfaces ("
+    "  id INTEGER PRIMARY KEY,"
+    "  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  mac TEXT NOT NULL,"
+    "  UNIQUE (node_id, idx), UNIQUE (node_id, name));"
+    "CREATE TABLE links ("
+    "  id INTEGER PRIMARY KEY,"
+    "  lab_id INTEGER NOT NULL REFERENCES labs(id) ON DELETE CASCADE,"
+    "  state TEXT NOT NULL DEFAULT 'up',"
+    "  impairment TEXT NOT NULL DEFAULT '{}');"
+    "CREATE TABLE link_endpoints ("
+    "  link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,"
+    "  interface_id INTEGER NOT NULL UNIQUE REFERENCES interfaces(id) ON DELETE CASCADE,"
+    "  pos INTEGER NOT NULL,"
+    "  PRIMARY KEY (link_id, interface_id));"
+    "CREATE TABLE node_runtime ("
+    "  node_id INTEGER PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,"
+    "  pid INTEGER NOT NULL,"
+    "  qmp_path TEXT NOT NULL,"
+    "  taps TEXT NOT NULL,"
+    "  console_port INTEGER NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  accel TEXT NOT NULL);"
+    "CREATE INDEX nodes_lab ON nodes(lab_id);"
+    "CREATE INDEX links_lab ON links(lab_id);",
 };
 
 static int
@@ -108,8 +108,8 @@ db_migrate(struct db *db, struct lw_err *e)
 		    sqlite3_exec(db->h, db_migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(db->h, pragma, NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(db->h, "COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
-			err_set(e, ERR_INTERNAL, "migration to schema %d: %s", v + 1,
-			    msg ? msg : "?");
+			err_set(
+			    e, ERR_INTERNAL, "migration to schema %d: %s", v + 1, msg ? msg : "?");
 			sqlite3_free(msg);
 			sqlite3_exec(db->h, "ROLLBACK;", NULL, NULL, NULL);
 			return (-1);
@@ -129,14 +129,17 @@ db_open(const char *path, struct lw_err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
 	}
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db->h,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
 		err_set(e, ERR_INTERNAL, "open %s: %s", path, sqlite3_errmsg(db->h));
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, 5000);
-	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-	    "PRAGMA synchronous = NORMAL;", NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(db->h,
+	        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+	        "PRAGMA synchronous = NORMAL;",
+	        NULL, NULL, &msg) != SQLITE_OK) {
 		err_set(e, ERR_INTERNAL, "%s: %s", path, msg ? msg : "?");
 		sqlite3_free(msg);
 		goto fail;
@@ -209,8 +212,7 @@ db_stmt(struct db *db, const char *sql, struct lw_err *e)
 	for (int i = 0; i < db->ncache; i++)
 		if (db->cache[i].sql == sql)
 			return (db->cache[i].stmt);
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		err_set(e, ERR_INTERNAL, "prepare: %s", sqlite3_errmsg(db->h));
 		return (NULL);
 	}
@@ -330,16 +332,15 @@ db_column(sqlite3_stmt *st, int i)
 	case SQLITE_FLOAT:
 		return (json_real(sqlite3_column_double(st, i)));
 	case SQLITE_TEXT:
-		return (json_stringn((const char *)sqlite3_column_text(st, i),
-		    (size_t)sqlite3_column_bytes(st, i)));
+		return (json_stringn(
+		    (const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)));
 	default:
 		return (json_null());
 	}
 }
 
 static json_t *
-db_vrows(struct db *db, struct lw_err *e, int limit, const char *sql, const char *fmt,
-    va_list ap)
+db_vrows(struct db *db, struct lw_err *e, int limit, const char *sql, const char *fmt, va_list ap)
 {
 	sqlite3_stmt *st;
 	json_t *rows;

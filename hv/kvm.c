@@ -48,7 +48,7 @@ kvm_probe_open_failed(const char *dev, int err, struct kvm_probe *out)
 		snprintf(out->reason, sizeof(out->reason), "%s %s", dev, why);
 	else
 		snprintf(out->reason, sizeof(out->reason), "%s cannot be opened: %s", dev,
-		         strerror(err));
+		    strerror(err));
 }
 
 /*
@@ -62,8 +62,8 @@ static bool
 kvm_pvm_only(void)
 {
 	return (access("/sys/module/kvm_pvm", F_OK) == 0 &&
-	        access("/sys/module/kvm_intel", F_OK) == -1 &&
-	        access("/sys/module/kvm_amd", F_OK) == -1);
+	    access("/sys/module/kvm_intel", F_OK) == -1 &&
+	    access("/sys/module/kvm_amd", F_OK) == -1);
 }
 
 void
@@ -80,22 +80,22 @@ kvm_probe(const char *dev, struct kvm_probe *out)
 		/* ENOTTY: the path opened but is some other device or file. */
 		out->available = false;
 		snprintf(out->reason, sizeof(out->reason), "%s is not a KVM device (%s)", dev,
-		         strerror(errno));
+		    strerror(errno));
 	} else if (version != KVM_WANT_API) {
 		out->available = false;
 		snprintf(out->reason, sizeof(out->reason),
-		         "%s reports KVM API version %d; QEMU needs version %d", dev, version,
-		         KVM_WANT_API);
+		    "%s reports KVM API version %d; QEMU needs version %d", dev, version,
+		    KVM_WANT_API);
 	} else if (kvm_pvm_only()) {
 		out->available = false;
 		snprintf(out->reason, sizeof(out->reason),
-		         "%s is served by kvm_pvm (KVM for PVM-enabled guest kernels only); "
-		         "ordinary guests fail under it",
-		         dev);
+		    "%s is served by kvm_pvm (KVM for PVM-enabled guest kernels only); "
+		    "ordinary guests fail under it",
+		    dev);
 	} else {
 		out->available = true;
-		snprintf(out->reason, sizeof(out->reason), "KVM is usable (API version %d)",
-		         version);
+		snprintf(
+		    out->reason, sizeof(out->reason), "KVM is usable (API version %d)", version);
 	}
 	close(fd);
 }

@@ -45,8 +45,8 @@ qemu_check_str(const char *what, const char *s, bool comma_ok, struct lw_err *e)
 	if (s[0] == '\0')
 		return (err_set(e, ERR_INVALID, "%s is empty", what));
 	if (!comma_ok && strchr(s, ',') != NULL)
-		return (err_set(e, ERR_INVALID, "%s '%s' contains ',' (QEMU's option separator)",
-		                what, s));
+		return (err_set(
+		    e, ERR_INVALID, "%s '%s' contains ',' (QEMU's option separator)", what, s));
 	if (strpbrk(s, "\r\n") != NULL)
 		return (err_set(e, ERR_INVALID, "%s contains a line break", what));
 	return (0);
@@ -98,17 +98,17 @@ static int
 qemu_check_nics(const struct qemu_spec *s, struct lw_err *e)
 {
 	if (s->nnics < 0 || s->nnics > QEMU_MAX_NICS)
-		return (err_set(e, ERR_INVALID, "%d NICs: a node has 0 to %d", s->nnics,
-		                QEMU_MAX_NICS));
+		return (err_set(
+		    e, ERR_INVALID, "%d NICs: a node has 0 to %d", s->nnics, QEMU_MAX_NICS));
 	for (int i = 0; i < s->nnics; i++) {
 		const struct qemu_nic *n = &s->nics[i];
 
 		if (!qemu_mac_valid(n->mac))
 			return (err_set(e, ERR_INVALID,
-			                "NIC %d: MAC '%.17s' is not xx:xx:xx:xx:xx:xx", i, n->mac));
+			    "NIC %d: MAC '%.17s' is not xx:xx:xx:xx:xx:xx", i, n->mac));
 		if (n->model != NULL && !qemu_model_valid(n->model))
 			return (err_set(e, ERR_INVALID, "NIC %d: model '%s' is not a device name",
-			                i, n->model));
+			    i, n->model));
 	}
 	return (0);
 }
@@ -176,7 +176,7 @@ qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 		    err_set(e, ERR_INVALID, "%d CPUs: a node has 1 to %d", s->cpus, QEMU_MAX_CPUS));
 	if (s->ram_mb < QEMU_MIN_RAM_MB || s->ram_mb > QEMU_MAX_RAM_MB)
 		return (err_set(e, ERR_INVALID, "%d MB of RAM: a node has %d to %d MB", s->ram_mb,
-		                QEMU_MIN_RAM_MB, QEMU_MAX_RAM_MB));
+		    QEMU_MIN_RAM_MB, QEMU_MAX_RAM_MB));
 	if (qemu_check_boot(s, e) == -1 || qemu_check_disk_bus(s->disk_bus, e) == -1 ||
 	    qemu_check_nics(s, e) == -1 || qemu_check_console(s, e) == -1)
 		return (-1);
@@ -186,7 +186,7 @@ qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 		return (-1);
 	if (strlen(s->qmp_path) > QEMU_MAX_SOCK_PATH)
 		return (err_set(e, ERR_INVALID, "QMP socket path is longer than %zu bytes",
-		                QEMU_MAX_SOCK_PATH));
+		    QEMU_MAX_SOCK_PATH));
 	return (0);
 }
 
@@ -297,7 +297,7 @@ qemu_args_nics(struct qemu_args *a, const struct qemu_spec *s)
 		qemu_arg(a, "tap,id=net%d,fd=%d", i, 3 + i);
 		qemu_arg(a, "-device");
 		qemu_arg(a, "%s,netdev=net%d,mac=%.17s",
-		         n->model != NULL ? n->model : s->arch->nic_model, i, n->mac);
+		    n->model != NULL ? n->model : s->arch->nic_model, i, n->mac);
 	}
 }
 
@@ -324,12 +324,12 @@ qemu_args_console(struct qemu_args *a, const struct qemu_spec *s)
 	qemu_arg(a, "-chardev");
 	if (s->console_log != NULL)
 		qemu_arg(a,
-		         "socket,id=con0,host=%s,port=%d,server=on,wait=off,telnet=on,"
-		         "logfile=%s,logappend=on",
-		         s->console_host, s->console_port, s->console_log);
+		    "socket,id=con0,host=%s,port=%d,server=on,wait=off,telnet=on,"
+		    "logfile=%s,logappend=on",
+		    s->console_host, s->console_port, s->console_log);
 	else
 		qemu_arg(a, "socket,id=con0,host=%s,port=%d,server=on,wait=off,telnet=on",
-		         s->console_host, s->console_port);
+		    s->console_host, s->console_port);
 	qemu_arg(a, "-serial");
 	qemu_arg(a, "chardev:con0");
 }

@@ -15,30 +15,30 @@
 #define QEMU_MAX_NICS 32
 
 struct qemu_nic {
-	int fd;             /* TAP fd, opened by the daemon; becomes fd 3+i in the child */
-	char mac[18];       /* "0a:00:00:00:01:00" */
-	const char *model;  /* "virtio-net-pci", "e1000"; NULL = the arch default */
+	int fd;            /* TAP fd, opened by the daemon; becomes fd 3+i in the child */
+	char mac[18];      /* "0a:00:00:00:01:00" */
+	const char *model; /* "virtio-net-pci", "e1000"; NULL = the arch default */
 };
 
 struct qemu_spec {
-	const char *name;           /* node name (validated): -name */
-	const char *qemu_binary;    /* override of arch->qemu_binary (full path); NULL = arch's */
+	const char *name;        /* node name (validated): -name */
+	const char *qemu_binary; /* override of arch->qemu_binary (full path); NULL = arch's */
 	const struct arch_info *arch;
 	enum lw_accel accel;
 	int cpus;
 	int ram_mb;
-	const char *kernel;         /* kernel+initrd boot, or */
+	const char *kernel; /* kernel+initrd boot, or */
 	const char *initrd;
 	const char *append;
-	const char *disk;           /* a qcow2 overlay (linked clone) */
-	const char *disk_bus;       /* "virtio" (default), "ide", "sata" */
-	const char *config_drive;   /* ISO 9660 image given read-only, or NULL */
+	const char *disk;         /* a qcow2 overlay (linked clone) */
+	const char *disk_bus;     /* "virtio" (default), "ide", "sata" */
+	const char *config_drive; /* ISO 9660 image given read-only, or NULL */
 	int nnics;
 	struct qemu_nic nics[QEMU_MAX_NICS];
-	const char *console_host;   /* serial console: telnet server on host:port */
+	const char *console_host; /* serial console: telnet server on host:port */
 	int console_port;
-	const char *console_log;    /* chardev logfile (everything the guest prints), or NULL */
-	const char *qmp_path;       /* QMP UNIX socket path */
+	const char *console_log; /* chardev logfile (everything the guest prints), or NULL */
+	const char *qmp_path;    /* QMP UNIX socket path */
 };
 
 /* qemu_argv_build - the argv for spec into out (appended); returns 0, or -1 with e set. */

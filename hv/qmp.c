@@ -74,7 +74,7 @@ qmp_remaining(const struct timespec *deadline)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	     (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	    (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
 	return (ms > 0 ? (int)ms : 0);
 }
 
@@ -245,8 +245,8 @@ qmp_send_all(struct qmp *q, const char *s, size_t len, const struct timespec *de
 
 /* qmp_send - write {"execute":cmd,"arguments":args,"id":id} and a newline. */
 static int
-qmp_send(struct qmp *q, const char *cmd, json_t *args, json_int_t id,
-         const struct timespec *deadline)
+qmp_send(
+    struct qmp *q, const char *cmd, json_t *args, json_int_t id, const struct timespec *deadline)
 {
 	json_t *req;
 	char *s, *line;
@@ -292,7 +292,7 @@ qmp_reply(json_t *reply, json_t **ret, char *errbuf, size_t errlen)
 	desc = json_string_value(json_object_get(err, "desc"));
 	if (errbuf != NULL && errlen > 0)
 		snprintf(errbuf, errlen, "%s",
-		         desc != NULL ? desc : "reply has neither return nor error");
+		    desc != NULL ? desc : "reply has neither return nor error");
 	json_decref(reply);
 	errno = EPROTO;
 	return (-1);
@@ -309,7 +309,7 @@ qmp_is_reply_to(json_t *msg, json_int_t id)
 
 int
 qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char *errbuf,
-         size_t errlen)
+    size_t errlen)
 {
 	struct timespec deadline = qmp_deadline(timeout_ms);
 	json_int_t id = q->next_id++;
@@ -395,7 +395,7 @@ qmp_connect(const char *path, int timeout_ms)
 	if (qmp_greeting(q, &deadline) == -1)
 		goto fail;
 	if (qmp_exec(q, "qmp_capabilities", NULL, NULL, qmp_remaining(&deadline), errbuf,
-	             sizeof(errbuf)) == -1) {
+	        sizeof(errbuf)) == -1) {
 		if (errno == EPROTO)
 			log_warnx("qmp: %s: qmp_capabilities: %s", path, errbuf);
 		goto fail;

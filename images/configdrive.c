@@ -39,8 +39,8 @@ configdrive_build(const char *dir, const char *hostname, const char *startup_con
     const char *iso_path, struct lw_err *e)
 {
 	char cdir[1024], path[1100], hn[128];
-	char *argv[] = {"xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", "LWCONFIG",
-	    "-o", (char *)iso_path, cdir, NULL};
+	char *argv[] = {"xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", "LWCONFIG", "-o",
+	    (char *)iso_path, cdir, NULL};
 	int status, pidfd;
 	pid_t pid;
 
@@ -56,8 +56,8 @@ configdrive_build(const char *dir, const char *hostname, const char *startup_con
 		return (err_set(e, ERR_INTERNAL, "write %s: %s", path, strerror(errno)));
 	unlink(iso_path);
 	if ((pid = qemu_spawn(argv, NULL, 0, NULL, &pidfd)) == -1)
-		return (err_set(e, ERR_UNAVAILABLE, "cannot run xorriso to build the config drive: %s",
-		    strerror(errno)));
+		return (err_set(e, ERR_UNAVAILABLE,
+		    "cannot run xorriso to build the config drive: %s", strerror(errno)));
 	close(pidfd);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;

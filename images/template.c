@@ -27,8 +27,8 @@ tpl_str(json_t *o, const char *key, char *dst, size_t len, int required, struct 
 		return (0);
 	}
 	if (!json_is_string(v) || json_string_length(v) >= len)
-		return (err_set(e, ERR_INVALID, "template: '%s' must be a string under %zu bytes",
-		    key, len));
+		return (err_set(
+		    e, ERR_INVALID, "template: '%s' must be a string under %zu bytes", key, len));
 	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
 	return (0);
 }
@@ -43,8 +43,8 @@ tpl_int(json_t *o, const char *key, int *dst, int lo, int hi, int dflt, struct l
 		return (0);
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return (err_set(e, ERR_INVALID, "template: '%s' must be an integer in %d..%d", key,
-		    lo, hi));
+		return (err_set(
+		    e, ERR_INVALID, "template: '%s' must be an integer in %d..%d", key, lo, hi));
 	*dst = (int)json_integer_value(v);
 	return (0);
 }
@@ -59,7 +59,7 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	    tpl_str(o, "arch", t->arch, sizeof(t->arch), 1, e) == -1 ||
 	    tpl_str(o, "nic_model", t->nic_model, sizeof(t->nic_model), 0, e) == -1 ||
 	    tpl_str(o, "interface_pattern", t->interface_pattern, sizeof(t->interface_pattern), 1,
-		e) == -1 ||
+	        e) == -1 ||
 	    tpl_str(o, "kernel", t->kernel, sizeof(t->kernel), 0, e) == -1 ||
 	    tpl_str(o, "initrd", t->initrd, sizeof(t->initrd), 0, e) == -1 ||
 	    tpl_str(o, "append", t->append, sizeof(t->append), 0, e) == -1 ||
@@ -76,16 +76,16 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	if (!names_valid(t->name))
 		return (err_set(e, ERR_INVALID, "template: invalid name '%s'", t->name));
 	if (tcg_arch_lookup(t->arch) == NULL)
-		return (err_set(e, ERR_INVALID, "template %s: unsupported arch '%s'", t->name,
-		    t->arch));
+		return (err_set(
+		    e, ERR_INVALID, "template %s: unsupported arch '%s'", t->name, t->arch));
 	if ((t->kernel[0] == '\0') == (t->disk[0] == '\0'))
-		return (err_set(e, ERR_INVALID, "template %s: needs exactly one of kernel or disk",
-		    t->name));
+		return (err_set(
+		    e, ERR_INVALID, "template %s: needs exactly one of kernel or disk", t->name));
 	if (t->nics > t->max_nics)
 		return (err_set(e, ERR_INVALID, "template %s: nics above max_nics", t->name));
 	if (strstr(t->interface_pattern, "{n}") == NULL)
-		return (err_set(e, ERR_INVALID, "template %s: interface_pattern needs {n}",
-		    t->name));
+		return (
+		    err_set(e, ERR_INVALID, "template %s: interface_pattern needs {n}", t->name));
 	if (t->config_method[0] == '\0')
 		strcpy(t->config_method, "none");
 	t->json = json_incref(o);
@@ -164,8 +164,8 @@ template_names(char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (int i = 0; i < ntemplates && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-		    templates[i].name);
+		off += (size_t)snprintf(
+		    buf + off, len - off, "%s%s", i ? ", " : "", templates[i].name);
 }
 
 int
@@ -174,8 +174,8 @@ template_ifname(const struct template *t, int idx, char *out, size_t len)
 	const char *p = strstr(t->interface_pattern, "{n}");
 	int r;
 
-	r = snprintf(out, len, "%.*s%d%s", (int)(p - t->interface_pattern),
-	    t->interface_pattern, idx, p + 3);
+	r = snprintf(out, len, "%.*s%d%s", (int)(p - t->interface_pattern), t->interface_pattern,
+	    idx, p + 3);
 	return (r < 0 || (size_t)r >= len ? -1 : 0);
 }
 

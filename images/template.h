@@ -10,7 +10,8 @@
 
 #include "core/err.h"
 
-struct template {
+struct template
+{
 	char name[64];
 	char arch[16];
 	int cpus;
@@ -21,13 +22,13 @@ struct template {
 	char interface_pattern[32]; /* "eth{n}" */
 	char kernel[256];           /* relative to the image dir */
 	char initrd[256];
-	char append[256];           /* "{tty}" is replaced by the arch's console tty */
-	char disk[256];             /* a base disk image, when not booting a kernel */
-	char config_method[16];     /* "iso" or "none" */
-	char ready_pattern[256];    /* POSIX extended regex on the console output */
+	char append[256];        /* "{tty}" is replaced by the arch's console tty */
+	char disk[256];          /* a base disk image, when not booting a kernel */
+	char config_method[16];  /* "iso" or "none" */
+	char ready_pattern[256]; /* POSIX extended regex on the console output */
 	int shutdown_timeout_s;
 	int boot_time_kvm_s;
-	json_t *json;               /* the file as loaded, for the API */
+	json_t *json; /* the file as loaded, for the API */
 };
 
 /* template_load_dir - load every *.json in dir; returns the number loaded or -1 with e. */

@@ -51,11 +51,11 @@ lab_node_resolve(int64_t lab, const char *ref, struct lw_err *e)
 	int64_t id = -1;
 
 	if (parse_id(ref, &id) == 0)
-		id = db_int(DB, -1, "SELECT id FROM nodes WHERE id = ? AND lab_id = ?", "ii", id,
-		    lab);
+		id = db_int(
+		    DB, -1, "SELECT id FROM nodes WHERE id = ? AND lab_id = ?", "ii", id, lab);
 	if (id == -1)
-		id = db_int(DB, -1, "SELECT id FROM nodes WHERE name = ? AND lab_id = ?", "si",
-		    ref, lab);
+		id = db_int(
+		    DB, -1, "SELECT id FROM nodes WHERE name = ? AND lab_id = ?", "si", ref, lab);
 	if (id == -1)
 		err_set(e, ERR_NOT_FOUND, "node '%.80s' not found in this lab", ref);
 	return (id);
@@ -67,8 +67,8 @@ lab_link_resolve(int64_t lab, const char *ref, struct lw_err *e)
 	int64_t id = -1;
 
 	if (parse_id(ref, &id) == 0)
-		id = db_int(DB, -1, "SELECT id FROM links WHERE id = ? AND lab_id = ?", "ii", id,
-		    lab);
+		id = db_int(
+		    DB, -1, "SELECT id FROM links WHERE id = ? AND lab_id = ?", "ii", id, lab);
 	if (id == -1)
 		err_set(e, ERR_NOT_FOUND, "link '%.80s' not found in this lab", ref);
 	return (id);
@@ -93,16 +93,16 @@ lab_state(int64_t lab)
 	int64_t total = db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ?", "i", lab);
 	int64_t running, stopped;
 
-	if (db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'starting'",
-	    "i", lab) > 0)
+	if (db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'starting'", "i",
+	        lab) > 0)
 		return ("starting");
-	if (db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopping'",
-	    "i", lab) > 0)
+	if (db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopping'", "i",
+	        lab) > 0)
 		return ("stopping");
-	running = db_int(DB, 0,
-	    "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'running'", "i", lab);
-	stopped = db_int(DB, 0,
-	    "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopped'", "i", lab);
+	running = db_int(
+	    DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'running'", "i", lab);
+	stopped = db_int(
+	    DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopped'", "i", lab);
 	if (stopped == total)
 		return ("stopped");
 	if (running == total)
@@ -131,10 +131,12 @@ lab_list_json(struct lw_err *e)
 	    "SELECT l.id, l.name, l.description,"
 	    " (SELECT COUNT(*) FROM nodes n WHERE n.lab_id = l.id) AS node_count,"
 	    " (SELECT COUNT(*) FROM links k WHERE k.lab_id = l.id) AS link_count"
-	    " FROM labs l ORDER BY l.id", "");
+	    " FROM labs l ORDER BY l.id",
+	    "");
 	if (rows == NULL)
 		return (NULL);
-	json_array_foreach(rows, i, row) lab_summary(row);
+	json_array_foreach(rows, i, row)
+		lab_summary(row);
 	return (json_pack("{s:o}", "labs", rows));
 }
 
@@ -147,7 +149,8 @@ lab_json(int64_t lab, struct lw_err *e)
 	    "SELECT l.id, l.name, l.description,"
 	    " (SELECT COUNT(*) FROM nodes n WHERE n.lab_id = l.id) AS node_count,"
 	    " (SELECT COUNT(*) FROM links k WHERE k.lab_id = l.id) AS link_count"
-	    " FROM labs l WHERE l.id = ?", "i", lab);
+	    " FROM labs l WHERE l.id = ?",
+	    "i", lab);
 	if (row == NULL)
 		return (NULL);
 	lab_summary(row);
@@ -184,14 +187,12 @@ lab_insert_all(json_t *body, struct lw_err *e)
 			    json_string_value(json_object_get(body, "name")));
 		return (-1);
 	}
-	json_array_foreach(json_object_get(body, "nodes"), i, v)
-	{
+	json_array_foreach(json_object_get(body, "nodes"), i, v) {
 		snprintf(what, sizeof(what), "nodes[%zu]", i);
 		if (node_insert(lab, v, what, e) == -1)
 			return (-1);
 	}
-	json_array_foreach(json_object_get(body, "links"), i, v)
-	{
+	json_array_foreach(json_object_get(body, "links"), i, v) {
 		snprintf(what, sizeof(what), "links[%zu]", i);
 		if (link_insert(lab, v, what, e) == -1)
 			return (-1);
@@ -221,7 +222,7 @@ lab_patch(int64_t lab, json_t *body, struct lw_err *e)
 		return (-1);
 	if (name != NULL &&
 	    db_exec(DB, e, "UPDATE labs SET name = ? WHERE id = ?", "si", json_string_value(name),
-		lab) == -1) {
+	        lab) == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "a lab named '%s' already exists",
 			    json_string_value(name));
@@ -229,7 +230,7 @@ lab_patch(int64_t lab, json_t *body, struct lw_err *e)
 	}
 	if (r == 0 && desc != NULL &&
 	    db_exec(DB, e, "UPDATE labs SET description = ? WHERE id = ?", "si",
-		json_string_value(desc), lab) == -1)
+	        json_string_value(desc), lab) == -1)
 		r = -1;
 	return (lab_finish(r, e) == -1 ? -1 : 0);
 }
@@ -259,7 +260,8 @@ node_interfaces(int64_t node, struct lw_err *e)
 	return (db_rows(DB, e,
 	    "SELECT i.name, i.mac, le.link_id AS link FROM interfaces i"
 	    " LEFT JOIN link_endpoints le ON le.interface_id = i.id"
-	    " WHERE i.node_id = ? ORDER BY i.idx", "i", node));
+	    " WHERE i.node_id = ? ORDER BY i.idx",
+	    "i", node));
 }
 
 /* Shape a node row into the API's node object. */
@@ -267,7 +269,8 @@ static json_t *
 node_render(json_t *row, struct lw_err *e)
 {
 	int64_t id = json_integer_value(json_object_get(row, "id"));
-	const struct template *t = template_find(json_string_value(json_object_get(row, "template")));
+	const struct template *t =
+	    template_find(json_string_value(json_object_get(row, "template")));
 	json_t *ifs, *port = json_object_get(row, "console_port");
 	char host[64];
 	int lport;
@@ -285,8 +288,8 @@ node_render(json_t *row, struct lw_err *e)
 	    json_pack("{s:s,s:s,s:O}", "type", "telnet", "host", host, "port", port));
 	json_object_del(row, "console_port");
 	if (t != NULL && t->ready_pattern[0] != '\0')
-		json_object_set_new(row, "ready",
-		    json_boolean(json_integer_value(json_object_get(row, "ready"))));
+		json_object_set_new(
+		    row, "ready", json_boolean(json_integer_value(json_object_get(row, "ready"))));
 	else
 		json_object_del(row, "ready");
 	if (json_is_null(json_object_get(row, "error")))
@@ -307,8 +310,7 @@ lab_nodes_json(int64_t lab, struct lw_err *e)
 		json_decref(out);
 		return (NULL);
 	}
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach(rows, i, row) {
 		json_t *n = node_render(json_incref(row), e);
 
 		if (n == NULL) {
@@ -343,8 +345,8 @@ node_console_port(struct lw_err *e)
 {
 	int64_t p = db_int(DB, -1,
 	    "SELECT MIN(c) FROM (SELECT ? AS c UNION SELECT console_port + 1 FROM nodes)"
-	    " WHERE c >= ? AND c <= ? AND c NOT IN (SELECT console_port FROM nodes)", "iii",
-	    (int64_t)lw.cfg.console_port_min, (int64_t)lw.cfg.console_port_min,
+	    " WHERE c >= ? AND c <= ? AND c NOT IN (SELECT console_port FROM nodes)",
+	    "iii", (int64_t)lw.cfg.console_port_min, (int64_t)lw.cfg.console_port_min,
 	    (int64_t)lw.cfg.console_port_max);
 
 	if (p == -1)
@@ -362,8 +364,9 @@ node_add_interfaces(int64_t node, const struct template *t, int from, int to, st
 		if (template_ifname(t, i, name, sizeof(name)) == -1)
 			return (err_set(e, ERR_INVALID, "interface name too long"));
 		names_mac(mac, node, i);
-		if (db_exec(DB, e, "INSERT INTO interfaces (node_id, idx, name, mac) VALUES (?,?,?,?)",
-		    "iIss", node, i, name, mac) == -1)
+		if (db_exec(DB, e,
+		        "INSERT INTO interfaces (node_id, idx, name, mac) VALUES (?,?,?,?)", "iIss",
+		        node, i, name, mac) == -1)
 			return (-1);
 	}
 	return (0);
@@ -435,11 +438,10 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	node = db_insert(DB, e,
 	    "INSERT INTO nodes (lab_id, name, template, arch, accel, cpus, ram_mb, nics,"
 	    " startup_config, x, y, console_port) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "issssIIIsIII", lab, json_string_value(json_object_get(body, "name")), t->name,
-	    t->arch, json_str_or(body, "accel", "auto"), json_int_or(body, "cpus", t->cpus),
-	    json_int_or(body, "ram_mb", t->ram_mb), nics,
-	    json_str_or(body, "startup_config", ""), json_int_or(body, "x", 0),
-	    json_int_or(body, "y", 0), port);
+	    "issssIIIsIII", lab, json_string_value(json_object_get(body, "name")), t->name, t->arch,
+	    json_str_or(body, "accel", "auto"), json_int_or(body, "cpus", t->cpus),
+	    json_int_or(body, "ram_mb", t->ram_mb), nics, json_str_or(body, "startup_config", ""),
+	    json_int_or(body, "x", 0), json_int_or(body, "y", 0), port);
 	if (node == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "%s: a node named '%s' already exists in this lab",
@@ -483,17 +485,22 @@ node_patch_nics(int64_t node, int nics, struct lw_err *e)
 		return (node_add_interfaces(node, t, have, nics, e));
 	row = db_row(DB, NULL,
 	    "SELECT i.name FROM interfaces i JOIN link_endpoints le ON le.interface_id = i.id"
-	    " WHERE i.node_id = ? AND i.idx >= ? LIMIT 1", "iI", node, nics);
+	    " WHERE i.node_id = ? AND i.idx >= ? LIMIT 1",
+	    "iI", node, nics);
 	if (row != NULL) {
 		linked = strdup(json_string_value(json_object_get(row, "name")));
 		json_decref(row);
-		r = err_set(e, ERR_CONFLICT, "node.nics: interface %s is linked; delete its link "
-		    "first", linked ? linked : "?");
+		r = err_set(e, ERR_CONFLICT,
+		    "node.nics: interface %s is linked; delete its link "
+		    "first",
+		    linked ? linked : "?");
 		free(linked);
 		return (r);
 	}
 	return (db_exec(DB, e, "DELETE FROM interfaces WHERE node_id = ? AND idx >= ?", "iI", node,
-	    nics) == -1 ? -1 : 0);
+	            nics) == -1
+	        ? -1
+	        : 0);
 }
 
 static int
@@ -503,33 +510,38 @@ node_patch_apply(int64_t node, json_t *body, struct lw_err *e)
 
 	if ((v = json_object_get(body, "name")) != NULL &&
 	    db_exec(DB, e, "UPDATE nodes SET name = ? WHERE id = ?", "si", json_string_value(v),
-		node) == -1)
-		return (e->code == ERR_CONFLICT ? err_set(e, ERR_CONFLICT,
-		    "a node named '%s' already exists in this lab", json_string_value(v)) : -1);
+	        node) == -1)
+		return (e->code == ERR_CONFLICT
+		        ? err_set(e, ERR_CONFLICT, "a node named '%s' already exists in this lab",
+		              json_string_value(v))
+		        : -1);
 	if ((v = json_object_get(body, "accel")) != NULL &&
 	    db_exec(DB, e, "UPDATE nodes SET accel = ? WHERE id = ?", "si", json_string_value(v),
-		node) == -1)
+	        node) == -1)
 		return (-1);
 	if ((v = json_object_get(body, "startup_config")) != NULL &&
 	    db_exec(DB, e, "UPDATE nodes SET startup_config = ? WHERE id = ?", "si",
-		json_string_value(v), node) == -1)
+	        json_string_value(v), node) == -1)
 		return (-1);
-	if (db_exec(DB, e,
-	    "UPDATE nodes SET cpus = ?, ram_mb = ?, x = ?, y = ? WHERE id = ?", "iiiii",
-	    (int64_t)json_int_or(body, "cpus", (int)db_int(DB, 1,
-		"SELECT cpus FROM nodes WHERE id = ?", "i", node)),
-	    (int64_t)json_int_or(body, "ram_mb", (int)db_int(DB, 1,
-		"SELECT ram_mb FROM nodes WHERE id = ?", "i", node)),
-	    (int64_t)json_int_or(body, "x", (int)db_int(DB, 0, "SELECT x FROM nodes WHERE id = ?",
-		"i", node)),
-	    (int64_t)json_int_or(body, "y", (int)db_int(DB, 0, "SELECT y FROM nodes WHERE id = ?",
-		"i", node)), node) == -1)
+	if (db_exec(DB, e, "UPDATE nodes SET cpus = ?, ram_mb = ?, x = ?, y = ? WHERE id = ?",
+	        "iiiii",
+	        (int64_t)json_int_or(body, "cpus",
+	            (int)db_int(DB, 1, "SELECT cpus FROM nodes WHERE id = ?", "i", node)),
+	        (int64_t)json_int_or(body, "ram_mb",
+	            (int)db_int(DB, 1, "SELECT ram_mb FROM nodes WHERE id = ?", "i", node)),
+	        (int64_t)json_int_or(
+	            body, "x", (int)db_int(DB, 0, "SELECT x FROM nodes WHERE id = ?", "i", node)),
+	        (int64_t)json_int_or(
+	            body, "y", (int)db_int(DB, 0, "SELECT y FROM nodes WHERE id = ?", "i", node)),
+	        node) == -1)
 		return (-1);
 	if ((v = json_object_get(body, "nics")) != NULL) {
 		if (node_patch_nics(node, (int)json_integer_value(v), e) == -1)
 			return (-1);
 		return (db_exec(DB, e, "UPDATE nodes SET nics = ? WHERE id = ?", "ii",
-		    (int64_t)json_integer_value(v), node) == -1 ? -1 : 0);
+		            (int64_t)json_integer_value(v), node) == -1
+		        ? -1
+		        : 0);
 	}
 	return (0);
 }
@@ -544,8 +556,8 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 	if (json_object_get(body, "image") != NULL)
 		return (err_set(e, ERR_INVALID, "node.image: unknown image '%s'",
 		    json_string_value(json_object_get(body, "image"))));
-	stopped = db_int(DB, 0, "SELECT state IN ('stopped','error') FROM nodes WHERE id = ?", "i",
-	    node);
+	stopped =
+	    db_int(DB, 0, "SELECT state IN ('stopped','error') FROM nodes WHERE id = ?", "i", node);
 	for (int i = 0; node_hw_fields[i] != NULL; i++)
 		if (!stopped && json_object_get(body, node_hw_fields[i]) != NULL)
 			return (err_set(e, ERR_CONFLICT,
@@ -565,7 +577,8 @@ lab_node_delete_rows(int64_t node, struct lw_err *e)
 		return (-1);
 	r = db_exec(DB, e,
 	    "DELETE FROM links WHERE id IN (SELECT le.link_id FROM link_endpoints le"
-	    " JOIN interfaces i ON i.id = le.interface_id WHERE i.node_id = ?)", "i", node);
+	    " JOIN interfaces i ON i.id = le.interface_id WHERE i.node_id = ?)",
+	    "i", node);
 	if (r != -1)
 		r = db_exec(DB, e, "DELETE FROM nodes WHERE id = ?", "i", node);
 	return (lab_finish(r, e) == -1 ? -1 : 0);
@@ -583,7 +596,8 @@ link_render(json_t *row, struct lw_err *e)
 	eps = db_rows(DB, e,
 	    "SELECT n.name AS node, i.name AS interface FROM link_endpoints le"
 	    " JOIN interfaces i ON i.id = le.interface_id JOIN nodes n ON n.id = i.node_id"
-	    " WHERE le.link_id = ? ORDER BY le.pos", "i", id);
+	    " WHERE le.link_id = ? ORDER BY le.pos",
+	    "i", id);
 	if (eps == NULL) {
 		json_decref(row);
 		return (NULL);
@@ -608,14 +622,13 @@ lab_links_json(int64_t lab, struct lw_err *e)
 	json_t *rows, *row, *out = json_array();
 	size_t i;
 
-	rows = db_rows(DB, e, "SELECT id, state, impairment FROM links WHERE lab_id = ? ORDER BY id",
-	    "i", lab);
+	rows = db_rows(DB, e,
+	    "SELECT id, state, impairment FROM links WHERE lab_id = ? ORDER BY id", "i", lab);
 	if (rows == NULL) {
 		json_decref(out);
 		return (NULL);
 	}
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach(rows, i, row) {
 		json_t *l = link_render(json_incref(row), e);
 
 		if (l == NULL) {
@@ -632,8 +645,8 @@ lab_links_json(int64_t lab, struct lw_err *e)
 json_t *
 lab_link_json(int64_t link, struct lw_err *e)
 {
-	json_t *row = db_row(DB, e, "SELECT id, state, impairment FROM links WHERE id = ?", "i",
-	    link);
+	json_t *row =
+	    db_row(DB, e, "SELECT id, state, impairment FROM links WHERE id = ?", "i", link);
 
 	if (row == NULL) {
 		err_set(e, ERR_NOT_FOUND, "link %lld not found", (long long)link);
@@ -653,18 +666,18 @@ link_endpoint_iface(int64_t lab, int64_t link, json_t *ep, const char *what, str
 	if (validate_endpoint(ep, &node, iface, sizeof(iface), nodebuf, sizeof(nodebuf), e) == -1)
 		return (-1);
 	if ((nid = lab_node_resolve(lab, node, NULL)) == -1)
-		return (err_set(e, ERR_INVALID, "%s: node '%s' does not exist in this lab", what,
-		    node));
-	iid = db_int(DB, -1, "SELECT id FROM interfaces WHERE node_id = ? AND name = ?", "is", nid,
-	    iface);
+		return (err_set(
+		    e, ERR_INVALID, "%s: node '%s' does not exist in this lab", what, node));
+	iid = db_int(
+	    DB, -1, "SELECT id FROM interfaces WHERE node_id = ? AND name = ?", "is", nid, iface);
 	if (iid == -1)
-		return (err_set(e, ERR_INVALID, "%s: node '%s' has no interface '%s'", what, node,
-		    iface));
-	other = db_int(DB, -1, "SELECT link_id FROM link_endpoints WHERE interface_id = ?", "i",
-	    iid);
+		return (err_set(
+		    e, ERR_INVALID, "%s: node '%s' has no interface '%s'", what, node, iface));
+	other =
+	    db_int(DB, -1, "SELECT link_id FROM link_endpoints WHERE interface_id = ?", "i", iid);
 	if (other == link)
-		return (err_set(e, ERR_INVALID, "%s: %s:%s appears twice in one link", what, node,
-		    iface));
+		return (err_set(
+		    e, ERR_INVALID, "%s: %s:%s appears twice in one link", what, node, iface));
 	if (other != -1)
 		return (err_set(e, ERR_CONFLICT, "%s: %s:%s is already linked (link %lld)", what,
 		    node, iface, (long long)other));
@@ -680,11 +693,12 @@ link_impairment_check(json_t *imp, struct lw_err *e)
 
 	if (imp != NULL && validate_object(imp, validate_impairment, "impairment", e) == -1)
 		return (-1);
-	json_object_foreach(imp, k, v)
-	{
+	json_object_foreach(imp, k, v) {
 		if (json_integer_value(v) != 0)
-			return (err_set(e, ERR_INVALID, "impairment.%s: link impairments are not "
-			    "supported by this build yet (only 0 is accepted)", k));
+			return (err_set(e, ERR_INVALID,
+			    "impairment.%s: link impairments are not "
+			    "supported by this build yet (only 0 is accepted)",
+			    k));
 	}
 	return (0);
 }
@@ -718,12 +732,11 @@ link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	if (link == -1)
 		return (-1);
 	eps = json_object_get(body, "endpoints");
-	json_array_foreach(eps, i, ep)
-	{
+	json_array_foreach(eps, i, ep) {
 		if ((iid = link_endpoint_iface(lab, link, ep, what, e)) == -1 ||
 		    db_exec(DB, e,
-			"INSERT INTO link_endpoints (link_id, interface_id, pos) VALUES (?,?,?)",
-			"iiI", link, iid, (int)i) == -1)
+		        "INSERT INTO link_endpoints (link_id, interface_id, pos) VALUES (?,?,?)",
+		        "iiI", link, iid, (int)i) == -1)
 			return (-1);
 	}
 	return (link);
@@ -756,8 +769,8 @@ lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
 		    json_string_value(st), link);
 	if (r != -1 && imp != NULL) {
 		imptext = link_impairment_text(body);
-		r = db_exec(DB, e, "UPDATE links SET impairment = ? WHERE id = ?", "si", imptext,
-		    link);
+		r = db_exec(
+		    DB, e, "UPDATE links SET impairment = ? WHERE id = ?", "si", imptext, link);
 		free(imptext);
 	}
 	return (lab_finish(r, e) == -1 ? -1 : 0);
@@ -769,6 +782,6 @@ lab_link_delete_rows(int64_t link, struct lw_err *e)
 	if (db_begin(DB, e) == -1)
 		return (-1);
 	return (lab_finish(db_exec(DB, e, "DELETE FROM links WHERE id = ?", "i", link), e) == -1
-		    ? -1
-		    : 0);
+	        ? -1
+	        : 0);
 }

@@ -6,74 +6,77 @@
 #include "core/names.h"
 #include "labs/validate.h"
 
-#define END {NULL, 0, 0, 0, 0, NULL}
+#define END                                                                                        \
+	{                                                                                          \
+		NULL, 0, 0, 0, 0, NULL                                                             \
+	}
 #define CONFIG_MAX (256 * 1024)
 
 const struct vfield validate_impairment[] = {
-	{"delay_ms", V_INT, 0, 0, 60000, NULL},
-	{"jitter_ms", V_INT, 0, 0, 60000, NULL},
-	{"loss_pct", V_INT, 0, 0, 100, NULL},
-	{"duplicate_pct", V_INT, 0, 0, 100, NULL},
-	{"corrupt_pct", V_INT, 0, 0, 100, NULL},
-	{"reorder_pct", V_INT, 0, 0, 100, NULL},
-	{"rate_kbps", V_INT, 0, 0, 100000000, NULL},
-	END,
+    {"delay_ms", V_INT, 0, 0, 60000, NULL},
+    {"jitter_ms", V_INT, 0, 0, 60000, NULL},
+    {"loss_pct", V_INT, 0, 0, 100, NULL},
+    {"duplicate_pct", V_INT, 0, 0, 100, NULL},
+    {"corrupt_pct", V_INT, 0, 0, 100, NULL},
+    {"reorder_pct", V_INT, 0, 0, 100, NULL},
+    {"rate_kbps", V_INT, 0, 0, 100000000, NULL},
+    END,
 };
 
 const struct vfield validate_lab_create[] = {
-	{"name", V_NAME, 1, 0, 0, NULL},
-	{"description", V_STRING, 0, 0, 4096, NULL},
-	{"nodes", V_ARRAY, 0, 0, 1000, NULL},
-	{"links", V_ARRAY, 0, 0, 10000, NULL},
-	END,
+    {"name", V_NAME, 1, 0, 0, NULL},
+    {"description", V_STRING, 0, 0, 4096, NULL},
+    {"nodes", V_ARRAY, 0, 0, 1000, NULL},
+    {"links", V_ARRAY, 0, 0, 10000, NULL},
+    END,
 };
 
 const struct vfield validate_lab_patch[] = {
-	{"name", V_NAME, 0, 0, 0, NULL},
-	{"description", V_STRING, 0, 0, 4096, NULL},
-	END,
+    {"name", V_NAME, 0, 0, 0, NULL},
+    {"description", V_STRING, 0, 0, 4096, NULL},
+    END,
 };
 
 const struct vfield validate_node_create[] = {
-	{"name", V_NAME, 1, 0, 0, NULL},
-	{"template", V_NAME, 1, 0, 0, NULL},
-	{"image", V_NAME, 0, 0, 0, NULL},
-	{"arch", V_STRING, 0, 1, 15, NULL},
-	{"accel", V_ENUM, 0, 0, 0, "auto|kvm|tcg"},
-	{"cpus", V_INT, 0, 1, 64, NULL},
-	{"ram_mb", V_INT, 0, 16, 1048576, NULL},
-	{"nics", V_INT, 0, 0, 32, NULL},
-	{"startup_config", V_STRING, 0, 0, CONFIG_MAX, NULL},
-	{"x", V_INT, 0, -1000000, 1000000, NULL},
-	{"y", V_INT, 0, -1000000, 1000000, NULL},
-	END,
+    {"name", V_NAME, 1, 0, 0, NULL},
+    {"template", V_NAME, 1, 0, 0, NULL},
+    {"image", V_NAME, 0, 0, 0, NULL},
+    {"arch", V_STRING, 0, 1, 15, NULL},
+    {"accel", V_ENUM, 0, 0, 0, "auto|kvm|tcg"},
+    {"cpus", V_INT, 0, 1, 64, NULL},
+    {"ram_mb", V_INT, 0, 16, 1048576, NULL},
+    {"nics", V_INT, 0, 0, 32, NULL},
+    {"startup_config", V_STRING, 0, 0, CONFIG_MAX, NULL},
+    {"x", V_INT, 0, -1000000, 1000000, NULL},
+    {"y", V_INT, 0, -1000000, 1000000, NULL},
+    END,
 };
 
 /* template and arch are fixed at creation: a node is re-created to change them. */
 const struct vfield validate_node_patch[] = {
-	{"name", V_NAME, 0, 0, 0, NULL},
-	{"image", V_NAME, 0, 0, 0, NULL},
-	{"accel", V_ENUM, 0, 0, 0, "auto|kvm|tcg"},
-	{"cpus", V_INT, 0, 1, 64, NULL},
-	{"ram_mb", V_INT, 0, 16, 1048576, NULL},
-	{"nics", V_INT, 0, 0, 32, NULL},
-	{"startup_config", V_STRING, 0, 0, CONFIG_MAX, NULL},
-	{"x", V_INT, 0, -1000000, 1000000, NULL},
-	{"y", V_INT, 0, -1000000, 1000000, NULL},
-	END,
+    {"name", V_NAME, 0, 0, 0, NULL},
+    {"image", V_NAME, 0, 0, 0, NULL},
+    {"accel", V_ENUM, 0, 0, 0, "auto|kvm|tcg"},
+    {"cpus", V_INT, 0, 1, 64, NULL},
+    {"ram_mb", V_INT, 0, 16, 1048576, NULL},
+    {"nics", V_INT, 0, 0, 32, NULL},
+    {"startup_config", V_STRING, 0, 0, CONFIG_MAX, NULL},
+    {"x", V_INT, 0, -1000000, 1000000, NULL},
+    {"y", V_INT, 0, -1000000, 1000000, NULL},
+    END,
 };
 
 const struct vfield validate_link_create[] = {
-	{"endpoints", V_ENDPOINTS, 1, 2, 64, NULL},
-	{"state", V_ENUM, 0, 0, 0, "up|down"},
-	{"impairment", V_OBJECT, 0, 0, 0, NULL},
-	END,
+    {"endpoints", V_ENDPOINTS, 1, 2, 64, NULL},
+    {"state", V_ENUM, 0, 0, 0, "up|down"},
+    {"impairment", V_OBJECT, 0, 0, 0, NULL},
+    END,
 };
 
 const struct vfield validate_link_patch[] = {
-	{"state", V_ENUM, 0, 0, 0, "up|down"},
-	{"impairment", V_OBJECT, 0, 0, 0, NULL},
-	END,
+    {"state", V_ENUM, 0, 0, 0, "up|down"},
+    {"impairment", V_OBJECT, 0, 0, 0, NULL},
+    END,
 };
 
 static const char *
@@ -107,10 +110,11 @@ validate_string(json_t *v, const struct vfield *f, const char *what, struct lw_e
 	if (f->type == V_NAME && !names_valid(s))
 		return (err_set(e, ERR_INVALID,
 		    "%s.%s: '%.80s' is not a valid name (1-63 of A-Z a-z 0-9 _ . -, starting "
-		    "with a letter or digit, no '..')", what, f->name, s));
+		    "with a letter or digit, no '..')",
+		    what, f->name, s));
 	if (f->type == V_ENUM && !enum_has(f->enums, s))
-		return (err_set(e, ERR_INVALID, "%s.%s: '%.40s' is not one of %s", what, f->name, s,
-		    f->enums));
+		return (err_set(
+		    e, ERR_INVALID, "%s.%s: '%.40s' is not one of %s", what, f->name, s, f->enums));
 	if (f->type == V_STRING && ((long)l < f->min || (long)l > f->max))
 		return (err_set(e, ERR_INVALID, "%s.%s: length must be %ld..%ld", what, f->name,
 		    f->min, f->max));
@@ -126,13 +130,12 @@ validate_endpoints(json_t *v, const struct vfield *f, const char *what, struct l
 	if ((long)n < f->min || (long)n > f->max)
 		return (err_set(e, ERR_INVALID, "%s.%s: a link needs %ld to %ld endpoints, got %zu",
 		    what, f->name, f->min, f->max, n));
-	json_array_foreach(v, i, ep)
-	{
+	json_array_foreach(v, i, ep) {
 		const char *node;
 		char iface[64], nodebuf[64];
 
-		if (validate_endpoint(ep, &node, iface, sizeof(iface), nodebuf, sizeof(nodebuf),
-		    e) == -1)
+		if (validate_endpoint(
+		        ep, &node, iface, sizeof(iface), nodebuf, sizeof(nodebuf), e) == -1)
 			return (-1);
 	}
 	return (0);
@@ -161,15 +164,16 @@ validate_field(json_t *v, const struct vfield *f, const char *what, struct lw_er
 		break;
 	}
 	if (!ok)
-		return (err_set(e, ERR_INVALID, "%s.%s: must be %s", what, f->name,
-		    vtype_name(f->type)));
+		return (err_set(
+		    e, ERR_INVALID, "%s.%s: must be %s", what, f->name, vtype_name(f->type)));
 	if (json_is_string(v))
 		return (validate_string(v, f, what, e));
 	if (f->type == V_INT && (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
-		return (err_set(e, ERR_INVALID, "%s.%s: must be in %ld..%ld", what, f->name, f->min,
-		    f->max));
+		return (err_set(
+		    e, ERR_INVALID, "%s.%s: must be in %ld..%ld", what, f->name, f->min, f->max));
 	if (f->type == V_ARRAY && (long)json_array_size(v) > f->max)
-		return (err_set(e, ERR_INVALID, "%s.%s: at most %ld entries", what, f->name, f->max));
+		return (
+		    err_set(e, ERR_INVALID, "%s.%s: at most %ld entries", what, f->name, f->max));
 	if (f->type == V_ENDPOINTS)
 		return (validate_endpoints(v, f, what, e));
 	return (0);
@@ -185,8 +189,7 @@ validate_object(json_t *o, const struct vfield *spec, const char *what, struct l
 	if (!json_is_object(o))
 		return (err_set(e, strchr(what, '[') ? ERR_INVALID : ERR_BAD_REQUEST,
 		    "%s: must be a JSON object", what));
-	json_object_foreach(o, key, v)
-	{
+	json_object_foreach(o, key, v) {
 		const struct vfield *f = spec;
 
 		while (f->name != NULL && strcmp(f->name, key) != 0)
@@ -212,7 +215,7 @@ iface_valid(const char *s)
 		return (0);
 	for (const char *p = s; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("/_.-", *p) != NULL))
+		        (*p >= '0' && *p <= '9') || strchr("/_.-", *p) != NULL))
 			return (0);
 	return (strstr(s, "..") == NULL);
 }
@@ -221,10 +224,11 @@ static int
 endpoint_parts(const char *node, const char *iface, struct lw_err *e)
 {
 	if (!names_valid(node))
-		return (err_set(e, ERR_INVALID, "endpoint: '%.64s' is not a valid node name", node));
+		return (
+		    err_set(e, ERR_INVALID, "endpoint: '%.64s' is not a valid node name", node));
 	if (!iface_valid(iface))
-		return (err_set(e, ERR_INVALID, "endpoint: '%.64s' is not a valid interface name",
-		    iface));
+		return (err_set(
+		    e, ERR_INVALID, "endpoint: '%.64s' is not a valid interface name", iface));
 	return (0);
 }
 
@@ -233,9 +237,9 @@ validate_endpoint(json_t *ep, const char **node, char *iface, size_t ifacelen, c
     size_t nodelen, struct lw_err *e)
 {
 	static const struct vfield spec[] = {
-		{"node", V_STRING, 1, 1, LW_NAME_MAX, NULL},
-		{"interface", V_STRING, 1, 1, LW_NAME_MAX, NULL},
-		END,
+	    {"node", V_STRING, 1, 1, LW_NAME_MAX, NULL},
+	    {"interface", V_STRING, 1, 1, LW_NAME_MAX, NULL},
+	    END,
 	};
 	const char *s, *colon;
 
@@ -243,7 +247,8 @@ validate_endpoint(json_t *ep, const char **node, char *iface, size_t ifacelen, c
 		if (validate_object(ep, spec, "endpoint", e) == -1)
 			return (-1);
 		*node = json_string_value(json_object_get(ep, "node"));
-		snprintf(iface, ifacelen, "%s", json_string_value(json_object_get(ep, "interface")));
+		snprintf(
+		    iface, ifacelen, "%s", json_string_value(json_object_get(ep, "interface")));
 		return (endpoint_parts(*node, iface, e));
 	}
 	if (!json_is_string(ep))

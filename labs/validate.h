@@ -39,7 +39,7 @@ int validate_object(json_t *o, const struct vfield *spec, const char *what, stru
  * validate_endpoint - split an endpoint ("r1:eth0" or {"node","interface"})
  * into node and interface strings (borrowed from ep); 0 or -1 with e.
  */
-int validate_endpoint(json_t *ep, const char **node, char *iface, size_t ifacelen,
-    char *nodebuf, size_t nodelen, struct lw_err *e);
+int validate_endpoint(json_t *ep, const char **node, char *iface, size_t ifacelen, char *nodebuf,
+    size_t nodelen, struct lw_err *e);
 
 #endif

@@ -98,7 +98,7 @@ tcg_host_arch(void)
  */
 static bool
 tcg_why_not_kvm(const char *guest_arch, const char *host_arch, const struct kvm_probe *kvm,
-                char why[TCG_WHY_MAX])
+    char why[TCG_WHY_MAX])
 {
 	if (strcmp(guest_arch, host_arch) != 0) {
 		snprintf(why, TCG_WHY_MAX, "guest is %s but the host is %s", guest_arch, host_arch);
@@ -106,7 +106,7 @@ tcg_why_not_kvm(const char *guest_arch, const char *host_arch, const struct kvm_
 	}
 	if (kvm == NULL || !kvm->available) {
 		snprintf(why, TCG_WHY_MAX, "KVM unavailable: %s",
-		         kvm != NULL ? kvm->reason : "not probed");
+		    kvm != NULL ? kvm->reason : "not probed");
 		return (true);
 	}
 	return (false);
@@ -114,14 +114,14 @@ tcg_why_not_kvm(const char *guest_arch, const char *host_arch, const struct kvm_
 
 static int
 tcg_choose_auto(const char *guest_arch, const char *host_arch, const struct kvm_probe *kvm,
-                struct accel_choice *out)
+    struct accel_choice *out)
 {
 	char why[TCG_WHY_MAX];
 
 	if (!tcg_why_not_kvm(guest_arch, host_arch, kvm, why)) {
 		out->accel = ACCEL_KVM;
 		snprintf(out->reason, sizeof(out->reason),
-		         "KVM is usable and the guest is %s like the host", guest_arch);
+		    "KVM is usable and the guest is %s like the host", guest_arch);
 		return (0);
 	}
 	out->accel = ACCEL_TCG;
@@ -131,7 +131,7 @@ tcg_choose_auto(const char *guest_arch, const char *host_arch, const struct kvm_
 
 static int
 tcg_choose_kvm(const char *guest_arch, const char *host_arch, const struct kvm_probe *kvm,
-               struct accel_choice *out, struct lw_err *e)
+    struct accel_choice *out, struct lw_err *e)
 {
 	char why[TCG_WHY_MAX];
 
@@ -144,11 +144,11 @@ tcg_choose_kvm(const char *guest_arch, const char *host_arch, const struct kvm_p
 
 int
 tcg_choose(const char *requested, const char *guest_arch, const char *host_arch,
-           const struct kvm_probe *kvm, struct accel_choice *out, struct lw_err *e)
+    const struct kvm_probe *kvm, struct accel_choice *out, struct lw_err *e)
 {
 	if (tcg_arch_lookup(guest_arch) == NULL)
 		return (err_set(e, ERR_INVALID, "arch '%s' is not supported (supported: %s)",
-		                guest_arch != NULL ? guest_arch : "", tcg_arch_names()));
+		    guest_arch != NULL ? guest_arch : "", tcg_arch_names()));
 	if (host_arch == NULL)
 		host_arch = tcg_host_arch();
 	if (requested == NULL || strcmp(requested, "auto") == 0)

@@ -14,15 +14,15 @@
 enum lw_accel { ACCEL_KVM, ACCEL_TCG };
 
 struct arch_info {
-	const char *name;         /* "x86_64", "aarch64" */
-	const char *qemu_binary;  /* "qemu-system-x86_64" */
-	const char *machine_kvm;  /* "q35" */
-	const char *machine_tcg;  /* "q35" */
-	const char *cpu_kvm;      /* "host" */
-	const char *cpu_tcg;      /* "max" */
-	const char *console_tty;  /* guest serial device: "ttyS0", "ttyAMA0" */
-	bool mttcg;               /* multi-threaded TCG is safe for this guest on this host */
-	const char *nic_model;    /* default NIC device: "virtio-net-pci" */
+	const char *name;        /* "x86_64", "aarch64" */
+	const char *qemu_binary; /* "qemu-system-x86_64" */
+	const char *machine_kvm; /* "q35" */
+	const char *machine_tcg; /* "q35" */
+	const char *cpu_kvm;     /* "host" */
+	const char *cpu_tcg;     /* "max" */
+	const char *console_tty; /* guest serial device: "ttyS0", "ttyAMA0" */
+	bool mttcg;              /* multi-threaded TCG is safe for this guest on this host */
+	const char *nic_model;   /* default NIC device: "virtio-net-pci" */
 };
 
 struct accel_choice {

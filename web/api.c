@@ -18,33 +18,33 @@
 #define B API_BODY
 
 static const struct api_route routes[] = {
-	{"GET", "/api/v1/health", api_health, 0},
-	{"GET", "/api/v1/system", api_system, L},
-	{"GET", "/api/v1/templates", api_templates, L},
-	{"GET", "/api/v1/images", api_images, L},
-	{"GET", "/api/v1/events", api_events, 0},
-	{"GET", "/api/v1/openapi.json", api_openapi, 0},
-	{"GET", "/api/v1/labs", api_labs_list, L},
-	{"POST", "/api/v1/labs", api_labs_create, L | B},
-	{"GET", "/api/v1/labs/{}", api_lab_get, L},
-	{"PATCH", "/api/v1/labs/{}", api_lab_patch, L | B},
-	{"DELETE", "/api/v1/labs/{}", api_lab_delete, L},
-	{"POST", "/api/v1/labs/{}/start", api_lab_start, L},
-	{"POST", "/api/v1/labs/{}/stop", api_lab_stop, L},
-	{"GET", "/api/v1/labs/{}/nodes", api_nodes_list, L},
-	{"POST", "/api/v1/labs/{}/nodes", api_nodes_create, L | B},
-	{"GET", "/api/v1/labs/{}/nodes/{}", api_node_get, L},
-	{"PATCH", "/api/v1/labs/{}/nodes/{}", api_node_patch, L | B},
-	{"DELETE", "/api/v1/labs/{}/nodes/{}", api_node_delete, L},
-	{"POST", "/api/v1/labs/{}/nodes/{}/start", api_node_start, L},
-	{"POST", "/api/v1/labs/{}/nodes/{}/stop", api_node_stop, L},
-	{"POST", "/api/v1/labs/{}/nodes/{}/reload", api_node_reload, L},
-	{"POST", "/api/v1/labs/{}/nodes/{}/wipe", api_node_wipe, L},
-	{"GET", "/api/v1/labs/{}/links", api_links_list, L},
-	{"POST", "/api/v1/labs/{}/links", api_links_create, L | B},
-	{"GET", "/api/v1/labs/{}/links/{}", api_link_get, L},
-	{"PATCH", "/api/v1/labs/{}/links/{}", api_link_patch, L | B},
-	{"DELETE", "/api/v1/labs/{}/links/{}", api_link_delete, L},
+    {"GET", "/api/v1/health", api_health, 0},
+    {"GET", "/api/v1/system", api_system, L},
+    {"GET", "/api/v1/templates", api_templates, L},
+    {"GET", "/api/v1/images", api_images, L},
+    {"GET", "/api/v1/events", api_events, 0},
+    {"GET", "/api/v1/openapi.json", api_openapi, 0},
+    {"GET", "/api/v1/labs", api_labs_list, L},
+    {"POST", "/api/v1/labs", api_labs_create, L | B},
+    {"GET", "/api/v1/labs/{}", api_lab_get, L},
+    {"PATCH", "/api/v1/labs/{}", api_lab_patch, L | B},
+    {"DELETE", "/api/v1/labs/{}", api_lab_delete, L},
+    {"POST", "/api/v1/labs/{}/start", api_lab_start, L},
+    {"POST", "/api/v1/labs/{}/stop", api_lab_stop, L},
+    {"GET", "/api/v1/labs/{}/nodes", api_nodes_list, L},
+    {"POST", "/api/v1/labs/{}/nodes", api_nodes_create, L | B},
+    {"GET", "/api/v1/labs/{}/nodes/{}", api_node_get, L},
+    {"PATCH", "/api/v1/labs/{}/nodes/{}", api_node_patch, L | B},
+    {"DELETE", "/api/v1/labs/{}/nodes/{}", api_node_delete, L},
+    {"POST", "/api/v1/labs/{}/nodes/{}/start", api_node_start, L},
+    {"POST", "/api/v1/labs/{}/nodes/{}/stop", api_node_stop, L},
+    {"POST", "/api/v1/labs/{}/nodes/{}/reload", api_node_reload, L},
+    {"POST", "/api/v1/labs/{}/nodes/{}/wipe", api_node_wipe, L},
+    {"GET", "/api/v1/labs/{}/links", api_links_list, L},
+    {"POST", "/api/v1/labs/{}/links", api_links_create, L | B},
+    {"GET", "/api/v1/labs/{}/links/{}", api_link_get, L},
+    {"PATCH", "/api/v1/labs/{}/links/{}", api_link_patch, L | B},
+    {"DELETE", "/api/v1/labs/{}/links/{}", api_link_delete, L},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -101,8 +101,8 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 			rt = &routes[i];
 	if (rt == NULL) {
 		if (api_path_known(r->url))
-			return (err_set(e, ERR_METHOD, "%s is not allowed on %s", r->method,
-			    r->url));
+			return (
+			    err_set(e, ERR_METHOD, "%s is not allowed on %s", r->method, r->url));
 		return (err_set(e, ERR_NOT_FOUND, "no such endpoint: %s %s", r->method, r->url));
 	}
 	route_match(rt->pattern, r->url, r);
@@ -141,11 +141,12 @@ api_wait_stopped(int64_t lab, int64_t node, struct lw_err *e)
 
 	rows = db_rows(lw.db, e,
 	    "SELECT id FROM nodes WHERE lab_id = ? AND (id = ? OR ? = 0)"
-	    " AND state NOT IN ('stopped', 'error')", "iii", lab, node, node);
+	    " AND state NOT IN ('stopped', 'error')",
+	    "iii", lab, node, node);
 	if (rows == NULL)
 		return (-1);
 	json_array_foreach(rows, i, row)
-	    runtime_node_stop(json_integer_value(json_object_get(row, "id")), true);
+		runtime_node_stop(json_integer_value(json_object_get(row, "id")), true);
 	json_decref(rows);
 	for (int tries = 0; tries < 600; tries++) {
 		if (runtime_busy_count(lab, node) == 0)
@@ -160,8 +161,9 @@ api_wait_stopped(int64_t lab, int64_t node, struct lw_err *e)
 void
 api_publish(const char *kind, const char *action, int64_t id, int64_t lab)
 {
-	events_publish(kind, json_pack("{s:s,s:{s:I,s:I}}", "action", action, kind, "id",
-	    (json_int_t)id, "lab", (json_int_t)lab));
+	events_publish(kind,
+	    json_pack("{s:s,s:{s:I,s:I}}", "action", action, kind, "id", (json_int_t)id, "lab",
+	        (json_int_t)lab));
 }
 
 static int

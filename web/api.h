@@ -20,11 +20,11 @@ struct api_req {
 	struct MHD_Connection *conn;
 	char *params[API_MAX_PARAMS]; /* the {} segments of the pattern, in order */
 	int nparams;
-	json_t *body;                 /* parsed request body, or NULL when empty */
-	int status;                   /* response */
+	json_t *body; /* parsed request body, or NULL when empty */
+	int status;   /* response */
 	json_t *out;
-	struct MHD_Response *raw;     /* a prepared non-JSON response (SSE, files) */
-	char location[128];           /* Location header for 201 */
+	struct MHD_Response *raw; /* a prepared non-JSON response (SSE, files) */
+	char location[128];       /* Location header for 201 */
 };
 
 typedef int (*api_fn)(struct api_req *r, struct lw_err *e);
@@ -35,7 +35,7 @@ struct api_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/labs/{}/nodes/{}" */
 	api_fn fn;
-	int flags;           /* API_LOCKED: run under lw_lock(); API_BODY: takes a JSON body */
+	int flags; /* API_LOCKED: run under lw_lock(); API_BODY: takes a JSON body */
 };
 
 /* api_dispatch - find the route for r and run it; 0, or -1 with e. */

@@ -80,15 +80,14 @@ api_lab_start(struct api_req *r, struct lw_err *e)
 	    "i", lab);
 	if (rows == NULL)
 		return (-1);
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach(rows, i, row) {
 		if (runtime_check_node(json_integer_value(json_object_get(row, "id")), e) == -1) {
 			json_decref(rows);
 			return (-1);
 		}
 	}
 	json_array_foreach(rows, i, row)
-	    runtime_node_start(json_integer_value(json_object_get(row, "id")));
+		runtime_node_start(json_integer_value(json_object_get(row, "id")));
 	json_decref(rows);
 	return (api_reply(r, 202, lab_json(lab, e), e));
 }
@@ -107,7 +106,7 @@ api_lab_stop(struct api_req *r, struct lw_err *e)
 	if (rows == NULL)
 		return (-1);
 	json_array_foreach(rows, i, row)
-	    runtime_node_stop(json_integer_value(json_object_get(row, "id")), false);
+		runtime_node_stop(json_integer_value(json_object_get(row, "id")), false);
 	json_decref(rows);
 	return (api_reply(r, 202, lab_json(lab, e), e));
 }

@@ -32,8 +32,7 @@ api_links_create(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab, link = 0;
 
-	if (link_ref(r, &lab, &link, e) == -1 ||
-	    (link = lab_link_create(lab, r->body, e)) == -1)
+	if (link_ref(r, &lab, &link, e) == -1 || (link = lab_link_create(lab, r->body, e)) == -1)
 		return (-1);
 	runtime_link_wire(link);
 	api_publish("link", "created", link, lab);
@@ -57,8 +56,7 @@ api_link_patch(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, link = 0;
 
-	if (link_ref(r, &lab, &link, e) == -1 ||
-	    lab_link_patch(link, r->body, e) == -1)
+	if (link_ref(r, &lab, &link, e) == -1 || lab_link_patch(link, r->body, e) == -1)
 		return (-1);
 	if (json_object_get(r->body, "state") != NULL)
 		runtime_link_state(link);

@@ -50,8 +50,8 @@ api_nodes_create(struct api_req *r, struct lw_err *e)
 	if (node_ref(r, &lab, &node, e) == -1 || (node = lab_node_create(lab, r->body, e)) == -1)
 		return (-1);
 	api_publish("node", "created", node, lab);
-	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/nodes/%lld",
-	    (long long)lab, (long long)node);
+	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/nodes/%lld", (long long)lab,
+	    (long long)node);
 	return (api_reply(r, 201, lab_node_json(node, e), e));
 }
 
@@ -89,13 +89,13 @@ api_node_delete(struct api_req *r, struct lw_err *e)
 	/* Its links go with it; a running peer must not keep their bridges. */
 	links = db_rows(lw.db, e,
 	    "SELECT le.link_id AS id FROM link_endpoints le JOIN interfaces i"
-	    " ON i.id = le.interface_id WHERE i.node_id = ?", "i", node);
+	    " ON i.id = le.interface_id WHERE i.node_id = ?",
+	    "i", node);
 	if (links == NULL || lab_node_delete_rows(node, e) == -1) {
 		json_decref(links);
 		return (-1);
 	}
-	json_array_foreach(links, i, row)
-	{
+	json_array_foreach(links, i, row) {
 		runtime_link_unwire(json_integer_value(json_object_get(row, "id")));
 		api_publish("link", "deleted", json_integer_value(json_object_get(row, "id")), lab);
 	}
@@ -169,8 +169,8 @@ api_node_wipe(struct api_req *r, struct lw_err *e)
 		return (-1);
 	st = node_state(node);
 	if (strcmp(st, "stopped") != 0 && strcmp(st, "error") != 0)
-		return (err_set(e, ERR_CONFLICT, "node '%s' is %s; stop it before wiping",
-		    r->params[1], st));
+		return (err_set(
+		    e, ERR_CONFLICT, "node '%s' is %s; stop it before wiping", r->params[1], st));
 	api_remove_tree(lab, node);
 	return (api_reply(r, 202, lab_node_json(node, e), e));
 }

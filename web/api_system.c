@@ -23,7 +23,7 @@
 extern const char lw_openapi_json[];
 extern const char lw_openapi_json_end[];
 
-static json_t *qemu_info;      /* per arch {path, version}, probed once at start-up */
+static json_t *qemu_info; /* per arch {path, version}, probed once at start-up */
 static volatile bool events_stopping;
 
 static bool
@@ -73,8 +73,8 @@ api_system_init(void)
 		}
 		if (qemu_binary_version(path, version, sizeof(version)) == -1)
 			snprintf(version, sizeof(version), "unknown");
-		json_object_set_new(qemu_info, arches[i],
-		    json_pack("{s:s,s:s}", "path", path, "version", version));
+		json_object_set_new(
+		    qemu_info, arches[i], json_pack("{s:s,s:s}", "path", path, "version", version));
 	}
 	json_object_set_new(qemu_info, "_netem", json_boolean(netem_available()));
 }
@@ -93,17 +93,14 @@ api_system(struct api_req *r, struct lw_err *e)
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
 
 	json_object_del(qemu, "_netem");
-	return (api_reply(r, 200, json_pack(
-	    "{s:s,s:{s:{s:b,s:s},s:{s:b}},s:o,s:s,s:i,s:I,s:{s:b},s:i}",
-	    "version", LW_VERSION,
-	    "accelerators", "kvm", "available", lw.kvm.available, "reason", lw.kvm.reason,
-	    "tcg", "available", 1,
-	    "qemu", qemu,
-	    "host_arch", lw.host_arch,
-	    "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN),
-	    "memory_mb", (json_int_t)(pages / 1024 * psize / 1024),
-	    "capabilities", "netem", netem,
-	    "schema_version", db_schema_version(lw.db)), e));
+	return (api_reply(r, 200,
+	    json_pack("{s:s,s:{s:{s:b,s:s},s:{s:b}},s:o,s:s,s:i,s:I,s:{s:b},s:i}", "version",
+	        LW_VERSION, "accelerators", "kvm", "available", lw.kvm.available, "reason",
+	        lw.kvm.reason, "tcg", "available", 1, "qemu", qemu, "host_arch", lw.host_arch,
+	        "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "memory_mb",
+	        (json_int_t)(pages / 1024 * psize / 1024), "capabilities", "netem", netem,
+	        "schema_version", db_schema_version(lw.db)),
+	    e));
 }
 
 int
@@ -119,8 +116,7 @@ api_images(struct api_req *r, struct lw_err *e)
 	json_t *list = template_list_json(), *out = json_array(), *t;
 	size_t i;
 
-	json_array_foreach(json_object_get(list, "templates"), i, t)
-	{
+	json_array_foreach(json_object_get(list, "templates"), i, t) {
 		static const char *keys[] = {"kernel", "initrd", "disk"};
 
 		for (size_t k = 0; k < 3; k++) {
@@ -133,9 +129,10 @@ api_images(struct api_req *r, struct lw_err *e)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", lw.cfg.image_dir, rel);
 			ok = stat(path, &st) == 0;
-			json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:b,s:I}", "name", rel,
-			    "template", json_string_value(json_object_get(t, "name")), "kind",
-			    keys[k], "present", ok, "size", (json_int_t)(ok ? st.st_size : 0)));
+			json_array_append_new(out,
+			    json_pack("{s:s,s:s,s:s,s:b,s:I}", "name", rel, "template",
+			        json_string_value(json_object_get(t, "name")), "kind", keys[k],
+			        "present", ok, "size", (json_int_t)(ok ? st.st_size : 0)));
 		}
 	}
 	json_decref(list);
@@ -203,8 +200,8 @@ api_openapi(struct api_req *r, struct lw_err *e)
 {
 	size_t len = (size_t)(lw_openapi_json_end - lw_openapi_json);
 
-	r->raw = MHD_create_response_from_buffer(len, (void *)lw_openapi_json,
-	    MHD_RESPMEM_PERSISTENT);
+	r->raw =
+	    MHD_create_response_from_buffer(len, (void *)lw_openapi_json, MHD_RESPMEM_PERSISTENT);
 	if (r->raw == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	MHD_add_response_header(r->raw, "Content-Type", "application/json");

@@ -51,8 +51,8 @@ send_json(struct MHD_Connection *c, int status, json_t *o, const char *location)
 static enum MHD_Result
 send_error(struct MHD_Connection *c, const struct lw_err *e)
 {
-	json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code), "message",
-	    e->msg);
+	json_t *o =
+	    json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code), "message", e->msg);
 	enum MHD_Result ret = send_json(c, err_http_status(e->code), o, NULL);
 
 	json_decref(o);
@@ -156,8 +156,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 }
 
 static void
-on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
+on_completed(
+    void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct conn_ctx *cc = *con_cls;
 
@@ -188,27 +188,27 @@ server_addr(const char *host, int port, struct sockaddr_storage *ss, struct lw_e
 		in6->sin6_port = htons((uint16_t)port);
 		return (0);
 	}
-	return (err_set(e, ERR_INVALID, "listen address '%s' is not an IPv4 or IPv6 address",
-	    host));
+	return (
+	    err_set(e, ERR_INVALID, "listen address '%s' is not an IPv4 or IPv6 address", host));
 }
 
 int
 server_start(const char *host, int port, struct lw_err *e)
 {
 	struct sockaddr_storage ss;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_ERROR_LOG;
+	unsigned int flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 
 	if (server_addr(host, port, &ss, e) == -1)
 		return (-1);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	httpd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-	    MHD_OPTION_END);
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
 	if (httpd == NULL)
-		return (err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use?)", host, port));
+		return (
+		    err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use?)", host, port));
 	return (0);
 }
 

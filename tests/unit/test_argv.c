@@ -92,8 +92,7 @@ test_golden_x86_kvm(void)
 	struct qemu_spec s;
 
 	spec_kernel(&s, "x86_64", ACCEL_KVM);
-	check_golden(
-	    &s,
+	check_golden(&s,
 	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
 	    " -machine q35 -accel kvm -cpu host -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
@@ -116,8 +115,7 @@ test_golden_x86_tcg(void)
 	struct qemu_spec s;
 
 	spec_kernel(&s, "x86_64", ACCEL_TCG);
-	check_golden(
-	    &s,
+	check_golden(&s,
 	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
 	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
@@ -143,18 +141,18 @@ test_golden_aarch64_tcg(void)
 	s.nnics = 1;
 	s.config_drive = NULL;
 	s.console_log = NULL;
-	check_golden(
-	    &s, "qemu-system-aarch64 -name guest=r1 -nodefaults -no-user-config -display none"
-	        " -machine virt,gic-version=max -accel tcg,thread=multi,tb-size=256"
-	        " -cpu cortex-a57 -m 256 -smp 2"
-	        " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
-	        " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
-	        " -append console=ttyAMA0 quiet"
-	        " -netdev tap,id=net0,fd=3 -device virtio-net-pci,netdev=net0,mac=0a:00:00:00:07:00"
-	        " -chardev socket,id=con0,host=127.0.0.1,port=32769,server=on,wait=off,telnet=on"
-	        " -serial chardev:con0"
-	        " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
-	        " -mon chardev=qmp0,mode=control");
+	check_golden(&s,
+	    "qemu-system-aarch64 -name guest=r1 -nodefaults -no-user-config -display none"
+	    " -machine virt,gic-version=max -accel tcg,thread=multi,tb-size=256"
+	    " -cpu cortex-a57 -m 256 -smp 2"
+	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
+	    " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
+	    " -append console=ttyAMA0 quiet"
+	    " -netdev tap,id=net0,fd=3 -device virtio-net-pci,netdev=net0,mac=0a:00:00:00:07:00"
+	    " -chardev socket,id=con0,host=127.0.0.1,port=32769,server=on,wait=off,telnet=on"
+	    " -serial chardev:con0"
+	    " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
+	    " -mon chardev=qmp0,mode=control");
 }
 
 /* spec_disk - a qcow2 linked clone with e1000 NICs, as an appliance image would be. */
@@ -179,18 +177,18 @@ test_golden_disk(void)
 	struct qemu_spec s;
 
 	spec_disk(&s, NULL);
-	check_golden(
-	    &s, "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
-	        " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 1024 -smp 1"
-	        " -drive file=/var/lib/labwire/run/9/disk.qcow2,if=none,id=disk0,format=qcow2,"
-	        "cache=writeback"
-	        " -device virtio-blk-pci,drive=disk0"
-	        " -netdev tap,id=net0,fd=3 -device e1000,netdev=net0,mac=0a:00:00:00:07:00"
-	        " -netdev tap,id=net1,fd=4 -device e1000,netdev=net1,mac=0a:00:00:00:07:01"
-	        " -chardev socket,id=con0,host=127.0.0.1,port=32769,server=on,wait=off,telnet=on"
-	        " -serial chardev:con0"
-	        " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
-	        " -mon chardev=qmp0,mode=control");
+	check_golden(&s,
+	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
+	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 1024 -smp 1"
+	    " -drive file=/var/lib/labwire/run/9/disk.qcow2,if=none,id=disk0,format=qcow2,"
+	    "cache=writeback"
+	    " -device virtio-blk-pci,drive=disk0"
+	    " -netdev tap,id=net0,fd=3 -device e1000,netdev=net0,mac=0a:00:00:00:07:00"
+	    " -netdev tap,id=net1,fd=4 -device e1000,netdev=net1,mac=0a:00:00:00:07:01"
+	    " -chardev socket,id=con0,host=127.0.0.1,port=32769,server=on,wait=off,telnet=on"
+	    " -serial chardev:con0"
+	    " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
+	    " -mon chardev=qmp0,mode=control");
 }
 
 static void
@@ -208,8 +206,10 @@ test_disk_buses(void)
 	spec_disk(&s, "sata");
 	s.arch = tcg_arch_lookup("aarch64");
 	got = build(&s, &code);
-	CHECK(got != NULL && strstr(got, " -device ich9-ahci,id=ahci0"
-	                                 " -device ide-hd,drive=disk0,bus=ahci0.0 ") != NULL);
+	CHECK(got != NULL &&
+	    strstr(got,
+	        " -device ich9-ahci,id=ahci0"
+	        " -device ide-hd,drive=disk0,bus=ahci0.0 ") != NULL);
 	free(got);
 
 	spec_disk(&s, "scsi");
@@ -317,8 +317,9 @@ test_choose(void)
 
 	CHECK(tcg_choose("auto", "x86_64", "x86_64", &probe_absent, &c, &e) == 0);
 	CHECK(c.accel == ACCEL_TCG);
-	CHECK_STR(c.reason, "KVM unavailable: /dev/kvm does not exist: test; "
-	                    "running translated (TCG)");
+	CHECK_STR(c.reason,
+	    "KVM unavailable: /dev/kvm does not exist: test; "
+	    "running translated (TCG)");
 
 	CHECK(tcg_choose("auto", "aarch64", "x86_64", &probe_ok, &c, &e) == 0);
 	CHECK(c.accel == ACCEL_TCG);
@@ -392,9 +393,9 @@ test_spawn_exec_fails(void)
 
 	CHECK(fd != -1);
 	CHECK(write(fd,
-	            "\x7f"
-	            "ELF garbage",
-	            12) == 12);
+	          "\x7f"
+	          "ELF garbage",
+	          12) == 12);
 	fchmod(fd, 0700);
 	close(fd);
 	errno = 0;
@@ -427,8 +428,7 @@ static void
 test_spawn_fds(void)
 {
 	char log[] = "/tmp/labwire-test-spawn-XXXXXX";
-	char *argv[] = {
-	    "sh", "-c",
+	char *argv[] = {"sh", "-c",
 	    "readlink /proc/self/fd/3 /proc/self/fd/4; ls /proc/self/fd | tr '\\n' ' '; echo",
 	    NULL};
 	int logfd = mkstemp(log), a, b, hi_a, hi_b, leak, fds[2], pidfd = -1, status = 0;

@@ -125,7 +125,8 @@ tsrv_event(telnet_t *tn, telnet_event_t *ev, void *arg)
 			if ((c == '\r' || c == '\n') && s->nline > 0) {
 				tsrv_line(s);
 				s->nline = 0;
-			} else if (c != '\r' && c != '\n' && c != '\0' && s->nline < sizeof(s->line))
+			} else if (c != '\r' && c != '\n' && c != '\0' &&
+			    s->nline < sizeof(s->line))
 				s->line[s->nline++] = c;
 		}
 	}
@@ -258,9 +259,19 @@ test_telnet_session(void)
 	CHECK(n == 7 && memcmp(got, "HELLO\r\n", 7) == 0);
 
 	/* 0xFF is data: doubled on the wire, single again on both ends. */
-	CHECK(telnet_client_send(tc, "a\xff" "b\r", 4) == 0);
-	n = read_until(tc, got, sizeof(got), "A\xff" "B\r\n", 5);
-	CHECK(n == 5 && memcmp(got, "A\xff" "B\r\n", 5) == 0);
+	CHECK(telnet_client_send(tc,
+	          "a\xff"
+	          "b\r",
+	          4) == 0);
+	n = read_until(tc, got, sizeof(got),
+	    "A\xff"
+	    "B\r\n",
+	    5);
+	CHECK(n == 5 &&
+	    memcmp(got,
+	        "A\xff"
+	        "B\r\n",
+	        5) == 0);
 
 	/* The server hangs up: read says 0. */
 	CHECK(telnet_client_send(tc, "bye\r", 4) == 0);
@@ -280,9 +291,9 @@ test_telnet_negotiation(void)
 	CHECK(wire_has("\xff\xfd\x03", 3)); /* DO SGA */
 	CHECK(wire_has("\xff\xfb\x03", 3)); /* WILL SGA */
 	/* Refused: binary both ways, terminal type. */
-	CHECK(wire_has("\xff\xfe\x00", 3)); /* DONT BINARY */
-	CHECK(wire_has("\xff\xfc\x00", 3)); /* WONT BINARY */
-	CHECK(wire_has("\xff\xfc\x18", 3)); /* WONT TTYPE */
+	CHECK(wire_has("\xff\xfe\x00", 3));  /* DONT BINARY */
+	CHECK(wire_has("\xff\xfc\x00", 3));  /* WONT BINARY */
+	CHECK(wire_has("\xff\xfc\x18", 3));  /* WONT TTYPE */
 	CHECK(!wire_has("\xff\xfb\x00", 3)); /* WILL BINARY */
 	CHECK(!wire_has("\xff\xfb\x18", 3)); /* WILL TTYPE */
 	CHECK(!wire_has("\xff\xfe\x01", 3)); /* DONT ECHO */
@@ -291,7 +302,9 @@ test_telnet_negotiation(void)
 	CHECK(wire_count("\xff\xfd\x01", 3) == 1);
 	CHECK(wire_count("\xff\xfd\x03", 3) == 1);
 	/* The data byte 0xFF went out as IAC IAC. */
-	CHECK(wire_has("a\xff\xff" "b\r", 5));
+	CHECK(wire_has("a\xff\xff"
+	               "b\r",
+	    5));
 	CHECK(wire_has("hello\r", 6));
 }
 
@@ -374,27 +387,33 @@ hsrv_route(const char *method, const char *path, const char *body, char *out, si
 	}
 	if (post && strcmp(path, "/api/v1/labs/demo/start") == 0) {
 		hs.phase = 1;
-		return (snprintf(out, len, "{\"id\":1,\"name\":\"demo\",\"state\":\"starting\"}"), 202);
+		return (
+		    snprintf(out, len, "{\"id\":1,\"name\":\"demo\",\"state\":\"starting\"}"), 202);
 	}
 	if (post && strcmp(path, "/api/v1/labs/demo/stop") == 0)
-		return (snprintf(out, len, "{\"id\":1,\"name\":\"demo\",\"state\":\"stopping\"}"), 202);
+		return (
+		    snprintf(out, len, "{\"id\":1,\"name\":\"demo\",\"state\":\"stopping\"}"), 202);
 	if (post && strcmp(path, "/api/v1/labs/bad/start") == 0)
-		return (snprintf(out, len, "{\"id\":2,\"name\":\"bad\",\"state\":\"starting\"}"), 202);
+		return (
+		    snprintf(out, len, "{\"id\":2,\"name\":\"bad\",\"state\":\"starting\"}"), 202);
 	if (get && strcmp(path, "/api/v1/labs/bad") == 0)
-		return (snprintf(out, len, "{\"id\":2,\"name\":\"bad\",\"nodes\":[{\"name\":\"r1\","
-					   "\"state\":\"error\",\"error\":\"qemu exited: no kernel\"}]}"),
+		return (snprintf(out, len,
+		            "{\"id\":2,\"name\":\"bad\",\"nodes\":[{\"name\":\"r1\","
+		            "\"state\":\"error\",\"error\":\"qemu exited: no kernel\"}]}"),
 		    200);
 	if (get && strcmp(path, "/api/v1/labs/demo/nodes/r1") == 0)
-		return (snprintf(out, len, "{\"id\":1,\"name\":\"r1\",\"state\":\"running\","
-					   "\"ready\":true,\"console\":{\"type\":\"telnet\","
-					   "\"host\":\"0.0.0.0\",\"port\":%d}}",
-			    ts.port),
+		return (snprintf(out, len,
+		            "{\"id\":1,\"name\":\"r1\",\"state\":\"running\","
+		            "\"ready\":true,\"console\":{\"type\":\"telnet\","
+		            "\"host\":\"0.0.0.0\",\"port\":%d}}",
+		            ts.port),
 		    200);
 	if (strcmp(method, "DELETE") == 0 && strcmp(path, "/api/v1/labs/demo") == 0)
 		return (out[0] = '\0', 204);
 	if (get && strcmp(path, "/api/v1/labs/no%20such%2Flab") == 0)
-		return (snprintf(out, len, "{\"error\":{\"code\":\"not_found\","
-					   "\"message\":\"lab 'no such/lab' not found\"}}"),
+		return (snprintf(out, len,
+		            "{\"error\":{\"code\":\"not_found\","
+		            "\"message\":\"lab 'no such/lab' not found\"}}"),
 		    404);
 	return (snprintf(out, len, "{\"error\":{\"code\":\"not_found\",\"message\":\"no route\"}}"),
 	    404);
@@ -577,14 +596,16 @@ test_cli_labs(void)
 {
 	struct run r;
 	char file[] = "/tmp/test_cli_XXXXXX";
-	const char *topo = "{\"name\":\"demo\",\"nodes\":[{\"name\":\"r1\",\"template\":\"tiny-linux\"}]}\n";
+	const char *topo =
+	    "{\"name\":\"demo\",\"nodes\":[{\"name\":\"r1\",\"template\":\"tiny-linux\"}]}\n";
 	int fd;
 
 	run_cli(&r, "", "labwire", "--url", url, "lab", "list", NULL);
 	CHECK(r.rc == 0);
-	CHECK_STR(r.out, "ID  NAME      STATE    NODES  LINKS\n"
-			 "1   demo      stopped  2      1\n"
-			 "12  core-lab  running  10     9\n");
+	CHECK_STR(r.out,
+	    "ID  NAME      STATE    NODES  LINKS\n"
+	    "1   demo      stopped  2      1\n"
+	    "12  core-lab  running  10     9\n");
 
 	/* The file goes as is, byte for byte; stdin works the same. */
 	run_cli(&r, topo, "labwire", "--url", url, "lab", "create", "-", NULL);
@@ -619,13 +640,14 @@ test_cli_wait(void)
 
 	run_cli(&r, "", "labwire", "--url", url, "lab", "start", "demo", "--wait", NULL);
 	CHECK(r.rc == 0);
-	CHECK_STR(r.out, "lab demo: starting\n"
-			 "r1: starting\n"
-			 "r2: starting\n"
-			 "r1: running, not ready yet\n"
-			 "r2: running\n"
-			 "r1: running, ready\n"
-			 "lab demo: running\n");
+	CHECK_STR(r.out,
+	    "lab demo: starting\n"
+	    "r1: starting\n"
+	    "r2: starting\n"
+	    "r1: running, not ready yet\n"
+	    "r2: running\n"
+	    "r1: running, ready\n"
+	    "lab demo: running\n");
 
 	run_cli(&r, "", "labwire", "--url", url, "lab", "start", "bad", "--wait", NULL);
 	CHECK(r.rc == 1);

@@ -24,25 +24,28 @@ main(void)
 	CHECK_STR(json_string_value(json_object_get(row, "journal_mode")), "wal");
 	json_decref(row);
 
-	lab = db_insert(db, &e, "INSERT INTO labs (name, created_at) VALUES (?, ?)", "si", "l1",
-	    (int64_t)1);
+	lab = db_insert(
+	    db, &e, "INSERT INTO labs (name, created_at) VALUES (?, ?)", "si", "l1", (int64_t)1);
 	CHECK(lab > 0);
 	/* A duplicate name is a conflict, and nothing changes. */
 	CHECK(db_insert(db, &e, "INSERT INTO labs (name, created_at) VALUES (?, ?)", "si", "l1",
-	    (int64_t)2) == -1 && e.code == ERR_CONFLICT);
+	          (int64_t)2) == -1 &&
+	    e.code == ERR_CONFLICT);
 	CHECK(db_int(db, 0, "SELECT COUNT(*) FROM labs", "") == 1);
 	/* Foreign keys hold: a node of a missing lab is refused. */
-	CHECK(db_exec(db, &e, "INSERT INTO nodes (lab_id, name, template, arch, cpus, ram_mb, nics,"
-	    " console_port) VALUES (999, 'n', 't', 'x86_64', 1, 64, 1, 5000)", "") == -1);
+	CHECK(db_exec(db, &e,
+	          "INSERT INTO nodes (lab_id, name, template, arch, cpus, ram_mb, nics,"
+	          " console_port) VALUES (999, 'n', 't', 'x86_64', 1, 64, 1, 5000)",
+	          "") == -1);
 	/* A rolled-back transaction leaves nothing. */
 	CHECK(db_begin(db, &e) == 0);
 	CHECK(db_insert(db, &e, "INSERT INTO labs (name, created_at) VALUES (?, ?)", "si", "l2",
-	    (int64_t)3) > 0);
+	          (int64_t)3) > 0);
 	db_rollback(db);
 	CHECK(db_int(db, 0, "SELECT COUNT(*) FROM labs", "") == 1);
 	/* Bound parameters: a hostile string is only data. */
 	CHECK(db_insert(db, &e, "INSERT INTO labs (name, created_at) VALUES (?, ?)", "si",
-	    "x'); DROP TABLE labs; --", (int64_t)4) > 0);
+	          "x'); DROP TABLE labs; --", (int64_t)4) > 0);
 	rows = db_rows(db, &e, "SELECT id, name FROM labs ORDER BY id", "");
 	CHECK(json_array_size(rows) == 2);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(rows, 0), "name")), "l1");

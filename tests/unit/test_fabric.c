@@ -30,9 +30,9 @@ enter_namespaces(void)
 {
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS) == -1) {
 		fprintf(stderr,
-		        "test_fabric: unshare(CLONE_NEWNET|CLONE_NEWNS): "
-		        "%s (needs root)\n",
-		        strerror(errno));
+		    "test_fabric: unshare(CLONE_NEWNET|CLONE_NEWNS): "
+		    "%s (needs root)\n",
+		    strerror(errno));
 		exit(1);
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
@@ -276,7 +276,7 @@ test_frames(int a, int b)
 	CHECK(frame_crosses(a, b, stp, 0x0026));
 	/* LACP: the kernel never forwards it (hence mirred for such links) */
 	printf("info: LACP 01:80:c2:00:00:02 crosses the bridge: %s\n",
-	       frame_crosses(a, b, lacp, 0x8809) ? "yes" : "no");
+	    frame_crosses(a, b, lacp, 0x8809) ? "yes" : "no");
 }
 
 static void *

@@ -31,8 +31,8 @@ test_this_host(void)
 		CHECK(!p.available);
 		CHECK(HAS(p.reason, "/dev/kvm does not exist"));
 	} else if (access("/sys/module/kvm_pvm", F_OK) == 0 &&
-	           access("/sys/module/kvm_intel", F_OK) == -1 &&
-	           access("/sys/module/kvm_amd", F_OK) == -1) {
+	    access("/sys/module/kvm_intel", F_OK) == -1 &&
+	    access("/sys/module/kvm_amd", F_OK) == -1) {
 		CHECK(!p.available);
 		CHECK(HAS(p.reason, "/dev/kvm is served by kvm_pvm"));
 	} else if (p.available) {
@@ -49,8 +49,9 @@ test_absent(void)
 
 	kvm_probe("/nonexistent/kvm", &p);
 	CHECK(!p.available);
-	CHECK_STR(p.reason, "/nonexistent/kvm does not exist: the CPU's virtualization "
-	                    "extensions are off, or this is a VM without nested virtualization");
+	CHECK_STR(p.reason,
+	    "/nonexistent/kvm does not exist: the CPU's virtualization "
+	    "extensions are off, or this is a VM without nested virtualization");
 }
 
 static void

@@ -14,7 +14,7 @@ static const struct {
     {"r1", true},
     {"R1-core.a_b", true},
     {"a", true},
-    {"9", false},   /* all digits: that is an id */
+    {"9", false}, /* all digits: that is an id */
     {"9a", true},
     {"1234", false},
     {"a.", true},

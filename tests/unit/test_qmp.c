@@ -101,8 +101,8 @@ srv_script(int lfd)
 	json_int_t id;
 
 	srv_send(fd, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
-	snprintf(buf, sizeof(buf), "{\"return\": {}, \"id\": %lld}\r\n",
-	         (long long)srv_read_id(fd));
+	snprintf(
+	    buf, sizeof(buf), "{\"return\": {}, \"id\": %lld}\r\n", (long long)srv_read_id(fd));
 	srv_send(fd, buf);
 	id = srv_read_id(fd);
 	srv_send(fd, "{\"event\": \"RESUME\", \"timestamp\": {}}\r\n");
@@ -226,21 +226,8 @@ static pid_t
 qemu_start(const char *path, const char *log, int *pidfd)
 {
 	char qmp_arg[160];
-	char *argv[] = {"qemu-system-x86_64",
-	                "-nodefaults",
-	                "-no-user-config",
-	                "-display",
-	                "none",
-	                "-machine",
-	                "q35",
-	                "-accel",
-	                "tcg",
-	                "-m",
-	                "64",
-	                "-S",
-	                "-qmp",
-	                qmp_arg,
-	                NULL};
+	char *argv[] = {"qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
+	    "-machine", "q35", "-accel", "tcg", "-m", "64", "-S", "-qmp", qmp_arg, NULL};
 
 	snprintf(qmp_arg, sizeof(qmp_arg), "unix:%s,server=on,wait=off", path);
 	return (qemu_spawn(argv, NULL, 0, log, pidfd));

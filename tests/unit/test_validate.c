@@ -28,16 +28,21 @@ static void
 test_lab(void)
 {
 	expect(validate_lab_create, "{\"name\":\"lab1\"}", 0);
-	expect(validate_lab_create, "{\"name\":\"lab1\",\"description\":\"d\",\"nodes\":[],"
-	    "\"links\":[]}", 0);
+	expect(validate_lab_create,
+	    "{\"name\":\"lab1\",\"description\":\"d\",\"nodes\":[],"
+	    "\"links\":[]}",
+	    0);
 	expect(validate_lab_create, "{}", ERR_INVALID);
 	expect(validate_lab_create, "[]", ERR_BAD_REQUEST);
 	expect(validate_lab_create, "{\"name\":5}", ERR_INVALID);
 	expect(validate_lab_create, "{\"name\":\"a/b\"}", ERR_INVALID);
 	expect(validate_lab_create, "{\"name\":\"..\"}", ERR_INVALID);
 	expect(validate_lab_create, "{\"name\":\"a..b\"}", ERR_INVALID);
-	expect(validate_lab_create, "{\"name\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "\"}", ERR_INVALID); /* 64 characters */
+	expect(validate_lab_create,
+	    "{\"name\":\""
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "\"}",
+	    ERR_INVALID); /* 64 characters */
 	expect(validate_lab_create, "{\"name\":\"lab\",\"color\":\"red\"}", ERR_INVALID);
 	expect(validate_lab_create, "{\"name\":\"lab\",\"nodes\":{}}", ERR_INVALID);
 	expect(validate_lab_patch, "{\"description\":\"new\"}", 0);
@@ -48,15 +53,19 @@ static void
 test_node(void)
 {
 	expect(validate_node_create, "{\"name\":\"r1\",\"template\":\"tiny-linux\"}", 0);
-	expect(validate_node_create, "{\"name\":\"r1\",\"template\":\"tiny-linux\",\"accel\":\"tcg\","
-	    "\"cpus\":2,\"ram_mb\":256,\"nics\":4,\"startup_config\":\"ip l\",\"x\":-5,\"y\":9}", 0);
+	expect(validate_node_create,
+	    "{\"name\":\"r1\",\"template\":\"tiny-linux\",\"accel\":\"tcg\","
+	    "\"cpus\":2,\"ram_mb\":256,\"nics\":4,\"startup_config\":\"ip l\",\"x\":-5,\"y\":9}",
+	    0);
 	expect(validate_node_create, "{\"name\":\"r1\"}", ERR_INVALID);
 	expect(validate_node_create, "{\"name\":\"r1\",\"template\":\"t\",\"accel\":\"xen\"}",
 	    ERR_INVALID);
-	expect(validate_node_create, "{\"name\":\"r1\",\"template\":\"t\",\"cpus\":0}", ERR_INVALID);
+	expect(
+	    validate_node_create, "{\"name\":\"r1\",\"template\":\"t\",\"cpus\":0}", ERR_INVALID);
 	expect(validate_node_create, "{\"name\":\"r1\",\"template\":\"t\",\"cpus\":\"2\"}",
 	    ERR_INVALID);
-	expect(validate_node_create, "{\"name\":\"r1\",\"template\":\"t\",\"nics\":33}", ERR_INVALID);
+	expect(
+	    validate_node_create, "{\"name\":\"r1\",\"template\":\"t\",\"nics\":33}", ERR_INVALID);
 	expect(validate_node_create, "{\"name\":\"r1\",\"template\":\"t\",\"ram_mb\":1.5}",
 	    ERR_INVALID);
 	expect(validate_node_create, "{\"name\":\"r1\",\"template\":\"../etc\"}", ERR_INVALID);
@@ -68,15 +77,17 @@ static void
 test_link(void)
 {
 	expect(validate_link_create, "{\"endpoints\":[\"r1:eth0\",\"r2:eth0\"]}", 0);
-	expect(validate_link_create, "{\"endpoints\":[{\"node\":\"r1\",\"interface\":\"Gi0/1\"},"
-	    "\"r2:eth0\",\"r3:eth0\"]}", 0);
+	expect(validate_link_create,
+	    "{\"endpoints\":[{\"node\":\"r1\",\"interface\":\"Gi0/1\"},"
+	    "\"r2:eth0\",\"r3:eth0\"]}",
+	    0);
 	expect(validate_link_create, "{\"endpoints\":[\"r1:eth0\"]}", ERR_INVALID);
 	expect(validate_link_create, "{\"endpoints\":[]}", ERR_INVALID);
 	expect(validate_link_create, "{\"endpoints\":[\"r1eth0\",\"r2:eth0\"]}", ERR_INVALID);
 	expect(validate_link_create, "{\"endpoints\":[\"r1:\",\"r2:eth0\"]}", ERR_INVALID);
 	expect(validate_link_create, "{\"endpoints\":[7,\"r2:eth0\"]}", ERR_INVALID);
-	expect(validate_link_create, "{\"endpoints\":[{\"node\":\"r1\"},\"r2:eth0\"]}",
-	    ERR_INVALID);
+	expect(
+	    validate_link_create, "{\"endpoints\":[{\"node\":\"r1\"},\"r2:eth0\"]}", ERR_INVALID);
 	expect(validate_link_create, "{\"endpoints\":\"r1:eth0\"}", ERR_INVALID);
 	expect(validate_link_create, "{}", ERR_INVALID);
 	expect(validate_link_patch, "{\"state\":\"down\"}", 0);
