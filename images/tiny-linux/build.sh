@@ -47,9 +47,18 @@ APT_DL=(apt-get -q -o APT::Sandbox::User=root download)
 
 # --- resolve and fetch the kernel package ---------------------------------
 # The metapackage's candidate depends on exactly one real linux-image-* package.
-KPKG=$(apt-cache show --no-all-versions "$META" 2>/dev/null |
-	sed -n 's/^Depends: //p' | tr ',|' '\n' |
-	sed -n 's/^ *\(linux-image-[^ (]*\).*/\1/p' | head -n1 || true)
+resolve_kpkg() {
+	apt-cache show --no-all-versions "$META" 2>/dev/null |
+		sed -n 's/^Depends: //p' | tr ',|' '\n' |
+		sed -n 's/^ *\(linux-image-[^ (]*\).*/\1/p' | head -n1 || true
+}
+KPKG=$(resolve_kpkg)
+# A fresh machine may have no apt lists yet (or stale ones): refresh once.
+if [ -z "$KPKG" ] && [ "$(id -u)" = 0 ]; then
+	say "apt-cache does not know $META; running apt-get update"
+	apt-get update -qq >/dev/null 2>&1 || true
+	KPKG=$(resolve_kpkg)
+fi
 KDEB=
 if [ -n "$KPKG" ]; then
 	KVER_PKG=$(apt-cache show --no-all-versions "$KPKG" 2>/dev/null |
