@@ -9,7 +9,7 @@ CC ?= cc
 # Debian packages for building, running and testing.
 DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
-	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio xorriso \
+	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
 	iproute2 kmod procps curl jq telnet socat bc ca-certificates
 
 PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl

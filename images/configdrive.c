@@ -39,7 +39,7 @@ configdrive_build(const char *dir, const char *hostname, const char *startup_con
     const char *iso_path, struct lw_err *e)
 {
 	char cdir[1024], path[1100], hn[128];
-	char *argv[] = {"xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", "LWCONFIG", "-o",
+	char *argv[] = {"genisoimage", "-quiet", "-R", "-J", "-V", "LWCONFIG", "-o",
 	    (char *)iso_path, cdir, NULL};
 	int status, pidfd;
 	pid_t pid;
@@ -57,11 +57,11 @@ configdrive_build(const char *dir, const char *hostname, const char *startup_con
 	unlink(iso_path);
 	if ((pid = qemu_spawn(argv, NULL, 0, NULL, &pidfd)) == -1)
 		return (err_set(e, ERR_UNAVAILABLE,
-		    "cannot run xorriso to build the config drive: %s", strerror(errno)));
+		    "cannot run genisoimage to build the config drive: %s", strerror(errno)));
 	close(pidfd);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return (err_set(e, ERR_INTERNAL, "xorriso failed building %s", iso_path));
+		return (err_set(e, ERR_INTERNAL, "genisoimage failed building %s", iso_path));
 	return (0);
 }

@@ -10,7 +10,8 @@
 
 /*
  * configdrive_build - write dir/config/{hostname,startup-config} and make
- * iso_path from them with xorriso (argv, no shell); returns 0 or -1 with e.
+ * iso_path from them with genisoimage (argv, no shell; xorriso takes ~100 ms an image, genisoimage
+ * ~3 ms); returns 0 or -1 with e.
  */
 int configdrive_build(const char *dir, const char *hostname, const char *startup_config,
     const char *iso_path, struct lw_err *e);

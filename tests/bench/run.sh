@@ -58,7 +58,7 @@ reference_argvs() {
 qmp_answers() { echo '{"execute":"qmp_capabilities"}' | nsexec socat -T1 - "UNIX-CONNECT:$1" 2>/dev/null | grep -q '"return"'; }
 
 reference_once() {
-	local t0 t1 i=0 line pids=() socks=()
+	local t0 t1 i=0 line socks=()
 	local start=$SECONDS
 	mkdir -p "$LW_DATA/ref"
 	t0=$(now)
@@ -72,8 +72,7 @@ reference_once() {
 		line=${line//TAPNAME/$tap}
 		local -a argv
 		eval "argv=($line)"
-		nsexec setsid "${argv[@]}" >/dev/null 2>&1 &
-		pids+=($!)
+		ip netns exec "$LW_NS" setsid "${argv[@]}" >/dev/null 2>&1 &
 		socks+=("$(grep -o "$LW_DATA/ref/q[0-9]*\.qmp" <<<"$line")")
 	done < <(reference_argvs)
 	for s in "${socks[@]}"; do
@@ -84,8 +83,10 @@ reference_once() {
 	done
 	t1=$(now)
 	echo "$t1 - $t0" | bc -l
-	kill -KILL "${pids[@]}" 2>/dev/null
-	wait "${pids[@]}" 2>/dev/null
+	# setsid may fork: find the QEMUs by what runs in the namespace.
+	kill -KILL $(qemu_pids) 2>/dev/null
+	wait 2>/dev/null
+	wait_for "reference QEMUs gone" 30 test "$(qemu_count)" = 0
 	for i in $(seq 1 "$N"); do nsexec ip link del "lwr${i}n0" 2>/dev/null; done
 	for i in $(seq 1 $((N / 2))); do nsexec ip link del "lwrb$i" 2>/dev/null; done
 	rm -rf "$LW_DATA/ref"
