@@ -413,7 +413,7 @@ start_spec(struct start_ctx *s, struct qemu_spec *q, char *host)
 	q->config_drive = strcmp(s->t->config_method, "iso") == 0 ? s->iso : NULL;
 	q->console_host = host;
 	q->console_port = (int)db_int(DB, 0, "SELECT console_port FROM nodes WHERE id = ?", "i",
-	    json_integer_value(json_object_get(s->row, "id")));
+	    (int64_t)json_integer_value(json_object_get(s->row, "id")));
 	q->console_log = s->console_log;
 	q->qmp_path = s->qmp_path;
 	if (lw.cfg.console_host[0] != '\0')

@@ -10,26 +10,24 @@
 #include "labs/lab.h"
 #include "web/api.h"
 
-/* Resolve {lab} and {node} of the path. */
+/* Resolve {lab} and {node} of the path, and the node's state when st is given. */
 static int
-node_ref(struct api_req *r, int64_t *lab, int64_t *node, struct lw_err *e)
+node_ref(struct api_req *r, int64_t *lab, int64_t *node, char *st, struct lw_err *e)
 {
+	json_t *row;
+
 	if ((*lab = lab_resolve(r->params[0], e)) == -1)
 		return (-1);
-	if (r->nparams > 1 && (*node = lab_node_resolve(*lab, r->params[1], e)) == -1)
+	if (r->nparams < 2)
+		return (0);
+	if ((*node = lab_node_resolve(*lab, r->params[1], e)) == -1)
 		return (-1);
-	return (0);
-}
-
-static const char *
-node_state(int64_t node)
-{
-	static __thread char st[16];
-	json_t *row = db_row(lw.db, NULL, "SELECT state FROM nodes WHERE id = ?", "i", node);
-
-	snprintf(st, sizeof(st), "%s", row ? json_string_value(json_object_get(row, "state")) : "");
+	if (st == NULL)
+		return (0);
+	row = db_row(lw.db, e, "SELECT state FROM nodes WHERE id = ?", "i", *node);
+	snprintf(st, 16, "%s", row ? json_string_value(json_object_get(row, "state")) : "");
 	json_decref(row);
-	return (st);
+	return (row == NULL ? -1 : 0);
 }
 
 int
@@ -37,7 +35,7 @@ api_nodes_list(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
 
-	if (node_ref(r, &lab, &node, e) == -1)
+	if (node_ref(r, &lab, &node, NULL, e) == -1)
 		return (-1);
 	return (api_reply(r, 200, lab_nodes_json(lab, e), e));
 }
@@ -47,7 +45,7 @@ api_nodes_create(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab, node = 0;
 
-	if (node_ref(r, &lab, &node, e) == -1 || (node = lab_node_create(lab, r->body, e)) == -1)
+	if (node_ref(r, &lab, &node, NULL, e) == -1 || (node = lab_node_create(lab, r->body, e)) == -1)
 		return (-1);
 	api_publish("node", "created", node, lab);
 	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/nodes/%lld", (long long)lab,
@@ -60,7 +58,7 @@ api_node_get(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
 
-	if (node_ref(r, &lab, &node, e) == -1)
+	if (node_ref(r, &lab, &node, NULL, e) == -1)
 		return (-1);
 	return (api_reply(r, 200, lab_node_json(node, e), e));
 }
@@ -70,7 +68,7 @@ api_node_patch(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
 
-	if (node_ref(r, &lab, &node, e) == -1 || lab_node_patch(node, r->body, e) == -1)
+	if (node_ref(r, &lab, &node, NULL, e) == -1 || lab_node_patch(node, r->body, e) == -1)
 		return (-1);
 	return (api_reply(r, 200, lab_node_json(node, e), e));
 }
@@ -82,7 +80,7 @@ api_node_delete(struct api_req *r, struct lw_err *e)
 	json_t *links, *row;
 	size_t i;
 
-	if (node_ref(r, &lab, &node, e) == -1 || api_wait_stopped(lab, node, e) == -1)
+	if (node_ref(r, &lab, &node, NULL, e) == -1 || api_wait_stopped(lab, node, e) == -1)
 		return (-1);
 	if (runtime_busy_count(lab, node) != 0)
 		return (err_set(e, ERR_CONFLICT, "the node was started meanwhile"));
@@ -110,11 +108,10 @@ int
 api_node_start(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
-	const char *st;
+	char st[16];
 
-	if (node_ref(r, &lab, &node, e) == -1)
+	if (node_ref(r, &lab, &node, st, e) == -1)
 		return (-1);
-	st = node_state(node);
 	if (strcmp(st, "stopped") != 0 && strcmp(st, "error") != 0)
 		return (err_set(e, ERR_CONFLICT, "node '%s' is %s", r->params[1], st));
 	if (runtime_check_node(node, e) == -1)
@@ -127,11 +124,10 @@ int
 api_node_stop(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
-	const char *st;
+	char st[16];
 
-	if (node_ref(r, &lab, &node, e) == -1)
+	if (node_ref(r, &lab, &node, st, e) == -1)
 		return (-1);
-	st = node_state(node);
 	if (strcmp(st, "starting") == 0 || strcmp(st, "running") == 0)
 		runtime_node_stop(node, false);
 	else if (strcmp(st, "stopping") == 0)
@@ -144,11 +140,10 @@ int
 api_node_reload(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
-	const char *st;
+	char st[16];
 
-	if (node_ref(r, &lab, &node, e) == -1)
+	if (node_ref(r, &lab, &node, st, e) == -1)
 		return (-1);
-	st = node_state(node);
 	if (strcmp(st, "running") != 0)
 		return (err_set(e, ERR_CONFLICT, "node '%s' is %s; only a running node reloads",
 		    r->params[1], st));
@@ -163,11 +158,10 @@ int
 api_node_wipe(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
-	const char *st;
+	char st[16];
 
-	if (node_ref(r, &lab, &node, e) == -1)
+	if (node_ref(r, &lab, &node, st, e) == -1)
 		return (-1);
-	st = node_state(node);
 	if (strcmp(st, "stopped") != 0 && strcmp(st, "error") != 0)
 		return (err_set(
 		    e, ERR_CONFLICT, "node '%s' is %s; stop it before wiping", r->params[1], st));

@@ -94,6 +94,19 @@ api POST "/api/v1/labs/$LAB/nodes/a/start"
 err_is "starting a running node" 409 conflict
 api PATCH "/api/v1/labs/$LAB/nodes/a" '{"x": 42}'
 eq "moving a running node is fine" "$STATUS" 200
+api POST "/api/v1/labs/$LAB/nodes/a/wipe"
+err_is "wiping a running node" 409 conflict
+api POST "/api/v1/labs/$LAB/nodes/b/reload"
+err_is "reloading a stopped node" 409 conflict
+PID_BEFORE=$(qemu_pids)
+api POST "/api/v1/labs/$LAB/nodes/a/reload"
+eq "reload of a running node answers 202" "$STATUS" 202
+check "the reloaded node runs again" wait_for running 60 node_running
+PID_AFTER=$(qemu_pids)
+check "in a new QEMU process" test -n "$PID_AFTER" -a "$PID_BEFORE" != "$PID_AFTER"
+eq "only one QEMU runs" "$(qemu_count)" 1
+api POST "/api/v1/labs/$LAB/nodes/b/wipe"
+eq "wiping a stopped node answers 202" "$STATUS" 202
 
 # DELETE of a running lab: documented as stop-then-delete, 204, nothing left.
 api DELETE "/api/v1/labs/$LAB"
