@@ -12,7 +12,7 @@ DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-de
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
 	iproute2 kmod procps curl jq telnet socat bc ca-certificates
 
-PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl
+PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpthread
 
@@ -24,19 +24,20 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 LDFLAGS ?=
 
 CORE = core/err.o core/log.o core/strv.o core/config.o core/names.o core/fabric.o \
-	core/events.o core/runtime.o core/cli.o core/telnet.o
+	core/events.o core/runtime.o core/cli.o core/telnet.o core/console.o
 HV = hv/kvm.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o
 LABS = labs/lab.o labs/validate.o
 WEB = web/server.o web/api.o web/api_system.o web/api_labs.o web/api_nodes.o \
-	web/api_links.o web/openapi.o
+	web/api_links.o web/api_console.o web/ws.o web/openapi.o
 DB = db/db.o
 IMAGES = images/template.o images/configdrive.o
 LIB_OBJS = $(CORE) $(HV) $(TCG) $(LABS) $(WEB) $(DB) $(IMAGES)
 OBJS = $(addprefix $(BUILD)/obj/,$(LIB_OBJS))
 MAIN_OBJ = $(BUILD)/obj/core/main.o
 
-UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli
+UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
+	test_ws
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))

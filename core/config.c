@@ -39,6 +39,10 @@ static const struct cfg_entry cfg_table[] = {
     {"console-port-min", INT(console_port_min, 1024, 65535), "5000", "first console port"},
     {"console-port-max", INT(console_port_max, 1024, 65535), "5999", "last console port"},
     {"max-body", INT(max_body, 1024, 64L << 20), "1048576", "largest request body in bytes"},
+    {"console-scrollback", INT(console_scrollback, 0, 16L << 20), "65536",
+	"bytes of console output replayed to a new client"},
+    {"console-log-max", INT(console_log_max, 4096, 1L << 30), "1048576",
+	"console.log size before it rotates to console.log.1"},
     {"log-level", STR(log_level), "info", "error, warn, info or debug"},
 };
 

@@ -31,12 +31,14 @@ static const struct {
     [ERR_UNAVAILABLE] = {503, "unavailable"},
     [ERR_INTERNAL] = {500, "internal"},
     [ERR_METHOD] = {405, "method_not_allowed"},
+    [ERR_TIMEOUT] = {408, "timeout"},
+    [ERR_FORBIDDEN] = {403, "forbidden"},
 };
 
 int
 err_http_status(int code)
 {
-	if (code < 0 || code > ERR_METHOD)
+	if (code < 0 || code > ERR_FORBIDDEN)
 		return (500);
 	return (err_table[code].status);
 }
@@ -44,7 +46,7 @@ err_http_status(int code)
 const char *
 err_code_name(int code)
 {
-	if (code < 0 || code > ERR_METHOD)
+	if (code < 0 || code > ERR_FORBIDDEN)
 		return ("internal");
 	return (err_table[code].name);
 }

@@ -15,6 +15,8 @@ enum lw_errcode {
 	ERR_UNAVAILABLE, /* 503: a resource is missing */
 	ERR_INTERNAL,    /* 500 */
 	ERR_METHOD,      /* 405: the path exists, the method does not */
+	ERR_TIMEOUT,     /* 408: waited for something that did not come */
+	ERR_FORBIDDEN,   /* 403: e.g. a WebSocket from a foreign Origin */
 };
 
 struct lw_err {

@@ -15,6 +15,7 @@
 
 #include "core/cli.h"
 #include "core/config.h"
+#include "core/console.h"
 #include "core/fabric.h"
 #include "core/log.h"
 #include "core/runtime.h"
@@ -95,6 +96,23 @@ serve_open(void)
 		fatal("netlink");
 }
 
+/* Every node's telnet console listens while the daemon runs, stopped or not. */
+static void
+serve_consoles(void)
+{
+	json_t *rows = db_rows(lw.db, NULL, "SELECT id, console_port FROM nodes", ""), *row;
+	struct lw_err e;
+	size_t i;
+
+	json_array_foreach (rows, i, row) {
+		if (console_node_add(json_integer_value(json_object_get(row, "id")),
+		        (int)json_integer_value(json_object_get(row, "console_port")), &e) == -1)
+			log_warnx("node %lld: %s", json_integer_value(json_object_get(row, "id")),
+			    e.msg);
+	}
+	json_decref(rows);
+}
+
 static int
 serve_main(int argc, char **argv)
 {
@@ -115,6 +133,9 @@ serve_main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	api_system_init();
+	if (console_init(&e) == -1)
+		fatalx("%s", e.msg);
+	serve_consoles();
 	if (runtime_init(&e) == -1)
 		fatalx("%s", e.msg);
 	if (server_start(host, port, &e) == -1)
@@ -124,6 +145,7 @@ serve_main(int argc, char **argv)
 	log_info("signal %d: shutting down; running nodes keep running for the next daemon", sig);
 	server_stop();
 	runtime_fini();
+	console_fini();
 	db_close(lw.db);
 	fabric_fini();
 	template_free_all();

@@ -13,13 +13,16 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/console.h"
 #include "core/events.h"
 #include "core/fabric.h"
 #include "core/log.h"
@@ -69,6 +72,9 @@ struct rt_node {
 	int nics;
 	struct qmp *qmp;
 	char qmp_path[108];
+	char con_path[108];
+	bool con_attached;
+	bool fresh; /* started by this daemon (not re-adopted) */
 	char log_path[PATH_MAX];
 	off_t log_off;
 	char carry[256];
@@ -296,7 +302,7 @@ struct start_ctx {
 	struct accel_choice accel;
 	char dir[PATH_MAX];
 	char kernel[PATH_MAX], initrd[PATH_MAX], append[512], iso[PATH_MAX];
-	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_path[108];
+	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_path[108], con_path[108];
 	int fds[QEMU_MAX_NICS];
 	int nfds;
 };
@@ -354,7 +360,10 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	    s->qmp_path, sizeof(s->qmp_path), "%s/run/n%lld.qmp", lw.cfg.data_dir, (long long)node);
 	if (r < 0 || (size_t)r >= sizeof(s->qmp_path))
 		return (err_set(e, ERR_INTERNAL, "data dir path too long for a UNIX socket"));
+	snprintf(s->con_path, sizeof(s->con_path), "%s/run/n%lld.con", lw.cfg.data_dir,
+	    (long long)node);
 	unlink(s->qmp_path);
+	unlink(s->con_path);
 	/* A fresh console log per boot, so readiness is judged on this boot only. */
 	if (truncate(s->console_log, 0) == -1 && errno != ENOENT)
 		return (err_set(e, ERR_INTERNAL, "%s: %s", s->console_log, strerror(errno)));
@@ -398,10 +407,8 @@ start_taps(struct start_ctx *s, struct qemu_spec *q, struct lw_err *e)
 }
 
 static void
-start_spec(struct start_ctx *s, struct qemu_spec *q, char *host)
+start_spec(struct start_ctx *s, struct qemu_spec *q)
 {
-	int port;
-
 	q->name = json_string_value(json_object_get(s->row, "name"));
 	q->arch = s->arch;
 	q->accel = s->accel.accel;
@@ -411,15 +418,8 @@ start_spec(struct start_ctx *s, struct qemu_spec *q, char *host)
 	q->initrd = s->initrd[0] ? s->initrd : NULL;
 	q->append = s->append;
 	q->config_drive = strcmp(s->t->config_method, "iso") == 0 ? s->iso : NULL;
-	q->console_host = host;
-	q->console_port = (int)db_int(DB, 0, "SELECT console_port FROM nodes WHERE id = ?", "i",
-	    (int64_t)json_integer_value(json_object_get(s->row, "id")));
-	q->console_log = s->console_log;
+	q->console_path = s->con_path;
 	q->qmp_path = s->qmp_path;
-	if (lw.cfg.console_host[0] != '\0')
-		snprintf(host, 64, "%s", lw.cfg.console_host);
-	else if (config_split_listen(lw.cfg.listen, host, 64, &port) == -1)
-		snprintf(host, 64, "127.0.0.1");
 }
 
 static struct rt_node *
@@ -496,12 +496,11 @@ start_spawn(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 {
 	struct qemu_spec q = {0};
 	struct strv argv = {0};
-	char host[64];
 	int r = -1;
 
 	if (start_taps(s, &q, e) == -1)
 		return (-1);
-	start_spec(s, &q, host);
+	start_spec(s, &q);
 	if (qemu_argv_build(&q, &argv, e) == -1)
 		return (-1);
 	n->pid = qemu_spawn(argv.v, s->fds, s->nfds, s->qemu_log, &n->pidfd);
@@ -540,6 +539,8 @@ node_start(int64_t id)
 	}
 	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", s.qmp_path);
 	snprintf(n->log_path, sizeof(n->log_path), "%s", s.console_log);
+	snprintf(n->con_path, sizeof(n->con_path), "%s", s.con_path);
+	n->fresh = true;
 	if (start_spawn(&s, n, &e) == -1)
 		goto fail;
 	for (int k = 0; k < s.nfds; k++)
@@ -671,8 +672,10 @@ node_exited(struct rt_node *n)
 	if (n->qmp)
 		epoll_ctl(rt.epfd, EPOLL_CTL_DEL, qmp_fd(n->qmp), NULL);
 	rt_unlink(n);
+	console_node_detach(n->id);
 	node_unwire(n->id, n->nics);
 	unlink(n->qmp_path);
+	unlink(n->con_path);
 	db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", n->id);
 	db_exec(DB, NULL, "UPDATE nodes SET ready = 0 WHERE id = ?", "i", n->id);
 	if (was_stopping &&
@@ -696,13 +699,44 @@ node_exited(struct rt_node *n)
 
 /* ---- QMP and readiness ---- */
 
+static int
+unix_connect(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* The serial socket first: QEMU (wait=on) boots the guest only once we are there. */
+static bool
+console_try_attach(struct rt_node *n)
+{
+	int fd;
+
+	if (n->con_attached)
+		return (true);
+	if ((fd = unix_connect(n->con_path)) == -1)
+		return (false);
+	console_node_attach(n->id, fd, n->log_path, n->fresh);
+	n->con_attached = true;
+	return (true);
+}
+
 static void
 qmp_try_connect(struct rt_node *n, int64_t now)
 {
 	json_t *ret = NULL;
 	char err[128];
 
-	if ((n->qmp = qmp_connect(n->qmp_path, 1000)) == NULL) {
+	if (!console_try_attach(n) || (n->qmp = qmp_connect(n->qmp_path, 1000)) == NULL) {
 		if (now > n->qmp_giveup_at) {
 			log_warnx("node %lld: QMP never answered; killing it", (long long)n->id);
 			db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si",
@@ -712,7 +746,7 @@ qmp_try_connect(struct rt_node *n, int64_t now)
 			stop_escalate(n);
 			return;
 		}
-		n->qmp_retry_at = now + 100;
+		n->qmp_retry_at = now + (n->con_attached ? 100 : 20);
 		return;
 	}
 	n->qmp_retry_at = 0;
@@ -765,6 +799,8 @@ ready_poll(struct rt_node *n)
 
 	if ((fd = open(n->log_path, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
+	if (lseek(fd, 0, SEEK_END) < n->log_off)
+		n->log_off = 0; /* rotated */
 	memcpy(buf, n->carry, cl);
 	while ((r = pread(fd, buf + cl, sizeof(buf) - cl - 1, n->log_off)) > 0) {
 		size_t len = cl + (size_t)r;
@@ -1011,6 +1047,8 @@ adopt_one(json_t *row)
 	n->pid = pid;
 	n->pidfd = pidfd;
 	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", qmp);
+	snprintf(n->con_path, sizeof(n->con_path), "%s/run/n%lld.con", lw.cfg.data_dir,
+	    (long long)id);
 	node_dir(n->log_path, sizeof(n->log_path), n->lab, id);
 	strncat(n->log_path, "/console.log", sizeof(n->log_path) - strlen(n->log_path) - 1);
 	n->ready = db_int(DB, 0, "SELECT ready FROM nodes WHERE id = ?", "i", id) == 1;
@@ -1029,11 +1067,14 @@ static void
 adopt_dead(json_t *row)
 {
 	int64_t id = json_integer_value(json_object_get(row, "node_id"));
+	char path[PATH_MAX];
 
 	log_info("node %lld: its QEMU (pid %lld) is gone; cleaning up", (long long)id,
 	    (long long)json_integer_value(json_object_get(row, "pid")));
 	node_unwire(id, (int)json_integer_value(json_object_get(row, "nics")));
 	unlink(json_string_value(json_object_get(row, "qmp_path")));
+	snprintf(path, sizeof(path), "%s/run/n%lld.con", lw.cfg.data_dir, (long long)id);
+	unlink(path);
 	db_exec(DB, NULL, "DELETE FROM node_runtime WHERE node_id = ?", "i", id);
 	db_exec(DB, NULL, "UPDATE nodes SET state = 'stopped', ready = 0 WHERE id = ?", "i", id);
 }

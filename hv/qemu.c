@@ -136,6 +136,12 @@ qemu_check_boot(const struct qemu_spec *s, struct lw_err *e)
 static int
 qemu_check_console(const struct qemu_spec *s, struct lw_err *e)
 {
+	if (s->console_path != NULL) {
+		if (s->console_host != NULL || s->console_log != NULL)
+			return (err_set(e, ERR_INVALID,
+			    "a UNIX console takes neither a telnet host nor a log"));
+		return (qemu_check_path("console socket", s->console_path, e));
+	}
 	if (s->console_host == NULL) {
 		if (s->console_log != NULL)
 			return (err_set(e, ERR_INVALID, "a console log needs a console"));
@@ -313,12 +319,20 @@ qemu_args_config_drive(struct qemu_args *a, const struct qemu_spec *s)
 }
 
 /*
- * qemu_args_console - the serial port as a telnet server the daemon
- * connects to; wait=off so QEMU boots whether or not anyone is attached.
+ * qemu_args_console - the serial port: a UNIX socket the daemon attaches to
+ * (wait=on: QEMU starts the guest only once the daemon is there), or QEMU's
+ * own telnet server (wait=off), kept for comparison in the bench.
  */
 static void
 qemu_args_console(struct qemu_args *a, const struct qemu_spec *s)
 {
+	if (s->console_path != NULL) {
+		qemu_arg(a, "-chardev");
+		qemu_arg(a, "socket,id=con0,path=%s,server=on,wait=on", s->console_path);
+		qemu_arg(a, "-serial");
+		qemu_arg(a, "chardev:con0");
+		return;
+	}
 	if (s->console_host == NULL)
 		return;
 	qemu_arg(a, "-chardev");

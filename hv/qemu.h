@@ -35,7 +35,10 @@ struct qemu_spec {
 	const char *config_drive; /* ISO 9660 image given read-only, or NULL */
 	int nnics;
 	struct qemu_nic nics[QEMU_MAX_NICS];
-	const char *console_host; /* serial console: telnet server on host:port */
+	const char *console_path; /* daemon-owned serial console: a UNIX socket QEMU serves and
+	                           * waits on (wait=on), so no output is lost before the
+	                           * daemon attaches; or */
+	const char *console_host; /* QEMU's own telnet server on host:port (the bench's reference) */
 	int console_port;
 	const char *console_log; /* chardev logfile (everything the guest prints), or NULL */
 	const char *qmp_path;    /* QMP UNIX socket path */

@@ -23,6 +23,13 @@ const struct vfield validate_impairment[] = {
     END,
 };
 
+const struct vfield validate_console_exec[] = {
+    {"send", V_STRING, 0, 0, 4096, NULL},
+    {"expect", V_STRING, 1, 1, 1024, NULL},
+    {"timeout_s", V_INT, 0, 1, 600, NULL},
+    END,
+};
+
 const struct vfield validate_lab_create[] = {
     {"name", V_NAME, 1, 0, 0, NULL},
     {"description", V_STRING, 0, 0, 4096, NULL},

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/console.h"
 #include "core/events.h"
+#include "core/log.h"
 #include "core/runtime.h"
 #include "db/db.h"
 #include "web/api.h"
@@ -40,6 +42,9 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/labs/{}/nodes/{}/stop", api_node_stop, L},
     {"POST", "/api/v1/labs/{}/nodes/{}/reload", api_node_reload, L},
     {"POST", "/api/v1/labs/{}/nodes/{}/wipe", api_node_wipe, L},
+    {"GET", "/api/v1/labs/{}/nodes/{}/console", api_node_console, 0},
+    {"GET", "/api/v1/labs/{}/nodes/{}/console.log", api_node_console_log, 0},
+    {"POST", "/api/v1/labs/{}/nodes/{}/console/exec", api_node_console_exec, B},
     {"GET", "/api/v1/labs/{}/links", api_links_list, L},
     {"POST", "/api/v1/labs/{}/links", api_links_create, L | B},
     {"GET", "/api/v1/labs/{}/links/{}", api_link_get, L},
@@ -164,6 +169,28 @@ api_publish(const char *kind, const char *action, int64_t id, int64_t lab)
 	events_publish(kind,
 	    json_pack("{s:s,s:{s:I,s:I}}", "action", action, kind, "id", (json_int_t)id, "lab",
 	        (json_int_t)lab));
+}
+
+void
+api_consoles(int64_t lab, int64_t node, bool add)
+{
+	json_t *rows = db_rows(lw.db, NULL,
+	    "SELECT id, console_port FROM nodes WHERE lab_id = ? AND (id = ? OR ? = 0)", "iii", lab,
+	    node, node);
+	json_t *row;
+	struct lw_err e;
+	size_t i;
+
+	json_array_foreach (rows, i, row) {
+		int64_t id = json_integer_value(json_object_get(row, "id"));
+
+		if (!add)
+			console_node_remove(id);
+		else if (console_node_add(id,
+		             (int)json_integer_value(json_object_get(row, "console_port")), &e) == -1)
+			log_warnx("node %lld: %s", (long long)id, e.msg);
+	}
+	json_decref(rows);
 }
 
 static int

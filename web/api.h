@@ -71,6 +71,10 @@ int api_node_stop(struct api_req *r, struct lw_err *e);
 int api_node_reload(struct api_req *r, struct lw_err *e);
 int api_node_wipe(struct api_req *r, struct lw_err *e);
 
+int api_node_console(struct api_req *r, struct lw_err *e);
+int api_node_console_log(struct api_req *r, struct lw_err *e);
+int api_node_console_exec(struct api_req *r, struct lw_err *e);
+
 int api_links_list(struct api_req *r, struct lw_err *e);
 int api_links_create(struct api_req *r, struct lw_err *e);
 int api_link_get(struct api_req *r, struct lw_err *e);
@@ -87,6 +91,11 @@ int api_reply(struct api_req *r, int status, json_t *out, struct lw_err *e);
 int api_wait_stopped(int64_t lab, int64_t node, struct lw_err *e);
 /* api_publish - an event {"type":kind, "action":action, kind:{"id":id, "lab":lab}}. */
 void api_publish(const char *kind, const char *action, int64_t id, int64_t lab);
+/*
+ * api_consoles - serve (add) or stop serving the telnet consoles of lab's
+ * nodes (or only node when non-zero). A port that cannot be bound is logged.
+ */
+void api_consoles(int64_t lab, int64_t node, bool add);
 /* api_remove_tree - remove data_dir/labs/<lab>[/nodes/<node>] recursively. */
 void api_remove_tree(int64_t lab, int64_t node);
 

@@ -23,6 +23,7 @@ api_labs_create(struct api_req *r, struct lw_err *e)
 	if (lab == -1)
 		return (-1);
 	api_publish("lab", "created", lab, lab);
+	api_consoles(lab, 0, true);
 	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld", (long long)lab);
 	return (api_reply(r, 201, lab_json(lab, e), e));
 }
@@ -57,8 +58,11 @@ api_lab_delete(struct api_req *r, struct lw_err *e)
 	/* A concurrent request may have started a node while we waited. */
 	if (runtime_busy_count(lab, 0) != 0)
 		return (err_set(e, ERR_CONFLICT, "a node of the lab was started meanwhile"));
-	if (lab_delete_rows(lab, e) == -1)
+	api_consoles(lab, 0, false);
+	if (lab_delete_rows(lab, e) == -1) {
+		api_consoles(lab, 0, true);
 		return (-1);
+	}
 	api_publish("lab", "deleted", lab, lab);
 	api_remove_tree(lab, 0);
 	r->status = 204;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/console.h"
 #include "core/runtime.h"
 #include "db/db.h"
 #include "labs/lab.h"
@@ -48,6 +49,7 @@ api_nodes_create(struct api_req *r, struct lw_err *e)
 	if (node_ref(r, &lab, &node, NULL, e) == -1 || (node = lab_node_create(lab, r->body, e)) == -1)
 		return (-1);
 	api_publish("node", "created", node, lab);
+	api_consoles(lab, node, true);
 	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/nodes/%lld", (long long)lab,
 	    (long long)node);
 	return (api_reply(r, 201, lab_node_json(node, e), e));
@@ -99,6 +101,7 @@ api_node_delete(struct api_req *r, struct lw_err *e)
 	}
 	json_decref(links);
 	api_publish("node", "deleted", node, lab);
+	console_node_remove(node);
 	api_remove_tree(lab, node);
 	r->status = 204;
 	return (0);

@@ -197,7 +197,8 @@ server_start(const char *host, int port, struct lw_err *e)
 {
 	struct sockaddr_storage ss;
 	unsigned int flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_UPGRADE;
 
 	if (server_addr(host, port, &ss, e) == -1)
 		return (-1);

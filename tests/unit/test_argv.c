@@ -86,6 +86,37 @@ check_rejected(const struct qemu_spec *s, const char *needle)
 	free(got);
 }
 
+/* The daemon-owned console: a UNIX socket QEMU waits on before booting. */
+static void
+test_golden_unix_console(void)
+{
+	struct qemu_spec s;
+
+	spec_kernel(&s, "x86_64", ACCEL_TCG);
+	s.console_host = NULL;
+	s.console_log = NULL;
+	s.console_path = "/var/lib/labwire/run/n7.con";
+	check_golden(&s,
+	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
+	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 256 -smp 2"
+	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
+	    " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
+	    " -append console=ttyS0,115200 quiet"
+	    " -netdev tap,id=net0,fd=3 -device virtio-net-pci,netdev=net0,mac=0a:00:00:00:07:00"
+	    " -netdev tap,id=net1,fd=4 -device virtio-net-pci,netdev=net1,mac=0a:00:00:00:07:01"
+	    " -drive file=/var/lib/labwire/run/7/config.iso,if=none,id=cfg,format=raw,readonly=on"
+	    " -device virtio-blk-pci,drive=cfg"
+	    " -chardev socket,id=con0,path=/var/lib/labwire/run/n7.con,server=on,wait=on"
+	    " -serial chardev:con0"
+	    " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
+	    " -mon chardev=qmp0,mode=control");
+	s.console_host = "127.0.0.1";
+	check_rejected(&s, "UNIX console");
+	s.console_host = NULL;
+	s.console_path = "relative/n7.con";
+	check_rejected(&s, "console socket");
+}
+
 static void
 test_golden_x86_kvm(void)
 {
@@ -472,6 +503,7 @@ main(void)
 {
 	test_golden_x86_kvm();
 	test_golden_x86_tcg();
+	test_golden_unix_console();
 	test_golden_aarch64_tcg();
 	test_golden_disk();
 	test_disk_buses();
