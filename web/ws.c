@@ -239,10 +239,12 @@ ws_begin_frame(struct ws_parser *p)
 		/* msg_len never exceeds the limit, so this cannot wrap. */
 		if (len > ws_max(p) - p->msg_len)
 			return (WS_ERR_TOO_BIG);
-		if (opcode != WS_OP_CONT) {
+		/*
+		 * utf8 needs no reset: a text message that ended inside a
+		 * character was an error, so it is always between characters.
+		 */
+		if (opcode != WS_OP_CONT)
 			p->msg_opcode = opcode;
-			p->utf8 = (struct ws_utf8){0};
-		}
 	}
 	p->frame_len = (size_t)len;
 	p->frame_got = 0;

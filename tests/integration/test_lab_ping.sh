@@ -65,3 +65,16 @@ eq "delete answers 204" "$STATUS" 204
 api GET "/api/v1/labs/$LAB"
 eq "the lab is gone" "$STATUS" 404
 check "the lab's files are gone" test ! -e "$LW_DATA/labs/$LAB"
+
+# Every route the daemon serves is in the OpenAPI description it serves.
+api GET /api/v1/openapi.json
+missing=0
+while read -r method pattern; do
+	path=$(sed -E 's#/labs/\{\}#/labs/{lab}#; s#/nodes/\{\}#/nodes/{node}#; s#/links/\{\}#/links/{link}#' <<<"$pattern")
+	m=$(tr 'A-Z' 'a-z' <<<"$method")
+	if ! jqb -e --arg p "$path" --arg m "$m" '.paths[$p][$m]' >/dev/null; then
+		echo "# not in openapi.json: $method $path"
+		missing=$((missing + 1))
+	fi
+done < <(grep -oE '\{"(GET|POST|PATCH|DELETE|PUT)", "/api/v1[^"]*"' "$LW_ROOT/web/api.c" | sed -E 's/^\{"([A-Z]+)", "([^"]*)"/\1 \2/')
+eq "every route is described in openapi.json" "$missing" 0

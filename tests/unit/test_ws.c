@@ -479,9 +479,10 @@ test_close(void)
 {
 	static const int bad[] = {0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535};
 	static const int good[] = {1000, 1001, 1002, 1003, 1007, 1011, 1012, 1014, 3000, 4999};
-	uint8_t pl[8];
+	uint8_t pl[8], buf[32];
 	char reason[128];
 	int code = 0;
+	size_t n;
 
 	CHECK(close_frame("\x03\xe8"
 	                  "bye",
@@ -492,6 +493,10 @@ test_close(void)
 	CHECK(close_frame("", 0, &code, reason) == WS_FRAME);
 	CHECK(code == WS_CLOSE_NO_STATUS && reason[0] == '\0');
 	CHECK(close_frame("\x03", 1, &code, reason) == WS_ERR_PROTOCOL);
+	/* Even when what a ping left behind would complete it to a valid code. */
+	n = frame(buf, FIN | WS_OP_PING, "\x03\xe8", 2);
+	n += frame(buf + n, FIN | WS_OP_CLOSE, "\x03", 1);
+	CHECK(parse_error(1024, buf, n) == WS_ERR_PROTOCOL);
 	CHECK(close_frame("\x03\xe8\xc0\xaf", 4, &code, reason) == WS_ERR_UTF8);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		pl[0] = (uint8_t)(bad[i] >> 8);
