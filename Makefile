@@ -125,7 +125,10 @@ fuzz:
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_validate tests/unit/fuzz_validate.c labs/validate.c \
 		core/names.c core/err.c -ljansson
-	@mkdir -p $(BUILD)/fuzz/corpus-qmp $(BUILD)/fuzz/corpus-validate
+	@mkdir -p $(BUILD)/fuzz/corpus-qmp $(BUILD)/fuzz/corpus-validate $(BUILD)/fuzz/corpus-ws
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+		-o $(BUILD)/fuzz/fuzz_ws tests/unit/fuzz_ws.c web/ws.c -lcrypto
+	$(BUILD)/fuzz/fuzz_ws -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-ws tests/fuzz/ws
 	$(BUILD)/fuzz/fuzz_qmp -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-qmp tests/fuzz/qmp
 	$(BUILD)/fuzz/fuzz_validate -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-validate tests/fuzz/validate
 

@@ -227,14 +227,16 @@ ring_put(struct con *c, const char *data, size_t len)
 		data += len - c->ring_size;
 		len = c->ring_size;
 	}
-	for (size_t i = 0; i < len; i++) {
-		size_t pos = (c->ring_head + c->ring_len) % c->ring_size;
+	/* At most two copies: up to the end of the buffer, then from its start. */
+	size_t tail = (c->ring_head + c->ring_len) % c->ring_size;
+	size_t first = c->ring_size - tail < len ? c->ring_size - tail : len;
 
-		c->ring[pos] = data[i];
-		if (c->ring_len < c->ring_size)
-			c->ring_len++;
-		else
-			c->ring_head = (c->ring_head + 1) % c->ring_size;
+	memcpy(c->ring + tail, data, first);
+	memcpy(c->ring, data + first, len - first);
+	c->ring_len += len;
+	if (c->ring_len > c->ring_size) {
+		c->ring_head = (c->ring_head + c->ring_len - c->ring_size) % c->ring_size;
+		c->ring_len = c->ring_size;
 	}
 }
 
@@ -259,6 +261,58 @@ log_write(struct con *c, const char *data, size_t len)
 		c->log_size += (off_t)len;
 }
 
+/* A waiter keeps the last WAITER_MAX bytes: the match is near the end. */
+static void
+waiter_put(struct waiter *w, const char *data, size_t len)
+{
+	if (len > WAITER_MAX) {
+		data += len - WAITER_MAX;
+		len = WAITER_MAX;
+	}
+	if (w->len + len > WAITER_MAX) {
+		size_t drop = w->len + len - WAITER_MAX;
+
+		memmove(w->buf, w->buf + drop, w->len - drop);
+		w->len -= drop;
+	}
+	if (w->len + len > w->cap) {
+		size_t cap = w->len + len + 4096;
+		char *nb;
+
+		cap = cap > WAITER_MAX ? WAITER_MAX : cap;
+		if ((nb = realloc(w->buf, cap)) == NULL)
+			return;
+		w->buf = nb;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, data, len);
+	w->len += len;
+	pthread_cond_broadcast(&w->cv);
+}
+
+/* After a daemon restart the scrollback comes back from the end of the log. */
+static void
+ring_load(struct con *c, const char *log_path)
+{
+	int fd = open(log_path, O_RDONLY | O_CLOEXEC);
+	off_t size, from;
+	char *buf;
+	ssize_t n;
+
+	if (fd == -1 || c->ring_size == 0)
+		goto out;
+	size = lseek(fd, 0, SEEK_END);
+	from = size > (off_t)c->ring_size ? size - (off_t)c->ring_size : 0;
+	if ((buf = malloc(c->ring_size)) == NULL)
+		goto out;
+	if ((n = pread(fd, buf, c->ring_size, from)) > 0)
+		ring_put(c, buf, (size_t)n);
+	free(buf);
+out:
+	if (fd != -1)
+		close(fd);
+}
+
 static void
 con_output(struct con *c, const char *data, size_t len)
 {
@@ -267,22 +321,8 @@ con_output(struct con *c, const char *data, size_t len)
 	for (struct client *cl = c->clients; cl != NULL; cl = cl->next)
 		if (!cl->dead)
 			client_output(cl, data, len);
-	for (struct waiter *w = c->waiters; w != NULL; w = w->next) {
-		if (w->len + len > w->cap && w->cap < WAITER_MAX) {
-			size_t cap = w->len + len + 4096;
-			char *nb;
-
-			cap = cap > WAITER_MAX ? WAITER_MAX : cap;
-			if ((nb = realloc(w->buf, cap)) != NULL) {
-				w->buf = nb;
-				w->cap = cap;
-			}
-		}
-		size_t take = w->cap - w->len < len ? w->cap - w->len : len;
-		memcpy(w->buf + w->len, data, take);
-		w->len += take;
-		pthread_cond_broadcast(&w->cv);
-	}
+	for (struct waiter *w = c->waiters; w != NULL; w = w->next)
+		waiter_put(w, data, len);
 }
 
 /* A status line of the daemon's own, in the console's output. */
@@ -725,6 +765,8 @@ console_node_attach(int64_t node, int fd, const char *log_path, bool fresh)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	c->qemu_fd = fd;
 	snprintf(c->log_path, sizeof(c->log_path), "%s", log_path);
+	if (!fresh && c->ring_len == 0)
+		ring_load(c, log_path);
 	c->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	c->log_size = c->log_fd == -1 ? 0 : lseek(c->log_fd, 0, SEEK_END);
 	con_note(c, fresh ? "node started" : "console re-attached after a daemon restart");

@@ -51,7 +51,7 @@ labwire_once() {
 reference_argvs() {
 	grep -o 'started pid [0-9]*: .*' "$LW_TMP/daemon.log" | tail -n "$N" | sed 's/^started pid [0-9]*: //' |
 		sed -E 's/-netdev tap,id=(net[0-9]+),fd=[0-9]+/-netdev tap,id=\1,ifname=TAPNAME,script=no,downscript=no/' |
-		sed -E 's#/run/n([0-9]+)\.qmp#/ref/q\1.qmp#; s#,logfile=[^ ]*##; s#port=6[0-9]{3}#port=0#' |
+		sed -E 's#/run/n([0-9]+)\.qmp#/ref/q\1.qmp#; s#/run/n([0-9]+)\.con,server=on,wait=on#/ref/c\1.con,server=on,wait=off#' |
 		sed -E "s#-append (.*) -netdev tap,id=net0,#-append '\\1' -netdev tap,id=net0,#"
 }
 
@@ -102,9 +102,42 @@ done
 lw=$(printf '%s\n' "${lw_times[@]}" | median)
 ref=$(printf '%s\n' "${ref_times[@]}" | median)
 api DELETE /api/v1/labs/bench
+ROWS=("$N-node lab: start -> every QEMU answers QMP (s)|$lw|$ref|shell loop, same argvs")
 
-printf '\n%-52s | %10s | %10s | %6s\n' "benchmark (median of $REPS)" labwire reference ratio
-printf '%-52s-+-%10s-+-%10s-+-%6s\n' "$(printf '%.0s-' $(seq 52))" ---------- ---------- ------
-printf '%-52s | %9.2fs | %9.2fs | %6.2f\n' "$N-node lab: start -> every QEMU answers QMP" "$lw" "$ref" \
-	"$(echo "$lw / $ref" | bc -l)"
-printf '%-52s | %10s | %10s |\n' "  (reference: same argvs from a shell loop)" "" ""
+# ---- consoles: labwire's telnet fan-out against QEMU's own telnet serial ----
+CON_BYTES=${LW_BENCH_CONSOLE_BYTES:-10485760}
+PY="ip netns exec $LW_NS /usr/bin/python3 $(dirname "$0")/console.py"
+api POST /api/v1/labs '{"name":"con","nodes":[{"name":"c","template":"tiny-linux","nics":0}]}'
+PORT=$(jqb '.nodes[0].console.port')
+api POST /api/v1/labs/con/start
+wait_for ready 120 lab_nodes_ready con
+lw_rtt=$($PY rtt 127.0.0.1 "$PORT" 200)
+lw_tp1=$($PY throughput 127.0.0.1 "$PORT" 1 "$CON_BYTES")
+lw_tp10=$($PY throughput 127.0.0.1 "$PORT" 10 "$CON_BYTES")
+echo "labwire console: rtt ${lw_rtt} us, $CON_BYTES bytes: ${lw_tp1} s (1 client), ${lw_tp10} s (10)" >&2
+api DELETE /api/v1/labs/con
+
+# The same guest with QEMU's own telnet server on its serial port.
+IMG=$LW_IMAGES/tiny-linux
+ip netns exec "$LW_NS" qemu-system-x86_64 -nodefaults -no-user-config -display none \
+	-machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 128 -smp 1 \
+	-kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" -append "console=ttyS0 quiet panic=-1" \
+	-chardev socket,id=con0,host=127.0.0.1,port=6999,server=on,wait=off,telnet=on \
+	-serial chardev:con0 >/dev/null 2>&1 &
+sleep 1
+ref_rtt=$($PY rtt 127.0.0.1 6999 200)
+ref_tp1=$($PY throughput 127.0.0.1 6999 1 "$CON_BYTES")
+echo "QEMU telnet: rtt ${ref_rtt} us, $CON_BYTES bytes: ${ref_tp1} s" >&2
+kill -KILL $(qemu_pids) 2>/dev/null
+
+MB=$(echo "$CON_BYTES / 1048576" | bc)
+ROWS+=("console keystroke echo round trip (us, median of 200)|$lw_rtt|$ref_rtt|QEMU's telnet serial")
+ROWS+=("console output, $MB MiB to 1 client (s)|$lw_tp1|$ref_tp1|QEMU's telnet serial")
+ROWS+=("console output, $MB MiB to 10 clients (s)|$lw_tp10|$ref_tp1|QEMU's telnet, 1 client")
+
+printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
+printf '%s\n' "$(printf '%.0s-' $(seq 110))"
+for row in "${ROWS[@]}"; do
+	IFS='|' read -r name a b what <<<"$row"
+	printf '%-56s | %10.2f | %10.2f | %6.2f | %s\n' "$name" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$what"
+done
