@@ -371,8 +371,8 @@ telnet_event(telnet_t *tn, telnet_event_t *ev, void *arg)
 		client_write(cl, ev->data.buffer, ev->data.size);
 		break;
 	case TELNET_EV_ERROR:
-		log_debug("console %lld: telnet client: %s", (long long)cl->con->node,
-		    ev->error.msg);
+		log_debug(
+		    "console %lld: telnet client: %s", (long long)cl->con->node, ev->error.msg);
 		client_close(cl);
 		break;
 	default:
@@ -461,7 +461,8 @@ ws_input(struct client *cl, const char *data, size_t len)
 			uint8_t payload[125];
 			size_t plen = 0;
 
-			ws_close_payload(payload, -r, r == WS_ERR_TOO_BIG ? "message too big" : "protocol error", &plen);
+			ws_close_payload(payload, -r,
+			    r == WS_ERR_TOO_BIG ? "message too big" : "protocol error", &plen);
 			ws_send(cl, WS_OP_CLOSE, payload, plen);
 			client_close(cl);
 			break;
@@ -786,8 +787,8 @@ console_node_detach(int64_t node)
 }
 
 int
-console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
-    void (*on_close)(void *), void *arg)
+console_add_ws(
+    int64_t node, int fd, const char *extra, size_t extra_len, void (*on_close)(void *), void *arg)
 {
 	struct client *cl;
 	struct con *c;
@@ -877,8 +878,8 @@ deadline_after(struct timespec *ts, int ms)
 }
 
 static int
-exec_wait(struct con *c, struct waiter *w, regex_t *re, int timeout_ms, char **out,
-    struct lw_err *e)
+exec_wait(
+    struct con *c, struct waiter *w, regex_t *re, int timeout_ms, char **out, struct lw_err *e)
 {
 	struct timespec until;
 	size_t end = 0;
@@ -918,7 +919,8 @@ console_exec(int64_t node, const char *send, const char *expect, int timeout_ms,
 	pthread_cond_init(&w.cv, NULL);
 	pthread_mutex_lock(&cs.mu);
 	if ((c = con_find(node)) == NULL || c->qemu_fd == -1) {
-		rc = err_set(e, ERR_CONFLICT, "the node is not running: its console is not attached");
+		rc = err_set(
+		    e, ERR_CONFLICT, "the node is not running: its console is not attached");
 		goto out;
 	}
 	w.next = c->waiters;

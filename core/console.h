@@ -40,8 +40,8 @@ void console_node_detach(int64_t node);
  * bytes read past the HTTP request). on_close(arg) is called once, from the
  * console thread, when the client goes; it must close fd. 0 or -1 (ENOENT).
  */
-int console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
-    void (*on_close)(void *), void *arg);
+int console_add_ws(
+    int64_t node, int fd, const char *extra, size_t extra_len, void (*on_close)(void *), void *arg);
 /*
  * console_exec - type send (and Enter) on node's console and wait up to
  * timeout_ms for the POSIX extended regex expect to match what the console

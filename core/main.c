@@ -143,9 +143,10 @@ serve_main(int argc, char **argv)
 	log_info("labwire serving http://%s:%d/api/v1 (data in %s)", host, port, lw.cfg.data_dir);
 	sigwait(&set, &sig);
 	log_info("signal %d: shutting down; running nodes keep running for the next daemon", sig);
+	/* Consoles first: upgraded WebSockets must be handed back before MHD stops. */
+	console_fini();
 	server_stop();
 	runtime_fini();
-	console_fini();
 	db_close(lw.db);
 	fabric_fini();
 	template_free_all();

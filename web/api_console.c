@@ -76,8 +76,8 @@ ws_closed(void *arg)
 }
 
 static void
-ws_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extra,
-    size_t extra_len, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+ws_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extra, size_t extra_len,
+    MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
 	int64_t node = *(int64_t *)cls;
 
@@ -99,8 +99,8 @@ api_node_console(struct api_req *r, struct lw_err *e)
 		return (-1);
 	if (!header_has_token(header(r, "Upgrade"), "websocket") ||
 	    !header_has_token(header(r, "Connection"), "upgrade"))
-		return (err_set(e, ERR_BAD_REQUEST,
-		    "this is a WebSocket endpoint: send Upgrade: websocket"));
+		return (err_set(
+		    e, ERR_BAD_REQUEST, "this is a WebSocket endpoint: send Upgrade: websocket"));
 	if (ver == NULL || strcmp(ver, "13") != 0)
 		return (err_set(e, ERR_BAD_REQUEST, "Sec-WebSocket-Version must be 13"));
 	if (key == NULL || ws_accept_key(key, accept) == -1)
@@ -158,8 +158,8 @@ api_node_console_log(struct api_req *r, struct lw_err *e)
 	snprintf(old, sizeof(old), "%s.1", path);
 	slurp(old, &buf, &len, CONSOLE_LOG_SERVE_MAX);
 	slurp(path, &buf, &len, CONSOLE_LOG_SERVE_MAX);
-	r->raw = MHD_create_response_from_buffer(len, buf ? buf : "",
-	    buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	r->raw = MHD_create_response_from_buffer(
+	    len, buf ? buf : "", buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (r->raw == NULL) {
 		free(buf);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
