@@ -29,7 +29,7 @@ check "both nodes become ready" wait_for ready 60 lab_nodes_ready "$LAB"
 NODE_A=/api/v1/labs/$LAB/nodes/a
 WS_URL=ws://127.0.0.1:$LW_PORT$NODE_A/console
 
-# exec NODE SEND EXPECT TIMEOUT_S: POST console/exec; sets STATUS and BODY.
+# exec_on NODE SEND EXPECT TIMEOUT_S: POST console/exec; sets STATUS and BODY.
 exec_on() {
 	api POST "/api/v1/labs/$LAB/nodes/$1/console/exec" \
 		"$(jq -nc --arg s "$2" --arg e "$3" --argjson t "$4" '{send: $s, expect: $e, timeout_s: $t}')"
@@ -52,7 +52,7 @@ check "a telnet client attaching after boot sees 'labwire: ready' (scrollback)" 
 console "$LAB" a --send 'echo B$((1+1))on' --expect '^42xyz$' --timeout 30 >"$LW_TMP/clientB" 2>&1 &
 B_PID=$!
 out=$(console "$LAB" a --expect '^B2on$' --send 'echo $((6*7))xyz' --expect '^42xyz$' --timeout 30)
-check "client A sees what client B typed run" grep -q '^B2on' <<<"$out"
+check "client A sees the output of the command client B typed" grep -q '^B2on' <<<"$out"
 check "client A sees the output of its own command" grep -q '^42xyz' <<<"$out"
 wait "$B_PID"
 eq "client B, attached at the same time, exits 0" "$?" 0
@@ -110,7 +110,7 @@ ws chat "$WS_URL" --send 'echo W$((2+3))on' --expect '^ok14$' --timeout 45 >"$LW
 W_PID=$!
 check "WebSocket observer attached" wait_for observer 10 log_has '^W5on'
 
-# still_works N DESC: a send/expect right after bad input.
+# still_works N DESC: right after bad input, a send/expect on node a (echo ok1N).
 still_works() {
 	exec_on a "echo ok\$((10+$1))" "^ok1$1\$" 10
 	eq "after $2: send/expect on the node still works" "$STATUS" 200
@@ -195,6 +195,8 @@ eq "client C stayed attached across stop/start and saw the new boot" "$rc" 0
 check "client C saw the node stop" grep -q 'node stopped' "$LW_TMP/clientC"
 exec_on a 'echo back$((5+5))' '^back10$' 10
 eq "send/expect works after the node restarted" "$STATUS" 200
+check "the console log now holds the new boot" log_has '^back10$'
+check "and not the previous boot's output" eval '! log_has "^B2on$"'
 
 # --- stop and delete -------------------------------------------------------------------
 api POST "/api/v1/labs/$LAB/stop"
