@@ -124,6 +124,7 @@ ip netns exec "$LW_NS" qemu-system-x86_64 -nodefaults -no-user-config -display n
 	-kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" -append "console=ttyS0 quiet panic=-1" \
 	-chardev socket,id=con0,host=127.0.0.1,port=6999,server=on,wait=off,telnet=on \
 	-serial chardev:con0 >/dev/null 2>&1 &
+disown $!
 sleep 1
 ref_rtt=$($PY rtt 127.0.0.1 6999 200)
 ref_tp1=$($PY throughput 127.0.0.1 6999 1 "$CON_BYTES")
