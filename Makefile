@@ -10,11 +10,11 @@ CC ?= cc
 DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
-	iproute2 kmod procps curl jq telnet socat bc python3 python3-websockets ca-certificates
+	iproute2 kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets ca-certificates
 
 PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpthread
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpcap -lpthread
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-format-nonliteral -Wno-format-truncation -Werror
@@ -24,12 +24,12 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 LDFLAGS ?=
 
 CORE = core/err.o core/log.o core/strv.o core/config.o core/names.o core/fabric.o \
-	core/events.o core/runtime.o core/cli.o core/telnet.o core/console.o
+	core/events.o core/runtime.o core/cli.o core/telnet.o core/console.o core/capture.o
 HV = hv/kvm.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o
 LABS = labs/lab.o labs/validate.o
 WEB = web/server.o web/api.o web/api_system.o web/api_labs.o web/api_nodes.o \
-	web/api_links.o web/api_console.o web/ws.o web/openapi.o
+	web/api_links.o web/api_console.o web/api_captures.o web/ws.o web/openapi.o
 DB = db/db.o
 IMAGES = images/template.o images/configdrive.o
 LIB_OBJS = $(CORE) $(HV) $(TCG) $(LABS) $(WEB) $(DB) $(IMAGES)

@@ -41,6 +41,8 @@ static const struct cfg_entry cfg_table[] = {
     {"max-body", INT(max_body, 1024, 64L << 20), "1048576", "largest request body in bytes"},
     {"console-scrollback", INT(console_scrollback, 0, 16L << 20), "65536",
 	"bytes of console output replayed to a new client"},
+    {"capture-ring", INT(capture_ring, 0, 256L << 20), "1048576",
+	"bytes of recent frames each running link keeps for recent.pcap (0: off)"},
     {"console-log-max", INT(console_log_max, 4096, 1L << 30), "1048576",
 	"console.log size before it rotates to console.log.1"},
     {"log-level", STR(log_level), "info", "error, warn, info or debug"},

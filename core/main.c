@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/cli.h"
+#include "core/capture.h"
 #include "core/config.h"
 #include "core/console.h"
 #include "core/fabric.h"
@@ -133,7 +134,7 @@ serve_main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	api_system_init();
-	if (console_init(&e) == -1)
+	if (console_init(&e) == -1 || capture_init(&e) == -1)
 		fatalx("%s", e.msg);
 	serve_consoles();
 	if (runtime_init(&e) == -1)
@@ -145,6 +146,7 @@ serve_main(int argc, char **argv)
 	log_info("signal %d: shutting down; running nodes keep running for the next daemon", sig);
 	/* Consoles first: upgraded WebSockets must be handed back before MHD stops. */
 	console_fini();
+	capture_fini(); /* ends live pcap streams, so their HTTP threads return */
 	server_stop();
 	runtime_fini();
 	db_close(lw.db);

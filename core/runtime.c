@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/capture.h"
 #include "core/config.h"
 #include "core/console.h"
 #include "core/events.h"
@@ -218,7 +219,23 @@ wire_iface(int64_t node, int idx, int64_t link)
 		log_warn("attach %s to %s", tap, br);
 		return (-1);
 	}
+	capture_link_up(link, br);
 	return (0);
+}
+
+/* The link goes down: its captures end, their counters are kept. */
+static void
+link_captures_end(int64_t link)
+{
+	struct capture_stats st[64];
+	int n = capture_link_down(link, st, 64);
+
+	for (int i = 0; i < n; i++)
+		db_exec(DB, NULL,
+		    "UPDATE captures SET state = 'stopped', packets = ?, bytes = ?, dropped = ?,"
+		    " kernel_dropped = ? WHERE id = ?",
+		    "iiiii", (int64_t)st[i].packets, (int64_t)st[i].bytes, (int64_t)st[i].dropped,
+		    (int64_t)st[i].kernel_dropped, st[i].id);
 }
 
 /* A link's bridge stays while any endpoint node other than skip runs. */
@@ -242,6 +259,7 @@ link_release(int64_t link, int64_t skip)
 		}
 	}
 	json_decref(rows);
+	link_captures_end(link);
 	if (names_bridge(br, link) == 0 && fabric_link_del(br) == -1)
 		log_warn("delete bridge %s", br);
 }
@@ -1079,6 +1097,26 @@ adopt_dead(json_t *row)
 	db_exec(DB, NULL, "UPDATE nodes SET state = 'stopped', ready = 0 WHERE id = ?", "i", id);
 }
 
+/* Re-open the taps of links whose bridges a re-adopted node still uses. */
+static void
+adopt_links(void)
+{
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT DISTINCT le.link_id AS id FROM link_endpoints le JOIN interfaces i"
+	    " ON i.id = le.interface_id JOIN node_runtime r ON r.node_id = i.node_id",
+	    "");
+	json_t *row;
+	char br[16];
+	size_t i;
+
+	json_array_foreach (rows, i, row) {
+		if (names_bridge(br, json_integer_value(json_object_get(row, "id"))) == 0 &&
+		    fabric_link_exists(br) == 1)
+			capture_link_up(json_integer_value(json_object_get(row, "id")), br);
+	}
+	json_decref(rows);
+}
+
 struct orphan_ctx {
 	int count;
 };
@@ -1132,6 +1170,8 @@ runtime_adopt(void)
 	    " AND state != 'error' AND id NOT IN (SELECT node_id FROM node_runtime)",
 	    "");
 	fabric_list_ours(orphan_check, &oc);
+	adopt_links();
+	db_exec(DB, NULL, "UPDATE captures SET state = 'stopped' WHERE state = 'running'", "");
 	if (oc.count > 0)
 		log_info("removed %d leftover interface(s)", oc.count);
 }

@@ -84,6 +84,20 @@ static const char *const db_migrations[] = {
     "  accel TEXT NOT NULL);"
     "CREATE INDEX nodes_lab ON nodes(lab_id);"
     "CREATE INDEX links_lab ON links(lab_id);",
+    /* 1 -> 2: packet captures, whose files stay until the lab is deleted */
+    "CREATE TABLE captures ("
+    "  id INTEGER PRIMARY KEY,"
+    "  lab_id INTEGER NOT NULL REFERENCES labs(id) ON DELETE CASCADE,"
+    "  link_id INTEGER NOT NULL,"
+    "  filter TEXT NOT NULL DEFAULT '',"
+    "  snaplen INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'running',"
+    "  packets INTEGER NOT NULL DEFAULT 0,"
+    "  bytes INTEGER NOT NULL DEFAULT 0,"
+    "  dropped INTEGER NOT NULL DEFAULT 0,"
+    "  kernel_dropped INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX captures_link ON captures(link_id);",
 };
 
 static int

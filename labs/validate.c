@@ -30,6 +30,12 @@ const struct vfield validate_console_exec[] = {
     END,
 };
 
+const struct vfield validate_capture[] = {
+    {"filter", V_STRING, 0, 0, 1024, NULL},
+    {"snaplen", V_INT, 0, 64, 65535, NULL},
+    END,
+};
+
 const struct vfield validate_lab_create[] = {
     {"name", V_NAME, 1, 0, 0, NULL},
     {"description", V_STRING, 0, 0, 4096, NULL},

@@ -29,6 +29,7 @@ extern const struct vfield validate_link_create[];
 extern const struct vfield validate_link_patch[];
 extern const struct vfield validate_impairment[];
 extern const struct vfield validate_console_exec[];
+extern const struct vfield validate_capture[];
 
 /*
  * validate_object - check o against spec; what names the object in messages

@@ -50,6 +50,12 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/labs/{}/links/{}", api_link_get, L},
     {"PATCH", "/api/v1/labs/{}/links/{}", api_link_patch, L | B},
     {"DELETE", "/api/v1/labs/{}/links/{}", api_link_delete, L},
+    {"POST", "/api/v1/labs/{}/links/{}/captures", api_captures_create, L | API_OPTBODY},
+    {"GET", "/api/v1/labs/{}/links/{}/captures", api_captures_list, L},
+    {"GET", "/api/v1/labs/{}/links/{}/captures/{}", api_capture_get, L},
+    {"DELETE", "/api/v1/labs/{}/links/{}/captures/{}", api_capture_delete, L},
+    {"GET", "/api/v1/labs/{}/links/{}/captures/{}/pcap", api_capture_pcap, 0},
+    {"GET", "/api/v1/labs/{}/links/{}/recent.pcap", api_link_recent, L},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -113,7 +119,10 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 	route_match(rt->pattern, r->url, r);
 	if ((rt->flags & API_BODY) && r->body == NULL)
 		return (err_set(e, ERR_BAD_REQUEST, "this request needs a JSON body"));
-	if (!(rt->flags & API_BODY) && r->body != NULL && strcmp(r->method, "GET") != 0 &&
+	if ((rt->flags & API_OPTBODY) && r->body == NULL)
+		r->body = json_object(); /* freed with the request, like a parsed body */
+	if (!(rt->flags & (API_BODY | API_OPTBODY)) && r->body != NULL &&
+	    strcmp(r->method, "GET") != 0 &&
 	    !(json_is_object(r->body) && json_object_size(r->body) == 0))
 		return (err_set(e, ERR_BAD_REQUEST, "this request takes no body"));
 	if (rt->flags & API_LOCKED)

@@ -29,7 +29,7 @@ struct api_req {
 
 typedef int (*api_fn)(struct api_req *r, struct lw_err *e);
 
-enum { API_LOCKED = 1, API_BODY = 2 };
+enum { API_LOCKED = 1, API_BODY = 2, API_OPTBODY = 4 };
 
 struct api_route {
 	const char *method;
@@ -74,6 +74,13 @@ int api_node_wipe(struct api_req *r, struct lw_err *e);
 int api_node_console(struct api_req *r, struct lw_err *e);
 int api_node_console_log(struct api_req *r, struct lw_err *e);
 int api_node_console_exec(struct api_req *r, struct lw_err *e);
+
+int api_captures_create(struct api_req *r, struct lw_err *e);
+int api_captures_list(struct api_req *r, struct lw_err *e);
+int api_capture_get(struct api_req *r, struct lw_err *e);
+int api_capture_delete(struct api_req *r, struct lw_err *e);
+int api_capture_pcap(struct api_req *r, struct lw_err *e);
+int api_link_recent(struct api_req *r, struct lw_err *e);
 
 int api_links_list(struct api_req *r, struct lw_err *e);
 int api_links_create(struct api_req *r, struct lw_err *e);

@@ -1,0 +1,658 @@
+/*
+ * capture - packet capture on links.
+ *
+ * Locking: cp.mu guards every tap, capture and reader. The capture thread
+ * waits in epoll unlocked and handles a batch under the lock. Taps and
+ * captures are freed by whoever ends them, under the lock; the epoll tag
+ * is the link id, looked up again, so a stale event finds nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "core/capture.h"
+#include "core/config.h"
+#include "core/log.h"
+
+#define TAP_SNAPLEN 65535
+#define TAP_BUFFER (2 << 20)
+#define READER_QUEUE_MAX (8 << 20)
+
+/* The standard pcap file header and record header (native byte order). */
+struct pcap_file_hdr {
+	uint32_t magic;
+	uint16_t major, minor;
+	int32_t thiszone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+
+struct pcap_rec_hdr {
+	uint32_t ts_sec, ts_usec, caplen, len;
+};
+
+struct frame {
+	struct pcap_rec_hdr h;
+	struct frame *next;
+	unsigned char data[];
+};
+
+struct capture_reader {
+	int64_t id;
+	int file_fd; /* the file, served first up to file_end */
+	off_t file_off, file_end;
+	char *q; /* then the frames that came since */
+	size_t qlen;
+	bool ended;
+	pthread_cond_t cv;
+	struct capture_reader *next;
+};
+
+struct cap {
+	int64_t id;
+	struct bpf_program prog;
+	bool has_prog;
+	int snaplen;
+	FILE *fp;
+	off_t file_size;
+	uint64_t packets, bytes, dropped, kdrop_base;
+	struct capture_reader *readers;
+	struct cap *next;
+};
+
+struct tap {
+	int64_t link;
+	char ifname[16];
+	pcap_t *p;
+	int fd;
+	struct frame *ring_head, *ring_tail; /* oldest first */
+	size_t ring_bytes;
+	struct cap *caps;
+	struct tap *next;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	int epfd, wakefd;
+	pthread_t thread;
+	bool running, stop;
+	struct tap *taps;
+} cp = {.mu = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1};
+
+static struct tap *
+tap_find(int64_t link)
+{
+	for (struct tap *t = cp.taps; t != NULL; t = t->next)
+		if (t->link == link)
+			return (t);
+	return (NULL);
+}
+
+static struct cap *
+cap_find(int64_t id, struct tap **tp)
+{
+	for (struct tap *t = cp.taps; t != NULL; t = t->next)
+		for (struct cap *c = t->caps; c != NULL; c = c->next)
+			if (c->id == id) {
+				if (tp != NULL)
+					*tp = t;
+				return (c);
+			}
+	return (NULL);
+}
+
+static uint64_t
+tap_kernel_drops(struct tap *t)
+{
+	struct pcap_stat ps;
+
+	return (pcap_stats(t->p, &ps) == 0 ? ps.ps_drop : 0);
+}
+
+/* ---- the ring of recent frames ---- */
+
+static void
+ring_add(struct tap *t, const struct pcap_pkthdr *h, const unsigned char *data)
+{
+	size_t limit = (size_t)lw.cfg.capture_ring;
+	struct frame *f;
+
+	if (limit == 0 || h->caplen > limit)
+		return;
+	if ((f = malloc(sizeof(*f) + h->caplen)) == NULL)
+		return;
+	f->h = (struct pcap_rec_hdr){
+	    (uint32_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, h->caplen, h->len};
+	f->next = NULL;
+	memcpy(f->data, data, h->caplen);
+	if (t->ring_tail != NULL)
+		t->ring_tail->next = f;
+	else
+		t->ring_head = f;
+	t->ring_tail = f;
+	t->ring_bytes += sizeof(f->h) + h->caplen;
+	while (t->ring_bytes > limit && t->ring_head != NULL) {
+		struct frame *old = t->ring_head;
+
+		t->ring_head = old->next;
+		if (t->ring_head == NULL)
+			t->ring_tail = NULL;
+		t->ring_bytes -= sizeof(old->h) + old->h.caplen;
+		free(old);
+	}
+}
+
+static void
+ring_free(struct tap *t)
+{
+	while (t->ring_head != NULL) {
+		struct frame *f = t->ring_head;
+
+		t->ring_head = f->next;
+		free(f);
+	}
+	t->ring_tail = NULL;
+	t->ring_bytes = 0;
+}
+
+/* ---- captures ---- */
+
+static void
+reader_push(
+    struct cap *c, struct capture_reader *r, const void *a, size_t alen, const void *b, size_t blen)
+{
+	char *nq;
+
+	if (r->qlen + alen + blen > READER_QUEUE_MAX ||
+	    (nq = realloc(r->q, r->qlen + alen + blen)) == NULL) {
+		c->dropped++;
+		return;
+	}
+	r->q = nq;
+	memcpy(r->q + r->qlen, a, alen);
+	memcpy(r->q + r->qlen + alen, b, blen);
+	r->qlen += alen + blen;
+	pthread_cond_broadcast(&r->cv);
+}
+
+static void
+cap_frame(struct cap *c, const struct pcap_pkthdr *h, const unsigned char *data)
+{
+	struct pcap_rec_hdr rh;
+	uint32_t caplen = h->caplen < (uint32_t)c->snaplen ? h->caplen : (uint32_t)c->snaplen;
+
+	if (c->has_prog && pcap_offline_filter(&c->prog, h, data) == 0)
+		return;
+	rh = (struct pcap_rec_hdr){(uint32_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, caplen, h->len};
+	if (c->fp != NULL && fwrite(&rh, sizeof(rh), 1, c->fp) == 1 &&
+	    fwrite(data, 1, caplen, c->fp) == caplen)
+		c->file_size += (off_t)(sizeof(rh) + caplen);
+	c->packets++;
+	c->bytes += h->len;
+	for (struct capture_reader *r = c->readers; r != NULL; r = r->next)
+		reader_push(c, r, &rh, sizeof(rh), data, caplen);
+}
+
+static void
+tap_packet(unsigned char *arg, const struct pcap_pkthdr *h, const unsigned char *data)
+{
+	struct tap *t = (struct tap *)arg;
+
+	ring_add(t, h, data);
+	for (struct cap *c = t->caps; c != NULL; c = c->next)
+		cap_frame(c, h, data);
+}
+
+static void
+tap_readable(struct tap *t)
+{
+	/* Bounded: one busy link must not starve the others. */
+	if (pcap_dispatch(t->p, 4096, tap_packet, (unsigned char *)t) == PCAP_ERROR)
+		log_warnx("capture on %s: %s", t->ifname, pcap_geterr(t->p));
+	for (struct cap *c = t->caps; c != NULL; c = c->next)
+		if (c->fp != NULL)
+			fflush(c->fp);
+}
+
+static void
+cap_end(struct tap *t, struct cap *c, struct capture_stats *st)
+{
+	if (st != NULL)
+		*st = (struct capture_stats){c->id, false, c->packets, c->bytes, c->dropped,
+		    tap_kernel_drops(t) - c->kdrop_base};
+	for (struct capture_reader *r = c->readers; r != NULL; r = r->next) {
+		r->ended = true;
+		pthread_cond_broadcast(&r->cv);
+	}
+	/* Readers still attached hold no pointer to c: they only see ended. */
+	if (c->fp != NULL)
+		fclose(c->fp);
+	if (c->has_prog)
+		pcap_freecode(&c->prog);
+	free(c);
+}
+
+/* ---- the thread ---- */
+
+static void *
+capture_loop(void *arg)
+{
+	struct epoll_event evs[64];
+
+	(void)arg;
+	for (;;) {
+		int n = epoll_wait(cp.epfd, evs, 64, -1);
+
+		pthread_mutex_lock(&cp.mu);
+		if (cp.stop) {
+			pthread_mutex_unlock(&cp.mu);
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct tap *t;
+			uint64_t v;
+
+			if (evs[i].data.u64 == 0) {
+				if (read(cp.wakefd, &v, sizeof(v)) == -1)
+					continue;
+			} else if ((t = tap_find((int64_t)evs[i].data.u64)) != NULL) {
+				tap_readable(t);
+			}
+		}
+		pthread_mutex_unlock(&cp.mu);
+	}
+	return (NULL);
+}
+
+int
+capture_init(struct lw_err *e)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0};
+
+	if ((cp.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (cp.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+	    epoll_ctl(cp.epfd, EPOLL_CTL_ADD, cp.wakefd, &ev) == -1)
+		return (err_set(e, ERR_INTERNAL, "capture: %s", strerror(errno)));
+	if (pthread_create(&cp.thread, NULL, capture_loop, NULL) != 0)
+		return (err_set(e, ERR_INTERNAL, "capture thread: %s", strerror(errno)));
+	cp.running = true;
+	return (0);
+}
+
+static void
+tap_close(struct tap *t, struct capture_stats *out, int max, int *n)
+{
+	struct cap *c;
+
+	while ((c = t->caps) != NULL) {
+		t->caps = c->next;
+		cap_end(t, c, *n < max ? &out[*n] : NULL);
+		if (*n < max)
+			(*n)++;
+	}
+	epoll_ctl(cp.epfd, EPOLL_CTL_DEL, t->fd, NULL);
+	pcap_close(t->p);
+	ring_free(t);
+	free(t);
+}
+
+void
+capture_fini(void)
+{
+	uint64_t one = 1;
+	int n = 0;
+
+	if (!cp.running)
+		return;
+	pthread_mutex_lock(&cp.mu);
+	cp.stop = true;
+	pthread_mutex_unlock(&cp.mu);
+	if (write(cp.wakefd, &one, sizeof(one)) == -1)
+		log_warn("capture: wake");
+	pthread_join(cp.thread, NULL);
+	pthread_mutex_lock(&cp.mu);
+	while (cp.taps != NULL) {
+		struct tap *t = cp.taps;
+
+		cp.taps = t->next;
+		tap_close(t, NULL, 0, &n);
+	}
+	pthread_mutex_unlock(&cp.mu);
+	close(cp.wakefd);
+	close(cp.epfd);
+	cp.running = false;
+}
+
+static pcap_t *
+tap_open(const char *ifname)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_create(ifname, errbuf);
+
+	if (p == NULL) {
+		log_warnx("capture on %s: %s", ifname, errbuf);
+		return (NULL);
+	}
+	/*
+	 * Promiscuous: a bridge passes every frame it forwards up to its own
+	 * device only then. Immediate: frames reach readers without batching.
+	 */
+	pcap_set_snaplen(p, TAP_SNAPLEN);
+	pcap_set_promisc(p, 1);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, TAP_BUFFER);
+	if (pcap_activate(p) < 0 || pcap_setnonblock(p, 1, errbuf) == -1 ||
+	    pcap_setdirection(p, PCAP_D_INOUT) == -1) {
+		log_warnx("capture on %s: %s", ifname, pcap_geterr(p));
+		pcap_close(p);
+		return (NULL);
+	}
+	return (p);
+}
+
+void
+capture_link_up(int64_t link, const char *ifname)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)link};
+	struct tap *t;
+	pcap_t *p;
+
+	pthread_mutex_lock(&cp.mu);
+	if (tap_find(link) != NULL || (p = tap_open(ifname)) == NULL) {
+		pthread_mutex_unlock(&cp.mu);
+		return;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		pcap_close(p);
+		pthread_mutex_unlock(&cp.mu);
+		return;
+	}
+	t->link = link;
+	t->p = p;
+	t->fd = pcap_get_selectable_fd(p);
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+	if (epoll_ctl(cp.epfd, EPOLL_CTL_ADD, t->fd, &ev) == -1) {
+		pcap_close(p);
+		free(t);
+	} else {
+		t->next = cp.taps;
+		cp.taps = t;
+	}
+	pthread_mutex_unlock(&cp.mu);
+}
+
+int
+capture_link_down(int64_t link, struct capture_stats *out, int max)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&cp.mu);
+	for (struct tap **pt = &cp.taps; *pt != NULL; pt = &(*pt)->next)
+		if ((*pt)->link == link) {
+			struct tap *t = *pt;
+
+			*pt = t->next;
+			tap_close(t, out, max, &n);
+			break;
+		}
+	pthread_mutex_unlock(&cp.mu);
+	return (n);
+}
+
+bool
+capture_link_is_up(int64_t link)
+{
+	bool up;
+
+	pthread_mutex_lock(&cp.mu);
+	up = tap_find(link) != NULL;
+	pthread_mutex_unlock(&cp.mu);
+	return (up);
+}
+
+int
+capture_check_filter(const char *filter, int snaplen, struct lw_err *e)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, snaplen);
+	struct bpf_program prog;
+	int r = 0;
+
+	if (dead == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) == -1)
+		r = err_set(e, ERR_INVALID, "filter: %s", pcap_geterr(dead));
+	else
+		pcap_freecode(&prog);
+	pcap_close(dead);
+	return (r);
+}
+
+static FILE *
+cap_file(const char *path, int snaplen, off_t *size)
+{
+	struct pcap_file_hdr fh = {0xa1b2c3d4, 2, 4, 0, 0, (uint32_t)snaplen, DLT_EN10MB};
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	FILE *fp;
+
+	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return (NULL);
+	}
+	fwrite(&fh, sizeof(fh), 1, fp);
+	fflush(fp);
+	*size = sizeof(fh);
+	return (fp);
+}
+
+int
+capture_start(
+    int64_t id, int64_t link, const char *filter, int snaplen, const char *path, struct lw_err *e)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, snaplen);
+	struct tap *t;
+	struct cap *c = NULL;
+
+	pthread_mutex_lock(&cp.mu);
+	if ((t = tap_find(link)) == NULL) {
+		err_set(
+		    e, ERR_CONFLICT, "link %lld is not up: start its lab first", (long long)link);
+		goto fail;
+	}
+	if (dead == NULL || (c = calloc(1, sizeof(*c))) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		goto fail;
+	}
+	if (filter != NULL && filter[0] != '\0') {
+		if (pcap_compile(dead, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+			err_set(e, ERR_INVALID, "filter: %s", pcap_geterr(dead));
+			goto fail;
+		}
+		c->has_prog = true;
+	}
+	if ((c->fp = cap_file(path, snaplen, &c->file_size)) == NULL) {
+		err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	c->id = id;
+	c->snaplen = snaplen;
+	c->kdrop_base = tap_kernel_drops(t);
+	c->next = t->caps;
+	t->caps = c;
+	pthread_mutex_unlock(&cp.mu);
+	pcap_close(dead);
+	return (0);
+fail:
+	if (c != NULL && c->has_prog)
+		pcap_freecode(&c->prog);
+	free(c);
+	pthread_mutex_unlock(&cp.mu);
+	if (dead != NULL)
+		pcap_close(dead);
+	return (-1);
+}
+
+int
+capture_stop(int64_t id, struct capture_stats *st)
+{
+	struct tap *t;
+	struct cap *c;
+
+	pthread_mutex_lock(&cp.mu);
+	if ((c = cap_find(id, &t)) == NULL) {
+		pthread_mutex_unlock(&cp.mu);
+		return (-1);
+	}
+	for (struct cap **pc = &t->caps; *pc != NULL; pc = &(*pc)->next)
+		if (*pc == c) {
+			*pc = c->next;
+			break;
+		}
+	cap_end(t, c, st);
+	pthread_mutex_unlock(&cp.mu);
+	return (0);
+}
+
+int
+capture_get(int64_t id, struct capture_stats *st)
+{
+	struct tap *t;
+	struct cap *c;
+
+	pthread_mutex_lock(&cp.mu);
+	if ((c = cap_find(id, &t)) == NULL) {
+		pthread_mutex_unlock(&cp.mu);
+		return (-1);
+	}
+	*st = (struct capture_stats){
+	    c->id, true, c->packets, c->bytes, c->dropped, tap_kernel_drops(t) - c->kdrop_base};
+	pthread_mutex_unlock(&cp.mu);
+	return (0);
+}
+
+/* ---- readers ---- */
+
+struct capture_reader *
+capture_reader_open(int64_t id, const char *path)
+{
+	struct capture_reader *r = calloc(1, sizeof(*r));
+	struct cap *c;
+
+	if (r == NULL)
+		return (NULL);
+	pthread_cond_init(&r->cv, NULL);
+	r->id = id;
+	pthread_mutex_lock(&cp.mu);
+	if ((c = cap_find(id, NULL)) == NULL ||
+	    (r->file_fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		pthread_mutex_unlock(&cp.mu);
+		pthread_cond_destroy(&r->cv);
+		free(r);
+		errno = ENOENT;
+		return (NULL);
+	}
+	/* Everything up to here comes from the file, everything after from the queue. */
+	fflush(c->fp);
+	r->file_end = c->file_size;
+	r->next = c->readers;
+	c->readers = r;
+	pthread_mutex_unlock(&cp.mu);
+	return (r);
+}
+
+ssize_t
+capture_reader_read(struct capture_reader *r, char *buf, size_t len, int timeout_ms)
+{
+	struct timespec until;
+	ssize_t n;
+
+	if (r->file_off < r->file_end) {
+		size_t want = (size_t)(r->file_end - r->file_off) < len
+		    ? (size_t)(r->file_end - r->file_off)
+		    : len;
+
+		if ((n = pread(r->file_fd, buf, want, r->file_off)) > 0) {
+			r->file_off += n;
+			return (n);
+		}
+		r->file_off = r->file_end;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&cp.mu);
+	while (r->qlen == 0 && !r->ended &&
+	    pthread_cond_timedwait(&r->cv, &cp.mu, &until) != ETIMEDOUT)
+		;
+	if (r->qlen == 0) {
+		n = r->ended ? -1 : 0;
+	} else {
+		n = (ssize_t)(r->qlen < len ? r->qlen : len);
+		memcpy(buf, r->q, (size_t)n);
+		memmove(r->q, r->q + n, r->qlen - (size_t)n);
+		r->qlen -= (size_t)n;
+	}
+	pthread_mutex_unlock(&cp.mu);
+	return (n);
+}
+
+void
+capture_reader_close(struct capture_reader *r)
+{
+	struct cap *c;
+
+	pthread_mutex_lock(&cp.mu);
+	if (!r->ended && (c = cap_find(r->id, NULL)) != NULL)
+		for (struct capture_reader **pr = &c->readers; *pr != NULL; pr = &(*pr)->next)
+			if (*pr == r) {
+				*pr = r->next;
+				break;
+			}
+	pthread_mutex_unlock(&cp.mu);
+	close(r->file_fd);
+	free(r->q);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+}
+
+int
+capture_recent(int64_t link, char **buf, size_t *len, struct lw_err *e)
+{
+	struct pcap_file_hdr fh = {0xa1b2c3d4, 2, 4, 0, 0, TAP_SNAPLEN, DLT_EN10MB};
+	struct tap *t;
+	char *out, *p;
+
+	pthread_mutex_lock(&cp.mu);
+	if ((t = tap_find(link)) == NULL) {
+		pthread_mutex_unlock(&cp.mu);
+		return (err_set(
+		    e, ERR_CONFLICT, "link %lld is not up: start its lab first", (long long)link));
+	}
+	if ((out = malloc(sizeof(fh) + t->ring_bytes)) == NULL) {
+		pthread_mutex_unlock(&cp.mu);
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	}
+	memcpy(out, &fh, sizeof(fh));
+	p = out + sizeof(fh);
+	for (struct frame *f = t->ring_head; f != NULL; f = f->next) {
+		memcpy(p, &f->h, sizeof(f->h));
+		memcpy(p + sizeof(f->h), f->data, f->h.caplen);
+		p += sizeof(f->h) + f->h.caplen;
+	}
+	*len = (size_t)(p - out);
+	*buf = out;
+	pthread_mutex_unlock(&cp.mu);
+	return (0);
+}
