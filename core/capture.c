@@ -287,16 +287,21 @@ capture_init(struct lw_err *e)
 	return (0);
 }
 
+/* Close t, appending its captures' final stats to the growing array *out. */
 static void
-tap_close(struct tap *t, struct capture_stats *out, int max, int *n)
+tap_close(struct tap *t, struct capture_stats **out, int *n)
 {
+	struct capture_stats *grown;
 	struct cap *c;
 
 	while ((c = t->caps) != NULL) {
 		t->caps = c->next;
-		cap_end(t, c, *n < max ? &out[*n] : NULL);
-		if (*n < max)
-			(*n)++;
+		if ((grown = realloc(*out, sizeof(**out) * (size_t)(*n + 1))) != NULL) {
+			*out = grown;
+			cap_end(t, c, &(*out)[(*n)++]);
+		} else {
+			cap_end(t, c, NULL);
+		}
 	}
 	epoll_ctl(cp.epfd, EPOLL_CTL_DEL, t->fd, NULL);
 	pcap_close(t->p);
@@ -304,14 +309,15 @@ tap_close(struct tap *t, struct capture_stats *out, int max, int *n)
 	free(t);
 }
 
-void
-capture_fini(void)
+int
+capture_fini(struct capture_stats **out)
 {
 	uint64_t one = 1;
 	int n = 0;
 
+	*out = NULL;
 	if (!cp.running)
-		return;
+		return (0);
 	pthread_mutex_lock(&cp.mu);
 	cp.stop = true;
 	pthread_mutex_unlock(&cp.mu);
@@ -323,12 +329,13 @@ capture_fini(void)
 		struct tap *t = cp.taps;
 
 		cp.taps = t->next;
-		tap_close(t, NULL, 0, &n);
+		tap_close(t, out, &n);
 	}
 	pthread_mutex_unlock(&cp.mu);
 	close(cp.wakefd);
 	close(cp.epfd);
 	cp.running = false;
+	return (n);
 }
 
 static pcap_t *
@@ -390,17 +397,18 @@ capture_link_up(int64_t link, const char *ifname)
 }
 
 int
-capture_link_down(int64_t link, struct capture_stats *out, int max)
+capture_link_down(int64_t link, struct capture_stats **out)
 {
 	int n = 0;
 
+	*out = NULL;
 	pthread_mutex_lock(&cp.mu);
 	for (struct tap **pt = &cp.taps; *pt != NULL; pt = &(*pt)->next)
 		if ((*pt)->link == link) {
 			struct tap *t = *pt;
 
 			*pt = t->next;
-			tap_close(t, out, max, &n);
+			tap_close(t, out, &n);
 			break;
 		}
 	pthread_mutex_unlock(&cp.mu);

@@ -26,14 +26,18 @@ struct capture_stats {
 };
 
 int capture_init(struct lw_err *e);
-void capture_fini(void);
+/*
+ * capture_fini - end every capture and stop the thread; the final stats of
+ * the captures it ended go to *out (malloc'd, caller frees); returns how many.
+ */
+int capture_fini(struct capture_stats **out);
 /* capture_link_up - link's bridge ifname exists: open its tap (idempotent). */
 void capture_link_up(int64_t link, const char *ifname);
 /*
  * capture_link_down - link goes away: close its tap and end its captures;
- * their final stats go to out (at most max); returns how many.
+ * their final stats go to *out (malloc'd, caller frees); returns how many.
  */
-int capture_link_down(int64_t link, struct capture_stats *out, int max);
+int capture_link_down(int64_t link, struct capture_stats **out);
 bool capture_link_is_up(int64_t link);
 /* capture_check_filter - compile filter for Ethernet; 0 or -1 with ERR_INVALID and libpcap's words.
  */

@@ -7,16 +7,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -449,6 +452,7 @@ enum {
 	CLI_O_WAIT = 1 << 0, /* --wait, --timeout */
 	CLI_O_CONSOLE =
 	    1 << 1, /* --print, --wait-ready, --ready-timeout, --send, --expect, --timeout */
+	CLI_O_CAPTURE = 1 << 2, /* -f, -s, -w */
 };
 
 struct cli_step {
@@ -465,6 +469,9 @@ struct cli_args {
 	double timeout, ready_timeout; /* seconds; < 0 when not given */
 	struct cli_step steps[CLI_MAX_STEPS];
 	int nsteps;
+	const char *filter; /* capture -f; NULL when not given */
+	long snaplen;       /* capture -s; 0 when not given */
+	const char *wfile;  /* capture -w; NULL when not given */
 };
 
 struct cli_cmd {
@@ -483,8 +490,12 @@ static const struct option cli_longopts[] = {
     {"print", no_argument, NULL, 'p'},
     {"wait-ready", no_argument, NULL, 'r'},
     {"ready-timeout", required_argument, NULL, 'R'},
-    {"send", required_argument, NULL, 's'},
-    {"expect", required_argument, NULL, 'e'},
+    /* Not 's' and 'e': those are short options of their own. */
+    {"send", required_argument, NULL, 'S'},
+    {"expect", required_argument, NULL, 'E'},
+    {"filter", required_argument, NULL, 'f'},
+    {"snaplen", required_argument, NULL, 's'},
+    {"write", required_argument, NULL, 'w'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -500,9 +511,13 @@ cli_opt_allowed(int c, int opts)
 	case 'p':
 	case 'r':
 	case 'R':
-	case 's':
-	case 'e':
+	case 'S':
+	case 'E':
 		return (opts & CLI_O_CONSOLE);
+	case 'f':
+	case 's':
+	case 'w':
+		return (opts & CLI_O_CAPTURE);
 	default:
 		return (0);
 	}
@@ -518,6 +533,26 @@ cli_seconds(const char *s, double *out)
 	v = strtod(s, &end);
 	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v <= 0 || v > 1e6) {
 		fprintf(stderr, "labwire: '%s' is not a number of seconds\n", s);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+/*
+ * cli_snaplen - -s N. 0, what tcpdump users type for "all of it", leaves it
+ * to the daemon, whose default is whole frames; the daemon judges the range.
+ */
+static int
+cli_snaplen(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > INT_MAX) {
+		fprintf(stderr, "labwire: '%s' is not a snapshot length in bytes\n", s);
 		return (-1);
 	}
 	*out = v;
@@ -541,12 +576,20 @@ cli_opt_set(struct cli_args *a, int c, const char *arg)
 	case 'r':
 		a->wait_ready = 1;
 		return (0);
-	default: /* 's', 'e': steps keep command-line order */
+	case 'f':
+		a->filter = arg;
+		return (0);
+	case 's':
+		return (cli_snaplen(arg, &a->snaplen));
+	case 'w':
+		a->wfile = arg;
+		return (0);
+	default: /* 'S', 'E': steps keep command-line order */
 		if (a->nsteps == CLI_MAX_STEPS) {
 			fprintf(stderr, "labwire: at most %d --send/--expect\n", CLI_MAX_STEPS);
 			return (-1);
 		}
-		a->steps[a->nsteps].expect = (c == 'e');
+		a->steps[a->nsteps].expect = (c == 'E');
 		a->steps[a->nsteps++].text = arg;
 		return (0);
 	}
@@ -569,7 +612,7 @@ cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a)
 	a->timeout = a->ready_timeout = -1;
 	optind = 0; /* GNU getopt: start afresh, cli_main may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", cli_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hf:s:w:", cli_longopts, NULL)) != -1) {
 		if (c == 'h') {
 			cli_cmd_usage(stdout, cmd);
 			return (-1);
@@ -1366,6 +1409,510 @@ out:
 	return (ret);
 }
 
+/* ---- capture ---- */
+
+#define CLI_PCAP_GLOBAL 24          /* the pcap file header */
+#define CLI_PCAP_RECORD 16          /* each record's header */
+#define CLI_PCAP_MAXCAP (16u << 20) /* a longer record is not pcap as we know it */
+#define CLI_PROGRESS_MS 1000        /* between lines of "captured N packets" */
+
+enum { CLI_PC_GLOBAL, CLI_PC_RECORD, CLI_PC_DATA, CLI_PC_OPAQUE };
+
+/*
+ * cli_pcap - a pcap stream's framing, followed as the bytes pass: it counts
+ * packets without asking the daemon, and says where records end, so that
+ * what is written stops at one (a file cut inside a record reads as damaged).
+ * A stream that is not pcap (CLI_PC_OPAQUE) passes through uncounted.
+ */
+struct cli_pcap {
+	int phase;
+	int big; /* the stream's integers are big-endian */
+	unsigned char h[CLI_PCAP_GLOBAL];
+	size_t have;    /* bytes of the header in h so far */
+	size_t left;    /* CLI_PC_DATA: packet bytes still to come */
+	uint32_t orig;  /* the packet's length on the wire */
+	size_t partial; /* bytes since the last record boundary */
+	unsigned long long packets, bytes;
+};
+
+static uint32_t
+cli_pcap_u32(const unsigned char *p, int big)
+{
+	if (big)
+		return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+	return ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
+}
+
+static void
+cli_pcap_packet(struct cli_pcap *pc)
+{
+	pc->packets++;
+	pc->bytes += pc->orig; /* like the daemon's "bytes": lengths on the wire */
+	pc->partial = 0;
+	pc->phase = CLI_PC_RECORD;
+}
+
+/* cli_pcap_step - the header in h, or the packet, is complete: what comes next. */
+static void
+cli_pcap_step(struct cli_pcap *pc)
+{
+	uint32_t magic;
+
+	pc->have = 0;
+	if (pc->phase == CLI_PC_DATA) {
+		cli_pcap_packet(pc);
+		return;
+	}
+	if (pc->phase == CLI_PC_GLOBAL) {
+		/* Microsecond or nanosecond timestamps, written either way round. */
+		magic = cli_pcap_u32(pc->h, 0);
+		pc->big = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+		pc->phase = pc->big || magic == 0xa1b2c3d4 || magic == 0xa1b23c4d ? CLI_PC_RECORD
+		                                                                  : CLI_PC_OPAQUE;
+		pc->partial = 0;
+		return;
+	}
+	pc->left = cli_pcap_u32(pc->h + 8, pc->big);
+	pc->orig = cli_pcap_u32(pc->h + 12, pc->big);
+	pc->phase = pc->left > CLI_PCAP_MAXCAP ? CLI_PC_OPAQUE : CLI_PC_DATA;
+	if (pc->phase == CLI_PC_DATA && pc->left == 0)
+		cli_pcap_packet(pc);
+}
+
+static void
+cli_pcap_feed(struct cli_pcap *pc, const unsigned char *p, size_t n)
+{
+	size_t want, k;
+
+	while (n > 0 && pc->phase != CLI_PC_OPAQUE) {
+		if (pc->phase == CLI_PC_DATA) {
+			k = n < pc->left ? n : pc->left;
+			pc->left -= k;
+			want = pc->left;
+		} else {
+			want = (pc->phase == CLI_PC_GLOBAL ? CLI_PCAP_GLOBAL : CLI_PCAP_RECORD) -
+			    pc->have;
+			k = n < want ? n : want;
+			memcpy(pc->h + pc->have, p, k);
+			pc->have += k;
+			want -= k;
+		}
+		p += k;
+		n -= k;
+		pc->partial += k;
+		if (want == 0)
+			cli_pcap_step(pc);
+	}
+	if (pc->phase == CLI_PC_OPAQUE)
+		pc->partial = 0;
+}
+
+/* cli_stream - following a capture's pcap into fd. */
+struct cli_stream {
+	CURL *c;
+	int fd;
+	int progress;        /* a count on stderr every second */
+	long status;         /* of the answer, once it began */
+	int werr;            /* errno of the write (or memory) that failed */
+	struct cli_buf held; /* the start of a record not yet whole */
+	struct cli_buf refusal;
+	struct cli_pcap pcap;
+	long long next_ms; /* of the progress line */
+};
+
+static int
+cli_stream_ok(const struct cli_stream *s)
+{
+	return (s->status >= 200 && s->status <= 299);
+}
+
+/* cli_stream_out - all of p to s->fd; 0, or -1 with s->werr. */
+static int
+cli_stream_out(struct cli_stream *s, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(s->fd, p, n)) == -1) {
+			/* A reader that stopped reading must not make Ctrl-C wait for it. */
+			if (errno == EINTR && !cli_signalled)
+				continue;
+			s->werr = errno;
+			return (-1);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return (0);
+}
+
+/*
+ * cli_stream_write - curl's write callback: the pcap up to its last record
+ * boundary goes out at once (no buffering: a live reader sees each packet
+ * as it comes); the rest is held until its record is whole.
+ */
+static size_t
+cli_stream_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct cli_stream *s = arg;
+	size_t n = size * nmemb, held = s->held.n, out;
+
+	if (s->status == 0)
+		curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
+	if (!cli_stream_ok(s))
+		return (cli_buf_add(&s->refusal, p, n) == -1 ? 0 : n);
+	cli_pcap_feed(&s->pcap, (const unsigned char *)p, n);
+	out = held + n - s->pcap.partial; /* >= held when > 0: a boundary is in p */
+	if (out > 0) {
+		if (cli_stream_out(s, s->held.p, held) == -1 ||
+		    cli_stream_out(s, p, out - held) == -1)
+			return (0);
+		s->held.n = 0;
+		p += out - held;
+		n -= out - held;
+	}
+	if (cli_buf_add(&s->held, p, n) == -1) {
+		s->werr = errno;
+		return (0);
+	}
+	return (size * nmemb);
+}
+
+static void
+cli_stream_progress(struct cli_stream *s)
+{
+	fprintf(stderr, "\rcaptured %llu packets (%llu bytes)", s->pcap.packets, s->pcap.bytes);
+}
+
+/* cli_stream_tick - curl calls it at least once a second, and when a signal woke it. */
+static int
+cli_stream_tick(
+    void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct cli_stream *s = arg;
+	long long now;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (cli_signalled)
+		return (1);
+	if (s->progress && cli_stream_ok(s) && (now = cli_now_ms()) >= s->next_ms) {
+		cli_stream_progress(s);
+		s->next_ms = now + CLI_PROGRESS_MS;
+	}
+	return (0);
+}
+
+/* cli_stream_run - GET path into s->fd until the stream ends or we are stopped. */
+static CURLcode
+cli_stream_run(struct cli_stream *s, const char *path, char *errbuf)
+{
+	char url[CLI_PATH_MAX + sizeof(cli_base)];
+	struct curl_slist *hdrs;
+	CURLcode rc = CURLE_OUT_OF_MEMORY;
+
+	snprintf(url, sizeof(url), "%s%s", cli_base, path);
+	if ((hdrs = curl_slist_append(NULL, "Accept: application/vnd.tcpdump.pcap")) == NULL)
+		return (rc);
+	if ((s->c = cli_http_handle("GET", url, NULL, hdrs, NULL, errbuf)) != NULL) {
+		curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, cli_stream_write);
+		curl_easy_setopt(s->c, CURLOPT_WRITEDATA, s);
+		curl_easy_setopt(s->c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(s->c, CURLOPT_XFERINFOFUNCTION, cli_stream_tick);
+		curl_easy_setopt(s->c, CURLOPT_XFERINFODATA, s);
+		/* A capture lasts as long as it lasts, and a quiet link sends nothing. */
+		curl_easy_setopt(s->c, CURLOPT_TIMEOUT, 0L);
+		curl_easy_setopt(s->c, CURLOPT_TCP_KEEPALIVE, 1L);
+		s->next_ms = cli_now_ms() + CLI_PROGRESS_MS;
+		rc = curl_easy_perform(s->c);
+		if (s->status == 0)
+			curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
+		curl_easy_cleanup(s->c);
+		s->c = NULL;
+	}
+	curl_slist_free_all(hdrs);
+	return (rc);
+}
+
+enum {
+	CLI_CAP_STOP,   /* we stop it: a signal, or stdout's reader went away */
+	CLI_CAP_ENDED,  /* the stream ended: the capture ended on the appliance */
+	CLI_CAP_FAILED, /* told the user */
+};
+
+/* cli_stream_judge - why the stream is over. */
+static int
+cli_stream_judge(struct cli_stream *s, CURLcode rc, const char *errbuf)
+{
+	if (s->progress && cli_stream_ok(s)) {
+		cli_stream_progress(s); /* the final count, and the line ended */
+		fputc('\n', stderr);
+	}
+	if (rc == CURLE_OK && cli_stream_ok(s))
+		return (CLI_CAP_ENDED);
+	if (cli_signalled || s->werr == EPIPE)
+		return (CLI_CAP_STOP);
+	if (s->werr != 0)
+		fprintf(stderr, "labwire: cannot write the capture: %s\n", strerror(s->werr));
+	else if (s->status != 0 && !cli_stream_ok(s))
+		cli_http_answer(s->status, &s->refusal, NULL);
+	else if (s->status == 0)
+		fprintf(stderr, "labwire: cannot reach the daemon at %s: %s\n", cli_base,
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+	else
+		fprintf(stderr, "labwire: the capture stream broke: %s\n",
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+	return (CLI_CAP_FAILED);
+}
+
+/* cli_capture_path - CLI_API "/labs/LAB/links/LINK/captures[/ID]TAIL", LINK and ID escaped. */
+static int
+cli_capture_path(
+    char *buf, size_t len, const char *lab, const char *link, const char *id, const char *tail)
+{
+	char suffix[CLI_PATH_MAX], *el, *ei = NULL;
+	int n = -1;
+
+	if (*link == '\0') {
+		fprintf(stderr, "labwire: empty link id\n");
+		return (-1);
+	}
+	el = curl_easy_escape(NULL, link, 0);
+	if (id != NULL)
+		ei = curl_easy_escape(NULL, id, 0);
+	if (el != NULL && (id == NULL || ei != NULL))
+		n = snprintf(suffix, sizeof(suffix), "/links/%s/captures%s%s%s", el,
+		    id != NULL ? "/" : "", id != NULL ? ei : "", tail);
+	curl_free(el);
+	curl_free(ei);
+	if (n < 0 || (size_t)n >= sizeof(suffix)) {
+		fprintf(stderr, "labwire: link id too long\n");
+		return (-1);
+	}
+	return (cli_path(buf, len, lab, NULL, suffix));
+}
+
+/* cli_capture_body - the POST's JSON (caller frees), or NULL having told the user. */
+static char *
+cli_capture_body(const struct cli_args *a)
+{
+	json_t *req;
+	char *body = NULL;
+
+	if ((req = json_object()) == NULL)
+		goto oom;
+	if (a->filter != NULL && json_object_set_new(req, "filter", json_string(a->filter)) == -1) {
+		fprintf(stderr, "labwire: the filter is not UTF-8 text\n");
+		json_decref(req);
+		return (NULL);
+	}
+	if (a->snaplen > 0 && json_object_set_new(req, "snaplen", json_integer(a->snaplen)) == -1)
+		goto oom_req;
+	if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
+		goto oom_req;
+	json_decref(req);
+	return (body);
+oom_req:
+	json_decref(req);
+oom:
+	fprintf(stderr, "labwire: out of memory\n");
+	return (NULL);
+}
+
+/* cli_capture_start - POST the capture, its id into id; 0, or -1 having told the user. */
+static int
+cli_capture_start(const struct cli_args *a, const char *path, char *id, size_t len)
+{
+	const json_t *jid;
+	json_t *ans;
+	char *body, b[64];
+	long st;
+	int ret = -1;
+
+	if ((body = cli_capture_body(a)) == NULL)
+		return (-1);
+	if (cli_http("POST", path, body, &st, &ans) == 0) {
+		jid = json_object_get(ans, "id");
+		if (json_is_integer(jid) || (json_is_string(jid) && json_string_length(jid) > 0)) {
+			snprintf(id, len, "%s", cli_jfmt(ans, "id", b, sizeof(b)));
+			ret = 0;
+		} else
+			fprintf(stderr, "labwire: the daemon's answer has no capture id\n");
+		json_decref(ans);
+	}
+	free(body);
+	return (ret);
+}
+
+/*
+ * cli_capture_finish - the capture stopped (DELETE) if it still runs, and
+ * its final counts on stderr; the exit status.
+ */
+static int
+cli_capture_finish(const char *path, const char *id, int how)
+{
+	int stop = (how == CLI_CAP_STOP);
+	char b[3][32];
+	json_t *cap = NULL;
+	long st;
+
+	/* Ended on the appliance (the lab stopped), or the stream broke while it runs on. */
+	if (!stop) {
+		if (cli_http("GET", path, NULL, &st, &cap) == -1)
+			return (CLI_FAIL);
+		if ((stop = strcmp(cli_jstr(cap, "state"), "running") == 0)) {
+			json_decref(cap);
+			cap = NULL;
+		}
+	}
+	/* Stopped, its file stays on the appliance; the answer is the final object. */
+	if (stop && cli_http("DELETE", path, NULL, &st, &cap) == -1)
+		return (CLI_FAIL);
+	fprintf(stderr, "capture %s: %s packets, %s bytes, %s dropped\n", id,
+	    cli_jfmt(cap, "packets", b[0], sizeof(b[0])),
+	    cli_jfmt(cap, "bytes", b[1], sizeof(b[1])),
+	    cli_jfmt(cap, "dropped", b[2], sizeof(b[2])));
+	json_decref(cap);
+	return (how == CLI_CAP_FAILED ? CLI_FAIL : CLI_OK);
+}
+
+/*
+ * cli_capture_output - where the pcap goes: stdout, or file, opened but not
+ * yet truncated (an old file survives a capture that cannot start);
+ * *created if it is new. The fd, or -1 having told the user.
+ */
+static int
+cli_capture_output(const char *file, int *created)
+{
+	int fd;
+
+	*created = 0;
+	if (file == NULL || strcmp(file, "-") == 0)
+		return (STDOUT_FILENO);
+	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) != -1)
+		*created = 1;
+	else if (errno == EEXIST)
+		fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd == -1)
+		fprintf(stderr, "labwire: %s: %s\n", file, strerror(errno));
+	return (fd);
+}
+
+static int
+cli_capture_truncate(int fd, const char *file)
+{
+	struct stat sb;
+
+	/* A FIFO (wireshark -k -i FIFO) has nothing to cut. */
+	if (fd == STDOUT_FILENO || fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return (0);
+	if (ftruncate(fd, 0) == -1) {
+		fprintf(stderr, "labwire: %s: %s\n", file, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+static const int cli_cap_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define CLI_CAP_NSIGS (sizeof(cli_cap_sigs) / sizeof(cli_cap_sigs[0]))
+
+/*
+ * cli_capture_signals - a signal that would end us stops the capture first.
+ * No SA_RESTART and nothing blocked: the signal wakes curl's wait, which then
+ * asks cli_stream_tick. SIGPIPE is ignored: a gone reader shows as EPIPE.
+ * A signal ignored on entry (nohup, a background job) stays ignored.
+ */
+static void
+cli_capture_signals(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	cli_signalled = 0;
+	for (size_t i = 0; i < CLI_CAP_NSIGS; i++) {
+		sigaction(cli_cap_sigs[i], NULL, &old[i]);
+		if (cli_cap_sigs[i] != SIGPIPE && old[i].sa_handler == SIG_IGN)
+			continue;
+		sa.sa_handler = cli_cap_sigs[i] == SIGPIPE ? SIG_IGN : cli_on_signal;
+		sigaction(cli_cap_sigs[i], &sa, NULL);
+	}
+}
+
+static void
+cli_capture_signals_restore(const struct sigaction *old)
+{
+	for (size_t i = 0; i < CLI_CAP_NSIGS; i++)
+		sigaction(cli_cap_sigs[i], &old[i], NULL);
+}
+
+/* cli_capture_follow - stream the running capture at cpath into s; how it ended. */
+static int
+cli_capture_follow(struct cli_stream *s, const char *cpath)
+{
+	char path[CLI_PATH_MAX], errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+
+	if (cli_signalled)
+		return (CLI_CAP_STOP);
+	if (snprintf(path, sizeof(path), "%s/pcap?follow=1", cpath) >= (int)sizeof(path)) {
+		fprintf(stderr, "labwire: capture id too long\n");
+		return (CLI_CAP_FAILED);
+	}
+	rc = cli_stream_run(s, path, errbuf);
+	return (cli_stream_judge(s, rc, errbuf));
+}
+
+static int
+cli_capture(struct cli_args *a)
+{
+	struct sigaction old[CLI_CAP_NSIGS];
+	struct cli_stream s = {.fd = -1};
+	char base[CLI_PATH_MAX], cpath[CLI_PATH_MAX], id[64];
+	int created, how, ret = CLI_FAIL;
+
+	if (a->wfile == NULL && isatty(STDOUT_FILENO)) {
+		fprintf(stderr,
+		    "labwire: not writing pcap to a terminal: add -w file.pcap, or pipe it:\n"
+		    "  labwire capture %s %s | wireshark -k -i -\n",
+		    a->pos[0], a->pos[1]);
+		return (CLI_USAGE);
+	}
+	if (cli_capture_path(base, sizeof(base), a->pos[0], a->pos[1], NULL, "") == -1 ||
+	    (s.fd = cli_capture_output(a->wfile, &created)) == -1)
+		return (CLI_FAIL);
+	s.progress = s.fd != STDOUT_FILENO;
+	cli_capture_signals(old);
+	if (cli_capture_start(a, base, id, sizeof(id)) == -1) {
+		if (created)
+			unlink(a->wfile);
+		cli_capture_signals_restore(old);
+		goto out;
+	}
+	fprintf(
+	    stderr, "capture %s on lab %s link %s; Ctrl-C stops it\n", id, a->pos[0], a->pos[1]);
+	if (cli_capture_path(cpath, sizeof(cpath), a->pos[0], a->pos[1], id, "") == -1) {
+		cli_capture_signals_restore(old);
+		goto out;
+	}
+	how = CLI_CAP_FAILED;
+	if (cli_capture_truncate(s.fd, a->wfile) == 0)
+		how = cli_capture_follow(&s, cpath);
+	/* From here a second Ctrl-C ends us at once. */
+	cli_capture_signals_restore(old);
+	ret = cli_capture_finish(cpath, id, how);
+out:
+	if (s.fd != STDOUT_FILENO && close(s.fd) == -1 && ret == CLI_OK) {
+		fprintf(stderr, "labwire: %s: %s\n", a->wfile, strerror(errno));
+		ret = CLI_FAIL;
+	}
+	free(s.held.p);
+	free(s.refusal.p);
+	return (ret);
+}
+
 /* ---- dispatch ---- */
 
 static const struct cli_cmd cli_cmds[] = {
@@ -1385,6 +1932,8 @@ static const struct cli_cmd cli_cmds[] = {
         "stop one node"},
     {NULL, "console", "LAB NODE [OPTIONS]", 2, CLI_O_CONSOLE, cli_console,
         "a node's serial console (see below)"},
+    {NULL, "capture", "LAB LINK [-f FILTER] [-s SNAPLEN] [-w FILE|-]", 2, CLI_O_CAPTURE,
+        cli_capture, "capture a link's packets as pcap (see below)"},
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
@@ -1403,8 +1952,18 @@ static const char cli_usage_tail[] =
     "  --send and --expect repeat and run in command-line order; then everything\n"
     "  received is printed. Without --expect, output is taken until 0.5 s of quiet.\n"
     "\n"
+    "capture options:\n"
+    "  -f, --filter FILTER   capture only what FILTER (tcpdump syntax) matches\n"
+    "  -s, --snaplen N       keep at most N bytes of each packet (0: whole packets)\n"
+    "  -w, --write FILE      write the pcap to FILE, with a count on stderr each second;\n"
+    "                        -w - writes it to stdout, as does no -w where stdout is\n"
+    "                        not a terminal: labwire capture LAB LINK | wireshark -k -i -\n"
+    "  Ctrl-C (or the reader of stdout going away) stops the capture; so does the\n"
+    "  lab stopping. Its final counts go to stderr; its file stays on the daemon.\n"
+    "\n"
     "The daemon is at --url URL, else $LABWIRE_URL, else " CLI_DEFAULT_URL ".\n"
-    "LAB and NODE are names or ids. Exit status: 0 done, 1 failed, 2 usage.\n";
+    "LAB and NODE are names or ids, LINK is an id. Exit status: 0 done, 1 failed,\n"
+    "2 usage.\n";
 
 static void
 cli_usage(FILE *f)

@@ -118,8 +118,10 @@ static int
 serve_main(int argc, char **argv)
 {
 	struct lw_err e = {0};
+	struct capture_stats *caps;
 	char host[64];
 	sigset_t set;
+	int ncap;
 	int port, sig = 0;
 
 	serve_config(argc, argv);
@@ -146,7 +148,13 @@ serve_main(int argc, char **argv)
 	log_info("signal %d: shutting down; running nodes keep running for the next daemon", sig);
 	/* Consoles first: upgraded WebSockets must be handed back before MHD stops. */
 	console_fini();
-	capture_fini(); /* ends live pcap streams, so their HTTP threads return */
+	/* Ends live pcap streams (so their HTTP threads return); keep the counters. */
+	if ((ncap = capture_fini(&caps)) > 0) {
+		lw_lock();
+		runtime_captures_ended(caps, ncap);
+		lw_unlock();
+	}
+	free(caps);
 	server_stop();
 	runtime_fini();
 	db_close(lw.db);

@@ -227,9 +227,16 @@ wire_iface(int64_t node, int idx, int64_t link)
 static void
 link_captures_end(int64_t link)
 {
-	struct capture_stats st[64];
-	int n = capture_link_down(link, st, 64);
+	struct capture_stats *st;
+	int n = capture_link_down(link, &st);
 
+	runtime_captures_ended(st, n);
+	free(st);
+}
+
+void
+runtime_captures_ended(const struct capture_stats *st, int n)
+{
 	for (int i = 0; i < n; i++)
 		db_exec(DB, NULL,
 		    "UPDATE captures SET state = 'stopped', packets = ?, bytes = ?, dropped = ?,"

@@ -32,6 +32,9 @@ void runtime_link_wire(int64_t link);
 void runtime_link_unwire(int64_t link);
 /* runtime_link_state - apply the link's stored up/down state to running guests (QMP set_link). */
 void runtime_link_state(int64_t link);
+struct capture_stats;
+/* runtime_captures_ended - record the final stats of n ended captures. Caller holds lw_lock(). */
+void runtime_captures_ended(const struct capture_stats *st, int n);
 /* runtime_busy_count - how many nodes of lab (or just node; 0 = any) run or are on their way.
  * Caller holds lw_lock(). */
 int runtime_busy_count(int64_t lab, int64_t node);

@@ -228,8 +228,12 @@ api_capture_pcap(struct api_req *r, struct lw_err *e)
 		    MHD_SIZE_UNKNOWN, 65536, follow_read, rd, follow_free);
 	} else {
 		/* Not running any more: the file as it is. */
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1)
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			return (err_set(e, ERR_NOT_FOUND, "the capture's file is gone"));
+		if (fstat(fd, &st) == -1) {
+			close(fd);
+			return (err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno)));
+		}
 		r->raw = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
 	}
 	if (r->raw == NULL)

@@ -102,6 +102,7 @@ done
 lw=$(printf '%s\n' "${lw_times[@]}" | median)
 ref=$(printf '%s\n' "${ref_times[@]}" | median)
 api DELETE /api/v1/labs/bench
+CAP_ROWS=()
 ROWS=("$N-node lab: start -> every QEMU answers QMP (s)|$lw|$ref|shell loop, same argvs")
 
 # ---- consoles: labwire's telnet fan-out against QEMU's own telnet serial ----
@@ -131,6 +132,69 @@ ref_tp1=$($PY throughput 127.0.0.1 6999 1 "$CON_BYTES")
 echo "QEMU telnet: rtt ${ref_rtt} us, $CON_BYTES bytes: ${ref_tp1} s" >&2
 kill -KILL $(qemu_pids) 2>/dev/null
 
+# ---- capture: labwire's capture against tcpdump on the same link ----
+cc -O2 -o "$LW_TMP/pktgen" "$(dirname "$0")/pktgen.c"
+PKTGEN="ip netns exec $LW_NS $LW_TMP/pktgen"
+api POST /api/v1/labs '{"name":"cap","nodes":[{"name":"p","template":"tiny-linux","nics":1},
+	{"name":"q","template":"tiny-linux","nics":1}],"links":[{"endpoints":["p:eth0","q:eth0"]}]}'
+LINK=$(jqb '.links[0].id')
+BR=lwb$LINK
+api POST /api/v1/labs/cap/start
+wait_for running 60 lab_nodes_are cap running
+# Two generator ends plugged into the link's bridge.
+nsexec ip link add bgen0 type veth peer name bgen1
+nsexec ip link add bsink0 type veth peer name bsink1
+for i in bgen0 bgen1 bsink0 bsink1; do nsexec ip link set "$i" up; done
+nsexec ip link set bgen0 master "$BR"
+nsexec ip link set bsink0 master "$BR"
+SINKMAC=$(nsexec cat /sys/class/net/bsink1/address)
+GENMAC=$(nsexec cat /sys/class/net/bgen1/address)
+sleep 0.5
+$PKTGEN bsink1 "$GENMAC" 100 0.2 >/dev/null # the bridge learns where the sink is
+rx() { nsexec cat /sys/class/net/bsink1/statistics/rx_packets; }
+
+cap_lw() { # RATE -> "captured_per_s drops"
+	local id out
+	api POST "/api/v1/labs/cap/links/$LINK/captures" '{"filter":"udp port 12345"}'
+	id=$(jqb .id)
+	$PKTGEN bgen1 "$SINKMAC" "$1" 2 >/dev/null
+	sleep 0.5
+	api DELETE "/api/v1/labs/cap/links/$LINK/captures/$id"
+	echo "$(jqb '.packets / 2') $(jqb '.dropped + .kernel_dropped')"
+}
+cap_td() { # RATE -> "captured_per_s drops"
+	local pid c d
+	# Not through nsexec: $! must be tcpdump itself to stop it.
+	ip netns exec "$LW_NS" tcpdump -Z root -i "$BR" -w "$LW_TMP/td.pcap" -B 4096 -s 65535 -nn \
+		'udp port 12345' 2>"$LW_TMP/td.err" &
+	pid=$!
+	sleep 1
+	$PKTGEN bgen1 "$SINKMAC" "$1" 2 >/dev/null
+	sleep 0.5
+	kill -INT "$pid"
+	wait "$pid" 2>/dev/null
+	c=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$LW_TMP/td.err")
+	d=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$LW_TMP/td.err")
+	echo "$(echo "${c:-0} / 2" | bc) ${d:-0}"
+}
+for rate in 10000 50000 100000 200000; do
+	read -r lw_c lw_d <<<"$(cap_lw $rate)"
+	read -r td_c td_d <<<"$(cap_td $rate)"
+	echo "capture at $rate pps: labwire $lw_c/s ($lw_d dropped), tcpdump $td_c/s ($td_d dropped)" >&2
+	CAP_ROWS+=("capture, $((rate / 1000)) kpps offered: frames captured/s|$lw_c|$td_c|tcpdump -w; drops: labwire $lw_d, tcpdump $td_d")
+done
+# Link throughput: frames delivered through the bridge, flat out, without and with a capture.
+before=$(rx); $PKTGEN bgen1 "$SINKMAC" 0 2 >/dev/null; off=$(( ($(rx) - before) / 2 ))
+api POST "/api/v1/labs/cap/links/$LINK/captures" '{"filter":"udp port 12345"}'
+id=$(jqb .id)
+before=$(rx); $PKTGEN bgen1 "$SINKMAC" 0 2 >/dev/null; on=$(( ($(rx) - before) / 2 ))
+api DELETE "/api/v1/labs/cap/links/$LINK/captures/$id"
+echo "link throughput: $off frames/s without capture, $on with" >&2
+CAP_ROWS+=("link throughput with a capture on (frames/s)|$on|$off|the same link, no capture")
+api DELETE /api/v1/labs/cap
+nsexec ip link del bgen0 2>/dev/null
+nsexec ip link del bsink0 2>/dev/null
+
 MB=$(echo "$CON_BYTES / 1048576" | bc)
 ROWS+=("console keystroke echo round trip (us, median of 200)|$lw_rtt|$ref_rtt|QEMU's telnet serial")
 ROWS+=("console output, $MB MiB to 1 client (s)|$lw_tp1|$ref_tp1|QEMU's telnet serial")
@@ -138,6 +202,7 @@ ROWS+=("console output, $MB MiB to 10 clients (s)|$lw_tp10|$ref_tp1|QEMU's telne
 
 printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
 printf '%s\n' "$(printf '%.0s-' $(seq 110))"
+ROWS+=("${CAP_ROWS[@]}")
 for row in "${ROWS[@]}"; do
 	IFS='|' read -r name a b what <<<"$row"
 	printf '%-56s | %10.2f | %10.2f | %6.2f | %s\n' "$name" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$what"

@@ -136,3 +136,6 @@ qemu_count() { qemu_pids | grep -c . || true; }
 
 # console LAB NODE ARGS...: the CLI's scripted console inside the namespace.
 console() { nsexec "$LW_BIN" --url "$LW_URL" console "$@"; }
+
+# jqt EXPR: true when the jq expression holds for BODY (quiet; for use with check).
+jqt() { printf '%s' "$BODY" | jq -e "$@" >/dev/null 2>&1; }

@@ -2,13 +2,17 @@
  * test_cli - the telnet client against a real telnet server (a libtelnet
  * one in a thread, opening like QEMU's: WILL ECHO, WILL SGA, WILL/DO BINARY,
  * plus DO TTYPE and DO SGA), and the CLI against a small HTTP server that
- * answers like the daemon: tables, errors, --wait, console scripting.
+ * answers like the daemon: tables, errors, --wait, console scripting, and
+ * a capture streamed as pcap.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <libtelnet.h>
 
@@ -324,6 +329,8 @@ test_telnet_errors(void)
 
 /* ---- the HTTP server that plays the daemon ---- */
 
+enum { PCAP_END, PCAP_CUT, PCAP_HOLD };
+
 struct hsrv {
 	int lfd, port;
 	volatile int stop;
@@ -331,6 +338,15 @@ struct hsrv {
 	int phase;           /* lab demo: 0 stopped, then each GET after start moves on */
 	char lastbody[4096]; /* of the last POST /api/v1/labs */
 	char lastpath[600];
+	/* captures: demo's link 3 has capture 5 */
+	char capbody[512];     /* of the last POST .../captures */
+	char caplog[1024];     /* "METHOD path\n" for each capture request */
+	const char *capstate;  /* what GET .../captures/5 says */
+	int pcap_mode;         /* how the stream ends: PCAP_END, _CUT or _HOLD */
+	int pcap_accept;       /* the stream was asked for as pcap */
+	const char *pcap_file; /* PCAP_HOLD: signal once this holds the whole pcap */
+	pthread_t main;        /* the thread running the CLI, to signal */
+	int pcap_hung_up;      /* PCAP_HOLD: the CLI closed the stream after the signal */
 };
 
 static struct hsrv hs;
@@ -366,13 +382,54 @@ demo_json(char *out, size_t len, int phase)
 	    phase ? "running" : "stopped", r1[phase], r2[phase]);
 }
 
+#define CAPS "/api/v1/labs/demo/links/3/captures"
+#define CAP5 CAPS "/5"
+
+/* hsrv_capture - the Captures routes; status, or 0 when path is not one. */
+static int
+hsrv_capture(const char *method, const char *path, const char *body, char *out, size_t len)
+{
+	const int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+	const char *cap = "{\"id\":5,\"link\":3,\"filter\":\"\",\"state\":\"%s\",\"packets\":%d,"
+	                  "\"bytes\":%d,\"dropped\":%d,\"kernel_dropped\":0}";
+
+	if (strstr(path, "/captures") == NULL)
+		return (0);
+	snprintf(hs.caplog + strlen(hs.caplog), sizeof(hs.caplog) - strlen(hs.caplog), "%s %s\n",
+	    method, path);
+	if (post && strcmp(path, "/api/v1/labs/off/links/3/captures") == 0)
+		return (snprintf(out, len,
+		            "{\"error\":{\"code\":\"conflict\",\"message\":\"link 3 is not up: "
+		            "start the lab (or a node on the link) first\"}}"),
+		    409);
+	if (post && strcmp(path, CAPS) == 0) {
+		snprintf(hs.capbody, sizeof(hs.capbody), "%s", body);
+		if (strstr(body, "\"filter\":\"bogus") != NULL)
+			return (snprintf(out, len,
+			            "{\"error\":{\"code\":\"invalid\",\"message\":"
+			            "\"syntax error in filter expression: syntax error\"}}"),
+			    422);
+		return (snprintf(out, len, cap, "running", 0, 0, 0), 201);
+	}
+	/* Stopped by the lab: what the file holds. Stopped by DELETE: a little more. */
+	if (get && strcmp(path, CAP5) == 0)
+		return (snprintf(out, len, cap, hs.capstate, 3, 1616, 0), 200);
+	if (strcmp(method, "DELETE") == 0 && strcmp(path, CAP5) == 0)
+		return (snprintf(out, len, cap, "stopped", 4, 1700, 2), 200);
+	return (snprintf(out, len, "{\"error\":{\"code\":\"not_found\",\"message\":\"no route\"}}"),
+	    404);
+}
+
 /* hsrv_route - the answer to one request: status, and body into out. */
 static int
 hsrv_route(const char *method, const char *path, const char *body, char *out, size_t len)
 {
 	const int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+	int status;
 
 	snprintf(hs.lastpath, sizeof(hs.lastpath), "%s %s", method, path);
+	if ((status = hsrv_capture(method, path, body, out, len)) != 0)
+		return (status);
 	if (get && strcmp(path, "/api/v1/labs") == 0)
 		return (snprintf(out, len, "%s", labs_json), 200);
 	if (post && strcmp(path, "/api/v1/labs") == 0) {
@@ -443,6 +500,114 @@ hsrv_read(int fd, char *buf, size_t len)
 	return (end);
 }
 
+/* ---- a capture's pcap stream ---- */
+
+static unsigned char pcap[1024];
+static size_t pcap_len;   /* all of it */
+static size_t pcap_whole; /* up to the end of its last whole record */
+
+static void
+put(size_t *off, uint32_t v, int bytes, int big)
+{
+	for (int i = 0; i < bytes; i++)
+		pcap[(*off)++] = (unsigned char)(v >> (big ? 8 * (bytes - 1 - i) : 8 * i));
+}
+
+/*
+ * pcap_build - three packets (one cut by the snaplen to 96 of its 1514
+ * bytes: 1616 on the wire), written big- or little-endian, with micro- or
+ * nanosecond timestamps; cut adds the start of a fourth that never ends.
+ */
+static void
+pcap_build(int big, int nano, int cut)
+{
+	static const uint32_t caplen[] = {60, 96, 42}, origlen[] = {60, 1514, 42};
+	size_t off = 0;
+
+	put(&off, nano ? 0xa1b23c4d : 0xa1b2c3d4, 4, big);
+	put(&off, 2, 2, big);
+	put(&off, 4, 2, big);
+	put(&off, 0, 4, big);
+	put(&off, 0, 4, big);
+	put(&off, 96, 4, big);
+	put(&off, 1, 4, big); /* Ethernet */
+	for (int i = 0; i < 3; i++) {
+		put(&off, 1700000000u + (uint32_t)i, 4, big);
+		put(&off, 1000u * (uint32_t)i, 4, big);
+		put(&off, caplen[i], 4, big);
+		put(&off, origlen[i], 4, big);
+		/* every byte value turns up: NUL, CR LF, 0xff */
+		for (uint32_t k = 0; k < caplen[i]; k++)
+			pcap[off++] = (unsigned char)(k * 37 + (uint32_t)i * 101);
+	}
+	pcap_whole = pcap_len = off;
+	if (cut) {
+		put(&off, 1700000009u, 4, big);
+		put(&off, 0, 4, big);
+		put(&off, 50, 4, big);
+		put(&off, 50, 4, big);
+		put(&off, 0x01020304, 4, big);
+		pcap_len = off;
+	}
+}
+
+static int
+send_all(int fd, const void *p, size_t n)
+{
+	/* MSG_NOSIGNAL: the CLI hangs up mid-stream when it is stopped. */
+	return (send(fd, p, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1);
+}
+
+/* file_size_is - wait until file holds n bytes (5 s at most). */
+static int
+file_size_is(const char *file, size_t n)
+{
+	struct stat sb;
+
+	for (int i = 0; i < 500; i++) {
+		if (stat(file, &sb) == 0 && (size_t)sb.st_size == n)
+			return (1);
+		usleep(10 * 1000);
+	}
+	return (0);
+}
+
+/* hsrv_pcap - the pcap, chunked, in pieces that cut headers; then as hs.pcap_mode says. */
+static void
+hsrv_pcap(int fd)
+{
+	static const size_t piece[] = {5, 31, 7, 64, 3, 16};
+	const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.tcpdump.pcap\r\n"
+	                   "Transfer-Encoding: chunked\r\n\r\n";
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char size[16], buf[256];
+	size_t off, k, i;
+	int r;
+
+	if (send_all(fd, head, strlen(head)) == -1)
+		return;
+	for (off = 0, k = 0, i = 0; off < pcap_len; off += k, i++) {
+		k = piece[i % 6] < pcap_len - off ? piece[i % 6] : pcap_len - off;
+		snprintf(size, sizeof(size), "%zx\r\n", k);
+		if (send_all(fd, size, strlen(size)) == -1 || send_all(fd, pcap + off, k) == -1 ||
+		    send_all(fd, "\r\n", 2) == -1)
+			return;
+		usleep(2000);
+	}
+	if (hs.pcap_mode != PCAP_HOLD) {
+		send_all(fd, "0\r\n\r\n", 5);
+		return;
+	}
+	/* Still running, as a capture does: Ctrl-C once it is all written. */
+	if (!file_size_is(hs.pcap_file, pcap_whole))
+		return;
+	pthread_kill(hs.main, SIGINT);
+	/* The CLI hangs up; if the signal did not stop it, the stream would go on. */
+	while ((r = poll(&p, 1, 5000)) == 1 && read(fd, buf, sizeof(buf)) > 0)
+		;
+	hs.pcap_hung_up = (r == 1);
+}
+
 static void
 hsrv_serve(int fd)
 {
@@ -454,6 +619,14 @@ hsrv_serve(int fd)
 		return;
 	sscanf(req, "%15s %511s", method, path);
 	hs.requests++;
+	if (strcmp(method, "GET") == 0 && strcmp(path, CAP5 "/pcap?follow=1") == 0) {
+		snprintf(hs.caplog + strlen(hs.caplog), sizeof(hs.caplog) - strlen(hs.caplog),
+		    "GET %s\n", path);
+		hs.pcap_accept =
+		    strcasestr(req, "\r\nAccept: application/vnd.tcpdump.pcap\r\n") != NULL;
+		hsrv_pcap(fd);
+		return;
+	}
 	status = hsrv_route(method, path, body, out, sizeof(out));
 	snprintf(head, sizeof(head),
 	    "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
@@ -486,10 +659,13 @@ hsrv_main(void *arg)
 struct run {
 	int rc;
 	char out[16384];
+	size_t nout; /* out may hold NULs */
 	char err[16384];
 };
 
-static void
+static int run_stdout = -1; /* when set, the CLI's stdout instead of a file */
+
+static size_t
 slurp(FILE *f, char *buf, size_t len)
 {
 	size_t n;
@@ -498,6 +674,7 @@ slurp(FILE *f, char *buf, size_t len)
 	n = fread(buf, 1, len - 1, f);
 	buf[n] = '\0';
 	fclose(f);
+	return (n);
 }
 
 /* run_cli - cli_main(argv...) with stdin from in, stdout and stderr kept in r. */
@@ -521,7 +698,7 @@ run_cli(struct run *r, const char *in, ...)
 	fflush(stderr);
 	for (int i = 0; i < 3; i++) {
 		save[i] = dup(i);
-		dup2(fileno(f[i]), i);
+		dup2(i == 1 && run_stdout != -1 ? run_stdout : fileno(f[i]), i);
 	}
 	r->rc = cli_main(argc, argv);
 	fflush(stdout);
@@ -531,7 +708,7 @@ run_cli(struct run *r, const char *in, ...)
 		close(save[i]);
 	}
 	fclose(f[0]);
-	slurp(f[1], r->out, sizeof(r->out));
+	r->nout = slurp(f[1], r->out, sizeof(r->out));
 	slurp(f[2], r->err, sizeof(r->err));
 }
 
@@ -704,6 +881,184 @@ test_cli_console(void)
 	CHECK(tsrv_wait(done + 5) == 0);
 }
 
+#define CAP_START "capture 5 on lab demo link 3; Ctrl-C stops it\n"
+#define CAP_FROM_GET "capture 5: 3 packets, 1616 bytes, 0 dropped\n"
+#define CAP_FROM_DELETE "capture 5: 4 packets, 1700 bytes, 2 dropped\n"
+#define CAP_COUNTED "\rcaptured 3 packets (1616 bytes)\n"
+
+static void
+cap_reset(int mode, const char *state)
+{
+	hs.caplog[0] = hs.capbody[0] = '\0';
+	hs.pcap_mode = mode;
+	hs.capstate = state;
+	hs.pcap_accept = 0;
+}
+
+/* file_is - file holds exactly the n bytes at p. */
+static int
+file_is(const char *file, const void *p, size_t n)
+{
+	char buf[2048];
+	FILE *f = fopen(file, "rb");
+	size_t got;
+
+	if (f == NULL)
+		return (0);
+	got = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return (got == n && memcmp(buf, p, n) == 0);
+}
+
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return (n >= t && strcmp(s + n - t, tail) == 0);
+}
+
+/* The capture ends three ways: on the appliance, mid-record, or by Ctrl-C. */
+static void
+test_cli_capture_file(const char *file)
+{
+	struct run r;
+
+	/* The lab stopped: the stream ends, the counts come from a GET, nothing to stop. */
+	pcap_build(0, 0, 0);
+	cap_reset(PCAP_END, "stopped");
+	run_cli(&r, "", "labwire", "--url", url, "capture", "demo", "3", "-f", "icmp or arp", "-s",
+	    "96", "-w", file, NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.capbody, "{\"filter\":\"icmp or arp\",\"snaplen\":96}");
+	CHECK(hs.pcap_accept);
+	CHECK(file_is(file, pcap, pcap_len));
+	CHECK_STR(hs.caplog, "POST " CAPS "\nGET " CAP5 "/pcap?follow=1\nGET " CAP5 "\n");
+	CHECK(strncmp(r.err, CAP_START, strlen(CAP_START)) == 0);
+	CHECK(ends_with(r.err, CAP_COUNTED CAP_FROM_GET));
+	CHECK(r.nout == 0);
+
+	/* The stream breaks off inside a record while the capture runs: the file
+	 * stops at the last whole record, and the capture is stopped. */
+	pcap_build(0, 1, 1);
+	cap_reset(PCAP_END, "running");
+	run_cli(&r, "", "labwire", "--url", url, "capture", "demo", "3", "--write", file, NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.capbody, "{}");
+	CHECK(pcap_len > pcap_whole && file_is(file, pcap, pcap_whole));
+	CHECK_STR(hs.caplog,
+	    "POST " CAPS "\nGET " CAP5 "/pcap?follow=1\nGET " CAP5 "\nDELETE " CAP5 "\n");
+	CHECK(ends_with(r.err, CAP_COUNTED CAP_FROM_DELETE));
+
+	/* Ctrl-C while it streams: DELETE stops it, and its answer has the counts. */
+	pcap_build(1, 1, 0);
+	cap_reset(PCAP_HOLD, "running");
+	hs.pcap_file = file;
+	hs.pcap_hung_up = 0;
+	run_cli(&r, "", "labwire", "--url", url, "capture", "demo", "3", "-w", file, NULL);
+	CHECK(r.rc == 0);
+	CHECK(hs.pcap_hung_up);
+	CHECK(file_is(file, pcap, pcap_len));
+	CHECK_STR(hs.caplog, "POST " CAPS "\nGET " CAP5 "/pcap?follow=1\nDELETE " CAP5 "\n");
+	CHECK(ends_with(r.err, CAP_COUNTED CAP_FROM_DELETE));
+}
+
+/* Without -w: stdout, live; its reader going away stops the capture. */
+static void
+test_cli_capture_stdout(void)
+{
+	struct run r;
+	int p[2];
+
+	pcap_build(1, 0, 0);
+	cap_reset(PCAP_END, "stopped");
+	run_cli(&r, "", "labwire", "--url", url, "capture", "demo", "3", NULL);
+	CHECK(r.rc == 0);
+	CHECK(r.nout == pcap_len && memcmp(r.out, pcap, pcap_len) == 0);
+	CHECK_STR(r.err, CAP_START CAP_FROM_GET); /* and no count: stdout is the pcap */
+
+	if (pipe(p) == -1)
+		return;
+	close(p[0]);
+	cap_reset(PCAP_END, "running");
+	run_stdout = p[1];
+	run_cli(&r, "", "labwire", "--url", url, "capture", "demo", "3", "-w", "-", NULL);
+	run_stdout = -1;
+	close(p[1]);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.caplog, "POST " CAPS "\nGET " CAP5 "/pcap?follow=1\nDELETE " CAP5 "\n");
+	CHECK_STR(r.err, CAP_START CAP_FROM_DELETE);
+}
+
+static void
+test_cli_capture_errors(const char *file)
+{
+	struct run r;
+	int m, t = -1, before;
+	FILE *f;
+
+	/* The API's message; a file that was there is untouched, one made for nothing is gone. */
+	if ((f = fopen(file, "w")) != NULL) {
+		fputs("old", f);
+		fclose(f);
+	}
+	run_cli(&r, "", "labwire", "--url", url, "capture", "off", "3", "-w", file, NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(r.err,
+	    "labwire: link 3 is not up: start the lab (or a node on the link) first (HTTP 409)\n");
+	CHECK(file_is(file, "old", 3));
+	unlink(file);
+	run_cli(&r, "", "labwire", "--url", url, "capture", "demo", "3", "-f", "bogus", "-w", file,
+	    NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(r.err, "labwire: syntax error in filter expression: syntax error (HTTP 422)\n");
+	CHECK(access(file, F_OK) == -1);
+
+	run_cli(&r, "", "labwire", "capture", "demo", "3", "-s", "lots", "-w", file, NULL);
+	CHECK(r.rc == 2);
+	CHECK_STR(r.err, "labwire: 'lots' is not a snapshot length in bytes\n");
+	run_cli(&r, "", "labwire", "capture", "demo", "-w", file, NULL);
+	CHECK(r.rc == 2);
+	CHECK_STR(r.err, "usage: labwire capture LAB LINK [-f FILTER] [-s SNAPLEN] [-w FILE|-]\n");
+	run_cli(&r, "", "labwire", "console", "demo", "r1", "-w", file, NULL);
+	CHECK(r.rc == 2);
+
+	/* No -w and stdout is a terminal: refused before asking the daemon anything. */
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
+		return;
+	if (grantpt(m) == 0 && unlockpt(m) == 0 &&
+	    (t = open(ptsname(m), O_RDWR | O_NOCTTY)) != -1) {
+		before = hs.requests;
+		run_stdout = t;
+		run_cli(&r, "", "labwire", "--url", url, "capture", "demo", "3", NULL);
+		run_stdout = -1;
+		CHECK(r.rc == 2);
+		CHECK(strstr(r.err, "-w file.pcap") != NULL);
+		CHECK(strstr(r.err, "labwire capture demo 3 | wireshark -k -i -") != NULL);
+		CHECK(hs.requests == before);
+		close(t);
+	}
+	close(m);
+}
+
+static void
+test_cli_capture(void)
+{
+	char file[] = "/tmp/test_cli_pcap_XXXXXX";
+	int fd;
+
+	hs.main = pthread_self();
+	if ((fd = mkstemp(file)) == -1) {
+		CHECK(fd != -1);
+		return;
+	}
+	close(fd);
+	test_cli_capture_file(file);
+	test_cli_capture_stdout();
+	test_cli_capture_errors(file);
+	unlink(file);
+}
+
 int
 main(void)
 {
@@ -727,6 +1082,7 @@ main(void)
 	test_cli_labs();
 	test_cli_wait();
 	test_cli_console();
+	test_cli_capture();
 
 	ts.stop = hs.stop = 1;
 	pthread_join(tt, NULL);
