@@ -24,7 +24,8 @@
 #include "core/log.h"
 
 #define TAP_SNAPLEN 65535
-#define TAP_BUFFER (2 << 20)
+#define TAP_BUFFER (4 << 20)
+#define TAP_TIMEOUT_MS 20
 #define READER_QUEUE_MAX (8 << 20)
 
 /* The standard pcap file header and record header (native byte order). */
@@ -350,11 +351,14 @@ tap_open(const char *ifname)
 	}
 	/*
 	 * Promiscuous: a bridge passes every frame it forwards up to its own
-	 * device only then. Immediate: frames reach readers without batching.
+	 * device only then. Not immediate mode: that gives libpcap a ring of
+	 * fixed slots, each as big as the snaplen (about 60 of them in 4 MiB),
+	 * which overflows at a few kpps; the block ring packs frames and the
+	 * timeout bounds how long a frame waits (TAP_TIMEOUT_MS).
 	 */
 	pcap_set_snaplen(p, TAP_SNAPLEN);
 	pcap_set_promisc(p, 1);
-	pcap_set_immediate_mode(p, 1);
+	pcap_set_timeout(p, TAP_TIMEOUT_MS);
 	pcap_set_buffer_size(p, TAP_BUFFER);
 	if (pcap_activate(p) < 0 || pcap_setnonblock(p, 1, errbuf) == -1 ||
 	    pcap_setdirection(p, PCAP_D_INOUT) == -1) {

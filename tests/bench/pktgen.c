@@ -10,9 +10,11 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +37,7 @@ main(int argc, char **argv)
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_halen = ETH_ALEN};
 	unsigned char frame[FRAME] = {0}, dst[6];
 	struct mmsghdr msgs[BATCH];
+	struct ifreq ifr;
 	struct iovec iov = {frame, FRAME};
 	double rate, secs, start, t;
 	unsigned long long sent = 0;
@@ -54,7 +57,14 @@ main(int argc, char **argv)
 	}
 	memcpy(sll.sll_addr, dst, 6);
 	memcpy(frame, dst, 6);
-	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	/* Our own MAC as the source, so the bridge learns where we are. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[1]);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == -1) {
+		perror("pktgen: SIOCGIFHWADDR");
+		return (1);
+	}
+	memcpy(frame + 6, ifr.ifr_hwaddr.sa_data, 6);
 	frame[12] = 0x08; /* IPv4, UDP: enough for filters and tcpdump to parse */
 	frame[14] = 0x45;
 	frame[16] = 0;
@@ -64,6 +74,17 @@ main(int argc, char **argv)
 	memcpy(frame + 26, "\x0a\x63\x00\x01\x0a\x63\x00\x02", 8);
 	frame[34] = 0x30, frame[35] = 0x39, frame[36] = 0x30, frame[37] = 0x39; /* ports 12345 */
 	frame[39] = FRAME - 34;
+	/* A valid IPv4 header checksum: bridges with br_netfilter drop bad ones. */
+	{
+		uint32_t sum = 0;
+
+		for (int i = 14; i < 34; i += 2)
+			sum += (uint32_t)(frame[i] << 8 | frame[i + 1]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		frame[24] = (unsigned char)(~sum >> 8);
+		frame[25] = (unsigned char)(~sum & 0xff);
+	}
 	memset(msgs, 0, sizeof(msgs));
 	for (int i = 0; i < BATCH; i++) {
 		msgs[i].msg_hdr.msg_iov = &iov;

@@ -93,6 +93,12 @@ reference_once() {
 }
 
 command -v bc >/dev/null || { echo "bench: needs bc" >&2; exit 1; }
+# LW_BENCH_ONLY="start console capture" (the default) picks the sections to run.
+ONLY=${LW_BENCH_ONLY:-start console capture}
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+CAP_ROWS=()
+ROWS=()
+if want start; then
 lw_times=() ref_times=()
 for r in $(seq 1 "$REPS"); do
 	lw_times+=("$(labwire_once)")
@@ -102,9 +108,10 @@ done
 lw=$(printf '%s\n' "${lw_times[@]}" | median)
 ref=$(printf '%s\n' "${ref_times[@]}" | median)
 api DELETE /api/v1/labs/bench
-CAP_ROWS=()
-ROWS=("$N-node lab: start -> every QEMU answers QMP (s)|$lw|$ref|shell loop, same argvs")
+ROWS+=("$N-node lab: start -> every QEMU answers QMP (s)|$lw|$ref|shell loop, same argvs")
 
+fi
+if want console; then
 # ---- consoles: labwire's telnet fan-out against QEMU's own telnet serial ----
 CON_BYTES=${LW_BENCH_CONSOLE_BYTES:-10485760}
 PY="ip netns exec $LW_NS /usr/bin/python3 $(dirname "$0")/console.py"
@@ -132,6 +139,15 @@ ref_tp1=$($PY throughput 127.0.0.1 6999 1 "$CON_BYTES")
 echo "QEMU telnet: rtt ${ref_rtt} us, $CON_BYTES bytes: ${ref_tp1} s" >&2
 kill -KILL $(qemu_pids) 2>/dev/null
 
+MB=$(echo "$CON_BYTES / 1048576" | bc)
+ROWS+=("console keystroke echo round trip (us, median of 200)|$lw_rtt|$ref_rtt|QEMU's telnet serial")
+ROWS+=("console output, $MB MiB to 1 client (s)|$lw_tp1|$ref_tp1|QEMU's telnet serial")
+ROWS+=("console output, $MB MiB to 10 clients (s)|$lw_tp10|$ref_tp1|QEMU's telnet, 1 client")
+
+printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
+printf '%s\n' "$(printf '%.0s-' $(seq 110))"
+fi
+if want capture; then
 # ---- capture: labwire's capture against tcpdump on the same link ----
 cc -O2 -o "$LW_TMP/pktgen" "$(dirname "$0")/pktgen.c"
 PKTGEN="ip netns exec $LW_NS $LW_TMP/pktgen"
@@ -195,13 +211,7 @@ api DELETE /api/v1/labs/cap
 nsexec ip link del bgen0 2>/dev/null
 nsexec ip link del bsink0 2>/dev/null
 
-MB=$(echo "$CON_BYTES / 1048576" | bc)
-ROWS+=("console keystroke echo round trip (us, median of 200)|$lw_rtt|$ref_rtt|QEMU's telnet serial")
-ROWS+=("console output, $MB MiB to 1 client (s)|$lw_tp1|$ref_tp1|QEMU's telnet serial")
-ROWS+=("console output, $MB MiB to 10 clients (s)|$lw_tp10|$ref_tp1|QEMU's telnet, 1 client")
-
-printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
-printf '%s\n' "$(printf '%.0s-' $(seq 110))"
+fi
 ROWS+=("${CAP_ROWS[@]}")
 for row in "${ROWS[@]}"; do
 	IFS='|' read -r name a b what <<<"$row"

@@ -241,6 +241,25 @@ eq "and the 2 replies, b to a" \
 # 3 + 6 + 2 + 3 + 2 requests since the link came up: far less than 1 MiB.
 eq "and every earlier request since the link came up" "$(nreq "$LW_TMP/recent.pcap")" 16
 
+# --- the CLI: labwire capture -w FILE, stopped by a signal ----------------------------
+# Not through nsexec: $! must be the CLI itself to send it SIGINT.
+ip netns exec "$LW_NS" "$LW_BIN" --url "$LW_URL" capture "$LAB" "$LINK" -f icmp \
+	-w "$LW_TMP/cli.pcap" 2>"$LW_TMP/cli.err" &
+CLI_PID=$!
+sleep 1
+check "a ping of 2 while the CLI captures" ping_b 2
+sleep 1
+kill -TERM "$CLI_PID" # a background job of a script ignores SIGINT
+wait "$CLI_PID"
+eq "the CLI exits 0 when stopped" "$?" 0
+check "its file is a clean pcap" pcap_clean "$LW_TMP/cli.pcap"
+eq "holding the 2 requests" "$(nreq "$LW_TMP/cli.pcap")" 2
+eq "and the 2 replies" "$(nrep "$LW_TMP/cli.pcap")" 2
+check "it reports the capture's counts" grep -qE 'capture [0-9]+: [0-9]+ packets' "$LW_TMP/cli.err"
+api GET "$CAPS"
+eq "the CLI stopped its capture on the appliance" \
+	"$(jqb '[.captures[] | select(.state == "running")] | length')" 0
+
 # --- 7. lab stop --------------------------------------------------------------------
 api POST "$CAPS" '{"filter":"icmp"}'
 eq "a last capture starts" "$STATUS" 201
@@ -278,7 +297,7 @@ check "no packet socket of the daemon remains (/proc/net/packet has only its hea
 
 # --- 8. lab delete -----------------------------------------------------------------
 eq "the capture files are under the data dir" \
-	"$(ls "$LW_DATA/labs/$LAB/captures" 2>/dev/null | grep -c '\.pcap$')" 6
+	"$(ls "$LW_DATA/labs/$LAB/captures" 2>/dev/null | grep -c '\.pcap$')" 7
 api DELETE "/api/v1/labs/$LAB"
 eq "delete answers 204" "$STATUS" 204
 check "the capture files are gone" test ! -e "$LW_DATA/labs/$LAB/captures"
