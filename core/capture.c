@@ -25,7 +25,7 @@
 
 #define TAP_SNAPLEN 65535
 #define TAP_BUFFER (4 << 20)
-#define TAP_TIMEOUT_MS 20
+#define TAP_TIMEOUT_MS 10
 #define READER_QUEUE_MAX (8 << 20)
 
 /* The standard pcap file header and record header (native byte order). */

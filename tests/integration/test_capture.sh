@@ -28,6 +28,8 @@ exec_on() {
 # ping_b N [ARGS]: node a pings b N times; all must answer.
 ping_b() {
 	exec_on a "ping -c $1 ${2:-} 10.9.0.2" "$1 packets received" 30
+	# The tap hands frames over in blocks at least every 10 ms: let the last reply land.
+	sleep 0.2
 	[ "$STATUS" = 200 ]
 }
 # fetch PATH FILE: GET PATH into FILE; sets STATUS and CTYPE.
