@@ -23,7 +23,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-DLW_PREFIX='"$(PREFIX)"'
 LDFLAGS ?=
 
-CORE = core/err.o core/log.o core/strv.o core/config.o core/names.o core/fabric.o \
+CORE = core/err.o core/log.o core/strv.o core/clock.o core/config.o core/names.o core/fabric.o \
 	core/events.o core/runtime.o core/cli.o core/telnet.o core/console.o core/capture.o
 HV = hv/kvm.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o

@@ -20,6 +20,7 @@
 #include <pcap/pcap.h>
 
 #include "core/capture.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 
@@ -223,12 +224,18 @@ tap_readable(struct tap *t)
 			fflush(c->fp);
 }
 
+static struct capture_stats
+cap_stats(struct tap *t, struct cap *c, bool running)
+{
+	return ((struct capture_stats){
+	    c->id, running, c->packets, c->bytes, c->dropped, tap_kernel_drops(t) - c->kdrop_base});
+}
+
 static void
 cap_end(struct tap *t, struct cap *c, struct capture_stats *st)
 {
 	if (st != NULL)
-		*st = (struct capture_stats){c->id, false, c->packets, c->bytes, c->dropped,
-		    tap_kernel_drops(t) - c->kdrop_base};
+		*st = cap_stats(t, c, false);
 	for (struct capture_reader *r = c->readers; r != NULL; r = r->next) {
 		r->ended = true;
 		pthread_cond_broadcast(&r->cv);
@@ -544,8 +551,7 @@ capture_get(int64_t id, struct capture_stats *st)
 		pthread_mutex_unlock(&cp.mu);
 		return (-1);
 	}
-	*st = (struct capture_stats){
-	    c->id, true, c->packets, c->bytes, c->dropped, tap_kernel_drops(t) - c->kdrop_base};
+	*st = cap_stats(t, c, true);
 	pthread_mutex_unlock(&cp.mu);
 	return (0);
 }
@@ -597,13 +603,7 @@ capture_reader_read(struct capture_reader *r, char *buf, size_t len, int timeout
 		}
 		r->file_off = r->file_end;
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_deadline(&until, timeout_ms);
 	pthread_mutex_lock(&cp.mu);
 	while (r->qlen == 0 && !r->ended &&
 	    pthread_cond_timedwait(&r->cv, &cp.mu, &until) != ETIMEDOUT)

@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "core/clock.h"
 #include "core/cli.h"
 #include "core/strv.h"
 #include "core/telnet.h"
@@ -77,15 +78,6 @@ cli_buf_add(struct cli_buf *b, const void *p, size_t n)
 	b->n += n;
 	b->p[b->n] = '\0';
 	return (0);
-}
-
-static long long
-cli_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 static void
@@ -721,13 +713,13 @@ cli_wait_poll(struct cli_wait *w)
 static int
 cli_wait(struct cli_wait *w, double timeout)
 {
-	long long deadline = cli_now_ms() + (long long)(timeout * 1000);
+	long long deadline = clock_mono_ms() + (long long)(timeout * 1000);
 	int r;
 
 	if ((w->seen = json_object()) == NULL)
 		return (CLI_FAIL);
 	while ((r = cli_wait_poll(w)) == 0) {
-		if (cli_now_ms() >= deadline) {
+		if (clock_mono_ms() >= deadline) {
 			fprintf(stderr, "labwire: timed out after %g s waiting for %s to be %s\n",
 			    timeout, w->what, w->want_running ? "running" : "stopped");
 			break;
@@ -1044,7 +1036,7 @@ cli_script_pump(struct telnet_client *tc, struct cli_buf *t, long long deadline)
 {
 	struct pollfd p = {.fd = telnet_client_fd(tc), .events = POLLIN};
 	char buf[4096], clean[4096];
-	long long left = deadline - cli_now_ms();
+	long long left = deadline - clock_mono_ms();
 	ssize_t n, i, k = 0;
 	int r;
 
@@ -1092,9 +1084,9 @@ cli_script_expect(struct telnet_client *tc, struct cli_buf *t, size_t *pos,
 	int r, settled = 0;
 
 	while (!cli_script_match(s, t, pos, settled)) {
-		settle = cli_now_ms() + CLI_SETTLE_MS;
+		settle = clock_mono_ms() + CLI_SETTLE_MS;
 		r = cli_script_pump(tc, t, settle < deadline ? settle : deadline);
-		if (r == 1 || (r == 0 && cli_now_ms() < deadline)) {
+		if (r == 1 || (r == 0 && clock_mono_ms() < deadline)) {
 			settled = (r == 0);
 			continue;
 		}
@@ -1126,7 +1118,7 @@ cli_script_drain(struct telnet_client *tc, struct cli_buf *t, long long deadline
 	long long quiet;
 
 	do
-		quiet = cli_now_ms() + CLI_QUIET_MS;
+		quiet = clock_mono_ms() + CLI_QUIET_MS;
 	while (cli_script_pump(tc, t, quiet < deadline ? quiet : deadline) == 1);
 }
 
@@ -1135,7 +1127,7 @@ static int
 cli_script(struct cli_args *a, struct telnet_client *tc)
 {
 	double timeout = a->timeout > 0 ? a->timeout : CLI_CONSOLE_S;
-	long long deadline = cli_now_ms() + (long long)(timeout * 1000);
+	long long deadline = clock_mono_ms() + (long long)(timeout * 1000);
 	struct cli_buf t = {0};
 	size_t pos = 0;
 	int i, r, expects = 0, ret = CLI_OK;
@@ -1598,7 +1590,7 @@ cli_stream_tick(
 	(void)ulnow;
 	if (cli_signalled)
 		return (1);
-	if (s->progress && cli_stream_ok(s) && (now = cli_now_ms()) >= s->next_ms) {
+	if (s->progress && cli_stream_ok(s) && (now = clock_mono_ms()) >= s->next_ms) {
 		cli_stream_progress(s);
 		s->next_ms = now + CLI_PROGRESS_MS;
 	}
@@ -1625,7 +1617,7 @@ cli_stream_run(struct cli_stream *s, const char *path, char *errbuf)
 		/* A capture lasts as long as it lasts, and a quiet link sends nothing. */
 		curl_easy_setopt(s->c, CURLOPT_TIMEOUT, 0L);
 		curl_easy_setopt(s->c, CURLOPT_TCP_KEEPALIVE, 1L);
-		s->next_ms = cli_now_ms() + CLI_PROGRESS_MS;
+		s->next_ms = clock_mono_ms() + CLI_PROGRESS_MS;
 		rc = curl_easy_perform(s->c);
 		if (s->status == 0)
 			curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);

@@ -25,6 +25,7 @@
 
 #include <libtelnet.h>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/console.h"
 #include "core/log.h"
@@ -865,18 +866,6 @@ waiter_match(struct waiter *w, regex_t *re, char **text, size_t *end)
 	return (true);
 }
 
-static void
-deadline_after(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static int
 exec_wait(
     struct con *c, struct waiter *w, regex_t *re, int timeout_ms, char **out, struct lw_err *e)
@@ -885,7 +874,7 @@ exec_wait(
 	size_t end = 0;
 	int r = 0;
 
-	deadline_after(&until, timeout_ms);
+	clock_deadline(&until, timeout_ms);
 	while (!waiter_match(w, re, out, &end)) {
 		if (c->dead || r == ETIMEDOUT) {
 			if (*out != NULL)

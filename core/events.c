@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/events.h"
 
 #define EVENTS_RING 256
@@ -59,13 +60,7 @@ events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms)
 	struct timespec until;
 	int r = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_deadline(&until, timeout_ms);
 	pthread_mutex_lock(&ev.mu);
 	while (*seq >= ev.next && r != ETIMEDOUT)
 		r = pthread_cond_timedwait(&ev.cv, &ev.mu, &until);

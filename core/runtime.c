@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/capture.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/console.h"
 #include "core/events.h"
@@ -96,15 +97,6 @@ static struct {
 	struct rt_cmd *head, *tail;
 	struct rt_node *nodes;
 } rt = {.epfd = -1, .evfd = -1, .qmu = PTHREAD_MUTEX_INITIALIZER};
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 static struct rt_node *
 rt_find(int64_t id)
@@ -385,8 +377,8 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	    s->qmp_path, sizeof(s->qmp_path), "%s/run/n%lld.qmp", lw.cfg.data_dir, (long long)node);
 	if (r < 0 || (size_t)r >= sizeof(s->qmp_path))
 		return (err_set(e, ERR_INTERNAL, "data dir path too long for a UNIX socket"));
-	snprintf(s->con_path, sizeof(s->con_path), "%s/run/n%lld.con", lw.cfg.data_dir,
-	    (long long)node);
+	snprintf(
+	    s->con_path, sizeof(s->con_path), "%s/run/n%lld.con", lw.cfg.data_dir, (long long)node);
 	unlink(s->qmp_path);
 	unlink(s->con_path);
 	/* A fresh console log per boot, so readiness is judged on this boot only. */
@@ -463,9 +455,9 @@ rt_node_new(int64_t id, int64_t lab, const struct template *t, int nics)
 		n->has_re = regcomp(&n->ready_re, t->ready_pattern, REG_EXTENDED | REG_NOSUB) == 0;
 	n->w_pid = (struct rt_watch){W_PID, n};
 	n->w_qmp = (struct rt_watch){W_QMP, n};
-	n->qmp_retry_at = now_ms() + 50;
-	n->qmp_giveup_at = now_ms() + QMP_CONNECT_GIVEUP_MS;
-	n->ready_poll_at = now_ms() + READY_POLL_MS;
+	n->qmp_retry_at = clock_mono_ms() + 50;
+	n->qmp_giveup_at = clock_mono_ms() + QMP_CONNECT_GIVEUP_MS;
+	n->ready_poll_at = clock_mono_ms() + READY_POLL_MS;
 	return (n);
 }
 
@@ -610,7 +602,7 @@ stop_escalate(struct rt_node *n)
 		if (n->qmp == NULL ||
 		    qmp_exec(n->qmp, "quit", NULL, NULL, 1000, err, sizeof(err)) == -1)
 			syscall(SYS_pidfd_send_signal, n->pidfd, SIGTERM, NULL, 0);
-		n->stop_deadline = now_ms() + STOP_QUIT_WAIT_MS;
+		n->stop_deadline = clock_mono_ms() + STOP_QUIT_WAIT_MS;
 	} else if (n->stop_stage == 2) {
 		n->stop_stage = 3;
 		log_warnx(
@@ -642,7 +634,7 @@ node_stop(int64_t id, bool force)
 		if (qmp_exec(n->qmp, "system_powerdown", NULL, NULL, 2000, err, sizeof(err)) == -1)
 			stop_escalate(n);
 		else
-			n->stop_deadline = now_ms() + (int64_t)n->shutdown_timeout_s * 1000;
+			n->stop_deadline = clock_mono_ms() + (int64_t)n->shutdown_timeout_s * 1000;
 	}
 }
 
@@ -855,7 +847,7 @@ ready_poll(struct rt_node *n)
 static void
 rt_timers(void)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_mono_ms();
 	struct rt_node *n, *next;
 
 	for (n = rt.nodes; n != NULL; n = next) {
@@ -874,7 +866,7 @@ rt_timers(void)
 static int
 rt_timeout(void)
 {
-	int64_t now = now_ms(), next = now + 1000;
+	int64_t now = clock_mono_ms(), next = now + 1000;
 
 	for (struct rt_node *n = rt.nodes; n != NULL; n = n->next) {
 		if (n->qmp_retry_at && n->qmp_retry_at < next)
@@ -1072,8 +1064,8 @@ adopt_one(json_t *row)
 	n->pid = pid;
 	n->pidfd = pidfd;
 	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", qmp);
-	snprintf(n->con_path, sizeof(n->con_path), "%s/run/n%lld.con", lw.cfg.data_dir,
-	    (long long)id);
+	snprintf(
+	    n->con_path, sizeof(n->con_path), "%s/run/n%lld.con", lw.cfg.data_dir, (long long)id);
 	node_dir(n->log_path, sizeof(n->log_path), n->lab, id);
 	strncat(n->log_path, "/console.log", sizeof(n->log_path) - strlen(n->log_path) - 1);
 	n->ready = db_int(DB, 0, "SELECT ready FROM nodes WHERE id = ?", "i", id) == 1;
@@ -1116,7 +1108,7 @@ adopt_links(void)
 	char br[16];
 	size_t i;
 
-	json_array_foreach (rows, i, row) {
+	json_array_foreach(rows, i, row) {
 		if (names_bridge(br, json_integer_value(json_object_get(row, "id"))) == 0 &&
 		    fabric_link_exists(br) == 1)
 			capture_link_up(json_integer_value(json_object_get(row, "id")), br);

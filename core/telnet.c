@@ -14,6 +14,7 @@
 
 #include <libtelnet.h>
 
+#include "core/clock.h"
 #include "core/telnet.h"
 
 /* One socket read; also the most data bytes a read can yield (see below). */
@@ -37,15 +38,6 @@ static const telnet_telopt_t telnet_client_opts[] = {
     {TELNET_TELOPT_SGA, TELNET_WILL, TELNET_DO},
     {-1, 0, 0},
 };
-
-static long long
-telnet_client_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* telnet_client_write - write all of p; a failure sticks in tc->err. */
 static void
@@ -129,7 +121,7 @@ telnet_client_try(const struct addrinfo *ai, long long deadline)
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	do {
-		left = (int)(deadline - telnet_client_now_ms());
+		left = (int)(deadline - clock_mono_ms());
 		r = poll(&pfd, 1, left > 0 ? left : 0);
 	} while (r == -1 && errno == EINTR);
 	if (r == -1)
@@ -157,7 +149,7 @@ static int
 telnet_client_tcp(const char *host, int port, int timeout_ms)
 {
 	struct addrinfo hints, *res, *ai;
-	long long deadline = telnet_client_now_ms() + timeout_ms;
+	long long deadline = clock_mono_ms() + timeout_ms;
 	char serv[16];
 	int fd = -1, one = 1;
 
