@@ -66,6 +66,7 @@ struct client {
 struct waiter {
 	char *buf;
 	size_t len, cap;
+	uint64_t total; /* bytes ever put: len stops growing once the window is full */
 	pthread_cond_t cv;
 	struct waiter *next;
 };
@@ -146,7 +147,11 @@ client_close(struct client *cl)
 	cl->fd = -1;
 }
 
-/* Write what the socket takes now; keep the rest, up to CLIENT_OUT_MAX. */
+/*
+ * Write what the socket takes now and queue the rest. A client more than
+ * CLIENT_OUT_MAX behind is disconnected: dropping part of a WebSocket frame
+ * or a telnet escape would corrupt everything after it.
+ */
 static void
 client_write(struct client *cl, const char *data, size_t len)
 {
@@ -165,13 +170,13 @@ client_write(struct client *cl, const char *data, size_t len)
 		if ((size_t)n == len)
 			return;
 	}
-	if (cl->outlen + (len - (size_t)n) > CLIENT_OUT_MAX) {
-		cl->dropped += len - (size_t)n;
-		return;
-	}
-	char *nb = realloc(cl->out, cl->outlen + len - (size_t)n);
-	if (nb == NULL) {
-		cl->dropped += len - (size_t)n;
+	char *nb = NULL;
+
+	if (cl->outlen + (len - (size_t)n) > CLIENT_OUT_MAX ||
+	    (nb = realloc(cl->out, cl->outlen + len - (size_t)n)) == NULL) {
+		log_info("console %lld: a client fell %zu bytes behind; disconnecting it",
+		    (long long)cl->con->node, cl->outlen);
+		client_close(cl);
 		return;
 	}
 	cl->out = nb;
@@ -197,14 +202,23 @@ client_flush(struct client *cl)
 		watch_mod(cl->fd, &cl->w, EPOLLIN);
 }
 
+/* One write per frame, so a frame is queued whole or not at all. */
 static void
 ws_send(struct client *cl, int opcode, const void *data, size_t len)
 {
-	uint8_t hdr[10];
+	uint8_t hdr[WS_HEADER_MAX];
 	size_t hl = ws_frame_header(hdr, opcode, len);
+	char *frame = malloc(hl + len);
 
-	client_write(cl, (const char *)hdr, hl);
-	client_write(cl, data, len);
+	if (frame == NULL || hl == 0) {
+		free(frame);
+		client_close(cl);
+		return;
+	}
+	memcpy(frame, hdr, hl);
+	memcpy(frame + hl, data, len);
+	client_write(cl, frame, hl + len);
+	free(frame);
 }
 
 /* Output for one client, in its protocol. */
@@ -288,6 +302,7 @@ waiter_put(struct waiter *w, const char *data, size_t len)
 	}
 	memcpy(w->buf + w->len, data, len);
 	w->len += len;
+	w->total += len;
 	pthread_cond_broadcast(&w->cv);
 }
 
@@ -400,15 +415,18 @@ static void
 client_replay(struct client *cl)
 {
 	struct con *c = cl->con;
-	size_t first = c->ring_size - c->ring_head;
+	/* The newest part only, within the client's budget (the prompt is at the end). */
+	size_t len = c->ring_len < CLIENT_OUT_MAX / 2 ? c->ring_len : CLIENT_OUT_MAX / 2;
+	size_t start = (c->ring_head + c->ring_len - len) % (c->ring_size ? c->ring_size : 1);
+	size_t first = c->ring_size - start;
 
-	if (c->ring_len == 0)
+	if (len == 0)
 		return;
-	if (first >= c->ring_len) {
-		client_output(cl, c->ring + c->ring_head, c->ring_len);
+	if (first >= len) {
+		client_output(cl, c->ring + start, len);
 	} else {
-		client_output(cl, c->ring + c->ring_head, first);
-		client_output(cl, c->ring, c->ring_len - first);
+		client_output(cl, c->ring + start, first);
+		client_output(cl, c->ring, len - first);
 	}
 }
 
@@ -430,8 +448,9 @@ telnet_accept(struct con *c)
 	if ((cl = client_new(c, C_TELNET, fd)) == NULL ||
 	    (cl->tn = telnet_init(telopts, telnet_event, 0, cl)) == NULL ||
 	    watch_add(fd, &cl->w, EPOLLIN) == -1) {
-		if (cl != NULL)
-			free(cl);
+		if (cl != NULL && cl->tn != NULL)
+			telnet_free(cl->tn);
+		free(cl);
 		close(fd);
 		return;
 	}
@@ -476,7 +495,10 @@ ws_input(struct client *cl, const char *data, size_t len)
 			uint8_t payload[125];
 			size_t plen = 0;
 
-			ws_close_payload(payload, 1000, "", &plen);
+			/* Echo the peer's code (RFC 6455 5.5.1); none when it sent none. */
+			if (f.close_code != WS_CLOSE_NO_STATUS &&
+			    ws_close_payload(payload, f.close_code, NULL, &plen) == -1)
+				plen = 0;
 			ws_send(cl, WS_OP_CLOSE, payload, plen);
 			client_close(cl);
 		}
@@ -844,13 +866,18 @@ waiter_unlink(struct con *c, struct waiter *w)
 		}
 }
 
-/* Does re match what w saw ("\r" removed)? Sets *end to the match's end. */
+/*
+ * Does re match what w saw ("\r" removed)? The text is copied under cs.mu
+ * and matched without it, so a slow pattern stalls only this request, never
+ * the console. Sets *end to the match's end (or the text's). Called locked.
+ */
 static bool
 waiter_match(struct waiter *w, regex_t *re, char **text, size_t *end)
 {
 	regmatch_t m;
 	size_t n = 0;
 	char *t = realloc(*text, w->len + 1);
+	int r;
 
 	if (t == NULL)
 		return (false);
@@ -860,7 +887,10 @@ waiter_match(struct waiter *w, regex_t *re, char **text, size_t *end)
 			t[n++] = w->buf[i] ? w->buf[i] : ' ';
 	t[n] = '\0';
 	*end = n;
-	if (regexec(re, t, 1, &m, 0) != 0)
+	pthread_mutex_unlock(&cs.mu);
+	r = regexec(re, t, 1, &m, 0);
+	pthread_mutex_lock(&cs.mu);
+	if (r != 0)
 		return (false);
 	*end = (size_t)m.rm_eo;
 	return (true);
@@ -874,13 +904,22 @@ exec_wait(
 	size_t end = 0;
 	int r = 0;
 
+	uint64_t seen = UINT64_MAX;
+
 	clock_deadline(&until, timeout_ms);
-	while (!waiter_match(w, re, out, &end)) {
-		if (c->dead || r == ETIMEDOUT) {
+	for (;;) {
+		/* Match again only when something new came. */
+		if (w->total != seen) {
+			seen = w->total;
+			if (waiter_match(w, re, out, &end))
+				break;
+		}
+		if (c->dead || c->qemu_fd == -1 || r == ETIMEDOUT) {
 			if (*out != NULL)
 				(*out)[end] = '\0';
-			if (c->dead)
-				return (err_set(e, ERR_CONFLICT, "the console went away"));
+			if (c->dead || c->qemu_fd == -1)
+				return (err_set(
+				    e, ERR_CONFLICT, "the node stopped; its console is gone"));
 			return (err_set(e, ERR_TIMEOUT,
 			    "nothing matched the expect pattern within %d ms", timeout_ms));
 		}
@@ -901,6 +940,11 @@ console_exec(int64_t node, const char *send, const char *expect, int timeout_ms,
 	int rc;
 
 	*out = NULL;
+	for (const char *p = expect; *p; p++)
+		if (p[0] == '\\' && p[1] >= '1' && p[1] <= '9')
+			return (err_set(e, ERR_INVALID, "expect: back-references are not allowed"));
+		else if (p[0] == '\\' && p[1] != '\0')
+			p++;
 	if ((rc = regcomp(&re, expect, REG_EXTENDED | REG_NEWLINE)) != 0) {
 		regerror(rc, &re, errbuf, sizeof(errbuf));
 		return (err_set(e, ERR_INVALID, "expect: %s", errbuf));

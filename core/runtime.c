@@ -365,6 +365,7 @@ start_files(struct start_ctx *s, struct lw_err *e)
 {
 	int64_t node = json_integer_value(json_object_get(s->row, "id"));
 	int64_t lab = json_integer_value(json_object_get(s->row, "lab_id"));
+	char rotated[PATH_MAX + 2];
 	int r;
 
 	node_dir(s->dir, sizeof(s->dir), lab, node);
@@ -382,6 +383,8 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	unlink(s->qmp_path);
 	unlink(s->con_path);
 	/* A fresh console log per boot, so readiness is judged on this boot only. */
+	snprintf(rotated, sizeof(rotated), "%s.1", s->console_log);
+	unlink(rotated); /* the previous boot's rotated part */
 	if (truncate(s->console_log, 0) == -1 && errno != ENOENT)
 		return (err_set(e, ERR_INTERNAL, "%s: %s", s->console_log, strerror(errno)));
 	if (strcmp(s->t->config_method, "iso") == 0 &&

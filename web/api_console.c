@@ -3,6 +3,7 @@
  * libmicrohttpd's upgrade), the console log, and send/expect.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,13 +171,58 @@ api_node_console_log(struct api_req *r, struct lw_err *e)
 	return (0);
 }
 
+/*
+ * Console output is bytes, JSON strings are UTF-8: replace what is not
+ * valid UTF-8 with U+FFFD (caller frees).
+ */
+static char *
+utf8_clean(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = malloc(n * 3 + 1);
+
+	if (out == NULL)
+		return (NULL);
+	for (size_t i = 0; i < n;) {
+		size_t len = p[i] < 0x80 ? 1
+		    : (p[i] >> 5) == 6   ? 2
+		    : (p[i] >> 4) == 14  ? 3
+		    : (p[i] >> 3) == 30  ? 4
+		                         : 0;
+		bool ok = len > 0 && i + len <= n && (len != 2 || p[i] >= 0xc2) &&
+		    (len != 4 || p[i] <= 0xf4);
+
+		for (size_t k = 1; ok && k < len; k++)
+			ok = (p[i + k] & 0xc0) == 0x80;
+		/* overlong 3-byte forms, UTF-16 surrogates, overlong 4-byte forms, > U+10FFFF */
+		if (ok && len == 3)
+			ok = !(p[i] == 0xe0 && p[i + 1] < 0xa0) &&
+			    !(p[i] == 0xed && p[i + 1] >= 0xa0);
+		if (ok && len == 4)
+			ok = !(p[i] == 0xf0 && p[i + 1] < 0x90) &&
+			    !(p[i] == 0xf4 && p[i + 1] >= 0x90);
+		if (ok) {
+			memcpy(out + o, s + i, len);
+			o += len;
+			i += len;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return (out);
+}
+
 /* Send a line, wait for a regex: what automation and grading use. */
 int
 api_node_console_exec(struct api_req *r, struct lw_err *e)
 {
 	json_t *t = json_object_get(r->body, "timeout_s");
 	int64_t lab, node;
-	char *out = NULL;
+	char *out = NULL, *raw = NULL;
 	int rc;
 
 	if (validate_object(r->body, validate_console_exec, "exec", e) == -1 ||
@@ -184,7 +230,9 @@ api_node_console_exec(struct api_req *r, struct lw_err *e)
 		return (-1);
 	rc = console_exec(node, json_string_value(json_object_get(r->body, "send")),
 	    json_string_value(json_object_get(r->body, "expect")),
-	    (int)(t ? json_integer_value(t) : 10) * 1000, &out, e);
+	    (int)(t ? json_integer_value(t) : 10) * 1000, &raw, e);
+	out = raw ? utf8_clean(raw) : NULL;
+	free(raw);
 	if (rc == 0) {
 		r->status = 200;
 		r->out = json_pack("{s:s,s:b}", "output", out ? out : "", "matched", 1);

@@ -83,6 +83,8 @@ check "exec: the 408 still holds what was seen (the command's output)" \
 	jqt '.output | test("nev2er")'
 exec_on a 'true' '(unclosed' 5
 eq "exec: a bad regex answers 422" "$STATUS" 422
+exec_on a 'true' '(a*)*\1c' 5
+eq "exec: a back-reference (exponential matching) answers 422" "$STATUS" 422
 api POST "$NODE_A/console/exec" '{"send":"true"}'
 eq "exec: a body without expect answers 422" "$STATUS" 422
 api POST "$NODE_A/console/exec" '{"expect":"x","timeout_s":"soon"}'
