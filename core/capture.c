@@ -217,8 +217,11 @@ static void
 tap_readable(struct tap *t)
 {
 	/* Bounded: one busy link must not starve the others. */
-	if (pcap_dispatch(t->p, 4096, tap_packet, (unsigned char *)t) == PCAP_ERROR)
+	if (pcap_dispatch(t->p, 4096, tap_packet, (unsigned char *)t) == PCAP_ERROR) {
+		/* The interface went away under us: stop polling it, or we would spin. */
 		log_warnx("capture on %s: %s", t->ifname, pcap_geterr(t->p));
+		epoll_ctl(cp.epfd, EPOLL_CTL_DEL, t->fd, NULL);
+	}
 	for (struct cap *c = t->caps; c != NULL; c = c->next)
 		if (c->fp != NULL)
 			fflush(c->fp);

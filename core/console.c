@@ -741,12 +741,15 @@ console_node_add(int64_t node, int port, struct lw_err *e)
 		pthread_mutex_unlock(&cs.mu);
 		return (0);
 	}
-	if ((fd = listen_tcp(port, e)) == -1 || (c = calloc(1, sizeof(*c))) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		pthread_mutex_unlock(&cs.mu);
-		return (-1);
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	}
+	/*
+	 * Without its telnet port the console still exists: the log, readiness,
+	 * send/expect and the WebSocket keep working.
+	 */
+	fd = listen_tcp(port, e);
 	c->node = node;
 	c->port = port;
 	c->listen_fd = fd;
@@ -755,11 +758,12 @@ console_node_add(int64_t node, int port, struct lw_err *e)
 	c->ring = c->ring_size ? malloc(c->ring_size) : NULL;
 	c->w_listen = (struct watch){W_LISTEN, c};
 	c->w_qemu = (struct watch){W_QEMU, c};
-	watch_add(fd, &c->w_listen, EPOLLIN);
+	if (fd != -1)
+		watch_add(fd, &c->w_listen, EPOLLIN);
 	c->next = cs.cons;
 	cs.cons = c;
 	pthread_mutex_unlock(&cs.mu);
-	return (0);
+	return (fd == -1 ? -1 : 0);
 }
 
 void

@@ -22,7 +22,8 @@ void console_fini(void);
 /*
  * console_node_add - start serving node's telnet port (on --console-host);
  * clients may attach while the node is stopped and stay across stop/start.
- * Returns 0, or -1 with e when the port cannot be bound.
+ * Returns 0, or -1 with e when the port cannot be bound (the console then
+ * works without its telnet port).
  */
 int console_node_add(int64_t node, int port, struct lw_err *e);
 /* console_node_remove - stop serving node's console and drop its clients. */

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -181,22 +183,40 @@ api_capture_delete(struct api_req *r, struct lw_err *e)
 
 /* ---- the pcap, whole or followed ---- */
 
+struct follow {
+	struct capture_reader *rd;
+	int fd; /* the client's socket, to notice it hang up on a quiet link */
+};
+
+static bool
+client_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+
+	return (fd != -1 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)));
+}
+
 static ssize_t
 follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
+	struct follow *f = cls;
 	ssize_t n;
 
 	(void)pos;
 	/* Block here (a thread per connection): wake each second to notice the end. */
-	while ((n = capture_reader_read(cls, buf, max, 1000)) == 0)
-		;
+	while ((n = capture_reader_read(f->rd, buf, max, 1000)) == 0)
+		if (client_gone(f->fd))
+			return (MHD_CONTENT_READER_END_WITH_ERROR);
 	return (n > 0 ? n : MHD_CONTENT_READER_END_OF_STREAM);
 }
 
 static void
 follow_free(void *cls)
 {
-	capture_reader_close(cls);
+	struct follow *f = cls;
+
+	capture_reader_close(f->rd);
+	free(f);
 }
 
 static bool
@@ -224,8 +244,20 @@ api_capture_pcap(struct api_req *r, struct lw_err *e)
 	lw_unlock();
 	cap_path(path, sizeof(path), lab, cap);
 	if (want_follow(r) && (rd = capture_reader_open(cap, path)) != NULL) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct follow *f = malloc(sizeof(*f));
+
+		if (f == NULL) {
+			capture_reader_close(rd);
+			return (err_set(e, ERR_INTERNAL, "out of memory"));
+		}
+		f->rd = rd;
+		f->fd = ci != NULL ? ci->connect_fd : -1;
 		r->raw = MHD_create_response_from_callback(
-		    MHD_SIZE_UNKNOWN, 65536, follow_read, rd, follow_free);
+		    MHD_SIZE_UNKNOWN, 65536, follow_read, f, follow_free);
+		if (r->raw == NULL)
+			follow_free(f);
 	} else {
 		/* Not running any more: the file as it is. */
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
