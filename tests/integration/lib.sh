@@ -139,3 +139,12 @@ console() { nsexec "$LW_BIN" --url "$LW_URL" console "$@"; }
 
 # jqt EXPR: true when the jq expression holds for BODY (quiet; for use with check).
 jqt() { printf '%s' "$BODY" | jq -e "$@" >/dev/null 2>&1; }
+
+# create_pair NAME: a lab NAME of tiny-linux nodes a (10.9.0.1/24) and b
+# (10.9.0.2/24) linked a:eth0 -- b:eth0; sets STATUS and BODY like api.
+create_pair() {
+	api POST /api/v1/labs "{\"name\":\"$1\",\"nodes\":[
+	{\"name\":\"a\",\"template\":\"tiny-linux\",\"nics\":1,\"startup_config\":\"ip addr add 10.9.0.1/24 dev eth0\\nip link set eth0 up\\n\"},
+	{\"name\":\"b\",\"template\":\"tiny-linux\",\"nics\":1,\"startup_config\":\"ip addr add 10.9.0.2/24 dev eth0\\nip link set eth0 up\\n\"}],
+	\"links\":[{\"endpoints\":[\"a:eth0\",\"b:eth0\"]}]}"
+}

@@ -10,10 +10,7 @@
 PY=/usr/bin/python3
 lw_setup
 
-api POST /api/v1/labs '{"name":"cap","nodes":[
-	{"name":"a","template":"tiny-linux","nics":1,"startup_config":"ip addr add 10.9.0.1/24 dev eth0\nip link set eth0 up\n"},
-	{"name":"b","template":"tiny-linux","nics":1,"startup_config":"ip addr add 10.9.0.2/24 dev eth0\nip link set eth0 up\n"}],
-	"links":[{"endpoints":["a:eth0","b:eth0"]}]}'
+create_pair cap
 eq "lab of two nodes and one link created" "$STATUS" 201
 LAB=$(jqb .id)
 LINK=$(jqb '.links[0].id')

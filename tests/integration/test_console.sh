@@ -12,10 +12,7 @@ WSC="$LW_ROOT/tests/integration/wsclient.py"
 NL=$'\n'
 lw_setup
 
-api POST /api/v1/labs '{"name":"con","nodes":[
-	{"name":"a","template":"tiny-linux","nics":1,"startup_config":"ip addr add 10.9.0.1/24 dev eth0\nip link set eth0 up\n"},
-	{"name":"b","template":"tiny-linux","nics":1,"startup_config":"ip addr add 10.9.0.2/24 dev eth0\nip link set eth0 up\n"}],
-	"links":[{"endpoints":["a:eth0","b:eth0"]}]}'
+create_pair con
 eq "lab of two nodes created" "$STATUS" 201
 LAB=$(jqb .id)
 PORT_A=$(jqb '.nodes[] | select(.name == "a") | .console.port')
