@@ -249,6 +249,36 @@ lab_delete_rows(int64_t lab, struct lw_err *e)
 
 /* ---- nodes ---- */
 
+int64_t *
+lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
+{
+	json_t *rows = sel == LAB_NODES_STOPPED
+	    ? db_rows(DB, e,
+	          "SELECT id FROM nodes WHERE lab_id = ? AND state IN ('stopped','error')"
+	          " ORDER BY id",
+	          "i", lab)
+	    : db_rows(DB, e,
+	          "SELECT id FROM nodes WHERE lab_id = ? AND state IN ('starting','running')"
+	          " ORDER BY id",
+	          "i", lab);
+	int64_t *ids;
+	json_t *row;
+	size_t i;
+
+	if (rows == NULL)
+		return (NULL);
+	*n = json_array_size(rows);
+	if ((ids = calloc(*n + 1, sizeof(*ids))) == NULL) {
+		json_decref(rows);
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	json_array_foreach(rows, i, row)
+		ids[i] = json_integer_value(json_object_get(row, "id"));
+	json_decref(rows);
+	return (ids);
+}
+
 static const char *const node_cols =
     "SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"
     " n.accel_reason, n.cpus, n.ram_mb, n.nics, n.state, n.error, n.ready,"

@@ -22,6 +22,13 @@ int64_t lab_link_resolve(int64_t lab, const char *ref, struct lw_err *e);
 json_t *lab_list_json(struct lw_err *e);
 /* lab_json - the lab with its nodes and links (new reference) or NULL with e. */
 json_t *lab_json(int64_t lab, struct lw_err *e);
+enum lab_nodes_sel { LAB_NODES_STOPPED, LAB_NODES_ACTIVE };
+/*
+ * lab_node_ids - ids of lab's nodes that are stopped (or in error) or active
+ * (starting or running), in id order: a malloc'd array (caller frees) of *n;
+ * NULL with e on error (an empty lab gives a non-NULL array with *n = 0).
+ */
+int64_t *lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e);
 /* lab_state - "stopped", "starting", "running", "stopping", "partial" or "error". */
 const char *lab_state(int64_t lab);
 /* lab_create - a lab, with optional nodes and links, all or nothing; its id or -1. */

@@ -2,10 +2,9 @@
  * api_labs - the Labs section: CRUD, whole-topology POST, start and stop.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
-#include "core/config.h"
 #include "core/runtime.h"
-#include "db/db.h"
 #include "labs/lab.h"
 #include "web/api.h"
 
@@ -73,44 +72,32 @@ api_lab_delete(struct api_req *r, struct lw_err *e)
 int
 api_lab_start(struct api_req *r, struct lw_err *e)
 {
-	int64_t lab = lab_resolve(r->params[0], e);
-	json_t *rows, *row;
-	size_t i;
+	int64_t lab = lab_resolve(r->params[0], e), *ids;
+	size_t n, i;
 
-	if (lab == -1)
+	if (lab == -1 || (ids = lab_node_ids(lab, LAB_NODES_STOPPED, &n, e)) == NULL)
 		return (-1);
-	rows = db_rows(lw.db, e,
-	    "SELECT id FROM nodes WHERE lab_id = ? AND state IN ('stopped','error') ORDER BY id",
-	    "i", lab);
-	if (rows == NULL)
-		return (-1);
-	json_array_foreach(rows, i, row) {
-		if (runtime_check_node(json_integer_value(json_object_get(row, "id")), e) == -1) {
-			json_decref(rows);
+	for (i = 0; i < n; i++)
+		if (runtime_check_node(ids[i], e) == -1) {
+			free(ids);
 			return (-1);
 		}
-	}
-	json_array_foreach(rows, i, row)
-		runtime_node_start(json_integer_value(json_object_get(row, "id")));
-	json_decref(rows);
+	for (i = 0; i < n; i++)
+		runtime_node_start(ids[i]);
+	free(ids);
 	return (api_reply(r, 202, lab_json(lab, e), e));
 }
 
 int
 api_lab_stop(struct api_req *r, struct lw_err *e)
 {
-	int64_t lab = lab_resolve(r->params[0], e);
-	json_t *rows, *row;
-	size_t i;
+	int64_t lab = lab_resolve(r->params[0], e), *ids;
+	size_t n;
 
-	if (lab == -1)
+	if (lab == -1 || (ids = lab_node_ids(lab, LAB_NODES_ACTIVE, &n, e)) == NULL)
 		return (-1);
-	rows = db_rows(lw.db, e,
-	    "SELECT id FROM nodes WHERE lab_id = ? AND state IN ('starting','running')", "i", lab);
-	if (rows == NULL)
-		return (-1);
-	json_array_foreach(rows, i, row)
-		runtime_node_stop(json_integer_value(json_object_get(row, "id")), false);
-	json_decref(rows);
+	for (size_t i = 0; i < n; i++)
+		runtime_node_stop(ids[i], false);
+	free(ids);
 	return (api_reply(r, 202, lab_json(lab, e), e));
 }
