@@ -24,7 +24,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 LDFLAGS ?=
 
 CORE = core/err.o core/log.o core/strv.o core/clock.o core/config.o core/names.o core/fabric.o \
-	core/events.o core/runtime.o core/cli.o core/telnet.o core/console.o core/capture.o
+	core/events.o core/runtime.o core/cli.o core/telnet.o core/console.o core/capture.o \
+	core/impair.o core/wiring.o core/nshost.o
 HV = hv/kvm.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o
 LABS = labs/lab.o labs/validate.o
@@ -37,13 +38,15 @@ OBJS = $(addprefix $(BUILD)/obj/,$(LIB_OBJS))
 MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
-	test_ws test_console
+	test_ws test_console test_impair
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 GUEST = $(BUILD)/images/tiny-linux/vmlinuz $(BUILD)/images/tiny-linux/initrd.img
+# Test tools for the guest: static, since the initrd has no libc (busybox is static too).
+GUEST_TOOLS = $(BUILD)/tools/lwframe.static
 
 .PHONY: all deps run test unit integration bench install clean guest format asan fuzz
 
@@ -92,10 +95,19 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# lwframe injects and captures raw Ethernet frames at either end of a lab link.
+$(BUILD)/tools/lwframe: tests/tools/lwframe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/tools/lwframe.static: tests/tools/lwframe.c
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 $(WARN) -static -O2 -o $@ $<
+
 guest: $(GUEST)
 
-$(GUEST) &: images/tiny-linux/build.sh images/tiny-linux/init
-	images/tiny-linux/build.sh $(BUILD)/images/tiny-linux
+$(GUEST) &: images/tiny-linux/build.sh images/tiny-linux/init $(GUEST_TOOLS)
+	LW_GUEST_TOOLS="$(GUEST_TOOLS)" images/tiny-linux/build.sh $(BUILD)/images/tiny-linux
 
 run: deps all guest
 	@mkdir -p var
@@ -104,13 +116,13 @@ run: deps all guest
 unit: $(UNIT_BINS) $(ASAN_BINS)
 	tests/run-unit.sh $(UNIT_BINS) $(ASAN_BINS)
 
-test: deps all guest $(UNIT_BINS) $(ASAN_BINS) $(BUILD)/asan/labwire
+test: deps all guest $(UNIT_BINS) $(ASAN_BINS) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
 	tests/run.sh $(BUILD)
 
-integration: all guest $(BUILD)/asan/labwire
+integration: all guest $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
 	tests/run.sh $(BUILD) integration
 
-bench: deps all guest
+bench: deps all guest $(BUILD)/tools/lwframe
 	tests/bench/run.sh $(BUILD)
 
 asan: $(ASAN_BINS)

@@ -75,6 +75,7 @@ struct tap {
 	char ifname[16];
 	pcap_t *p;
 	int fd;
+	uint64_t kdrop_moved;
 	struct frame *ring_head, *ring_tail; /* oldest first */
 	size_t ring_bytes;
 	struct cap *caps;
@@ -116,7 +117,8 @@ tap_kernel_drops(struct tap *t)
 {
 	struct pcap_stat ps;
 
-	return (pcap_stats(t->p, &ps) == 0 ? ps.ps_drop : 0);
+	/* Drops of handles the link had before it moved count too. */
+	return (t->kdrop_moved + (pcap_stats(t->p, &ps) == 0 ? ps.ps_drop : 0));
 }
 
 /* ---- the ring of recent frames ---- */
@@ -387,7 +389,24 @@ capture_link_up(int64_t link, const char *ifname)
 	pcap_t *p;
 
 	pthread_mutex_lock(&cp.mu);
-	if (tap_find(link) != NULL || (p = tap_open(ifname)) == NULL) {
+	if ((t = tap_find(link)) != NULL) {
+		/* The link now shows on another interface (a p2p endpoint stopped): move. */
+		if (strcmp(t->ifname, ifname) != 0 && (p = tap_open(ifname)) != NULL) {
+			uint64_t before = tap_kernel_drops(t) - t->kdrop_moved;
+
+			epoll_ctl(cp.epfd, EPOLL_CTL_DEL, t->fd, NULL);
+			pcap_close(t->p);
+			t->p = p;
+			t->fd = pcap_get_selectable_fd(p);
+			snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+			t->kdrop_moved += before;
+			if (epoll_ctl(cp.epfd, EPOLL_CTL_ADD, t->fd, &ev) == -1)
+				log_warn("capture on %s", ifname);
+		}
+		pthread_mutex_unlock(&cp.mu);
+		return;
+	}
+	if ((p = tap_open(ifname)) == NULL) {
 		pthread_mutex_unlock(&cp.mu);
 		return;
 	}

@@ -31,7 +31,11 @@ int capture_init(struct lw_err *e);
  * the captures it ended go to *out (malloc'd, caller frees); returns how many.
  */
 int capture_fini(struct capture_stats **out);
-/* capture_link_up - link's bridge ifname exists: open its tap (idempotent). */
+/*
+ * capture_link_up - link shows on ifname (its bridge, or an endpoint of a
+ * p2p link): open its tap there; idempotent, and a tap open on another
+ * interface moves, captures and ring kept.
+ */
 void capture_link_up(int64_t link, const char *ifname);
 /*
  * capture_link_down - link goes away: close its tap and end its captures;

@@ -45,6 +45,8 @@ static const struct cfg_entry cfg_table[] = {
 	"bytes of recent frames each running link keeps for recent.pcap (0: off)"},
     {"console-log-max", INT(console_log_max, 4096, 1L << 30), "1048576",
 	"console.log size before it rotates to console.log.1"},
+    {"impair-all", INT(impair_all, 0, 1), "0",
+	"1: every point-to-point link goes through the impairment engine (benchmarks)"},
     {"log-level", STR(log_level), "info", "error, warn, info or debug"},
 };
 

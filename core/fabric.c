@@ -18,10 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/pkt_cls.h>
 #include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 
 #include "core/fabric.h"
 #include "core/log.h"
@@ -615,4 +623,451 @@ fabric_list_ours(void (*fn)(const char *ifname, void *arg), void *arg)
 		fn(names.v[i], arg);
 	strv_free(&names);
 	return (0);
+}
+
+/* ---- batches: many requests in one send, every ACK checked ---- */
+
+#define FABRIC_BATCH_CHUNK 32768
+
+struct fabric_op {
+	uint32_t len;
+	int tolerate; /* FB_OK_* bits: errnos that mean "already so" */
+	char what[40];
+};
+
+struct fabric_batch {
+	char *buf;
+	size_t len, cap;
+	struct fabric_op *ops;
+	size_t nops, capops;
+	bool oom;
+};
+
+enum { FB_OK_EXISTS = 1, FB_OK_ABSENT = 2 };
+
+struct fabric_batch *
+fabric_batch_new(void)
+{
+	return (calloc(1, sizeof(struct fabric_batch)));
+}
+
+static bool
+fabric_tolerated(int tolerate, int err)
+{
+	if ((tolerate & FB_OK_EXISTS) && err == EEXIST)
+		return (true);
+	/* An absent device, qdisc or filter: the kernel's words vary by object. */
+	if ((tolerate & FB_OK_ABSENT) && (err == ENOENT || err == ENODEV || err == EINVAL))
+		return (true);
+	return (false);
+}
+
+/*
+ * fabric_submit - send nlh now (b NULL: one exchange, errors to the caller)
+ * or queue it in batch b. Returns 0 or -1.
+ */
+static int
+fabric_submit(struct fabric_batch *b, struct nlmsghdr *nlh, int tolerate, const char *what)
+{
+	if (b == NULL) {
+		if (fabric_talk(nlh, NULL, NULL) == 0 || fabric_tolerated(tolerate, errno))
+			return (0);
+		return (-1);
+	}
+	if (b->len + nlh->nlmsg_len > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16384;
+		char *nb;
+
+		while (cap < b->len + nlh->nlmsg_len)
+			cap *= 2;
+		if ((nb = realloc(b->buf, cap)) == NULL) {
+			b->oom = true;
+			return (-1);
+		}
+		b->buf = nb;
+		b->cap = cap;
+	}
+	if (b->nops == b->capops) {
+		size_t cap = b->capops ? b->capops * 2 : 64;
+		struct fabric_op *no = realloc(b->ops, cap * sizeof(*no));
+
+		if (no == NULL) {
+			b->oom = true;
+			return (-1);
+		}
+		b->ops = no;
+		b->capops = cap;
+	}
+	memcpy(b->buf + b->len, nlh, nlh->nlmsg_len);
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	b->ops[b->nops].len = NLMSG_ALIGN(nlh->nlmsg_len);
+	b->ops[b->nops].tolerate = tolerate;
+	snprintf(b->ops[b->nops].what, sizeof(b->ops[b->nops].what), "%s", what);
+	b->nops++;
+	return (0);
+}
+
+/* fabric_batch_acks - read the ACKs of ops [first, first + n) whose seqs start at seq0. */
+static int
+fabric_batch_acks(struct fabric_batch *b, size_t first, size_t n, uint32_t seq0, int *failed)
+{
+	size_t answered = 0;
+
+	while (answered < n) {
+		ssize_t r = mnl_socket_recvfrom(fabric.nl, fabric.rbuf, sizeof(fabric.rbuf));
+		struct nlmsghdr *nlh = (struct nlmsghdr *)fabric.rbuf;
+		int len;
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return (-1);
+		len = (int)r;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+			size_t k = nlh->nlmsg_seq - seq0;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != fabric.portid ||
+			    k >= n || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
+				continue;
+			answered++;
+			if (err->error == 0 ||
+			    fabric_tolerated(b->ops[first + k].tolerate, -err->error))
+				continue;
+			fabric_extack(nlh, err);
+			log_warnx("fabric: %s: %s", b->ops[first + k].what, strerror(-err->error));
+			(*failed)++;
+		}
+	}
+	return (0);
+}
+
+/*
+ * fabric_batch_run - send every queued request, in order, in as few sends
+ * as fit a chunk, and check every ACK. Each failure is logged with what
+ * it was for. Frees b. Returns the number of failed requests, or -1 when
+ * the exchange itself failed (the socket is then replaced).
+ */
+int
+fabric_batch_run(struct fabric_batch *b)
+{
+	int failed = 0, ret = 0;
+	size_t i = 0, off = 0;
+
+	if (b == NULL)
+		return (-1);
+	if (b->oom) {
+		log_warnx("fabric: batch: out of memory");
+		ret = -1;
+		goto out;
+	}
+	pthread_mutex_lock(&fabric.lock);
+	if (fabric.nl == NULL || (fabric.stale && fabric_sock_open() == -1)) {
+		pthread_mutex_unlock(&fabric.lock);
+		ret = -1;
+		goto out;
+	}
+	while (i < b->nops) {
+		size_t first = i, start = off, clen = 0;
+		uint32_t seq0 = fabric.seq + 1;
+
+		while (i < b->nops && (clen == 0 || clen + b->ops[i].len <= FABRIC_BATCH_CHUNK)) {
+			struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + off);
+
+			nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+			nlh->nlmsg_seq = ++fabric.seq;
+			off += b->ops[i].len;
+			clen += b->ops[i].len;
+			i++;
+		}
+		if (mnl_socket_sendto(fabric.nl, b->buf + start, clen) == -1 ||
+		    fabric_batch_acks(b, first, i - first, seq0, &failed) == -1) {
+			log_warn("fabric: batch exchange failed, reopening");
+			fabric.stale = true;
+			ret = -1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fabric.lock);
+	if (ret == 0)
+		ret = failed;
+out:
+	free(b->buf);
+	free(b->ops);
+	free(b);
+	return (ret);
+}
+
+/* ---- veth pairs into a node's network namespace ---- */
+
+static int
+fabric_mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned int v[6];
+
+	if (s == NULL || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4],
+	                     &v[5]) != 6) {
+		errno = EINVAL;
+		return (-1);
+	}
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return (0);
+}
+
+/*
+ * fabric_veth_add - a veth pair: host (ours, down for now, MTU mtu, no IPv6
+ * address of its own) and peer, created directly inside the network
+ * namespace netns_fd with its name, MAC and MTU, already up. The host side
+ * is brought up by fabric_set_updown once the caller configured it.
+ */
+int
+fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
+    const char *peer, const char *peer_mac, int peer_mtu)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *info, *data, *pinfo;
+	struct ifinfomsg *pifm;
+	uint8_t mac[6];
+	char what[40];
+
+	if (fabric_name_ours(host) == -1 || fabric_name_ok(peer) == -1 ||
+	    fabric_mtu_ok(mtu) == -1 || fabric_mtu_ok(peer_mtu) == -1 || netns_fd < 0 ||
+	    fabric_mac_parse(peer_mac, mac) == -1) {
+		errno = EINVAL;
+		return (-1);
+	}
+	nlh = fabric_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, host);
+	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	pinfo = mnl_attr_nest_start(nlh, 1 /* VETH_INFO_PEER */);
+	/* The peer's own ifinfomsg: its flags are applied when it is created. */
+	pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
+	memset(pifm, 0, sizeof(*pifm));
+	pifm->ifi_family = AF_UNSPEC;
+	pifm->ifi_flags = IFF_UP;
+	pifm->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
+	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)peer_mtu);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
+	mnl_attr_nest_end(nlh, pinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	snprintf(what, sizeof(what), "veth %s", host);
+	if (fabric_submit(b, nlh, 0, what) == -1)
+		return (-1);
+	/* As for a TAP: no link-local address (nor DAD, RS, MLD) on the host side. */
+	nlh = fabric_msg(buf, RTM_NEWLINK, 0, host);
+	fabric_put_addrgen_none(nlh);
+	snprintf(what, sizeof(what), "addrgen %s", host);
+	return (fabric_submit(b, nlh, 0, what));
+}
+
+/* fabric_set_updown - set ours up or down (a veth peer sees carrier follow it). */
+int
+fabric_set_updown(struct fabric_batch *b, const char *ifname, bool up)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	char what[40];
+
+	if (fabric_name_ours(ifname) == -1)
+		return (-1);
+	nlh = fabric_msg(buf, RTM_NEWLINK, 0, ifname);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	ifm->ifi_flags = up ? IFF_UP : 0;
+	ifm->ifi_change = IFF_UP;
+	snprintf(what, sizeof(what), "%s %s", up ? "up" : "down", ifname);
+	return (fabric_submit(b, nlh, 0, what));
+}
+
+/* ---- ingress programs: redirect to the peer, or drop ---- */
+
+/*
+ * The drop program: "return TC_ACT_SHOT" as eBPF, attached by cls_bpf in
+ * direct-action mode. Kernels without act_gact (this project's build host
+ * among them) have no other way to drop at ingress; the program is two
+ * instructions and loaded once.
+ */
+static int
+fabric_drop_prog(void)
+{
+	static int fd = -2;
+	struct bpf_insn insn[2] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	union bpf_attr a;
+
+	if (fd != -2)
+		return (fd);
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	a.insns = (uint64_t)(uintptr_t)insn;
+	a.insn_cnt = 2;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	snprintf(a.prog_name, sizeof(a.prog_name), "lw_drop");
+	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd == -1)
+		log_warn("fabric: cannot load the eBPF drop program; idle lab interfaces will"
+		         " pass frames to the host stack");
+	else
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return (fd);
+}
+
+static struct nlmsghdr *
+fabric_tc_msg(char *buf, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
+    uint32_t handle, uint32_t info)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct tcmsg *tcm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = parent;
+	tcm->tcm_handle = handle;
+	tcm->tcm_info = info;
+	return (nlh);
+}
+
+/*
+ * fabric_ingress_reset - replace ifname's ingress qdisc with an empty one:
+ * deleting it drops every filter, whatever was there before.
+ */
+static int
+fabric_ingress_reset(struct fabric_batch *b, const char *ifname, int ifindex)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	char what[40];
+
+	nlh = fabric_tc_msg(buf, RTM_DELQDISC, 0, ifindex, TC_H_INGRESS, 0xffff0000u, 0);
+	snprintf(what, sizeof(what), "clear ingress %s", ifname);
+	if (fabric_submit(b, nlh, FB_OK_ABSENT, what) == -1)
+		return (-1);
+	nlh = fabric_tc_msg(
+	    buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_INGRESS, 0xffff0000u, 0);
+	mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
+	snprintf(what, sizeof(what), "ingress %s", ifname);
+	return (fabric_submit(b, nlh, FB_OK_EXISTS, what));
+}
+
+static int
+fabric_ifindex_of(const char *ifname)
+{
+	unsigned int i = if_nametoindex(ifname);
+
+	if (i == 0) {
+		errno = ENODEV;
+		return (-1);
+	}
+	return ((int)i);
+}
+
+/*
+ * fabric_tc_redirect - every frame arriving at from leaves by to, as it
+ * came: u32 matching everything, action mirred egress redirect. Both must
+ * exist. This is the point-to-point fast path: unlike a bridge it passes
+ * LACP and every other link-local frame.
+ */
+int
+fabric_tc_redirect(struct fabric_batch *b, const char *from, const char *to)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct {
+		struct tc_u32_sel sel;
+		struct tc_u32_key key;
+	} sel;
+	struct tc_mirred m;
+	struct nlmsghdr *nlh;
+	struct nlattr *opt, *acts, *act, *aopt;
+	int fi, ti;
+	char what[40];
+
+	if (fabric_name_ours(from) == -1 || fabric_name_ours(to) == -1)
+		return (-1);
+	if ((fi = fabric_ifindex_of(from)) == -1 || (ti = fabric_ifindex_of(to)) == -1)
+		return (-1);
+	if (fabric_ingress_reset(b, from, fi) == -1)
+		return (-1);
+	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, fi, 0xffff0000u, 0,
+	    TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
+	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
+	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	memset(&sel, 0, sizeof(sel));
+	sel.sel.flags = TC_U32_TERMINAL;
+	sel.sel.nkeys = 1; /* mask 0 at offset 0: matches every frame */
+	mnl_attr_put(nlh, TCA_U32_SEL, sizeof(sel), &sel);
+	acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
+	act = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
+	aopt = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
+	memset(&m, 0, sizeof(m));
+	m.action = TC_ACT_STOLEN;
+	m.eaction = TCA_EGRESS_REDIR;
+	m.ifindex = (uint32_t)ti;
+	mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(m), &m);
+	mnl_attr_nest_end(nlh, aopt);
+	mnl_attr_nest_end(nlh, act);
+	mnl_attr_nest_end(nlh, acts);
+	mnl_attr_nest_end(nlh, opt);
+	snprintf(what, sizeof(what), "redirect %s>%s", from, to);
+	return (fabric_submit(b, nlh, 0, what));
+}
+
+/*
+ * fabric_tc_drop - drop every frame arriving at ifname: a lab interface
+ * with no peer (unlinked, the peer stopped, the link down) must not reach
+ * the host's own stack, where ARP would answer for the host's addresses.
+ */
+int
+fabric_tc_drop(struct fabric_batch *b, const char *ifname)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *opt;
+	int fi, prog = fabric_drop_prog();
+	char what[40];
+
+	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
+		return (-1);
+	if (fabric_ingress_reset(b, ifname, fi) == -1)
+		return (-1);
+	if (prog < 0)
+		return (0);
+	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, fi, 0xffff0000u, 0,
+	    TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
+	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
+	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t)prog);
+	mnl_attr_put_strz(nlh, TCA_BPF_NAME, "lw_drop");
+	mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+	mnl_attr_nest_end(nlh, opt);
+	snprintf(what, sizeof(what), "drop %s", ifname);
+	return (fabric_submit(b, nlh, 0, what));
+}
+
+/* fabric_tc_clear - nothing at ifname's ingress any more (a bridge port's frames go to the bridge). */
+int
+fabric_tc_clear(struct fabric_batch *b, const char *ifname)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	char what[40];
+	int fi;
+
+	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
+		return (-1);
+	nlh = fabric_tc_msg(buf, RTM_DELQDISC, 0, fi, TC_H_INGRESS, 0xffff0000u, 0);
+	snprintf(what, sizeof(what), "clear ingress %s", ifname);
+	return (fabric_submit(b, nlh, FB_OK_ABSENT, what));
 }

@@ -7,6 +7,8 @@
 #ifndef LW_FABRIC_H
 #define LW_FABRIC_H
 
+#include <stdbool.h>
+
 /* fabric_init - open the netlink socket; call once before anything else. */
 int fabric_init(void);
 void fabric_fini(void);
@@ -30,5 +32,35 @@ int fabric_link_exists(const char *name);
  * with the daemon's prefix (names_ours); returns 0 or -1.
  */
 int fabric_list_ours(void (*fn)(const char *ifname, void *arg), void *arg);
+
+/*
+ * Batches: requests queued with a batch go out together in as few sends as
+ * possible when fabric_batch_run is called; every ACK is checked and each
+ * failure logged with what it was for. Functions taking a batch send at
+ * once when it is NULL (then -1 means that request failed). Requests in a
+ * batch that look up interfaces (fabric_tc_*) need them to exist when
+ * queued: create interfaces in one batch, program them in the next.
+ */
+struct fabric_batch;
+struct fabric_batch *fabric_batch_new(void);
+/* fabric_batch_run - send, check, free b; the number of failed requests, or -1. */
+int fabric_batch_run(struct fabric_batch *b);
+
+/*
+ * fabric_veth_add - veth pair host (ours; MTU mtu, no IPv6 address, left
+ * down) and peer created inside the network namespace netns_fd, named peer,
+ * with MAC peer_mac and MTU peer_mtu, up.
+ */
+int fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
+    const char *peer, const char *peer_mac, int peer_mtu);
+/* fabric_set_updown - bring ours up or down. */
+int fabric_set_updown(struct fabric_batch *b, const char *ifname, bool up);
+/* fabric_tc_redirect - every frame arriving at from leaves by to (tc u32 + mirred). */
+int fabric_tc_redirect(struct fabric_batch *b, const char *from, const char *to);
+/* fabric_tc_drop - every frame arriving at ifname is dropped (eBPF at tc ingress). */
+int fabric_tc_drop(struct fabric_batch *b, const char *ifname);
+
+/* fabric_tc_clear - nothing at ifname's ingress. */
+int fabric_tc_clear(struct fabric_batch *b, const char *ifname);
 
 #endif

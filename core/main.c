@@ -18,7 +18,10 @@
 #include "core/config.h"
 #include "core/console.h"
 #include "core/fabric.h"
+#include "core/impair.h"
+#include "core/wiring.h"
 #include "core/log.h"
+#include "core/nshost.h"
 #include "core/runtime.h"
 #include "db/db.h"
 #include "images/template.h"
@@ -138,6 +141,9 @@ serve_main(int argc, char **argv)
 	api_system_init();
 	if (console_init(&e) == -1 || capture_init(&e) == -1)
 		fatalx("%s", e.msg);
+	if (impair_init() == -1)
+		fatal("impairment engine");
+	wiring_force_engine(lw.cfg.impair_all != 0);
 	serve_consoles();
 	if (runtime_init(&e) == -1)
 		fatalx("%s", e.msg);
@@ -157,6 +163,7 @@ serve_main(int argc, char **argv)
 	free(caps);
 	server_stop();
 	runtime_fini();
+	impair_fini(); /* after the runtime: nothing can hand it a link any more */
 	db_close(lw.db);
 	fabric_fini();
 	template_free_all();
@@ -166,6 +173,8 @@ serve_main(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "nshost") == 0)
+		return (nshost_main(argc - 1, argv + 1));
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
 		return (serve_main(argc - 2, argv + 2));
 	return (cli_main(argc, argv));

@@ -92,6 +92,22 @@ names_bridge(char out[16], int64_t link_id)
 	return (names_ifname(out, tmp, len));
 }
 
+/* names_engine - "lwe<link>a" / "lwe<link>b"; 0 or -1 (EINVAL, ENAMETOOLONG). */
+int
+names_engine(char out[16], int64_t link_id, int side)
+{
+	char tmp[64];
+	int len;
+
+	if (link_id < 0 || side < 0 || side > 1) {
+		out[0] = '\0';
+		errno = EINVAL;
+		return (-1);
+	}
+	len = snprintf(tmp, sizeof(tmp), LW_IFPREFIX "e%" PRId64 "%c", link_id, side ? 'b' : 'a');
+	return (names_ifname(out, tmp, len));
+}
+
 /*
  * names_mac - "0a:" + the low 32 bits of node_id as four bytes + the low
  * byte of nic. 0x0a has the locally-administered bit set and the group bit

@@ -17,6 +17,11 @@ bool names_valid(const char *s);
 int names_tap(char out[16], int64_t node_id, int nic);
 /* names_bridge - "lwb<link>" into out[16]; 0 or -1. */
 int names_bridge(char out[16], int64_t link_id);
+/*
+ * names_engine - "lwe<link>a"/"lwe<link>b" (side 0/1) into out[16]: the
+ * impairment engine's TAP facing endpoint side of the link; 0 or -1.
+ */
+int names_engine(char out[16], int64_t link_id, int side);
 /* names_mac - a stable locally administered MAC "0a:xx:xx:xx:xx:nn" from node id and NIC index. */
 void names_mac(char out[18], int64_t node_id, int nic);
 /* names_ours - true if ifname carries the daemon's prefix. */

@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "core/runtime.h"
+#include "core/wiring.h"
 #include "db/db.h"
 #include "hv/qemu.h"
 #include "hv/qmp.h"
@@ -50,6 +51,7 @@ enum rt_op {
 	RT_LINK_WIRE,
 	RT_LINK_UNWIRE,
 	RT_LINK_STATE,
+	RT_LINK_SYNC,
 	RT_QUIT
 };
 enum rt_watch_kind { W_PID, W_QMP };
@@ -76,7 +78,10 @@ struct rt_node {
 	char qmp_path[108];
 	char con_path[108];
 	bool con_attached;
-	bool fresh; /* started by this daemon (not re-adopted) */
+	bool fresh;  /* started by this daemon (not re-adopted) */
+	bool netns;  /* a lightweight host (nshost), not a QEMU */
+	bool wired;  /* its interfaces exist: links may use them */
+	char ifpattern[32];
 	char log_path[PATH_MAX];
 	off_t log_off;
 	char carry[256];
@@ -196,34 +201,48 @@ node_links(int64_t node)
 	    "i", node));
 }
 
-static int
-wire_iface(int64_t node, int idx, int64_t link)
-{
-	char tap[16], br[16];
-
-	if (names_tap(tap, node, idx) == -1 || names_bridge(br, link) == -1)
-		return (-1);
-	if (fabric_bridge_add(br, LINK_MTU) == -1) {
-		log_warn("bridge %s", br);
-		return (-1);
-	}
-	if (fabric_set_master(tap, br) == -1) {
-		log_warn("attach %s to %s", tap, br);
-		return (-1);
-	}
-	capture_link_up(link, br);
-	return (0);
-}
-
-/* The link goes down: its captures end, their counters are kept. */
+/*
+ * link_sync - hand link's ends to wiring as they are now: an end is present
+ * when its node runs with its interfaces made, and is not node skip (one
+ * that is going away). A link with no endpoints left was deleted.
+ */
 static void
-link_captures_end(int64_t link)
+link_sync(int64_t link, int64_t skip)
 {
-	struct capture_stats *st;
-	int n = capture_link_down(link, &st);
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT i.node_id AS node, i.idx, l.state, l.impairment FROM link_endpoints le"
+	    " JOIN interfaces i ON i.id = le.interface_id JOIN links l ON l.id = le.link_id"
+	    " WHERE le.link_id = ? ORDER BY le.pos",
+	    "i", link);
+	struct wire_end ends[64];
+	json_t *r, *imp = NULL;
+	bool up = true;
+	size_t i;
+	int n = 0;
 
-	runtime_captures_ended(st, n);
-	free(st);
+	json_array_foreach(rows, i, r) {
+		int64_t node = json_integer_value(json_object_get(r, "node"));
+		struct rt_node *rn = node == skip ? NULL : rt_find(node);
+
+		if (n == (int)(sizeof(ends) / sizeof(ends[0])))
+			break;
+		ends[n].node = node;
+		ends[n].idx = (int)json_integer_value(json_object_get(r, "idx"));
+		ends[n].present = rn != NULL && rn->wired;
+		ends[n].netns = rn != NULL && rn->netns;
+		n++;
+		if (i == 0) {
+			up = strcmp(json_string_value(json_object_get(r, "state")), "up") == 0;
+			imp = json_loads(
+			    json_string_value(json_object_get(r, "impairment")), 0, NULL);
+		}
+	}
+	json_decref(rows);
+	if (n == 0)
+		wiring_forget(link);
+	else
+		wiring_sync(link, ends, n, up, imp);
+	json_decref(imp);
 }
 
 void
@@ -237,46 +256,45 @@ runtime_captures_ended(const struct capture_stats *st, int n)
 		    (int64_t)st[i].kernel_dropped, st[i].id);
 }
 
-/* A link's bridge stays while any endpoint node other than skip runs. */
+/* Every link of node re-reconciled (skip: the node is going away). */
 static void
-link_release(int64_t link, int64_t skip)
+node_links_sync(int64_t node, int64_t skip)
 {
-	json_t *rows = db_rows(DB, NULL,
-	    "SELECT i.node_id AS node FROM link_endpoints le JOIN interfaces i"
-	    " ON i.id = le.interface_id WHERE le.link_id = ?",
-	    "i", link);
-	json_t *r;
+	json_t *links = node_links(node), *r;
 	size_t i;
-	char br[16];
 
-	json_array_foreach(rows, i, r) {
-		int64_t n = json_integer_value(json_object_get(r, "node"));
-
-		if (n != skip && rt_find(n) != NULL) {
-			json_decref(rows);
-			return;
-		}
-	}
-	json_decref(rows);
-	link_captures_end(link);
-	if (names_bridge(br, link) == 0 && fabric_link_del(br) == -1)
-		log_warn("delete bridge %s", br);
+	json_array_foreach(links, i, r)
+		link_sync(json_integer_value(json_object_get(r, "link")), skip);
+	json_decref(links);
 }
 
 static void
 node_unwire(int64_t node, int nics)
 {
-	json_t *links = node_links(node), *r;
 	char tap[16];
-	size_t i;
 
-	json_array_foreach(links, i, r)
-		link_release(json_integer_value(json_object_get(r, "link")), node);
-	json_decref(links);
-	/* TAPs vanish with QEMU's fds; deleting them makes it immediate and certain. */
+	node_links_sync(node, node);
+	/*
+	 * TAPs vanish with QEMU's fds and veths with the namespace; deleting
+	 * them makes it immediate and certain.
+	 */
 	for (int k = 0; k < nics; k++)
 		if (names_tap(tap, node, k) == 0 && fabric_link_del(tap) == -1)
 			log_warn("delete %s", tap);
+}
+
+/* Until a link uses them, a node's interfaces drop what arrives: the host stack stays out. */
+static void
+node_isolate(int64_t node, int nics)
+{
+	struct fabric_batch *b = fabric_batch_new();
+	char ifn[16];
+
+	for (int k = 0; k < nics; k++)
+		if (names_tap(ifn, node, k) == 0)
+			fabric_tc_drop(b, ifn);
+	if (fabric_batch_run(b) != 0)
+		log_warnx("node %lld: isolating its interfaces failed", (long long)node);
 }
 
 static void
@@ -320,8 +338,10 @@ struct start_ctx {
 	char dir[PATH_MAX];
 	char kernel[PATH_MAX], initrd[PATH_MAX], append[512], iso[PATH_MAX];
 	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_path[108], con_path[108];
+	char script[PATH_MAX];
 	int fds[QEMU_MAX_NICS];
 	int nfds;
+	bool netns;
 };
 
 static int
@@ -338,6 +358,12 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 	tname = json_string_value(json_object_get(s->row, "template"));
 	if ((s->t = template_find(tname)) == NULL)
 		return (err_set(e, ERR_INVALID, "template '%s' is no longer available", tname));
+	if (strcmp(s->t->kind, "netns") == 0) {
+		s->netns = true;
+		snprintf(s->accel.reason, sizeof(s->accel.reason),
+		    "a lightweight host: a Linux network namespace, no VM");
+		return (0);
+	}
 	if ((s->arch = tcg_arch_lookup(s->t->arch)) == NULL)
 		return (err_set(e, ERR_INVALID, "unsupported arch %s", s->t->arch));
 	if (tcg_choose(json_string_value(json_object_get(s->row, "accel")), s->t->arch,
@@ -360,6 +386,30 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 	return (0);
 }
 
+/* A namespace host's startup config is a shell script its nshost reads as root. */
+static int
+start_script(struct start_ctx *s, struct lw_err *e)
+{
+	const char *cfg = json_string_value(json_object_get(s->row, "startup_config"));
+	size_t len = cfg ? strlen(cfg) : 0;
+	int fd;
+
+	snprintf(s->script, sizeof(s->script), "%s/startup.sh", s->dir);
+	unlink(s->script);
+	if (len == 0) {
+		s->script[0] = '\0';
+		return (0);
+	}
+	if ((fd = open(s->script, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1 ||
+	    write(fd, cfg, len) != (ssize_t)len) {
+		if (fd != -1)
+			close(fd);
+		return (err_set(e, ERR_INTERNAL, "%s: %s", s->script, strerror(errno)));
+	}
+	close(fd);
+	return (0);
+}
+
 static int
 start_files(struct start_ctx *s, struct lw_err *e)
 {
@@ -372,7 +422,8 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	if (mkdir_p(s->dir) == -1)
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", s->dir, strerror(errno)));
 	snprintf(s->console_log, sizeof(s->console_log), "%s/console.log", s->dir);
-	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/qemu.log", s->dir);
+	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/%s", s->dir,
+	    s->netns ? "nshost.log" : "qemu.log");
 	snprintf(s->iso, sizeof(s->iso), "%s/config.iso", s->dir);
 	r = snprintf(
 	    s->qmp_path, sizeof(s->qmp_path), "%s/run/n%lld.qmp", lw.cfg.data_dir, (long long)node);
@@ -387,6 +438,8 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	unlink(rotated); /* the previous boot's rotated part */
 	if (truncate(s->console_log, 0) == -1 && errno != ENOENT)
 		return (err_set(e, ERR_INTERNAL, "%s: %s", s->console_log, strerror(errno)));
+	if (s->netns)
+		return (start_script(s, e));
 	if (strcmp(s->t->config_method, "iso") == 0 &&
 	    configdrive_build(s->dir, json_string_value(json_object_get(s->row, "name")),
 	        json_string_value(json_object_get(s->row, "startup_config")), s->iso, e) == -1)
@@ -398,9 +451,7 @@ static int
 start_taps(struct start_ctx *s, struct qemu_spec *q, struct lw_err *e)
 {
 	int64_t node = json_integer_value(json_object_get(s->row, "id"));
-	json_t *links, *r;
 	char tap[16];
-	size_t i;
 
 	q->nnics = (int)json_integer_value(json_object_get(s->row, "nics"));
 	for (int k = 0; k < q->nnics; k++) {
@@ -414,15 +465,6 @@ start_taps(struct start_ctx *s, struct qemu_spec *q, struct lw_err *e)
 		names_mac(q->nics[k].mac, node, k);
 		q->nics[k].model = s->t->nic_model[0] ? s->t->nic_model : NULL;
 	}
-	links = node_links(node);
-	json_array_foreach(links, i, r) {
-		if (wire_iface(node, (int)json_integer_value(json_object_get(r, "idx")),
-		        json_integer_value(json_object_get(r, "link"))) == -1) {
-			json_decref(links);
-			return (err_set(e, ERR_INTERNAL, "wiring link: %s", strerror(errno)));
-		}
-	}
-	json_decref(links);
 	return (0);
 }
 
@@ -484,6 +526,14 @@ rt_watch_add(int fd, struct rt_watch *w)
 	return (epoll_ctl(rt.epfd, EPOLL_CTL_ADD, fd, &ev));
 }
 
+static const char *
+accel_name(const struct start_ctx *s)
+{
+	if (s->netns)
+		return ("none");
+	return (s->accel.accel == ACCEL_KVM ? "kvm" : "tcg");
+}
+
 static int
 start_record(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 {
@@ -500,15 +550,35 @@ start_record(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 	    "INSERT OR REPLACE INTO node_runtime (node_id, pid, qmp_path, taps, console_port,"
 	    " started_at, accel) VALUES (?, ?, ?, ?, (SELECT console_port FROM nodes WHERE id = ?),"
 	    " ?, ?)",
-	    "iIssiis", n->id, (int)n->pid, s->qmp_path, tapstr ? tapstr : "[]", n->id,
-	    (int64_t)time(NULL), s->accel.accel == ACCEL_KVM ? "kvm" : "tcg");
+	    "iIssiis", n->id, (int)n->pid, s->netns ? "" : s->qmp_path, tapstr ? tapstr : "[]",
+	    n->id, (int64_t)time(NULL), accel_name(s));
 	free(tapstr);
 	if (r == -1)
 		return (-1);
 	return (db_exec(DB, e,
 	    "UPDATE nodes SET accel_in_use = ?, accel_reason = ?, ready = 0, error = NULL"
 	    " WHERE id = ?",
-	    "ssi", s->accel.accel == ACCEL_KVM ? "kvm" : "tcg", s->accel.reason, n->id));
+	    "ssi", accel_name(s), s->accel.reason, n->id));
+}
+
+/* `labwire nshost ...`: this very binary runs the namespace host. */
+static int
+nshost_argv(struct start_ctx *s, struct rt_node *n, struct strv *argv, struct lw_err *e)
+{
+	char nics[16];
+
+	snprintf(nics, sizeof(nics), "%d", n->nics);
+	snprintf(n->ifpattern, sizeof(n->ifpattern), "%s", s->t->interface_pattern);
+	if (strv_add(argv, "/proc/self/exe") == -1 || strv_add(argv, "nshost") == -1 ||
+	    strv_add(argv, "--console") == -1 || strv_add(argv, s->con_path) == -1 ||
+	    strv_add(argv, "--hostname") == -1 ||
+	    strv_add(argv, json_string_value(json_object_get(s->row, "name"))) == -1 ||
+	    strv_add(argv, "--nics") == -1 || strv_add(argv, nics) == -1 ||
+	    strv_add(argv, "--ifpattern") == -1 || strv_add(argv, s->t->interface_pattern) == -1 ||
+	    (s->script[0] != '\0' &&
+	        (strv_add(argv, "--config") == -1 || strv_add(argv, s->script) == -1)))
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	return (0);
 }
 
 static int
@@ -518,11 +588,18 @@ start_spawn(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 	struct strv argv = {0};
 	int r = -1;
 
-	if (start_taps(s, &q, e) == -1)
-		return (-1);
-	start_spec(s, &q);
-	if (qemu_argv_build(&q, &argv, e) == -1)
-		return (-1);
+	if (s->netns) {
+		if (nshost_argv(s, n, &argv, e) == -1) {
+			strv_free(&argv);
+			return (-1);
+		}
+	} else {
+		if (start_taps(s, &q, e) == -1)
+			return (-1);
+		start_spec(s, &q);
+		if (qemu_argv_build(&q, &argv, e) == -1)
+			return (-1);
+	}
 	n->pid = qemu_spawn(argv.v, s->fds, s->nfds, s->qemu_log, &n->pidfd);
 	if (n->pid == -1)
 		err_set(e, ERR_UNAVAILABLE, "cannot start %s: %s", argv.v[0], strerror(errno));
@@ -561,6 +638,7 @@ node_start(int64_t id)
 	snprintf(n->log_path, sizeof(n->log_path), "%s", s.console_log);
 	snprintf(n->con_path, sizeof(n->con_path), "%s", s.con_path);
 	n->fresh = true;
+	n->netns = s.netns;
 	if (start_spawn(&s, n, &e) == -1)
 		goto fail;
 	for (int k = 0; k < s.nfds; k++)
@@ -579,6 +657,12 @@ node_start(int64_t id)
 	}
 	n->next = rt.nodes;
 	rt.nodes = n;
+	if (!n->netns) {
+		/* The TAPs exist: isolate them, then let the links take theirs. */
+		n->wired = true;
+		node_isolate(id, n->nics);
+		node_links_sync(id, 0);
+	}
 	node_publish(id);
 	json_decref(s.row);
 	return;
@@ -643,7 +727,7 @@ node_stop(int64_t id, bool force)
 
 /* Last line QEMU wrote to its own log, to explain an unexpected exit. */
 static void
-qemu_log_tail(int64_t lab, int64_t node, char *out, size_t len)
+qemu_log_tail(int64_t lab, int64_t node, const char *file, char *out, size_t len)
 {
 	char path[PATH_MAX], buf[512], *nl;
 	ssize_t r;
@@ -651,7 +735,7 @@ qemu_log_tail(int64_t lab, int64_t node, char *out, size_t len)
 
 	out[0] = '\0';
 	node_dir(path, sizeof(path), lab, node);
-	strncat(path, "/qemu.log", sizeof(path) - strlen(path) - 1);
+	strncat(path, file, sizeof(path) - strlen(path) - 1);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
 	if (lseek(fd, 0, SEEK_END) > (off_t)sizeof(buf) - 1)
@@ -708,9 +792,10 @@ node_exited(struct rt_node *n)
 		log_info("node %lld: stopped", (long long)n->id);
 		node_set_state(n->id, "stopped", NULL);
 	} else {
-		qemu_log_tail(n->lab, n->id, tail, sizeof(tail));
-		snprintf(msg, sizeof(msg), "QEMU exited unexpectedly (status %d)%s%s", si.si_status,
-		    tail[0] ? ": " : "", tail);
+		qemu_log_tail(n->lab, n->id, n->netns ? "/nshost.log" : "/qemu.log", tail, sizeof(tail));
+		snprintf(msg, sizeof(msg), "%s exited unexpectedly (status %d)%s%s",
+		    n->netns ? "the namespace host" : "QEMU", si.si_status, tail[0] ? ": " : "",
+		    tail);
 		log_warnx("node %lld: %s", (long long)n->id, msg);
 		node_set_state(n->id, "error", msg);
 	}
@@ -750,11 +835,96 @@ console_try_attach(struct rt_node *n)
 	return (true);
 }
 
+/*
+ * A namespace host's interfaces: veth pairs, the host side ours, the peer
+ * made inside the node's namespace (its nshost process lives there, and
+ * only listens on its console once it does). A re-adopted one has them.
+ */
+static int
+netns_wire(struct rt_node *n)
+{
+	struct fabric_batch *b;
+	char path[64], host[16], peer[32], mac[18], pattern[32];
+	int fd, r = 0;
+
+	if (names_tap(host, n->id, 0) == 0 && n->nics > 0 && fabric_link_exists(host) == 1) {
+		n->wired = true;
+		return (0);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)n->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if ((b = fabric_batch_new()) == NULL) {
+		close(fd);
+		return (-1);
+	}
+	snprintf(pattern, sizeof(pattern), "%s", n->ifpattern[0] ? n->ifpattern : "eth{n}");
+	for (int k = 0; k < n->nics && r == 0; k++) {
+		const char *p = strstr(pattern, "{n}");
+
+		snprintf(peer, sizeof(peer), "%.*s%d%s", (int)(p ? p - pattern : 0), pattern, k,
+		    p ? p + 3 : "");
+		names_mac(mac, n->id, k);
+		if (names_tap(host, n->id, k) == -1 ||
+		    fabric_veth_add(b, host, LINK_MTU, fd, peer, mac, 1500) == -1)
+			r = -1;
+	}
+	/* Run even after a failure: it frees the batch, and what was made is undone at stop. */
+	if (fabric_batch_run(b) != 0)
+		r = -1;
+	close(fd);
+	if (r == -1)
+		return (-1);
+	n->wired = true;
+	node_isolate(n->id, n->nics);
+	return (0);
+}
+
+static void
+netns_try_attach(struct rt_node *n, int64_t now)
+{
+	if (!console_try_attach(n)) {
+		if (now > n->qmp_giveup_at) {
+			log_warnx("node %lld: the namespace host never listened; killing it",
+			    (long long)n->id);
+			db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si",
+			    "the namespace host did not start within 30 s", n->id);
+			n->qmp_retry_at = 0;
+			n->stopping = true;
+			stop_escalate(n);
+			return;
+		}
+		n->qmp_retry_at = now + 10;
+		return;
+	}
+	n->qmp_retry_at = 0;
+	if (n->stopping)
+		return;
+	if (netns_wire(n) == -1) {
+		log_warn("node %lld: interfaces", (long long)n->id);
+		db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si",
+		    "cannot make the node's interfaces (see the daemon log)", n->id);
+		n->stopping = true;
+		stop_escalate(n);
+		return;
+	}
+	node_links_sync(n->id, 0);
+	if (db_exec(DB, NULL,
+	        "UPDATE nodes SET state = 'running' WHERE id = ? AND state = 'starting'", "i",
+	        n->id) > 0)
+		node_publish(n->id);
+}
+
 static void
 qmp_try_connect(struct rt_node *n, int64_t now)
 {
 	json_t *ret = NULL;
 	char err[128];
+
+	if (n->netns) {
+		netns_try_attach(n, now);
+		return;
+	}
 
 	if (!console_try_attach(n) || (n->qmp = qmp_connect(n->qmp_path, 1000)) == NULL) {
 		if (now > n->qmp_giveup_at) {
@@ -885,25 +1055,6 @@ rt_timeout(void)
 /* ---- links ---- */
 
 static void
-link_wire(int64_t link)
-{
-	json_t *rows = db_rows(DB, NULL,
-	    "SELECT i.node_id AS node, i.idx FROM link_endpoints le JOIN interfaces i"
-	    " ON i.id = le.interface_id WHERE le.link_id = ?",
-	    "i", link);
-	json_t *r;
-	size_t i;
-
-	json_array_foreach(rows, i, r) {
-		int64_t node = json_integer_value(json_object_get(r, "node"));
-
-		if (rt_find(node) != NULL)
-			wire_iface(node, (int)json_integer_value(json_object_get(r, "idx")), link);
-	}
-	json_decref(rows);
-}
-
-static void
 link_state(int64_t link)
 {
 	json_t *rows = db_rows(DB, NULL,
@@ -961,14 +1112,13 @@ rt_commands(void)
 			node_stop(c->id, c->op == RT_NODE_KILL);
 			break;
 		case RT_LINK_WIRE:
-			link_wire(c->id);
+		case RT_LINK_STATE:
+			link_sync(c->id, 0);
 			link_state(c->id);
 			break;
 		case RT_LINK_UNWIRE:
-			link_release(c->id, 0);
-			break;
-		case RT_LINK_STATE:
-			link_state(c->id);
+		case RT_LINK_SYNC:
+			link_sync(c->id, 0); /* a deleted link has no ends: it is forgotten */
 			break;
 		case RT_QUIT:
 			go = false;
@@ -1023,7 +1173,7 @@ rt_loop(void *arg)
 
 /* Is pid a QEMU of ours: its command line names our QMP socket? */
 static bool
-proc_is_ours(pid_t pid, const char *qmp_path)
+proc_is_ours(pid_t pid, const char *qmp_path, const char *con_path)
 {
 	char path[64], buf[8192];
 	ssize_t r;
@@ -1040,6 +1190,8 @@ proc_is_ours(pid_t pid, const char *qmp_path)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	buf[r] = '\0';
+	if (qmp_path[0] == '\0') /* a namespace host: `labwire nshost --console PATH` */
+		return (strstr(buf, " nshost ") != NULL && strstr(buf, con_path) != NULL);
 	return (strstr(buf, "qemu-system") != NULL && strstr(buf, qmp_path) != NULL);
 }
 
@@ -1056,8 +1208,10 @@ adopt_one(json_t *row)
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct rt_node *n;
 	struct stat st;
+	char con[108];
 
-	if (pidfd == -1 || !proc_is_ours(pid, qmp) ||
+	snprintf(con, sizeof(con), "%s/run/n%lld.con", lw.cfg.data_dir, (long long)id);
+	if (pidfd == -1 || !proc_is_ours(pid, qmp, con) ||
 	    (n = rt_node_new(id, json_integer_value(json_object_get(row, "lab_id")), t, nics)) ==
 	        NULL) {
 		if (pidfd != -1)
@@ -1066,6 +1220,10 @@ adopt_one(json_t *row)
 	}
 	n->pid = pid;
 	n->pidfd = pidfd;
+	n->wired = true; /* its TAPs or veths live on with it */
+	n->netns = qmp[0] == '\0';
+	if (t != NULL)
+		snprintf(n->ifpattern, sizeof(n->ifpattern), "%s", t->interface_pattern);
 	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", qmp);
 	snprintf(
 	    n->con_path, sizeof(n->con_path), "%s/run/n%lld.con", lw.cfg.data_dir, (long long)id);
@@ -1099,7 +1257,10 @@ adopt_dead(json_t *row)
 	db_exec(DB, NULL, "UPDATE nodes SET state = 'stopped', ready = 0 WHERE id = ?", "i", id);
 }
 
-/* Re-open the taps of links whose bridges a re-adopted node still uses. */
+/*
+ * Re-reconcile every link a re-adopted node uses: the engine TAPs and
+ * captures of the previous daemon went with it.
+ */
 static void
 adopt_links(void)
 {
@@ -1108,14 +1269,10 @@ adopt_links(void)
 	    " ON i.id = le.interface_id JOIN node_runtime r ON r.node_id = i.node_id",
 	    "");
 	json_t *row;
-	char br[16];
 	size_t i;
 
-	json_array_foreach(rows, i, row) {
-		if (names_bridge(br, json_integer_value(json_object_get(row, "id"))) == 0 &&
-		    fabric_link_exists(br) == 1)
-			capture_link_up(json_integer_value(json_object_get(row, "id")), br);
-	}
+	json_array_foreach(rows, i, row)
+		link_sync(json_integer_value(json_object_get(row, "id")), 0);
 	json_decref(rows);
 }
 
@@ -1135,6 +1292,9 @@ orphan_check(const char *ifname, void *arg)
 	if (sscanf(ifname, "lwt%lldn%lld", &a, &b) == 2)
 		keep = rt_find(a) != NULL ||
 		    db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE id = ?", "i", (int64_t)a) == 0;
+	else if (sscanf(ifname, "lwe%lld", &a) == 1)
+		/* Engine TAPs die with their daemon; one left is from another data dir. */
+		keep = db_int(DB, 0, "SELECT COUNT(*) FROM links WHERE id = ?", "i", (int64_t)a) == 0;
 	else if (sscanf(ifname, "lwb%lld", &a) == 1)
 		keep = db_int(DB, 0, "SELECT COUNT(*) FROM links WHERE id = ?", "i", (int64_t)a) ==
 		        0 ||
@@ -1236,6 +1396,10 @@ runtime_check_node(int64_t node, struct lw_err *e)
 
 	if (start_prepare(&s, node, e) == -1)
 		goto out;
+	if (s.netns) {
+		r = 0;
+		goto out;
+	}
 	if (qemu_binary_path(s.arch->qemu_binary, bin, sizeof(bin)) == -1) {
 		err_set(e, ERR_UNAVAILABLE, "%s is not installed (Debian package %s)",
 		    s.arch->qemu_binary,
@@ -1291,6 +1455,12 @@ void
 runtime_link_state(int64_t link)
 {
 	rt_enqueue(RT_LINK_STATE, link);
+}
+
+void
+runtime_link_sync(int64_t link)
+{
+	rt_enqueue(RT_LINK_SYNC, link);
 }
 
 int

@@ -32,6 +32,8 @@ void runtime_link_wire(int64_t link);
 void runtime_link_unwire(int64_t link);
 /* runtime_link_state - apply the link's stored up/down state to running guests (QMP set_link). */
 void runtime_link_state(int64_t link);
+/* runtime_link_sync - apply the link's stored impairment (or any change) to its datapath. */
+void runtime_link_sync(int64_t link);
 struct capture_stats;
 /* runtime_captures_ended - record the final stats of n ended captures. Caller holds lw_lock(). */
 void runtime_captures_ended(const struct capture_stats *st, int n);

@@ -3,7 +3,9 @@
  */
 #include <dirent.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "core/log.h"
 #include "core/names.h"
@@ -56,6 +58,7 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	if (!json_is_object(o))
 		return (err_set(e, ERR_INVALID, "template: not a JSON object"));
 	if (tpl_str(o, "name", t->name, sizeof(t->name), 1, e) == -1 ||
+	    tpl_str(o, "kind", t->kind, sizeof(t->kind), 0, e) == -1 ||
 	    tpl_str(o, "arch", t->arch, sizeof(t->arch), 1, e) == -1 ||
 	    tpl_str(o, "nic_model", t->nic_model, sizeof(t->nic_model), 0, e) == -1 ||
 	    tpl_str(o, "interface_pattern", t->interface_pattern, sizeof(t->interface_pattern), 1,
@@ -73,6 +76,26 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	    tpl_int(o, "shutdown_timeout_s", &t->shutdown_timeout_s, 0, 600, 30, e) == -1 ||
 	    tpl_int(o, "boot_time_kvm_s", &t->boot_time_kvm_s, 0, 3600, 60, e) == -1)
 		return (-1);
+	if (t->kind[0] == '\0')
+		strcpy(t->kind, "qemu");
+	if (strcmp(t->kind, "netns") == 0) {
+		struct utsname u;
+
+		/* A namespace host runs the host's own programs: its arch is the host's. */
+		if (uname(&u) == -1 || (strcmp(t->arch, "host") != 0 && t->arch[0] != '\0'))
+			return (err_set(e, ERR_INVALID, "template %s: a netns template's arch is \"host\"", t->name));
+		snprintf(t->arch, sizeof(t->arch), "%s", strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine);
+		if (t->kernel[0] != '\0' || t->disk[0] != '\0')
+			return (err_set(e, ERR_INVALID, "template %s: a netns template boots nothing", t->name));
+		if (t->config_method[0] == '\0')
+			strcpy(t->config_method, "script");
+		if (!names_valid(t->name) || strstr(t->interface_pattern, "{n}") == NULL || t->nics > t->max_nics)
+			return (err_set(e, ERR_INVALID, "template %s: invalid name, interface_pattern or nics", t->name));
+		t->json = json_incref(o);
+		return (0);
+	}
+	if (strcmp(t->kind, "qemu") != 0)
+		return (err_set(e, ERR_INVALID, "template %s: kind must be qemu or netns", t->name));
 	if (!names_valid(t->name))
 		return (err_set(e, ERR_INVALID, "template: invalid name '%s'", t->name));
 	if (tcg_arch_lookup(t->arch) == NULL)

@@ -13,6 +13,7 @@
 struct template
 {
 	char name[64];
+	char kind[8]; /* "qemu": a VM; "netns": a lightweight host (a network namespace) */
 	char arch[16];
 	int cpus;
 	int ram_mb;

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/names.h"
 #include "db/db.h"
+#include "core/impair.h"
 #include "images/template.h"
 #include "labs/lab.h"
 #include "labs/validate.h"
@@ -636,11 +637,15 @@ link_render(json_t *row, struct lw_err *e)
 	json_object_set_new(row, "endpoints", eps);
 	stored = json_loads(json_string_value(json_object_get(row, "impairment")), 0, NULL);
 	imp = json_object();
-	for (f = validate_impairment; f->name != NULL; f++) {
+	/* Every common field, 0 when unset; seed and the directions only when given. */
+	for (f = validate_impairment_dir; f->name != NULL; f++) {
 		json_t *v = json_object_get(stored, f->name);
 
-		json_object_set_new(imp, f->name, json_integer(v ? json_integer_value(v) : 0));
+		json_object_set_new(imp, f->name, v ? json_incref(v) : json_integer(0));
 	}
+	for (const char **k = (const char *[]){"seed", "a_to_b", "b_to_a", NULL}; *k; k++)
+		if (json_object_get(stored, *k) != NULL)
+			json_object_set(imp, *k, json_object_get(stored, *k));
 	json_decref(stored);
 	json_object_set_new(row, "impairment", imp);
 	return (row);
@@ -714,22 +719,40 @@ link_endpoint_iface(int64_t lab, int64_t link, json_t *ep, const char *what, str
 	return (iid);
 }
 
-/* Impairments need the impairment engine, which is not in this build yet. */
+/*
+ * The impairment engine sits between the two ends of a point-to-point
+ * link; a LAN segment (a bridge) has no such place, so it takes none.
+ */
 static int
-link_impairment_check(json_t *imp, struct lw_err *e)
+link_impairment_check(json_t *imp, int nends, struct lw_err *e)
 {
-	const char *k;
-	json_t *v;
+	static const char *dirs[] = {"a_to_b", "b_to_a"};
+	struct impair_params p;
+	char what[32];
 
-	if (imp != NULL && validate_object(imp, validate_impairment, "impairment", e) == -1)
+	if (imp == NULL)
+		return (0);
+	if (validate_object(imp, validate_impairment, "impairment", e) == -1)
 		return (-1);
-	json_object_foreach(imp, k, v) {
-		if (json_integer_value(v) != 0)
-			return (err_set(e, ERR_INVALID,
-			    "impairment.%s: link impairments are not "
-			    "supported by this build yet (only 0 is accepted)",
-			    k));
+	for (int d = 0; d < 2; d++) {
+		json_t *sub = json_object_get(imp, dirs[d]);
+
+		snprintf(what, sizeof(what), "impairment.%s", dirs[d]);
+		if (sub != NULL && validate_object(sub, validate_impairment_dir, what, e) == -1)
+			return (-1);
 	}
+	impair_params_from_json(imp, &p);
+	for (int d = 0; d < 2; d++)
+		if (p.dir[d].reorder > 0 && p.dir[d].delay_us == 0)
+			return (err_set(e, ERR_INVALID,
+			    "impairment.reorder_pct: reordering needs delay_ms (%s): reordered "
+			    "frames are the ones sent without the delay",
+			    dirs[d]));
+	if (nends > 2 && impair_params_active(&p))
+		return (err_set(e, ERR_INVALID,
+		    "impairment: only point-to-point links can be impaired; this link is a LAN "
+		    "segment (%d endpoints)",
+		    nends));
 	return (0);
 }
 
@@ -752,7 +775,8 @@ link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	if (validate_object(body, validate_link_create, what, e) == -1)
 		return (-1);
 	imp = json_object_get(body, "impairment");
-	if (link_impairment_check(imp, e) == -1)
+	if (link_impairment_check(imp, (int)json_array_size(json_object_get(body, "endpoints")), e) ==
+	    -1)
 		return (-1);
 	if ((imptext = link_impairment_text(body)) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
@@ -790,7 +814,10 @@ lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
 	int64_t r = 0;
 
 	if (validate_object(body, validate_link_patch, "link", e) == -1 ||
-	    link_impairment_check(imp, e) == -1)
+	    link_impairment_check(imp,
+	        (int)db_int(DB, 0, "SELECT COUNT(*) FROM link_endpoints WHERE link_id = ?", "i",
+	            link),
+	        e) == -1)
 		return (-1);
 	if (db_begin(DB, e) == -1)
 		return (-1);

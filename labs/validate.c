@@ -12,14 +12,24 @@
 	}
 #define CONFIG_MAX (256 * 1024)
 
+#define IMPAIR_DIR_FIELDS                                                                          \
+	{"delay_ms", V_INT, 0, 0, 60000, NULL}, {"jitter_ms", V_INT, 0, 0, 60000, NULL},           \
+	    {"loss_pct", V_NUMBER, 0, 0, 100, NULL}, {"loss_burst", V_INT, 0, 0, 1000, NULL},       \
+	    {"duplicate_pct", V_NUMBER, 0, 0, 100, NULL},                                          \
+	    {"corrupt_pct", V_NUMBER, 0, 0, 100, NULL},                                            \
+	    {"reorder_pct", V_NUMBER, 0, 0, 100, NULL},                                            \
+	    {"rate_kbps", V_INT, 0, 0, 100000000, NULL}
+
+const struct vfield validate_impairment_dir[] = {
+    IMPAIR_DIR_FIELDS,
+    END,
+};
+
 const struct vfield validate_impairment[] = {
-    {"delay_ms", V_INT, 0, 0, 60000, NULL},
-    {"jitter_ms", V_INT, 0, 0, 60000, NULL},
-    {"loss_pct", V_INT, 0, 0, 100, NULL},
-    {"duplicate_pct", V_INT, 0, 0, 100, NULL},
-    {"corrupt_pct", V_INT, 0, 0, 100, NULL},
-    {"reorder_pct", V_INT, 0, 0, 100, NULL},
-    {"rate_kbps", V_INT, 0, 0, 100000000, NULL},
+    IMPAIR_DIR_FIELDS,
+    {"seed", V_INT, 0, 0, 2147483647L, NULL},
+    {"a_to_b", V_OBJECT, 0, 0, 0, NULL},
+    {"b_to_a", V_OBJECT, 0, 0, 0, NULL},
     END,
 };
 
@@ -96,7 +106,7 @@ static const char *
 vtype_name(enum vtype t)
 {
 	static const char *names[] = {"a string", "a name", "an integer", "a string", "an array",
-	    "an object", "an array of endpoints"};
+	    "an object", "an array of endpoints", "a number"};
 
 	return (names[t]);
 }
@@ -168,6 +178,9 @@ validate_field(json_t *v, const struct vfield *f, const char *what, struct lw_er
 	case V_INT:
 		ok = json_is_integer(v);
 		break;
+	case V_NUMBER:
+		ok = json_is_number(v);
+		break;
 	case V_ARRAY:
 	case V_ENDPOINTS:
 		ok = json_is_array(v);
@@ -182,6 +195,10 @@ validate_field(json_t *v, const struct vfield *f, const char *what, struct lw_er
 	if (json_is_string(v))
 		return (validate_string(v, f, what, e));
 	if (f->type == V_INT && (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
+		return (err_set(
+		    e, ERR_INVALID, "%s.%s: must be in %ld..%ld", what, f->name, f->min, f->max));
+	if (f->type == V_NUMBER &&
+	    (json_number_value(v) < (double)f->min || json_number_value(v) > (double)f->max))
 		return (err_set(
 		    e, ERR_INVALID, "%s.%s: must be in %ld..%ld", what, f->name, f->min, f->max));
 	if (f->type == V_ARRAY && (long)json_array_size(v) > f->max)

@@ -10,13 +10,13 @@
 
 #include "core/err.h"
 
-enum vtype { V_STRING, V_NAME, V_INT, V_ENUM, V_ARRAY, V_OBJECT, V_ENDPOINTS };
+enum vtype { V_STRING, V_NAME, V_INT, V_ENUM, V_ARRAY, V_OBJECT, V_ENDPOINTS, V_NUMBER };
 
 struct vfield {
 	const char *name;
 	enum vtype type;
 	int required;
-	long min, max;     /* V_INT: value; V_STRING/V_ARRAY: length */
+	long min, max;     /* V_INT, V_NUMBER: value; V_STRING/V_ARRAY: length */
 	const char *enums; /* V_ENUM: "auto|kvm|tcg" */
 };
 
@@ -28,6 +28,8 @@ extern const struct vfield validate_node_patch[];
 extern const struct vfield validate_link_create[];
 extern const struct vfield validate_link_patch[];
 extern const struct vfield validate_impairment[];
+/* The fields one direction of an impairment may override (a_to_b, b_to_a). */
+extern const struct vfield validate_impairment_dir[];
 extern const struct vfield validate_console_exec[];
 extern const struct vfield validate_capture[];
 

@@ -8,8 +8,15 @@
 #
 #     images/tiny-linux/build.sh build/images/tiny-linux
 #
+# LW_GUEST_TOOLS, if set, is a space-separated list of statically linked
+# programs (test tools such as build/tools/lwframe.static) installed into the
+# initramfs as /bin/NAME, NAME being the file name less a ".static" suffix:
+#
+#     LW_GUEST_TOOLS=build/tools/lwframe.static images/tiny-linux/build.sh OUTDIR
+#
 # Idempotent: when both outputs are newer than every input (this script, the
-# init, the kernel .deb, busybox) nothing is done.
+# init, the kernel .deb, busybox, each tool) and were built with the same tools
+# (names and contents, recorded in OUTDIR/guest-tools) nothing is done.
 set -euo pipefail
 
 usage() { echo "usage: $0 OUTDIR" >&2; exit 2; }
@@ -32,10 +39,27 @@ say() { echo "tiny-linux: $*"; }
 die() { echo "tiny-linux: error: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (dpkg-deb -x keeps ownership, mknod)"
-for t in apt-cache apt-get dpkg-deb dpkg-query depmod cpio gzip find sort; do
+for t in apt-cache apt-get dpkg-deb dpkg-query depmod cpio gzip find sort sha256sum; do
 	command -v "$t" >/dev/null || die "missing tool: $t (make deps)"
 done
 [ -f "$INIT_SRC" ] || die "missing $INIT_SRC"
+
+# --- guest tools ----------------------------------------------------------------
+# Each tool must be static: the initrd has no dynamic loader or libc. The
+# manifest ("NAME SHA256" lines) lets a changed tool set force a rebuild even
+# when no file got newer (a tool dropped from the list, say).
+TOOLS=()
+TOOLS_MANIFEST=
+for t in ${LW_GUEST_TOOLS:-}; do
+	{ [ -f "$t" ] && [ -x "$t" ]; } || die "LW_GUEST_TOOLS: $t is not an executable file"
+	name=$(basename "$t" .static)
+	[[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "LW_GUEST_TOOLS: bad tool name '$name'"
+	if command -v readelf >/dev/null && readelf -l "$t" 2>/dev/null | grep 'program interpreter' >/dev/null; then
+		die "LW_GUEST_TOOLS: $t is dynamically linked; the guest has no libc"
+	fi
+	TOOLS+=("$(cd "$(dirname "$t")" && pwd)/$(basename "$t")")
+	TOOLS_MANIFEST+="$name $(sha256sum <"$t" | cut -d' ' -f1)"$'\n'
+done
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -111,10 +135,11 @@ up_to_date() {
 	local o i
 	for o in "$OUT/vmlinuz" "$OUT/initrd.img" "$OUT/kernel-version"; do
 		[ -s "$o" ] || return 1
-		for i in "${BASH_SOURCE[0]}" "$INIT_SRC" "$KDEB" "$BB"; do
+		for i in "${BASH_SOURCE[0]}" "$INIT_SRC" "$KDEB" "$BB" ${TOOLS[@]+"${TOOLS[@]}"}; do
 			[ "$o" -nt "$i" ] || return 1
 		done
 	done
+	[ -f "$OUT/guest-tools" ] && [ "$(cat "$OUT/guest-tools")" = "$(printf '%s' "$TOOLS_MANIFEST")" ]
 }
 if up_to_date; then
 	say "kernel $(cat "$OUT/kernel-version")"
@@ -201,6 +226,12 @@ while IFS= read -r a; do
 	n_applets=$((n_applets + 1))
 done < <("$BB" --list-full)
 install -m 0755 "$INIT_SRC" "$R/init"
+# Test tools replace any busybox applet of the same name.
+for t in ${TOOLS[@]+"${TOOLS[@]}"}; do
+	rm -f "$R/bin/$(basename "$t" .static)"
+	install -m 0755 "$t" "$R/bin/$(basename "$t" .static)"
+	say "guest tool /bin/$(basename "$t" .static)"
+done
 # Device nodes needed before devtmpfs is mounted.
 mknod -m 600 "$R/dev/console" c 5 1
 mknod -m 666 "$R/dev/null" c 1 3
@@ -294,8 +325,11 @@ say "packing initramfs ($n_applets applets)"
 	cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -9 -n >"$WORK/initrd.img"
 cp "$VMLINUZ" "$WORK/vmlinuz"
 echo "$KVER ($KPKG $KVER_PKG)" >"$WORK/kernel-version"
+printf '%s' "$TOOLS_MANIFEST" >"$WORK/guest-tools"
 mv -f "$WORK/vmlinuz" "$OUT/vmlinuz"
 mv -f "$WORK/initrd.img" "$OUT/initrd.img"
 mv -f "$WORK/kernel-version" "$OUT/kernel-version"
+# Last: if we die before this, the old manifest no longer matches and the next run rebuilds.
+mv -f "$WORK/guest-tools" "$OUT/guest-tools"
 say "wrote $OUT/vmlinuz ($(stat -c %s "$OUT/vmlinuz") bytes)"
 say "wrote $OUT/initrd.img ($(stat -c %s "$OUT/initrd.img") bytes)"
