@@ -10,7 +10,7 @@ CC ?= cc
 DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
-	iproute2 kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets ca-certificates
+	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets ca-certificates
 
 PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -25,7 +25,8 @@
 #include "core/log.h"
 
 #define TAP_SNAPLEN 65535
-#define TAP_BUFFER (4 << 20)
+#define TAP_BUFFER (4 << 20)      /* kernel ring while a capture runs */
+#define TAP_BUFFER_IDLE (256 << 10) /* only the recent-frames ring: a lab has hundreds */
 #define TAP_TIMEOUT_MS 10
 #define READER_QUEUE_MAX (8 << 20)
 
@@ -76,6 +77,10 @@ struct tap {
 	pcap_t *p;
 	int fd;
 	uint64_t kdrop_moved;
+	bool big; /* opened with TAP_BUFFER */
+	/* What the capture thread is to open: on want_if, big or not. */
+	bool pending, want_big;
+	char want_if[16];
 	struct frame *ring_head, *ring_tail; /* oldest first */
 	size_t ring_bytes;
 	struct cap *caps;
@@ -88,6 +93,8 @@ static struct {
 	pthread_t thread;
 	bool running, stop;
 	struct tap *taps;
+	pcap_t **dead; /* handles to close, off the lock: closing waits for RCU */
+	size_t ndead;
 } cp = {.mu = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1};
 
 static struct tap *
@@ -118,6 +125,8 @@ tap_kernel_drops(struct tap *t)
 	struct pcap_stat ps;
 
 	/* Drops of handles the link had before it moved count too. */
+	if (t->p == NULL)
+		return (t->kdrop_moved);
 	return (t->kdrop_moved + (pcap_stats(t->p, &ps) == 0 ? ps.ps_drop : 0));
 }
 
@@ -253,6 +262,105 @@ cap_end(struct tap *t, struct cap *c, struct capture_stats *st)
 	free(c);
 }
 
+/* ---- opening and closing, on the capture thread ---- */
+
+/*
+ * Opening a packet socket's ring and closing one each wait for an RCU
+ * grace period (tens of ms): a lab of hundreds of links would wait
+ * seconds for them. Whoever wants a tap marks it pending; the capture
+ * thread opens it, and closes old handles, without holding cp.mu.
+ */
+static pcap_t *tap_open(const char *ifname, int bufsize);
+
+static void
+tap_bury(pcap_t *p)
+{
+	pcap_t **grown;
+	uint64_t one = 1;
+
+	if (p == NULL)
+		return;
+	epoll_ctl(cp.epfd, EPOLL_CTL_DEL, pcap_get_selectable_fd(p), NULL);
+	if ((grown = realloc(cp.dead, sizeof(*grown) * (cp.ndead + 1))) == NULL) {
+		pcap_close(p); /* no memory: close here, slowly */
+		return;
+	}
+	cp.dead = grown;
+	cp.dead[cp.ndead++] = p;
+	if (write(cp.wakefd, &one, sizeof(one)) == -1)
+		log_warn("capture: wake");
+}
+
+static void
+tap_want(struct tap *t, const char *ifname, bool big)
+{
+	uint64_t one = 1;
+
+	snprintf(t->want_if, sizeof(t->want_if), "%s", ifname);
+	t->want_big = big;
+	t->pending = true;
+	if (write(cp.wakefd, &one, sizeof(one)) == -1)
+		log_warn("capture: wake");
+}
+
+/* Install p, opened for what t wanted, in place of t's handle. */
+static void
+tap_install(struct tap *t, pcap_t *p, const char *ifname, bool big)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)t->link};
+	uint64_t before = tap_kernel_drops(t) - t->kdrop_moved;
+
+	tap_bury(t->p);
+	t->p = p;
+	t->fd = pcap_get_selectable_fd(p);
+	t->big = big;
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+	t->kdrop_moved += before;
+	if (epoll_ctl(cp.epfd, EPOLL_CTL_ADD, t->fd, &ev) == -1)
+		log_warn("capture on %s", ifname);
+}
+
+/* Open what is pending and close what is dead; called and returns with cp.mu held. */
+static void
+taps_settle(void)
+{
+	for (;;) {
+		struct tap *t;
+		pcap_t **dead = cp.dead, *p;
+		size_t ndead = cp.ndead;
+		int64_t link = 0;
+		char ifname[16];
+		bool big = false;
+
+		cp.dead = NULL;
+		cp.ndead = 0;
+		for (t = cp.taps; t != NULL; t = t->next)
+			if (t->pending)
+				break;
+		if (t != NULL) {
+			link = t->link;
+			big = t->want_big;
+			snprintf(ifname, sizeof(ifname), "%s", t->want_if);
+			t->pending = false;
+		}
+		if (t == NULL && ndead == 0)
+			return;
+		pthread_mutex_unlock(&cp.mu);
+		for (size_t i = 0; i < ndead; i++)
+			pcap_close(dead[i]);
+		free(dead);
+		p = t != NULL ? tap_open(ifname, big ? TAP_BUFFER : TAP_BUFFER_IDLE) : NULL;
+		pthread_mutex_lock(&cp.mu);
+		if (p == NULL)
+			continue;
+		/* Gone, or wanted otherwise meanwhile: this handle is of no use. */
+		if ((t = tap_find(link)) == NULL || t->pending)
+			tap_bury(p);
+		else
+			tap_install(t, p, ifname, big);
+	}
+}
+
 /* ---- the thread ---- */
 
 static void *
@@ -276,10 +384,11 @@ capture_loop(void *arg)
 			if (evs[i].data.u64 == 0) {
 				if (read(cp.wakefd, &v, sizeof(v)) == -1)
 					continue;
-			} else if ((t = tap_find((int64_t)evs[i].data.u64)) != NULL) {
+			} else if ((t = tap_find((int64_t)evs[i].data.u64)) != NULL && t->p != NULL) {
 				tap_readable(t);
 			}
 		}
+		taps_settle();
 		pthread_mutex_unlock(&cp.mu);
 	}
 	return (NULL);
@@ -316,8 +425,7 @@ tap_close(struct tap *t, struct capture_stats **out, int *n)
 			cap_end(t, c, NULL);
 		}
 	}
-	epoll_ctl(cp.epfd, EPOLL_CTL_DEL, t->fd, NULL);
-	pcap_close(t->p);
+	tap_bury(t->p);
 	ring_free(t);
 	free(t);
 }
@@ -344,6 +452,11 @@ capture_fini(struct capture_stats **out)
 		cp.taps = t->next;
 		tap_close(t, out, &n);
 	}
+	for (size_t i = 0; i < cp.ndead; i++)
+		pcap_close(cp.dead[i]);
+	free(cp.dead);
+	cp.dead = NULL;
+	cp.ndead = 0;
 	pthread_mutex_unlock(&cp.mu);
 	close(cp.wakefd);
 	close(cp.epfd);
@@ -352,7 +465,7 @@ capture_fini(struct capture_stats **out)
 }
 
 static pcap_t *
-tap_open(const char *ifname)
+tap_open(const char *ifname, int bufsize)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_create(ifname, errbuf);
@@ -371,7 +484,7 @@ tap_open(const char *ifname)
 	pcap_set_snaplen(p, TAP_SNAPLEN);
 	pcap_set_promisc(p, 1);
 	pcap_set_timeout(p, TAP_TIMEOUT_MS);
-	pcap_set_buffer_size(p, TAP_BUFFER);
+	pcap_set_buffer_size(p, bufsize);
 	if (pcap_activate(p) < 0 || pcap_setnonblock(p, 1, errbuf) == -1 ||
 	    pcap_setdirection(p, PCAP_D_INOUT) == -1) {
 		log_warnx("capture on %s: %s", ifname, pcap_geterr(p));
@@ -384,48 +497,22 @@ tap_open(const char *ifname)
 void
 capture_link_up(int64_t link, const char *ifname)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)link};
 	struct tap *t;
-	pcap_t *p;
 
 	pthread_mutex_lock(&cp.mu);
-	if ((t = tap_find(link)) != NULL) {
-		/* The link now shows on another interface (a p2p endpoint stopped): move. */
-		if (strcmp(t->ifname, ifname) != 0 && (p = tap_open(ifname)) != NULL) {
-			uint64_t before = tap_kernel_drops(t) - t->kdrop_moved;
-
-			epoll_ctl(cp.epfd, EPOLL_CTL_DEL, t->fd, NULL);
-			pcap_close(t->p);
-			t->p = p;
-			t->fd = pcap_get_selectable_fd(p);
-			snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
-			t->kdrop_moved += before;
-			if (epoll_ctl(cp.epfd, EPOLL_CTL_ADD, t->fd, &ev) == -1)
-				log_warn("capture on %s", ifname);
+	if ((t = tap_find(link)) == NULL) {
+		if ((t = calloc(1, sizeof(*t))) == NULL) {
+			pthread_mutex_unlock(&cp.mu);
+			return;
 		}
-		pthread_mutex_unlock(&cp.mu);
-		return;
-	}
-	if ((p = tap_open(ifname)) == NULL) {
-		pthread_mutex_unlock(&cp.mu);
-		return;
-	}
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		pcap_close(p);
-		pthread_mutex_unlock(&cp.mu);
-		return;
-	}
-	t->link = link;
-	t->p = p;
-	t->fd = pcap_get_selectable_fd(p);
-	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
-	if (epoll_ctl(cp.epfd, EPOLL_CTL_ADD, t->fd, &ev) == -1) {
-		pcap_close(p);
-		free(t);
-	} else {
+		t->link = link;
+		t->fd = -1;
 		t->next = cp.taps;
 		cp.taps = t;
 	}
+	/* New, or the link now shows on another interface (a p2p endpoint stopped): (re)open. */
+	if (strcmp(t->pending ? t->want_if : t->ifname, ifname) != 0)
+		tap_want(t, ifname, t->pending ? t->want_big : t->big);
 	pthread_mutex_unlock(&cp.mu);
 }
 
@@ -523,6 +610,9 @@ capture_start(
 		err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
+	/* A capture deserves the big kernel ring (no loss at line rate); idle taps do not. */
+	if (!(t->pending ? t->want_big : t->big))
+		tap_want(t, t->pending ? t->want_if : t->ifname, true);
 	c->id = id;
 	c->snaplen = snaplen;
 	c->kdrop_base = tap_kernel_drops(t);

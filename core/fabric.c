@@ -818,8 +818,8 @@ fabric_mac_parse(const char *s, uint8_t mac[6])
 /*
  * fabric_veth_add - a veth pair: host (ours, down for now, MTU mtu, no IPv6
  * address of its own) and peer, created directly inside the network
- * namespace netns_fd with its name, MAC and MTU, already up. The host side
- * is brought up by fabric_set_updown once the caller configured it.
+ * namespace netns_fd with its name, MAC and MTU (down: see below). The
+ * host side is brought up by fabric_set_updown.
  */
 int
 fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
@@ -844,12 +844,14 @@ fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	pinfo = mnl_attr_nest_start(nlh, 1 /* VETH_INFO_PEER */);
-	/* The peer's own ifinfomsg: its flags are applied when it is created. */
+	/*
+	 * The peer's own ifinfomsg. It cannot ask for IFF_UP: the kernel
+	 * refuses that for a peer made in another namespace (ENOTCONN), so
+	 * whoever lives there brings it up (nshost does).
+	 */
 	pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
 	memset(pifm, 0, sizeof(*pifm));
 	pifm->ifi_family = AF_UNSPEC;
-	pifm->ifi_flags = IFF_UP;
-	pifm->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
 	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
 	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)peer_mtu);
@@ -940,24 +942,55 @@ fabric_tc_msg(char *buf, uint16_t type, uint16_t flags, int ifindex, uint32_t pa
 }
 
 /*
- * fabric_ingress_reset - replace ifname's ingress qdisc with an empty one:
- * deleting it drops every filter, whatever was there before.
+ * An interface's ingress holds at most two filters: priority 1, a u32 that
+ * matches everything and redirects to the peer (while the link forwards),
+ * and priority 2, the drop program (always). Changing where an interface
+ * forwards only adds or deletes the priority-1 filter: frames meanwhile
+ * meet the drop, never the host stack, and no qdisc is ever deleted, which
+ * would wait for an RCU grace period per interface.
  */
+#define FABRIC_PRIO_FWD 1
+#define FABRIC_PRIO_DROP 2
+
 static int
-fabric_ingress_reset(struct fabric_batch *b, const char *ifname, int ifindex)
+fabric_prio_del(struct fabric_batch *b, const char *ifname, int ifindex, uint32_t prio)
 {
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
 	char what[40];
 
-	nlh = fabric_tc_msg(buf, RTM_DELQDISC, 0, ifindex, TC_H_INGRESS, 0xffff0000u, 0);
-	snprintf(what, sizeof(what), "clear ingress %s", ifname);
-	if (fabric_submit(b, nlh, FB_OK_ABSENT, what) == -1)
-		return (-1);
+	nlh = fabric_tc_msg(buf, RTM_DELTFILTER, 0, ifindex, 0xffff0000u, 0, TC_H_MAKE(prio << 16, 0));
+	snprintf(what, sizeof(what), "unfilter %s/%u", ifname, prio);
+	return (fabric_submit(b, nlh, FB_OK_ABSENT, what));
+}
+
+/* fabric_ingress_init - the ingress qdisc and the drop filter, if not there yet. */
+static int
+fabric_ingress_init(struct fabric_batch *b, const char *ifname, int ifindex)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *opt;
+	int prog = fabric_drop_prog();
+	char what[40];
+
 	nlh = fabric_tc_msg(
 	    buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_INGRESS, 0xffff0000u, 0);
 	mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
 	snprintf(what, sizeof(what), "ingress %s", ifname);
+	if (fabric_submit(b, nlh, FB_OK_EXISTS, what) == -1)
+		return (-1);
+	if (prog < 0)
+		return (0);
+	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0xffff0000u, 1,
+	    TC_H_MAKE(FABRIC_PRIO_DROP << 16, htons(ETH_P_ALL)));
+	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
+	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t)prog);
+	mnl_attr_put_strz(nlh, TCA_BPF_NAME, "lw_drop");
+	mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+	mnl_attr_nest_end(nlh, opt);
+	snprintf(what, sizeof(what), "drop %s", ifname);
 	return (fabric_submit(b, nlh, FB_OK_EXISTS, what));
 }
 
@@ -997,10 +1030,11 @@ fabric_tc_redirect(struct fabric_batch *b, const char *from, const char *to)
 		return (-1);
 	if ((fi = fabric_ifindex_of(from)) == -1 || (ti = fabric_ifindex_of(to)) == -1)
 		return (-1);
-	if (fabric_ingress_reset(b, from, fi) == -1)
+	if (fabric_ingress_init(b, from, fi) == -1 ||
+	    fabric_prio_del(b, from, fi, FABRIC_PRIO_FWD) == -1)
 		return (-1);
 	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, fi, 0xffff0000u, 0,
-	    TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
+	    TC_H_MAKE(FABRIC_PRIO_FWD << 16, htons(ETH_P_ALL)));
 	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
 	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
 	memset(&sel, 0, sizeof(sel));
@@ -1032,42 +1066,24 @@ fabric_tc_redirect(struct fabric_batch *b, const char *from, const char *to)
 int
 fabric_tc_drop(struct fabric_batch *b, const char *ifname)
 {
-	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
-	struct nlmsghdr *nlh;
-	struct nlattr *opt;
-	int fi, prog = fabric_drop_prog();
-	char what[40];
+	int fi;
 
 	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
 		return (-1);
-	if (fabric_ingress_reset(b, ifname, fi) == -1)
+	if (fabric_ingress_init(b, ifname, fi) == -1)
 		return (-1);
-	if (prog < 0)
-		return (0);
-	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, fi, 0xffff0000u, 0,
-	    TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
-	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
-	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-	mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t)prog);
-	mnl_attr_put_strz(nlh, TCA_BPF_NAME, "lw_drop");
-	mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
-	mnl_attr_nest_end(nlh, opt);
-	snprintf(what, sizeof(what), "drop %s", ifname);
-	return (fabric_submit(b, nlh, 0, what));
+	return (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD));
 }
 
 /* fabric_tc_clear - nothing at ifname's ingress any more (a bridge port's frames go to the bridge). */
 int
 fabric_tc_clear(struct fabric_batch *b, const char *ifname)
 {
-	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
-	struct nlmsghdr *nlh;
-	char what[40];
 	int fi;
 
 	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
 		return (-1);
-	nlh = fabric_tc_msg(buf, RTM_DELQDISC, 0, fi, TC_H_INGRESS, 0xffff0000u, 0);
-	snprintf(what, sizeof(what), "clear ingress %s", ifname);
-	return (fabric_submit(b, nlh, FB_OK_ABSENT, what));
+	if (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD) == -1)
+		return (-1);
+	return (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_DROP));
 }

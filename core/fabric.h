@@ -49,7 +49,8 @@ int fabric_batch_run(struct fabric_batch *b);
 /*
  * fabric_veth_add - veth pair host (ours; MTU mtu, no IPv6 address, left
  * down) and peer created inside the network namespace netns_fd, named peer,
- * with MAC peer_mac and MTU peer_mtu, up.
+ * with MAC peer_mac and MTU peer_mtu, down (only a process inside that
+ * namespace may bring it up).
  */
 int fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
     const char *peer, const char *peer_mac, int peer_mtu);

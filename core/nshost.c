@@ -12,10 +12,13 @@
  * process of the node; when the shell exits, C exits and the kernel kills
  * whatever is left in the pid namespace.
  *
- * P tells C when to go on over a pipe, one byte per step: SYNC_MAPS once
- * the id maps are written (C may become root inside), SYNC_GO once the
- * first console client is connected (C may start printing; like QEMU's
- * wait=on, nothing the node prints is lost). A closed pipe means P is gone.
+ * P and C take turns over two pipes, one byte per step: P sends SYNC_MAPS
+ * once the id maps are written (C may become root inside); C answers
+ * SYNC_SETUP once its mounts, hostname and lo are done, and only then does
+ * P listen, so a console connect means the node is set up; P sends SYNC_GO
+ * once the first console client is connected (C may start printing; like
+ * QEMU's wait=on, nothing the node prints is lost). A pipe that closes
+ * means the other side is gone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,7 +68,7 @@
 #define NSH_HOME "/tmp"
 #define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
-enum { SYNC_MAPS = 'm', SYNC_GO = 'g' };
+enum { SYNC_MAPS = 'm', SYNC_SETUP = 's', SYNC_GO = 'g' };
 
 struct nsh_opts {
 	const char *console;
@@ -79,9 +82,10 @@ struct nsh_opts {
 
 struct nsh {
 	struct nsh_opts o;
-	pid_t child;	     /* C, until reaped */
-	int master, slave;   /* the pty; P keeps only the master once C runs */
+	pid_t child;          /* C, until reaped */
+	int master, slave;    /* the pty; P keeps only the master once C runs */
 	int sync_rd, sync_wr; /* P -> C */
+	int ack_rd, ack_wr;   /* C -> P */
 	int sigfd;
 	int lfd, cfd; /* the console socket and its one client */
 	bool bound;   /* the socket file at o.console is ours to remove */
@@ -96,14 +100,17 @@ struct nsh {
 
 static struct nsh nsh;
 
+static void child_run_shell(const struct nsh *) __attribute__((noreturn));
+static void child_main(struct nsh *) __attribute__((noreturn));
+
 static const struct option nsh_longopts[] = {
-	{"console", required_argument, NULL, 'c'},
-	{"hostname", required_argument, NULL, 'H'},
-	{"nics", required_argument, NULL, 'n'},
-	{"ifpattern", required_argument, NULL, 'p'},
-	{"config", required_argument, NULL, 'f'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"console", required_argument, NULL, 'c'},
+    {"hostname", required_argument, NULL, 'H'},
+    {"nics", required_argument, NULL, 'n'},
+    {"ifpattern", required_argument, NULL, 'p'},
+    {"config", required_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* ---- options ---- */
@@ -196,12 +203,12 @@ opts_check(const struct nsh_opts *o)
 	if (o->console[0] == '\0' || strlen(o->console) > SUN_PATH_MAX)
 		return (opts_fail("--console: the path must be 1 to %zu bytes", SUN_PATH_MAX));
 	if (!hostname_valid(o->hostname))
-		return (opts_fail("--hostname: '%s' is not 1 to %d of [A-Za-z0-9-]", o->hostname,
-		    NSH_HOST_MAX));
+		return (opts_fail(
+		    "--hostname: '%s' is not 1 to %d of [A-Za-z0-9-]", o->hostname, NSH_HOST_MAX));
 	/* Without {n} every interface would get the same name. */
 	if (o->nics > 1 && strstr(o->ifpattern, "{n}") == NULL)
-		return (opts_fail("--ifpattern: '%s' has no {n} but --nics is %d", o->ifpattern,
-		    o->nics));
+		return (opts_fail(
+		    "--ifpattern: '%s' has no {n} but --nics is %d", o->ifpattern, o->nics));
 	for (int i = 0; i < o->nics; i++)
 		if (ifname_make(name, o->ifpattern, i) == -1)
 			return (opts_fail("--ifpattern: '%s' gives no valid interface name for %d",
@@ -219,6 +226,7 @@ opts_parse(struct nsh_opts *o, int argc, char **argv)
 
 	o->ifpattern = "eth{n}";
 	optind = 1;
+	opterr = 0; /* opts_fail() says it with our prefix */
 	while ((c = getopt_long(argc, argv, "+h", nsh_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -230,7 +238,8 @@ opts_parse(struct nsh_opts *o, int argc, char **argv)
 		case 'n':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || v < 0 || v > NSH_NICS_MAX)
+			if (errno != 0 || end == optarg || *end != '\0' || v < 0 ||
+			    v > NSH_NICS_MAX)
 				return (opts_fail("--nics: '%s' is not a number from 0 to %d",
 				    optarg, NSH_NICS_MAX));
 			o->nics = (int)v;
@@ -245,8 +254,8 @@ opts_parse(struct nsh_opts *o, int argc, char **argv)
 			opts_usage();
 			return (1);
 		default:
-			opts_usage(); /* getopt said what was wrong */
-			return (-1);
+			return (opts_fail(
+			    "unknown option or missing argument in '%s'", argv[optind - 1]));
 		}
 	}
 	if (optind != argc)
@@ -323,7 +332,10 @@ fds_sane(void)
 
 /* ---- C: pid 1 of the node ---- */
 
-/* sync_recv - wait for byte want from P; -1 if P is gone or sent something else. */
+/*
+ * sync_recv - wait for byte want from the other side; -1 if it sent
+ * something else or is gone (EOF: it has said why on stderr).
+ */
 static int
 sync_recv(int fd, char want)
 {
@@ -333,10 +345,20 @@ sync_recv(int fd, char want)
 	if ((r = TEMP_FAILURE_RETRY(read(fd, &b, 1))) == 1 && b == want)
 		return (0);
 	if (r == -1)
-		log_warn("node: sync pipe");
+		log_warn("nshost: sync pipe");
 	else if (r == 1)
-		log_warnx("node: unexpected sync byte 0x%02x", (unsigned char)b);
-	return (-1); /* EOF: P went away and has said why */
+		log_warnx("nshost: unexpected sync byte 0x%02x", (unsigned char)b);
+	return (-1);
+}
+
+static int
+sync_send(int fd, char b)
+{
+	if (write_all(fd, &b, 1) == -1) {
+		log_warn("nshost: sync pipe"); /* EPIPE: the other side died */
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -355,14 +377,14 @@ child_become_root(void)
 }
 
 static int
-lo_up(void)
+if_up(const char *name)
 {
 	struct ifreq ifr = {0};
 	int s, r = -1;
 
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
 		ifr.ifr_flags |= IFF_UP;
 		r = ioctl(s, SIOCSIFFLAGS, &ifr);
@@ -387,7 +409,7 @@ child_setup(const struct nsh *n)
 	/* sysfs shows the network namespace of whoever mounts it: the node's. */
 	else if (mount("sysfs", "/sys", "sysfs", fl, NULL) == -1)
 		what = "mounting /sys";
-	else if (lo_up() == -1)
+	else if (if_up("lo") == -1)
 		what = "bringing lo up";
 	else if (chdir("/") == -1)
 		what = "chdir /";
@@ -411,8 +433,16 @@ child_wait_ifs(const struct nsh *n)
 		while (if_nametoindex(name) == 0 && clock_mono_ms() < deadline)
 			nanosleep(&tick, NULL);
 		if (if_nametoindex(name) == 0)
-			dprintf(n->slave, "labwire: interface %s did not appear within %d s\n", name,
-			    NSH_IF_WAIT_MS / 1000);
+			dprintf(n->slave, "labwire: interface %s did not appear within %d s\n",
+			    name, NSH_IF_WAIT_MS / 1000);
+		/*
+		 * Up, as a host's NIC is: the kernel does not let the daemon bring
+		 * up a veth end it creates in another namespace. Carrier still
+		 * follows the link (the daemon's end goes down with it).
+		 */
+		else if (if_up(name) == -1)
+			dprintf(
+			    n->slave, "labwire: cannot bring %s up: %s\n", name, strerror(errno));
 	}
 }
 
@@ -445,7 +475,8 @@ child_spawn(const struct nsh *n, char *const argv[], bool ctty, int keep_fd)
 	_exit(127);
 }
 
-/* child_reap_until - reap every child (as pid 1 we inherit the node's orphans) until pid; its status or -1. */
+/* child_reap_until - reap every child (pid 1 inherits the node's orphans) up to pid; its status or
+ * -1. */
 static int
 child_reap_until(pid_t pid)
 {
@@ -498,14 +529,17 @@ child_run_script(const struct nsh *n)
 		dprintf(n->slave, "labwire: cannot run the startup script: %s\n", strerror(errno));
 		return;
 	}
-	st = child_reap_until(pid);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		dprintf(n->slave, "labwire: the startup script %s %d\n",
-		    st != -1 && WIFSIGNALED(st) ? "was killed by signal" : "exited with status",
-		    st == -1 ? -1 : WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	if ((st = child_reap_until(pid)) == -1)
+		dprintf(n->slave, "labwire: waiting for the startup script: %s\n", strerror(errno));
+	else if (WIFSIGNALED(st))
+		dprintf(n->slave, "labwire: the startup script was killed by signal %d\n",
+		    WTERMSIG(st));
+	else if (WEXITSTATUS(st) != 0)
+		dprintf(n->slave, "labwire: the startup script exited with status %d\n",
+		    WEXITSTATUS(st));
 }
 
-static void __attribute__((noreturn))
+static void
 child_run_shell(const struct nsh *n)
 {
 	char *bash[] = {"/bin/bash", "--norc", "--noprofile", "-i", NULL};
@@ -522,20 +556,24 @@ child_run_shell(const struct nsh *n)
 }
 
 /* C: the clone of P; never returns. Leaves by _exit so P's stdio and atexit stay P's. */
-static void __attribute__((noreturn))
+static void
 child_main(struct nsh *n)
 {
 	sigset_t none;
 
 	close(n->master);
 	close(n->sync_wr);
+	close(n->ack_rd);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL); /* an ignored signal would stay ignored in the shells */
 	/* P may die before this; sync_recv() then sees the pipe closed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (sync_recv(n->sync_rd, SYNC_MAPS) == -1 || child_become_root() == -1 ||
-	    child_setup(n) == -1 || sync_recv(n->sync_rd, SYNC_GO) == -1)
+	    child_setup(n) == -1 || sync_send(n->ack_wr, SYNC_SETUP) == -1)
+		_exit(1);
+	close(n->ack_wr);
+	if (sync_recv(n->sync_rd, SYNC_GO) == -1)
 		_exit(1);
 	close(n->sync_rd);
 	child_wait_ifs(n);
@@ -559,8 +597,7 @@ pty_open(struct nsh *n)
 		return (-1);
 	}
 	if (fcntl(n->master, F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(n->slave, F_SETFD, FD_CLOEXEC) == -1 ||
-	    (fl = fcntl(n->master, F_GETFL)) == -1 ||
+	    fcntl(n->slave, F_SETFD, FD_CLOEXEC) == -1 || (fl = fcntl(n->master, F_GETFL)) == -1 ||
 	    fcntl(n->master, F_SETFL, fl | O_NONBLOCK) == -1) {
 		log_warn("pty flags");
 		return (-1);
@@ -612,16 +649,6 @@ id_maps_write(pid_t pid)
 	return (0);
 }
 
-static int
-sync_send(struct nsh *n, char b)
-{
-	if (write_all(n->sync_wr, &b, 1) == -1) {
-		log_warn("node: sync pipe"); /* EPIPE: C died; SIGCHLD tells how */
-		return (-1);
-	}
-	return (0);
-}
-
 /* P moves into the node's network namespace: the daemon opens /proc/P/ns/net. */
 static int
 netns_join(pid_t pid)
@@ -649,13 +676,21 @@ console_unlink_stale(const char *path)
 {
 	struct stat st;
 
-	if (lstat(path, &st) == -1)
-		return (errno == ENOENT ? 0 : -1);
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		log_warn("console socket %s", path);
 		return (-1);
 	}
-	return (unlink(path));
+	if (!S_ISSOCK(st.st_mode)) {
+		log_warnx("console socket %s: exists and is not a socket", path);
+		return (-1);
+	}
+	if (unlink(path) == -1) {
+		log_warn("console socket %s: removing the old one", path);
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -667,8 +702,9 @@ console_listen(struct nsh *n)
 	int r;
 
 	memcpy(sun.sun_path, n->o.console, strlen(n->o.console)); /* length checked */
-	if ((n->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1 ||
-	    console_unlink_stale(n->o.console) == -1)
+	if (console_unlink_stale(n->o.console) == -1)
+		return (-1);
+	if ((n->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		goto fail;
 	old = umask(0177); /* the socket file is created 0600 */
 	r = bind(n->lfd, (struct sockaddr *)&sun, sizeof(sun));
@@ -692,17 +728,19 @@ fail:
 static int
 node_start(struct nsh *n)
 {
-	int sp[2];
+	int sp[2], ap[2];
 	sigset_t set;
 
 	if (pty_open(n) == -1)
 		return (-1);
-	if (pipe2(sp, O_CLOEXEC) == -1) {
+	if (pipe2(sp, O_CLOEXEC) == -1 || pipe2(ap, O_CLOEXEC) == -1) {
 		log_warn("pipe");
 		return (-1);
 	}
 	n->sync_rd = sp[0];
 	n->sync_wr = sp[1];
+	n->ack_rd = ap[0];
+	n->ack_wr = ap[1];
 	/* Blocked before the clone, so a SIGCHLD that comes early waits for the signalfd. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -719,10 +757,17 @@ node_start(struct nsh *n)
 		child_main(n);
 	close(n->slave);
 	close(n->sync_rd);
-	n->slave = n->sync_rd = -1;
-	if (id_maps_write(n->child) == -1 || sync_send(n, SYNC_MAPS) == -1 ||
+	close(n->ack_wr);
+	n->slave = n->sync_rd = n->ack_wr = -1;
+	if (id_maps_write(n->child) == -1 || sync_send(n->sync_wr, SYNC_MAPS) == -1 ||
 	    netns_join(n->child) == -1)
 		return (-1);
+	if (sync_recv(n->ack_rd, SYNC_SETUP) == -1) {
+		log_warnx("node %s: setting the namespaces up failed", n->o.hostname);
+		return (-1);
+	}
+	close(n->ack_rd);
+	n->ack_rd = -1;
 	if ((n->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
 		log_warn("signalfd");
 		return (-1);
@@ -798,7 +843,7 @@ on_accept(struct nsh *n)
 	client_close(n);
 	n->cfd = fd;
 	if (n->sync_wr != -1) {
-		sync_send(n, SYNC_GO);
+		sync_send(n->sync_wr, SYNC_GO);
 		close(n->sync_wr);
 		n->sync_wr = -1;
 	}
@@ -906,8 +951,7 @@ relay_loop(struct nsh *n)
 		 * we also stop polling it unless output is due, or a hangup
 		 * would wake us in a loop.
 		 */
-		pf[PF_CLIENT] = (struct pollfd){
-		    .fd = n->inlen == 0 || n->outlen > 0 ? n->cfd : -1,
+		pf[PF_CLIENT] = (struct pollfd){.fd = n->inlen == 0 || n->outlen > 0 ? n->cfd : -1,
 		    .events = (n->inlen == 0 ? POLLIN : 0) | (n->outlen > 0 ? POLLOUT : 0)};
 		if (poll(pf, PF_N, -1) == -1) {
 			if (errno == EINTR)
@@ -932,7 +976,8 @@ static void
 node_stop(struct nsh *n)
 {
 	struct stat st;
-	int fds[] = {n->master, n->slave, n->sync_rd, n->sync_wr, n->sigfd, n->lfd, n->cfd};
+	int fds[] = {n->master, n->slave, n->sync_rd, n->sync_wr, n->ack_rd, n->ack_wr, n->sigfd,
+	    n->lfd, n->cfd};
 
 	if (n->child > 0) {
 		/* SIGKILL to pid 1 of the namespace ends every process in it. */
@@ -959,7 +1004,7 @@ nshost_main(int argc, char **argv)
 	if ((r = opts_parse(&n->o, argc, argv)) != 0)
 		return (r == 1 ? 0 : 2);
 	n->child = -1;
-	n->master = n->slave = n->sync_rd = n->sync_wr = -1;
+	n->master = n->slave = n->sync_rd = n->sync_wr = n->ack_rd = n->ack_wr = -1;
 	n->sigfd = n->lfd = n->cfd = -1;
 	fds_sane();
 	if (n->o.config != NULL && script_read(&n->o) == -1) {

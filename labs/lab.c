@@ -283,7 +283,8 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 static const char *const node_cols =
     "SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"
     " n.accel_reason, n.cpus, n.ram_mb, n.nics, n.state, n.error, n.ready,"
-    " n.console_port, n.startup_config, n.x, n.y FROM nodes n";
+    " n.console_port, n.startup_config, n.x, n.y, r.pid FROM nodes n"
+    " LEFT JOIN node_runtime r ON r.node_id = n.id";
 
 static json_t *
 node_interfaces(int64_t node, struct lw_err *e)
@@ -325,6 +326,11 @@ node_render(json_t *row, struct lw_err *e)
 		json_object_del(row, "ready");
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
+	/* The node's process (QEMU, or a namespace host's, whose netns is /proc/PID/ns/net). */
+	if (json_is_null(json_object_get(row, "pid")))
+		json_object_del(row, "pid");
+	if (t != NULL)
+		json_object_set_new(row, "kind", json_string(t->kind));
 	return (row);
 }
 

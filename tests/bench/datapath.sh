@@ -103,6 +103,7 @@ dp_cleanup() {
 }
 
 # Run dp_cleanup on exit, before whatever EXIT trap is already set (lw_teardown).
+# shellcheck disable=SC2120 # set -- parses `trap -p`, not arguments
 dp_trap_add() {
 	local prev=
 	if [ -n "$(trap -p EXIT)" ]; then
