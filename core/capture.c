@@ -27,6 +27,12 @@
 #define TAP_SNAPLEN 65535
 #define TAP_BUFFER (4 << 20)      /* kernel ring while a capture runs */
 #define TAP_BUFFER_IDLE (256 << 10) /* only the recent-frames ring: a lab has hundreds */
+/*
+ * With no capture running, a tap keeps only each frame's first bytes for
+ * the recent ring: copying whole frames costs a fast link a sixth of its
+ * throughput at 1500 bytes, and headers are what the ring is read for.
+ */
+#define TAP_SNAPLEN_IDLE 256
 #define TAP_TIMEOUT_MS 10
 #define READER_QUEUE_MAX (8 << 20)
 
@@ -78,6 +84,7 @@ struct tap {
 	int fd;
 	uint64_t kdrop_moved;
 	bool big; /* opened with TAP_BUFFER */
+	char where[16]; /* the interface the link shows on now */
 	/* What the capture thread is to open: on want_if, big or not. */
 	bool pending, want_big;
 	char want_if[16];
@@ -270,7 +277,7 @@ cap_end(struct tap *t, struct cap *c, struct capture_stats *st)
  * seconds for them. Whoever wants a tap marks it pending; the capture
  * thread opens it, and closes old handles, without holding cp.mu.
  */
-static pcap_t *tap_open(const char *ifname, int bufsize);
+static pcap_t *tap_open(const char *ifname, bool big);
 
 static void
 tap_bury(pcap_t *p)
@@ -301,6 +308,29 @@ tap_want(struct tap *t, const char *ifname, bool big)
 	t->pending = true;
 	if (write(cp.wakefd, &one, sizeof(one)) == -1)
 		log_warn("capture: wake");
+}
+
+/*
+ * tap_sync - ask for the handle t should have: on where, with the big
+ * ring while a capture runs; none at all when nothing captures and the
+ * recent ring is off (--capture-ring 0), so an idle link costs nothing.
+ */
+static void
+tap_sync(struct tap *t)
+{
+	bool open = lw.cfg.capture_ring > 0 || t->caps != NULL, big = t->caps != NULL;
+
+	if (!open) {
+		t->pending = false;
+		tap_bury(t->p);
+		t->p = NULL;
+		t->fd = -1;
+		t->ifname[0] = '\0';
+		return;
+	}
+	if (t->pending ? strcmp(t->want_if, t->where) != 0 || t->want_big != big
+	               : t->p == NULL || strcmp(t->ifname, t->where) != 0 || t->big != big)
+		tap_want(t, t->where, big);
 }
 
 /* Install p, opened for what t wanted, in place of t's handle. */
@@ -349,7 +379,7 @@ taps_settle(void)
 		for (size_t i = 0; i < ndead; i++)
 			pcap_close(dead[i]);
 		free(dead);
-		p = t != NULL ? tap_open(ifname, big ? TAP_BUFFER : TAP_BUFFER_IDLE) : NULL;
+		p = t != NULL ? tap_open(ifname, big) : NULL;
 		pthread_mutex_lock(&cp.mu);
 		if (p == NULL)
 			continue;
@@ -465,7 +495,7 @@ capture_fini(struct capture_stats **out)
 }
 
 static pcap_t *
-tap_open(const char *ifname, int bufsize)
+tap_open(const char *ifname, bool big)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_create(ifname, errbuf);
@@ -481,10 +511,10 @@ tap_open(const char *ifname, int bufsize)
 	 * which overflows at a few kpps; the block ring packs frames and the
 	 * timeout bounds how long a frame waits (TAP_TIMEOUT_MS).
 	 */
-	pcap_set_snaplen(p, TAP_SNAPLEN);
+	pcap_set_snaplen(p, big ? TAP_SNAPLEN : TAP_SNAPLEN_IDLE);
 	pcap_set_promisc(p, 1);
 	pcap_set_timeout(p, TAP_TIMEOUT_MS);
-	pcap_set_buffer_size(p, bufsize);
+	pcap_set_buffer_size(p, big ? TAP_BUFFER : TAP_BUFFER_IDLE);
 	if (pcap_activate(p) < 0 || pcap_setnonblock(p, 1, errbuf) == -1 ||
 	    pcap_setdirection(p, PCAP_D_INOUT) == -1) {
 		log_warnx("capture on %s: %s", ifname, pcap_geterr(p));
@@ -511,8 +541,8 @@ capture_link_up(int64_t link, const char *ifname)
 		cp.taps = t;
 	}
 	/* New, or the link now shows on another interface (a p2p endpoint stopped): (re)open. */
-	if (strcmp(t->pending ? t->want_if : t->ifname, ifname) != 0)
-		tap_want(t, ifname, t->pending ? t->want_big : t->big);
+	snprintf(t->where, sizeof(t->where), "%s", ifname);
+	tap_sync(t);
 	pthread_mutex_unlock(&cp.mu);
 }
 
@@ -610,14 +640,13 @@ capture_start(
 		err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	/* A capture deserves the big kernel ring (no loss at line rate); idle taps do not. */
-	if (!(t->pending ? t->want_big : t->big))
-		tap_want(t, t->pending ? t->want_if : t->ifname, true);
 	c->id = id;
 	c->snaplen = snaplen;
 	c->kdrop_base = tap_kernel_drops(t);
 	c->next = t->caps;
 	t->caps = c;
+	/* A capture deserves the big kernel ring and whole frames; idle taps do not. */
+	tap_sync(t);
 	pthread_mutex_unlock(&cp.mu);
 	pcap_close(dead);
 	return (0);
@@ -648,6 +677,8 @@ capture_stop(int64_t id, struct capture_stats *st)
 			break;
 		}
 	cap_end(t, c, st);
+	/* The last capture gone: back to the small idle ring. */
+	tap_sync(t);
 	pthread_mutex_unlock(&cp.mu);
 	return (0);
 }

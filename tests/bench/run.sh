@@ -10,6 +10,7 @@ case "$LW_BUILD" in /*) ;; *) LW_BUILD=$PWD/$LW_BUILD ;; esac
 N=${LW_BENCH_NODES:-20}
 REPS=${LW_BENCH_REPS:-3}
 . "$(dirname "$0")/../integration/lib.sh"
+LW_CONSOLE_MAX=6999 # the wiring lab alone has 100 hosts
 ok() { :; }
 notok() { echo "bench: $*" >&2; }
 lw_setup
@@ -93,10 +94,11 @@ reference_once() {
 }
 
 command -v bc >/dev/null || { echo "bench: needs bc" >&2; exit 1; }
-# LW_BENCH_ONLY="start console capture" (the default) picks the sections to run.
-ONLY=${LW_BENCH_ONLY:-start console capture}
+# LW_BENCH_ONLY="start console capture datapath" (the default) picks the sections to run.
+ONLY=${LW_BENCH_ONLY:-start console capture datapath}
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 CAP_ROWS=()
+DP=()
 ROWS=()
 if want start; then
 lw_times=() ref_times=()
@@ -151,8 +153,10 @@ if want capture; then
 # ---- capture: labwire's capture against tcpdump on the same link ----
 cc -O2 -o "$LW_TMP/pktgen" "$(dirname "$0")/pktgen.c"
 PKTGEN="ip netns exec $LW_NS $LW_TMP/pktgen"
-api POST /api/v1/labs '{"name":"cap","nodes":[{"name":"p","template":"tiny-linux","nics":1},
-	{"name":"q","template":"tiny-linux","nics":1}],"links":[{"endpoints":["p:eth0","q:eth0"]}]}'
+# A LAN (three endpoints) is a bridge, where tcpdump and the generators plug in too.
+api POST /api/v1/labs '{"name":"cap","nodes":[{"name":"p","template":"linux-host"},
+	{"name":"q","template":"linux-host"},{"name":"r","template":"linux-host"}],
+	"links":[{"endpoints":["p:eth0","q:eth0","r:eth0"]}]}'
 LINK=$(jqb '.links[0].id')
 BR=lwb$LINK
 api POST /api/v1/labs/cap/start
@@ -212,7 +216,105 @@ nsexec ip link del bgen0 2>/dev/null
 nsexec ip link del bsink0 2>/dev/null
 
 fi
+if want datapath; then
+# ---- the datapath: labwire's links against a bridge, a user-space relay, and ip/tc ----
+. "$(dirname "$0")/datapath.sh"
+dp_init || exit 1
+# A p2p link between two lightweight hosts; their namespaces are /proc/PID/ns/net.
+dp_lab() {
+	api POST /api/v1/labs '{"name":"dp","nodes":[{"name":"a","template":"linux-host"},
+		{"name":"b","template":"linux-host"}],"links":[{"endpoints":["a:eth0","b:eth0"]}]}'
+	DPL=$(jqb '.links[0].id')
+	api POST /api/v1/labs/dp/start
+	wait_for running 30 lab_nodes_are dp running
+}
+dp_ns() { api GET "/api/v1/labs/dp/nodes/$1"; echo "/proc/$(jqb .pid)/ns/net"; }
+dp_path() { api GET /api/v1/labs/dp/links/$DPL; jqb .datapath; }
+dp_lab
+NA=$(dp_ns a)
+NB=$(dp_ns b)
+for s in 64 1500; do
+	br=$(dp_ref_bridge "$s")
+	relay=$(dp_ref_relay "$s")
+	mirred=$(dp_ref_mirred "$s")
+	lwk=$(dp_measure "$NA" eth0 "$NB" eth0 "$s")
+	echo "datapath $s B: bridge $br, relay $relay, mirred by hand $mirred, labwire p2p ($(dp_path)) $lwk frames/s" >&2
+	DP+=("p2p link, $s B frames: labwire fast path (rx frames/s)|$lwk|$br|plain Linux bridge")
+	DP+=("p2p link, $s B frames: tc mirred set up by hand|$mirred|$br|plain Linux bridge")
+	DP+=("p2p link, $s B frames: user-space UDP relay (GNS3-style)|$relay|$br|plain Linux bridge")
+	eval "BR_$s=$br"
+done
+# A capture on the link, against the same link without one.
+api POST /api/v1/labs/dp/links/$DPL/captures '{"filter":"ether proto 0x88b5"}'
+cid=$(jqb .id)
+capon=$(dp_measure "$NA" eth0 "$NB" eth0 64)
+api DELETE "/api/v1/labs/dp/links/$DPL/captures/$cid"
+capoff=$(dp_measure "$NA" eth0 "$NB" eth0 64)
+DP+=("p2p link, 64 B frames: with a capture on (rx frames/s)|$capon|$capoff|the same link, no capture")
+# The impairment engine with nothing to do: the daemon restarted with --impair-all 1
+# re-adopts the running hosts and puts the link through the engine.
+lw_stop_daemon
+LW_DAEMON_ARGS="--impair-all 1" lw_start_daemon
+is_engine() { api GET "/api/v1/labs/dp/links/$DPL"; [ "$(jqb .datapath)" = engine ]; }
+wait_for engine 10 is_engine
+for s in 64 1500; do
+	eng=$(dp_measure "$NA" eth0 "$NB" eth0 "$s")
+	echo "datapath $s B: labwire engine path ($(dp_path)) $eng frames/s" >&2
+	eval "br=\$BR_$s"
+	DP+=("p2p link, $s B frames: impairment engine, no impairment|$eng|$br|plain Linux bridge")
+done
+# The fast path with the always-on ring of recent frames turned off (--capture-ring 0).
+lw_stop_daemon
+LW_DAEMON_ARGS="--capture-ring 0" lw_start_daemon
+is_kernel() { api GET "/api/v1/labs/dp/links/$DPL"; [ "$(jqb .datapath)" = kernel ]; }
+wait_for kernel 10 is_kernel
+for s in 64 1500; do
+	nor=$(dp_measure "$NA" eth0 "$NB" eth0 "$s")
+	echo "datapath $s B: labwire p2p without the recent ring ($(dp_path)) $nor frames/s" >&2
+	eval "br=\$BR_$s"
+	DP+=("p2p link, $s B frames: fast path, --capture-ring 0|$nor|$br|plain Linux bridge")
+done
+lw_stop_daemon
+lw_start_daemon
+api DELETE /api/v1/labs/dp
+# Wiring 1,000 links: 100 lightweight hosts with 20 interfaces each, linked in pairs
+# of hosts, through labwire (start until every host runs), against ip/tc.
+{
+	printf '{"name":"wire","nodes":['
+	for i in $(seq 1 100); do
+		[ "$i" -gt 1 ] && printf ','
+		printf '{"name":"w%d","template":"linux-host","nics":20}' "$i"
+	done
+	printf '],"links":['
+	first=1
+	for i in $(seq 1 2 99); do
+		for k in $(seq 0 19); do
+			[ $first = 1 ] || printf ','
+			first=0
+			printf '{"endpoints":["w%d:eth%d","w%d:eth%d"]}' "$i" "$k" $((i + 1)) "$k"
+		done
+	done
+	printf ']}'
+} >"$LW_TMP/wire.json"
+api POST /api/v1/labs "@$LW_TMP/wire.json"
+t0=$(now)
+api POST /api/v1/labs/wire/start
+wait_for running 120 lab_nodes_are wire running
+lwwire=$(echo "$(now) - $t0" | bc -l)
+t0=$(now)
+api POST /api/v1/labs/wire/stop
+wait_for stopped 120 lab_nodes_are wire stopped
+lwunwire=$(echo "$(now) - $t0" | bc -l)
+api DELETE /api/v1/labs/wire
+read -r ws wt <<<"$(dp_ref_wire_ip)"
+read -r bs bt <<<"$(dp_ref_wire_batch)"
+echo "1000 links: labwire $lwwire s (stop $lwunwire s), ip/tc loop $ws s, ip/tc -batch $bs s" >&2
+DP+=("1000 links: labwire lab start, 100 hosts x 20 NICs (s)|$lwwire|$ws|ip/tc, one command per operation")
+DP+=("1000 links: labwire lab start, 100 hosts x 20 NICs (s)|$lwwire|$bs|ip -batch / tc -batch")
+DP+=("1000 links: labwire lab stop, all unwired (s)|$lwunwire|$wt|ip netns del loop")
+fi
 ROWS+=("${CAP_ROWS[@]}")
+ROWS+=("${DP[@]}")
 for row in "${ROWS[@]}"; do
 	IFS='|' read -r name a b what <<<"$row"
 	printf '%-56s | %10.2f | %10.2f | %6.2f | %s\n' "$name" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$what"
