@@ -279,6 +279,111 @@ test_frames(int a, int b)
 	    frame_crosses(a, b, lacp, 0x8809) ? "yes" : "no");
 }
 
+/* jumbo_crosses - a 9000-byte frame written at from is read whole at to. */
+static int
+jumbo_crosses(int from, int to)
+{
+	static uint8_t frame[9000], got[9216];
+	int left = 1000;
+
+	memset(frame, 0xab, sizeof(frame));
+	memcpy(frame, "\x0a\x00\x00\x00\x04\x00\x0a\x00\x00\x00\x03\x00\x88\xb5", 14);
+	if (write(from, frame, sizeof(frame)) != (ssize_t)sizeof(frame))
+		return (0);
+	while (left > 0) {
+		struct pollfd pfd = {.fd = to, .events = POLLIN};
+
+		if (poll(&pfd, 1, 100) == 1 && read(to, got, sizeof(got)) == (ssize_t)sizeof(frame) &&
+		    memcmp(got, frame, sizeof(frame)) == 0)
+			return (1);
+		left -= 100;
+	}
+	return (0);
+}
+
+/*
+ * A point-to-point link: tc redirects between two TAPs carry what a
+ * bridge cannot (LACP) and jumbo frames; a drop stops a direction; a
+ * batch applies many requests and counts the one that failed.
+ */
+static void
+test_redirect(void)
+{
+	static const uint8_t lacp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x02};
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct fabric_batch *bt;
+	int a = fabric_tap_open("lwt3n0", MTU), b = fabric_tap_open("lwt4n0", MTU);
+
+	CHECK(a >= 0 && b >= 0);
+	fcntl(a, F_SETFL, fcntl(a, F_GETFL) | O_NONBLOCK);
+	fcntl(b, F_SETFL, fcntl(b, F_GETFL) | O_NONBLOCK);
+	CHECK(fabric_tc_drop(NULL, "lwt3n0") == 0);
+	CHECK(!frame_crosses(a, b, bcast, 0x88b5));
+	CHECK((bt = fabric_batch_new()) != NULL);
+	CHECK(fabric_tc_redirect(bt, "lwt3n0", "lwt4n0") == 0);
+	CHECK(fabric_tc_redirect(bt, "lwt4n0", "lwt3n0") == 0);
+	CHECK(fabric_batch_run(bt) == 0);
+	CHECK(frame_crosses(a, b, lacp, 0x8809));
+	CHECK(frame_crosses(b, a, lacp, 0x8809));
+	CHECK(jumbo_crosses(a, b));
+	/* Programming it again replaces, never stacks. */
+	CHECK(fabric_tc_redirect(NULL, "lwt3n0", "lwt4n0") == 0);
+	CHECK(frame_crosses(a, b, bcast, 0x88b5));
+	CHECK(fabric_tc_drop(NULL, "lwt3n0") == 0);
+	CHECK(!frame_crosses(a, b, bcast, 0x88b5));
+	CHECK(frame_crosses(b, a, bcast, 0x88b5)); /* the other direction still forwards */
+	/* One bad request in a batch fails alone. */
+	bt = fabric_batch_new();
+	CHECK(fabric_tc_redirect(bt, "lwt3n0", "lwt4n0") == 0);
+	CHECK(fabric_set_updown(bt, "lwt9n9", true) == 0); /* queued; the kernel will refuse it */
+	CHECK(fabric_batch_run(bt) == 1);
+	CHECK(frame_crosses(a, b, bcast, 0x88b5));
+	/* Refusals before anything is sent. */
+	errno = 0;
+	CHECK(fabric_tc_redirect(NULL, "lwt3n0", "lwt8n8") == -1 && errno == ENODEV);
+	CHECK(fabric_tc_drop(NULL, "lo") == -1 && errno == EINVAL);
+	close(a);
+	close(b);
+	CHECK(wait_state("lwt3n0", "mtu", -1) && wait_state("lwt4n0", "mtu", -1));
+}
+
+/* A veth pair whose peer is made in a namespace given by fd (here: our own). */
+static void
+test_veth(void)
+{
+	char buf[64];
+	int ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	FILE *f;
+	int v6 = 0;
+
+	CHECK(ns >= 0);
+	CHECK(fabric_veth_add(NULL, "lwt5n0", MTU, ns, "pe0", "0a:00:00:00:05:00", 1500) == 0);
+	CHECK(sys_long("lwt5n0", "mtu") == MTU);
+	CHECK(sys_long("pe0", "mtu") == 1500);
+	CHECK(read_line("/sys/class/net/pe0/address", buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "0a:00:00:00:05:00");
+	CHECK(fabric_set_updown(NULL, "lwt5n0", true) == 0);
+	CHECK(sys_long("lwt5n0", "flags") & 1);
+	CHECK(fabric_set_updown(NULL, "lwt5n0", false) == 0);
+	CHECK(!(sys_long("lwt5n0", "flags") & 1));
+	/* The host side got no IPv6 link-local address of its own. */
+	if ((f = fopen("/proc/net/if_inet6", "r")) != NULL) {
+		char line[256];
+
+		while (fgets(line, sizeof(line), f) != NULL)
+			v6 += strstr(line, "lwt5n0") != NULL;
+		fclose(f);
+	}
+	CHECK(v6 == 0);
+	errno = 0;
+	CHECK(fabric_veth_add(NULL, "eth7", MTU, ns, "pe1", "0a:00:00:00:05:01", 1500) == -1 &&
+	    errno == EINVAL);
+	CHECK(fabric_veth_add(NULL, "lwt6n0", MTU, ns, "pe1", "not-a-mac", 1500) == -1);
+	CHECK(fabric_link_del("lwt5n0") == 0);
+	CHECK(wait_state("pe0", "mtu", -1)); /* deleting one end deletes the pair */
+	close(ns);
+}
+
 static void *
 hammer(void *arg)
 {
@@ -373,6 +478,8 @@ main(void)
 	CHECK(fabric_link_del("lwt2n0") == 0);
 	CHECK(fabric_link_exists("lwt2n0") == 0);
 	close(b);
+	test_redirect();
+	test_veth();
 	test_threads();
 	s = listed();
 	CHECK_STR(s, "");

@@ -95,6 +95,17 @@ test_link(void)
 	expect(validate_impairment, "{\"delay_ms\":10,\"loss_pct\":5}", 0);
 	expect(validate_impairment, "{\"loss_pct\":101}", ERR_INVALID);
 	expect(validate_impairment, "{\"latency\":1}", ERR_INVALID);
+	expect(validate_impairment, "{\"loss_pct\":0.5,\"duplicate_pct\":12.25}", 0);
+	expect(validate_impairment, "{\"loss_pct\":-0.1}", ERR_INVALID);
+	expect(validate_impairment, "{\"loss_pct\":\"5\"}", ERR_INVALID);
+	expect(validate_impairment, "{\"delay_ms\":1.5}", ERR_INVALID);
+	expect(validate_impairment, "{\"loss_burst\":4,\"seed\":7}", 0);
+	expect(validate_impairment, "{\"seed\":-1}", ERR_INVALID);
+	expect(validate_impairment, "{\"a_to_b\":{\"delay_ms\":5},\"b_to_a\":{}}", 0);
+	expect(validate_impairment, "{\"a_to_b\":5}", ERR_INVALID);
+	expect(validate_impairment_dir, "{\"rate_kbps\":1000,\"reorder_pct\":10}", 0);
+	expect(validate_impairment_dir, "{\"seed\":1}", ERR_INVALID); /* common only */
+	expect(validate_impairment_dir, "{\"a_to_b\":{}}", ERR_INVALID); /* no nesting */
 }
 
 int
