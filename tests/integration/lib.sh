@@ -8,6 +8,7 @@ LW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LW_BUILD=${LW_BUILD:-$LW_ROOT/build}
 LW_BIN=$LW_BUILD/labwire
 LW_IMAGES=${LW_IMAGES:-$LW_BUILD/images}
+LW_TOOLS=${LW_TOOLS:-$LW_BUILD/tools} # test tools (lwframe) are not built with ASan
 LW_NS=lwt$$
 LW_PORT=18080
 LW_URL=http://127.0.0.1:$LW_PORT

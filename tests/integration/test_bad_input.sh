@@ -79,8 +79,16 @@ api GET /api/v1/labs/nosuchlab
 err_is "unknown lab" 404 not_found
 api GET "/api/v1/labs/%2e%2e"
 err_is "path traversal in a lab reference" 404 not_found
-api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"delay_ms": 10}}'
-err_is "impairments are refused until supported" 422 invalid; unchanged "impairment"
+api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"loss_pct": 100.5}}'
+err_is "loss above 100 %" 422 invalid; unchanged "loss above 100 %"
+api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"reorder_pct": 10}}'
+err_is "reordering without a delay" 422 invalid; unchanged "reordering without a delay"
+api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"a_to_b": {"seed": 3}}}'
+err_is "a seed inside one direction" 422 invalid; unchanged "a seed inside one direction"
+api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"delay_ms": "10"}}'
+err_is "a delay as a string" 422 invalid; unchanged "a delay as a string"
+api PATCH "/api/v1/labs/$LAB/links/1" '{"state": "down", "impairment": {"jitter_ms": -1}}'
+err_is "a bad impairment next to a good state" 422 invalid; unchanged "a bad impairment next to a good state"
 
 # State rules need a running node.
 api POST "/api/v1/labs/$LAB/nodes/a/start"

@@ -39,11 +39,16 @@ api GET /api/v1/openapi.json
 eq "the OpenAPI description is served" "$(jqb .openapi)" 3.0.3
 check "it describes the node start endpoint" jqt '.paths["/api/v1/labs/{lab}/nodes/{node}/start"].post'
 
-# The kernel's view: one TAP per NIC (4), one bridge per link (2), TAPs enslaved.
-eq "TAPs and bridges exist" "$(lw_ifaces | sort | tr '\n' ' ')" \
-	"$(printf '%s\n' lwb1 lwb2 lwt1n0 lwt2n0 lwt2n1 lwt3n0 | sort | tr '\n' ' ')"
-eq "h1's TAP is on link 1's bridge" \
-	"$(nsexec ip -j link show lwt1n0 | jq -r '.[0].master')" lwb1
+# The kernel's view: one TAP per NIC (4), no bridge: each point-to-point link
+# is a redirect between its two TAPs, both ways.
+eq "one TAP per NIC and no bridge" "$(lw_ifaces | sort | tr '\n' ' ')" \
+	"$(printf '%s\n' lwt1n0 lwt2n0 lwt2n1 lwt3n0 | sort | tr '\n' ' ')"
+redirect_of() { nsexec tc filter show dev "$1" ingress | sed -n 's/.*Egress Redirect to device \([^)]*\)).*/\1/p'; }
+eq "h1's TAP redirects to r1's (link 1)" "$(redirect_of lwt1n0)" lwt2n0
+eq "and r1's back to h1's" "$(redirect_of lwt2n0)" lwt1n0
+eq "r1's second TAP redirects to h2's (link 2)" "$(redirect_of lwt2n1)" lwt3n0
+api GET "/api/v1/labs/$LAB/links/1"
+eq "link 1 reports the kernel fast path" "$(jqb .datapath)" kernel
 eq "three QEMU processes run" "$(qemu_count)" 3
 
 out=$(console "$LAB" h1 --send "ping -c 5 -W 3 10.0.2.10" \

@@ -11,7 +11,8 @@
 # - a LAN of three hosts where every pair pings, and what a bridge cannot
 #   carry (LACP) documented by observation.
 . "$(dirname "$0")/lib.sh"
-LWF=$LW_BUILD/tools/lwframe
+LWF=$LW_TOOLS/lwframe
+[ -x "$LWF" ] || echo "not ok - the lwframe test tool is built ($LWF)"
 lw_setup
 
 exec_on() {

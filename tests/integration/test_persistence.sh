@@ -31,7 +31,12 @@ lw_start_daemon
 api GET "/api/v1/labs/$LAB/nodes/n1"
 eq "the new daemon re-adopts the running node" "$(jqb .state)" running
 check "the same QEMU process still runs" kill -0 "$PID"
-eq "its bridge was kept" "$(lw_ifaces | grep -c '^lwb')" 1
+eq "its TAP was kept" "$(lw_ifaces | tr '\n' ' ')" "lwt1n0 "
+# n2 is stopped: the link is idle and n1's TAP drops what n1 sends (the host stack never sees it).
+api GET "/api/v1/labs/$LAB/links/1"
+eq "its link is idle (one end runs)" "$(jqb .datapath)" idle
+check "n1's TAP has the drop program at ingress" \
+	sh -c "ip netns exec $LW_NS tc filter show dev lwt1n0 ingress | grep -q lw_drop"
 
 api POST "/api/v1/labs/$LAB/stop"
 check "the adopted node stops" wait_for stopped 60 lab_nodes_are "$LAB" stopped
