@@ -876,7 +876,7 @@ waiter_unlink(struct con *c, struct waiter *w)
  * the console. Sets *end to the match's end (or the text's). Called locked.
  */
 static bool
-waiter_match(struct waiter *w, regex_t *re, char **text, size_t *end)
+waiter_match(struct waiter *w, regex_t *re, char **text, size_t *end, int eflags)
 {
 	regmatch_t m;
 	size_t n = 0;
@@ -892,7 +892,7 @@ waiter_match(struct waiter *w, regex_t *re, char **text, size_t *end)
 	t[n] = '\0';
 	*end = n;
 	pthread_mutex_unlock(&cs.mu);
-	r = regexec(re, t, 1, &m, 0);
+	r = regexec(re, t, 1, &m, eflags);
 	pthread_mutex_lock(&cs.mu);
 	if (r != 0)
 		return (false);
@@ -900,22 +900,32 @@ waiter_match(struct waiter *w, regex_t *re, char **text, size_t *end)
 	return (true);
 }
 
+#define EXEC_SETTLE_MS 200
+
 static int
 exec_wait(
     struct con *c, struct waiter *w, regex_t *re, int timeout_ms, char **out, struct lw_err *e)
 {
-	struct timespec until;
 	size_t end = 0;
 	int r = 0;
+	uint64_t seen = UINT64_MAX, settled = UINT64_MAX;
+	int64_t stop = clock_mono_ms() + timeout_ms;
+	bool quiet = false;
 
-	uint64_t seen = UINT64_MAX;
-
-	clock_deadline(&until, timeout_ms);
 	for (;;) {
-		/* Match again only when something new came. */
+		/*
+		 * Match again only when something new came. While output flows,
+		 * its end is not an end of line ("^42$" must not match the "4" of
+		 * a "42" still arriving); once it has been quiet for a moment, it
+		 * is (a prompt ends "# " with no newline after it).
+		 */
 		if (w->total != seen) {
 			seen = w->total;
-			if (waiter_match(w, re, out, &end))
+			if (waiter_match(w, re, out, &end, REG_NOTEOL))
+				break;
+		} else if (quiet && settled != seen) {
+			settled = seen;
+			if (waiter_match(w, re, out, &end, 0))
 				break;
 		}
 		if (c->dead || c->qemu_fd == -1 || r == ETIMEDOUT) {
@@ -927,7 +937,17 @@ exec_wait(
 			return (err_set(e, ERR_TIMEOUT,
 			    "nothing matched the expect pattern within %d ms", timeout_ms));
 		}
-		r = pthread_cond_timedwait(&w->cv, &cs.mu, &until);
+		{
+			struct timespec q;
+			int64_t left = stop - clock_mono_ms();
+
+			clock_deadline(&q, left < EXEC_SETTLE_MS ? (int)(left > 0 ? left : 0)
+			                                         : EXEC_SETTLE_MS);
+			r = pthread_cond_timedwait(&w->cv, &cs.mu, &q);
+			quiet = r == ETIMEDOUT;
+			if (r == ETIMEDOUT && clock_mono_ms() < stop)
+				r = 0;
+		}
 	}
 	(*out)[end] = '\0';
 	return (0);

@@ -251,29 +251,22 @@ capon=$(dp_measure "$NA" eth0 "$NB" eth0 64)
 api DELETE "/api/v1/labs/dp/links/$DPL/captures/$cid"
 capoff=$(dp_measure "$NA" eth0 "$NB" eth0 64)
 DP+=("p2p link, 64 B frames: with a capture on (rx frames/s)|$capon|$capoff|the same link, no capture")
-# The impairment engine with nothing to do: the daemon restarted with --impair-all 1
-# re-adopts the running hosts and puts the link through the engine.
-lw_stop_daemon
-LW_DAEMON_ARGS="--impair-all 1" lw_start_daemon
-is_engine() { api GET "/api/v1/labs/dp/links/$DPL"; [ "$(jqb .datapath)" = engine ]; }
-wait_for engine 10 is_engine
-for s in 64 1500; do
-	eng=$(dp_measure "$NA" eth0 "$NB" eth0 "$s")
-	echo "datapath $s B: labwire engine path ($(dp_path)) $eng frames/s" >&2
-	eval "br=\$BR_$s"
-	DP+=("p2p link, $s B frames: impairment engine, no impairment|$eng|$br|plain Linux bridge")
-done
-# The fast path with the always-on ring of recent frames turned off (--capture-ring 0).
-lw_stop_daemon
-LW_DAEMON_ARGS="--capture-ring 0" lw_start_daemon
-is_kernel() { api GET "/api/v1/labs/dp/links/$DPL"; [ "$(jqb .datapath)" = kernel ]; }
-wait_for kernel 10 is_kernel
-for s in 64 1500; do
-	nor=$(dp_measure "$NA" eth0 "$NB" eth0 "$s")
-	echo "datapath $s B: labwire p2p without the recent ring ($(dp_path)) $nor frames/s" >&2
-	eval "br=\$BR_$s"
-	DP+=("p2p link, $s B frames: fast path, --capture-ring 0|$nor|$br|plain Linux bridge")
-done
+# dp_restarted ARGS PATH LABEL: restart the daemon with ARGS (it re-adopts the
+# running hosts), wait for the link's datapath PATH, measure both sizes.
+dp_restarted() {
+	lw_stop_daemon
+	LW_DAEMON_ARGS=$1 lw_start_daemon
+	is_path() { api GET "/api/v1/labs/dp/links/$DPL"; [ "$(jqb .datapath)" = "$1" ]; }
+	wait_for "$2" 10 is_path "$2"
+	for s in 64 1500; do
+		v=$(dp_measure "$NA" eth0 "$NB" eth0 "$s")
+		echo "datapath $s B: $3 ($(dp_path)) $v frames/s" >&2
+		eval "br=\$BR_$s"
+		DP+=("p2p link, $s B frames: $3|$v|$br|plain Linux bridge")
+	done
+}
+dp_restarted "--impair-all 1" engine "impairment engine, no impairment"
+dp_restarted "--capture-ring 0" kernel "fast path, --capture-ring 0"
 lw_stop_daemon
 lw_start_daemon
 api DELETE /api/v1/labs/dp

@@ -56,6 +56,23 @@ struct exec_arg {
 	int guest;
 };
 
+/* The "guest" prints a line in two pieces, then a prompt with no newline. */
+static void *
+guest_halves(void *arg)
+{
+	struct exec_arg *a = arg;
+	char buf[256];
+	ssize_t n = read(a->guest, buf, sizeof(buf) - 1);
+
+	(void)n;
+	if (write(a->guest, "\r\n4", 3) < 0)
+		return (NULL);
+	usleep(50000);
+	if (write(a->guest, "2\r\nhost# ", 9) < 0)
+		return (NULL);
+	return (NULL);
+}
+
 /* The "guest" answers the exec's command after a moment. */
 static void *
 guest_answer(void *arg)
@@ -124,6 +141,18 @@ main(void)
 	pthread_create(&th, NULL, guest_answer, &ea);
 	CHECK(console_exec(1, "uptime", "up [0-9]+ days", 3000, &out, &e) == 0);
 	CHECK(out != NULL && strstr(out, "up 42 days") != NULL && strchr(out, '\r') == NULL);
+	pthread_join(th, NULL);
+	free(out);
+	/* "$" is an end of line, not the end of what has come so far. */
+	pthread_create(&th, NULL, guest_halves, &ea);
+	CHECK(console_exec(1, "echo 42", "^[0-9]+$", 3000, &out, &e) == 0);
+	CHECK(out != NULL && strstr(out, "\n42") != NULL);
+	pthread_join(th, NULL);
+	free(out);
+	/* A prompt is matched once the output has settled. */
+	pthread_create(&th, NULL, guest_halves, &ea);
+	CHECK(console_exec(1, "echo 42", "# $", 3000, &out, &e) == 0);
+	CHECK(out != NULL && strstr(out, "host# ") != NULL);
 	pthread_join(th, NULL);
 	free(out);
 	CHECK(console_exec(1, NULL, "never", 300, &out, &e) == -1 && e.code == ERR_TIMEOUT);
