@@ -35,7 +35,7 @@
 
 #define CLI_API "/api/v1"
 #define CLI_PATH_MAX 1024
-#define CLI_MAX_POS 2
+#define CLI_MAX_POS 3
 #define CLI_MAX_STEPS 32
 #define CLI_BUF_MAX (64u << 20) /* an answer or a transcript larger than this is a fault */
 #define CLI_POLL_MS 500         /* how often --wait asks */
@@ -418,22 +418,55 @@ cli_endpoints(const json_t *link, char *buf, size_t len)
 	}
 }
 
+/* cli_impairment - the fields that are set, "delay_ms=50 loss_pct=2", or "-". */
+static void
+cli_impairment(const json_t *imp, char *buf, size_t len)
+{
+	const char *k;
+	json_t *v;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	json_object_foreach((json_t *)imp, k, v) {
+		char val[64];
+
+		if (json_is_number(v) && json_number_value(v) == 0)
+			continue;
+		if (json_is_object(v)) {
+			char *d = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+
+			snprintf(val, sizeof(val), "%s", d ? d : "{}");
+			free(d);
+		} else if (json_is_integer(v))
+			snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+		else
+			snprintf(val, sizeof(val), "%g", json_number_value(v));
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", off ? " " : "", k, val);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+}
+
 static int
 cli_links_table(const json_t *links)
 {
-	struct cli_table t = {.ncol = 4};
+	struct cli_table t = {.ncol = 6};
 	const json_t *l;
 	size_t i;
 
-	cli_table_row(&t, (const char *[]){"ID", "KIND", "ENDPOINTS", "STATE"});
+	cli_table_row(&t, (const char *[]){"ID", "KIND", "ENDPOINTS", "STATE", "DATAPATH",
+	                      "IMPAIRMENT"});
 	json_array_foreach(links, i, l) {
-		char id[32], kind[16], eps[512], st[16];
+		char id[32], kind[16], eps[512], st[16], dp[16], imp[256];
 
 		cli_endpoints(l, eps, sizeof(eps));
+		cli_impairment(json_object_get(l, "impairment"), imp, sizeof(imp));
 		cli_table_row(&t,
 		    (const char *[]){cli_jfmt(l, "id", id, sizeof(id)),
 		        cli_jfmt(l, "kind", kind, sizeof(kind)), eps,
-		        cli_jfmt(l, "state", st, sizeof(st))});
+		        cli_jfmt(l, "state", st, sizeof(st)), cli_jfmt(l, "datapath", dp, sizeof(dp)),
+		        imp});
 	}
 	return (cli_table_done(&t));
 }
@@ -1905,6 +1938,125 @@ out:
 	return (ret);
 }
 
+/* ---- links ---- */
+
+static int
+cli_link_list(struct cli_args *a)
+{
+	char path[CLI_PATH_MAX];
+	json_t *ans;
+	long st;
+	int ret;
+
+	if (cli_path(path, sizeof(path), a->pos[0], NULL, "/links") == -1 ||
+	    cli_http("GET", path, NULL, &st, &ans) == -1)
+		return (CLI_FAIL);
+	ret = cli_links_table(json_object_get(ans, "links"));
+	json_decref(ans);
+	return (ret == 0 ? CLI_OK : CLI_FAIL);
+}
+
+/* cli_link_patch - PATCH LAB's link LINK with body; print what it now is. */
+static int
+cli_link_patch(struct cli_args *a, json_t *body)
+{
+	char path[CLI_PATH_MAX], suffix[64], imp[256];
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_t *ans;
+	long st;
+	int r;
+
+	json_decref(body);
+	if (text == NULL || strspn(a->pos[1], "0123456789") != strlen(a->pos[1]) ||
+	    strlen(a->pos[1]) > 18) {
+		fprintf(stderr, "labwire: a link is named by its id (a number)\n");
+		free(text);
+		return (CLI_FAIL);
+	}
+	snprintf(suffix, sizeof(suffix), "/links/%s", a->pos[1]);
+	r = cli_path(path, sizeof(path), a->pos[0], NULL, suffix) == -1 ? -1
+	    : cli_http("PATCH", path, text, &st, &ans);
+	free(text);
+	if (r == -1)
+		return (CLI_FAIL);
+	cli_impairment(json_object_get(ans, "impairment"), imp, sizeof(imp));
+	printf("link %s: %s, impairment %s\n", a->pos[1], cli_jstr(ans, "state"), imp);
+	json_decref(ans);
+	return (CLI_OK);
+}
+
+static int
+cli_link_up(struct cli_args *a)
+{
+	return (cli_link_patch(a, json_pack("{s:s}", "state", "up")));
+}
+
+static int
+cli_link_down(struct cli_args *a)
+{
+	return (cli_link_patch(a, json_pack("{s:s}", "state", "down")));
+}
+
+/*
+ * cli_link_impair - SPEC is "delay_ms=50,loss_pct=2.5,a_to_b.rate_kbps=1000"
+ * (a JSON object works too; "" or "none" clears). Values are numbers; the
+ * daemon checks the names and ranges.
+ */
+static int
+cli_link_impair(struct cli_args *a)
+{
+	const char *spec = a->pos[2];
+	json_t *imp;
+	char *dup, *save = NULL;
+
+	if (spec[0] == '{') {
+		json_error_t je;
+
+		if ((imp = json_loads(spec, 0, &je)) == NULL) {
+			fprintf(stderr, "labwire: impairment: %s\n", je.text);
+			return (CLI_FAIL);
+		}
+		return (cli_link_patch(a, json_pack("{s:o}", "impairment", imp)));
+	}
+	imp = json_object();
+	if ((dup = strdup(strcmp(spec, "none") == 0 ? "" : spec)) == NULL) {
+		json_decref(imp);
+		return (CLI_FAIL);
+	}
+	for (char *kv = strtok_r(dup, ", ", &save); kv != NULL; kv = strtok_r(NULL, ", ", &save)) {
+		char *eq = strchr(kv, '='), *dot, *end;
+		json_t *where = imp, *num;
+		double v;
+
+		if (eq == NULL || eq == kv) {
+			fprintf(stderr, "labwire: impairment: '%s' is not FIELD=NUMBER\n", kv);
+			goto fail;
+		}
+		*eq = '\0';
+		v = strtod(eq + 1, &end);
+		if (*end != '\0' || end == eq + 1) {
+			fprintf(stderr, "labwire: impairment: %s: '%s' is not a number\n", kv, eq + 1);
+			goto fail;
+		}
+		if ((dot = strchr(kv, '.')) != NULL) { /* a_to_b.delay_ms */
+			*dot = '\0';
+			if ((where = json_object_get(imp, kv)) == NULL) {
+				where = json_object();
+				json_object_set_new(imp, kv, where);
+			}
+			kv = dot + 1;
+		}
+		num = v == (double)(long long)v ? json_integer((long long)v) : json_real(v);
+		json_object_set_new(where, kv, num);
+	}
+	free(dup);
+	return (cli_link_patch(a, json_pack("{s:o}", "impairment", imp)));
+fail:
+	free(dup);
+	json_decref(imp);
+	return (CLI_FAIL);
+}
+
 /* ---- dispatch ---- */
 
 static const struct cli_cmd cli_cmds[] = {
@@ -1922,6 +2074,12 @@ static const struct cli_cmd cli_cmds[] = {
         "start one node"},
     {"node", "stop", "LAB NODE [--wait [--timeout S]]", 2, CLI_O_WAIT, cli_node_stop,
         "stop one node"},
+    {"link", "list", "LAB", 1, 0, cli_link_list, "a lab's links: state, datapath, impairment"},
+    {"link", "up", "LAB LINK", 2, 0, cli_link_up, "bring a link up"},
+    {"link", "down", "LAB LINK", 2, 0, cli_link_down,
+        "take a link down (the guests see carrier loss)"},
+    {"link", "impair", "LAB LINK SPEC", 3, 0, cli_link_impair,
+        "set a link's impairment: delay_ms=50,loss_pct=2,a_to_b.rate_kbps=1000 (none clears)"},
     {NULL, "console", "LAB NODE [OPTIONS]", 2, CLI_O_CONSOLE, cli_console,
         "a node's serial console (see below)"},
     {NULL, "capture", "LAB LINK [-f FILTER] [-s SNAPLEN] [-w FILE|-]", 2, CLI_O_CAPTURE,

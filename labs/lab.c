@@ -10,6 +10,7 @@
 #include "core/names.h"
 #include "db/db.h"
 #include "core/impair.h"
+#include "core/wiring.h"
 #include "images/template.h"
 #include "labs/lab.h"
 #include "labs/validate.h"
@@ -623,6 +624,30 @@ lab_node_delete_rows(int64_t node, struct lw_err *e)
 
 /* ---- links ---- */
 
+/*
+ * The link as it runs: its datapath, and the impairment engine's counters
+ * (per direction, a_to_b first) while it is in the engine.
+ */
+static void
+link_runtime(json_t *l, int64_t id)
+{
+	struct impair_stats st;
+	json_t *a;
+
+	json_object_set_new(l, "datapath", json_string(wiring_datapath(id)));
+	if (impair_link_stats(id, &st) == -1)
+		return;
+	a = json_array();
+	for (int d = 0; d < 2; d++)
+		json_array_append_new(a,
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "in", (json_int_t)st.in[d], "out",
+		        (json_int_t)st.out[d], "lost", (json_int_t)st.lost[d], "duplicated",
+		        (json_int_t)st.duplicated[d], "corrupted", (json_int_t)st.corrupted[d],
+		        "reordered", (json_int_t)st.reordered[d], "queue_dropped",
+		        (json_int_t)st.queue_dropped[d], "queued", (json_int_t)st.queued[d]));
+	json_object_set_new(l, "engine", a);
+}
+
 static json_t *
 link_render(json_t *row, struct lw_err *e)
 {
@@ -654,6 +679,7 @@ link_render(json_t *row, struct lw_err *e)
 			json_object_set(imp, *k, json_object_get(stored, *k));
 	json_decref(stored);
 	json_object_set_new(row, "impairment", imp);
+	link_runtime(row, id);
 	return (row);
 }
 

@@ -467,6 +467,13 @@ hsrv_route(const char *method, const char *path, const char *body, char *out, si
 		    200);
 	if (strcmp(method, "DELETE") == 0 && strcmp(path, "/api/v1/labs/demo") == 0)
 		return (out[0] = '\0', 204);
+	if (strcmp(method, "PATCH") == 0 && strcmp(path, "/api/v1/labs/demo/links/3") == 0) {
+		snprintf(hs.lastbody, sizeof(hs.lastbody), "%s", body);
+		return (snprintf(out, len,
+		            "{\"id\":3,\"state\":\"down\",\"impairment\":{\"delay_ms\":50,"
+		            "\"loss_pct\":2.5,\"jitter_ms\":0}}"),
+		    200);
+	}
 	if (get && strcmp(path, "/api/v1/labs/no%20such%2Flab") == 0)
 		return (snprintf(out, len,
 		            "{\"error\":{\"code\":\"not_found\","
@@ -803,7 +810,25 @@ test_cli_labs(void)
 	CHECK(strstr(r.out, "lab demo (id 1): stopped\n") != NULL);
 	CHECK(strstr(r.out, "NAME  STATE    ACCEL  CONSOLE         READY\n") != NULL);
 	CHECK(strstr(r.out, "r1    stopped  -      127.0.0.1:5001  -\n") != NULL);
-	CHECK(strstr(r.out, "3   p2p   r1:eth0 -- r2:eth0  up\n") != NULL);
+	CHECK(strstr(r.out, "3   p2p   r1:eth0 -- r2:eth0  up     -         -\n") != NULL);
+
+	/* Links: down, and an impairment spec that becomes the JSON the API takes. */
+	run_cli(&r, "", "labwire", "--url", url, "link", "down", "demo", "3", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.lastbody, "{\"state\":\"down\"}");
+	CHECK_STR(r.out, "link 3: down, impairment delay_ms=50 loss_pct=2.5\n");
+	run_cli(&r, "", "labwire", "--url", url, "link", "impair", "demo", "3",
+	    "delay_ms=50,loss_pct=2.5,a_to_b.rate_kbps=1000", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.lastbody,
+	    "{\"impairment\":{\"delay_ms\":50,\"loss_pct\":2.5,\"a_to_b\":{\"rate_kbps\":1000}}}");
+	run_cli(&r, "", "labwire", "--url", url, "link", "impair", "demo", "3", "none", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.lastbody, "{\"impairment\":{}}");
+	run_cli(&r, "", "labwire", "--url", url, "link", "impair", "demo", "3", "delay_ms=fast", NULL);
+	CHECK(r.rc == 1 && strstr(r.err, "not a number") != NULL);
+	run_cli(&r, "", "labwire", "--url", url, "link", "up", "demo", "../3", NULL);
+	CHECK(r.rc == 1 && strstr(r.err, "by its id") != NULL);
 
 	run_cli(&r, "", "labwire", "--url", url, "lab", "delete", "demo", NULL);
 	CHECK(r.rc == 0);
