@@ -86,7 +86,7 @@ struct tap {
 	bool big; /* opened with TAP_BUFFER */
 	char where[16]; /* the interface the link shows on now */
 	/* What the capture thread is to open: on want_if, big or not. */
-	bool pending, want_big;
+	bool pending, want_big, want_open;
 	char want_if[16];
 	struct frame *ring_head, *ring_tail; /* oldest first */
 	size_t ring_bytes;
@@ -320,6 +320,7 @@ tap_sync(struct tap *t)
 {
 	bool open = lw.cfg.capture_ring > 0 || t->caps != NULL, big = t->caps != NULL;
 
+	t->want_open = open;
 	if (!open) {
 		t->pending = false;
 		tap_bury(t->p);
@@ -383,8 +384,9 @@ taps_settle(void)
 		pthread_mutex_lock(&cp.mu);
 		if (p == NULL)
 			continue;
-		/* Gone, or wanted otherwise meanwhile: this handle is of no use. */
-		if ((t = tap_find(link)) == NULL || t->pending)
+		/* Gone, or wanted otherwise (or not at all) meanwhile: of no use. */
+		if ((t = tap_find(link)) == NULL || t->pending || !t->want_open ||
+		    strcmp(t->want_if, ifname) != 0 || t->want_big != big)
 			tap_bury(p);
 		else
 			tap_install(t, p, ifname, big);

@@ -762,7 +762,15 @@ fabric_batch_run(struct fabric_batch *b)
 		goto out;
 	}
 	pthread_mutex_lock(&fabric.lock);
-	if (fabric.nl == NULL || (fabric.stale && fabric_sock_open() == -1)) {
+	if (fabric.nl != NULL && fabric.stale) {
+		struct mnl_socket *old = fabric.nl;
+
+		if (fabric_sock_open() == 0)
+			mnl_socket_close(old);
+		else
+			fabric.nl = old; /* still stale: tried again next time */
+	}
+	if (fabric.nl == NULL || fabric.stale) {
 		pthread_mutex_unlock(&fabric.lock);
 		ret = -1;
 		goto out;
@@ -897,30 +905,75 @@ fabric_set_updown(struct fabric_batch *b, const char *ifname, bool up)
  * instructions and loaded once.
  */
 static int
-fabric_drop_prog(void)
+fabric_prog_load(const struct bpf_insn *insn, unsigned int n, const char *name)
 {
-	static int fd = -2;
-	struct bpf_insn insn[2] = {
-	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT},
-	    {.code = BPF_JMP | BPF_EXIT},
-	};
 	union bpf_attr a;
+	int fd;
 
-	if (fd != -2)
-		return (fd);
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
 	a.insns = (uint64_t)(uintptr_t)insn;
-	a.insn_cnt = 2;
+	a.insn_cnt = n;
 	a.license = (uint64_t)(uintptr_t) "GPL";
-	snprintf(a.prog_name, sizeof(a.prog_name), "lw_drop");
-	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
-	if (fd == -1)
-		log_warn("fabric: cannot load the eBPF drop program; idle lab interfaces will"
-		         " pass frames to the host stack");
+	snprintf(a.prog_name, sizeof(a.prog_name), "%s", name);
+	if ((fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a))) == -1)
+		log_warn("fabric: cannot load the eBPF program %s", name);
 	else
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	return (fd);
+}
+
+/* Loaded once; a failed load is tried again at the next use. Caller holds nothing. */
+static int
+fabric_drop_prog(void)
+{
+	static int fd = -1;
+	static const struct bpf_insn insn[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+
+	if (fd == -1)
+		fd = fabric_prog_load(insn, sizeof(insn) / sizeof(insn[0]), "lw_drop");
+	return (fd);
+}
+
+/*
+ * The LAN port program: a bridge does not forward 01:80:c2:00:00:01
+ * (pause) and :02 (LACP) and hands them back to the port, i.e. to the
+ * host's stack (an ARP sent to 01:80:c2:00:00:02 would be answered).
+ * Those are dropped; everything else goes on to the bridge.
+ *   r6 = ctx; r0 = dst[0..3]; if r0 != 0x0180c200 pass; r0 = dst[4..5];
+ *   if r0 == 1 or r0 == 2 drop; pass.
+ * (LD_ABS on a frame too short to read ends the program with 0: pass.)
+ */
+static int
+fabric_lanport_prog(void)
+{
+	static int fd = -1;
+	static const struct bpf_insn insn[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_6, .src_reg = BPF_REG_1},
+	    {.code = BPF_LD | BPF_ABS | BPF_W, .imm = 0},
+	    {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_0, .off = 5, .imm = 0x0180c200},
+	    {.code = BPF_LD | BPF_ABS | BPF_H, .imm = 4},
+	    {.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .off = 1, .imm = 1},
+	    {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_0, .off = 2, .imm = 2},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT},
+	    {.code = BPF_JMP | BPF_EXIT},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_OK},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+
+	if (fd == -1)
+		fd = fabric_prog_load(insn, sizeof(insn) / sizeof(insn[0]), "lw_lanport");
+	return (fd);
+}
+
+/* fabric_can_isolate - can idle interfaces drop at ingress (the eBPF programs load)? */
+bool
+fabric_can_isolate(void)
+{
+	return (fabric_drop_prog() >= 0 && fabric_lanport_prog() >= 0);
 }
 
 static struct nlmsghdr *
@@ -980,8 +1033,10 @@ fabric_ingress_init(struct fabric_batch *b, const char *ifname, int ifindex)
 	snprintf(what, sizeof(what), "ingress %s", ifname);
 	if (fabric_submit(b, nlh, FB_OK_EXISTS, what) == -1)
 		return (-1);
-	if (prog < 0)
-		return (0);
+	if (prog < 0) {
+		errno = ENOTSUP; /* said at load; the caller says what stays unisolated */
+		return (-1);
+	}
 	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0xffff0000u, 1,
 	    TC_H_MAKE(FABRIC_PRIO_DROP << 16, htons(ETH_P_ALL)));
 	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
@@ -1073,6 +1128,41 @@ fabric_tc_drop(struct fabric_batch *b, const char *ifname)
 	if (fabric_ingress_init(b, ifname, fi) == -1)
 		return (-1);
 	return (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD));
+}
+
+/*
+ * fabric_tc_lanport - ifname is a bridge port: frames go on to the bridge,
+ * but for those the bridge would hand back to the host (see
+ * fabric_lanport_prog). Enslave it first: until this runs it drops.
+ */
+int
+fabric_tc_lanport(struct fabric_batch *b, const char *ifname)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *opt;
+	int fi, prog = fabric_lanport_prog();
+	char what[40];
+
+	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
+		return (-1);
+	if (prog < 0) {
+		errno = ENOTSUP;
+		return (-1);
+	}
+	if (fabric_ingress_init(b, ifname, fi) == -1 ||
+	    fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD) == -1)
+		return (-1);
+	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, fi, 0xffff0000u, 1,
+	    TC_H_MAKE(FABRIC_PRIO_FWD << 16, htons(ETH_P_ALL)));
+	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
+	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t)prog);
+	mnl_attr_put_strz(nlh, TCA_BPF_NAME, "lw_lanport");
+	mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+	mnl_attr_nest_end(nlh, opt);
+	snprintf(what, sizeof(what), "lan port %s", ifname);
+	return (fabric_submit(b, nlh, 0, what));
 }
 
 /* fabric_tc_clear - nothing at ifname's ingress any more (a bridge port's frames go to the bridge). */

@@ -64,6 +64,7 @@ impair_params_from_json(json_t *imp, struct impair_params *p)
 	p->dir[1] = p->dir[0];
 	dir_from_json(json_object_get(imp, "a_to_b"), &p->dir[0]);
 	dir_from_json(json_object_get(imp, "b_to_a"), &p->dir[1]);
+	p->has_seed = json_object_get(imp, "seed") != NULL;
 	p->seed = (uint64_t)json_integer_value(json_object_get(imp, "seed"));
 	return (0);
 }
@@ -104,8 +105,11 @@ rng_unit(uint64_t *s)
 void
 impair_model_init(struct impair_model *m, uint64_t seed, int dir)
 {
+	uint64_t s = seed;
+
 	memset(m, 0, sizeof(*m));
-	m->rng = seed * 2 + (uint64_t)dir + 1;
+	/* Seed and direction mixed, so (s, 1) is not (s + 1, 0)'s stream. */
+	m->rng = rng_next(&s) ^ (dir ? 0xd1b54a32d192ed03ull : 0);
 }
 
 /*
@@ -250,6 +254,15 @@ frame_arrived(struct elink *l, int d, unsigned char *data, size_t len, int64_t n
 	struct impair_fate f;
 
 	l->st.in[d]++;
+	/*
+	 * A full queue drops the frame before the model sees it: a frame that
+	 * never leaves must not book time on the rate-limited line (room for
+	 * a duplicate included).
+	 */
+	if (l->st.queued[d] + IMPAIR_MAX_COPIES > QUEUE_MAX) {
+		l->st.queue_dropped[d]++;
+		return;
+	}
 	impair_model_frame(&l->m[d], &l->p.dir[d], now, len, &f);
 	if (f.copies == 0) {
 		l->st.lost[d]++;
@@ -272,7 +285,7 @@ frame_arrived(struct elink *l, int d, unsigned char *data, size_t len, int64_t n
 			frame_send(l, d, data, len);
 			continue;
 		}
-		if (l->st.queued[d] >= QUEUE_MAX || (q = malloc(sizeof(*q) + len)) == NULL) {
+		if ((q = malloc(sizeof(*q) + len)) == NULL) {
 			l->st.queue_dropped[d]++;
 			continue;
 		}
@@ -345,6 +358,12 @@ link_readable(struct elink *l, int side)
 	for (int i = 0; i < READ_BURST; i++) {
 		ssize_t r = read(l->fd[side], buf, sizeof(buf));
 
+		if (r == -1 && errno != EAGAIN && errno != EINTR) {
+			/* The TAP went away under us: stop polling it, or we would spin. */
+			log_warn("impair: link %lld side %d", (long long)l->id, side);
+			epoll_ctl(eng.epfd, EPOLL_CTL_DEL, l->fd[side], NULL);
+			break;
+		}
 		if (r <= 0)
 			break;
 		frame_arrived(l, side, buf, (size_t)r, now_us());
@@ -455,6 +474,13 @@ impair_fini(void)
 		}
 }
 
+/* Without a seed of its own, a link's choices are its own: seeded by its id. */
+static uint64_t
+eff_seed(int64_t link, const struct impair_params *p)
+{
+	return (p->has_seed ? p->seed : 0x6c77000000000000ull ^ (uint64_t)link);
+}
+
 int
 impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params *p)
 {
@@ -468,9 +494,9 @@ impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params *p)
 		if (fd_b != -1)
 			close(fd_b);
 		/* A new seed restarts the model; otherwise its state carries on. */
-		if (l->p.seed != p->seed)
+		if (eff_seed(link, &l->p) != eff_seed(link, p))
 			for (int d = 0; d < 2; d++)
-				impair_model_init(&l->m[d], p->seed, d);
+				impair_model_init(&l->m[d], eff_seed(link, p), d);
 		l->p = *p;
 		pthread_mutex_unlock(&eng.mu);
 		eng_wake();
@@ -487,7 +513,7 @@ impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params *p)
 	l->fd[1] = fd_b;
 	l->p = *p;
 	for (int d = 0; d < 2; d++)
-		impair_model_init(&l->m[d], p->seed, d);
+		impair_model_init(&l->m[d], eff_seed(link, p), d);
 	for (int s = 0; s < 2 && ret == 0; s++) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)(link + 1) << 1) | (uint64_t)s};
 
@@ -519,16 +545,21 @@ impair_link_has(int64_t link)
 void
 impair_link_remove(int64_t link)
 {
+	struct elink *l = NULL;
+
 	pthread_mutex_lock(&eng.mu);
 	for (struct elink **pl = &eng.links; *pl != NULL; pl = &(*pl)->next)
 		if ((*pl)->id == link) {
-			struct elink *l = *pl;
-
+			l = *pl;
 			*pl = l->next;
-			elink_free(l); /* closing the fds also takes them out of epoll */
+			for (int s = 0; s < 2; s++)
+				epoll_ctl(eng.epfd, EPOLL_CTL_DEL, l->fd[s], NULL);
 			break;
 		}
 	pthread_mutex_unlock(&eng.mu);
+	/* Closing a TAP waits for the kernel to tear it down: not while the others wait. */
+	if (l != NULL)
+		elink_free(l);
 }
 
 int

@@ -30,6 +30,7 @@ struct impair_dir {
 struct impair_params {
 	struct impair_dir dir[2];
 	uint64_t seed;
+	bool has_seed; /* else the engine seeds a link by its id */
 };
 
 /* impair_params_from_json - the stored impairment object (API fields) into p; 0 or -1. */

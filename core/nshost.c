@@ -152,8 +152,8 @@ hostname_valid(const char *s)
 		return (false);
 	for (size_t i = 0; i < len; i++)
 		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '-')
-			return (false);
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return (false); /* the daemon's node names: [A-Za-z0-9_.-] */
 	return (true);
 }
 
@@ -393,6 +393,20 @@ if_up(const char *name)
 	return (r);
 }
 
+/* A fresh tmpfs on each scratch directory; NULL, or what failed. */
+static const char *
+private_tmpfs(void)
+{
+	static const char *dirs[] = {"/tmp", "/var/tmp", "/dev/shm", "/run"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (mount("tmpfs", dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") ==
+		        -1 &&
+		    errno != ENOENT)
+			return (dirs[i]);
+	return (NULL);
+}
+
 static int
 child_setup(const struct nsh *n)
 {
@@ -409,13 +423,23 @@ child_setup(const struct nsh *n)
 	/* sysfs shows the network namespace of whoever mounts it: the node's. */
 	else if (mount("sysfs", "/sys", "sysfs", fl, NULL) == -1)
 		what = "mounting /sys";
+	/*
+	 * Private scratch space: the host's /tmp, /dev/shm and /run (with its
+	 * D-Bus, journal and other sockets) are neither seen nor shared with
+	 * other nodes, which all run as the same outside user.
+	 */
+	else if ((what = private_tmpfs()) != NULL)
+		;
 	else if (if_up("lo") == -1)
 		what = "bringing lo up";
 	else if (chdir("/") == -1)
 		what = "chdir /";
+	/* No set-uid or file-capability gain for anything the node runs. */
+	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		what = "PR_SET_NO_NEW_PRIVS";
 	else
 		return (0);
-	log_warn("node %s: %s", h, what);
+	log_warn("node %s: setting up (%s)", h, what);
 	return (-1);
 }
 

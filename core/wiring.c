@@ -28,7 +28,9 @@ static const char *dp_names[] = {"none", "idle", "down", "kernel", "engine", "br
 struct wlink {
 	int64_t id;
 	enum dp dp;
-	char ends[2][16]; /* a p2p link's interfaces, to isolate them when it is deleted */
+	/* The interfaces it forwards for, to isolate again when it is deleted. */
+	char (*ports)[16];
+	int nports;
 	struct wlink *next;
 };
 
@@ -36,6 +38,21 @@ static struct {
 	struct wlink *links;
 	bool force_engine;
 } wr;
+
+/* Remember ifn as one the link forwards for. */
+static void
+wlink_port(struct wlink *l, const char *ifn)
+{
+	char(*grown)[16];
+
+	for (int i = 0; i < l->nports; i++)
+		if (strcmp(l->ports[i], ifn) == 0)
+			return;
+	if ((grown = realloc(l->ports, sizeof(*grown) * (size_t)(l->nports + 1))) == NULL)
+		return;
+	l->ports = grown;
+	snprintf(l->ports[l->nports++], 16, "%s", ifn);
+}
 
 static struct wlink *
 wlink_get(int64_t id, bool create)
@@ -107,28 +124,42 @@ engine_on(struct fabric_batch *b, int64_t link, const char ifs[2][16], json_t *i
 	for (int s = 0; s < 2; s++)
 		if (names_engine(et[s], link, s) == -1)
 			return (-1);
+	(void)b;
 	if (!impair_link_has(link)) {
 		for (int s = 0; s < 2; s++) {
 			fabric_link_del(et[s]); /* a stale one */
-			if ((fd[s] = fabric_tap_open(et[s], LINK_MTU)) == -1) {
+			if ((fd[s] = fabric_tap_open(et[s], LINK_MTU)) == -1 ||
+			    fabric_tc_drop(NULL, et[s]) == -1) {
 				log_warn("link %lld: engine TAP %s", (long long)link, et[s]);
-				if (s == 1)
-					close(fd[0]);
+				for (int k = 0; k <= s; k++)
+					if (fd[k] != -1)
+						close(fd[k]);
 				return (-1);
 			}
 		}
 	}
+	/*
+	 * In this order, now rather than in the caller's batch: what the
+	 * engine writes must already have somewhere to go, and the engine
+	 * starts only once both ends lead into it.
+	 */
 	for (int s = 0; s < 2; s++)
-		if (fabric_tc_redirect(b, ifs[s], et[s]) == -1 ||
-		    fabric_tc_redirect(b, et[s], ifs[s]) == -1) {
+		if (fabric_tc_redirect(NULL, et[s], ifs[s]) == -1) {
+			log_warn("link %lld: redirect %s", (long long)link, et[s]);
+			goto fail;
+		}
+	for (int s = 0; s < 2; s++)
+		if (fabric_tc_redirect(NULL, ifs[s], et[s]) == -1) {
 			log_warn("link %lld: redirect %s", (long long)link, ifs[s]);
-			if (fd[0] != -1) {
-				close(fd[0]);
-				close(fd[1]);
-			}
-			return (-1);
+			goto fail;
 		}
 	return (impair_link_set(link, fd[0], fd[1], &p));
+fail:
+	if (fd[0] != -1) {
+		close(fd[0]);
+		close(fd[1]);
+	}
+	return (-1);
 }
 
 static void
@@ -139,10 +170,8 @@ sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, b
 	struct impair_params p;
 	bool engine;
 
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < 2; s++)
 		names_tap(ifs[s], ends[s].node, ends[s].idx);
-		memcpy(l->ends[s], ifs[s], sizeof(ifs[s]));
-	}
 	if (!ends[0].present || !ends[1].present || !up) {
 		engine_off(l->id);
 		for (int s = 0; s < 2; s++)
@@ -153,6 +182,8 @@ sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, b
 		                                             : DP_DOWN;
 		return;
 	}
+	for (int s = 0; s < 2; s++)
+		wlink_port(l, ifs[s]);
 	engine = wr.force_engine ||
 	    (impair_params_from_json(imp, &p) == 0 && impair_params_active(&p));
 	if (engine && engine_on(b, l->id, (const char(*)[16])ifs, imp) == 0) {
@@ -188,14 +219,19 @@ sync_lan(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, i
 		return;
 	}
 	/* Frames the bridge passes up to itself stop there: the host stack is not on the LAN. */
-	fabric_tc_drop(b, br);
+	if (fabric_tc_drop(NULL, br) == -1)
+		log_warn("bridge %s: not isolated from the host", br);
 	for (int i = 0; i < n; i++) {
 		if (!ends[i].present || names_tap(ifn, ends[i].node, ends[i].idx) == -1)
 			continue;
-		/* Ingress runs before the bridge takes a port's frames: nothing may be there. */
-		fabric_tc_clear(NULL, ifn);
-		if (fabric_set_master(ifn, br) == -1)
+		/* The port drops until it is enslaved; then its frames go to the bridge. */
+		if (fabric_set_master(ifn, br) == -1) {
 			log_warn("attach %s to %s", ifn, br);
+			continue;
+		}
+		if (fabric_tc_lanport(b, ifn) == -1)
+			log_warn("bridge port %s", ifn);
+		wlink_port(l, ifn);
 	}
 	l->dp = DP_BRIDGE;
 }
@@ -253,20 +289,24 @@ wiring_forget(int64_t link)
 {
 	char br[16];
 
+	struct wlink *l = NULL;
+
+	for (struct wlink **pl = &wr.links; *pl != NULL; pl = &(*pl)->next)
+		if ((*pl)->id == link) {
+			l = *pl;
+			*pl = l->next;
+			break;
+		}
+	/* Ports still running stop forwarding before anything they led to goes. */
+	for (int i = 0; l != NULL && i < l->nports; i++)
+		if (if_nametoindex(l->ports[i]) != 0 && fabric_tc_drop(NULL, l->ports[i]) == -1)
+			log_warn("link %lld: isolating %s", (long long)link, l->ports[i]);
 	engine_off(link);
 	captures_end(link);
 	if (names_bridge(br, link) == 0)
 		fabric_link_del(br);
-	for (struct wlink **pl = &wr.links; *pl != NULL; pl = &(*pl)->next)
-		if ((*pl)->id == link) {
-			struct wlink *l = *pl;
-
-			/* Ends still running must stop forwarding to each other. */
-			for (int s = 0; s < 2; s++)
-				if (l->ends[s][0] != '\0' && fabric_link_exists(l->ends[s]) == 1)
-					fabric_tc_drop(NULL, l->ends[s]);
-			*pl = l->next;
-			free(l);
-			break;
-		}
+	if (l != NULL) {
+		free(l->ports);
+		free(l);
+	}
 }

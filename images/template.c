@@ -78,6 +78,9 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 		return (-1);
 	if (t->kind[0] == '\0')
 		strcpy(t->kind, "qemu");
+	if (strstr(t->interface_pattern, "{n}") != NULL &&
+	    strstr(strstr(t->interface_pattern, "{n}") + 3, "{n}") != NULL)
+		return (err_set(e, ERR_INVALID, "template %s: interface_pattern has {n} once", t->name));
 	if (strcmp(t->kind, "netns") == 0) {
 		struct utsname u;
 

@@ -774,12 +774,27 @@ link_impairment_check(json_t *imp, int nends, struct lw_err *e)
 			return (-1);
 	}
 	impair_params_from_json(imp, &p);
-	for (int d = 0; d < 2; d++)
-		if (p.dir[d].reorder > 0 && p.dir[d].delay_us == 0)
+	for (int d = 0; d < 2; d++) {
+		const struct impair_dir *pd = &p.dir[d];
+
+		if (pd->reorder > 0 && pd->delay_us == 0)
 			return (err_set(e, ERR_INVALID,
 			    "impairment.reorder_pct: reordering needs delay_ms (%s): reordered "
 			    "frames are the ones sent without the delay",
 			    dirs[d]));
+		if (pd->jitter_us > pd->delay_us)
+			return (err_set(e, ERR_INVALID,
+			    "impairment.jitter_ms: %lld ms is more than delay_ms (%lld ms) (%s): "
+			    "a frame cannot leave before it came",
+			    (long long)pd->jitter_us / 1000, (long long)pd->delay_us / 1000, dirs[d]));
+		/* Gilbert-Elliott: past burst/(burst+1) the bad state cannot be entered often enough. */
+		if (pd->loss_burst > 1 && pd->loss < 1 &&
+		    pd->loss > (double)pd->loss_burst / (pd->loss_burst + 1))
+			return (err_set(e, ERR_INVALID,
+			    "impairment.loss_pct: with loss_burst %d at most %.1f %% can be lost in "
+			    "bursts (%s)",
+			    pd->loss_burst, 100.0 * pd->loss_burst / (pd->loss_burst + 1), dirs[d]));
+	}
 	if (nends > 2 && impair_params_active(&p))
 		return (err_set(e, ERR_INVALID,
 		    "impairment: only point-to-point links can be impaired; this link is a LAN "

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/fabric.h"
 #include "core/events.h"
 #include "db/db.h"
 #include "hv/qemu.h"
@@ -94,11 +95,11 @@ api_system(struct api_req *r, struct lw_err *e)
 
 	json_object_del(qemu, "_netem");
 	return (api_reply(r, 200,
-	    json_pack("{s:s,s:{s:{s:b,s:s},s:{s:b}},s:o,s:s,s:i,s:I,s:{s:b},s:{s:s,s:s},s:i}",
+	    json_pack("{s:s,s:{s:{s:b,s:s},s:{s:b}},s:o,s:s,s:i,s:I,s:{s:b,s:b},s:{s:s,s:s},s:i}",
 	        "version", LW_VERSION, "accelerators", "kvm", "available", lw.kvm.available,
 	        "reason", lw.kvm.reason, "tcg", "available", 1, "qemu", qemu, "host_arch",
 	        lw.host_arch, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "memory_mb",
-	        (json_int_t)(pages / 1024 * psize / 1024), "capabilities", "netem", netem,
+	        (json_int_t)(pages / 1024 * psize / 1024), "capabilities", "netem", netem, "isolation", fabric_can_isolate(),
 	        "impairments", "path", "engine", "reason",
 	        netem ? "labwire's impairment engine (sch_netem is present but not used: one "
 	                "engine behaves the same on every host)"

@@ -83,6 +83,10 @@ api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"loss_pct": 100.5}}'
 err_is "loss above 100 %" 422 invalid; unchanged "loss above 100 %"
 api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"reorder_pct": 10}}'
 err_is "reordering without a delay" 422 invalid; unchanged "reordering without a delay"
+api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"delay_ms": 5, "jitter_ms": 10}}'
+err_is "jitter above the delay" 422 invalid; unchanged "jitter above the delay"
+api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"loss_pct": 80, "loss_burst": 2}}'
+err_is "more loss than bursts of 2 can give" 422 invalid; unchanged "more loss than bursts of 2 can give"
 api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"a_to_b": {"seed": 3}}}'
 err_is "a seed inside one direction" 422 invalid; unchanged "a seed inside one direction"
 api PATCH "/api/v1/labs/$LAB/links/1" '{"impairment": {"delay_ms": "10"}}'

@@ -255,8 +255,20 @@ done
 nsexec ip addr add 10.7.0.254/32 dev lo
 not_pings() { ! pings "$@"; }
 check "the host's own stack is not reachable from the LAN" not_pings l1 10.7.0.254
-nsexec ip addr del 10.7.0.254/32 dev lo
+# Not even by a frame sent to a link-local group the bridge hands back to its port.
+arp_to() { # DSTHEX [TPAHEX]: an ARP request from l1 for 10.7.0.254; echo the replies l1 gets
+	local pid tpa=${2:-0a0700fe}
+	in_node l1 "$LWF" recv eth0 --timeout 1500 >"$LW_TMP/arp.got" 2>"$LW_TMP/arpe" &
+	pid=$!
+	wait_ready "$LW_TMP/arpe"
+	in_node l1 "$LWF" send eth0 "$(pad "${1}${L1MAC}08060001080006040001${L1MAC}0a070001000000000000${tpa}" 60)"
+	wait "$pid"
+	grep -c '^.\{24\}08060001080006040002' "$LW_TMP/arp.got" || true
+}
 L1MAC=$(mac_of l1)
+eq "(control) an ARP request for l2 gets l2's answer" "$(arp_to ffffffffffff 0a070002)" 1
+eq "ARP for the host's address sent to 01:80:c2:00:00:02 gets no answer" "$(arp_to 0180c2000002)" 0
+eq "nor sent to the broadcast address" "$(arp_to ffffffffffff)" 0
 in_node l2 "$LWF" recv eth0 --timeout 1500 --src "$(colon l1)" >"$LW_TMP/lan.got" 2>"$LW_TMP/rxe" &
 RX=$!
 wait_ready "$LW_TMP/rxe"
@@ -264,6 +276,17 @@ frames "$L1MAC" ffffffffffff | sed -n '2p;3p' | while read -r f; do in_node l1 "
 wait "$RX"
 check "LAN: LLDP crosses the bridge" grep -q '^0180c200000e' "$LW_TMP/lan.got"
 check "LAN: LACP does not (the kernel's limit, documented)" sh -c "! grep -q '^0180c2000002' $LW_TMP/lan.got"
+# The LAN deleted while its hosts run: their interfaces drop again.
+PORT1=$(lw_ifaces | grep '^lwt' | head -n 1)
+eq "a LAN port runs the port program" "$(nsexec tc filter show dev "$PORT1" ingress | grep -c 'lw_lanport')" 1
+api DELETE "/api/v1/labs/$LAB/links/$LLINK"
+eq "the LAN link is deleted" "$STATUS" 204
+no_bridge() { ! nsexec ip -o link show type bridge | grep -q ' lwb'; }
+wait_for "bridge gone" 10 no_bridge
+check "its bridge is gone" no_bridge
+check "after the LAN is deleted the host's address is still out of reach" not_pings l1 10.7.0.254
+eq "and the ports are back to dropping" "$(nsexec tc filter show dev "$PORT1" ingress | grep -c 'lw_lanport')" 0
+nsexec ip addr del 10.7.0.254/32 dev lo
 api POST "/api/v1/labs/$LAB/stop"
 wait_for "stopped" 30 lab_nodes_are lan stopped
 eq "no lw* interface remains" "$(lw_ifaces | tr '\n' ' ')" ""
