@@ -147,19 +147,17 @@ api DELETE "/api/v1/labs/$LAB"
 api POST /api/v1/labs '{"name":"imp","nodes":[
  {"name":"a","template":"linux-host","startup_config":"ip addr add 10.6.0.1/24 dev eth0\n"},
  {"name":"b","template":"linux-host","startup_config":"ip addr add 10.6.0.2/24 dev eth0\n"}],
- "links":[{"endpoints":["a:eth0","b:eth0"]}]}'
+ "links":[{"endpoints":["a:eth0","b:eth0"],"impairment":{"delay_ms":50,"seed":1}}]}'
 LAB=$(jqb .id)
 ILINK=$(jqb '.links[0].id')
+eq "an impairment set on a stopped link is stored" "$(jqb '.links[0].impairment.delay_ms')" 50
 api POST "/api/v1/labs/$LAB/start"
 wait_for "ready" 30 lab_nodes_ready imp
 BMAC=$(colon b)
 AMAC=$(colon a)
 
-api PATCH "/api/v1/labs/$LAB/links/$ILINK" '{"impairment":{"delay_ms":50,"seed":1}}'
-eq "delay set" "$STATUS" 200
-sleep 0.5
 link_get "$ILINK"
-eq "an impaired link runs through the engine" "$(jqb .datapath)" engine
+eq "and applied when the lab starts: the link runs through the engine" "$(jqb .datapath)" engine
 in_node a ping -c 1 -q 10.6.0.2 >/dev/null # ARP resolved (both ways delayed) before measuring
 rtt=$(in_node a ping -c 20 -i 0.1 -q 10.6.0.2 | sed -n 's|.* = \([0-9.]*\)/\([0-9.]*\)/.*|\1 \2|p')
 read -r rmin ravg <<<"$rtt"
