@@ -10,7 +10,8 @@ CC ?= cc
 DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
-	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets ca-certificates
+	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets ca-certificates \
+	chromium fonts-dejavu-core
 
 PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -30,7 +31,7 @@ HV = hv/kvm.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o
 LABS = labs/lab.o labs/validate.o
 WEB = web/server.o web/api.o web/api_system.o web/api_labs.o web/api_nodes.o \
-	web/api_links.o web/api_console.o web/api_captures.o web/ws.o web/openapi.o
+	web/api_links.o web/api_console.o web/api_captures.o web/ws.o web/openapi.o web/ui.o
 DB = db/db.o
 IMAGES = images/template.o images/configdrive.o
 LIB_OBJS = $(CORE) $(HV) $(TCG) $(LABS) $(WEB) $(DB) $(IMAGES)
@@ -48,7 +49,7 @@ GUEST = $(BUILD)/images/tiny-linux/vmlinuz $(BUILD)/images/tiny-linux/initrd.img
 # Test tools for the guest: static, since the initrd has no libc (busybox is static too).
 GUEST_TOOLS = $(BUILD)/tools/lwframe.static
 
-.PHONY: all deps run test unit integration bench install clean guest format asan fuzz
+.PHONY: all deps run test unit integration bench install clean guest format asan fuzz ui
 
 all: $(BUILD)/labwire
 
@@ -62,6 +63,9 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y --no-install-recommends $$missing; \
 	else echo "deps: all installed"; fi
+	@# Node.js and npm build the UI; the machine's own are used when present.
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends nodejs npm; }
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -106,20 +110,43 @@ $(BUILD)/tools/lwframe.static: tests/tools/lwframe.c
 
 guest: $(GUEST)
 
+# The browser UI: web/ui plus the front-end libraries from npm (xterm.js),
+# installed into build/ at build time and never committed.
+UI_SRC = $(wildcard web/ui/*.html web/ui/*.js web/ui/*.css web/ui/*.svg)
+UI_STAMP = $(BUILD)/ui/.built
+ui: $(UI_STAMP)
+
+$(UI_STAMP): $(UI_SRC) web/ui/package.json web/ui/package-lock.json
+	@mkdir -p $(BUILD)/ui/vendor $(BUILD)/npm-ui
+	cp web/ui/package.json web/ui/package-lock.json $(BUILD)/npm-ui/
+	cd $(BUILD)/npm-ui && npm ci --no-audit --no-fund --loglevel=error
+	cp $(BUILD)/npm-ui/node_modules/@xterm/xterm/lib/xterm.mjs \
+		$(BUILD)/npm-ui/node_modules/@xterm/xterm/css/xterm.css $(BUILD)/ui/vendor/
+	cp $(UI_SRC) $(BUILD)/ui/
+	touch $@
+
+# Browser tests: playwright-core from npm, driving Debian's chromium.
+UITEST_STAMP = $(BUILD)/npm-uitest/.built
+$(UITEST_STAMP): tests/ui/package.json tests/ui/package-lock.json
+	@mkdir -p $(BUILD)/npm-uitest
+	cp tests/ui/package.json tests/ui/package-lock.json $(BUILD)/npm-uitest/
+	cd $(BUILD)/npm-uitest && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(GUEST) &: images/tiny-linux/build.sh images/tiny-linux/init $(GUEST_TOOLS)
 	LW_GUEST_TOOLS="$(GUEST_TOOLS)" images/tiny-linux/build.sh $(BUILD)/images/tiny-linux
 
-run: deps all guest
+run: deps all guest ui
 	@mkdir -p var
 	labs/sample-run.sh $(BUILD)/labwire
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
 	tests/run-unit.sh $(UNIT_BINS) $(ASAN_BINS)
 
-test: deps all guest $(UNIT_BINS) $(ASAN_BINS) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
+test: deps all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
 	tests/run.sh $(BUILD)
 
-integration: all guest $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
+integration: all guest ui $(UITEST_STAMP) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
 	tests/run.sh $(BUILD) integration
 
 bench: deps all guest $(BUILD)/tools/lwframe

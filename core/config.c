@@ -34,6 +34,7 @@ static const struct cfg_entry cfg_table[] = {
     {"data-dir", STR(data_dir), "./var", "database, lab files and QMP sockets"},
     {"image-dir", STR(image_dir), "", "guest images (kernels, initrds, disks)"},
     {"template-dir", STR(template_dir), "", "node templates, one JSON file each"},
+    {"ui-dir", STR(ui_dir), "", "the browser UI's files (`make ui` builds them into build/ui)"},
     {"console-host", STR(console_host), "127.0.0.1",
         "address the (unauthenticated) telnet consoles bind to"},
     {"console-port-min", INT(console_port_min, 1024, 65535), "5000", "first console port"},
@@ -102,11 +103,13 @@ config_default_paths(struct lw_config *cfg, const char *exe_path)
 		snprintf(
 		    cfg->template_dir, sizeof(cfg->template_dir), "%s/../images/templates", dir);
 		snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s/images", dir);
+		snprintf(cfg->ui_dir, sizeof(cfg->ui_dir), "%s/ui", dir);
 		return;
 	}
 	snprintf(
 	    cfg->template_dir, sizeof(cfg->template_dir), "%s/share/labwire/templates", LW_PREFIX);
 	snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s/share/labwire/images", LW_PREFIX);
+	snprintf(cfg->ui_dir, sizeof(cfg->ui_dir), "%s/share/labwire/ui", LW_PREFIX);
 }
 
 void

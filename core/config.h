@@ -17,6 +17,7 @@ struct lw_config {
 	char data_dir[512];     /* SQLite database, per-lab files, QMP sockets */
 	char image_dir[512];    /* guest images (tiny-linux/vmlinuz ...) */
 	char template_dir[512]; /* one JSON per template */
+	char ui_dir[512];       /* the browser UI's static files */
 	char console_host[64];  /* address the telnet consoles bind to (loopback by default) */
 	long console_port_min;
 	long console_port_max;

@@ -28,6 +28,7 @@
 #include "tcg/tcg.h"
 #include "web/api.h"
 #include "web/server.h"
+#include "web/ui.h"
 
 static void
 serve_usage(void)
@@ -139,6 +140,7 @@ serve_main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	api_system_init();
+	ui_load(lw.cfg.ui_dir);
 	if (console_init(&e) == -1 || capture_init(&e) == -1)
 		fatalx("%s", e.msg);
 	if (impair_init() == -1)
@@ -167,6 +169,7 @@ serve_main(int argc, char **argv)
 	db_close(lw.db);
 	fabric_fini();
 	template_free_all();
+	ui_free();
 	return (0);
 }
 

@@ -61,7 +61,8 @@ if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then
 	done
 	if [ -x "$LW_BUILD/asan/labwire" ]; then
 		echo "== integration tests, daemon built with ASan/UBSan"
-		export LW_IMAGES=$LW_BUILD/images LW_TOOLS=$LW_BUILD/tools LW_BUILD=$LW_BUILD/asan
+		export LW_IMAGES=$LW_BUILD/images LW_TOOLS=$LW_BUILD/tools LW_UI=$LW_BUILD/ui \
+			LW_NPM=$LW_BUILD/npm-uitest LW_BUILD=$LW_BUILD/asan
 		for t in tests/integration/test_*.sh; do
 			run_integration "$t"
 		done

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "web/api.h"
 #include "web/server.h"
+#include "web/ui.h"
 
 struct conn_ctx {
 	char *buf;
@@ -93,6 +94,23 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 	if (cc->too_large) {
 		err_set(&e, ERR_TOO_LARGE, "request body larger than %ld bytes", lw.cfg.max_body);
 		return (send_error(c, &e));
+	}
+	if (strncmp(url, "/api/", 5) != 0) {
+		struct MHD_Response *resp = NULL;
+		int st = 0, u = ui_response(method, url, &resp, &st);
+
+		if (u == 1) {
+			ret = MHD_queue_response(c, (unsigned int)st, resp);
+			MHD_destroy_response(resp);
+			return (ret);
+		}
+		if (u == -1) {
+			if (st == 405)
+				err_set(&e, ERR_METHOD, "%s is not allowed on %s", method, url);
+			else
+				err_set(&e, ERR_NOT_FOUND, "no such page: %.100s", url);
+			return (send_error(c, &e));
+		}
 	}
 	if (parse_body(cc, &r, &e) == -1 || api_dispatch(&r, &e) == -1) {
 		ret = send_error(c, &e);

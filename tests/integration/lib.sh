@@ -9,6 +9,7 @@ LW_BUILD=${LW_BUILD:-$LW_ROOT/build}
 LW_BIN=$LW_BUILD/labwire
 LW_IMAGES=${LW_IMAGES:-$LW_BUILD/images}
 LW_TOOLS=${LW_TOOLS:-$LW_BUILD/tools} # test tools (lwframe) are not built with ASan
+LW_UI=${LW_UI:-$LW_BUILD/ui}           # the browser UI's files (make ui)
 LW_NS=lwt$$
 LW_PORT=18080
 LW_URL=http://127.0.0.1:$LW_PORT
@@ -50,7 +51,7 @@ lw_start_daemon() {
 	LW_LOGPOS=$(stat -c %s "$LW_TMP/daemon.log" 2>/dev/null || echo 0)
 	# Not through nsexec: $! must be the daemon itself (ip netns exec execs it).
 	ip netns exec "$LW_NS" "$LW_BIN" serve --listen 127.0.0.1:$LW_PORT --data-dir "$LW_DATA" \
-		--image-dir "$LW_IMAGES" --template-dir "$LW_ROOT/images/templates" --console-port-min 6000 --console-port-max "${LW_CONSOLE_MAX:-6099}" ${LW_DAEMON_ARGS:-} --log-level info \
+		--image-dir "$LW_IMAGES" --template-dir "$LW_ROOT/images/templates" --console-port-min 6000 --console-port-max "${LW_CONSOLE_MAX:-6099}" --ui-dir "$LW_UI" ${LW_DAEMON_ARGS:-} --log-level info \
 		>>"$LW_TMP/daemon.log" 2>&1 &
 	LW_PID=$!
 	for _ in $(seq 1 100); do

@@ -1,0 +1,35 @@
+#!/bin/bash
+# The browser UI in a real Chromium (tests/ui/smoke.mjs): the daemon serves
+# it at "/", it builds and deletes labs, starts one and shows live node
+# states and a working console. Screenshots go to build/test-artifacts/ui/.
+. "$(dirname "$0")/lib.sh"
+LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}
+ART=$LW_ROOT/build/test-artifacts/ui
+mkdir -p "$ART"
+lw_setup
+
+fetch_head() { nsexec curl -s -o /dev/null -w '%{http_code} %{content_type}' "$LW_URL$1"; }
+eq "the page is served at /" "$(fetch_head /)" "200 text/html; charset=utf-8"
+eq "its script with a JavaScript type" "$(fetch_head /ui/app.js)" "200 text/javascript; charset=utf-8"
+eq "xterm.js is served from the build" "$(fetch_head /ui/vendor/xterm.mjs)" "200 text/javascript; charset=utf-8"
+eq "an unknown page is 404" "$(fetch_head /ui/nope.js | cut -d' ' -f1)" 404
+eq "no path escapes the UI files" "$(fetch_head /ui/../../etc/passwd | cut -d' ' -f1)" 404
+eq "the API is still the API" "$(fetch_head /api/v1/health | cut -d' ' -f1)" 200
+
+api POST /api/v1/labs '{"name":"uilab","nodes":[{"name":"a","template":"linux-host"},
+	{"name":"b","template":"linux-host"}],"links":[{"endpoints":["a:eth0","b:eth0"]}]}'
+eq "a lab for the browser" "$STATUS" 201
+LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
+	ip netns exec "$LW_NS" node "$LW_ROOT/tests/ui/smoke.mjs" "$LW_URL" "$ART" 2>&1 |
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) notok "${line#not ok - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done
+check "screenshots of the running lab and a console are saved" test -s "$ART/lab.png" -a -s "$ART/console.png"
+api POST /api/v1/labs/uilab/stop
+wait_for stopped 30 lab_nodes_are uilab stopped
+api DELETE /api/v1/labs/uilab
+lw_teardown
