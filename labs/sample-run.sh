@@ -24,7 +24,7 @@ fi
 cat <<EOT
 
 labwire is running at $URL (Ctrl-C stops the daemon; running nodes keep running).
-In another terminal:
+Open $URL/ in a browser for the lab UI, or in another terminal:
 
   curl -s $URL/api/v1/labs | jq                      # list labs
   curl -s -X POST $URL/api/v1/labs/h1-r1-h2/start     # start the sample lab
