@@ -40,7 +40,32 @@ export const api = {
 	stopLab: (lab) => call('POST', `/labs/${enc(lab)}/stop`),
 	templates: () => call('GET', '/templates'),
 	nodeAction: (lab, node, action) => call('POST', `/labs/${enc(lab)}/nodes/${enc(node)}/${action}`),
+	createNode: (lab, body) => call('POST', `/labs/${enc(lab)}/nodes`, body),
+	patchNode: (lab, node, body) => call('PATCH', `/labs/${enc(lab)}/nodes/${enc(node)}`, body),
+	deleteNode: (lab, node) => call('DELETE', `/labs/${enc(lab)}/nodes/${enc(node)}`),
+	createLink: (lab, body) => call('POST', `/labs/${enc(lab)}/links`, body),
 	patchLink: (lab, link, body) => call('PATCH', `/labs/${enc(lab)}/links/${link}`, body),
+	deleteLink: (lab, link) => call('DELETE', `/labs/${enc(lab)}/links/${link}`),
+	captures: (lab, link) => call('GET', `/labs/${enc(lab)}/links/${link}/captures`),
+	startCapture: (lab, link, body) => call('POST', `/labs/${enc(lab)}/links/${link}/captures`, body),
+	stopCapture: (lab, link, cap) => call('DELETE', `/labs/${enc(lab)}/links/${link}/captures/${cap}`),
+	pcapUrl: (lab, link, cap, follow) =>
+		`${BASE}/labs/${enc(lab)}/links/${link}/captures/${cap}/pcap${follow ? '?follow=1' : ''}`,
+	recentUrl: (lab, link) => `${BASE}/labs/${enc(lab)}/links/${link}/recent.pcap`,
+	// stream - GET url and hand each chunk of the body to onChunk until it ends or signal aborts.
+	stream: async (url, onChunk, signal) => {
+		const r = await fetch(url, { signal });
+		if (!r.ok) {
+			const j = await r.json().catch(() => null);
+			throw new ApiError(r.status, j?.error?.code || 'http', j?.error?.message || `HTTP ${r.status}`);
+		}
+		const rd = r.body.getReader();
+		for (;;) {
+			const { done, value } = await rd.read();
+			if (done) return;
+			onChunk(value);
+		}
+	},
 	events: (onEvent) => {
 		const es = new EventSource(BASE + '/events');
 		for (const kind of ['node', 'link', 'lab'])
