@@ -29,6 +29,19 @@ LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
 		esac
 	done
 check "screenshots of the running lab and a console are saved" test -s "$ART/lab.png" -a -s "$ART/console.png"
+# A whole lab, h1 -- r1 -- h2, built and used through the browser only.
+LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
+	ip netns exec "$LW_NS" node "$LW_ROOT/tests/ui/lab.mjs" "$LW_URL" "$ART" 2>&1 |
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) notok "${line#not ok - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done
+check "screenshots of the lab's canvas and h1's console are saved" test -s "$ART/lab-canvas.png" -a -s "$ART/lab-console.png"
+api GET /api/v1/labs/webl
+eq "the lab built in the browser is gone" "$STATUS" 404
 api POST /api/v1/labs/uilab/stop
 wait_for stopped 30 lab_nodes_are uilab stopped
 api DELETE /api/v1/labs/uilab

@@ -243,6 +243,14 @@ function nodePanel(n) {
 				if (!confirm(`Delete node ${n.name} and its links?`)) return;
 				if ((await attempt('Deleting the node', () => api.deleteNode(current.name, n.name))) !== undefined) { current.sel = null; reloadLab(); }
 			} }, 'Delete')),
+		// The keyboard's way to draw a link: pick the other node here.
+		el('form', { class: 'linkto', onsubmit: (ev) => {
+			ev.preventDefault();
+			const to = ev.target.elements.to.value;
+			if (to) select({ newLink: [n.name, to] });
+		} }, el('label', {}, 'Link to ', el('select', { name: 'to', id: 'link-to' },
+			...current.lab.nodes.filter((o) => o.name !== n.name).map((o) => el('option', {}, o.name)))),
+		el('button', { type: 'submit' }, 'Choose interfaces…')),
 		el('label', { for: 'node-config' }, 'Startup config'), cfg,
 		el('button', { id: 'node-config-save', onclick: async () => {
 			if (await attempt('Saving the startup config', () => api.patchNode(current.name, n.name, { startup_config: cfg.value })))
