@@ -117,9 +117,10 @@ UI_STAMP = $(BUILD)/ui/.built
 ui: $(UI_STAMP)
 
 $(UI_STAMP): $(UI_SRC) web/ui/package.json web/ui/package-lock.json
+	rm -rf $(BUILD)/ui
 	@mkdir -p $(BUILD)/ui/vendor $(BUILD)/npm-ui
 	cp web/ui/package.json web/ui/package-lock.json $(BUILD)/npm-ui/
-	cd $(BUILD)/npm-ui && npm ci --no-audit --no-fund --loglevel=error
+	cd $(BUILD)/npm-ui && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	cp $(BUILD)/npm-ui/node_modules/@xterm/xterm/lib/xterm.mjs \
 		$(BUILD)/npm-ui/node_modules/@xterm/xterm/css/xterm.css $(BUILD)/ui/vendor/
 	cp $(UI_SRC) $(BUILD)/ui/
@@ -174,9 +175,11 @@ fuzz:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-install: all
+install: all ui
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/labwire/templates \
-		$(DESTDIR)$(PREFIX)/share/labwire/labs
+		$(DESTDIR)$(PREFIX)/share/labwire/labs $(DESTDIR)$(PREFIX)/share/labwire/ui/vendor
+	install -m 0644 $(BUILD)/ui/*.* $(DESTDIR)$(PREFIX)/share/labwire/ui/
+	install -m 0644 $(BUILD)/ui/vendor/* $(DESTDIR)$(PREFIX)/share/labwire/ui/vendor/
 	install -m 0755 $(BUILD)/labwire $(DESTDIR)$(PREFIX)/bin/labwire
 	install -m 0644 images/templates/*.json $(DESTDIR)$(PREFIX)/share/labwire/templates/
 	install -m 0644 labs/samples/*.json $(DESTDIR)$(PREFIX)/share/labwire/labs/

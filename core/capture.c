@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/time.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,8 @@ struct tap {
 	char where[16]; /* the interface the link shows on now */
 	/* What the capture thread is to open: on want_if, big or not. */
 	bool pending, want_big, want_open;
+	struct timeval last_ts, skip_until; /* the newest frame taken; see tap_packet */
+	bool skip_set;
 	char want_if[16];
 	struct frame *ring_head, *ring_tail; /* oldest first */
 	size_t ring_bytes;
@@ -226,6 +229,17 @@ tap_packet(unsigned char *arg, const struct pcap_pkthdr *h, const unsigned char 
 {
 	struct tap *t = (struct tap *)arg;
 
+	/*
+	 * Just after a handle swap both handles saw the same frames (the new
+	 * one opens before the old closes): those the old one already gave,
+	 * up to its last timestamp, are not taken twice.
+	 */
+	if (t->skip_set) {
+		if (timercmp(&h->ts, &t->skip_until, <=))
+			return;
+		t->skip_set = false;
+	}
+	t->last_ts = h->ts;
 	ring_add(t, h, data);
 	for (struct cap *c = t->caps; c != NULL; c = c->next)
 		cap_frame(c, h, data);
@@ -318,7 +332,13 @@ tap_want(struct tap *t, const char *ifname, bool big)
 static void
 tap_sync(struct tap *t)
 {
-	bool open = lw.cfg.capture_ring > 0 || t->caps != NULL, big = t->caps != NULL;
+	/*
+	 * Big once a capture ran, until the link goes: shrinking again would
+	 * swap handles right after a capture, and a swap can lose the frame
+	 * in flight from the recent ring.
+	 */
+	bool open = lw.cfg.capture_ring > 0 || t->caps != NULL,
+	     big = t->caps != NULL || (t->p != NULL && t->big) || (t->pending && t->want_big);
 
 	t->want_open = open;
 	if (!open) {
@@ -341,6 +361,13 @@ tap_install(struct tap *t, pcap_t *p, const char *ifname, bool big)
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)t->link};
 	uint64_t before = tap_kernel_drops(t) - t->kdrop_moved;
 
+	/* What the old handle holds unread goes in first; nothing is lost in the swap. */
+	if (t->p != NULL && strcmp(t->ifname, ifname) == 0) {
+		while (pcap_dispatch(t->p, -1, tap_packet, (unsigned char *)t) > 0)
+			;
+		t->skip_until = t->last_ts;
+		t->skip_set = true;
+	}
 	tap_bury(t->p);
 	t->p = p;
 	t->fd = pcap_get_selectable_fd(p);

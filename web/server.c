@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -84,6 +86,44 @@ parse_body(struct conn_ctx *cc, struct api_req *r, struct lw_err *e)
 	return (0);
 }
 
+/*
+ * request_trusted - refuse what a web page elsewhere could make a browser
+ * send here. A daemon on loopback answers only to a loopback Host (a
+ * rebound DNS name is refused); a request that changes anything from a
+ * browser page must come from this daemon's own origin (curl and the CLI
+ * send no Origin). 0, or -1 with e.
+ */
+static int
+request_trusted(struct MHD_Connection *c, const char *method, struct lw_err *e)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"), *p;
+	char lhost[256], want[300];
+	int lport;
+
+	if (config_split_listen(lw.cfg.listen, lhost, sizeof(lhost), &lport) == 0 &&
+	    (strcmp(lhost, "127.0.0.1") == 0 || strcmp(lhost, "localhost") == 0 ||
+	        strcmp(lhost, "::1") == 0 || strcmp(lhost, "[::1]") == 0)) {
+		bool ok = false;
+
+		for (const char **h = (const char *[]){"127.0.0.1", "localhost", "[::1]", NULL}; *h; h++) {
+			snprintf(want, sizeof(want), "%s:%d", *h, lport);
+			ok = ok || (host != NULL && (strcasecmp(host, want) == 0 ||
+			                                (lport == 80 && strcasecmp(host, *h) == 0)));
+		}
+		if (!ok)
+			return (err_set(e, ERR_FORBIDDEN,
+			    "Host '%.100s' is not this daemon (it listens on %s only)",
+			    host ? host : "", lw.cfg.listen));
+	}
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || origin == NULL)
+		return (0);
+	p = strstr(origin, "://");
+	if (host != NULL && p != NULL && strcasecmp(p + 3, host) == 0)
+		return (0);
+	return (err_set(e, ERR_FORBIDDEN, "a %s from the page at '%.100s' is refused", method, origin));
+}
+
 static enum MHD_Result
 serve(struct MHD_Connection *c, const char *url, const char *method, struct conn_ctx *cc)
 {
@@ -91,6 +131,8 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 	struct lw_err e = {0};
 	enum MHD_Result ret;
 
+	if (request_trusted(c, method, &e) == -1)
+		return (send_error(c, &e));
 	if (cc->too_large) {
 		err_set(&e, ERR_TOO_LARGE, "request body larger than %ld bytes", lw.cfg.max_body);
 		return (send_error(c, &e));

@@ -94,6 +94,22 @@ err_is "a delay as a string" 422 invalid; unchanged "a delay as a string"
 api PATCH "/api/v1/labs/$LAB/links/1" '{"state": "down", "impairment": {"jitter_ms": -1}}'
 err_is "a bad impairment next to a good state" 422 invalid; unchanged "a bad impairment next to a good state"
 
+# What a web page elsewhere could make a browser send is refused.
+code() { nsexec curl -s -o "$LW_TMP/body" -w '%{http_code}' "$@"; }
+eq "a POST from a foreign page's origin is refused (403)" \
+	"$(code -X POST -H 'Origin: http://evil.example' -H 'Content-Type: application/json' \
+		--data '{"name":"csrf"}' "$LW_URL/api/v1/labs")" 403
+api GET /api/v1/labs/csrf
+eq "and made no lab" "$STATUS" 404
+eq "a POST from this daemon's own page is fine" \
+	"$(code -X POST -H "Origin: $LW_URL" -H 'Content-Type: application/json' \
+		--data '{"name":"same-origin"}' "$LW_URL/api/v1/labs")" 201
+api DELETE /api/v1/labs/same-origin
+eq "a request for another Host name (DNS rebinding) is refused (403)" \
+	"$(code -H 'Host: rebound.example:18080' "$LW_URL/api/v1/labs")" 403
+eq "and so is the page itself" "$(code -H 'Host: rebound.example:18080' "$LW_URL/")" 403
+eq "localhost is this daemon too" "$(code -H "Host: localhost:${LW_URL##*:}" "$LW_URL/api/v1/health")" 200
+
 # State rules need a running node.
 api POST "/api/v1/labs/$LAB/nodes/a/start"
 eq "node a starts" "$STATUS" 202

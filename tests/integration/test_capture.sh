@@ -235,6 +235,7 @@ eq "as application/vnd.tcpdump.pcap" "$CTYPE" application/vnd.tcpdump.pcap
 check "tcpdump reads it cleanly" pcap_clean "$LW_TMP/recent.pcap"
 eq "it holds the 2 fresh requests, a to b" \
 	"$(nreq "$LW_TMP/recent.pcap" "$MAC_A > $MAC_B, .* 10\.9\.0\.1 > 10\.9\.0\.2: ICMP echo request, id [0-9]+, seq [0-9]+, length 329")" 2
+tcpdump -nn -e -r "$LW_TMP/recent.pcap" 2>/dev/null | tail -6 | sed "s/^/# recent: /"
 eq "and the 2 replies, b to a" \
 	"$(nrep "$LW_TMP/recent.pcap" "$MAC_B > $MAC_A, .* 10\.9\.0\.2 > 10\.9\.0\.1: ICMP echo reply, id [0-9]+, seq [0-9]+, length 329")" 2
 # 3 + 6 + 2 + 3 + 2 requests since the link came up: far less than 1 MiB.

@@ -5,7 +5,23 @@
 . "$(dirname "$0")/lib.sh"
 LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}
 ART=$LW_ROOT/build/test-artifacts/ui
+rm -rf "$ART"
 mkdir -p "$ART"
+# browser SCRIPT: run a tests/ui script in the namespace; its ok/not ok lines
+# count here, and a script that dies without saying so fails.
+browser() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"exit 0") ;;
+		"exit "*) notok "$1 ran to its end ($line)" ;;
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) notok "${line#not ok - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <(LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
+		ip netns exec "$LW_NS" node "$LW_ROOT/tests/ui/$1" "$LW_URL" "$ART" 2>&1; echo "exit $?")
+}
 lw_setup
 
 fetch_head() { nsexec curl -s -o /dev/null -w '%{http_code} %{content_type}' "$LW_URL$1"; }
@@ -13,32 +29,17 @@ eq "the page is served at /" "$(fetch_head /)" "200 text/html; charset=utf-8"
 eq "its script with a JavaScript type" "$(fetch_head /ui/app.js)" "200 text/javascript; charset=utf-8"
 eq "xterm.js is served from the build" "$(fetch_head /ui/vendor/xterm.mjs)" "200 text/javascript; charset=utf-8"
 eq "an unknown page is 404" "$(fetch_head /ui/nope.js | cut -d' ' -f1)" 404
-eq "no path escapes the UI files" "$(fetch_head /ui/../../etc/passwd | cut -d' ' -f1)" 404
+eq "no path escapes the UI files" "$(nsexec curl -s --path-as-is -o /dev/null -w '%{http_code}' "$LW_URL/ui/../../etc/passwd")" 404
+eq "nor an encoded one" "$(fetch_head /ui/%2e%2e/%2e%2e/etc/passwd | cut -d' ' -f1)" 404
 eq "the API is still the API" "$(fetch_head /api/v1/health | cut -d' ' -f1)" 200
 
 api POST /api/v1/labs '{"name":"uilab","nodes":[{"name":"a","template":"linux-host"},
 	{"name":"b","template":"linux-host"}],"links":[{"endpoints":["a:eth0","b:eth0"]}]}'
 eq "a lab for the browser" "$STATUS" 201
-LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
-	ip netns exec "$LW_NS" node "$LW_ROOT/tests/ui/smoke.mjs" "$LW_URL" "$ART" 2>&1 |
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "${line#ok - }" ;;
-		"not ok - "*) notok "${line#not ok - }" ;;
-		*) echo "# $line" ;;
-		esac
-	done
+browser smoke.mjs
 check "screenshots of the running lab and a console are saved" test -s "$ART/lab.png" -a -s "$ART/console.png"
 # A whole lab, h1 -- r1 -- h2, built and used through the browser only.
-LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
-	ip netns exec "$LW_NS" node "$LW_ROOT/tests/ui/lab.mjs" "$LW_URL" "$ART" 2>&1 |
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "${line#ok - }" ;;
-		"not ok - "*) notok "${line#not ok - }" ;;
-		*) echo "# $line" ;;
-		esac
-	done
+browser lab.mjs
 check "screenshots of the lab's canvas and h1's console are saved" test -s "$ART/lab-canvas.png" -a -s "$ART/lab-console.png"
 api GET /api/v1/labs/webl
 eq "the lab built in the browser is gone" "$STATUS" 404

@@ -12,11 +12,17 @@ const ok = (cond, what) => {
 	console.log(`${cond ? 'ok' : 'not ok'} - ${what}`);
 	if (!cond) fails++;
 };
-const browser = await chromium.launch({
+let browser;
+try {
+	browser = await chromium.launch({
 	executablePath: '/usr/bin/chromium',
 	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+	});
+} catch (e) {
+	ok(false, `chromium starts: ${e.message.split('\n')[0]}`);
+	process.exit(1);
+}
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 const errors = [];
 page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -29,13 +35,18 @@ const CONFIG = {
 	h2: 'ip addr add 10.0.2.10/24 dev eth0\nip route add default via 10.0.2.1\n',
 };
 const center = async (loc) => { const b = await loc.boundingBox(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; };
+let marks = 0;
 const term = (node) => page.locator(`.console[data-node="${node}"] .xterm-rows`);
 async function typeIn(node, line, expect, timeout = 30000) {
 	await page.click(`.console[data-node="${node}"] .term`);
-	// A clear screen first: only this command's output is on it.
-	await page.keyboard.type(`clear; ${line}\r`);
-	await page.waitForFunction(([n, re]) => new RegExp(re).test(
-		document.querySelector(`.console[data-node="${n}"] .xterm-rows`).textContent), [node, expect], { timeout });
+	// A clear screen and a fresh marker first: only this command's output counts.
+	const mark = `m${++marks}k`;
+	await page.keyboard.type(`clear; echo ${mark.slice(0, 2)}""${mark.slice(2)}; ${line}\r`);
+	await page.waitForFunction(([n, m, re]) => {
+		const t = document.querySelector(`.console[data-node="${n}"] .xterm-rows`).textContent;
+		const i = t.lastIndexOf(m);
+		return i >= 0 && new RegExp(re).test(t.slice(i + m.length));
+	}, [node, mark, expect], { timeout });
 }
 async function drawLink(a, b) {
 	const from = await center(page.locator(`g.node[data-node="${a}"] circle.handle`));
@@ -70,7 +81,9 @@ try {
 	await page.mouse.move(r1.x, r1.y);
 	await page.mouse.down();
 	await page.mouse.move(r1.x + 30, r1.y + 60, { steps: 5 });
+	const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith('/nodes/r1'));
 	await page.mouse.up();
+	await saved;
 	const pos = await page.evaluate(async () => (await (await fetch('/api/v1/labs/webl/nodes/r1')).json()));
 	ok(pos.y >= 90, `dragging a node saves its position (r1 at ${pos.x},${pos.y})`);
 	await drawLink('h1', 'r1');
@@ -78,8 +91,8 @@ try {
 	ok(await page.locator('g.link').count() === 2, 'two links drawn between the nodes');
 
 	await page.click('#lab-start');
-	await page.waitForFunction(() => [...document.querySelectorAll('#nodes .badge')]
-		.every((b) => b.textContent === 'running · ready'), null, { timeout: 120000 });
+	await page.waitForFunction(() => document.querySelectorAll('#nodes .badge').length === 3 &&
+		[...document.querySelectorAll('#nodes .badge')].every((b) => b.textContent === 'running · ready'), null, { timeout: 120000 });
 	ok(true, 'the lab starts and every node becomes ready, live');
 
 	await page.click('tr[data-node="h1"] button:has-text("Console")');
@@ -99,6 +112,7 @@ try {
 	await page.click('g.link[aria-label*="h1:eth0"] line.hit');
 	await page.fill('#capture-filter', 'icmp');
 	await page.click('#capture-start');
+	await page.waitForSelector('#captures li:has-text("running")');
 	await typeIn('h1', 'ping -c 3 10.0.2.10', '3 packets received');
 	await page.waitForFunction(() => document.querySelectorAll('#packets tr[data-proto="ICMP"]').length >= 6, null, { timeout: 15000 });
 	const info = await page.textContent('#packets tbody');
@@ -107,7 +121,9 @@ try {
 	await page.screenshot({ path: `${artifacts}/lab-canvas.png`, fullPage: true });
 	await page.locator('.console[data-node="h1"]').screenshot({ path: `${artifacts}/lab-console.png` });
 
+	const stopped = page.waitForResponse((r) => r.url().endsWith('/labs/webl/stop'));
 	await page.click('#lab-stop');
+	await stopped;
 	await page.goto(url + '/');
 	await page.click('tr[data-lab="webl"] button.danger');
 	await page.waitForSelector('tr[data-lab="webl"]', { state: 'detached', timeout: 60000 });

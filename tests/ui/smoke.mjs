@@ -14,11 +14,17 @@ const ok = (cond, what) => {
 	return cond;
 };
 
-const browser = await chromium.launch({
+let browser;
+try {
+	browser = await chromium.launch({
 	executablePath: '/usr/bin/chromium',
 	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+	});
+} catch (e) {
+	ok(false, `chromium starts: ${e.message.split('\n')[0]}`);
+	process.exit(1);
+}
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 const errors = [];
 page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -48,8 +54,8 @@ try {
 	await page.click('a[href="#/labs/uilab"]');
 	await page.waitForSelector('#nodes tr[data-node="a"]');
 	await page.click('#lab-start');
-	await page.waitForFunction(() => [...document.querySelectorAll('#nodes .badge')]
-		.every((b) => b.dataset.state === 'running'), null, { timeout: 30000 });
+	await page.waitForFunction(() => document.querySelectorAll('#nodes .badge').length === 2 &&
+		[...document.querySelectorAll('#nodes .badge')].every((b) => b.dataset.state === 'running'), null, { timeout: 30000 });
 	ok(true, 'after Start lab every node turns running live, without a reload');
 
 	await page.click('tr[data-node="a"] button:has-text("Console")');

@@ -60,10 +60,14 @@ export const api = {
 			throw new ApiError(r.status, j?.error?.code || 'http', j?.error?.message || `HTTP ${r.status}`);
 		}
 		const rd = r.body.getReader();
-		for (;;) {
-			const { done, value } = await rd.read();
-			if (done) return;
-			onChunk(value);
+		try {
+			for (;;) {
+				const { done, value } = await rd.read();
+				if (done) return;
+				onChunk(value);
+			}
+		} finally {
+			rd.cancel().catch(() => {}); /* the connection goes back to the browser's pool */
 		}
 	},
 	events: (onEvent) => {

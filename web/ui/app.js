@@ -89,10 +89,16 @@ function svg(tag, attrs = {}, ...children) {
 const nodeOf = (name) => current.lab.nodes.find((n) => n.name === name);
 const center = (n) => ({ x: (n.x || 0) + NODE_W / 2, y: (n.y || 0) + NODE_H / 2 });
 
+let reloads = 0;
+
 async function reloadLab() {
-	const lab = await attempt('Loading the lab', () => api.lab(current.name));
-	if (!lab) return;
-	current.lab = lab;
+	const cur = current, seq = ++reloads;
+	if (!cur) return;
+	const lab = await attempt('Loading the lab', () => api.lab(cur.lab.id));
+	/* A later reload, or another page, has taken over meanwhile. */
+	if (!lab || current !== cur || seq !== reloads) return;
+	cur.lab = lab;
+	cur.name = lab.name;
 	render();
 }
 
@@ -126,7 +132,7 @@ function drawCanvas() {
 		const pick = () => select({ link: l.id });
 		const g = svg('g', { class: cls, 'data-link': l.id, tabindex: 0, role: 'button',
 			'aria-label': `link ${l.id}: ${l.endpoints.map((e) => `${e.node}:${e.interface}`).join(' to ')}`,
-			onclick: pick, onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') pick(); } });
+			onclick: pick, onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); } } });
 		if (ends.length === 2) {
 			g.append(svg('line', { x1: ends[0].x, y1: ends[0].y, x2: ends[1].x, y2: ends[1].y }));
 			g.append(svg('line', { class: 'hit', x1: ends[0].x, y1: ends[0].y, x2: ends[1].x, y2: ends[1].y }));
@@ -145,7 +151,7 @@ function drawCanvas() {
 		const g = svg('g', { class: `node ${n.state}${current.sel?.node === n.name ? ' selected' : ''}`,
 			'data-node': n.name, 'data-state': n.state, transform: `translate(${n.x || 0},${n.y || 0})`,
 			tabindex: 0, role: 'button', 'aria-label': `node ${n.name}, ${n.state}`,
-			onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') pick(); } },
+			onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); } } },
 			svg('rect', { width: NODE_W, height: NODE_H, rx: 6 }),
 			svg('text', { x: 8, y: 17 }, n.name),
 			svg('text', { x: 8, y: 32, class: 'sub' }, `${(n.accel_in_use || n.kind || '').toUpperCase()}${n.ready ? ' · ready' : ''}`),
@@ -162,6 +168,7 @@ function startDrag(ev, n, g) {
 	const p0 = pt(ev), x0 = n.x || 0, y0 = n.y || 0;
 	const linking = ev.target.classList.contains('handle');
 	let moved = false, temp = null;
+	if (ev.button !== 0) return;
 	ev.preventDefault();
 	const move = (e) => {
 		const p = pt(e);
@@ -172,8 +179,8 @@ function startDrag(ev, n, g) {
 			temp = svg('line', { class: 'temp', x1: s.x, y1: s.y, x2: p.x, y2: p.y });
 			c.append(temp);
 		} else if (moved) {
-			n.x = Math.max(0, Math.round(x0 + p.x - p0.x));
-			n.y = Math.max(0, Math.round(y0 + p.y - p0.y));
+			n.x = Math.min(c.clientWidth - NODE_W, Math.max(0, Math.round(x0 + p.x - p0.x)));
+			n.y = Math.min(c.clientHeight - NODE_H, Math.max(0, Math.round(y0 + p.y - p0.y)));
 			drawCanvas();
 		}
 	};
@@ -192,6 +199,7 @@ function startDrag(ev, n, g) {
 	};
 	window.addEventListener('pointermove', move);
 	window.addEventListener('pointerup', up);
+	window.addEventListener('pointercancel', up, { once: true });
 }
 
 function drawNodesTable() {
@@ -210,9 +218,13 @@ function nodeRow(lab, n) {
 			el('button', { onclick: () => openConsole(lab, n.name) }, 'Console')));
 }
 
+const selKey = (s) => (s ? JSON.stringify(s) : '');
+
 function select(sel) {
-	current.watch?.abort();
-	current.watch = null;
+	if (selKey(sel) !== selKey(current.sel)) {
+		current.watch?.abort();
+		current.watch = null;
+	}
 	current.sel = sel;
 	render();
 }
@@ -220,6 +232,16 @@ function select(sel) {
 function drawPanel() {
 	const p = document.getElementById('panel');
 	const s = current.sel || {};
+	const key = selKey(current.sel);
+	/*
+	 * The same selection as drawn: only its status changes, so what the
+	 * user is typing (a startup config, a choice of interfaces) stays.
+	 */
+	if (p.dataset.sel === key && (s.node || s.newLink)) {
+		if (s.node && nodeOf(s.node)) p.querySelector('#node-status').textContent = nodeStatus(nodeOf(s.node));
+		return;
+	}
+	p.dataset.sel = key;
 	if (s.node && nodeOf(s.node)) p.replaceChildren(...nodePanel(nodeOf(s.node)));
 	else if (s.link && current.lab.links.find((l) => l.id === s.link)) {
 		if (!p.querySelector(`[data-panel-link="${s.link}"]`)) p.replaceChildren(linkPanel(current.lab.links.find((l) => l.id === s.link)));
@@ -228,13 +250,15 @@ function drawPanel() {
 	else p.replaceChildren(el('p', { class: 'hint' }, 'Select a node or a link. Drag a node to move it; drag from its handle (the dot on its right) to another node to link them.'));
 }
 
+const nodeStatus = (n) => `${n.template}, ${n.state}${n.ready ? ', ready' : ''}; accelerator ${(n.accel_in_use || '-').toUpperCase()}`;
+
 function nodePanel(n) {
 	const act = (a, label) => el('button', { onclick: () => attempt(`${label} ${n.name}`, () => api.nodeAction(current.name, n.name, a)) }, label);
 	const cfg = el('textarea', { id: 'node-config', rows: 6, 'aria-label': 'startup config' });
 	cfg.value = n.startup_config || '';
 	return [
 		el('h3', {}, `Node ${n.name}`),
-		el('p', {}, `${n.template}, ${n.state}${n.ready ? ', ready' : ''}; accelerator ${(n.accel_in_use || '-').toUpperCase()}`),
+		el('p', { id: 'node-status' }, nodeStatus(n)),
 		n.accel_reason ? el('p', { class: 'sub' }, n.accel_reason) : '',
 		n.error ? el('p', { class: 'error' }, n.error) : '',
 		el('div', { class: 'toolbar' }, act('start', 'Start'), act('stop', 'Stop'), act('reload', 'Reload'), act('wipe', 'Wipe'),
@@ -253,8 +277,11 @@ function nodePanel(n) {
 		el('button', { type: 'submit' }, 'Choose interfaces…')),
 		el('label', { for: 'node-config' }, 'Startup config'), cfg,
 		el('button', { id: 'node-config-save', onclick: async () => {
-			if (await attempt('Saving the startup config', () => api.patchNode(current.name, n.name, { startup_config: cfg.value })))
+			const r = await attempt('Saving the startup config', () => api.patchNode(current.name, n.name, { startup_config: cfg.value }));
+			if (r) {
+				Object.assign(n, r);
 				say(`Saved ${n.name}'s startup config; it applies at the next start.`);
+			}
 		} }, 'Save config'),
 	];
 }
@@ -366,6 +393,8 @@ function watch(l, cap, rows) {
 }
 
 async function showRecent(l, rows) {
+	current.watch?.abort();
+	current.watch = null;
 	rows.replaceChildren();
 	const rd = new PcapReader(addPackets(rows, { v: null }));
 	await attempt('Fetching the recent frames', () => api.stream(api.recentUrl(current.name, l.id), (c) => rd.push(c)));
@@ -402,23 +431,31 @@ async function showLab(name) {
 // Live state: node events update the node in place; link changes reload the lab.
 function onEvent(kind, ev) {
 	if (!current) return;
-	if (kind === 'node' && ev.node && ev.node.lab === current.lab.id) {
-		const n = nodeOf(ev.node.name);
-		if (n) { Object.assign(n, ev.node); if (!('error' in ev.node)) delete n.error; render(); }
-	} else if (kind === 'link' || (kind === 'node' && ev.action !== 'state')) {
-		reloadLab();
+	const obj = ev[kind] || {};
+	if (kind === 'lab' && obj.id === current.lab.id) {
+		if (ev.action === 'deleted') { say(`Lab ${current.name} was deleted.`, true); location.hash = '#/'; }
+		else reloadLab();
+	} else if (obj.lab !== current.lab.id) {
+		return;
+	} else if (kind === 'node' && ev.action === 'state' && nodeOf(obj.name)) {
+		const n = nodeOf(obj.name);
+		Object.assign(n, obj);
+		if (!('error' in obj)) delete n.error;
+		render();
+	} else {
+		reloadLab(); /* a node or link added, changed or deleted, here or elsewhere */
 	}
 }
 
 // ---- consoles: several at once, each a panel with xterm.js ----
 
 function openConsole(lab, node) {
-	const id = `console-${lab}-${node}`;
+	const id = `console-${encodeURIComponent(lab)}/${encodeURIComponent(node)}`;
 	if (document.getElementById(id)) return;
 	const box = el('div', { class: 'term' });
 	const panel = el('div', { class: 'console', id, 'data-node': node },
 		el('div', { class: 'title' }, `${lab} / ${node}`,
-			el('button', { 'aria-label': `close ${node}'s console`, onclick: () => { ws.close(); panel.remove(); } }, '×')),
+			el('button', { 'aria-label': `close ${node}'s console`, onclick: () => { ws.close(); term.dispose(); panel.remove(); } }, '×')),
 		box);
 	consoles.append(panel);
 	const term = new Terminal({ cols: 100, rows: 24, scrollback: 5000, convertEol: false });
@@ -434,10 +471,22 @@ function openConsole(lab, node) {
 
 // ---- routing ----
 
+function leaveLab() {
+	current?.watch?.abort();
+	current = null;
+}
+
 function route() {
 	const m = location.hash.match(/^#\/labs\/(.+)$/);
-	if (m) showLab(decodeURIComponent(m[1]));
-	else { current = null; showLabs(); }
+	let name = null;
+	try {
+		name = m ? decodeURIComponent(m[1]) : null;
+	} catch {
+		name = null; /* a malformed %-sequence: back to the list */
+	}
+	leaveLab();
+	if (name) showLab(name);
+	else showLabs();
 }
 
 window.addEventListener('hashchange', route);
