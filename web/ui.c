@@ -199,7 +199,10 @@ ui_response(const char *method, const char *url, struct MHD_Response **resp, int
 	MHD_add_response_header(*resp, "X-Content-Type-Options", "nosniff");
 	if (strcmp(f->name, "index.html") == 0)
 		MHD_add_response_header(*resp, "Content-Security-Policy",
-		    "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'");
+		    "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+		    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+	/* No other site frames the page (its buttons start and delete labs). */
+	MHD_add_response_header(*resp, "X-Frame-Options", "DENY");
 	*status = 200;
 	return (1);
 }

@@ -256,7 +256,7 @@ check "the host's own stack is not reachable from the LAN" not_pings l1 10.7.0.2
 # Not even by a frame sent to a link-local group the bridge hands back to its port.
 arp_to() { # DSTHEX [TPAHEX]: an ARP request from l1 for 10.7.0.254; echo the replies l1 gets
 	local pid tpa=${2:-0a0700fe}
-	in_node l1 "$LWF" recv eth0 --timeout 1500 >"$LW_TMP/arp.got" 2>"$LW_TMP/arpe" &
+	in_node l1 "$LWF" recv eth0 --timeout 3000 >"$LW_TMP/arp.got" 2>"$LW_TMP/arpe" &
 	pid=$!
 	wait_ready "$LW_TMP/arpe"
 	in_node l1 "$LWF" send eth0 "$(pad "${1}${L1MAC}08060001080006040001${L1MAC}0a070001000000000000${tpa}" 60)"
@@ -267,7 +267,7 @@ L1MAC=$(mac_of l1)
 eq "(control) an ARP request for l2 gets l2's answer" "$(arp_to ffffffffffff 0a070002)" 1
 eq "ARP for the host's address sent to 01:80:c2:00:00:02 gets no answer" "$(arp_to 0180c2000002)" 0
 eq "nor sent to the broadcast address" "$(arp_to ffffffffffff)" 0
-in_node l2 "$LWF" recv eth0 --timeout 1500 --src "$(colon l1)" >"$LW_TMP/lan.got" 2>"$LW_TMP/rxe" &
+in_node l2 "$LWF" recv eth0 --timeout 5000 --src "$(colon l1)" >"$LW_TMP/lan.got" 2>"$LW_TMP/rxe" &
 RX=$!
 wait_ready "$LW_TMP/rxe"
 frames "$L1MAC" ffffffffffff | sed -n '2p;3p' | while read -r f; do in_node l1 "$LWF" send eth0 "$f"; done

@@ -75,6 +75,9 @@ export const api = {
 		for (const kind of ['node', 'link', 'lab'])
 			es.addEventListener(kind, (ev) => onEvent(kind, JSON.parse(ev.data)));
 		es.onmessage = (ev) => onEvent('message', JSON.parse(ev.data));
+		// After a reconnect, events may have been missed: the page reloads what it shows.
+		let opened = false;
+		es.onopen = () => { if (opened) onEvent('reconnect', {}); opened = true; };
 		return es;
 	},
 	consoleSocket: (lab, node) => {

@@ -430,6 +430,7 @@ async function showLab(name) {
 
 // Live state: node events update the node in place; link changes reload the lab.
 function onEvent(kind, ev) {
+	if (kind === 'reconnect') { if (current) reloadLab(); else if (!location.hash.startsWith('#/labs/')) showLabs(); return; }
 	if (!current) return;
 	const obj = ev[kind] || {};
 	if (kind === 'lab' && obj.id === current.lab.id) {

@@ -99,15 +99,20 @@ export class PcapReader {
 		const dv = new DataView(b.buffer);
 		if (this.le === null) {
 			if (b.length < 24) { this.buf = b; return; }
+			// The four pcap magics: byte order, and micro- or nanosecond stamps.
 			const m = dv.getUint32(0, true);
-			this.le = m === 0xa1b2c3d4;
+			const known = { 0xa1b2c3d4: [true, 1e6], 0xd4c3b2a1: [false, 1e6], 0xa1b23c4d: [true, 1e9], 0x4d3cb2a1: [false, 1e9] };
+			if (!(m in known)) throw new Error('not a pcap file');
+			[this.le, this.div] = known[m];
+			this.snaplen = dv.getUint32(16, this.le);
 			o = 24;
 		}
 		while (o + 16 <= b.length) {
-			const sec = dv.getUint32(o, this.le), usec = dv.getUint32(o + 4, this.le);
+			const sec = dv.getUint32(o, this.le), frac = dv.getUint32(o + 4, this.le);
 			const cap = dv.getUint32(o + 8, this.le);
+			if (cap > Math.max(this.snaplen, 262144)) throw new Error('a corrupt pcap record');
 			if (o + 16 + cap > b.length) break;
-			this.onFrame(sec + usec / 1e6, b.subarray(o + 16, o + 16 + cap));
+			this.onFrame(sec + frac / this.div, b.subarray(o + 16, o + 16 + cap));
 			o += 16 + cap;
 		}
 		this.buf = b.slice(o);
