@@ -1017,13 +1017,40 @@ fabric_prio_del(struct fabric_batch *b, const char *ifname, int ifindex, uint32_
 	return (fabric_submit(b, nlh, FB_OK_ABSENT, what));
 }
 
+/*
+ * fabric_bpf_filter - program prog (an fd; -1 when it did not load) at
+ * ifindex's ingress, priority prio, in direct-action mode, as cls_bpf
+ * filter 1 of that priority.
+ */
+static int
+fabric_bpf_filter(struct fabric_batch *b, int ifindex, uint32_t prio, int prog, const char *name,
+    int tolerate, const char *what)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *opt;
+
+	if (prog < 0) {
+		errno = ENOTSUP; /* said at load; the caller says what stays unisolated */
+		return (-1);
+	}
+	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0xffff0000u, 1,
+	    TC_H_MAKE(prio << 16, htons(ETH_P_ALL)));
+	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
+	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t)prog);
+	mnl_attr_put_strz(nlh, TCA_BPF_NAME, name);
+	mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+	mnl_attr_nest_end(nlh, opt);
+	return (fabric_submit(b, nlh, tolerate, what));
+}
+
 /* fabric_ingress_init - the ingress qdisc and the drop filter, if not there yet. */
 static int
 fabric_ingress_init(struct fabric_batch *b, const char *ifname, int ifindex)
 {
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
-	struct nlattr *opt;
 	int prog = fabric_drop_prog();
 	char what[40];
 
@@ -1033,20 +1060,8 @@ fabric_ingress_init(struct fabric_batch *b, const char *ifname, int ifindex)
 	snprintf(what, sizeof(what), "ingress %s", ifname);
 	if (fabric_submit(b, nlh, FB_OK_EXISTS, what) == -1)
 		return (-1);
-	if (prog < 0) {
-		errno = ENOTSUP; /* said at load; the caller says what stays unisolated */
-		return (-1);
-	}
-	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0xffff0000u, 1,
-	    TC_H_MAKE(FABRIC_PRIO_DROP << 16, htons(ETH_P_ALL)));
-	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
-	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-	mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t)prog);
-	mnl_attr_put_strz(nlh, TCA_BPF_NAME, "lw_drop");
-	mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
-	mnl_attr_nest_end(nlh, opt);
 	snprintf(what, sizeof(what), "drop %s", ifname);
-	return (fabric_submit(b, nlh, FB_OK_EXISTS, what));
+	return (fabric_bpf_filter(b, ifindex, FABRIC_PRIO_DROP, prog, "lw_drop", FB_OK_EXISTS, what));
 }
 
 static int
@@ -1138,42 +1153,14 @@ fabric_tc_drop(struct fabric_batch *b, const char *ifname)
 int
 fabric_tc_lanport(struct fabric_batch *b, const char *ifname)
 {
-	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
-	struct nlmsghdr *nlh;
-	struct nlattr *opt;
 	int fi, prog = fabric_lanport_prog();
 	char what[40];
 
 	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
 		return (-1);
-	if (prog < 0) {
-		errno = ENOTSUP;
-		return (-1);
-	}
 	if (fabric_ingress_init(b, ifname, fi) == -1 ||
 	    fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD) == -1)
 		return (-1);
-	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, fi, 0xffff0000u, 1,
-	    TC_H_MAKE(FABRIC_PRIO_FWD << 16, htons(ETH_P_ALL)));
-	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
-	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-	mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t)prog);
-	mnl_attr_put_strz(nlh, TCA_BPF_NAME, "lw_lanport");
-	mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
-	mnl_attr_nest_end(nlh, opt);
 	snprintf(what, sizeof(what), "lan port %s", ifname);
-	return (fabric_submit(b, nlh, 0, what));
-}
-
-/* fabric_tc_clear - nothing at ifname's ingress any more (a bridge port's frames go to the bridge). */
-int
-fabric_tc_clear(struct fabric_batch *b, const char *ifname)
-{
-	int fi;
-
-	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
-		return (-1);
-	if (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD) == -1)
-		return (-1);
-	return (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_DROP));
+	return (fabric_bpf_filter(b, fi, FABRIC_PRIO_FWD, prog, "lw_lanport", 0, what));
 }

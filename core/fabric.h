@@ -65,7 +65,5 @@ int fabric_tc_drop(struct fabric_batch *b, const char *ifname);
 int fabric_tc_lanport(struct fabric_batch *b, const char *ifname);
 /* fabric_can_isolate - do the eBPF programs the drops need load on this kernel? */
 bool fabric_can_isolate(void);
-/* fabric_tc_clear - nothing at ifname's ingress. */
-int fabric_tc_clear(struct fabric_batch *b, const char *ifname);
 
 #endif

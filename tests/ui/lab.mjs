@@ -4,30 +4,7 @@
 // ping h2 from h1's console, cut r1—h2 and see the ping fail, restore it,
 // capture h1—r1 and see ICMP rows in the packet list, delete the lab.
 // Prints "ok"/"not ok" lines; fails on any error in the browser console.
-const [url, artifacts] = process.argv.slice(2);
-const { chromium } = await import(process.env.LW_PLAYWRIGHT);
-
-let fails = 0;
-const ok = (cond, what) => {
-	console.log(`${cond ? 'ok' : 'not ok'} - ${what}`);
-	if (!cond) fails++;
-};
-let browser;
-try {
-	browser = await chromium.launch({
-	executablePath: '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
-} catch (e) {
-	ok(false, `chromium starts: ${e.message.split('\n')[0]}`);
-	process.exit(1);
-}
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-const errors = [];
-page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-page.on('pageerror', (e) => errors.push(String(e)));
-page.on('dialog', (d) => d.accept());
+import { url, artifacts, errors, ok, page, finish } from './harness.mjs';
 
 const CONFIG = {
 	h1: 'ip addr add 10.0.1.10/24 dev eth0\nip route add default via 10.0.1.1\n',
@@ -132,6 +109,4 @@ try {
 	ok(false, `the lab built in the browser: ${e.message.split('\n')[0]}`);
 	await page.screenshot({ path: `${artifacts}/lab-failure.png`, fullPage: true }).catch(() => {});
 }
-ok(errors.length === 0, `no errors in the browser console${errors.length ? ': ' + errors.join(' | ') : ''}`);
-await browser.close();
-process.exit(fails ? 1 : 0);
+await finish();

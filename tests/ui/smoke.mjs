@@ -4,32 +4,7 @@
 // watching the nodes turn running without a reload (the event stream),
 // and a console in the browser that runs a command. Fails on any error in
 // the browser's console. Prints TAP-style "ok"/"not ok" lines.
-const [url, artifacts] = process.argv.slice(2);
-const { chromium } = await import(process.env.LW_PLAYWRIGHT);
-
-let fails = 0;
-const ok = (cond, what) => {
-	console.log(`${cond ? 'ok' : 'not ok'} - ${what}`);
-	if (!cond) fails++;
-	return cond;
-};
-
-let browser;
-try {
-	browser = await chromium.launch({
-	executablePath: '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
-} catch (e) {
-	ok(false, `chromium starts: ${e.message.split('\n')[0]}`);
-	process.exit(1);
-}
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-const errors = [];
-page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-page.on('pageerror', (e) => errors.push(String(e)));
-page.on('dialog', (d) => d.accept());
+import { url, artifacts, errors, ok, page, finish } from './harness.mjs';
 
 try {
 	await page.goto(url + '/');
@@ -73,6 +48,4 @@ try {
 	ok(false, `the UI walkthrough: ${e.message.split('\n')[0]}`);
 	await page.screenshot({ path: `${artifacts}/failure.png`, fullPage: true }).catch(() => {});
 }
-ok(errors.length === 0, `no errors in the browser console${errors.length ? ': ' + errors.join(' | ') : ''}`);
-await browser.close();
-process.exit(fails ? 1 : 0);
+await finish();

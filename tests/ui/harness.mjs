@@ -1,0 +1,38 @@
+// harness.mjs - what every browser test shares: Debian's Chromium through
+// playwright-core (LW_PLAYWRIGHT names its index.mjs), a 1280x800 page that
+// accepts confirmations, every error the page logs, and "ok"/"not ok" lines.
+const { chromium } = await import(process.env.LW_PLAYWRIGHT);
+
+export const [url, artifacts] = process.argv.slice(2);
+export const errors = [];
+let fails = 0;
+
+export function ok(cond, what) {
+	console.log(`${cond ? 'ok' : 'not ok'} - ${what}`);
+	if (!cond) fails++;
+	return cond;
+}
+
+let browser;
+try {
+	browser = await chromium.launch({
+		executablePath: '/usr/bin/chromium',
+		// Without the background-networking flags Chromium keeps trying the closed network.
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+} catch (e) {
+	ok(false, `chromium starts: ${e.message.split('\n')[0]}`);
+	process.exit(1);
+}
+export const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+page.on('pageerror', (e) => errors.push(String(e)));
+page.on('dialog', (d) => d.accept());
+
+// finish - the no-errors check, then close and exit with the verdict.
+export async function finish() {
+	ok(errors.length === 0, `no errors in the browser console${errors.length ? ': ' + errors.join(' | ') : ''}`);
+	await browser.close();
+	process.exit(fails ? 1 : 0);
+}
