@@ -880,18 +880,23 @@ netns_wire(struct rt_node *n)
 	return (0);
 }
 
+/* node_give_up - the node cannot come up: say why (its state becomes error) and stop it. */
+static void
+node_give_up(struct rt_node *n, const char *why)
+{
+	log_warnx("node %lld: %s; stopping it", (long long)n->id, why);
+	db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si", why, n->id);
+	n->qmp_retry_at = 0;
+	n->stopping = true;
+	stop_escalate(n);
+}
+
 static void
 netns_try_attach(struct rt_node *n, int64_t now)
 {
 	if (!console_try_attach(n)) {
 		if (now > n->qmp_giveup_at) {
-			log_warnx("node %lld: the namespace host never listened; killing it",
-			    (long long)n->id);
-			db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si",
-			    "the namespace host did not start within 30 s", n->id);
-			n->qmp_retry_at = 0;
-			n->stopping = true;
-			stop_escalate(n);
+			node_give_up(n, "the namespace host did not start within 30 s");
 			return;
 		}
 		n->qmp_retry_at = now + 10;
@@ -902,10 +907,7 @@ netns_try_attach(struct rt_node *n, int64_t now)
 		return;
 	if (netns_wire(n) == -1) {
 		log_warn("node %lld: interfaces", (long long)n->id);
-		db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si",
-		    "cannot make the node's interfaces (see the daemon log)", n->id);
-		n->stopping = true;
-		stop_escalate(n);
+		node_give_up(n, "cannot make the node's interfaces (see the daemon log)");
 		return;
 	}
 	node_links_sync(n->id, 0);
@@ -928,12 +930,7 @@ qmp_try_connect(struct rt_node *n, int64_t now)
 
 	if (!console_try_attach(n) || (n->qmp = qmp_connect(n->qmp_path, 1000)) == NULL) {
 		if (now > n->qmp_giveup_at) {
-			log_warnx("node %lld: QMP never answered; killing it", (long long)n->id);
-			db_exec(DB, NULL, "UPDATE nodes SET error = ? WHERE id = ?", "si",
-			    "QMP did not answer within 30 s", n->id);
-			n->qmp_retry_at = 0;
-			n->stopping = true;
-			stop_escalate(n);
+			node_give_up(n, "QMP did not answer within 30 s");
 			return;
 		}
 		n->qmp_retry_at = now + (n->con_attached ? 100 : 20);
