@@ -11,11 +11,11 @@ DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-de
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
 	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets ca-certificates \
-	chromium fonts-dejavu-core
+	chromium fonts-dejavu-core dosfstools mtools ovmf qemu-efi-aarch64
 
 PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpcap -lpthread
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpcap -lpthread -lm
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-format-nonliteral -Wno-format-truncation -Werror
@@ -24,22 +24,22 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-DLW_PREFIX='"$(PREFIX)"'
 LDFLAGS ?=
 
-CORE = core/err.o core/log.o core/strv.o core/clock.o core/config.o core/names.o core/fabric.o \
+CORE = core/boot.o core/err.o core/log.o core/strv.o core/clock.o core/config.o core/names.o core/fabric.o \
 	core/events.o core/runtime.o core/cli.o core/telnet.o core/console.o core/capture.o \
 	core/impair.o core/wiring.o core/nshost.o
 HV = hv/kvm.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o
 LABS = labs/lab.o labs/validate.o
-WEB = web/server.o web/api.o web/api_system.o web/api_labs.o web/api_nodes.o \
+WEB = web/server.o web/api.o web/api_system.o web/api_images.o web/api_labs.o web/api_nodes.o \
 	web/api_links.o web/api_console.o web/api_captures.o web/ws.o web/openapi.o web/ui.o
 DB = db/db.o
-IMAGES = images/template.o images/configdrive.o
+IMAGES = images/template.o images/configdrive.o images/store.o
 LIB_OBJS = $(CORE) $(HV) $(TCG) $(LABS) $(WEB) $(DB) $(IMAGES)
 OBJS = $(addprefix $(BUILD)/obj/,$(LIB_OBJS))
 MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
-	test_ws test_console test_impair
+	test_ws test_console test_impair test_templates
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))

@@ -40,6 +40,8 @@ static const struct cfg_entry cfg_table[] = {
     {"console-port-min", INT(console_port_min, 1024, 65535), "5000", "first console port"},
     {"console-port-max", INT(console_port_max, 1024, 65535), "5999", "last console port"},
     {"max-body", INT(max_body, 1024, 64L << 20), "1048576", "largest request body in bytes"},
+    {"max-image-mb", INT(max_image_mb, 1, 4L << 20), "65536",
+	"largest disk image an upload may store, in MiB"},
     {"console-scrollback", INT(console_scrollback, 0, 16L << 20), "65536",
 	"bytes of console output replayed to a new client"},
     {"capture-ring", INT(capture_ring, 0, 256L << 20), "1048576",

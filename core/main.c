@@ -24,6 +24,7 @@
 #include "core/nshost.h"
 #include "core/runtime.h"
 #include "db/db.h"
+#include "images/store.h"
 #include "images/template.h"
 #include "tcg/tcg.h"
 #include "web/api.h"
@@ -94,6 +95,11 @@ serve_open(void)
 	if ((n = template_load_dir(lw.cfg.template_dir, &e)) == -1)
 		fatalx("%s", e.msg);
 	log_info("%d template(s) from %s; images in %s", n, lw.cfg.template_dir, lw.cfg.image_dir);
+	if ((n = template_load_db(&e)) == -1)
+		fatalx("%s", e.msg);
+	if (n > 0)
+		log_info("%d user template(s)", n);
+	store_cleanup();
 	kvm_probe("/dev/kvm", &lw.kvm);
 	snprintf(lw.host_arch, sizeof(lw.host_arch), "%s", tcg_host_arch());
 	log_info("accelerator: %s", lw.kvm.reason);

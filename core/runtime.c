@@ -35,6 +35,8 @@
 #include "hv/qemu.h"
 #include "hv/qmp.h"
 #include "images/configdrive.h"
+#include "core/boot.h"
+#include "images/store.h"
 #include "images/template.h"
 #include "tcg/tcg.h"
 
@@ -52,6 +54,9 @@ enum rt_op {
 	RT_LINK_UNWIRE,
 	RT_LINK_STATE,
 	RT_LINK_SYNC,
+	RT_NODE_TYPED,    /* a console-typed startup config is done */
+	RT_NODE_TYPE_FAILED,
+	RT_STAGE,         /* a staged lab start was queued */
 	RT_QUIT
 };
 enum rt_watch_kind { W_PID, W_QMP };
@@ -63,6 +68,15 @@ struct rt_cmd {
 };
 
 struct rt_node;
+
+/* A staged lab start: at most conc of its nodes booting at once, in order. */
+struct rt_stage {
+	int64_t lab;
+	int conc;
+	size_t n, next;
+	int64_t *ids;
+	struct rt_stage *link;
+};
 
 struct rt_watch {
 	enum rt_watch_kind kind;
@@ -90,6 +104,9 @@ struct rt_node {
 	int stop_stage; /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
 	int shutdown_timeout_s;
 	int64_t stop_deadline, qmp_retry_at, qmp_giveup_at, ready_poll_at;
+	int64_t started_ms, boot_deadline; /* boot_deadline: 0 once ready or reported late */
+	bool typing;                       /* its startup config is being typed on the console */
+	char tmpl[64], accel[8];
 	struct rt_watch w_pid, w_qmp;
 	struct rt_node *next;
 };
@@ -101,6 +118,7 @@ static struct {
 	pthread_mutex_t qmu;
 	struct rt_cmd *head, *tail;
 	struct rt_node *nodes;
+	struct rt_stage *stages, *pending; /* pending: queued by API threads, under qmu */
 } rt = {.epfd = -1, .evfd = -1, .qmu = PTHREAD_MUTEX_INITIALIZER};
 
 static struct rt_node *
@@ -135,13 +153,16 @@ rt_enqueue(enum rt_op op, int64_t id)
 		log_warn("runtime: eventfd");
 }
 
+static void stage_pump(void);
+static void node_start(int64_t id);
+
 /* ---- state in the store, and the events that announce it ---- */
 
 static void
 node_publish(int64_t id)
 {
 	json_t *row = db_row(DB, NULL,
-	    "SELECT id, lab_id AS lab, name, state, error, ready, accel_in_use FROM nodes"
+	    "SELECT id, lab_id AS lab, name, state, error, ready, boot, accel_in_use FROM nodes"
 	    " WHERE id = ?",
 	    "i", id);
 
@@ -151,6 +172,10 @@ node_publish(int64_t id)
 	    row, "ready", json_boolean(json_integer_value(json_object_get(row, "ready"))));
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
+	if (json_is_null(json_object_get(row, "boot")) ||
+	    (strcmp(json_string_value(json_object_get(row, "state")), "starting") != 0 &&
+	        strcmp(json_string_value(json_object_get(row, "state")), "running") != 0))
+		json_object_del(row, "boot");
 	events_publish("node", json_pack("{s:s,s:o}", "action", "state", "node", row));
 }
 
@@ -337,6 +362,7 @@ struct start_ctx {
 	struct accel_choice accel;
 	char dir[PATH_MAX];
 	char kernel[PATH_MAX], initrd[PATH_MAX], append[512], iso[PATH_MAX];
+	char base[PATH_MAX], base_fmt[16], disk[PATH_MAX]; /* a disk boot: base image, overlay */
 	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_path[108], con_path[108];
 	char script[PATH_MAX];
 	int fds[QEMU_MAX_NICS];
@@ -344,14 +370,61 @@ struct start_ctx {
 	bool netns;
 };
 
+/* A disk boot: the node's image from the store, or the template's own base disk. */
+static int
+start_prepare_disk(struct start_ctx *s, struct lw_err *e)
+{
+	const char *image = json_string_value(json_object_get(s->row, "image"));
+
+	if (image != NULL)
+		return (store_ready(image, s->base, sizeof(s->base), s->base_fmt, sizeof(s->base_fmt), e));
+	if (s->t->disk[0] == '\0')
+		return (err_set(e, ERR_INVALID,
+		    "template %s boots a disk image: give the node an image (upload one with "
+		    "`labwire image add FILE --template %s`)",
+		    s->t->name, s->t->name));
+	snprintf(s->base, sizeof(s->base), "%s/%s", lw.cfg.image_dir, s->t->disk);
+	snprintf(s->base_fmt, sizeof(s->base_fmt), "qcow2");
+	return (0);
+}
+
+/*
+ * start_overlay - the node's linked clone: dir/disk.qcow2 on the base, made
+ * once and kept across restarts (wipe removes it); a different base (the
+ * node's image changed) makes a new one. disk.base records the base.
+ */
+static int
+start_overlay(struct start_ctx *s, struct lw_err *e)
+{
+	char rec[PATH_MAX + 8], have[PATH_MAX + 32] = "", want[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(s->disk, sizeof(s->disk), "%s/disk.qcow2", s->dir);
+	snprintf(rec, sizeof(rec), "%s/disk.base", s->dir);
+	snprintf(want, sizeof(want), "%s %s\n", s->base_fmt, s->base);
+	if ((f = fopen(rec, "re")) != NULL) {
+		if (fgets(have, sizeof(have), f) == NULL)
+			have[0] = '\0';
+		fclose(f);
+	}
+	if (strcmp(have, want) == 0 && access(s->disk, F_OK) == 0)
+		return (0);
+	if (store_overlay(s->base, s->base_fmt, s->disk, e) == -1)
+		return (-1);
+	if ((f = fopen(rec, "we")) == NULL || fputs(want, f) == EOF || fclose(f) == EOF)
+		return (err_set(e, ERR_INTERNAL, "%s: %s", rec, strerror(errno)));
+	log_info("node %lld: new disk overlay on %s", (long long)json_integer_value(json_object_get(s->row, "id")), s->base);
+	return (0);
+}
+
 static int
 start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 {
 	const char *tname, *p;
 
 	s->row = db_row(DB, e,
-	    "SELECT id, lab_id, name, template, arch, accel, cpus, ram_mb, nics, startup_config"
-	    " FROM nodes WHERE id = ?",
+	    "SELECT id, lab_id, name, template, image, arch, accel, cpus, ram_mb, nics,"
+	    " startup_config FROM nodes WHERE id = ?",
 	    "i", node);
 	if (s->row == NULL)
 		return (-1);
@@ -369,11 +442,17 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 	if (tcg_choose(json_string_value(json_object_get(s->row, "accel")), s->t->arch,
 	        lw.host_arch, &lw.kvm, &s->accel, e) == -1)
 		return (-1);
-	if (s->t->kernel[0] == '\0')
+	if (s->t->needs_kvm && s->accel.accel == ACCEL_TCG &&
+	    strcmp(json_string_value(json_object_get(s->row, "accel")), "tcg") != 0)
 		return (err_set(e, ERR_UNAVAILABLE,
-		    "template %s boots a disk image; disk images "
-		    "need the image store, which this build does not have yet",
-		    s->t->name));
+		    "template %s needs KVM, and this host runs it translated (%s); set the node's "
+		    "accel to \"tcg\" to try anyway",
+		    s->t->name, s->accel.reason));
+	if (s->t->kernel[0] == '\0' || json_is_string(json_object_get(s->row, "image")))
+		if (start_prepare_disk(s, e) == -1)
+			return (-1);
+	if (s->t->kernel[0] == '\0')
+		return (0);
 	snprintf(s->kernel, sizeof(s->kernel), "%s/%s", lw.cfg.image_dir, s->t->kernel);
 	if (s->t->initrd[0] != '\0')
 		snprintf(s->initrd, sizeof(s->initrd), "%s/%s", lw.cfg.image_dir, s->t->initrd);
@@ -410,6 +489,12 @@ start_script(struct start_ctx *s, struct lw_err *e)
 	return (0);
 }
 
+static bool
+start_has_drive(const struct start_ctx *s)
+{
+	return (strcmp(s->t->config_method, "iso") == 0 || strcmp(s->t->config_method, "fat") == 0);
+}
+
 static int
 start_files(struct start_ctx *s, struct lw_err *e)
 {
@@ -424,7 +509,8 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	snprintf(s->console_log, sizeof(s->console_log), "%s/console.log", s->dir);
 	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/%s", s->dir,
 	    s->netns ? "nshost.log" : "qemu.log");
-	snprintf(s->iso, sizeof(s->iso), "%s/config.iso", s->dir);
+	snprintf(s->iso, sizeof(s->iso), "%s/config.%s", s->dir,
+	    strcmp(s->t->config_method, "fat") == 0 ? "img" : "iso");
 	r = snprintf(
 	    s->qmp_path, sizeof(s->qmp_path), "%s/run/n%lld.qmp", lw.cfg.data_dir, (long long)node);
 	if (r < 0 || (size_t)r >= sizeof(s->qmp_path))
@@ -440,8 +526,10 @@ start_files(struct start_ctx *s, struct lw_err *e)
 		return (err_set(e, ERR_INTERNAL, "%s: %s", s->console_log, strerror(errno)));
 	if (s->netns)
 		return (start_script(s, e));
-	if (strcmp(s->t->config_method, "iso") == 0 &&
-	    configdrive_build(s->dir, json_string_value(json_object_get(s->row, "name")),
+	if (s->base[0] != '\0' && start_overlay(s, e) == -1)
+		return (-1);
+	if (start_has_drive(s) &&
+	    configdrive_build(s->dir, s->t, json_string_value(json_object_get(s->row, "name")),
 	        json_string_value(json_object_get(s->row, "startup_config")), s->iso, e) == -1)
 		return (-1);
 	return (0);
@@ -463,7 +551,6 @@ start_taps(struct start_ctx *s, struct qemu_spec *q, struct lw_err *e)
 		s->nfds = k + 1;
 		q->nics[k].fd = s->fds[k];
 		names_mac(q->nics[k].mac, node, k);
-		q->nics[k].model = s->t->nic_model[0] ? s->t->nic_model : NULL;
 	}
 	return (0);
 }
@@ -476,10 +563,15 @@ start_spec(struct start_ctx *s, struct qemu_spec *q)
 	q->accel = s->accel.accel;
 	q->cpus = (int)json_integer_value(json_object_get(s->row, "cpus"));
 	q->ram_mb = (int)json_integer_value(json_object_get(s->row, "ram_mb"));
-	q->kernel = s->kernel;
-	q->initrd = s->initrd[0] ? s->initrd : NULL;
-	q->append = s->append;
-	q->config_drive = strcmp(s->t->config_method, "iso") == 0 ? s->iso : NULL;
+	template_spec(s->t, q);
+	if (s->disk[0] != '\0')
+		q->disk = s->disk;
+	if (s->kernel[0] != '\0') {
+		q->kernel = s->kernel;
+		q->initrd = s->initrd[0] ? s->initrd : NULL;
+		q->append = s->append[0] ? s->append : NULL;
+	}
+	q->config_drive = start_has_drive(s) ? s->iso : NULL;
 	q->console_path = s->con_path;
 	q->qmp_path = s->qmp_path;
 }
@@ -503,6 +595,9 @@ rt_node_new(int64_t id, int64_t lab, const struct template *t, int nics)
 	n->qmp_retry_at = clock_mono_ms() + 50;
 	n->qmp_giveup_at = clock_mono_ms() + QMP_CONNECT_GIVEUP_MS;
 	n->ready_poll_at = clock_mono_ms() + READY_POLL_MS;
+	n->started_ms = clock_mono_ms();
+	if (t != NULL)
+		snprintf(n->tmpl, sizeof(n->tmpl), "%s", t->name);
 	return (n);
 }
 
@@ -555,10 +650,17 @@ start_record(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 	free(tapstr);
 	if (r == -1)
 		return (-1);
+	snprintf(n->accel, sizeof(n->accel), "%s", accel_name(s));
+	if (n->has_re && !s->netns) {
+		struct boot_estimate b;
+
+		boot_estimate(s->t, n->accel, &b);
+		n->boot_deadline = n->started_ms + (int64_t)(b.timeout_s * 1000);
+	}
 	return (db_exec(DB, e,
-	    "UPDATE nodes SET accel_in_use = ?, accel_reason = ?, ready = 0, error = NULL"
-	    " WHERE id = ?",
-	    "ssi", accel_name(s), s->accel.reason, n->id));
+	    "UPDATE nodes SET accel_in_use = ?, accel_reason = ?, ready = 0, error = NULL,"
+	    " boot = ? WHERE id = ?",
+	    "sssi", accel_name(s), s->accel.reason, n->has_re ? "booting" : NULL, n->id));
 }
 
 /* `labwire nshost ...`: this very binary runs the namespace host. */
@@ -975,6 +1077,68 @@ qmp_readable(struct rt_node *n)
 	}
 }
 
+static void
+node_mark_ready(struct rt_node *n, const char *note)
+{
+	n->ready = true;
+	n->typing = false;
+	n->boot_deadline = 0;
+	db_exec(DB, NULL, "UPDATE nodes SET ready = 1, boot = 'ready' WHERE id = ?", "i", n->id);
+	log_info("node %lld: ready%s%s", (long long)n->id, note ? ", " : "", note ? note : "");
+	node_publish(n->id);
+}
+
+static void *
+typing_thread(void *arg)
+{
+	struct { struct boot_typing *bt; int64_t id; } *ta = arg;
+	char msg[256];
+	int r = boot_typing_run(ta->bt, msg, sizeof(msg));
+
+	log_info("node %lld: startup config on the console: %s", (long long)ta->id, msg);
+	rt_enqueue(r == 0 ? RT_NODE_TYPED : RT_NODE_TYPE_FAILED, ta->id);
+	free(ta);
+	return (NULL);
+}
+
+/*
+ * The console showed the readiness pattern: record the boot time (it
+ * measures the TCG slowdown), and type the startup config first when the
+ * template delivers it that way; the node is ready after that.
+ */
+static void
+node_ready_seen(struct rt_node *n)
+{
+	const struct template *t = template_find(n->tmpl);
+	const char *cfg;
+	json_t *row;
+
+	n->ready = false;
+	if (n->fresh && n->accel[0] != '\0' && t != NULL)
+		boot_record(n->tmpl, n->accel, (double)(clock_mono_ms() - n->started_ms) / 1000.0);
+	row = db_row(DB, NULL, "SELECT startup_config FROM nodes WHERE id = ?", "i", n->id);
+	cfg = json_string_value(json_object_get(row, "startup_config"));
+	if (t != NULL && strcmp(t->config_method, "console") == 0 && cfg != NULL && cfg[0] != '\0') {
+		struct { struct boot_typing *bt; int64_t id; } *ta = malloc(sizeof(*ta));
+		pthread_t th;
+
+		if (ta != NULL && (ta->bt = boot_typing_new(n->id, t, cfg)) != NULL) {
+			ta->id = n->id;
+			if (pthread_create(&th, NULL, typing_thread, ta) == 0) {
+				pthread_detach(th);
+				n->typing = true;
+				json_decref(row);
+				return;
+			}
+			free(ta->bt);
+		}
+		free(ta);
+		log_warnx("node %lld: cannot type its startup config", (long long)n->id);
+	}
+	json_decref(row);
+	node_mark_ready(n, NULL);
+}
+
 /* Scan what the console printed since the last look for the readiness pattern. */
 static void
 ready_poll(struct rt_node *n)
@@ -1007,11 +1171,8 @@ ready_poll(struct rt_node *n)
 	memcpy(n->carry, buf, cl);
 	n->carry[cl] = '\0';
 	close(fd);
-	if (n->ready) {
-		db_exec(DB, NULL, "UPDATE nodes SET ready = 1 WHERE id = ?", "i", n->id);
-		log_info("node %lld: ready", (long long)n->id);
-		node_publish(n->id);
-	}
+	if (n->ready)
+		node_ready_seen(n);
 }
 
 static void
@@ -1026,11 +1187,19 @@ rt_timers(void)
 			qmp_try_connect(n, now);
 		if (n->stop_deadline && now >= n->stop_deadline)
 			stop_escalate(n);
-		if (n->has_re && !n->ready && !n->stopping && now >= n->ready_poll_at) {
+		if (n->has_re && !n->ready && !n->typing && !n->stopping && now >= n->ready_poll_at) {
 			ready_poll(n);
 			n->ready_poll_at = now + READY_POLL_MS;
 		}
+		if (n->boot_deadline && !n->ready && !n->stopping && now >= n->boot_deadline) {
+			/* Reported, not killed: a translated boot may just be slow. */
+			n->boot_deadline = 0;
+			db_exec(DB, NULL, "UPDATE nodes SET boot = 'late' WHERE id = ?", "i", n->id);
+			log_warnx("node %lld: not ready within its boot timeout; still waiting", (long long)n->id);
+			node_publish(n->id);
+		}
 	}
+	stage_pump();
 }
 
 static int
@@ -1043,8 +1212,10 @@ rt_timeout(void)
 			next = n->qmp_retry_at;
 		if (n->stop_deadline && n->stop_deadline < next)
 			next = n->stop_deadline;
-		if (n->has_re && !n->ready && !n->stopping && n->ready_poll_at < next)
+		if (n->has_re && !n->ready && !n->typing && !n->stopping && n->ready_poll_at < next)
 			next = n->ready_poll_at;
+		if (n->boot_deadline && n->boot_deadline < next)
+			next = n->boot_deadline;
 	}
 	return (next <= now ? 0 : (int)(next - now));
 }
@@ -1090,10 +1261,74 @@ rt_dequeue(void)
 }
 
 /* Returns false when asked to quit. */
+/* ---- staged boot ---- */
+
+/* stage_take - move the stages API threads queued into the loop's list. */
+static void
+stage_take(void)
+{
+	struct rt_stage *p;
+
+	pthread_mutex_lock(&rt.qmu);
+	p = rt.pending;
+	rt.pending = NULL;
+	pthread_mutex_unlock(&rt.qmu);
+	while (p != NULL) {
+		struct rt_stage *next = p->link;
+
+		p->link = rt.stages;
+		rt.stages = p;
+		p = next;
+	}
+	stage_pump();
+}
+
+/*
+ * stage_pump - start queued nodes while fewer than conc of a stage's
+ * started nodes are still booting (not ready, not past their boot
+ * timeout, not stopped or failed).
+ */
+static void
+stage_pump(void)
+{
+	struct rt_stage **pp = &rt.stages;
+
+	while (*pp != NULL) {
+		struct rt_stage *st = *pp;
+		int booting = 0;
+
+		for (size_t i = 0; i < st->next; i++) {
+			struct rt_node *n = rt_find(st->ids[i]);
+
+			if (n != NULL && !n->ready && !n->stopping && n->boot_deadline != 0)
+				booting++;
+		}
+		while (booting < st->conc && st->next < st->n) {
+			int64_t id = st->ids[st->next++];
+
+			/* Still waiting for its turn (not stopped or deleted meanwhile)? */
+			if (db_int(DB, 0, "SELECT state = 'starting' AND boot = 'queued' FROM nodes WHERE id = ?",
+			        "i", id) != 1)
+				continue;
+			node_start(id);
+			if (rt_find(id) != NULL && rt_find(id)->boot_deadline != 0)
+				booting++;
+		}
+		if (st->next == st->n) {
+			*pp = st->link;
+			free(st->ids);
+			free(st);
+		} else {
+			pp = &st->link;
+		}
+	}
+}
+
 static bool
 rt_commands(void)
 {
 	struct rt_cmd *c;
+	struct rt_node *n;
 	uint64_t v;
 	bool go = true;
 
@@ -1116,6 +1351,15 @@ rt_commands(void)
 		case RT_LINK_UNWIRE:
 		case RT_LINK_SYNC:
 			link_sync(c->id, 0); /* a deleted link has no ends: it is forgotten */
+			break;
+		case RT_NODE_TYPED:
+		case RT_NODE_TYPE_FAILED:
+			if ((n = rt_find(c->id)) != NULL && n->typing && !n->stopping)
+				node_mark_ready(n, c->op == RT_NODE_TYPED ? "startup config typed"
+				                                          : "but typing its startup config failed");
+			break;
+		case RT_STAGE:
+			stage_take();
 			break;
 		case RT_QUIT:
 			go = false;
@@ -1403,7 +1647,12 @@ runtime_check_node(int64_t node, struct lw_err *e)
 		    strcmp(s.arch->name, "x86_64") == 0 ? "qemu-system-x86" : "qemu-system-arm");
 		goto out;
 	}
-	if (!file_readable(s.kernel) || (s.initrd[0] && !file_readable(s.initrd))) {
+	if (s.base[0] != '\0' && !file_readable(s.base)) {
+		err_set(e, ERR_UNAVAILABLE, "the base disk of template %s is missing (%s)", s.t->name,
+		    s.base);
+		goto out;
+	}
+	if (s.kernel[0] != '\0' && (!file_readable(s.kernel) || (s.initrd[0] && !file_readable(s.initrd)))) {
 		err_set(e, ERR_UNAVAILABLE,
 		    "guest files for template %s are missing (%s): "
 		    "build them with `make guest`",
@@ -1425,6 +1674,34 @@ runtime_node_start(int64_t node)
 	    "i", node);
 	node_publish(node);
 	rt_enqueue(RT_NODE_START, node);
+}
+
+int
+runtime_lab_start(int64_t lab, const int64_t *ids, size_t n, int conc, struct lw_err *e)
+{
+	struct rt_stage *st = calloc(1, sizeof(*st));
+
+	if (st == NULL || (st->ids = calloc(n + 1, sizeof(*ids))) == NULL) {
+		free(st);
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	}
+	memcpy(st->ids, ids, n * sizeof(*ids));
+	st->n = n;
+	st->lab = lab;
+	st->conc = conc;
+	for (size_t i = 0; i < n; i++) {
+		db_exec(DB, NULL,
+		    "UPDATE nodes SET state = 'starting', error = NULL, ready = 0, boot = 'queued'"
+		    " WHERE id = ?",
+		    "i", ids[i]);
+		node_publish(ids[i]);
+	}
+	pthread_mutex_lock(&rt.qmu);
+	st->link = rt.pending;
+	rt.pending = st;
+	pthread_mutex_unlock(&rt.qmu);
+	rt_enqueue(RT_STAGE, lab);
+	return (0);
 }
 
 void

@@ -9,6 +9,7 @@
 #define LW_RUNTIME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -24,6 +25,12 @@ void runtime_fini(void);
 int runtime_check_node(int64_t node, struct lw_err *e);
 /* runtime_node_start - mark the node starting and queue its start. Caller holds lw_lock(). */
 void runtime_node_start(int64_t node);
+/*
+ * runtime_lab_start - a staged start: mark the n nodes (in boot order)
+ * queued and start them at most conc at a time, the next when one is ready
+ * or past its boot timeout. Caller holds lw_lock(); 0 or -1 with e.
+ */
+int runtime_lab_start(int64_t lab, const int64_t *ids, size_t n, int conc, struct lw_err *e);
 /* runtime_node_stop - mark it stopping and queue the stop; force skips the guest powerdown. */
 void runtime_node_stop(int64_t node, bool force);
 /* runtime_link_wire - attach a new link's running endpoints to its bridge. */

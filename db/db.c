@@ -98,6 +98,31 @@ static const char *const db_migrations[] = {
     "  kernel_dropped INTEGER NOT NULL DEFAULT 0,"
     "  created_at INTEGER NOT NULL);"
     "CREATE INDEX captures_link ON captures(link_id);",
+    /* 2 -> 3: the image store, user templates, staged boot, measured TCG boots */
+    "CREATE TABLE images ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  template TEXT,"
+    "  state TEXT NOT NULL DEFAULT 'uploading',"
+    "  format TEXT,"
+    "  virtual_size INTEGER,"
+    "  size INTEGER NOT NULL DEFAULT 0,"
+    "  expected INTEGER NOT NULL DEFAULT 0,"
+    "  sha256 TEXT,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE user_templates ("
+    "  name TEXT PRIMARY KEY,"
+    "  body TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE boot_times ("
+    "  id INTEGER PRIMARY KEY,"
+    "  template TEXT NOT NULL,"
+    "  accel TEXT NOT NULL,"
+    "  seconds REAL NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "ALTER TABLE nodes ADD COLUMN boot_order INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE nodes ADD COLUMN boot TEXT;"
+    "ALTER TABLE labs ADD COLUMN boot_concurrency INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int
@@ -264,6 +289,9 @@ db_bind(sqlite3_stmt *st, const char *fmt, va_list ap)
 			break;
 		case 'I':
 			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 'd':
+			rc = sqlite3_bind_double(st, i, va_arg(ap, double));
 			break;
 		case 's':
 			s = va_arg(ap, const char *);

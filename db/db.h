@@ -3,7 +3,7 @@
  * foreign keys, and the store API. SQL runs only through prepared statements
  * with bound parameters; rows come back as jansson objects keyed by column.
  *
- * Bind formats: one character per argument: 'i' int64_t, 'I' int (promoted),
+ * Bind formats: one character per argument: 'i' int64_t, 'I' int (promoted), 'd' double,
  * 's' const char * (NULL binds SQL NULL), 'n' SQL NULL (no argument).
  * The connection is not thread-safe by itself: callers hold lw_lock().
  */

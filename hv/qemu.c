@@ -116,12 +116,14 @@ qemu_check_nics(const struct qemu_spec *s, struct lw_err *e)
 static int
 qemu_check_boot(const struct qemu_spec *s, struct lw_err *e)
 {
-	if ((s->kernel == NULL) == (s->disk == NULL))
-		return (err_set(e, ERR_INVALID, "a node boots from exactly one of kernel or disk"));
-	if (s->disk != NULL) {
+	if (s->kernel == NULL && s->disk == NULL)
+		return (err_set(e, ERR_INVALID, "a node boots from a kernel or a disk"));
+	if (s->disk != NULL && qemu_check_path("disk", s->disk, e) == -1)
+		return (-1);
+	if (s->kernel == NULL) {
 		if (s->initrd != NULL || s->append != NULL)
 			return (err_set(e, ERR_INVALID, "initrd and append need a kernel boot"));
-		return (qemu_check_path("disk", s->disk, e));
+		return (0);
 	}
 	if (qemu_check_path("kernel", s->kernel, e) == -1)
 		return (-1);
@@ -166,6 +168,40 @@ qemu_check_disk_bus(const char *bus, struct lw_err *e)
 	return (err_set(e, ERR_INVALID, "disk bus '%s' is not one of virtio, ide, sata", bus));
 }
 
+/* qemu_machine - the -machine value: the arch's, or a template's x86 override. */
+static const char *
+qemu_machine(const struct qemu_spec *s)
+{
+	const char *m = s->accel == ACCEL_KVM ? s->arch->machine_kvm : s->arch->machine_tcg;
+
+	if (s->machine != NULL && strcmp(s->arch->name, "x86_64") == 0)
+		return (s->machine);
+	return (m);
+}
+
+/* qemu_firmware - the UEFI image Debian's ovmf / qemu-efi-aarch64 install, by arch. */
+static const char *
+qemu_firmware(const struct qemu_spec *s)
+{
+	if (s->firmware == NULL || strcmp(s->firmware, "uefi") != 0)
+		return (NULL);
+	return (strcmp(s->arch->name, "aarch64") == 0 ? "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
+	                                                : "/usr/share/ovmf/OVMF.fd");
+}
+
+static int
+qemu_check_options(const struct qemu_spec *s, struct lw_err *e)
+{
+	if (s->machine != NULL && strcmp(s->machine, "pc") != 0 && strcmp(s->machine, "q35") != 0)
+		return (err_set(e, ERR_INVALID, "machine '%s' is not pc or q35", s->machine));
+	if (s->firmware != NULL && strcmp(s->firmware, "uefi") != 0 && strcmp(s->firmware, "bios") != 0)
+		return (err_set(e, ERR_INVALID, "firmware '%s' is not bios or uefi", s->firmware));
+	if (s->config_bus != NULL && strcmp(s->config_bus, "virtio") != 0 &&
+	    strcmp(s->config_bus, "cdrom") != 0 && strcmp(s->config_bus, "ide") != 0)
+		return (err_set(e, ERR_INVALID, "config bus '%s' is not virtio, cdrom or ide", s->config_bus));
+	return (0);
+}
+
 static int
 qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 {
@@ -187,6 +223,8 @@ qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 	    qemu_check_nics(s, e) == -1 || qemu_check_console(s, e) == -1)
 		return (-1);
 	if (s->config_drive != NULL && qemu_check_path("config drive", s->config_drive, e) == -1)
+		return (-1);
+	if (qemu_check_options(s, e) == -1)
 		return (-1);
 	if (qemu_check_path("QMP socket", s->qmp_path, e) == -1)
 		return (-1);
@@ -242,7 +280,11 @@ qemu_args_machine(struct qemu_args *a, const struct qemu_spec *s)
 	qemu_arg(a, "-display");
 	qemu_arg(a, "none");
 	qemu_arg(a, "-machine");
-	qemu_arg(a, "%s", kvm ? arch->machine_kvm : arch->machine_tcg);
+	qemu_arg(a, "%s", qemu_machine(s));
+	if (qemu_firmware(s) != NULL) {
+		qemu_arg(a, "-bios");
+		qemu_arg(a, "%s", qemu_firmware(s));
+	}
 	qemu_arg(a, "-accel");
 	qemu_arg(a, "%s", tcg_accel_arg(arch, s->accel));
 	qemu_arg(a, "-cpu");
@@ -276,7 +318,7 @@ static void
 qemu_args_disk(struct qemu_args *a, const struct qemu_spec *s)
 {
 	const char *bus = s->disk_bus != NULL ? s->disk_bus : "virtio";
-	const char *machine = s->accel == ACCEL_KVM ? s->arch->machine_kvm : s->arch->machine_tcg;
+	const char *machine = qemu_machine(s);
 
 	qemu_arg(a, "-drive");
 	qemu_arg(a, "file=%s,if=none,id=disk0,format=qcow2,cache=writeback", s->disk);
@@ -312,10 +354,18 @@ qemu_args_config_drive(struct qemu_args *a, const struct qemu_spec *s)
 {
 	if (s->config_drive == NULL)
 		return;
+	const char *bus = s->config_bus != NULL ? s->config_bus : "virtio";
+	bool cd = strcmp(bus, "cdrom") == 0;
+
 	qemu_arg(a, "-drive");
-	qemu_arg(a, "file=%s,if=none,id=cfg,format=raw,readonly=on", s->config_drive);
+	qemu_arg(a, "file=%s,if=none,id=cfg,format=raw,readonly=on%s", s->config_drive,
+	    cd ? ",media=cdrom" : "");
 	qemu_arg(a, "-device");
-	qemu_arg(a, "virtio-blk-pci,drive=cfg");
+	/* The machine's own IDE/AHCI controller, second bus: the first may hold the disk. */
+	if (strcmp(bus, "virtio") == 0)
+		qemu_arg(a, "virtio-blk-pci,drive=cfg");
+	else
+		qemu_arg(a, "%s,drive=cfg,bus=ide.1", cd ? "ide-cd" : "ide-hd");
 }
 
 /*
@@ -380,9 +430,10 @@ qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e
 	if (qemu_check_spec(spec, e) == -1)
 		return (-1);
 	qemu_args_machine(&a, spec);
+	/* A kernel boot may have a disk too (the node's image, as a data disk). */
 	if (spec->kernel != NULL)
 		qemu_args_kernel(&a, spec);
-	else
+	if (spec->disk != NULL)
 		qemu_args_disk(&a, spec);
 	qemu_args_nics(&a, spec);
 	qemu_args_config_drive(&a, spec);

@@ -30,9 +30,13 @@ struct qemu_spec {
 	const char *kernel; /* kernel+initrd boot, or */
 	const char *initrd;
 	const char *append;
-	const char *disk;         /* a qcow2 overlay (linked clone) */
+	const char *disk;         /* a qcow2 overlay (linked clone): the boot disk, or with a
+	                           * kernel boot a data disk */
 	const char *disk_bus;     /* "virtio" (default), "ide", "sata" */
-	const char *config_drive; /* ISO 9660 image given read-only, or NULL */
+	const char *machine;      /* "pc" | "q35" overrides the arch's x86 machine; NULL = the arch's */
+	const char *firmware;     /* "uefi" (OVMF / AAVMF as -bios); NULL or "bios" = the default */
+	const char *config_drive; /* the config drive (ISO 9660 or FAT) given read-only, or NULL */
+	const char *config_bus;   /* "virtio" (default) | "cdrom" (an IDE CD-ROM) | "ide" (an IDE disk) */
 	int nnics;
 	struct qemu_nic nics[QEMU_MAX_NICS];
 	const char *console_path; /* daemon-owned serial console: a UNIX socket QEMU serves and

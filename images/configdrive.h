@@ -1,19 +1,23 @@
 /*
- * configdrive - the startup-config delivery a real NOS could also use: an
- * ISO 9660 image (volume LWCONFIG) holding `hostname` and `startup-config`,
- * attached to the guest as a read-only disk.
+ * configdrive - the startup config delivered the way a NOS looks for it: a
+ * read-only ISO 9660 CD-ROM or FAT disk with the template's volume label,
+ * holding the template's config_files (e.g. iosxe_config.txt, juniper.conf,
+ * cloud-init's user-data + meta-data), "{config}" and "{hostname}" expanded.
  */
 #ifndef LW_CONFIGDRIVE_H
 #define LW_CONFIGDRIVE_H
 
 #include "core/err.h"
+#include "images/template.h"
 
 /*
- * configdrive_build - write dir/config/{hostname,startup-config} and make
- * iso_path from them with genisoimage (argv, no shell; xorriso takes ~100 ms an image, genisoimage
- * ~3 ms); returns 0 or -1 with e.
+ * configdrive_build - stage the files under dir/config and make out_path
+ * from them: genisoimage for "iso", mkfs.fat + mtools for "fat" (argv, no
+ * shell). Returns 0 or -1 with e.
  */
-int configdrive_build(const char *dir, const char *hostname, const char *startup_config,
-    const char *iso_path, struct lw_err *e);
+int configdrive_build(const char *dir, const struct template *t, const char *hostname,
+    const char *startup_config, const char *out_path, struct lw_err *e);
+/* configdrive_expand - content with {config} and {hostname} replaced (malloc'd), or NULL. */
+char *configdrive_expand(const char *content, const char *hostname, const char *config);
 
 #endif

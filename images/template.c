@@ -2,52 +2,200 @@
  * template - the node template catalog.
  */
 #include <dirent.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
+#include <time.h>
 
+#include "core/config.h"
 #include "core/log.h"
 #include "core/names.h"
+#include "db/db.h"
+#include "hv/qemu.h"
 #include "images/template.h"
+#include "labs/validate.h"
 #include "tcg/tcg.h"
 
-#define TEMPLATE_MAX 64
+#define DB lw.db
+#define TEMPLATE_MAX 256
 
-static struct template templates[TEMPLATE_MAX];
+/* The catalog; replaced entries move to retired (freed at the end: a start may hold one). */
+static struct template *templates[TEMPLATE_MAX];
 static int ntemplates;
+static struct template **retired;
+static int nretired;
+
+static void
+tpl_str(json_t *o, const char *key, char *dst, size_t len, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	snprintf(dst, len, "%s", v != NULL ? v : dflt);
+}
 
 static int
-tpl_str(json_t *o, const char *key, char *dst, size_t len, int required, struct lw_err *e)
+tpl_int(json_t *o, const char *key, int dflt)
 {
 	json_t *v = json_object_get(o, key);
 
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			return (err_set(e, ERR_INVALID, "template: '%s' is required", key));
-		dst[0] = '\0';
-		return (0);
-	}
-	if (!json_is_string(v) || json_string_length(v) >= len)
-		return (err_set(
-		    e, ERR_INVALID, "template: '%s' must be a string under %zu bytes", key, len));
-	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return (v != NULL ? (int)json_integer_value(v) : dflt);
+}
+
+/* A guest file under the image dir: relative, no "..", plain characters. */
+static bool
+tpl_relpath_ok(const char *p)
+{
+	if (p[0] == '\0')
+		return (true);
+	if (p[0] == '/' || strstr(p, "..") != NULL)
+		return (false);
+	for (; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		        (*p >= '0' && *p <= '9') || strchr("/_.-+", *p) != NULL))
+			return (false);
+	return (true);
+}
+
+/* An interface name pattern: one {n}, and a valid name with a number in its place. */
+static int
+tpl_pattern(const char *tname, const char *what, const char *pat, struct lw_err *e)
+{
+	const char *p = strstr(pat, "{n}");
+	char probe[80];
+
+	if (p == NULL || strstr(p + 3, "{n}") != NULL)
+		return (err_set(e, ERR_INVALID, "template %s: %s '%.48s' needs {n} exactly once",
+		    tname, what, pat));
+	snprintf(probe, sizeof(probe), "%.*s7%s", (int)(p - pat), pat, p + 3);
+	if (!validate_iface(probe))
+		return (err_set(e, ERR_INVALID,
+		    "template %s: %s '%.48s' does not make valid interface names", tname, what, pat));
 	return (0);
 }
 
 static int
-tpl_int(json_t *o, const char *key, int *dst, int lo, int hi, int dflt, struct lw_err *e)
+tpl_names(json_t *o, const char *key, char (*dst)[48], int *n, bool pattern, const char *tname,
+    struct lw_err *e)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *a = json_object_get(o, key), *v;
+	size_t i;
 
-	if (v == NULL) {
-		*dst = dflt;
-		return (0);
+	*n = 0;
+	json_array_foreach(a, i, v) {
+		const char *s = json_string_value(v);
+
+		if (s == NULL || strlen(s) >= 48)
+			return (err_set(e, ERR_INVALID, "template %s: %s[%zu] must be a string under 48 bytes",
+			    tname, key, i));
+		if (pattern ? tpl_pattern(tname, key, s, e) == -1 : !validate_iface(s))
+			return (pattern ? -1
+			                : err_set(e, ERR_INVALID,
+			                      "template %s: %s[%zu] '%s' is not a valid interface name",
+			                      tname, key, i, s));
+		snprintf(dst[(*n)++], 48, "%s", s);
 	}
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return (err_set(
-		    e, ERR_INVALID, "template: '%s' must be an integer in %d..%d", key, lo, hi));
-	*dst = (int)json_integer_value(v);
+	return (0);
+}
+
+static int
+tpl_regex(const char *tname, const char *key, const char *re, struct lw_err *e)
+{
+	regex_t r;
+
+	if (re[0] == '\0')
+		return (0);
+	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
+		return (err_set(e, ERR_INVALID, "template %s: %s is not a valid extended regex", tname, key));
+	regfree(&r);
+	return (0);
+}
+
+/* The config drive's files: relative names a NOS looks for, string contents. */
+static int
+tpl_config(struct template *t, json_t *o, struct lw_err *e)
+{
+	json_t *files = json_object_get(o, "config_files"), *v;
+	const char *key;
+	size_t i;
+
+	json_object_foreach(files, key, v) {
+		if (!json_is_string(v) || json_string_length(v) > 4096)
+			return (err_set(e, ERR_INVALID, "template %s: config_files.%.64s must be a string",
+			    t->name, key));
+		if (key[0] == '\0' || !tpl_relpath_ok(key) || strlen(key) > 64 ||
+		    strchr(key, '/') != strrchr(key, '/'))
+			return (err_set(e, ERR_INVALID,
+			    "template %s: config file name '%.64s' (relative, at most one directory)",
+			    t->name, key));
+	}
+	for (int post = 0; post < 2; post++)
+		json_array_foreach(
+		    json_object_get(o, post ? "config_console_post" : "config_console_pre"), i, v) if (
+		    !json_is_string(v) || json_string_length(v) > 256 ||
+		    strpbrk(json_string_value(v), "\r\n") != NULL) return (err_set(e, ERR_INVALID,
+		    "template %s: console config lines are strings of one line", t->name));
+	if (strcmp(t->config_method, "iso") == 0 || strcmp(t->config_method, "fat") == 0) {
+		if (json_object_size(files) == 0)
+			return (err_set(e, ERR_INVALID, "template %s: config_method %s needs config_files",
+			    t->name, t->config_method));
+		for (const char *p = t->config_label; *p; p++)
+			if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			        (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+				return (err_set(e, ERR_INVALID, "template %s: config_label: A-Z a-z 0-9 _ -",
+				    t->name));
+		if (strcmp(t->config_method, "fat") == 0 && strlen(t->config_label) > 11)
+			return (err_set(e, ERR_INVALID, "template %s: a FAT label has at most 11 characters",
+			    t->name));
+	}
+	if (strcmp(t->config_method, "console") == 0 && t->prompt[0] == '\0')
+		return (err_set(e, ERR_INVALID, "template %s: config_method console needs a prompt",
+		    t->name));
+	return (0);
+}
+
+static int
+tpl_netns(struct template *t, struct lw_err *e)
+{
+	struct utsname u;
+
+	/* A namespace host runs the host's own programs: its arch is the host's. */
+	if (uname(&u) == -1 || strcmp(t->arch, "host") != 0)
+		return (err_set(e, ERR_INVALID, "template %s: a netns template's arch is \"host\"", t->name));
+	snprintf(t->arch, sizeof(t->arch), "%s", strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine);
+	if (t->kernel[0] != '\0' || t->disk[0] != '\0' || t->nlead > 0)
+		return (err_set(e, ERR_INVALID, "template %s: a netns template boots nothing", t->name));
+	if (strcmp(t->config_method, "none") == 0)
+		strcpy(t->config_method, "script");
+	if (strcmp(t->config_method, "script") != 0)
+		return (err_set(e, ERR_INVALID, "template %s: a netns template's config is a script", t->name));
+	return (0);
+}
+
+static int
+tpl_qemu(struct template *t, struct lw_err *e)
+{
+	const struct arch_info *a = tcg_arch_lookup(t->arch);
+
+	if (a == NULL)
+		return (err_set(e, ERR_INVALID, "template %s: unsupported arch '%s' (supported: %s)",
+		    t->name, t->arch, tcg_arch_names()));
+	if (t->kernel[0] != '\0' && t->disk[0] != '\0')
+		return (err_set(e, ERR_INVALID, "template %s: kernel or disk, not both", t->name));
+	if (t->initrd[0] != '\0' && t->kernel[0] == '\0')
+		return (err_set(e, ERR_INVALID, "template %s: an initrd needs a kernel", t->name));
+	if (!tpl_relpath_ok(t->kernel) || !tpl_relpath_ok(t->initrd) || !tpl_relpath_ok(t->disk))
+		return (err_set(e, ERR_INVALID,
+		    "template %s: kernel, initrd and disk are paths under the image directory "
+		    "(relative, no '..')",
+		    t->name));
+	if (t->machine[0] != '\0' && (strcmp(t->machine, "virt") == 0) != (strcmp(t->arch, "aarch64") == 0))
+		return (err_set(e, ERR_INVALID, "template %s: machine %s does not fit %s", t->name,
+		    t->machine, t->arch));
+	if (strcmp(t->config_method, "script") == 0)
+		return (err_set(e, ERR_INVALID, "template %s: config_method script is for netns hosts", t->name));
 	return (0);
 }
 
@@ -55,67 +203,103 @@ int
 template_parse(json_t *o, struct template *t, struct lw_err *e)
 {
 	memset(t, 0, sizeof(*t));
-	if (!json_is_object(o))
-		return (err_set(e, ERR_INVALID, "template: not a JSON object"));
-	if (tpl_str(o, "name", t->name, sizeof(t->name), 1, e) == -1 ||
-	    tpl_str(o, "kind", t->kind, sizeof(t->kind), 0, e) == -1 ||
-	    tpl_str(o, "arch", t->arch, sizeof(t->arch), 1, e) == -1 ||
-	    tpl_str(o, "nic_model", t->nic_model, sizeof(t->nic_model), 0, e) == -1 ||
-	    tpl_str(o, "interface_pattern", t->interface_pattern, sizeof(t->interface_pattern), 1,
-	        e) == -1 ||
-	    tpl_str(o, "kernel", t->kernel, sizeof(t->kernel), 0, e) == -1 ||
-	    tpl_str(o, "initrd", t->initrd, sizeof(t->initrd), 0, e) == -1 ||
-	    tpl_str(o, "append", t->append, sizeof(t->append), 0, e) == -1 ||
-	    tpl_str(o, "disk", t->disk, sizeof(t->disk), 0, e) == -1 ||
-	    tpl_str(o, "config_method", t->config_method, sizeof(t->config_method), 0, e) == -1 ||
-	    tpl_str(o, "ready_pattern", t->ready_pattern, sizeof(t->ready_pattern), 0, e) == -1 ||
-	    tpl_int(o, "cpus", &t->cpus, 1, 64, 1, e) == -1 ||
-	    tpl_int(o, "ram_mb", &t->ram_mb, 16, 1048576, 256, e) == -1 ||
-	    tpl_int(o, "nics", &t->nics, 0, 32, 1, e) == -1 ||
-	    tpl_int(o, "max_nics", &t->max_nics, 0, 32, 8, e) == -1 ||
-	    tpl_int(o, "shutdown_timeout_s", &t->shutdown_timeout_s, 0, 600, 30, e) == -1 ||
-	    tpl_int(o, "boot_time_kvm_s", &t->boot_time_kvm_s, 0, 3600, 60, e) == -1)
+	if (validate_object(o, validate_template, "template", e) == -1)
 		return (-1);
-	if (t->kind[0] == '\0')
-		strcpy(t->kind, "qemu");
-	if (strstr(t->interface_pattern, "{n}") != NULL &&
-	    strstr(strstr(t->interface_pattern, "{n}") + 3, "{n}") != NULL)
-		return (err_set(e, ERR_INVALID, "template %s: interface_pattern has {n} once", t->name));
-	if (strcmp(t->kind, "netns") == 0) {
-		struct utsname u;
+	tpl_str(o, "name", t->name, sizeof(t->name), "");
+	tpl_str(o, "kind", t->kind, sizeof(t->kind), "qemu");
+	tpl_str(o, "arch", t->arch, sizeof(t->arch), "");
+	tpl_str(o, "nic_model", t->nic_model, sizeof(t->nic_model), "");
+	tpl_str(o, "interface_pattern", t->interface_pattern, sizeof(t->interface_pattern), "");
+	tpl_str(o, "kernel", t->kernel, sizeof(t->kernel), "");
+	tpl_str(o, "initrd", t->initrd, sizeof(t->initrd), "");
+	tpl_str(o, "append", t->append, sizeof(t->append), "");
+	tpl_str(o, "disk", t->disk, sizeof(t->disk), "");
+	tpl_str(o, "disk_bus", t->disk_bus, sizeof(t->disk_bus), "virtio");
+	tpl_str(o, "machine", t->machine, sizeof(t->machine), "");
+	tpl_str(o, "firmware", t->firmware, sizeof(t->firmware), "bios");
+	tpl_str(o, "config_method", t->config_method, sizeof(t->config_method), "none");
+	tpl_str(o, "config_label", t->config_label, sizeof(t->config_label), "LWCONFIG");
+	tpl_str(o, "config_bus", t->config_bus, sizeof(t->config_bus), "virtio");
+	tpl_str(o, "config_export", t->config_export, sizeof(t->config_export), "");
+	tpl_str(o, "prompt", t->prompt, sizeof(t->prompt), "");
+	tpl_str(o, "ready_pattern", t->ready_pattern, sizeof(t->ready_pattern), "");
+	t->cpus = tpl_int(o, "cpus", 1);
+	t->ram_mb = tpl_int(o, "ram_mb", 256);
+	t->nics = tpl_int(o, "nics", 1);
+	t->max_nics = tpl_int(o, "max_nics", 8);
+	t->interface_first = tpl_int(o, "interface_first", 0);
+	t->shutdown_timeout_s = tpl_int(o, "shutdown_timeout_s", 30);
+	t->boot_time_kvm_s = tpl_int(o, "boot_time_kvm_s", 60);
+	t->needs_kvm = json_is_true(json_object_get(o, "needs_kvm"));
+	if (tpl_pattern(t->name, "interface_pattern", t->interface_pattern, e) == -1 ||
+	    tpl_names(o, "interface_lead", t->lead, &t->nlead, false, t->name, e) == -1 ||
+	    tpl_names(o, "interface_aliases", t->aliases, &t->naliases, true, t->name, e) == -1 ||
+	    tpl_regex(t->name, "ready_pattern", t->ready_pattern, e) == -1 ||
+	    tpl_regex(t->name, "prompt", t->prompt, e) == -1)
+		return (-1);
+	if (t->nics > t->max_nics || t->nlead > t->max_nics)
+		return (err_set(e, ERR_INVALID, "template %s: nics and interface_lead within max_nics",
+		    t->name));
+	if ((strcmp(t->kind, "netns") == 0 ? tpl_netns(t, e) : tpl_qemu(t, e)) == -1)
+		return (-1);
+	if (tpl_config(t, o, e) == -1)
+		return (-1);
+	t->json = json_deep_copy(o);
+	json_object_set_new(t->json, "arch", json_string(t->arch));
+	return (0);
+}
 
-		/* A namespace host runs the host's own programs: its arch is the host's. */
-		if (uname(&u) == -1 || (strcmp(t->arch, "host") != 0 && t->arch[0] != '\0'))
-			return (err_set(e, ERR_INVALID, "template %s: a netns template's arch is \"host\"", t->name));
-		snprintf(t->arch, sizeof(t->arch), "%s", strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine);
-		if (t->kernel[0] != '\0' || t->disk[0] != '\0')
-			return (err_set(e, ERR_INVALID, "template %s: a netns template boots nothing", t->name));
-		if (t->config_method[0] == '\0')
-			strcpy(t->config_method, "script");
-		if (!names_valid(t->name) || strstr(t->interface_pattern, "{n}") == NULL || t->nics > t->max_nics)
-			return (err_set(e, ERR_INVALID, "template %s: invalid name, interface_pattern or nics", t->name));
-		t->json = json_incref(o);
+static struct template **
+tpl_slot(const char *name)
+{
+	for (int i = 0; i < ntemplates; i++)
+		if (strcmp(templates[i]->name, name) == 0)
+			return (&templates[i]);
+	return (NULL);
+}
+
+static int
+tpl_retire(struct template *t)
+{
+	struct template **r = realloc(retired, sizeof(*retired) * (size_t)(nretired + 1));
+
+	if (r == NULL)
+		return (-1);
+	retired = r;
+	retired[nretired++] = t;
+	return (0);
+}
+
+/* tpl_add - parse o into the catalog (replace=false: the name must be new). */
+static int
+tpl_add(json_t *o, bool user, bool replace, struct lw_err *e)
+{
+	struct template *t = calloc(1, sizeof(*t)), **slot;
+
+	if (t == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	if (template_parse(o, t, e) == -1) {
+		free(t);
+		return (-1);
+	}
+	t->user = user;
+	json_object_set_new(t->json, "source", json_string(user ? "user" : "shipped"));
+	if ((slot = tpl_slot(t->name)) != NULL && (!replace || !(*slot)->user)) {
+		err_set(e, ERR_CONFLICT, "template '%s' already exists%s", t->name,
+		    (*slot)->user ? "" : " (a shipped template)");
+	} else if (slot == NULL && ntemplates == TEMPLATE_MAX) {
+		err_set(e, ERR_UNAVAILABLE, "too many templates (at most %d)", TEMPLATE_MAX);
+	} else if (slot != NULL && tpl_retire(*slot) == -1) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+	} else {
+		if (slot == NULL)
+			slot = &templates[ntemplates++];
+		*slot = t;
 		return (0);
 	}
-	if (strcmp(t->kind, "qemu") != 0)
-		return (err_set(e, ERR_INVALID, "template %s: kind must be qemu or netns", t->name));
-	if (!names_valid(t->name))
-		return (err_set(e, ERR_INVALID, "template: invalid name '%s'", t->name));
-	if (tcg_arch_lookup(t->arch) == NULL)
-		return (err_set(
-		    e, ERR_INVALID, "template %s: unsupported arch '%s'", t->name, t->arch));
-	if ((t->kernel[0] == '\0') == (t->disk[0] == '\0'))
-		return (err_set(
-		    e, ERR_INVALID, "template %s: needs exactly one of kernel or disk", t->name));
-	if (t->nics > t->max_nics)
-		return (err_set(e, ERR_INVALID, "template %s: nics above max_nics", t->name));
-	if (strstr(t->interface_pattern, "{n}") == NULL)
-		return (
-		    err_set(e, ERR_INVALID, "template %s: interface_pattern needs {n}", t->name));
-	if (t->config_method[0] == '\0')
-		strcpy(t->config_method, "none");
-	t->json = json_incref(o);
-	return (0);
+	json_decref(t->json);
+	free(t);
+	return (-1);
 }
 
 static int
@@ -129,19 +313,13 @@ template_load_file(const char *dir, const char *file, struct lw_err *e)
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if ((o = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) == NULL)
 		return (err_set(e, ERR_INVALID, "%s:%d: %s", path, je.line, je.text));
-	if (ntemplates == TEMPLATE_MAX) {
-		json_decref(o);
-		return (err_set(e, ERR_INVALID, "%s: too many templates", path));
-	}
-	r = template_parse(o, &templates[ntemplates], e);
+	r = tpl_add(o, false, false, e);
 	json_decref(o);
-	if (r == -1)
-		return (-1);
-	if (template_find(templates[ntemplates].name) != NULL) {
-		json_decref(templates[ntemplates].json);
-		return (err_set(e, ERR_INVALID, "%s: duplicate template name", path));
+	if (r == -1) {
+		struct lw_err e2 = *e;
+
+		return (err_set(e, e2.code, "%s: %s", path, e2.msg));
 	}
-	ntemplates++;
 	return (0);
 }
 
@@ -164,13 +342,37 @@ template_load_dir(const char *dir, struct lw_err *e)
 	return (r == -1 ? -1 : ntemplates);
 }
 
+int
+template_load_db(struct lw_err *e)
+{
+	json_t *rows = db_rows(DB, e, "SELECT name, body FROM user_templates ORDER BY name", ""), *row;
+	size_t i;
+	int n = 0;
+
+	if (rows == NULL)
+		return (-1);
+	json_array_foreach(rows, i, row) {
+		json_t *o = json_loads(json_string_value(json_object_get(row, "body")), 0, NULL);
+		struct lw_err e2 = {0};
+
+		/* A stored template a newer catalog or parser refuses is skipped, not fatal. */
+		if (o == NULL || tpl_add(o, true, false, &e2) == -1)
+			log_warn("user template %s skipped: %s",
+			    json_string_value(json_object_get(row, "name")), o ? e2.msg : "bad JSON");
+		else
+			n++;
+		json_decref(o);
+	}
+	json_decref(rows);
+	return (n);
+}
+
 const struct template *
 template_find(const char *name)
 {
-	for (int i = 0; i < ntemplates; i++)
-		if (strcmp(templates[i].name, name) == 0)
-			return (&templates[i]);
-	return (NULL);
+	struct template **slot = name != NULL ? tpl_slot(name) : NULL;
+
+	return (slot != NULL ? *slot : NULL);
 }
 
 json_t *
@@ -179,7 +381,7 @@ template_list_json(void)
 	json_t *a = json_array();
 
 	for (int i = 0; i < ntemplates; i++)
-		json_array_append(a, templates[i].json);
+		json_array_append(a, templates[i]->json);
 	return (json_pack("{s:o}", "templates", a));
 }
 
@@ -191,7 +393,7 @@ template_names(char *buf, size_t len)
 	buf[0] = '\0';
 	for (int i = 0; i < ntemplates && off < len; i++)
 		off += (size_t)snprintf(
-		    buf + off, len - off, "%s%s", i ? ", " : "", templates[i].name);
+		    buf + off, len - off, "%s%s", i ? ", " : "", templates[i]->name);
 }
 
 int
@@ -200,15 +402,158 @@ template_ifname(const struct template *t, int idx, char *out, size_t len)
 	const char *p = strstr(t->interface_pattern, "{n}");
 	int r;
 
-	r = snprintf(out, len, "%.*s%d%s", (int)(p - t->interface_pattern), t->interface_pattern,
-	    idx, p + 3);
+	if (idx < t->nlead)
+		r = snprintf(out, len, "%s", t->lead[idx]);
+	else
+		r = snprintf(out, len, "%.*s%d%s", (int)(p - t->interface_pattern),
+		    t->interface_pattern, t->interface_first + idx - t->nlead, p + 3);
 	return (r < 0 || (size_t)r >= len ? -1 : 0);
+}
+
+/* pattern_match - name against "pre{n}post", case-insensitively: n, or -1. */
+static long
+pattern_match(const char *pat, const char *name)
+{
+	const char *p = strstr(pat, "{n}");
+	size_t pre = (size_t)(p - pat);
+	char *end;
+	long n;
+
+	if (strncasecmp(name, pat, pre) != 0 || name[pre] < '0' || name[pre] > '9')
+		return (-1);
+	n = strtol(name + pre, &end, 10);
+	if (end - (name + pre) > 6 || (end - (name + pre) > 1 && name[pre] == '0'))
+		return (-1);
+	return (strcasecmp(end, p + 3) == 0 ? n : -1);
+}
+
+int
+template_ifindex(const struct template *t, const char *name)
+{
+	long n = -1;
+
+	for (int i = 0; i < t->nlead; i++)
+		if (strcasecmp(t->lead[i], name) == 0)
+			return (i);
+	n = pattern_match(t->interface_pattern, name);
+	for (int i = 0; i < t->naliases && n < 0; i++)
+		n = pattern_match(t->aliases[i], name);
+	if (n < t->interface_first || n - t->interface_first + t->nlead >= t->max_nics)
+		return (-1);
+	return ((int)(n - t->interface_first) + t->nlead);
+}
+
+json_t *
+template_config_files(const struct template *t)
+{
+	return (json_object_get(t->json, "config_files"));
+}
+
+json_t *
+template_console_lines(const struct template *t, bool post)
+{
+	return (json_object_get(t->json, post ? "config_console_post" : "config_console_pre"));
+}
+
+int
+template_user_put(json_t *body, const char *name, bool create, struct lw_err *e)
+{
+	json_t *o = json_deep_copy(body);
+	const struct template *t;
+	char *text;
+	int r;
+
+	if (!json_is_object(body))
+		return (err_set(e, ERR_BAD_REQUEST, "template: the body must be a JSON object"));
+	if (name != NULL) {
+		const char *bn = json_string_value(json_object_get(body, "name"));
+
+		if ((t = template_find(name)) == NULL)
+			return (err_set(e, ERR_NOT_FOUND, "no template '%.64s'", name));
+		if (!t->user)
+			return (err_set(e, ERR_CONFLICT, "template '%s' is shipped and read-only; "
+			                                 "POST a copy under another name", name));
+		if (bn != NULL && strcmp(bn, name) != 0)
+			return (err_set(e, ERR_INVALID, "template.name: a template cannot be renamed"));
+		json_object_set_new(o, "name", json_string(name));
+	}
+	json_object_del(o, "source");
+	if ((text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		json_decref(o);
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	}
+	/* Parse first: nothing is stored or replaced unless the template is valid. */
+	{
+		struct template probe;
+
+		r = template_parse(o, &probe, e);
+		json_decref(probe.json);
+	}
+	if (r == 0 && create && template_find(json_string_value(json_object_get(o, "name"))))
+		r = err_set(e, ERR_CONFLICT, "template '%s' already exists",
+		    json_string_value(json_object_get(o, "name")));
+	if (r == 0 && db_begin(DB, e) == 0) {
+		r = db_exec(DB, e,
+		    "INSERT INTO user_templates (name, body, created_at) VALUES (?,?,?)"
+		    " ON CONFLICT (name) DO UPDATE SET body = excluded.body",
+		    "ssi", json_string_value(json_object_get(o, "name")), text, (int64_t)time(NULL));
+		if (r >= 0 && (r = tpl_add(o, true, !create, e)) == 0)
+			r = db_commit(DB, e);
+		else
+			db_rollback(DB);
+	} else if (r == 0) {
+		r = -1;
+	}
+	free(text);
+	json_decref(o);
+	return (r < 0 ? -1 : 0);
+}
+
+int
+template_user_delete(const char *name, struct lw_err *e)
+{
+	struct template **slot = tpl_slot(name);
+	int64_t used;
+
+	if (slot == NULL)
+		return (err_set(e, ERR_NOT_FOUND, "no template '%.64s'", name));
+	if (!(*slot)->user)
+		return (err_set(e, ERR_CONFLICT, "template '%s' is shipped and cannot be deleted", name));
+	used = db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE template = ?", "s", name);
+	if (used > 0)
+		return (err_set(e, ERR_CONFLICT, "template '%s' is used by %lld node(s)", name,
+		    (long long)used));
+	if (db_exec(DB, e, "DELETE FROM user_templates WHERE name = ?", "s", name) == -1 ||
+	    tpl_retire(*slot) == -1)
+		return (-1);
+	*slot = templates[--ntemplates];
+	return (0);
+}
+
+void
+template_spec(const struct template *t, struct qemu_spec *q)
+{
+	/* "virt" is the aarch64 machine anyway: only the x86 choice is passed on. */
+	q->machine = t->machine[0] && strcmp(t->machine, "virt") != 0 ? t->machine : NULL;
+	q->firmware = t->firmware;
+	q->disk_bus = t->disk_bus;
+	q->config_bus = t->config_bus;
+	for (int k = 0; k < q->nnics && k < QEMU_MAX_NICS; k++)
+		q->nics[k].model = t->nic_model[0] ? t->nic_model : NULL;
 }
 
 void
 template_free_all(void)
 {
-	for (int i = 0; i < ntemplates; i++)
-		json_decref(templates[i].json);
-	ntemplates = 0;
+	for (int i = 0; i < ntemplates; i++) {
+		json_decref(templates[i]->json);
+		free(templates[i]);
+	}
+	for (int i = 0; i < nretired; i++) {
+		json_decref(retired[i]->json);
+		free(retired[i]);
+	}
+	free(retired);
+	retired = NULL;
+	ntemplates = nretired = 0;
 }

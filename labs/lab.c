@@ -2,6 +2,7 @@
  * lab - the lab model. Every mutating operation is one transaction: a
  * rejected request changes nothing.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,8 @@
 #include "db/db.h"
 #include "core/impair.h"
 #include "core/wiring.h"
+#include "core/boot.h"
+#include "images/store.h"
 #include "images/template.h"
 #include "labs/lab.h"
 #include "labs/validate.h"
@@ -148,7 +151,7 @@ lab_json(int64_t lab, struct lw_err *e)
 	json_t *row, *nodes, *links;
 
 	row = db_row(DB, e,
-	    "SELECT l.id, l.name, l.description,"
+	    "SELECT l.id, l.name, l.description, l.boot_concurrency,"
 	    " (SELECT COUNT(*) FROM nodes n WHERE n.lab_id = l.id) AS node_count,"
 	    " (SELECT COUNT(*) FROM links k WHERE k.lab_id = l.id) AS link_count"
 	    " FROM labs l WHERE l.id = ?",
@@ -234,6 +237,10 @@ lab_patch(int64_t lab, json_t *body, struct lw_err *e)
 	    db_exec(DB, e, "UPDATE labs SET description = ? WHERE id = ?", "si",
 	        json_string_value(desc), lab) == -1)
 		r = -1;
+	if (r == 0 && json_object_get(body, "boot_concurrency") != NULL &&
+	    db_exec(DB, e, "UPDATE labs SET boot_concurrency = ? WHERE id = ?", "ii",
+	        (int64_t)json_integer_value(json_object_get(body, "boot_concurrency")), lab) == -1)
+		r = -1;
 	return (lab_finish(r, e) == -1 ? -1 : 0);
 }
 
@@ -257,7 +264,7 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	json_t *rows = sel == LAB_NODES_STOPPED
 	    ? db_rows(DB, e,
 	          "SELECT id FROM nodes WHERE lab_id = ? AND state IN ('stopped','error')"
-	          " ORDER BY id",
+	          " ORDER BY boot_order, id",
 	          "i", lab)
 	    : db_rows(DB, e,
 	          "SELECT id FROM nodes WHERE lab_id = ? AND state IN ('starting','running')"
@@ -284,7 +291,7 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 static const char *const node_cols =
     "SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"
     " n.accel_reason, n.cpus, n.ram_mb, n.nics, n.state, n.error, n.ready,"
-    " n.console_port, n.startup_config, n.x, n.y, r.pid FROM nodes n"
+    " n.console_port, n.startup_config, n.x, n.y, n.boot_order, n.boot, r.pid FROM nodes n"
     " LEFT JOIN node_runtime r ON r.node_id = n.id";
 
 static json_t *
@@ -332,6 +339,10 @@ node_render(json_t *row, struct lw_err *e)
 		json_object_del(row, "pid");
 	if (t != NULL)
 		json_object_set_new(row, "kind", json_string(t->kind));
+	if (json_is_null(json_object_get(row, "boot")))
+		json_object_del(row, "boot");
+	if (t != NULL && strcmp(t->kind, "qemu") == 0)
+		boot_expect_json(row, t);
 	return (row);
 }
 
@@ -426,6 +437,25 @@ json_str_or(json_t *o, const char *key, const char *dflt)
 	return (v ? json_string_value(v) : dflt);
 }
 
+/* An image must be in the store and ready, on a template that boots a disk. */
+static int
+node_image_check(const struct template *t, const char *image, const char *what, struct lw_err *e)
+{
+	char path[PATH_MAX], fmt[16];
+
+	if (image == NULL)
+		return (0);
+	if (strcmp(t->kind, "qemu") != 0)
+		return (err_set(e, ERR_INVALID, "%s.image: template %s is a namespace host, it has no disk",
+		    what, t->name));
+	if (store_ready(image, path, sizeof(path), fmt, sizeof(fmt), e) == -1) {
+		struct lw_err e2 = *e;
+
+		return (err_set(e, e2.code, "%s.image: %s", what, e2.msg));
+	}
+	return (0);
+}
+
 /* Rules that need the template: it exists, the arch fits, counts within its limits. */
 static const struct template *
 node_template_check(json_t *body, const char *what, struct lw_err *e)
@@ -451,11 +481,8 @@ node_template_check(json_t *body, const char *what, struct lw_err *e)
 		    t->max_nics);
 		return (NULL);
 	}
-	if (json_object_get(body, "image") != NULL) {
-		err_set(e, ERR_INVALID, "%s: unknown image '%s'", what,
-		    json_string_value(json_object_get(body, "image")));
+	if (node_image_check(t, json_str_or(body, "image", NULL), what, e) == -1)
 		return (NULL);
-	}
 	return (t);
 }
 
@@ -463,6 +490,8 @@ static int64_t
 node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 {
 	const struct template *t;
+	const char *image;
+	char dflt[64];
 	int64_t node;
 	int port, nics;
 
@@ -473,13 +502,26 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	if ((port = node_console_port(e)) == -1)
 		return (-1);
 	nics = json_int_or(body, "nics", t->nics);
+	image = json_str_or(body, "image", NULL);
+	/* A disk template without an image takes the newest one uploaded for it. */
+	if (image == NULL && strcmp(t->kind, "qemu") == 0 && t->kernel[0] == '\0' &&
+	    t->disk[0] == '\0') {
+		if (store_default_image(t->name, dflt, sizeof(dflt)) == -1)
+			return (err_set(e, ERR_INVALID,
+			    "%s.image: template %s needs a disk image and none was uploaded for it "
+			    "(labwire image add FILE --template %s)",
+			    what, t->name, t->name));
+		image = dflt;
+	}
 	node = db_insert(DB, e,
-	    "INSERT INTO nodes (lab_id, name, template, arch, accel, cpus, ram_mb, nics,"
-	    " startup_config, x, y, console_port) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "issssIIIsIII", lab, json_string_value(json_object_get(body, "name")), t->name, t->arch,
+	    "INSERT INTO nodes (lab_id, name, template, image, arch, accel, cpus, ram_mb, nics,"
+	    " startup_config, x, y, console_port, boot_order) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "isssssIIIsIIII", lab, json_string_value(json_object_get(body, "name")), t->name, image,
+	    t->arch,
 	    json_str_or(body, "accel", "auto"), json_int_or(body, "cpus", t->cpus),
 	    json_int_or(body, "ram_mb", t->ram_mb), nics, json_str_or(body, "startup_config", ""),
-	    json_int_or(body, "x", 0), json_int_or(body, "y", 0), port);
+	    json_int_or(body, "x", 0), json_int_or(body, "y", 0), port,
+	    json_int_or(body, "boot_order", 0));
 	if (node == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "%s: a node named '%s' already exists in this lab",
@@ -553,6 +595,14 @@ node_patch_apply(int64_t node, json_t *body, struct lw_err *e)
 		        ? err_set(e, ERR_CONFLICT, "a node named '%s' already exists in this lab",
 		              json_string_value(v))
 		        : -1);
+	if ((v = json_object_get(body, "image")) != NULL &&
+	    db_exec(DB, e, "UPDATE nodes SET image = ? WHERE id = ?", "si", json_string_value(v),
+	        node) == -1)
+		return (-1);
+	if ((v = json_object_get(body, "boot_order")) != NULL &&
+	    db_exec(DB, e, "UPDATE nodes SET boot_order = ? WHERE id = ?", "ii",
+	        (int64_t)json_integer_value(v), node) == -1)
+		return (-1);
 	if ((v = json_object_get(body, "accel")) != NULL &&
 	    db_exec(DB, e, "UPDATE nodes SET accel = ? WHERE id = ?", "si", json_string_value(v),
 	        node) == -1)
@@ -591,9 +641,18 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 
 	if (validate_object(body, validate_node_patch, "node", e) == -1)
 		return (-1);
-	if (json_object_get(body, "image") != NULL)
-		return (err_set(e, ERR_INVALID, "node.image: unknown image '%s'",
-		    json_string_value(json_object_get(body, "image"))));
+	if (json_object_get(body, "image") != NULL) {
+		json_t *row = db_row(DB, e, "SELECT template FROM nodes WHERE id = ?", "i", node);
+		const struct template *t =
+		    template_find(json_string_value(json_object_get(row, "template")));
+		int r = t == NULL ? err_set(e, ERR_INVALID, "node.image: the node's template is gone")
+		                  : node_image_check(t, json_string_value(json_object_get(body, "image")),
+		                        "node", e);
+
+		json_decref(row);
+		if (r == -1)
+			return (-1);
+	}
 	stopped =
 	    db_int(DB, 0, "SELECT state IN ('stopped','error') FROM nodes WHERE id = ?", "i", node);
 	for (int i = 0; node_hw_fields[i] != NULL; i++)
@@ -737,6 +796,17 @@ link_endpoint_iface(int64_t lab, int64_t link, json_t *ep, const char *what, str
 		    e, ERR_INVALID, "%s: node '%s' does not exist in this lab", what, node));
 	iid = db_int(
 	    DB, -1, "SELECT id FROM interfaces WHERE node_id = ? AND name = ?", "is", nid, iface);
+	if (iid == -1) { /* "Gi0/1" for "GigabitEthernet0/1", "eth1" for "ETH1" */
+		json_t *row = db_row(DB, NULL, "SELECT template FROM nodes WHERE id = ?", "i", nid);
+		const struct template *t =
+		    template_find(json_string_value(json_object_get(row, "template")));
+		int idx = t != NULL ? template_ifindex(t, iface) : -1;
+
+		json_decref(row);
+		if (idx >= 0)
+			iid = db_int(DB, -1, "SELECT id FROM interfaces WHERE node_id = ? AND idx = ?",
+			    "iI", nid, idx);
+	}
 	if (iid == -1)
 		return (err_set(
 		    e, ERR_INVALID, "%s: node '%s' has no interface '%s'", what, node, iface));

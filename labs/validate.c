@@ -57,6 +57,7 @@ const struct vfield validate_lab_create[] = {
 const struct vfield validate_lab_patch[] = {
     {"name", V_NAME, 0, 0, 0, NULL},
     {"description", V_STRING, 0, 0, 4096, NULL},
+    {"boot_concurrency", V_INT, 0, 0, 1000, NULL},
     END,
 };
 
@@ -72,6 +73,7 @@ const struct vfield validate_node_create[] = {
     {"startup_config", V_STRING, 0, 0, CONFIG_MAX, NULL},
     {"x", V_INT, 0, -1000000, 1000000, NULL},
     {"y", V_INT, 0, -1000000, 1000000, NULL},
+    {"boot_order", V_INT, 0, 0, 1000000, NULL},
     END,
 };
 
@@ -86,6 +88,7 @@ const struct vfield validate_node_patch[] = {
     {"startup_config", V_STRING, 0, 0, CONFIG_MAX, NULL},
     {"x", V_INT, 0, -1000000, 1000000, NULL},
     {"y", V_INT, 0, -1000000, 1000000, NULL},
+    {"boot_order", V_INT, 0, 0, 1000000, NULL},
     END,
 };
 
@@ -102,11 +105,52 @@ const struct vfield validate_link_patch[] = {
     END,
 };
 
+/* A template: the shipped JSON files and user templates over the API alike. */
+const struct vfield validate_template[] = {
+    {"name", V_NAME, 1, 0, 0, NULL},
+    {"description", V_STRING, 0, 0, 256, NULL},
+    {"vendor", V_STRING, 0, 0, 64, NULL},
+    {"notes", V_STRING, 0, 0, 1024, NULL},
+    {"image_hint", V_STRING, 0, 0, 256, NULL},
+    {"kind", V_ENUM, 0, 0, 0, "qemu|netns"},
+    {"arch", V_STRING, 1, 1, 15, NULL},
+    {"cpus", V_INT, 0, 1, 64, NULL},
+    {"ram_mb", V_INT, 0, 16, 1048576, NULL},
+    {"nic_model", V_ENUM, 0, 0, 0, "virtio-net-pci|e1000|e1000e|vmxnet3|rtl8139"},
+    {"nics", V_INT, 0, 0, 32, NULL},
+    {"max_nics", V_INT, 0, 0, 32, NULL},
+    {"interface_pattern", V_STRING, 1, 3, 47, NULL},
+    {"interface_first", V_INT, 0, 0, 1000, NULL},
+    {"interface_aliases", V_ARRAY, 0, 0, 4, NULL},
+    {"interface_lead", V_ARRAY, 0, 0, 4, NULL},
+    {"kernel", V_STRING, 0, 0, 255, NULL},
+    {"initrd", V_STRING, 0, 0, 255, NULL},
+    {"append", V_STRING, 0, 0, 255, NULL},
+    {"disk", V_STRING, 0, 0, 255, NULL},
+    {"disk_bus", V_ENUM, 0, 0, 0, "virtio|ide|sata"},
+    {"machine", V_ENUM, 0, 0, 0, "pc|q35|virt"},
+    {"firmware", V_ENUM, 0, 0, 0, "bios|uefi"},
+    {"console", V_ENUM, 0, 0, 0, "telnet"},
+    {"ready_pattern", V_STRING, 0, 0, 255, NULL},
+    {"prompt", V_STRING, 0, 0, 127, NULL},
+    {"config_method", V_ENUM, 0, 0, 0, "iso|fat|console|none|script"},
+    {"config_label", V_STRING, 0, 1, 31, NULL},
+    {"config_bus", V_ENUM, 0, 0, 0, "virtio|cdrom|ide"},
+    {"config_files", V_OBJECT, 0, 0, 0, NULL},
+    {"config_console_pre", V_ARRAY, 0, 0, 32, NULL},
+    {"config_console_post", V_ARRAY, 0, 0, 32, NULL},
+    {"config_export", V_STRING, 0, 0, 127, NULL}, /* lines; the last prints the config */
+    {"needs_kvm", V_BOOL, 0, 0, 0, NULL},
+    {"boot_time_kvm_s", V_INT, 0, 0, 3600, NULL},
+    {"shutdown_timeout_s", V_INT, 0, 0, 600, NULL},
+    END,
+};
+
 static const char *
 vtype_name(enum vtype t)
 {
 	static const char *names[] = {"a string", "a name", "an integer", "a string", "an array",
-	    "an object", "an array of endpoints", "a number"};
+	    "an object", "an array of endpoints", "a number", "true or false"};
 
 	return (names[t]);
 }
@@ -181,6 +225,9 @@ validate_field(json_t *v, const struct vfield *f, const char *what, struct lw_er
 	case V_NUMBER:
 		ok = json_is_number(v);
 		break;
+	case V_BOOL:
+		ok = json_is_boolean(v);
+		break;
 	case V_ARRAY:
 	case V_ENDPOINTS:
 		ok = json_is_array(v);
@@ -236,8 +283,8 @@ validate_object(json_t *o, const struct vfield *spec, const char *what, struct l
 }
 
 /* Interface names follow the NOS (Gi0/1, ge-0/0/2): names plus '/'. */
-static int
-iface_valid(const char *s)
+int
+validate_iface(const char *s)
 {
 	size_t l = strlen(s);
 
@@ -256,7 +303,7 @@ endpoint_parts(const char *node, const char *iface, struct lw_err *e)
 	if (!names_valid(node))
 		return (
 		    err_set(e, ERR_INVALID, "endpoint: '%.64s' is not a valid node name", node));
-	if (!iface_valid(iface))
+	if (!validate_iface(iface))
 		return (err_set(
 		    e, ERR_INVALID, "endpoint: '%.64s' is not a valid interface name", iface));
 	return (0);

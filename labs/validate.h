@@ -10,7 +10,7 @@
 
 #include "core/err.h"
 
-enum vtype { V_STRING, V_NAME, V_INT, V_ENUM, V_ARRAY, V_OBJECT, V_ENDPOINTS, V_NUMBER };
+enum vtype { V_STRING, V_NAME, V_INT, V_ENUM, V_ARRAY, V_OBJECT, V_ENDPOINTS, V_NUMBER, V_BOOL };
 
 struct vfield {
 	const char *name;
@@ -26,6 +26,7 @@ extern const struct vfield validate_lab_patch[];
 extern const struct vfield validate_node_create[];
 extern const struct vfield validate_node_patch[];
 extern const struct vfield validate_link_create[];
+extern const struct vfield validate_template[];
 extern const struct vfield validate_link_patch[];
 extern const struct vfield validate_impairment[];
 /* The fields one direction of an impairment may override (a_to_b, b_to_a). */
@@ -39,6 +40,10 @@ extern const struct vfield validate_capture[];
  * when o is not an object).
  */
 int validate_object(json_t *o, const struct vfield *spec, const char *what, struct lw_err *e);
+/*
+ * validate_iface - an interface name: 1-63 of A-Z a-z 0-9 / _ . -, no "..".
+ */
+int validate_iface(const char *s);
 /*
  * validate_endpoint - split an endpoint ("r1:eth0" or {"node","interface"})
  * into node and interface strings (borrowed from ep); 0 or -1 with e.

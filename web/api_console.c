@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "labs/lab.h"
 #include "labs/validate.h"
+#include "images/template.h"
 #include "web/api.h"
 #include "web/ws.h"
 
@@ -245,4 +246,63 @@ api_node_console_exec(struct api_req *r, struct lw_err *e)
 	}
 	free(out);
 	return (rc);
+}
+
+/*
+ * The running config, printed by the template's export command on the
+ * console: text/plain without the echoed command and the closing prompt.
+ */
+int
+api_node_config(struct api_req *r, struct lw_err *e)
+{
+	const struct template *t;
+	char cmd[128], prompt[128], *raw = NULL, *out, *body;
+	int64_t lab, node;
+	json_t *row;
+	size_t len;
+
+	lw_lock();
+	row = (lab = lab_resolve(r->params[0], e)) == -1 ||
+	        (node = lab_node_resolve(lab, r->params[1], e)) == -1
+	    ? NULL
+	    : db_row(lw.db, e, "SELECT template, state FROM nodes WHERE id = ?", "i", node);
+	t = row ? template_find(json_string_value(json_object_get(row, "template"))) : NULL;
+	if (t != NULL) {
+		snprintf(cmd, sizeof(cmd), "%s", t->config_export);
+		snprintf(prompt, sizeof(prompt), "%s", t->prompt);
+	}
+	lw_unlock();
+	if (row == NULL)
+		return (-1);
+	json_decref(row);
+	if (t == NULL || cmd[0] == '\0' || prompt[0] == '\0')
+		return (err_set(e, ERR_INVALID, "the node's template has no config_export command and prompt"));
+	/* Several lines ("terminal length 0\nshow running-config"): the last one's output. */
+	for (char *line = cmd, *nl; line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		free(raw);
+		raw = NULL;
+		if (console_exec(node, line, prompt, 30000, &raw, e) == -1) {
+			free(raw);
+			return (-1);
+		}
+	}
+	out = utf8_clean(raw);
+	free(raw);
+	if (out == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	/* Drop the echoed command line and the prompt the output ends with. */
+	body = strchr(out, '\n') ? strchr(out, '\n') + 1 : out + strlen(out);
+	len = strlen(body);
+	while (len > 0 && body[len - 1] != '\n')
+		len--;
+	r->raw = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_COPY);
+	free(out);
+	if (r->raw == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	MHD_add_response_header(r->raw, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(r->raw, "Cache-Control", "no-store");
+	r->status = 200;
+	return (0);
 }

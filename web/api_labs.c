@@ -3,6 +3,14 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "db/db.h"
+#include "images/template.h"
 
 #include "core/runtime.h"
 #include "labs/lab.h"
@@ -68,13 +76,93 @@ api_lab_delete(struct api_req *r, struct lw_err *e)
 	return (0);
 }
 
-/* Start every stopped node, all or none: each is checked before any starts. */
+/* The lab's boot concurrency: its own setting, else the host's cores. */
+static int
+lab_concurrency(int64_t lab)
+{
+	int64_t c = db_int(lw.db, 0, "SELECT boot_concurrency FROM labs WHERE id = ?", "i", lab);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (c > 0 ? (int)c : cores > 0 ? (int)cores : 1);
+}
+
+/*
+ * wait_ready - with lw_lock() held (released while waiting): until every
+ * node of the lab that has a readiness pattern is ready, one fails or stops,
+ * or timeout_s passes. 0, or -1 with e naming the nodes that are not ready.
+ */
+static int
+wait_ready(int64_t lab, long timeout_s, struct lw_err *e)
+{
+	struct timespec ts = {0, 200 * 1000 * 1000};
+	int64_t deadline = clock_mono_ms() + timeout_s * 1000;
+
+	for (;;) {
+		json_t *rows = db_rows(lw.db, e,
+		    "SELECT name, template, state, ready, boot, error FROM nodes WHERE lab_id = ?"
+		    " ORDER BY boot_order, id",
+		    "i", lab), *row;
+		char list[1024] = "";
+		size_t i, off = 0;
+		bool failed = false;
+		int waiting = 0;
+
+		if (rows == NULL)
+			return (-1);
+		json_array_foreach(rows, i, row) {
+			const struct template *t;
+			const char *st = json_string_value(json_object_get(row, "state"));
+			bool ready = json_integer_value(json_object_get(row, "ready")) != 0;
+
+			/* A node without a readiness pattern is ready once it runs. */
+			t = template_find(json_string_value(json_object_get(row, "template")));
+			if (ready || (strcmp(st, "running") == 0 && t != NULL && t->ready_pattern[0] == '\0'))
+				continue;
+			if (strcmp(st, "starting") != 0 && strcmp(st, "running") != 0)
+				failed = true;
+			else
+				waiting++;
+			if (off < sizeof(list))
+				off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s (%s%s%s)",
+				    off ? ", " : "", json_string_value(json_object_get(row, "name")),
+				    json_is_string(json_object_get(row, "boot")) && strcmp(st, "error") != 0
+				        ? json_string_value(json_object_get(row, "boot")) : st,
+				    json_is_string(json_object_get(row, "error")) ? ": " : "",
+				    json_is_string(json_object_get(row, "error"))
+				        ? json_string_value(json_object_get(row, "error")) : "");
+		}
+		json_decref(rows);
+		if (waiting == 0 && !failed)
+			return (0);
+		if (failed || clock_mono_ms() >= deadline)
+			return (err_set(e, ERR_TIMEOUT, "%s: not ready%s: %s",
+			    failed ? "a node failed or stopped" : "timed out",
+			    failed ? "" : " in time", list));
+		lw_unlock();
+		nanosleep(&ts, NULL);
+		lw_lock();
+	}
+}
+
+/*
+ * Start every stopped node, all or none: each is checked before any starts.
+ * Boot is staged: at most the lab's boot concurrency at a time, in
+ * boot_order. ?wait=ready answers once all are ready (or says which are not).
+ */
 int
 api_lab_start(struct api_req *r, struct lw_err *e)
 {
+	const char *wait = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "wait");
+	const char *tmo = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "timeout");
 	int64_t lab = lab_resolve(r->params[0], e), *ids;
+	long timeout_s = 900;
 	size_t n, i;
+	char *end;
 
+	if (wait != NULL && strcmp(wait, "ready") != 0)
+		return (err_set(e, ERR_INVALID, "wait: only wait=ready is known"));
+	if (tmo != NULL && ((timeout_s = strtol(tmo, &end, 10)) < 1 || timeout_s > 7200 || *end != '\0'))
+		return (err_set(e, ERR_INVALID, "timeout: seconds, 1..7200"));
 	if (lab == -1 || (ids = lab_node_ids(lab, LAB_NODES_STOPPED, &n, e)) == NULL)
 		return (-1);
 	for (i = 0; i < n; i++)
@@ -82,10 +170,14 @@ api_lab_start(struct api_req *r, struct lw_err *e)
 			free(ids);
 			return (-1);
 		}
-	for (i = 0; i < n; i++)
-		runtime_node_start(ids[i]);
+	if (n > 0 && runtime_lab_start(lab, ids, n, lab_concurrency(lab), e) == -1) {
+		free(ids);
+		return (-1);
+	}
 	free(ids);
-	return (api_reply(r, 202, lab_json(lab, e), e));
+	if (wait != NULL && wait_ready(lab, timeout_s, e) == -1)
+		return (-1);
+	return (api_reply(r, wait != NULL ? 200 : 202, lab_json(lab, e), e));
 }
 
 int

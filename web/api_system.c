@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "core/boot.h"
 #include "core/config.h"
 #include "core/fabric.h"
 #include "core/events.h"
@@ -95,9 +96,9 @@ api_system(struct api_req *r, struct lw_err *e)
 
 	json_object_del(qemu, "_netem");
 	return (api_reply(r, 200,
-	    json_pack("{s:s,s:{s:{s:b,s:s},s:{s:b}},s:o,s:s,s:i,s:I,s:{s:b,s:b},s:{s:s,s:s},s:i}",
+	    json_pack("{s:s,s:{s:{s:b,s:s},s:{s:b,s:o}},s:o,s:s,s:i,s:I,s:{s:b,s:b},s:{s:s,s:s},s:i}",
 	        "version", LW_VERSION, "accelerators", "kvm", "available", lw.kvm.available,
-	        "reason", lw.kvm.reason, "tcg", "available", 1, "qemu", qemu, "host_arch",
+	        "reason", lw.kvm.reason, "tcg", "available", 1, "slowdown", boot_slowdown_json(), "qemu", qemu, "host_arch",
 	        lw.host_arch, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "memory_mb",
 	        (json_int_t)(pages / 1024 * psize / 1024), "capabilities", "netem", netem, "isolation", fabric_can_isolate(),
 	        "impairments", "path", "engine", "reason",
@@ -106,42 +107,6 @@ api_system(struct api_req *r, struct lw_err *e)
 	              : "labwire's impairment engine: this kernel has no sch_netem",
 	        "schema_version", db_schema_version(lw.db)),
 	    e));
-}
-
-int
-api_templates(struct api_req *r, struct lw_err *e)
-{
-	return (api_reply(r, 200, template_list_json(), e));
-}
-
-/* The image store proper comes later; for now the guest files templates boot. */
-int
-api_images(struct api_req *r, struct lw_err *e)
-{
-	json_t *list = template_list_json(), *out = json_array(), *t;
-	size_t i;
-
-	json_array_foreach(json_object_get(list, "templates"), i, t) {
-		static const char *keys[] = {"kernel", "initrd", "disk"};
-
-		for (size_t k = 0; k < 3; k++) {
-			const char *rel = json_string_value(json_object_get(t, keys[k]));
-			char path[1024];
-			struct stat st;
-			bool ok;
-
-			if (rel == NULL || rel[0] == '\0')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", lw.cfg.image_dir, rel);
-			ok = stat(path, &st) == 0;
-			json_array_append_new(out,
-			    json_pack("{s:s,s:s,s:s,s:b,s:I}", "name", rel, "template",
-			        json_string_value(json_object_get(t, "name")), "kind", keys[k],
-			        "present", ok, "size", (json_int_t)(ok ? st.st_size : 0)));
-		}
-	}
-	json_decref(list);
-	return (api_reply(r, 200, json_pack("{s:o}", "images", out), e));
 }
 
 /* ---- Server-Sent Events ---- */

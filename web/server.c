@@ -13,6 +13,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "images/store.h"
 #include "web/api.h"
 #include "web/server.h"
 #include "web/ui.h"
@@ -21,6 +22,9 @@ struct conn_ctx {
 	char *buf;
 	size_t len;
 	int too_large;
+	bool is_upload;        /* POST /api/v1/images: the body streams into the image store */
+	struct upload *upload; /* NULL once finished, aborted or refused */
+	struct lw_err upload_err;
 };
 
 static struct MHD_Daemon *httpd;
@@ -179,6 +183,49 @@ content_length_too_large(struct MHD_Connection *c)
 	return (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)lw.cfg.max_body);
 }
 
+/* An image upload: the body is the image itself, streamed to disk, never held in memory. */
+static bool
+is_image_upload(const char *url, const char *method)
+{
+	return (strcmp(method, "POST") == 0 && strcmp(url, "/api/v1/images") == 0);
+}
+
+static void
+upload_begin(struct MHD_Connection *c, struct conn_ctx *cc)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+	const char *tmpl = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "template");
+	char *end = NULL;
+	unsigned long long len = cl != NULL ? strtoull(cl, &end, 10) : 0;
+
+	cc->is_upload = true;
+	if (request_trusted(c, "POST", &cc->upload_err) == -1)
+		return;
+	if (cl == NULL || end == cl || *end != '\0')
+		len = 0;
+	cc->upload = store_upload_begin(name, tmpl, len, &cc->upload_err);
+}
+
+static enum MHD_Result
+upload_end(struct MHD_Connection *c, struct conn_ctx *cc)
+{
+	json_t *img = NULL;
+	char loc[128];
+	enum MHD_Result ret;
+
+	if (cc->upload != NULL) {
+		img = store_upload_finish(cc->upload, &cc->upload_err);
+		cc->upload = NULL;
+	}
+	if (img == NULL)
+		return (send_error(c, &cc->upload_err));
+	snprintf(loc, sizeof(loc), "/api/v1/images/%s", json_string_value(json_object_get(img, "name")));
+	ret = send_json(c, 201, img, loc);
+	json_decref(img);
+	return (ret);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *data, size_t *data_size, void **con_cls)
@@ -190,12 +237,30 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (cc == NULL) {
 		if ((cc = calloc(1, sizeof(*cc))) == NULL)
 			return (MHD_NO);
-		cc->too_large = content_length_too_large(c);
 		*con_cls = cc;
+		if (is_image_upload(url, method)) {
+			upload_begin(c, cc);
+			if (cc->upload == NULL) /* refused before a byte is read */
+				return (send_error(c, &cc->upload_err));
+			return (MHD_YES);
+		}
+		cc->too_large = content_length_too_large(c);
 		/* Refuse an oversized body before reading it. */
 		if (cc->too_large)
 			return (serve(c, url, method, cc));
 		return (MHD_YES);
+	}
+	if (cc->is_upload) {
+		if (*data_size > 0) {
+			if (cc->upload != NULL &&
+			    store_upload_write(cc->upload, data, *data_size, &cc->upload_err) == -1) {
+				store_upload_abort(cc->upload);
+				cc->upload = NULL;
+			}
+			*data_size = 0;
+			return (MHD_YES);
+		}
+		return (upload_end(c, cc));
 	}
 	if (*data_size > 0) {
 		if (!cc->too_large && cc->len + *data_size <= (size_t)lw.cfg.max_body) {
@@ -225,6 +290,7 @@ on_completed(
 	(void)c;
 	(void)toe;
 	if (cc != NULL) {
+		store_upload_abort(cc->upload); /* the client went away mid-upload */
 		free(cc->buf);
 		free(cc);
 	}

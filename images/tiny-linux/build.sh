@@ -29,7 +29,7 @@ META=${LW_KERNEL_META:-linux-image-cloud-amd64}
 # Modules loaded at boot, in this order after dependency resolution:
 # virtio PCI transport, NICs, config-drive disk + its filesystem, and the ACPI
 # power button with evdev so the init can see QMP system_powerdown.
-BOOT_MODULES="virtio_pci virtio_net virtio_blk isofs button evdev"
+BOOT_MODULES="virtio_pci virtio_net virtio_blk isofs vfat nls_cp437 nls_ascii button evdev"
 # Shipped in the initrd for `modprobe` and kernel autoload (vconfig, brctl,
 # ip tunnel trigger it), not loaded at boot. No qdiscs: busybox tc cannot
 # configure netem/htb/tbf anyway.
@@ -170,6 +170,7 @@ kconfig_sym() {
 	case $1 in
 	virtio_pci) echo VIRTIO_PCI ;; virtio_net) echo VIRTIO_NET ;;
 	virtio_blk) echo VIRTIO_BLK ;; isofs) echo ISO9660_FS ;;
+	vfat) echo VFAT_FS ;; nls_cp437) echo NLS_CODEPAGE_437 ;; nls_ascii) echo NLS_ASCII ;;
 	button) echo ACPI_BUTTON ;; evdev) echo INPUT_EVDEV ;;
 	*) echo "" ;;
 	esac

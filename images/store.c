@@ -1,0 +1,487 @@
+/*
+ * store - the image store and linked clones.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/events.h"
+#include "core/log.h"
+#include "core/names.h"
+#include "db/db.h"
+#include "hv/qemu.h"
+#include "images/store.h"
+#include "images/template.h"
+
+#define DB lw.db
+#define PROGRESS_MS 500
+
+struct upload {
+	int64_t id;
+	int fd;
+	EVP_MD_CTX *md;
+	uint64_t expected, got;
+	int64_t reported_ms;
+	char name[64];
+	char part[PATH_MAX];
+};
+
+static void
+store_dir(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/images", lw.cfg.data_dir);
+}
+
+static void
+store_path(char *buf, size_t len, int64_t id, const char *suffix)
+{
+	snprintf(buf, len, "%s/images/%lld%s", lw.cfg.data_dir, (long long)id, suffix);
+}
+
+/* run - argv (no shell) with stdout+stderr into out_path; its exit status, or -1. */
+static int
+run(char *const argv[], const char *out_path)
+{
+	int status, pidfd;
+	pid_t pid;
+
+	if ((pid = qemu_spawn(argv, NULL, 0, out_path, &pidfd)) == -1)
+		return (-1);
+	close(pidfd);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return (-1);
+	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* first_line - the first line of a tool's output file, for an error message. */
+static void
+first_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (f != NULL) {
+		if (fgets(buf, (int)len, f) != NULL)
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static json_t *
+image_render(json_t *row)
+{
+	json_object_set_new(row, "used_by",
+	    json_integer(db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE image = ?", "s",
+	        json_string_value(json_object_get(row, "name")))));
+	json_object_del(row, "id");
+	return (row);
+}
+
+#define IMAGE_COLS                                                                                 \
+	"id, name, template, state, format, virtual_size, size, expected, sha256, created_at"
+
+static void
+image_event(const char *name, const char *state, uint64_t size, uint64_t expected)
+{
+	events_publish("image", json_pack("{s:s,s:s,s:I,s:I}", "name", name, "state", state, "size",
+	                            (json_int_t)size, "expected", (json_int_t)expected));
+}
+
+struct upload *
+store_upload_begin(const char *name, const char *tmpl, uint64_t expected, struct lw_err *e)
+{
+	char dir[PATH_MAX];
+	struct statvfs vfs;
+	struct upload *u;
+
+	if (name == NULL || !names_valid(name)) {
+		err_set(e, ERR_INVALID,
+		    "image name '%.64s' is not valid (1-63 of A-Z a-z 0-9 _ . -, starting with a "
+		    "letter or digit, no '..', not all digits)",
+		    name ? name : "");
+		return (NULL);
+	}
+	if (expected == 0) {
+		err_set(e, ERR_BAD_REQUEST, "an image upload needs a Content-Length and a non-empty body");
+		return (NULL);
+	}
+	if (expected > (uint64_t)lw.cfg.max_image_mb << 20) {
+		err_set(e, ERR_TOO_LARGE, "image larger than %ld MiB (--max-image-mb)", lw.cfg.max_image_mb);
+		return (NULL);
+	}
+	store_dir(dir, sizeof(dir));
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		err_set(e, ERR_INTERNAL, "mkdir %s: %s", dir, strerror(errno));
+		return (NULL);
+	}
+	if (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < expected + (64u << 20)) {
+		err_set(e, ERR_UNAVAILABLE, "not enough free space in %s for %llu bytes", dir,
+		    (unsigned long long)expected);
+		return (NULL);
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL || (u->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(u->md, EVP_sha256(), NULL) != 1) {
+		if (u != NULL)
+			EVP_MD_CTX_free(u->md);
+		free(u);
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	u->fd = -1;
+	u->expected = expected;
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	lw_lock();
+	if (tmpl != NULL && tmpl[0] != '\0' && template_find(tmpl) == NULL)
+		err_set(e, ERR_INVALID, "unknown template '%.64s'", tmpl);
+	else if ((u->id = db_insert(DB, e,
+	              "INSERT INTO images (name, template, expected, created_at) VALUES (?,?,?,?)",
+	              "ssii", name, tmpl != NULL && tmpl[0] ? tmpl : NULL, (int64_t)expected,
+	              (int64_t)time(NULL))) == -1 &&
+	    e->code == ERR_CONFLICT)
+		err_set(e, ERR_CONFLICT, "an image named '%s' already exists", name);
+	lw_unlock();
+	if (e->code != ERR_NONE) {
+		u->id = 0;
+		store_upload_abort(u);
+		return (NULL);
+	}
+	store_path(u->part, sizeof(u->part), u->id, ".part");
+	if ((u->fd = open(u->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1) {
+		err_set(e, ERR_INTERNAL, "%s: %s", u->part, strerror(errno));
+		store_upload_abort(u);
+		return (NULL);
+	}
+	log_info("image %s: upload of %llu bytes started", name, (unsigned long long)expected);
+	image_event(u->name, "uploading", 0, expected);
+	return (u);
+}
+
+int
+store_upload_write(struct upload *u, const void *data, size_t len, struct lw_err *e)
+{
+	const char *p = data;
+	int64_t now;
+
+	if (u->got + len > u->expected)
+		return (err_set(e, ERR_TOO_LARGE, "the body is longer than its Content-Length"));
+	EVP_DigestUpdate(u->md, data, len);
+	while (len > 0) {
+		ssize_t n = write(u->fd, p, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (err_set(e, errno == ENOSPC ? ERR_UNAVAILABLE : ERR_INTERNAL,
+			    "writing the image: %s", strerror(errno)));
+		p += n;
+		len -= (size_t)n;
+		u->got += (uint64_t)n;
+	}
+	if ((now = clock_mono_ms()) - u->reported_ms >= PROGRESS_MS) {
+		u->reported_ms = now;
+		lw_lock();
+		db_exec(DB, NULL, "UPDATE images SET size = ? WHERE id = ?", "ii", (int64_t)u->got, u->id);
+		lw_unlock();
+		image_event(u->name, "uploading", u->got, u->expected);
+	}
+	return (0);
+}
+
+void
+store_upload_abort(struct upload *u)
+{
+	if (u == NULL)
+		return;
+	if (u->fd != -1)
+		close(u->fd);
+	if (u->part[0] != '\0')
+		unlink(u->part);
+	if (u->id > 0) {
+		lw_lock();
+		db_exec(DB, NULL, "DELETE FROM images WHERE id = ?", "i", u->id);
+		lw_unlock();
+		image_event(u->name, "removed", u->got, u->expected);
+		log_info("image %s: upload abandoned after %llu of %llu bytes", u->name,
+		    (unsigned long long)u->got, (unsigned long long)u->expected);
+	}
+	EVP_MD_CTX_free(u->md);
+	free(u);
+}
+
+/*
+ * inspect - what QEMU makes of the file: its format and virtual size, and
+ * nothing that would make QEMU open another file (a backing file, a qcow2
+ * external data file, a VMDK with extents elsewhere). 0 or -1 with e.
+ */
+static int
+inspect(const char *path, char *fmt, size_t fmtlen, int64_t *vsize, struct lw_err *e)
+{
+	char out[PATH_MAX + 8], line[256];
+	char *info[] = {"qemu-img", "info", "--output=json", (char *)path, NULL};
+	json_t *o, *data;
+	const char *f, *ct;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s.info", path);
+	rc = run(info, out);
+	if (rc != 0) {
+		first_line(out, line, sizeof(line));
+		unlink(out);
+		return (err_set(e, rc == -1 ? ERR_UNAVAILABLE : ERR_INVALID,
+		    rc == -1 ? "cannot run qemu-img" : "QEMU cannot open this image: %s",
+		    line[0] ? line : "unknown format"));
+	}
+	o = json_load_file(out, 0, NULL);
+	unlink(out);
+	f = json_string_value(json_object_get(o, "format"));
+	data = json_object_get(json_object_get(o, "format-specific"), "data");
+	ct = json_string_value(json_object_get(data, "create-type"));
+	if (o == NULL || f == NULL)
+		rc = err_set(e, ERR_INVALID, "qemu-img info gave no format for this image");
+	else if (json_object_get(o, "backing-filename") != NULL)
+		rc = err_set(e, ERR_INVALID,
+		    "the image names a backing file (%.200s); upload a standalone image "
+		    "(qemu-img convert -O qcow2 IN OUT)",
+		    json_string_value(json_object_get(o, "backing-filename")));
+	else if (json_object_get(data, "data-file") != NULL)
+		rc = err_set(e, ERR_INVALID, "the image names an external data file; upload a standalone image");
+	else if (strcmp(f, "vmdk") == 0 && (ct == NULL || (strcmp(ct, "monolithicSparse") != 0 &&
+	                                                      strcmp(ct, "streamOptimized") != 0)))
+		rc = err_set(e, ERR_INVALID,
+		    "a VMDK must be a single file (monolithicSparse or streamOptimized), not %s",
+		    ct ? ct : "a descriptor");
+	else if (strcmp(f, "qcow2") != 0 && strcmp(f, "raw") != 0 && strcmp(f, "vmdk") != 0 &&
+	         strcmp(f, "vdi") != 0 && strcmp(f, "vhdx") != 0 && strcmp(f, "vpc") != 0)
+		rc = err_set(e, ERR_INVALID, "image format %s is not supported (qcow2, raw, vmdk, vdi, vhdx, vpc)", f);
+	if (rc == 0) {
+		snprintf(fmt, fmtlen, "%s", f);
+		*vsize = json_integer_value(json_object_get(o, "virtual-size"));
+	}
+	json_decref(o);
+	return (rc);
+}
+
+/* check - qemu-img check where the format has one: corruption (a truncated file) is refused. */
+static int
+check(const char *path, const char *fmt, struct lw_err *e)
+{
+	char out[PATH_MAX + 8], line[256];
+	char *argv[] = {"qemu-img", "check", "-q", "-f", (char *)fmt, (char *)path, NULL};
+	int rc;
+
+	if (strcmp(fmt, "raw") == 0 || strcmp(fmt, "vpc") == 0)
+		return (0);
+	snprintf(out, sizeof(out), "%s.check", path);
+	rc = run(argv, out);
+	first_line(out, line, sizeof(line));
+	unlink(out);
+	/* 0 clean, 3 leaked clusters only (harmless), 63 no check for this format. */
+	if (rc == 0 || rc == 3 || rc == 63)
+		return (0);
+	return (err_set(e, ERR_INVALID, "the %s image is damaged or truncated (qemu-img check: %s)",
+	    fmt, line[0] ? line : "errors"));
+}
+
+json_t *
+store_upload_finish(struct upload *u, struct lw_err *e)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1], fmt[16], path[PATH_MAX];
+	unsigned int mdlen = 0;
+	int64_t vsize = 0;
+	json_t *row = NULL;
+
+	if (u->got != u->expected) {
+		err_set(e, ERR_BAD_REQUEST, "the upload ended after %llu of %llu bytes",
+		    (unsigned long long)u->got, (unsigned long long)u->expected);
+		store_upload_abort(u);
+		return (NULL);
+	}
+	EVP_DigestFinal_ex(u->md, md, &mdlen);
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (fdatasync(u->fd) == -1 || close(u->fd) == -1) {
+		u->fd = -1;
+		err_set(e, ERR_INTERNAL, "writing the image: %s", strerror(errno));
+		store_upload_abort(u);
+		return (NULL);
+	}
+	u->fd = -1;
+	image_event(u->name, "checking", u->got, u->expected);
+	store_path(path, sizeof(path), u->id, "");
+	if (inspect(u->part, fmt, sizeof(fmt), &vsize, e) == -1 || check(u->part, fmt, e) == -1 ||
+	    (rename(u->part, path) == -1 &&
+	        err_set(e, ERR_INTERNAL, "rename %s: %s", path, strerror(errno)) == -1)) {
+		store_upload_abort(u);
+		return (NULL);
+	}
+	lw_lock();
+	if (db_exec(DB, e,
+	        "UPDATE images SET state = 'ready', format = ?, virtual_size = ?, size = ?,"
+	        " sha256 = ? WHERE id = ?",
+	        "siisi", fmt, vsize, (int64_t)u->got, hex, u->id) == 1)
+		row = db_row(DB, e, "SELECT " IMAGE_COLS " FROM images WHERE id = ?", "i", u->id);
+	if (row != NULL)
+		row = image_render(row);
+	lw_unlock();
+	if (row == NULL) {
+		unlink(path);
+		u->part[0] = '\0';
+		store_upload_abort(u);
+		return (NULL);
+	}
+	log_info("image %s: %s, %lld bytes virtual, sha256 %s", u->name, fmt, (long long)vsize, hex);
+	image_event(u->name, "ready", u->got, u->expected);
+	EVP_MD_CTX_free(u->md);
+	free(u);
+	return (row);
+}
+
+json_t *
+store_list(struct lw_err *e)
+{
+	json_t *rows = db_rows(DB, e, "SELECT " IMAGE_COLS " FROM images ORDER BY name", ""), *row;
+	size_t i;
+
+	if (rows == NULL)
+		return (NULL);
+	json_array_foreach(rows, i, row) image_render(row);
+	return (json_pack("{s:o}", "images", rows));
+}
+
+json_t *
+store_get(const char *name, struct lw_err *e)
+{
+	json_t *row = db_row(DB, e, "SELECT " IMAGE_COLS " FROM images WHERE name = ?", "s", name);
+
+	if (row == NULL && e->code == ERR_NOT_FOUND)
+		err_set(e, ERR_NOT_FOUND, "no image '%.64s'", name);
+	return (row != NULL ? image_render(row) : NULL);
+}
+
+int
+store_delete(const char *name, struct lw_err *e)
+{
+	json_t *row = db_row(DB, e, "SELECT id, state FROM images WHERE name = ?", "s", name);
+	json_t *users;
+	char path[PATH_MAX];
+	int64_t id;
+
+	if (row == NULL)
+		return (e->code == ERR_NOT_FOUND ? err_set(e, ERR_NOT_FOUND, "no image '%.64s'", name) : -1);
+	id = json_integer_value(json_object_get(row, "id"));
+	if (strcmp(json_string_value(json_object_get(row, "state")), "ready") != 0) {
+		json_decref(row);
+		return (err_set(e, ERR_CONFLICT, "image '%s' is still being uploaded", name));
+	}
+	json_decref(row);
+	users = db_rows(DB, e,
+	    "SELECT l.name AS lab, n.name AS node FROM nodes n JOIN labs l ON l.id = n.lab_id"
+	    " WHERE n.image = ? ORDER BY l.name, n.name LIMIT 5",
+	    "s", name);
+	if (users == NULL)
+		return (-1);
+	if (json_array_size(users) > 0) {
+		json_t *u0 = json_array_get(users, 0);
+
+		err_set(e, ERR_CONFLICT, "image '%s' is used by node %s in lab %s%s", name,
+		    json_string_value(json_object_get(u0, "node")),
+		    json_string_value(json_object_get(u0, "lab")),
+		    json_array_size(users) > 1 ? " and others" : "");
+		json_decref(users);
+		return (-1);
+	}
+	json_decref(users);
+	if (db_exec(DB, e, "DELETE FROM images WHERE id = ?", "i", id) == -1)
+		return (-1);
+	store_path(path, sizeof(path), id, "");
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("image %s: unlink %s: %s", name, path, strerror(errno));
+	events_publish("image", json_pack("{s:s,s:s}", "name", name, "state", "removed"));
+	return (0);
+}
+
+int
+store_ready(const char *name, char *path, size_t len, char *fmt, size_t fmtlen, struct lw_err *e)
+{
+	json_t *row = db_row(DB, e, "SELECT id, state, format FROM images WHERE name = ?", "s", name);
+	int r = 0;
+
+	if (row == NULL)
+		return (err_set(e, ERR_INVALID, "no image named '%.64s' (GET /api/v1/images lists them)", name));
+	if (strcmp(json_string_value(json_object_get(row, "state")), "ready") != 0)
+		r = err_set(e, ERR_INVALID, "image '%s' is still being uploaded", name);
+	else {
+		store_path(path, len, json_integer_value(json_object_get(row, "id")), "");
+		snprintf(fmt, fmtlen, "%s", json_string_value(json_object_get(row, "format")));
+	}
+	json_decref(row);
+	return (r);
+}
+
+int
+store_default_image(const char *tmpl, char *name, size_t len)
+{
+	json_t *row = db_row(DB, NULL,
+	    "SELECT name FROM images WHERE template = ? AND state = 'ready' ORDER BY id DESC", "s", tmpl);
+
+	if (row == NULL)
+		return (-1);
+	snprintf(name, len, "%s", json_string_value(json_object_get(row, "name")));
+	json_decref(row);
+	return (0);
+}
+
+int
+store_overlay(const char *base, const char *fmt, const char *overlay, struct lw_err *e)
+{
+	char abs[PATH_MAX], out[PATH_MAX + 8], line[256];
+	char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", (char *)fmt, "-b", abs,
+	    (char *)overlay, NULL};
+	int rc;
+
+	/* The backing path is stored in the overlay: absolute, so a relative data dir works. */
+	if (realpath(base, abs) == NULL)
+		return (err_set(e, ERR_UNAVAILABLE, "base image %s: %s", base, strerror(errno)));
+	snprintf(out, sizeof(out), "%s.log", overlay);
+	unlink(overlay);
+	rc = run(argv, out);
+	first_line(out, line, sizeof(line));
+	unlink(out);
+	if (rc != 0)
+		return (err_set(e, rc == -1 ? ERR_UNAVAILABLE : ERR_INTERNAL,
+		    "cannot create the node's disk overlay: %s", rc == -1 ? "no qemu-img" : line));
+	return (0);
+}
+
+void
+store_cleanup(void)
+{
+	json_t *rows = db_rows(DB, NULL, "SELECT id, name FROM images WHERE state != 'ready'", ""), *row;
+	char path[PATH_MAX];
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		int64_t id = json_integer_value(json_object_get(row, "id"));
+
+		store_path(path, sizeof(path), id, ".part");
+		unlink(path);
+		db_exec(DB, NULL, "DELETE FROM images WHERE id = ?", "i", id);
+		log_info("image %s: removed an upload the previous daemon left unfinished",
+		    json_string_value(json_object_get(row, "name")));
+	}
+	json_decref(rows);
+}
