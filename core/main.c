@@ -92,6 +92,7 @@ serve_open(void)
 	snprintf(path, sizeof(path), "%s/labwire.db", lw.cfg.data_dir);
 	if ((lw.db = db_open(path, &e)) == NULL)
 		fatalx("%s", e.msg);
+	snprintf(lw.host_arch, sizeof(lw.host_arch), "%s", tcg_host_arch());
 	if ((n = template_load_dir(lw.cfg.template_dir, &e)) == -1)
 		fatalx("%s", e.msg);
 	log_info("%d template(s) from %s; images in %s", n, lw.cfg.template_dir, lw.cfg.image_dir);
@@ -101,7 +102,6 @@ serve_open(void)
 		log_info("%d user template(s)", n);
 	store_cleanup();
 	kvm_probe("/dev/kvm", &lw.kvm);
-	snprintf(lw.host_arch, sizeof(lw.host_arch), "%s", tcg_host_arch());
 	log_info("accelerator: %s", lw.kvm.reason);
 	if (fabric_init() == -1)
 		fatal("netlink");

@@ -43,7 +43,7 @@
 #define DB lw.db
 #define LINK_MTU 9000
 #define QMP_CONNECT_GIVEUP_MS 30000
-#define READY_POLL_MS 200
+#define READY_POLL_MS 50 /* readiness is judged within 50 ms of the console line */
 #define STOP_QUIT_WAIT_MS 5000
 
 enum rt_op {

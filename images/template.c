@@ -121,6 +121,8 @@ tpl_config(struct template *t, json_t *o, struct lw_err *e)
 	const char *key;
 	size_t i;
 
+	if (json_object_size(files) > 8)
+		return (err_set(e, ERR_INVALID, "template %s: at most 8 config_files", t->name));
 	json_object_foreach(files, key, v) {
 		if (!json_is_string(v) || json_string_length(v) > 4096)
 			return (err_set(e, ERR_INVALID, "template %s: config_files.%.64s must be a string",
@@ -162,7 +164,8 @@ tpl_netns(struct template *t, struct lw_err *e)
 	struct utsname u;
 
 	/* A namespace host runs the host's own programs: its arch is the host's. */
-	if (uname(&u) == -1 || strcmp(t->arch, "host") != 0)
+	/* "host"; the host's own name (what GET shows) is accepted back. */
+	if (uname(&u) == -1 || (strcmp(t->arch, "host") != 0 && strcmp(t->arch, lw.host_arch) != 0))
 		return (err_set(e, ERR_INVALID, "template %s: a netns template's arch is \"host\"", t->name));
 	snprintf(t->arch, sizeof(t->arch), "%s", strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine);
 	if (t->kernel[0] != '\0' || t->disk[0] != '\0' || t->nlead > 0)

@@ -3,9 +3,22 @@
 # started through labwire (POST .../start until every node reports running,
 # i.e. its QEMU answers QMP), against the same QEMU argvs launched by a plain
 # shell loop (TAPs and bridges made with `ip`, QEMU opening the TAPs itself,
-# done when every QMP socket answers). Printed as a table of medians.
+# done when every QMP socket answers). Then consoles, captures, the datapath,
+# node disk overlays against a copy of the base (images), and one node's boot
+# to ready against its QEMU argv started by hand (boot). Printed as a table of medians.
+# Usage: run.sh [BUILD] [SECTION...], sections from SECTIONS below (default: all,
+# or LW_BENCH_ONLY); a first argument naming a section takes the default BUILD.
 set -u
+SECTIONS="start console capture datapath images boot"
+[[ " $SECTIONS " == *" ${1:-} "* ]] && set -- "$PWD/build" "$@"
 export LW_BUILD=${1:-$PWD/build}
+shift 2>/dev/null
+# Sections named as arguments, else LW_BENCH_ONLY="start console ..." (default: all of SECTIONS).
+ONLY=${*:-${LW_BENCH_ONLY:-$SECTIONS}}
+for s in $ONLY; do
+	[[ " $SECTIONS " == *" $s "* ]] || { echo "bench: no section '$s' (sections: $SECTIONS)" >&2; exit 2; }
+done
+want() { [[ " $ONLY " == *" $1 "* ]]; }
 case "$LW_BUILD" in /*) ;; *) LW_BUILD=$PWD/$LW_BUILD ;; esac
 N=${LW_BENCH_NODES:-20}
 REPS=${LW_BENCH_REPS:-3}
@@ -94,11 +107,10 @@ reference_once() {
 }
 
 command -v bc >/dev/null || { echo "bench: needs bc" >&2; exit 1; }
-# LW_BENCH_ONLY="start console capture datapath" (the default) picks the sections to run.
-ONLY=${LW_BENCH_ONLY:-start console capture datapath}
-want() { [[ " $ONLY " == *" $1 "* ]]; }
 CAP_ROWS=()
 DP=()
+IMG=()
+BOOT=()
 ROWS=()
 if want start; then
 lw_times=() ref_times=()
@@ -145,9 +157,6 @@ MB=$(echo "$CON_BYTES / 1048576" | bc)
 ROWS+=("console keystroke echo round trip (us, median of 200)|$lw_rtt|$ref_rtt|QEMU's telnet serial")
 ROWS+=("console output, $MB MiB to 1 client (s)|$lw_tp1|$ref_tp1|QEMU's telnet serial")
 ROWS+=("console output, $MB MiB to 10 clients (s)|$lw_tp10|$ref_tp1|QEMU's telnet, 1 client")
-
-printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
-printf '%s\n' "$(printf '%.0s-' $(seq 110))"
 fi
 if want capture; then
 # ---- capture: labwire's capture against tcpdump on the same link ----
@@ -306,8 +315,155 @@ DP+=("1000 links: labwire lab start, 100 hosts x 20 NICs (s)|$lwwire|$ws|ip/tc, 
 DP+=("1000 links: labwire lab start, 100 hosts x 20 NICs (s)|$lwwire|$bs|ip -batch / tc -batch")
 DP+=("1000 links: labwire lab stop, all unwired (s)|$lwunwire|$wt|ip netns del loop")
 fi
+if want images; then
+# ---- images: 100 node disks as overlays on a 2 GiB base, against one full copy of the base ----
+# The base is qcow2 (as appliance images mostly are) holding 2 GiB of random data,
+# so nothing in it is sparse or zero. Overlays are made as images/store.c
+# store_overlay makes them (the same qemu-img command), one after another.
+IMGD=$LW_TMP/images
+mkdir -p "$IMGD"
+free_kb=$(df -Pk "$IMGD" | awk 'NR == 2 {print $4}')
+if [ "$free_kb" -lt $((6 * 1024 * 1024)) ]; then
+	echo "bench: images skipped: $((free_kb / 1024)) MiB free in $IMGD, it needs 6 GiB" >&2
+else
+	head -c 2G /dev/urandom >"$IMGD/base.raw"
+	qemu-img convert -f raw -O qcow2 "$IMGD/base.raw" "$IMGD/base.qcow2"
+	rm -f "$IMGD/base.raw"
+	sync "$IMGD/base.qcow2"
+	BASE=$(realpath "$IMGD/base.qcow2")
+	# Both sides end with their files on disk (fsync), nothing else is synced.
+	t0=$(now)
+	for i in $(seq 1 100); do
+		qemu-img create -q -f qcow2 -F qcow2 -b "$BASE" "$IMGD/n$i.qcow2" || break
+	done
+	sync "$IMGD"/n*.qcow2
+	ovl=$(echo "$(now) - $t0" | bc -l)
+	novl=$(ls "$IMGD"/n*.qcow2 | wc -l)
+	[ "$novl" = 100 ] || echo "bench: only $novl of 100 overlays were made" >&2
+	t0=$(now)
+	cp --reflink=never "$BASE" "$IMGD/copy.qcow2"
+	sync "$IMGD/copy.qcow2"
+	cpy=$(echo "$(now) - $t0" | bc -l)
+	echo "images: 100 overlays on a 2 GiB qcow2 base $(printf %.3f "$ovl") s ($(du -ck "$IMGD"/n*.qcow2 | tail -1 | cut -f1) KiB)," \
+		"one cp --reflink=never $(printf %.3f "$cpy") s: 100 overlays take $(printf '%.2f' "$(echo "$ovl / $cpy" | bc -l)") of one copy" >&2
+	IMG+=("100 node disks: qcow2 overlays on a 2 GiB base (s)|$ovl|$cpy|one cp --reflink=never of the base")
+	rm -rf "$IMGD"
+fi
+fi
+if want boot; then
+# ---- boot: one tiny-linux node from POST start to ready, against its argv by hand ----
+# labwire: from the POST until the node's event says ready (the event stream is
+# followed, nothing polled). By hand: the argv the daemon logged for the node,
+# its console chardev a file (a FIFO read here) instead of the daemon's UNIX
+# socket, its TAP netdevs hubports of hubs of their own (same NIC count, nothing
+# attached), the same kernel, initrd, append and config drive (a copy); from the
+# spawn until "labwire: ready" comes out of the console.
+BOOT_REPS=${LW_BENCH_BOOT_REPS:-5}
+REF=$LW_TMP/bootref
+mkdir -p "$REF"
+# read_until FD TIMEOUT_S PATTERN...: read lines from FD until one holds every PATTERN.
+read_until() {
+	local fd=$1 end=$((SECONDS + $2)) line part= rc p hit
+	shift 2
+	while [ $SECONDS -lt $end ]; do
+		IFS= read -r -t 1 -u "$fd" line
+		rc=$?
+		if [ $rc -gt 128 ]; then part+=$line; continue; fi # timed out: keep a partial line
+		[ $rc = 0 ] || return 1                             # end of stream
+		line=$part$line part= hit=1
+		for p in "$@"; do [[ $line == *"$p"* ]] || hit=0; done
+		[ $hit = 1 ] && return 0
+	done
+	return 1
+}
+mkfifo "$REF/events"
+# Not through nsexec: $! must be curl itself.
+ip netns exec "$LW_NS" curl -sN "$LW_URL/api/v1/events" >"$REF/events" 2>/dev/null &
+EVPID=$!
+exec {EVFD}<"$REF/events"
+api POST /api/v1/labs '{"name":"boot","nodes":[{"name":"b","template":"tiny-linux","nics":1}]}'
+[ "$STATUS" = 201 ] || { echo "bench: cannot create the boot lab: $BODY" >&2; exit 1; }
+NID=$(jqb '.nodes[0].id')
+# Touch the lab until its event comes through: the stream is subscribed from then on.
+for try in $(seq 1 10); do
+	api PATCH /api/v1/labs/boot '{"description":"boot bench"}'
+	read_until "$EVFD" 2 '"action":"updated"' '"type":"lab"' && break
+	[ "$try" = 10 ] && { echo "bench: no event stream" >&2; exit 1; }
+done
+boot_lw_once() {
+	local t0
+	t0=$(now)
+	api POST /api/v1/labs/boot/start
+	read_until "$EVFD" 120 "\"node\":{\"id\":$NID," '"ready":true' || echo "bench: node $NID never ready" >&2
+	echo "$(now) - $t0" | bc -l
+	api POST /api/v1/labs/boot/stop
+	read_until "$EVFD" 60 "\"node\":{\"id\":$NID," '"state":"stopped"' || echo "bench: node $NID never stopped" >&2
+}
+# boot_ref_argv: REFARGV from the last argv the daemon logged for the node.
+boot_ref_argv() {
+	local line t id a i toks
+	line=$(grep -o "node $NID: started pid [0-9]*: .*" "$LW_TMP/daemon.log" | tail -n 1 | sed 's/^.*started pid [0-9]*: //')
+	read -ra toks <<<"$line"
+	REFARGV=()
+	for ((i = 0; i < ${#toks[@]}; i++)); do
+		t=${toks[i]}
+		case "$t" in
+		-append) # logged unquoted: its words run up to the next option
+			a=${toks[++i]}
+			while [ $((i + 1)) -lt ${#toks[@]} ] && [[ ${toks[i + 1]} != -* ]]; do a+=" ${toks[++i]}"; done
+			REFARGV+=(-append "$a") ;;
+		socket,id=con0,*) REFARGV+=("file,id=con0,path=$REF/console") ;;
+		socket,id=qmp0,*) REFARGV+=("socket,id=qmp0,path=$REF/qmp,server=on,wait=off") ;;
+		tap,id=*)
+			id=${t#tap,id=} id=${id%%,*}
+			REFARGV+=("hubport,id=$id,hubid=${id#net}") ;;
+		file=*/config.iso,*)
+			a=${t#file=} a=${a%%,*}
+			cp "$a" "$REF/config.iso"
+			REFARGV+=("file=$REF/config.iso,${t#*,}") ;;
+		*) REFARGV+=("$t") ;;
+		esac
+	done
+}
+boot_ref_once() {
+	local t0 pid fd
+	rm -f "$REF/console"
+	mkfifo "$REF/console"
+	t0=$(now)
+	# Not through nsexec: $! must be QEMU itself. QEMU opens the FIFO before it boots.
+	ip netns exec "$LW_NS" "${REFARGV[@]}" </dev/null >>"$REF/qemu.log" 2>&1 &
+	pid=$!
+	exec {fd}<"$REF/console"
+	read_until "$fd" 120 "labwire: ready" || echo "bench: QEMU by hand never ready (see $REF/qemu.log)" >&2
+	echo "$(now) - $t0" | bc -l
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	exec {fd}<&-
+	rm -f "$REF/console" "$REF/qmp"
+}
+lw_times=() ref_times=()
+for r in $(seq 1 "$BOOT_REPS"); do
+	lw_times+=("$(boot_lw_once)")
+	[ "$r" = 1 ] && boot_ref_argv
+	ref_times+=("$(boot_ref_once)")
+	echo "boot $r/$BOOT_REPS: labwire ${lw_times[-1]} s, QEMU by hand ${ref_times[-1]} s" >&2
+done
+lw=$(printf '%s\n' "${lw_times[@]}" | median)
+ref=$(printf '%s\n' "${ref_times[@]}" | median)
+echo "boot: by hand: ${REFARGV[*]}" >&2
+BOOT+=("tiny-linux node: start -> ready (s, median of $BOOT_REPS)|$lw|$ref|the same QEMU argv by hand")
+exec {EVFD}<&-
+kill "$EVPID" 2>/dev/null
+wait "$EVPID" 2>/dev/null
+api DELETE /api/v1/labs/boot
+rm -rf "$REF"
+fi
 ROWS+=("${CAP_ROWS[@]}")
 ROWS+=("${DP[@]}")
+ROWS+=("${IMG[@]}")
+ROWS+=("${BOOT[@]}")
+printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
+printf '%s\n' "$(printf '%.0s-' $(seq 110))"
 for row in "${ROWS[@]}"; do
 	IFS='|' read -r name a b what <<<"$row"
 	printf '%-56s | %10.2f | %10.2f | %6.2f | %s\n' "$name" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$what"
