@@ -26,6 +26,7 @@
 
 #include "core/clock.h"
 #include "core/cli.h"
+#include "core/names.h"
 #include "core/strv.h"
 #include "core/telnet.h"
 
@@ -163,18 +164,13 @@ cli_http_collect(char *p, size_t size, size_t nmemb, void *arg)
 	return (size * nmemb);
 }
 
+/* cli_headers - a curl list of the n headers in want (NULLs skipped), or NULL. */
 static struct curl_slist *
-cli_http_headers(const char *body)
+cli_headers(const char *const *want, size_t n)
 {
 	struct curl_slist *h = NULL, *t;
-	const char *want[] = {
-	    "Accept: application/json",
-	    /* No "Expect: 100-continue" round trip for a large lab file. */
-	    "Expect:",
-	    body != NULL ? "Content-Type: application/json" : NULL,
-	};
 
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (want[i] == NULL)
 			continue;
 		if ((t = curl_slist_append(h, want[i])) == NULL) {
@@ -186,21 +182,28 @@ cli_http_headers(const char *body)
 	return (h);
 }
 
+static struct curl_slist *
+cli_http_headers(const char *body)
+{
+	const char *want[] = {
+	    "Accept: application/json",
+	    /* No "Expect: 100-continue" round trip for a large lab file. */
+	    "Expect:",
+	    body != NULL ? "Content-Type: application/json" : NULL,
+	};
+
+	return (cli_headers(want, sizeof(want) / sizeof(want[0])));
+}
+
+/* cli_http_easy - a handle for url with what every request shares: no method, no body yet. */
 static CURL *
-cli_http_handle(const char *method, const char *url, const char *body, struct curl_slist *hdrs,
-    struct cli_buf *resp, char *errbuf)
+cli_http_easy(const char *url, struct curl_slist *hdrs, struct cli_buf *resp, char *errbuf)
 {
 	CURL *c;
 
 	if ((c = curl_easy_init()) == NULL)
 		return (NULL);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	/* A POST without a body still says Content-Length: 0. */
-	if (body != NULL || strcmp(method, "POST") == 0) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body != NULL ? strlen(body) : 0));
-	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_http_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
@@ -208,6 +211,23 @@ cli_http_handle(const char *method, const char *url, const char *body, struct cu
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "labwire-cli");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	return (c);
+}
+
+static CURL *
+cli_http_handle(const char *method, const char *url, const char *body, struct curl_slist *hdrs,
+    struct cli_buf *resp, char *errbuf)
+{
+	CURL *c;
+
+	if ((c = cli_http_easy(url, hdrs, resp, errbuf)) == NULL)
+		return (NULL);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	/* A POST without a body still says Content-Length: 0. */
+	if (body != NULL || strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body != NULL ? strlen(body) : 0));
+	}
 	/* Creating a large lab is synchronous on the daemon's side. */
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
 	return (c);
@@ -478,6 +498,7 @@ enum {
 	CLI_O_CONSOLE =
 	    1 << 1, /* --print, --wait-ready, --ready-timeout, --send, --expect, --timeout */
 	CLI_O_CAPTURE = 1 << 2, /* -f, -s, -w */
+	CLI_O_IMAGE = 1 << 3,   /* --name, --template */
 };
 
 struct cli_step {
@@ -497,10 +518,12 @@ struct cli_args {
 	const char *filter; /* capture -f; NULL when not given */
 	long snaplen;       /* capture -s; 0 when not given */
 	const char *wfile;  /* capture -w; NULL when not given */
+	const char *name;   /* image add --name; NULL when not given */
+	const char *tmpl;   /* image add --template; NULL when not given */
 };
 
 struct cli_cmd {
-	const char *group; /* "lab", "node", or NULL */
+	const char *group; /* "lab", "node", "link", "image", or NULL */
 	const char *name;
 	const char *args;
 	int npos;
@@ -521,6 +544,8 @@ static const struct option cli_longopts[] = {
     {"filter", required_argument, NULL, 'f'},
     {"snaplen", required_argument, NULL, 's'},
     {"write", required_argument, NULL, 'w'},
+    {"name", required_argument, NULL, 'N'},
+    {"template", required_argument, NULL, 'T'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -543,6 +568,9 @@ cli_opt_allowed(int c, int opts)
 	case 's':
 	case 'w':
 		return (opts & CLI_O_CAPTURE);
+	case 'N':
+	case 'T':
+		return (opts & CLI_O_IMAGE);
 	default:
 		return (0);
 	}
@@ -608,6 +636,12 @@ cli_opt_set(struct cli_args *a, int c, const char *arg)
 		return (cli_snaplen(arg, &a->snaplen));
 	case 'w':
 		a->wfile = arg;
+		return (0);
+	case 'N':
+		a->name = arg;
+		return (0);
+	case 'T':
+		a->tmpl = arg;
 		return (0);
 	default: /* 'S', 'E': steps keep command-line order */
 		if (a->nsteps == CLI_MAX_STEPS) {
@@ -2057,6 +2091,402 @@ fail:
 	return (CLI_FAIL);
 }
 
+/* ---- images ---- */
+
+#define CLI_UPLOAD_TICK_MS 250 /* between redraws of the upload's progress line */
+/*
+ * An upload gives up when nothing moved for this long. There is no limit on
+ * the whole: a large image over a slow link takes what it takes, and the
+ * daemon checks the image (qemu-img check) before it answers.
+ */
+#define CLI_UPLOAD_STALL_S 600L
+
+/* cli_size - n bytes for people: "512 B", "3.0 MiB", "266 MiB", "1.5 GiB". */
+static void
+cli_size(uint64_t n, char *buf, size_t len)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u > 0 && v < 10)
+		snprintf(buf, len, "%.1f %s", v, unit[u]);
+	else
+		snprintf(buf, len, "%.0f %s", v, unit[u]);
+}
+
+/* cli_jsize - obj[key], a byte count, as cli_size writes it; "-" if absent. */
+static const char *
+cli_jsize(const json_t *obj, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return ("-");
+	cli_size((uint64_t)json_integer_value(v), buf, len);
+	return (buf);
+}
+
+static int
+cli_image_list(struct cli_args *a)
+{
+	struct cli_table t = {.ncol = 8};
+	const json_t *img;
+	json_t *ans;
+	size_t i;
+	long st;
+
+	(void)a;
+	if (cli_http("GET", CLI_API "/images", NULL, &st, &ans) == -1)
+		return (CLI_FAIL);
+	cli_table_row(&t,
+	    (const char *[]){
+	        "NAME", "FORMAT", "VIRTUAL", "SIZE", "TEMPLATE", "USED-BY", "SHA256", "STATE"});
+	json_array_foreach(json_object_get(ans, "images"), i, img) {
+		char b[8][64], sha[13];
+
+		/* Twelve digits tell images apart; `image add` printed the whole sum. */
+		snprintf(sha, sizeof(sha), "%s", cli_jfmt(img, "sha256", b[6], sizeof(b[6])));
+		cli_table_row(&t,
+		    (const char *[]){cli_jfmt(img, "name", b[0], sizeof(b[0])),
+		        cli_jfmt(img, "format", b[1], sizeof(b[1])),
+		        cli_jsize(img, "virtual_size", b[2], sizeof(b[2])),
+		        cli_jsize(img, "size", b[3], sizeof(b[3])),
+		        cli_jfmt(img, "template", b[4], sizeof(b[4])),
+		        cli_jfmt(img, "used_by", b[5], sizeof(b[5])), sha,
+		        cli_jfmt(img, "state", b[7], sizeof(b[7]))});
+	}
+	json_decref(ans);
+	return (cli_table_done(&t) == 0 ? CLI_OK : CLI_FAIL);
+}
+
+/* cli_image_path - CLI_API "/images/NAME", NAME escaped; 0, or -1 having told the user. */
+static int
+cli_image_path(char *buf, size_t len, const char *name)
+{
+	char *en;
+	int n = -1;
+
+	if (*name == '\0') {
+		fprintf(stderr, "labwire: empty image name\n");
+		return (-1);
+	}
+	if ((en = curl_easy_escape(NULL, name, 0)) != NULL)
+		n = snprintf(buf, len, CLI_API "/images/%s", en);
+	curl_free(en);
+	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "labwire: image name too long\n");
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+cli_image_rm(struct cli_args *a)
+{
+	char path[CLI_PATH_MAX];
+	long st;
+
+	if (cli_image_path(path, sizeof(path), a->pos[0]) == -1)
+		return (CLI_FAIL);
+	/* A 409 (a node still uses it) is told by cli_http, in the daemon's words. */
+	if (cli_http("DELETE", path, NULL, &st, NULL) == -1)
+		return (CLI_FAIL);
+	printf("deleted image %s\n", a->pos[0]);
+	return (CLI_OK);
+}
+
+/* cli_upload - a file streaming into the image store, never held in memory. */
+struct cli_upload {
+	const char *file;  /* as given, for messages */
+	const char *label; /* its base name, for the progress line */
+	int fd;
+	uint64_t size;     /* when opened: the Content-Length promised */
+	uint64_t read;     /* handed to curl so far */
+	uint64_t sent;     /* on the wire, once the request is over */
+	int rerr;          /* errno of a read that failed; ENODATA: the file shrank */
+	int tty;           /* stderr is a terminal: a progress line, redrawn */
+	int width;         /* of the progress line drawn and not yet ended; 0 when none */
+	long long next_ms; /* of the next redraw */
+};
+
+/* cli_upload_open - FILE, a non-empty regular file, opened; 0, or -1 having told the user. */
+static int
+cli_upload_open(struct cli_upload *u, const char *file)
+{
+	const char *why = NULL, *slash = strrchr(file, '/');
+	struct stat sb;
+
+	if ((u->fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "labwire: %s: %s\n", file, strerror(errno));
+		return (-1);
+	}
+	if (fstat(u->fd, &sb) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(sb.st_mode)) /* a pipe has no length to promise */
+		why = "not a regular file";
+	else if (sb.st_size == 0)
+		why = "empty file";
+	if (why != NULL) {
+		fprintf(stderr, "labwire: %s: %s\n", file, why);
+		close(u->fd);
+		u->fd = -1;
+		return (-1);
+	}
+	u->file = file;
+	u->label = slash != NULL ? slash + 1 : file;
+	u->size = (uint64_t)sb.st_size;
+	return (0);
+}
+
+/*
+ * cli_image_name - --name, else FILE's base name. The daemon judges an
+ * explicit name itself; a base name it would refuse is better explained here.
+ */
+static const char *
+cli_image_name(const struct cli_args *a, const struct cli_upload *u)
+{
+	if (a->name != NULL)
+		return (a->name);
+	if (!names_valid(u->label)) {
+		fprintf(stderr,
+		    "labwire: '%s' cannot be an image name (1-63 of A-Z a-z 0-9 _ . -, starting "
+		    "with a letter or digit, no '..', not all digits); pass --name NAME\n",
+		    u->label);
+		return (NULL);
+	}
+	return (u->label);
+}
+
+/* cli_upload_path - CLI_API "/images?name=N[&template=T]", both escaped; 0 or -1 (told). */
+static int
+cli_upload_path(char *buf, size_t len, const char *name, const char *tmpl)
+{
+	char *en = curl_easy_escape(NULL, name, 0), *et = NULL;
+	int n = -1;
+
+	if (tmpl != NULL)
+		et = curl_easy_escape(NULL, tmpl, 0);
+	if (en != NULL && (tmpl == NULL || et != NULL))
+		n = snprintf(buf, len, CLI_API "/images?name=%s%s%s", en, et ? "&template=" : "",
+		    et ? et : "");
+	curl_free(en);
+	curl_free(et);
+	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "labwire: image or template name too long\n");
+		return (-1);
+	}
+	return (0);
+}
+
+/* cli_upload_read - curl's read callback: the next piece of the file, never past its size. */
+static size_t
+cli_upload_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct cli_upload *u = arg;
+	size_t want = size * nitems;
+	ssize_t n;
+
+	if (want > u->size - u->read)
+		want = (size_t)(u->size - u->read);
+	if (want == 0)
+		return (0);
+	while ((n = read(u->fd, buf, want)) == -1 && errno == EINTR)
+		;
+	if (n <= 0) {
+		/* The Content-Length is promised: a file that shrank cannot keep it. */
+		u->rerr = n == 0 ? ENODATA : errno;
+		return (CURL_READFUNC_ABORT);
+	}
+	u->read += (uint64_t)n;
+	return ((size_t)n);
+}
+
+/* cli_upload_seek - curl rewinds the body when it must send it again. */
+static int
+cli_upload_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct cli_upload *u = arg;
+
+	if (origin != SEEK_SET || offset < 0 || lseek(u->fd, (off_t)offset, SEEK_SET) == -1)
+		return (CURL_SEEKFUNC_CANTSEEK);
+	u->read = (uint64_t)offset;
+	return (CURL_SEEKFUNC_OK);
+}
+
+/* cli_upload_draw - line on stderr; on a terminal over the one before, padded to cover it. */
+static void
+cli_upload_draw(struct cli_upload *u, const char *line, int final)
+{
+	int n = (int)strlen(line);
+
+	fprintf(stderr, "%s%-*s%s", u->width > 0 ? "\r" : "", u->width, line, final ? "\n" : "");
+	fflush(stderr);
+	u->width = final ? 0 : n > u->width ? n : u->width;
+}
+
+/* cli_upload_show - "uploading F: 45% (120 MiB of 266 MiB)", sent bytes so far. */
+static void
+cli_upload_show(struct cli_upload *u, uint64_t sent, int final)
+{
+	char line[512], a[32], b[32];
+
+	cli_size(sent, a, sizeof(a));
+	cli_size(u->size, b, sizeof(b));
+	snprintf(line, sizeof(line), "uploading %s: %s%d%% (%s of %s)%s", u->label,
+	    final ? "stopped at " : "", (int)(sent * 100 / u->size), a, b,
+	    !final && sent == u->size ? ", the daemon checks it" : "");
+	cli_upload_draw(u, line, final);
+}
+
+/*
+ * cli_upload_end - the last line, always. Whole only when the daemon
+ * answered: curl counts as sent what the kernel took, and a connection
+ * that broke can have taken it all.
+ */
+static void
+cli_upload_end(struct cli_upload *u, int answered)
+{
+	char line[512], b[32];
+
+	if (!answered || u->sent != u->size) {
+		cli_upload_show(u, u->sent, 1);
+		return;
+	}
+	cli_size(u->size, b, sizeof(b));
+	snprintf(line, sizeof(line), "uploaded %s (%s)", u->label, b);
+	cli_upload_draw(u, line, 1);
+}
+
+/* cli_upload_tick - curl's progress callback, installed when stderr is a terminal. */
+static int
+cli_upload_tick(
+    void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct cli_upload *u = arg;
+	long long now = clock_mono_ms();
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	if (now >= u->next_ms) {
+		cli_upload_show(u, (uint64_t)ulnow, 0);
+		u->next_ms = now + CLI_UPLOAD_TICK_MS;
+	}
+	return (0);
+}
+
+static void
+cli_upload_setopt(CURL *c, struct cli_upload *u)
+{
+	/* A POST with a Content-Length (not chunked): the body read from the file as it goes. */
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->size);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, cli_upload_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, u);
+	curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, cli_upload_seek);
+	curl_easy_setopt(c, CURLOPT_SEEKDATA, u);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 0L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, CLI_UPLOAD_STALL_S);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (u->tty) {
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, cli_upload_tick);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, u);
+	}
+}
+
+/* cli_upload_run - POST the file to path: the answer into resp, its status *st; curl's code. */
+static CURLcode
+cli_upload_run(struct cli_upload *u, const char *path, struct cli_buf *resp, long *st, char *errbuf)
+{
+	char url[CLI_PATH_MAX + sizeof(cli_base)];
+	/* 100-continue: a taken name or a size over the limit is refused before the
+	 * first byte of the image goes out, not after the last. */
+	const char *want[] = {"Accept: application/json", "Content-Type: application/octet-stream",
+	    "Expect: 100-continue"};
+	struct curl_slist *hdrs;
+	CURLcode rc = CURLE_OUT_OF_MEMORY;
+	curl_off_t sent = 0;
+	CURL *c;
+
+	snprintf(url, sizeof(url), "%s%s", cli_base, path);
+	if ((hdrs = cli_headers(want, sizeof(want) / sizeof(want[0]))) == NULL)
+		return (rc);
+	if ((c = cli_http_easy(url, hdrs, resp, errbuf)) != NULL) {
+		cli_upload_setopt(c, u);
+		rc = curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, st);
+		curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &sent);
+		curl_easy_cleanup(c);
+	}
+	curl_slist_free_all(hdrs);
+	u->sent = (uint64_t)sent;
+	return (rc);
+}
+
+/* cli_upload_judge - the image the daemon made into *img; 0, or -1 having told the user. */
+static int
+cli_upload_judge(const struct cli_upload *u, CURLcode rc, long st, const struct cli_buf *resp,
+    const char *errbuf, json_t **img)
+{
+	const char *why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+
+	if (u->rerr != 0)
+		fprintf(stderr, "labwire: %s: %s\n", u->file,
+		    u->rerr == ENODATA ? "the file got shorter while it was sent"
+		                       : strerror(u->rerr));
+	/* A refusal may come before the body was all sent; it ends the upload too. */
+	else if (st >= 200 && (rc == CURLE_OK || st >= 300))
+		return (cli_http_answer(st, resp, img));
+	else if (st == 0 && u->sent == 0)
+		fprintf(stderr, "labwire: cannot reach the daemon at %s: %s\n", cli_base, why);
+	else
+		fprintf(stderr, "labwire: the upload broke off: %s\n", why);
+	return (-1);
+}
+
+static int
+cli_image_add(struct cli_args *a)
+{
+	char path[CLI_PATH_MAX], errbuf[CURL_ERROR_SIZE] = "", vs[32], fmt[32], sha[80];
+	struct cli_upload u = {.fd = -1, .tty = isatty(STDERR_FILENO)};
+	struct cli_buf resp = {0};
+	const char *name;
+	json_t *img = NULL;
+	CURLcode rc;
+	long st = 0;
+	int ret = CLI_FAIL;
+
+	if (cli_upload_open(&u, a->pos[0]) == -1)
+		return (CLI_FAIL);
+	if ((name = cli_image_name(a, &u)) == NULL) {
+		ret = CLI_USAGE;
+		goto out;
+	}
+	if (cli_upload_path(path, sizeof(path), name, a->tmpl) == -1)
+		goto out;
+	rc = cli_upload_run(&u, path, &resp, &st, errbuf);
+	cli_upload_end(&u, st >= 200);
+	if (cli_upload_judge(&u, rc, st, &resp, errbuf, &img) == 0) {
+		printf("added image %s: %s, virtual size %s, sha256 %s\n", cli_jstr(img, "name"),
+		    cli_jfmt(img, "format", fmt, sizeof(fmt)),
+		    cli_jsize(img, "virtual_size", vs, sizeof(vs)),
+		    cli_jfmt(img, "sha256", sha, sizeof(sha)));
+		ret = CLI_OK;
+	}
+	json_decref(img);
+out:
+	free(resp.p);
+	close(u.fd);
+	return (ret);
+}
+
 /* ---- dispatch ---- */
 
 static const struct cli_cmd cli_cmds[] = {
@@ -2080,6 +2510,10 @@ static const struct cli_cmd cli_cmds[] = {
         "take a link down (the guests see carrier loss)"},
     {"link", "impair", "LAB LINK SPEC", 3, 0, cli_link_impair,
         "set a link's impairment: delay_ms=50,loss_pct=2,a_to_b.rate_kbps=1000 (none clears)"},
+    {"image", "list", "", 0, 0, cli_image_list, "the image store: disk images nodes boot"},
+    {"image", "add", "FILE [--name NAME] [--template T]", 1, CLI_O_IMAGE, cli_image_add,
+        "upload a disk image: qcow2, raw, vmdk, vdi, vhdx, vpc (see below)"},
+    {"image", "rm", "NAME", 1, 0, cli_image_rm, "delete an image no node uses"},
     {NULL, "console", "LAB NODE [OPTIONS]", 2, CLI_O_CONSOLE, cli_console,
         "a node's serial console (see below)"},
     {NULL, "capture", "LAB LINK [-f FILTER] [-s SNAPLEN] [-w FILE|-]", 2, CLI_O_CAPTURE,
@@ -2110,6 +2544,13 @@ static const char cli_usage_tail[] =
     "                        not a terminal: labwire capture LAB LINK | wireshark -k -i -\n"
     "  Ctrl-C (or the reader of stdout going away) stops the capture; so does the\n"
     "  lab stopping. Its final counts go to stderr; its file stays on the daemon.\n"
+    "\n"
+    "image add options:\n"
+    "  --name NAME        the image's name (default: FILE's base name)\n"
+    "  --template T       the template it is for: T's nodes that name no image boot\n"
+    "                     the newest one added for T\n"
+    "  The file streams to the daemon, with its progress on stderr when that is a\n"
+    "  terminal; the daemon checks it (qemu-img) before it answers.\n"
     "\n"
     "The daemon is at --url URL, else $LABWIRE_URL, else " CLI_DEFAULT_URL ".\n"
     "LAB and NODE are names or ids, LINK is an id. Exit status: 0 done, 1 failed,\n"

@@ -2,8 +2,8 @@
  * test_cli - the telnet client against a real telnet server (a libtelnet
  * one in a thread, opening like QEMU's: WILL ECHO, WILL SGA, WILL/DO BINARY,
  * plus DO TTYPE and DO SGA), and the CLI against a small HTTP server that
- * answers like the daemon: tables, errors, --wait, console scripting, and
- * a capture streamed as pcap.
+ * answers like the daemon: tables, errors, --wait, console scripting, a
+ * capture streamed as pcap, and image uploads checked byte by byte.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -347,6 +347,10 @@ struct hsrv {
 	const char *pcap_file; /* PCAP_HOLD: signal once this holds the whole pcap */
 	pthread_t main;        /* the thread running the CLI, to signal */
 	int pcap_hung_up;      /* PCAP_HOLD: the CLI closed the stream after the signal */
+	/* image uploads: the last one's request line and headers, and its body */
+	char imghead[2048];
+	unsigned long long img_got; /* body bytes read */
+	int img_bad;                /* one of them was not the file's */
 };
 
 static struct hsrv hs;
@@ -420,6 +424,32 @@ hsrv_capture(const char *method, const char *path, const char *body, char *out, 
 	    404);
 }
 
+static const char images_json[] =
+    "{\"images\":[{\"name\":\"cirros\",\"template\":\"tiny-linux\",\"state\":\"ready\","
+    "\"format\":\"qcow2\",\"virtual_size\":117440512,\"size\":21233664,\"expected\":21233664,"
+    "\"sha256\":\"9b4e2f6a1c3d77e0c0ffee00112233445566778899aabbccddeeff0011223344\","
+    "\"created_at\":1700000000,\"used_by\":2},{\"name\":\"iosv.qcow2\",\"template\":null,"
+    "\"state\":\"uploading\",\"format\":null,\"virtual_size\":null,\"size\":null,"
+    "\"expected\":278921216,\"sha256\":null,\"created_at\":1700000100,\"used_by\":0}]}";
+
+/* hsrv_images - list and delete in the image store; status, or 0 when path is not one. */
+static int
+hsrv_images(const char *method, const char *path, char *out, size_t len)
+{
+	const int del = strcmp(method, "DELETE") == 0;
+
+	if (strcmp(method, "GET") == 0 && strcmp(path, "/api/v1/images") == 0)
+		return (snprintf(out, len, "%s", images_json), 200);
+	if (del && strcmp(path, "/api/v1/images/cirros") == 0)
+		return (out[0] = '\0', 204);
+	if (del && strcmp(path, "/api/v1/images/used") == 0)
+		return (snprintf(out, len,
+		            "{\"error\":{\"code\":\"conflict\",\"message\":"
+		            "\"image 'used' is used by node r1 in lab demo\"}}"),
+		    409);
+	return (0);
+}
+
 /* hsrv_route - the answer to one request: status, and body into out. */
 static int
 hsrv_route(const char *method, const char *path, const char *body, char *out, size_t len)
@@ -474,6 +504,8 @@ hsrv_route(const char *method, const char *path, const char *body, char *out, si
 		            "\"loss_pct\":2.5,\"jitter_ms\":0}}"),
 		    200);
 	}
+	if ((status = hsrv_images(method, path, out, len)) != 0)
+		return (status);
 	if (get && strcmp(path, "/api/v1/labs/no%20such%2Flab") == 0)
 		return (snprintf(out, len,
 		            "{\"error\":{\"code\":\"not_found\","
@@ -483,24 +515,41 @@ hsrv_route(const char *method, const char *path, const char *body, char *out, si
 	    404);
 }
 
-/* hsrv_read - one request into buf (headers, then Content-Length bytes); body or NULL. */
+/* hsrv_head - read a request's headers into buf (*n bytes, maybe more); its body, or NULL. */
 static char *
-hsrv_read(int fd, char *buf, size_t len)
+hsrv_head(int fd, char *buf, size_t len, size_t *n)
 {
-	size_t n = 0, want;
 	ssize_t r;
-	char *end, *cl;
+	char *end;
 
+	*n = 0;
 	buf[0] = '\0';
 	while ((end = strstr(buf, "\r\n\r\n")) == NULL) {
-		if (n + 1 >= len || (r = read(fd, buf + n, len - n - 1)) <= 0)
+		if (*n + 1 >= len || (r = read(fd, buf + *n, len - *n - 1)) <= 0)
 			return (NULL);
-		n += (size_t)r;
-		buf[n] = '\0';
+		*n += (size_t)r;
+		buf[*n] = '\0';
 	}
-	end += 4;
-	cl = strcasestr(buf, "\r\nContent-Length:");
-	want = (size_t)(end - buf) + (cl != NULL && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+	return (end + 4);
+}
+
+/* hsrv_length - the request's Content-Length, 0 when it has none. */
+static unsigned long long
+hsrv_length(const char *req, const char *body)
+{
+	const char *cl = strcasestr(req, "\r\nContent-Length:");
+
+	return (cl != NULL && cl < body ? strtoull(cl + 17, NULL, 10) : 0);
+}
+
+/* hsrv_read - the rest of a request into buf (Content-Length bytes); body. */
+static char *
+hsrv_read(int fd, char *buf, size_t len, char *end, size_t n)
+{
+	size_t want;
+	ssize_t r;
+
+	want = (size_t)(end - buf) + (size_t)hsrv_length(buf, end);
 	while (n < want && n + 1 < len && (r = read(fd, buf + n, len - n - 1)) > 0)
 		n += (size_t)r;
 	buf[n] = '\0';
@@ -616,16 +665,125 @@ hsrv_pcap(int fd)
 }
 
 static void
+hsrv_reply(int fd, int status, const char *out)
+{
+	char head[256];
+
+	snprintf(head, sizeof(head),
+	    "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n",
+	    status, strlen(out));
+	if (write(fd, head, strlen(head)) == -1 || write(fd, out, strlen(out)) == -1)
+		return;
+}
+
+/* ---- image uploads ---- */
+
+/* img_byte - what the file to upload holds at off: every byte value, no short period. */
+static unsigned char
+img_byte(unsigned long long off)
+{
+	return ((unsigned char)(off * 131 + (off >> 11)));
+}
+
+static void
+img_check(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] != img_byte(hs.img_got + i))
+			hs.img_bad = 1;
+	hs.img_got += n;
+}
+
+#define IMG_SHA "5f0c2ab7d8e14a3f9e6b1c0d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7"
+
+/*
+ * hsrv_upload - POST /api/v1/images as the daemon takes it: names "taken"
+ * and "x%26y" refused at once (no 100 Continue: the body never comes),
+ * "cut" hung up on halfway, "junk" read to the end and refused.
+ */
+/* img_refusal - the answer to a name refused before the body: status, message into out. */
+static int
+img_refusal(const char *name, char *out, size_t len)
+{
+	const char *fmt = "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}";
+
+	if (strncmp(name, "taken ", 6) == 0)
+		return (
+		    snprintf(out, len, fmt, "conflict", "an image named 'taken' already exists"),
+		    409);
+	if (strncmp(name, "x%26y ", 6) == 0)
+		return (snprintf(out, len, fmt, "invalid", "image name 'x&y' is not valid"), 422);
+	return (0);
+}
+
+/*
+ * hsrv_upload - POST /api/v1/images as the daemon takes it: names "taken"
+ * and "x&y" refused at once (no 100 Continue: the body never comes), "cut"
+ * hung up on halfway, "junk" read to the end and refused.
+ */
+static void
+hsrv_upload(int fd, const char *req, const char *body, size_t n)
+{
+	const unsigned long long want = hsrv_length(req, body);
+	const char *name = strstr(req, "?name=") + 6;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char buf[65536], out[1024];
+	int status;
+	ssize_t r;
+
+	snprintf(hs.imghead, sizeof(hs.imghead), "%.*s", (int)(body - req), req);
+	hs.img_got = hs.img_bad = 0;
+	if ((status = img_refusal(name, out, sizeof(out))) != 0) {
+		hsrv_reply(fd, status, out);
+		/* Until the CLI hangs up: without waiting for 100 Continue, it would send the body.
+		 */
+		hs.img_got = n - (size_t)(body - req);
+		while (poll(&p, 1, 5000) == 1 && (r = read(fd, buf, sizeof(buf))) > 0)
+			hs.img_got += (size_t)r;
+		return;
+	}
+	if (strcasestr(req, "\r\nExpect: 100-continue\r\n") != NULL &&
+	    write(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25) != 25)
+		return;
+	img_check(body, n - (size_t)(body - req));
+	while (hs.img_got < want && (r = read(fd, buf, sizeof(buf))) > 0) {
+		img_check(buf, (size_t)r);
+		if (strncmp(name, "cut ", 4) == 0 && hs.img_got > want / 2)
+			return;
+	}
+	if (strncmp(name, "junk ", 5) == 0) {
+		hsrv_reply(fd, 422,
+		    "{\"error\":{\"code\":\"invalid\","
+		    "\"message\":\"the file is not a disk image qemu-img knows\"}}");
+		return;
+	}
+	snprintf(out, sizeof(out),
+	    "{\"name\":\"%.*s\",\"template\":null,\"state\":\"ready\",\"format\":\"qcow2\","
+	    "\"virtual_size\":67108864,\"size\":%llu,\"expected\":%llu,\"sha256\":\"" IMG_SHA
+	    "\",\"created_at\":1700000200,\"used_by\":0}",
+	    (int)strcspn(name, "& "), name, hs.img_got, want);
+	hsrv_reply(fd, 201, out);
+}
+
+static void
 hsrv_serve(int fd)
 {
-	char req[8192], out[4096], head[256], method[16] = "", path[512] = "";
+	char req[8192], out[4096], method[16] = "", path[512] = "";
 	char *body;
+	size_t n;
 	int status;
 
-	if ((body = hsrv_read(fd, req, sizeof(req))) == NULL)
+	if ((body = hsrv_head(fd, req, sizeof(req), &n)) == NULL)
 		return;
 	sscanf(req, "%15s %511s", method, path);
 	hs.requests++;
+	if (strcmp(method, "POST") == 0 && strncmp(path, "/api/v1/images?name=", 20) == 0) {
+		snprintf(hs.lastpath, sizeof(hs.lastpath), "%s %s", method, path);
+		hsrv_upload(fd, req, body, n);
+		return;
+	}
+	body = hsrv_read(fd, req, sizeof(req), body, n);
 	if (strcmp(method, "GET") == 0 && strcmp(path, CAP5 "/pcap?follow=1") == 0) {
 		snprintf(hs.caplog + strlen(hs.caplog), sizeof(hs.caplog) - strlen(hs.caplog),
 		    "GET %s\n", path);
@@ -635,12 +793,7 @@ hsrv_serve(int fd)
 		return;
 	}
 	status = hsrv_route(method, path, body, out, sizeof(out));
-	snprintf(head, sizeof(head),
-	    "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n",
-	    status, strlen(out));
-	if (write(fd, head, strlen(head)) == -1 || write(fd, out, strlen(out)) == -1)
-		return;
+	hsrv_reply(fd, status, out);
 }
 
 static void *
@@ -671,6 +824,7 @@ struct run {
 };
 
 static int run_stdout = -1; /* when set, the CLI's stdout instead of a file */
+static int run_stderr = -1; /* when set, the CLI's stderr instead of a file */
 
 static size_t
 slurp(FILE *f, char *buf, size_t len)
@@ -705,7 +859,12 @@ run_cli(struct run *r, const char *in, ...)
 	fflush(stderr);
 	for (int i = 0; i < 3; i++) {
 		save[i] = dup(i);
-		dup2(i == 1 && run_stdout != -1 ? run_stdout : fileno(f[i]), i);
+		if (i == 1 && run_stdout != -1)
+			dup2(run_stdout, i);
+		else if (i == 2 && run_stderr != -1)
+			dup2(run_stderr, i);
+		else
+			dup2(fileno(f[i]), i);
 	}
 	r->rc = cli_main(argc, argv);
 	fflush(stdout);
@@ -730,6 +889,8 @@ test_cli_usage(void)
 	CHECK(r.rc == 2);
 	CHECK(strstr(r.out, "usage: labwire [--url URL] COMMAND") != NULL);
 	CHECK(strstr(r.out, "console LAB NODE") != NULL);
+	CHECK(strstr(r.out, "  image add FILE [--name NAME] [--template T]\n") != NULL);
+	CHECK(strstr(r.out, "  image rm NAME ") != NULL);
 	run_cli(&r, "", "labwire", "frobnicate", NULL);
 	CHECK(r.rc == 2);
 	CHECK(strstr(r.err, "unknown command 'frobnicate'") != NULL);
@@ -1084,6 +1245,220 @@ test_cli_capture(void)
 	unlink(file);
 }
 
+/* ---- the image store ---- */
+
+#define IMG_SIZE (3u * 1024 * 1024 + 4321) /* not a multiple of any buffer */
+#define IMG_DONE "uploaded disk-1.qcow2 (3.0 MiB)\n"
+
+/* img_file - dir/name holding size bytes of img_byte; 0 or -1. */
+static int
+img_file(const char *dir, const char *name, size_t size, char *path, size_t len)
+{
+	char buf[8192];
+	size_t off, k;
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return (-1);
+	for (off = 0; off < size; off += k) {
+		k = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		for (size_t i = 0; i < k; i++)
+			buf[i] = (char)img_byte(off + i);
+		if (fwrite(buf, 1, k, f) != k)
+			break;
+	}
+	return (fclose(f) == 0 && off == size ? 0 : -1);
+}
+
+/* The file goes as one POST with a Content-Length, byte for byte, named by its base name. */
+static void
+test_cli_image_add(const char *file)
+{
+	char want[512];
+	struct run r;
+
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", file, NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.lastpath, "POST /api/v1/images?name=disk-1.qcow2");
+	snprintf(want, sizeof(want), "\r\nContent-Length: %u\r\n", IMG_SIZE);
+	CHECK(strcasestr(hs.imghead, want) != NULL);
+	CHECK(strcasestr(hs.imghead, "\r\nTransfer-Encoding") == NULL);
+	CHECK(strcasestr(hs.imghead, "\r\nExpect: 100-continue\r\n") != NULL);
+	CHECK(strcasestr(hs.imghead, "\r\nContent-Type: application/octet-stream\r\n") != NULL);
+	CHECK(hs.img_got == IMG_SIZE && !hs.img_bad);
+	CHECK_STR(
+	    r.out, "added image disk-1.qcow2: qcow2, virtual size 64 MiB, sha256 " IMG_SHA "\n");
+	CHECK_STR(r.err, IMG_DONE); /* not a terminal: no progress, only the last line */
+
+	/* Options anywhere; query values escaped. */
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", "--template", "a b&c", file,
+	    "--name", "iosv", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.lastpath, "POST /api/v1/images?name=iosv&template=a%20b%26c");
+	CHECK(hs.img_got == IMG_SIZE && !hs.img_bad);
+	CHECK(strncmp(r.out, "added image iosv: ", 18) == 0);
+}
+
+/* Refusals: the daemon's words, exit 1; one that comes first saves sending the body. */
+static void
+test_cli_image_refused(const char *file)
+{
+	char bad[64];
+	struct run r;
+
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", file, "--name", "taken", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(r.err,
+	    "uploading disk-1.qcow2: stopped at 0% (0 B of 3.0 MiB)\n"
+	    "labwire: an image named 'taken' already exists (HTTP 409)\n");
+	CHECK(hs.img_got == 0);
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", file, "--name", "x&y", NULL);
+	CHECK(r.rc == 1);
+	CHECK(ends_with(r.err, "labwire: image name 'x&y' is not valid (HTTP 422)\n"));
+	CHECK(hs.img_got == 0);
+
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", file, "--name", "junk", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(
+	    r.err, IMG_DONE "labwire: the file is not a disk image qemu-img knows (HTTP 422)\n");
+	CHECK(hs.img_got == IMG_SIZE && !hs.img_bad);
+	CHECK(r.nout == 0);
+
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", file, "--name", "cut", NULL);
+	CHECK(r.rc == 1);
+	CHECK(strstr(r.err, "uploading disk-1.qcow2: stopped at ") != NULL);
+	CHECK(strstr(r.err, "\nlabwire: the upload broke off: ") != NULL);
+
+	snprintf(bad, sizeof(bad), "http://127.0.0.1:%d", closed_port());
+	run_cli(&r, "", "labwire", "--url", bad, "image", "add", file, NULL);
+	CHECK(r.rc == 1);
+	CHECK(strstr(r.err, "labwire: cannot reach the daemon at ") != NULL);
+}
+
+/* What is wrong with FILE (or its name) is said before any request. */
+static void
+test_cli_image_file(const char *dir)
+{
+	char path[256], want[512];
+	struct run r;
+	int before = hs.requests;
+
+	snprintf(path, sizeof(path), "%s/nope.img", dir);
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", path, NULL);
+	CHECK(r.rc == 1);
+	snprintf(want, sizeof(want), "labwire: %s: No such file or directory\n", path);
+	CHECK_STR(r.err, want);
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", dir, NULL);
+	CHECK(r.rc == 1);
+	snprintf(want, sizeof(want), "labwire: %s: not a regular file\n", dir);
+	CHECK_STR(r.err, want);
+	if (img_file(dir, "empty.img", 0, path, sizeof(path)) == 0) {
+		run_cli(&r, "", "labwire", "--url", url, "image", "add", path, NULL);
+		CHECK(r.rc == 1);
+		CHECK(strstr(r.err, "empty.img: empty file\n") != NULL);
+		unlink(path);
+	}
+	CHECK(img_file(dir, "my disk.img", 1000, path, sizeof(path)) == 0);
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", path, NULL);
+	CHECK(r.rc == 2);
+	CHECK(strncmp(r.err, "labwire: 'my disk.img' cannot be an image name (", 48) == 0);
+	CHECK(ends_with(r.err, "; pass --name NAME\n"));
+	CHECK(hs.requests == before);
+	run_cli(&r, "", "labwire", "--url", url, "image", "add", path, "--name", "mydisk", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.lastpath, "POST /api/v1/images?name=mydisk");
+	CHECK(hs.img_got == 1000 && !hs.img_bad);
+	unlink(path);
+
+	run_cli(&r, "", "labwire", "image", "add", NULL);
+	CHECK(r.rc == 2);
+	CHECK_STR(r.err, "usage: labwire image add FILE [--name NAME] [--template T]\n");
+	run_cli(&r, "", "labwire", "image", "rm", "x", "--name", "y", NULL);
+	CHECK(r.rc == 2);
+	CHECK(hs.requests == before + 1);
+}
+
+/* pty_read - what the terminal m shows, in as many reads as it takes (until 200 ms of quiet). */
+static void
+pty_read(int m, char *buf, size_t len)
+{
+	struct pollfd p = {.fd = m, .events = POLLIN};
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < len && poll(&p, 1, 200) == 1 && (r = read(m, buf + n, len - n - 1)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+}
+
+/* On a terminal the progress line is redrawn in place; the last one covers it and ends it. */
+static void
+test_cli_image_progress(const char *file)
+{
+	char got[4096];
+	struct run r;
+	int m, t;
+
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
+		return;
+	if (grantpt(m) == 0 && unlockpt(m) == 0 &&
+	    (t = open(ptsname(m), O_RDWR | O_NOCTTY)) != -1) {
+		run_stderr = t;
+		run_cli(&r, "", "labwire", "--url", url, "image", "add", file, NULL);
+		run_stderr = -1;
+		close(t);
+		CHECK(r.rc == 0);
+		pty_read(m, got, sizeof(got));
+		CHECK(strncmp(got, "uploading disk-1.qcow2: ", 24) == 0);
+		CHECK(strstr(got, " of 3.0 MiB)") != NULL);
+		/* padded over the longer line before it; the terminal shows "\n" as "\r\n" */
+		CHECK(strstr(got,
+		          "\r"
+		          "uploaded disk-1.qcow2 (3.0 MiB) ") != NULL);
+		CHECK(ends_with(got, " \r\n"));
+	}
+	close(m);
+}
+
+static void
+test_cli_images(void)
+{
+	char dir[] = "/tmp/test_cli_img_XXXXXX", file[256];
+	struct run r;
+
+	if (mkdtemp(dir) == NULL ||
+	    img_file(dir, "disk-1.qcow2", IMG_SIZE, file, sizeof(file)) == -1) {
+		CHECK(!"a file to upload");
+		return;
+	}
+	test_cli_image_add(file);
+	test_cli_image_refused(file);
+	test_cli_image_file(dir);
+	test_cli_image_progress(file);
+	unlink(file);
+	rmdir(dir);
+
+	run_cli(&r, "", "labwire", "--url", url, "image", "list", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out,
+	    "NAME        FORMAT  VIRTUAL  SIZE    TEMPLATE    USED-BY  SHA256        STATE\n"
+	    "cirros      qcow2   112 MiB  20 MiB  tiny-linux  2        9b4e2f6a1c3d  ready\n"
+	    "iosv.qcow2  -       -        -       -           0        -             uploading\n");
+
+	run_cli(&r, "", "labwire", "--url", url, "image", "rm", "cirros", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.lastpath, "DELETE /api/v1/images/cirros");
+	CHECK_STR(r.out, "deleted image cirros\n");
+	run_cli(&r, "", "labwire", "--url", url, "image", "rm", "used", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(r.err, "labwire: image 'used' is used by node r1 in lab demo (HTTP 409)\n");
+	CHECK(r.nout == 0);
+	run_cli(&r, "", "labwire", "--url", url, "image", "rm", "no/such", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(hs.lastpath, "DELETE /api/v1/images/no%2Fsuch");
+}
+
 int
 main(void)
 {
@@ -1108,6 +1483,7 @@ main(void)
 	test_cli_wait();
 	test_cli_console();
 	test_cli_capture();
+	test_cli_images();
 
 	ts.stop = hs.stop = 1;
 	pthread_join(tt, NULL);
