@@ -197,7 +197,15 @@ boot_typing_run(struct boot_typing *bt, char *msg, size_t msglen)
 	}
 	if (r == 0)
 		snprintf(msg, msglen, "%zu line(s) typed", bt->lines.n);
+	boot_typing_free(bt);
+	return (r);
+}
+
+void
+boot_typing_free(struct boot_typing *bt)
+{
+	if (bt == NULL)
+		return;
 	strv_free(&bt->lines);
 	free(bt);
-	return (r);
 }

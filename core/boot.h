@@ -39,5 +39,6 @@ json_t *boot_slowdown_json(void);
 struct boot_typing;
 struct boot_typing *boot_typing_new(int64_t node, const struct template *t, const char *config);
 int boot_typing_run(struct boot_typing *bt, char *msg, size_t msglen);
+void boot_typing_free(struct boot_typing *bt);
 
 #endif

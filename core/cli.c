@@ -2099,7 +2099,7 @@ fail:
  * the whole: a large image over a slow link takes what it takes, and the
  * daemon checks the image (qemu-img check) before it answers.
  */
-#define CLI_UPLOAD_STALL_S 600L
+#define CLI_UPLOAD_STALL_S 1900L /* the daemon may check a big image for up to 1800 s */
 
 /* cli_size - n bytes for people: "512 B", "3.0 MiB", "266 MiB", "1.5 GiB". */
 static void

@@ -71,7 +71,6 @@ struct rt_node;
 
 /* A staged lab start: at most conc of its nodes booting at once, in order. */
 struct rt_stage {
-	int64_t lab;
 	int conc;
 	size_t n, next;
 	int64_t *ids;
@@ -385,6 +384,15 @@ start_prepare_disk(struct start_ctx *s, struct lw_err *e)
 		    s->t->name, s->t->name));
 	snprintf(s->base, sizeof(s->base), "%s/%s", lw.cfg.image_dir, s->t->disk);
 	snprintf(s->base_fmt, sizeof(s->base_fmt), "qcow2");
+	/* A template's disk is a shipped file, never something in the data dir (uploads, overlays). */
+	{
+		char real[PATH_MAX];
+		size_t dl = strlen(lw.cfg.data_dir);
+
+		if (realpath(s->base, real) != NULL && strncmp(real, lw.cfg.data_dir, dl) == 0 &&
+		    (real[dl] == '/' || real[dl] == '\0'))
+			return (err_set(e, ERR_INVALID, "template %s: its disk lies in the data directory", s->t->name));
+	}
 	return (0);
 }
 
@@ -401,7 +409,12 @@ start_overlay(struct start_ctx *s, struct lw_err *e)
 
 	snprintf(s->disk, sizeof(s->disk), "%s/disk.qcow2", s->dir);
 	snprintf(rec, sizeof(rec), "%s/disk.base", s->dir);
-	snprintf(want, sizeof(want), "%s %s\n", s->base_fmt, s->base);
+	char real[PATH_MAX];
+
+	if (realpath(s->base, real) == NULL)
+		return (err_set(e, ERR_UNAVAILABLE, "base image %s: %s", s->base, strerror(errno)));
+	/* Keyed on the real path: image ids are never reused, so a path is one image. */
+	snprintf(want, sizeof(want), "%s %s\n", s->base_fmt, real);
 	if ((f = fopen(rec, "re")) != NULL) {
 		if (fgets(have, sizeof(have), f) == NULL)
 			have[0] = '\0';
@@ -1130,7 +1143,7 @@ node_ready_seen(struct rt_node *n)
 				json_decref(row);
 				return;
 			}
-			free(ta->bt);
+			boot_typing_free(ta->bt);
 		}
 		free(ta);
 		log_warnx("node %lld: cannot type its startup config", (long long)n->id);
@@ -1568,6 +1581,12 @@ runtime_adopt(void)
 			adopt_dead(r);
 	}
 	json_decref(rows);
+	/* Nodes a previous daemon had queued for a staged start never started: say so. */
+	db_exec(DB, NULL,
+	    "UPDATE nodes SET state = 'error', error = 'the daemon restarted before its turn to boot;"
+	    " start it again' WHERE state = 'starting' AND boot = 'queued'"
+	    " AND id NOT IN (SELECT node_id FROM node_runtime)",
+	    "");
 	db_exec(DB, NULL,
 	    "UPDATE nodes SET state = 'stopped', ready = 0 WHERE state != 'stopped'"
 	    " AND state != 'error' AND id NOT IN (SELECT node_id FROM node_runtime)",
@@ -1615,6 +1634,13 @@ runtime_fini(void)
 		rt.nodes = n->next;
 		rt_node_free(n);
 	}
+	for (struct rt_stage **l = (struct rt_stage *[]){rt.stages, rt.pending, NULL}, *st; *l; l++)
+		while ((st = *l) != NULL) {
+			*l = st->link;
+			free(st->ids);
+			free(st);
+		}
+	rt.stages = rt.pending = NULL;
 	if (rt.evfd != -1)
 		close(rt.evfd);
 	if (rt.epfd != -1)
@@ -1647,6 +1673,13 @@ runtime_check_node(int64_t node, struct lw_err *e)
 		    strcmp(s.arch->name, "x86_64") == 0 ? "qemu-system-x86" : "qemu-system-arm");
 		goto out;
 	}
+	if (qemu_firmware_path(s.arch->name, s.t->firmware) != NULL &&
+	    !file_readable(qemu_firmware_path(s.arch->name, s.t->firmware))) {
+		err_set(e, ERR_UNAVAILABLE, "template %s boots UEFI and %s is missing (Debian package %s)",
+		    s.t->name, qemu_firmware_path(s.arch->name, s.t->firmware),
+		    strcmp(s.arch->name, "aarch64") == 0 ? "qemu-efi-aarch64" : "ovmf");
+		goto out;
+	}
 	if (s.base[0] != '\0' && !file_readable(s.base)) {
 		err_set(e, ERR_UNAVAILABLE, "the base disk of template %s is missing (%s)", s.t->name,
 		    s.base);
@@ -1669,7 +1702,7 @@ void
 runtime_node_start(int64_t node)
 {
 	db_exec(DB, NULL,
-	    "UPDATE nodes SET state = 'starting', error = NULL, ready = 0"
+	    "UPDATE nodes SET state = 'starting', error = NULL, ready = 0, boot = NULL"
 	    " WHERE id = ?",
 	    "i", node);
 	node_publish(node);
@@ -1687,7 +1720,6 @@ runtime_lab_start(int64_t lab, const int64_t *ids, size_t n, int conc, struct lw
 	}
 	memcpy(st->ids, ids, n * sizeof(*ids));
 	st->n = n;
-	st->lab = lab;
 	st->conc = conc;
 	for (size_t i = 0; i < n; i++) {
 		db_exec(DB, NULL,

@@ -100,7 +100,7 @@ static const char *const db_migrations[] = {
     "CREATE INDEX captures_link ON captures(link_id);",
     /* 2 -> 3: the image store, user templates, staged boot, measured TCG boots */
     "CREATE TABLE images ("
-    "  id INTEGER PRIMARY KEY,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* ids name files: never reused */
     "  name TEXT NOT NULL UNIQUE,"
     "  template TEXT,"
     "  state TEXT NOT NULL DEFAULT 'uploading',"

@@ -179,14 +179,19 @@ qemu_machine(const struct qemu_spec *s)
 	return (m);
 }
 
-/* qemu_firmware - the UEFI image Debian's ovmf / qemu-efi-aarch64 install, by arch. */
+const char *
+qemu_firmware_path(const char *arch, const char *firmware)
+{
+	if (firmware == NULL || strcmp(firmware, "uefi") != 0)
+		return (NULL);
+	return (strcmp(arch, "aarch64") == 0 ? "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
+	                                      : "/usr/share/ovmf/OVMF.fd");
+}
+
 static const char *
 qemu_firmware(const struct qemu_spec *s)
 {
-	if (s->firmware == NULL || strcmp(s->firmware, "uefi") != 0)
-		return (NULL);
-	return (strcmp(s->arch->name, "aarch64") == 0 ? "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
-	                                                : "/usr/share/ovmf/OVMF.fd");
+	return (qemu_firmware_path(s->arch->name, s->firmware));
 }
 
 static int
@@ -311,8 +316,9 @@ qemu_args_kernel(struct qemu_args *a, const struct qemu_spec *s)
 }
 
 /*
- * qemu_args_disk - the node's qcow2 overlay. "ide" and "sata" both mean an
- * AHCI disk: q35 has one built in (bus ide.0); other machines get one.
+ * qemu_args_disk - the node's qcow2 overlay. On q35 "ide" and "sata" are
+ * its built-in AHCI (bus ide.0); on pc "ide" is the PIIX IDE controller and
+ * "sata" an added AHCI controller.
  */
 static void
 qemu_args_disk(struct qemu_args *a, const struct qemu_spec *s)
@@ -325,7 +331,8 @@ qemu_args_disk(struct qemu_args *a, const struct qemu_spec *s)
 	qemu_arg(a, "-device");
 	if (strcmp(bus, "virtio") == 0) {
 		qemu_arg(a, "virtio-blk-pci,drive=disk0");
-	} else if (strncmp(machine, "q35", 3) == 0) {
+	} else if (strncmp(machine, "q35", 3) == 0 || strcmp(bus, "ide") == 0) {
+		/* q35's own AHCI, or the pc machine's PIIX IDE: first bus. */
 		qemu_arg(a, "ide-hd,drive=disk0,bus=ide.0");
 	} else {
 		qemu_arg(a, "ich9-ahci,id=ahci0");

@@ -56,6 +56,8 @@ int qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_er
  * (or /dev/null); returns the pid and a pidfd in *pidfd, or -1 with errno.
  */
 pid_t qemu_spawn(char *const argv[], const int *fds, int nfds, const char *log_path, int *pidfd);
+/* qemu_firmware_path - the UEFI image (Debian's ovmf, qemu-efi-aarch64) for arch, or NULL for bios. */
+const char *qemu_firmware_path(const char *arch, const char *firmware);
 /* qemu_binary_path - resolve a binary name in PATH into buf; returns 0 or -1 (ENOENT). */
 int qemu_binary_path(const char *name, char *buf, size_t len);
 /* qemu_binary_version - "7.2.19" from `BIN --version` (via qemu_spawn, no shell); 0 or -1. */

@@ -15,6 +15,8 @@
 #include "hv/qemu.h"
 #include "images/configdrive.h"
 
+#define CONFIGDRIVE_MAX (1024 * 1024) /* the FAT image is 1440 KiB */
+
 static int
 write_file(const char *path, const char *data)
 {
@@ -64,22 +66,33 @@ configdrive_expand(const char *content, const char *hostname, const char *config
 	return (out);
 }
 
+static __thread char run_log[1100]; /* the node's configdrive.log, per build */
+
 static int
 run(char *const argv[], const char *what, struct lw_err *e)
 {
+	char line[200] = "";
 	int status, pidfd;
+	FILE *f;
 	pid_t pid;
 
-	if ((pid = qemu_spawn(argv, NULL, 0, NULL, &pidfd)) == -1)
+	unlink(run_log); /* the log is appended to: one tool's output at a time */
+	if ((pid = qemu_spawn(argv, NULL, 0, run_log, &pidfd)) == -1)
 		return (err_set(e, ERR_UNAVAILABLE, "cannot run %s to build the config drive: %s",
 		    argv[0], strerror(errno)));
 	close(pidfd);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return (err_set(e, ERR_INTERNAL, "waitpid %s: %s", argv[0], strerror(errno)));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return (err_set(e, ERR_INTERNAL, "%s failed building the config drive (%s)", argv[0], what));
-	return (0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return (0);
+	if ((f = fopen(run_log, "re")) != NULL) { /* the tool's own words */
+		if (fgets(line, sizeof(line), f) != NULL)
+			line[strcspn(line, "\n")] = '\0';
+		fclose(f);
+	}
+	return (err_set(e, ERR_INTERNAL, "%s failed building the config drive (%s)%s%s", argv[0], what,
+	    line[0] ? ": " : "", line));
 }
 
 static int
@@ -104,6 +117,8 @@ stage(const char *cdir, const struct template *t, const char *hostname, const ch
 	nftw(cdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	if (mkdir(cdir, 0750) == -1)
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", cdir, strerror(errno)));
+	size_t total = 0;
+
 	json_object_foreach(files, name, v) {
 		const char *slash = strchr(name, '/');
 		char *text;
@@ -117,6 +132,11 @@ stage(const char *cdir, const struct template *t, const char *hostname, const ch
 		snprintf(path, sizeof(path), "%s/%s", cdir, name);
 		if ((text = configdrive_expand(json_string_value(v), hostname, config)) == NULL)
 			return (err_set(e, ERR_INTERNAL, "out of memory"));
+		if ((total += strlen(text)) > CONFIGDRIVE_MAX) {
+			free(text);
+			return (err_set(e, ERR_INVALID, "the config drive's files (%s ...) exceed %d KiB",
+			    name, CONFIGDRIVE_MAX >> 10));
+		}
 		r = write_file(path, text);
 		free(text);
 		if (r == -1)
@@ -171,6 +191,7 @@ configdrive_build(const char *dir, const struct template *t, const char *hostnam
 	char cdir[1024];
 
 	snprintf(cdir, sizeof(cdir), "%s/config", dir);
+	snprintf(run_log, sizeof(run_log), "%s/configdrive.log", dir);
 	if (stage(cdir, t, hostname, startup_config, e) == -1)
 		return (-1);
 	unlink(out_path);

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,20 +53,90 @@ store_path(char *buf, size_t len, int64_t id, const char *suffix)
 	snprintf(buf, len, "%s/images/%lld%s", lw.cfg.data_dir, (long long)id, suffix);
 }
 
-/* run - argv (no shell) with stdout+stderr into out_path; its exit status, or -1. */
+/*
+ * run - argv (no shell) with stdout+stderr into out_path; its exit status,
+ * or -1 (not started, or killed after timeout_s: a tool must never hang an
+ * upload).
+ */
 static int
-run(char *const argv[], const char *out_path)
+run(char *const argv[], const char *out_path, int timeout_s)
 {
-	int status, pidfd;
+	struct pollfd pfd = {.events = POLLIN};
+	int status, r;
 	pid_t pid;
 
-	if ((pid = qemu_spawn(argv, NULL, 0, out_path, &pidfd)) == -1)
+	if ((pid = qemu_spawn(argv, NULL, 0, out_path, &pfd.fd)) == -1)
 		return (-1);
-	close(pidfd);
+	while ((r = poll(&pfd, 1, timeout_s * 1000)) == -1 && errno == EINTR)
+		;
+	if (r == 0) {
+		log_warnx("%s %s: no answer in %d s, killed", argv[0], argv[1], timeout_s);
+		syscall(SYS_pidfd_send_signal, pfd.fd, SIGKILL, NULL, 0);
+	}
+	close(pfd.fd);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return (-1);
-	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return (r > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+}
+
+/*
+ * sniff - the format from the file's first bytes, before any tool opens it:
+ * qemu-img must never probe an untrusted file, since some formats (a VMDK
+ * descriptor, a qcow2 with a backing or data file) name other files, which
+ * qemu-img would open as root. Formats that can name other files are
+ * refused here, or checked in their header. 0, or -1 with e.
+ */
+static int
+sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
+{
+	unsigned char h[512] = {0};
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno)));
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n < 0)
+		return (err_set(e, ERR_INTERNAL, "reading the image: %s", strerror(errno)));
+	if (memcmp(h, "QFI\xfb", 4) == 0) {
+		/* qcow2: backing_file_offset (8..15) must be 0; v3 incompatible bit 2 is a data file. */
+		for (int i = 8; i < 16; i++)
+			if (h[i] != 0)
+				return (err_set(e, ERR_INVALID,
+				    "the image names a backing file; upload a standalone image "
+				    "(qemu-img convert -O qcow2 IN OUT)"));
+		if (be32(h + 4) >= 3 && n >= 80 && (h[79] & 0x04))
+			return (err_set(e, ERR_INVALID,
+			    "the image names an external data file; upload a standalone image"));
+		snprintf(fmt, fmtlen, "qcow2");
+	} else if (memcmp(h, "KDMV", 4) == 0) {
+		snprintf(fmt, fmtlen, "vmdk"); /* a sparse extent: one file; its create-type is checked after */
+	} else if (memcmp(h, "# Disk DescriptorFile", 21) == 0 || memcmp(h, "COWD", 4) == 0) {
+		return (err_set(e, ERR_INVALID,
+		    "a VMDK descriptor names other files; upload a single-file VMDK (monolithicSparse or "
+		    "streamOptimized) or convert it (qemu-img convert -O qcow2 IN OUT)"));
+	} else if (n >= 68 && memcmp(h + 64, "\x7f\x10\xda\xbe", 4) == 0) {
+		snprintf(fmt, fmtlen, "vdi");
+	} else if (memcmp(h, "vhdxfile", 8) == 0) {
+		snprintf(fmt, fmtlen, "vhdx");
+	} else if (memcmp(h, "conectix", 8) == 0) {
+		snprintf(fmt, fmtlen, "vpc");
+	} else if (memcmp(h, "QED\0", 4) == 0 || memcmp(h, "LUKS\xba\xbe", 6) == 0 ||
+	           memcmp(h, "QEVM", 4) == 0 || memcmp(h, "cloop", 5) == 0) {
+		return (err_set(e, ERR_INVALID,
+		    "this image format is not supported (qcow2, raw, vmdk, vdi, vhdx, vpc)"));
+	} else {
+		snprintf(fmt, fmtlen, "raw");
+	}
+	return (0);
 }
 
 /* first_line - the first line of a tool's output file, for an error message. */
@@ -229,14 +302,16 @@ store_upload_abort(struct upload *u)
 static int
 inspect(const char *path, char *fmt, size_t fmtlen, int64_t *vsize, struct lw_err *e)
 {
-	char out[PATH_MAX + 8], line[256];
-	char *info[] = {"qemu-img", "info", "--output=json", (char *)path, NULL};
+	char out[PATH_MAX + 8], line[256], sniffed[16];
+	char *info[] = {"qemu-img", "info", "-f", sniffed, "--output=json", (char *)path, NULL};
 	json_t *o, *data;
 	const char *f, *ct;
 	int rc;
 
+	if (sniff(path, sniffed, sizeof(sniffed), e) == -1)
+		return (-1);
 	snprintf(out, sizeof(out), "%s.info", path);
-	rc = run(info, out);
+	rc = run(info, out, 60);
 	if (rc != 0) {
 		first_line(out, line, sizeof(line));
 		unlink(out);
@@ -285,7 +360,7 @@ check(const char *path, const char *fmt, struct lw_err *e)
 	if (strcmp(fmt, "raw") == 0 || strcmp(fmt, "vpc") == 0)
 		return (0);
 	snprintf(out, sizeof(out), "%s.check", path);
-	rc = run(argv, out);
+	rc = run(argv, out, 1800);
 	first_line(out, line, sizeof(line));
 	unlink(out);
 	/* 0 clean, 3 leaked clusters only (harmless), 63 no check for this format. */
@@ -314,8 +389,10 @@ store_upload_finish(struct upload *u, struct lw_err *e)
 	for (unsigned int i = 0; i < mdlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	if (fdatasync(u->fd) == -1 || close(u->fd) == -1) {
-		u->fd = -1;
 		err_set(e, ERR_INTERNAL, "writing the image: %s", strerror(errno));
+		if (fcntl(u->fd, F_GETFD) != -1)
+			close(u->fd);
+		u->fd = -1;
 		store_upload_abort(u);
 		return (NULL);
 	}
@@ -458,7 +535,7 @@ store_overlay(const char *base, const char *fmt, const char *overlay, struct lw_
 		return (err_set(e, ERR_UNAVAILABLE, "base image %s: %s", base, strerror(errno)));
 	snprintf(out, sizeof(out), "%s.log", overlay);
 	unlink(overlay);
-	rc = run(argv, out);
+	rc = run(argv, out, 60);
 	first_line(out, line, sizeof(line));
 	unlink(out);
 	if (rc != 0)
@@ -477,8 +554,11 @@ store_cleanup(void)
 	json_array_foreach(rows, i, row) {
 		int64_t id = json_integer_value(json_object_get(row, "id"));
 
-		store_path(path, sizeof(path), id, ".part");
-		unlink(path);
+		/* Whatever step it died in: the partial file, the tools' output, a renamed file. */
+		for (const char *const *sfx = (const char *const[]){".part", ".part.info", ".part.check", "", NULL}; *sfx; sfx++) {
+			store_path(path, sizeof(path), id, *sfx);
+			unlink(path);
+		}
 		db_exec(DB, NULL, "DELETE FROM images WHERE id = ?", "i", id);
 		log_info("image %s: removed an upload the previous daemon left unfinished",
 		    json_string_value(json_object_get(row, "name")));

@@ -107,6 +107,12 @@ tpl_regex(const char *tname, const char *key, const char *re, struct lw_err *e)
 
 	if (re[0] == '\0')
 		return (0);
+	/* Back-references can take exponential time; the runtime matches under its lock. */
+	for (const char *p = re; *p; p++)
+		if (p[0] == '\\' && p[1] >= '1' && p[1] <= '9')
+			return (err_set(e, ERR_INVALID, "template %s: %s may not use back-references", tname, key));
+		else if (p[0] == '\\' && p[1] != '\0')
+			p++;
 	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
 		return (err_set(e, ERR_INVALID, "template %s: %s is not a valid extended regex", tname, key));
 	regfree(&r);
@@ -199,6 +205,12 @@ tpl_qemu(struct template *t, struct lw_err *e)
 		    t->machine, t->arch));
 	if (strcmp(t->config_method, "script") == 0)
 		return (err_set(e, ERR_INVALID, "template %s: config_method script is for netns hosts", t->name));
+	if (t->boot_time_kvm_s < 1)
+		return (err_set(e, ERR_INVALID, "template %s: boot_time_kvm_s is at least 1", t->name));
+	/* The aarch64 virt machine has no IDE: disks and config drives are virtio there. */
+	if (strcmp(t->arch, "aarch64") == 0 &&
+	    (strcmp(t->disk_bus, "virtio") != 0 || strcmp(t->config_bus, "virtio") != 0))
+		return (err_set(e, ERR_INVALID, "template %s: aarch64 disks and config drives are virtio", t->name));
 	return (0);
 }
 
@@ -461,8 +473,8 @@ template_console_lines(const struct template *t, bool post)
 int
 template_user_put(json_t *body, const char *name, bool create, struct lw_err *e)
 {
-	json_t *o = json_deep_copy(body);
 	const struct template *t;
+	json_t *o;
 	char *text;
 	int r;
 
@@ -478,8 +490,11 @@ template_user_put(json_t *body, const char *name, bool create, struct lw_err *e)
 			                                 "POST a copy under another name", name));
 		if (bn != NULL && strcmp(bn, name) != 0)
 			return (err_set(e, ERR_INVALID, "template.name: a template cannot be renamed"));
-		json_object_set_new(o, "name", json_string(name));
 	}
+	if ((o = json_deep_copy(body)) == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	if (name != NULL)
+		json_object_set_new(o, "name", json_string(name));
 	json_object_del(o, "source");
 	if ((text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		json_decref(o);

@@ -339,7 +339,10 @@ node_render(json_t *row, struct lw_err *e)
 		json_object_del(row, "pid");
 	if (t != NULL)
 		json_object_set_new(row, "kind", json_string(t->kind));
-	if (json_is_null(json_object_get(row, "boot")))
+	/* boot is where a starting or running node is in its boot; otherwise none. */
+	if (json_is_null(json_object_get(row, "boot")) ||
+	    (strcmp(json_string_value(json_object_get(row, "state")), "starting") != 0 &&
+	        strcmp(json_string_value(json_object_get(row, "state")), "running") != 0))
 		json_object_del(row, "boot");
 	if (t != NULL && strcmp(t->kind, "qemu") == 0)
 		boot_expect_json(row, t);

@@ -58,6 +58,8 @@ int api_events(struct api_req *r, struct lw_err *e);
 int api_openapi(struct api_req *r, struct lw_err *e);
 void api_system_init(void);
 void api_events_shutdown(void);
+/* api_labs_shutdown - a lab start waiting for readiness answers now. */
+void api_labs_shutdown(void);
 
 int api_labs_list(struct api_req *r, struct lw_err *e);
 int api_labs_create(struct api_req *r, struct lw_err *e);

@@ -257,10 +257,17 @@ api_node_config(struct api_req *r, struct lw_err *e)
 {
 	const struct template *t;
 	char cmd[128], prompt[128], *raw = NULL, *out, *body;
+	const char *origin, *host;
 	int64_t lab, node;
 	json_t *row;
 	size_t len;
 
+	/* A GET, but it types on the console: a page elsewhere may not make a browser send it. */
+	origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+	host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+	if (origin != NULL && (host == NULL || strstr(origin, "://") == NULL ||
+	                          strcasecmp(strstr(origin, "://") + 3, host) != 0))
+		return (err_set(e, ERR_FORBIDDEN, "the config export from the page at '%.100s' is refused", origin));
 	lw_lock();
 	row = (lab = lab_resolve(r->params[0], e)) == -1 ||
 	        (node = lab_node_resolve(lab, r->params[1], e)) == -1

@@ -86,58 +86,72 @@ lab_concurrency(int64_t lab)
 	return (c > 0 ? (int)c : cores > 0 ? (int)cores : 1);
 }
 
+static volatile bool labs_stopping;
+
+void
+api_labs_shutdown(void)
+{
+	labs_stopping = true;
+}
+
 /*
- * wait_ready - with lw_lock() held (released while waiting): until every
- * node of the lab that has a readiness pattern is ready, one fails or stops,
- * or timeout_s passes. 0, or -1 with e naming the nodes that are not ready.
+ * wait_ready - with lw_lock() held (released while waiting): until each of
+ * the n nodes this start queued is ready (or runs, without a readiness
+ * pattern), one fails or is stopped, the daemon stops, or timeout_s passes.
+ * 0, or -1 with e naming the nodes that are not ready.
  */
 static int
-wait_ready(int64_t lab, long timeout_s, struct lw_err *e)
+wait_ready(const int64_t *ids, size_t n, long timeout_s, struct lw_err *e)
 {
 	struct timespec ts = {0, 200 * 1000 * 1000};
 	int64_t deadline = clock_mono_ms() + timeout_s * 1000;
 
 	for (;;) {
-		json_t *rows = db_rows(lw.db, e,
-		    "SELECT name, template, state, ready, boot, error FROM nodes WHERE lab_id = ?"
-		    " ORDER BY boot_order, id",
-		    "i", lab), *row;
 		char list[1024] = "";
-		size_t i, off = 0;
+		size_t off = 0;
 		bool failed = false;
 		int waiting = 0;
 
-		if (rows == NULL)
-			return (-1);
-		json_array_foreach(rows, i, row) {
+		for (size_t i = 0; i < n; i++) {
+			json_t *row = db_row(lw.db, NULL,
+			    "SELECT name, template, state, ready, boot, error FROM nodes WHERE id = ?", "i", ids[i]);
 			const struct template *t;
-			const char *st = json_string_value(json_object_get(row, "state"));
-			bool ready = json_integer_value(json_object_get(row, "ready")) != 0;
+			const char *st, *why;
 
-			/* A node without a readiness pattern is ready once it runs. */
-			t = template_find(json_string_value(json_object_get(row, "template")));
-			if (ready || (strcmp(st, "running") == 0 && t != NULL && t->ready_pattern[0] == '\0'))
+			if (row == NULL) /* deleted meanwhile */
 				continue;
+			st = json_string_value(json_object_get(row, "state"));
+			t = template_find(json_string_value(json_object_get(row, "template")));
+			/* A node without a readiness pattern is ready once it runs. */
+			if (json_integer_value(json_object_get(row, "ready")) != 0 ||
+			    (strcmp(st, "running") == 0 && t != NULL && t->ready_pattern[0] == '\0')) {
+				json_decref(row);
+				continue;
+			}
 			if (strcmp(st, "starting") != 0 && strcmp(st, "running") != 0)
 				failed = true;
 			else
 				waiting++;
+			why = json_string_value(json_object_get(row, "error"));
 			if (off < sizeof(list))
 				off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s (%s%s%s)",
 				    off ? ", " : "", json_string_value(json_object_get(row, "name")),
-				    json_is_string(json_object_get(row, "boot")) && strcmp(st, "error") != 0
-				        ? json_string_value(json_object_get(row, "boot")) : st,
-				    json_is_string(json_object_get(row, "error")) ? ": " : "",
-				    json_is_string(json_object_get(row, "error"))
-				        ? json_string_value(json_object_get(row, "error")) : "");
+				    json_is_string(json_object_get(row, "boot")) && strcmp(st, "starting") == 0
+				        ? json_string_value(json_object_get(row, "boot"))
+				        : st,
+				    why ? ": " : "", why ? why : "");
+			json_decref(row);
 		}
-		json_decref(rows);
 		if (waiting == 0 && !failed)
 			return (0);
-		if (failed || clock_mono_ms() >= deadline)
-			return (err_set(e, ERR_TIMEOUT, "%s: not ready%s: %s",
-			    failed ? "a node failed or stopped" : "timed out",
-			    failed ? "" : " in time", list));
+		if (failed)
+			return (err_set(e, ERR_CONFLICT,
+			    "not every node came up (the others go on starting): %s", list));
+		if (labs_stopping)
+			return (err_set(e, ERR_UNAVAILABLE, "the daemon is stopping; not ready yet: %s", list));
+		if (clock_mono_ms() >= deadline)
+			return (err_set(e, ERR_TIMEOUT, "not ready within %ld s (they go on starting): %s",
+			    timeout_s, list));
 		lw_unlock();
 		nanosleep(&ts, NULL);
 		lw_lock();
@@ -175,8 +189,17 @@ api_lab_start(struct api_req *r, struct lw_err *e)
 		return (-1);
 	}
 	free(ids);
-	if (wait != NULL && wait_ready(lab, timeout_s, e) == -1)
-		return (-1);
+	/* Wait for every node now on its way or running: those just queued and those already up. */
+	if (wait != NULL) {
+		int rc;
+
+		if ((ids = lab_node_ids(lab, LAB_NODES_ACTIVE, &n, e)) == NULL)
+			return (-1);
+		rc = wait_ready(ids, n, timeout_s, e);
+		free(ids);
+		if (rc == -1)
+			return (-1);
+	}
 	return (api_reply(r, wait != NULL ? 200 : 202, lab_json(lab, e), e));
 }
 

@@ -256,6 +256,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			    store_upload_write(cc->upload, data, *data_size, &cc->upload_err) == -1) {
 				store_upload_abort(cc->upload);
 				cc->upload = NULL;
+				*data_size = 0;
+				/* Answer now rather than read the rest; where libmicrohttpd
+				 * cannot answer mid-body this closes the connection. */
+				return (send_error(c, &cc->upload_err));
 			}
 			*data_size = 0;
 			return (MHD_YES);
@@ -345,6 +349,7 @@ server_stop(void)
 	if (httpd == NULL)
 		return;
 	api_events_shutdown();
+	api_labs_shutdown();
 	MHD_stop_daemon(httpd);
 	httpd = NULL;
 }

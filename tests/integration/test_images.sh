@@ -40,6 +40,12 @@ head -c 300000 "$LW_TMP/base.qcow2" >"$LW_TMP/trunc.qcow2"
 upload "$LW_TMP/trunc.qcow2" "name=trunc"
 eq "a truncated qcow2 is refused (422)" "$STATUS" 422
 check "  as damaged or truncated" jqt '.error.message | test("truncated")'
+mkfifo "$LW_TMP/fifo"
+printf '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 8 FLAT "%s" 0\n' \
+	"$LW_TMP/fifo" >"$LW_TMP/desc.vmdk"
+upload "$LW_TMP/desc.vmdk" "name=desc"
+eq "a VMDK descriptor naming a host file is refused (422), never opened" "$STATUS" 422
+check "  as a descriptor" jqt '.error.message | test("descriptor")'
 upload "$LW_TMP/base.qcow2" "name=..%2Fescape"
 eq "a ../ name is refused (422)" "$STATUS" 422
 upload "$LW_TMP/base.qcow2" "name=base-disk"
@@ -77,6 +83,8 @@ api POST /api/v1/templates "$(tl '.name = "bad" | .kernel = "../../../etc/shadow
 eq "a kernel path outside the image dir is 422" "$STATUS" 422
 api POST /api/v1/templates "$(tl '.name = "bad" | .qemu_args = ["-x"]')"
 eq "an unknown template field is 422" "$STATUS" 422
+api POST /api/v1/templates "$(tl '.name = "bad" | .ready_pattern = "(a*)*\\1b"')"
+eq "a readiness pattern with a back-reference is 422" "$STATUS" 422
 api PUT /api/v1/templates/tiny-linux "$(tl '.ram_mb = 256')"
 eq "a shipped template cannot be replaced (409)" "$STATUS" 409
 api DELETE /api/v1/templates/tiny-linux
@@ -136,6 +144,9 @@ STATUS=$(nsexec curl -s -o "$LW_TMP/export" -w '%{http_code}' "$LW_URL/api/v1/la
 eq "the running config exports (200)" "$STATUS" 200
 check "  as the config the node was given" grep -qx 'echo iso-applied >/tmp/mark' "$LW_TMP/export"
 check "  without the echoed command" bash -c "! grep -q 'cat /etc/startup-config' '$LW_TMP/export'"
+STATUS=$(nsexec curl -s -o /dev/null -w '%{http_code}' -H 'Origin: http://evil.example' \
+	"$LW_URL/api/v1/labs/img/nodes/a/config")
+eq "a config export asked for by a page elsewhere is refused (403)" "$STATUS" 403
 
 # --- the disks after the guests wrote ----------------------------------------------
 api POST /api/v1/labs/img/stop

@@ -277,12 +277,17 @@ test_rejections(void)
 	check_rejected(&s, "8 MB of RAM");
 
 	spec_kernel(&s, "x86_64", ACCEL_TCG);
-	s.disk = "/var/lib/labwire/run/9/disk.qcow2";
-	check_rejected(&s, "exactly one of kernel or disk");
+	s.disk = "relative/disk.qcow2"; /* a kernel boot's data disk is checked like a boot disk */
+	check_rejected(&s, "disk");
 
 	spec_kernel(&s, "x86_64", ACCEL_TCG);
 	s.kernel = s.initrd = s.append = NULL;
-	check_rejected(&s, "exactly one of kernel or disk");
+	check_rejected(&s, "a node boots from a kernel or a disk");
+
+	spec_kernel(&s, "x86_64", ACCEL_TCG);
+	s.kernel = NULL;
+	s.disk = "/var/lib/labwire/run/9/disk.qcow2";
+	check_rejected(&s, "initrd and append need a kernel boot");
 
 	spec_kernel(&s, "x86_64", ACCEL_TCG);
 	s.nnics = QEMU_MAX_NICS + 1;

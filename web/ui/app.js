@@ -5,6 +5,8 @@ import { api, ApiError } from '/ui/api.js';
 import { Terminal } from '/ui/vendor/xterm.mjs';
 import { describe, PcapReader } from '/ui/pcap.js';
 
+// Where a node is in its boot: queued for a slot, booting, ready, or late (still waited for).
+const bootText = (n, sep) => n.ready ? `${sep}ready` : (n.boot && n.boot !== 'ready' ? `${sep}${n.boot}` : '');
 const view = document.getElementById('view');
 const crumb = document.getElementById('crumb');
 const statusEl = document.getElementById('status');
@@ -154,7 +156,7 @@ function drawCanvas() {
 			onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); } } },
 			svg('rect', { width: NODE_W, height: NODE_H, rx: 6 }),
 			svg('text', { x: 8, y: 17 }, n.name),
-			svg('text', { x: 8, y: 32, class: 'sub' }, `${(n.accel_in_use || n.kind || '').toUpperCase()}${n.ready ? ' · ready' : ''}`),
+			svg('text', { x: 8, y: 32, class: 'sub' }, `${(n.accel_in_use || n.kind || '').toUpperCase()}${bootText(n, ' · ')}`),
 			svg('circle', { class: 'handle', cx: NODE_W, cy: NODE_H / 2, r: 6 }));
 		g.addEventListener('pointerdown', (ev) => startDrag(ev, n, g));
 		c.append(g);
@@ -209,7 +211,7 @@ function drawNodesTable() {
 
 function nodeRow(lab, n) {
 	const badge = el('span', { class: `badge ${n.state}`, 'data-state': n.state },
-		n.state + (n.ready ? ' · ready' : ''));
+		n.state + bootText(n, ' · '));
 	const accel = el('span', { class: 'accel', title: n.accel_reason || '' }, (n.accel_in_use || '-').toUpperCase());
 	const act = (a) => el('button', { onclick: () => attempt(`${a} ${n.name}`, () => api.nodeAction(lab, n.name, a)) }, a);
 	return el('tr', { 'data-node': n.name },
@@ -250,7 +252,8 @@ function drawPanel() {
 	else p.replaceChildren(el('p', { class: 'hint' }, 'Select a node or a link. Drag a node to move it; drag from its handle (the dot on its right) to another node to link them.'));
 }
 
-const nodeStatus = (n) => `${n.template}, ${n.state}${n.ready ? ', ready' : ''}; accelerator ${(n.accel_in_use || '-').toUpperCase()}`;
+const nodeStatus = (n) => `${n.template}, ${n.state}${bootText(n, ', ')}; accelerator ${(n.accel_in_use || '-').toUpperCase()}` +
+	(n.boot_expected_s ? `; boot expected in ${n.boot_expected_s} s (${n.boot_basis})` : '');
 
 function nodePanel(n) {
 	const act = (a, label) => el('button', { onclick: () => attempt(`${label} ${n.name}`, () => api.nodeAction(current.name, n.name, a)) }, label);
@@ -442,6 +445,7 @@ function onEvent(kind, ev) {
 		const n = nodeOf(obj.name);
 		Object.assign(n, obj);
 		if (!('error' in obj)) delete n.error;
+		if (!('boot' in obj)) delete n.boot;
 		render();
 	} else {
 		reloadLab(); /* a node or link added, changed or deleted, here or elsewhere */
