@@ -201,6 +201,10 @@ qemu_check_options(const struct qemu_spec *s, struct lw_err *e)
 		return (err_set(e, ERR_INVALID, "machine '%s' is not pc or q35", s->machine));
 	if (s->firmware != NULL && strcmp(s->firmware, "uefi") != 0 && strcmp(s->firmware, "bios") != 0)
 		return (err_set(e, ERR_INVALID, "firmware '%s' is not bios or uefi", s->firmware));
+	if (s->smbios != NULL && (strncmp(s->smbios, "type=1,", 7) != 0 ||
+	                             strspn(s->smbios, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                                               "0123456789 ._-=,") != strlen(s->smbios)))
+		return (err_set(e, ERR_INVALID, "smbios '%.64s' is not type=1 key=value pairs", s->smbios));
 	if (s->config_bus != NULL && strcmp(s->config_bus, "virtio") != 0 &&
 	    strcmp(s->config_bus, "cdrom") != 0 && strcmp(s->config_bus, "ide") != 0)
 		return (err_set(e, ERR_INVALID, "config bus '%s' is not virtio, cdrom or ide", s->config_bus));
@@ -289,6 +293,10 @@ qemu_args_machine(struct qemu_args *a, const struct qemu_spec *s)
 	if (qemu_firmware(s) != NULL) {
 		qemu_arg(a, "-bios");
 		qemu_arg(a, "%s", qemu_firmware(s));
+	}
+	if (s->smbios != NULL) {
+		qemu_arg(a, "-smbios");
+		qemu_arg(a, "%s", s->smbios);
 	}
 	qemu_arg(a, "-accel");
 	qemu_arg(a, "%s", tcg_accel_arg(arch, s->accel));

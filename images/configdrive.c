@@ -155,19 +155,20 @@ build_iso(const char *cdir, const struct template *t, const char *out, struct lw
 	return (run(argv, "iso", e));
 }
 
+/* build_fat - a FAT image holding names (relative to cdir, at most one directory deep). */
 static int
-build_fat(const char *cdir, const struct template *t, const char *out, struct lw_err *e)
+build_fat(const char *cdir, const struct template *t, json_t *names, const char *out, struct lw_err *e)
 {
 	/* 1440 KiB: a floppy geometry mtools accepts as is; configs are at most 256 KiB. */
 	char *mkfs[] = {"mkfs.fat", "-C", "-n", (char *)t->config_label, (char *)out, "1440", NULL};
-	json_t *files = template_config_files(t), *v;
-	const char *name;
+	json_t *v;
+	size_t i;
 	char src[1200], dst[300], dir[300];
 
 	if (run(mkfs, "mkfs.fat", e) == -1)
 		return (-1);
-	json_object_foreach(files, name, v) {
-		const char *slash = strchr(name, '/');
+	json_array_foreach(names, i, v) {
+		const char *name = json_string_value(v), *slash = strchr(name, '/');
 		char *mcopy[] = {"mcopy", "-o", "-i", (char *)out, src, dst, NULL};
 		char *mmd[] = {"mmd", "-i", (char *)out, dir, NULL};
 
@@ -184,18 +185,75 @@ build_fat(const char *cdir, const struct template *t, const char *out, struct lw
 	return (0);
 }
 
+/*
+ * pack - the staged files as one gzip tar (vJunos reads vmm-config.tgz
+ * holding config/juniper.conf) in pdir; its top-level entries are the
+ * files' first path components, as `tar czf X config/` makes them.
+ */
+static int
+pack(const char *cdir, const char *pdir, const struct template *t, struct lw_err *e)
+{
+	json_t *files = template_config_files(t), *v, *tops = json_object();
+	char out[1200];
+	const char *name;
+	struct strv argv = {0};
+	int r = -1;
+
+	nftw(pdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	if (mkdir(pdir, 0750) == -1) {
+		json_decref(tops);
+		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", pdir, strerror(errno)));
+	}
+	snprintf(out, sizeof(out), "%s/%s", pdir, t->config_archive);
+	json_object_foreach(files, name, v) {
+		char top[80];
+
+		snprintf(top, sizeof(top), "%.*s", (int)strcspn(name, "/"), name);
+		json_object_set_new(tops, top, json_true());
+	}
+	if (strv_add(&argv, "tar") == 0 && strv_add(&argv, "-czf") == 0 && strv_add(&argv, out) == 0 &&
+	    strv_add(&argv, "-C") == 0 && strv_add(&argv, cdir) == 0 && strv_add(&argv, "--") == 0) {
+		r = 0;
+		json_object_foreach(tops, name, v) r |= strv_add(&argv, name);
+		r = r == 0 ? run(argv.v, "tar", e) : err_set(e, ERR_INTERNAL, "out of memory");
+	} else {
+		err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	strv_free(&argv);
+	json_decref(tops);
+	return (r);
+}
+
 int
 configdrive_build(const char *dir, const struct template *t, const char *hostname,
     const char *startup_config, const char *out_path, struct lw_err *e)
 {
-	char cdir[1024];
+	char cdir[1024], pdir[1024];
+	json_t *names = json_array(), *v;
+	const char *name;
+	int r;
 
 	snprintf(cdir, sizeof(cdir), "%s/config", dir);
+	snprintf(pdir, sizeof(pdir), "%s/config-pack", dir);
 	snprintf(run_log, sizeof(run_log), "%s/configdrive.log", dir);
-	if (stage(cdir, t, hostname, startup_config, e) == -1)
+	if (stage(cdir, t, hostname, startup_config, e) == -1) {
+		json_decref(names);
 		return (-1);
+	}
 	unlink(out_path);
-	if (strcmp(t->config_method, "fat") == 0)
-		return (build_fat(cdir, t, out_path, e));
-	return (build_iso(cdir, t, out_path, e));
+	/* The drive holds the files, or the one archive packing them. */
+	if (t->config_archive[0] != '\0') {
+		if (pack(cdir, pdir, t, e) == -1) {
+			json_decref(names);
+			return (-1);
+		}
+		snprintf(cdir, sizeof(cdir), "%s", pdir);
+		json_array_append_new(names, json_string(t->config_archive));
+	} else {
+		json_object_foreach(template_config_files(t), name, v) json_array_append_new(names, json_string(name));
+	}
+	r = strcmp(t->config_method, "fat") == 0 ? build_fat(cdir, t, names, out_path, e)
+	                                          : build_iso(cdir, t, out_path, e);
+	json_decref(names);
+	return (r);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -44,6 +45,14 @@ tpl_int(json_t *o, const char *key, int dflt)
 	return (v != NULL ? (int)json_integer_value(v) : dflt);
 }
 
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t l = strlen(s), sl = strlen(suffix);
+
+	return (l > sl && strcmp(s + l - sl, suffix) == 0);
+}
+
 /* A guest file under the image dir: relative, no "..", plain characters. */
 static bool
 tpl_relpath_ok(const char *p)
@@ -59,26 +68,68 @@ tpl_relpath_ok(const char *p)
 	return (true);
 }
 
-/* An interface name pattern: one {n}, and a valid name with a number in its place. */
+/*
+ * Interface name patterns: one {n} ("GigabitEthernet0/{n}"), or a slot and
+ * a port ("GigabitEthernet{s}/{p}", interface_ports_per_slot ports a slot,
+ * as IOSvL2 numbers Gi0/0-0/3, Gi1/0-1/3 ...). pattern_kind: 'n', 's' (slot
+ * and port), or 0 when neither form.
+ */
 static int
-tpl_pattern(const char *tname, const char *what, const char *pat, struct lw_err *e)
+pattern_kind(const char *pat)
 {
-	const char *p = strstr(pat, "{n}");
+	const char *n = strstr(pat, "{n}"), *sl = strstr(pat, "{s}"), *po = strstr(pat, "{p}");
+
+	if (n != NULL && sl == NULL && po == NULL && strstr(n + 3, "{n}") == NULL)
+		return ('n');
+	if (n == NULL && sl != NULL && po != NULL && sl < po && strstr(sl + 3, "{s}") == NULL &&
+	    strstr(po + 3, "{p}") == NULL)
+		return ('s');
+	return (0);
+}
+
+/* pattern_expand - the pattern with its placeholders filled in; 0 or -1 (too long). */
+static int
+pattern_expand(const char *pat, long n, long slot, long port, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (const char *q = pat; *q && o < len; q++) {
+		if (q[0] == '{' && strchr("nsp", q[1]) != NULL && q[1] != '\0' && q[2] == '}') {
+			int r = snprintf(out + o, len - o, "%ld", q[1] == 'n' ? n : q[1] == 's' ? slot : port);
+
+			if (r < 0)
+				return (-1);
+			o += (size_t)r;
+			q += 2;
+		} else {
+			out[o++] = *q;
+		}
+	}
+	if (o >= len)
+		return (-1);
+	out[o] = '\0';
+	return (0);
+}
+
+/* An interface name pattern of either form that makes valid names, like the template's own. */
+static int
+tpl_pattern(const char *tname, const char *what, const char *pat, int kind, struct lw_err *e)
+{
 	char probe[80];
 
-	if (p == NULL || strstr(p + 3, "{n}") != NULL)
-		return (err_set(e, ERR_INVALID, "template %s: %s '%.48s' needs {n} exactly once",
-		    tname, what, pat));
-	snprintf(probe, sizeof(probe), "%.*s7%s", (int)(p - pat), pat, p + 3);
-	if (!validate_iface(probe))
+	if (pattern_kind(pat) == 0 || (kind != 0 && pattern_kind(pat) != kind))
+		return (err_set(e, ERR_INVALID,
+		    "template %s: %s '%.48s' needs {n} once, or {s} then {p} once each%s", tname, what, pat,
+		    kind != 0 ? ", like interface_pattern" : ""));
+	if (pattern_expand(pat, 7, 7, 7, probe, sizeof(probe)) == -1 || !validate_iface(probe))
 		return (err_set(e, ERR_INVALID,
 		    "template %s: %s '%.48s' does not make valid interface names", tname, what, pat));
 	return (0);
 }
 
 static int
-tpl_names(json_t *o, const char *key, char (*dst)[48], int *n, bool pattern, const char *tname,
-    struct lw_err *e)
+tpl_names(json_t *o, const char *key, char (*dst)[48], int *n, bool pattern, int kind,
+    const char *tname, struct lw_err *e)
 {
 	json_t *a = json_object_get(o, key), *v;
 	size_t i;
@@ -90,7 +141,7 @@ tpl_names(json_t *o, const char *key, char (*dst)[48], int *n, bool pattern, con
 		if (s == NULL || strlen(s) >= 48)
 			return (err_set(e, ERR_INVALID, "template %s: %s[%zu] must be a string under 48 bytes",
 			    tname, key, i));
-		if (pattern ? tpl_pattern(tname, key, s, e) == -1 : !validate_iface(s))
+		if (pattern ? tpl_pattern(tname, key, s, kind, e) == -1 : !validate_iface(s))
 			return (pattern ? -1
 			                : err_set(e, ERR_INVALID,
 			                      "template %s: %s[%zu] '%s' is not a valid interface name",
@@ -158,9 +209,43 @@ tpl_config(struct template *t, json_t *o, struct lw_err *e)
 			return (err_set(e, ERR_INVALID, "template %s: a FAT label has at most 11 characters",
 			    t->name));
 	}
+	if (t->config_archive[0] != '\0' &&
+	    (!tpl_relpath_ok(t->config_archive) || strchr(t->config_archive, '/') != NULL ||
+	        !(ends_with(t->config_archive, ".tgz") || ends_with(t->config_archive, ".tar.gz"))))
+		return (err_set(e, ERR_INVALID,
+		    "template %s: config_archive is a file name ending in .tgz or .tar.gz", t->name));
 	if (strcmp(t->config_method, "console") == 0 && t->prompt[0] == '\0')
 		return (err_set(e, ERR_INVALID, "template %s: config_method console needs a prompt",
 		    t->name));
+	return (0);
+}
+
+/* SMBIOS type 1 strings some NOS check (vJunos: product VM-VMX, family lab). */
+static int
+tpl_smbios(struct template *t, json_t *o, struct lw_err *e)
+{
+	static const char *const keys[] = {"manufacturer", "product", "version", "serial", "sku", "family", NULL};
+	json_t *sm = json_object_get(o, "smbios"), *v;
+	const char *key;
+	size_t off;
+
+	if (sm == NULL || json_object_size(sm) == 0)
+		return (0);
+	off = (size_t)snprintf(t->smbios, sizeof(t->smbios), "type=1");
+	json_object_foreach(sm, key, v) {
+		const char *val = json_string_value(v);
+		int known = 0;
+
+		for (int i = 0; keys[i] != NULL; i++)
+			known |= strcmp(keys[i], key) == 0;
+		if (!known || val == NULL || val[0] == '\0' || strlen(val) > 32 ||
+		    strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ._-") != strlen(val))
+			return (err_set(e, ERR_INVALID,
+			    "template %s: smbios.%.32s: one of manufacturer, product, version, serial, sku, "
+			    "family; 1-32 of A-Z a-z 0-9 space . _ -",
+			    t->name, key));
+		off += (size_t)snprintf(t->smbios + off, sizeof(t->smbios) - off, ",%s=%s", key, val);
+	}
 	return (0);
 }
 
@@ -235,6 +320,7 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	tpl_str(o, "config_method", t->config_method, sizeof(t->config_method), "none");
 	tpl_str(o, "config_label", t->config_label, sizeof(t->config_label), "LWCONFIG");
 	tpl_str(o, "config_bus", t->config_bus, sizeof(t->config_bus), "virtio");
+	tpl_str(o, "config_archive", t->config_archive, sizeof(t->config_archive), "");
 	tpl_str(o, "config_export", t->config_export, sizeof(t->config_export), "");
 	tpl_str(o, "prompt", t->prompt, sizeof(t->prompt), "");
 	tpl_str(o, "ready_pattern", t->ready_pattern, sizeof(t->ready_pattern), "");
@@ -246,18 +332,25 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	t->shutdown_timeout_s = tpl_int(o, "shutdown_timeout_s", 30);
 	t->boot_time_kvm_s = tpl_int(o, "boot_time_kvm_s", 60);
 	t->needs_kvm = json_is_true(json_object_get(o, "needs_kvm"));
-	if (tpl_pattern(t->name, "interface_pattern", t->interface_pattern, e) == -1 ||
-	    tpl_names(o, "interface_lead", t->lead, &t->nlead, false, t->name, e) == -1 ||
-	    tpl_names(o, "interface_aliases", t->aliases, &t->naliases, true, t->name, e) == -1 ||
+	t->ports_per_slot = tpl_int(o, "interface_ports_per_slot", 0);
+	if (tpl_pattern(t->name, "interface_pattern", t->interface_pattern, 0, e) == -1 ||
+	    tpl_names(o, "interface_lead", t->lead, &t->nlead, false, 0, t->name, e) == -1 ||
+	    tpl_names(o, "interface_aliases", t->aliases, &t->naliases, true,
+	        pattern_kind(t->interface_pattern), t->name, e) == -1 ||
 	    tpl_regex(t->name, "ready_pattern", t->ready_pattern, e) == -1 ||
 	    tpl_regex(t->name, "prompt", t->prompt, e) == -1)
 		return (-1);
+	if ((pattern_kind(t->interface_pattern) == 's') != (t->ports_per_slot > 0) ||
+	    (t->ports_per_slot > 0 && strcmp(t->kind, "netns") == 0))
+		return (err_set(e, ERR_INVALID,
+		    "template %s: a {s}/{p} interface_pattern goes with interface_ports_per_slot (VMs only)",
+		    t->name));
 	if (t->nics > t->max_nics || t->nlead > t->max_nics)
 		return (err_set(e, ERR_INVALID, "template %s: nics and interface_lead within max_nics",
 		    t->name));
 	if ((strcmp(t->kind, "netns") == 0 ? tpl_netns(t, e) : tpl_qemu(t, e)) == -1)
 		return (-1);
-	if (tpl_config(t, o, e) == -1)
+	if (tpl_config(t, o, e) == -1 || tpl_smbios(t, o, e) == -1)
 		return (-1);
 	t->json = json_deep_copy(o);
 	json_object_set_new(t->json, "arch", json_string(t->arch));
@@ -414,48 +507,67 @@ template_names(char *buf, size_t len)
 int
 template_ifname(const struct template *t, int idx, char *out, size_t len)
 {
-	const char *p = strstr(t->interface_pattern, "{n}");
+	long k = idx - t->nlead, pps = t->ports_per_slot > 0 ? t->ports_per_slot : 1;
 	int r;
 
-	if (idx < t->nlead)
+	if (idx < t->nlead) {
 		r = snprintf(out, len, "%s", t->lead[idx]);
-	else
-		r = snprintf(out, len, "%.*s%d%s", (int)(p - t->interface_pattern),
-		    t->interface_pattern, t->interface_first + idx - t->nlead, p + 3);
-	return (r < 0 || (size_t)r >= len ? -1 : 0);
+		return (r < 0 || (size_t)r >= len ? -1 : 0);
+	}
+	return (pattern_expand(t->interface_pattern, t->interface_first + k, t->interface_first + k / pps,
+	    k % pps, out, len));
 }
 
-/* pattern_match - name against "pre{n}post", case-insensitively: n, or -1. */
+/*
+ * pattern_match - name against a pattern, case-insensitively: the index
+ * among the numbered interfaces it names, or -1.
+ */
 static long
-pattern_match(const char *pat, const char *name)
+pattern_match(const struct template *t, const char *pat, const char *name)
 {
-	const char *p = strstr(pat, "{n}");
-	size_t pre = (size_t)(p - pat);
-	char *end;
-	long n;
+	long v[3] = {-1, -1, -1}; /* n, s, p */
+	const char *m = name;
 
-	if (strncasecmp(name, pat, pre) != 0 || name[pre] < '0' || name[pre] > '9')
+	for (const char *q = pat; *q; q++) {
+		if (q[0] == '{' && q[1] != '\0' && strchr("nsp", q[1]) != NULL && q[2] == '}') {
+			char *end;
+			long x;
+
+			if (*m < '0' || *m > '9')
+				return (-1);
+			x = strtol(m, &end, 10);
+			if (end - m > 6 || (end - m > 1 && *m == '0'))
+				return (-1);
+			v[q[1] == 'n' ? 0 : q[1] == 's' ? 1 : 2] = x;
+			m = end;
+			q += 2;
+		} else if (tolower((unsigned char)*q) != tolower((unsigned char)*m++)) {
+			return (-1);
+		}
+	}
+	if (*m != '\0')
 		return (-1);
-	n = strtol(name + pre, &end, 10);
-	if (end - (name + pre) > 6 || (end - (name + pre) > 1 && name[pre] == '0'))
+	if (v[0] >= 0)
+		return (v[0] >= t->interface_first ? v[0] - t->interface_first : -1);
+	if (v[1] < t->interface_first || v[2] < 0 || v[2] >= t->ports_per_slot)
 		return (-1);
-	return (strcasecmp(end, p + 3) == 0 ? n : -1);
+	return ((v[1] - t->interface_first) * t->ports_per_slot + v[2]);
 }
 
 int
 template_ifindex(const struct template *t, const char *name)
 {
-	long n = -1;
+	long k;
 
 	for (int i = 0; i < t->nlead; i++)
 		if (strcasecmp(t->lead[i], name) == 0)
 			return (i);
-	n = pattern_match(t->interface_pattern, name);
-	for (int i = 0; i < t->naliases && n < 0; i++)
-		n = pattern_match(t->aliases[i], name);
-	if (n < t->interface_first || n - t->interface_first + t->nlead >= t->max_nics)
+	k = pattern_match(t, t->interface_pattern, name);
+	for (int i = 0; i < t->naliases && k < 0; i++)
+		k = pattern_match(t, t->aliases[i], name);
+	if (k < 0 || k + t->nlead >= t->max_nics)
 		return (-1);
-	return ((int)(n - t->interface_first) + t->nlead);
+	return ((int)k + t->nlead);
 }
 
 json_t *
@@ -556,6 +668,7 @@ template_spec(const struct template *t, struct qemu_spec *q)
 	q->firmware = t->firmware;
 	q->disk_bus = t->disk_bus;
 	q->config_bus = t->config_bus;
+	q->smbios = t->smbios[0] ? t->smbios : NULL;
 	for (int k = 0; k < q->nnics && k < QEMU_MAX_NICS; k++)
 		q->nics[k].model = t->nic_model[0] ? t->nic_model : NULL;
 }

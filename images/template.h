@@ -30,8 +30,9 @@ struct template
 	int nics;
 	int max_nics;
 	char nic_model[32];
-	char interface_pattern[48]; /* "GigabitEthernet0/{n}" */
-	int interface_first;        /* the {n} of the first numbered interface */
+	char interface_pattern[48]; /* "GigabitEthernet0/{n}" or "GigabitEthernet{s}/{p}" */
+	int interface_first;        /* the {n} (or {s}) of the first numbered interface */
+	int ports_per_slot;         /* "GigabitEthernet{s}/{p}": ports a slot (IOSvL2: 4) */
 	int nlead;                  /* NICs named before the numbered ones (management) */
 	char lead[TEMPLATE_LEAD_MAX][48];
 	int naliases; /* short forms accepted on input: "Gi0/{n}" */
@@ -46,6 +47,8 @@ struct template
 	char config_method[16];  /* iso | fat | console | none | script (netns) */
 	char config_label[32];   /* ISO/FAT volume label */
 	char config_bus[8];      /* virtio | cdrom | ide: how the config drive is attached */
+	char config_archive[65]; /* the files packed in this .tgz on the drive (vJunos' vmm-config.tgz) */
+	char smbios[256];        /* "type=1,product=VM-VMX,family=lab" (-smbios), or "" */
 	char config_export[128]; /* console command printing the running config */
 	char prompt[128];        /* ERE: the CLI prompt at the end of output */
 	char ready_pattern[256]; /* ERE on the console output */

@@ -121,6 +121,7 @@ const struct vfield validate_template[] = {
     {"max_nics", V_INT, 0, 0, 32, NULL},
     {"interface_pattern", V_STRING, 1, 3, 47, NULL},
     {"interface_first", V_INT, 0, 0, 1000, NULL},
+    {"interface_ports_per_slot", V_INT, 0, 1, 64, NULL},
     {"interface_aliases", V_ARRAY, 0, 0, 4, NULL},
     {"interface_lead", V_ARRAY, 0, 0, 4, NULL},
     {"kernel", V_STRING, 0, 0, 255, NULL},
@@ -141,6 +142,8 @@ const struct vfield validate_template[] = {
     {"config_console_post", V_ARRAY, 0, 0, 32, NULL},
     {"config_export", V_STRING, 0, 0, 127, NULL}, /* lines; the last prints the config */
     {"needs_kvm", V_BOOL, 0, 0, 0, NULL},
+    {"smbios", V_OBJECT, 0, 0, 0, NULL},
+    {"config_archive", V_STRING, 0, 1, 64, NULL},
     {"boot_time_kvm_s", V_INT, 0, 0, 3600, NULL},
     {"shutdown_timeout_s", V_INT, 0, 0, 600, NULL},
     END,

@@ -77,6 +77,10 @@ api POST /api/v1/templates "$(tl '.name = "tl-console" | .config_method = "conso
 eq "a user template (config typed on the console) is created" "$STATUS" 201
 api POST /api/v1/templates "$(tl '.name = "tl-gi" | .interface_pattern = "GigabitEthernet0/{n}" | .interface_aliases = ["Gi0/{n}"]')"
 eq "a user template with Cisco interface names is created" "$STATUS" 201
+api POST /api/v1/templates "$(tl '.name = "tl-vj" | .config_method = "fat" | .config_label = "vmm-data"
+	| .config_archive = "vmm-config.tgz" | .config_files = {"config/juniper.conf": "{config}"}
+	| .smbios = {"product": "VM-VMX", "family": "lab"}')"
+eq "a user template packing its config as vJunos does, with SMBIOS strings, is created" "$STATUS" 201
 api POST /api/v1/templates "$(tl '.name = "tl-fat"')"
 eq "a taken template name is 409" "$STATUS" 409
 api POST /api/v1/templates "$(tl '.name = "bad" | .kernel = "../../../etc/shadow"')"
@@ -98,6 +102,7 @@ NODES='[{"name":"a","template":"tiny-linux","image":"base-disk","startup_config"
  {"name":"b","template":"tiny-linux","image":"base-disk"},
  {"name":"f","template":"tl-fat","startup_config":"hostname cfg-fat\necho fat-applied >/tmp/mark"},
  {"name":"c","template":"tl-console","startup_config":"hostname cfg-console\necho console-applied >/tmp/mark"},
+ {"name":"j","template":"tl-vj","startup_config":"system {\n    host-name j1;\n}\n"},
  {"name":"g1","template":"tl-gi"},{"name":"g2","template":"tl-gi"}]'
 api POST /api/v1/labs "{\"name\":\"img\",\"nodes\":$NODES}"
 eq "a lab with image and user-template nodes is created" "$STATUS" 201
@@ -122,6 +127,7 @@ check "  every node is ready then" jqt '[.nodes[] | .ready] | all'
 
 OV_A=$LW_DATA/labs/$(jqb .id)/nodes/$(jqb '.nodes[] | select(.name=="a") | .id')/disk.qcow2
 OV_B=$LW_DATA/labs/$(jqb .id)/nodes/$(jqb '.nodes[] | select(.name=="b") | .id')/disk.qcow2
+J_DIR=$LW_DATA/labs/$(jqb .id)/nodes/$(jqb '.nodes[] | select(.name=="j") | .id')
 check "node a runs on its own overlay" test -f "$OV_A"
 check "node b runs on its own overlay" test -f "$OV_B"
 backing() { qemu-img info -U --output=json "$1" | jq -r '."backing-filename"'; }
@@ -140,6 +146,12 @@ for n in a:iso f:fat c:console; do
 	exec_on "${n%%:*}" 'cat /tmp/mark; hostname' 'cfg-[a-z-]+'
 	check "the ${n#*:} startup config was applied by tiny-linux" jqt ".output | test(\"${n#*:}-applied\") and test(\"cfg-\")"
 done
+mcopy -i "$J_DIR/config.img" ::vmm-config.tgz "$LW_TMP/vmm-config.tgz" 2>/dev/null
+eq "the FAT disk holds vmm-config.tgz with config/juniper.conf, the node's config" \
+	"$(tar -xzOf "$LW_TMP/vmm-config.tgz" config/juniper.conf 2>/dev/null | tr '\n' '|')" "system {|    host-name j1;|}|"
+eq "  labelled vmm-data" "$(mlabel -s -i "$J_DIR/config.img" :: 2>/dev/null | awk '{print $NF}')" "vmm-data"
+exec_on j 'cat /sys/class/dmi/id/product_name /sys/class/dmi/id/product_family' 'lab'
+check "the guest sees the template's SMBIOS product and family" jqt '.output | test("VM-VMX") and test("lab")'
 STATUS=$(nsexec curl -s -o "$LW_TMP/export" -w '%{http_code}' "$LW_URL/api/v1/labs/img/nodes/a/config")
 eq "the running config exports (200)" "$STATUS" 200
 check "  as the config the node was given" grep -qx 'echo iso-applied >/tmp/mark' "$LW_TMP/export"

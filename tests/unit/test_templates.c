@@ -539,6 +539,28 @@ test_ifnames_nxos(void)
 	json_decref(t.json);
 }
 
+/* IOSvL2: slot/port numbering, four ports a slot. */
+static void
+test_ifnames_slots(void)
+{
+	struct template t;
+
+	if (tpl_load(template_dir, "iosvl2.json", &t) == -1)
+		return;
+	check_ifname(&t, 0, "GigabitEthernet0/0");
+	check_ifname(&t, 3, "GigabitEthernet0/3");
+	check_ifname(&t, 4, "GigabitEthernet1/0");
+	check_ifname(&t, 15, "GigabitEthernet3/3");
+	CHECK(template_ifindex(&t, "Gi1/2") == 6);
+	CHECK(template_ifindex(&t, "gigabitethernet2/1") == 9);
+	CHECK(template_ifindex(&t, "Gi3/3") == 15);
+	CHECK(template_ifindex(&t, "Gi0/4") == -1);  /* a slot has 4 ports */
+	CHECK(template_ifindex(&t, "Gi4/0") == -1);  /* past max_nics */
+	CHECK(template_ifindex(&t, "Gi1") == -1);
+	CHECK(template_ifindex(&t, "Gi1/2/3") == -1);
+	json_decref(t.json);
+}
+
 /* For every shipped QEMU template: each NIC's name reads back as that NIC. */
 static void
 test_ifnames_roundtrip(void)
@@ -637,6 +659,25 @@ test_refusals(void)
 	check_refused(drive("fat", "TWELVECHARSX", "ios_config.txt"), "at most 11");
 	check_refused(with(refusal_base(), "ready_pattern", json_string("ready[")),
 	    "ready_pattern is not a valid extended regex");
+	check_refused(with(refusal_base(), "ready_pattern", json_string("(a*)*\\1b")), "back-references");
+	check_refused(with(refusal_base(), "interface_pattern", json_string("Gi{s}/{p}")),
+	    "interface_ports_per_slot");
+	check_refused(with(with(with(refusal_base(), "interface_pattern", json_string("Gi{s}/{p}")),
+	                       "interface_ports_per_slot", json_integer(4)),
+	                  "interface_aliases", json_pack("[s]", "Gi{n}")),
+	    "like interface_pattern");
+	check_refused(with(refusal_base(), "interface_pattern", json_string("Gi{p}/{s}")), "{s} then {p}");
+	check_refused(with(drive("fat", "vmm-data", "config/juniper.conf"), "config_archive",
+	                  json_string("../x.tgz")),
+	    "config_archive");
+	check_refused(with(drive("fat", "vmm-data", "config/juniper.conf"), "config_archive",
+	                  json_string("x.zip")),
+	    "config_archive");
+	check_accepted(with(drive("fat", "vmm-data", "config/juniper.conf"), "config_archive",
+	    json_string("vmm-config.tgz")));
+	check_refused(with(refusal_base(), "smbios", json_pack("{s:s}", "product", "a,b=c")), "smbios");
+	check_refused(with(refusal_base(), "smbios", json_pack("{s:s}", "uuid", "x")), "smbios");
+	check_accepted(with(refusal_base(), "smbios", json_pack("{s:s,s:s}", "product", "VM-VMX", "family", "lab")));
 }
 
 int
@@ -654,6 +695,7 @@ main(void)
 	test_no_stale_goldens();
 	test_ifnames_iosv();
 	test_ifnames_nxos();
+	test_ifnames_slots();
 	test_ifnames_roundtrip();
 	test_refusals();
 	TEST_DONE();
