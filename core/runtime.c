@@ -362,6 +362,7 @@ struct start_ctx {
 	char dir[PATH_MAX];
 	char kernel[PATH_MAX], initrd[PATH_MAX], append[512], iso[PATH_MAX];
 	char base[PATH_MAX], base_fmt[16], disk[PATH_MAX]; /* a disk boot: base image, overlay */
+	char cdrom[PATH_MAX];                              /* a boot CD-ROM image, or "" */
 	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_path[108], con_path[108];
 	char script[PATH_MAX];
 	int fds[QEMU_MAX_NICS];
@@ -436,7 +437,7 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 	const char *tname, *p;
 
 	s->row = db_row(DB, e,
-	    "SELECT id, lab_id, name, template, image, arch, accel, cpus, ram_mb, nics,"
+	    "SELECT id, lab_id, name, template, image, cdrom, arch, accel, cpus, ram_mb, nics,"
 	    " startup_config FROM nodes WHERE id = ?",
 	    "i", node);
 	if (s->row == NULL)
@@ -464,6 +465,16 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 	if (s->t->kernel[0] == '\0' || json_is_string(json_object_get(s->row, "image")))
 		if (start_prepare_disk(s, e) == -1)
 			return (-1);
+	if (json_is_string(json_object_get(s->row, "cdrom"))) {
+		char fmt[16];
+
+		if (store_ready(json_string_value(json_object_get(s->row, "cdrom")), s->cdrom,
+		        sizeof(s->cdrom), fmt, sizeof(fmt), e) == -1)
+			return (-1);
+	} else if (s->t->boot_cdrom) {
+		return (err_set(e, ERR_INVALID, "template %s boots from a CD-ROM image: give the node one (cdrom)",
+		    s->t->name));
+	}
 	if (s->t->kernel[0] == '\0')
 		return (0);
 	snprintf(s->kernel, sizeof(s->kernel), "%s/%s", lw.cfg.image_dir, s->t->kernel);
@@ -585,6 +596,7 @@ start_spec(struct start_ctx *s, struct qemu_spec *q)
 		q->append = s->append[0] ? s->append : NULL;
 	}
 	q->config_drive = start_has_drive(s) ? s->iso : NULL;
+	q->boot_cdrom = s->cdrom[0] ? s->cdrom : NULL;
 	q->console_path = s->con_path;
 	q->qmp_path = s->qmp_path;
 }

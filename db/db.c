@@ -122,6 +122,7 @@ static const char *const db_migrations[] = {
     "  at INTEGER NOT NULL);"
     "ALTER TABLE nodes ADD COLUMN boot_order INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE nodes ADD COLUMN boot TEXT;"
+    "ALTER TABLE nodes ADD COLUMN cdrom TEXT;"
     "ALTER TABLE labs ADD COLUMN boot_concurrency INTEGER NOT NULL DEFAULT 0;",
 };
 

@@ -233,6 +233,10 @@ qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 		return (-1);
 	if (s->config_drive != NULL && qemu_check_path("config drive", s->config_drive, e) == -1)
 		return (-1);
+	if (s->boot_cdrom != NULL && qemu_check_path("boot CD-ROM", s->boot_cdrom, e) == -1)
+		return (-1);
+	if (s->boot_cdrom != NULL && strcmp(s->arch->name, "x86_64") != 0)
+		return (err_set(e, ERR_INVALID, "a boot CD-ROM needs an x86 machine (IDE)"));
 	if (qemu_check_options(s, e) == -1)
 		return (-1);
 	if (qemu_check_path("QMP socket", s->qmp_path, e) == -1)
@@ -250,6 +254,7 @@ qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 struct qemu_args {
 	struct strv *sv;
 	bool failed;
+	int ide_used; /* slots taken on the machine's own IDE/AHCI controller */
 };
 
 static void qemu_arg(struct qemu_args *a, const char *fmt, ...)
@@ -328,25 +333,57 @@ qemu_args_kernel(struct qemu_args *a, const struct qemu_spec *s)
  * its built-in AHCI (bus ide.0); on pc "ide" is the PIIX IDE controller and
  * "sata" an added AHCI controller.
  */
+/*
+ * qemu_ide_slot - the next free place on the machine's own controller:
+ * q35's AHCI has one device a port (ide.0 .. ide.5), the pc machine's PIIX
+ * two buses of two units. Disk, boot CD-ROM, config drive take them in order.
+ */
+static void
+qemu_ide_slot(struct qemu_args *a, const struct qemu_spec *s, char *buf, size_t len)
+{
+	int k = a->ide_used++;
+
+	if (strncmp(qemu_machine(s), "q35", 3) == 0)
+		snprintf(buf, len, "bus=ide.%d", k);
+	else
+		snprintf(buf, len, "bus=ide.%d,unit=%d", k / 2, k % 2);
+}
+
 static void
 qemu_args_disk(struct qemu_args *a, const struct qemu_spec *s)
 {
 	const char *bus = s->disk_bus != NULL ? s->disk_bus : "virtio";
-	const char *machine = qemu_machine(s);
+	const char *boot = s->boot_cdrom != NULL ? ",bootindex=1" : "";
+	char slot[32];
 
 	qemu_arg(a, "-drive");
 	qemu_arg(a, "file=%s,if=none,id=disk0,format=qcow2,cache=writeback", s->disk);
 	qemu_arg(a, "-device");
 	if (strcmp(bus, "virtio") == 0) {
-		qemu_arg(a, "virtio-blk-pci,drive=disk0");
-	} else if (strncmp(machine, "q35", 3) == 0 || strcmp(bus, "ide") == 0) {
-		/* q35's own AHCI, or the pc machine's PIIX IDE: first bus. */
-		qemu_arg(a, "ide-hd,drive=disk0,bus=ide.0");
+		qemu_arg(a, "virtio-blk-pci,drive=disk0%s", boot);
+	} else if (strncmp(qemu_machine(s), "q35", 3) == 0 || strcmp(bus, "ide") == 0) {
+		qemu_ide_slot(a, s, slot, sizeof(slot));
+		qemu_arg(a, "ide-hd,drive=disk0,%s%s", slot, boot);
 	} else {
 		qemu_arg(a, "ich9-ahci,id=ahci0");
 		qemu_arg(a, "-device");
-		qemu_arg(a, "ide-hd,drive=disk0,bus=ahci0.0");
+		qemu_arg(a, "ide-hd,drive=disk0,bus=ahci0.0%s", boot);
 	}
+}
+
+/* qemu_args_boot_cdrom - a CD-ROM the machine boots first (vEOS' Aboot ISO). */
+static void
+qemu_args_boot_cdrom(struct qemu_args *a, const struct qemu_spec *s)
+{
+	char slot[32];
+
+	if (s->boot_cdrom == NULL)
+		return;
+	qemu_arg(a, "-drive");
+	qemu_arg(a, "file=%s,if=none,id=cd0,format=raw,readonly=on,media=cdrom", s->boot_cdrom);
+	qemu_arg(a, "-device");
+	qemu_ide_slot(a, s, slot, sizeof(slot));
+	qemu_arg(a, "ide-cd,drive=cd0,%s,bootindex=0", slot);
 }
 
 /* qemu_args_nics - NIC i is the TAP that qemu_spawn puts at fd 3+i. */
@@ -376,11 +413,14 @@ qemu_args_config_drive(struct qemu_args *a, const struct qemu_spec *s)
 	qemu_arg(a, "file=%s,if=none,id=cfg,format=raw,readonly=on%s", s->config_drive,
 	    cd ? ",media=cdrom" : "");
 	qemu_arg(a, "-device");
-	/* The machine's own IDE/AHCI controller, second bus: the first may hold the disk. */
-	if (strcmp(bus, "virtio") == 0)
+	if (strcmp(bus, "virtio") == 0) {
 		qemu_arg(a, "virtio-blk-pci,drive=cfg");
-	else
-		qemu_arg(a, "%s,drive=cfg,bus=ide.1", cd ? "ide-cd" : "ide-hd");
+	} else {
+		char slot[32];
+
+		qemu_ide_slot(a, s, slot, sizeof(slot));
+		qemu_arg(a, "%s,drive=cfg,%s", cd ? "ide-cd" : "ide-hd", slot);
+	}
 }
 
 /*
@@ -450,6 +490,7 @@ qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e
 		qemu_args_kernel(&a, spec);
 	if (spec->disk != NULL)
 		qemu_args_disk(&a, spec);
+	qemu_args_boot_cdrom(&a, spec);
 	qemu_args_nics(&a, spec);
 	qemu_args_config_drive(&a, spec);
 	qemu_args_console(&a, spec);

@@ -36,6 +36,7 @@ struct qemu_spec {
 	const char *machine;      /* "pc" | "q35" overrides the arch's x86 machine; NULL = the arch's */
 	const char *firmware;     /* "uefi" (OVMF / AAVMF as -bios); NULL or "bios" = the default */
 	const char *smbios;       /* "type=1,product=...": -smbios, or NULL */
+	const char *boot_cdrom;   /* an ISO the machine boots first (an IDE CD-ROM), or NULL */
 	const char *config_drive; /* the config drive (ISO 9660 or FAT) given read-only, or NULL */
 	const char *config_bus;   /* "virtio" (default) | "cdrom" (an IDE CD-ROM) | "ide" (an IDE disk) */
 	int nnics;

@@ -157,7 +157,7 @@ static json_t *
 image_render(json_t *row)
 {
 	json_object_set_new(row, "used_by",
-	    json_integer(db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE image = ?", "s",
+	    json_integer(db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE image = ?1 OR cdrom = ?1", "s",
 	        json_string_value(json_object_get(row, "name")))));
 	json_object_del(row, "id");
 	return (row);
@@ -467,7 +467,7 @@ store_delete(const char *name, struct lw_err *e)
 	json_decref(row);
 	users = db_rows(DB, e,
 	    "SELECT l.name AS lab, n.name AS node FROM nodes n JOIN labs l ON l.id = n.lab_id"
-	    " WHERE n.image = ? ORDER BY l.name, n.name LIMIT 5",
+	    " WHERE n.image = ?1 OR n.cdrom = ?1 ORDER BY l.name, n.name LIMIT 5",
 	    "s", name);
 	if (users == NULL)
 		return (-1);
@@ -510,10 +510,12 @@ store_ready(const char *name, char *path, size_t len, char *fmt, size_t fmtlen, 
 }
 
 int
-store_default_image(const char *tmpl, char *name, size_t len)
+store_default_image(const char *tmpl, bool iso, char *name, size_t len)
 {
 	json_t *row = db_row(DB, NULL,
-	    "SELECT name FROM images WHERE template = ? AND state = 'ready' ORDER BY id DESC", "s", tmpl);
+	    "SELECT name FROM images WHERE template = ? AND state = 'ready'"
+	    " AND (lower(name) LIKE '%.iso') = ? ORDER BY id DESC",
+	    "sI", tmpl, (int)iso);
 
 	if (row == NULL)
 		return (-1);

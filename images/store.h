@@ -12,6 +12,7 @@
 #define LW_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,8 +39,11 @@ int store_delete(const char *name, struct lw_err *e);
 /* store_ready - a usable image's path and format; 0, or -1 with e (422 unknown/not ready). */
 int store_ready(const char *name, char *path, size_t len, char *fmt, size_t fmtlen,
     struct lw_err *e);
-/* store_default_image - the newest ready image uploaded for template (into name), or -1. */
-int store_default_image(const char *tmpl, char *name, size_t len);
+/*
+ * store_default_image - the newest ready image uploaded for template (into
+ * name), or -1: an ISO (name ending .iso) when iso, else any other.
+ */
+int store_default_image(const char *tmpl, bool iso, char *name, size_t len);
 /* store_overlay - create overlay, a qcow2 backed by base (format fmt); 0 or -1 with e. */
 int store_overlay(const char *base, const char *fmt, const char *overlay, struct lw_err *e);
 /* store_cleanup - remove uploads a previous daemon left half-done. Caller holds lw_lock(). */

@@ -290,6 +290,10 @@ tpl_qemu(struct template *t, struct lw_err *e)
 		    t->machine, t->arch));
 	if (strcmp(t->config_method, "script") == 0)
 		return (err_set(e, ERR_INVALID, "template %s: config_method script is for netns hosts", t->name));
+	if (t->boot_cdrom && (strcmp(t->arch, "x86_64") != 0 || t->kernel[0] != '\0'))
+		return (err_set(e, ERR_INVALID,
+		    "template %s: a boot CD-ROM is for x86_64 machines that boot from firmware, not a kernel",
+		    t->name));
 	if (t->boot_time_kvm_s < 1)
 		return (err_set(e, ERR_INVALID, "template %s: boot_time_kvm_s is at least 1", t->name));
 	/* The aarch64 virt machine has no IDE: disks and config drives are virtio there. */
@@ -332,6 +336,7 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	t->shutdown_timeout_s = tpl_int(o, "shutdown_timeout_s", 30);
 	t->boot_time_kvm_s = tpl_int(o, "boot_time_kvm_s", 60);
 	t->needs_kvm = json_is_true(json_object_get(o, "needs_kvm"));
+	t->boot_cdrom = json_is_true(json_object_get(o, "boot_cdrom"));
 	t->ports_per_slot = tpl_int(o, "interface_ports_per_slot", 0);
 	if (tpl_pattern(t->name, "interface_pattern", t->interface_pattern, 0, e) == -1 ||
 	    tpl_names(o, "interface_lead", t->lead, &t->nlead, false, 0, t->name, e) == -1 ||

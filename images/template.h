@@ -53,6 +53,7 @@ struct template
 	char prompt[128];        /* ERE: the CLI prompt at the end of output */
 	char ready_pattern[256]; /* ERE on the console output */
 	bool needs_kvm;
+	bool boot_cdrom; /* boots from a CD-ROM image (vEOS' Aboot) before its disk */
 	bool user; /* from the API, not the shipped catalog */
 	int shutdown_timeout_s;
 	int boot_time_kvm_s;

@@ -291,7 +291,7 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 static const char *const node_cols =
     "SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"
     " n.accel_reason, n.cpus, n.ram_mb, n.nics, n.state, n.error, n.ready,"
-    " n.console_port, n.startup_config, n.x, n.y, n.boot_order, n.boot, r.pid FROM nodes n"
+    " n.console_port, n.startup_config, n.x, n.y, n.boot_order, n.boot, n.cdrom, r.pid FROM nodes n"
     " LEFT JOIN node_runtime r ON r.node_id = n.id";
 
 static json_t *
@@ -335,6 +335,8 @@ node_render(json_t *row, struct lw_err *e)
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
 	/* The node's process (QEMU, or a namespace host's, whose netns is /proc/PID/ns/net). */
+	if (json_is_null(json_object_get(row, "cdrom")))
+		json_object_del(row, "cdrom");
 	if (json_is_null(json_object_get(row, "pid")))
 		json_object_del(row, "pid");
 	if (t != NULL)
@@ -459,6 +461,27 @@ node_image_check(const struct template *t, const char *image, const char *what, 
 	return (0);
 }
 
+/* A boot CD-ROM: only for a template that boots from one, and a ready image. */
+static int
+node_cdrom_check(const struct template *t, const char *cdrom, const char *what, struct lw_err *e)
+{
+	char path[PATH_MAX], fmt[16];
+
+	if (cdrom == NULL)
+		return (0);
+	if (!t->boot_cdrom)
+		return (err_set(e, ERR_INVALID, "%s.cdrom: template %s does not boot from a CD-ROM", what,
+		    t->name));
+	if (store_ready(cdrom, path, sizeof(path), fmt, sizeof(fmt), e) == -1) {
+		struct lw_err e2 = *e;
+
+		return (err_set(e, e2.code, "%s.cdrom: %s", what, e2.msg));
+	}
+	if (strcmp(fmt, "raw") != 0)
+		return (err_set(e, ERR_INVALID, "%s.cdrom: image %s is %s, not an ISO", what, cdrom, fmt));
+	return (0);
+}
+
 /* Rules that need the template: it exists, the arch fits, counts within its limits. */
 static const struct template *
 node_template_check(json_t *body, const char *what, struct lw_err *e)
@@ -484,7 +507,8 @@ node_template_check(json_t *body, const char *what, struct lw_err *e)
 		    t->max_nics);
 		return (NULL);
 	}
-	if (node_image_check(t, json_str_or(body, "image", NULL), what, e) == -1)
+	if (node_image_check(t, json_str_or(body, "image", NULL), what, e) == -1 ||
+	    node_cdrom_check(t, json_str_or(body, "cdrom", NULL), what, e) == -1)
 		return (NULL);
 	return (t);
 }
@@ -493,8 +517,8 @@ static int64_t
 node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 {
 	const struct template *t;
-	const char *image;
-	char dflt[64];
+	const char *image, *cdrom;
+	char dflt[64], dflt_cd[64];
 	int64_t node;
 	int port, nics;
 
@@ -506,21 +530,31 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 		return (-1);
 	nics = json_int_or(body, "nics", t->nics);
 	image = json_str_or(body, "image", NULL);
+	cdrom = json_str_or(body, "cdrom", NULL);
 	/* A disk template without an image takes the newest one uploaded for it. */
 	if (image == NULL && strcmp(t->kind, "qemu") == 0 && t->kernel[0] == '\0' &&
 	    t->disk[0] == '\0') {
-		if (store_default_image(t->name, dflt, sizeof(dflt)) == -1)
+		if (store_default_image(t->name, false, dflt, sizeof(dflt)) == -1)
 			return (err_set(e, ERR_INVALID,
 			    "%s.image: template %s needs a disk image and none was uploaded for it "
 			    "(labwire image add FILE --template %s)",
 			    what, t->name, t->name));
 		image = dflt;
 	}
+	/* Likewise its boot CD-ROM: the newest .iso uploaded for it. */
+	if (cdrom == NULL && t->boot_cdrom) {
+		if (store_default_image(t->name, true, dflt_cd, sizeof(dflt_cd)) == -1)
+			return (err_set(e, ERR_INVALID,
+			    "%s.cdrom: template %s boots from a CD-ROM image and no .iso was uploaded for "
+			    "it (labwire image add FILE.iso --template %s)",
+			    what, t->name, t->name));
+		cdrom = dflt_cd;
+	}
 	node = db_insert(DB, e,
-	    "INSERT INTO nodes (lab_id, name, template, image, arch, accel, cpus, ram_mb, nics,"
-	    " startup_config, x, y, console_port, boot_order) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "isssssIIIsIIII", lab, json_string_value(json_object_get(body, "name")), t->name, image,
-	    t->arch,
+	    "INSERT INTO nodes (lab_id, name, template, image, cdrom, arch, accel, cpus, ram_mb, nics,"
+	    " startup_config, x, y, console_port, boot_order) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "issssssIIIsIIII", lab, json_string_value(json_object_get(body, "name")), t->name, image,
+	    cdrom, t->arch,
 	    json_str_or(body, "accel", "auto"), json_int_or(body, "cpus", t->cpus),
 	    json_int_or(body, "ram_mb", t->ram_mb), nics, json_str_or(body, "startup_config", ""),
 	    json_int_or(body, "x", 0), json_int_or(body, "y", 0), port,
@@ -546,7 +580,7 @@ lab_node_create(int64_t lab, json_t *body, struct lw_err *e)
 	return (lab_finish(node_insert(lab, body, "node", e), e));
 }
 
-static const char *const node_hw_fields[] = {"image", "accel", "cpus", "ram_mb", "nics", NULL};
+static const char *const node_hw_fields[] = {"image", "cdrom", "accel", "cpus", "ram_mb", "nics", NULL};
 
 static int
 node_patch_nics(int64_t node, int nics, struct lw_err *e)
@@ -602,6 +636,10 @@ node_patch_apply(int64_t node, json_t *body, struct lw_err *e)
 	    db_exec(DB, e, "UPDATE nodes SET image = ? WHERE id = ?", "si", json_string_value(v),
 	        node) == -1)
 		return (-1);
+	if ((v = json_object_get(body, "cdrom")) != NULL &&
+	    db_exec(DB, e, "UPDATE nodes SET cdrom = ? WHERE id = ?", "si", json_string_value(v),
+	        node) == -1)
+		return (-1);
 	if ((v = json_object_get(body, "boot_order")) != NULL &&
 	    db_exec(DB, e, "UPDATE nodes SET boot_order = ? WHERE id = ?", "ii",
 	        (int64_t)json_integer_value(v), node) == -1)
@@ -644,13 +682,14 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 
 	if (validate_object(body, validate_node_patch, "node", e) == -1)
 		return (-1);
-	if (json_object_get(body, "image") != NULL) {
+	if (json_object_get(body, "image") != NULL || json_object_get(body, "cdrom") != NULL) {
 		json_t *row = db_row(DB, e, "SELECT template FROM nodes WHERE id = ?", "i", node);
 		const struct template *t =
 		    template_find(json_string_value(json_object_get(row, "template")));
 		int r = t == NULL ? err_set(e, ERR_INVALID, "node.image: the node's template is gone")
-		                  : node_image_check(t, json_string_value(json_object_get(body, "image")),
-		                        "node", e);
+		                  : node_image_check(t, json_str_or(body, "image", NULL), "node", e) == -1
+		            ? -1
+		            : node_cdrom_check(t, json_str_or(body, "cdrom", NULL), "node", e);
 
 		json_decref(row);
 		if (r == -1)

@@ -65,6 +65,7 @@ const struct vfield validate_node_create[] = {
     {"name", V_NAME, 1, 0, 0, NULL},
     {"template", V_NAME, 1, 0, 0, NULL},
     {"image", V_NAME, 0, 0, 0, NULL},
+    {"cdrom", V_NAME, 0, 0, 0, NULL},
     {"arch", V_STRING, 0, 1, 15, NULL},
     {"accel", V_ENUM, 0, 0, 0, "auto|kvm|tcg"},
     {"cpus", V_INT, 0, 1, 64, NULL},
@@ -81,6 +82,7 @@ const struct vfield validate_node_create[] = {
 const struct vfield validate_node_patch[] = {
     {"name", V_NAME, 0, 0, 0, NULL},
     {"image", V_NAME, 0, 0, 0, NULL},
+    {"cdrom", V_NAME, 0, 0, 0, NULL},
     {"accel", V_ENUM, 0, 0, 0, "auto|kvm|tcg"},
     {"cpus", V_INT, 0, 1, 64, NULL},
     {"ram_mb", V_INT, 0, 16, 1048576, NULL},
@@ -142,6 +144,7 @@ const struct vfield validate_template[] = {
     {"config_console_post", V_ARRAY, 0, 0, 32, NULL},
     {"config_export", V_STRING, 0, 0, 127, NULL}, /* lines; the last prints the config */
     {"needs_kvm", V_BOOL, 0, 0, 0, NULL},
+    {"boot_cdrom", V_BOOL, 0, 0, 0, NULL},
     {"smbios", V_OBJECT, 0, 0, 0, NULL},
     {"config_archive", V_STRING, 0, 1, 64, NULL},
     {"boot_time_kvm_s", V_INT, 0, 0, 3600, NULL},

@@ -210,6 +210,38 @@ api POST /api/v1/labs/staged/stop
 check "the staged lab stops" wait_for stopped 60 lab_nodes_are staged stopped
 api DELETE /api/v1/labs/staged
 eq "and is deleted" "$STATUS" 204
+# --- a template that boots from a CD-ROM image (vEOS' Aboot) ---------------------------
+api POST /api/v1/templates "$(tl '.name = "bad" | .boot_cdrom = true')"
+eq "a kernel-booting template cannot also boot a CD-ROM (422)" "$STATUS" 422
+api POST /api/v1/templates "$(tl '.name = "tl-cd" | del(.kernel, .initrd, .append) | .boot_cdrom = true')"
+eq "a template booting from a CD-ROM image, then its disk, is created" "$STATUS" 201
+upload "$LW_TMP/base.qcow2" "name=cd-disk&template=tl-cd"
+api POST /api/v1/labs '{"name":"cd"}'
+api POST /api/v1/labs/cd/nodes '{"name":"x","template":"tl-cd"}'
+eq "its node needs an uploaded .iso (422)" "$STATUS" 422
+check "  and says so" jqt '.error.message | test("iso")'
+genisoimage -quiet -V ABOOT -o "$LW_TMP/aboot.iso" /etc/hostname
+upload "$LW_TMP/aboot.iso" "name=aboot-test.iso&template=tl-cd"
+eq "an ISO uploads as a raw image" "$STATUS:$(jqb .format)" 201:raw
+api POST /api/v1/labs/cd/nodes '{"name":"x","template":"tl-cd"}'
+eq "the node takes the ISO uploaded for its template" "$STATUS:$(jqb .cdrom)" 201:aboot-test.iso
+eq "  and the disk image uploaded for it" "$(jqb .image)" cd-disk
+api POST /api/v1/labs/cd/nodes/x/start
+node_pid() { api GET /api/v1/labs/cd/nodes/x; jqb '.pid // empty'; }
+check "it starts" wait_for pid 30 test -n "$(node_pid)"
+boots_cd() { tr '\0' '\n' <"/proc/$(node_pid)/cmdline" 2>/dev/null | grep -qx 'ide-cd,drive=cd0,bus=ide.0,bootindex=0'; }
+check "QEMU boots the ISO first, from an IDE CD-ROM" wait_for cdboot 10 boots_cd
+api DELETE /api/v1/images/aboot-test.iso
+eq "the ISO cannot be deleted while the node uses it" "$STATUS" 409
+api POST /api/v1/labs/cd/stop
+check "the lab stops" wait_for stopped 60 lab_nodes_are cd stopped
+api DELETE /api/v1/labs/cd
+api DELETE /api/v1/images/aboot-test.iso
+eq "then the ISO is deleted" "$STATUS" 204
+api DELETE /api/v1/images/cd-disk
+api DELETE /api/v1/templates/tl-cd
+eq "and the template, unused, is deleted (204)" "$STATUS" 204
+
 check "no QEMU process remains" wait_for noqemu 10 test "$(qemu_count)" = 0
 eq "no lw* interface remains" "$(lw_ifaces | wc -l)" 0
 

@@ -130,6 +130,8 @@ spec_fill(const struct template *t, enum lw_accel accel, struct node_paths *p, s
 	} else {
 		q->disk = NODE_DIR "/disk.qcow2";
 	}
+	if (t->boot_cdrom) /* the node's boot CD-ROM image, from the store */
+		q->boot_cdrom = "/DATA/images/2";
 	if (has_drive(t))
 		q->config_drive = strcmp(t->config_method, "fat") == 0 ? NODE_DIR "/config.img"
 		                                                       : NODE_DIR "/config.iso";
