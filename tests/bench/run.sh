@@ -47,6 +47,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 } >"$LW_TMP/lab.json"
 api POST /api/v1/labs "@$LW_TMP/lab.json"
 [ "$STATUS" = 201 ] || { echo "bench: cannot create the lab: $BODY" >&2; exit 1; }
+# All at once, like the shell loop (the default stages boots: the host's cores at a time).
+api PATCH /api/v1/labs/bench "{\"boot_concurrency\":$N}"
 
 all_running() { lab_nodes_are bench running; }
 labwire_once() {
@@ -109,7 +111,7 @@ reference_once() {
 command -v bc >/dev/null || { echo "bench: needs bc" >&2; exit 1; }
 CAP_ROWS=()
 DP=()
-IMG=()
+IMG_ROWS=()
 BOOT=()
 ROWS=()
 if want start; then
@@ -122,7 +124,7 @@ done
 lw=$(printf '%s\n' "${lw_times[@]}" | median)
 ref=$(printf '%s\n' "${ref_times[@]}" | median)
 api DELETE /api/v1/labs/bench
-ROWS+=("$N-node lab: start -> every QEMU answers QMP (s)|$lw|$ref|shell loop, same argvs")
+ROWS+=("$N-node lab (all at once): start -> QMP answers (s)|$lw|$ref|shell loop, same argvs")
 
 fi
 if want console; then
@@ -346,7 +348,7 @@ else
 	cpy=$(echo "$(now) - $t0" | bc -l)
 	echo "images: 100 overlays on a 2 GiB qcow2 base $(printf %.3f "$ovl") s ($(du -ck "$IMGD"/n*.qcow2 | tail -1 | cut -f1) KiB)," \
 		"one cp --reflink=never $(printf %.3f "$cpy") s: 100 overlays take $(printf '%.2f' "$(echo "$ovl / $cpy" | bc -l)") of one copy" >&2
-	IMG+=("100 node disks: qcow2 overlays on a 2 GiB base (s)|$ovl|$cpy|one cp --reflink=never of the base")
+	IMG_ROWS+=("100 node disks: qcow2 overlays on a 2 GiB base (s)|$ovl|$cpy|one cp --reflink=never of the base")
 	rm -rf "$IMGD"
 fi
 fi
@@ -460,7 +462,7 @@ rm -rf "$REF"
 fi
 ROWS+=("${CAP_ROWS[@]}")
 ROWS+=("${DP[@]}")
-ROWS+=("${IMG[@]}")
+ROWS+=("${IMG_ROWS[@]}")
 ROWS+=("${BOOT[@]}")
 printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
 printf '%s\n' "$(printf '%.0s-' $(seq 110))"
