@@ -46,6 +46,7 @@ ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 GUEST = $(BUILD)/images/tiny-linux/vmlinuz $(BUILD)/images/tiny-linux/initrd.img
+GUEST_ARM64 = $(BUILD)/images/tiny-linux-arm64/vmlinuz $(BUILD)/images/tiny-linux-arm64/initrd.img
 # Test tools for the guest: static, since the initrd has no libc (busybox is static too).
 GUEST_TOOLS = $(BUILD)/tools/lwframe.static
 
@@ -108,7 +109,8 @@ $(BUILD)/tools/lwframe.static: tests/tools/lwframe.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 $(WARN) -static -O2 -o $@ $<
 
-guest: $(GUEST)
+GUESTS = tiny-linux tiny-linux-arm64
+guest: $(GUEST) $(GUEST_ARM64)
 
 # The browser UI: web/ui plus the front-end libraries from npm (xterm.js),
 # installed into build/ at build time and never committed.
@@ -137,12 +139,16 @@ $(UITEST_STAMP): tests/ui/package.json tests/ui/package-lock.json
 $(GUEST) &: images/tiny-linux/build.sh images/tiny-linux/init $(GUEST_TOOLS)
 	LW_GUEST_TOOLS="$(GUEST_TOOLS)" images/tiny-linux/build.sh $(BUILD)/images/tiny-linux
 
+# No LW_GUEST_TOOLS: lwframe.static is x86_64 only.
+$(GUEST_ARM64) &: images/tiny-linux/build.sh images/tiny-linux/init
+	images/tiny-linux/build.sh $(BUILD)/images/tiny-linux-arm64 arm64
+
 run: deps all guest ui
 	@mkdir -p var
 	labs/sample-run.sh $(BUILD)/labwire
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
-	tests/run-unit.sh $(UNIT_BINS) $(ASAN_BINS)
+	tests/run.sh $(BUILD) unit
 
 test: deps all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
 	tests/run.sh $(BUILD)
@@ -183,14 +189,16 @@ install: all ui
 	install -m 0755 $(BUILD)/labwire $(DESTDIR)$(PREFIX)/bin/labwire
 	install -m 0644 images/templates/*.json $(DESTDIR)$(PREFIX)/share/labwire/templates/
 	install -m 0644 labs/samples/*.json $(DESTDIR)$(PREFIX)/share/labwire/labs/
-	if [ -f $(BUILD)/images/tiny-linux/vmlinuz ]; then \
-		install -d $(DESTDIR)$(PREFIX)/share/labwire/images/tiny-linux; \
-		install -m 0644 $(GUEST) $(DESTDIR)$(PREFIX)/share/labwire/images/tiny-linux/; \
-	fi
+	for g in $(GUESTS); do \
+		[ -f $(BUILD)/images/$$g/vmlinuz ] || continue; \
+		install -d $(DESTDIR)$(PREFIX)/share/labwire/images/$$g; \
+		install -m 0644 $(BUILD)/images/$$g/vmlinuz $(BUILD)/images/$$g/initrd.img \
+			$(DESTDIR)$(PREFIX)/share/labwire/images/$$g/; \
+	done
 
 clean:
 	rm -rf $(BUILD)
 
 .SECONDARY:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/asan $(BUILD)/tests $(BUILD)/tools -name '*.d' -type f 2>/dev/null)

@@ -2,15 +2,29 @@
 # Build the tiny-linux guest: OUTDIR/vmlinuz + OUTDIR/initrd.img.
 #
 # Everything comes from Debian packages: the cloud kernel (the package behind
-# the linux-image-cloud-amd64 metapackage, downloaded with apt-get download and
+# the linux-image-cloud-ARCH metapackage, downloaded with apt-get download and
 # unpacked with dpkg-deb -x, never installed on the host), busybox-static, and
 # that kernel's own modules. Run as root:
 #
 #     images/tiny-linux/build.sh build/images/tiny-linux
 #
+# ARCH (second argument, else LW_ARCH, else amd64) is the guest's Debian
+# architecture: amd64 (x86_64) or arm64 (aarch64). A guest of a foreign
+# architecture is built from packages of that architecture, fetched with apt
+# lists of its own kept under the cache directory (CACHE/apt-ARCH): nothing on
+# the host changes (no dpkg --add-architecture), and nothing foreign runs.
+#
+#     images/tiny-linux/build.sh build/images/tiny-linux-arm64 arm64
+#
+# Debian's arm64 (signed) kernel is an uncompressed Image (27 MB), copied as
+# it is: QEMU's -kernel would take it gzipped too (10 MB), but unpacking it
+# costs about 0.15 s of every boot.
+#
 # LW_GUEST_TOOLS, if set, is a space-separated list of statically linked
 # programs (test tools such as build/tools/lwframe.static) installed into the
-# initramfs as /bin/NAME, NAME being the file name less a ".static" suffix:
+# initramfs as /bin/NAME, NAME being the file name less a ".static" suffix.
+# A tool built for another architecture than the guest's is skipped, with a
+# warning (lwframe.static is x86_64: an arm64 guest goes without it):
 #
 #     LW_GUEST_TOOLS=build/tools/lwframe.static images/tiny-linux/build.sh OUTDIR
 #
@@ -19,12 +33,17 @@
 # (names and contents, recorded in OUTDIR/guest-tools) nothing is done.
 set -euo pipefail
 
-usage() { echo "usage: $0 OUTDIR" >&2; exit 2; }
-[ $# -eq 1 ] || usage
+usage() { echo "usage: $0 OUTDIR [amd64|arm64]" >&2; exit 2; }
+[ $# -eq 1 ] || [ $# -eq 2 ] || usage
 OUT=$1
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 INIT_SRC=$HERE/init
-META=${LW_KERNEL_META:-linux-image-cloud-amd64}
+case ${2:-${LW_ARCH:-amd64}} in
+amd64 | x86_64) ARCH=amd64 ELF_MACHINE=62 ;;
+arm64 | aarch64) ARCH=arm64 ELF_MACHINE=183 ;;
+*) echo "$0: unsupported architecture '${2:-$LW_ARCH}' (amd64 or arm64)" >&2; usage ;;
+esac
+META=${LW_KERNEL_META:-linux-image-cloud-$ARCH}
 
 # Modules loaded at boot, in this order after dependency resolution:
 # virtio PCI transport, NICs, config-drive disk + its filesystem, and the ACPI
@@ -43,6 +62,15 @@ for t in apt-cache apt-get dpkg-deb dpkg-query depmod cpio gzip find sort sha256
 	command -v "$t" >/dev/null || die "missing tool: $t (make deps)"
 done
 [ -f "$INIT_SRC" ] || die "missing $INIT_SRC"
+HOST_ARCH=$(dpkg --print-architecture)
+FOREIGN=
+[ "$ARCH" = "$HOST_ARCH" ] || FOREIGN=1
+
+# elf_machine FILE: e_machine of an ELF file (62 x86_64, 183 aarch64), else empty.
+elf_machine() {
+	[ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ] || return 0
+	od -An -tu2 -j18 -N2 "$1" | tr -d ' '
+}
 
 # --- guest tools ----------------------------------------------------------------
 # Each tool must be static: the initrd has no dynamic loader or libc. The
@@ -57,6 +85,11 @@ for t in ${LW_GUEST_TOOLS:-}; do
 	if command -v readelf >/dev/null && readelf -l "$t" 2>/dev/null | grep 'program interpreter' >/dev/null; then
 		die "LW_GUEST_TOOLS: $t is dynamically linked; the guest has no libc"
 	fi
+	m=$(elf_machine "$t")
+	if [ -n "$m" ] && [ "$m" != "$ELF_MACHINE" ]; then
+		say "warning: LW_GUEST_TOOLS: $t is not an $ARCH program (ELF machine $m); skipped"
+		continue
+	fi
 	TOOLS+=("$(cd "$(dirname "$t")" && pwd)/$(basename "$t")")
 	TOOLS_MANIFEST+="$name $(sha256sum <"$t" | cut -d' ' -f1)"$'\n'
 done
@@ -68,11 +101,43 @@ mkdir -p "$CACHE"
 
 # apt-get download as root into a directory _apt cannot write warns; keep quiet.
 APT_DL=(apt-get -q -o APT::Sandbox::User=root download)
+APT_CACHE=(apt-cache)
+APT_UPDATE=(apt-get update -qq)
+if [ -n "$FOREIGN" ]; then
+	# A private apt state for the guest's architecture: the host's sources,
+	# lists/cache/status of its own (the host's pkgcache.bin and lists stay
+	# as they are; no dpkg --add-architecture). Created once, refreshed when a
+	# package is unknown or its download fails (a superseded version).
+	ASTATE=$CACHE/apt-$ARCH
+	mkdir -p "$ASTATE/lists/partial" "$ASTATE/cache/archives/partial"
+	[ -f "$ASTATE/status" ] || : >"$ASTATE/status"
+	APT_OPTS=(-o "APT::Architecture=$ARCH" -o "APT::Architectures::=$ARCH"
+		-o "Dir::State::Lists=$ASTATE/lists" -o "Dir::Cache=$ASTATE/cache"
+		-o "Dir::State::Status=$ASTATE/status")
+	APT_DL=(apt-get -q -o APT::Sandbox::User=root "${APT_OPTS[@]}" download)
+	APT_CACHE=(apt-cache "${APT_OPTS[@]}")
+	APT_UPDATE=(apt-get -q -o APT::Sandbox::User=root "${APT_OPTS[@]}" update)
+	if ! ls "$ASTATE"/lists/*_Packages* >/dev/null 2>&1; then
+		say "fetching $ARCH apt lists into $ASTATE"
+		"${APT_UPDATE[@]}" >/dev/null || die "apt-get update for $ARCH failed"
+	fi
+fi
+# apt_fetch PKG VERSION DEB: download PKG=VERSION as DEB into the cache. For a
+# foreign architecture, a failure refreshes the private lists once and retries.
+apt_fetch() {
+	if (cd "$CACHE" && "${APT_DL[@]}" "$1=$2" >/dev/null) && [ -s "$3" ]; then
+		return 0
+	fi
+	[ -n "$FOREIGN" ] || return 1
+	say "download of $1 $2 failed; refreshing $ARCH apt lists"
+	"${APT_UPDATE[@]}" >/dev/null || return 1
+	return 2 # the caller resolves the version again
+}
 
 # --- resolve and fetch the kernel package ---------------------------------
 # The metapackage's candidate depends on exactly one real linux-image-* package.
 resolve_kpkg() {
-	apt-cache show --no-all-versions "$META" 2>/dev/null |
+	"${APT_CACHE[@]}" show --no-all-versions "$META" 2>/dev/null |
 		sed -n 's/^Depends: //p' | tr ',|' '\n' |
 		sed -n 's/^ *\(linux-image-[^ (]*\).*/\1/p' | head -n1 || true
 }
@@ -80,25 +145,32 @@ KPKG=$(resolve_kpkg)
 # A fresh machine may have no apt lists yet (or stale ones): refresh once.
 if [ -z "$KPKG" ] && [ "$(id -u)" = 0 ]; then
 	say "apt-cache does not know $META; running apt-get update"
-	apt-get update -qq >/dev/null 2>&1 || true
+	"${APT_UPDATE[@]}" >/dev/null 2>&1 || true
 	KPKG=$(resolve_kpkg)
 fi
 KDEB=
 if [ -n "$KPKG" ]; then
-	KVER_PKG=$(apt-cache show --no-all-versions "$KPKG" 2>/dev/null |
-		sed -n 's/^Version: //p' | head -n1)
-	[ -n "$KVER_PKG" ] || die "apt-cache knows $META -> $KPKG but no version"
-	KDEB=$CACHE/${KPKG}_${KVER_PKG//:/%3a}_amd64.deb
-	if [ ! -s "$KDEB" ]; then
-		say "downloading $KPKG $KVER_PKG"
-		(cd "$CACHE" && "${APT_DL[@]}" "$KPKG=$KVER_PKG" >/dev/null) ||
-			die "apt-get download $KPKG failed"
-		[ -s "$KDEB" ] || die "download did not produce $KDEB"
-	fi
+	for try in 1 2; do
+		# After a refresh the metapackage may point at a newer ABI.
+		[ "$try" = 1 ] || KPKG=$(resolve_kpkg)
+		[ -n "$KPKG" ] || die "apt-cache cannot resolve $META after apt-get update"
+		KVER_PKG=$("${APT_CACHE[@]}" show --no-all-versions "$KPKG" 2>/dev/null |
+			sed -n 's/^Version: //p' | head -n1)
+		[ -n "$KVER_PKG" ] || die "apt-cache knows $META -> $KPKG but no version"
+		KDEB=$CACHE/${KPKG}_${KVER_PKG//:/%3a}_$ARCH.deb
+		[ ! -s "$KDEB" ] || break
+		say "downloading $KPKG $KVER_PKG ($ARCH)"
+		rc=0
+		apt_fetch "$KPKG" "$KVER_PKG" "$KDEB" || rc=$?
+		[ "$rc" = 0 ] && break
+		[ "$rc" = 2 ] && [ "$try" = 1 ] && continue
+		die "apt-get download $KPKG failed"
+	done
+	[ -s "$KDEB" ] || die "download did not produce $KDEB"
 else
 	# No apt lists (offline, no apt-get update): reuse the newest cached kernel.
 	# shellcheck disable=SC2012 # names are apt-generated, no odd characters
-	KDEB=$(ls -t "$CACHE"/linux-image-*-cloud-amd64_*_amd64.deb 2>/dev/null | head -n1 || true)
+	KDEB=$(ls -t "$CACHE"/linux-image-*-cloud-${ARCH}_*_$ARCH.deb 2>/dev/null | head -n1 || true)
 	[ -n "$KDEB" ] || die "apt-cache cannot resolve $META; run apt-get update"
 	KPKG=$(dpkg-deb -f "$KDEB" Package)
 	KVER_PKG=$(dpkg-deb -f "$KDEB" Version)
@@ -107,27 +179,43 @@ fi
 
 # --- busybox-static ---------------------------------------------------------
 BB=
-if dpkg-query -W -f='${Status}\n' busybox-static 2>/dev/null | grep -q 'install ok installed' &&
+if [ -z "$FOREIGN" ] &&
+	dpkg-query -W -f='${Status}\n' busybox-static 2>/dev/null | grep -q 'install ok installed' &&
 	[ -x /bin/busybox ]; then
 	BB=/bin/busybox
 	BBVER=$(dpkg-query -W -f='${Version}' busybox-static)
 else
-	BBVER=$(apt-cache show --no-all-versions busybox-static 2>/dev/null |
-		sed -n 's/^Version: //p' | head -n1)
-	[ -n "$BBVER" ] || die "busybox-static neither installed nor known to apt-cache"
-	BBDEB=$CACHE/busybox-static_${BBVER//:/%3a}_amd64.deb
-	if [ ! -s "$BBDEB" ]; then
-		say "downloading busybox-static $BBVER"
-		(cd "$CACHE" && "${APT_DL[@]}" "busybox-static=$BBVER" >/dev/null) ||
-			die "apt-get download busybox-static failed"
-	fi
-	BB=$CACHE/busybox-static-${BBVER//:/_}/bin/busybox
+	for try in 1 2; do
+		BBVER=$("${APT_CACHE[@]}" show --no-all-versions busybox-static 2>/dev/null |
+			sed -n 's/^Version: //p' | head -n1)
+		[ -n "$BBVER" ] || die "busybox-static ($ARCH) neither installed nor known to apt-cache"
+		BBDEB=$CACHE/busybox-static_${BBVER//:/%3a}_$ARCH.deb
+		[ ! -s "$BBDEB" ] || break
+		say "downloading busybox-static $BBVER ($ARCH)"
+		rc=0
+		apt_fetch busybox-static "$BBVER" "$BBDEB" || rc=$?
+		[ "$rc" = 0 ] && break
+		[ "$rc" = 2 ] && [ "$try" = 1 ] && continue
+		die "apt-get download busybox-static failed"
+	done
+	# The host's own unpacked busybox keeps its old directory name.
+	BBDIR=$CACHE/busybox-static-${BBVER//:/_}${FOREIGN:+-$ARCH}
+	BB=$BBDIR/bin/busybox
 	if [ ! -x "$BB" ] || [ "$BBDEB" -nt "$BB" ]; then
-		rm -rf "$CACHE/busybox-static-${BBVER//:/_}"
-		dpkg-deb -x "$BBDEB" "$CACHE/busybox-static-${BBVER//:/_}"
+		rm -rf "$BBDIR"
+		dpkg-deb -x "$BBDEB" "$BBDIR"
 	fi
 fi
+[ "$(elf_machine "$BB")" = "$ELF_MACHINE" ] || die "$BB is not an $ARCH program"
 say "busybox-static $BBVER ($BB)"
+# HOSTBB runs here: it lays out the applet links and unpacks .ko.xz. A guest
+# busybox of a foreign architecture cannot run, so any busybox of the host's
+# (busybox-static is in make deps) lends its applet directories.
+HOSTBB=$BB
+if [ -n "$FOREIGN" ]; then
+	HOSTBB=$(command -v busybox || true)
+	[ -n "$HOSTBB" ] || die "a host busybox is needed to build an $ARCH guest (make deps)"
+fi
 say "kernel package $KPKG $KVER_PKG"
 
 # --- up to date? --------------------------------------------------------------
@@ -135,7 +223,7 @@ up_to_date() {
 	local o i
 	for o in "$OUT/vmlinuz" "$OUT/initrd.img" "$OUT/kernel-version"; do
 		[ -s "$o" ] || return 1
-		for i in "${BASH_SOURCE[0]}" "$INIT_SRC" "$KDEB" "$BB" ${TOOLS[@]+"${TOOLS[@]}"}; do
+		for i in "${BASH_SOURCE[0]}" "$INIT_SRC" "$KDEB" "$BB" "$HOSTBB" ${TOOLS[@]+"${TOOLS[@]}"}; do
 			[ "$o" -nt "$i" ] || return 1
 		done
 	done
@@ -218,6 +306,34 @@ mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,mnt,cfg,v
 chmod 1777 "$R/tmp"
 install -m 0755 "$BB" "$R/bin/busybox"
 # Applet symlinks at build time (faster boot than busybox --install at runtime).
+# applet_list prints "DIR/NAME" lines, as busybox --list-full does. For a
+# foreign guest the names come from the guest binary's own applet name table
+# (NUL-separated, sorted, starting "[", "[["), the directories from the host
+# busybox (/bin for a name it lacks).
+applet_list() {
+	if [ -z "$FOREIGN" ]; then
+		"$BB" --list-full
+		return
+	fi
+	local -A dir=()
+	local a names
+	while IFS= read -r a; do
+		if [[ $a == */* ]]; then dir[${a##*/}]=${a%/*}/; else dir[$a]=; fi
+	done < <("$HOSTBB" --list-full)
+	names=$(tr '\0' '\n' <"$BB" | awk '
+		done { next } # read to the end: an early exit would fail tr under pipefail
+		p { if ($0 == "") done = 1; else print; next }
+		prev == "[" && $0 == "[[" { p = 1; print "["; print "[["; next }
+		{ prev = $0 }')
+	if ! grep -qx sh <<<"$names" || ! grep -qx insmod <<<"$names" || [ "$(wc -l <<<"$names")" -lt 50 ]; then
+		say "warning: no applet table found in $BB; using the host busybox's applet list"
+		"$HOSTBB" --list-full
+		return
+	fi
+	while IFS= read -r a; do
+		echo "${dir[$a]-bin/}$a"
+	done <<<"$names"
+}
 n_applets=0
 while IFS= read -r a; do
 	case $a in ""|linuxrc|bin/busybox) continue ;; esac
@@ -225,7 +341,7 @@ while IFS= read -r a; do
 	mkdir -p "$R/$(dirname "$a")"
 	ln -s /bin/busybox "$R/$a"
 	n_applets=$((n_applets + 1))
-done < <("$BB" --list-full)
+done < <(applet_list)
 install -m 0755 "$INIT_SRC" "$R/init"
 # Test tools replace any busybox applet of the same name.
 for t in ${TOOLS[@]+"${TOOLS[@]}"}; do
@@ -246,7 +362,7 @@ for n in "${ORDER[@]}"; do
 	mkdir -p "$(dirname "$dst")"
 	case $src in
 	*.ko) cp "$src" "$dst" ;;
-	*.ko.xz) "$BB" xz -dc "$src" >"$dst" ;;
+	*.ko.xz) "$HOSTBB" xz -dc "$src" >"$dst" ;;
 	*.ko.gz) gzip -dc "$src" >"$dst" ;;
 	*.ko.zst) command -v zstd >/dev/null || die "zstd needed for $src"; zstd -qdc "$src" >"$dst" ;;
 	*) die "unknown module format: $src" ;;
@@ -324,6 +440,11 @@ chmod 0755 "$R/usr/share/udhcpc/default.script"
 say "packing initramfs ($n_applets applets)"
 (cd "$R" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -9 -n >"$WORK/initrd.img"
+# arm64: an Image (magic "ARMd" at 0x38) or a gzipped one; QEMU boots both.
+if [ "$ARCH" = arm64 ] && [ "$(dd if="$VMLINUZ" bs=1 skip=56 count=4 2>/dev/null)" != ARMd ] &&
+	[ "$(head -c 2 "$VMLINUZ" | od -An -tx1 | tr -d ' ')" != 1f8b ]; then
+	die "boot/vmlinuz-$KVER is neither an arm64 Image nor a gzipped one"
+fi
 cp "$VMLINUZ" "$WORK/vmlinuz"
 echo "$KVER ($KPKG $KVER_PKG)" >"$WORK/kernel-version"
 printf '%s' "$TOOLS_MANIFEST" >"$WORK/guest-tools"
