@@ -11,7 +11,8 @@ DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-de
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
 	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets ca-certificates \
-	chromium fonts-dejavu-core dosfstools mtools ovmf qemu-efi-aarch64
+	chromium fonts-dejavu-core dosfstools mtools ovmf qemu-efi-aarch64 \
+	libyang2 libjson-c5 libc-ares2 libcap2 libpam0g libpam-modules libreadline8
 
 PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -47,10 +48,11 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 GUEST = $(BUILD)/images/tiny-linux/vmlinuz $(BUILD)/images/tiny-linux/initrd.img
 GUEST_ARM64 = $(BUILD)/images/tiny-linux-arm64/vmlinuz $(BUILD)/images/tiny-linux-arm64/initrd.img
+FRR_GUEST = $(BUILD)/images/frr-router/vmlinuz $(BUILD)/images/frr-router/initrd.img
 # Test tools for the guest: static, since the initrd has no libc (busybox is static too).
 GUEST_TOOLS = $(BUILD)/tools/lwframe.static
 
-.PHONY: all deps run test unit integration bench install clean guest format asan fuzz ui
+.PHONY: all deps run test unit integration bench install clean guest frr-guest format asan fuzz ui
 
 all: $(BUILD)/labwire
 
@@ -109,8 +111,9 @@ $(BUILD)/tools/lwframe.static: tests/tools/lwframe.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 $(WARN) -static -O2 -o $@ $<
 
-GUESTS = tiny-linux tiny-linux-arm64
-guest: $(GUEST) $(GUEST_ARM64)
+GUESTS = tiny-linux tiny-linux-arm64 frr-router
+guest: $(GUEST) $(GUEST_ARM64) $(FRR_GUEST)
+frr-guest: $(FRR_GUEST)
 
 # The browser UI: web/ui plus the front-end libraries from npm (xterm.js),
 # installed into build/ at build time and never committed.
@@ -138,6 +141,11 @@ $(UITEST_STAMP): tests/ui/package.json tests/ui/package-lock.json
 
 $(GUEST) &: images/tiny-linux/build.sh images/tiny-linux/init $(GUEST_TOOLS)
 	LW_GUEST_TOOLS="$(GUEST_TOOLS)" images/tiny-linux/build.sh $(BUILD)/images/tiny-linux
+
+# FRR router guest (Debian's frr in a busybox initramfs, the tiny-linux kernel).
+# Order-only after tiny-linux: both use the same cached kernel .deb.
+$(FRR_GUEST) &: images/frr-router/build.sh images/frr-router/init | $(GUEST)
+	images/frr-router/build.sh $(BUILD)/images/frr-router
 
 # No LW_GUEST_TOOLS: lwframe.static is x86_64 only.
 $(GUEST_ARM64) &: images/tiny-linux/build.sh images/tiny-linux/init
