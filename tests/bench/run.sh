@@ -9,7 +9,7 @@
 # Usage: run.sh [BUILD] [SECTION...], sections from SECTIONS below (default: all,
 # or LW_BENCH_ONLY); a first argument naming a section takes the default BUILD.
 set -u
-SECTIONS="start console capture datapath images boot"
+SECTIONS="start console capture datapath images boot routing"
 [[ " $SECTIONS " == *" ${1:-} "* ]] && set -- "$PWD/build" "$@"
 export LW_BUILD=${1:-$PWD/build}
 shift 2>/dev/null
@@ -383,9 +383,8 @@ mkfifo "$REF/events"
 ip netns exec "$LW_NS" curl -sN "$LW_URL/api/v1/events" >"$REF/events" 2>/dev/null &
 EVPID=$!
 exec {EVFD}<"$REF/events"
-api POST /api/v1/labs '{"name":"boot","nodes":[{"name":"b","template":"tiny-linux","nics":1}]}'
+api POST /api/v1/labs '{"name":"boot"}'
 [ "$STATUS" = 201 ] || { echo "bench: cannot create the boot lab: $BODY" >&2; exit 1; }
-NID=$(jqb '.nodes[0].id')
 # Touch the lab until its event comes through: the stream is subscribed from then on.
 for try in $(seq 1 10); do
 	api PATCH /api/v1/labs/boot '{"description":"boot bench"}'
@@ -395,10 +394,10 @@ done
 boot_lw_once() {
 	local t0
 	t0=$(now)
-	api POST /api/v1/labs/boot/start
+	api POST "/api/v1/labs/boot/nodes/$NID/start"
 	read_until "$EVFD" 120 "\"node\":{\"id\":$NID," '"ready":true' || echo "bench: node $NID never ready" >&2
 	echo "$(now) - $t0" | bc -l
-	api POST /api/v1/labs/boot/stop
+	api POST "/api/v1/labs/boot/nodes/$NID/stop"
 	read_until "$EVFD" 60 "\"node\":{\"id\":$NID," '"state":"stopped"' || echo "bench: node $NID never stopped" >&2
 }
 # boot_ref_argv: REFARGV from the last argv the daemon logged for the node.
@@ -443,27 +442,71 @@ boot_ref_once() {
 	exec {fd}<&-
 	rm -f "$REF/console" "$REF/qmp"
 }
-lw_times=() ref_times=()
-for r in $(seq 1 "$BOOT_REPS"); do
-	lw_times+=("$(boot_lw_once)")
-	[ "$r" = 1 ] && boot_ref_argv
-	ref_times+=("$(boot_ref_once)")
-	echo "boot $r/$BOOT_REPS: labwire ${lw_times[-1]} s, QEMU by hand ${ref_times[-1]} s" >&2
+# Each guest the project ships: tiny-linux, the FRR router, the aarch64 tiny-linux (translated).
+for TPL in tiny-linux frr-router tiny-linux-arm64; do
+	[ -f "$LW_IMAGES/$TPL/initrd.img" ] || { echo "bench: boot $TPL skipped: no guest" >&2; continue; }
+	api POST /api/v1/labs/boot/nodes "{\"name\":\"b-$TPL\",\"template\":\"$TPL\",\"nics\":1}"
+	[ "$STATUS" = 201 ] || { echo "bench: cannot add a $TPL node: $BODY" >&2; continue; }
+	NID=$(jqb .id)
+	lw_times=() ref_times=()
+	for r in $(seq 1 "$BOOT_REPS"); do
+		lw_times+=("$(boot_lw_once)")
+		[ "$r" = 1 ] && boot_ref_argv
+		ref_times+=("$(boot_ref_once)")
+		echo "boot $TPL $r/$BOOT_REPS: labwire ${lw_times[-1]} s, QEMU by hand ${ref_times[-1]} s" >&2
+	done
+	lw=$(printf '%s\n' "${lw_times[@]}" | median)
+	ref=$(printf '%s\n' "${ref_times[@]}" | median)
+	echo "boot: $TPL by hand: ${REFARGV[*]}" >&2
+	BOOT+=("$TPL node: start -> ready (s, median of $BOOT_REPS)|$lw|$ref|the same QEMU argv by hand")
 done
-lw=$(printf '%s\n' "${lw_times[@]}" | median)
-ref=$(printf '%s\n' "${ref_times[@]}" | median)
-echo "boot: by hand: ${REFARGV[*]}" >&2
-BOOT+=("tiny-linux node: start -> ready (s, median of $BOOT_REPS)|$lw|$ref|the same QEMU argv by hand")
 exec {EVFD}<&-
 kill "$EVPID" 2>/dev/null
 wait "$EVPID" 2>/dev/null
 api DELETE /api/v1/labs/boot
 rm -rf "$REF"
 fi
+ROUTING=()
+if want routing && [ -f "$LW_IMAGES/frr-router/initrd.img" ]; then
+# ---- routing: the ospf-triangle sample; how fast OSPF moves r1's route to h2's network ----
+# Link down: QEMU drops the NIC's carrier, so ospfd sees the interface go down at
+# once; the reference is the dead interval (4 s) a hello-based detection waits.
+vty() { api POST "/api/v1/labs/ospf-triangle/nodes/$1/console/exec" \
+	"$(jq -nc --arg s "$2" '{send: $s, expect: "[a-z0-9]+# .{0,4}$", timeout_s: 20}')"; }
+via() { vty r1 "show ip route 10.2.2.0/24"; jqb .output | grep -qE "\\* *$1, via eth"; }
+fulls() { vty "$1" "show ip ospf neighbor"; [ "$(jqb .output | grep -c Full)" = 2 ]; }
+api POST /api/v1/labs "@$LW_ROOT/labs/samples/ospf-triangle.json"
+t0=$(now)
+api POST '/api/v1/labs/ospf-triangle/start?wait=ready&timeout=300'
+ready_s=$(echo "$(now) - $t0" | bc -l)
+for r in r1 r2 r3; do wait_for "$r Full" 120 fulls "$r" || echo "bench: $r not Full" >&2; done
+conv_s=$(echo "$(now) - $t0" | bc -l)
+api GET /api/v1/labs/ospf-triangle/links
+L12=$(jqb '.links[] | select([.endpoints[].node] | sort == ["r1","r2"]) | .id')
+down=() up=()
+for r in 1 2 3; do
+	t0=$(now)
+	api PATCH "/api/v1/labs/ospf-triangle/links/$L12" '{"state":"down"}'
+	wait_for reroute 60 via 10.0.13.3 || echo "bench: no reroute" >&2
+	down+=("$(echo "$(now) - $t0" | bc -l)")
+	t0=$(now)
+	api PATCH "/api/v1/labs/ospf-triangle/links/$L12" '{"state":"up"}'
+	wait_for back 60 via 10.0.12.2 || echo "bench: not back" >&2
+	up+=("$(echo "$(now) - $t0" | bc -l)")
+	echo "routing $r/3: reroute ${down[-1]} s, back ${up[-1]} s" >&2
+done
+ROUTING+=("ospf-triangle: start -> 5 nodes ready (s)|$ready_s|$conv_s|start -> OSPF Full on r1-r3")
+ROUTING+=("OSPF: r1-r2 down -> route via r3 (s, median of 3)|$(printf '%s\n' "${down[@]}" | median)|4|the dead interval (hello-based detection)")
+ROUTING+=("OSPF: r1-r2 up -> direct route back (s, median of 3)|$(printf '%s\n' "${up[@]}" | median)|$(echo "$conv_s - $ready_s" | bc -l)|ready -> Full after the lab's start (a new adjacency)")
+api POST /api/v1/labs/ospf-triangle/stop
+wait_for stopped 120 lab_nodes_are ospf-triangle stopped
+api DELETE /api/v1/labs/ospf-triangle
+fi
 ROWS+=("${CAP_ROWS[@]}")
 ROWS+=("${DP[@]}")
 ROWS+=("${IMG_ROWS[@]}")
 ROWS+=("${BOOT[@]}")
+ROWS+=("${ROUTING[@]}")
 printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
 printf '%s\n' "$(printf '%.0s-' $(seq 110))"
 for row in "${ROWS[@]}"; do
