@@ -125,9 +125,16 @@ fi
 # apt_fetch PKG VERSION DEB: download PKG=VERSION as DEB into the cache. For a
 # foreign architecture, a failure refreshes the private lists once and retries.
 apt_fetch() {
-	if (cd "$CACHE" && "${APT_DL[@]}" "$1=$2" >/dev/null) && [ -s "$3" ]; then
+	local tmp
+	# Into a directory of its own, then renamed: an interrupted download never
+	# leaves a half .deb under the name later builds trust.
+	tmp=$(mktemp -d "$CACHE/.dl.XXXXXX")
+	if (cd "$tmp" && "${APT_DL[@]}" "$1=$2" >/dev/null) && set -- "$@" "$tmp"/*.deb &&
+		[ -s "$4" ] && mv "$4" "$3"; then
+		rm -rf "$tmp"
 		return 0
 	fi
+	rm -rf "$tmp"
 	[ -n "$FOREIGN" ] || return 1
 	say "download of $1 $2 failed; refreshing $ARCH apt lists"
 	"${APT_UPDATE[@]}" >/dev/null || return 1

@@ -37,12 +37,12 @@ check "r1 has 2 OSPF neighbours in state Full" wait_for r1-full 90 full_neighbou
 check "r2 has 2 OSPF neighbours in state Full" wait_for r2-full 30 full_neighbours r2 2
 check "r3 has 2 OSPF neighbours in state Full" wait_for r3-full 30 full_neighbours r3 2
 echo "# converged $((SECONDS - T0)) s after the start"
-vtysh r1 'show ip route ospf'
-check "r1 learned h2's network 10.2.2.0/24 by OSPF" grep -q 'O>\* *10.2.2.0/24' <<<"$OUT"
-check "  and r2-r3's 10.0.23.0/24" grep -q 'O>\* *10.0.23.0/24' <<<"$OUT"
-vtysh r3 'show ip route ospf'
-check "r3 learned both hosts' networks" bash -c "grep -q 'O>\\* *10.1.1.0/24' <<<\"\$0\" && grep -q 'O>\\* *10.2.2.0/24' <<<\"\$0\"" "$OUT"
-check "r1 reaches 10.2.2.0/24 directly over r1-r2" route_via 10.0.12.2
+# Full adjacencies come first; routes follow once SPF has run and zebra installed them.
+learned() { vtysh "$1" 'show ip route ospf'; shift; for n in "$@"; do grep -q "O>\* *$n" <<<"$OUT" || return 1; done; }
+check "r1 learned h2's network 10.2.2.0/24 and r2-r3's 10.0.23.0/24 by OSPF" \
+	wait_for r1-routes 30 learned r1 10.2.2.0/24 10.0.23.0/24
+check "r3 learned both hosts' networks" wait_for r3-routes 30 learned r3 10.1.1.0/24 10.2.2.0/24
+check "r1 reaches 10.2.2.0/24 directly over r1-r2" wait_for direct 30 route_via 10.0.12.2
 check "h1 pings h2 across the routers" wait_for ping 30 ping_h2
 
 # --- r1-r2 down: the route moves onto r3 --------------------------------------------------
