@@ -151,20 +151,25 @@ $(FRR_GUEST) &: images/frr-router/build.sh images/frr-router/init | $(GUEST)
 $(GUEST_ARM64) &: images/tiny-linux/build.sh images/tiny-linux/init
 	images/tiny-linux/build.sh $(BUILD)/images/tiny-linux-arm64 arm64
 
-run: deps all guest ui
+# deps first, then the rest: with make -j nothing builds before its packages are in.
+run: deps
+	@$(MAKE) --no-print-directory all guest ui
 	@mkdir -p var
 	labs/sample-run.sh $(BUILD)/labwire
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
 	tests/run.sh $(BUILD) unit
 
-test: deps all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
+test: deps
+	@$(MAKE) --no-print-directory all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) \
+		$(BUILD)/asan/labwire $(BUILD)/tools/lwframe
 	tests/run.sh $(BUILD)
 
 integration: all guest ui $(UITEST_STAMP) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
 	tests/run.sh $(BUILD) integration
 
-bench: deps all guest $(BUILD)/tools/lwframe
+bench: deps
+	@$(MAKE) --no-print-directory all guest $(BUILD)/tools/lwframe
 	tests/bench/run.sh $(BUILD)
 
 asan: $(ASAN_BINS)
