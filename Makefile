@@ -139,16 +139,16 @@ $(UITEST_STAMP): tests/ui/package.json tests/ui/package-lock.json
 	cd $(BUILD)/npm-uitest && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(GUEST) &: images/tiny-linux/build.sh images/tiny-linux/init $(GUEST_TOOLS)
+$(GUEST) &: images/tiny-linux/build.sh images/tiny-linux/init images/lib/kmod.sh $(GUEST_TOOLS)
 	LW_GUEST_TOOLS="$(GUEST_TOOLS)" images/tiny-linux/build.sh $(BUILD)/images/tiny-linux
 
 # FRR router guest (Debian's frr in a busybox initramfs, the tiny-linux kernel).
 # Order-only after tiny-linux: both use the same cached kernel .deb.
-$(FRR_GUEST) &: images/frr-router/build.sh images/frr-router/init | $(GUEST)
+$(FRR_GUEST) &: images/frr-router/build.sh images/frr-router/init images/lib/kmod.sh | $(GUEST)
 	images/frr-router/build.sh $(BUILD)/images/frr-router
 
 # No LW_GUEST_TOOLS: lwframe.static is x86_64 only.
-$(GUEST_ARM64) &: images/tiny-linux/build.sh images/tiny-linux/init
+$(GUEST_ARM64) &: images/tiny-linux/build.sh images/tiny-linux/init images/lib/kmod.sh
 	images/tiny-linux/build.sh $(BUILD)/images/tiny-linux-arm64 arm64
 
 # deps first, then the rest: with make -j nothing builds before its packages are in.

@@ -56,6 +56,9 @@ EXTRA_MODULES="8021q bridge bonding dummy veth tun macvlan vxlan ipip ip_gre sit
 
 say() { echo "tiny-linux: $*"; }
 die() { echo "tiny-linux: error: $*" >&2; exit 1; }
+# kernel_unpack, modules_resolve, modules_install: shared with the other guest builders.
+# shellcheck source=images/lib/kmod.sh
+. "$HERE/../lib/kmod.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (dpkg-deb -x keeps ownership, mknod)"
 for t in apt-cache apt-get dpkg-deb dpkg-query depmod cpio gzip find sort sha256sum; do
@@ -230,7 +233,7 @@ up_to_date() {
 	local o i
 	for o in "$OUT/vmlinuz" "$OUT/initrd.img" "$OUT/kernel-version"; do
 		[ -s "$o" ] || return 1
-		for i in "${BASH_SOURCE[0]}" "$INIT_SRC" "$KDEB" "$BB" "$HOSTBB" ${TOOLS[@]+"${TOOLS[@]}"}; do
+		for i in "${BASH_SOURCE[0]}" "$HERE/../lib/kmod.sh" "$INIT_SRC" "$KDEB" "$BB" "$HOSTBB" ${TOOLS[@]+"${TOOLS[@]}"}; do
 			[ "$o" -nt "$i" ] || return 1
 		done
 	done
@@ -245,66 +248,8 @@ fi
 # --- unpack the kernel --------------------------------------------------------
 WORK=$(mktemp -d "$CACHE/tiny-linux-build.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-say "unpacking $(basename "$KDEB")"
-dpkg-deb -x "$KDEB" "$WORK/k"
-set -- "$WORK"/k/lib/modules/*/
-{ [ $# -eq 1 ] && [ -d "$1" ]; } || die "expected exactly one /lib/modules/<version> in $KDEB"
-KVER=$(basename "$1")
-KMOD=$WORK/k/lib/modules/$KVER
-VMLINUZ=$WORK/k/boot/vmlinuz-$KVER
-KCONFIG=$WORK/k/boot/config-$KVER
-[ -f "$VMLINUZ" ] || die "no boot/vmlinuz-$KVER in $KDEB"
-[ -f "$KCONFIG" ] || die "no boot/config-$KVER in $KDEB"
-say "kernel $KVER"
-
-# The package ships no modules.dep (Debian runs depmod in postinst): make one.
-depmod -b "$WORK/k" "$KVER"
-
-# Config symbol for each boot module; =y means built in, nothing to load.
-kconfig_sym() {
-	case $1 in
-	virtio_pci) echo VIRTIO_PCI ;; virtio_net) echo VIRTIO_NET ;;
-	virtio_blk) echo VIRTIO_BLK ;; isofs) echo ISO9660_FS ;;
-	vfat) echo VFAT_FS ;; nls_cp437) echo NLS_CODEPAGE_437 ;; nls_ascii) echo NLS_ASCII ;;
-	button) echo ACPI_BUTTON ;; evdev) echo INPUT_EVDEV ;;
-	*) echo "" ;;
-	esac
-}
-
-# modules.dep: "kernel/x/y.ko[.xz]: kernel/dep1.ko kernel/dep2.ko"
-declare -A DEPS PATHOF SEEN
-while IFS= read -r line; do
-	p=${line%%:*}
-	n=${p##*/}; n=${n%%.ko*}; n=${n//-/_}
-	PATHOF[$n]=$p
-	DEPS[$n]=${line#*:}
-done <"$KMOD/modules.dep"
-
-ORDER=()
-visit() { # depth-first: every dependency before the module itself
-	local n=$1 d dn
-	[ -n "${SEEN[$n]:-}" ] && return 0
-	SEEN[$n]=1
-	for d in ${DEPS[$n]}; do
-		dn=${d##*/}; dn=${dn%%.ko*}; dn=${dn//-/_}
-		visit "$dn"
-	done
-	ORDER+=("$n")
-}
-
-for m in $BOOT_MODULES; do
-	sym=$(kconfig_sym "$m")
-	if [ -n "$sym" ] && grep -q "^CONFIG_$sym=y" "$KCONFIG"; then
-		say "  $m: built in (CONFIG_$sym=y)"
-		continue
-	fi
-	[ -n "${PATHOF[$m]:-}" ] || die "module $m not in $KPKG"
-	visit "$m"
-done
-BOOT_ORDER=("${ORDER[@]}")
-for m in $EXTRA_MODULES; do
-	if [ -n "${PATHOF[$m]:-}" ]; then visit "$m"; else say "  (no module $m, skipped)"; fi
-done
+kernel_unpack "$KDEB" "$WORK"
+modules_resolve
 
 # --- stage the initramfs ------------------------------------------------------
 R=$WORK/root
@@ -360,33 +305,7 @@ done
 mknod -m 600 "$R/dev/console" c 5 1
 mknod -m 666 "$R/dev/null" c 1 3
 
-# Modules: copy (decompressing if needed), keep the tree layout so the
-# guest's busybox modprobe works with a regenerated modules.dep.
-for n in "${ORDER[@]}"; do
-	src=$KMOD/${PATHOF[$n]}
-	rel=${PATHOF[$n]%%.ko*}.ko
-	dst=$R/lib/modules/$KVER/$rel
-	mkdir -p "$(dirname "$dst")"
-	case $src in
-	*.ko) cp "$src" "$dst" ;;
-	*.ko.xz) "$HOSTBB" xz -dc "$src" >"$dst" ;;
-	*.ko.gz) gzip -dc "$src" >"$dst" ;;
-	*.ko.zst) command -v zstd >/dev/null || die "zstd needed for $src"; zstd -qdc "$src" >"$dst" ;;
-	*) die "unknown module format: $src" ;;
-	esac
-done
-cp "$KMOD"/modules.builtin "$KMOD"/modules.builtin.modinfo "$KMOD"/modules.order "$R/lib/modules/$KVER/"
-depmod -b "$R" "$KVER"
-# Busybox modprobe reads only the text files; drop kmod's binary indexes.
-rm -f "$R/lib/modules/$KVER"/*.bin
-{
-	for n in "${BOOT_ORDER[@]}"; do
-		rel=${PATHOF[$n]%%.ko*}.ko
-		echo "/lib/modules/$KVER/$rel"
-	done
-} >"$R/etc/boot-modules"
-say "boot modules (load order): ${BOOT_ORDER[*]}"
-say "modprobe-able extras: $((${#ORDER[@]} - ${#BOOT_ORDER[@]})) modules"
+modules_install "$R" "$HOSTBB"
 
 cat >"$R/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
