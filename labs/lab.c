@@ -442,43 +442,33 @@ json_str_or(json_t *o, const char *key, const char *dflt)
 	return (v ? json_string_value(v) : dflt);
 }
 
-/* An image must be in the store and ready, on a template that boots a disk. */
+/*
+ * node_store_check - a node's image (field "image": any VM template) or boot
+ * CD-ROM ("cdrom": templates with boot_cdrom, an ISO) must be a ready image
+ * in the store. NULL name: nothing to check.
+ */
 static int
-node_image_check(const struct template *t, const char *image, const char *what, struct lw_err *e)
+node_store_check(const struct template *t, const char *field, const char *name, const char *what,
+    struct lw_err *e)
 {
+	bool cd = strcmp(field, "cdrom") == 0;
 	char path[PATH_MAX], fmt[16];
 
-	if (image == NULL)
+	if (name == NULL)
 		return (0);
 	if (strcmp(t->kind, "qemu") != 0)
-		return (err_set(e, ERR_INVALID, "%s.image: template %s is a namespace host, it has no disk",
-		    what, t->name));
-	if (store_ready(image, path, sizeof(path), fmt, sizeof(fmt), e) == -1) {
-		struct lw_err e2 = *e;
-
-		return (err_set(e, e2.code, "%s.image: %s", what, e2.msg));
-	}
-	return (0);
-}
-
-/* A boot CD-ROM: only for a template that boots from one, and a ready image. */
-static int
-node_cdrom_check(const struct template *t, const char *cdrom, const char *what, struct lw_err *e)
-{
-	char path[PATH_MAX], fmt[16];
-
-	if (cdrom == NULL)
-		return (0);
-	if (!t->boot_cdrom)
+		return (err_set(e, ERR_INVALID, "%s.%s: template %s is a namespace host, it has no disk",
+		    what, field, t->name));
+	if (cd && !t->boot_cdrom)
 		return (err_set(e, ERR_INVALID, "%s.cdrom: template %s does not boot from a CD-ROM", what,
 		    t->name));
-	if (store_ready(cdrom, path, sizeof(path), fmt, sizeof(fmt), e) == -1) {
+	if (store_ready(name, path, sizeof(path), fmt, sizeof(fmt), e) == -1) {
 		struct lw_err e2 = *e;
 
-		return (err_set(e, e2.code, "%s.cdrom: %s", what, e2.msg));
+		return (err_set(e, e2.code, "%s.%s: %s", what, field, e2.msg));
 	}
-	if (strcmp(fmt, "raw") != 0)
-		return (err_set(e, ERR_INVALID, "%s.cdrom: image %s is %s, not an ISO", what, cdrom, fmt));
+	if (cd && strcmp(fmt, "raw") != 0)
+		return (err_set(e, ERR_INVALID, "%s.cdrom: image %s is %s, not an ISO", what, name, fmt));
 	return (0);
 }
 
@@ -507,8 +497,8 @@ node_template_check(json_t *body, const char *what, struct lw_err *e)
 		    t->max_nics);
 		return (NULL);
 	}
-	if (node_image_check(t, json_str_or(body, "image", NULL), what, e) == -1 ||
-	    node_cdrom_check(t, json_str_or(body, "cdrom", NULL), what, e) == -1)
+	if (node_store_check(t, "image", json_str_or(body, "image", NULL), what, e) == -1 ||
+	    node_store_check(t, "cdrom", json_str_or(body, "cdrom", NULL), what, e) == -1)
 		return (NULL);
 	return (t);
 }
@@ -687,9 +677,9 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 		const struct template *t =
 		    template_find(json_string_value(json_object_get(row, "template")));
 		int r = t == NULL ? err_set(e, ERR_INVALID, "node.image: the node's template is gone")
-		                  : node_image_check(t, json_str_or(body, "image", NULL), "node", e) == -1
-		            ? -1
-		            : node_cdrom_check(t, json_str_or(body, "cdrom", NULL), "node", e);
+		    : node_store_check(t, "image", json_str_or(body, "image", NULL), "node", e) == -1
+		        ? -1
+		        : node_store_check(t, "cdrom", json_str_or(body, "cdrom", NULL), "node", e);
 
 		json_decref(row);
 		if (r == -1)
