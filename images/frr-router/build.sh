@@ -98,17 +98,22 @@ if [ -z "$KPKG" ]; then
 	apt_update_once
 	KPKG=$(resolve_kpkg)
 fi
+# fetch_deb PKG VER: sets DEB, the cached .deb of PKG=VER, downloading it when missing.
+fetch_deb() {
+	DEB=$CACHE/${1}_${2//:/%3a}_amd64.deb
+	[ ! -s "$DEB" ] || return 0
+	say "downloading $1 $2"
+	apt_dl "$1=$2" "$DEB" || die "apt-get download $1 failed"
+	[ -s "$DEB" ] || die "download did not produce $DEB"
+}
+
 KDEB=
 if [ -n "$KPKG" ]; then
 	KVER_PKG=$(apt-cache show --no-all-versions "$KPKG" 2>/dev/null |
 		sed -n 's/^Version: //p' | head -n1)
 	[ -n "$KVER_PKG" ] || die "apt-cache knows $META -> $KPKG but no version"
-	KDEB=$CACHE/${KPKG}_${KVER_PKG//:/%3a}_amd64.deb
-	if [ ! -s "$KDEB" ]; then
-		say "downloading $KPKG $KVER_PKG"
-		apt_dl "$KPKG=$KVER_PKG" "$KDEB" || die "apt-get download $KPKG failed"
-		[ -s "$KDEB" ] || die "download did not produce $KDEB"
-	fi
+	fetch_deb "$KPKG" "$KVER_PKG"
+	KDEB=$DEB
 else
 	# shellcheck disable=SC2012 # names are apt-generated, no odd characters
 	KDEB=$(ls -t "$CACHE"/linux-image-*-cloud-amd64_*_amd64.deb 2>/dev/null | head -n1 || true)
@@ -128,12 +133,7 @@ fetch_unpack() {
 		ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
 	fi
 	if [ -n "$ver" ]; then
-		DEB=$CACHE/${pkg}_${ver//:/%3a}_amd64.deb
-		if [ ! -s "$DEB" ]; then
-			say "downloading $pkg $ver"
-			apt_dl "$pkg=$ver" "$DEB" || die "apt-get download $pkg failed"
-			[ -s "$DEB" ] || die "download did not produce $DEB"
-		fi
+		fetch_deb "$pkg" "$ver"
 	else
 		# shellcheck disable=SC2012
 		DEB=$(ls -t "$CACHE/${pkg}"_*_amd64.deb 2>/dev/null | head -n1 || true)
