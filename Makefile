@@ -25,18 +25,22 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-DLW_PREFIX='"$(PREFIX)"'
 LDFLAGS ?=
 
-CORE = core/boot.o core/err.o core/log.o core/strv.o core/clock.o core/config.o core/names.o core/fabric.o \
-	core/events.o core/runtime.o core/cli.o core/telnet.o core/console.o core/capture.o \
-	core/impair.o core/wiring.o core/nshost.o
-HV = hv/kvm.o hv/qemu.o hv/qmp.o
-TCG = tcg/tcg.o
-LABS = labs/lab.o labs/validate.o
-WEB = web/server.o web/api.o web/api_system.o web/api_images.o web/api_labs.o web/api_nodes.o \
-	web/api_links.o web/api_console.o web/api_captures.o web/ws.o web/openapi.o web/ui.o
-DB = db/db.o
-IMAGES = images/template.o images/configdrive.o images/store.o
-LIB_OBJS = $(CORE) $(HV) $(TCG) $(LABS) $(WEB) $(DB) $(IMAGES)
+# One object list per floor (design.md, "Floors only look down").
+BASE = $(patsubst %.c,%.o,$(wildcard core/base/*.c))
+DB = $(patsubst %.c,%.o,$(wildcard db/*.c))
+HV = $(patsubst %.c,%.o,$(wildcard hv/*.c))
+TCG = $(patsubst %.c,%.o,$(wildcard tcg/*.c))
+IMAGES = $(patsubst %.c,%.o,$(wildcard images/*.c))
+NET = $(patsubst %.c,%.o,$(wildcard core/net/*.c))
+CONSOLE = $(patsubst %.c,%.o,$(wildcard core/console/*.c))
+RUN = $(patsubst %.c,%.o,$(wildcard core/run/*.c))
+LABS = $(patsubst %.c,%.o,$(wildcard labs/*.c))
+WEB = $(patsubst %.c,%.o,$(wildcard web/*.c)) web/openapi.o
+CLI = $(patsubst %.c,%.o,$(wildcard core/cli/*.c))
+# Everything but the CLI client and main: what the unit tests link against.
+LIB_OBJS = $(BASE) $(DB) $(HV) $(TCG) $(IMAGES) $(NET) $(CONSOLE) $(RUN) $(LABS) $(WEB)
 OBJS = $(addprefix $(BUILD)/obj/,$(LIB_OBJS))
+CLI_OBJS = $(addprefix $(BUILD)/obj/,$(CLI))
 MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
@@ -44,6 +48,7 @@ UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
+ASAN_CLI_OBJS = $(addprefix $(BUILD)/asan/obj/,$(CLI))
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 GUEST = $(BUILD)/images/tiny-linux/vmlinuz $(BUILD)/images/tiny-linux/initrd.img
@@ -83,10 +88,15 @@ $(BUILD)/asan/obj/web/openapi.o: $(BUILD)/obj/web/openapi.o
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(BUILD)/labwire: $(OBJS) $(MAIN_OBJ)
+$(BUILD)/labwire: $(OBJS) $(CLI_OBJS) $(MAIN_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The CLI's tests link the CLI client; the other unit tests do not.
+$(BUILD)/tests/test_cli: tests/unit/test_cli.c $(OBJS) $(CLI_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -95,10 +105,14 @@ $(BUILD)/asan/obj/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
 
 # The daemon built with ASan/UBSan too: the integration tests run against both.
-$(BUILD)/asan/labwire: $(ASAN_OBJS) $(BUILD)/asan/obj/core/main.o
+$(BUILD)/asan/labwire: $(ASAN_OBJS) $(ASAN_CLI_OBJS) $(BUILD)/asan/obj/core/main.o
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/asan/tests/test_cli: tests/unit/test_cli.c $(ASAN_OBJS) $(ASAN_CLI_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -180,10 +194,10 @@ fuzz:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
 	@mkdir -p $(BUILD)/fuzz
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
-		-o $(BUILD)/fuzz/fuzz_qmp tests/unit/fuzz_qmp.c hv/qmp.c core/log.c -ljansson
+		-o $(BUILD)/fuzz/fuzz_qmp tests/unit/fuzz_qmp.c hv/qmp.c core/base/log.c -ljansson
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_validate tests/unit/fuzz_validate.c labs/validate.c \
-		core/names.c core/err.c -ljansson
+		core/base/names.c core/base/err.c -ljansson
 	@mkdir -p $(BUILD)/fuzz/corpus-qmp $(BUILD)/fuzz/corpus-validate $(BUILD)/fuzz/corpus-ws
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_ws tests/unit/fuzz_ws.c web/ws.c -lcrypto

@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "core/log.h"
+#include "core/base/log.h"
 #include "db/db.h"
 
 #define DB_STMT_CACHE 128

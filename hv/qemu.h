@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "core/err.h"
-#include "core/strv.h"
+#include "core/base/err.h"
+#include "core/base/strv.h"
 #include "tcg/tcg.h"
 
 #define QEMU_MAX_NICS 32

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "core/base/log.h"
 #include "hv/qmp.h"
 
 /* A line longer than this is not QMP (query-qmp-schema, the largest, is ~200 KiB). */

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/strv.h"
+#include "core/base/strv.h"
 #include "hv/qemu.h"
 #include "images/configdrive.h"
 

@@ -7,7 +7,7 @@
 #ifndef LW_CONFIGDRIVE_H
 #define LW_CONFIGDRIVE_H
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "images/template.h"
 
 /*

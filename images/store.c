@@ -18,11 +18,11 @@
 
 #include <openssl/evp.h>
 
-#include "core/clock.h"
-#include "core/config.h"
-#include "core/events.h"
-#include "core/log.h"
-#include "core/names.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/base/events.h"
+#include "core/base/log.h"
+#include "core/base/names.h"
 #include "db/db.h"
 #include "hv/qemu.h"
 #include "images/store.h"

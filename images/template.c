@@ -11,9 +11,9 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-#include "core/config.h"
-#include "core/log.h"
-#include "core/names.h"
+#include "core/base/config.h"
+#include "core/base/log.h"
+#include "core/base/names.h"
 #include "db/db.h"
 #include "hv/qemu.h"
 #include "images/template.h"

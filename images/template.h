@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 #define TEMPLATE_LEAD_MAX 4
 #define TEMPLATE_ALIAS_MAX 4

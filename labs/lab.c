@@ -7,12 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/config.h"
-#include "core/names.h"
+#include "core/base/config.h"
+#include "core/base/names.h"
 #include "db/db.h"
-#include "core/impair.h"
-#include "core/wiring.h"
-#include "core/boot.h"
+#include "core/net/impair.h"
+#include "core/net/wiring.h"
+#include "tcg/boot.h"
 #include "images/store.h"
 #include "images/template.h"
 #include "labs/lab.h"

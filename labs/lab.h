@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 /* lab_resolve - a lab by numeric id or name; its id, or -1 with ERR_NOT_FOUND. */
 int64_t lab_resolve(const char *ref, struct lw_err *e);

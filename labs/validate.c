@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "core/names.h"
+#include "core/base/names.h"
 #include "labs/validate.h"
 
 #define END                                                                                        \

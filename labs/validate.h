@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 enum vtype { V_STRING, V_NAME, V_INT, V_ENUM, V_ARRAY, V_OBJECT, V_ENDPOINTS, V_NUMBER, V_BOOL };
 

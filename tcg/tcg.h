@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "hv/kvm.h"
 
 enum lw_accel { ACCEL_KVM, ACCEL_TCG };

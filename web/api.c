@@ -8,11 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/config.h"
-#include "core/console.h"
-#include "core/events.h"
-#include "core/log.h"
-#include "core/runtime.h"
+#include "core/base/config.h"
+#include "core/console/console.h"
+#include "core/base/events.h"
+#include "core/base/log.h"
+#include "core/run/runtime.h"
 #include "db/db.h"
 #include "web/api.h"
 

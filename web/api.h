@@ -10,7 +10,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 #define API_MAX_PARAMS 4
 

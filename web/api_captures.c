@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/capture.h"
-#include "core/config.h"
+#include "core/net/capture.h"
+#include "core/base/config.h"
 #include "db/db.h"
 #include "labs/lab.h"
 #include "labs/validate.h"

@@ -7,12 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/config.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
 #include "db/db.h"
 #include "images/template.h"
 
-#include "core/runtime.h"
+#include "core/run/runtime.h"
 #include "labs/lab.h"
 #include "web/api.h"
 

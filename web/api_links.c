@@ -3,7 +3,7 @@
  */
 #include <stdio.h>
 
-#include "core/runtime.h"
+#include "core/run/runtime.h"
 #include "labs/lab.h"
 #include "web/api.h"
 

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/console.h"
-#include "core/runtime.h"
+#include "core/base/config.h"
+#include "core/console/console.h"
+#include "core/run/runtime.h"
 #include "db/db.h"
 #include "labs/lab.h"
 #include "web/api.h"

@@ -10,10 +10,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "core/boot.h"
-#include "core/config.h"
-#include "core/fabric.h"
-#include "core/events.h"
+#include "tcg/boot.h"
+#include "core/base/config.h"
+#include "core/net/fabric.h"
+#include "core/base/events.h"
 #include "db/db.h"
 #include "hv/qemu.h"
 #include "images/template.h"

@@ -11,8 +11,8 @@
 
 #include <microhttpd.h>
 
-#include "core/config.h"
-#include "core/log.h"
+#include "core/base/config.h"
+#include "core/base/log.h"
 #include "images/store.h"
 #include "web/api.h"
 #include "web/server.h"

@@ -6,7 +6,7 @@
 #ifndef LW_SERVER_H
 #define LW_SERVER_H
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 /* server_start - listen on host:port; 0 or -1 with e. */
 int server_start(const char *host, int port, struct lw_err *e);

@@ -1,7 +1,7 @@
 /*
  * fuzz_qmp - libFuzzer target for qmp_parse_line, the parser every byte
  * QEMU writes to the QMP socket goes through.
- *   clang -fsanitize=fuzzer,address -I. tests/unit/fuzz_qmp.c hv/qmp.c core/log.c -ljansson
+ *   clang -fsanitize=fuzzer,address -I. tests/unit/fuzz_qmp.c hv/qmp.c core/base/log.c -ljansson
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -26,8 +26,8 @@
 
 #include <libtelnet.h>
 
-#include "core/cli.h"
-#include "core/telnet.h"
+#include "core/cli/cli.h"
+#include "core/cli/telnet.h"
 #include "tests/unit/test.h"
 
 /* ---- a listening socket on 127.0.0.1, any port ---- */

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
-#include "core/console.h"
+#include "core/base/config.h"
+#include "core/console/console.h"
 #include "test.h"
 
 #define PORT 47311

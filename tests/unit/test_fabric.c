@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/fabric.h"
-#include "core/strv.h"
+#include "core/net/fabric.h"
+#include "core/base/strv.h"
 #include "tests/unit/test.h"
 
 #define MTU 9000

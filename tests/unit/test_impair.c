@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/impair.h"
+#include "core/net/impair.h"
 #include "tests/unit/test.h"
 
 #define N 100000

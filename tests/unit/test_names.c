@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/names.h"
+#include "core/base/names.h"
 #include "tests/unit/test.h"
 
 static const struct {

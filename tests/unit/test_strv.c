@@ -1,7 +1,7 @@
 /* The argv vector. */
 #include <stdlib.h>
 
-#include "core/strv.h"
+#include "core/base/strv.h"
 #include "test.h"
 
 int

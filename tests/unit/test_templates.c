@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "core/strv.h"
+#include "core/base/strv.h"
 #include "hv/qemu.h"
 #include "images/template.h"
 #include "tcg/tcg.h"

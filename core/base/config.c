@@ -1,0 +1,235 @@
+/*
+ * config - the configuration table and the daemon-wide context.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/base/config.h"
+#include "core/base/log.h"
+
+struct lw_ctx lw = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+enum cfg_type { CFG_STR, CFG_INT };
+
+struct cfg_entry {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	size_t size; /* CFG_STR: buffer size */
+	long min, max;
+	const char *dflt;
+	const char *help;
+};
+
+#define STR(f) CFG_STR, offsetof(struct lw_config, f), sizeof(((struct lw_config *)0)->f), 0, 0
+#define INT(f, lo, hi) CFG_INT, offsetof(struct lw_config, f), 0, lo, hi
+
+static const struct cfg_entry cfg_table[] = {
+    {"listen", STR(listen), "127.0.0.1:8080", "address:port of the HTTP API"},
+    {"data-dir", STR(data_dir), "./var", "database, lab files and QMP sockets"},
+    {"image-dir", STR(image_dir), "", "guest images (kernels, initrds, disks)"},
+    {"template-dir", STR(template_dir), "", "node templates, one JSON file each"},
+    {"ui-dir", STR(ui_dir), "", "the browser UI's files (`make ui` builds them into build/ui)"},
+    {"console-host", STR(console_host), "127.0.0.1",
+        "address the (unauthenticated) telnet consoles bind to"},
+    {"console-port-min", INT(console_port_min, 1024, 65535), "5000", "first console port"},
+    {"console-port-max", INT(console_port_max, 1024, 65535), "5999", "last console port"},
+    {"max-body", INT(max_body, 1024, 64L << 20), "1048576", "largest request body in bytes"},
+    {"max-image-mb", INT(max_image_mb, 1, 4L << 20), "65536",
+	"largest disk image an upload may store, in MiB"},
+    {"console-scrollback", INT(console_scrollback, 0, 16L << 20), "65536",
+	"bytes of console output replayed to a new client"},
+    {"capture-ring", INT(capture_ring, 0, 256L << 20), "1048576",
+	"bytes of recent frames each running link keeps for recent.pcap (0: off)"},
+    {"console-log-max", INT(console_log_max, 4096, 1L << 30), "1048576",
+	"console.log size before it rotates to console.log.1"},
+    {"impair-all", INT(impair_all, 0, 1), "0",
+	"1: every point-to-point link goes through the impairment engine (benchmarks)"},
+    {"log-level", STR(log_level), "info", "error, warn, info or debug"},
+};
+
+#define CFG_N (sizeof(cfg_table) / sizeof(cfg_table[0]))
+
+static int
+cfg_set(struct lw_config *cfg, const struct cfg_entry *c, const char *v, char *err, size_t len)
+{
+	char *end;
+	long n;
+
+	if (c->type == CFG_STR) {
+		if (strlen(v) >= c->size) {
+			snprintf(err, len, "--%s: value too long", c->name);
+			return (-1);
+		}
+		strcpy((char *)cfg + c->off, v);
+		return (0);
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *v == '\0' || *end != '\0' || n < c->min || n > c->max) {
+		snprintf(
+		    err, len, "--%s: '%s' is not a number in %ld..%ld", c->name, v, c->min, c->max);
+		return (-1);
+	}
+	*(long *)((char *)cfg + c->off) = n;
+	return (0);
+}
+
+static int
+dir_exists(const char *p)
+{
+	struct stat st;
+
+	return (stat(p, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* In-tree (build/labwire) the images and templates sit beside the binary. */
+static void
+config_default_paths(struct lw_config *cfg, const char *exe_path)
+{
+	char exe[PATH_MAX], dir[PATH_MAX], p[PATH_MAX + 64];
+	char *slash;
+
+	if (realpath(exe_path, exe) == NULL)
+		snprintf(exe, sizeof(exe), "%s", exe_path);
+	snprintf(dir, sizeof(dir), "%s", exe);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	snprintf(p, sizeof(p), "%s/../images/templates", dir);
+	if (dir_exists(p)) {
+		snprintf(
+		    cfg->template_dir, sizeof(cfg->template_dir), "%s/../images/templates", dir);
+		snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s/images", dir);
+		snprintf(cfg->ui_dir, sizeof(cfg->ui_dir), "%s/ui", dir);
+		return;
+	}
+	snprintf(
+	    cfg->template_dir, sizeof(cfg->template_dir), "%s/share/labwire/templates", LW_PREFIX);
+	snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s/share/labwire/images", LW_PREFIX);
+	snprintf(cfg->ui_dir, sizeof(cfg->ui_dir), "%s/share/labwire/ui", LW_PREFIX);
+}
+
+void
+config_defaults(struct lw_config *cfg, const char *exe_path)
+{
+	char err[128];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < CFG_N; i++)
+		if (cfg_set(cfg, &cfg_table[i], cfg_table[i].dflt, err, sizeof(err)) == -1)
+			fatalx("config default: %s", err);
+	config_default_paths(cfg, exe_path);
+}
+
+int
+config_parse_args(struct lw_config *cfg, int argc, char **argv, char *err, size_t len)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v, *eq;
+		size_t nlen;
+		const struct cfg_entry *c = NULL;
+
+		if (strncmp(a, "--", 2) != 0) {
+			snprintf(err, len, "unexpected argument '%s'", a);
+			return (-1);
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		nlen = eq ? (size_t)(eq - a) : strlen(a);
+		for (size_t j = 0; j < CFG_N; j++)
+			if (strlen(cfg_table[j].name) == nlen &&
+			    strncmp(cfg_table[j].name, a, nlen) == 0)
+				c = &cfg_table[j];
+		if (c == NULL) {
+			snprintf(err, len, "unknown option '--%.*s'", (int)nlen, a);
+			return (-1);
+		}
+		if (eq != NULL)
+			v = eq + 1;
+		else if (i + 1 < argc)
+			v = argv[++i];
+		else {
+			snprintf(err, len, "--%s needs a value", c->name);
+			return (-1);
+		}
+		if (cfg_set(cfg, c, v, err, len) == -1)
+			return (-1);
+	}
+	if (cfg->console_port_min > cfg->console_port_max) {
+		snprintf(err, len, "--console-port-min is above --console-port-max");
+		return (-1);
+	}
+	if (log_level_parse(cfg->log_level) == -1) {
+		snprintf(err, len, "--log-level: '%s' is not error, warn, info or debug",
+		    cfg->log_level);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+config_usage(FILE *fp, const struct lw_config *cfg)
+{
+	for (size_t i = 0; i < CFG_N; i++) {
+		const struct cfg_entry *c = &cfg_table[i];
+		const char *p = (const char *)cfg + c->off;
+
+		if (c->type == CFG_STR)
+			fprintf(fp, "  --%-18s %s (default: %s)\n", c->name, c->help, p);
+		else
+			fprintf(fp, "  --%-18s %s (default: %ld)\n", c->name, c->help,
+			    *(const long *)p);
+	}
+}
+
+json_t *
+config_json(const struct lw_config *cfg)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < CFG_N; i++) {
+		const struct cfg_entry *c = &cfg_table[i];
+		const char *p = (const char *)cfg + c->off;
+
+		if (c->type == CFG_STR)
+			json_object_set_new(o, c->name, json_string(p));
+		else
+			json_object_set_new(o, c->name, json_integer(*(const long *)p));
+	}
+	return (o);
+}
+
+int
+config_split_listen(const char *listen, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(listen, ':');
+	char *end;
+	long p;
+
+	if (colon == NULL || (size_t)(colon - listen) >= hostlen || colon == listen)
+		return (-1);
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 1 || p > 65535)
+		return (-1);
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	*port = (int)p;
+	return (0);
+}
+
+void
+lw_lock(void)
+{
+	pthread_mutex_lock(&lw.lock);
+}
+
+void
+lw_unlock(void)
+{
+	pthread_mutex_unlock(&lw.lock);
+}

@@ -1,0 +1,86 @@
+/*
+ * events - the event ring.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/base/clock.h"
+#include "core/base/events.h"
+
+#define EVENTS_RING 256
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t next; /* sequence of the next event */
+	char *ring[EVENTS_RING];
+} ev = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, {NULL}};
+
+void
+events_publish(const char *type, json_t *obj)
+{
+	char *data, *line;
+
+	json_object_set_new(obj, "type", json_string(type));
+	json_object_set_new(obj, "time", json_integer((json_int_t)time(NULL)));
+	data = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (data == NULL)
+		return;
+	if (asprintf(&line, "event: %s\ndata: %s\n\n", type, data) == -1) {
+		free(data);
+		return;
+	}
+	free(data);
+	pthread_mutex_lock(&ev.mu);
+	free(ev.ring[ev.next % EVENTS_RING]);
+	ev.ring[ev.next % EVENTS_RING] = line;
+	ev.next++;
+	pthread_cond_broadcast(&ev.cv);
+	pthread_mutex_unlock(&ev.mu);
+}
+
+uint64_t
+events_seq(void)
+{
+	uint64_t s;
+
+	pthread_mutex_lock(&ev.mu);
+	s = ev.next;
+	pthread_mutex_unlock(&ev.mu);
+	return (s);
+}
+
+int
+events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms)
+{
+	struct timespec until;
+	int r = 0;
+
+	clock_deadline(&until, timeout_ms);
+	pthread_mutex_lock(&ev.mu);
+	while (*seq >= ev.next && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&ev.cv, &ev.mu, &until);
+	if (*seq < ev.next) {
+		const char *line;
+		size_t l;
+
+		if (ev.next - *seq > EVENTS_RING)
+			*seq = ev.next - EVENTS_RING;
+		line = ev.ring[*seq % EVENTS_RING];
+		l = strlen(line);
+		if (l >= len) {
+			pthread_mutex_unlock(&ev.mu);
+			return (-1);
+		}
+		memcpy(buf, line, l + 1);
+		(*seq)++;
+		pthread_mutex_unlock(&ev.mu);
+		return ((int)l);
+	}
+	pthread_mutex_unlock(&ev.mu);
+	return (0);
+}

@@ -1,0 +1,69 @@
+/*
+ * capture - packet capture on links with libpcap. Every link that is up
+ * (its bridge exists) has one always-open pcap handle, the link's tap,
+ * which keeps an in-memory ring of the most recent frames and feeds every
+ * capture on the link: each capture filters with its own BPF program,
+ * writes a standard pcap file and fans out to live readers. A slow reader
+ * loses frames (counted); it never slows the capture. One thread does all
+ * packet I/O; it never takes lw_lock().
+ */
+#ifndef LW_CAPTURE_H
+#define LW_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/base/err.h"
+
+struct capture_stats {
+	int64_t id;
+	bool running;
+	uint64_t packets, bytes;
+	uint64_t dropped;        /* frames live readers could not take */
+	uint64_t kernel_dropped; /* pcap_stats ps_drop on the link since the capture began */
+};
+
+int capture_init(struct lw_err *e);
+/*
+ * capture_fini - end every capture and stop the thread; the final stats of
+ * the captures it ended go to *out (malloc'd, caller frees); returns how many.
+ */
+int capture_fini(struct capture_stats **out);
+/*
+ * capture_link_up - link shows on ifname (its bridge, or an endpoint of a
+ * p2p link): open its tap there; idempotent, and a tap open on another
+ * interface moves, captures and ring kept.
+ */
+void capture_link_up(int64_t link, const char *ifname);
+/*
+ * capture_link_down - link goes away: close its tap and end its captures;
+ * their final stats go to *out (malloc'd, caller frees); returns how many.
+ */
+int capture_link_down(int64_t link, struct capture_stats **out);
+bool capture_link_is_up(int64_t link);
+/* capture_check_filter - compile filter for Ethernet; 0 or -1 with ERR_INVALID and libpcap's words.
+ */
+int capture_check_filter(const char *filter, int snaplen, struct lw_err *e);
+/* capture_start - capture id on link into path; ERR_CONFLICT when the link is not up. */
+int capture_start(
+    int64_t id, int64_t link, const char *filter, int snaplen, const char *path, struct lw_err *e);
+/* capture_stop - end capture id; its final stats into st; -1 if it was not running. */
+int capture_stop(int64_t id, struct capture_stats *st);
+/* capture_get - live stats of capture id; -1 if it is not running. */
+int capture_get(int64_t id, struct capture_stats *st);
+
+struct capture_reader;
+/*
+ * capture_reader_open - follow capture id: first the file written so far
+ * (path), then frames as they come. NULL (ENOENT) if it is not running.
+ */
+struct capture_reader *capture_reader_open(int64_t id, const char *path);
+/* capture_reader_read - up to len bytes; 0 after timeout_ms with nothing new, -1 at the end. */
+ssize_t capture_reader_read(struct capture_reader *r, char *buf, size_t len, int timeout_ms);
+void capture_reader_close(struct capture_reader *r);
+/* capture_recent - link's ring of recent frames as a pcap file (caller frees); -1 with e. */
+int capture_recent(int64_t link, char **buf, size_t *len, struct lw_err *e);
+
+#endif

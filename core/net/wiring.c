@@ -1,0 +1,312 @@
+/*
+ * wiring - reconcile each link's datapath (see wiring.h).
+ *
+ * Every change is computed from scratch from the link's ends and applied
+ * as one netlink batch: programming an interface's ingress replaces what
+ * was there, so a sync is idempotent and a retry repairs a half-done one.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/net/capture.h"
+#include "core/net/fabric.h"
+#include "core/net/impair.h"
+#include "core/base/log.h"
+#include "core/base/names.h"
+#include "core/run/runtime.h"
+#include "core/net/wiring.h"
+
+#define LINK_MTU 9000
+
+enum dp { DP_NONE, DP_IDLE, DP_DOWN, DP_KERNEL, DP_ENGINE, DP_BRIDGE };
+
+static const char *dp_names[] = {"none", "idle", "down", "kernel", "engine", "bridge"};
+
+struct wlink {
+	int64_t id;
+	enum dp dp;
+	/* The interfaces it forwards for, to isolate again when it is deleted. */
+	char (*ports)[16];
+	int nports;
+	struct wlink *next;
+};
+
+static struct {
+	struct wlink *links;
+	bool force_engine;
+} wr;
+
+/* Remember ifn as one the link forwards for. */
+static void
+wlink_port(struct wlink *l, const char *ifn)
+{
+	char(*grown)[16];
+
+	for (int i = 0; i < l->nports; i++)
+		if (strcmp(l->ports[i], ifn) == 0)
+			return;
+	if ((grown = realloc(l->ports, sizeof(*grown) * (size_t)(l->nports + 1))) == NULL)
+		return;
+	l->ports = grown;
+	snprintf(l->ports[l->nports++], 16, "%s", ifn);
+}
+
+static struct wlink *
+wlink_get(int64_t id, bool create)
+{
+	struct wlink *l;
+
+	for (l = wr.links; l != NULL; l = l->next)
+		if (l->id == id)
+			return (l);
+	if (!create || (l = calloc(1, sizeof(*l))) == NULL)
+		return (NULL);
+	l->id = id;
+	l->next = wr.links;
+	wr.links = l;
+	return (l);
+}
+
+void
+wiring_force_engine(bool on)
+{
+	wr.force_engine = on;
+}
+
+const char *
+wiring_datapath(int64_t link)
+{
+	struct wlink *l = wlink_get(link, false);
+
+	return (dp_names[l ? l->dp : DP_NONE]);
+}
+
+/* The link's captures end with it; their counters are kept. */
+static void
+captures_end(int64_t link)
+{
+	struct capture_stats *st;
+	int n = capture_link_down(link, &st);
+
+	runtime_captures_ended(st, n);
+	free(st);
+}
+
+static void
+engine_off(int64_t link)
+{
+	char tap[16];
+
+	if (!impair_link_has(link))
+		return;
+	impair_link_remove(link); /* closes the engine TAPs, which vanishes them */
+	for (int s = 0; s < 2; s++)
+		if (names_engine(tap, link, s) == 0)
+			fabric_link_del(tap);
+}
+
+/*
+ * engine_on - both ends into the engine: a -> lwe<link>a, which the engine
+ * reads; what it writes to lwe<link>b arrives there and goes on to b.
+ */
+static int
+engine_on(struct fabric_batch *b, int64_t link, const char ifs[2][16], json_t *imp)
+{
+	struct impair_params p;
+	char et[2][16];
+	int fd[2] = {-1, -1};
+
+	if (impair_params_from_json(imp, &p) == -1)
+		return (-1);
+	for (int s = 0; s < 2; s++)
+		if (names_engine(et[s], link, s) == -1)
+			return (-1);
+	(void)b;
+	if (!impair_link_has(link)) {
+		for (int s = 0; s < 2; s++) {
+			fabric_link_del(et[s]); /* a stale one */
+			if ((fd[s] = fabric_tap_open(et[s], LINK_MTU)) == -1 ||
+			    fabric_tc_drop(NULL, et[s]) == -1) {
+				log_warn("link %lld: engine TAP %s", (long long)link, et[s]);
+				for (int k = 0; k <= s; k++)
+					if (fd[k] != -1)
+						close(fd[k]);
+				return (-1);
+			}
+		}
+	}
+	/*
+	 * In this order, now rather than in the caller's batch: what the
+	 * engine writes must already have somewhere to go, and the engine
+	 * starts only once both ends lead into it.
+	 */
+	for (int s = 0; s < 2; s++)
+		if (fabric_tc_redirect(NULL, et[s], ifs[s]) == -1) {
+			log_warn("link %lld: redirect %s", (long long)link, et[s]);
+			goto fail;
+		}
+	for (int s = 0; s < 2; s++)
+		if (fabric_tc_redirect(NULL, ifs[s], et[s]) == -1) {
+			log_warn("link %lld: redirect %s", (long long)link, ifs[s]);
+			goto fail;
+		}
+	return (impair_link_set(link, fd[0], fd[1], &p));
+fail:
+	if (fd[0] != -1) {
+		close(fd[0]);
+		close(fd[1]);
+	}
+	return (-1);
+}
+
+static void
+sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, bool up,
+    json_t *imp)
+{
+	char ifs[2][16];
+	struct impair_params p;
+	bool engine;
+
+	for (int s = 0; s < 2; s++)
+		names_tap(ifs[s], ends[s].node, ends[s].idx);
+	if (!ends[0].present || !ends[1].present || !up) {
+		engine_off(l->id);
+		for (int s = 0; s < 2; s++)
+			if (ends[s].present && fabric_tc_drop(b, ifs[s]) == -1)
+				log_warn("link %lld: drop on %s", (long long)l->id, ifs[s]);
+		l->dp = !ends[0].present && !ends[1].present ? DP_NONE
+		    : !ends[0].present || !ends[1].present   ? DP_IDLE
+		                                             : DP_DOWN;
+		return;
+	}
+	for (int s = 0; s < 2; s++)
+		wlink_port(l, ifs[s]);
+	engine = wr.force_engine ||
+	    (impair_params_from_json(imp, &p) == 0 && impair_params_active(&p));
+	if (engine && engine_on(b, l->id, (const char(*)[16])ifs, imp) == 0) {
+		l->dp = DP_ENGINE;
+		return;
+	}
+	/* No impairment (or the engine failed, logged): the kernel's fast path. */
+	engine_off(l->id);
+	if (fabric_tc_redirect(b, ifs[0], ifs[1]) == -1 ||
+	    fabric_tc_redirect(b, ifs[1], ifs[0]) == -1)
+		log_warn("link %lld: redirect %s <> %s", (long long)l->id, ifs[0], ifs[1]);
+	l->dp = DP_KERNEL;
+}
+
+static void
+sync_lan(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, int n)
+{
+	char br[16], ifn[16];
+	int present = 0;
+
+	if (names_bridge(br, l->id) == -1)
+		return;
+	for (int i = 0; i < n; i++)
+		present += ends[i].present;
+	if (present == 0) {
+		if (fabric_link_del(br) == -1)
+			log_warn("delete bridge %s", br);
+		l->dp = DP_NONE;
+		return;
+	}
+	if (fabric_bridge_add(br, LINK_MTU) == -1) {
+		log_warn("bridge %s", br);
+		return;
+	}
+	/* Frames the bridge passes up to itself stop there: the host stack is not on the LAN. */
+	if (fabric_tc_drop(NULL, br) == -1)
+		log_warn("bridge %s: not isolated from the host", br);
+	for (int i = 0; i < n; i++) {
+		if (!ends[i].present || names_tap(ifn, ends[i].node, ends[i].idx) == -1)
+			continue;
+		/* The port drops until it is enslaved; then its frames go to the bridge. */
+		if (fabric_set_master(ifn, br) == -1) {
+			log_warn("attach %s to %s", ifn, br);
+			continue;
+		}
+		if (fabric_tc_lanport(b, ifn) == -1)
+			log_warn("bridge port %s", ifn);
+		wlink_port(l, ifn);
+	}
+	l->dp = DP_BRIDGE;
+}
+
+void
+wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp)
+{
+	struct wlink *l = wlink_get(link, true);
+	struct fabric_batch *b = fabric_batch_new();
+	char ifn[16], capif[16] = "";
+	struct wire_end ends[64];
+
+	/*
+	 * An interface can vanish before its node's exit is handled (QEMU
+	 * gone, its TAP with it): only what exists now is present.
+	 */
+	n = n > 64 ? 64 : n;
+	for (int i = 0; i < n; i++) {
+		ends[i] = in[i];
+		if (ends[i].present && (names_tap(ifn, ends[i].node, ends[i].idx) == -1 ||
+		                           if_nametoindex(ifn) == 0))
+			ends[i].present = false;
+	}
+
+	if (l == NULL || b == NULL) {
+		log_warnx("link %lld: out of memory", (long long)link);
+		fabric_batch_run(b);
+		return;
+	}
+	if (n >= 3) {
+		sync_lan(b, l, ends, n);
+		if (l->dp == DP_BRIDGE)
+			names_bridge(capif, link);
+	} else if (n == 2) {
+		sync_p2p(b, l, ends, up, imp);
+		for (int s = 0; s < 2 && capif[0] == '\0'; s++)
+			if (ends[s].present)
+				names_tap(capif, ends[s].node, ends[s].idx);
+	}
+	/* A veth peer's carrier follows its host side: that is how a namespace host sees down. */
+	for (int i = 0; i < n; i++)
+		if (ends[i].present && ends[i].netns &&
+		    names_tap(ifn, ends[i].node, ends[i].idx) == 0)
+			fabric_set_updown(b, ifn, up);
+	if (fabric_batch_run(b) != 0)
+		log_warnx("link %lld: some of its wiring failed (see above)", (long long)link);
+	if (capif[0] != '\0')
+		capture_link_up(link, capif);
+	else
+		captures_end(link);
+}
+
+void
+wiring_forget(int64_t link)
+{
+	char br[16];
+
+	struct wlink *l = NULL;
+
+	for (struct wlink **pl = &wr.links; *pl != NULL; pl = &(*pl)->next)
+		if ((*pl)->id == link) {
+			l = *pl;
+			*pl = l->next;
+			break;
+		}
+	/* Ports still running stop forwarding before anything they led to goes. */
+	for (int i = 0; l != NULL && i < l->nports; i++)
+		if (if_nametoindex(l->ports[i]) != 0 && fabric_tc_drop(NULL, l->ports[i]) == -1)
+			log_warn("link %lld: isolating %s", (long long)link, l->ports[i]);
+	engine_off(link);
+	captures_end(link);
+	if (names_bridge(br, link) == 0)
+		fabric_link_del(br);
+	if (l != NULL) {
+		free(l->ports);
+		free(l);
+	}
+}

@@ -1,0 +1,51 @@
+/*
+ * runtime - the one loop that owns running state: it spawns QEMU for each
+ * node (through hv/), wires its TAPs into link bridges (through fabric),
+ * supervises it by pidfd and QMP, watches its console for readiness, stops
+ * it (powerdown, quit, SIGKILL), and re-adopts nodes a previous daemon left
+ * running. API handlers, holding lw_lock(), only enqueue work here.
+ */
+#ifndef LW_RUNTIME_H
+#define LW_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/err.h"
+
+/* runtime_init - re-adopt or clean up what a previous daemon left, start the loop thread. */
+int runtime_init(struct lw_err *e);
+/* runtime_fini - stop the loop thread; running QEMU processes are left to a later daemon. */
+void runtime_fini(void);
+/*
+ * runtime_check_node - can this node start (QEMU binary, guest files, accelerator)?
+ * 0, or -1 with ERR_UNAVAILABLE/ERR_INVALID in e. Caller holds lw_lock().
+ */
+int runtime_check_node(int64_t node, struct lw_err *e);
+/* runtime_node_start - mark the node starting and queue its start. Caller holds lw_lock(). */
+void runtime_node_start(int64_t node);
+/*
+ * runtime_lab_start - a staged start: mark the n nodes (in boot order)
+ * queued and start them at most conc at a time, the next when one is ready
+ * or past its boot timeout. Caller holds lw_lock(); 0 or -1 with e.
+ */
+int runtime_lab_start(int64_t lab, const int64_t *ids, size_t n, int conc, struct lw_err *e);
+/* runtime_node_stop - mark it stopping and queue the stop; force skips the guest powerdown. */
+void runtime_node_stop(int64_t node, bool force);
+/* runtime_link_wire - attach a new link's running endpoints to its bridge. */
+void runtime_link_wire(int64_t link);
+/* runtime_link_unwire - remove a deleted link's bridge. */
+void runtime_link_unwire(int64_t link);
+/* runtime_link_state - apply the link's stored up/down state to running guests (QMP set_link). */
+void runtime_link_state(int64_t link);
+/* runtime_link_sync - apply the link's stored impairment (or any change) to its datapath. */
+void runtime_link_sync(int64_t link);
+struct capture_stats;
+/* runtime_captures_ended - record the final stats of n ended captures. Caller holds lw_lock(). */
+void runtime_captures_ended(const struct capture_stats *st, int n);
+/* runtime_busy_count - how many nodes of lab (or just node; 0 = any) run or are on their way.
+ * Caller holds lw_lock(). */
+int runtime_busy_count(int64_t lab, int64_t node);
+
+#endif
