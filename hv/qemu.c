@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/spawn.h"
 #include "hv/qemu.h"
 
 #define QEMU_MIN_RAM_MB 16
@@ -172,11 +173,9 @@ qemu_check_disk_bus(const char *bus, struct lw_err *e)
 static const char *
 qemu_machine(const struct qemu_spec *s)
 {
-	const char *m = s->accel == ACCEL_KVM ? s->arch->machine_kvm : s->arch->machine_tcg;
-
-	if (s->machine != NULL && strcmp(s->arch->name, "x86_64") == 0)
+	if (s->machine != NULL && strcmp(s->target.arch, "x86_64") == 0)
 		return (s->machine);
-	return (m);
+	return (s->target.machine);
 }
 
 const char *
@@ -191,7 +190,7 @@ qemu_firmware_path(const char *arch, const char *firmware)
 static const char *
 qemu_firmware(const struct qemu_spec *s)
 {
-	return (qemu_firmware_path(s->arch->name, s->firmware));
+	return (qemu_firmware_path(s->target.arch, s->firmware));
 }
 
 static int
@@ -214,7 +213,8 @@ qemu_check_options(const struct qemu_spec *s, struct lw_err *e)
 static int
 qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 {
-	if (s->arch == NULL)
+	if (s->target.arch == NULL || s->target.binary == NULL || s->target.machine == NULL ||
+	    s->target.accel == NULL || s->target.cpu == NULL || s->target.nic_model == NULL)
 		return (err_set(e, ERR_INVALID, "no architecture"));
 	if (s->name == NULL)
 		return (err_set(e, ERR_INVALID, "name is empty"));
@@ -235,7 +235,7 @@ qemu_check_spec(const struct qemu_spec *s, struct lw_err *e)
 		return (-1);
 	if (s->boot_cdrom != NULL && qemu_check_path("boot CD-ROM", s->boot_cdrom, e) == -1)
 		return (-1);
-	if (s->boot_cdrom != NULL && strcmp(s->arch->name, "x86_64") != 0)
+	if (s->boot_cdrom != NULL && strcmp(s->target.arch, "x86_64") != 0)
 		return (err_set(e, ERR_INVALID, "a boot CD-ROM needs an x86 machine (IDE)"));
 	if (qemu_check_options(s, e) == -1)
 		return (-1);
@@ -282,10 +282,7 @@ qemu_arg(struct qemu_args *a, const char *fmt, ...)
 static void
 qemu_args_machine(struct qemu_args *a, const struct qemu_spec *s)
 {
-	const struct arch_info *arch = s->arch;
-	bool kvm = s->accel == ACCEL_KVM;
-
-	qemu_arg(a, "%s", s->qemu_binary != NULL ? s->qemu_binary : arch->qemu_binary);
+	qemu_arg(a, "%s", s->qemu_binary != NULL ? s->qemu_binary : s->target.binary);
 	/* "guest=" keeps a name containing '=' from being read as another key. */
 	qemu_arg(a, "-name");
 	qemu_arg(a, "guest=%s", s->name);
@@ -304,9 +301,9 @@ qemu_args_machine(struct qemu_args *a, const struct qemu_spec *s)
 		qemu_arg(a, "%s", s->smbios);
 	}
 	qemu_arg(a, "-accel");
-	qemu_arg(a, "%s", tcg_accel_arg(arch, s->accel));
+	qemu_arg(a, "%s", s->target.accel);
 	qemu_arg(a, "-cpu");
-	qemu_arg(a, "%s", kvm ? arch->cpu_kvm : arch->cpu_tcg);
+	qemu_arg(a, "%s", s->target.cpu);
 	qemu_arg(a, "-m");
 	qemu_arg(a, "%d", s->ram_mb);
 	qemu_arg(a, "-smp");
@@ -386,7 +383,7 @@ qemu_args_boot_cdrom(struct qemu_args *a, const struct qemu_spec *s)
 	qemu_arg(a, "ide-cd,drive=cd0,%s,bootindex=0", slot);
 }
 
-/* qemu_args_nics - NIC i is the TAP that qemu_spawn puts at fd 3+i. */
+/* qemu_args_nics - NIC i is the TAP that spawn_start puts at fd 3+i. */
 static void
 qemu_args_nics(struct qemu_args *a, const struct qemu_spec *s)
 {
@@ -397,7 +394,7 @@ qemu_args_nics(struct qemu_args *a, const struct qemu_spec *s)
 		qemu_arg(a, "tap,id=net%d,fd=%d", i, 3 + i);
 		qemu_arg(a, "-device");
 		qemu_arg(a, "%s,netdev=net%d,mac=%.17s",
-		    n->model != NULL ? n->model : s->arch->nic_model, i, n->mac);
+		    n->model != NULL ? n->model : s->target.nic_model, i, n->mac);
 	}
 }
 
@@ -502,337 +499,6 @@ qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e
 	return (0);
 }
 
-/*
- * Spawning.
- *
- * The child runs between fork and exec in a copy of a possibly
- * multi-threaded daemon, so it only makes async-signal-safe calls: the
- * binary is resolved and every file opened in the parent beforehand.
- */
-
-struct qemu_child {
-	const char *path; /* resolved binary */
-	char *const *argv;
-	const int *fds; /* become 3..3+nfds-1 */
-	int nfds;
-	int null_fd;   /* stdin */
-	int out_fd;    /* stdout and stderr */
-	int err_fd;    /* write end of the exec-status pipe */
-	sigset_t mask; /* the parent's mask, restored after fork */
-};
-
-static void qemu_child_fail(int err_fd, int err) __attribute__((noreturn));
-static void qemu_child(struct qemu_child *c) __attribute__((noreturn));
-
-/* qemu_child_fail - tell the parent why, and die without running atexit handlers. */
-static void
-qemu_child_fail(int err_fd, int err)
-{
-	ssize_t r;
-
-	do
-		r = write(err_fd, &err, sizeof(err));
-	while (r == -1 && errno == EINTR);
-	_exit(127);
-}
-
-static void
-qemu_child_signals(void)
-{
-	struct sigaction sa;
-	sigset_t none;
-
-	/* Handlers the daemon installed, and SIG_IGN (which exec keeps), go. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL); /* fails harmlessly for SIGKILL/SIGSTOP */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/*
- * qemu_child_fds - lay out fds 0..3+nfds-1. Every fd we need is first
- * copied above the target range, since a TAP fd may sit exactly where
- * another one must go; then the copies are dup2'd into place (dup2 clears
- * close-on-exec) and everything from 3+nfds up is marked close-on-exec,
- * which also closes the status pipe on a successful exec.
- */
-static int
-qemu_child_fds(struct qemu_child *c)
-{
-	int base = 3 + c->nfds;
-	int moved[QEMU_MAX_NICS];
-	int null_fd, out_fd;
-
-	if ((null_fd = fcntl(c->null_fd, F_DUPFD_CLOEXEC, base)) == -1 ||
-	    (out_fd = fcntl(c->out_fd, F_DUPFD_CLOEXEC, base)) == -1 ||
-	    (c->err_fd = fcntl(c->err_fd, F_DUPFD_CLOEXEC, base)) == -1)
-		return (-1);
-	for (int i = 0; i < c->nfds; i++)
-		if ((moved[i] = fcntl(c->fds[i], F_DUPFD_CLOEXEC, base)) == -1)
-			return (-1);
-	if (dup2(null_fd, 0) == -1 || dup2(out_fd, 1) == -1 || dup2(out_fd, 2) == -1)
-		return (-1);
-	for (int i = 0; i < c->nfds; i++)
-		if (dup2(moved[i], 3 + i) == -1)
-			return (-1);
-	if (close_range(base, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
-		return (-1);
-	return (0);
-}
-
-static void
-qemu_child(struct qemu_child *c)
-{
-	if (setsid() == -1)
-		qemu_child_fail(c->err_fd, errno);
-	qemu_child_signals();
-	if (qemu_child_fds(c) == -1)
-		qemu_child_fail(c->err_fd, errno);
-	execv(c->path, c->argv);
-	qemu_child_fail(c->err_fd, errno);
-}
-
-/*
- * qemu_wait_exec - read the child's exec status: EOF means exec succeeded
- * (the pipe closed on exec); an int is the errno of what failed.
- */
-static int
-qemu_wait_exec(int rd, pid_t pid)
-{
-	int err;
-	ssize_t r;
-
-	do
-		r = read(rd, &err, sizeof(err));
-	while (r == -1 && errno == EINTR);
-	if (r == 0)
-		return (0);
-	if (r != (ssize_t)sizeof(err))
-		err = r == -1 ? errno : EIO;
-	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-		;
-	errno = err;
-	return (-1);
-}
-
-static void
-close_keep_errno(int fd)
-{
-	int saved = errno;
-
-	close(fd);
-	errno = saved;
-}
-
-/* qemu_kill_reap - kill and reap a child we are giving up on; keeps errno. */
-static void
-qemu_kill_reap(pid_t pid)
-{
-	int saved = errno;
-
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-		;
-	errno = saved;
-}
-
-/*
- * qemu_fork - fork with every signal blocked, so no daemon handler runs in
- * the child before qemu_child_signals resets them; returns like fork.
- */
-static pid_t
-qemu_fork(struct qemu_child *c)
-{
-	sigset_t all;
-	pid_t pid;
-	int saved;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &c->mask);
-	pid = fork();
-	if (pid == 0)
-		qemu_child(c);
-	saved = errno;
-	pthread_sigmask(SIG_SETMASK, &c->mask, NULL);
-	errno = saved;
-	return (pid);
-}
-
-/*
- * qemu_spawn_out - qemu_spawn with stdout/stderr going to out_fd; the
- * shared core of qemu_spawn and qemu_binary_version.
- */
-static pid_t
-qemu_spawn_out(char *const argv[], const int *fds, int nfds, int out_fd, int *pidfd)
-{
-	struct qemu_child c = {.argv = argv, .fds = fds, .nfds = nfds, .out_fd = out_fd};
-	char path[PATH_MAX];
-	int pipefd[2], pfd;
-	pid_t pid;
-
-	if (argv == NULL || argv[0] == NULL || nfds < 0 || nfds > QEMU_MAX_NICS ||
-	    (nfds > 0 && fds == NULL)) {
-		errno = EINVAL;
-		return (-1);
-	}
-	if (qemu_binary_path(argv[0], path, sizeof(path)) == -1)
-		return (-1);
-	c.path = path;
-	if ((c.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		return (-1);
-	if (c.out_fd == -1)
-		c.out_fd = c.null_fd;
-	if (pipe2(pipefd, O_CLOEXEC) == -1)
-		goto fail_null;
-	c.err_fd = pipefd[1];
-	if ((pid = qemu_fork(&c)) == -1)
-		goto fail_pipe;
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	/* Before the status read: the child is unreaped, so pid cannot be reused yet. */
-	if ((pfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1) {
-		qemu_kill_reap(pid);
-		goto fail_pipe;
-	}
-	if (qemu_wait_exec(pipefd[0], pid) == -1)
-		goto fail_pidfd;
-	close(pipefd[0]);
-	close(c.null_fd);
-	*pidfd = pfd;
-	return (pid);
-
-fail_pidfd:
-	close_keep_errno(pfd);
-fail_pipe:
-	close_keep_errno(pipefd[0]);
-	if (pipefd[1] != -1)
-		close_keep_errno(pipefd[1]);
-fail_null:
-	close_keep_errno(c.null_fd);
-	return (-1);
-}
-
-pid_t
-qemu_spawn(char *const argv[], const int *fds, int nfds, const char *log_path, int *pidfd)
-{
-	int log_fd = -1;
-	pid_t pid;
-
-	if (log_path != NULL &&
-	    (log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC, 0640)) ==
-	        -1)
-		return (-1);
-	pid = qemu_spawn_out(argv, fds, nfds, log_fd, pidfd);
-	if (log_fd != -1)
-		close_keep_errno(log_fd);
-	return (pid);
-}
-
-/* qemu_executable - a regular file this process may execute; 0, or -1 with errno. */
-static int
-qemu_executable(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) == -1)
-		return (-1);
-	if (!S_ISREG(st.st_mode)) {
-		errno = EACCES;
-		return (-1);
-	}
-	return (eaccess(path, X_OK));
-}
-
-static int
-qemu_copy_path(const char *path, char *buf, size_t len)
-{
-	if ((size_t)snprintf(buf, len, "%s", path) >= len) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	return (0);
-}
-
-/*
- * Empty PATH entries (the current directory, historically) are skipped:
- * the daemon's working directory is no place to find a hypervisor.
- */
-int
-qemu_binary_path(const char *name, char *buf, size_t len)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char cand[PATH_MAX];
-	int err = ENOENT;
-
-	if (strchr(name, '/') != NULL) {
-		if (qemu_executable(name) == -1)
-			return (-1);
-		return (qemu_copy_path(name, buf, len));
-	}
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; *p != '\0'; p = *end == ':' ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		if (end == p)
-			continue;
-		if (snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p), p, name) >=
-		    (int)sizeof(cand))
-			continue;
-		if (qemu_executable(cand) == 0)
-			return (qemu_copy_path(cand, buf, len));
-		if (errno == EACCES)
-			err = EACCES;
-	}
-	errno = err;
-	return (-1);
-}
-
-/*
- * qemu_read_all - read fd until EOF or deadline into buf (NUL-terminated,
- * the excess discarded); 0, or -1 with ETIMEDOUT.
- */
-static int
-qemu_read_all(int fd, char *buf, size_t len, int timeout_ms)
-{
-	struct timespec start, now;
-	char scratch[512];
-	size_t n = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		long spent;
-		ssize_t r;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		spent =
-		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (spent >= timeout_ms) {
-			errno = ETIMEDOUT;
-			return (-1);
-		}
-		if (poll(&pfd, 1, (int)(timeout_ms - spent)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		if (n + 1 < len)
-			r = read(fd, buf + n, len - 1 - n);
-		else
-			r = read(fd, scratch, sizeof(scratch));
-		if (r == 0)
-			break;
-		if (r == -1 && errno != EINTR && errno != EAGAIN)
-			return (-1);
-		if (r > 0 && n + 1 < len)
-			n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return (0);
-}
-
 /* qemu_parse_version - "7.2.22" out of "QEMU emulator version 7.2.22 (Debian ...)". */
 static int
 qemu_parse_version(const char *text, char *buf, size_t len)
@@ -870,20 +536,20 @@ qemu_binary_version(const char *path, char *buf, size_t len)
 
 	if (pipe2(pipefd, O_CLOEXEC) == -1)
 		return (-1);
-	pid = qemu_spawn_out(argv, NULL, 0, pipefd[1], &pidfd);
-	close_keep_errno(pipefd[1]);
+	pid = spawn_start_fd(argv, NULL, 0, pipefd[1], &pidfd);
+	spawn_close_keep_errno(pipefd[1]);
 	if (pid == -1) {
-		close_keep_errno(pipefd[0]);
+		spawn_close_keep_errno(pipefd[0]);
 		return (-1);
 	}
-	rc = qemu_read_all(pipefd[0], out, sizeof(out), QEMU_VERSION_TIMEOUT_MS);
+	rc = spawn_read_all(pipefd[0], out, sizeof(out), QEMU_VERSION_TIMEOUT_MS);
 	if (rc == -1)
-		qemu_kill_reap(pid);
+		spawn_kill_reap(pid);
 	else
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
-	close_keep_errno(pipefd[0]);
-	close_keep_errno(pidfd);
+	spawn_close_keep_errno(pipefd[0]);
+	spawn_close_keep_errno(pidfd);
 	if (rc == -1)
 		return (-1);
 	return (qemu_parse_version(out, buf, len));

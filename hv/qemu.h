@@ -10,7 +10,6 @@
 
 #include "core/base/err.h"
 #include "core/base/strv.h"
-#include "tcg/tcg.h"
 
 #define QEMU_MAX_NICS 32
 
@@ -20,11 +19,23 @@ struct qemu_nic {
 	const char *model; /* "virtio-net-pci", "e1000"; NULL = the arch default */
 };
 
+/*
+ * qemu_target - what the guest's architecture and accelerator resolve to
+ * (tcg/ fills it: tcg_target); the driver takes it as given strings.
+ */
+struct qemu_target {
+	const char *arch;      /* "x86_64", "aarch64" */
+	const char *binary;    /* "qemu-system-x86_64" */
+	const char *machine;   /* the arch's machine under this accelerator: "q35", "virt" */
+	const char *accel;     /* the -accel value: "kvm", "tcg,thread=multi,tb-size=256" */
+	const char *cpu;       /* "host", "max" */
+	const char *nic_model; /* the arch's default NIC device */
+};
+
 struct qemu_spec {
 	const char *name;        /* node name (validated): -name */
 	const char *qemu_binary; /* override of arch->qemu_binary (full path); NULL = arch's */
-	const struct arch_info *arch;
-	enum lw_accel accel;
+	struct qemu_target target;
 	int cpus;
 	int ram_mb;
 	const char *kernel; /* kernel+initrd boot, or */
@@ -52,17 +63,9 @@ struct qemu_spec {
 
 /* qemu_argv_build - the argv for spec into out (appended); returns 0, or -1 with e set. */
 int qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e);
-/*
- * qemu_spawn - start argv[0] (searched in PATH when it has no '/') in a new
- * session with fds[i] as fd 3+i, stdin /dev/null, stdout/stderr to log_path
- * (or /dev/null); returns the pid and a pidfd in *pidfd, or -1 with errno.
- */
-pid_t qemu_spawn(char *const argv[], const int *fds, int nfds, const char *log_path, int *pidfd);
 /* qemu_firmware_path - the UEFI image (Debian's ovmf, qemu-efi-aarch64) for arch, or NULL for bios. */
 const char *qemu_firmware_path(const char *arch, const char *firmware);
-/* qemu_binary_path - resolve a binary name in PATH into buf; returns 0 or -1 (ENOENT). */
-int qemu_binary_path(const char *name, char *buf, size_t len);
-/* qemu_binary_version - "7.2.19" from `BIN --version` (via qemu_spawn, no shell); 0 or -1. */
+/* qemu_binary_version - "7.2.19" from `BIN --version` (via spawn, no shell); 0 or -1. */
 int qemu_binary_version(const char *path, char *buf, size_t len);
 
 #endif

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "core/base/strv.h"
-#include "hv/qemu.h"
+#include "core/base/spawn.h"
 #include "images/configdrive.h"
 
 #define CONFIGDRIVE_MAX (1024 * 1024) /* the FAT image is 1440 KiB */
@@ -72,19 +72,15 @@ static int
 run(char *const argv[], const char *what, struct lw_err *e)
 {
 	char line[200] = "";
-	int status, pidfd;
+	int pidfd;
 	FILE *f;
 	pid_t pid;
 
 	unlink(run_log); /* the log is appended to: one tool's output at a time */
-	if ((pid = qemu_spawn(argv, NULL, 0, run_log, &pidfd)) == -1)
+	if ((pid = spawn_start(argv, NULL, 0, run_log, &pidfd)) == -1)
 		return (err_set(e, ERR_UNAVAILABLE, "cannot run %s to build the config drive: %s",
 		    argv[0], strerror(errno)));
-	close(pidfd);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return (err_set(e, ERR_INTERNAL, "waitpid %s: %s", argv[0], strerror(errno)));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (spawn_wait(pid, pidfd, -1) == 0)
 		return (0);
 	if ((f = fopen(run_log, "re")) != NULL) { /* the tool's own words */
 		if (fgets(line, sizeof(line), f) != NULL)

@@ -24,7 +24,7 @@
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "db/db.h"
-#include "hv/qemu.h"
+#include "core/base/spawn.h"
 #include "images/store.h"
 #include "images/template.h"
 
@@ -61,23 +61,14 @@ store_path(char *buf, size_t len, int64_t id, const char *suffix)
 static int
 run(char *const argv[], const char *out_path, int timeout_s)
 {
-	struct pollfd pfd = {.events = POLLIN};
-	int status, r;
+	int pidfd, r;
 	pid_t pid;
 
-	if ((pid = qemu_spawn(argv, NULL, 0, out_path, &pfd.fd)) == -1)
+	if ((pid = spawn_start(argv, NULL, 0, out_path, &pidfd)) == -1)
 		return (-1);
-	while ((r = poll(&pfd, 1, timeout_s * 1000)) == -1 && errno == EINTR)
-		;
-	if (r == 0) {
+	if ((r = spawn_wait(pid, pidfd, timeout_s * 1000)) == -1 && errno == ETIMEDOUT)
 		log_warnx("%s %s: no answer in %d s, killed", argv[0], argv[1], timeout_s);
-		syscall(SYS_pidfd_send_signal, pfd.fd, SIGKILL, NULL, 0);
-	}
-	close(pfd.fd);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return (-1);
-	return (r > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return (r);
 }
 
 static uint32_t

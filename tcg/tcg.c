@@ -177,3 +177,16 @@ tcg_accel_arg(const struct arch_info *a, enum lw_accel accel)
 		return ("tcg,thread=multi,tb-size=256");
 	return ("tcg,thread=single,tb-size=256");
 }
+
+void
+tcg_target(const struct arch_info *a, enum lw_accel accel, struct qemu_target *out)
+{
+	bool kvm = accel == ACCEL_KVM;
+
+	out->arch = a->name;
+	out->binary = a->qemu_binary;
+	out->machine = kvm ? a->machine_kvm : a->machine_tcg;
+	out->accel = tcg_accel_arg(a, accel);
+	out->cpu = kvm ? a->cpu_kvm : a->cpu_tcg;
+	out->nic_model = a->nic_model;
+}

@@ -10,6 +10,7 @@
 
 #include "core/base/err.h"
 #include "hv/kvm.h"
+#include "hv/qemu.h"
 
 enum lw_accel { ACCEL_KVM, ACCEL_TCG };
 
@@ -43,6 +44,8 @@ const char *tcg_host_arch(void);
  */
 int tcg_choose(const char *requested, const char *guest_arch, const char *host_arch,
     const struct kvm_probe *kvm, struct accel_choice *out, struct lw_err *e);
+/* tcg_target - what arch a under accel resolves to, for the QEMU driver. */
+void tcg_target(const struct arch_info *a, enum lw_accel accel, struct qemu_target *out);
 /* tcg_accel_arg - the "-accel" value for a choice: "kvm" or "tcg,thread=multi,tb-size=256". */
 const char *tcg_accel_arg(const struct arch_info *a, enum lw_accel accel);
 

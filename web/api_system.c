@@ -15,6 +15,7 @@
 #include "core/net/fabric.h"
 #include "core/base/events.h"
 #include "db/db.h"
+#include "core/base/spawn.h"
 #include "hv/qemu.h"
 #include "images/template.h"
 #include "tcg/tcg.h"
@@ -69,7 +70,7 @@ api_system_init(void)
 	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
 		const struct arch_info *a = tcg_arch_lookup(arches[i]);
 
-		if (a == NULL || qemu_binary_path(a->qemu_binary, path, sizeof(path)) == -1) {
+		if (a == NULL || spawn_path(a->qemu_binary, path, sizeof(path)) == -1) {
 			json_object_set_new(qemu_info, arches[i], json_null());
 			continue;
 		}

@@ -32,6 +32,7 @@
 #include "core/run/runtime.h"
 #include "core/net/wiring.h"
 #include "db/db.h"
+#include "core/base/spawn.h"
 #include "hv/qemu.h"
 #include "hv/qmp.h"
 #include "images/configdrive.h"
@@ -583,8 +584,7 @@ static void
 start_spec(struct start_ctx *s, struct qemu_spec *q)
 {
 	q->name = json_string_value(json_object_get(s->row, "name"));
-	q->arch = s->arch;
-	q->accel = s->accel.accel;
+	tcg_target(s->arch, s->accel.accel, &q->target);
 	q->cpus = (int)json_integer_value(json_object_get(s->row, "cpus"));
 	q->ram_mb = (int)json_integer_value(json_object_get(s->row, "ram_mb"));
 	template_spec(s->t, q);
@@ -727,7 +727,7 @@ start_spawn(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 		if (qemu_argv_build(&q, &argv, e) == -1)
 			return (-1);
 	}
-	n->pid = qemu_spawn(argv.v, s->fds, s->nfds, s->qemu_log, &n->pidfd);
+	n->pid = spawn_start(argv.v, s->fds, s->nfds, s->qemu_log, &n->pidfd);
 	if (n->pid == -1)
 		err_set(e, ERR_UNAVAILABLE, "cannot start %s: %s", argv.v[0], strerror(errno));
 	else
@@ -1679,7 +1679,7 @@ runtime_check_node(int64_t node, struct lw_err *e)
 		r = 0;
 		goto out;
 	}
-	if (qemu_binary_path(s.arch->qemu_binary, bin, sizeof(bin)) == -1) {
+	if (spawn_path(s.arch->qemu_binary, bin, sizeof(bin)) == -1) {
 		err_set(e, ERR_UNAVAILABLE, "%s is not installed (Debian package %s)",
 		    s.arch->qemu_binary,
 		    strcmp(s.arch->name, "x86_64") == 0 ? "qemu-system-x86" : "qemu-system-arm");

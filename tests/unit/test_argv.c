@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/base/spawn.h"
 #include "hv/qemu.h"
 #include "tcg/tcg.h"
 #include "tests/unit/test.h"
@@ -21,8 +22,7 @@ spec_kernel(struct qemu_spec *s, const char *arch, enum lw_accel accel)
 {
 	memset(s, 0, sizeof(*s));
 	s->name = "r1";
-	s->arch = tcg_arch_lookup(arch);
-	s->accel = accel;
+	tcg_target(tcg_arch_lookup(arch), accel, &s->target);
 	s->cpus = 2;
 	s->ram_mb = 256;
 	s->kernel = "/var/lib/labwire/images/tiny-linux/vmlinuz";
@@ -235,7 +235,7 @@ test_disk_buses(void)
 	free(got);
 
 	spec_disk(&s, "sata");
-	s.arch = tcg_arch_lookup("aarch64");
+	tcg_target(tcg_arch_lookup("aarch64"), ACCEL_TCG, &s.target);
 	got = build(&s, &code);
 	CHECK(got != NULL &&
 	    strstr(got,
@@ -388,7 +388,7 @@ test_binary(void)
 {
 	char path[4096], version[32];
 
-	CHECK(qemu_binary_path("qemu-system-x86_64", path, sizeof(path)) == 0);
+	CHECK(spawn_path("qemu-system-x86_64", path, sizeof(path)) == 0);
 	CHECK(path[0] == '/' && access(path, X_OK) == 0);
 	CHECK(qemu_binary_version(path, version, sizeof(version)) == 0);
 	/* "7.2.22": digits, and at least two dots. */
@@ -397,9 +397,9 @@ test_binary(void)
 	printf("qemu-system-x86_64 at %s, version %s\n", path, version);
 
 	errno = 0;
-	CHECK(qemu_binary_path("labwire-no-such-qemu", path, sizeof(path)) == -1);
+	CHECK(spawn_path("labwire-no-such-qemu", path, sizeof(path)) == -1);
 	CHECK(errno == ENOENT);
-	CHECK(qemu_binary_path("qemu-system-x86_64", path, 8) == -1);
+	CHECK(spawn_path("qemu-system-x86_64", path, 8) == -1);
 	CHECK(errno == ENAMETOOLONG);
 }
 
@@ -411,10 +411,10 @@ test_spawn_missing(void)
 	int pidfd = -1;
 
 	errno = 0;
-	CHECK(qemu_spawn(argv, NULL, 0, NULL, &pidfd) == -1);
+	CHECK(spawn_start(argv, NULL, 0, NULL, &pidfd) == -1);
 	CHECK(errno == ENOENT);
 	errno = 0;
-	CHECK(qemu_spawn(abs_argv, NULL, 0, NULL, &pidfd) == -1);
+	CHECK(spawn_start(abs_argv, NULL, 0, NULL, &pidfd) == -1);
 	CHECK(errno == ENOENT);
 	CHECK(pidfd == -1);
 }
@@ -435,7 +435,7 @@ test_spawn_exec_fails(void)
 	fchmod(fd, 0700);
 	close(fd);
 	errno = 0;
-	CHECK(qemu_spawn(argv, NULL, 0, NULL, &pidfd) == -1);
+	CHECK(spawn_start(argv, NULL, 0, NULL, &pidfd) == -1);
 	CHECK(errno == ENOEXEC);
 	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD); /* reaped */
 	unlink(bad);
@@ -486,7 +486,7 @@ test_spawn_fds(void)
 	leak = open("/etc/hosts", O_RDONLY);
 	fds[0] = 4;
 	fds[1] = 3;
-	pid = qemu_spawn(argv, fds, 2, log, &pidfd);
+	pid = spawn_start(argv, fds, 2, log, &pidfd);
 	CHECK(pid > 0 && pidfd >= 0);
 	pfd.fd = pidfd;
 	pfd.events = POLLIN;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/spawn.h"
 #include "hv/qemu.h"
 #include "hv/qmp.h"
 #include "tests/unit/test.h"
@@ -230,7 +231,7 @@ qemu_start(const char *path, const char *log, int *pidfd)
 	    "-machine", "q35", "-accel", "tcg", "-m", "64", "-S", "-qmp", qmp_arg, NULL};
 
 	snprintf(qmp_arg, sizeof(qmp_arg), "unix:%s,server=on,wait=off", path);
-	return (qemu_spawn(argv, NULL, 0, log, pidfd));
+	return (spawn_start(argv, NULL, 0, log, pidfd));
 }
 
 /* qmp_connect_retry - QEMU creates the socket a moment after it starts. */

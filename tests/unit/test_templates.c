@@ -109,11 +109,13 @@ has_drive(const struct template *t)
 static void
 spec_fill(const struct template *t, enum lw_accel accel, struct node_paths *p, struct qemu_spec *q)
 {
+	const struct arch_info *a = tcg_arch_lookup(t->arch);
+
 	memset(q, 0, sizeof(*q));
 	memset(p, 0, sizeof(*p));
 	q->name = "r1";
-	q->arch = tcg_arch_lookup(t->arch);
-	q->accel = accel;
+	if (a != NULL)
+		tcg_target(a, accel, &q->target);
 	q->cpus = t->cpus;
 	q->ram_mb = t->ram_mb;
 	q->nnics = t->nics;
@@ -123,7 +125,7 @@ spec_fill(const struct template *t, enum lw_accel accel, struct node_paths *p, s
 	}
 	template_spec(t, q);
 	if (t->kernel[0] != '\0') {
-		paths_kernel(t, q->arch, p);
+		paths_kernel(t, a, p);
 		q->kernel = p->kernel;
 		q->initrd = p->initrd[0] ? p->initrd : NULL;
 		q->append = p->append;
@@ -384,8 +386,8 @@ test_template_accel(const struct template *t, enum lw_accel accel)
 	int built;
 
 	spec_fill(t, accel, &p, &q);
-	CHECK(q.arch != NULL);
-	if (q.arch == NULL)
+	CHECK(q.target.arch != NULL);
+	if (q.target.arch == NULL)
 		return;
 	built = qemu_argv_build(&q, &sv, &e);
 	CHECK(built == 0);
