@@ -16,6 +16,7 @@
 #include "core/cli/cli.h"
 #include "core/net/capture.h"
 #include "core/base/config.h"
+#include "hv/kvm.h"
 #include "core/console/console.h"
 #include "core/net/fabric.h"
 #include "core/net/impair.h"
@@ -30,6 +31,8 @@
 #include "web/api.h"
 #include "web/server.h"
 #include "web/ui.h"
+
+static struct kvm_probe kvm; /* lw.kvm */
 
 static void
 serve_usage(void)
@@ -101,8 +104,9 @@ serve_open(void)
 	if (n > 0)
 		log_info("%d user template(s)", n);
 	store_cleanup();
-	kvm_probe("/dev/kvm", &lw.kvm);
-	log_info("accelerator: %s", lw.kvm.reason);
+	kvm_probe("/dev/kvm", &kvm);
+	lw.kvm = &kvm;
+	log_info("accelerator: %s", lw.kvm->reason);
 	if (fabric_init() == -1)
 		fatal("netlink");
 }

@@ -9,6 +9,7 @@
 
 #include "tcg/boot.h"
 #include "core/base/config.h"
+#include "hv/kvm.h"
 #include "core/console/console.h"
 #include "core/base/log.h"
 #include "db/db.h"
@@ -114,7 +115,7 @@ boot_expect_json(json_t *node, const struct template *t)
 	struct boot_estimate b;
 
 	if (accel == NULL)
-		accel = lw.kvm.available && strcmp(json_string_value(json_object_get(node, "accel")), "tcg") != 0 &&
+		accel = lw.kvm->available && strcmp(json_string_value(json_object_get(node, "accel")), "tcg") != 0 &&
 		            strcmp(t->arch, lw.host_arch) == 0
 		    ? "kvm"
 		    : "tcg";

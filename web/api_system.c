@@ -12,6 +12,7 @@
 
 #include "tcg/boot.h"
 #include "core/base/config.h"
+#include "hv/kvm.h"
 #include "core/net/fabric.h"
 #include "core/base/events.h"
 #include "db/db.h"
@@ -98,8 +99,8 @@ api_system(struct api_req *r, struct lw_err *e)
 	json_object_del(qemu, "_netem");
 	return (api_reply(r, 200,
 	    json_pack("{s:s,s:{s:{s:b,s:s},s:{s:b,s:o}},s:o,s:s,s:i,s:I,s:{s:b,s:b},s:{s:s,s:s},s:i}",
-	        "version", LW_VERSION, "accelerators", "kvm", "available", lw.kvm.available,
-	        "reason", lw.kvm.reason, "tcg", "available", 1, "slowdown", boot_slowdown_json(), "qemu", qemu, "host_arch",
+	        "version", LW_VERSION, "accelerators", "kvm", "available", lw.kvm->available,
+	        "reason", lw.kvm->reason, "tcg", "available", 1, "slowdown", boot_slowdown_json(), "qemu", qemu, "host_arch",
 	        lw.host_arch, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "memory_mb",
 	        (json_int_t)(pages / 1024 * psize / 1024), "capabilities", "netem", netem, "isolation", fabric_can_isolate(),
 	        "impairments", "path", "engine", "reason",

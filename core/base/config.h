@@ -10,8 +10,6 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "hv/kvm.h"
-
 struct lw_config {
 	char listen[128];       /* ADDR:PORT of the HTTP API */
 	char data_dir[512];     /* SQLite database, per-lab files, QMP sockets */
@@ -31,12 +29,13 @@ struct lw_config {
 };
 
 struct db;
+struct kvm_probe;
 
 /* The daemon-wide context; the lock serialises the API and the runtime. */
 struct lw_ctx {
 	struct lw_config cfg;
 	struct db *db;
-	struct kvm_probe kvm;
+	struct kvm_probe *kvm; /* hv/kvm.h: probed once at start */
 	char host_arch[16];
 	pthread_mutex_t lock;
 };

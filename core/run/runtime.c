@@ -455,7 +455,7 @@ start_prepare(struct start_ctx *s, int64_t node, struct lw_err *e)
 	if ((s->arch = tcg_arch_lookup(s->t->arch)) == NULL)
 		return (err_set(e, ERR_INVALID, "unsupported arch %s", s->t->arch));
 	if (tcg_choose(json_string_value(json_object_get(s->row, "accel")), s->t->arch,
-	        lw.host_arch, &lw.kvm, &s->accel, e) == -1)
+	        lw.host_arch, lw.kvm, &s->accel, e) == -1)
 		return (-1);
 	if (s->t->needs_kvm && s->accel.accel == ACCEL_TCG &&
 	    strcmp(json_string_value(json_object_get(s->row, "accel")), "tcg") != 0)
