@@ -282,17 +282,19 @@ value_is(const char *v, const char *want)
 static void
 facts_machine(const struct template *t, const struct qemu_spec *q, const struct strv *sv)
 {
+	const struct arch_info *a = tcg_arch_lookup(t->arch);
 	const char *accel = argv_after(sv, "-accel");
+	bool kvm = strcmp(q->target.accel, "kvm") == 0;
 	char num[16];
 
-	CHECK_STR(sv->v[0], q->arch->qemu_binary);
-	if (q->accel == ACCEL_KVM)
+	CHECK_STR(sv->v[0], a->qemu_binary);
+	if (kvm)
 		CHECK(value_is(accel, "kvm"));
 	else
 		CHECK(accel != NULL && strncmp(accel, "tcg", 3) == 0);
 	CHECK(value_is(argv_after(sv, "-machine"),
 	    t->machine[0] ? t->machine
-	                  : (q->accel == ACCEL_KVM ? q->arch->machine_kvm : q->arch->machine_tcg)));
+	                  : (kvm ? a->machine_kvm : a->machine_tcg)));
 	CHECK(argv_has(sv, "-bios") == (strcmp(t->firmware, "uefi") == 0));
 	snprintf(num, sizeof(num), "%d", t->ram_mb);
 	CHECK(value_is(argv_after(sv, "-m"), num));
@@ -304,7 +306,7 @@ facts_machine(const struct template *t, const struct qemu_spec *q, const struct 
 static void
 facts_nics(const struct template *t, const struct qemu_spec *q, const struct strv *sv)
 {
-	const char *model = t->nic_model[0] ? t->nic_model : q->arch->nic_model;
+	const char *model = t->nic_model[0] ? t->nic_model : q->target.nic_model;
 	char want[64];
 
 	CHECK(argv_pairs(sv, "-netdev", "tap,") == t->nics);
@@ -328,7 +330,7 @@ facts_boot(const struct template *t, const struct qemu_spec *q, const struct str
 		CHECK(t->append[0] == '\0' ||
 		    (append != NULL && strstr(append, "{tty}") == NULL &&
 		        (strstr(t->append, "{tty}") == NULL ||
-		            strstr(append, q->arch->console_tty) != NULL)));
+		            strstr(append, tcg_arch_lookup(t->arch)->console_tty) != NULL)));
 		return;
 	}
 	CHECK(!argv_has(sv, "-kernel") && !argv_has(sv, "-initrd") && !argv_has(sv, "-append"));
