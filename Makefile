@@ -10,7 +10,7 @@ CC ?= cc
 DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
-	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets ca-certificates \
+	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets clang-format ca-certificates \
 	chromium fonts-dejavu-core dosfstools mtools ovmf qemu-efi-aarch64 \
 	libyang2 libjson-c5 libc-ares2 libcap2 libpam0g libpam-modules libreadline8
 

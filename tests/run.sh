@@ -50,6 +50,9 @@ run_integration() {
 
 if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	echo "== unit tests"
+	# The tree's structure first (floors, cycles, SQL, built files, format).
+	run_unit "$ROOT/tests/check_tree.sh"
+	run_integration tests/check_tree_selftest.sh
 	for b in "$LW_BUILD"/tests/test_* "$LW_BUILD"/asan/tests/test_*; do
 		[ -x "$b" ] && run_unit "$b"
 	done
