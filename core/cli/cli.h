@@ -1,6 +1,8 @@
 /*
  * cli - the labwire command-line client: every subcommand but "serve",
- * each one a few REST calls to the daemon, and a console client.
+ * each one a few REST calls to the daemon, and a console client. It talks
+ * to the daemon only over HTTP and a console's telnet port, and links
+ * nothing of the daemon's but core/base.
  */
 #ifndef LW_CLI_H
 #define LW_CLI_H

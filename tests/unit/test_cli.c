@@ -27,7 +27,7 @@
 #include <libtelnet.h>
 
 #include "core/cli/cli.h"
-#include "core/cli/telnet.h"
+#include "core/cli/telnet_client.h"
 #include "tests/unit/test.h"
 
 /* ---- a listening socket on 127.0.0.1, any port ---- */

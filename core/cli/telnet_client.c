@@ -1,4 +1,4 @@
-/* telnet - a telnet client session on libtelnet. */
+/* telnet_client - the CLI's telnet client session on libtelnet (see telnet_client.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -15,7 +15,7 @@
 #include <libtelnet.h>
 
 #include "core/base/clock.h"
-#include "core/cli/telnet.h"
+#include "core/cli/telnet_client.h"
 
 /* One socket read; also the most data bytes a read can yield (see below). */
 #define TELNET_CLIENT_RAW 4096

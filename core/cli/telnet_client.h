@@ -1,15 +1,18 @@
 /*
- * telnet - a telnet client session on libtelnet, for node serial consoles
- * (QEMU's "-chardev socket,telnet=on" today).
+ * telnet_client - the CLI's telnet client session on libtelnet, for node
+ * serial consoles: the daemon serves each one on a TCP port of its own
+ * (core/console, the telnet server; QEMU's own "-chardev socket,telnet=on"
+ * server only in the bench). It is a client only, and knows nothing of
+ * labs or the REST API: it is given a host and a port.
  *
  * It negotiates like a normal character-at-a-time client: it lets the
  * server echo and suppress go-ahead (DO ECHO, DO SGA), suppresses go-ahead
  * itself when asked (WILL SGA), and refuses every other option. Data is
- * sent as given, with only IAC doubled: a line ends with a bare "\r", which
- * is what a serial console expects from an Enter key.
+ * sent as given, with only IAC doubled: the caller ends a line with a bare
+ * "\r", which is what a serial console expects from an Enter key.
  */
-#ifndef LW_TELNET_H
-#define LW_TELNET_H
+#ifndef LW_TELNET_CLIENT_H
+#define LW_TELNET_CLIENT_H
 
 #include <stddef.h>
 #include <sys/types.h>
