@@ -87,8 +87,8 @@ run(char *const argv[], const char *what, struct lw_err *e)
 			line[strcspn(line, "\n")] = '\0';
 		fclose(f);
 	}
-	return (err_set(e, ERR_INTERNAL, "%s failed building the config drive (%s)%s%s", argv[0], what,
-	    line[0] ? ": " : "", line));
+	return (err_set(e, ERR_INTERNAL, "%s failed building the config drive (%s)%s%s", argv[0],
+	    what, line[0] ? ": " : "", line));
 }
 
 static int
@@ -123,15 +123,17 @@ stage(const char *cdir, const struct template *t, const char *hostname, const ch
 		if (slash != NULL) { /* one directory level, checked by the template parser */
 			snprintf(path, sizeof(path), "%s/%.*s", cdir, (int)(slash - name), name);
 			if (mkdir(path, 0750) == -1 && errno != EEXIST)
-				return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", path, strerror(errno)));
+				return (err_set(
+				    e, ERR_INTERNAL, "mkdir %s: %s", path, strerror(errno)));
 		}
 		snprintf(path, sizeof(path), "%s/%s", cdir, name);
 		if ((text = configdrive_expand(json_string_value(v), hostname, config)) == NULL)
 			return (err_set(e, ERR_INTERNAL, "out of memory"));
 		if ((total += strlen(text)) > CONFIGDRIVE_MAX) {
 			free(text);
-			return (err_set(e, ERR_INVALID, "the config drive's files (%s ...) exceed %d KiB",
-			    name, CONFIGDRIVE_MAX >> 10));
+			return (err_set(e, ERR_INVALID,
+			    "the config drive's files (%s ...) exceed %d KiB", name,
+			    CONFIGDRIVE_MAX >> 10));
 		}
 		r = write_file(path, text);
 		free(text);
@@ -153,7 +155,8 @@ build_iso(const char *cdir, const struct template *t, const char *out, struct lw
 
 /* build_fat - a FAT image holding names (relative to cdir, at most one directory deep). */
 static int
-build_fat(const char *cdir, const struct template *t, json_t *names, const char *out, struct lw_err *e)
+build_fat(
+    const char *cdir, const struct template *t, json_t *names, const char *out, struct lw_err *e)
 {
 	/* 1440 KiB: a floppy geometry mtools accepts as is; configs are at most 256 KiB. */
 	char *mkfs[] = {"mkfs.fat", "-C", "-n", (char *)t->config_label, (char *)out, "1440", NULL};
@@ -207,10 +210,12 @@ pack(const char *cdir, const char *pdir, const struct template *t, struct lw_err
 		snprintf(top, sizeof(top), "%.*s", (int)strcspn(name, "/"), name);
 		json_object_set_new(tops, top, json_true());
 	}
-	if (strv_add(&argv, "tar") == 0 && strv_add(&argv, "-czf") == 0 && strv_add(&argv, out) == 0 &&
-	    strv_add(&argv, "-C") == 0 && strv_add(&argv, cdir) == 0 && strv_add(&argv, "--") == 0) {
+	if (strv_add(&argv, "tar") == 0 && strv_add(&argv, "-czf") == 0 &&
+	    strv_add(&argv, out) == 0 && strv_add(&argv, "-C") == 0 && strv_add(&argv, cdir) == 0 &&
+	    strv_add(&argv, "--") == 0) {
 		r = 0;
-		json_object_foreach(tops, name, v) r |= strv_add(&argv, name);
+		json_object_foreach(tops, name, v)
+			r |= strv_add(&argv, name);
 		r = r == 0 ? run(argv.v, "tar", e) : err_set(e, ERR_INTERNAL, "out of memory");
 	} else {
 		err_set(e, ERR_INTERNAL, "out of memory");
@@ -246,10 +251,11 @@ configdrive_build(const char *dir, const struct template *t, const char *hostnam
 		snprintf(cdir, sizeof(cdir), "%s", pdir);
 		json_array_append_new(names, json_string(t->config_archive));
 	} else {
-		json_object_foreach(template_config_files(t), name, v) json_array_append_new(names, json_string(name));
+		json_object_foreach(template_config_files(t), name, v)
+			json_array_append_new(names, json_string(name));
 	}
 	r = strcmp(t->config_method, "fat") == 0 ? build_fat(cdir, t, names, out_path, e)
-	                                          : build_iso(cdir, t, out_path, e);
+	                                         : build_iso(cdir, t, out_path, e);
 	json_decref(names);
 	return (r);
 }

@@ -23,8 +23,8 @@
 #include "core/base/events.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
-#include "db/db.h"
 #include "core/base/spawn.h"
+#include "db/images.h"
 #include "images/store.h"
 #include "images/template.h"
 
@@ -98,7 +98,10 @@ sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
 	if (n < 0)
 		return (err_set(e, ERR_INTERNAL, "reading the image: %s", strerror(errno)));
 	if (memcmp(h, "QFI\xfb", 4) == 0) {
-		/* qcow2: backing_file_offset (8..15) must be 0; v3 incompatible bit 2 is a data file. */
+		/*
+		 * qcow2: backing_file_offset (8..15) must be 0; v3 incompatible
+		 * bit 2 is a data file.
+		 */
 		for (int i = 8; i < 16; i++)
 			if (h[i] != 0)
 				return (err_set(e, ERR_INVALID,
@@ -109,11 +112,13 @@ sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
 			    "the image names an external data file; upload a standalone image"));
 		snprintf(fmt, fmtlen, "qcow2");
 	} else if (memcmp(h, "KDMV", 4) == 0) {
-		snprintf(fmt, fmtlen, "vmdk"); /* a sparse extent: one file; its create-type is checked after */
+		/* A sparse extent: one file; its create-type is checked after. */
+		snprintf(fmt, fmtlen, "vmdk");
 	} else if (memcmp(h, "# Disk DescriptorFile", 21) == 0 || memcmp(h, "COWD", 4) == 0) {
 		return (err_set(e, ERR_INVALID,
-		    "a VMDK descriptor names other files; upload a single-file VMDK (monolithicSparse or "
-		    "streamOptimized) or convert it (qemu-img convert -O qcow2 IN OUT)"));
+		    "a VMDK descriptor names other files; upload a single-file VMDK "
+		    "(monolithicSparse or streamOptimized) or convert it "
+		    "(qemu-img convert -O qcow2 IN OUT)"));
 	} else if (n >= 68 && memcmp(h + 64, "\x7f\x10\xda\xbe", 4) == 0) {
 		snprintf(fmt, fmtlen, "vdi");
 	} else if (memcmp(h, "vhdxfile", 8) == 0) {
@@ -121,7 +126,7 @@ sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
 	} else if (memcmp(h, "conectix", 8) == 0) {
 		snprintf(fmt, fmtlen, "vpc");
 	} else if (memcmp(h, "QED\0", 4) == 0 || memcmp(h, "LUKS\xba\xbe", 6) == 0 ||
-	           memcmp(h, "QEVM", 4) == 0 || memcmp(h, "cloop", 5) == 0) {
+	    memcmp(h, "QEVM", 4) == 0 || memcmp(h, "cloop", 5) == 0) {
 		return (err_set(e, ERR_INVALID,
 		    "this image format is not supported (qcow2, raw, vmdk, vdi, vhdx, vpc)"));
 	} else {
@@ -148,54 +153,54 @@ static json_t *
 image_render(json_t *row)
 {
 	json_object_set_new(row, "used_by",
-	    json_integer(db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE image = ?1 OR cdrom = ?1", "s",
-	        json_string_value(json_object_get(row, "name")))));
+	    json_integer(db_image_used_by(DB, json_string_value(json_object_get(row, "name")))));
 	json_object_del(row, "id");
 	return (row);
 }
 
-#define IMAGE_COLS                                                                                 \
-	"id, name, template, state, format, virtual_size, size, expected, sha256, created_at"
-
 static void
 image_event(const char *name, const char *state, uint64_t size, uint64_t expected)
 {
-	events_publish("image", json_pack("{s:s,s:s,s:I,s:I}", "name", name, "state", state, "size",
-	                            (json_int_t)size, "expected", (json_int_t)expected));
+	events_publish("image",
+	    json_pack("{s:s,s:s,s:I,s:I}", "name", name, "state", state, "size", (json_int_t)size,
+	        "expected", (json_int_t)expected));
+}
+
+/* upload_check - the name, the size, and room for it in the store; 0 or -1 with e. */
+static int
+upload_check(const char *name, uint64_t expected, struct lw_err *e)
+{
+	char dir[PATH_MAX];
+	struct statvfs vfs;
+
+	if (name == NULL || !names_valid(name))
+		return (err_set(e, ERR_INVALID,
+		    "image name '%.64s' is not valid (1-63 of A-Z a-z 0-9 _ . -, starting with a "
+		    "letter or digit, no '..', not all digits)",
+		    name ? name : ""));
+	if (expected == 0)
+		return (err_set(e, ERR_BAD_REQUEST,
+		    "an image upload needs a Content-Length and a non-empty body"));
+	if (expected > (uint64_t)lw.cfg.max_image_mb << 20)
+		return (err_set(e, ERR_TOO_LARGE, "image larger than %ld MiB (--max-image-mb)",
+		    lw.cfg.max_image_mb));
+	store_dir(dir, sizeof(dir));
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", dir, strerror(errno)));
+	if (statvfs(dir, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < expected + (64u << 20))
+		return (err_set(e, ERR_UNAVAILABLE, "not enough free space in %s for %llu bytes",
+		    dir, (unsigned long long)expected));
+	return (0);
 }
 
 struct upload *
 store_upload_begin(const char *name, const char *tmpl, uint64_t expected, struct lw_err *e)
 {
-	char dir[PATH_MAX];
-	struct statvfs vfs;
 	struct upload *u;
 
-	if (name == NULL || !names_valid(name)) {
-		err_set(e, ERR_INVALID,
-		    "image name '%.64s' is not valid (1-63 of A-Z a-z 0-9 _ . -, starting with a "
-		    "letter or digit, no '..', not all digits)",
-		    name ? name : "");
+	if (upload_check(name, expected, e) == -1)
 		return (NULL);
-	}
-	if (expected == 0) {
-		err_set(e, ERR_BAD_REQUEST, "an image upload needs a Content-Length and a non-empty body");
-		return (NULL);
-	}
-	if (expected > (uint64_t)lw.cfg.max_image_mb << 20) {
-		err_set(e, ERR_TOO_LARGE, "image larger than %ld MiB (--max-image-mb)", lw.cfg.max_image_mb);
-		return (NULL);
-	}
-	store_dir(dir, sizeof(dir));
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
-		err_set(e, ERR_INTERNAL, "mkdir %s: %s", dir, strerror(errno));
-		return (NULL);
-	}
-	if (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < expected + (64u << 20)) {
-		err_set(e, ERR_UNAVAILABLE, "not enough free space in %s for %llu bytes", dir,
-		    (unsigned long long)expected);
-		return (NULL);
-	}
 	if ((u = calloc(1, sizeof(*u))) == NULL || (u->md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(u->md, EVP_sha256(), NULL) != 1) {
 		if (u != NULL)
@@ -210,10 +215,8 @@ store_upload_begin(const char *name, const char *tmpl, uint64_t expected, struct
 	lw_lock();
 	if (tmpl != NULL && tmpl[0] != '\0' && template_find(tmpl) == NULL)
 		err_set(e, ERR_INVALID, "unknown template '%.64s'", tmpl);
-	else if ((u->id = db_insert(DB, e,
-	              "INSERT INTO images (name, template, expected, created_at) VALUES (?,?,?,?)",
-	              "ssii", name, tmpl != NULL && tmpl[0] ? tmpl : NULL, (int64_t)expected,
-	              (int64_t)time(NULL))) == -1 &&
+	else if ((u->id = db_image_insert(DB, name, tmpl != NULL && tmpl[0] ? tmpl : NULL,
+	              (int64_t)expected, (int64_t)time(NULL), e)) == -1 &&
 	    e->code == ERR_CONFLICT)
 		err_set(e, ERR_CONFLICT, "an image named '%s' already exists", name);
 	lw_unlock();
@@ -255,10 +258,16 @@ store_upload_write(struct upload *u, const void *data, size_t len, struct lw_err
 		u->got += (uint64_t)n;
 	}
 	if ((now = clock_mono_ms()) - u->reported_ms >= PROGRESS_MS) {
+		struct lw_err de = {0};
+		int r;
+
 		u->reported_ms = now;
 		lw_lock();
-		db_exec(DB, NULL, "UPDATE images SET size = ? WHERE id = ?", "ii", (int64_t)u->got, u->id);
+		r = db_image_set_size(DB, u->id, (int64_t)u->got, &de);
 		lw_unlock();
+		/* Progress is advisory: the upload goes on without it. */
+		if (r == -1)
+			log_warnx("image %s: progress not recorded: %s", u->name, de.msg);
 		image_event(u->name, "uploading", u->got, u->expected);
 	}
 	return (0);
@@ -274,9 +283,15 @@ store_upload_abort(struct upload *u)
 	if (u->part[0] != '\0')
 		unlink(u->part);
 	if (u->id > 0) {
+		struct lw_err de = {0};
+		int r;
+
 		lw_lock();
-		db_exec(DB, NULL, "DELETE FROM images WHERE id = ?", "i", u->id);
+		r = db_image_delete(DB, u->id, &de);
 		lw_unlock();
+		if (r == -1)
+			log_warnx("image %s: its record stays (a restart removes it): %s", u->name,
+			    de.msg);
 		image_event(u->name, "removed", u->got, u->expected);
 		log_info("image %s: upload abandoned after %llu of %llu bytes", u->name,
 		    (unsigned long long)u->got, (unsigned long long)u->expected);
@@ -323,15 +338,18 @@ inspect(const char *path, char *fmt, size_t fmtlen, int64_t *vsize, struct lw_er
 		    "(qemu-img convert -O qcow2 IN OUT)",
 		    json_string_value(json_object_get(o, "backing-filename")));
 	else if (json_object_get(data, "data-file") != NULL)
-		rc = err_set(e, ERR_INVALID, "the image names an external data file; upload a standalone image");
-	else if (strcmp(f, "vmdk") == 0 && (ct == NULL || (strcmp(ct, "monolithicSparse") != 0 &&
-	                                                      strcmp(ct, "streamOptimized") != 0)))
+		rc = err_set(e, ERR_INVALID,
+		    "the image names an external data file; upload a standalone image");
+	else if (strcmp(f, "vmdk") == 0 &&
+	    (ct == NULL ||
+	        (strcmp(ct, "monolithicSparse") != 0 && strcmp(ct, "streamOptimized") != 0)))
 		rc = err_set(e, ERR_INVALID,
 		    "a VMDK must be a single file (monolithicSparse or streamOptimized), not %s",
 		    ct ? ct : "a descriptor");
 	else if (strcmp(f, "qcow2") != 0 && strcmp(f, "raw") != 0 && strcmp(f, "vmdk") != 0 &&
-	         strcmp(f, "vdi") != 0 && strcmp(f, "vhdx") != 0 && strcmp(f, "vpc") != 0)
-		rc = err_set(e, ERR_INVALID, "image format %s is not supported (qcow2, raw, vmdk, vdi, vhdx, vpc)", f);
+	    strcmp(f, "vdi") != 0 && strcmp(f, "vhdx") != 0 && strcmp(f, "vpc") != 0)
+		rc = err_set(e, ERR_INVALID,
+		    "image format %s is not supported (qcow2, raw, vmdk, vdi, vhdx, vpc)", f);
 	if (rc == 0) {
 		snprintf(fmt, fmtlen, "%s", f);
 		*vsize = json_integer_value(json_object_get(o, "virtual-size"));
@@ -361,12 +379,30 @@ check(const char *path, const char *fmt, struct lw_err *e)
 	    fmt, line[0] ? line : "errors"));
 }
 
+/* upload_seal - the SHA-256 (hex) of what arrived; the file synced and closed. 0 or -1 with e. */
+static int
+upload_seal(struct upload *u, char *hex, struct lw_err *e)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int r = 0;
+
+	EVP_DigestFinal_ex(u->md, md, &mdlen);
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (fdatasync(u->fd) == -1 || close(u->fd) == -1) {
+		r = err_set(e, ERR_INTERNAL, "writing the image: %s", strerror(errno));
+		if (fcntl(u->fd, F_GETFD) != -1)
+			close(u->fd);
+	}
+	u->fd = -1;
+	return (r);
+}
+
 json_t *
 store_upload_finish(struct upload *u, struct lw_err *e)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
 	char hex[2 * EVP_MAX_MD_SIZE + 1], fmt[16], path[PATH_MAX];
-	unsigned int mdlen = 0;
 	int64_t vsize = 0;
 	json_t *row = NULL;
 
@@ -376,18 +412,10 @@ store_upload_finish(struct upload *u, struct lw_err *e)
 		store_upload_abort(u);
 		return (NULL);
 	}
-	EVP_DigestFinal_ex(u->md, md, &mdlen);
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if (fdatasync(u->fd) == -1 || close(u->fd) == -1) {
-		err_set(e, ERR_INTERNAL, "writing the image: %s", strerror(errno));
-		if (fcntl(u->fd, F_GETFD) != -1)
-			close(u->fd);
-		u->fd = -1;
+	if (upload_seal(u, hex, e) == -1) {
 		store_upload_abort(u);
 		return (NULL);
 	}
-	u->fd = -1;
 	image_event(u->name, "checking", u->got, u->expected);
 	store_path(path, sizeof(path), u->id, "");
 	if (inspect(u->part, fmt, sizeof(fmt), &vsize, e) == -1 || check(u->part, fmt, e) == -1 ||
@@ -397,11 +425,8 @@ store_upload_finish(struct upload *u, struct lw_err *e)
 		return (NULL);
 	}
 	lw_lock();
-	if (db_exec(DB, e,
-	        "UPDATE images SET state = 'ready', format = ?, virtual_size = ?, size = ?,"
-	        " sha256 = ? WHERE id = ?",
-	        "siisi", fmt, vsize, (int64_t)u->got, hex, u->id) == 1)
-		row = db_row(DB, e, "SELECT " IMAGE_COLS " FROM images WHERE id = ?", "i", u->id);
+	if (db_image_publish(DB, u->id, fmt, vsize, (int64_t)u->got, hex, e) == 0)
+		row = db_image_json_by_id(DB, u->id, e);
 	if (row != NULL)
 		row = image_render(row);
 	lw_unlock();
@@ -411,7 +436,8 @@ store_upload_finish(struct upload *u, struct lw_err *e)
 		store_upload_abort(u);
 		return (NULL);
 	}
-	log_info("image %s: %s, %lld bytes virtual, sha256 %s", u->name, fmt, (long long)vsize, hex);
+	log_info(
+	    "image %s: %s, %lld bytes virtual, sha256 %s", u->name, fmt, (long long)vsize, hex);
 	image_event(u->name, "ready", u->got, u->expected);
 	EVP_MD_CTX_free(u->md);
 	free(u);
@@ -421,19 +447,20 @@ store_upload_finish(struct upload *u, struct lw_err *e)
 json_t *
 store_list(struct lw_err *e)
 {
-	json_t *rows = db_rows(DB, e, "SELECT " IMAGE_COLS " FROM images ORDER BY name", ""), *row;
+	json_t *rows = db_image_json_all(DB, e), *row;
 	size_t i;
 
 	if (rows == NULL)
 		return (NULL);
-	json_array_foreach(rows, i, row) image_render(row);
+	json_array_foreach(rows, i, row)
+		image_render(row);
 	return (json_pack("{s:o}", "images", rows));
 }
 
 json_t *
 store_get(const char *name, struct lw_err *e)
 {
-	json_t *row = db_row(DB, e, "SELECT " IMAGE_COLS " FROM images WHERE name = ?", "s", name);
+	json_t *row = db_image_json(DB, name, e);
 
 	if (row == NULL && e->code == ERR_NOT_FOUND)
 		err_set(e, ERR_NOT_FOUND, "no image '%.64s'", name);
@@ -443,39 +470,24 @@ store_get(const char *name, struct lw_err *e)
 int
 store_delete(const char *name, struct lw_err *e)
 {
-	json_t *row = db_row(DB, e, "SELECT id, state FROM images WHERE name = ?", "s", name);
-	json_t *users;
-	char path[PATH_MAX];
-	int64_t id;
+	struct db_image img;
+	char path[PATH_MAX], lab[64], node[64];
+	int users;
 
-	if (row == NULL)
-		return (e->code == ERR_NOT_FOUND ? err_set(e, ERR_NOT_FOUND, "no image '%.64s'", name) : -1);
-	id = json_integer_value(json_object_get(row, "id"));
-	if (strcmp(json_string_value(json_object_get(row, "state")), "ready") != 0) {
-		json_decref(row);
+	if (db_image_find(DB, name, &img, e) == -1)
+		return (e->code == ERR_NOT_FOUND
+		        ? err_set(e, ERR_NOT_FOUND, "no image '%.64s'", name)
+		        : -1);
+	if (strcmp(img.state, "ready") != 0)
 		return (err_set(e, ERR_CONFLICT, "image '%s' is still being uploaded", name));
-	}
-	json_decref(row);
-	users = db_rows(DB, e,
-	    "SELECT l.name AS lab, n.name AS node FROM nodes n JOIN labs l ON l.id = n.lab_id"
-	    " WHERE n.image = ?1 OR n.cdrom = ?1 ORDER BY l.name, n.name LIMIT 5",
-	    "s", name);
-	if (users == NULL)
+	if ((users = db_image_first_user(DB, name, lab, sizeof(lab), node, sizeof(node), e)) == -1)
 		return (-1);
-	if (json_array_size(users) > 0) {
-		json_t *u0 = json_array_get(users, 0);
-
-		err_set(e, ERR_CONFLICT, "image '%s' is used by node %s in lab %s%s", name,
-		    json_string_value(json_object_get(u0, "node")),
-		    json_string_value(json_object_get(u0, "lab")),
-		    json_array_size(users) > 1 ? " and others" : "");
-		json_decref(users);
+	if (users > 0)
+		return (err_set(e, ERR_CONFLICT, "image '%s' is used by node %s in lab %s%s", name,
+		    node, lab, users > 1 ? " and others" : ""));
+	if (db_image_delete(DB, img.id, e) == -1)
 		return (-1);
-	}
-	json_decref(users);
-	if (db_exec(DB, e, "DELETE FROM images WHERE id = ?", "i", id) == -1)
-		return (-1);
-	store_path(path, sizeof(path), id, "");
+	store_path(path, sizeof(path), img.id, "");
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("image %s: unlink %s: %s", name, path, strerror(errno));
 	events_publish("image", json_pack("{s:s,s:s}", "name", name, "state", "removed"));
@@ -485,34 +497,22 @@ store_delete(const char *name, struct lw_err *e)
 int
 store_ready(const char *name, char *path, size_t len, char *fmt, size_t fmtlen, struct lw_err *e)
 {
-	json_t *row = db_row(DB, e, "SELECT id, state, format FROM images WHERE name = ?", "s", name);
-	int r = 0;
+	struct db_image img;
 
-	if (row == NULL)
-		return (err_set(e, ERR_INVALID, "no image named '%.64s' (GET /api/v1/images lists them)", name));
-	if (strcmp(json_string_value(json_object_get(row, "state")), "ready") != 0)
-		r = err_set(e, ERR_INVALID, "image '%s' is still being uploaded", name);
-	else {
-		store_path(path, len, json_integer_value(json_object_get(row, "id")), "");
-		snprintf(fmt, fmtlen, "%s", json_string_value(json_object_get(row, "format")));
-	}
-	json_decref(row);
-	return (r);
+	if (db_image_find(DB, name, &img, e) == -1)
+		return (err_set(e, ERR_INVALID,
+		    "no image named '%.64s' (GET /api/v1/images lists them)", name));
+	if (strcmp(img.state, "ready") != 0)
+		return (err_set(e, ERR_INVALID, "image '%s' is still being uploaded", name));
+	store_path(path, len, img.id, "");
+	snprintf(fmt, fmtlen, "%s", img.format);
+	return (0);
 }
 
 int
 store_default_image(const char *tmpl, bool iso, char *name, size_t len)
 {
-	json_t *row = db_row(DB, NULL,
-	    "SELECT name FROM images WHERE template = ? AND state = 'ready'"
-	    " AND (lower(name) LIKE '%.iso') = ? ORDER BY id DESC",
-	    "sI", tmpl, (int)iso);
-
-	if (row == NULL)
-		return (-1);
-	snprintf(name, len, "%s", json_string_value(json_object_get(row, "name")));
-	json_decref(row);
-	return (0);
+	return (db_image_newest_ready(DB, tmpl, iso, name, len));
 }
 
 int
@@ -537,24 +537,28 @@ store_overlay(const char *base, const char *fmt, const char *overlay, struct lw_
 	return (0);
 }
 
+/* cleanup_one - whatever step an upload died in: the partial file, the tools' output, a renamed
+ * file. */
+static void
+cleanup_one(int64_t id, const char *name, void *arg)
+{
+	static const char *const sfx[] = {".part", ".part.info", ".part.check", ""};
+	struct lw_err e = {0};
+	char path[PATH_MAX];
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		store_path(path, sizeof(path), id, sfx[i]);
+		unlink(path);
+	}
+	if (db_image_delete(DB, id, &e) == -1)
+		log_warnx("image %s: the record of an unfinished upload stays: %s", name, e.msg);
+	else
+		log_info("image %s: removed an upload the previous daemon left unfinished", name);
+}
+
 void
 store_cleanup(void)
 {
-	json_t *rows = db_rows(DB, NULL, "SELECT id, name FROM images WHERE state != 'ready'", ""), *row;
-	char path[PATH_MAX];
-	size_t i;
-
-	json_array_foreach(rows, i, row) {
-		int64_t id = json_integer_value(json_object_get(row, "id"));
-
-		/* Whatever step it died in: the partial file, the tools' output, a renamed file. */
-		for (const char *const *sfx = (const char *const[]){".part", ".part.info", ".part.check", "", NULL}; *sfx; sfx++) {
-			store_path(path, sizeof(path), id, *sfx);
-			unlink(path);
-		}
-		db_exec(DB, NULL, "DELETE FROM images WHERE id = ?", "i", id);
-		log_info("image %s: removed an upload the previous daemon left unfinished",
-		    json_string_value(json_object_get(row, "name")));
-	}
-	json_decref(rows);
+	db_image_each_unfinished(DB, cleanup_one, NULL);
 }

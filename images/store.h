@@ -21,8 +21,8 @@
 struct upload;
 
 /* store_upload_begin - takes lw_lock itself; NULL with e (422 name, 409 taken, 413 size). */
-struct upload *store_upload_begin(const char *name, const char *tmpl, uint64_t expected,
-    struct lw_err *e);
+struct upload *store_upload_begin(
+    const char *name, const char *tmpl, uint64_t expected, struct lw_err *e);
 /* store_upload_write - append a chunk (no lock held); 0 or -1 with e. */
 int store_upload_write(struct upload *u, const void *data, size_t len, struct lw_err *e);
 /* store_upload_finish - inspect and publish; the image object (new ref) or NULL with e. Frees u. */
@@ -37,8 +37,8 @@ json_t *store_get(const char *name, struct lw_err *e);
 /* store_delete - 409 while a node uses it. Caller holds lw_lock(). */
 int store_delete(const char *name, struct lw_err *e);
 /* store_ready - a usable image's path and format; 0, or -1 with e (422 unknown/not ready). */
-int store_ready(const char *name, char *path, size_t len, char *fmt, size_t fmtlen,
-    struct lw_err *e);
+int store_ready(
+    const char *name, char *path, size_t len, char *fmt, size_t fmtlen, struct lw_err *e);
 /*
  * store_default_image - the newest ready image uploaded for template (into
  * name), or -1: an ISO (name ending .iso) when iso, else any other.

@@ -2,6 +2,7 @@
  * template - the node template catalog.
  */
 #include <dirent.h>
+#include <math.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -15,9 +16,11 @@
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "db/db.h"
+#include "db/templates.h"
+#include "hv/kvm.h"
 #include "hv/qemu.h"
 #include "images/template.h"
-#include "labs/validate.h"
+#include "tcg/boot.h"
 #include "tcg/tcg.h"
 
 #define DB lw.db
@@ -28,6 +31,160 @@ static struct template *templates[TEMPLATE_MAX];
 static int ntemplates;
 static struct template **retired;
 static int nretired;
+
+/*
+ * The fields a template may have (the shipped JSON files and user
+ * templates over the API alike): unknown fields, wrong types and values out
+ * of range are refused with a message that names the field.
+ */
+enum tpl_ftype { F_STRING, F_NAME, F_INT, F_ENUM, F_ARRAY, F_OBJECT, F_BOOL };
+
+struct tpl_field {
+	const char *name;
+	enum tpl_ftype type;
+	bool required;
+	long min, max;     /* F_INT: value; F_STRING: length; F_ARRAY: entries (max only) */
+	const char *enums; /* F_ENUM: "qemu|netns" */
+};
+
+static const struct tpl_field tpl_fields[] = {
+    {"name", F_NAME, true, 0, 0, NULL},
+    {"description", F_STRING, false, 0, 256, NULL},
+    {"vendor", F_STRING, false, 0, 64, NULL},
+    {"notes", F_STRING, false, 0, 1024, NULL},
+    {"image_hint", F_STRING, false, 0, 256, NULL},
+    {"kind", F_ENUM, false, 0, 0, "qemu|netns"},
+    {"arch", F_STRING, true, 1, 15, NULL},
+    {"cpus", F_INT, false, 1, 64, NULL},
+    {"ram_mb", F_INT, false, 16, 1048576, NULL},
+    {"nic_model", F_ENUM, false, 0, 0, "virtio-net-pci|e1000|e1000e|vmxnet3|rtl8139"},
+    {"nics", F_INT, false, 0, 32, NULL},
+    {"max_nics", F_INT, false, 0, 32, NULL},
+    {"interface_pattern", F_STRING, true, 3, 47, NULL},
+    {"interface_first", F_INT, false, 0, 1000, NULL},
+    {"interface_ports_per_slot", F_INT, false, 1, 64, NULL},
+    {"interface_aliases", F_ARRAY, false, 0, 4, NULL},
+    {"interface_lead", F_ARRAY, false, 0, 4, NULL},
+    {"kernel", F_STRING, false, 0, 255, NULL},
+    {"initrd", F_STRING, false, 0, 255, NULL},
+    {"append", F_STRING, false, 0, 255, NULL},
+    {"disk", F_STRING, false, 0, 255, NULL},
+    {"disk_bus", F_ENUM, false, 0, 0, "virtio|ide|sata"},
+    {"machine", F_ENUM, false, 0, 0, "pc|q35|virt"},
+    {"firmware", F_ENUM, false, 0, 0, "bios|uefi"},
+    {"console", F_ENUM, false, 0, 0, "telnet"},
+    {"ready_pattern", F_STRING, false, 0, 255, NULL},
+    {"prompt", F_STRING, false, 0, 127, NULL},
+    {"config_method", F_ENUM, false, 0, 0, "iso|fat|console|none|script"},
+    {"config_label", F_STRING, false, 1, 31, NULL},
+    {"config_bus", F_ENUM, false, 0, 0, "virtio|cdrom|ide"},
+    {"config_files", F_OBJECT, false, 0, 0, NULL},
+    {"config_console_pre", F_ARRAY, false, 0, 32, NULL},
+    {"config_console_post", F_ARRAY, false, 0, 32, NULL},
+    {"config_export", F_STRING, false, 0, 127, NULL}, /* lines; the last prints the config */
+    {"needs_kvm", F_BOOL, false, 0, 0, NULL},
+    {"boot_cdrom", F_BOOL, false, 0, 0, NULL},
+    {"smbios", F_OBJECT, false, 0, 0, NULL},
+    {"config_archive", F_STRING, false, 1, 64, NULL},
+    {"boot_time_kvm_s", F_INT, false, 0, 3600, NULL},
+    {"shutdown_timeout_s", F_INT, false, 0, 600, NULL},
+    {NULL, F_STRING, false, 0, 0, NULL},
+};
+
+/* tpl_enum_has - v is one of the '|'-separated words of enums. */
+static bool
+tpl_enum_has(const char *enums, const char *v)
+{
+	size_t l = strlen(v);
+
+	for (const char *p = enums; p != NULL; p = strchr(p, '|'), p = p ? p + 1 : NULL)
+		if (strncmp(p, v, l) == 0 && (p[l] == '|' || p[l] == '\0'))
+			return (true);
+	return (false);
+}
+
+static int
+tpl_field_string(json_t *v, const struct tpl_field *f, struct lw_err *e)
+{
+	const char *s = json_string_value(v);
+	size_t l = json_string_length(v);
+
+	if (strlen(s) != l)
+		return (err_set(e, ERR_INVALID, "template.%s: contains a NUL byte", f->name));
+	if (f->type == F_NAME && !names_valid(s))
+		return (err_set(e, ERR_INVALID,
+		    "template.%s: '%.80s' is not a valid name (1-63 of A-Z a-z 0-9 _ . -, starting "
+		    "with a letter or digit, no '..')",
+		    f->name, s));
+	if (f->type == F_ENUM && !tpl_enum_has(f->enums, s))
+		return (err_set(
+		    e, ERR_INVALID, "template.%s: '%.40s' is not one of %s", f->name, s, f->enums));
+	if (f->type == F_STRING && ((long)l < f->min || (long)l > f->max))
+		return (err_set(e, ERR_INVALID, "template.%s: length must be %ld..%ld", f->name,
+		    f->min, f->max));
+	return (0);
+}
+
+static bool
+tpl_type_ok(json_t *v, enum tpl_ftype t)
+{
+	switch (t) {
+	case F_INT:
+		return (json_is_integer(v));
+	case F_ARRAY:
+		return (json_is_array(v));
+	case F_OBJECT:
+		return (json_is_object(v));
+	case F_BOOL:
+		return (json_is_boolean(v));
+	default:
+		return (json_is_string(v));
+	}
+}
+
+static int
+tpl_field(json_t *v, const struct tpl_field *f, struct lw_err *e)
+{
+	static const char *const what[] = {"a string", "a name", "an integer", "a string",
+	    "an array", "an object", "true or false"};
+
+	if (!tpl_type_ok(v, f->type))
+		return (err_set(e, ERR_INVALID, "template.%s: must be %s", f->name, what[f->type]));
+	if (json_is_string(v))
+		return (tpl_field_string(v, f, e));
+	if (f->type == F_INT && (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
+		return (err_set(
+		    e, ERR_INVALID, "template.%s: must be in %ld..%ld", f->name, f->min, f->max));
+	if (f->type == F_ARRAY && (long)json_array_size(v) > f->max)
+		return (
+		    err_set(e, ERR_INVALID, "template.%s: at most %ld entries", f->name, f->max));
+	return (0);
+}
+
+/* tpl_fields_check - o against tpl_fields; 0, or -1 with e (ERR_BAD_REQUEST when not an object). */
+static int
+tpl_fields_check(json_t *o, struct lw_err *e)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return (err_set(e, ERR_BAD_REQUEST, "template: must be a JSON object"));
+	json_object_foreach(o, key, v) {
+		const struct tpl_field *f = tpl_fields;
+
+		while (f->name != NULL && strcmp(f->name, key) != 0)
+			f++;
+		if (f->name == NULL)
+			return (err_set(e, ERR_INVALID, "template: unknown field '%.64s'", key));
+		if (tpl_field(v, f, e) == -1)
+			return (-1);
+	}
+	for (const struct tpl_field *f = tpl_fields; f->name != NULL; f++)
+		if (f->required && json_object_get(o, f->name) == NULL)
+			return (err_set(e, ERR_INVALID, "template.%s: is required", f->name));
+	return (0);
+}
 
 static void
 tpl_str(json_t *o, const char *key, char *dst, size_t len, const char *dflt)
@@ -95,7 +252,8 @@ pattern_expand(const char *pat, long n, long slot, long port, char *out, size_t 
 
 	for (const char *q = pat; *q && o < len; q++) {
 		if (q[0] == '{' && strchr("nsp", q[1]) != NULL && q[1] != '\0' && q[2] == '}') {
-			int r = snprintf(out + o, len - o, "%ld", q[1] == 'n' ? n : q[1] == 's' ? slot : port);
+			long v = q[1] == 'n' ? n : (q[1] == 's' ? slot : port);
+			int r = snprintf(out + o, len - o, "%ld", v);
 
 			if (r < 0)
 				return (-1);
@@ -119,11 +277,12 @@ tpl_pattern(const char *tname, const char *what, const char *pat, int kind, stru
 
 	if (pattern_kind(pat) == 0 || (kind != 0 && pattern_kind(pat) != kind))
 		return (err_set(e, ERR_INVALID,
-		    "template %s: %s '%.48s' needs {n} once, or {s} then {p} once each%s", tname, what, pat,
-		    kind != 0 ? ", like interface_pattern" : ""));
-	if (pattern_expand(pat, 7, 7, 7, probe, sizeof(probe)) == -1 || !validate_iface(probe))
+		    "template %s: %s '%.48s' needs {n} once, or {s} then {p} once each%s", tname,
+		    what, pat, kind != 0 ? ", like interface_pattern" : ""));
+	if (pattern_expand(pat, 7, 7, 7, probe, sizeof(probe)) == -1 || !names_iface_valid(probe))
 		return (err_set(e, ERR_INVALID,
-		    "template %s: %s '%.48s' does not make valid interface names", tname, what, pat));
+		    "template %s: %s '%.48s' does not make valid interface names", tname, what,
+		    pat));
 	return (0);
 }
 
@@ -139,13 +298,14 @@ tpl_names(json_t *o, const char *key, char (*dst)[48], int *n, bool pattern, int
 		const char *s = json_string_value(v);
 
 		if (s == NULL || strlen(s) >= 48)
-			return (err_set(e, ERR_INVALID, "template %s: %s[%zu] must be a string under 48 bytes",
-			    tname, key, i));
-		if (pattern ? tpl_pattern(tname, key, s, kind, e) == -1 : !validate_iface(s))
-			return (pattern ? -1
-			                : err_set(e, ERR_INVALID,
-			                      "template %s: %s[%zu] '%s' is not a valid interface name",
-			                      tname, key, i, s));
+			return (err_set(e, ERR_INVALID,
+			    "template %s: %s[%zu] must be a string under 48 bytes", tname, key, i));
+		if (pattern ? tpl_pattern(tname, key, s, kind, e) == -1 : !names_iface_valid(s))
+			return (pattern
+			        ? -1
+			        : err_set(e, ERR_INVALID,
+			              "template %s: %s[%zu] '%s' is not a valid interface name",
+			              tname, key, i, s));
 		snprintf(dst[(*n)++], 48, "%s", s);
 	}
 	return (0);
@@ -161,11 +321,13 @@ tpl_regex(const char *tname, const char *key, const char *re, struct lw_err *e)
 	/* Back-references can take exponential time; the runtime matches under its lock. */
 	for (const char *p = re; *p; p++)
 		if (p[0] == '\\' && p[1] >= '1' && p[1] <= '9')
-			return (err_set(e, ERR_INVALID, "template %s: %s may not use back-references", tname, key));
+			return (err_set(e, ERR_INVALID,
+			    "template %s: %s may not use back-references", tname, key));
 		else if (p[0] == '\\' && p[1] != '\0')
 			p++;
 	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
-		return (err_set(e, ERR_INVALID, "template %s: %s is not a valid extended regex", tname, key));
+		return (err_set(
+		    e, ERR_INVALID, "template %s: %s is not a valid extended regex", tname, key));
 	regfree(&r);
 	return (0);
 }
@@ -182,41 +344,46 @@ tpl_config(struct template *t, json_t *o, struct lw_err *e)
 		return (err_set(e, ERR_INVALID, "template %s: at most 8 config_files", t->name));
 	json_object_foreach(files, key, v) {
 		if (!json_is_string(v) || json_string_length(v) > 4096)
-			return (err_set(e, ERR_INVALID, "template %s: config_files.%.64s must be a string",
-			    t->name, key));
+			return (err_set(e, ERR_INVALID,
+			    "template %s: config_files.%.64s must be a string", t->name, key));
 		if (key[0] == '\0' || !tpl_relpath_ok(key) || strlen(key) > 64 ||
 		    strchr(key, '/') != strrchr(key, '/'))
 			return (err_set(e, ERR_INVALID,
-			    "template %s: config file name '%.64s' (relative, at most one directory)",
+			    "template %s: config file name '%.64s' "
+			    "(relative, at most one directory)",
 			    t->name, key));
 	}
 	for (int post = 0; post < 2; post++)
 		json_array_foreach(
-		    json_object_get(o, post ? "config_console_post" : "config_console_pre"), i, v) if (
-		    !json_is_string(v) || json_string_length(v) > 256 ||
-		    strpbrk(json_string_value(v), "\r\n") != NULL) return (err_set(e, ERR_INVALID,
-		    "template %s: console config lines are strings of one line", t->name));
+		    json_object_get(o, post ? "config_console_post" : "config_console_pre"), i, v)
+			if (!json_is_string(v) || json_string_length(v) > 256 ||
+			    strpbrk(json_string_value(v), "\r\n") != NULL)
+				return (err_set(e, ERR_INVALID,
+				    "template %s: console config lines are strings of one line",
+				    t->name));
 	if (strcmp(t->config_method, "iso") == 0 || strcmp(t->config_method, "fat") == 0) {
 		if (json_object_size(files) == 0)
-			return (err_set(e, ERR_INVALID, "template %s: config_method %s needs config_files",
-			    t->name, t->config_method));
+			return (err_set(e, ERR_INVALID,
+			    "template %s: config_method %s needs config_files", t->name,
+			    t->config_method));
 		for (const char *p = t->config_label; *p; p++)
 			if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 			        (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
-				return (err_set(e, ERR_INVALID, "template %s: config_label: A-Z a-z 0-9 _ -",
-				    t->name));
+				return (err_set(e, ERR_INVALID,
+				    "template %s: config_label: A-Z a-z 0-9 _ -", t->name));
 		if (strcmp(t->config_method, "fat") == 0 && strlen(t->config_label) > 11)
-			return (err_set(e, ERR_INVALID, "template %s: a FAT label has at most 11 characters",
-			    t->name));
+			return (err_set(e, ERR_INVALID,
+			    "template %s: a FAT label has at most 11 characters", t->name));
 	}
 	if (t->config_archive[0] != '\0' &&
 	    (!tpl_relpath_ok(t->config_archive) || strchr(t->config_archive, '/') != NULL ||
 	        !(ends_with(t->config_archive, ".tgz") || ends_with(t->config_archive, ".tar.gz"))))
 		return (err_set(e, ERR_INVALID,
-		    "template %s: config_archive is a file name ending in .tgz or .tar.gz", t->name));
-	if (strcmp(t->config_method, "console") == 0 && t->prompt[0] == '\0')
-		return (err_set(e, ERR_INVALID, "template %s: config_method console needs a prompt",
+		    "template %s: config_archive is a file name ending in .tgz or .tar.gz",
 		    t->name));
+	if (strcmp(t->config_method, "console") == 0 && t->prompt[0] == '\0')
+		return (err_set(
+		    e, ERR_INVALID, "template %s: config_method console needs a prompt", t->name));
 	return (0);
 }
 
@@ -224,7 +391,8 @@ tpl_config(struct template *t, json_t *o, struct lw_err *e)
 static int
 tpl_smbios(struct template *t, json_t *o, struct lw_err *e)
 {
-	static const char *const keys[] = {"manufacturer", "product", "version", "serial", "sku", "family", NULL};
+	static const char *const keys[] = {
+	    "manufacturer", "product", "version", "serial", "sku", "family", NULL};
 	json_t *sm = json_object_get(o, "smbios"), *v;
 	const char *key;
 	size_t off;
@@ -239,12 +407,15 @@ tpl_smbios(struct template *t, json_t *o, struct lw_err *e)
 		for (int i = 0; keys[i] != NULL; i++)
 			known |= strcmp(keys[i], key) == 0;
 		if (!known || val == NULL || val[0] == '\0' || strlen(val) > 32 ||
-		    strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ._-") != strlen(val))
+		    strspn(val,
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ._-") !=
+		        strlen(val))
 			return (err_set(e, ERR_INVALID,
-			    "template %s: smbios.%.32s: one of manufacturer, product, version, serial, sku, "
-			    "family; 1-32 of A-Z a-z 0-9 space . _ -",
+			    "template %s: smbios.%.32s: one of manufacturer, product, version, "
+			    "serial, sku, family; 1-32 of A-Z a-z 0-9 space . _ -",
 			    t->name, key));
-		off += (size_t)snprintf(t->smbios + off, sizeof(t->smbios) - off, ",%s=%s", key, val);
+		off +=
+		    (size_t)snprintf(t->smbios + off, sizeof(t->smbios) - off, ",%s=%s", key, val);
 	}
 	return (0);
 }
@@ -257,14 +428,18 @@ tpl_netns(struct template *t, struct lw_err *e)
 	/* A namespace host runs the host's own programs: its arch is the host's. */
 	/* "host"; the host's own name (what GET shows) is accepted back. */
 	if (uname(&u) == -1 || (strcmp(t->arch, "host") != 0 && strcmp(t->arch, lw.host_arch) != 0))
-		return (err_set(e, ERR_INVALID, "template %s: a netns template's arch is \"host\"", t->name));
-	snprintf(t->arch, sizeof(t->arch), "%s", strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine);
+		return (err_set(
+		    e, ERR_INVALID, "template %s: a netns template's arch is \"host\"", t->name));
+	snprintf(t->arch, sizeof(t->arch), "%s",
+	    strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine);
 	if (t->kernel[0] != '\0' || t->disk[0] != '\0' || t->nlead > 0)
-		return (err_set(e, ERR_INVALID, "template %s: a netns template boots nothing", t->name));
+		return (err_set(
+		    e, ERR_INVALID, "template %s: a netns template boots nothing", t->name));
 	if (strcmp(t->config_method, "none") == 0)
 		strcpy(t->config_method, "script");
 	if (strcmp(t->config_method, "script") != 0)
-		return (err_set(e, ERR_INVALID, "template %s: a netns template's config is a script", t->name));
+		return (err_set(
+		    e, ERR_INVALID, "template %s: a netns template's config is a script", t->name));
 	return (0);
 }
 
@@ -274,8 +449,9 @@ tpl_qemu(struct template *t, struct lw_err *e)
 	const struct arch_info *a = tcg_arch_lookup(t->arch);
 
 	if (a == NULL)
-		return (err_set(e, ERR_INVALID, "template %s: unsupported arch '%s' (supported: %s)",
-		    t->name, t->arch, tcg_arch_names()));
+		return (
+		    err_set(e, ERR_INVALID, "template %s: unsupported arch '%s' (supported: %s)",
+		        t->name, t->arch, tcg_arch_names()));
 	if (t->kernel[0] != '\0' && t->disk[0] != '\0')
 		return (err_set(e, ERR_INVALID, "template %s: kernel or disk, not both", t->name));
 	if (t->initrd[0] != '\0' && t->kernel[0] == '\0')
@@ -285,30 +461,33 @@ tpl_qemu(struct template *t, struct lw_err *e)
 		    "template %s: kernel, initrd and disk are paths under the image directory "
 		    "(relative, no '..')",
 		    t->name));
-	if (t->machine[0] != '\0' && (strcmp(t->machine, "virt") == 0) != (strcmp(t->arch, "aarch64") == 0))
+	if (t->machine[0] != '\0' &&
+	    (strcmp(t->machine, "virt") == 0) != (strcmp(t->arch, "aarch64") == 0))
 		return (err_set(e, ERR_INVALID, "template %s: machine %s does not fit %s", t->name,
 		    t->machine, t->arch));
 	if (strcmp(t->config_method, "script") == 0)
-		return (err_set(e, ERR_INVALID, "template %s: config_method script is for netns hosts", t->name));
+		return (err_set(e, ERR_INVALID,
+		    "template %s: config_method script is for netns hosts", t->name));
 	if (t->boot_cdrom && (strcmp(t->arch, "x86_64") != 0 || t->kernel[0] != '\0'))
 		return (err_set(e, ERR_INVALID,
-		    "template %s: a boot CD-ROM is for x86_64 machines that boot from firmware, not a kernel",
+		    "template %s: a boot CD-ROM is for x86_64 machines that boot from firmware, "
+		    "not a kernel",
 		    t->name));
 	if (t->boot_time_kvm_s < 1)
-		return (err_set(e, ERR_INVALID, "template %s: boot_time_kvm_s is at least 1", t->name));
+		return (
+		    err_set(e, ERR_INVALID, "template %s: boot_time_kvm_s is at least 1", t->name));
 	/* The aarch64 virt machine has no IDE: disks and config drives are virtio there. */
 	if (strcmp(t->arch, "aarch64") == 0 &&
 	    (strcmp(t->disk_bus, "virtio") != 0 || strcmp(t->config_bus, "virtio") != 0))
-		return (err_set(e, ERR_INVALID, "template %s: aarch64 disks and config drives are virtio", t->name));
+		return (err_set(e, ERR_INVALID,
+		    "template %s: aarch64 disks and config drives are virtio", t->name));
 	return (0);
 }
 
-int
-template_parse(json_t *o, struct template *t, struct lw_err *e)
+/* tpl_read - t's fields from o (already checked against tpl_fields), with their defaults. */
+static void
+tpl_read(json_t *o, struct template *t)
 {
-	memset(t, 0, sizeof(*t));
-	if (validate_object(o, validate_template, "template", e) == -1)
-		return (-1);
 	tpl_str(o, "name", t->name, sizeof(t->name), "");
 	tpl_str(o, "kind", t->kind, sizeof(t->kind), "qemu");
 	tpl_str(o, "arch", t->arch, sizeof(t->arch), "");
@@ -338,6 +517,15 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	t->needs_kvm = json_is_true(json_object_get(o, "needs_kvm"));
 	t->boot_cdrom = json_is_true(json_object_get(o, "boot_cdrom"));
 	t->ports_per_slot = tpl_int(o, "interface_ports_per_slot", 0);
+}
+
+int
+template_parse(json_t *o, struct template *t, struct lw_err *e)
+{
+	memset(t, 0, sizeof(*t));
+	if (tpl_fields_check(o, e) == -1)
+		return (-1);
+	tpl_read(o, t);
 	if (tpl_pattern(t->name, "interface_pattern", t->interface_pattern, 0, e) == -1 ||
 	    tpl_names(o, "interface_lead", t->lead, &t->nlead, false, 0, t->name, e) == -1 ||
 	    tpl_names(o, "interface_aliases", t->aliases, &t->naliases, true,
@@ -348,11 +536,12 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	if ((pattern_kind(t->interface_pattern) == 's') != (t->ports_per_slot > 0) ||
 	    (t->ports_per_slot > 0 && strcmp(t->kind, "netns") == 0))
 		return (err_set(e, ERR_INVALID,
-		    "template %s: a {s}/{p} interface_pattern goes with interface_ports_per_slot (VMs only)",
+		    "template %s: a {s}/{p} interface_pattern goes with interface_ports_per_slot "
+		    "(VMs only)",
 		    t->name));
 	if (t->nics > t->max_nics || t->nlead > t->max_nics)
-		return (err_set(e, ERR_INVALID, "template %s: nics and interface_lead within max_nics",
-		    t->name));
+		return (err_set(e, ERR_INVALID,
+		    "template %s: nics and interface_lead within max_nics", t->name));
 	if ((strcmp(t->kind, "netns") == 0 ? tpl_netns(t, e) : tpl_qemu(t, e)) == -1)
 		return (-1);
 	if (tpl_config(t, o, e) == -1 || tpl_smbios(t, o, e) == -1)
@@ -436,12 +625,23 @@ template_load_file(const char *dir, const char *file, struct lw_err *e)
 	return (0);
 }
 
+/* tpl_kvm_time - what tcg/boot.c asks of the catalog: a template's KVM boot time, 0 if unknown. */
+static double
+tpl_kvm_time(const char *name)
+{
+	const struct template *t = template_find(name);
+
+	return (t != NULL ? t->boot_time_kvm_s : 0);
+}
+
 int
 template_load_dir(const char *dir, struct lw_err *e)
 {
 	struct dirent **ents;
 	int n, r = 0;
 
+	/* The boot estimates measure the TCG slowdown against the catalog's KVM boot times. */
+	boot_set_kvm_time(tpl_kvm_time);
 	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0)
 		return (err_set(e, ERR_UNAVAILABLE, "template directory %s: cannot read", dir));
 	for (int i = 0; i < n; i++) {
@@ -455,28 +655,29 @@ template_load_dir(const char *dir, struct lw_err *e)
 	return (r == -1 ? -1 : ntemplates);
 }
 
+/* tpl_load_stored - add a template stored in the database; arg counts those added. */
+static void
+tpl_load_stored(const char *name, const char *body, void *arg)
+{
+	json_t *o = json_loads(body != NULL ? body : "", 0, NULL);
+	struct lw_err e = {0};
+
+	/* A stored template a newer catalog or parser refuses is skipped, not fatal. */
+	if (o == NULL || tpl_add(o, true, false, &e) == -1)
+		log_warn("user template %s skipped: %s", name, o ? e.msg : "bad JSON");
+	else
+		(*(int *)arg)++;
+	json_decref(o);
+}
+
 int
 template_load_db(struct lw_err *e)
 {
-	json_t *rows = db_rows(DB, e, "SELECT name, body FROM user_templates ORDER BY name", ""), *row;
-	size_t i;
 	int n = 0;
 
-	if (rows == NULL)
+	boot_set_kvm_time(tpl_kvm_time);
+	if (db_template_each(DB, tpl_load_stored, &n, e) == -1)
 		return (-1);
-	json_array_foreach(rows, i, row) {
-		json_t *o = json_loads(json_string_value(json_object_get(row, "body")), 0, NULL);
-		struct lw_err e2 = {0};
-
-		/* A stored template a newer catalog or parser refuses is skipped, not fatal. */
-		if (o == NULL || tpl_add(o, true, false, &e2) == -1)
-			log_warn("user template %s skipped: %s",
-			    json_string_value(json_object_get(row, "name")), o ? e2.msg : "bad JSON");
-		else
-			n++;
-		json_decref(o);
-	}
-	json_decref(rows);
 	return (n);
 }
 
@@ -519,8 +720,8 @@ template_ifname(const struct template *t, int idx, char *out, size_t len)
 		r = snprintf(out, len, "%s", t->lead[idx]);
 		return (r < 0 || (size_t)r >= len ? -1 : 0);
 	}
-	return (pattern_expand(t->interface_pattern, t->interface_first + k, t->interface_first + k / pps,
-	    k % pps, out, len));
+	return (pattern_expand(t->interface_pattern, t->interface_first + k,
+	    t->interface_first + k / pps, k % pps, out, len));
 }
 
 /*
@@ -587,6 +788,33 @@ template_console_lines(const struct template *t, bool post)
 	return (json_object_get(t->json, post ? "config_console_post" : "config_console_pre"));
 }
 
+/*
+ * tpl_store - o (its JSON text) into the database and the catalog, both or
+ * neither. Parsed first: nothing is stored or replaced unless it is valid.
+ */
+static int
+tpl_store(json_t *o, const char *text, bool create, struct lw_err *e)
+{
+	const char *name = json_string_value(json_object_get(o, "name"));
+	struct template probe;
+	int r;
+
+	r = template_parse(o, &probe, e);
+	json_decref(probe.json);
+	if (r == -1)
+		return (-1);
+	if (create && template_find(name))
+		return (err_set(e, ERR_CONFLICT, "template '%s' already exists", name));
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	if (db_template_put(DB, name, text, (int64_t)time(NULL), e) == -1 ||
+	    tpl_add(o, true, !create, e) == -1) {
+		db_rollback(DB);
+		return (-1);
+	}
+	return (db_commit(DB, e));
+}
+
 int
 template_user_put(json_t *body, const char *name, bool create, struct lw_err *e)
 {
@@ -603,10 +831,13 @@ template_user_put(json_t *body, const char *name, bool create, struct lw_err *e)
 		if ((t = template_find(name)) == NULL)
 			return (err_set(e, ERR_NOT_FOUND, "no template '%.64s'", name));
 		if (!t->user)
-			return (err_set(e, ERR_CONFLICT, "template '%s' is shipped and read-only; "
-			                                 "POST a copy under another name", name));
+			return (err_set(e, ERR_CONFLICT,
+			    "template '%s' is shipped and read-only; "
+			    "POST a copy under another name",
+			    name));
 		if (bn != NULL && strcmp(bn, name) != 0)
-			return (err_set(e, ERR_INVALID, "template.name: a template cannot be renamed"));
+			return (
+			    err_set(e, ERR_INVALID, "template.name: a template cannot be renamed"));
 	}
 	if ((o = json_deep_copy(body)) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
@@ -617,28 +848,7 @@ template_user_put(json_t *body, const char *name, bool create, struct lw_err *e)
 		json_decref(o);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	}
-	/* Parse first: nothing is stored or replaced unless the template is valid. */
-	{
-		struct template probe;
-
-		r = template_parse(o, &probe, e);
-		json_decref(probe.json);
-	}
-	if (r == 0 && create && template_find(json_string_value(json_object_get(o, "name"))))
-		r = err_set(e, ERR_CONFLICT, "template '%s' already exists",
-		    json_string_value(json_object_get(o, "name")));
-	if (r == 0 && db_begin(DB, e) == 0) {
-		r = db_exec(DB, e,
-		    "INSERT INTO user_templates (name, body, created_at) VALUES (?,?,?)"
-		    " ON CONFLICT (name) DO UPDATE SET body = excluded.body",
-		    "ssi", json_string_value(json_object_get(o, "name")), text, (int64_t)time(NULL));
-		if (r >= 0 && (r = tpl_add(o, true, !create, e)) == 0)
-			r = db_commit(DB, e);
-		else
-			db_rollback(DB);
-	} else if (r == 0) {
-		r = -1;
-	}
+	r = tpl_store(o, text, create, e);
 	free(text);
 	json_decref(o);
 	return (r < 0 ? -1 : 0);
@@ -653,16 +863,35 @@ template_user_delete(const char *name, struct lw_err *e)
 	if (slot == NULL)
 		return (err_set(e, ERR_NOT_FOUND, "no template '%.64s'", name));
 	if (!(*slot)->user)
-		return (err_set(e, ERR_CONFLICT, "template '%s' is shipped and cannot be deleted", name));
-	used = db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE template = ?", "s", name);
+		return (err_set(
+		    e, ERR_CONFLICT, "template '%s' is shipped and cannot be deleted", name));
+	used = db_template_used_by(DB, name);
 	if (used > 0)
 		return (err_set(e, ERR_CONFLICT, "template '%s' is used by %lld node(s)", name,
 		    (long long)used));
-	if (db_exec(DB, e, "DELETE FROM user_templates WHERE name = ?", "s", name) == -1 ||
-	    tpl_retire(*slot) == -1)
+	if (db_template_delete(DB, name, e) == -1 || tpl_retire(*slot) == -1)
 		return (-1);
 	*slot = templates[--ntemplates];
 	return (0);
+}
+
+void
+template_boot_json(json_t *node, const struct template *t)
+{
+	const char *accel = json_string_value(json_object_get(node, "accel_in_use"));
+	struct boot_estimate b;
+
+	/* Not started: the accelerator "auto" would pick. */
+	if (accel == NULL)
+		accel = lw.kvm->available &&
+		        strcmp(json_string_value(json_object_get(node, "accel")), "tcg") != 0 &&
+		        strcmp(t->arch, lw.host_arch) == 0
+		    ? "kvm"
+		    : "tcg";
+	boot_estimate(t->name, t->boot_time_kvm_s, accel, &b);
+	json_object_set_new(node, "boot_expected_s", json_real(round(b.expected_s * 10) / 10));
+	json_object_set_new(node, "boot_timeout_s", json_real(round(b.timeout_s * 10) / 10));
+	json_object_set_new(node, "boot_basis", json_string(b.basis));
 }
 
 void

@@ -47,14 +47,15 @@ struct template
 	char config_method[16];  /* iso | fat | console | none | script (netns) */
 	char config_label[32];   /* ISO/FAT volume label */
 	char config_bus[8];      /* virtio | cdrom | ide: how the config drive is attached */
-	char config_archive[65]; /* the files packed in this .tgz on the drive (vJunos' vmm-config.tgz) */
+	char config_archive[65]; /* the files packed in this .tgz on the drive (vJunos'
+	                            vmm-config.tgz) */
 	char smbios[256];        /* "type=1,product=VM-VMX,family=lab" (-smbios), or "" */
 	char config_export[128]; /* console command printing the running config */
 	char prompt[128];        /* ERE: the CLI prompt at the end of output */
 	char ready_pattern[256]; /* ERE on the console output */
 	bool needs_kvm;
 	bool boot_cdrom; /* boots from a CD-ROM image (vEOS' Aboot) before its disk */
-	bool user; /* from the API, not the shipped catalog */
+	bool user;       /* from the API, not the shipped catalog */
 	int shutdown_timeout_s;
 	int boot_time_kvm_s;
 	json_t *json; /* the template as loaded, for the API */
@@ -91,6 +92,12 @@ json_t *template_console_lines(const struct template *t, bool post);
 int template_user_put(json_t *body, const char *name, bool create, struct lw_err *e);
 /* template_user_delete - remove a user template (409 when nodes use it). 0 or -1. */
 int template_user_delete(const char *name, struct lw_err *e);
+/*
+ * template_boot_json - add boot_expected_s, boot_timeout_s and boot_basis
+ * (tcg/boot.c's estimate for the accelerator the node runs or would run
+ * with) to a node object. Caller holds lw_lock().
+ */
+void template_boot_json(json_t *node, const struct template *t);
 struct qemu_spec;
 /*
  * template_spec - what the template decides in a node's QEMU spec: machine,

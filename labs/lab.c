@@ -12,7 +12,6 @@
 #include "db/db.h"
 #include "core/net/impair.h"
 #include "core/net/wiring.h"
-#include "tcg/boot.h"
 #include "images/store.h"
 #include "images/template.h"
 #include "labs/lab.h"
@@ -347,7 +346,7 @@ node_render(json_t *row, struct lw_err *e)
 	        strcmp(json_string_value(json_object_get(row, "state")), "running") != 0))
 		json_object_del(row, "boot");
 	if (t != NULL && strcmp(t->kind, "qemu") == 0)
-		boot_expect_json(row, t);
+		template_boot_json(row, t);
 	return (row);
 }
 

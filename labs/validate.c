@@ -14,11 +14,13 @@
 
 #define IMPAIR_DIR_FIELDS                                                                          \
 	{"delay_ms", V_INT, 0, 0, 60000, NULL}, {"jitter_ms", V_INT, 0, 0, 60000, NULL},           \
-	    {"loss_pct", V_NUMBER, 0, 0, 100, NULL}, {"loss_burst", V_INT, 0, 0, 1000, NULL},       \
+	    {"loss_pct", V_NUMBER, 0, 0, 100, NULL}, {"loss_burst", V_INT, 0, 0, 1000, NULL},      \
 	    {"duplicate_pct", V_NUMBER, 0, 0, 100, NULL},                                          \
 	    {"corrupt_pct", V_NUMBER, 0, 0, 100, NULL},                                            \
 	    {"reorder_pct", V_NUMBER, 0, 0, 100, NULL},                                            \
-	    {"rate_kbps", V_INT, 0, 0, 100000000, NULL}
+	{                                                                                          \
+		"rate_kbps", V_INT, 0, 0, 100000000, NULL                                          \
+	}
 
 const struct vfield validate_impairment_dir[] = {
     IMPAIR_DIR_FIELDS,
@@ -104,51 +106,6 @@ const struct vfield validate_link_create[] = {
 const struct vfield validate_link_patch[] = {
     {"state", V_ENUM, 0, 0, 0, "up|down"},
     {"impairment", V_OBJECT, 0, 0, 0, NULL},
-    END,
-};
-
-/* A template: the shipped JSON files and user templates over the API alike. */
-const struct vfield validate_template[] = {
-    {"name", V_NAME, 1, 0, 0, NULL},
-    {"description", V_STRING, 0, 0, 256, NULL},
-    {"vendor", V_STRING, 0, 0, 64, NULL},
-    {"notes", V_STRING, 0, 0, 1024, NULL},
-    {"image_hint", V_STRING, 0, 0, 256, NULL},
-    {"kind", V_ENUM, 0, 0, 0, "qemu|netns"},
-    {"arch", V_STRING, 1, 1, 15, NULL},
-    {"cpus", V_INT, 0, 1, 64, NULL},
-    {"ram_mb", V_INT, 0, 16, 1048576, NULL},
-    {"nic_model", V_ENUM, 0, 0, 0, "virtio-net-pci|e1000|e1000e|vmxnet3|rtl8139"},
-    {"nics", V_INT, 0, 0, 32, NULL},
-    {"max_nics", V_INT, 0, 0, 32, NULL},
-    {"interface_pattern", V_STRING, 1, 3, 47, NULL},
-    {"interface_first", V_INT, 0, 0, 1000, NULL},
-    {"interface_ports_per_slot", V_INT, 0, 1, 64, NULL},
-    {"interface_aliases", V_ARRAY, 0, 0, 4, NULL},
-    {"interface_lead", V_ARRAY, 0, 0, 4, NULL},
-    {"kernel", V_STRING, 0, 0, 255, NULL},
-    {"initrd", V_STRING, 0, 0, 255, NULL},
-    {"append", V_STRING, 0, 0, 255, NULL},
-    {"disk", V_STRING, 0, 0, 255, NULL},
-    {"disk_bus", V_ENUM, 0, 0, 0, "virtio|ide|sata"},
-    {"machine", V_ENUM, 0, 0, 0, "pc|q35|virt"},
-    {"firmware", V_ENUM, 0, 0, 0, "bios|uefi"},
-    {"console", V_ENUM, 0, 0, 0, "telnet"},
-    {"ready_pattern", V_STRING, 0, 0, 255, NULL},
-    {"prompt", V_STRING, 0, 0, 127, NULL},
-    {"config_method", V_ENUM, 0, 0, 0, "iso|fat|console|none|script"},
-    {"config_label", V_STRING, 0, 1, 31, NULL},
-    {"config_bus", V_ENUM, 0, 0, 0, "virtio|cdrom|ide"},
-    {"config_files", V_OBJECT, 0, 0, 0, NULL},
-    {"config_console_pre", V_ARRAY, 0, 0, 32, NULL},
-    {"config_console_post", V_ARRAY, 0, 0, 32, NULL},
-    {"config_export", V_STRING, 0, 0, 127, NULL}, /* lines; the last prints the config */
-    {"needs_kvm", V_BOOL, 0, 0, 0, NULL},
-    {"boot_cdrom", V_BOOL, 0, 0, 0, NULL},
-    {"smbios", V_OBJECT, 0, 0, 0, NULL},
-    {"config_archive", V_STRING, 0, 1, 64, NULL},
-    {"boot_time_kvm_s", V_INT, 0, 0, 3600, NULL},
-    {"shutdown_timeout_s", V_INT, 0, 0, 600, NULL},
     END,
 };
 
@@ -292,15 +249,7 @@ validate_object(json_t *o, const struct vfield *spec, const char *what, struct l
 int
 validate_iface(const char *s)
 {
-	size_t l = strlen(s);
-
-	if (l == 0 || l > LW_NAME_MAX)
-		return (0);
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		        (*p >= '0' && *p <= '9') || strchr("/_.-", *p) != NULL))
-			return (0);
-	return (strstr(s, "..") == NULL);
+	return (names_iface_valid(s));
 }
 
 static int

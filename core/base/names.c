@@ -44,6 +44,24 @@ names_valid(const char *s)
 	return (strstr(s, "..") == NULL);
 }
 
+/*
+ * names_iface_valid - an interface name as a NOS spells it (Gi0/1,
+ * ge-0/0/2): 1-63 of A-Z a-z 0-9 / _ . -, no "..". It names a guest's NIC
+ * in the model only, never a kernel interface.
+ */
+bool
+names_iface_valid(const char *s)
+{
+	size_t l = strlen(s);
+
+	if (l == 0 || l > LW_NAME_MAX)
+		return (false);
+	for (const char *p = s; *p; p++)
+		if (!names_alnum(*p) && strchr("/_.-", *p) == NULL)
+			return (false);
+	return (strstr(s, "..") == NULL);
+}
+
 /* names_ifname - the shared tail of names_tap/names_bridge: fit-check a formatted name. */
 static int
 names_ifname(char out[16], const char *tmp, int len)

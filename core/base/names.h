@@ -1,6 +1,7 @@
 /*
- * names - validation of user-chosen names, and kernel interface names
- * derived from ids (never from user names) with the "lw" prefix.
+ * names - validation of user-chosen names (labs, nodes, images, templates,
+ * and the interface names a NOS uses inside a guest), and kernel interface
+ * names derived from ids (never from user names) with the "lw" prefix.
  */
 #ifndef LW_NAMES_H
 #define LW_NAMES_H
@@ -13,6 +14,8 @@
 
 /* names_valid - ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$, no "..", not all digits (those are ids). */
 bool names_valid(const char *s);
+/* names_iface_valid - a user-typed interface name (Gi0/1): 1-63 of A-Z a-z 0-9 / _ . -, no "..". */
+bool names_iface_valid(const char *s);
 /* names_tap - "lwt<node>n<nic>" into out[16]; returns 0, or -1 if it would not fit IFNAMSIZ. */
 int names_tap(char out[16], int64_t node_id, int nic);
 /* names_bridge - "lwb<link>" into out[16]; 0 or -1. */

@@ -30,6 +30,7 @@
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "core/run/runtime.h"
+#include "core/run/typing.h"
 #include "core/net/wiring.h"
 #include "db/db.h"
 #include "core/base/spawn.h"
@@ -679,7 +680,7 @@ start_record(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 	if (n->has_re && !s->netns) {
 		struct boot_estimate b;
 
-		boot_estimate(s->t, n->accel, &b);
+		boot_estimate(s->t->name, s->t->boot_time_kvm_s, n->accel, &b);
 		n->boot_deadline = n->started_ms + (int64_t)(b.timeout_s * 1000);
 	}
 	return (db_exec(DB, e,
@@ -1116,9 +1117,9 @@ node_mark_ready(struct rt_node *n, const char *note)
 static void *
 typing_thread(void *arg)
 {
-	struct { struct boot_typing *bt; int64_t id; } *ta = arg;
+	struct { struct typing *bt; int64_t id; } *ta = arg;
 	char msg[256];
-	int r = boot_typing_run(ta->bt, msg, sizeof(msg));
+	int r = typing_run(ta->bt, msg, sizeof(msg));
 
 	log_info("node %lld: startup config on the console: %s", (long long)ta->id, msg);
 	rt_enqueue(r == 0 ? RT_NODE_TYPED : RT_NODE_TYPE_FAILED, ta->id);
@@ -1144,10 +1145,10 @@ node_ready_seen(struct rt_node *n)
 	row = db_row(DB, NULL, "SELECT startup_config FROM nodes WHERE id = ?", "i", n->id);
 	cfg = json_string_value(json_object_get(row, "startup_config"));
 	if (t != NULL && strcmp(t->config_method, "console") == 0 && cfg != NULL && cfg[0] != '\0') {
-		struct { struct boot_typing *bt; int64_t id; } *ta = malloc(sizeof(*ta));
+		struct { struct typing *bt; int64_t id; } *ta = malloc(sizeof(*ta));
 		pthread_t th;
 
-		if (ta != NULL && (ta->bt = boot_typing_new(n->id, t, cfg)) != NULL) {
+		if (ta != NULL && (ta->bt = typing_new(n->id, t, cfg)) != NULL) {
 			ta->id = n->id;
 			if (pthread_create(&th, NULL, typing_thread, ta) == 0) {
 				pthread_detach(th);
@@ -1155,7 +1156,7 @@ node_ready_seen(struct rt_node *n)
 				json_decref(row);
 				return;
 			}
-			boot_typing_free(ta->bt);
+			typing_free(ta->bt);
 		}
 		free(ta);
 		log_warnx("node %lld: cannot type its startup config", (long long)n->id);
