@@ -1,6 +1,9 @@
 /*
  * api_console - a node's console over HTTP: the WebSocket (RFC 6455, via
- * libmicrohttpd's upgrade), the console log, and send/expect.
+ * libmicrohttpd's upgrade), the console log, send/expect and the config
+ * export. It gives core/console a codec made of web/ws's framing, so the
+ * console floor never sees WebSocket; the node's record and the log's path
+ * come from labs/console. No SQL and no paths of its own here.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -13,24 +16,29 @@
 
 #include "core/base/config.h"
 #include "core/console/console.h"
-#include "db/db.h"
+#include "labs/console.h"
 #include "labs/lab.h"
 #include "labs/validate.h"
-#include "images/template.h"
 #include "web/api.h"
 #include "web/ws.h"
 
 #define CONSOLE_LOG_SERVE_MAX (64L << 20)
+#define WS_MESSAGE_MAX 65536
 
-/* Resolve {lab} and {node}, taking the lock only for that. */
+/*
+ * Resolve {lab} and {node}, taking the lock only for that; with n, the
+ * node's console facts too, under the same lock.
+ */
 static int
-console_ref(struct api_req *r, int64_t *lab, int64_t *node, struct lw_err *e)
+console_ref(
+    struct api_req *r, int64_t *lab, int64_t *node, struct lab_console_node *n, struct lw_err *e)
 {
 	int rc = 0;
 
 	lw_lock();
 	if ((*lab = lab_resolve(r->params[0], e)) == -1 ||
-	    (*node = lab_node_resolve(*lab, r->params[1], e)) == -1)
+	    (*node = lab_node_resolve(*lab, r->params[1], e)) == -1 ||
+	    (n != NULL && lab_console_node(*node, n, e) == -1))
 		rc = -1;
 	lw_unlock();
 	return (rc);
@@ -55,39 +63,155 @@ header_has_token(const char *v, const char *token)
 }
 
 /*
- * A browser sends Origin: only pages served from this daemon may open a
+ * A browser sends Origin: only pages served from this daemon may type on a
  * console. Clients that send none (CLI, scripts) are not browsers.
  */
-static int
-origin_ok(struct api_req *r, struct lw_err *e)
+static bool
+origin_same(struct api_req *r)
 {
 	const char *origin = header(r, "Origin"), *host = header(r, "Host"), *p;
 
 	if (origin == NULL)
-		return (0);
+		return (true);
 	p = strstr(origin, "://");
-	if (host != NULL && p != NULL && strcasecmp(p + 3, host) == 0)
-		return (0);
-	return (err_set(e, ERR_FORBIDDEN, "WebSocket from origin '%.100s' refused", origin));
+	return (host != NULL && p != NULL && strcasecmp(p + 3, host) == 0);
+}
+
+/* Answer 200 text/plain with len bytes at buf; mode says whether MHD frees or copies them. */
+static int
+reply_text(
+    struct api_req *r, size_t len, void *buf, enum MHD_ResponseMemoryMode mode, struct lw_err *e)
+{
+	if ((r->raw = MHD_create_response_from_buffer(len, buf, mode)) == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	MHD_add_response_header(r->raw, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(r->raw, "Cache-Control", "no-store");
+	r->status = 200;
+	return (0);
+}
+
+/* ---- the WebSocket: the console's codec for it ---- */
+
+/* One WebSocket client: its parser, MHD's handle on the socket, the reply being sent. */
+struct ws_client {
+	struct ws_parser wp;
+	struct MHD_UpgradeResponseHandle *urh;
+	uint8_t reply[WS_HEADER_MAX + WS_CONTROL_MAX];
+};
+
+/* A control frame back to the peer, as m; one that cannot be framed is a bare close. */
+static void
+wsc_reply(struct ws_client *w, int opcode, const uint8_t *payload, size_t plen,
+    enum console_msg_kind kind, struct console_msg *m)
+{
+	size_t hl = ws_frame_header(w->reply, opcode, plen);
+
+	if (hl != 0)
+		memcpy(w->reply + hl, payload, plen);
+	m->kind = hl != 0 ? kind : CONSOLE_MSG_CLOSE;
+	m->data = (const char *)w->reply;
+	m->len = hl != 0 ? hl + plen : 0;
+}
+
+/* A close frame with code and reason (none for WS_CLOSE_NO_STATUS), then the end. */
+static void
+wsc_bye(struct ws_client *w, int code, const char *reason, struct console_msg *m)
+{
+	uint8_t payload[WS_CONTROL_MAX];
+	size_t plen = 0;
+
+	if (code != WS_CLOSE_NO_STATUS && ws_close_payload(payload, code, reason, &plen) == -1)
+		plen = 0;
+	wsc_reply(w, WS_OP_CLOSE, payload, plen, CONSOLE_MSG_CLOSE, m);
 }
 
 static void
-ws_closed(void *arg)
+wsc_parse(void *arg, const char *in, size_t len, size_t *used, struct console_msg *m)
 {
-	MHD_upgrade_action(arg, MHD_UPGRADE_ACTION_CLOSE);
+	struct ws_client *w = arg;
+	struct ws_frame f;
+	int r;
+
+	*used = 0;
+	m->kind = CONSOLE_MSG_NONE;
+	do { /* a pong asks for nothing: read on */
+		size_t n = 0;
+
+		r = ws_parse(&w->wp, (const uint8_t *)in + *used, len - *used, &n, &f);
+		*used += n;
+	} while (r == WS_FRAME && f.opcode == WS_OP_PONG && *used < len);
+	if (r < 0) {
+		wsc_bye(w, -r, r == WS_ERR_TOO_BIG ? "message too big" : "protocol error", m);
+	} else if (r == WS_NEED_MORE) {
+		return;
+	} else if (f.opcode == WS_OP_TEXT || f.opcode == WS_OP_BINARY) {
+		m->kind = CONSOLE_MSG_INPUT;
+		m->data = (const char *)f.data;
+		m->len = f.len;
+	} else if (f.opcode == WS_OP_PING) {
+		wsc_reply(w, WS_OP_PONG, f.data, f.len, CONSOLE_MSG_REPLY, m);
+	} else if (f.opcode == WS_OP_CLOSE) {
+		/* Echo the peer's code (RFC 6455 5.5.1); none when it sent none. */
+		wsc_bye(w, f.close_code, NULL, m);
+	}
 }
+
+/* Console output goes out as one binary message per chunk. */
+static char *
+wsc_frame(void *arg, const char *data, size_t len, size_t *framed_len)
+{
+	char *frame = malloc(WS_HEADER_MAX + len);
+	size_t hl;
+
+	(void)arg;
+	if (frame == NULL)
+		return (NULL);
+	if ((hl = ws_frame_header((uint8_t *)frame, WS_OP_BINARY, len)) == 0) {
+		free(frame);
+		return (NULL);
+	}
+	memcpy(frame + hl, data, len);
+	*framed_len = hl + len;
+	return (frame);
+}
+
+static void
+wsc_free(struct ws_client *w)
+{
+	ws_parser_free(&w->wp);
+	free(w);
+}
+
+/* MHD owns an upgraded socket: it closes it. */
+static void
+wsc_close(void *arg)
+{
+	struct ws_client *w = arg;
+
+	MHD_upgrade_action(w->urh, MHD_UPGRADE_ACTION_CLOSE);
+	wsc_free(w);
+}
+
+static const struct console_codec wsc_codec = {wsc_parse, wsc_frame, wsc_close};
 
 static void
 ws_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extra, size_t extra_len,
     MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
 	int64_t node = *(int64_t *)cls;
+	struct ws_client *w = calloc(1, sizeof(*w));
 
 	(void)c;
 	(void)req_cls;
 	free(cls);
-	if (console_add_ws(node, sock, extra, extra_len, ws_closed, urh) == -1)
-		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+	if (w != NULL) {
+		ws_parser_init(&w->wp, WS_MESSAGE_MAX);
+		w->urh = urh;
+		if (console_add_ws(node, sock, extra, extra_len, &wsc_codec, w) == 0)
+			return;
+		wsc_free(w);
+	}
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
 
 int
@@ -97,7 +221,7 @@ api_node_console(struct api_req *r, struct lw_err *e)
 	int64_t lab, node, *ctx;
 	char accept[29];
 
-	if (console_ref(r, &lab, &node, e) == -1)
+	if (console_ref(r, &lab, &node, NULL, e) == -1)
 		return (-1);
 	if (!header_has_token(header(r, "Upgrade"), "websocket") ||
 	    !header_has_token(header(r, "Connection"), "upgrade"))
@@ -107,8 +231,9 @@ api_node_console(struct api_req *r, struct lw_err *e)
 		return (err_set(e, ERR_BAD_REQUEST, "Sec-WebSocket-Version must be 13"));
 	if (key == NULL || ws_accept_key(key, accept) == -1)
 		return (err_set(e, ERR_BAD_REQUEST, "Sec-WebSocket-Key is missing or malformed"));
-	if (origin_ok(r, e) == -1)
-		return (-1);
+	if (!origin_same(r))
+		return (err_set(e, ERR_FORBIDDEN, "WebSocket from origin '%.100s' refused",
+		    header(r, "Origin")));
 	if ((ctx = malloc(sizeof(*ctx))) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	*ctx = node;
@@ -153,22 +278,17 @@ api_node_console_log(struct api_req *r, struct lw_err *e)
 	char *buf = NULL;
 	size_t len = 0;
 
-	if (console_ref(r, &lab, &node, e) == -1)
+	if (console_ref(r, &lab, &node, NULL, e) == -1 ||
+	    lab_console_log_path(lab, node, path, sizeof(path), e) == -1)
 		return (-1);
-	snprintf(path, sizeof(path), "%s/labs/%lld/nodes/%lld/console.log", lw.cfg.data_dir,
-	    (long long)lab, (long long)node);
 	snprintf(old, sizeof(old), "%s.1", path);
 	slurp(old, &buf, &len, CONSOLE_LOG_SERVE_MAX);
 	slurp(path, &buf, &len, CONSOLE_LOG_SERVE_MAX);
-	r->raw = MHD_create_response_from_buffer(
-	    len, buf ? buf : "", buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (r->raw == NULL) {
+	if (reply_text(r, len, buf ? buf : "", buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT,
+	        e) == -1) {
 		free(buf);
-		return (err_set(e, ERR_INTERNAL, "out of memory"));
+		return (-1);
 	}
-	MHD_add_response_header(r->raw, "Content-Type", "text/plain; charset=utf-8");
-	MHD_add_response_header(r->raw, "Cache-Control", "no-store");
-	r->status = 200;
 	return (0);
 }
 
@@ -227,7 +347,7 @@ api_node_console_exec(struct api_req *r, struct lw_err *e)
 	int rc;
 
 	if (validate_object(r->body, validate_console_exec, "exec", e) == -1 ||
-	    console_ref(r, &lab, &node, e) == -1)
+	    console_ref(r, &lab, &node, NULL, e) == -1)
 		return (-1);
 	rc = console_exec(node, json_string_value(json_object_get(r->body, "send")),
 	    json_string_value(json_object_get(r->body, "expect")),
@@ -249,52 +369,52 @@ api_node_console_exec(struct api_req *r, struct lw_err *e)
 }
 
 /*
+ * Type the template's export command, line by line ("terminal length 0\n
+ * show running-config"), each up to the prompt; *raw gets the last line's
+ * output (caller frees).
+ */
+static int
+config_run(int64_t node, struct lab_console_node *n, char **raw, struct lw_err *e)
+{
+	*raw = NULL;
+	for (char *line = n->config_export, *nl; line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		free(*raw);
+		*raw = NULL;
+		if (console_exec(node, line, n->prompt, 30000, raw, e) == -1) {
+			free(*raw);
+			*raw = NULL;
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
  * The running config, printed by the template's export command on the
  * console: text/plain without the echoed command and the closing prompt.
  */
 int
 api_node_config(struct api_req *r, struct lw_err *e)
 {
-	const struct template *t;
-	char cmd[128], prompt[128], *raw = NULL, *out, *body;
-	const char *origin, *host;
+	struct lab_console_node n;
+	char *raw = NULL, *out, *body;
 	int64_t lab, node;
-	json_t *row;
 	size_t len;
+	int rc;
 
 	/* A GET, but it types on the console: a page elsewhere may not make a browser send it. */
-	origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
-	host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-	if (origin != NULL && (host == NULL || strstr(origin, "://") == NULL ||
-	                          strcasecmp(strstr(origin, "://") + 3, host) != 0))
-		return (err_set(e, ERR_FORBIDDEN, "the config export from the page at '%.100s' is refused", origin));
-	lw_lock();
-	row = (lab = lab_resolve(r->params[0], e)) == -1 ||
-	        (node = lab_node_resolve(lab, r->params[1], e)) == -1
-	    ? NULL
-	    : db_row(lw.db, e, "SELECT template, state FROM nodes WHERE id = ?", "i", node);
-	t = row ? template_find(json_string_value(json_object_get(row, "template"))) : NULL;
-	if (t != NULL) {
-		snprintf(cmd, sizeof(cmd), "%s", t->config_export);
-		snprintf(prompt, sizeof(prompt), "%s", t->prompt);
-	}
-	lw_unlock();
-	if (row == NULL)
+	if (!origin_same(r))
+		return (err_set(e, ERR_FORBIDDEN,
+		    "the config export from the page at '%.100s' is refused", header(r, "Origin")));
+	if (console_ref(r, &lab, &node, &n, e) == -1)
 		return (-1);
-	json_decref(row);
-	if (t == NULL || cmd[0] == '\0' || prompt[0] == '\0')
-		return (err_set(e, ERR_INVALID, "the node's template has no config_export command and prompt"));
-	/* Several lines ("terminal length 0\nshow running-config"): the last one's output. */
-	for (char *line = cmd, *nl; line != NULL; line = nl) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl++ = '\0';
-		free(raw);
-		raw = NULL;
-		if (console_exec(node, line, prompt, 30000, &raw, e) == -1) {
-			free(raw);
-			return (-1);
-		}
-	}
+	if (n.config_export[0] == '\0' || n.prompt[0] == '\0')
+		return (err_set(
+		    e, ERR_INVALID, "the node's template has no config_export command and prompt"));
+	if (config_run(node, &n, &raw, e) == -1)
+		return (-1);
 	out = utf8_clean(raw);
 	free(raw);
 	if (out == NULL)
@@ -304,12 +424,7 @@ api_node_config(struct api_req *r, struct lw_err *e)
 	len = strlen(body);
 	while (len > 0 && body[len - 1] != '\n')
 		len--;
-	r->raw = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_COPY);
+	rc = reply_text(r, len, body, MHD_RESPMEM_MUST_COPY, e);
 	free(out);
-	if (r->raw == NULL)
-		return (err_set(e, ERR_INTERNAL, "out of memory"));
-	MHD_add_response_header(r->raw, "Content-Type", "text/plain; charset=utf-8");
-	MHD_add_response_header(r->raw, "Cache-Control", "no-store");
-	r->status = 200;
-	return (0);
+	return (rc);
 }

@@ -1,5 +1,6 @@
 /*
- * console - daemon-owned serial consoles.
+ * console - the fan-out core: one console per node, its clients, the
+ * scrollback ring, the console log, and the thread that runs them.
  *
  * All state lives behind cs.mu. The console thread waits in epoll without
  * the lock and takes it to handle a batch of events. Consoles and clients
@@ -9,84 +10,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <libtelnet.h>
-
-#include "core/base/clock.h"
 #include "core/base/config.h"
-#include "core/console/console.h"
 #include "core/base/log.h"
-#include "web/ws.h"
-
-#define CLIENT_OUT_MAX (1 << 20) /* a client further behind than this loses output */
-#define WAITER_MAX (1 << 20)
-#define WS_MESSAGE_MAX 65536
-#define READ_CHUNK 16384
-
-enum watch_kind { W_WAKE, W_LISTEN, W_QEMU, W_CLIENT };
-enum client_kind { C_TELNET, C_WS };
-
-struct watch {
-	enum watch_kind kind;
-	void *p;
-};
-
-struct con;
-
-struct client {
-	enum client_kind kind;
-	int fd;
-	struct con *con;
-	telnet_t *tn;
-	struct ws_parser wp;
-	char *out; /* bytes the socket did not take yet */
-	size_t outlen;
-	uint64_t dropped;
-	bool cr; /* the last input byte was '\r' (telnet Enter is CR LF or CR NUL) */
-	bool dead;
-	void (*on_close)(void *);
-	void *close_arg;
-	struct watch w;
-	struct client *next;
-};
-
-struct waiter {
-	char *buf;
-	size_t len, cap;
-	uint64_t total; /* bytes ever put: len stops growing once the window is full */
-	pthread_cond_t cv;
-	struct waiter *next;
-};
-
-struct con {
-	int64_t node;
-	int port;
-	int listen_fd;
-	int qemu_fd;
-	int log_fd;
-	char log_path[512];
-	off_t log_size;
-	char *ring; /* scrollback: the last cfg.console_scrollback bytes */
-	size_t ring_size, ring_head, ring_len;
-	struct client *clients;
-	struct waiter *waiters;
-	bool dead;
-	struct watch w_listen, w_qemu;
-	struct con *next;
-};
+#include "core/console/console.h"
+#include "core/console/console_int.h"
 
 static struct {
 	pthread_mutex_t mu;
@@ -94,20 +30,29 @@ static struct {
 	pthread_t thread;
 	bool running, stop;
 	struct con *cons;
-	struct con *dead_cons;
-	struct client *dead_clients;
 	struct watch w_wake;
 } cs = {.mu = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1};
 
-static const telnet_telopt_t telopts[] = {
-    {TELNET_TELOPT_ECHO, TELNET_WILL, TELNET_DONT},
-    {TELNET_TELOPT_SGA, TELNET_WILL, TELNET_DO},
-    {TELNET_TELOPT_BINARY, TELNET_WILL, TELNET_DO},
-    {-1, 0, 0},
-};
+void
+console_lock(void)
+{
+	pthread_mutex_lock(&cs.mu);
+}
 
-static struct con *
-con_find(int64_t node)
+void
+console_unlock(void)
+{
+	pthread_mutex_unlock(&cs.mu);
+}
+
+int
+console_wait(pthread_cond_t *cv, const struct timespec *deadline)
+{
+	return (pthread_cond_timedwait(cv, &cs.mu, deadline));
+}
+
+struct con *
+console_find(int64_t node)
 {
 	for (struct con *c = cs.cons; c != NULL; c = c->next)
 		if (c->node == node && !c->dead)
@@ -115,12 +60,18 @@ con_find(int64_t node)
 	return (NULL);
 }
 
-static int
-watch_add(int fd, struct watch *w, uint32_t events)
+int
+console_watch_add(int fd, struct watch *w, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	return (epoll_ctl(cs.epfd, EPOLL_CTL_ADD, fd, &ev));
+}
+
+void
+console_watch_del(int fd)
+{
+	epoll_ctl(cs.epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
 static void
@@ -133,15 +84,15 @@ watch_mod(int fd, struct watch *w, uint32_t events)
 
 /* ---- clients ---- */
 
-static void
-client_close(struct client *cl)
+void
+console_client_close(struct client *cl)
 {
 	if (cl->dead)
 		return;
 	cl->dead = true;
-	epoll_ctl(cs.epfd, EPOLL_CTL_DEL, cl->fd, NULL);
-	if (cl->on_close != NULL)
-		cl->on_close(cl->close_arg); /* MHD owns an upgraded socket */
+	console_watch_del(cl->fd);
+	if (cl->codec != NULL)
+		cl->codec->close(cl->arg); /* MHD owns an upgraded socket */
 	else
 		close(cl->fd);
 	cl->fd = -1;
@@ -149,20 +100,21 @@ client_close(struct client *cl)
 
 /*
  * Write what the socket takes now and queue the rest. A client more than
- * CLIENT_OUT_MAX behind is disconnected: dropping part of a WebSocket frame
+ * CONSOLE_CLIENT_OUT_MAX behind is disconnected: dropping part of a frame
  * or a telnet escape would corrupt everything after it.
  */
-static void
-client_write(struct client *cl, const char *data, size_t len)
+void
+console_client_write(struct client *cl, const char *data, size_t len)
 {
 	ssize_t n = 0;
+	char *nb = NULL;
 
 	if (cl->dead)
 		return;
 	if (cl->outlen == 0) {
 		n = send(cl->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1 && errno != EAGAIN && errno != EINTR) {
-			client_close(cl);
+			console_client_close(cl);
 			return;
 		}
 		if (n < 0)
@@ -170,13 +122,11 @@ client_write(struct client *cl, const char *data, size_t len)
 		if ((size_t)n == len)
 			return;
 	}
-	char *nb = NULL;
-
-	if (cl->outlen + (len - (size_t)n) > CLIENT_OUT_MAX ||
+	if (cl->outlen + (len - (size_t)n) > CONSOLE_CLIENT_OUT_MAX ||
 	    (nb = realloc(cl->out, cl->outlen + len - (size_t)n)) == NULL) {
 		log_info("console %lld: a client fell %zu bytes behind; disconnecting it",
 		    (long long)cl->con->node, cl->outlen);
-		client_close(cl);
+		console_client_close(cl);
 		return;
 	}
 	cl->out = nb;
@@ -191,7 +141,7 @@ client_flush(struct client *cl)
 	ssize_t n = send(cl->fd, cl->out, cl->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (n == -1 && errno != EAGAIN && errno != EINTR) {
-		client_close(cl);
+		console_client_close(cl);
 		return;
 	}
 	if (n <= 0)
@@ -202,33 +152,94 @@ client_flush(struct client *cl)
 		watch_mod(cl->fd, &cl->w, EPOLLIN);
 }
 
-/* One write per frame, so a frame is queued whole or not at all. */
-static void
-ws_send(struct client *cl, int opcode, const void *data, size_t len)
-{
-	uint8_t hdr[WS_HEADER_MAX];
-	size_t hl = ws_frame_header(hdr, opcode, len);
-	char *frame = malloc(hl + len);
-
-	if (frame == NULL || hl == 0) {
-		free(frame);
-		client_close(cl);
-		return;
-	}
-	memcpy(frame, hdr, hl);
-	memcpy(frame + hl, data, len);
-	client_write(cl, frame, hl + len);
-	free(frame);
-}
-
-/* Output for one client, in its protocol. */
+/* Output for one client, in its protocol; one write per frame, so it is queued whole. */
 static void
 client_output(struct client *cl, const char *data, size_t len)
 {
+	size_t flen = 0;
+	char *frame;
+
+	if (cl->dead)
+		return;
+	if (cl->kind == C_TELNET) {
+		telnetd_send(cl, data, len);
+		return;
+	}
+	if ((frame = cl->codec->frame(cl->arg, data, len, &flen)) == NULL) {
+		console_client_close(cl);
+		return;
+	}
+	console_client_write(cl, frame, flen);
+	free(frame);
+}
+
+/* Bytes from a codec client: keystrokes go to the guest, replies back to it. */
+static void
+codec_input(struct client *cl, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len && !cl->dead) {
+		struct console_msg m = {.kind = CONSOLE_MSG_NONE};
+		size_t used = 0;
+
+		cl->codec->parse(cl->arg, data + off, len - off, &used, &m);
+		off += used;
+		if (m.kind == CONSOLE_MSG_NONE)
+			break;
+		if (m.kind == CONSOLE_MSG_INPUT)
+			console_input(cl->con, cl, m.data, m.len);
+		else if (m.len > 0)
+			console_client_write(cl, m.data, m.len);
+		if (m.kind == CONSOLE_MSG_CLOSE)
+			console_client_close(cl);
+	}
+}
+
+struct client *
+console_client_new(struct con *c, enum client_kind kind, int fd)
+{
+	struct client *cl = calloc(1, sizeof(*cl));
+
+	if (cl == NULL)
+		return (NULL);
+	cl->kind = kind;
+	cl->fd = fd;
+	cl->con = c;
+	cl->w = (struct watch){W_CLIENT, cl};
+	return (cl);
+}
+
+/* Scrollback first, so a late client sees the boot and the prompt. */
+void
+console_client_join(struct client *cl)
+{
+	struct con *c = cl->con;
+	/* The newest part only, within the client's budget (the prompt is at the end). */
+	size_t len =
+	    c->ring_len < CONSOLE_CLIENT_OUT_MAX / 2 ? c->ring_len : CONSOLE_CLIENT_OUT_MAX / 2;
+	size_t start = (c->ring_head + c->ring_len - len) % (c->ring_size ? c->ring_size : 1);
+	size_t first = c->ring_size - start;
+
+	cl->next = c->clients;
+	c->clients = cl;
+	if (len == 0)
+		return;
+	if (first >= len) {
+		client_output(cl, c->ring + start, len);
+	} else {
+		client_output(cl, c->ring + start, first);
+		client_output(cl, c->ring, len - first);
+	}
+}
+
+static void
+client_free(struct client *cl)
+{
 	if (cl->kind == C_TELNET)
-		telnet_send(cl->tn, data, len);
-	else
-		ws_send(cl, WS_OP_BINARY, data, len);
+		telnetd_free(cl);
+	free(cl->out);
+	free(cl);
 }
 
 /* ---- the console's output: ring, log, clients, waiters ---- */
@@ -255,57 +266,6 @@ ring_put(struct con *c, const char *data, size_t len)
 	}
 }
 
-/* Keep the log bounded: at the limit, console.log becomes console.log.1. */
-static void
-log_write(struct con *c, const char *data, size_t len)
-{
-	char old[600];
-
-	if (c->log_fd == -1)
-		return;
-	if (c->log_size + (off_t)len > (off_t)lw.cfg.console_log_max) {
-		snprintf(old, sizeof(old), "%s.1", c->log_path);
-		close(c->log_fd);
-		rename(c->log_path, old);
-		c->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		c->log_size = 0;
-		if (c->log_fd == -1)
-			return;
-	}
-	if (write(c->log_fd, data, len) > 0)
-		c->log_size += (off_t)len;
-}
-
-/* A waiter keeps the last WAITER_MAX bytes: the match is near the end. */
-static void
-waiter_put(struct waiter *w, const char *data, size_t len)
-{
-	if (len > WAITER_MAX) {
-		data += len - WAITER_MAX;
-		len = WAITER_MAX;
-	}
-	if (w->len + len > WAITER_MAX) {
-		size_t drop = w->len + len - WAITER_MAX;
-
-		memmove(w->buf, w->buf + drop, w->len - drop);
-		w->len -= drop;
-	}
-	if (w->len + len > w->cap) {
-		size_t cap = w->len + len + 4096;
-		char *nb;
-
-		cap = cap > WAITER_MAX ? WAITER_MAX : cap;
-		if ((nb = realloc(w->buf, cap)) == NULL)
-			return;
-		w->buf = nb;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->len, data, len);
-	w->len += len;
-	w->total += len;
-	pthread_cond_broadcast(&w->cv);
-}
-
 /* After a daemon restart the scrollback comes back from the end of the log. */
 static void
 ring_load(struct con *c, const char *log_path)
@@ -329,16 +289,51 @@ out:
 		close(fd);
 }
 
+/* Keep the log bounded: at the limit, console.log becomes console.log.1. */
+static void
+log_write(struct con *c, const char *data, size_t len)
+{
+	char old[600];
+
+	if (c->log_fd == -1)
+		return;
+	if (c->log_size + (off_t)len > (off_t)lw.cfg.console_log_max) {
+		snprintf(old, sizeof(old), "%s.1", c->log_path);
+		close(c->log_fd);
+		rename(c->log_path, old);
+		c->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		c->log_size = 0;
+		if (c->log_fd == -1)
+			return;
+	}
+	if (write(c->log_fd, data, len) > 0)
+		c->log_size += (off_t)len;
+}
+
+static void
+log_open(struct con *c, const char *log_path)
+{
+	snprintf(c->log_path, sizeof(c->log_path), "%s", log_path);
+	c->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	c->log_size = c->log_fd == -1 ? 0 : lseek(c->log_fd, 0, SEEK_END);
+}
+
+static void
+log_close(struct con *c)
+{
+	if (c->log_fd != -1)
+		close(c->log_fd);
+	c->log_fd = -1;
+}
+
 static void
 con_output(struct con *c, const char *data, size_t len)
 {
 	ring_put(c, data, len);
 	log_write(c, data, len);
 	for (struct client *cl = c->clients; cl != NULL; cl = cl->next)
-		if (!cl->dead)
-			client_output(cl, data, len);
-	for (struct waiter *w = c->waiters; w != NULL; w = w->next)
-		waiter_put(w, data, len);
+		client_output(cl, data, len);
+	expect_put(c, data, len);
 }
 
 /* A status line of the daemon's own, in the console's output. */
@@ -352,10 +347,10 @@ con_note(struct con *c, const char *msg)
 }
 
 /* Keystrokes from any client go to the guest; Enter is CR alone. */
-static void
-con_input(struct con *c, struct client *cl, const char *data, size_t len)
+void
+console_input(struct con *c, struct client *cl, const char *data, size_t len)
 {
-	char buf[READ_CHUNK];
+	char buf[CONSOLE_READ_CHUNK];
 	size_t n = 0;
 
 	for (size_t i = 0; i < len && n < sizeof(buf); i++) {
@@ -371,158 +366,32 @@ con_input(struct con *c, struct client *cl, const char *data, size_t len)
 		log_warn("console %lld: write", (long long)c->node);
 }
 
-/* ---- telnet ---- */
-
-static void
-telnet_event(telnet_t *tn, telnet_event_t *ev, void *arg)
-{
-	struct client *cl = arg;
-
-	(void)tn;
-	switch (ev->type) {
-	case TELNET_EV_DATA:
-		con_input(cl->con, cl, ev->data.buffer, ev->data.size);
-		break;
-	case TELNET_EV_SEND:
-		client_write(cl, ev->data.buffer, ev->data.size);
-		break;
-	case TELNET_EV_ERROR:
-		log_debug(
-		    "console %lld: telnet client: %s", (long long)cl->con->node, ev->error.msg);
-		client_close(cl);
-		break;
-	default:
-		break;
-	}
-}
-
-static struct client *
-client_new(struct con *c, enum client_kind kind, int fd)
-{
-	struct client *cl = calloc(1, sizeof(*cl));
-
-	if (cl == NULL)
-		return (NULL);
-	cl->kind = kind;
-	cl->fd = fd;
-	cl->con = c;
-	cl->w = (struct watch){W_CLIENT, cl};
-	return (cl);
-}
-
-/* Scrollback first, so a late client sees the boot and the prompt. */
-static void
-client_replay(struct client *cl)
-{
-	struct con *c = cl->con;
-	/* The newest part only, within the client's budget (the prompt is at the end). */
-	size_t len = c->ring_len < CLIENT_OUT_MAX / 2 ? c->ring_len : CLIENT_OUT_MAX / 2;
-	size_t start = (c->ring_head + c->ring_len - len) % (c->ring_size ? c->ring_size : 1);
-	size_t first = c->ring_size - start;
-
-	if (len == 0)
-		return;
-	if (first >= len) {
-		client_output(cl, c->ring + start, len);
-	} else {
-		client_output(cl, c->ring + start, first);
-		client_output(cl, c->ring, len - first);
-	}
-}
-
-static void
-client_link(struct client *cl)
-{
-	cl->next = cl->con->clients;
-	cl->con->clients = cl;
-}
-
-static void
-telnet_accept(struct con *c)
-{
-	struct client *cl;
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	if (fd == -1)
-		return;
-	if ((cl = client_new(c, C_TELNET, fd)) == NULL ||
-	    (cl->tn = telnet_init(telopts, telnet_event, 0, cl)) == NULL ||
-	    watch_add(fd, &cl->w, EPOLLIN) == -1) {
-		if (cl != NULL && cl->tn != NULL)
-			telnet_free(cl->tn);
-		free(cl);
-		close(fd);
-		return;
-	}
-	client_link(cl);
-	telnet_negotiate(cl->tn, TELNET_WILL, TELNET_TELOPT_ECHO);
-	telnet_negotiate(cl->tn, TELNET_WILL, TELNET_TELOPT_SGA);
-	telnet_negotiate(cl->tn, TELNET_WILL, TELNET_TELOPT_BINARY);
-	telnet_negotiate(cl->tn, TELNET_DO, TELNET_TELOPT_BINARY);
-	client_replay(cl);
-}
-
-/* ---- WebSocket ---- */
-
-static void
-ws_input(struct client *cl, const char *data, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len && !cl->dead) {
-		struct ws_frame f;
-		size_t used = 0;
-		int r = ws_parse(&cl->wp, (const uint8_t *)data + off, len - off, &used, &f);
-
-		off += used;
-		if (r == WS_NEED_MORE)
-			break;
-		if (r < 0) {
-			uint8_t payload[125];
-			size_t plen = 0;
-
-			ws_close_payload(payload, -r,
-			    r == WS_ERR_TOO_BIG ? "message too big" : "protocol error", &plen);
-			ws_send(cl, WS_OP_CLOSE, payload, plen);
-			client_close(cl);
-			break;
-		}
-		if (f.opcode == WS_OP_TEXT || f.opcode == WS_OP_BINARY)
-			con_input(cl->con, cl, (const char *)f.data, f.len);
-		else if (f.opcode == WS_OP_PING)
-			ws_send(cl, WS_OP_PONG, f.data, f.len);
-		else if (f.opcode == WS_OP_CLOSE) {
-			uint8_t payload[125];
-			size_t plen = 0;
-
-			/* Echo the peer's code (RFC 6455 5.5.1); none when it sent none. */
-			if (f.close_code != WS_CLOSE_NO_STATUS &&
-			    ws_close_payload(payload, f.close_code, NULL, &plen) == -1)
-				plen = 0;
-			ws_send(cl, WS_OP_CLOSE, payload, plen);
-			client_close(cl);
-		}
-	}
-}
-
 /* ---- events ---- */
 
 static void
 client_readable(struct client *cl)
 {
-	char buf[READ_CHUNK];
+	char buf[CONSOLE_READ_CHUNK];
 	ssize_t n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		client_close(cl);
+		console_client_close(cl);
 		return;
 	}
 	if (n < 0)
 		return;
 	if (cl->kind == C_TELNET)
-		telnet_recv(cl->tn, buf, (size_t)n);
+		telnetd_recv(cl, buf, (size_t)n);
 	else
-		ws_input(cl, buf, (size_t)n);
+		codec_input(cl, buf, (size_t)n);
+}
+
+static void
+qemu_close(struct con *c)
+{
+	console_watch_del(c->qemu_fd);
+	close(c->qemu_fd);
+	c->qemu_fd = -1;
 }
 
 static void
@@ -530,19 +399,15 @@ qemu_detach(struct con *c)
 {
 	if (c->qemu_fd == -1)
 		return;
-	epoll_ctl(cs.epfd, EPOLL_CTL_DEL, c->qemu_fd, NULL);
-	close(c->qemu_fd);
-	c->qemu_fd = -1;
+	qemu_close(c);
 	con_note(c, "the node's console is gone: node stopped");
-	if (c->log_fd != -1)
-		close(c->log_fd);
-	c->log_fd = -1;
+	log_close(c);
 }
 
 static void
 qemu_readable(struct con *c)
 {
-	char buf[READ_CHUNK];
+	char buf[CONSOLE_READ_CHUNK];
 	ssize_t n;
 
 	for (int i = 0; i < 8; i++) { /* bounded: other consoles get their turn */
@@ -572,7 +437,7 @@ handle_event(struct epoll_event *ev)
 		break;
 	case W_LISTEN:
 		if (!(c = w->p)->dead)
-			telnet_accept(c);
+			telnetd_accept(c);
 		break;
 	case W_QEMU:
 		if (!(c = w->p)->dead && c->qemu_fd != -1)
@@ -586,16 +451,6 @@ handle_event(struct epoll_event *ev)
 			client_readable(cl);
 		break;
 	}
-}
-
-static void
-client_free(struct client *cl)
-{
-	if (cl->tn != NULL)
-		telnet_free(cl->tn);
-	ws_parser_free(&cl->wp);
-	free(cl->out);
-	free(cl);
 }
 
 /* End of a batch: unlink and free what died. */
@@ -655,7 +510,7 @@ console_init(struct lw_err *e)
 	cs.w_wake = (struct watch){W_WAKE, NULL};
 	if ((cs.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (cs.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
-	    watch_add(cs.wakefd, &cs.w_wake, EPOLLIN) == -1)
+	    console_watch_add(cs.wakefd, &cs.w_wake, EPOLLIN) == -1)
 		return (err_set(e, ERR_INTERNAL, "console: %s", strerror(errno)));
 	if (pthread_create(&cs.thread, NULL, console_loop, NULL) != 0)
 		return (err_set(e, ERR_INTERNAL, "console thread: %s", strerror(errno)));
@@ -667,22 +522,12 @@ static void
 con_close(struct con *c)
 {
 	for (struct client *cl = c->clients; cl != NULL; cl = cl->next)
-		client_close(cl);
-	if (c->listen_fd != -1) {
-		epoll_ctl(cs.epfd, EPOLL_CTL_DEL, c->listen_fd, NULL);
-		close(c->listen_fd);
-		c->listen_fd = -1;
-	}
-	if (c->qemu_fd != -1) {
-		epoll_ctl(cs.epfd, EPOLL_CTL_DEL, c->qemu_fd, NULL);
-		close(c->qemu_fd);
-		c->qemu_fd = -1;
-	}
-	if (c->log_fd != -1)
-		close(c->log_fd);
-	c->log_fd = -1;
-	for (struct waiter *w = c->waiters; w != NULL; w = w->next)
-		pthread_cond_broadcast(&w->cv);
+		console_client_close(cl);
+	telnetd_stop(c);
+	if (c->qemu_fd != -1)
+		qemu_close(c);
+	log_close(c);
+	expect_wake(c);
 	c->dead = true;
 }
 
@@ -709,39 +554,35 @@ console_fini(void)
 	cs.running = false;
 }
 
-static int
-listen_tcp(int port, struct lw_err *e)
+static struct con *
+con_new(int64_t node, int port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd, one = 1;
+	struct con *c = calloc(1, sizeof(*c));
 
-	if (inet_pton(AF_INET, lw.cfg.console_host, &sin.sin_addr) != 1)
-		return (err_set(e, ERR_INVALID, "console host '%s' is not an IPv4 address",
-		    lw.cfg.console_host));
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-		return (err_set(e, ERR_INTERNAL, "socket: %s", strerror(errno)));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 || listen(fd, 16) == -1) {
-		err_set(e, ERR_UNAVAILABLE, "console port %s:%d: %s", lw.cfg.console_host, port,
-		    strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	return (fd);
+	if (c == NULL)
+		return (NULL);
+	c->node = node;
+	c->port = port;
+	c->listen_fd = c->qemu_fd = c->log_fd = -1;
+	c->ring_size = (size_t)lw.cfg.console_scrollback;
+	c->ring = c->ring_size ? malloc(c->ring_size) : NULL;
+	c->w_listen = (struct watch){W_LISTEN, c};
+	c->w_qemu = (struct watch){W_QEMU, c};
+	return (c);
 }
 
 int
 console_node_add(int64_t node, int port, struct lw_err *e)
 {
 	struct con *c;
-	int fd;
+	int rc;
 
 	pthread_mutex_lock(&cs.mu);
-	if (con_find(node) != NULL) {
+	if (console_find(node) != NULL) {
 		pthread_mutex_unlock(&cs.mu);
 		return (0);
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = con_new(node, port)) == NULL) {
 		pthread_mutex_unlock(&cs.mu);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	}
@@ -749,21 +590,11 @@ console_node_add(int64_t node, int port, struct lw_err *e)
 	 * Without its telnet port the console still exists: the log, readiness,
 	 * send/expect and the WebSocket keep working.
 	 */
-	fd = listen_tcp(port, e);
-	c->node = node;
-	c->port = port;
-	c->listen_fd = fd;
-	c->qemu_fd = c->log_fd = -1;
-	c->ring_size = (size_t)lw.cfg.console_scrollback;
-	c->ring = c->ring_size ? malloc(c->ring_size) : NULL;
-	c->w_listen = (struct watch){W_LISTEN, c};
-	c->w_qemu = (struct watch){W_QEMU, c};
-	if (fd != -1)
-		watch_add(fd, &c->w_listen, EPOLLIN);
+	rc = telnetd_start(c, e);
 	c->next = cs.cons;
 	cs.cons = c;
 	pthread_mutex_unlock(&cs.mu);
-	return (fd == -1 ? -1 : 0);
+	return (rc);
 }
 
 void
@@ -772,7 +603,7 @@ console_node_remove(int64_t node)
 	struct con *c;
 
 	pthread_mutex_lock(&cs.mu);
-	if ((c = con_find(node)) != NULL)
+	if ((c = console_find(node)) != NULL)
 		con_close(c);
 	pthread_mutex_unlock(&cs.mu);
 }
@@ -783,7 +614,7 @@ console_node_attach(int64_t node, int fd, const char *log_path, bool fresh)
 	struct con *c;
 
 	pthread_mutex_lock(&cs.mu);
-	if ((c = con_find(node)) == NULL) {
+	if ((c = console_find(node)) == NULL) {
 		pthread_mutex_unlock(&cs.mu);
 		close(fd);
 		return;
@@ -792,13 +623,11 @@ console_node_attach(int64_t node, int fd, const char *log_path, bool fresh)
 		qemu_detach(c);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	c->qemu_fd = fd;
-	snprintf(c->log_path, sizeof(c->log_path), "%s", log_path);
 	if (!fresh && c->ring_len == 0)
 		ring_load(c, log_path);
-	c->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	c->log_size = c->log_fd == -1 ? 0 : lseek(c->log_fd, 0, SEEK_END);
+	log_open(c, log_path);
 	con_note(c, fresh ? "node started" : "console re-attached after a daemon restart");
-	watch_add(fd, &c->w_qemu, EPOLLIN);
+	console_watch_add(fd, &c->w_qemu, EPOLLIN);
 	pthread_mutex_unlock(&cs.mu);
 }
 
@@ -808,38 +637,35 @@ console_node_detach(int64_t node)
 	struct con *c;
 
 	pthread_mutex_lock(&cs.mu);
-	if ((c = con_find(node)) != NULL)
+	if ((c = console_find(node)) != NULL)
 		qemu_detach(c);
 	pthread_mutex_unlock(&cs.mu);
 }
 
 int
-console_add_ws(
-    int64_t node, int fd, const char *extra, size_t extra_len, void (*on_close)(void *), void *arg)
+console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
+    const struct console_codec *codec, void *arg)
 {
 	struct client *cl;
 	struct con *c;
 
 	pthread_mutex_lock(&cs.mu);
-	if ((c = con_find(node)) == NULL || (cl = client_new(c, C_WS, fd)) == NULL) {
+	if ((c = console_find(node)) == NULL || (cl = console_client_new(c, C_CODEC, fd)) == NULL) {
 		pthread_mutex_unlock(&cs.mu);
 		errno = ENOENT;
 		return (-1);
 	}
-	cl->on_close = on_close;
-	cl->close_arg = arg;
-	ws_parser_init(&cl->wp, WS_MESSAGE_MAX);
+	cl->codec = codec;
+	cl->arg = arg;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	if (watch_add(fd, &cl->w, EPOLLIN) == -1) {
+	if (console_watch_add(fd, &cl->w, EPOLLIN) == -1) {
 		pthread_mutex_unlock(&cs.mu);
-		ws_parser_free(&cl->wp);
 		free(cl);
 		return (-1);
 	}
-	client_link(cl);
-	client_replay(cl);
+	console_client_join(cl);
 	if (extra_len > 0)
-		ws_input(cl, extra, extra_len);
+		codec_input(cl, extra, extra_len);
 	pthread_mutex_unlock(&cs.mu);
 	return (0);
 }
@@ -851,147 +677,9 @@ console_clients(int64_t node)
 	int n = 0;
 
 	pthread_mutex_lock(&cs.mu);
-	if ((c = con_find(node)) != NULL)
+	if ((c = console_find(node)) != NULL)
 		for (struct client *cl = c->clients; cl != NULL; cl = cl->next)
 			n += !cl->dead;
 	pthread_mutex_unlock(&cs.mu);
 	return (n);
-}
-
-/* ---- send/expect ---- */
-
-static void
-waiter_unlink(struct con *c, struct waiter *w)
-{
-	for (struct waiter **pw = &c->waiters; *pw != NULL; pw = &(*pw)->next)
-		if (*pw == w) {
-			*pw = w->next;
-			return;
-		}
-}
-
-/*
- * Does re match what w saw ("\r" removed)? The text is copied under cs.mu
- * and matched without it, so a slow pattern stalls only this request, never
- * the console. Sets *end to the match's end (or the text's). Called locked.
- */
-static bool
-waiter_match(struct waiter *w, regex_t *re, char **text, size_t *end, int eflags)
-{
-	regmatch_t m;
-	size_t n = 0;
-	char *t = realloc(*text, w->len + 1);
-	int r;
-
-	if (t == NULL)
-		return (false);
-	*text = t;
-	for (size_t i = 0; i < w->len; i++)
-		if (w->buf[i] != '\r')
-			t[n++] = w->buf[i] ? w->buf[i] : ' ';
-	t[n] = '\0';
-	*end = n;
-	pthread_mutex_unlock(&cs.mu);
-	r = regexec(re, t, 1, &m, eflags);
-	pthread_mutex_lock(&cs.mu);
-	if (r != 0)
-		return (false);
-	*end = (size_t)m.rm_eo;
-	return (true);
-}
-
-#define EXEC_SETTLE_MS 200
-
-static int
-exec_wait(
-    struct con *c, struct waiter *w, regex_t *re, int timeout_ms, char **out, struct lw_err *e)
-{
-	size_t end = 0;
-	int r = 0;
-	uint64_t seen = UINT64_MAX, settled = UINT64_MAX;
-	int64_t stop = clock_mono_ms() + timeout_ms;
-	bool quiet = false;
-
-	for (;;) {
-		/*
-		 * Match again only when something new came. While output flows,
-		 * its end is not an end of line ("^42$" must not match the "4" of
-		 * a "42" still arriving); once it has been quiet for a moment, it
-		 * is (a prompt ends "# " with no newline after it).
-		 */
-		if (w->total != seen) {
-			seen = w->total;
-			if (waiter_match(w, re, out, &end, REG_NOTEOL))
-				break;
-		} else if (quiet && settled != seen) {
-			settled = seen;
-			if (waiter_match(w, re, out, &end, 0))
-				break;
-		}
-		if (c->dead || c->qemu_fd == -1 || r == ETIMEDOUT) {
-			if (*out != NULL)
-				(*out)[end] = '\0';
-			if (c->dead || c->qemu_fd == -1)
-				return (err_set(
-				    e, ERR_CONFLICT, "the node stopped; its console is gone"));
-			return (err_set(e, ERR_TIMEOUT,
-			    "nothing matched the expect pattern within %d ms", timeout_ms));
-		}
-		{
-			struct timespec q;
-			int64_t left = stop - clock_mono_ms();
-
-			clock_deadline(&q, left < EXEC_SETTLE_MS ? (int)(left > 0 ? left : 0)
-			                                         : EXEC_SETTLE_MS);
-			r = pthread_cond_timedwait(&w->cv, &cs.mu, &q);
-			quiet = r == ETIMEDOUT;
-			if (r == ETIMEDOUT && clock_mono_ms() < stop)
-				r = 0;
-		}
-	}
-	(*out)[end] = '\0';
-	return (0);
-}
-
-int
-console_exec(int64_t node, const char *send, const char *expect, int timeout_ms, char **out,
-    struct lw_err *e)
-{
-	struct waiter w = {.next = NULL};
-	struct con *c;
-	regex_t re;
-	char errbuf[128];
-	int rc;
-
-	*out = NULL;
-	for (const char *p = expect; *p; p++)
-		if (p[0] == '\\' && p[1] >= '1' && p[1] <= '9')
-			return (err_set(e, ERR_INVALID, "expect: back-references are not allowed"));
-		else if (p[0] == '\\' && p[1] != '\0')
-			p++;
-	if ((rc = regcomp(&re, expect, REG_EXTENDED | REG_NEWLINE)) != 0) {
-		regerror(rc, &re, errbuf, sizeof(errbuf));
-		return (err_set(e, ERR_INVALID, "expect: %s", errbuf));
-	}
-	pthread_cond_init(&w.cv, NULL);
-	pthread_mutex_lock(&cs.mu);
-	if ((c = con_find(node)) == NULL || c->qemu_fd == -1) {
-		rc = err_set(
-		    e, ERR_CONFLICT, "the node is not running: its console is not attached");
-		goto out;
-	}
-	w.next = c->waiters;
-	c->waiters = &w;
-	if (send != NULL) {
-		con_input(c, NULL, send, strlen(send));
-		con_input(c, NULL, "\r", 1);
-	}
-	rc = exec_wait(c, &w, &re, timeout_ms, out, e);
-	waiter_unlink(c, &w);
-out:
-	pthread_mutex_unlock(&cs.mu);
-	regfree(&re);
-	pthread_cond_destroy(&w.cv);
-	free(w.buf);
-	return (rc);
 }

@@ -2,9 +2,11 @@
  * console - daemon-owned serial consoles. Each running node's serial port
  * is a UNIX socket QEMU serves; the daemon attaches to it and fans the
  * output out to telnet clients (one TCP port per node, libtelnet),
- * WebSocket clients and send/expect waiters, keeps a scrollback ring that a
- * new client receives first, and writes a bounded, rotated console log.
- * One thread runs all console I/O; it never takes lw_lock().
+ * framed clients such as WebSockets and send/expect waiters, keeps a
+ * scrollback ring that a new client receives first, and writes a bounded,
+ * rotated console log. One thread runs all console I/O; it never takes
+ * lw_lock(). The module must not know HTTP, WebSocket framing or the store:
+ * it is handed fds, paths and codecs by the floors above.
  */
 #ifndef LW_CONSOLE_H
 #define LW_CONSOLE_H
@@ -37,12 +39,48 @@ void console_node_attach(int64_t node, int fd, const char *log_path, bool fresh)
 /* console_node_detach - QEMU went away: close its socket; clients stay. */
 void console_node_detach(int64_t node);
 /*
- * console_add_ws - serve a WebSocket on fd (already upgraded; extra holds
- * bytes read past the HTTP request). on_close(arg) is called once, from the
- * console thread, when the client goes; it must close fd. 0 or -1 (ENOENT).
+ * A client that is not telnet speaks through a codec its caller supplies
+ * (web/ fills one with its WebSocket framing), so this floor knows no
+ * protocol above the byte stream. parse turns received bytes into one
+ * message at a time; frame wraps a chunk of console output; close ends the
+ * client. All three run on the console thread with the console's lock held:
+ * they must not block or call back into console_*. After close, neither
+ * parse nor frame is called again.
  */
-int console_add_ws(
-    int64_t node, int fd, const char *extra, size_t extra_len, void (*on_close)(void *), void *arg);
+enum console_msg_kind {
+	CONSOLE_MSG_NONE,  /* every byte was used and no message is complete */
+	CONSOLE_MSG_INPUT, /* data is keystrokes for the guest */
+	CONSOLE_MSG_REPLY, /* data is bytes to send back as they are (a pong) */
+	CONSOLE_MSG_CLOSE, /* data (may be empty) goes back, then the client is dropped */
+};
+
+struct console_msg {
+	enum console_msg_kind kind;
+	const char *data; /* valid until the next parse */
+	size_t len;
+};
+
+struct console_codec {
+	/* parse - read up to len bytes of in (*used gets how many) into *m. */
+	void (*parse)(void *arg, const char *in, size_t len, size_t *used, struct console_msg *m);
+	/*
+	 * frame - len bytes of output as the client's bytes: a malloc'd buffer
+	 * of *framed_len bytes (the console frees it), or NULL to drop the client.
+	 */
+	char *(*frame)(void *arg, const char *data, size_t len, size_t *framed_len);
+	/* close - called once when the client goes: close its fd, release arg. */
+	void (*close)(void *arg);
+};
+
+/*
+ * console_add_ws - serve a framed client (a WebSocket, already upgraded) on
+ * fd through codec; extra holds bytes read past the HTTP request, fed to
+ * codec->parse first. On 0, fd and arg belong to the console until it calls
+ * codec->close(arg); on -1 (errno ENOENT when node has no console) the
+ * caller keeps both.
+ */
+int console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
+    const struct console_codec *codec, void *arg);
 /*
  * console_exec - type send (and Enter) on node's console and wait up to
  * timeout_ms for the POSIX extended regex expect to match what the console

@@ -1,0 +1,111 @@
+/*
+ * console_int - what the files of core/console/ share, and nothing outside
+ * that folder may include: the console and client records, and the hooks
+ * between the fan-out core (console.c: the lock, the epoll set, the ring,
+ * the log), the telnet server (telnetd.c) and send/expect (expect.c).
+ * Apart from console_lock, every function here is called with the console
+ * lock held, from the console thread or (send/expect) a request's thread;
+ * none may block on a socket or take lw_lock().
+ */
+#ifndef LW_CONSOLE_INT_H
+#define LW_CONSOLE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "core/base/err.h"
+#include "core/console/console.h"
+
+#define CONSOLE_CLIENT_OUT_MAX (1 << 20) /* a client further behind than this loses output */
+#define CONSOLE_READ_CHUNK 16384
+
+enum watch_kind { W_WAKE, W_LISTEN, W_QEMU, W_CLIENT };
+enum client_kind { C_TELNET, C_CODEC };
+
+/* What an epoll event points at. */
+struct watch {
+	enum watch_kind kind;
+	void *p;
+};
+
+struct con;
+struct telnet_t; /* libtelnet's, used only by telnetd.c */
+struct waiter;   /* expect.c's */
+
+struct client {
+	enum client_kind kind;
+	int fd;
+	struct con *con;
+	struct telnet_t *tn;               /* C_TELNET */
+	const struct console_codec *codec; /* C_CODEC, with arg */
+	void *arg;
+	char *out; /* bytes the socket did not take yet */
+	size_t outlen;
+	bool cr; /* the last input byte was '\r' (telnet Enter is CR LF or CR NUL) */
+	bool dead;
+	struct watch w;
+	struct client *next;
+};
+
+struct con {
+	int64_t node;
+	int port;
+	int listen_fd; /* telnetd's */
+	int qemu_fd;
+	int log_fd;
+	char log_path[512];
+	off_t log_size;
+	char *ring; /* scrollback: the last cfg.console_scrollback bytes */
+	size_t ring_size, ring_head, ring_len;
+	struct client *clients;
+	struct waiter *waiters; /* expect.c's list */
+	bool dead;
+	struct watch w_listen, w_qemu;
+	struct con *next;
+};
+
+/* console.c */
+void console_lock(void);
+void console_unlock(void);
+/* console_wait - wait on cv with the console lock until deadline; pthread_cond_timedwait's result.
+ */
+int console_wait(pthread_cond_t *cv, const struct timespec *deadline);
+/* console_find - the live console of node, or NULL. */
+struct con *console_find(int64_t node);
+int console_watch_add(int fd, struct watch *w, uint32_t events);
+void console_watch_del(int fd);
+struct client *console_client_new(struct con *c, enum client_kind kind, int fd);
+/* console_client_join - link cl to its console and send it the scrollback. */
+void console_client_join(struct client *cl);
+/* console_client_write - raw bytes to cl, queued whole when the socket is full. */
+void console_client_write(struct client *cl, const char *data, size_t len);
+/* console_client_close - mark cl dead and close its socket; freed at the end of the batch. */
+void console_client_close(struct client *cl);
+/* console_input - keystrokes to the guest; cl (NULL for send/expect) tracks CR LF. */
+void console_input(struct con *c, struct client *cl, const char *data, size_t len);
+
+/* telnetd.c */
+/* telnetd_start - listen on c's telnet port; 0, or -1 with e (c->listen_fd stays -1). */
+int telnetd_start(struct con *c, struct lw_err *e);
+/* telnetd_stop - stop listening; the clients stay until their console goes. */
+void telnetd_stop(struct con *c);
+/* telnetd_accept - take a new telnet client on c's port. */
+void telnetd_accept(struct con *c);
+/* telnetd_recv - bytes a telnet client sent. */
+void telnetd_recv(struct client *cl, const char *data, size_t len);
+/* telnetd_send - console output to a telnet client, escaped. */
+void telnetd_send(struct client *cl, const char *data, size_t len);
+/* telnetd_free - release cl's telnet state. */
+void telnetd_free(struct client *cl);
+
+/* expect.c */
+/* expect_put - console output to every send/expect waiter of c. */
+void expect_put(struct con *c, const char *data, size_t len);
+/* expect_wake - c is going: wake its waiters so they return. */
+void expect_wake(struct con *c);
+
+#endif
