@@ -27,6 +27,7 @@
 #include "db/db.h"
 #include "images/store.h"
 #include "images/template.h"
+#include "labs/lifecycle.h"
 #include "tcg/tcg.h"
 #include "web/api.h"
 #include "web/server.h"
@@ -111,23 +112,6 @@ serve_open(void)
 		fatal("netlink");
 }
 
-/* Every node's telnet console listens while the daemon runs, stopped or not. */
-static void
-serve_consoles(void)
-{
-	json_t *rows = db_rows(lw.db, NULL, "SELECT id, console_port FROM nodes", ""), *row;
-	struct lw_err e;
-	size_t i;
-
-	json_array_foreach (rows, i, row) {
-		if (console_node_add(json_integer_value(json_object_get(row, "id")),
-		        (int)json_integer_value(json_object_get(row, "console_port")), &e) == -1)
-			log_warnx("node %lld: %s", json_integer_value(json_object_get(row, "id")),
-			    e.msg);
-	}
-	json_decref(rows);
-}
-
 static int
 serve_main(int argc, char **argv)
 {
@@ -156,7 +140,8 @@ serve_main(int argc, char **argv)
 	if (impair_init() == -1)
 		fatal("impairment engine");
 	wiring_force_engine(lw.cfg.impair_all != 0);
-	serve_consoles();
+	/* Every node's telnet console listens while the daemon runs, stopped or not. */
+	lifecycle_consoles(0, 0, true);
 	if (runtime_init(&e) == -1)
 		fatalx("%s", e.msg);
 	if (server_start(host, port, &e) == -1)

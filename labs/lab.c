@@ -3,11 +3,13 @@
  * rejected request changes nothing.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/base/config.h"
+#include "core/base/events.h"
 #include "core/base/names.h"
 #include "db/db.h"
 #include "core/net/impair.h"
@@ -78,6 +80,30 @@ lab_link_resolve(int64_t lab, const char *ref, struct lw_err *e)
 	return (id);
 }
 
+void
+lab_publish(const char *kind, const char *action, int64_t id, int64_t lab)
+{
+	events_publish(kind,
+	    json_pack("{s:s,s:{s:I,s:I}}", "action", action, kind, "id", (json_int_t)id, "lab",
+	        (json_int_t)lab));
+}
+
+void
+lab_dir(char *buf, size_t len, int64_t lab, int64_t node)
+{
+	if (node != 0)
+		snprintf(buf, len, "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir, (long long)lab,
+		    (long long)node);
+	else
+		snprintf(buf, len, "%s/labs/%lld", lw.cfg.data_dir, (long long)lab);
+}
+
+int
+lab_store_version(void)
+{
+	return (db_schema_version(DB));
+}
+
 /* The commit/rollback tail shared by every single-transaction operation. */
 static int64_t
 lab_finish(int64_t r, struct lw_err *e)
@@ -91,7 +117,8 @@ lab_finish(int64_t r, struct lw_err *e)
 
 /* ---- labs ---- */
 
-const char *
+/* The lab's state: "stopped", "starting", "running", "stopping", "partial" or "error". */
+static const char *
 lab_state(int64_t lab)
 {
 	int64_t total = db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ?", "i", lab);
@@ -246,9 +273,11 @@ lab_patch(int64_t lab, json_t *body, struct lw_err *e)
 int
 lab_delete_rows(int64_t lab, struct lw_err *e)
 {
+	int64_t r;
+
 	if (db_begin(DB, e) == -1)
 		return (-1);
-	int64_t r = db_exec(DB, e, "DELETE FROM labs WHERE id = ?", "i", lab);
+	r = db_exec(DB, e, "DELETE FROM labs WHERE id = ?", "i", lab);
 
 	if (r == 0)
 		r = err_set(e, ERR_NOT_FOUND, "lab %lld not found", (long long)lab);
@@ -456,18 +485,20 @@ node_store_check(const struct template *t, const char *field, const char *name, 
 	if (name == NULL)
 		return (0);
 	if (strcmp(t->kind, "qemu") != 0)
-		return (err_set(e, ERR_INVALID, "%s.%s: template %s is a namespace host, it has no disk",
-		    what, field, t->name));
-	if (cd && !t->boot_cdrom)
-		return (err_set(e, ERR_INVALID, "%s.cdrom: template %s does not boot from a CD-ROM", what,
+		return (err_set(e, ERR_INVALID,
+		    "%s.%s: template %s is a namespace host, it has no disk", what, field,
 		    t->name));
+	if (cd && !t->boot_cdrom)
+		return (err_set(e, ERR_INVALID, "%s.cdrom: template %s does not boot from a CD-ROM",
+		    what, t->name));
 	if (store_ready(name, path, sizeof(path), fmt, sizeof(fmt), e) == -1) {
 		struct lw_err e2 = *e;
 
 		return (err_set(e, e2.code, "%s.%s: %s", what, field, e2.msg));
 	}
 	if (cd && strcmp(fmt, "raw") != 0)
-		return (err_set(e, ERR_INVALID, "%s.cdrom: image %s is %s, not an ISO", what, name, fmt));
+		return (err_set(
+		    e, ERR_INVALID, "%s.cdrom: image %s is %s, not an ISO", what, name, fmt));
 	return (0);
 }
 
@@ -502,12 +533,47 @@ node_template_check(json_t *body, const char *what, struct lw_err *e)
 	return (t);
 }
 
+/* A node's disk image and boot CD-ROM: as given, or the template's defaults. */
+struct node_media {
+	const char *image, *cdrom; /* NULL: none; may point into the buffers */
+	char image_buf[64], cdrom_buf[64];
+};
+
+/*
+ * A disk template without an image takes the newest one uploaded for it;
+ * likewise a CD-ROM template's boot CD-ROM, the newest .iso. 0 or -1 with e.
+ */
+static int
+node_media(const struct template *t, json_t *body, const char *what, struct node_media *m,
+    struct lw_err *e)
+{
+	m->image = json_str_or(body, "image", NULL);
+	m->cdrom = json_str_or(body, "cdrom", NULL);
+	if (m->image == NULL && strcmp(t->kind, "qemu") == 0 && t->kernel[0] == '\0' &&
+	    t->disk[0] == '\0') {
+		if (store_default_image(t->name, false, m->image_buf, sizeof(m->image_buf)) == -1)
+			return (err_set(e, ERR_INVALID,
+			    "%s.image: template %s needs a disk image and none was uploaded for it "
+			    "(labwire image add FILE --template %s)",
+			    what, t->name, t->name));
+		m->image = m->image_buf;
+	}
+	if (m->cdrom == NULL && t->boot_cdrom) {
+		if (store_default_image(t->name, true, m->cdrom_buf, sizeof(m->cdrom_buf)) == -1)
+			return (err_set(e, ERR_INVALID,
+			    "%s.cdrom: template %s boots from a CD-ROM image and no .iso was "
+			    "uploaded for it (labwire image add FILE.iso --template %s)",
+			    what, t->name, t->name));
+		m->cdrom = m->cdrom_buf;
+	}
+	return (0);
+}
+
 static int64_t
 node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 {
 	const struct template *t;
-	const char *image, *cdrom;
-	char dflt[64], dflt_cd[64];
+	struct node_media m;
 	int64_t node;
 	int port, nics;
 
@@ -518,36 +584,17 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	if ((port = node_console_port(e)) == -1)
 		return (-1);
 	nics = json_int_or(body, "nics", t->nics);
-	image = json_str_or(body, "image", NULL);
-	cdrom = json_str_or(body, "cdrom", NULL);
-	/* A disk template without an image takes the newest one uploaded for it. */
-	if (image == NULL && strcmp(t->kind, "qemu") == 0 && t->kernel[0] == '\0' &&
-	    t->disk[0] == '\0') {
-		if (store_default_image(t->name, false, dflt, sizeof(dflt)) == -1)
-			return (err_set(e, ERR_INVALID,
-			    "%s.image: template %s needs a disk image and none was uploaded for it "
-			    "(labwire image add FILE --template %s)",
-			    what, t->name, t->name));
-		image = dflt;
-	}
-	/* Likewise its boot CD-ROM: the newest .iso uploaded for it. */
-	if (cdrom == NULL && t->boot_cdrom) {
-		if (store_default_image(t->name, true, dflt_cd, sizeof(dflt_cd)) == -1)
-			return (err_set(e, ERR_INVALID,
-			    "%s.cdrom: template %s boots from a CD-ROM image and no .iso was uploaded for "
-			    "it (labwire image add FILE.iso --template %s)",
-			    what, t->name, t->name));
-		cdrom = dflt_cd;
-	}
+	if (node_media(t, body, what, &m, e) == -1)
+		return (-1);
 	node = db_insert(DB, e,
-	    "INSERT INTO nodes (lab_id, name, template, image, cdrom, arch, accel, cpus, ram_mb, nics,"
-	    " startup_config, x, y, console_port, boot_order) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "issssssIIIsIIII", lab, json_string_value(json_object_get(body, "name")), t->name, image,
-	    cdrom, t->arch,
-	    json_str_or(body, "accel", "auto"), json_int_or(body, "cpus", t->cpus),
-	    json_int_or(body, "ram_mb", t->ram_mb), nics, json_str_or(body, "startup_config", ""),
-	    json_int_or(body, "x", 0), json_int_or(body, "y", 0), port,
-	    json_int_or(body, "boot_order", 0));
+	    "INSERT INTO nodes (lab_id, name, template, image, cdrom, arch, accel, cpus,"
+	    " ram_mb, nics, startup_config, x, y, console_port, boot_order)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "issssssIIIsIIII", lab, json_string_value(json_object_get(body, "name")), t->name,
+	    m.image, m.cdrom, t->arch, json_str_or(body, "accel", "auto"),
+	    json_int_or(body, "cpus", t->cpus), json_int_or(body, "ram_mb", t->ram_mb), nics,
+	    json_str_or(body, "startup_config", ""), json_int_or(body, "x", 0),
+	    json_int_or(body, "y", 0), port, json_int_or(body, "boot_order", 0));
 	if (node == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "%s: a node named '%s' already exists in this lab",
@@ -569,7 +616,8 @@ lab_node_create(int64_t lab, json_t *body, struct lw_err *e)
 	return (lab_finish(node_insert(lab, body, "node", e), e));
 }
 
-static const char *const node_hw_fields[] = {"image", "cdrom", "accel", "cpus", "ram_mb", "nics", NULL};
+static const char *const node_hw_fields[] = {
+    "image", "cdrom", "accel", "cpus", "ram_mb", "nics", NULL};
 
 static int
 node_patch_nics(int64_t node, int nics, struct lw_err *e)
@@ -609,59 +657,51 @@ node_patch_nics(int64_t node, int nics, struct lw_err *e)
 	        : 0);
 }
 
+/* The node's columns a patch sets as given, in this order; nics is node_patch_nics'. */
+static const struct {
+	const char *field;
+	const char *sql;
+} node_patch_cols[] = {
+    {"name", "UPDATE nodes SET name = ? WHERE id = ?"},
+    {"image", "UPDATE nodes SET image = ? WHERE id = ?"},
+    {"cdrom", "UPDATE nodes SET cdrom = ? WHERE id = ?"},
+    {"boot_order", "UPDATE nodes SET boot_order = ? WHERE id = ?"},
+    {"accel", "UPDATE nodes SET accel = ? WHERE id = ?"},
+    {"startup_config", "UPDATE nodes SET startup_config = ? WHERE id = ?"},
+    {"cpus", "UPDATE nodes SET cpus = ? WHERE id = ?"},
+    {"ram_mb", "UPDATE nodes SET ram_mb = ? WHERE id = ?"},
+    {"x", "UPDATE nodes SET x = ? WHERE id = ?"},
+    {"y", "UPDATE nodes SET y = ? WHERE id = ?"},
+};
+
 static int
 node_patch_apply(int64_t node, json_t *body, struct lw_err *e)
 {
 	json_t *v;
+	int r;
 
-	if ((v = json_object_get(body, "name")) != NULL &&
-	    db_exec(DB, e, "UPDATE nodes SET name = ? WHERE id = ?", "si", json_string_value(v),
-	        node) == -1)
-		return (e->code == ERR_CONFLICT
-		        ? err_set(e, ERR_CONFLICT, "a node named '%s' already exists in this lab",
-		              json_string_value(v))
-		        : -1);
-	if ((v = json_object_get(body, "image")) != NULL &&
-	    db_exec(DB, e, "UPDATE nodes SET image = ? WHERE id = ?", "si", json_string_value(v),
-	        node) == -1)
-		return (-1);
-	if ((v = json_object_get(body, "cdrom")) != NULL &&
-	    db_exec(DB, e, "UPDATE nodes SET cdrom = ? WHERE id = ?", "si", json_string_value(v),
-	        node) == -1)
-		return (-1);
-	if ((v = json_object_get(body, "boot_order")) != NULL &&
-	    db_exec(DB, e, "UPDATE nodes SET boot_order = ? WHERE id = ?", "ii",
-	        (int64_t)json_integer_value(v), node) == -1)
-		return (-1);
-	if ((v = json_object_get(body, "accel")) != NULL &&
-	    db_exec(DB, e, "UPDATE nodes SET accel = ? WHERE id = ?", "si", json_string_value(v),
-	        node) == -1)
-		return (-1);
-	if ((v = json_object_get(body, "startup_config")) != NULL &&
-	    db_exec(DB, e, "UPDATE nodes SET startup_config = ? WHERE id = ?", "si",
-	        json_string_value(v), node) == -1)
-		return (-1);
-	if (db_exec(DB, e, "UPDATE nodes SET cpus = ?, ram_mb = ?, x = ?, y = ? WHERE id = ?",
-	        "iiiii",
-	        (int64_t)json_int_or(body, "cpus",
-	            (int)db_int(DB, 1, "SELECT cpus FROM nodes WHERE id = ?", "i", node)),
-	        (int64_t)json_int_or(body, "ram_mb",
-	            (int)db_int(DB, 1, "SELECT ram_mb FROM nodes WHERE id = ?", "i", node)),
-	        (int64_t)json_int_or(
-	            body, "x", (int)db_int(DB, 0, "SELECT x FROM nodes WHERE id = ?", "i", node)),
-	        (int64_t)json_int_or(
-	            body, "y", (int)db_int(DB, 0, "SELECT y FROM nodes WHERE id = ?", "i", node)),
-	        node) == -1)
-		return (-1);
-	if ((v = json_object_get(body, "nics")) != NULL) {
-		if (node_patch_nics(node, (int)json_integer_value(v), e) == -1)
+	for (size_t i = 0; i < sizeof(node_patch_cols) / sizeof(node_patch_cols[0]); i++) {
+		if ((v = json_object_get(body, node_patch_cols[i].field)) == NULL)
+			continue;
+		/* Validated: an integer, or a string (null binds SQL NULL). */
+		r = json_is_integer(v)
+		    ? db_exec(
+		          DB, e, node_patch_cols[i].sql, "ii", (int64_t)json_integer_value(v), node)
+		    : db_exec(DB, e, node_patch_cols[i].sql, "si", json_string_value(v), node);
+		if (r == -1 && i == 0 && e->code == ERR_CONFLICT)
+			return (err_set(e, ERR_CONFLICT,
+			    "a node named '%s' already exists in this lab", json_string_value(v)));
+		if (r == -1)
 			return (-1);
-		return (db_exec(DB, e, "UPDATE nodes SET nics = ? WHERE id = ?", "ii",
-		            (int64_t)json_integer_value(v), node) == -1
-		        ? -1
-		        : 0);
 	}
-	return (0);
+	if ((v = json_object_get(body, "nics")) == NULL)
+		return (0);
+	if (node_patch_nics(node, (int)json_integer_value(v), e) == -1)
+		return (-1);
+	return (db_exec(DB, e, "UPDATE nodes SET nics = ? WHERE id = ?", "ii",
+	            (int64_t)json_integer_value(v), node) == -1
+	        ? -1
+	        : 0);
 }
 
 int
@@ -675,10 +715,12 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 		json_t *row = db_row(DB, e, "SELECT template FROM nodes WHERE id = ?", "i", node);
 		const struct template *t =
 		    template_find(json_string_value(json_object_get(row, "template")));
-		int r = t == NULL ? err_set(e, ERR_INVALID, "node.image: the node's template is gone")
-		    : node_store_check(t, "image", json_str_or(body, "image", NULL), "node", e) == -1
-		        ? -1
-		        : node_store_check(t, "cdrom", json_str_or(body, "cdrom", NULL), "node", e);
+		int r = t == NULL
+		    ? err_set(e, ERR_INVALID, "node.image: the node's template is gone")
+		    : node_store_check(t, "image", json_str_or(body, "image", NULL), "node", e) ==
+		        -1
+		    ? -1
+		    : node_store_check(t, "cdrom", json_str_or(body, "cdrom", NULL), "node", e);
 
 		json_decref(row);
 		if (r == -1)
@@ -730,8 +772,8 @@ link_runtime(json_t *l, int64_t id)
 	a = json_array();
 	for (int d = 0; d < 2; d++)
 		json_array_append_new(a,
-		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "in", (json_int_t)st.in[d], "out",
-		        (json_int_t)st.out[d], "lost", (json_int_t)st.lost[d], "duplicated",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "in", (json_int_t)st.in[d],
+		        "out", (json_int_t)st.out[d], "lost", (json_int_t)st.lost[d], "duplicated",
 		        (json_int_t)st.duplicated[d], "corrupted", (json_int_t)st.corrupted[d],
 		        "reordered", (json_int_t)st.reordered[d], "queue_dropped",
 		        (json_int_t)st.queue_dropped[d], "queued", (json_int_t)st.queued[d]));
@@ -835,8 +877,9 @@ link_endpoint_iface(int64_t lab, int64_t link, json_t *ep, const char *what, str
 
 		json_decref(row);
 		if (idx >= 0)
-			iid = db_int(DB, -1, "SELECT id FROM interfaces WHERE node_id = ? AND idx = ?",
-			    "iI", nid, idx);
+			iid = db_int(DB, -1,
+			    "SELECT id FROM interfaces WHERE node_id = ? AND idx = ?", "iI", nid,
+			    idx);
 	}
 	if (iid == -1)
 		return (err_set(
@@ -887,14 +930,16 @@ link_impairment_check(json_t *imp, int nends, struct lw_err *e)
 			return (err_set(e, ERR_INVALID,
 			    "impairment.jitter_ms: %lld ms is more than delay_ms (%lld ms) (%s): "
 			    "a frame cannot leave before it came",
-			    (long long)pd->jitter_us / 1000, (long long)pd->delay_us / 1000, dirs[d]));
-		/* Gilbert-Elliott: past burst/(burst+1) the bad state cannot be entered often enough. */
+			    (long long)pd->jitter_us / 1000, (long long)pd->delay_us / 1000,
+			    dirs[d]));
+		/* Gilbert-Elliott: past burst/(burst+1) the bad state is not entered enough. */
 		if (pd->loss_burst > 1 && pd->loss < 1 &&
 		    pd->loss > (double)pd->loss_burst / (pd->loss_burst + 1))
 			return (err_set(e, ERR_INVALID,
-			    "impairment.loss_pct: with loss_burst %d at most %.1f %% can be lost in "
-			    "bursts (%s)",
-			    pd->loss_burst, 100.0 * pd->loss_burst / (pd->loss_burst + 1), dirs[d]));
+			    "impairment.loss_pct: with loss_burst %d at most %.1f %% can be lost "
+			    "in bursts (%s)",
+			    pd->loss_burst, 100.0 * pd->loss_burst / (pd->loss_burst + 1),
+			    dirs[d]));
 	}
 	if (nends > 2 && impair_params_active(&p))
 		return (err_set(e, ERR_INVALID,
@@ -923,8 +968,8 @@ link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	if (validate_object(body, validate_link_create, what, e) == -1)
 		return (-1);
 	imp = json_object_get(body, "impairment");
-	if (link_impairment_check(imp, (int)json_array_size(json_object_get(body, "endpoints")), e) ==
-	    -1)
+	if (link_impairment_check(
+	        imp, (int)json_array_size(json_object_get(body, "endpoints")), e) == -1)
 		return (-1);
 	if ((imptext = link_impairment_text(body)) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
@@ -963,8 +1008,8 @@ lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
 
 	if (validate_object(body, validate_link_patch, "link", e) == -1 ||
 	    link_impairment_check(imp,
-	        (int)db_int(DB, 0, "SELECT COUNT(*) FROM link_endpoints WHERE link_id = ?", "i",
-	            link),
+	        (int)db_int(
+	            DB, 0, "SELECT COUNT(*) FROM link_endpoints WHERE link_id = ?", "i", link),
 	        e) == -1)
 		return (-1);
 	if (db_begin(DB, e) == -1)

@@ -1,15 +1,25 @@
 /*
- * lab - the lab model and its rules: labs, nodes, interfaces and links,
- * validated and written to the store in one transaction per operation, and
- * rendered as the API's JSON objects. Callers hold lw_lock().
+ * lab - the lab model's records: labs, nodes, interfaces and links,
+ * validated and written to the store in one transaction per operation,
+ * rendered as the API's JSON objects; the events that announce them and
+ * where their files live. It sets nothing running and asks nothing of the
+ * runtime (lifecycle.c does), and speaks no HTTP. Callers hold lw_lock().
  */
 #ifndef LW_LAB_H
 #define LW_LAB_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/base/err.h"
+
+/* lab_publish - an event {"type":kind, "action":action, kind:{"id":id, "lab":lab}}. */
+void lab_publish(const char *kind, const char *action, int64_t id, int64_t lab);
+/* lab_dir - the data directory of lab, or of its node when node is non-zero. */
+void lab_dir(char *buf, size_t len, int64_t lab, int64_t node);
+/* lab_store_version - the schema version of the store the labs live in. */
+int lab_store_version(void);
 
 /* lab_resolve - a lab by numeric id or name; its id, or -1 with ERR_NOT_FOUND. */
 int64_t lab_resolve(const char *ref, struct lw_err *e);
@@ -29,8 +39,6 @@ enum lab_nodes_sel { LAB_NODES_STOPPED, LAB_NODES_ACTIVE };
  * NULL with e on error (an empty lab gives a non-NULL array with *n = 0).
  */
 int64_t *lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e);
-/* lab_state - "stopped", "starting", "running", "stopping", "partial" or "error". */
-const char *lab_state(int64_t lab);
 /* lab_create - a lab, with optional nodes and links, all or nothing; its id or -1. */
 int64_t lab_create(json_t *body, struct lw_err *e);
 int lab_patch(int64_t lab, json_t *body, struct lw_err *e);

@@ -1,19 +1,9 @@
 /*
- * api - the route table and the helpers handlers share.
+ * api - the route table, the dispatcher and the reply helper.
  */
-#include <ftw.h>
-#include <limits.h>
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/base/config.h"
-#include "core/console/console.h"
-#include "core/base/events.h"
-#include "core/base/log.h"
-#include "core/run/runtime.h"
-#include "db/db.h"
 #include "web/api.h"
 
 #define L API_LOCKED
@@ -151,83 +141,4 @@ api_reply(struct api_req *r, int status, json_t *out, struct lw_err *e)
 	r->status = status;
 	r->out = out;
 	return (0);
-}
-
-int
-api_wait_stopped(int64_t lab, int64_t node, struct lw_err *e)
-{
-	struct timespec ts = {0, 100 * 1000 * 1000};
-	json_t *rows, *row;
-	size_t i;
-
-	rows = db_rows(lw.db, e,
-	    "SELECT id FROM nodes WHERE lab_id = ? AND (id = ? OR ? = 0)"
-	    " AND state NOT IN ('stopped', 'error')",
-	    "iii", lab, node, node);
-	if (rows == NULL)
-		return (-1);
-	json_array_foreach(rows, i, row)
-		runtime_node_stop(json_integer_value(json_object_get(row, "id")), true);
-	json_decref(rows);
-	for (int tries = 0; tries < 600; tries++) {
-		if (runtime_busy_count(lab, node) == 0)
-			return (0);
-		lw_unlock();
-		nanosleep(&ts, NULL);
-		lw_lock();
-	}
-	return (err_set(e, ERR_UNAVAILABLE, "nodes did not stop within 60 s; try again"));
-}
-
-void
-api_publish(const char *kind, const char *action, int64_t id, int64_t lab)
-{
-	events_publish(kind,
-	    json_pack("{s:s,s:{s:I,s:I}}", "action", action, kind, "id", (json_int_t)id, "lab",
-	        (json_int_t)lab));
-}
-
-void
-api_consoles(int64_t lab, int64_t node, bool add)
-{
-	json_t *rows = db_rows(lw.db, NULL,
-	    "SELECT id, console_port FROM nodes WHERE lab_id = ? AND (id = ? OR ? = 0)", "iii", lab,
-	    node, node);
-	json_t *row;
-	struct lw_err e;
-	size_t i;
-
-	json_array_foreach (rows, i, row) {
-		int64_t id = json_integer_value(json_object_get(row, "id"));
-
-		if (!add)
-			console_node_remove(id);
-		else if (console_node_add(id,
-		             (int)json_integer_value(json_object_get(row, "console_port")), &e) == -1)
-			log_warnx("node %lld: %s", (long long)id, e.msg);
-	}
-	json_decref(rows);
-}
-
-static int
-remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return (0);
-}
-
-void
-api_remove_tree(int64_t lab, int64_t node)
-{
-	char path[PATH_MAX];
-
-	if (node != 0)
-		snprintf(path, sizeof(path), "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir,
-		    (long long)lab, (long long)node);
-	else
-		snprintf(path, sizeof(path), "%s/labs/%lld", lw.cfg.data_dir, (long long)lab);
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

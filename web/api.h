@@ -1,7 +1,11 @@
 /*
- * api - the REST routes: a table of (method, pattern, handler) and the
- * helpers handlers share. Handlers fill r->status and r->out (JSON) or a raw
- * response, or return -1 with e set; the server turns e into the error shape.
+ * api - the REST routes: a table of (method, pattern, handler), the
+ * dispatcher and the reply helper. A handler parses its request (path
+ * references, query, JSON body), makes one labs/ (or images/) call and
+ * fills r->status and r->out (JSON) or a raw response, or returns -1 with e
+ * set; the server turns e into the error shape. Handlers hold no SQL and no
+ * rule about which state allows what: those live in labs/. Routes flagged
+ * API_LOCKED run under lw_lock().
  */
 #ifndef LW_API_H
 #define LW_API_H
@@ -35,12 +39,15 @@ struct api_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/labs/{}/nodes/{}" */
 	api_fn fn;
-	int flags; /* API_LOCKED: run under lw_lock(); API_BODY: takes a JSON body */
+	/* API_LOCKED: run under lw_lock(); API_BODY: needs a JSON body; API_OPTBODY: may
+	 * have one (an empty object when it has none). Other routes refuse one (a GET's, or
+	 * an empty object, is ignored). */
+	int flags;
 };
 
 /* api_dispatch - find the route for r and run it; 0, or -1 with e. */
 int api_dispatch(struct api_req *r, struct lw_err *e);
-/* api_route_exists_for_path - true if some method serves this path (405 vs 404). */
+/* api_path_known - true if some method serves this path (405 vs 404). */
 bool api_path_known(const char *url);
 
 /* Handlers, by section. */
@@ -56,10 +63,10 @@ int api_image_get(struct api_req *r, struct lw_err *e);
 int api_image_delete(struct api_req *r, struct lw_err *e);
 int api_events(struct api_req *r, struct lw_err *e);
 int api_openapi(struct api_req *r, struct lw_err *e);
+/* api_system_init - probe the QEMU binaries and netem once, for api_system. */
 void api_system_init(void);
+/* api_events_shutdown - end every event stream (their HTTP threads return). */
 void api_events_shutdown(void);
-/* api_labs_shutdown - a lab start waiting for readiness answers now. */
-void api_labs_shutdown(void);
 
 int api_labs_list(struct api_req *r, struct lw_err *e);
 int api_labs_create(struct api_req *r, struct lw_err *e);
@@ -99,20 +106,5 @@ int api_link_delete(struct api_req *r, struct lw_err *e);
 
 /* api_reply - set status and out (stolen); returns 0 (or -1 with e when out is NULL). */
 int api_reply(struct api_req *r, int status, json_t *out, struct lw_err *e);
-/*
- * api_wait_stopped - with lw_lock() held on entry and on return: force-stop
- * what runs in lab (or only node when node != 0) and wait, unlocked, until it
- * has stopped; 0 or -1 with e (ERR_UNAVAILABLE on timeout).
- */
-int api_wait_stopped(int64_t lab, int64_t node, struct lw_err *e);
-/* api_publish - an event {"type":kind, "action":action, kind:{"id":id, "lab":lab}}. */
-void api_publish(const char *kind, const char *action, int64_t id, int64_t lab);
-/*
- * api_consoles - serve (add) or stop serving the telnet consoles of lab's
- * nodes (or only node when non-zero). A port that cannot be bound is logged.
- */
-void api_consoles(int64_t lab, int64_t node, bool add);
-/* api_remove_tree - remove data_dir/labs/<lab>[/nodes/<node>] recursively. */
-void api_remove_tree(int64_t lab, int64_t node);
 
 #endif

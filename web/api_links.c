@@ -3,8 +3,8 @@
  */
 #include <stdio.h>
 
-#include "core/run/runtime.h"
 #include "labs/lab.h"
+#include "labs/lifecycle.h"
 #include "web/api.h"
 
 static int
@@ -32,10 +32,9 @@ api_links_create(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab, link = 0;
 
-	if (link_ref(r, &lab, &link, e) == -1 || (link = lab_link_create(lab, r->body, e)) == -1)
+	if (link_ref(r, &lab, &link, e) == -1 ||
+	    (link = lifecycle_link_create(lab, r->body, e)) == -1)
 		return (-1);
-	runtime_link_wire(link);
-	api_publish("link", "created", link, lab);
 	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld/links/%lld", (long long)lab,
 	    (long long)link);
 	return (api_reply(r, 201, lab_link_json(link, e), e));
@@ -56,13 +55,8 @@ api_link_patch(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, link = 0;
 
-	if (link_ref(r, &lab, &link, e) == -1 || lab_link_patch(link, r->body, e) == -1)
+	if (link_ref(r, &lab, &link, e) == -1 || lifecycle_link_patch(lab, link, r->body, e) == -1)
 		return (-1);
-	if (json_object_get(r->body, "state") != NULL)
-		runtime_link_state(link);
-	else if (json_object_get(r->body, "impairment") != NULL)
-		runtime_link_sync(link);
-	api_publish("link", "updated", link, lab);
 	return (api_reply(r, 200, lab_link_json(link, e), e));
 }
 
@@ -71,10 +65,8 @@ api_link_delete(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, link = 0;
 
-	if (link_ref(r, &lab, &link, e) == -1 || lab_link_delete_rows(link, e) == -1)
+	if (link_ref(r, &lab, &link, e) == -1 || lifecycle_link_delete(lab, link, e) == -1)
 		return (-1);
-	runtime_link_unwire(link);
-	api_publish("link", "deleted", link, lab);
 	r->status = 204;
 	return (0);
 }

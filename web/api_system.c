@@ -3,22 +3,20 @@
  * and the OpenAPI description.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "tcg/boot.h"
 #include "core/base/config.h"
-#include "hv/kvm.h"
-#include "core/net/fabric.h"
 #include "core/base/events.h"
-#include "db/db.h"
 #include "core/base/spawn.h"
+#include "core/net/fabric.h"
+#include "hv/kvm.h"
 #include "hv/qemu.h"
-#include "images/template.h"
+#include "labs/lab.h"
+#include "tcg/boot.h"
 #include "tcg/tcg.h"
 #include "web/api.h"
 
@@ -98,16 +96,17 @@ api_system(struct api_req *r, struct lw_err *e)
 
 	json_object_del(qemu, "_netem");
 	return (api_reply(r, 200,
-	    json_pack("{s:s,s:{s:{s:b,s:s},s:{s:b,s:o}},s:o,s:s,s:i,s:I,s:{s:b,s:b},s:{s:s,s:s},s:i}",
+	    json_pack(
+	        "{s:s,s:{s:{s:b,s:s},s:{s:b,s:o}},s:o,s:s,s:i,s:I,s:{s:b,s:b},s:{s:s,s:s},s:i}",
 	        "version", LW_VERSION, "accelerators", "kvm", "available", lw.kvm->available,
-	        "reason", lw.kvm->reason, "tcg", "available", 1, "slowdown", boot_slowdown_json(), "qemu", qemu, "host_arch",
-	        lw.host_arch, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "memory_mb",
-	        (json_int_t)(pages / 1024 * psize / 1024), "capabilities", "netem", netem, "isolation", fabric_can_isolate(),
-	        "impairments", "path", "engine", "reason",
+	        "reason", lw.kvm->reason, "tcg", "available", 1, "slowdown", boot_slowdown_json(),
+	        "qemu", qemu, "host_arch", lw.host_arch, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN),
+	        "memory_mb", (json_int_t)(pages / 1024 * psize / 1024), "capabilities", "netem",
+	        netem, "isolation", fabric_can_isolate(), "impairments", "path", "engine", "reason",
 	        netem ? "labwire's impairment engine (sch_netem is present but not used: one "
 	                "engine behaves the same on every host)"
 	              : "labwire's impairment engine: this kernel has no sch_netem",
-	        "schema_version", db_schema_version(lw.db)),
+	        "schema_version", lab_store_version()),
 	    e));
 }
 

@@ -14,6 +14,7 @@
 #include "core/base/config.h"
 #include "core/base/log.h"
 #include "images/store.h"
+#include "labs/lifecycle.h"
 #include "web/api.h"
 #include "web/server.h"
 #include "web/ui.h"
@@ -110,10 +111,13 @@ request_trusted(struct MHD_Connection *c, const char *method, struct lw_err *e)
 	        strcmp(lhost, "::1") == 0 || strcmp(lhost, "[::1]") == 0)) {
 		bool ok = false;
 
-		for (const char **h = (const char *[]){"127.0.0.1", "localhost", "[::1]", NULL}; *h; h++) {
+		for (const char **h = (const char *[]){"127.0.0.1", "localhost", "[::1]", NULL}; *h;
+		     h++) {
 			snprintf(want, sizeof(want), "%s:%d", *h, lport);
-			ok = ok || (host != NULL && (strcasecmp(host, want) == 0 ||
-			                                (lport == 80 && strcasecmp(host, *h) == 0)));
+			ok = ok ||
+			    (host != NULL &&
+			        (strcasecmp(host, want) == 0 ||
+			            (lport == 80 && strcasecmp(host, *h) == 0)));
 		}
 		if (!ok)
 			return (err_set(e, ERR_FORBIDDEN,
@@ -125,7 +129,8 @@ request_trusted(struct MHD_Connection *c, const char *method, struct lw_err *e)
 	p = strstr(origin, "://");
 	if (host != NULL && p != NULL && strcasecmp(p + 3, host) == 0)
 		return (0);
-	return (err_set(e, ERR_FORBIDDEN, "a %s from the page at '%.100s' is refused", method, origin));
+	return (
+	    err_set(e, ERR_FORBIDDEN, "a %s from the page at '%.100s' is refused", method, origin));
 }
 
 static enum MHD_Result
@@ -220,10 +225,71 @@ upload_end(struct MHD_Connection *c, struct conn_ctx *cc)
 	}
 	if (img == NULL)
 		return (send_error(c, &cc->upload_err));
-	snprintf(loc, sizeof(loc), "/api/v1/images/%s", json_string_value(json_object_get(img, "name")));
+	snprintf(
+	    loc, sizeof(loc), "/api/v1/images/%s", json_string_value(json_object_get(img, "name")));
 	ret = send_json(c, 201, img, loc);
 	json_decref(img);
 	return (ret);
+}
+
+/* The first call for a request: its context; an upload begun or an oversized body refused. */
+static enum MHD_Result
+request_begin(struct MHD_Connection *c, const char *url, const char *method, void **con_cls)
+{
+	struct conn_ctx *cc = calloc(1, sizeof(*cc));
+
+	if (cc == NULL)
+		return (MHD_NO);
+	*con_cls = cc;
+	if (is_image_upload(url, method)) {
+		upload_begin(c, cc);
+		if (cc->upload == NULL) /* refused before a byte is read */
+			return (send_error(c, &cc->upload_err));
+		return (MHD_YES);
+	}
+	cc->too_large = content_length_too_large(c);
+	/* Refuse an oversized body before reading it. */
+	if (cc->too_large)
+		return (serve(c, url, method, cc));
+	return (MHD_YES);
+}
+
+/* A chunk of an upload goes to the store; the last call finishes it. */
+static enum MHD_Result
+upload_data(struct MHD_Connection *c, struct conn_ctx *cc, const char *data, size_t *data_size)
+{
+	if (*data_size == 0)
+		return (upload_end(c, cc));
+	if (cc->upload != NULL &&
+	    store_upload_write(cc->upload, data, *data_size, &cc->upload_err) == -1) {
+		store_upload_abort(cc->upload);
+		cc->upload = NULL;
+		*data_size = 0;
+		/* Answer now rather than read the rest; where libmicrohttpd
+		 * cannot answer mid-body this closes the connection. */
+		return (send_error(c, &cc->upload_err));
+	}
+	*data_size = 0;
+	return (MHD_YES);
+}
+
+/* A chunk of a request body is kept while the whole fits --max-body. */
+static enum MHD_Result
+body_append(struct conn_ctx *cc, const char *data, size_t *data_size)
+{
+	if (!cc->too_large && cc->len + *data_size <= (size_t)lw.cfg.max_body) {
+		char *nb = realloc(cc->buf, cc->len + *data_size);
+
+		if (nb == NULL)
+			return (MHD_NO);
+		cc->buf = nb;
+		memcpy(cc->buf + cc->len, data, *data_size);
+		cc->len += *data_size;
+	} else {
+		cc->too_large = 1;
+	}
+	*data_size = 0;
+	return (MHD_YES);
 }
 
 static enum MHD_Result
@@ -234,53 +300,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 
 	(void)cls;
 	(void)version;
-	if (cc == NULL) {
-		if ((cc = calloc(1, sizeof(*cc))) == NULL)
-			return (MHD_NO);
-		*con_cls = cc;
-		if (is_image_upload(url, method)) {
-			upload_begin(c, cc);
-			if (cc->upload == NULL) /* refused before a byte is read */
-				return (send_error(c, &cc->upload_err));
-			return (MHD_YES);
-		}
-		cc->too_large = content_length_too_large(c);
-		/* Refuse an oversized body before reading it. */
-		if (cc->too_large)
-			return (serve(c, url, method, cc));
-		return (MHD_YES);
-	}
-	if (cc->is_upload) {
-		if (*data_size > 0) {
-			if (cc->upload != NULL &&
-			    store_upload_write(cc->upload, data, *data_size, &cc->upload_err) == -1) {
-				store_upload_abort(cc->upload);
-				cc->upload = NULL;
-				*data_size = 0;
-				/* Answer now rather than read the rest; where libmicrohttpd
-				 * cannot answer mid-body this closes the connection. */
-				return (send_error(c, &cc->upload_err));
-			}
-			*data_size = 0;
-			return (MHD_YES);
-		}
-		return (upload_end(c, cc));
-	}
-	if (*data_size > 0) {
-		if (!cc->too_large && cc->len + *data_size <= (size_t)lw.cfg.max_body) {
-			char *nb = realloc(cc->buf, cc->len + *data_size);
-
-			if (nb == NULL)
-				return (MHD_NO);
-			cc->buf = nb;
-			memcpy(cc->buf + cc->len, data, *data_size);
-			cc->len += *data_size;
-		} else {
-			cc->too_large = 1;
-		}
-		*data_size = 0;
-		return (MHD_YES);
-	}
+	if (cc == NULL)
+		return (request_begin(c, url, method, con_cls));
+	if (cc->is_upload)
+		return (upload_data(c, cc, data, data_size));
+	if (*data_size > 0)
+		return (body_append(cc, data, data_size));
 	return (serve(c, url, method, cc));
 }
 
@@ -326,9 +351,8 @@ int
 server_start(const char *host, int port, struct lw_err *e)
 {
 	struct sockaddr_storage ss;
-	unsigned int flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |
-	    MHD_ALLOW_UPGRADE;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
 
 	if (server_addr(host, port, &ss, e) == -1)
 		return (-1);
@@ -349,7 +373,7 @@ server_stop(void)
 	if (httpd == NULL)
 		return;
 	api_events_shutdown();
-	api_labs_shutdown();
+	lifecycle_shutdown();
 	MHD_stop_daemon(httpd);
 	httpd = NULL;
 }

@@ -41,15 +41,15 @@ static const struct cfg_entry cfg_table[] = {
     {"console-port-max", INT(console_port_max, 1024, 65535), "5999", "last console port"},
     {"max-body", INT(max_body, 1024, 64L << 20), "1048576", "largest request body in bytes"},
     {"max-image-mb", INT(max_image_mb, 1, 4L << 20), "65536",
-	"largest disk image an upload may store, in MiB"},
+        "largest disk image an upload may store, in MiB"},
     {"console-scrollback", INT(console_scrollback, 0, 16L << 20), "65536",
-	"bytes of console output replayed to a new client"},
+        "bytes of console output replayed to a new client"},
     {"capture-ring", INT(capture_ring, 0, 256L << 20), "1048576",
-	"bytes of recent frames each running link keeps for recent.pcap (0: off)"},
+        "bytes of recent frames each running link keeps for recent.pcap (0: off)"},
     {"console-log-max", INT(console_log_max, 4096, 1L << 30), "1048576",
-	"console.log size before it rotates to console.log.1"},
+        "console.log size before it rotates to console.log.1"},
     {"impair-all", INT(impair_all, 0, 1), "0",
-	"1: every point-to-point link goes through the impairment engine (benchmarks)"},
+        "1: every point-to-point link goes through the impairment engine (benchmarks)"},
     {"log-level", STR(log_level), "info", "error, warn, info or debug"},
 };
 
@@ -185,23 +185,6 @@ config_usage(FILE *fp, const struct lw_config *cfg)
 			fprintf(fp, "  --%-18s %s (default: %ld)\n", c->name, c->help,
 			    *(const long *)p);
 	}
-}
-
-json_t *
-config_json(const struct lw_config *cfg)
-{
-	json_t *o = json_object();
-
-	for (size_t i = 0; i < CFG_N; i++) {
-		const struct cfg_entry *c = &cfg_table[i];
-		const char *p = (const char *)cfg + c->off;
-
-		if (c->type == CFG_STR)
-			json_object_set_new(o, c->name, json_string(p));
-		else
-			json_object_set_new(o, c->name, json_integer(*(const long *)p));
-	}
-	return (o);
 }
 
 int

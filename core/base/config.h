@@ -19,8 +19,8 @@ struct lw_config {
 	char console_host[64];  /* address the telnet consoles bind to (loopback by default) */
 	long console_port_min;
 	long console_port_max;
-	long max_body; /* bytes; larger request bodies are answered 413 */
-	long max_image_mb; /* MiB; a larger image upload is answered 413 */
+	long max_body;           /* bytes; larger request bodies are answered 413 */
+	long max_image_mb;       /* MiB; a larger image upload is answered 413 */
 	long console_scrollback; /* bytes of console output a new client receives first */
 	long console_log_max;    /* bytes; console.log then rotates to console.log.1 */
 	long impair_all;         /* 1: every p2p link through the impairment engine */
@@ -51,8 +51,6 @@ void config_defaults(struct lw_config *cfg, const char *exe_path);
 int config_parse_args(struct lw_config *cfg, int argc, char **argv, char *err, size_t errlen);
 /* config_usage - print every option with its help and its value in cfg (the defaults). */
 void config_usage(FILE *fp, const struct lw_config *cfg);
-/* config_json - the effective configuration (new reference). */
-json_t *config_json(const struct lw_config *cfg);
 /* config_split_listen - split "host:port"; returns 0 or -1. */
 int config_split_listen(const char *listen, char *host, size_t hostlen, int *port);
 
