@@ -1,6 +1,6 @@
 /*
  * main - `labwire serve` runs the daemon; every other subcommand is the
- * command-line client (core/cli.c) talking to it over REST.
+ * command-line client (core/cli/) talking to it over REST.
  */
 #include <errno.h>
 #include <fcntl.h>

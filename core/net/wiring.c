@@ -16,7 +16,6 @@
 #include "core/net/impair.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
-#include "core/run/runtime.h"
 #include "core/net/wiring.h"
 
 #define LINK_MTU 9000
@@ -82,17 +81,6 @@ wiring_datapath(int64_t link)
 	struct wlink *l = wlink_get(link, false);
 
 	return (dp_names[l ? l->dp : DP_NONE]);
-}
-
-/* The link's captures end with it; their counters are kept. */
-static void
-captures_end(int64_t link)
-{
-	struct capture_stats *st;
-	int n = capture_link_down(link, &st);
-
-	runtime_captures_ended(st, n);
-	free(st);
 }
 
 static void
@@ -163,8 +151,7 @@ fail:
 }
 
 static void
-sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, bool up,
-    json_t *imp)
+sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, bool up, json_t *imp)
 {
 	char ifs[2][16];
 	struct impair_params p;
@@ -184,8 +171,8 @@ sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, b
 	}
 	for (int s = 0; s < 2; s++)
 		wlink_port(l, ifs[s]);
-	engine = wr.force_engine ||
-	    (impair_params_from_json(imp, &p) == 0 && impair_params_active(&p));
+	engine =
+	    wr.force_engine || (impair_params_from_json(imp, &p) == 0 && impair_params_active(&p));
 	if (engine && engine_on(b, l->id, (const char(*)[16])ifs, imp) == 0) {
 		l->dp = DP_ENGINE;
 		return;
@@ -236,8 +223,9 @@ sync_lan(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, i
 	l->dp = DP_BRIDGE;
 }
 
-void
-wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp)
+int
+wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp,
+    struct capture_stats **ended)
 {
 	struct wlink *l = wlink_get(link, true);
 	struct fabric_batch *b = fabric_batch_new();
@@ -251,15 +239,16 @@ wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp
 	n = n > 64 ? 64 : n;
 	for (int i = 0; i < n; i++) {
 		ends[i] = in[i];
-		if (ends[i].present && (names_tap(ifn, ends[i].node, ends[i].idx) == -1 ||
-		                           if_nametoindex(ifn) == 0))
+		if (ends[i].present &&
+		    (names_tap(ifn, ends[i].node, ends[i].idx) == -1 || if_nametoindex(ifn) == 0))
 			ends[i].present = false;
 	}
 
 	if (l == NULL || b == NULL) {
 		log_warnx("link %lld: out of memory", (long long)link);
 		fabric_batch_run(b);
-		return;
+		*ended = NULL;
+		return (0);
 	}
 	if (n >= 3) {
 		sync_lan(b, l, ends, n);
@@ -278,18 +267,19 @@ wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp
 			fabric_set_updown(b, ifn, up);
 	if (fabric_batch_run(b) != 0)
 		log_warnx("link %lld: some of its wiring failed (see above)", (long long)link);
-	if (capif[0] != '\0')
-		capture_link_up(link, capif);
-	else
-		captures_end(link);
+	*ended = NULL;
+	if (capif[0] == '\0')
+		return (capture_link_down(link, ended));
+	capture_link_up(link, capif);
+	return (0);
 }
 
-void
-wiring_forget(int64_t link)
+int
+wiring_forget(int64_t link, struct capture_stats **ended)
 {
-	char br[16];
-
 	struct wlink *l = NULL;
+	char br[16];
+	int n;
 
 	for (struct wlink **pl = &wr.links; *pl != NULL; pl = &(*pl)->next)
 		if ((*pl)->id == link) {
@@ -302,11 +292,12 @@ wiring_forget(int64_t link)
 		if (if_nametoindex(l->ports[i]) != 0 && fabric_tc_drop(NULL, l->ports[i]) == -1)
 			log_warn("link %lld: isolating %s", (long long)link, l->ports[i]);
 	engine_off(link);
-	captures_end(link);
+	n = capture_link_down(link, ended);
 	if (names_bridge(br, link) == 0)
 		fabric_link_del(br);
 	if (l != NULL) {
 		free(l->ports);
 		free(l);
 	}
+	return (n);
 }

@@ -31,10 +31,17 @@ struct wire_end {
 	bool netns;   /* a veth of a lightweight host (else a QEMU TAP) */
 };
 
-/* wiring_sync - make link's datapath what ends/up/impairment call for. */
-void wiring_sync(int64_t link, const struct wire_end *ends, int n, bool up, json_t *impairment);
-/* wiring_forget - the link is gone: undo everything it had; its captures end. */
-void wiring_forget(int64_t link);
+struct capture_stats;
+
+/*
+ * wiring_sync - make link's datapath what ends/up/impairment call for.
+ * Captures the link can no longer be seen on end: their final stats go to
+ * *ended (malloc'd, caller frees, may be NULL); returns how many.
+ */
+int wiring_sync(int64_t link, const struct wire_end *ends, int n, bool up, json_t *impairment,
+    struct capture_stats **ended);
+/* wiring_forget - the link is gone: undo everything it had; its captures end (as wiring_sync). */
+int wiring_forget(int64_t link, struct capture_stats **ended);
 /* wiring_datapath - "kernel", "engine", "bridge", "down", "idle" or "none". */
 const char *wiring_datapath(int64_t link);
 /* wiring_force_engine - route every p2p link through the engine (benchmarks). */

@@ -1,0 +1,390 @@
+/*
+ * node - one running node's supervision: its paths (built from ids only),
+ * connecting to its console and QMP socket as they appear, a namespace
+ * host's interfaces, stopping it (powerdown, quit, SIGKILL) and what its
+ * exit means. Readiness is in ready.c, starting in start.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/base/log.h"
+#include "core/base/names.h"
+#include "core/console/console.h"
+#include "core/net/fabric.h"
+#include "core/run/run.h"
+#include "core/run/state.h"
+#include "hv/qmp.h"
+#include "images/template.h"
+
+void
+node_dir(char *buf, size_t len, int64_t lab, int64_t node)
+{
+	snprintf(
+	    buf, len, "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir, (long long)lab, (long long)node);
+}
+
+/* node_sock - DATA/run/n<node>.<kind>: the node's QMP ("qmp") or console ("con") socket. */
+int
+node_sock(char *buf, size_t len, int64_t node, const char *kind)
+{
+	int r = snprintf(buf, len, "%s/run/n%lld.%s", lw.cfg.data_dir, (long long)node, kind);
+
+	return (r < 0 || (size_t)r >= len ? -1 : 0);
+}
+
+int
+node_mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0750) == -1 && errno != EEXIST)
+			return (-1);
+		*p = '/';
+	}
+	return (mkdir(tmp, 0750) == -1 && errno != EEXIST ? -1 : 0);
+}
+
+struct rt_node *
+node_new(int64_t id, int64_t lab, const struct template *t, int nics)
+{
+	struct rt_node *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return (NULL);
+	n->id = id;
+	n->lab = lab;
+	n->nics = nics;
+	n->pidfd = -1;
+	n->shutdown_timeout_s = t ? t->shutdown_timeout_s : 5;
+	if (t != NULL && t->ready_pattern[0] != '\0')
+		n->has_re = regcomp(&n->ready_re, t->ready_pattern, REG_EXTENDED | REG_NOSUB) == 0;
+	n->w_pid = (struct rt_watch){W_PID, n};
+	n->w_qmp = (struct rt_watch){W_QMP, n};
+	n->qmp_retry_at = clock_mono_ms() + 50;
+	n->qmp_giveup_at = clock_mono_ms() + QMP_CONNECT_GIVEUP_MS;
+	n->ready_poll_at = clock_mono_ms() + READY_POLL_MS;
+	n->started_ms = clock_mono_ms();
+	if (t != NULL)
+		snprintf(n->tmpl, sizeof(n->tmpl), "%s", t->name);
+	return (n);
+}
+
+void
+node_free(struct rt_node *n)
+{
+	if (n->has_re)
+		regfree(&n->ready_re);
+	if (n->qmp)
+		qmp_close(n->qmp);
+	if (n->pidfd != -1)
+		close(n->pidfd);
+	free(n);
+}
+
+void
+node_set_link(struct rt_node *n, int idx, bool up)
+{
+	char id[16], err[128];
+	json_t *args;
+
+	if (n->qmp == NULL)
+		return;
+	snprintf(id, sizeof(id), "net%d", idx);
+	args = json_pack("{s:s,s:b}", "name", id, "up", up);
+	if (qmp_exec(n->qmp, "set_link", args, NULL, 2000, err, sizeof(err)) == -1)
+		log_warnx("node %lld: set_link %s: %s", (long long)n->id, id, err);
+	json_decref(args);
+}
+
+void
+node_stop_escalate(struct rt_node *n)
+{
+	char err[128];
+
+	if (n->stop_stage < 2) {
+		n->stop_stage = 2;
+		if (n->qmp == NULL ||
+		    qmp_exec(n->qmp, "quit", NULL, NULL, 1000, err, sizeof(err)) == -1)
+			syscall(SYS_pidfd_send_signal, n->pidfd, SIGTERM, NULL, 0);
+		n->stop_deadline = clock_mono_ms() + STOP_QUIT_WAIT_MS;
+	} else if (n->stop_stage == 2) {
+		n->stop_stage = 3;
+		log_warnx(
+		    "node %lld: QEMU did not quit, killing pid %d", (long long)n->id, (int)n->pid);
+		syscall(SYS_pidfd_send_signal, n->pidfd, SIGKILL, NULL, 0);
+		n->stop_deadline = 0;
+	}
+}
+
+void
+node_stop(int64_t id, bool force)
+{
+	struct rt_node *n = rt_find(id);
+	char err[128];
+
+	if (n == NULL) {
+		/* Never started (or failed): nothing runs, only the state to settle. */
+		if (state_node_in(id, "stopping", NULL))
+			state_node_set(id, "stopped", NULL);
+		return;
+	}
+	n->stopping = true;
+	if (force || n->qmp == NULL || n->shutdown_timeout_s == 0) {
+		node_stop_escalate(n);
+		return;
+	}
+	if (n->stop_stage == 0) {
+		n->stop_stage = 1;
+		if (qmp_exec(n->qmp, "system_powerdown", NULL, NULL, 2000, err, sizeof(err)) == -1)
+			node_stop_escalate(n);
+		else
+			n->stop_deadline = clock_mono_ms() + (int64_t)n->shutdown_timeout_s * 1000;
+	}
+}
+
+/* Last line QEMU wrote to its own log, to explain an unexpected exit. */
+static void
+node_log_tail(int64_t lab, int64_t node, const char *file, char *out, size_t len)
+{
+	char path[PATH_MAX], buf[512], *nl;
+	ssize_t r;
+	int fd;
+
+	out[0] = '\0';
+	node_dir(path, sizeof(path), lab, node);
+	strncat(path, file, sizeof(path) - strlen(path) - 1);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (lseek(fd, 0, SEEK_END) > (off_t)sizeof(buf) - 1)
+		lseek(fd, -(off_t)sizeof(buf) + 1, SEEK_END);
+	else
+		lseek(fd, 0, SEEK_SET);
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return;
+	buf[r] = '\0';
+	while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r'))
+		buf[--r] = '\0';
+	nl = strrchr(buf, '\n');
+	snprintf(out, len, "%s", nl ? nl + 1 : buf);
+}
+
+void
+node_exited(struct rt_node *n)
+{
+	char msg[256], tail[200];
+	siginfo_t si = {0};
+	bool was_stopping = n->stopping, noted;
+
+	/* Adopted processes are not our children: ECHILD, and nothing to reap. */
+	waitid(P_PIDFD, (id_t)n->pidfd, &si, WEXITED | WNOHANG);
+	rt_watch_del(n->pidfd);
+	if (n->qmp)
+		rt_watch_del(qmp_fd(n->qmp));
+	rt_unlink(n);
+	console_node_detach(n->id);
+	links_unwire_node(n->id, n->nics);
+	unlink(n->qmp_path);
+	unlink(n->con_path);
+	noted = state_node_exited(n->id);
+	if (was_stopping && noted) {
+		/* Stopped because something went wrong (e.g. QMP never answered): say so. */
+		state_node_failed(n->id);
+	} else if (was_stopping || (si.si_code == CLD_EXITED && si.si_status == 0)) {
+		/* Asked to stop, or the guest powered itself off: QEMU exits 0. */
+		log_info("node %lld: stopped", (long long)n->id);
+		state_node_set(n->id, "stopped", NULL);
+	} else {
+		node_log_tail(
+		    n->lab, n->id, n->netns ? "/nshost.log" : "/qemu.log", tail, sizeof(tail));
+		snprintf(msg, sizeof(msg), "%s exited unexpectedly (status %d)%s%s",
+		    n->netns ? "the namespace host" : "QEMU", si.si_status, tail[0] ? ": " : "",
+		    tail);
+		log_warnx("node %lld: %s", (long long)n->id, msg);
+		state_node_set(n->id, "error", msg);
+	}
+	node_free(n);
+}
+
+static int
+node_unix_connect(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* The serial socket first: QEMU (wait=on) boots the guest only once we are there. */
+static bool
+node_console_attach(struct rt_node *n)
+{
+	int fd;
+
+	if (n->con_attached)
+		return (true);
+	if ((fd = node_unix_connect(n->con_path)) == -1)
+		return (false);
+	console_node_attach(n->id, fd, n->log_path, n->fresh);
+	n->con_attached = true;
+	return (true);
+}
+
+/*
+ * A namespace host's interfaces: veth pairs, the host side ours, the peer
+ * made inside the node's namespace (its nshost process lives there, and
+ * only listens on its console once it does). A re-adopted one has them.
+ */
+static int
+node_netns_wire(struct rt_node *n)
+{
+	struct fabric_batch *b;
+	char path[64], host[16], peer[32], mac[18], pattern[32];
+	int fd, r = 0;
+
+	if (names_tap(host, n->id, 0) == 0 && n->nics > 0 && fabric_link_exists(host) == 1) {
+		n->wired = true;
+		return (0);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)n->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if ((b = fabric_batch_new()) == NULL) {
+		close(fd);
+		return (-1);
+	}
+	snprintf(pattern, sizeof(pattern), "%s", n->ifpattern[0] ? n->ifpattern : "eth{n}");
+	for (int k = 0; k < n->nics && r == 0; k++) {
+		const char *p = strstr(pattern, "{n}");
+
+		snprintf(peer, sizeof(peer), "%.*s%d%s", (int)(p ? p - pattern : 0), pattern, k,
+		    p ? p + 3 : "");
+		names_mac(mac, n->id, k);
+		if (names_tap(host, n->id, k) == -1 ||
+		    fabric_veth_add(b, host, LINK_MTU, fd, peer, mac, 1500) == -1)
+			r = -1;
+	}
+	/* Run even after a failure: it frees the batch, and what was made is undone at stop. */
+	if (fabric_batch_run(b) != 0)
+		r = -1;
+	close(fd);
+	if (r == -1)
+		return (-1);
+	n->wired = true;
+	links_isolate_node(n->id, n->nics);
+	return (0);
+}
+
+/* node_give_up - the node cannot come up: say why (its state becomes error) and stop it. */
+static void
+node_give_up(struct rt_node *n, const char *why)
+{
+	log_warnx("node %lld: %s; stopping it", (long long)n->id, why);
+	state_node_note_error(n->id, why);
+	n->qmp_retry_at = 0;
+	n->stopping = true;
+	node_stop_escalate(n);
+}
+
+static void
+node_netns_attach(struct rt_node *n, int64_t now)
+{
+	if (!node_console_attach(n)) {
+		if (now > n->qmp_giveup_at) {
+			node_give_up(n, "the namespace host did not start within 30 s");
+			return;
+		}
+		n->qmp_retry_at = now + 10;
+		return;
+	}
+	n->qmp_retry_at = 0;
+	if (n->stopping)
+		return;
+	if (node_netns_wire(n) == -1) {
+		log_warn("node %lld: interfaces", (long long)n->id);
+		node_give_up(n, "cannot make the node's interfaces (see the daemon log)");
+		return;
+	}
+	links_sync_node(n->id, 0);
+	state_node_running(n->id);
+}
+
+void
+node_try_connect(struct rt_node *n, int64_t now)
+{
+	json_t *ret = NULL;
+	char err[128];
+
+	if (n->netns) {
+		node_netns_attach(n, now);
+		return;
+	}
+
+	if (!node_console_attach(n) || (n->qmp = qmp_connect(n->qmp_path, 1000)) == NULL) {
+		if (now > n->qmp_giveup_at) {
+			node_give_up(n, "QMP did not answer within 30 s");
+			return;
+		}
+		n->qmp_retry_at = now + (n->con_attached ? 100 : 20);
+		return;
+	}
+	n->qmp_retry_at = 0;
+	rt_watch_add(qmp_fd(n->qmp), &n->w_qmp);
+	if (n->stopping) {
+		if (n->stop_stage < 2)
+			node_stop_escalate(n);
+		return;
+	}
+	if (qmp_exec(n->qmp, "query-status", NULL, &ret, 2000, err, sizeof(err)) == 0) {
+		const char *st = json_string_value(json_object_get(ret, "status"));
+
+		log_debug("node %lld: QMP status %s", (long long)n->id, st ? st : "?");
+		json_decref(ret);
+	}
+	links_apply_down(n);
+	state_node_running(n->id); /* a stop recorded meanwhile wins over the late QMP answer */
+}
+
+void
+node_qmp_readable(struct rt_node *n)
+{
+	json_t *ev;
+
+	if (qmp_read_events(n->qmp) == -1) {
+		rt_watch_del(qmp_fd(n->qmp));
+		qmp_close(n->qmp);
+		n->qmp = NULL;
+		return;
+	}
+	while ((ev = qmp_next_event(n->qmp)) != NULL) {
+		log_debug("node %lld: QMP event %s", (long long)n->id,
+		    json_string_value(json_object_get(ev, "event")));
+		json_decref(ev);
+	}
+}

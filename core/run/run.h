@@ -1,0 +1,123 @@
+/*
+ * run - what the runtime's files share, and nothing outside core/run/ may
+ * use: the table of running nodes (struct rt_node) that the loop owns, the
+ * command queue, and the functions one part of the runtime calls in
+ * another (start.c starts, node.c supervises and stops, links.c keeps the
+ * datapath of each link, adopt.c takes over from a previous daemon,
+ * runtime.c runs the loop). Everything here runs on the loop's thread
+ * under lw_lock(), unless it says otherwise.
+ */
+#ifndef LW_RUN_H
+#define LW_RUN_H
+
+#include <pthread.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LINK_MTU 9000
+#define QMP_CONNECT_GIVEUP_MS 30000
+#define READY_POLL_MS 50 /* readiness is judged within 50 ms of the console line */
+#define STOP_QUIT_WAIT_MS 5000
+
+enum rt_op {
+	RT_NODE_START,
+	RT_NODE_STOP,
+	RT_NODE_KILL,
+	RT_LINK_WIRE,
+	RT_LINK_UNWIRE,
+	RT_LINK_STATE,
+	RT_LINK_SYNC,
+	RT_NODE_TYPED, /* a console-typed startup config is done */
+	RT_NODE_TYPE_FAILED,
+	RT_STAGE, /* a staged lab start was queued */
+	RT_QUIT
+};
+enum rt_watch_kind { W_PID, W_QMP };
+
+struct rt_node;
+struct template;
+
+struct rt_watch {
+	enum rt_watch_kind kind;
+	struct rt_node *n;
+};
+
+struct rt_node {
+	int64_t id, lab;
+	pid_t pid;
+	int pidfd;
+	int nics;
+	struct qmp *qmp;
+	char qmp_path[108];
+	char con_path[108];
+	bool con_attached;
+	bool fresh; /* started by this daemon (not re-adopted) */
+	bool netns; /* a lightweight host (nshost), not a QEMU */
+	bool wired; /* its interfaces exist: links may use them */
+	char ifpattern[32];
+	char log_path[4096];
+	off_t log_off;
+	char carry[256];
+	regex_t ready_re;
+	bool has_re, ready, stopping;
+	int stop_stage; /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
+	int shutdown_timeout_s;
+	int64_t stop_deadline, qmp_retry_at, qmp_giveup_at, ready_poll_at;
+	int64_t started_ms, boot_deadline; /* boot_deadline: 0 once ready or reported late */
+	bool typing;                       /* its startup config is being typed on the console */
+	char tmpl[64], accel[8];
+	struct rt_watch w_pid, w_qmp;
+	struct rt_node *next;
+};
+
+/* runtime.c: the loop's table and queue. */
+struct rt_node *rt_find(int64_t id);
+/* rt_add - put n into the table of running nodes. */
+void rt_add(struct rt_node *n);
+/* rt_unlink - take n out of the table (it is not freed). */
+void rt_unlink(struct rt_node *n);
+/* rt_enqueue - queue a command for the loop; any thread, no lock needed. */
+void rt_enqueue(enum rt_op op, int64_t id);
+/* rt_watch_add / rt_watch_del - the loop's epoll set. */
+int rt_watch_add(int fd, struct rt_watch *w);
+void rt_watch_del(int fd);
+
+/* node.c: one node's supervision. */
+struct rt_node *node_new(int64_t id, int64_t lab, const struct template *t, int nics);
+void node_free(struct rt_node *n);
+/* node_dir / node_sock - paths built from ids only: the node's directory, its run/ sockets. */
+void node_dir(char *buf, size_t len, int64_t lab, int64_t node);
+int node_sock(char *buf, size_t len, int64_t node, const char *kind);
+int node_mkdir_p(const char *path);
+void node_stop(int64_t id, bool force);
+void node_stop_escalate(struct rt_node *n);
+void node_exited(struct rt_node *n);
+void node_try_connect(struct rt_node *n, int64_t now);
+void node_qmp_readable(struct rt_node *n);
+void node_set_link(struct rt_node *n, int idx, bool up);
+
+/* ready.c: readiness. */
+void ready_poll(struct rt_node *n);
+void ready_mark(struct rt_node *n, const char *note);
+
+/* start.c */
+void start_node(int64_t id);
+
+/* links.c: each link's datapath. */
+void links_sync(int64_t link, int64_t skip);
+void links_sync_node(int64_t node, int64_t skip);
+void links_state(int64_t link);
+void links_unwire_node(int64_t node, int nics);
+void links_isolate_node(int64_t node, int nics);
+void links_apply_down(struct rt_node *n);
+
+/* adopt.c */
+void adopt_all(void);
+
+/* stage: runtime.c */
+void stage_pump(void);
+
+#endif
