@@ -184,7 +184,7 @@ qemu_firmware_path(const char *arch, const char *firmware)
 	if (firmware == NULL || strcmp(firmware, "uefi") != 0)
 		return (NULL);
 	return (strcmp(arch, "aarch64") == 0 ? "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
-	                                      : "/usr/share/ovmf/OVMF.fd");
+	                                     : "/usr/share/ovmf/OVMF.fd");
 }
 
 static const char *
@@ -198,15 +198,20 @@ qemu_check_options(const struct qemu_spec *s, struct lw_err *e)
 {
 	if (s->machine != NULL && strcmp(s->machine, "pc") != 0 && strcmp(s->machine, "q35") != 0)
 		return (err_set(e, ERR_INVALID, "machine '%s' is not pc or q35", s->machine));
-	if (s->firmware != NULL && strcmp(s->firmware, "uefi") != 0 && strcmp(s->firmware, "bios") != 0)
+	if (s->firmware != NULL && strcmp(s->firmware, "uefi") != 0 &&
+	    strcmp(s->firmware, "bios") != 0)
 		return (err_set(e, ERR_INVALID, "firmware '%s' is not bios or uefi", s->firmware));
-	if (s->smbios != NULL && (strncmp(s->smbios, "type=1,", 7) != 0 ||
-	                             strspn(s->smbios, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	                                               "0123456789 ._-=,") != strlen(s->smbios)))
-		return (err_set(e, ERR_INVALID, "smbios '%.64s' is not type=1 key=value pairs", s->smbios));
+	if (s->smbios != NULL &&
+	    (strncmp(s->smbios, "type=1,", 7) != 0 ||
+	        strspn(s->smbios,
+	            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	            "0123456789 ._-=,") != strlen(s->smbios)))
+		return (err_set(
+		    e, ERR_INVALID, "smbios '%.64s' is not type=1 key=value pairs", s->smbios));
 	if (s->config_bus != NULL && strcmp(s->config_bus, "virtio") != 0 &&
 	    strcmp(s->config_bus, "cdrom") != 0 && strcmp(s->config_bus, "ide") != 0)
-		return (err_set(e, ERR_INVALID, "config bus '%s' is not virtio, cdrom or ide", s->config_bus));
+		return (err_set(
+		    e, ERR_INVALID, "config bus '%s' is not virtio, cdrom or ide", s->config_bus));
 	return (0);
 }
 

@@ -41,21 +41,23 @@ struct qemu_spec {
 	const char *kernel; /* kernel+initrd boot, or */
 	const char *initrd;
 	const char *append;
-	const char *disk;         /* a qcow2 overlay (linked clone): the boot disk, or with a
-	                           * kernel boot a data disk */
-	const char *disk_bus;     /* "virtio" (default), "ide", "sata" */
-	const char *machine;      /* "pc" | "q35" overrides the arch's x86 machine; NULL = the arch's */
-	const char *firmware;     /* "uefi" (OVMF / AAVMF as -bios); NULL or "bios" = the default */
-	const char *smbios;       /* "type=1,product=...": -smbios, or NULL */
+	const char *disk;     /* a qcow2 overlay (linked clone): the boot disk, or with a
+	                       * kernel boot a data disk */
+	const char *disk_bus; /* "virtio" (default), "ide", "sata" */
+	const char *machine;  /* "pc" | "q35" overrides the arch's x86 machine; NULL = the arch's */
+	const char *firmware; /* "uefi" (OVMF / AAVMF as -bios); NULL or "bios" = the default */
+	const char *smbios;   /* "type=1,product=...": -smbios, or NULL */
 	const char *boot_cdrom;   /* an ISO the machine boots first (an IDE CD-ROM), or NULL */
 	const char *config_drive; /* the config drive (ISO 9660 or FAT) given read-only, or NULL */
-	const char *config_bus;   /* "virtio" (default) | "cdrom" (an IDE CD-ROM) | "ide" (an IDE disk) */
+	const char
+	    *config_bus; /* "virtio" (default) | "cdrom" (an IDE CD-ROM) | "ide" (an IDE disk) */
 	int nnics;
 	struct qemu_nic nics[QEMU_MAX_NICS];
 	const char *console_path; /* daemon-owned serial console: a UNIX socket QEMU serves and
 	                           * waits on (wait=on), so no output is lost before the
 	                           * daemon attaches; or */
-	const char *console_host; /* QEMU's own telnet server on host:port (the bench's reference) */
+	const char
+	    *console_host; /* QEMU's own telnet server on host:port (the bench's reference) */
 	int console_port;
 	const char *console_log; /* chardev logfile (everything the guest prints), or NULL */
 	const char *qmp_path;    /* QMP UNIX socket path */
@@ -63,7 +65,8 @@ struct qemu_spec {
 
 /* qemu_argv_build - the argv for spec into out (appended); returns 0, or -1 with e set. */
 int qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e);
-/* qemu_firmware_path - the UEFI image (Debian's ovmf, qemu-efi-aarch64) for arch, or NULL for bios. */
+/* qemu_firmware_path - the UEFI image (Debian's ovmf, qemu-efi-aarch64) for arch, or NULL for bios.
+ */
 const char *qemu_firmware_path(const char *arch, const char *firmware);
 /* qemu_binary_version - "7.2.19" from `BIN --version` (via spawn, no shell); 0 or -1. */
 int qemu_binary_version(const char *path, char *buf, size_t len);

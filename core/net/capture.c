@@ -26,7 +26,7 @@
 #include "core/base/log.h"
 
 #define TAP_SNAPLEN 65535
-#define TAP_BUFFER (4 << 20)      /* kernel ring while a capture runs */
+#define TAP_BUFFER (4 << 20)        /* kernel ring while a capture runs */
 #define TAP_BUFFER_IDLE (256 << 10) /* only the recent-frames ring: a lab has hundreds */
 /*
  * With no capture running, a tap keeps only each frame's first bytes for
@@ -84,7 +84,7 @@ struct tap {
 	pcap_t *p;
 	int fd;
 	uint64_t kdrop_moved;
-	bool big; /* opened with TAP_BUFFER */
+	bool big;       /* opened with TAP_BUFFER */
 	char where[16]; /* the interface the link shows on now */
 	/* What the capture thread is to open: on want_if, big or not. */
 	bool pending, want_big, want_open;
@@ -443,7 +443,8 @@ capture_loop(void *arg)
 			if (evs[i].data.u64 == 0) {
 				if (read(cp.wakefd, &v, sizeof(v)) == -1)
 					continue;
-			} else if ((t = tap_find((int64_t)evs[i].data.u64)) != NULL && t->p != NULL) {
+			} else if ((t = tap_find((int64_t)evs[i].data.u64)) != NULL &&
+			    t->p != NULL) {
 				tap_readable(t);
 			}
 		}

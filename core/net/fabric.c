@@ -813,8 +813,8 @@ fabric_mac_parse(const char *s, uint8_t mac[6])
 {
 	unsigned int v[6];
 
-	if (s == NULL || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4],
-	                     &v[5]) != 6) {
+	if (s == NULL ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6) {
 		errno = EINVAL;
 		return (-1);
 	}
@@ -830,8 +830,8 @@ fabric_mac_parse(const char *s, uint8_t mac[6])
  * host side is brought up by fabric_set_updown.
  */
 int
-fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
-    const char *peer, const char *peer_mac, int peer_mtu)
+fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd, const char *peer,
+    const char *peer_mac, int peer_mtu)
 {
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
@@ -1012,7 +1012,8 @@ fabric_prio_del(struct fabric_batch *b, const char *ifname, int ifindex, uint32_
 	struct nlmsghdr *nlh;
 	char what[40];
 
-	nlh = fabric_tc_msg(buf, RTM_DELTFILTER, 0, ifindex, 0xffff0000u, 0, TC_H_MAKE(prio << 16, 0));
+	nlh = fabric_tc_msg(
+	    buf, RTM_DELTFILTER, 0, ifindex, 0xffff0000u, 0, TC_H_MAKE(prio << 16, 0));
 	snprintf(what, sizeof(what), "unfilter %s/%u", ifname, prio);
 	return (fabric_submit(b, nlh, FB_OK_ABSENT, what));
 }
@@ -1061,7 +1062,8 @@ fabric_ingress_init(struct fabric_batch *b, const char *ifname, int ifindex)
 	if (fabric_submit(b, nlh, FB_OK_EXISTS, what) == -1)
 		return (-1);
 	snprintf(what, sizeof(what), "drop %s", ifname);
-	return (fabric_bpf_filter(b, ifindex, FABRIC_PRIO_DROP, prog, "lw_drop", FB_OK_EXISTS, what));
+	return (
+	    fabric_bpf_filter(b, ifindex, FABRIC_PRIO_DROP, prog, "lw_drop", FB_OK_EXISTS, what));
 }
 
 static int

@@ -61,7 +61,8 @@ int fabric_tc_redirect(struct fabric_batch *b, const char *from, const char *to)
 /* fabric_tc_drop - every frame arriving at ifname is dropped (eBPF at tc ingress). */
 int fabric_tc_drop(struct fabric_batch *b, const char *ifname);
 
-/* fabric_tc_lanport - a bridge port: frames go to the bridge, except those it would hand to the host. */
+/* fabric_tc_lanport - a bridge port: frames go to the bridge, except those it would hand to the
+ * host. */
 int fabric_tc_lanport(struct fabric_batch *b, const char *ifname);
 /* fabric_can_isolate - do the eBPF programs the drops need load on this kernel? */
 bool fabric_can_isolate(void);

@@ -138,8 +138,8 @@ model_lost(struct impair_model *m, const struct impair_dir *p)
 }
 
 void
-impair_model_frame(struct impair_model *m, const struct impair_dir *p, int64_t now_us,
-    size_t len, struct impair_fate *f)
+impair_model_frame(struct impair_model *m, const struct impair_dir *p, int64_t now_us, size_t len,
+    struct impair_fate *f)
 {
 	memset(f, 0, sizeof(*f));
 	if (model_lost(m, p))
@@ -293,7 +293,8 @@ frame_arrived(struct elink *l, int d, unsigned char *data, size_t len, int64_t n
 		q->len = len;
 		memcpy(q->data, data, len);
 		if (f.corrupt_bit[c] >= 0)
-			q->data[f.corrupt_bit[c] / 8] ^= (unsigned char)(1u << (f.corrupt_bit[c] % 8));
+			q->data[f.corrupt_bit[c] / 8] ^=
+			    (unsigned char)(1u << (f.corrupt_bit[c] % 8));
 		if (q->depart_us <= now && f.reordered) {
 			frame_send(l, d, q->data, q->len);
 			free(q);
@@ -515,7 +516,8 @@ impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params *p)
 	for (int d = 0; d < 2; d++)
 		impair_model_init(&l->m[d], eff_seed(link, p), d);
 	for (int s = 0; s < 2 && ret == 0; s++) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)(link + 1) << 1) | (uint64_t)s};
+		struct epoll_event ev = {
+		    .events = EPOLLIN, .data.u64 = ((uint64_t)(link + 1) << 1) | (uint64_t)s};
 
 		if (fcntl(l->fd[s], F_SETFL, fcntl(l->fd[s], F_GETFL) | O_NONBLOCK) == -1 ||
 		    epoll_ctl(eng.epfd, EPOLL_CTL_ADD, l->fd[s], &ev) == -1)

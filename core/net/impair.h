@@ -23,8 +23,8 @@
 struct impair_dir {
 	int64_t delay_us, jitter_us;
 	double loss, duplicate, corrupt, reorder; /* probabilities 0..1 */
-	int loss_burst;                           /* mean frames per loss burst; <= 1: independent */
-	uint64_t rate_bps;                        /* 0: unlimited */
+	int loss_burst;    /* mean frames per loss burst; <= 1: independent */
+	uint64_t rate_bps; /* 0: unlimited */
 };
 
 struct impair_params {
@@ -42,18 +42,18 @@ bool impair_params_active(const struct impair_params *p);
 
 struct impair_model {
 	uint64_t rng;
-	bool bad;              /* Gilbert-Elliott loss state */
-	int64_t last_us;       /* departure of the last frame kept in order */
-	int64_t rate_free_us;  /* when the rate-limited line is free again */
+	bool bad;             /* Gilbert-Elliott loss state */
+	int64_t last_us;      /* departure of the last frame kept in order */
+	int64_t rate_free_us; /* when the rate-limited line is free again */
 };
 
 #define IMPAIR_MAX_COPIES 2
 
 struct impair_fate {
-	int copies;                              /* 0: lost */
-	bool reordered;                          /* sent at once, ahead of queued frames */
-	int64_t depart_us[IMPAIR_MAX_COPIES];    /* absolute, same clock as now_us */
-	int64_t corrupt_bit[IMPAIR_MAX_COPIES];  /* bit to flip, or -1 */
+	int copies;                             /* 0: lost */
+	bool reordered;                         /* sent at once, ahead of queued frames */
+	int64_t depart_us[IMPAIR_MAX_COPIES];   /* absolute, same clock as now_us */
+	int64_t corrupt_bit[IMPAIR_MAX_COPIES]; /* bit to flip, or -1 */
 };
 
 void impair_model_init(struct impair_model *m, uint64_t seed, int dir);
@@ -64,7 +64,8 @@ void impair_model_frame(struct impair_model *m, const struct impair_dir *p, int6
 /* ---- the engine ---- */
 
 struct impair_stats {
-	uint64_t in[2], out[2], lost[2], duplicated[2], corrupted[2], reordered[2], queue_dropped[2];
+	uint64_t in[2], out[2], lost[2], duplicated[2], corrupted[2], reordered[2],
+	    queue_dropped[2];
 	uint32_t queued[2];
 };
 

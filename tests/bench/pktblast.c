@@ -51,7 +51,7 @@ main(int argc, char **argv)
 
 	if ((argc != 5 && argc != 6) ||
 	    sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dst[0], &dst[1], &dst[2], &dst[3],
-	           &dst[4], &dst[5]) != 6) {
+	        &dst[4], &dst[5]) != 6) {
 		fprintf(stderr, "usage: pktblast IFACE DSTMAC SIZE SECONDS [ETHERTYPE]\n");
 		return (2);
 	}
@@ -60,7 +60,8 @@ main(int argc, char **argv)
 	if (argc == 6)
 		ethertype = strtoul(argv[5], NULL, 0);
 	if (size < 60 || size > MAXFRAME || ethertype > 0xffff || secs <= 0) {
-		fprintf(stderr, "pktblast: SIZE 60..%d, SECONDS > 0, ETHERTYPE <= 0xffff\n", MAXFRAME);
+		fprintf(
+		    stderr, "pktblast: SIZE 60..%d, SECONDS > 0, ETHERTYPE <= 0xffff\n", MAXFRAME);
 		return (2);
 	}
 	/* Protocol 0: a send-only socket, never handed a copy of what the namespace receives. */

@@ -43,8 +43,9 @@ main(int argc, char **argv)
 	unsigned long long sent = 0;
 	int fd;
 
-	if (argc != 5 || sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dst[0], &dst[1],
-	                     &dst[2], &dst[3], &dst[4], &dst[5]) != 6) {
+	if (argc != 5 ||
+	    sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dst[0], &dst[1], &dst[2], &dst[3],
+	        &dst[4], &dst[5]) != 6) {
 		fprintf(stderr, "usage: pktgen IFACE DSTMAC RATE SECONDS\n");
 		return (2);
 	}

@@ -94,9 +94,10 @@ static void
 report(int sig)
 {
 	char line[200];
-	int len = snprintf(line, sizeof(line), "udprelay %s: %llu frames to udp, %llu to the interface, %llu send errors\n",
-	                   ifname, (unsigned long long)atomic_load(&to_udp),
-	                   (unsigned long long)atomic_load(&to_eth), (unsigned long long)atomic_load(&send_errs));
+	int len = snprintf(line, sizeof(line),
+	    "udprelay %s: %llu frames to udp, %llu to the interface, %llu send errors\n", ifname,
+	    (unsigned long long)atomic_load(&to_udp), (unsigned long long)atomic_load(&to_eth),
+	    (unsigned long long)atomic_load(&send_errs));
 
 	if (len > 0)
 		(void)!write(2, line, (size_t)len);

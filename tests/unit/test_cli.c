@@ -986,7 +986,8 @@ test_cli_labs(void)
 	run_cli(&r, "", "labwire", "--url", url, "link", "impair", "demo", "3", "none", NULL);
 	CHECK(r.rc == 0);
 	CHECK_STR(hs.lastbody, "{\"impairment\":{}}");
-	run_cli(&r, "", "labwire", "--url", url, "link", "impair", "demo", "3", "delay_ms=fast", NULL);
+	run_cli(
+	    &r, "", "labwire", "--url", url, "link", "impair", "demo", "3", "delay_ms=fast", NULL);
 	CHECK(r.rc == 1 && strstr(r.err, "not a number") != NULL);
 	run_cli(&r, "", "labwire", "--url", url, "link", "up", "demo", "../3", NULL);
 	CHECK(r.rc == 1 && strstr(r.err, "by its id") != NULL);

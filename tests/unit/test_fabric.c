@@ -293,7 +293,8 @@ jumbo_crosses(int from, int to)
 	while (left > 0) {
 		struct pollfd pfd = {.fd = to, .events = POLLIN};
 
-		if (poll(&pfd, 1, 100) == 1 && read(to, got, sizeof(got)) == (ssize_t)sizeof(frame) &&
+		if (poll(&pfd, 1, 100) == 1 &&
+		    read(to, got, sizeof(got)) == (ssize_t)sizeof(frame) &&
 		    memcmp(got, frame, sizeof(frame)) == 0)
 			return (1);
 		left -= 100;

@@ -40,8 +40,12 @@ test_json(void)
 static void
 test_deterministic(void)
 {
-	struct impair_dir d = {.delay_us = 1000, .jitter_us = 500, .loss = 0.1, .duplicate = 0.05,
-	    .corrupt = 0.05, .reorder = 0.1};
+	struct impair_dir d = {.delay_us = 1000,
+	    .jitter_us = 500,
+	    .loss = 0.1,
+	    .duplicate = 0.05,
+	    .corrupt = 0.05,
+	    .reorder = 0.1};
 	struct impair_model a, b;
 	struct impair_fate fa, fb;
 	int same = 0, diff = 0;
@@ -125,8 +129,8 @@ test_delay_order_rate(void)
 		min = f.depart_us[0] - now < min ? f.depart_us[0] - now : min;
 		max = f.depart_us[0] - now > max ? f.depart_us[0] - now : max;
 	}
-	CHECK(inorder);          /* jitter alone never reorders */
-	CHECK(min >= 30000);     /* delay - jitter */
+	CHECK(inorder);              /* jitter alone never reorders */
+	CHECK(min >= 30000);         /* delay - jitter */
 	CHECK(max <= 70000 + 20000); /* delay + jitter, plus waiting for an elder */
 
 	/* 1 Mbit/s: a 1250-byte frame takes 10 ms on the line; a burst queues behind it. */
@@ -143,7 +147,8 @@ test_delay_order_rate(void)
 static void
 test_dup_corrupt_reorder(void)
 {
-	struct impair_dir d = {.delay_us = 10000, .duplicate = 0.1, .corrupt = 0.1, .reorder = 0.25};
+	struct impair_dir d = {
+	    .delay_us = 10000, .duplicate = 0.1, .corrupt = 0.1, .reorder = 0.25};
 	struct impair_model m;
 	struct impair_fate f;
 	int dups = 0, corrupt = 0, reord = 0, badbit = 0;
@@ -163,7 +168,8 @@ test_dup_corrupt_reorder(void)
 	CHECK(fabs((double)dups / N - 0.1) < 0.01);
 	CHECK(fabs((double)reord / N - 0.25) < 0.01);
 	CHECK(fabs((double)corrupt / (N * 1.1) - 0.1) < 0.01);
-	CHECK(badbit == 0); /* never in the Ethernet header, never past the frame; reordered at once */
+	CHECK(badbit ==
+	    0); /* never in the Ethernet header, never past the frame; reordered at once */
 	/* No delay: nothing to reorder against, so no reordering. */
 	struct impair_dir z = {.reorder = 0.5};
 

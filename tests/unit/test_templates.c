@@ -293,8 +293,7 @@ facts_machine(const struct template *t, const struct qemu_spec *q, const struct 
 	else
 		CHECK(accel != NULL && strncmp(accel, "tcg", 3) == 0);
 	CHECK(value_is(argv_after(sv, "-machine"),
-	    t->machine[0] ? t->machine
-	                  : (kvm ? a->machine_kvm : a->machine_tcg)));
+	    t->machine[0] ? t->machine : (kvm ? a->machine_kvm : a->machine_tcg)));
 	CHECK(argv_has(sv, "-bios") == (strcmp(t->firmware, "uefi") == 0));
 	snprintf(num, sizeof(num), "%d", t->ram_mb);
 	CHECK(value_is(argv_after(sv, "-m"), num));
@@ -560,8 +559,8 @@ test_ifnames_slots(void)
 	CHECK(template_ifindex(&t, "Gi1/2") == 6);
 	CHECK(template_ifindex(&t, "gigabitethernet2/1") == 9);
 	CHECK(template_ifindex(&t, "Gi3/3") == 15);
-	CHECK(template_ifindex(&t, "Gi0/4") == -1);  /* a slot has 4 ports */
-	CHECK(template_ifindex(&t, "Gi4/0") == -1);  /* past max_nics */
+	CHECK(template_ifindex(&t, "Gi0/4") == -1); /* a slot has 4 ports */
+	CHECK(template_ifindex(&t, "Gi4/0") == -1); /* past max_nics */
 	CHECK(template_ifindex(&t, "Gi1") == -1);
 	CHECK(template_ifindex(&t, "Gi1/2/3") == -1);
 	json_decref(t.json);
@@ -665,14 +664,16 @@ test_refusals(void)
 	check_refused(drive("fat", "TWELVECHARSX", "ios_config.txt"), "at most 11");
 	check_refused(with(refusal_base(), "ready_pattern", json_string("ready[")),
 	    "ready_pattern is not a valid extended regex");
-	check_refused(with(refusal_base(), "ready_pattern", json_string("(a*)*\\1b")), "back-references");
+	check_refused(
+	    with(refusal_base(), "ready_pattern", json_string("(a*)*\\1b")), "back-references");
 	check_refused(with(refusal_base(), "interface_pattern", json_string("Gi{s}/{p}")),
 	    "interface_ports_per_slot");
 	check_refused(with(with(with(refusal_base(), "interface_pattern", json_string("Gi{s}/{p}")),
 	                       "interface_ports_per_slot", json_integer(4)),
 	                  "interface_aliases", json_pack("[s]", "Gi{n}")),
 	    "like interface_pattern");
-	check_refused(with(refusal_base(), "interface_pattern", json_string("Gi{p}/{s}")), "{s} then {p}");
+	check_refused(
+	    with(refusal_base(), "interface_pattern", json_string("Gi{p}/{s}")), "{s} then {p}");
 	check_refused(with(drive("fat", "vmm-data", "config/juniper.conf"), "config_archive",
 	                  json_string("../x.tgz")),
 	    "config_archive");
@@ -681,9 +682,11 @@ test_refusals(void)
 	    "config_archive");
 	check_accepted(with(drive("fat", "vmm-data", "config/juniper.conf"), "config_archive",
 	    json_string("vmm-config.tgz")));
-	check_refused(with(refusal_base(), "smbios", json_pack("{s:s}", "product", "a,b=c")), "smbios");
+	check_refused(
+	    with(refusal_base(), "smbios", json_pack("{s:s}", "product", "a,b=c")), "smbios");
 	check_refused(with(refusal_base(), "smbios", json_pack("{s:s}", "uuid", "x")), "smbios");
-	check_accepted(with(refusal_base(), "smbios", json_pack("{s:s,s:s}", "product", "VM-VMX", "family", "lab")));
+	check_accepted(with(refusal_base(), "smbios",
+	    json_pack("{s:s,s:s}", "product", "VM-VMX", "family", "lab")));
 }
 
 int

@@ -104,7 +104,7 @@ test_link(void)
 	expect(validate_impairment, "{\"a_to_b\":{\"delay_ms\":5},\"b_to_a\":{}}", 0);
 	expect(validate_impairment, "{\"a_to_b\":5}", ERR_INVALID);
 	expect(validate_impairment_dir, "{\"rate_kbps\":1000,\"reorder_pct\":10}", 0);
-	expect(validate_impairment_dir, "{\"seed\":1}", ERR_INVALID); /* common only */
+	expect(validate_impairment_dir, "{\"seed\":1}", ERR_INVALID);    /* common only */
 	expect(validate_impairment_dir, "{\"a_to_b\":{}}", ERR_INVALID); /* no nesting */
 }
 
