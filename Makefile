@@ -197,7 +197,7 @@ fuzz:
 		-o $(BUILD)/fuzz/fuzz_qmp tests/unit/fuzz_qmp.c hv/qmp.c core/base/log.c -ljansson
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_validate tests/unit/fuzz_validate.c labs/validate.c \
-		core/base/names.c core/base/err.c -ljansson
+		core/base/fields.c core/base/names.c core/base/err.c -ljansson
 	@mkdir -p $(BUILD)/fuzz/corpus-qmp $(BUILD)/fuzz/corpus-validate $(BUILD)/fuzz/corpus-ws
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_ws tests/unit/fuzz_ws.c web/ws.c -lcrypto

@@ -14,6 +14,7 @@
 
 #include "core/base/config.h"
 #include "core/base/log.h"
+#include "core/base/fields.h"
 #include "core/base/names.h"
 #include "db/db.h"
 #include "db/templates.h"
@@ -37,154 +38,50 @@ static int nretired;
  * templates over the API alike): unknown fields, wrong types and values out
  * of range are refused with a message that names the field.
  */
-enum tpl_ftype { F_STRING, F_NAME, F_INT, F_ENUM, F_ARRAY, F_OBJECT, F_BOOL };
-
-struct tpl_field {
-	const char *name;
-	enum tpl_ftype type;
-	bool required;
-	long min, max;     /* F_INT: value; F_STRING: length; F_ARRAY: entries (max only) */
-	const char *enums; /* F_ENUM: "qemu|netns" */
+static const struct field tpl_fields[] = {
+    {"name", F_NAME, 1, 0, 0, NULL, NULL, NULL},
+    {"description", F_STRING, 0, 0, 256, NULL, NULL, NULL},
+    {"vendor", F_STRING, 0, 0, 64, NULL, NULL, NULL},
+    {"notes", F_STRING, 0, 0, 1024, NULL, NULL, NULL},
+    {"image_hint", F_STRING, 0, 0, 256, NULL, NULL, NULL},
+    {"kind", F_ENUM, 0, 0, 0, "qemu|netns", NULL, NULL},
+    {"arch", F_STRING, 1, 1, 15, NULL, NULL, NULL},
+    {"cpus", F_INT, 0, 1, 64, NULL, NULL, NULL},
+    {"ram_mb", F_INT, 0, 16, 1048576, NULL, NULL, NULL},
+    {"nic_model", F_ENUM, 0, 0, 0, "virtio-net-pci|e1000|e1000e|vmxnet3|rtl8139", NULL, NULL},
+    {"nics", F_INT, 0, 0, 32, NULL, NULL, NULL},
+    {"max_nics", F_INT, 0, 0, 32, NULL, NULL, NULL},
+    {"interface_pattern", F_STRING, 1, 3, 47, NULL, NULL, NULL},
+    {"interface_first", F_INT, 0, 0, 1000, NULL, NULL, NULL},
+    {"interface_ports_per_slot", F_INT, 0, 1, 64, NULL, NULL, NULL},
+    {"interface_aliases", F_ARRAY, 0, 0, 4, NULL, NULL, NULL},
+    {"interface_lead", F_ARRAY, 0, 0, 4, NULL, NULL, NULL},
+    {"kernel", F_STRING, 0, 0, 255, NULL, NULL, NULL},
+    {"initrd", F_STRING, 0, 0, 255, NULL, NULL, NULL},
+    {"append", F_STRING, 0, 0, 255, NULL, NULL, NULL},
+    {"disk", F_STRING, 0, 0, 255, NULL, NULL, NULL},
+    {"disk_bus", F_ENUM, 0, 0, 0, "virtio|ide|sata", NULL, NULL},
+    {"machine", F_ENUM, 0, 0, 0, "pc|q35|virt", NULL, NULL},
+    {"firmware", F_ENUM, 0, 0, 0, "bios|uefi", NULL, NULL},
+    {"console", F_ENUM, 0, 0, 0, "telnet", NULL, NULL},
+    {"ready_pattern", F_STRING, 0, 0, 255, NULL, NULL, NULL},
+    {"prompt", F_STRING, 0, 0, 127, NULL, NULL, NULL},
+    {"config_method", F_ENUM, 0, 0, 0, "iso|fat|console|none|script", NULL, NULL},
+    {"config_label", F_STRING, 0, 1, 31, NULL, NULL, NULL},
+    {"config_bus", F_ENUM, 0, 0, 0, "virtio|cdrom|ide", NULL, NULL},
+    {"config_files", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
+    {"config_console_pre", F_ARRAY, 0, 0, 32, NULL, NULL, NULL},
+    {"config_console_post", F_ARRAY, 0, 0, 32, NULL, NULL, NULL},
+    {"config_export", F_STRING, 0, 0, 127, NULL, NULL,
+        NULL}, /* lines; the last prints the config */
+    {"needs_kvm", F_BOOL, 0, 0, 0, NULL, NULL, NULL},
+    {"boot_cdrom", F_BOOL, 0, 0, 0, NULL, NULL, NULL},
+    {"smbios", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
+    {"config_archive", F_STRING, 0, 1, 64, NULL, NULL, NULL},
+    {"boot_time_kvm_s", F_INT, 0, 0, 3600, NULL, NULL, NULL},
+    {"shutdown_timeout_s", F_INT, 0, 0, 600, NULL, NULL, NULL},
+    FIELDS_END,
 };
-
-static const struct tpl_field tpl_fields[] = {
-    {"name", F_NAME, true, 0, 0, NULL},
-    {"description", F_STRING, false, 0, 256, NULL},
-    {"vendor", F_STRING, false, 0, 64, NULL},
-    {"notes", F_STRING, false, 0, 1024, NULL},
-    {"image_hint", F_STRING, false, 0, 256, NULL},
-    {"kind", F_ENUM, false, 0, 0, "qemu|netns"},
-    {"arch", F_STRING, true, 1, 15, NULL},
-    {"cpus", F_INT, false, 1, 64, NULL},
-    {"ram_mb", F_INT, false, 16, 1048576, NULL},
-    {"nic_model", F_ENUM, false, 0, 0, "virtio-net-pci|e1000|e1000e|vmxnet3|rtl8139"},
-    {"nics", F_INT, false, 0, 32, NULL},
-    {"max_nics", F_INT, false, 0, 32, NULL},
-    {"interface_pattern", F_STRING, true, 3, 47, NULL},
-    {"interface_first", F_INT, false, 0, 1000, NULL},
-    {"interface_ports_per_slot", F_INT, false, 1, 64, NULL},
-    {"interface_aliases", F_ARRAY, false, 0, 4, NULL},
-    {"interface_lead", F_ARRAY, false, 0, 4, NULL},
-    {"kernel", F_STRING, false, 0, 255, NULL},
-    {"initrd", F_STRING, false, 0, 255, NULL},
-    {"append", F_STRING, false, 0, 255, NULL},
-    {"disk", F_STRING, false, 0, 255, NULL},
-    {"disk_bus", F_ENUM, false, 0, 0, "virtio|ide|sata"},
-    {"machine", F_ENUM, false, 0, 0, "pc|q35|virt"},
-    {"firmware", F_ENUM, false, 0, 0, "bios|uefi"},
-    {"console", F_ENUM, false, 0, 0, "telnet"},
-    {"ready_pattern", F_STRING, false, 0, 255, NULL},
-    {"prompt", F_STRING, false, 0, 127, NULL},
-    {"config_method", F_ENUM, false, 0, 0, "iso|fat|console|none|script"},
-    {"config_label", F_STRING, false, 1, 31, NULL},
-    {"config_bus", F_ENUM, false, 0, 0, "virtio|cdrom|ide"},
-    {"config_files", F_OBJECT, false, 0, 0, NULL},
-    {"config_console_pre", F_ARRAY, false, 0, 32, NULL},
-    {"config_console_post", F_ARRAY, false, 0, 32, NULL},
-    {"config_export", F_STRING, false, 0, 127, NULL}, /* lines; the last prints the config */
-    {"needs_kvm", F_BOOL, false, 0, 0, NULL},
-    {"boot_cdrom", F_BOOL, false, 0, 0, NULL},
-    {"smbios", F_OBJECT, false, 0, 0, NULL},
-    {"config_archive", F_STRING, false, 1, 64, NULL},
-    {"boot_time_kvm_s", F_INT, false, 0, 3600, NULL},
-    {"shutdown_timeout_s", F_INT, false, 0, 600, NULL},
-    {NULL, F_STRING, false, 0, 0, NULL},
-};
-
-/* tpl_enum_has - v is one of the '|'-separated words of enums. */
-static bool
-tpl_enum_has(const char *enums, const char *v)
-{
-	size_t l = strlen(v);
-
-	for (const char *p = enums; p != NULL; p = strchr(p, '|'), p = p ? p + 1 : NULL)
-		if (strncmp(p, v, l) == 0 && (p[l] == '|' || p[l] == '\0'))
-			return (true);
-	return (false);
-}
-
-static int
-tpl_field_string(json_t *v, const struct tpl_field *f, struct lw_err *e)
-{
-	const char *s = json_string_value(v);
-	size_t l = json_string_length(v);
-
-	if (strlen(s) != l)
-		return (err_set(e, ERR_INVALID, "template.%s: contains a NUL byte", f->name));
-	if (f->type == F_NAME && !names_valid(s))
-		return (err_set(e, ERR_INVALID,
-		    "template.%s: '%.80s' is not a valid name (1-63 of A-Z a-z 0-9 _ . -, starting "
-		    "with a letter or digit, no '..')",
-		    f->name, s));
-	if (f->type == F_ENUM && !tpl_enum_has(f->enums, s))
-		return (err_set(
-		    e, ERR_INVALID, "template.%s: '%.40s' is not one of %s", f->name, s, f->enums));
-	if (f->type == F_STRING && ((long)l < f->min || (long)l > f->max))
-		return (err_set(e, ERR_INVALID, "template.%s: length must be %ld..%ld", f->name,
-		    f->min, f->max));
-	return (0);
-}
-
-static bool
-tpl_type_ok(json_t *v, enum tpl_ftype t)
-{
-	switch (t) {
-	case F_INT:
-		return (json_is_integer(v));
-	case F_ARRAY:
-		return (json_is_array(v));
-	case F_OBJECT:
-		return (json_is_object(v));
-	case F_BOOL:
-		return (json_is_boolean(v));
-	default:
-		return (json_is_string(v));
-	}
-}
-
-static int
-tpl_field(json_t *v, const struct tpl_field *f, struct lw_err *e)
-{
-	static const char *const what[] = {"a string", "a name", "an integer", "a string",
-	    "an array", "an object", "true or false"};
-
-	if (!tpl_type_ok(v, f->type))
-		return (err_set(e, ERR_INVALID, "template.%s: must be %s", f->name, what[f->type]));
-	if (json_is_string(v))
-		return (tpl_field_string(v, f, e));
-	if (f->type == F_INT && (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
-		return (err_set(
-		    e, ERR_INVALID, "template.%s: must be in %ld..%ld", f->name, f->min, f->max));
-	if (f->type == F_ARRAY && (long)json_array_size(v) > f->max)
-		return (
-		    err_set(e, ERR_INVALID, "template.%s: at most %ld entries", f->name, f->max));
-	return (0);
-}
-
-/* tpl_fields_check - o against tpl_fields; 0, or -1 with e (ERR_BAD_REQUEST when not an object). */
-static int
-tpl_fields_check(json_t *o, struct lw_err *e)
-{
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(o))
-		return (err_set(e, ERR_BAD_REQUEST, "template: must be a JSON object"));
-	json_object_foreach(o, key, v) {
-		const struct tpl_field *f = tpl_fields;
-
-		while (f->name != NULL && strcmp(f->name, key) != 0)
-			f++;
-		if (f->name == NULL)
-			return (err_set(e, ERR_INVALID, "template: unknown field '%.64s'", key));
-		if (tpl_field(v, f, e) == -1)
-			return (-1);
-	}
-	for (const struct tpl_field *f = tpl_fields; f->name != NULL; f++)
-		if (f->required && json_object_get(o, f->name) == NULL)
-			return (err_set(e, ERR_INVALID, "template.%s: is required", f->name));
-	return (0);
-}
 
 static void
 tpl_str(json_t *o, const char *key, char *dst, size_t len, const char *dflt)
@@ -523,7 +420,7 @@ int
 template_parse(json_t *o, struct template *t, struct lw_err *e)
 {
 	memset(t, 0, sizeof(*t));
-	if (tpl_fields_check(o, e) == -1)
+	if (fields_check(o, tpl_fields, "template", e) == -1)
 		return (-1);
 	tpl_read(o, t);
 	if (tpl_pattern(t->name, "interface_pattern", t->interface_pattern, 0, e) == -1 ||

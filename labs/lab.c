@@ -234,7 +234,7 @@ lab_insert_all(json_t *body, struct lw_err *e)
 int64_t
 lab_create(json_t *body, struct lw_err *e)
 {
-	if (validate_object(body, validate_lab_create, "lab", e) == -1)
+	if (fields_check(body, validate_lab_create, "lab", e) == -1)
 		return (-1);
 	if (db_begin(DB, e) == -1)
 		return (-1);
@@ -247,7 +247,7 @@ lab_patch(int64_t lab, json_t *body, struct lw_err *e)
 	json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description");
 	int64_t r = 0;
 
-	if (validate_object(body, validate_lab_patch, "lab", e) == -1)
+	if (fields_check(body, validate_lab_patch, "lab", e) == -1)
 		return (-1);
 	if (db_begin(DB, e) == -1)
 		return (-1);
@@ -577,7 +577,7 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	int64_t node;
 	int port, nics;
 
-	if (validate_object(body, validate_node_create, what, e) == -1)
+	if (fields_check(body, validate_node_create, what, e) == -1)
 		return (-1);
 	if ((t = node_template_check(body, what, e)) == NULL)
 		return (-1);
@@ -709,7 +709,7 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 {
 	int64_t stopped;
 
-	if (validate_object(body, validate_node_patch, "node", e) == -1)
+	if (fields_check(body, validate_node_patch, "node", e) == -1)
 		return (-1);
 	if (json_object_get(body, "image") != NULL || json_object_get(body, "cdrom") != NULL) {
 		json_t *row = db_row(DB, e, "SELECT template FROM nodes WHERE id = ?", "i", node);
@@ -785,7 +785,7 @@ link_render(json_t *row, struct lw_err *e)
 {
 	int64_t id = json_integer_value(json_object_get(row, "id"));
 	json_t *eps, *imp, *stored;
-	const struct vfield *f;
+	const struct field *f;
 
 	eps = db_rows(DB, e,
 	    "SELECT n.name AS node, i.name AS interface FROM link_endpoints le"
@@ -908,13 +908,13 @@ link_impairment_check(json_t *imp, int nends, struct lw_err *e)
 
 	if (imp == NULL)
 		return (0);
-	if (validate_object(imp, validate_impairment, "impairment", e) == -1)
+	if (fields_check(imp, validate_impairment, "impairment", e) == -1)
 		return (-1);
 	for (int d = 0; d < 2; d++) {
 		json_t *sub = json_object_get(imp, dirs[d]);
 
 		snprintf(what, sizeof(what), "impairment.%s", dirs[d]);
-		if (sub != NULL && validate_object(sub, validate_impairment_dir, what, e) == -1)
+		if (sub != NULL && fields_check(sub, validate_impairment_dir, what, e) == -1)
 			return (-1);
 	}
 	impair_params_from_json(imp, &p);
@@ -965,7 +965,7 @@ link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	char *imptext;
 	size_t i;
 
-	if (validate_object(body, validate_link_create, what, e) == -1)
+	if (fields_check(body, validate_link_create, what, e) == -1)
 		return (-1);
 	imp = json_object_get(body, "impairment");
 	if (link_impairment_check(
@@ -1006,7 +1006,7 @@ lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
 	char *imptext;
 	int64_t r = 0;
 
-	if (validate_object(body, validate_link_patch, "link", e) == -1 ||
+	if (fields_check(body, validate_link_patch, "link", e) == -1 ||
 	    link_impairment_check(imp,
 	        (int)db_int(
 	            DB, 0, "SELECT COUNT(*) FROM link_endpoints WHERE link_id = ?", "i", link),

@@ -3,156 +3,115 @@
  */
 #include <string.h>
 
+#include "core/base/fields.h"
 #include "core/base/names.h"
 #include "labs/validate.h"
 
-#define END                                                                                        \
-	{                                                                                          \
-		NULL, 0, 0, 0, 0, NULL                                                             \
-	}
 #define CONFIG_MAX (256 * 1024)
 
 #define IMPAIR_DIR_FIELDS                                                                          \
-	{"delay_ms", V_INT, 0, 0, 60000, NULL}, {"jitter_ms", V_INT, 0, 0, 60000, NULL},           \
-	    {"loss_pct", V_NUMBER, 0, 0, 100, NULL}, {"loss_burst", V_INT, 0, 0, 1000, NULL},      \
-	    {"duplicate_pct", V_NUMBER, 0, 0, 100, NULL},                                          \
-	    {"corrupt_pct", V_NUMBER, 0, 0, 100, NULL},                                            \
-	    {"reorder_pct", V_NUMBER, 0, 0, 100, NULL},                                            \
+	{"delay_ms", F_INT, 0, 0, 60000, NULL, NULL, NULL},                                        \
+	    {"jitter_ms", F_INT, 0, 0, 60000, NULL, NULL, NULL},                                   \
+	    {"loss_pct", F_NUMBER, 0, 0, 100, NULL, NULL, NULL},                                   \
+	    {"loss_burst", F_INT, 0, 0, 1000, NULL, NULL, NULL},                                   \
+	    {"duplicate_pct", F_NUMBER, 0, 0, 100, NULL, NULL, NULL},                              \
+	    {"corrupt_pct", F_NUMBER, 0, 0, 100, NULL, NULL, NULL},                                \
+	    {"reorder_pct", F_NUMBER, 0, 0, 100, NULL, NULL, NULL},                                \
 	{                                                                                          \
-		"rate_kbps", V_INT, 0, 0, 100000000, NULL                                          \
+		"rate_kbps", F_INT, 0, 0, 100000000, NULL, NULL, NULL                              \
 	}
 
-const struct vfield validate_impairment_dir[] = {
+const struct field validate_impairment_dir[] = {
     IMPAIR_DIR_FIELDS,
-    END,
+    FIELDS_END,
 };
 
-const struct vfield validate_impairment[] = {
+const struct field validate_impairment[] = {
     IMPAIR_DIR_FIELDS,
-    {"seed", V_INT, 0, 0, 2147483647L, NULL},
-    {"a_to_b", V_OBJECT, 0, 0, 0, NULL},
-    {"b_to_a", V_OBJECT, 0, 0, 0, NULL},
-    END,
+    {"seed", F_INT, 0, 0, 2147483647L, NULL, NULL, NULL},
+    {"a_to_b", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
+    {"b_to_a", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
-const struct vfield validate_console_exec[] = {
-    {"send", V_STRING, 0, 0, 4096, NULL},
-    {"expect", V_STRING, 1, 1, 1024, NULL},
-    {"timeout_s", V_INT, 0, 1, 600, NULL},
-    END,
+const struct field validate_console_exec[] = {
+    {"send", F_STRING, 0, 0, 4096, NULL, NULL, NULL},
+    {"expect", F_STRING, 1, 1, 1024, NULL, NULL, NULL},
+    {"timeout_s", F_INT, 0, 1, 600, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
-const struct vfield validate_capture[] = {
-    {"filter", V_STRING, 0, 0, 1024, NULL},
-    {"snaplen", V_INT, 0, 64, 65535, NULL},
-    END,
+const struct field validate_capture[] = {
+    {"filter", F_STRING, 0, 0, 1024, NULL, NULL, NULL},
+    {"snaplen", F_INT, 0, 64, 65535, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
-const struct vfield validate_lab_create[] = {
-    {"name", V_NAME, 1, 0, 0, NULL},
-    {"description", V_STRING, 0, 0, 4096, NULL},
-    {"nodes", V_ARRAY, 0, 0, 1000, NULL},
-    {"links", V_ARRAY, 0, 0, 10000, NULL},
-    END,
+const struct field validate_lab_create[] = {
+    {"name", F_NAME, 1, 0, 0, NULL, NULL, NULL},
+    {"description", F_STRING, 0, 0, 4096, NULL, NULL, NULL},
+    {"nodes", F_ARRAY, 0, 0, 1000, NULL, NULL, NULL},
+    {"links", F_ARRAY, 0, 0, 10000, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
-const struct vfield validate_lab_patch[] = {
-    {"name", V_NAME, 0, 0, 0, NULL},
-    {"description", V_STRING, 0, 0, 4096, NULL},
-    {"boot_concurrency", V_INT, 0, 0, 1000, NULL},
-    END,
+const struct field validate_lab_patch[] = {
+    {"name", F_NAME, 0, 0, 0, NULL, NULL, NULL},
+    {"description", F_STRING, 0, 0, 4096, NULL, NULL, NULL},
+    {"boot_concurrency", F_INT, 0, 0, 1000, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
-const struct vfield validate_node_create[] = {
-    {"name", V_NAME, 1, 0, 0, NULL},
-    {"template", V_NAME, 1, 0, 0, NULL},
-    {"image", V_NAME, 0, 0, 0, NULL},
-    {"cdrom", V_NAME, 0, 0, 0, NULL},
-    {"arch", V_STRING, 0, 1, 15, NULL},
-    {"accel", V_ENUM, 0, 0, 0, "auto|kvm|tcg"},
-    {"cpus", V_INT, 0, 1, 64, NULL},
-    {"ram_mb", V_INT, 0, 16, 1048576, NULL},
-    {"nics", V_INT, 0, 0, 32, NULL},
-    {"startup_config", V_STRING, 0, 0, CONFIG_MAX, NULL},
-    {"x", V_INT, 0, -1000000, 1000000, NULL},
-    {"y", V_INT, 0, -1000000, 1000000, NULL},
-    {"boot_order", V_INT, 0, 0, 1000000, NULL},
-    END,
+const struct field validate_node_create[] = {
+    {"name", F_NAME, 1, 0, 0, NULL, NULL, NULL},
+    {"template", F_NAME, 1, 0, 0, NULL, NULL, NULL},
+    {"image", F_NAME, 0, 0, 0, NULL, NULL, NULL},
+    {"cdrom", F_NAME, 0, 0, 0, NULL, NULL, NULL},
+    {"arch", F_STRING, 0, 1, 15, NULL, NULL, NULL},
+    {"accel", F_ENUM, 0, 0, 0, "auto|kvm|tcg", NULL, NULL},
+    {"cpus", F_INT, 0, 1, 64, NULL, NULL, NULL},
+    {"ram_mb", F_INT, 0, 16, 1048576, NULL, NULL, NULL},
+    {"nics", F_INT, 0, 0, 32, NULL, NULL, NULL},
+    {"startup_config", F_STRING, 0, 0, CONFIG_MAX, NULL, NULL, NULL},
+    {"x", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
+    {"y", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
+    {"boot_order", F_INT, 0, 0, 1000000, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
 /* template and arch are fixed at creation: a node is re-created to change them. */
-const struct vfield validate_node_patch[] = {
-    {"name", V_NAME, 0, 0, 0, NULL},
-    {"image", V_NAME, 0, 0, 0, NULL},
-    {"cdrom", V_NAME, 0, 0, 0, NULL},
-    {"accel", V_ENUM, 0, 0, 0, "auto|kvm|tcg"},
-    {"cpus", V_INT, 0, 1, 64, NULL},
-    {"ram_mb", V_INT, 0, 16, 1048576, NULL},
-    {"nics", V_INT, 0, 0, 32, NULL},
-    {"startup_config", V_STRING, 0, 0, CONFIG_MAX, NULL},
-    {"x", V_INT, 0, -1000000, 1000000, NULL},
-    {"y", V_INT, 0, -1000000, 1000000, NULL},
-    {"boot_order", V_INT, 0, 0, 1000000, NULL},
-    END,
+const struct field validate_node_patch[] = {
+    {"name", F_NAME, 0, 0, 0, NULL, NULL, NULL},
+    {"image", F_NAME, 0, 0, 0, NULL, NULL, NULL},
+    {"cdrom", F_NAME, 0, 0, 0, NULL, NULL, NULL},
+    {"accel", F_ENUM, 0, 0, 0, "auto|kvm|tcg", NULL, NULL},
+    {"cpus", F_INT, 0, 1, 64, NULL, NULL, NULL},
+    {"ram_mb", F_INT, 0, 16, 1048576, NULL, NULL, NULL},
+    {"nics", F_INT, 0, 0, 32, NULL, NULL, NULL},
+    {"startup_config", F_STRING, 0, 0, CONFIG_MAX, NULL, NULL, NULL},
+    {"x", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
+    {"y", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
+    {"boot_order", F_INT, 0, 0, 1000000, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
-const struct vfield validate_link_create[] = {
-    {"endpoints", V_ENDPOINTS, 1, 2, 64, NULL},
-    {"state", V_ENUM, 0, 0, 0, "up|down"},
-    {"impairment", V_OBJECT, 0, 0, 0, NULL},
-    END,
+static int validate_endpoints(json_t *v, const struct field *f, const char *what, struct lw_err *e);
+
+const struct field validate_link_create[] = {
+    {"endpoints", F_ARRAY, 1, 2, 64, NULL, validate_endpoints, "an array of endpoints"},
+    {"state", F_ENUM, 0, 0, 0, "up|down", NULL, NULL},
+    {"impairment", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
-const struct vfield validate_link_patch[] = {
-    {"state", V_ENUM, 0, 0, 0, "up|down"},
-    {"impairment", V_OBJECT, 0, 0, 0, NULL},
-    END,
+const struct field validate_link_patch[] = {
+    {"state", F_ENUM, 0, 0, 0, "up|down", NULL, NULL},
+    {"impairment", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
+    FIELDS_END,
 };
 
-static const char *
-vtype_name(enum vtype t)
-{
-	static const char *names[] = {"a string", "a name", "an integer", "a string", "an array",
-	    "an object", "an array of endpoints", "a number", "true or false"};
-
-	return (names[t]);
-}
-
 static int
-enum_has(const char *enums, const char *v)
-{
-	size_t l = strlen(v);
-
-	for (const char *p = enums; p != NULL; p = strchr(p, '|'), p = p ? p + 1 : NULL)
-		if (strncmp(p, v, l) == 0 && (p[l] == '|' || p[l] == '\0'))
-			return (1);
-	return (0);
-}
-
-static int
-validate_string(json_t *v, const struct vfield *f, const char *what, struct lw_err *e)
-{
-	const char *s = json_string_value(v);
-	size_t l = json_string_length(v);
-
-	if (strlen(s) != l)
-		return (err_set(e, ERR_INVALID, "%s.%s: contains a NUL byte", what, f->name));
-	if (f->type == V_NAME && !names_valid(s))
-		return (err_set(e, ERR_INVALID,
-		    "%s.%s: '%.80s' is not a valid name (1-63 of A-Z a-z 0-9 _ . -, starting "
-		    "with a letter or digit, no '..')",
-		    what, f->name, s));
-	if (f->type == V_ENUM && !enum_has(f->enums, s))
-		return (err_set(
-		    e, ERR_INVALID, "%s.%s: '%.40s' is not one of %s", what, f->name, s, f->enums));
-	if (f->type == V_STRING && ((long)l < f->min || (long)l > f->max))
-		return (err_set(e, ERR_INVALID, "%s.%s: length must be %ld..%ld", what, f->name,
-		    f->min, f->max));
-	return (0);
-}
-
-static int
-validate_endpoints(json_t *v, const struct vfield *f, const char *what, struct lw_err *e)
+validate_endpoints(json_t *v, const struct field *f, const char *what, struct lw_err *e)
 {
 	size_t i, n = json_array_size(v);
 	json_t *ep;
@@ -168,80 +127,6 @@ validate_endpoints(json_t *v, const struct vfield *f, const char *what, struct l
 		        ep, &node, iface, sizeof(iface), nodebuf, sizeof(nodebuf), e) == -1)
 			return (-1);
 	}
-	return (0);
-}
-
-static int
-validate_field(json_t *v, const struct vfield *f, const char *what, struct lw_err *e)
-{
-	int ok;
-
-	switch (f->type) {
-	case V_STRING:
-	case V_NAME:
-	case V_ENUM:
-		ok = json_is_string(v);
-		break;
-	case V_INT:
-		ok = json_is_integer(v);
-		break;
-	case V_NUMBER:
-		ok = json_is_number(v);
-		break;
-	case V_BOOL:
-		ok = json_is_boolean(v);
-		break;
-	case V_ARRAY:
-	case V_ENDPOINTS:
-		ok = json_is_array(v);
-		break;
-	default:
-		ok = json_is_object(v);
-		break;
-	}
-	if (!ok)
-		return (err_set(
-		    e, ERR_INVALID, "%s.%s: must be %s", what, f->name, vtype_name(f->type)));
-	if (json_is_string(v))
-		return (validate_string(v, f, what, e));
-	if (f->type == V_INT && (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
-		return (err_set(
-		    e, ERR_INVALID, "%s.%s: must be in %ld..%ld", what, f->name, f->min, f->max));
-	if (f->type == V_NUMBER &&
-	    (json_number_value(v) < (double)f->min || json_number_value(v) > (double)f->max))
-		return (err_set(
-		    e, ERR_INVALID, "%s.%s: must be in %ld..%ld", what, f->name, f->min, f->max));
-	if (f->type == V_ARRAY && (long)json_array_size(v) > f->max)
-		return (
-		    err_set(e, ERR_INVALID, "%s.%s: at most %ld entries", what, f->name, f->max));
-	if (f->type == V_ENDPOINTS)
-		return (validate_endpoints(v, f, what, e));
-	return (0);
-}
-
-int
-validate_object(json_t *o, const struct vfield *spec, const char *what, struct lw_err *e)
-{
-	const char *key;
-	json_t *v;
-
-	/* A whole body that is not an object is malformed; a nested element is invalid. */
-	if (!json_is_object(o))
-		return (err_set(e, strchr(what, '[') ? ERR_INVALID : ERR_BAD_REQUEST,
-		    "%s: must be a JSON object", what));
-	json_object_foreach(o, key, v) {
-		const struct vfield *f = spec;
-
-		while (f->name != NULL && strcmp(f->name, key) != 0)
-			f++;
-		if (f->name == NULL)
-			return (err_set(e, ERR_INVALID, "%s: unknown field '%.64s'", what, key));
-		if (validate_field(v, f, what, e) == -1)
-			return (-1);
-	}
-	for (const struct vfield *f = spec; f->name != NULL; f++)
-		if (f->required && json_object_get(o, f->name) == NULL)
-			return (err_set(e, ERR_INVALID, "%s.%s: is required", what, f->name));
 	return (0);
 }
 
@@ -268,15 +153,15 @@ int
 validate_endpoint(json_t *ep, const char **node, char *iface, size_t ifacelen, char *nodebuf,
     size_t nodelen, struct lw_err *e)
 {
-	static const struct vfield spec[] = {
-	    {"node", V_STRING, 1, 1, LW_NAME_MAX, NULL},
-	    {"interface", V_STRING, 1, 1, LW_NAME_MAX, NULL},
-	    END,
+	static const struct field spec[] = {
+	    {"node", F_STRING, 1, 1, LW_NAME_MAX, NULL, NULL, NULL},
+	    {"interface", F_STRING, 1, 1, LW_NAME_MAX, NULL, NULL, NULL},
+	    FIELDS_END,
 	};
 	const char *s, *colon;
 
 	if (json_is_object(ep)) {
-		if (validate_object(ep, spec, "endpoint", e) == -1)
+		if (fields_check(ep, spec, "endpoint", e) == -1)
 			return (-1);
 		*node = json_string_value(json_object_get(ep, "node"));
 		snprintf(

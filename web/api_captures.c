@@ -40,7 +40,7 @@ api_captures_create(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab, link, cap = 0;
 
-	if (validate_object(r->body, validate_capture, "capture", e) == -1 ||
+	if (fields_check(r->body, validate_capture, "capture", e) == -1 ||
 	    cap_ref(r, &lab, &link, &cap, e) == -1 ||
 	    (cap = labcap_start(lab, link, r->body, e)) == -1)
 		return (-1);

@@ -346,7 +346,7 @@ api_node_console_exec(struct api_req *r, struct lw_err *e)
 	char *out = NULL, *raw = NULL;
 	int rc;
 
-	if (validate_object(r->body, validate_console_exec, "exec", e) == -1 ||
+	if (fields_check(r->body, validate_console_exec, "exec", e) == -1 ||
 	    console_ref(r, &lab, &node, NULL, e) == -1)
 		return (-1);
 	rc = console_exec(node, json_string_value(json_object_get(r->body, "send")),

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct vfield *tables[] = {validate_lab_create, validate_lab_patch,
+	static const struct field *tables[] = {validate_lab_create, validate_lab_patch,
 	    validate_node_create, validate_node_patch, validate_link_create, validate_link_patch,
 	    validate_impairment};
 	json_t *o = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (o == NULL)
 		return (0);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		validate_object(o, tables[i], "body", &e);
+		fields_check(o, tables[i], "body", &e);
 	json_decref(o);
 	return (0);
 }

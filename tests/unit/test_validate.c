@@ -6,11 +6,11 @@
 
 /* check one body against a table: want_ok, and when refused the error code. */
 static void
-expect(const struct vfield *spec, const char *body, int want_code)
+expect(const struct field *spec, const char *body, int want_code)
 {
 	struct lw_err e = {0};
 	json_t *o = json_loads(body, 0, NULL);
-	int r = validate_object(o, spec, "x", &e);
+	int r = fields_check(o, spec, "x", &e);
 
 	if (want_code == 0) {
 		CHECK(r == 0);
