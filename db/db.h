@@ -2,6 +2,9 @@
  * db - the SQLite store: schema and migrations (PRAGMA user_version), WAL,
  * foreign keys, and the store API. SQL runs only through prepared statements
  * with bound parameters; rows come back as jansson objects keyed by column.
+ * It holds no rule about what the rows mean: the statements are its
+ * callers' (db/'s table modules, labs/, core/run/state.c), and it includes
+ * nothing above core/base.
  *
  * Bind formats: one character per argument: 'i' int64_t, 'I' int (promoted), 'd' double,
  * 's' const char * (NULL binds SQL NULL), 'n' SQL NULL (no argument).

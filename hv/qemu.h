@@ -1,6 +1,10 @@
 /*
- * qemu - the QEMU process driver: build the argv for a node (no shell, ever)
- * and spawn it in its own session with its TAP fds.
+ * qemu - the QEMU command line: the argv for a node (no shell, ever), with
+ * every string checked first, since QEMU splits option values at ','; the
+ * firmware image for an arch; and a QEMU binary's version. It is given a
+ * spec of plain values and TAP fds already open: it knows no template or
+ * lab, spawns no node (core/run/start.c does, through core/base/spawn) and
+ * speaks no QMP (hv/qmp does).
  */
 #ifndef LW_QEMU_H
 #define LW_QEMU_H

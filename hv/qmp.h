@@ -1,6 +1,9 @@
 /*
  * qmp - a QEMU Machine Protocol client over a UNIX socket: greeting,
- * qmp_capabilities, commands with ids, asynchronous events.
+ * qmp_capabilities, commands with ids, asynchronous events. It speaks QMP
+ * over one socket and nothing else: it knows no node, no lab, no store, and
+ * never blocks past the timeout it is given. It has no lock: one thread at
+ * a time uses a client.
  */
 #ifndef LW_QMP_H
 #define LW_QMP_H

@@ -3,6 +3,9 @@
  * read-only ISO 9660 CD-ROM or FAT disk with the template's volume label,
  * holding the template's config_files (e.g. iosxe_config.txt, juniper.conf,
  * cloud-init's user-data + meta-data), "{config}" and "{hostname}" expanded.
+ * It only builds files in the directory it is given, with tools run through
+ * core/base/spawn: it reads no store, knows no lab, and never attaches the
+ * drive (the runtime hands it to QEMU).
  */
 #ifndef LW_CONFIGDRIVE_H
 #define LW_CONFIGDRIVE_H

@@ -2,7 +2,10 @@
  * store - the image store: disk images users upload (IOSv, CSR1000v, cloud
  * images ...), kept under data_dir/images/<id> (paths from ids, never from
  * names), checked with SHA-256 and `qemu-img info`/`check`, and the linked
- * clones nodes run on (a qcow2 overlay per node, O(1) to create).
+ * clones nodes run on (a qcow2 overlay per node, O(1) to create). Its rows
+ * are db/images.c's: it runs no SQL of its own. It knows no HTTP or lab: an
+ * upload is fed bytes, not a connection, and takes lw_lock() only to update
+ * its record, never while it hashes, writes or runs qemu-img.
  *
  * An upload streams to disk: begin (validates, records the image as
  * "uploading"), write (any number of chunks, hashed as they arrive), then

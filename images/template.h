@@ -3,7 +3,8 @@
  * the template directory (shipped, read-only), plus user templates stored in
  * the database and managed over the API. A template says how a node type is
  * run: hardware, NIC model, interface naming, disk bus, firmware, console,
- * readiness, and how its startup config reaches it.
+ * readiness, and how its startup config reaches it. It only says: it starts
+ * nothing (core/run does), and its SQL is db/templates.c's.
  *
  * Templates are replaced, never freed, while the daemon runs: a pointer from
  * template_find stays valid until template_free_all. Callers hold lw_lock().

@@ -1,7 +1,10 @@
 /*
  * tcg - translated execution: the per-architecture table (binary, machine,
  * cpu for KVM and for TCG), the accelerator choice for a node and the
- * reason reported in accel_reason, and the TCG accelerator settings.
+ * reason reported in accel_reason, and the TCG accelerator settings. It
+ * works on plain values: it opens no device (it is given hv/kvm's probe),
+ * builds no command line (hv/qemu does, from the target filled here), and
+ * knows no node or template.
  */
 #ifndef LW_TCG_H
 #define LW_TCG_H

@@ -1,6 +1,9 @@
 /*
  * ui - the browser UI's static files, served from memory at "/" and
- * "/ui/<file>".
+ * "/ui/<file>". They are read once at start-up into a table; a request is a
+ * lookup in it, never a path handed to the filesystem, so no URL reaches a
+ * file outside it. It knows no API route, lab or store: the server asks it
+ * only about paths outside /api/.
  */
 #ifndef LW_UI_H
 #define LW_UI_H

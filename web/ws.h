@@ -2,7 +2,9 @@
  * ws - an RFC 6455 WebSocket codec for the server side, free of I/O: the
  * handshake's accept key, an incremental parser for client frames that
  * reassembles messages, and the header of the (unmasked) frames we send.
- * The caller owns the socket; everything here works on byte buffers.
+ * A codec only: no sockets, no console. The caller owns the socket and says
+ * what a message means (web/api_console.c); everything here works on byte
+ * buffers.
  */
 #ifndef LW_WS_H
 #define LW_WS_H

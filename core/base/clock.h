@@ -1,6 +1,9 @@
 /*
  * clock - the two clocks the daemon uses: monotonic milliseconds for its
- * own deadlines, and absolute CLOCK_REALTIME deadlines for condition waits.
+ * own deadlines, and absolute CLOCK_REALTIME deadlines for condition waits
+ * (pthread_cond_timedwait measures against that clock). It only reads the
+ * time: it keeps no timer and never sleeps; callers wait on their own fds
+ * or condition variables.
  */
 #ifndef LW_CLOCK_H
 #define LW_CLOCK_H

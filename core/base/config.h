@@ -1,7 +1,10 @@
 /*
  * config - the daemon's configuration as one table (name, type, bounds,
  * default, help) that drives option parsing, --help and reporting; and the
- * daemon-wide context (database, KVM probe, the big lock).
+ * daemon-wide context (database, KVM probe, the big lock). It only holds
+ * that context: main.c opens the database, runs the probe and fills it in.
+ * Options come from argv alone, never from a file or the environment, and
+ * config opens and starts nothing.
  */
 #ifndef LW_CONFIG_H
 #define LW_CONFIG_H

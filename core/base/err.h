@@ -1,6 +1,8 @@
 /*
  * err - request-path errors: a code that maps to an HTTP status and a
- * message a user can act on.
+ * message a user can act on. It only carries them: it logs nothing, writes
+ * no response (web/ renders the error shape) and never exits, so a request
+ * path that fails returns -1 with e filled and the caller decides.
  */
 #ifndef LW_ERR_H
 #define LW_ERR_H

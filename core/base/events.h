@@ -1,7 +1,10 @@
 /*
  * events - the daemon's event stream (node/link/lab state changes) for
  * Server-Sent Events: a bounded ring of recent events with sequence numbers
- * that readers follow at their own pace.
+ * that readers follow at their own pace. It knows no lab, node or
+ * connection: publishers hand it a finished JSON object, and web/ writes
+ * what a reader gets. Its own mutex guards the ring, never lw_lock(), so a
+ * publisher may hold lw_lock() and a waiting reader blocks no one.
  */
 #ifndef LW_EVENTS_H
 #define LW_EVENTS_H

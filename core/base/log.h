@@ -1,6 +1,9 @@
 /*
  * log - daemon logging to stderr, in the OpenBSD style: log_warn appends
  * strerror(errno), log_warnx does not; fatal exits (start-up code only).
+ * It writes lines and nothing else: it opens no file, keeps no history and
+ * tells no user anything; a request path reports through core/base/err and
+ * must never call fatal.
  */
 #ifndef LW_LOG_H
 #define LW_LOG_H

@@ -1,7 +1,10 @@
 /*
  * names - validation of user-chosen names (labs, nodes, images, templates,
  * and the interface names a NOS uses inside a guest), and kernel interface
- * names derived from ids (never from user names) with the "lw" prefix.
+ * names derived from ids (never from user names) with the "lw" prefix. It
+ * only checks and builds strings: it looks up no id, touches no interface
+ * (core/net/fabric does) and builds no path. User names never reach the
+ * kernel, and a name without the prefix is never the daemon's to change.
  */
 #ifndef LW_NAMES_H
 #define LW_NAMES_H

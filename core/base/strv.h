@@ -1,5 +1,8 @@
 /*
  * strv - a growable NULL-terminated string vector, used for argv arrays.
+ * It owns nothing but its vector and the copies of the strings it is given;
+ * it knows nothing of processes or paths: its users (hv/qemu, the spawn
+ * callers, core/net/fabric) decide what goes in and check it first.
  */
 #ifndef LW_STRV_H
 #define LW_STRV_H

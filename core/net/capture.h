@@ -1,11 +1,12 @@
 /*
- * capture - packet capture on links with libpcap. Every link that is up
- * (its bridge exists) has one always-open pcap handle, the link's tap,
- * which keeps an in-memory ring of the most recent frames and feeds every
- * capture on the link: each capture filters with its own BPF program,
- * writes a standard pcap file and fans out to live readers. A slow reader
+ * capture - packet capture on links with libpcap. A link that is up has
+ * one pcap handle, the link's tap, on its bridge or one of its ends (where
+ * wiring says), open while the recent-frames ring is on or a capture runs.
+ * It feeds every capture on the link: each filters with its own BPF
+ * program, writes a pcap file and fans out to live readers. A slow reader
  * loses frames (counted); it never slows the capture. One thread does all
- * packet I/O; it never takes lw_lock().
+ * packet I/O and never takes lw_lock(). It keeps no capture records and
+ * knows no lab (labs/capture does): it is given ids, names and paths.
  */
 #ifndef LW_CAPTURE_H
 #define LW_CAPTURE_H

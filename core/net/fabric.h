@@ -1,8 +1,11 @@
 /*
- * fabric - the link fabric: TAP devices opened by the daemon and Linux
- * bridges, configured through netlink (libmnl), never through `ip`.
- * All privileged network operations go through this narrow API.
- * Functions return 0 (or an fd) on success and -1 with errno set.
+ * fabric - the link fabric: TAP devices opened by the daemon, veths, Linux
+ * bridges and tc, configured through netlink (libmnl), never through `ip`.
+ * It is the only code that changes the kernel's network state, behind this
+ * narrow API, so that it can move into a privileged process later. It
+ * knows no lab or node, only interface names built by core/base/names, and
+ * changes none without the "lw" prefix. Its netlink socket has a lock of its
+ * own. Functions return 0 (or an fd) on success and -1 with errno set.
  */
 #ifndef LW_FABRIC_H
 #define LW_FABRIC_H

@@ -2,6 +2,10 @@
  * impair - the impairment engine: delay, jitter, loss (random or in
  * bursts), duplication, corruption, reordering and a rate limit on a
  * point-to-point link, in user space, without the kernel's sch_netem.
+ * It moves frames between the engine TAP fds it is given: it creates no
+ * interface and sets no tc rule (core/net/wiring does, through fabric),
+ * and knows no lab. Its thread takes only the engine's own lock, never
+ * lw_lock().
  *
  * An impaired link is redirected by tc mirred from each endpoint into an
  * engine TAP (lwe<link>a / lwe<link>b) that the daemon reads; each frame's

@@ -14,8 +14,10 @@
  *       what the kernel lets a bridge forward (not LACP, 01:80:c2:00:00:02).
  *
  * Captures follow: a p2p link is captured on its first present endpoint
- * (both directions), a LAN on its bridge. All calls run on the runtime
- * thread under lw_lock().
+ * (both directions), a LAN on its bridge. It reads no store and knows no
+ * lab or running node: the runtime (core/run/links.c) hands it each link's
+ * ends, and it returns the captures a change ended instead of calling up.
+ * Callers hold lw_lock(); links change only on the runtime's thread.
  */
 #ifndef LW_WIRING_H
 #define LW_WIRING_H

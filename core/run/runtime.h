@@ -1,9 +1,12 @@
 /*
- * runtime - the one loop that owns running state: it spawns QEMU for each
- * node (through hv/), wires its TAPs into link bridges (through fabric),
- * supervises it by pidfd and QMP, watches its console for readiness, stops
- * it (powerdown, quit, SIGKILL), and re-adopts nodes a previous daemon left
- * running. API handlers, holding lw_lock(), only enqueue work here.
+ * runtime - the one loop that owns running state: it spawns each node,
+ * QEMU (its argv from hv/qemu) or a namespace host, wires its interfaces
+ * into each link's datapath (through core/net), supervises it by pidfd and
+ * QMP, watches its console for readiness, stops it (powerdown, quit,
+ * SIGKILL), and re-adopts nodes a previous daemon left running. Request
+ * paths (labs/lifecycle), holding lw_lock(), only mark state and queue work
+ * here. It holds no rule about which state allows what (labs/ does), speaks
+ * no HTTP, and runs no SQL outside core/run/state.c.
  */
 #ifndef LW_RUNTIME_H
 #define LW_RUNTIME_H
