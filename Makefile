@@ -28,7 +28,8 @@ LDFLAGS ?=
 # One object list per floor, bottom to top (design.md, "Floors only look down";
 # tests/check_tree.sh enforces the order).
 BASE = core/base/clock.o core/base/config.o core/base/err.o core/base/events.o \
-	core/base/fields.o core/base/log.o core/base/names.o core/base/spawn.o core/base/strv.o
+	core/base/fields.o core/base/log.o core/base/names.o core/base/paths.o core/base/spawn.o \
+	core/base/strv.o
 DB = db/db.o db/boot_times.o db/images.o db/templates.o
 HV = hv/kvm.o hv/nshost.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o tcg/boot.o

@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/base/strv.h"
+#include "core/base/paths.h"
 #include "core/base/spawn.h"
 #include "images/configdrive.h"
 
@@ -91,16 +91,6 @@ run(char *const argv[], const char *what, struct lw_err *e)
 	    what, line[0] ? ": " : "", line));
 }
 
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(p);
-	return (0);
-}
-
 /* stage - dir/config holds exactly the template's files; 0 or -1 with e. */
 static int
 stage(const char *cdir, const struct template *t, const char *hostname, const char *config,
@@ -110,7 +100,7 @@ stage(const char *cdir, const struct template *t, const char *hostname, const ch
 	const char *name;
 	char path[1200];
 
-	nftw(cdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	paths_rmtree(cdir);
 	if (mkdir(cdir, 0750) == -1)
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", cdir, strerror(errno)));
 	size_t total = 0;
@@ -198,7 +188,7 @@ pack(const char *cdir, const char *pdir, const struct template *t, struct lw_err
 	struct strv argv = {0};
 	int r = -1;
 
-	nftw(pdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	paths_rmtree(pdir);
 	if (mkdir(pdir, 0750) == -1) {
 		json_decref(tops);
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", pdir, strerror(errno)));

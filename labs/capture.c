@@ -11,6 +11,7 @@
 
 #include "core/base/config.h"
 #include "core/base/log.h"
+#include "core/base/paths.h"
 #include "core/net/capture.h"
 #include "db/db.h"
 #include "labs/capture.h"
@@ -34,10 +35,10 @@ labcap_resolve(int64_t link, const char *ref, struct lw_err *e)
 void
 labcap_path(char *buf, size_t len, int64_t lab, int64_t cap)
 {
-	char dir[PATH_MAX];
+	char file[64];
 
-	lab_dir(dir, sizeof(dir), lab, 0);
-	snprintf(buf, len, "%s/captures/%lld.pcap", dir, (long long)cap);
+	snprintf(file, sizeof(file), "/captures/%lld.pcap", (long long)cap);
+	paths_lab(buf, len, lab, 0, file);
 }
 
 json_t *
@@ -85,15 +86,10 @@ labcap_list_json(int64_t link, struct lw_err *e)
 static int
 captures_dir(int64_t lab, struct lw_err *e)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
+	char dir[PATH_MAX];
 
-	lab_dir(path, sizeof(path), lab, 0);
-	snprintf(dir, sizeof(dir), "%s/captures", path);
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
-		mkdir(path, 0750);
-		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
-			return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", dir, strerror(errno)));
-	}
+	if (paths_lab(dir, sizeof(dir), lab, 0, "/captures") == -1 || paths_mkdir_p(dir) == -1)
+		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", dir, strerror(errno)));
 	return (0);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "core/base/config.h"
+#include "core/base/paths.h"
 #include "db/db.h"
 #include "images/template.h"
 #include "labs/console.h"
@@ -39,10 +40,7 @@ lab_console_node(int64_t node, struct lab_console_node *n, struct lw_err *e)
 int
 lab_console_log_path(int64_t lab, int64_t node, char *buf, size_t len, struct lw_err *e)
 {
-	int n = snprintf(buf, len, "%s/labs/%lld/nodes/%lld/console.log", lw.cfg.data_dir,
-	    (long long)lab, (long long)node);
-
-	if (n < 0 || (size_t)n >= len)
+	if (paths_lab(buf, len, lab, node, "/console.log") == -1)
 		return (err_set(e, ERR_INTERNAL, "the console log path is too long"));
 	return (0);
 }

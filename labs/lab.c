@@ -88,16 +88,6 @@ lab_publish(const char *kind, const char *action, int64_t id, int64_t lab)
 	        (json_int_t)lab));
 }
 
-void
-lab_dir(char *buf, size_t len, int64_t lab, int64_t node)
-{
-	if (node != 0)
-		snprintf(buf, len, "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir, (long long)lab,
-		    (long long)node);
-	else
-		snprintf(buf, len, "%s/labs/%lld", lw.cfg.data_dir, (long long)lab);
-}
-
 int
 lab_store_version(void)
 {

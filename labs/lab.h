@@ -16,8 +16,6 @@
 
 /* lab_publish - an event {"type":kind, "action":action, kind:{"id":id, "lab":lab}}. */
 void lab_publish(const char *kind, const char *action, int64_t id, int64_t lab);
-/* lab_dir - the data directory of lab, or of its node when node is non-zero. */
-void lab_dir(char *buf, size_t len, int64_t lab, int64_t node);
 /* lab_store_version - the schema version of the store the labs live in. */
 int lab_store_version(void);
 

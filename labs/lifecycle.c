@@ -2,7 +2,6 @@
  * lifecycle - the state rules and what each change of a lab, node or link
  * sets in motion (see lifecycle.h).
  */
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/log.h"
+#include "core/base/paths.h"
 #include "core/console/console.h"
 #include "core/run/runtime.h"
 #include "db/db.h"
@@ -199,24 +199,14 @@ lifecycle_consoles(int64_t lab, int64_t node, bool add)
 	json_decref(rows);
 }
 
-static int
-tree_entry_remove(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return (0);
-}
-
 /* Remove the lab's (or only node's, when non-zero) data directory recursively. */
 static void
 tree_remove(int64_t lab, int64_t node)
 {
 	char path[PATH_MAX];
 
-	lab_dir(path, sizeof(path), lab, node);
-	nftw(path, tree_entry_remove, 16, FTW_DEPTH | FTW_PHYS);
+	if (paths_lab(path, sizeof(path), lab, node, NULL) == 0)
+		paths_rmtree(path);
 }
 
 /* ---- labs ---- */

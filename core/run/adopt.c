@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/base/log.h"
+#include "core/base/paths.h"
 #include "core/net/fabric.h"
 #include "core/run/run.h"
 #include "core/run/state.h"
@@ -50,7 +51,7 @@ adopt_one(const struct state_running *r)
 	struct rt_node *n;
 	char con[108];
 
-	if (pidfd == -1 || node_sock(con, sizeof(con), r->node, "con") == -1 ||
+	if (pidfd == -1 || paths_sock(con, sizeof(con), r->node, "con") == -1 ||
 	    !adopt_is_ours(r->pid, r->qmp_path, con) ||
 	    (n = node_new(r->node, r->lab, t, r->nics)) == NULL) {
 		if (pidfd != -1)
@@ -65,8 +66,7 @@ adopt_one(const struct state_running *r)
 		snprintf(n->ifpattern, sizeof(n->ifpattern), "%s", t->interface_pattern);
 	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", r->qmp_path);
 	snprintf(n->con_path, sizeof(n->con_path), "%s", con);
-	node_dir(n->log_path, sizeof(n->log_path), n->lab, r->node);
-	strncat(n->log_path, "/console.log", sizeof(n->log_path) - strlen(n->log_path) - 1);
+	paths_lab(n->log_path, sizeof(n->log_path), n->lab, r->node, "/console.log");
 	n->ready = state_node_is_ready(r->node);
 	n->log_off = 0; /* not ready: re-scan this boot's log from the start */
 	n->stopping = state_node_in(r->node, "stopping", NULL);
@@ -86,7 +86,7 @@ adopt_dead(const struct state_running *r)
 	    (long long)r->pid);
 	links_unwire_node(r->node, r->nics);
 	unlink(r->qmp_path);
-	if (node_sock(path, sizeof(path), r->node, "con") == 0)
+	if (paths_sock(path, sizeof(path), r->node, "con") == 0)
 		unlink(path);
 	state_running_dead(r->node);
 }

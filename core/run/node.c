@@ -22,45 +22,13 @@
 #include "core/base/config.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
+#include "core/base/paths.h"
 #include "core/console/console.h"
 #include "core/net/fabric.h"
 #include "core/run/run.h"
 #include "core/run/state.h"
 #include "hv/qmp.h"
 #include "images/template.h"
-
-void
-node_dir(char *buf, size_t len, int64_t lab, int64_t node)
-{
-	snprintf(
-	    buf, len, "%s/labs/%lld/nodes/%lld", lw.cfg.data_dir, (long long)lab, (long long)node);
-}
-
-/* node_sock - DATA/run/n<node>.<kind>: the node's QMP ("qmp") or console ("con") socket. */
-int
-node_sock(char *buf, size_t len, int64_t node, const char *kind)
-{
-	int r = snprintf(buf, len, "%s/run/n%lld.%s", lw.cfg.data_dir, (long long)node, kind);
-
-	return (r < 0 || (size_t)r >= len ? -1 : 0);
-}
-
-int
-node_mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0750) == -1 && errno != EEXIST)
-			return (-1);
-		*p = '/';
-	}
-	return (mkdir(tmp, 0750) == -1 && errno != EEXIST ? -1 : 0);
-}
 
 struct rt_node *
 node_new(int64_t id, int64_t lab, const struct template *t, int nics)
@@ -169,9 +137,8 @@ node_log_tail(int64_t lab, int64_t node, const char *file, char *out, size_t len
 	int fd;
 
 	out[0] = '\0';
-	node_dir(path, sizeof(path), lab, node);
-	strncat(path, file, sizeof(path) - strlen(path) - 1);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (paths_lab(path, sizeof(path), lab, node, file) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
 	if (lseek(fd, 0, SEEK_END) > (off_t)sizeof(buf) - 1)
 		lseek(fd, -(off_t)sizeof(buf) + 1, SEEK_END);

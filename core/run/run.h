@@ -88,10 +88,6 @@ void rt_watch_del(int fd);
 /* node.c: one node's supervision. */
 struct rt_node *node_new(int64_t id, int64_t lab, const struct template *t, int nics);
 void node_free(struct rt_node *n);
-/* node_dir / node_sock - paths built from ids only: the node's directory, its run/ sockets. */
-void node_dir(char *buf, size_t len, int64_t lab, int64_t node);
-int node_sock(char *buf, size_t len, int64_t node, const char *kind);
-int node_mkdir_p(const char *path);
 void node_stop(int64_t id, bool force);
 void node_stop_escalate(struct rt_node *n);
 void node_exited(struct rt_node *n);

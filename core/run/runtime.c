@@ -18,6 +18,7 @@
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/log.h"
+#include "core/base/paths.h"
 #include "core/run/run.h"
 #include "core/run/runtime.h"
 #include "core/run/state.h"
@@ -325,7 +326,7 @@ runtime_init(struct lw_err *e)
 	char run[PATH_MAX];
 
 	snprintf(run, sizeof(run), "%s/run", lw.cfg.data_dir);
-	if (node_mkdir_p(run) == -1)
+	if (paths_mkdir_p(run) == -1)
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", run, strerror(errno)));
 	if ((rt.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (rt.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||

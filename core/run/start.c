@@ -20,6 +20,7 @@
 #include "core/base/config.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
+#include "core/base/paths.h"
 #include "core/base/spawn.h"
 #include "core/base/strv.h"
 #include "core/net/fabric.h"
@@ -200,16 +201,16 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	int64_t node = s->row.id;
 	char rotated[PATH_MAX + 2];
 
-	node_dir(s->dir, sizeof(s->dir), s->row.lab, node);
-	if (node_mkdir_p(s->dir) == -1)
+	if (paths_lab(s->dir, sizeof(s->dir), s->row.lab, node, NULL) == -1 ||
+	    paths_mkdir_p(s->dir) == -1)
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", s->dir, strerror(errno)));
 	snprintf(s->console_log, sizeof(s->console_log), "%s/console.log", s->dir);
 	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/%s", s->dir,
 	    s->netns ? "nshost.log" : "qemu.log");
 	snprintf(s->iso, sizeof(s->iso), "%s/config.%s", s->dir,
 	    strcmp(s->t->config_method, "fat") == 0 ? "img" : "iso");
-	if (node_sock(s->qmp_path, sizeof(s->qmp_path), node, "qmp") == -1 ||
-	    node_sock(s->con_path, sizeof(s->con_path), node, "con") == -1)
+	if (paths_sock(s->qmp_path, sizeof(s->qmp_path), node, "qmp") == -1 ||
+	    paths_sock(s->con_path, sizeof(s->con_path), node, "con") == -1)
 		return (err_set(e, ERR_INTERNAL, "data dir path too long for a UNIX socket"));
 	unlink(s->qmp_path);
 	unlink(s->con_path);

@@ -1,0 +1,26 @@
+/*
+ * paths - where the daemon's files live under --data-dir, built from ids
+ * only (never from a user's names): a lab's or node's directory, a node's
+ * run/ sockets; and the two directory chores every floor needs (make a
+ * path, remove a tree). It decides no policy about what goes where beyond
+ * these names, and never follows a user-given path.
+ */
+#ifndef LW_PATHS_H
+#define LW_PATHS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * paths_lab - DATA/labs/<lab>, or DATA/labs/<lab>/nodes/<node> when node is
+ * not 0, then file ("/console.log") when not NULL; 0, or -1 when it does not fit.
+ */
+int paths_lab(char *buf, size_t len, int64_t lab, int64_t node, const char *file);
+/* paths_sock - DATA/run/n<node>.<kind>: a node's QMP ("qmp") or console ("con") socket; 0 or -1. */
+int paths_sock(char *buf, size_t len, int64_t node, const char *kind);
+/* paths_mkdir_p - make path and its missing parents (0750); 0, or -1 with errno. */
+int paths_mkdir_p(const char *path);
+/* paths_rmtree - remove path and everything below it, not following links; best effort. */
+void paths_rmtree(const char *path);
+
+#endif
