@@ -101,7 +101,7 @@ engine_off(int64_t link)
  * reads; what it writes to lwe<link>b arrives there and goes on to b.
  */
 static int
-engine_on(struct fabric_batch *b, int64_t link, const char ifs[2][16], json_t *imp)
+engine_on(int64_t link, const char ifs[2][16], json_t *imp)
 {
 	struct impair_params p;
 	char et[2][16];
@@ -112,7 +112,6 @@ engine_on(struct fabric_batch *b, int64_t link, const char ifs[2][16], json_t *i
 	for (int s = 0; s < 2; s++)
 		if (names_engine(et[s], link, s) == -1)
 			return (-1);
-	(void)b;
 	if (!impair_link_has(link)) {
 		for (int s = 0; s < 2; s++) {
 			fabric_link_del(et[s]); /* a stale one */
@@ -173,7 +172,7 @@ sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, b
 		wlink_port(l, ifs[s]);
 	engine =
 	    wr.force_engine || (impair_params_from_json(imp, &p) == 0 && impair_params_active(&p));
-	if (engine && engine_on(b, l->id, (const char(*)[16])ifs, imp) == 0) {
+	if (engine && engine_on(l->id, (const char(*)[16])ifs, imp) == 0) {
 		l->dp = DP_ENGINE;
 		return;
 	}
