@@ -1,9 +1,10 @@
 /*
  * lab - the lab model's records: labs, nodes, interfaces and links,
  * validated and written to the store in one transaction per operation,
- * rendered as the API's JSON objects; the events that announce them and
- * where their files live. It sets nothing running and asks nothing of the
- * runtime (lifecycle.c does), and speaks no HTTP. Callers hold lw_lock().
+ * rendered as the API's JSON objects, and the events that announce them
+ * (their files' paths come from core/base/paths). It sets nothing running
+ * and asks nothing of the runtime (lifecycle.c does), and speaks no HTTP.
+ * Callers hold lw_lock().
  */
 #ifndef LW_LAB_H
 #define LW_LAB_H
