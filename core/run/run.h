@@ -74,6 +74,7 @@ struct rt_node {
 };
 
 /* runtime.c: the loop's table and queue. */
+/* rt_find - the running node with this id, or NULL. */
 struct rt_node *rt_find(int64_t id);
 /* rt_add - put n into the table of running nodes. */
 void rt_add(struct rt_node *n);
@@ -81,39 +82,54 @@ void rt_add(struct rt_node *n);
 void rt_unlink(struct rt_node *n);
 /* rt_enqueue - queue a command for the loop; any thread, no lock needed. */
 void rt_enqueue(enum rt_op op, int64_t id);
-/* rt_watch_add / rt_watch_del - the loop's epoll set. */
+/* rt_watch_add / rt_watch_del - fd into / out of the loop's epoll set. */
 int rt_watch_add(int fd, struct rt_watch *w);
 void rt_watch_del(int fd);
+/* stage_pump - start queued nodes of staged lab starts while their stage has room. */
+void stage_pump(void);
 
 /* node.c: one node's supervision. */
+/* node_new / node_free - a table entry for a node of template t (NULL: unknown). */
 struct rt_node *node_new(int64_t id, int64_t lab, const struct template *t, int nics);
 void node_free(struct rt_node *n);
+/* node_stop - begin stopping (powerdown, then quit, then SIGKILL; force skips powerdown). */
 void node_stop(int64_t id, bool force);
+/* node_stop_escalate - the next, harsher way to stop n. */
 void node_stop_escalate(struct rt_node *n);
+/* node_exited - n's process is gone: unwire, record why, free n. */
 void node_exited(struct rt_node *n);
+/* node_try_connect - attach n's console and QMP (or a namespace host's interfaces) when ready. */
 void node_try_connect(struct rt_node *n, int64_t now);
+/* node_qmp_readable - read n's QMP events. */
 void node_qmp_readable(struct rt_node *n);
+/* node_set_link - tell n's guest interface idx is up or down (QMP set_link). */
 void node_set_link(struct rt_node *n, int idx, bool up);
 
 /* ready.c: readiness. */
+/* ready_poll - scan n's new console output for its template's ready pattern. */
 void ready_poll(struct rt_node *n);
+/* ready_mark - n is ready (note says how, or NULL); recorded and announced. */
 void ready_mark(struct rt_node *n, const char *note);
 
-/* start.c */
+/* start.c: start_node - start a node marked starting; failures set its state error. */
 void start_node(int64_t id);
 
 /* links.c: each link's datapath. */
+/* links_sync - hand link's ends, as they are now, to core/net's wiring (skip: a node going away).
+ */
 void links_sync(int64_t link, int64_t skip);
+/* links_sync_node - links_sync for every link of node. */
 void links_sync_node(int64_t node, int64_t skip);
+/* links_state - tell the guests at link's ends whether it is up. */
 void links_state(int64_t link);
+/* links_unwire_node - node's links lose it, and its TAPs/veths are deleted. */
 void links_unwire_node(int64_t node, int nics);
+/* links_isolate_node - node's interfaces drop what arrives until a link takes them. */
 void links_isolate_node(int64_t node, int nics);
+/* links_apply_down - tell a freshly connected guest which of its links are down. */
 void links_apply_down(struct rt_node *n);
 
-/* adopt.c */
+/* adopt.c: adopt_all - take over what a previous daemon left (at start, before the loop). */
 void adopt_all(void);
-
-/* stage: runtime.c */
-void stage_pump(void);
 
 #endif
