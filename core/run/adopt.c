@@ -68,7 +68,7 @@ adopt_one(const struct state_running *r)
 	snprintf(n->con_path, sizeof(n->con_path), "%s", con);
 	paths_lab(n->log_path, sizeof(n->log_path), n->lab, r->node, "/console.log");
 	n->ready = state_node_is_ready(r->node);
-	n->log_off = 0; /* not ready: re-scan this boot's log from the start */
+	/* log_off stays 0: a node not yet ready re-scans this boot's log from the start. */
 	n->stopping = state_node_in(r->node, "stopping", NULL);
 	rt_watch_add(pidfd, &n->w_pid);
 	rt_add(n);
@@ -134,17 +134,19 @@ adopt_all(void)
 {
 	struct state_running *rows;
 	int n = state_running_all(&rows), removed = 0;
-	bool *live = calloc((size_t)(n > 0 ? n : 1), sizeof(*live));
 
-	for (int i = 0; i < n && live != NULL; i++)
-		live[i] = adopt_one(&rows[i]);
-	for (int i = 0; i < n && live != NULL; i++)
-		if (!live[i])
+	for (int i = 0; i < n; i++)
+		rows[i].adopted = adopt_one(&rows[i]);
+	for (int i = 0; i < n; i++)
+		if (!rows[i].adopted)
 			adopt_dead(&rows[i]);
-	free(live);
 	free(rows);
 	state_after_restart();
-	fabric_list_ours(adopt_orphan, &removed);
+	/* Without the records, running nodes' interfaces would look like orphans. */
+	if (n >= 0)
+		fabric_list_ours(adopt_orphan, &removed);
+	else
+		log_warnx("runtime: cannot read what a previous daemon left running");
 	adopt_links();
 	state_captures_restarted();
 	if (removed > 0)

@@ -39,9 +39,9 @@ links_sync(int64_t link, int64_t skip)
 	int n = state_link_ends(link, se, STATE_MAX_ENDS, &up, &imp), ended;
 
 	for (int i = 0; i < n; i++) {
-		struct rt_node *rn = se[i].node == skip ? NULL : rt_find(se[i].node);
+		struct rt_node *rn = se[i].id == skip ? NULL : rt_find(se[i].id);
 
-		ends[i].node = se[i].node;
+		ends[i].node = se[i].id;
 		ends[i].idx = se[i].idx;
 		ends[i].present = rn != NULL && rn->wired;
 		ends[i].netns = rn != NULL && rn->netns;
@@ -62,7 +62,7 @@ links_sync_node(int64_t node, int64_t skip)
 	int n = state_node_links(node, false, l, STATE_MAX_ENDS);
 
 	for (int i = 0; i < n; i++)
-		links_sync(l[i].node, skip);
+		links_sync(l[i].id, skip);
 }
 
 void
@@ -121,7 +121,7 @@ links_state(int64_t link)
 	n = state_link_ends(link, ends, LINKS_MAX_ENDS, &up, &imp);
 	json_decref(imp);
 	for (int i = 0; i < n; i++) {
-		struct rt_node *rn = rt_find(ends[i].node);
+		struct rt_node *rn = rt_find(ends[i].id);
 
 		if (rn != NULL)
 			node_set_link(rn, ends[i].idx, up);

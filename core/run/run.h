@@ -5,11 +5,13 @@
  * another (start.c starts, node.c supervises and stops, links.c keeps the
  * datapath of each link, adopt.c takes over from a previous daemon,
  * runtime.c runs the loop). Everything here runs on the loop's thread
- * under lw_lock(), unless it says otherwise.
+ * under lw_lock() (adopt_all on the starting thread, before the loop runs),
+ * unless it says otherwise.
  */
 #ifndef LW_RUN_H
 #define LW_RUN_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdbool.h>
@@ -58,7 +60,7 @@ struct rt_node {
 	bool netns; /* a lightweight host (nshost), not a QEMU */
 	bool wired; /* its interfaces exist: links may use them */
 	char ifpattern[32];
-	char log_path[4096];
+	char log_path[PATH_MAX];
 	off_t log_off;
 	char carry[256];
 	regex_t ready_re;

@@ -201,8 +201,10 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	int64_t node = s->row.id;
 	char rotated[PATH_MAX + 2];
 
-	if (paths_lab(s->dir, sizeof(s->dir), s->row.lab, node, NULL) == -1 ||
-	    paths_mkdir_p(s->dir) == -1)
+	if (paths_lab(s->dir, sizeof(s->dir), s->row.lab, node, NULL) == -1)
+		return (err_set(
+		    e, ERR_INTERNAL, "data dir path too long for node %lld", (long long)node));
+	if (paths_mkdir_p(s->dir) == -1)
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", s->dir, strerror(errno)));
 	snprintf(s->console_log, sizeof(s->console_log), "%s/console.log", s->dir);
 	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/%s", s->dir,

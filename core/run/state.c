@@ -15,12 +15,17 @@
 
 #define DB lw.db
 
-/* state_write - a write whose failure is logged: the loop goes on, the log says what was lost. */
-static int
+/*
+ * state_write - a write whose failure is logged: the loop goes on, the log
+ * says what was lost (id 0: not one node's or link's).
+ */
+static void
 state_write(const char *what, int64_t id, struct lw_err *e)
 {
-	log_warnx("runtime: cannot record %s of %lld: %s", what, (long long)id, e->msg);
-	return (-1);
+	if (id != 0)
+		log_warnx("runtime: cannot record %s of %lld: %s", what, (long long)id, e->msg);
+	else
+		log_warnx("runtime: cannot record %s: %s", what, e->msg);
 }
 
 #define STATE_EXEC(what, id, ...)                                                                  \
@@ -68,8 +73,11 @@ state_node_get(int64_t node, struct state_node *out, struct lw_err *e)
 	out->cpus = state_int(row, "cpus");
 	out->ram_mb = state_int(row, "ram_mb");
 	out->nics = state_int(row, "nics");
-	if ((cfg = json_string_value(json_object_get(row, "startup_config"))) != NULL)
-		out->startup_config = strdup(cfg);
+	cfg = json_string_value(json_object_get(row, "startup_config"));
+	if (cfg != NULL && (out->startup_config = strdup(cfg)) == NULL) {
+		json_decref(row);
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	}
 	json_decref(row);
 	return (0);
 }
@@ -249,7 +257,7 @@ state_ends(json_t *rows, const char *idcol, struct state_end *out, int max)
 	json_array_foreach(rows, i, r) {
 		if (n == max)
 			break;
-		out[n].node = json_integer_value(json_object_get(r, idcol));
+		out[n].id = json_integer_value(json_object_get(r, idcol));
 		out[n].idx = state_int(r, "idx");
 		n++;
 	}

@@ -31,9 +31,12 @@ struct state_node {
 	char *startup_config; /* owned, may be NULL */
 };
 
-/* One end of a link: the node, its interface index. */
+/*
+ * An interface at one end of a link: id is the node (a link's ends) or the
+ * link (a node's links), idx the interface's index on its node.
+ */
 struct state_end {
-	int64_t node;
+	int64_t id;
 	int idx;
 };
 
@@ -43,9 +46,10 @@ struct state_running {
 	pid_t pid;
 	int nics;
 	char qmp_path[108], tmpl[64];
+	bool adopted; /* for the caller: its process was taken over */
 };
 
-/* state_node_get - the start row of node; 0, or -1 with e (ERR_NOT_FOUND). */
+/* state_node_get - the start row of node; 0, or -1 with e (ERR_NOT_FOUND, out of memory). */
 int state_node_get(int64_t node, struct state_node *out, struct lw_err *e);
 void state_node_clear(struct state_node *n);
 /* state_node_in - is the node's state st (and, when boot is not NULL, its boot phase boot)? */
@@ -87,9 +91,9 @@ int state_node_started(int64_t node, pid_t pid, const char *qmp_path, int nics, 
 bool state_node_known(int64_t node);
 
 /*
- * state_node_links - the links node's interfaces are on: up to max ends
- * (node = the link id, idx = the interface); down_only: only links that are
- * down. Returns how many.
+ * state_node_links - the links node's interfaces are on, up to max (id: the
+ * link, idx: the interface); down_only: only links that are down. Returns
+ * how many.
  */
 int state_node_links(int64_t node, bool down_only, struct state_end *out, int max);
 /*
@@ -107,7 +111,10 @@ int state_links_of_running(int64_t **ids);
 /* state_captures_ended - record the final stats of n ended captures. */
 void state_captures_ended(const struct capture_stats *st, int n);
 
-/* state_running_all - the runtime records a previous daemon left (malloc'd); count, or -1. */
+/*
+ * state_running_all - the runtime records a previous daemon left (malloc'd,
+ * caller frees); count, or -1 when they cannot be read.
+ */
 int state_running_all(struct state_running **out);
 /* state_running_dead - that node's process is gone: forget its record, mark it stopped. */
 void state_running_dead(int64_t node);
