@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/base/strv.h"
@@ -72,7 +71,7 @@ static int
 run(char *const argv[], const char *what, struct lw_err *e)
 {
 	char line[200] = "";
-	int pidfd;
+	int pidfd, r;
 	FILE *f;
 	pid_t pid;
 
@@ -80,8 +79,10 @@ run(char *const argv[], const char *what, struct lw_err *e)
 	if ((pid = spawn_start(argv, NULL, 0, run_log, &pidfd)) == -1)
 		return (err_set(e, ERR_UNAVAILABLE, "cannot run %s to build the config drive: %s",
 		    argv[0], strerror(errno)));
-	if (spawn_wait(pid, pidfd, -1) == 0)
+	if ((r = spawn_wait(pid, pidfd, -1)) == 0)
 		return (0);
+	if (r == -1 && errno != 0)
+		return (err_set(e, ERR_INTERNAL, "waitpid %s: %s", argv[0], strerror(errno)));
 	if ((f = fopen(run_log, "re")) != NULL) { /* the tool's own words */
 		if (fgets(line, sizeof(line), f) != NULL)
 			line[strcspn(line, "\n")] = '\0';

@@ -9,10 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <poll.h>
-#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 

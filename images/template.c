@@ -572,7 +572,6 @@ template_load_db(struct lw_err *e)
 {
 	int n = 0;
 
-	boot_set_kvm_time(tpl_kvm_time);
 	if (db_template_each(DB, tpl_load_stored, &n, e) == -1)
 		return (-1);
 	return (n);

@@ -27,11 +27,11 @@ void labcap_path(char *buf, size_t len, int64_t lab, int64_t cap);
  */
 int64_t labcap_start(int64_t lab, int64_t link, json_t *body, struct lw_err *e);
 /*
- * labcap_stop - end a running capture, store its final counters and
- * announce it (a capture already ended is left as it is); 0, or -1 with e
- * when the counters could not be stored (the capture has ended all the same).
+ * labcap_stop - end a running capture, store its final counters (a failure
+ * to is logged: the capture has ended all the same) and announce it; a
+ * capture already ended is left as it is.
  */
-int labcap_stop(int64_t lab, int64_t cap, struct lw_err *e);
+void labcap_stop(int64_t lab, int64_t cap);
 /* labcap_json - the capture, with live counters while it runs (new reference) or NULL with e. */
 json_t *labcap_json(int64_t cap, struct lw_err *e);
 /* labcap_list_json - {"captures":[...]} of link, oldest first (new reference) or NULL with e. */

@@ -673,7 +673,7 @@ node_patch_apply(int64_t node, json_t *body, struct lw_err *e)
 	for (size_t i = 0; i < sizeof(node_patch_cols) / sizeof(node_patch_cols[0]); i++) {
 		if ((v = json_object_get(body, node_patch_cols[i].field)) == NULL)
 			continue;
-		/* Validated: an integer, or a string (null binds SQL NULL). */
+		/* Validated: an integer, or a string. */
 		r = json_is_integer(v)
 		    ? db_exec(
 		          DB, e, node_patch_cols[i].sql, "ii", (int64_t)json_integer_value(v), node)

@@ -5,8 +5,9 @@
  * node's telnet console listener, the per-lab data directory, and the event
  * each change publishes. The records themselves are lab.c's; running state
  * is the runtime's, asked through core/run only. It speaks no HTTP. Every
- * function but lifecycle_shutdown runs with lw_lock() held; the waits
- * release it while they sleep and hold it again on return.
+ * function but lifecycle_shutdown runs with lw_lock() held (or, at start-up,
+ * before any other thread uses the store); the waits release it while they
+ * sleep and hold it again on return.
  */
 #ifndef LW_LIFECYCLE_H
 #define LW_LIFECYCLE_H

@@ -74,8 +74,9 @@ api_capture_delete(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab, link, cap;
 
-	if (cap_ref(r, &lab, &link, &cap, e) == -1 || labcap_stop(lab, cap, e) == -1)
+	if (cap_ref(r, &lab, &link, &cap, e) == -1)
 		return (-1);
+	labcap_stop(lab, cap);
 	return (api_reply(r, 200, labcap_json(cap, e), e));
 }
 

@@ -339,16 +339,17 @@ int
 spawn_wait(pid_t pid, int pidfd, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-	int status, r = 1;
+	int status, r = 1, err;
 
 	if (timeout_ms >= 0 && (r = TEMP_FAILURE_RETRY(poll(&pfd, 1, timeout_ms))) == 0)
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	err = r == -1 ? errno : 0;
 	close(pidfd);
 	if (TEMP_FAILURE_RETRY(waitpid(pid, &status, 0)) == -1)
 		return (-1);
-	if (r == 0) {
-		errno = ETIMEDOUT;
+	/* errno says which -1 this is: ETIMEDOUT, poll's own, or 0 (a signal ended it). */
+	errno = r == 0 ? ETIMEDOUT : err;
+	if (r <= 0)
 		return (-1);
-	}
 	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }

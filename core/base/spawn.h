@@ -29,7 +29,8 @@ pid_t spawn_start_fd(char *const argv[], const int *fds, int nfds, int out_fd, i
 /*
  * spawn_wait - wait for a child started by spawn_start, killing it after
  * timeout_ms (-1: no limit); closes pidfd and reaps it. Returns its exit
- * status, or -1 (killed by a signal, ETIMEDOUT, or errno of waitpid).
+ * status, or -1 with errno: ETIMEDOUT (killed at the timeout), 0 (ended by
+ * a signal), or what poll or waitpid failed with.
  */
 int spawn_wait(pid_t pid, int pidfd, int timeout_ms);
 /* spawn_kill_reap - SIGKILL and reap a child being given up on; keeps errno. */
