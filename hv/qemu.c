@@ -551,8 +551,7 @@ qemu_binary_version(const char *path, char *buf, size_t len)
 	if (rc == -1)
 		spawn_kill_reap(pid);
 	else
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
+		TEMP_FAILURE_RETRY(waitpid(pid, NULL, 0));
 	spawn_close_keep_errno(pipefd[0]);
 	spawn_close_keep_errno(pidfd);
 	if (rc == -1)

@@ -85,9 +85,7 @@ qmp_wait(int fd, short events, const struct timespec *deadline)
 	struct pollfd pfd = {.fd = fd, .events = events};
 	int r;
 
-	do
-		r = poll(&pfd, 1, deadline != NULL ? qmp_remaining(deadline) : 0);
-	while (r == -1 && errno == EINTR);
+	r = TEMP_FAILURE_RETRY(poll(&pfd, 1, deadline != NULL ? qmp_remaining(deadline) : 0));
 	return (r);
 }
 
@@ -123,9 +121,7 @@ qmp_fill(struct qmp *q)
 
 	if (qmp_grow(q) == -1)
 		return (-1);
-	do
-		r = read(q->fd, q->buf + q->len, q->cap - q->len);
-	while (r == -1 && errno == EINTR);
+	r = TEMP_FAILURE_RETRY(read(q->fd, q->buf + q->len, q->cap - q->len));
 	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return (0);
 	/* ECONNRESET: QEMU exited with bytes of ours unread; it is gone all the same. */

@@ -25,10 +25,8 @@ write_file(const char *path, const char *data)
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) == -1)
 		return (-1);
 	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
+		ssize_t n = TEMP_FAILURE_RETRY(write(fd, data + off, len - off));
 
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n == -1) {
 			close(fd);
 			return (-1);

@@ -242,10 +242,8 @@ store_upload_write(struct upload *u, const void *data, size_t len, struct lw_err
 		return (err_set(e, ERR_TOO_LARGE, "the body is longer than its Content-Length"));
 	EVP_DigestUpdate(u->md, data, len);
 	while (len > 0) {
-		ssize_t n = write(u->fd, p, len);
+		ssize_t n = TEMP_FAILURE_RETRY(write(u->fd, p, len));
 
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n == -1)
 			return (err_set(e, errno == ENOSPC ? ERR_UNAVAILABLE : ERR_INTERNAL,
 			    "writing the image: %s", strerror(errno)));

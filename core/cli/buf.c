@@ -48,9 +48,7 @@ cli_buf_read_file(const char *name, struct cli_buf *b)
 		fd = STDIN_FILENO;
 	else if ((fd = open(name, O_RDONLY | O_CLOEXEC)) == -1)
 		return (-1);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
+	while ((n = TEMP_FAILURE_RETRY(read(fd, chunk, sizeof(chunk)))) != 0) {
 		if (n == -1 || cli_buf_add(b, chunk, (size_t)n) == -1)
 			break;
 	}

@@ -225,9 +225,7 @@ telnet_client_read(struct telnet_client *tc, char *buf, size_t len)
 		return (-1);
 	}
 	/* Read no more raw bytes than buf holds: the data in them then fits. */
-	do {
-		n = recv(tc->fd, raw, len < sizeof(raw) ? len : sizeof(raw), 0);
-	} while (n == -1 && errno == EINTR);
+	n = TEMP_FAILURE_RETRY(recv(tc->fd, raw, len < sizeof(raw) ? len : sizeof(raw), 0));
 	if (n <= 0)
 		return (n);
 	tc->out = buf;

@@ -118,8 +118,7 @@ cli_upload_read(char *buf, size_t size, size_t nitems, void *arg)
 		want = (size_t)(u->size - u->read);
 	if (want == 0)
 		return (0);
-	while ((n = read(u->fd, buf, want)) == -1 && errno == EINTR)
-		;
+	n = TEMP_FAILURE_RETRY(read(u->fd, buf, want));
 	if (n <= 0) {
 		/* The Content-Length is promised: a file that shrank cannot keep it. */
 		u->rerr = n == 0 ? ENODATA : errno;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/base/clock.h"
 #include "core/cli/cli.h"
@@ -30,8 +31,7 @@ cli_wait_sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	TEMP_FAILURE_RETRY(nanosleep(&ts, &ts));
 }
 
 /* cli_wait_done - whether a node reached what we wait for. */
