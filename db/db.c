@@ -421,6 +421,27 @@ db_rows(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...)
 	return (r);
 }
 
+int
+db_each(struct db *db, struct lw_err *e, void (*fn)(json_t *row, void *arg), void *arg,
+    const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	json_t *rows, *row;
+	size_t i;
+	int n;
+
+	va_start(ap, fmt);
+	rows = db_vrows(db, e, 0, sql, fmt, ap);
+	va_end(ap);
+	if (rows == NULL)
+		return (-1);
+	json_array_foreach(rows, i, row)
+		fn(row, arg);
+	n = (int)json_array_size(rows);
+	json_decref(rows);
+	return (n);
+}
+
 json_t *
 db_row(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...)
 {

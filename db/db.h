@@ -39,6 +39,12 @@ int db_exec(struct db *db, struct lw_err *e, const char *sql, const char *fmt, .
 int64_t db_insert(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...);
 /* db_rows - every row as a JSON array of objects (new reference); NULL with e on error. */
 json_t *db_rows(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...);
+/*
+ * db_each - fn(row, arg) for every row (borrowed), all read before the
+ * first call, so fn may change the table; how many, or -1 with e.
+ */
+int db_each(struct db *db, struct lw_err *e, void (*fn)(json_t *row, void *arg), void *arg,
+    const char *sql, const char *fmt, ...);
 /* db_row - the first row (new reference), or NULL: e->code ERR_NOT_FOUND when there is none. */
 json_t *db_row(struct db *db, struct lw_err *e, const char *sql, const char *fmt, ...);
 /* db_int - the first column of the first row as an integer, or dflt when there is no row. */

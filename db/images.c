@@ -134,22 +134,27 @@ db_image_newest_ready(struct db *db, const char *tmpl, bool iso, char *name, siz
 	return (0);
 }
 
+struct image_each {
+	void (*fn)(int64_t id, const char *name, void *arg);
+	void *arg;
+};
+
+static void
+image_each_row(json_t *row, void *arg)
+{
+	struct image_each *ie = arg;
+
+	ie->fn(json_integer_value(json_object_get(row, "id")),
+	    json_string_value(json_object_get(row, "name")), ie->arg);
+}
+
 int
 db_image_each_unfinished(
     struct db *db, void (*fn)(int64_t id, const char *name, void *arg), void *arg)
 {
-	/* All rows are read first: fn may delete the row it is given. */
-	json_t *rows = db_rows(db, NULL, "SELECT id, name FROM images WHERE state != 'ready'", "");
-	json_t *row;
-	size_t i;
-	int n;
+	struct image_each ie = {fn, arg};
 
-	if (rows == NULL)
-		return (-1);
-	json_array_foreach(rows, i, row)
-		fn(json_integer_value(json_object_get(row, "id")),
-		    json_string_value(json_object_get(row, "name")), arg);
-	n = (int)json_array_size(rows);
-	json_decref(rows);
-	return (n);
+	/* fn may delete the row it is given: db_each reads them all first. */
+	return (db_each(db, NULL, image_each_row, &ie,
+	    "SELECT id, name FROM images WHERE state != 'ready'", ""));
 }

@@ -3,23 +3,28 @@
  */
 #include "db/templates.h"
 
+struct template_each {
+	void (*fn)(const char *name, const char *body, void *arg);
+	void *arg;
+};
+
+static void
+template_each_row(json_t *row, void *arg)
+{
+	struct template_each *te = arg;
+
+	te->fn(json_string_value(json_object_get(row, "name")),
+	    json_string_value(json_object_get(row, "body")), te->arg);
+}
+
 int
 db_template_each(struct db *db, void (*fn)(const char *name, const char *body, void *arg),
     void *arg, struct lw_err *e)
 {
-	json_t *rows = db_rows(db, e, "SELECT name, body FROM user_templates ORDER BY name", "");
-	json_t *row;
-	size_t i;
-	int n;
+	struct template_each te = {fn, arg};
 
-	if (rows == NULL)
-		return (-1);
-	json_array_foreach(rows, i, row)
-		fn(json_string_value(json_object_get(row, "name")),
-		    json_string_value(json_object_get(row, "body")), arg);
-	n = (int)json_array_size(rows);
-	json_decref(rows);
-	return (n);
+	return (db_each(db, e, template_each_row, &te,
+	    "SELECT name, body FROM user_templates ORDER BY name", ""));
 }
 
 int
