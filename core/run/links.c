@@ -110,7 +110,6 @@ void
 links_state(int64_t link)
 {
 	struct state_end *ends = calloc(LINKS_MAX_ENDS, sizeof(*ends));
-	json_t *imp;
 	bool up;
 	int n;
 
@@ -118,8 +117,7 @@ links_state(int64_t link)
 		log_warn("link %lld: state", (long long)link);
 		return;
 	}
-	n = state_link_ends(link, ends, LINKS_MAX_ENDS, &up, &imp);
-	json_decref(imp);
+	n = state_link_ends(link, ends, LINKS_MAX_ENDS, &up, NULL); /* up/down only */
 	for (int i = 0; i < n; i++) {
 		struct rt_node *rn = rt_find(ends[i].id);
 

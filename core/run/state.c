@@ -290,11 +290,13 @@ state_link_ends(int64_t link, struct state_end *out, int max, bool *up, json_t *
 	int n = state_ends(rows, "node", out, max);
 
 	*up = true;
-	*impairment = NULL;
+	if (impairment != NULL)
+		*impairment = NULL;
 	if (first != NULL) {
 		*up = strcmp(json_string_value(json_object_get(first, "state")), "up") == 0;
-		*impairment =
-		    json_loads(json_string_value(json_object_get(first, "impairment")), 0, NULL);
+		if (impairment != NULL)
+			*impairment = json_loads(
+			    json_string_value(json_object_get(first, "impairment")), 0, NULL);
 	}
 	json_decref(rows);
 	return (n);

@@ -97,9 +97,9 @@ bool state_node_known(int64_t node);
  */
 int state_node_links(int64_t node, bool down_only, struct state_end *out, int max);
 /*
- * state_link_ends - link's ends in order, up to max; *up and *impairment
- * (new reference, or NULL) describe the link. Returns how many (0: the link
- * is gone).
+ * state_link_ends - link's ends in order, up to max; *up and, unless
+ * impairment is NULL, *impairment (new reference, or NULL) describe the
+ * link. Returns how many (0: the link is gone).
  */
 int state_link_ends(int64_t link, struct state_end *out, int max, bool *up, json_t **impairment);
 /* state_link_known - does a link with this id exist? */
