@@ -27,6 +27,7 @@
 #include "db/db.h"
 #include "images/store.h"
 #include "images/template.h"
+#include "labs/auth.h"
 #include "labs/lifecycle.h"
 #include "tcg/tcg.h"
 #include "web/api.h"
@@ -105,6 +106,8 @@ serve_open(void)
 	if (n > 0)
 		log_info("%d user template(s)", n);
 	store_cleanup();
+	if (auth_init(&e) == -1)
+		fatalx("%s", e.msg);
 	kvm_probe("/dev/kvm", &kvm);
 	lw.kvm = &kvm;
 	log_info("accelerator: %s", lw.kvm->reason);

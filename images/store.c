@@ -157,7 +157,7 @@ image_render(json_t *row)
 static void
 image_event(const char *name, const char *state, uint64_t size, uint64_t expected)
 {
-	events_publish("image",
+	events_publish("image", 0,
 	    json_pack("{s:s,s:s,s:I,s:I}", "name", name, "state", state, "size", (json_int_t)size,
 	        "expected", (json_int_t)expected));
 }
@@ -484,7 +484,7 @@ store_delete(const char *name, struct lw_err *e)
 	store_path(path, sizeof(path), img.id, "");
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("image %s: unlink %s: %s", name, path, strerror(errno));
-	events_publish("image", json_pack("{s:s,s:s}", "name", name, "state", "removed"));
+	events_publish("image", 0, json_pack("{s:s,s:s}", "name", name, "state", "removed"));
 	return (0);
 }
 

@@ -15,6 +15,7 @@
 #include "core/net/capture.h"
 #include "db/db.h"
 #include "labs/capture.h"
+#include "labs/users.h"
 #include "labs/lab.h"
 
 #define DB lw.db
@@ -131,6 +132,8 @@ labcap_start(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 
 	/* A bad filter is the user's to fix whatever the lab's state: say so first. */
 	if (filter[0] != '\0' && capture_check_filter(filter, snaplen, e) == -1)
+		return (-1);
+	if (users_quota_capture(lab, e) == -1)
 		return (-1);
 	if (!capture_link_is_up(link))
 		return (err_set(e, ERR_CONFLICT,

@@ -11,11 +11,13 @@
 #include "core/base/config.h"
 #include "core/base/events.h"
 #include "core/base/names.h"
+#include "core/base/secret.h"
 #include "db/db.h"
 #include "core/net/impair.h"
 #include "core/net/wiring.h"
 #include "images/store.h"
 #include "images/template.h"
+#include "labs/access.h"
 #include "labs/lab.h"
 #include "labs/validate.h"
 #include "tcg/tcg.h"
@@ -83,7 +85,7 @@ lab_link_resolve(int64_t lab, const char *ref, struct lw_err *e)
 void
 lab_publish(const char *kind, const char *action, int64_t id, int64_t lab)
 {
-	events_publish(kind,
+	events_publish(kind, lab,
 	    json_pack("{s:s,s:{s:I,s:I}}", "action", action, kind, "id", (json_int_t)id, "lab",
 	        (json_int_t)lab));
 }
@@ -143,17 +145,18 @@ lab_summary(json_t *row)
 }
 
 json_t *
-lab_list_json(struct lw_err *e)
+lab_list_json(const struct who *w, struct lw_err *e)
 {
 	json_t *rows, *row;
 	size_t i;
 
 	rows = db_rows(DB, e,
 	    "SELECT l.id, l.name, l.description,"
+	    " (SELECT name FROM users WHERE id = l.owner_id) AS owner,"
 	    " (SELECT COUNT(*) FROM nodes n WHERE n.lab_id = l.id) AS node_count,"
 	    " (SELECT COUNT(*) FROM links k WHERE k.lab_id = l.id) AS link_count"
-	    " FROM labs l ORDER BY l.id",
-	    "");
+	    " FROM labs l WHERE " ACCESS_VISIBLE_SQL " ORDER BY l.id",
+	    "iiiI", w->id, w->id, w->id, w->role == ROLE_ADMIN);
 	if (rows == NULL)
 		return (NULL);
 	json_array_foreach(rows, i, row)
@@ -168,6 +171,7 @@ lab_json(int64_t lab, struct lw_err *e)
 
 	row = db_row(DB, e,
 	    "SELECT l.id, l.name, l.description, l.boot_concurrency,"
+	    " (SELECT name FROM users WHERE id = l.owner_id) AS owner,"
 	    " (SELECT COUNT(*) FROM nodes n WHERE n.lab_id = l.id) AS node_count,"
 	    " (SELECT COUNT(*) FROM links k WHERE k.lab_id = l.id) AS link_count"
 	    " FROM labs l WHERE l.id = ?",
@@ -175,6 +179,7 @@ lab_json(int64_t lab, struct lw_err *e)
 	if (row == NULL)
 		return (NULL);
 	lab_summary(row);
+	json_object_set_new(row, "shared_with", access_shares_json(lab));
 	if ((nodes = lab_nodes_json(lab, e)) == NULL || (links = lab_links_json(lab, e)) == NULL) {
 		json_decref(nodes);
 		json_decref(row);
@@ -191,7 +196,7 @@ static int64_t node_insert(int64_t lab, json_t *body, const char *what, struct l
 static int64_t link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e);
 
 static int64_t
-lab_insert_all(json_t *body, struct lw_err *e)
+lab_insert_all(json_t *body, int64_t owner, struct lw_err *e)
 {
 	const char *desc = json_string_value(json_object_get(body, "description"));
 	json_t *v;
@@ -199,9 +204,10 @@ lab_insert_all(json_t *body, struct lw_err *e)
 	int64_t lab;
 	char what[32];
 
-	lab = db_insert(DB, e, "INSERT INTO labs (name, description, created_at) VALUES (?,?,?)",
-	    "ssi", json_string_value(json_object_get(body, "name")), desc ? desc : "",
-	    (int64_t)time(NULL));
+	lab = db_insert(DB, e,
+	    "INSERT INTO labs (name, description, created_at, owner_id) VALUES (?,?,?,?)", "ssii",
+	    json_string_value(json_object_get(body, "name")), desc ? desc : "", (int64_t)time(NULL),
+	    owner);
 	if (lab == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "a lab named '%s' already exists",
@@ -222,17 +228,17 @@ lab_insert_all(json_t *body, struct lw_err *e)
 }
 
 int64_t
-lab_create(json_t *body, struct lw_err *e)
+lab_create(json_t *body, int64_t owner, struct lw_err *e)
 {
 	if (fields_check(body, validate_lab_create, "lab", e) == -1)
 		return (-1);
 	if (db_begin(DB, e) == -1)
 		return (-1);
-	return (lab_finish(lab_insert_all(body, e), e));
+	return (lab_finish(lab_insert_all(body, owner, e), e));
 }
 
 int
-lab_patch(int64_t lab, json_t *body, struct lw_err *e)
+lab_patch(const struct who *w, int64_t lab, json_t *body, struct lw_err *e)
 {
 	json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description");
 	int64_t r = 0;
@@ -256,6 +262,8 @@ lab_patch(int64_t lab, json_t *body, struct lw_err *e)
 	if (r == 0 && json_object_get(body, "boot_concurrency") != NULL &&
 	    db_exec(DB, e, "UPDATE labs SET boot_concurrency = ? WHERE id = ?", "ii",
 	        (int64_t)json_integer_value(json_object_get(body, "boot_concurrency")), lab) == -1)
+		r = -1;
+	if (r == 0 && access_apply(w, lab, body, e) == -1)
 		r = -1;
 	return (lab_finish(r, e) == -1 ? -1 : 0);
 }
@@ -309,7 +317,8 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 static const char *const node_cols =
     "SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"
     " n.accel_reason, n.cpus, n.ram_mb, n.nics, n.state, n.error, n.ready,"
-    " n.console_port, n.startup_config, n.x, n.y, n.boot_order, n.boot, n.cdrom, r.pid FROM nodes n"
+    " n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot, n.cdrom, "
+    "r.pid FROM nodes n"
     " LEFT JOIN node_runtime r ON r.node_id = n.id";
 
 static json_t *
@@ -343,8 +352,10 @@ node_render(json_t *row, struct lw_err *e)
 	else if (config_split_listen(lw.cfg.listen, host, sizeof(host), &lport) == -1)
 		snprintf(host, sizeof(host), "127.0.0.1");
 	json_object_set_new(row, "console",
-	    json_pack("{s:s,s:s,s:O}", "type", "telnet", "host", host, "port", port));
+	    json_pack("{s:s,s:s,s:O,s:O}", "type", "telnet", "host", host, "port", port, "token",
+	        json_object_get(row, "console_token")));
 	json_object_del(row, "console_port");
+	json_object_del(row, "console_token");
 	if (t != NULL && t->ready_pattern[0] != '\0')
 		json_object_set_new(
 		    row, "ready", json_boolean(json_integer_value(json_object_get(row, "ready"))));
@@ -564,6 +575,7 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 {
 	const struct template *t;
 	struct node_media m;
+	char token[SECRET_TOKEN_LEN + 1];
 	int64_t node;
 	int port, nics;
 
@@ -576,15 +588,18 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	nics = json_int_or(body, "nics", t->nics);
 	if (node_media(t, body, what, &m, e) == -1)
 		return (-1);
+	if (secret_token(token, sizeof(token)) == -1)
+		return (err_set(e, ERR_INTERNAL, "no randomness for the console token"));
+	token[1] = 'c'; /* "lc_...": a console token, told apart from API tokens at a glance */
 	node = db_insert(DB, e,
 	    "INSERT INTO nodes (lab_id, name, template, image, cdrom, arch, accel, cpus,"
-	    " ram_mb, nics, startup_config, x, y, console_port, boot_order)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "issssssIIIsIIII", lab, json_string_value(json_object_get(body, "name")), t->name,
+	    " ram_mb, nics, startup_config, x, y, console_port, boot_order, console_token)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "issssssIIIsIIIIs", lab, json_string_value(json_object_get(body, "name")), t->name,
 	    m.image, m.cdrom, t->arch, json_str_or(body, "accel", "auto"),
 	    json_int_or(body, "cpus", t->cpus), json_int_or(body, "ram_mb", t->ram_mb), nics,
 	    json_str_or(body, "startup_config", ""), json_int_or(body, "x", 0),
-	    json_int_or(body, "y", 0), port, json_int_or(body, "boot_order", 0));
+	    json_int_or(body, "y", 0), port, json_int_or(body, "boot_order", 0), token);
 	if (node == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "%s: a node named '%s' already exists in this lab",

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/base/err.h"
+#include "labs/auth.h"
 
 /* lab_publish - an event {"type":kind, "action":action, kind:{"id":id, "lab":lab}}. */
 void lab_publish(const char *kind, const char *action, int64_t id, int64_t lab);
@@ -28,7 +29,7 @@ int64_t lab_node_resolve(int64_t lab, const char *ref, struct lw_err *e);
 int64_t lab_link_resolve(int64_t lab, const char *ref, struct lw_err *e);
 
 /* lab_list_json - {"labs":[...]} (new reference) or NULL with e. */
-json_t *lab_list_json(struct lw_err *e);
+json_t *lab_list_json(const struct who *w, struct lw_err *e);
 /* lab_json - the lab with its nodes and links (new reference) or NULL with e. */
 json_t *lab_json(int64_t lab, struct lw_err *e);
 enum lab_nodes_sel { LAB_NODES_STOPPED, LAB_NODES_ACTIVE };
@@ -39,8 +40,9 @@ enum lab_nodes_sel { LAB_NODES_STOPPED, LAB_NODES_ACTIVE };
  */
 int64_t *lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e);
 /* lab_create - a lab, with optional nodes and links, all or nothing; its id or -1. */
-int64_t lab_create(json_t *body, struct lw_err *e);
-int lab_patch(int64_t lab, json_t *body, struct lw_err *e);
+int64_t lab_create(json_t *body, int64_t owner, struct lw_err *e);
+/* lab_patch - rename, describe, and (access_apply) share or give the lab; 0 or -1 with e. */
+int lab_patch(const struct who *w, int64_t lab, json_t *body, struct lw_err *e);
 /* lab_delete_rows - remove the lab from the store (its nodes must be stopped). */
 int lab_delete_rows(int64_t lab, struct lw_err *e);
 

@@ -17,8 +17,10 @@
 #include "core/run/runtime.h"
 #include "db/db.h"
 #include "images/template.h"
+#include "labs/audit.h"
 #include "labs/lab.h"
 #include "labs/lifecycle.h"
+#include "labs/users.h"
 
 #define DB lw.db
 
@@ -212,29 +214,33 @@ tree_remove(int64_t lab, int64_t node)
 /* ---- labs ---- */
 
 int64_t
-lifecycle_lab_create(json_t *body, struct lw_err *e)
+lifecycle_lab_create(const struct who *w, json_t *body, struct lw_err *e)
 {
-	int64_t lab = lab_create(body, e);
+	int64_t lab = lab_create(body, w->id, e);
 
 	if (lab == -1)
 		return (-1);
+	audit_lab(w, "lab.create", lab, true);
 	lab_publish("lab", "created", lab, lab);
 	lifecycle_consoles(lab, 0, true);
 	return (lab);
 }
 
 int
-lifecycle_lab_patch(int64_t lab, json_t *body, struct lw_err *e)
+lifecycle_lab_patch(const struct who *w, int64_t lab, json_t *body, struct lw_err *e)
 {
-	if (lab_patch(lab, body, e) == -1)
+	if (lab_patch(w, lab, body, e) == -1)
 		return (-1);
+	if (json_object_get(body, "owner") != NULL || json_object_get(body, "shared_with") != NULL)
+		audit_lab(w, "lab.share", lab, true);
 	lab_publish("lab", "updated", lab, lab);
 	return (0);
 }
 
 int
-lifecycle_lab_delete(int64_t lab, struct lw_err *e)
+lifecycle_lab_delete(const struct who *w, int64_t lab, struct lw_err *e)
 {
+	audit_lab(w, "lab.delete", lab, true);
 	if (wait_stopped(lab, 0, e) == -1)
 		return (-1);
 	/* A concurrent request may have started a node while we waited. */
@@ -260,6 +266,17 @@ lab_concurrency(int64_t lab)
 	return (c > 0 ? (int)c : cores > 0 ? (int)cores : 1);
 }
 
+/* The RAM n nodes ask for, in MiB. */
+static int64_t
+nodes_ram(const int64_t *ids, size_t n)
+{
+	int64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += db_int(DB, 0, "SELECT ram_mb FROM nodes WHERE id = ?", "i", ids[i]);
+	return (sum);
+}
+
 /* Queue every stopped node of lab, all or none: each is checked before any starts. */
 static int
 lab_start_stopped(int64_t lab, struct lw_err *e)
@@ -270,6 +287,7 @@ lab_start_stopped(int64_t lab, struct lw_err *e)
 
 	if ((ids = lab_node_ids(lab, LAB_NODES_STOPPED, &n, e)) == NULL)
 		return (-1);
+	rc = users_quota_start(lab, (int)n, nodes_ram(ids, n), e);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = runtime_check_node(ids[i], e);
 	if (rc == 0 && n > 0)
@@ -279,13 +297,15 @@ lab_start_stopped(int64_t lab, struct lw_err *e)
 }
 
 int
-lifecycle_lab_start(int64_t lab, bool wait, long timeout_s, struct lw_err *e)
+lifecycle_lab_start(const struct who *w, int64_t lab, bool wait, long timeout_s, struct lw_err *e)
 {
 	int64_t *ids;
 	size_t n;
 	int rc;
 
-	if (lab_start_stopped(lab, e) == -1)
+	rc = lab_start_stopped(lab, e);
+	audit_lab(w, "lab.start", lab, rc == 0);
+	if (rc == -1)
 		return (-1);
 	if (!wait)
 		return (0);
@@ -298,11 +318,12 @@ lifecycle_lab_start(int64_t lab, bool wait, long timeout_s, struct lw_err *e)
 }
 
 int
-lifecycle_lab_stop(int64_t lab, struct lw_err *e)
+lifecycle_lab_stop(const struct who *w, int64_t lab, struct lw_err *e)
 {
 	int64_t *ids;
 	size_t n;
 
+	audit_lab(w, "lab.stop", lab, true);
 	if ((ids = lab_node_ids(lab, LAB_NODES_ACTIVE, &n, e)) == NULL)
 		return (-1);
 	for (size_t i = 0; i < n; i++)
@@ -360,7 +381,10 @@ lifecycle_node_delete(int64_t lab, int64_t node, struct lw_err *e)
 int
 lifecycle_node_start(int64_t node, const char *ref, struct lw_err *e)
 {
-	if (node_allows(node, ref, OP_START, e) == -1 || runtime_check_node(node, e) == -1)
+	if (node_allows(node, ref, OP_START, e) == -1 ||
+	    users_quota_start(db_int(DB, 0, "SELECT lab_id FROM nodes WHERE id = ?", "i", node), 1,
+	        nodes_ram(&node, 1), e) == -1 ||
+	    runtime_check_node(node, e) == -1)
 		return (-1);
 	runtime_node_start(node);
 	return (0);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/base/err.h"
+#include "labs/auth.h"
 
 /* lifecycle_shutdown - a lab start waiting for readiness answers now (any thread). */
 void lifecycle_shutdown(void);
@@ -28,24 +29,25 @@ void lifecycle_shutdown(void);
 void lifecycle_consoles(int64_t lab, int64_t node, bool add);
 
 /* lifecycle_lab_create - create the lab (lab_create), announce it, serve its consoles; id or -1. */
-int64_t lifecycle_lab_create(json_t *body, struct lw_err *e);
+int64_t lifecycle_lab_create(const struct who *w, json_t *body, struct lw_err *e);
 /* lifecycle_lab_patch - edit the lab (lab_patch) and announce it; 0 or -1 with e. */
-int lifecycle_lab_patch(int64_t lab, json_t *body, struct lw_err *e);
+int lifecycle_lab_patch(const struct who *w, int64_t lab, json_t *body, struct lw_err *e);
 /*
  * lifecycle_lab_delete - force-stop what runs in lab, wait for it, then
  * remove its records, consoles and files; 0 or -1 with e (ERR_CONFLICT when
  * a node was started meanwhile, ERR_UNAVAILABLE when they did not stop).
  */
-int lifecycle_lab_delete(int64_t lab, struct lw_err *e);
+int lifecycle_lab_delete(const struct who *w, int64_t lab, struct lw_err *e);
 /*
  * lifecycle_lab_start - start every stopped node, all or none (each is
  * checked before any starts), staged by the lab's boot concurrency in
  * boot order. wait: then wait up to timeout_s until every node on its way
  * or running is ready. 0, or -1 with e naming the nodes that are not.
  */
-int lifecycle_lab_start(int64_t lab, bool wait, long timeout_s, struct lw_err *e);
+int lifecycle_lab_start(
+    const struct who *w, int64_t lab, bool wait, long timeout_s, struct lw_err *e);
 /* lifecycle_lab_stop - ask every starting or running node of lab to stop; 0 or -1 with e. */
-int lifecycle_lab_stop(int64_t lab, struct lw_err *e);
+int lifecycle_lab_stop(const struct who *w, int64_t lab, struct lw_err *e);
 
 /* lifecycle_node_create - create the node (lab_node_create), announce it, serve its console. */
 int64_t lifecycle_node_create(int64_t lab, json_t *body, struct lw_err *e);
@@ -58,7 +60,10 @@ int lifecycle_node_delete(int64_t lab, int64_t node, struct lw_err *e);
  * The node operations below refuse a state that does not allow them with
  * ERR_CONFLICT; ref is how the request named the node, for that message.
  */
-/* lifecycle_node_start - a stopped (or failed) node that can start is queued to start. */
+/*
+ * lifecycle_node_start - a stopped (or failed) node that can start is
+ * queued to start (within the lab owner's quota: ERR_TOO_MANY).
+ */
 int lifecycle_node_start(int64_t node, const char *ref, struct lw_err *e);
 /* lifecycle_node_stop - stop it (a second stop skips the guest's powerdown); any state. */
 int lifecycle_node_stop(int64_t node, struct lw_err *e);

@@ -1,12 +1,16 @@
 #!/bin/bash
 # `make run`: start labwire on http://127.0.0.1:8080 with its data under
-# ./var, load the sample labs (h1 -- r1 -- h2, ospf-triangle) not there yet, say
-# what to do next, and stay in the foreground until Ctrl-C.
+# ./var, log the CLI in as the first admin (its password is in
+# var/initial-admin-password until it is changed), load the sample labs
+# (h1 -- r1 -- h2, ospf-triangle) not there yet, say how to log in and what
+# to do next, and stay in the foreground until Ctrl-C.
 set -u
 BIN=${1:-build/labwire}
 LISTEN=${LABWIRE_LISTEN:-127.0.0.1:8080}
 URL=http://$LISTEN
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PWFILE=$PWD/var/initial-admin-password
+export LABWIRE_URL=$URL
 
 "$BIN" serve --listen "$LISTEN" --data-dir ./var &
 pid=$!
@@ -16,28 +20,46 @@ for _ in $(seq 1 50); do
 	kill -0 $pid 2>/dev/null || exit 1
 	sleep 0.1
 done
-# Every sample lab, each once (a lab of that name already there is left alone).
-for f in "$ROOT"/labs/samples/*.json; do
-	name=$(basename "$f" .json)
-	curl -fs "$URL/api/v1/labs/$name" >/dev/null 2>&1 && continue
-	curl -fs -X POST -H 'Content-Type: application/json' \
-		--data-binary "@$f" "$URL/api/v1/labs" >/dev/null &&
-		echo "loaded the sample lab $name"
-done
+# The CLI keeps its token in ~/.config/labwire/credentials (0600).
+if ! "$BIN" whoami >/dev/null 2>&1 && [ -r "$PWFILE" ]; then
+	"$BIN" login admin <"$PWFILE" >/dev/null
+fi
+if "$BIN" whoami >/dev/null 2>&1; then
+	# Every sample lab, each once (a lab of that name already there is left alone).
+	for f in "$ROOT"/labs/samples/*.json; do
+		name=$(basename "$f" .json)
+		"$BIN" lab show "$name" >/dev/null 2>&1 && continue
+		"$BIN" lab create "$f" >/dev/null && echo "loaded the sample lab $name"
+	done
+	WHO="The CLI is logged in as $("$BIN" whoami | cut -d' ' -f1-2)."
+else
+	WHO="Log the CLI in first: $BIN login admin"
+fi
+if [ -r "$PWFILE" ]; then
+	PW="user admin, password: $(cat "$PWFILE") (from $PWFILE;
+change it with: $BIN user passwd admin)"
+else
+	PW="your user and password (a lost admin password: $BIN user passwd admin --data-dir ./var)"
+fi
 cat <<EOT
 
 labwire is running at $URL (Ctrl-C stops the daemon; running nodes keep running).
-Open $URL/ in a browser for the lab UI, or in another terminal:
+Log in at $URL/ in a browser with $PW
+$WHO In another terminal:
 
-  curl -s $URL/api/v1/labs | jq                      # list labs
-  curl -s -X POST $URL/api/v1/labs/h1-r1-h2/start     # start the sample lab
+  $BIN lab list                           # your labs
+  $BIN lab start h1-r1-h2 --wait          # start the sample lab
   $BIN lab show h1-r1-h2                  # states, consoles, readiness
   $BIN console h1-r1-h2 h1                # h1's console (Ctrl-] q to leave)
       h1# ping -c 3 10.0.2.10                       # across r1 to h2
-  curl -s -X POST $URL/api/v1/labs/h1-r1-h2/stop      # stop it
+  $BIN lab stop h1-r1-h2                  # stop it
 
-  curl -s -X POST "$URL/api/v1/labs/ospf-triangle/start?wait=ready"   # three FRR routers
+  $BIN lab start ospf-triangle --wait     # three FRR routers
   $BIN console ospf-triangle r1           # vtysh: show ip ospf neighbor
+
+  # REST: a token for scripts (shown once), then Authorization: Bearer
+  TOKEN=\$($BIN token create my-script)
+  curl -s -H "Authorization: Bearer \$TOKEN" $URL/api/v1/labs | jq
 
 EOT
 wait $pid

@@ -59,6 +59,56 @@ const struct field validate_lab_patch[] = {
     {"name", F_NAME, 0, 0, 0, NULL, NULL, NULL},
     {"description", F_STRING, 0, 0, 4096, NULL, NULL, NULL},
     {"boot_concurrency", F_INT, 0, 0, 1000, NULL, NULL, NULL},
+    {"owner", F_NAME, 0, 0, 0, NULL, NULL, NULL},
+    {"shared_with", F_ARRAY, 0, 0, 1000, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
+const struct field validate_login[] = {
+    {"username", F_STRING, 1, 1, 64, NULL, NULL, NULL},
+    {"password", F_STRING, 1, 1, 256, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
+const struct field validate_token_create[] = {
+    {"name", F_NAME, 1, 0, 0, NULL, NULL, NULL},
+    {"expires_days", F_INT, 0, 1, 3650, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
+const struct field validate_quota[] = {
+    {"running_nodes", F_INT, 0, 0, 100000, NULL, NULL, NULL},
+    {"ram_mb", F_INT, 0, 0, 1L << 30, NULL, NULL, NULL},
+    {"capture_mb", F_INT, 0, 0, 1L << 30, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
+const struct field validate_user_create[] = {
+    {"name", F_NAME, 1, 0, 0, NULL, NULL, NULL},
+    {"password", F_STRING, 1, 8, 256, NULL, NULL, NULL},
+    {"role", F_ENUM, 0, 0, 0, "admin|instructor|user", NULL, NULL},
+    {"quota", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
+const struct field validate_user_patch[] = {
+    {"password", F_STRING, 0, 8, 256, NULL, NULL, NULL},
+    {"current_password", F_STRING, 0, 1, 256, NULL, NULL, NULL},
+    {"role", F_ENUM, 0, 0, 0, "admin|instructor|user", NULL, NULL},
+    {"quota", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
+const struct field validate_group[] = {
+    {"name", F_NAME, 1, 0, 0, NULL, NULL, NULL},
+    {"leaders", F_ARRAY, 0, 0, 1000, NULL, NULL, NULL},
+    {"members", F_ARRAY, 0, 0, 10000, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
+const struct field validate_group_patch[] = {
+    {"leaders", F_ARRAY, 0, 0, 1000, NULL, NULL, NULL},
+    {"members", F_ARRAY, 0, 0, 10000, NULL, NULL, NULL},
     FIELDS_END,
 };
 

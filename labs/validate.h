@@ -24,6 +24,13 @@ extern const struct field validate_impairment[];
 extern const struct field validate_impairment_dir[];
 extern const struct field validate_console_exec[];
 extern const struct field validate_capture[];
+extern const struct field validate_login[];
+extern const struct field validate_token_create[];
+extern const struct field validate_quota[];
+extern const struct field validate_user_create[];
+extern const struct field validate_user_patch[];
+extern const struct field validate_group[];
+extern const struct field validate_group_patch[];
 
 /*
  * validate_iface - an interface name: 1-63 of A-Z a-z 0-9 / _ . -, no "..".

@@ -4,29 +4,49 @@
 #include <string.h>
 
 #include "core/base/config.h"
+#include "labs/access.h"
 #include "web/api.h"
 
 #define L API_LOCKED
 #define B API_BODY
+#define P API_PUBLIC
+#define A API_ADMIN
 
 static const struct api_route routes[] = {
-    {"GET", "/api/v1/health", api_health, 0},
+    {"GET", "/api/v1/health", api_health, P},
+    {"POST", "/api/v1/auth/login", api_login, P | B},
+    {"POST", "/api/v1/auth/logout", api_logout, 0},
+    {"GET", "/api/v1/auth/me", api_me, 0},
+    {"GET", "/api/v1/auth/tokens", api_tokens_list, 0},
+    {"POST", "/api/v1/auth/tokens", api_tokens_create, B},
+    {"DELETE", "/api/v1/auth/tokens/{}", api_token_delete, 0},
+    {"GET", "/api/v1/users", api_users_list, A},
+    {"POST", "/api/v1/users", api_users_create, A | B},
+    {"GET", "/api/v1/users/{}", api_user_get, 0},
+    {"PATCH", "/api/v1/users/{}", api_user_patch, B},
+    {"DELETE", "/api/v1/users/{}", api_user_delete, 0},
+    {"GET", "/api/v1/groups", api_groups_list, L},
+    {"POST", "/api/v1/groups", api_groups_create, L | A | B},
+    {"GET", "/api/v1/groups/{}", api_group_get, L | A},
+    {"PATCH", "/api/v1/groups/{}", api_group_patch, L | A | B},
+    {"DELETE", "/api/v1/groups/{}", api_group_delete, L | A},
+    {"GET", "/api/v1/audit", api_audit, L | A},
     {"GET", "/api/v1/system", api_system, L},
     {"GET", "/api/v1/templates", api_templates, L},
-    {"POST", "/api/v1/templates", api_templates_create, L | B},
+    {"POST", "/api/v1/templates", api_templates_create, L | A | B},
     {"GET", "/api/v1/templates/{}", api_template_get, L},
-    {"PUT", "/api/v1/templates/{}", api_template_put, L | B},
-    {"DELETE", "/api/v1/templates/{}", api_template_delete, L},
+    {"PUT", "/api/v1/templates/{}", api_template_put, L | A | B},
+    {"DELETE", "/api/v1/templates/{}", api_template_delete, L | A},
     {"GET", "/api/v1/images", api_images, L},
     {"GET", "/api/v1/images/{}", api_image_get, L},
-    {"DELETE", "/api/v1/images/{}", api_image_delete, L},
+    {"DELETE", "/api/v1/images/{}", api_image_delete, L | A},
     {"GET", "/api/v1/events", api_events, 0},
     {"GET", "/api/v1/openapi.json", api_openapi, 0},
     {"GET", "/api/v1/labs", api_labs_list, L},
     {"POST", "/api/v1/labs", api_labs_create, L | B},
     {"GET", "/api/v1/labs/{}", api_lab_get, L},
     {"PATCH", "/api/v1/labs/{}", api_lab_patch, L | B},
-    {"DELETE", "/api/v1/labs/{}", api_lab_delete, L},
+    {"DELETE", "/api/v1/labs/{}", api_lab_delete, L | API_OWN},
     {"POST", "/api/v1/labs/{}/start", api_lab_start, L},
     {"POST", "/api/v1/labs/{}/stop", api_lab_stop, L},
     {"GET", "/api/v1/labs/{}/nodes", api_nodes_list, L},
@@ -97,6 +117,41 @@ api_path_known(const char *url)
 	return (false);
 }
 
+static bool
+is_lab_route(const struct api_route *rt)
+{
+	return (strncmp(rt->pattern, "/api/v1/labs/{}", 15) == 0);
+}
+
+/* The level a route under /labs/{lab} needs: read to look (and watch a console), else write. */
+static int
+lab_need(const struct api_route *rt)
+{
+	if (rt->flags & API_OWN)
+		return (ACCESS_OWN);
+	return (strcmp(rt->method, "GET") == 0 ? ACCESS_READ : ACCESS_WRITE);
+}
+
+/* Who r is, and whether they may use rt (on {lab}, when rt has one); 0 or -1 with e. */
+static int
+route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
+{
+	int64_t lab;
+
+	if (rt->flags & API_PUBLIC)
+		return (0);
+	if (api_identify(r, e) == -1)
+		return (-1);
+	if ((rt->flags & API_ADMIN) && r->who.role != ROLE_ADMIN)
+		return (err_set(e, ERR_FORBIDDEN, "%s %s is for admins", r->method, rt->pattern));
+	if (!is_lab_route(rt))
+		return (0);
+	lw_lock();
+	lab = access_lab_resolve(&r->who, r->params[0], lab_need(rt), &r->level, e);
+	lw_unlock();
+	return (lab == -1 ? -1 : 0);
+}
+
 int
 api_dispatch(struct api_req *r, struct lw_err *e)
 {
@@ -114,6 +169,8 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 		return (err_set(e, ERR_NOT_FOUND, "no such endpoint: %s %s", r->method, r->url));
 	}
 	route_match(rt->pattern, r->url, r);
+	if (route_allowed(rt, r, e) == -1)
+		return (-1);
 	if ((rt->flags & API_BODY) && r->body == NULL)
 		return (err_set(e, ERR_BAD_REQUEST, "this request needs a JSON body"));
 	if ((rt->flags & API_OPTBODY) && r->body == NULL)
@@ -127,6 +184,8 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 	ret = rt->fn(r, e);
 	if (rt->flags & API_LOCKED)
 		lw_unlock();
+	if (ret == 0 && r->out != NULL && is_lab_route(rt))
+		access_redact(r->out, r->level);
 	return (ret);
 }
 

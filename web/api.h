@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "core/base/err.h"
+#include "labs/auth.h"
 
 #define API_MAX_PARAMS 4
 
@@ -29,11 +30,21 @@ struct api_req {
 	json_t *out;
 	struct MHD_Response *raw; /* a prepared non-JSON response (SSE, files) */
 	char location[128];       /* Location header for 201 */
+	char cookie[256];         /* a Set-Cookie header, or "" */
+	struct who who;           /* who asks (api_identify) */
+	int level;                /* routes under /labs/{lab}: who's access_level on the lab */
 };
 
 typedef int (*api_fn)(struct api_req *r, struct lw_err *e);
 
-enum { API_LOCKED = 1, API_BODY = 2, API_OPTBODY = 4 };
+enum {
+	API_LOCKED = 1,
+	API_BODY = 2,
+	API_OPTBODY = 4,
+	API_PUBLIC = 8, /* answers without credentials (health, login) */
+	API_ADMIN = 16, /* the admin role only */
+	API_OWN = 32,   /* under /labs/{lab}: the lab's owner (or an admin) only */
+};
 
 struct api_route {
 	const char *method;
@@ -41,7 +52,9 @@ struct api_route {
 	api_fn fn;
 	/* API_LOCKED: run under lw_lock(); API_BODY: needs a JSON body; API_OPTBODY: may
 	 * have one (an empty object when it has none). Other routes refuse one (a GET's, or
-	 * an empty object, is ignored). */
+	 * an empty object, is ignored). Every route but API_PUBLIC ones needs credentials;
+	 * one under /api/v1/labs/{lab} needs read access to the lab for a GET, write access
+	 * otherwise, ownership with API_OWN. */
 	int flags;
 };
 
@@ -49,6 +62,14 @@ struct api_route {
 int api_dispatch(struct api_req *r, struct lw_err *e);
 /* api_path_known - true if some method serves this path (405 vs 404). */
 bool api_path_known(const char *url);
+/*
+ * api_identify - who r is (Bearer token or session cookie; under --auth
+ * off the first admin) into r->who; -1 with ERR_UNAUTHORIZED, or
+ * ERR_FORBIDDEN for a cookie-borne write from a foreign Origin.
+ */
+int api_identify(struct api_req *r, struct lw_err *e);
+/* api_peer - the client's address as text. */
+void api_peer(struct MHD_Connection *c, char *buf, size_t len);
 
 /* Handlers, by section. */
 int api_health(struct api_req *r, struct lw_err *e);
@@ -97,6 +118,24 @@ int api_capture_get(struct api_req *r, struct lw_err *e);
 int api_capture_delete(struct api_req *r, struct lw_err *e);
 int api_capture_pcap(struct api_req *r, struct lw_err *e);
 int api_link_recent(struct api_req *r, struct lw_err *e);
+
+int api_login(struct api_req *r, struct lw_err *e);
+int api_logout(struct api_req *r, struct lw_err *e);
+int api_me(struct api_req *r, struct lw_err *e);
+int api_tokens_list(struct api_req *r, struct lw_err *e);
+int api_tokens_create(struct api_req *r, struct lw_err *e);
+int api_token_delete(struct api_req *r, struct lw_err *e);
+int api_users_list(struct api_req *r, struct lw_err *e);
+int api_users_create(struct api_req *r, struct lw_err *e);
+int api_user_get(struct api_req *r, struct lw_err *e);
+int api_user_patch(struct api_req *r, struct lw_err *e);
+int api_user_delete(struct api_req *r, struct lw_err *e);
+int api_groups_list(struct api_req *r, struct lw_err *e);
+int api_groups_create(struct api_req *r, struct lw_err *e);
+int api_group_get(struct api_req *r, struct lw_err *e);
+int api_group_patch(struct api_req *r, struct lw_err *e);
+int api_group_delete(struct api_req *r, struct lw_err *e);
+int api_audit(struct api_req *r, struct lw_err *e);
 
 int api_links_list(struct api_req *r, struct lw_err *e);
 int api_links_create(struct api_req *r, struct lw_err *e);

@@ -12,13 +12,13 @@
 int
 api_labs_list(struct api_req *r, struct lw_err *e)
 {
-	return (api_reply(r, 200, lab_list_json(e), e));
+	return (api_reply(r, 200, lab_list_json(&r->who, e), e));
 }
 
 int
 api_labs_create(struct api_req *r, struct lw_err *e)
 {
-	int64_t lab = lifecycle_lab_create(r->body, e);
+	int64_t lab = lifecycle_lab_create(&r->who, r->body, e);
 
 	if (lab == -1)
 		return (-1);
@@ -39,7 +39,7 @@ api_lab_patch(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = lab_resolve(r->params[0], e);
 
-	if (lab == -1 || lifecycle_lab_patch(lab, r->body, e) == -1)
+	if (lab == -1 || lifecycle_lab_patch(&r->who, lab, r->body, e) == -1)
 		return (-1);
 	return (api_reply(r, 200, lab_json(lab, e), e));
 }
@@ -50,7 +50,7 @@ api_lab_delete(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = lab_resolve(r->params[0], e);
 
-	if (lab == -1 || lifecycle_lab_delete(lab, e) == -1)
+	if (lab == -1 || lifecycle_lab_delete(&r->who, lab, e) == -1)
 		return (-1);
 	r->status = 204;
 	return (0);
@@ -74,7 +74,7 @@ api_lab_start(struct api_req *r, struct lw_err *e)
 	if (tmo != NULL &&
 	    ((timeout_s = strtol(tmo, &end, 10)) < 1 || timeout_s > 7200 || *end != '\0'))
 		return (err_set(e, ERR_INVALID, "timeout: seconds, 1..7200"));
-	if (lab == -1 || lifecycle_lab_start(lab, wait != NULL, timeout_s, e) == -1)
+	if (lab == -1 || lifecycle_lab_start(&r->who, lab, wait != NULL, timeout_s, e) == -1)
 		return (-1);
 	return (api_reply(r, wait != NULL ? 200 : 202, lab_json(lab, e), e));
 }
@@ -84,7 +84,7 @@ api_lab_stop(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = lab_resolve(r->params[0], e);
 
-	if (lab == -1 || lifecycle_lab_stop(lab, e) == -1)
+	if (lab == -1 || lifecycle_lab_stop(&r->who, lab, e) == -1)
 		return (-1);
 	return (api_reply(r, 202, lab_json(lab, e), e));
 }

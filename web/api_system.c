@@ -15,6 +15,7 @@
 #include "core/net/fabric.h"
 #include "hv/kvm.h"
 #include "hv/qemu.h"
+#include "labs/access.h"
 #include "labs/lab.h"
 #include "tcg/boot.h"
 #include "tcg/tcg.h"
@@ -112,10 +113,51 @@ api_system(struct api_req *r, struct lw_err *e)
 
 /* ---- Server-Sent Events ---- */
 
+#define SSE_SEEN 64
+
+/*
+ * One event stream: where it is in the ring, who reads it, and which labs
+ * it has found they may see (cleared whenever a share, owner, group or user
+ * changes), so a lab is looked up once, and a lab that is deleted stays
+ * visible for its "deleted" event.
+ */
 struct sse {
 	uint64_t seq;
 	int idle_ms;
+	struct who who;
+	unsigned gen;
+	int nseen;
+	struct {
+		int64_t lab;
+		bool visible;
+	} seen[SSE_SEEN];
 };
+
+static bool
+sse_visible(struct sse *s, int64_t lab)
+{
+	bool v;
+
+	if (lab == 0 || s->who.role == ROLE_ADMIN)
+		return (true);
+	if (s->gen != access_generation()) {
+		s->gen = access_generation();
+		s->nseen = 0;
+	}
+	for (int i = 0; i < s->nseen; i++)
+		if (s->seen[i].lab == lab)
+			return (s->seen[i].visible);
+	lw_lock();
+	v = access_lab(&s->who, lab) >= ACCESS_READ;
+	lw_unlock();
+	if (s->nseen == SSE_SEEN) { /* forget the oldest half */
+		memmove(s->seen, s->seen + SSE_SEEN / 2, sizeof(s->seen[0]) * (SSE_SEEN / 2));
+		s->nseen = SSE_SEEN / 2;
+	}
+	s->seen[s->nseen].lab = lab;
+	s->seen[s->nseen++].visible = v;
+	return (v);
+}
 
 static ssize_t
 sse_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -124,8 +166,12 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	int n;
 
 	(void)pos;
+	int64_t lab = 0;
+
 	while (!events_stopping) {
-		n = events_read(&s->seq, buf, max, 1000);
+		n = events_read(&s->seq, buf, max, 1000, &lab);
+		if (n > 0 && !sse_visible(s, lab))
+			continue; /* another user's lab: not for this stream */
 		if (n > 0) {
 			s->idle_ms = 0;
 			return (n);
@@ -149,6 +195,8 @@ api_events(struct api_req *r, struct lw_err *e)
 	if (s == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	s->seq = events_seq();
+	s->who = r->who;
+	s->gen = access_generation();
 	r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, s, free);
 	if (r->raw == NULL) {
 		free(s);

@@ -31,7 +31,8 @@ struct conn_ctx {
 static struct MHD_Daemon *httpd;
 
 static enum MHD_Result
-send_json(struct MHD_Connection *c, int status, json_t *o, const char *location)
+send_json(struct MHD_Connection *c, int status, json_t *o, const char *location, const char *cookie,
+    int retry_s)
 {
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	struct MHD_Response *resp;
@@ -51,6 +52,16 @@ send_json(struct MHD_Connection *c, int status, json_t *o, const char *location)
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (location != NULL && location[0] != '\0')
 		MHD_add_response_header(resp, "Location", location);
+	if (cookie != NULL && cookie[0] != '\0')
+		MHD_add_response_header(resp, "Set-Cookie", cookie);
+	if (status == 401)
+		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"labwire\"");
+	if (retry_s > 0) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%d", retry_s);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
 	ret = MHD_queue_response(c, (unsigned int)status, resp);
 	MHD_destroy_response(resp);
 	return (ret);
@@ -61,17 +72,22 @@ send_error(struct MHD_Connection *c, const struct lw_err *e)
 {
 	json_t *o =
 	    json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code), "message", e->msg);
-	enum MHD_Result ret = send_json(c, err_http_status(e->code), o, NULL);
+	enum MHD_Result ret = send_json(
+	    c, err_http_status(e->code), o, NULL, NULL, e->code == ERR_TOO_MANY ? e->retry_s : 0);
 
 	json_decref(o);
 	return (ret);
 }
 
 static enum MHD_Result
-send_empty(struct MHD_Connection *c, int status)
+send_empty(struct MHD_Connection *c, int status, const char *cookie)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned int)status, resp);
+	enum MHD_Result ret;
+
+	if (cookie != NULL && cookie[0] != '\0')
+		MHD_add_response_header(resp, "Set-Cookie", cookie);
+	ret = MHD_queue_response(c, (unsigned int)status, resp);
 
 	MHD_destroy_response(resp);
 	return (ret);
@@ -169,9 +185,9 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 		ret = MHD_queue_response(c, (unsigned int)r.status, r.raw);
 		MHD_destroy_response(r.raw);
 	} else if (r.out == NULL) {
-		ret = send_empty(c, r.status);
+		ret = send_empty(c, r.status, r.cookie);
 	} else {
-		ret = send_json(c, r.status, r.out, r.location);
+		ret = send_json(c, r.status, r.out, r.location, r.cookie, 0);
 	}
 	json_decref(r.out);
 	json_decref(r.body);
@@ -203,10 +219,16 @@ upload_begin(struct MHD_Connection *c, struct conn_ctx *cc)
 	const char *tmpl = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "template");
 	char *end = NULL;
 	unsigned long long len = cl != NULL ? strtoull(cl, &end, 10) : 0;
+	struct api_req r = {.method = "POST", .url = "/api/v1/images", .conn = c};
 
 	cc->is_upload = true;
-	if (request_trusted(c, "POST", &cc->upload_err) == -1)
+	if (request_trusted(c, "POST", &cc->upload_err) == -1 ||
+	    api_identify(&r, &cc->upload_err) == -1)
 		return;
+	if (r.who.role != ROLE_ADMIN) {
+		err_set(&cc->upload_err, ERR_FORBIDDEN, "POST /api/v1/images is for admins");
+		return;
+	}
 	if (cl == NULL || end == cl || *end != '\0')
 		len = 0;
 	cc->upload = store_upload_begin(name, tmpl, len, &cc->upload_err);
@@ -227,7 +249,7 @@ upload_end(struct MHD_Connection *c, struct conn_ctx *cc)
 		return (send_error(c, &cc->upload_err));
 	snprintf(
 	    loc, sizeof(loc), "/api/v1/images/%s", json_string_value(json_object_get(img, "name")));
-	ret = send_json(c, 201, img, loc);
+	ret = send_json(c, 201, img, loc, NULL, 0);
 	json_decref(img);
 	return (ret);
 }

@@ -36,7 +36,7 @@ static const struct cfg_entry cfg_table[] = {
     {"template-dir", STR(template_dir), "", "node templates, one JSON file each"},
     {"ui-dir", STR(ui_dir), "", "the browser UI's files (`make ui` builds them into build/ui)"},
     {"console-host", STR(console_host), "127.0.0.1",
-        "address the (unauthenticated) telnet consoles bind to"},
+        "address the telnet consoles bind to (they ask for credentials)"},
     {"console-port-min", INT(console_port_min, 1024, 65535), "5000", "first console port"},
     {"console-port-max", INT(console_port_max, 1024, 65535), "5999", "last console port"},
     {"max-body", INT(max_body, 1024, 64L << 20), "1048576", "largest request body in bytes"},
@@ -51,6 +51,22 @@ static const struct cfg_entry cfg_table[] = {
     {"impair-all", INT(impair_all, 0, 1), "0",
         "1: every point-to-point link goes through the impairment engine (benchmarks)"},
     {"log-level", STR(log_level), "info", "error, warn, info or debug"},
+    {"auth", STR(auth), "on",
+        "on: every channel asks who you are; off: no identity, loopback --listen only"},
+    {"session-idle", INT(session_idle, 1, 30L * 86400), "14400",
+        "seconds a browser or CLI session lives unused"},
+    {"session-max", INT(session_max, 1, 365L * 86400), "43200",
+        "seconds a session lives at most, used or not"},
+    {"login-failures", INT(login_failures, 1, 1000), "5",
+        "failed logins per user within --login-window before 429 (per address: 4x)"},
+    {"login-window", INT(login_window, 1, 86400), "300", "seconds failed logins are counted"},
+    {"tls", STR(tls), "auto", "on, off, or auto: on unless --listen is a loopback address"},
+    {"tls-cert", STR(tls_cert), "",
+        "PEM certificate to serve (default: a self-signed one made in DATA_DIR/tls)"},
+    {"tls-key", STR(tls_key), "", "the PEM private key of --tls-cert"},
+    {"server-names", STR(server_names), "",
+        "comma-separated host names and addresses clients use (Host check); default: this "
+        "host's name and addresses"},
 };
 
 #define CFG_N (sizeof(cfg_table) / sizeof(cfg_table[0]))
@@ -126,6 +142,48 @@ config_defaults(struct lw_config *cfg, const char *exe_path)
 	config_default_paths(cfg, exe_path);
 }
 
+bool
+config_listen_loopback(const struct lw_config *cfg)
+{
+	char host[128];
+	int port;
+
+	if (config_split_listen(cfg->listen, host, sizeof(host), &port) == -1)
+		return (false);
+	return (strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	    strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0);
+}
+
+bool
+config_tls_on(const struct lw_config *cfg)
+{
+	return (strcmp(cfg->tls, "on") == 0 ||
+	    (strcmp(cfg->tls, "auto") == 0 && !config_listen_loopback(cfg)));
+}
+
+/* The identity options that only make sense together. */
+static int
+config_check_identity(const struct lw_config *cfg, char *err, size_t len)
+{
+	const char *why = NULL;
+
+	if (strcmp(cfg->auth, "on") != 0 && strcmp(cfg->auth, "off") != 0)
+		why = "--auth: on or off";
+	else if (strcmp(cfg->auth, "off") == 0 && !config_listen_loopback(cfg))
+		why = "--auth off is only allowed with a loopback --listen address";
+	else if (strcmp(cfg->tls, "on") != 0 && strcmp(cfg->tls, "off") != 0 &&
+	    strcmp(cfg->tls, "auto") != 0)
+		why = "--tls: on, off or auto";
+	else if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0'))
+		why = "--tls-cert and --tls-key go together";
+	else if (cfg->session_idle > cfg->session_max)
+		why = "--session-idle is above --session-max";
+	if (why == NULL)
+		return (0);
+	snprintf(err, len, "%s", why);
+	return (-1);
+}
+
 int
 config_parse_args(struct lw_config *cfg, int argc, char **argv, char *err, size_t len)
 {
@@ -164,6 +222,8 @@ config_parse_args(struct lw_config *cfg, int argc, char **argv, char *err, size_
 		snprintf(err, len, "--console-port-min is above --console-port-max");
 		return (-1);
 	}
+	if (config_check_identity(cfg, err, len) == -1)
+		return (-1);
 	if (log_level_parse(cfg->log_level) == -1) {
 		snprintf(err, len, "--log-level: '%s' is not error, warn, info or debug",
 		    cfg->log_level);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 struct lw_config {
@@ -29,6 +30,16 @@ struct lw_config {
 	long impair_all;         /* 1: every p2p link through the impairment engine */
 	long capture_ring;       /* bytes of recent frames kept per link (0: off) */
 	char log_level[16];
+	char auth[8];        /* "on", or "off" (loopback only: everyone is admin) */
+	long session_idle;   /* seconds a session lives unused */
+	long session_max;    /* seconds a session lives at most */
+	long login_failures; /* failed logins per user in login_window before 429 */
+	long login_window;   /* seconds */
+	char tls[8];         /* "on", "off" or "auto" (on unless the listen address is loopback) */
+	char tls_cert[512]; /* PEM certificate (chain) to serve; "" = self-signed in DATA_DIR/tls */
+	char tls_key[512];  /* its PEM private key */
+	char
+	    server_names[512]; /* comma-separated names a Host header may carry; "" = this host's */
 };
 
 struct db;
@@ -56,6 +67,11 @@ int config_parse_args(struct lw_config *cfg, int argc, char **argv, char *err, s
 void config_usage(FILE *fp, const struct lw_config *cfg);
 /* config_split_listen - split "host:port"; returns 0 or -1. */
 int config_split_listen(const char *listen, char *host, size_t hostlen, int *port);
+
+/* config_listen_loopback - whether --listen is a loopback address. */
+bool config_listen_loopback(const struct lw_config *cfg);
+/* config_tls_on - whether the API is served over TLS (--tls, auto: beyond loopback). */
+bool config_tls_on(const struct lw_config *cfg);
 
 void lw_lock(void);
 void lw_unlock(void);

@@ -33,12 +33,14 @@ static const struct {
     [ERR_METHOD] = {405, "method_not_allowed"},
     [ERR_TIMEOUT] = {408, "timeout"},
     [ERR_FORBIDDEN] = {403, "forbidden"},
+    [ERR_UNAUTHORIZED] = {401, "unauthorized"},
+    [ERR_TOO_MANY] = {429, "too_many_requests"},
 };
 
 int
 err_http_status(int code)
 {
-	if (code < 0 || code > ERR_FORBIDDEN)
+	if (code < 0 || code > ERR_TOO_MANY)
 		return (500);
 	return (err_table[code].status);
 }
@@ -46,7 +48,7 @@ err_http_status(int code)
 const char *
 err_code_name(int code)
 {
-	if (code < 0 || code > ERR_FORBIDDEN)
+	if (code < 0 || code > ERR_TOO_MANY)
 		return ("internal");
 	return (err_table[code].name);
 }

@@ -9,21 +9,24 @@
 
 enum lw_errcode {
 	ERR_NONE = 0,
-	ERR_BAD_REQUEST, /* 400: malformed */
-	ERR_NOT_FOUND,   /* 404 */
-	ERR_CONFLICT,    /* 409: name taken, state does not allow it */
-	ERR_TOO_LARGE,   /* 413 */
-	ERR_INVALID,     /* 422: well-formed but invalid */
-	ERR_UNAVAILABLE, /* 503: a resource is missing */
-	ERR_INTERNAL,    /* 500 */
-	ERR_METHOD,      /* 405: the path exists, the method does not */
-	ERR_TIMEOUT,     /* 408: waited for something that did not come */
-	ERR_FORBIDDEN,   /* 403: e.g. a WebSocket from a foreign Origin */
+	ERR_BAD_REQUEST,  /* 400: malformed */
+	ERR_NOT_FOUND,    /* 404 */
+	ERR_CONFLICT,     /* 409: name taken, state does not allow it */
+	ERR_TOO_LARGE,    /* 413 */
+	ERR_INVALID,      /* 422: well-formed but invalid */
+	ERR_UNAVAILABLE,  /* 503: a resource is missing */
+	ERR_INTERNAL,     /* 500 */
+	ERR_METHOD,       /* 405: the path exists, the method does not */
+	ERR_TIMEOUT,      /* 408: waited for something that did not come */
+	ERR_FORBIDDEN,    /* 403: e.g. a WebSocket from a foreign Origin */
+	ERR_UNAUTHORIZED, /* 401: no valid credentials */
+	ERR_TOO_MANY,     /* 429: too many attempts, or over a quota */
 };
 
 struct lw_err {
 	int code;
 	char msg[256];
+	int retry_s; /* ERR_TOO_MANY: seconds until a retry may pass (Retry-After), or 0 */
 };
 
 /* err_set - fill e (may be NULL) with code and a printf-style message; returns -1. */

@@ -17,10 +17,11 @@ static struct {
 	pthread_cond_t cv;
 	uint64_t next; /* sequence of the next event */
 	char *ring[EVENTS_RING];
-} ev = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, {NULL}};
+	int64_t lab[EVENTS_RING]; /* the lab each event is about, 0 for none */
+} ev = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, {NULL}, {0}};
 
 void
-events_publish(const char *type, json_t *obj)
+events_publish(const char *type, int64_t lab, json_t *obj)
 {
 	char *data, *line;
 
@@ -38,6 +39,7 @@ events_publish(const char *type, json_t *obj)
 	pthread_mutex_lock(&ev.mu);
 	free(ev.ring[ev.next % EVENTS_RING]);
 	ev.ring[ev.next % EVENTS_RING] = line;
+	ev.lab[ev.next % EVENTS_RING] = lab;
 	ev.next++;
 	pthread_cond_broadcast(&ev.cv);
 	pthread_mutex_unlock(&ev.mu);
@@ -55,7 +57,7 @@ events_seq(void)
 }
 
 int
-events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms)
+events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms, int64_t *lab)
 {
 	struct timespec until;
 	int r = 0;
@@ -77,6 +79,7 @@ events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms)
 			return (-1);
 		}
 		memcpy(buf, line, l + 1);
+		*lab = ev.lab[*seq % EVENTS_RING];
 		(*seq)++;
 		pthread_mutex_unlock(&ev.mu);
 		return ((int)l);

@@ -13,16 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* events_publish - append {"type":type, ...obj} (obj is stolen) and wake readers. */
-void events_publish(const char *type, json_t *obj);
+/*
+ * events_publish - append {"type":type, ...obj} (obj is stolen) about lab
+ * (0: about no lab, for everyone) and wake readers.
+ */
+void events_publish(const char *type, int64_t lab, json_t *obj);
 /* events_seq - the sequence number the next event will get. */
 uint64_t events_seq(void);
 /*
  * events_read - wait up to timeout_ms for the event numbered *seq; on success
  * write "event: TYPE\ndata: JSON\n\n" into buf and advance *seq. Returns the
- * bytes written, 0 on timeout, or -1 when buf is too small. A reader that
+ * bytes written, 0 on timeout, or -1 when buf is too small; *lab gets the
+ * lab the event is about (the reader decides who may see it). A reader that
  * fell behind the ring skips to its oldest event.
  */
-int events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms);
+int events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms, int64_t *lab);
 
 #endif

@@ -24,6 +24,7 @@ enum {
 	    1 << 1, /* --print, --wait-ready, --ready-timeout, --send, --expect, --timeout */
 	CLI_O_CAPTURE = 1 << 2, /* -f, -s, -w */
 	CLI_O_IMAGE = 1 << 3,   /* --name, --template */
+	CLI_O_USER = 1 << 4,    /* --role, --data-dir */
 };
 
 struct cli_cmd {
@@ -50,6 +51,8 @@ static const struct option cli_longopts[] = {
     {"write", required_argument, NULL, 'w'},
     {"name", required_argument, NULL, 'N'},
     {"template", required_argument, NULL, 'T'},
+    {"role", required_argument, NULL, 'o'},
+    {"data-dir", required_argument, NULL, 'D'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -75,6 +78,9 @@ cli_opt_allowed(int c, int opts)
 	case 'N':
 	case 'T':
 		return (opts & CLI_O_IMAGE);
+	case 'o':
+	case 'D':
+		return (opts & CLI_O_USER);
 	default:
 		return (0);
 	}
@@ -146,6 +152,12 @@ cli_opt_set(struct cli_args *a, int c, const char *arg)
 		return (0);
 	case 'T':
 		a->tmpl = arg;
+		return (0);
+	case 'o':
+		a->role = arg;
+		return (0);
+	case 'D':
+		a->data_dir = arg;
 		return (0);
 	default: /* 'S', 'E': steps keep command-line order */
 		if (a->nsteps == CLI_MAX_STEPS) {
@@ -239,6 +251,19 @@ static const struct cli_cmd cli_cmds[] = {
         "a node's serial console (see below)"},
     {NULL, "capture", "LAB LINK [-f FILTER] [-s SNAPLEN] [-w FILE|-]", 2, CLI_O_CAPTURE,
         cli_capture, "capture a link's packets as pcap (see below)"},
+    {NULL, "login", "USER", 1, 0, cli_login,
+        "log in (password from the terminal or one line of stdin); the token is kept"},
+    {NULL, "logout", "", 0, 0, cli_logout, "end the session and forget its token"},
+    {NULL, "whoami", "", 0, 0, cli_whoami, "who the daemon takes you for"},
+    {"token", "create", "NAME", 1, 0, cli_token_create,
+        "an API token for automation (printed once)"},
+    {"token", "list", "", 0, 0, cli_token_list, "your API tokens"},
+    {"token", "rm", "ID", 1, 0, cli_token_rm, "revoke an API token"},
+    {"user", "list", "[--data-dir DIR]", 0, CLI_O_USER, cli_user_list, "users (admin)"},
+    {"user", "add", "NAME [--role R] [--data-dir DIR]", 1, CLI_O_USER, cli_user_add,
+        "add a user: admin, instructor or user (the default)"},
+    {"user", "passwd", "NAME [--data-dir DIR]", 1, CLI_O_USER, cli_user_passwd, "set a password"},
+    {"user", "rm", "NAME [--data-dir DIR]", 1, CLI_O_USER, cli_user_rm, "remove a user"},
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
@@ -273,7 +298,14 @@ static const char cli_usage_tail[] =
     "  The file streams to the daemon, with its progress on stderr when that is a\n"
     "  terminal; the daemon checks it (qemu-img) before it answers.\n"
     "\n"
+    "user options:\n"
+    "  --data-dir DIR     as root on the host: edit the users in the daemon's store in\n"
+    "                     DIR itself, daemon running or not (a lost admin password)\n"
+    "\n"
     "The daemon is at --url URL, else $LABWIRE_URL, else " CLI_DEFAULT_URL ".\n"
+    "Every command sends --token TOKEN, else $LABWIRE_TOKEN, else the token\n"
+    "`labwire login` kept for the URL. An https daemon's certificate is checked\n"
+    "against --cacert FILE (else $LABWIRE_CACERT, else the system's CAs).\n"
     "LAB and NODE are names or ids, LINK is an id. Exit status: 0 done, 1 failed,\n"
     "2 usage.\n";
 
@@ -282,7 +314,9 @@ cli_usage(FILE *f)
 {
 	char left[64];
 
-	fprintf(f, "usage: labwire [--url URL] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f,
+	    "usage: labwire [--url URL] [--token T] [--cacert FILE] COMMAND [ARGS]\n\n"
+	    "commands:\n");
 	fprintf(f, "  %-36s%s\n", "serve [OPTIONS]", "run the daemon");
 	for (size_t i = 0; i < CLI_NCMDS; i++) {
 		const struct cli_cmd *c = &cli_cmds[i];
@@ -318,17 +352,38 @@ cli_find(int argc, char **argv, int *used)
 	return (NULL);
 }
 
-/* cli_global - --url and --help before the command; index of the command, or -1. */
+struct cli_global_opts {
+	const char *url, *token, *cacert;
+};
+
+/* cli_global_value - --NAME VALUE or --NAME=VALUE at argv[*i] into *out; 1 if it was. */
 static int
-cli_global(int argc, char **argv, const char **url)
+cli_global_value(int argc, char **argv, int *i, const char *name, const char **out)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(argv[*i], name) == 0 && *i + 1 < argc) {
+		*out = argv[++*i];
+		return (1);
+	}
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return (1);
+	}
+	return (0);
+}
+
+/* cli_global - the options before the command; index of the command, or -1. */
+static int
+cli_global(int argc, char **argv, struct cli_global_opts *g)
 {
 	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
-			*url = argv[++i];
-		else if (strncmp(argv[i], "--url=", 6) == 0)
-			*url = argv[i] + 6;
+		if (cli_global_value(argc, argv, &i, "--url", &g->url) ||
+		    cli_global_value(argc, argv, &i, "--token", &g->token) ||
+		    cli_global_value(argc, argv, &i, "--cacert", &g->cacert))
+			continue;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			cli_usage(stdout);
 			return (-1);
@@ -348,15 +403,16 @@ cli_global(int argc, char **argv, const char **url)
 int
 cli_main(int argc, char **argv)
 {
-	const char *url = getenv("LABWIRE_URL");
+	struct cli_global_opts g = {getenv("LABWIRE_URL"), NULL, getenv("LABWIRE_CACERT")};
 	const struct cli_cmd *cmd;
 	struct cli_args a;
 	int i, used, ret;
 
-	if ((i = cli_global(argc, argv, &url)) == -1)
+	if ((i = cli_global(argc, argv, &g)) == -1)
 		return (CLI_USAGE);
-	if (cli_set_url(url != NULL && *url != '\0' ? url : CLI_DEFAULT_URL) == -1) {
-		fprintf(stderr, "labwire: --url too long\n");
+	if (cli_set_url(g.url != NULL && *g.url != '\0' ? g.url : CLI_DEFAULT_URL) == -1 ||
+	    cli_set_cacert(g.cacert) == -1 || cli_auth_setup(g.token) == -1) {
+		fprintf(stderr, "labwire: --url, --cacert or --token too long or malformed\n");
 		return (CLI_USAGE);
 	}
 	if ((cmd = cli_find(argc - i, argv + i, &used)) == NULL) {

@@ -1,13 +1,16 @@
 /*
  * cli - the labwire command-line client: every subcommand but "serve",
  * each one a few REST calls to the daemon, and a console client. It talks
- * to the daemon only over HTTP and a console's telnet port, and links
- * nothing of the daemon's but core/base.
+ * to the daemon only over HTTP (with a Bearer token: `labwire login`
+ * stores one) and a console's telnet port, and links nothing of the
+ * daemon's but core/base, except `labwire user ... --data-dir DIR`, the
+ * recovery path that edits the users in the store itself (useradm.c).
  */
 #ifndef LW_CLI_H
 #define LW_CLI_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #define CLI_DEFAULT_URL "http://127.0.0.1:8080"
 
@@ -25,6 +28,12 @@ int cli_main(int argc, char **argv);
  * CLI_DEFAULT_URL. Returns 0, or -1 (ENAMETOOLONG).
  */
 int cli_set_url(const char *url);
+
+/* cli_set_token - the token every request carries (NULL or "": none); 0 or -1 (EINVAL). */
+int cli_set_token(const char *token);
+bool cli_has_token(void);
+/* cli_set_cacert - the PEM file an https daemon's certificate is checked against. */
+int cli_set_cacert(const char *path);
 
 /*
  * cli_http - one request: method on path (from "/api/v1", already

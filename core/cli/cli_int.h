@@ -46,11 +46,13 @@ struct cli_args {
 	double timeout, ready_timeout; /* seconds; < 0 when not given */
 	struct cli_step steps[CLI_MAX_STEPS];
 	int nsteps;
-	const char *filter; /* capture -f; NULL when not given */
-	long snaplen;       /* capture -s; 0 when not given */
-	const char *wfile;  /* capture -w; NULL when not given */
-	const char *name;   /* image add --name; NULL when not given */
-	const char *tmpl;   /* image add --template; NULL when not given */
+	const char *filter;   /* capture -f; NULL when not given */
+	long snaplen;         /* capture -s; 0 when not given */
+	const char *wfile;    /* capture -w; NULL when not given */
+	const char *name;     /* image add --name; NULL when not given */
+	const char *tmpl;     /* image add --template; NULL when not given */
+	const char *role;     /* user add --role; NULL when not given */
+	const char *data_dir; /* user ... --data-dir: edit the store itself; NULL when not given */
 };
 
 /* ---- buf.c: a growing byte buffer ---- */
@@ -228,6 +230,31 @@ int cli_image_list(struct cli_args *a);
 int cli_image_add(struct cli_args *a);
 int cli_image_rm(struct cli_args *a);
 int cli_console(struct cli_args *a);
+int cli_login(struct cli_args *a);
+int cli_logout(struct cli_args *a);
+int cli_whoami(struct cli_args *a);
+int cli_token_create(struct cli_args *a);
+int cli_token_list(struct cli_args *a);
+int cli_token_rm(struct cli_args *a);
+int cli_user_list(struct cli_args *a);
+int cli_user_add(struct cli_args *a);
+int cli_user_passwd(struct cli_args *a);
+int cli_user_rm(struct cli_args *a);
+
+/* ---- auth.c: the token every request carries ---- */
+
+/*
+ * cli_auth_setup - after the URL is set: the token from --token (flag, or
+ * NULL), else $LABWIRE_TOKEN, else the one `labwire login` stored for the URL.
+ */
+int cli_auth_setup(const char *flag_token);
+/* cli_read_password - prompt (without echo) on a terminal, else one line of stdin; 0 or -1. */
+int cli_read_password(const char *prompt, char *buf, size_t len);
+
+/* ---- useradm.c: the users in the store itself (--data-dir) ---- */
+
+/* cli_useradm - op ("list", "add", "passwd", "rm") on the store in a->data_dir; exit status. */
+int cli_useradm(struct cli_args *a, const char *op);
 int cli_capture(struct cli_args *a);
 
 #endif

@@ -5,6 +5,7 @@
  * is told the user here, as "labwire: ..." on stderr; nothing here exits.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,40 @@
 #include "core/cli/cli_int.h"
 
 static char cli_base[1024] = CLI_DEFAULT_URL;
+static char cli_token[256];   /* sent as "Authorization: Bearer"; "" for none */
+static char cli_cacert[1024]; /* PEM file to verify an https daemon with; "" for the system's */
+
+int
+cli_set_token(const char *token)
+{
+	if (token == NULL)
+		token = "";
+	if (strlen(token) >= sizeof(cli_token) || strpbrk(token, "\r\n") != NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	snprintf(cli_token, sizeof(cli_token), "%s", token);
+	return (0);
+}
+
+bool
+cli_has_token(void)
+{
+	return (cli_token[0] != '\0');
+}
+
+int
+cli_set_cacert(const char *path)
+{
+	if (path == NULL)
+		path = "";
+	if (strlen(path) >= sizeof(cli_cacert)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	snprintf(cli_cacert, sizeof(cli_cacert), "%s", path);
+	return (0);
+}
 
 int
 cli_set_url(const char *url)
@@ -94,6 +129,12 @@ cli_http_easy(const char *path, struct curl_slist *hdrs, struct cli_buf *resp, c
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "labwire-cli");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	if (cli_token[0] != '\0') {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, cli_token);
+	}
+	if (cli_cacert[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, cli_cacert);
 	return (c);
 }
 
@@ -129,6 +170,9 @@ cli_http_answer(long status, const struct cli_buf *resp, json_t **out)
 		msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
 		fprintf(stderr, "labwire: %s (HTTP %ld)\n",
 		    msg != NULL ? msg : "the daemon refused the request", status);
+		if (status == 401)
+			fprintf(stderr,
+			    "labwire: log in with `labwire login` (or set $LABWIRE_TOKEN)\n");
 		json_decref(j);
 		return (-1);
 	}

@@ -117,7 +117,8 @@ state_node_publish(int64_t node)
 	if (json_is_null(json_object_get(row, "boot")) ||
 	    (strcmp(st, "starting") != 0 && strcmp(st, "running") != 0))
 		json_object_del(row, "boot");
-	events_publish("node", json_pack("{s:s,s:o}", "action", "state", "node", row));
+	events_publish("node", json_integer_value(json_object_get(row, "lab")),
+	    json_pack("{s:s,s:o}", "action", "state", "node", row));
 }
 
 void

@@ -47,6 +47,35 @@ api() {
 
 jqb() { printf '%s' "$BODY" | jq -r "$@"; }
 
+# api_as TOKEN METHOD PATH [BODY]: like api, with TOKEN's credentials only
+# ("" for none): curl -q skips the .curlrc that carries the admin's token.
+api_as() {
+	local tok=$1 method=$2 path=$3 data=${4-} out
+	local args=(-q -s -o "$LW_TMP/body" -w '%{http_code}' -X "$method" -H 'Content-Type: application/json')
+	[ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
+	[ -n "$data" ] && args+=(--data-binary "$data")
+	out=$(nsexec curl "${args[@]}" "$LW_URL$path" 2>/dev/null) || out=000
+	STATUS=$out
+	BODY=$(cat "$LW_TMP/body" 2>/dev/null)
+}
+
+# login USER PASSWORD: a session token for USER on stdout (empty on failure).
+login() {
+	api_as "" POST /api/v1/auth/login "$(jq -nc --arg u "$1" --arg p "$2" '{username: $u, password: $p}')"
+	[ "$STATUS" = 200 ] && jqb .token
+}
+
+# The first start's admin logs in; every later curl (through $CURL_HOME/.curlrc),
+# CLI call ($LABWIRE_TOKEN) and WebSocket client ($LW_TOKEN) carries its token.
+lw_login_admin() {
+	local pw
+	pw=$(cat "$LW_DATA/initial-admin-password" 2>/dev/null) || return 1
+	LW_TOKEN=$(login admin "$pw")
+	[ -n "$LW_TOKEN" ] || return 1
+	printf 'header = "Authorization: Bearer %s"\n' "$LW_TOKEN" >"$LW_TMP/.curlrc"
+	export CURL_HOME=$LW_TMP LABWIRE_TOKEN=$LW_TOKEN LW_TOKEN
+}
+
 lw_start_daemon() {
 	LW_LOGPOS=$(stat -c %s "$LW_TMP/daemon.log" 2>/dev/null || echo 0)
 	# Not through nsexec: $! must be the daemon itself (ip netns exec execs it).
@@ -56,7 +85,7 @@ lw_start_daemon() {
 	LW_PID=$!
 	for _ in $(seq 1 100); do
 		api GET /api/v1/health
-		[ "$STATUS" = 200 ] && return 0
+		[ "$STATUS" = 200 ] && { [ -n "${LW_TOKEN:-}" ] || lw_login_admin; } && return 0
 		sleep 0.1
 	done
 	notok "the daemon did not come up"

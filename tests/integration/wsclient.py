@@ -32,7 +32,14 @@ import struct
 import sys
 import time
 
+
 import websockets
+
+
+def auth_headers():
+    """The test's token (lib.sh exports LW_TOKEN); none when it is unset or empty."""
+    tok = os.environ.get("LW_TOKEN", "")
+    return {"Authorization": "Bearer " + tok} if tok else {}
 import websockets.exceptions
 
 
@@ -42,7 +49,7 @@ def text_of(chunks):
 
 async def chat(a):
     got, after = [], []
-    async with websockets.connect(a.url, origin=a.origin, open_timeout=a.timeout,
+    async with websockets.connect(a.url, extra_headers=auth_headers(), origin=a.origin, open_timeout=a.timeout,
                                   ping_interval=None, max_size=2**22) as ws:
         deadline = time.monotonic() + a.timeout
         if a.scrollback:
@@ -82,7 +89,7 @@ async def chat(a):
 
 async def status(a):
     try:
-        async with websockets.connect(a.url, origin=a.origin, open_timeout=10,
+        async with websockets.connect(a.url, extra_headers=auth_headers(), origin=a.origin, open_timeout=10,
                                       ping_interval=None):
             print(101)
     except websockets.exceptions.InvalidStatusCode as e:
@@ -91,7 +98,7 @@ async def status(a):
 
 
 async def ping(a):
-    async with websockets.connect(a.url, open_timeout=10, ping_interval=None,
+    async with websockets.connect(a.url, extra_headers=auth_headers(), open_timeout=10, ping_interval=None,
                                   max_size=2**22) as ws:
         waiter = await ws.ping(b"labwire-ping")
         try:
@@ -104,7 +111,7 @@ async def ping(a):
 
 
 async def close(a):
-    ws = await websockets.connect(a.url, open_timeout=10, ping_interval=None,
+    ws = await websockets.connect(a.url, extra_headers=auth_headers(), open_timeout=10, ping_interval=None,
                                   max_size=2**22)
     await asyncio.sleep(0.2)
     await ws.close(1000, "bye")
@@ -124,9 +131,10 @@ def recv_exact(s, n, buf):
 def raw(a):
     s = socket.create_connection((a.host, a.port), timeout=10)
     key = base64.b64encode(os.urandom(16)).decode()
+    auth = "".join("%s: %s\r\n" % kv for kv in auth_headers().items())
     s.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-               "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n" % (a.path, a.host, a.port, key)).encode())
+               "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n%s"
+               "Sec-WebSocket-Version: 13\r\n\r\n" % (a.path, a.host, a.port, key, auth)).encode())
     buf = b""
     while b"\r\n\r\n" not in buf:
         d = s.recv(65536)

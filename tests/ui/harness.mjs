@@ -25,7 +25,12 @@ try {
 	ok(false, `chromium starts: ${e.message.split('\n')[0]}`);
 	process.exit(1);
 }
-export const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+// The session of the test's admin (lib.sh's LW_TOKEN), as a login would have set it.
+if (process.env.LW_TOKEN)
+	await context.addCookies([{ name: 'labwire_session', value: process.env.LW_TOKEN, url,
+		httpOnly: true, sameSite: 'Strict' }]);
+export const page = await context.newPage();
 page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 page.on('pageerror', (e) => errors.push(String(e)));
 page.on('dialog', (d) => d.accept());

@@ -887,7 +887,9 @@ test_cli_usage(void)
 
 	run_cli(&r, "", "labwire", "--help", NULL);
 	CHECK(r.rc == 2);
-	CHECK(strstr(r.out, "usage: labwire [--url URL] COMMAND") != NULL);
+	CHECK(strstr(r.out, "usage: labwire [--url URL] [--token T] [--cacert FILE] COMMAND") !=
+	    NULL);
+	CHECK(strstr(r.out, "user add NAME [--role R] [--data-dir DIR]") != NULL);
 	CHECK(strstr(r.out, "console LAB NODE") != NULL);
 	CHECK(strstr(r.out, "  image add FILE [--name NAME] [--template T]\n") != NULL);
 	CHECK(strstr(r.out, "  image rm NAME ") != NULL);

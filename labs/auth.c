@@ -1,0 +1,477 @@
+/*
+ * auth - logins, sessions, API tokens, the first admin and the telnet
+ * consoles' credentials.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/base/config.h"
+#include "core/base/log.h"
+#include "core/base/secret.h"
+#include "db/db.h"
+#include "labs/access.h"
+#include "labs/audit.h"
+#include "labs/auth.h"
+#include "labs/validate.h"
+
+#define DB lw.db
+#define THROTTLE_SLOTS 1024
+#define THROTTLE_ADDR_FACTOR 4 /* an address may fail this many times a user's limit */
+
+static const char *const role_names[] = {"user", "instructor", "admin"};
+
+const char *
+auth_role_name(int role)
+{
+	return (role >= ROLE_USER && role <= ROLE_ADMIN ? role_names[role] : "user");
+}
+
+int
+auth_role_parse(const char *s)
+{
+	for (int i = ROLE_USER; i <= ROLE_ADMIN; i++)
+		if (s != NULL && strcmp(s, role_names[i]) == 0)
+			return (i);
+	return (-1);
+}
+
+bool
+auth_enabled(void)
+{
+	return (strcmp(lw.cfg.auth, "off") != 0);
+}
+
+/* ---- throttling: failed logins counted per user and per address ---- */
+
+static struct {
+	pthread_mutex_t mu;
+	struct slot {
+		char key[80]; /* "u:NAME" or "a:ADDR"; "" = free */
+		int fails;
+		time_t since;
+	} s[THROTTLE_SLOTS];
+} thr = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* The slot of key (made when make), reusing a free or expired one, else the oldest. */
+static struct slot *
+throttle_slot(const char *key, time_t now, bool make)
+{
+	struct slot *free_s = NULL, *oldest = &thr.s[0];
+
+	for (int i = 0; i < THROTTLE_SLOTS; i++) {
+		struct slot *t = &thr.s[i];
+
+		if (t->key[0] != '\0' && strcmp(t->key, key) == 0)
+			return (t);
+		if (free_s == NULL &&
+		    (t->key[0] == '\0' || now - t->since >= lw.cfg.login_window))
+			free_s = t;
+		if (t->since < oldest->since)
+			oldest = t;
+	}
+	if (!make)
+		return (NULL);
+	if (free_s == NULL)
+		free_s = oldest;
+	snprintf(free_s->key, sizeof(free_s->key), "%s", key);
+	free_s->fails = 0;
+	free_s->since = now;
+	return (free_s);
+}
+
+/* Seconds until key may try again, or 0. Caller holds thr.mu. */
+static long
+throttle_wait(const char *key, long max, time_t now)
+{
+	struct slot *t = throttle_slot(key, now, false);
+
+	if (t == NULL || now - t->since >= lw.cfg.login_window)
+		return (0);
+	return (t->fails >= max ? lw.cfg.login_window - (now - t->since) : 0);
+}
+
+static void
+throttle_fail(const char *key, time_t now)
+{
+	struct slot *t = throttle_slot(key, now, true);
+
+	if (now - t->since >= lw.cfg.login_window) {
+		t->fails = 0;
+		t->since = now;
+	}
+	t->fails++;
+}
+
+static void
+throttle_keys(const char *name, const char *addr, char *uk, char *ak, size_t len)
+{
+	snprintf(uk, len, "u:%.70s", name);
+	snprintf(ak, len, "a:%.70s", addr);
+}
+
+/* 0, or -1 with ERR_TOO_MANY while name or addr is throttled. */
+static int
+throttle_check(const char *name, const char *addr, struct lw_err *e)
+{
+	char uk[80], ak[80];
+	time_t now = time(NULL);
+	long wait;
+
+	throttle_keys(name, addr, uk, ak, sizeof(uk));
+	pthread_mutex_lock(&thr.mu);
+	wait = throttle_wait(uk, lw.cfg.login_failures, now);
+	if (wait == 0)
+		wait = throttle_wait(ak, lw.cfg.login_failures * THROTTLE_ADDR_FACTOR, now);
+	pthread_mutex_unlock(&thr.mu);
+	if (wait == 0)
+		return (0);
+	err_set(e, ERR_TOO_MANY, "too many failed logins; try again in %ld s", wait);
+	e->retry_s = (int)wait;
+	return (-1);
+}
+
+static void
+throttle_record(const char *name, const char *addr, bool ok)
+{
+	char uk[80], ak[80];
+	time_t now = time(NULL);
+	struct slot *t;
+
+	throttle_keys(name, addr, uk, ak, sizeof(uk));
+	pthread_mutex_lock(&thr.mu);
+	if (!ok) {
+		throttle_fail(uk, now);
+		throttle_fail(ak, now);
+	} else if ((t = throttle_slot(uk, now, false)) != NULL) {
+		t->key[0] = '\0';
+	}
+	pthread_mutex_unlock(&thr.mu);
+}
+
+/* ---- the first admin ---- */
+
+static int
+initial_password_file(const char *password, char *path, size_t len, struct lw_err *e)
+{
+	int fd;
+	ssize_t n;
+
+	snprintf(path, len, "%s/initial-admin-password", lw.cfg.data_dir);
+	unlink(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
+		return (err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno)));
+	n = write(fd, password, strlen(password));
+	n += write(fd, "\n", 1);
+	close(fd);
+	if (n != (ssize_t)strlen(password) + 1)
+		return (err_set(e, ERR_INTERNAL, "%s: short write", path));
+	return (0);
+}
+
+static int
+initial_admin(struct lw_err *e)
+{
+	char pw[32], hash[SECRET_HASH_MAX], path[600];
+
+	if (secret_password(pw, sizeof(pw)) == -1 || secret_hash(pw, hash, sizeof(hash)) == -1)
+		return (err_set(e, ERR_INTERNAL, "cannot make the first admin's password"));
+	if (db_insert(DB, e,
+	        "INSERT INTO users (name, role, password, created_at) VALUES ('admin','admin',?,?)",
+	        "si", hash, (int64_t)time(NULL)) == -1 ||
+	    initial_password_file(pw, path, sizeof(path), e) == -1)
+		return (-1);
+	log_info("no users yet: created 'admin'; its password is in %s (read it, log in, "
+	         "change it with `labwire user passwd admin`)",
+	    path);
+	audit_add(NULL, "user.create", "admin", true, "the first start's admin");
+	return (0);
+}
+
+int
+auth_init(struct lw_err *e)
+{
+	int ret = 0;
+
+	lw_lock();
+	if (db_int(DB, 0, "SELECT COUNT(*) FROM users", "") == 0)
+		ret = initial_admin(e);
+	if (ret == 0 &&
+	    db_exec(DB, e,
+	        "UPDATE labs SET owner_id = (SELECT MIN(id) FROM users WHERE role = 'admin')"
+	        " WHERE owner_id IS NULL",
+	        "") == -1)
+		ret = -1;
+	lw_unlock();
+	if (!auth_enabled())
+		log_warn("--auth off: no identity is asked on any channel; everyone is admin "
+		         "(loopback only)");
+	return (ret);
+}
+
+void
+auth_anonymous(const char *addr, struct who *w)
+{
+	memset(w, 0, sizeof(*w));
+	lw_lock();
+	w->id = db_int(DB, 0, "SELECT MIN(id) FROM users WHERE role = 'admin'", "");
+	lw_unlock();
+	snprintf(w->name, sizeof(w->name), "admin");
+	snprintf(w->addr, sizeof(w->addr), "%s", addr);
+	w->role = ROLE_ADMIN;
+}
+
+/* ---- sessions and tokens ---- */
+
+/* A new token of kind for user, stored as its digest; its id or -1. */
+static int64_t
+token_store(int64_t user, const char *kind, const char *name, int64_t expires, char *token,
+    size_t len, struct lw_err *e)
+{
+	char digest[SECRET_DIGEST_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+
+	if (secret_token(token, len) == -1)
+		return (err_set(e, ERR_INTERNAL, "no randomness for a token"));
+	secret_digest(token, digest);
+	return (db_insert(DB, e,
+	    "INSERT INTO tokens (user_id, kind, name, digest, created_at, last_used, expires_at)"
+	    " VALUES (?,?,?,?,?,?,?)",
+	    "isssiii", user, kind, name, digest, now, now, expires));
+}
+
+static void
+who_fill(struct who *w, json_t *row)
+{
+	w->id = json_integer_value(json_object_get(row, "id"));
+	snprintf(w->name, sizeof(w->name), "%s", json_string_value(json_object_get(row, "name")));
+	w->role = auth_role_parse(json_string_value(json_object_get(row, "role")));
+	if (w->role == -1)
+		w->role = ROLE_USER;
+}
+
+/* name's row {id, name, role, password} (new reference), or NULL. Caller holds lw_lock(). */
+static json_t *
+user_row(const char *name)
+{
+	return (db_row(
+	    DB, NULL, "SELECT id, name, role, password FROM users WHERE name = ?", "s", name));
+}
+
+static int
+login_session(struct who *w, char *token, size_t len, int64_t *expires, struct lw_err *e)
+{
+	*expires = (int64_t)time(NULL) + lw.cfg.session_max;
+	w->token = token_store(w->id, "session", "", *expires, token, len, e);
+	return (w->token == -1 ? -1 : 0);
+}
+
+int
+auth_login(const char *name, const char *password, const char *addr, struct who *w,
+    char *token, size_t len, int64_t *expires, struct lw_err *e)
+{
+	char *hash = NULL;
+	json_t *row;
+	bool ok;
+	int ret;
+
+	if (throttle_check(name, addr, e) == -1)
+		return (-1);
+	lw_lock();
+	if ((row = user_row(name)) != NULL)
+		hash = strdup(json_string_value(json_object_get(row, "password")));
+	lw_unlock();
+	ok = secret_verify(password, hash); /* the KDF, without the lock */
+	free(hash);
+	throttle_record(name, addr, ok && row != NULL);
+	snprintf(w->addr, sizeof(w->addr), "%s", addr);
+	lw_lock();
+	if (!ok || row == NULL) {
+		audit_add(w, "login", name, false, "wrong user or password");
+		ret = err_set(e, ERR_UNAUTHORIZED, "wrong user name or password");
+	} else {
+		who_fill(w, row);
+		ret = login_session(w, token, len, expires, e);
+		audit_add(w, "login", name, ret == 0, ret == 0 ? "session opened" : e->msg);
+	}
+	lw_unlock();
+	json_decref(row);
+	return (ret);
+}
+
+/* A session's expiry: idle, and absolute (expires_at). Caller holds lw_lock(). */
+static bool
+token_live(json_t *row, int64_t now)
+{
+	json_t *exp = json_object_get(row, "expires_at");
+	const char *kind = json_string_value(json_object_get(row, "kind"));
+	int64_t last = json_integer_value(json_object_get(row, "last_used"));
+
+	if (json_is_integer(exp) && json_integer_value(exp) <= now)
+		return (false);
+	return (strcmp(kind, "session") != 0 || now - last < lw.cfg.session_idle);
+}
+
+int
+auth_resolve(const char *token, bool cookie, const char *addr, struct who *w, struct lw_err *e)
+{
+	char digest[SECRET_DIGEST_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+	json_t *row;
+	int ret = -1;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->addr, sizeof(w->addr), "%s", addr);
+	w->cookie = cookie;
+	secret_digest(token, digest);
+	lw_lock();
+	row = db_row(DB, NULL,
+	    "SELECT t.id AS token, t.kind, t.last_used, t.expires_at, u.id, u.name, u.role"
+	    " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?",
+	    "s", digest);
+	if (row != NULL && token_live(row, now)) {
+		who_fill(w, row);
+		w->token = json_integer_value(json_object_get(row, "token"));
+		/* Written at most once a minute: a GET stays a read. */
+		if (now - json_integer_value(json_object_get(row, "last_used")) >= 60)
+			db_exec(DB, NULL, "UPDATE tokens SET last_used = ? WHERE id = ?", "ii", now,
+			    w->token);
+		ret = 0;
+	}
+	lw_unlock();
+	json_decref(row);
+	if (ret == -1)
+		err_set(e, ERR_UNAUTHORIZED, "the session or token is not valid (expired or revoked)");
+	return (ret);
+}
+
+int
+auth_logout(const struct who *w, struct lw_err *e)
+{
+	int ret = 0;
+
+	if (w->token == 0)
+		return (0);
+	lw_lock();
+	if (db_exec(DB, e, "DELETE FROM tokens WHERE id = ?", "i", w->token) == -1)
+		ret = -1;
+	audit_add(w, "logout", w->name, ret == 0, "");
+	lw_unlock();
+	return (ret);
+}
+
+json_t *
+auth_tokens_json(const struct who *w, struct lw_err *e)
+{
+	json_t *rows;
+
+	lw_lock();
+	rows = db_rows(DB, e,
+	    "SELECT id, name, created_at, last_used, expires_at FROM tokens"
+	    " WHERE user_id = ? AND kind = 'api' ORDER BY id",
+	    "i", w->id);
+	lw_unlock();
+	return (rows == NULL ? NULL : json_pack("{s:o}", "tokens", rows));
+}
+
+json_t *
+auth_token_create(const struct who *w, json_t *body, struct lw_err *e)
+{
+	json_t *days = json_object_get(body, "expires_days");
+	const char *name = json_string_value(json_object_get(body, "name"));
+	char token[SECRET_TOKEN_LEN + 1];
+	int64_t id, expires = 0;
+
+	if (fields_check(body, validate_token_create, "token", e) == -1)
+		return (NULL);
+	if (json_is_integer(days))
+		expires = (int64_t)time(NULL) + json_integer_value(days) * 86400;
+	lw_lock();
+	id = token_store(w->id, "api", name, expires, token, sizeof(token), e);
+	if (id != -1 && expires == 0)
+		db_exec(DB, NULL, "UPDATE tokens SET expires_at = NULL WHERE id = ?", "i", id);
+	audit_add(w, "token.create", name, id != -1, "");
+	lw_unlock();
+	if (id == -1)
+		return (NULL);
+	return (json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)id, "name", name, "token", token,
+	    "expires_at", expires ? json_integer(expires) : json_null()));
+}
+
+int
+auth_token_revoke(const struct who *w, const char *ref, struct lw_err *e)
+{
+	char *end;
+	long long id = strtoll(ref, &end, 10);
+	int n = 0;
+
+	lw_lock();
+	if (*end == '\0' && id > 0)
+		n = db_exec(DB, e,
+		    "DELETE FROM tokens WHERE id = ? AND kind = 'api' AND (user_id = ? OR ?)",
+		    "iiI", (int64_t)id, w->id, w->role == ROLE_ADMIN);
+	if (n > 0)
+		audit_add(w, "token.revoke", ref, true, "");
+	lw_unlock();
+	if (n == -1)
+		return (-1);
+	return (n == 0 ? err_set(e, ERR_NOT_FOUND, "token '%.40s' not found", ref) : 0);
+}
+
+/* ---- the telnet consoles ---- */
+
+static int
+console_by_token(int64_t node, const char *secret)
+{
+	json_t *row;
+	bool ok;
+
+	lw_lock();
+	row = db_row(DB, NULL, "SELECT console_token FROM nodes WHERE id = ?", "i", node);
+	lw_unlock();
+	ok = row != NULL &&
+	    secret_equal(secret, json_string_value(json_object_get(row, "console_token"))
+	            ?: "\x01no token\x01");
+	json_decref(row);
+	return (ok ? ACCESS_WRITE : ACCESS_NONE);
+}
+
+int
+auth_console(int64_t node, const char *user, const char *secret, const char *peer)
+{
+	struct who w = {0};
+	json_t *row = NULL;
+	char *hash = NULL, target[32];
+	int level = ACCESS_NONE;
+
+	snprintf(w.addr, sizeof(w.addr), "%s", peer);
+	snprintf(target, sizeof(target), "node %lld", (long long)node);
+	if (strcmp(user, "token") == 0) {
+		level = console_by_token(node, secret);
+		snprintf(w.name, sizeof(w.name), "(console token)");
+	} else if (throttle_check(user, peer, NULL) == 0) {
+		lw_lock();
+		if ((row = user_row(user)) != NULL)
+			hash = strdup(json_string_value(json_object_get(row, "password")));
+		lw_unlock();
+		if (secret_verify(secret, hash) && row != NULL) {
+			who_fill(&w, row);
+			lw_lock();
+			level = access_node(&w, node);
+			lw_unlock();
+		}
+		throttle_record(user, peer, level != ACCESS_NONE);
+		free(hash);
+		json_decref(row);
+	}
+	lw_lock();
+	audit_add(&w, "console.telnet", target, level != ACCESS_NONE,
+	    level == ACCESS_NONE ? "refused" : level == ACCESS_WRITE ? "attached" : "watching");
+	lw_unlock();
+	return (level);
+}
