@@ -35,7 +35,8 @@ HV = hv/kvm.o hv/nshost.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o tcg/boot.o
 IMAGES = images/configdrive.o images/store.o images/template.o
 NET = core/net/capture.o core/net/fabric.o core/net/impair.o core/net/wiring.o
-CONSOLE = core/console/console.o core/console/expect.o core/console/telnetd.o
+CONSOLE = core/console/console.o core/console/expect.o core/console/login.o \
+	core/console/loginline.o core/console/telnetd.o
 RUN = core/run/adopt.o core/run/links.o core/run/node.o core/run/ready.o core/run/runtime.o \
 	core/run/start.o core/run/state.o core/run/typing.o
 LABS = labs/access.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/lab.o \
@@ -208,9 +209,14 @@ fuzz:
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_validate tests/unit/fuzz_validate.c labs/validate.c \
 		core/base/fields.c core/base/names.c core/base/err.c -ljansson
-	@mkdir -p $(BUILD)/fuzz/corpus-qmp $(BUILD)/fuzz/corpus-validate $(BUILD)/fuzz/corpus-ws
+	@mkdir -p $(BUILD)/fuzz/corpus-qmp $(BUILD)/fuzz/corpus-validate $(BUILD)/fuzz/corpus-ws \
+		$(BUILD)/fuzz/corpus-loginline
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_ws tests/unit/fuzz_ws.c web/ws.c -lcrypto
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+		-o $(BUILD)/fuzz/fuzz_loginline tests/unit/fuzz_loginline.c core/console/loginline.c
+	$(BUILD)/fuzz/fuzz_loginline -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-loginline \
+		tests/fuzz/loginline
 	$(BUILD)/fuzz/fuzz_ws -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-ws tests/fuzz/ws
 	$(BUILD)/fuzz/fuzz_qmp -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-qmp tests/fuzz/qmp
 	$(BUILD)/fuzz/fuzz_validate -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-validate tests/fuzz/validate

@@ -207,7 +207,7 @@ ws_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extr
 	if (w != NULL) {
 		ws_parser_init(&w->wp, WS_MESSAGE_MAX);
 		w->urh = urh;
-		if (console_add_ws(node, sock, extra, extra_len, &wsc_codec, w) == 0)
+		if (console_add_ws(node, sock, extra, extra_len, &wsc_codec, w, false) == 0)
 			return;
 		wsc_free(w);
 	}

@@ -23,10 +23,11 @@
 struct telnet_client {
 	int fd;
 	telnet_t *tn;
-	char *out;     /* the caller's buffer during telnet_client_read */
-	size_t outlen; /* its size */
-	size_t outn;   /* data bytes put there so far */
-	int err;       /* sticky: errno of a failed write, or EPROTO */
+	char *out;        /* the caller's buffer during telnet_client_read */
+	size_t outlen;    /* its size */
+	size_t outn;      /* data bytes put there so far */
+	int err;          /* sticky: errno of a failed write, or EPROTO */
+	const char *skip; /* data to drop if it comes next (the CR LF after a password) */
 };
 
 /*
@@ -68,6 +69,14 @@ telnet_client_data(struct telnet_client *tc, const char *p, size_t n)
 {
 	if (tc->err != 0 || tc->out == NULL)
 		return;
+	for (; tc->skip != NULL && n > 0; p++, n--) {
+		if (*p != *tc->skip) {
+			tc->skip = NULL;
+			break;
+		}
+		if (*++tc->skip == '\0')
+			tc->skip = NULL;
+	}
 	if (n > tc->outlen - tc->outn) {
 		tc->err = EPROTO;
 		return;
@@ -242,6 +251,61 @@ telnet_client_read(struct telnet_client *tc, char *buf, size_t len)
 		return (-1);
 	}
 	return ((ssize_t)tc->outn);
+}
+
+/*
+ * telnet_client_prompt - read data until it holds want, by deadline; what
+ * came before it is dropped. 0, or -1 with errno: ETIMEDOUT, ECONNRESET
+ * when the server hung up first, or a read's.
+ */
+static int
+telnet_client_prompt(struct telnet_client *tc, const char *want, long long deadline)
+{
+	struct pollfd p = {.fd = tc->fd, .events = POLLIN};
+	char seen[TELNET_CLIENT_RAW + 64];
+	size_t n = 0, keep = strlen(want) - 1;
+	long long left;
+	ssize_t r;
+
+	for (;;) {
+		left = deadline - clock_mono_ms();
+		r = TEMP_FAILURE_RETRY(poll(&p, 1, left > 0 ? (int)left : 0));
+		if (r <= 0) {
+			errno = r == 0 ? ETIMEDOUT : errno;
+			return (-1);
+		}
+		if ((r = telnet_client_read(tc, seen + n, sizeof(seen) - 1 - n)) <= 0) {
+			if (r == -1 && errno == EAGAIN)
+				continue;
+			errno = r == 0 ? ECONNRESET : errno;
+			return (-1);
+		}
+		n += (size_t)r;
+		seen[n] = '\0';
+		if (memmem(seen, n, want, keep + 1) != NULL)
+			return (0);
+		/* Keep only a tail that could start the prompt. */
+		if (n > keep) {
+			memmove(seen, seen + n - keep, keep);
+			n = keep;
+		}
+	}
+}
+
+int
+telnet_client_login(struct telnet_client *tc, const char *user, const char *secret, int timeout_ms)
+{
+	long long deadline = clock_mono_ms() + timeout_ms;
+
+	if (telnet_client_prompt(tc, "login: ", deadline) == -1 ||
+	    telnet_client_send(tc, user, strlen(user)) == -1 ||
+	    telnet_client_send(tc, "\r", 1) == -1 ||
+	    telnet_client_prompt(tc, "Password: ", deadline) == -1 ||
+	    telnet_client_send(tc, secret, strlen(secret)) == -1 ||
+	    telnet_client_send(tc, "\r", 1) == -1)
+		return (-1);
+	tc->skip = "\r\n"; /* the server ends the password's line; the console starts after */
+	return (0);
 }
 
 int

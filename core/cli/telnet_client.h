@@ -43,6 +43,18 @@ ssize_t telnet_client_read(struct telnet_client *tc, char *buf, size_t len);
 /* telnet_client_send - send len data bytes (IAC escaped); returns 0 or -1 with errno. */
 int telnet_client_send(struct telnet_client *tc, const char *buf, size_t len);
 
+/*
+ * telnet_client_login - answer a server's login: wait for "login: ", send
+ * user, wait for "Password: ", send secret, each ended by "\r"; all within
+ * timeout_ms. What the server sent up to the password prompt is dropped,
+ * and so is the CR LF that ends the password's line, so a caller reads only
+ * what comes after the login. It does not wait for the verdict: a refused
+ * login shows up in the data ("Login incorrect"). 0, or -1 with errno
+ * (ETIMEDOUT when no prompt came, ECONNRESET when the server hung up).
+ */
+int telnet_client_login(
+    struct telnet_client *tc, const char *user, const char *secret, int timeout_ms);
+
 /* telnet_client_close - close the connection and free the session; NULL is a no-op. */
 void telnet_client_close(struct telnet_client *tc);
 

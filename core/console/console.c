@@ -60,6 +60,12 @@ console_find(int64_t node)
 	return (NULL);
 }
 
+struct con *
+console_first(void)
+{
+	return (cs.cons);
+}
+
 int
 console_watch_add(int fd, struct watch *w, uint32_t events)
 {
@@ -187,10 +193,12 @@ codec_input(struct client *cl, const char *data, size_t len)
 		off += used;
 		if (m.kind == CONSOLE_MSG_NONE)
 			break;
-		if (m.kind == CONSOLE_MSG_INPUT)
-			console_input(cl->con, cl, m.data, m.len);
-		else if (m.len > 0)
+		if (m.kind == CONSOLE_MSG_INPUT) {
+			if (!cl->read_only) /* a watcher's keystrokes go nowhere */
+				console_input(cl->con, cl, m.data, m.len);
+		} else if (m.len > 0) {
 			console_client_write(cl, m.data, m.len);
+		}
 		if (m.kind == CONSOLE_MSG_CLOSE)
 			console_client_close(cl);
 	}
@@ -238,6 +246,7 @@ client_free(struct client *cl)
 {
 	if (cl->kind == C_TELNET)
 		telnetd_free(cl);
+	login_free(cl);
 	free(cl->out);
 	free(cl);
 }
@@ -434,6 +443,7 @@ handle_event(struct epoll_event *ev)
 	case W_WAKE:
 		if (read(cs.wakefd, &v, sizeof(v)) == -1)
 			return;
+		login_results(); /* a worker may have woken us with a verdict */
 		break;
 	case W_LISTEN:
 		if (!(c = w->p)->dead)
@@ -453,6 +463,21 @@ handle_event(struct epoll_event *ev)
 	}
 }
 
+static void
+reap_clients(struct client **pp)
+{
+	while (*pp != NULL) {
+		struct client *cl = *pp;
+
+		if (cl->dead) {
+			*pp = cl->next;
+			client_free(cl);
+		} else {
+			pp = &cl->next;
+		}
+	}
+}
+
 /* End of a batch: unlink and free what died. */
 static void
 reap(void)
@@ -460,16 +485,8 @@ reap(void)
 	for (struct con **pc = &cs.cons; *pc != NULL;) {
 		struct con *c = *pc;
 
-		for (struct client **pp = &c->clients; *pp != NULL;) {
-			struct client *cl = *pp;
-
-			if (cl->dead) {
-				*pp = cl->next;
-				client_free(cl);
-			} else {
-				pp = &cl->next;
-			}
-		}
+		reap_clients(&c->clients);
+		reap_clients(&c->pending);
 		if (c->dead && c->waiters == NULL) {
 			*pc = c->next;
 			free(c->ring);
@@ -484,10 +501,11 @@ static void *
 console_loop(void *arg)
 {
 	struct epoll_event evs[64];
+	int timeout = -1; /* until the next login deadline, if a client is logging in */
 
 	(void)arg;
 	for (;;) {
-		int n = epoll_wait(cs.epfd, evs, 64, -1);
+		int n = epoll_wait(cs.epfd, evs, 64, timeout);
 
 		pthread_mutex_lock(&cs.mu);
 		if (cs.stop) {
@@ -496,6 +514,7 @@ console_loop(void *arg)
 		}
 		for (int i = 0; i < n; i++)
 			handle_event(&evs[i]);
+		timeout = login_expire();
 		reap();
 		pthread_mutex_unlock(&cs.mu);
 	}
@@ -512,8 +531,12 @@ console_init(struct lw_err *e)
 	    (cs.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
 	    console_watch_add(cs.wakefd, &cs.w_wake, EPOLLIN) == -1)
 		return (err_set(e, ERR_INTERNAL, "console: %s", strerror(errno)));
-	if (pthread_create(&cs.thread, NULL, console_loop, NULL) != 0)
+	if (login_init(cs.wakefd, e) == -1)
+		return (-1);
+	if (pthread_create(&cs.thread, NULL, console_loop, NULL) != 0) {
+		login_fini();
 		return (err_set(e, ERR_INTERNAL, "console thread: %s", strerror(errno)));
+	}
 	cs.running = true;
 	return (0);
 }
@@ -522,6 +545,8 @@ static void
 con_close(struct con *c)
 {
 	for (struct client *cl = c->clients; cl != NULL; cl = cl->next)
+		console_client_close(cl);
+	for (struct client *cl = c->pending; cl != NULL; cl = cl->next)
 		console_client_close(cl);
 	telnetd_stop(c);
 	if (c->qemu_fd != -1)
@@ -549,6 +574,7 @@ console_fini(void)
 		con_close(c);
 	reap();
 	pthread_mutex_unlock(&cs.mu);
+	login_fini(); /* after the console thread: no verdict is applied any more */
 	close(cs.wakefd);
 	close(cs.epfd);
 	cs.running = false;
@@ -644,7 +670,7 @@ console_node_detach(int64_t node)
 
 int
 console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
-    const struct console_codec *codec, void *arg)
+    const struct console_codec *codec, void *arg, bool read_only)
 {
 	struct client *cl;
 	struct con *c;
@@ -657,6 +683,7 @@ console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
 	}
 	cl->codec = codec;
 	cl->arg = arg;
+	cl->read_only = read_only;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if (console_watch_add(fd, &cl->w, EPOLLIN) == -1) {
 		pthread_mutex_unlock(&cs.mu);

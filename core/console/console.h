@@ -75,12 +75,13 @@ struct console_codec {
 /*
  * console_add_ws - serve a framed client (a WebSocket, already upgraded) on
  * fd through codec; extra holds bytes read past the HTTP request, fed to
- * codec->parse first. On 0, fd and arg belong to the console until it calls
+ * codec->parse first. read_only: the client watches, its keystrokes are
+ * dropped. On 0, fd and arg belong to the console until it calls
  * codec->close(arg); on -1 (errno ENOENT when node has no console) the
  * caller keeps both.
  */
 int console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
-    const struct console_codec *codec, void *arg);
+    const struct console_codec *codec, void *arg, bool read_only);
 /*
  * console_exec - type send (and Enter) on node's console and wait up to
  * timeout_ms for the POSIX extended regex expect to match what the console
@@ -90,6 +91,30 @@ int console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
  */
 int console_exec(int64_t node, const char *send, const char *expect, int timeout_ms, char **out,
     struct lw_err *e);
+/*
+ * Who may use a telnet console. With an authenticator set, a new telnet
+ * client is shown a login prompt and joins the console (scrollback, output,
+ * input) only once the authenticator lets it: CONSOLE_WATCH joins it
+ * read-only. Without one (the default) anyone who connects gets the console.
+ * WebSocket clients are checked by their caller (console_add_ws's read_only).
+ */
+/* verdict of an authenticator */
+enum console_access { CONSOLE_DENY = 0, CONSOLE_WATCH = 1, CONSOLE_FULL = 2 };
+/*
+ * console_auth_fn - may take ~100 ms (a password KDF): never called on the
+ * console thread. user is what was typed at "login:", secret at
+ * "Password:", peer the client's address as text.
+ */
+typedef enum console_access (*console_auth_fn)(
+    int64_t node, const char *user, const char *secret, const char *peer);
+/*
+ * console_set_auth - authenticate telnet clients with fn from now on (NULL:
+ * no login, anyone who connects gets the console). It is called from the
+ * console's worker threads, up to two at a time, so it must be thread-safe;
+ * it must not call console_*. A client already at the prompt when fn
+ * becomes NULL is let in on its next answer.
+ */
+void console_set_auth(console_auth_fn fn);
 /* console_clients - how many clients are attached to node's console. */
 int console_clients(int64_t node);
 

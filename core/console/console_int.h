@@ -2,7 +2,8 @@
  * console_int - what the files of core/console/ share, and nothing outside
  * that folder may include: the console and client records, and the hooks
  * between the fan-out core (console.c: the lock, the epoll set, the ring,
- * the log), the telnet server (telnetd.c) and send/expect (expect.c).
+ * the log), the telnet server (telnetd.c), its login (login.c, with the
+ * line reader loginline.c) and send/expect (expect.c).
  * Apart from console_lock, every function here is called with the console
  * lock held, from the console thread or (send/expect) a request's thread;
  * none may block on a socket or take lw_lock().
@@ -35,6 +36,7 @@ struct watch {
 struct con;
 struct telnet_t; /* libtelnet's, used only by telnetd.c */
 struct waiter;   /* expect.c's */
+struct login;    /* login.c's */
 
 struct client {
 	enum client_kind kind;
@@ -45,8 +47,10 @@ struct client {
 	void *arg;
 	char *out; /* bytes the socket did not take yet */
 	size_t outlen;
-	bool cr; /* the last input byte was '\r' (telnet Enter is CR LF or CR NUL) */
+	bool cr;        /* the last input byte was '\r' (telnet Enter is CR LF or CR NUL) */
+	bool read_only; /* its input is dropped; output still flows */
 	bool dead;
+	struct login *login; /* C_TELNET not yet logged in (on con->pending), else NULL */
 	struct watch w;
 	struct client *next;
 };
@@ -62,6 +66,7 @@ struct con {
 	char *ring; /* scrollback: the last cfg.console_scrollback bytes */
 	size_t ring_size, ring_head, ring_len;
 	struct client *clients;
+	struct client *pending; /* telnet clients at the login prompt: not joined, see no output */
 	struct waiter *waiters; /* expect.c's list */
 	bool dead;
 	struct watch w_listen, w_qemu;
@@ -76,6 +81,8 @@ void console_unlock(void);
 int console_wait(pthread_cond_t *cv, const struct timespec *deadline);
 /* console_find - the live console of node, or NULL. */
 struct con *console_find(int64_t node);
+/* console_first - the first console of the list (dead ones too), for a walk along ->next. */
+struct con *console_first(void);
 int console_watch_add(int fd, struct watch *w, uint32_t events);
 void console_watch_del(int fd);
 struct client *console_client_new(struct con *c, enum client_kind kind, int fd);
@@ -101,6 +108,53 @@ void telnetd_recv(struct client *cl, const char *data, size_t len);
 void telnetd_send(struct client *cl, const char *data, size_t len);
 /* telnetd_free - release cl's telnet state. */
 void telnetd_free(struct client *cl);
+
+/* login.c */
+/* login_init - start the authenticator's workers; results wake wakefd. 0, or -1 with e. */
+int login_init(int wakefd, struct lw_err *e);
+/* login_fini - stop the workers (after the console thread); checks in flight are dropped. */
+void login_fini(void);
+/* login_required - whether an authenticator is set: new telnet clients must log in. */
+bool login_required(void);
+/*
+ * login_start - put a new telnet client (already in epoll) on its console's
+ * pending list, at the login prompt (closed if that cannot be done).
+ */
+void login_start(struct client *cl);
+/* login_input - bytes a client at the login prompt typed. */
+void login_input(struct client *cl, const char *data, size_t len);
+/* login_results - apply the verdicts the workers handed back (on a wake). */
+void login_results(void);
+/* login_expire - close clients past the login deadline; ms to the next one, or -1. */
+int login_expire(void);
+/* login_free - release cl's login state (the client is being freed). */
+void login_free(struct client *cl);
+
+/* loginline.c: one line typed at the login prompt (no I/O; fuzzed). */
+#define LOGINLINE_CAP 256    /* the longest line any prompt takes */
+#define LOGINLINE_ECHO_MAX 3 /* the most bytes one typed byte echoes ("\b \b") */
+
+enum loginline_result {
+	LOGINLINE_MORE,     /* the line goes on */
+	LOGINLINE_DONE,     /* Enter: buf holds the line, NUL-terminated */
+	LOGINLINE_TOO_LONG, /* Enter after more than max bytes: refuse the line */
+};
+
+struct loginline {
+	char buf[LOGINLINE_CAP + 1];
+	size_t len, max;
+	bool echo; /* echo typed bytes (not at "Password:"); Enter always echoes CR LF */
+	bool over; /* more than max was typed */
+	bool cr;   /* the last byte was an Enter's CR: an LF or NUL next belongs to it */
+};
+
+/* loginline_start - begin a line of at most max bytes (LOGINLINE_CAP at most). */
+void loginline_start(struct loginline *l, size_t max, bool echo);
+/* loginline_clear - wipe the line (it may hold a secret). */
+void loginline_clear(struct loginline *l);
+/* loginline_put - take one typed byte; echo gets *elen bytes to send back. */
+enum loginline_result loginline_put(
+    struct loginline *l, char c, char echo[LOGINLINE_ECHO_MAX], size_t *elen);
 
 /* expect.c */
 /* expect_put - console output to every send/expect waiter of c. */

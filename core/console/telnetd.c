@@ -76,7 +76,10 @@ telnetd_event(telnet_t *tn, telnet_event_t *ev, void *arg)
 	(void)tn;
 	switch (ev->type) {
 	case TELNET_EV_DATA:
-		console_input(cl->con, cl, ev->data.buffer, ev->data.size);
+		if (cl->login != NULL)
+			login_input(cl, ev->data.buffer, ev->data.size);
+		else if (!cl->read_only)
+			console_input(cl->con, cl, ev->data.buffer, ev->data.size);
 		break;
 	case TELNET_EV_SEND:
 		console_client_write(cl, ev->data.buffer, ev->data.size);
@@ -112,7 +115,10 @@ telnetd_accept(struct con *c)
 	telnet_negotiate(cl->tn, TELNET_WILL, TELNET_TELOPT_SGA);
 	telnet_negotiate(cl->tn, TELNET_WILL, TELNET_TELOPT_BINARY);
 	telnet_negotiate(cl->tn, TELNET_DO, TELNET_TELOPT_BINARY);
-	console_client_join(cl);
+	if (login_required())
+		login_start(cl);
+	else
+		console_client_join(cl);
 }
 
 void

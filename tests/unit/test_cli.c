@@ -67,6 +67,9 @@ closed_port(void)
 struct tsrv {
 	int lfd, port, cfd;
 	volatile int stop;
+	volatile int login; /* the next session asks for a login first, like the daemon's */
+	int auth;           /* this session: 1 at "login:", 2 at "Password:", 0 logged in */
+	char user[64];
 	telnet_t *tn;
 	char line[256];
 	size_t nline;
@@ -88,12 +91,43 @@ static const telnet_telopt_t tsrv_opts[] = {
 };
 
 /*
+ * tsrv_login - a login line, answered like the daemon's console: user
+ * "token" with the secret "tok3n" is let in (the console then shows
+ * "booted"), anything else is refused and asked again.
+ */
+static void
+tsrv_login(struct tsrv *s)
+{
+	static const char refused[] = "Login incorrect\r\nlogin: ";
+
+	if (s->auth == 1) {
+		snprintf(s->user, sizeof(s->user), "%.*s", (int)s->nline, s->line);
+		telnet_send(s->tn, s->line, s->nline);
+		telnet_send(s->tn, "\r\nPassword: ", 12);
+		s->auth = 2;
+		return;
+	}
+	telnet_send(s->tn, "\r\n", 2);
+	if (strcmp(s->user, "token") == 0 && s->nline == 5 && memcmp(s->line, "tok3n", 5) == 0) {
+		s->auth = 0;
+		telnet_send(s->tn, "booted\r\n", 8);
+		return;
+	}
+	s->auth = 1;
+	telnet_send(s->tn, refused, sizeof(refused) - 1);
+}
+
+/*
  * tsrv_line - answer a line in upper case. "bye" hangs up, "prompt" prints
  * a prompt with no newline after it, "split" sends "okay" in two pieces.
  */
 static void
 tsrv_line(struct tsrv *s)
 {
+	if (s->auth != 0) {
+		tsrv_login(s);
+		return;
+	}
 	if (s->nline == 3 && memcmp(s->line, "bye", 3) == 0) {
 		shutdown(s->cfd, SHUT_RDWR);
 		return;
@@ -152,6 +186,9 @@ tsrv_session(struct tsrv *s)
 	telnet_negotiate(s->tn, TELNET_DO, TELNET_TELOPT_BINARY);
 	telnet_negotiate(s->tn, TELNET_DO, TELNET_TELOPT_TTYPE);
 	telnet_negotiate(s->tn, TELNET_DO, TELNET_TELOPT_SGA);
+	s->auth = s->login ? 1 : 0;
+	if (s->auth)
+		telnet_send(s->tn, "\r\nlabwire console: log in\r\nlogin: ", 34);
 	while ((n = read(s->cfd, buf, sizeof(buf))) > 0) {
 		if (s->nwire + (size_t)n <= sizeof(s->wire)) {
 			memcpy(s->wire + s->nwire, buf, (size_t)n);
@@ -487,6 +524,16 @@ hsrv_route(const char *method, const char *path, const char *body, char *out, si
 		return (snprintf(out, len,
 		            "{\"id\":2,\"name\":\"bad\",\"nodes\":[{\"name\":\"r1\","
 		            "\"state\":\"error\",\"error\":\"qemu exited: no kernel\"}]}"),
+		    200);
+	/* r3's console takes a token, r4's a wrong one */
+	if (get &&
+	    (strcmp(path, "/api/v1/labs/demo/nodes/r3") == 0 ||
+	        strcmp(path, "/api/v1/labs/demo/nodes/r4") == 0))
+		return (snprintf(out, len,
+		            "{\"id\":3,\"name\":\"r3\",\"state\":\"running\","
+		            "\"ready\":true,\"console\":{\"type\":\"telnet\","
+		            "\"host\":\"127.0.0.1\",\"port\":%d,\"token\":\"%s\"}}",
+		            ts.port, path[strlen(path) - 1] == '3' ? "tok3n" : "nope"),
 		    200);
 	if (get && strcmp(path, "/api/v1/labs/demo/nodes/r1") == 0)
 		return (snprintf(out, len,
@@ -1070,6 +1117,41 @@ test_cli_console(void)
 	CHECK(tsrv_wait(done + 5) == 0);
 }
 
+/* A console that asks for a login: the CLI answers with the node's token, unseen. */
+static void
+test_cli_console_login(void)
+{
+	struct run r;
+	int done = ts.sessions;
+
+	ts.login = 1;
+	run_cli(&r, "", "labwire", "--url", url, "console", "demo", "r3", "--send", "hello",
+	    "--expect", "^HELLO$", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "booted\nHELLO\n");
+	CHECK(wire_has("token\r", 6) && wire_has("tok3n\r", 6));
+	CHECK(tsrv_wait(done + 1) == 0);
+	/* Piped, as a session: the login is not shown either. */
+	run_cli(&r, "ping\n", "labwire", "--url", url, "console", "demo", "r3", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "booted\r\nPING\r\n");
+	CHECK(tsrv_wait(done + 2) == 0);
+	/* A refused token shows as the console's refusal; --expect then fails. */
+	run_cli(&r, "", "labwire", "--url", url, "console", "demo", "r4", "--expect", "booted",
+	    "--timeout", "0.5", NULL);
+	CHECK(r.rc == 1);
+	CHECK(strstr(r.out, "Login incorrect") != NULL);
+	CHECK(tsrv_wait(done + 3) == 0);
+	ts.login = 0;
+	/* Without a token nothing is answered: the console is as before. */
+	run_cli(&r, "", "labwire", "--url", url, "console", "demo", "r1", "--send", "hi",
+	    "--expect", "^HI$", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "HI\n");
+	CHECK(!wire_has("token", 5));
+	CHECK(tsrv_wait(done + 4) == 0);
+}
+
 #define CAP_START "capture 5 on lab demo link 3; Ctrl-C stops it\n"
 #define CAP_FROM_GET "capture 5: 3 packets, 1616 bytes, 0 dropped\n"
 #define CAP_FROM_DELETE "capture 5: 4 packets, 1700 bytes, 2 dropped\n"
@@ -1485,6 +1567,7 @@ main(void)
 	test_cli_labs();
 	test_cli_wait();
 	test_cli_console();
+	test_cli_console_login();
 	test_cli_capture();
 	test_cli_images();
 

@@ -1,11 +1,17 @@
 /*
  * The console hub without QEMU: a socketpair plays the guest's serial port,
  * real TCP clients attach to the telnet port. Fan-out, input, scrollback
- * wrap-around, send/expect and log rotation, as a client would see them.
+ * wrap-around, send/expect and log rotation, as a client would see them;
+ * then, with an authenticator set, the telnet login (prompts, refusals,
+ * read-only watchers, a slow check that stalls no one, a client that hangs
+ * up mid-check) and a read-only WebSocket-style client.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,11 +22,14 @@
 #include "test.h"
 
 #define PORT 47311
+#define AUTH_PORT 47313
+
+static size_t last_len; /* of the last read_until or read_for */
 
 static int
-tcp_client(void)
+tcp_connect(int port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
@@ -29,6 +38,12 @@ tcp_client(void)
 		return (-1);
 	}
 	return (fd);
+}
+
+static int
+tcp_client(void)
+{
+	return (tcp_connect(PORT));
 }
 
 /* Read from fd until needle shows up (telnet negotiation bytes and all) or 3 s pass. */
@@ -49,6 +64,23 @@ read_until(int fd, const char *needle, char *buf, size_t cap)
 			break;
 	}
 	buf[len] = '\0';
+	last_len = len;
+	return (len);
+}
+
+/* Read whatever fd sends for ms milliseconds (NUL-terminated in buf); the byte count. */
+static size_t
+read_for(int fd, int ms, char *buf, size_t cap)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	size_t len = 0;
+	ssize_t n;
+
+	while (
+	    len < cap - 1 && poll(&p, 1, ms) == 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	last_len = len;
 	return (len);
 }
 
@@ -88,6 +120,266 @@ guest_answer(void *arg)
 	return (NULL);
 }
 
+/* ---- with an authenticator ---- */
+
+/* Whether the last read_until/read_for got needle (telnet negotiation holds NULs). */
+static bool
+got(const char *buf, const char *needle)
+{
+	return (memmem(buf, last_len, needle, strlen(needle)) != NULL);
+}
+
+static pthread_mutex_t auth_mu = PTHREAD_MUTEX_INITIALIZER;
+static char auth_peer[64];
+static atomic_int auth_slow; /* a "slow" check is running */
+static atomic_int auth_calls;
+
+/* admin/pw types, viewer/pw watches, slow/pw types after 300 ms; the rest is refused. */
+static enum console_access
+test_auth(int64_t node, const char *user, const char *secret, const char *peer)
+{
+	enum console_access v = CONSOLE_DENY;
+
+	(void)node;
+	atomic_fetch_add(&auth_calls, 1);
+	pthread_mutex_lock(&auth_mu);
+	snprintf(auth_peer, sizeof(auth_peer), "%s", peer);
+	pthread_mutex_unlock(&auth_mu);
+	if (strcmp(user, "slow") == 0) {
+		atomic_store(&auth_slow, 1);
+		usleep(300000);
+	}
+	if (strcmp(secret, "pw") == 0 && strcmp(user, "viewer") == 0)
+		v = CONSOLE_WATCH;
+	else if (strcmp(secret, "pw") == 0 && (strcmp(user, "admin") == 0 || !strcmp(user, "slow")))
+		v = CONSOLE_FULL;
+	atomic_store(&auth_slow, 0);
+	return (v);
+}
+
+/* Wait (2 s at most) until a slow check is inside the authenticator. */
+static bool
+slow_started(void)
+{
+	for (int i = 0; i < 200 && !atomic_load(&auth_slow); i++)
+		usleep(10000);
+	return (atomic_load(&auth_slow) != 0);
+}
+
+/* A client connects and gets to the login prompt. */
+static int
+login_client(char *buf)
+{
+	int fd = tcp_connect(AUTH_PORT);
+
+	read_until(fd, "login: ", buf, 1 << 20);
+	return (fd);
+}
+
+/* One login attempt; buf gets what came back up to want. */
+static void
+login_as(int fd, const char *user, const char *secret, const char *want, char *buf)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "%s\r\n", user);
+	if (write(fd, line, strlen(line)) < 0)
+		return;
+	read_until(fd, "Password: ", buf, 1 << 20);
+	snprintf(line, sizeof(line), "%s\r\n", secret);
+	if (write(fd, line, strlen(line)) < 0)
+		return;
+	read_until(fd, want, buf, 1 << 20);
+}
+
+/* Before logging in: the banner and prompt, no scrollback, no output, typing goes nowhere. */
+static int
+test_login_gate(int guest, char *buf)
+{
+	int fd = login_client(buf);
+
+	CHECK(got(buf, "labwire console: log in with your labwire user and password"));
+	CHECK(got(buf, "login: "));
+	CHECK(!got(buf, "before login") && !got(buf, "node started"));
+	CHECK(console_clients(3) == 0); /* at the prompt is not attached */
+	CHECK(write(guest, "while at the prompt\r\n", 21) == 21);
+	read_for(fd, 300, buf, 1 << 20);
+	CHECK(!got(buf, "while at the prompt"));
+	/* Wrong password: refused, asked again; the password is not echoed, the login is. */
+	login_as(fd, "admin", "nope", "login: ", buf);
+	CHECK(got(buf, "Login incorrect\r\n") && !got(buf, "nope"));
+	CHECK(read_for(guest, 200, buf, 1 << 20) == 0); /* nothing typed reached the guest */
+	/* Right password: the scrollback, then typing reaches the guest (CR LF as CR). */
+	login_as(fd, "admin", "pw", "while at the prompt", buf);
+	CHECK(got(buf, "before login") && got(buf, "while at the prompt"));
+	CHECK(!got(buf, "read-only"));
+	pthread_mutex_lock(&auth_mu);
+	CHECK_STR(auth_peer, "127.0.0.1");
+	pthread_mutex_unlock(&auth_mu);
+	CHECK(console_clients(3) == 1);
+	CHECK(write(fd, "ls\r\n", 4) == 4);
+	CHECK(read_for(guest, 300, buf, 1 << 20) == 3 && memcmp(buf, "ls\r", 3) == 0);
+	return (fd);
+}
+
+/* Three refusals (one a login too long to take) and the client is closed. */
+static void
+test_login_failures(char *buf)
+{
+	char longname[80];
+	int fd = login_client(buf), calls = atomic_load(&auth_calls);
+
+	memset(longname, 'x', 70);
+	memcpy(longname + 70, "\r\n", 3);
+	CHECK(write(fd, longname, 72) == 72);
+	read_until(fd, "login: ", buf, 1 << 20);
+	CHECK(got(buf, "Login incorrect") && !got(buf, "Password"));
+	login_as(fd, "admin", "bad1", "login: ", buf);
+	CHECK(got(buf, "Login incorrect"));
+	login_as(fd, "admin", "bad2", "Too many failures", buf);
+	CHECK(got(buf, "Login incorrect\r\nToo many failures\r\n"));
+	CHECK(read_for(fd, 1000, buf, 1 << 20) == 0); /* closed */
+	CHECK(atomic_load(&auth_calls) == calls + 2); /* the long login never reached it */
+	close(fd);
+}
+
+/* CONSOLE_WATCH: told so, sees the output, its typing is dropped. */
+static int
+test_login_watch(int guest, int full, char *buf)
+{
+	int fd = login_client(buf);
+
+	login_as(fd, "viewer", "pw", "while at the prompt", buf); /* the notice, the scrollback */
+	CHECK(got(buf, "(read-only: you can watch this console, not type)\r\n"));
+	CHECK(got(buf, "while at the prompt"));
+	CHECK(write(guest, "for the watcher\r\n", 17) == 17);
+	read_until(fd, "for the watcher", buf, 1 << 20);
+	CHECK(got(buf, "for the watcher"));
+	read_until(full, "for the watcher", buf, 1 << 20);
+	CHECK(write(fd, "reboot\r\n", 8) == 8);
+	CHECK(read_for(guest, 300, buf, 1 << 20) == 0);
+	CHECK(console_clients(3) == 2);
+	return (fd);
+}
+
+/* A slow check stalls no one: the attached client gets output while it runs. */
+static int
+test_login_slow(int guest, int full, char *buf)
+{
+	int fd = login_client(buf);
+
+	CHECK(write(fd, "slow\r\n", 6) == 6);
+	read_until(fd, "Password: ", buf, 1 << 20);
+	CHECK(write(fd, "pw\r\n", 4) == 4);
+	CHECK(slow_started());
+	CHECK(write(guest, "during the check\r\n", 18) == 18);
+	read_until(full, "during the check", buf, 1 << 20);
+	CHECK(got(buf, "during the check"));
+	CHECK(atomic_load(&auth_slow) == 1); /* the output came while the check still ran */
+	read_until(fd, "during the check", buf, 1 << 20); /* then it is let in */
+	CHECK(got(buf, "during the check"));
+	CHECK(console_clients(3) == 3);
+	return (fd);
+}
+
+/* A client that hangs up while its check runs: the verdict finds no one. */
+static void
+test_login_hangup(char *buf)
+{
+	int fd = login_client(buf);
+
+	CHECK(write(fd, "slow\r\npw\r\n", 10) == 10);
+	CHECK(slow_started());
+	close(fd);
+	for (int i = 0; i < 100 && atomic_load(&auth_slow); i++)
+		usleep(10000);
+	usleep(100000);
+	CHECK(console_clients(3) == 3);
+}
+
+/* A codec client: every byte in is input, output goes out as it is. */
+static void
+raw_parse(void *arg, const char *in, size_t len, size_t *used, struct console_msg *m)
+{
+	(void)arg;
+	*used = len;
+	*m = (struct console_msg){len > 0 ? CONSOLE_MSG_INPUT : CONSOLE_MSG_NONE, in, len};
+}
+
+static char *
+raw_frame(void *arg, const char *data, size_t len, size_t *framed_len)
+{
+	char *f = malloc(len);
+
+	(void)arg;
+	if (f != NULL)
+		memcpy(f, data, len);
+	*framed_len = len;
+	return (f);
+}
+
+static void
+raw_close(void *arg)
+{
+	close(*(int *)arg);
+}
+
+static const struct console_codec raw_codec = {raw_parse, raw_frame, raw_close};
+
+/* A read-only framed client watches; what it sends (even with the connection) is dropped. */
+static void
+test_ws_read_only(int guest, char *buf)
+{
+	static int wsfd;
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	wsfd = sv[0];
+	CHECK(console_add_ws(3, sv[0], "early\r", 6, &raw_codec, &wsfd, true) == 0);
+	read_until(sv[1], "for the watcher", buf, 1 << 20);
+	CHECK(got(buf, "for the watcher"));
+	CHECK(write(sv[1], "halt\r", 5) == 5);
+	CHECK(read_for(guest, 300, buf, 1 << 20) == 0);
+	read_for(sv[1], 100, buf, 1 << 20);
+	CHECK(!got(buf, "halt") && !got(buf, "early")); /* nor is it sent back */
+	close(sv[1]);
+}
+
+static void
+test_login(void)
+{
+	char *buf = malloc(1 << 20);
+	struct lw_err e = {0};
+	int sp[2], full, watch, slow, pending;
+
+	console_set_auth(test_auth);
+	CHECK(console_node_add(3, AUTH_PORT, &e) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	fcntl(sp[1], F_SETFL, O_NONBLOCK);
+	console_node_attach(3, sp[0], "/dev/null", true);
+	CHECK(write(sp[1], "before login\r\n", 14) == 14);
+	full = test_login_gate(sp[1], buf);
+	test_login_failures(buf);
+	watch = test_login_watch(sp[1], full, buf);
+	slow = test_login_slow(sp[1], full, buf);
+	test_login_hangup(buf);
+	test_ws_read_only(sp[1], buf);
+	/* The console goes (and then the daemon) while a check is in flight. */
+	pending = login_client(buf);
+	CHECK(write(pending, "slow\r\npw\r\n", 10) == 10);
+	CHECK(slow_started());
+	console_node_remove(3);
+	read_for(pending, 1000, buf, 1 << 20);
+	CHECK(read(pending, buf, 1) == 0);
+	close(pending);
+	close(full);
+	close(watch);
+	close(slow);
+	close(sp[1]);
+	console_set_auth(NULL);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -101,6 +393,7 @@ main(void)
 	size_t n;
 
 	CHECK(mkdtemp(dir) != NULL);
+	console_set_auth(NULL); /* the default: no login, as before */
 	config_defaults(&lw.cfg, "/nonexistent");
 	lw.cfg.console_scrollback = 65536;
 	lw.cfg.console_log_max = 200000;
@@ -183,6 +476,7 @@ main(void)
 	close(a);
 	close(b);
 	close(c);
+	test_login();
 	console_fini();
 	unlink(logp);
 	unlink(old);
