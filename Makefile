@@ -28,8 +28,8 @@ LDFLAGS ?=
 # One object list per floor, bottom to top (design.md, "Floors only look down";
 # tests/check_tree.sh enforces the order).
 BASE = core/base/clock.o core/base/config.o core/base/err.o core/base/events.o \
-	core/base/fields.o core/base/log.o core/base/names.o core/base/paths.o core/base/secret.o \
-	core/base/spawn.o core/base/strv.o
+	core/base/fields.o core/base/hostnames.o core/base/log.o core/base/names.o \
+	core/base/paths.o core/base/secret.o core/base/spawn.o core/base/strv.o
 DB = db/db.o db/boot_times.o db/images.o db/templates.o
 HV = hv/kvm.o hv/nshost.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o tcg/boot.o
@@ -41,13 +41,14 @@ RUN = core/run/adopt.o core/run/links.o core/run/node.o core/run/ready.o core/ru
 	core/run/start.o core/run/state.o core/run/typing.o
 LABS = labs/access.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/lab.o \
 	labs/lifecycle.o labs/users.o labs/validate.o
-WEB = web/api.o web/api_auth.o web/api_captures.o web/api_console.o web/api_images.o web/api_labs.o \
-	web/api_links.o web/api_nodes.o web/api_system.o web/server.o web/ui.o web/ws.o web/openapi.o
-CLI = core/cli/auth.o core/cli/buf.o core/cli/capture.o core/cli/cli.o core/cli/console.o core/cli/fmt.o \
-	core/cli/http.o core/cli/image.o core/cli/lab.o core/cli/link.o core/cli/node.o \
-	core/cli/pcap.o core/cli/script.o core/cli/session.o core/cli/signal.o core/cli/stream.o \
-	core/cli/table.o core/cli/telnet_client.o core/cli/upload.o core/cli/user.o \
-	core/cli/useradm.o core/cli/wait.o
+WEB = web/api.o web/api_auth.o web/api_captures.o web/api_console.o web/api_images.o \
+	web/api_labs.o web/api_links.o web/api_nodes.o web/api_system.o web/server.o web/tls.o \
+	web/ui.o web/ws.o web/openapi.o
+CLI = core/cli/auth.o core/cli/buf.o core/cli/capture.o core/cli/cli.o core/cli/console.o \
+	core/cli/fmt.o core/cli/http.o core/cli/image.o core/cli/lab.o core/cli/link.o \
+	core/cli/node.o core/cli/pcap.o core/cli/script.o core/cli/session.o core/cli/signal.o \
+	core/cli/stream.o core/cli/table.o core/cli/telnet_client.o core/cli/upload.o \
+	core/cli/user.o core/cli/useradm.o core/cli/wait.o
 # Everything but the CLI client and main: what the unit tests link against.
 LIB_OBJS = $(BASE) $(DB) $(HV) $(TCG) $(IMAGES) $(NET) $(CONSOLE) $(RUN) $(LABS) $(WEB)
 OBJS = $(addprefix $(BUILD)/obj/,$(LIB_OBJS))
@@ -55,7 +56,7 @@ CLI_OBJS = $(addprefix $(BUILD)/obj/,$(CLI))
 MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
-	test_ws test_console test_impair test_templates
+	test_ws test_console test_impair test_templates test_tls
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))

@@ -27,6 +27,7 @@
 #include "db/db.h"
 #include "images/store.h"
 #include "images/template.h"
+#include "labs/access.h"
 #include "labs/auth.h"
 #include "labs/lifecycle.h"
 #include "tcg/tcg.h"
@@ -35,6 +36,17 @@
 #include "web/ui.h"
 
 static struct kvm_probe kvm; /* lw.kvm */
+
+/* The telnet consoles' authenticator: labs/auth's verdict in core/console's terms. */
+static enum console_access
+serve_console_auth(int64_t node, const char *user, const char *secret, const char *peer)
+{
+	int level = auth_console(node, user, secret, peer);
+
+	if (level >= ACCESS_WRITE)
+		return (CONSOLE_FULL);
+	return (level >= ACCESS_READ ? CONSOLE_WATCH : CONSOLE_DENY);
+}
 
 static void
 serve_usage(void)
@@ -140,6 +152,8 @@ serve_main(int argc, char **argv)
 	ui_load(lw.cfg.ui_dir);
 	if (console_init(&e) == -1 || capture_init(&e) == -1)
 		fatalx("%s", e.msg);
+	if (auth_enabled())
+		console_set_auth(serve_console_auth);
 	if (impair_init() == -1)
 		fatal("impairment engine");
 	wiring_force_engine(lw.cfg.impair_all != 0);
@@ -149,7 +163,8 @@ serve_main(int argc, char **argv)
 		fatalx("%s", e.msg);
 	if (server_start(host, port, &e) == -1)
 		fatalx("%s", e.msg);
-	log_info("labwire serving http://%s:%d/api/v1 (data in %s)", host, port, lw.cfg.data_dir);
+	log_info("labwire serving %s://%s:%d/api/v1 (data in %s)", server_scheme(), host, port,
+	    lw.cfg.data_dir);
 	sigwait(&set, &sig);
 	log_info("signal %d: shutting down; running nodes keep running for the next daemon", sig);
 	/* Consoles first: upgraded WebSockets must be handed back before MHD stops. */

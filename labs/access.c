@@ -51,8 +51,7 @@ access_node(const struct who *w, int64_t node)
 }
 
 int64_t
-access_lab_resolve(
-    const struct who *w, const char *ref, int need, int *level, struct lw_err *e)
+access_lab_resolve(const struct who *w, const char *ref, int need, int *level, struct lw_err *e)
 {
 	char *end;
 	long long v = strtoll(ref, &end, 10);
@@ -125,7 +124,8 @@ owner_apply(const struct who *w, int64_t lab, const char *owner, struct lw_err *
 int
 access_apply(const struct who *w, int64_t lab, json_t *body, struct lw_err *e)
 {
-	json_t *owner = json_object_get(body, "owner"), *sw = json_object_get(body, "shared_with"), *s;
+	json_t *owner = json_object_get(body, "owner"), *sw = json_object_get(body, "shared_with"),
+	       *s;
 	size_t i;
 
 	if (owner == NULL && sw == NULL)
@@ -139,7 +139,9 @@ access_apply(const struct who *w, int64_t lab, json_t *body, struct lw_err *e)
 
 		if (db_exec(DB, e, "DELETE FROM lab_shares WHERE lab_id = ?", "i", lab) == -1)
 			return (-1);
-		json_array_foreach(sw, i, s) if (share_one(lab, own, s, i, e) == -1) return (-1);
+		json_array_foreach(sw, i, s)
+			if (share_one(lab, own, s, i, e) == -1)
+				return (-1);
 	}
 	access_changed();
 	return (0);
@@ -164,7 +166,8 @@ access_redact(json_t *out, int level)
 	if (level >= ACCESS_WRITE || !json_is_object(out))
 		return;
 	redact_node(out);
-	json_array_foreach(json_object_get(out, "nodes"), i, v) redact_node(v);
+	json_array_foreach(json_object_get(out, "nodes"), i, v)
+		redact_node(v);
 }
 
 unsigned

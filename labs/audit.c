@@ -12,8 +12,7 @@
 #define DB lw.db
 
 void
-audit_add(const struct who *w, const char *action, const char *target, bool ok,
-    const char *detail)
+audit_add(const struct who *w, const char *action, const char *target, bool ok, const char *detail)
 {
 	struct lw_err e = {0};
 	int64_t id;
@@ -55,6 +54,7 @@ audit_json(int64_t before, int limit, struct lw_err *e)
 	if (rows == NULL)
 		return (NULL);
 	json_array_foreach(rows, i, r)
-	    json_object_set_new(r, "ok", json_boolean(json_integer_value(json_object_get(r, "ok"))));
+		json_object_set_new(
+		    r, "ok", json_boolean(json_integer_value(json_object_get(r, "ok"))));
 	return (json_pack("{s:o}", "entries", rows));
 }

@@ -16,8 +16,8 @@
 #define AUDIT_MAX 100000
 
 /* audit_add - record action on target by w (NULL: the daemon) with ok and detail. */
-void audit_add(const struct who *w, const char *action, const char *target, bool ok,
-    const char *detail);
+void audit_add(
+    const struct who *w, const char *action, const char *target, bool ok, const char *detail);
 /* audit_lab - audit_add with the lab's name as target. */
 void audit_lab(const struct who *w, const char *action, int64_t lab, bool ok);
 /*

@@ -69,8 +69,7 @@ throttle_slot(const char *key, time_t now, bool make)
 
 		if (t->key[0] != '\0' && strcmp(t->key, key) == 0)
 			return (t);
-		if (free_s == NULL &&
-		    (t->key[0] == '\0' || now - t->since >= lw.cfg.login_window))
+		if (free_s == NULL && (t->key[0] == '\0' || now - t->since >= lw.cfg.login_window))
 			free_s = t;
 		if (t->since < oldest->since)
 			oldest = t;
@@ -272,8 +271,8 @@ login_session(struct who *w, char *token, size_t len, int64_t *expires, struct l
 }
 
 int
-auth_login(const char *name, const char *password, const char *addr, struct who *w,
-    char *token, size_t len, int64_t *expires, struct lw_err *e)
+auth_login(const char *name, const char *password, const char *addr, struct who *w, char *token,
+    size_t len, int64_t *expires, struct lw_err *e)
 {
 	char *hash = NULL;
 	json_t *row;
@@ -346,7 +345,8 @@ auth_resolve(const char *token, bool cookie, const char *addr, struct who *w, st
 	lw_unlock();
 	json_decref(row);
 	if (ret == -1)
-		err_set(e, ERR_UNAUTHORIZED, "the session or token is not valid (expired or revoked)");
+		err_set(
+		    e, ERR_UNAUTHORIZED, "the session or token is not valid (expired or revoked)");
 	return (ret);
 }
 
@@ -435,8 +435,8 @@ console_by_token(int64_t node, const char *secret)
 	row = db_row(DB, NULL, "SELECT console_token FROM nodes WHERE id = ?", "i", node);
 	lw_unlock();
 	ok = row != NULL &&
-	    secret_equal(secret, json_string_value(json_object_get(row, "console_token"))
-	            ?: "\x01no token\x01");
+	    secret_equal(secret,
+	        json_string_value(json_object_get(row, "console_token")) ?: "\x01no token\x01");
 	json_decref(row);
 	return (ok ? ACCESS_WRITE : ACCESS_NONE);
 }
@@ -471,7 +471,9 @@ auth_console(int64_t node, const char *user, const char *secret, const char *pee
 	}
 	lw_lock();
 	audit_add(&w, "console.telnet", target, level != ACCESS_NONE,
-	    level == ACCESS_NONE ? "refused" : level == ACCESS_WRITE ? "attached" : "watching");
+	    level == ACCESS_NONE        ? "refused"
+	        : level == ACCESS_WRITE ? "attached"
+	                                : "watching");
 	lw_unlock();
 	return (level);
 }

@@ -22,10 +22,10 @@ enum auth_role { ROLE_USER = 0, ROLE_INSTRUCTOR = 1, ROLE_ADMIN = 2 };
 struct who {
 	int64_t id;
 	char name[64];
-	int role;       /* enum auth_role */
-	int64_t token;  /* the session or API token it came with (0: none, e.g. --auth off) */
-	bool cookie;    /* the credential was the session cookie (writes need the Origin check) */
-	char addr[64];  /* the peer's address, for throttling and the audit log */
+	int role;      /* enum auth_role */
+	int64_t token; /* the session or API token it came with (0: none, e.g. --auth off) */
+	bool cookie;   /* the credential was the session cookie (writes need the Origin check) */
+	char addr[64]; /* the peer's address, for throttling and the audit log */
 };
 
 /* auth_role_name - "admin", "instructor" or "user". */
@@ -49,8 +49,8 @@ void auth_anonymous(const char *addr, struct who *w);
  * (SECRET_TOKEN_LEN + 1 bytes), its absolute expiry into *expires, the user
  * into *w. 0 or -1 with e. Audited.
  */
-int auth_login(const char *name, const char *password, const char *addr, struct who *w,
-    char *token, size_t len, int64_t *expires, struct lw_err *e);
+int auth_login(const char *name, const char *password, const char *addr, struct who *w, char *token,
+    size_t len, int64_t *expires, struct lw_err *e);
 /*
  * auth_resolve - the user behind token (a session's or an API token) into
  * *w; an expired or revoked token is ERR_UNAUTHORIZED. cookie and addr are
@@ -61,7 +61,8 @@ int auth_resolve(const char *token, bool cookie, const char *addr, struct who *w
 int auth_logout(const struct who *w, struct lw_err *e);
 /* auth_tokens_json - {"tokens":[{id,name,created_at,last_used,expires_at}]} of w's API tokens. */
 json_t *auth_tokens_json(const struct who *w, struct lw_err *e);
-/* auth_token_create - a named API token {name, expires_days?} for w: {id,name,token,...}, shown once. */
+/* auth_token_create - a named API token {name, expires_days?} for w: {id,name,token,...}, shown
+ * once. */
 json_t *auth_token_create(const struct who *w, json_t *body, struct lw_err *e);
 /* auth_token_revoke - revoke w's API token ref (admins: anyone's); 0 or -1 (ERR_NOT_FOUND). */
 int auth_token_revoke(const struct who *w, const char *ref, struct lw_err *e);

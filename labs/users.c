@@ -112,11 +112,13 @@ users_quota_start(int64_t lab, int nodes, int64_t ram_mb, struct lw_err *e)
 	if (q == NULL)
 		return (0);
 	u = usage_json(owner);
-	if (jint(q, "running_nodes") > 0 && jint(u, "running_nodes") + nodes > jint(q, "running_nodes"))
+	if (jint(q, "running_nodes") > 0 &&
+	    jint(u, "running_nodes") + nodes > jint(q, "running_nodes"))
 		ret = err_set(e, ERR_TOO_MANY,
 		    "quota: %s may run %lld nodes; %lld run and this would start %d more",
-		    json_string_value(json_object_get(q, "name")), (long long)jint(q, "running_nodes"),
-		    (long long)jint(u, "running_nodes"), nodes);
+		    json_string_value(json_object_get(q, "name")),
+		    (long long)jint(q, "running_nodes"), (long long)jint(u, "running_nodes"),
+		    nodes);
 	else if (jint(q, "ram_mb") > 0 && jint(u, "ram_mb") + ram_mb > jint(q, "ram_mb"))
 		ret = err_set(e, ERR_TOO_MANY,
 		    "quota: %s may use %lld MiB of RAM; %lld MiB run and this needs %lld more",
@@ -169,7 +171,8 @@ user_render(json_t *row)
 	    db_rows(DB, NULL,
 	        "SELECT g.name, m.leader FROM group_members m JOIN groups g ON g.id = m.group_id"
 	        " WHERE m.user_id = ? ORDER BY g.name",
-	        "i", id) ?: json_array());
+	        "i", id)
+	        ?: json_array());
 	return (row);
 }
 
@@ -183,7 +186,8 @@ users_list_json(struct lw_err *e)
 
 	if (rows == NULL)
 		return (NULL);
-	json_array_foreach(rows, i, r) user_render(r);
+	json_array_foreach(rows, i, r)
+		user_render(r);
 	return (json_pack("{s:o}", "users", rows));
 }
 
@@ -230,8 +234,8 @@ users_create(const struct who *by, json_t *body, struct lw_err *e)
 	    (json_object_get(body, "quota") != NULL &&
 	        fields_check(json_object_get(body, "quota"), validate_quota, "quota", e) == -1))
 		return (-1);
-	if (secret_hash(json_string_value(json_object_get(body, "password")), hash,
-	        sizeof(hash)) == -1)
+	if (secret_hash(json_string_value(json_object_get(body, "password")), hash, sizeof(hash)) ==
+	    -1)
 		return (err_set(e, ERR_INTERNAL, "cannot hash the password"));
 	lw_lock();
 	if (db_begin(DB, e) == -1) {
@@ -357,7 +361,8 @@ users_delete(const struct who *by, int64_t user, struct lw_err *e)
 	snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(row, "name")));
 	json_decref(row);
 	if (last_admin(user))
-		return (err_set(e, ERR_CONFLICT, "'%s' is the last admin: make another first", name));
+		return (
+		    err_set(e, ERR_CONFLICT, "'%s' is the last admin: make another first", name));
 	if ((labs = db_int(DB, 0, "SELECT COUNT(*) FROM labs WHERE owner_id = ?", "i", user)) > 0)
 		return (err_set(e, ERR_CONFLICT,
 		    "'%s' owns %lld lab(s): delete them or give them to another user (PATCH the "
@@ -386,7 +391,8 @@ groups_resolve(const char *ref, struct lw_err *e)
 json_t *
 groups_json(int64_t group, struct lw_err *e)
 {
-	json_t *row = db_row(DB, e, "SELECT id, name, created_at FROM groups WHERE id = ?", "i", group);
+	json_t *row =
+	    db_row(DB, e, "SELECT id, name, created_at FROM groups WHERE id = ?", "i", group);
 	static const char members_sql[] =
 	    "SELECT u.name FROM group_members m JOIN users u ON u.id = m.user_id"
 	    " WHERE m.group_id = ? AND m.leader = ? ORDER BY u.name";
@@ -400,7 +406,7 @@ groups_json(int64_t group, struct lw_err *e)
 
 		names[leader] = json_array();
 		json_array_foreach(rows, i, r)
-		    json_array_append(names[leader], json_object_get(r, "name"));
+			json_array_append(names[leader], json_object_get(r, "name"));
 		json_decref(rows);
 	}
 	json_object_set_new(row, "members", names[0]);
@@ -450,15 +456,17 @@ group_set(int64_t group, json_t *names, int leader, struct lw_err *e)
 		    (uid = db_int(DB, -1, "SELECT id FROM users WHERE name = ?", "s",
 		         json_string_value(v))) == -1)
 			return (err_set(e, ERR_INVALID, "%s[%zu]: no such user", what, i));
-		if (leader && db_int(DB, 0,
-		                  "SELECT COUNT(*) FROM users WHERE id = ? AND role IN"
-		                  " ('admin','instructor')",
-		                  "i", uid) == 0)
-			return (err_set(e, ERR_INVALID, "%s[%zu]: '%s' is not an instructor", what, i,
-			    json_string_value(v)));
+		if (leader &&
+		    db_int(DB, 0,
+		        "SELECT COUNT(*) FROM users WHERE id = ? AND role IN"
+		        " ('admin','instructor')",
+		        "i", uid) == 0)
+			return (err_set(e, ERR_INVALID, "%s[%zu]: '%s' is not an instructor", what,
+			    i, json_string_value(v)));
 		if (db_exec(DB, e,
 		        "INSERT INTO group_members (group_id, user_id, leader) VALUES (?,?,?)"
-		        " ON CONFLICT (group_id, user_id) DO UPDATE SET leader = MAX(leader, excluded.leader)",
+		        " ON CONFLICT (group_id, user_id) DO UPDATE SET leader = MAX(leader, "
+		        "excluded.leader)",
 		        "iiI", group, uid, leader) == -1)
 			return (-1);
 	}
@@ -503,9 +511,9 @@ groups_patch(int64_t group, json_t *body, struct lw_err *e)
 	if (fields_check(body, validate_group_patch, "group", e) == -1 || db_begin(DB, e) == -1)
 		return (-1);
 	return (group_finish(group_set(group, json_object_get(body, "members"), 0, e) == -1 ||
-	                group_set(group, json_object_get(body, "leaders"), 1, e) == -1
-	            ? -1
-	            : 0,
+	            group_set(group, json_object_get(body, "leaders"), 1, e) == -1
+	        ? -1
+	        : 0,
 	    e));
 }
 

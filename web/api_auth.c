@@ -38,7 +38,8 @@ api_peer(struct MHD_Connection *c, char *buf, size_t len)
 
 	snprintf(buf, len, "?");
 	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+		inet_ntop(
+		    AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(
 		    AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
@@ -56,8 +57,8 @@ cookie_origin_ok(struct api_req *r, struct lw_err *e)
 	if (p != NULL && host != NULL && strcasecmp(p + 3, host) == 0)
 		return (0);
 	return (err_set(e, ERR_FORBIDDEN,
-	    "a %s with the session cookie needs an Origin of this daemon (got '%.100s')",
-	    r->method, origin ? origin : "none"));
+	    "a %s with the session cookie needs an Origin of this daemon (got '%.100s')", r->method,
+	    origin ? origin : "none"));
 }
 
 int
@@ -93,8 +94,9 @@ api_identify(struct api_req *r, struct lw_err *e)
 static void
 session_cookie(struct api_req *r, const char *token, long max_age)
 {
-	snprintf(r->cookie, sizeof(r->cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s",
-	    COOKIE, token, max_age, config_tls_on(&lw.cfg) ? "; Secure" : "");
+	snprintf(r->cookie, sizeof(r->cookie),
+	    "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", COOKIE, token, max_age,
+	    config_tls_on(&lw.cfg) ? "; Secure" : "");
 }
 
 int
@@ -266,8 +268,8 @@ api_groups_create(struct api_req *r, struct lw_err *e)
 
 	if (id == -1)
 		return (-1);
-	audit_add(&r->who, "group.create", json_string_value(json_object_get(r->body, "name")),
-	    true, "");
+	audit_add(
+	    &r->who, "group.create", json_string_value(json_object_get(r->body, "name")), true, "");
 	snprintf(r->location, sizeof(r->location), "/api/v1/groups/%lld", (long long)id);
 	return (api_reply(r, 201, groups_json(id, e), e));
 }

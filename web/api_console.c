@@ -16,6 +16,8 @@
 
 #include "core/base/config.h"
 #include "core/console/console.h"
+#include "labs/access.h"
+#include "labs/audit.h"
 #include "labs/console.h"
 #include "labs/lab.h"
 #include "labs/validate.h"
@@ -194,11 +196,17 @@ wsc_close(void *arg)
 
 static const struct console_codec wsc_codec = {wsc_parse, wsc_frame, wsc_close};
 
+/* What an upgraded WebSocket is attached to, and how. */
+struct ws_attach {
+	int64_t node;
+	bool read_only; /* the user may watch the console, not type on it */
+};
+
 static void
 ws_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extra, size_t extra_len,
     MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
-	int64_t node = *(int64_t *)cls;
+	struct ws_attach at = *(struct ws_attach *)cls;
 	struct ws_client *w = calloc(1, sizeof(*w));
 
 	(void)c;
@@ -207,7 +215,8 @@ ws_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extr
 	if (w != NULL) {
 		ws_parser_init(&w->wp, WS_MESSAGE_MAX);
 		w->urh = urh;
-		if (console_add_ws(node, sock, extra, extra_len, &wsc_codec, w, false) == 0)
+		if (console_add_ws(at.node, sock, extra, extra_len, &wsc_codec, w, at.read_only) ==
+		    0)
 			return;
 		wsc_free(w);
 	}
@@ -218,7 +227,8 @@ int
 api_node_console(struct api_req *r, struct lw_err *e)
 {
 	const char *key = header(r, "Sec-WebSocket-Key"), *ver = header(r, "Sec-WebSocket-Version");
-	int64_t lab, node, *ctx;
+	int64_t lab, node;
+	struct ws_attach *ctx;
 	char accept[29];
 
 	if (console_ref(r, &lab, &node, NULL, e) == -1)
@@ -236,7 +246,12 @@ api_node_console(struct api_req *r, struct lw_err *e)
 		    header(r, "Origin")));
 	if ((ctx = malloc(sizeof(*ctx))) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
-	*ctx = node;
+	ctx->node = node;
+	ctx->read_only = r->level < ACCESS_WRITE;
+	lw_lock();
+	audit_add(
+	    &r->who, "console.ws", r->params[1], true, ctx->read_only ? "watching" : "attached");
+	lw_unlock();
 	if ((r->raw = MHD_create_response_for_upgrade(ws_upgraded, ctx)) == NULL) {
 		free(ctx);
 		return (err_set(e, ERR_INTERNAL, "cannot upgrade"));

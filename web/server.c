@@ -12,11 +12,14 @@
 #include <microhttpd.h>
 
 #include "core/base/config.h"
+#include "core/base/hostnames.h"
 #include "core/base/log.h"
+#include "core/base/strv.h"
 #include "images/store.h"
 #include "labs/lifecycle.h"
 #include "web/api.h"
 #include "web/server.h"
+#include "web/tls.h"
 #include "web/ui.h"
 
 struct conn_ctx {
@@ -107,39 +110,95 @@ parse_body(struct conn_ctx *cc, struct api_req *r, struct lw_err *e)
 	return (0);
 }
 
+/* The names a Host header may carry (server_names_init), NULL-terminated. */
+static char **server_names;
+static int server_port;
+
+static bool
+config_loopback_name(const char *n)
+{
+	return (strcmp(n, "localhost") == 0 || strncmp(n, "127.", 4) == 0 || strcmp(n, "::1") == 0);
+}
+
+/*
+ * The names clients may use: --server-names, else this host's names and
+ * addresses (core/base/hostnames); a loopback daemon answers loopback names only.
+ */
+static int
+server_names_init(const char *host, int port)
+{
+	char **all = hostnames_list(host), *list, *tok, *save = NULL;
+	struct strv sv = {0};
+
+	server_port = port;
+	if (all == NULL)
+		return (-1);
+	if (lw.cfg.server_names[0] != '\0' && (list = strdup(lw.cfg.server_names)) != NULL) {
+		for (tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+			strv_add(&sv, tok);
+		free(list);
+	}
+	for (char **n = all; *n != NULL; n++)
+		if (!config_listen_loopback(&lw.cfg) || config_loopback_name(*n))
+			strv_add(&sv, *n);
+	hostnames_free(all);
+	server_names = sv.v;
+	return (sv.n > 0 ? 0 : -1);
+}
+
+/* Host "name", "name:port", "[v6]" or "[v6]:port" is one of ours, on our port. */
+static bool
+host_known(const char *host)
+{
+	char name[256];
+	const char *colon;
+	int port = config_tls_on(&lw.cfg) ? 443 : 80;
+	size_t len;
+
+	if (host == NULL || strlen(host) >= sizeof(name))
+		return (false);
+	if (host[0] == '[') {
+		const char *end = strchr(host, ']');
+
+		if (end == NULL)
+			return (false);
+		len = (size_t)(end - host - 1);
+		memcpy(name, host + 1, len);
+		colon = end[1] == ':' ? end + 1 : NULL;
+	} else {
+		colon = strrchr(host, ':');
+		len = colon ? (size_t)(colon - host) : strlen(host);
+		memcpy(name, host, len);
+	}
+	name[len] = '\0';
+	if (colon != NULL)
+		port = atoi(colon + 1);
+	if (port != server_port)
+		return (false);
+	for (char **n = server_names; n != NULL && *n != NULL; n++)
+		if (strcasecmp(*n, name) == 0)
+			return (true);
+	return (false);
+}
+
 /*
  * request_trusted - refuse what a web page elsewhere could make a browser
- * send here. A daemon on loopback answers only to a loopback Host (a
- * rebound DNS name is refused); a request that changes anything from a
- * browser page must come from this daemon's own origin (curl and the CLI
- * send no Origin). 0, or -1 with e.
+ * send here. The Host must be one of this daemon's names (a rebound DNS
+ * name is refused, whatever the bind address); a request that changes
+ * anything from a browser page must come from this daemon's own origin
+ * (curl and the CLI send no Origin). 0, or -1 with e.
  */
 static int
 request_trusted(struct MHD_Connection *c, const char *method, struct lw_err *e)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"), *p;
-	char lhost[256], want[300];
-	int lport;
 
-	if (config_split_listen(lw.cfg.listen, lhost, sizeof(lhost), &lport) == 0 &&
-	    (strcmp(lhost, "127.0.0.1") == 0 || strcmp(lhost, "localhost") == 0 ||
-	        strcmp(lhost, "::1") == 0 || strcmp(lhost, "[::1]") == 0)) {
-		bool ok = false;
-
-		for (const char **h = (const char *[]){"127.0.0.1", "localhost", "[::1]", NULL}; *h;
-		     h++) {
-			snprintf(want, sizeof(want), "%s:%d", *h, lport);
-			ok = ok ||
-			    (host != NULL &&
-			        (strcasecmp(host, want) == 0 ||
-			            (lport == 80 && strcasecmp(host, *h) == 0)));
-		}
-		if (!ok)
-			return (err_set(e, ERR_FORBIDDEN,
-			    "Host '%.100s' is not this daemon (it listens on %s only)",
-			    host ? host : "", lw.cfg.listen));
-	}
+	if (!host_known(host))
+		return (err_set(e, ERR_FORBIDDEN,
+		    "Host '%.100s' is not a name of this daemon (it answers to --server-names; "
+		    "listening on %s)",
+		    host ? host : "", lw.cfg.listen));
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || origin == NULL)
 		return (0);
 	p = strstr(origin, "://");
@@ -369,6 +428,20 @@ server_addr(const char *host, int port, struct sockaddr_storage *ss, struct lw_e
 	    err_set(e, ERR_INVALID, "listen address '%s' is not an IPv4 or IPv6 address", host));
 }
 
+static char *tls_cert, *tls_key;
+
+/* TLS: the certificate and key (given, or our own self-signed pair) for MHD. */
+static int
+server_tls(struct lw_err *e)
+{
+	if (!config_tls_on(&lw.cfg))
+		return (0);
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+		return (err_set(e, ERR_UNAVAILABLE, "this libmicrohttpd has no TLS"));
+	return (tls_load(lw.cfg.data_dir, lw.cfg.tls_cert[0] ? lw.cfg.tls_cert : NULL,
+	    lw.cfg.tls_key[0] ? lw.cfg.tls_key : NULL, server_names, &tls_cert, &tls_key, e));
+}
+
 int
 server_start(const char *host, int port, struct lw_err *e)
 {
@@ -378,15 +451,35 @@ server_start(const char *host, int port, struct lw_err *e)
 
 	if (server_addr(host, port, &ss, e) == -1)
 		return (-1);
+	if (server_names_init(host, port) == -1)
+		return (err_set(e, ERR_INTERNAL, "cannot list this host's names"));
+	if (server_tls(e) == -1)
+		return (-1);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (tls_cert != NULL)
+		flags |= MHD_USE_TLS;
+	/* MHD keeps (does not copy) the PEM text: it lives until server_stop. */
+	struct MHD_OptionItem tls_opts[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+
 	httpd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_ARRAY,
+	    tls_cert != NULL ? tls_opts : tls_opts + 2, MHD_OPTION_END);
 	if (httpd == NULL)
 		return (
 		    err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use?)", host, port));
 	return (0);
+}
+
+const char *
+server_scheme(void)
+{
+	return (tls_cert != NULL ? "https" : "http");
 }
 
 void
@@ -398,4 +491,10 @@ server_stop(void)
 	lifecycle_shutdown();
 	MHD_stop_daemon(httpd);
 	httpd = NULL;
+	tls_free(tls_cert, tls_key);
+	tls_cert = tls_key = NULL;
+	for (char **n = server_names; n != NULL && *n != NULL; n++)
+		free(*n);
+	free(server_names);
+	server_names = NULL;
 }

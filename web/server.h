@@ -3,15 +3,19 @@
  * connection so that streams may block): bodies bounded, JSON parsed,
  * errors rendered as {"error":{"code","message"}}. Routes are api.c's and
  * the UI's files ui.c's; the one path it knows itself is the image upload,
- * streamed to the store, never held in memory. It knows no lab.
+ * streamed to the store, never held in memory. It answers only to this
+ * host's names (the Host check), and serves HTTPS under --tls with the
+ * certificate web/tls gives. It knows no lab.
  */
 #ifndef LW_SERVER_H
 #define LW_SERVER_H
 
 #include "core/base/err.h"
 
-/* server_start - listen on host:port; 0 or -1 with e. */
+/* server_start - listen on host:port (TLS when config_tls_on); 0 or -1 with e. */
 int server_start(const char *host, int port, struct lw_err *e);
+/* server_scheme - "https" or "http", as server_start set up. */
+const char *server_scheme(void);
 /* server_stop - end event streams and readiness waits, then stop listening. */
 void server_stop(void);
 

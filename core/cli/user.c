@@ -46,21 +46,26 @@ cli_user_list(struct cli_args *a)
 		return (cli_useradm(a, "list"));
 	if (cli_http("GET", CLI_API "/users", NULL, &st, &ans) == -1)
 		return (CLI_FAIL);
-	cli_table_row(&t, (const char *[]){"NAME", "ROLE", "RUNNING-NODES", "RAM-MB", "CAPTURE-MB"});
+	cli_table_row(
+	    &t, (const char *[]){"NAME", "ROLE", "RUNNING-NODES", "RAM-MB", "CAPTURE-MB"});
 	json_array_foreach(json_object_get(ans, "users"), i, u) {
 		const json_t *q = json_object_get(u, "quota"), *us = json_object_get(u, "usage");
 		char b[5][64], c[3][64];
 
 		for (int k = 0; k < 3; k++) {
-			const char *key = k == 0 ? "running_nodes" : k == 1 ? "ram_mb" : "capture_mb";
+			const char *key = k == 0 ? "running_nodes"
+			    : k == 1             ? "ram_mb"
+			                         : "capture_mb";
 			long long lim = json_integer_value(json_object_get(q, key));
 
 			snprintf(c[k], sizeof(c[k]), "%lld/%s",
 			    (long long)json_integer_value(json_object_get(us, key)),
-			    lim ? (snprintf(b[k + 2], sizeof(b[k + 2]), "%lld", lim), b[k + 2]) : "-");
+			    lim ? (snprintf(b[k + 2], sizeof(b[k + 2]), "%lld", lim), b[k + 2])
+			        : "-");
 		}
-		cli_table_row(&t, (const char *[]){cli_fmt_field(u, "name", b[0], sizeof(b[0])),
-		                      cli_fmt_field(u, "role", b[1], sizeof(b[1])), c[0], c[1], c[2]});
+		cli_table_row(&t,
+		    (const char *[]){cli_fmt_field(u, "name", b[0], sizeof(b[0])),
+		        cli_fmt_field(u, "role", b[1], sizeof(b[1])), c[0], c[1], c[2]});
 	}
 	json_decref(ans);
 	return (cli_table_done(&t) == 0 ? CLI_OK : CLI_FAIL);

@@ -52,7 +52,7 @@ useradm_list(void)
 		return (CLI_FAIL);
 	}
 	json_array_foreach(json_object_get(all, "users"), i, u)
-	    printf("%s\t%s\n", cli_fmt_string(u, "name"), cli_fmt_string(u, "role"));
+		printf("%s\t%s\n", cli_fmt_string(u, "name"), cli_fmt_string(u, "role"));
 	json_decref(all);
 	return (CLI_OK);
 }

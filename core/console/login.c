@@ -41,6 +41,9 @@
 
 enum login_state { LOGIN_USER, LOGIN_PASS, LOGIN_CHECK };
 
+/* Typeahead kept while a check runs (a script's first command, sent with the password). */
+#define LOGIN_AHEAD_MAX 4096
+
 struct login {
 	enum login_state state;
 	struct loginline line;
@@ -49,6 +52,9 @@ struct login {
 	uint64_t id;
 	int failures;
 	int64_t deadline;
+	/* What it typed while its check ran: the guest gets it if it gets in. */
+	char ahead[LOGIN_AHEAD_MAX];
+	size_t nahead;
 };
 
 struct login_job {
@@ -295,6 +301,26 @@ login_line(struct client *cl, enum loginline_result r)
 	}
 }
 
+/*
+ * Keep what arrives during the check (up to LOGIN_AHEAD_MAX; the rest is
+ * dropped): the LF or NUL that ends the password's Enter is not part of it.
+ */
+static void
+login_typeahead(struct login *l, const char *data, size_t len)
+{
+	if (len > 0 && l->line.cr) {
+		l->line.cr = false;
+		if (data[0] == '\n' || data[0] == '\0') {
+			data++;
+			len--;
+		}
+	}
+	if (len > sizeof(l->ahead) - l->nahead)
+		len = sizeof(l->ahead) - l->nahead;
+	memcpy(l->ahead + l->nahead, data, len);
+	l->nahead += len;
+}
+
 void
 login_input(struct client *cl, const char *data, size_t len)
 {
@@ -302,18 +328,21 @@ login_input(struct client *cl, const char *data, size_t len)
 	size_t elen;
 	enum loginline_result r;
 
-	if (cl->login->state == LOGIN_CHECK) { /* dropped; an Enter's LF is among it */
-		if (len > 0)
-			cl->login->line.cr = false;
+	size_t i;
+
+	if (cl->login->state == LOGIN_CHECK) {
+		login_typeahead(cl->login, data, len);
 		return;
 	}
-	for (size_t i = 0; i < len && !cl->dead && cl->login->state != LOGIN_CHECK; i++) {
+	for (i = 0; i < len && !cl->dead && cl->login->state != LOGIN_CHECK; i++) {
 		r = loginline_put(&cl->login->line, data[i], echo, &elen);
 		if (elen > 0)
 			telnetd_send(cl, echo, elen);
 		if (r != LOGINLINE_MORE)
 			login_line(cl, r);
 	}
+	if (!cl->dead && cl->login != NULL && cl->login->state == LOGIN_CHECK && i < len)
+		login_typeahead(cl->login, data + i, len - i);
 }
 
 /* login_peer - the client's address as text ("?" when the socket will not say). */
@@ -374,18 +403,24 @@ static void
 login_join(struct client *cl, bool read_only)
 {
 	struct con *c = cl->con;
+	char ahead[LOGIN_AHEAD_MAX];
+	size_t nahead = cl->login->nahead;
 
 	for (struct client **pp = &c->pending; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == cl) {
 			*pp = cl->next;
 			break;
 		}
+	memcpy(ahead, cl->login->ahead, nahead);
 	cl->cr = cl->login->line.cr;
 	login_free(cl);
 	cl->read_only = read_only;
 	if (read_only)
 		login_say(cl, "(read-only: you can watch this console, not type)\r\n");
 	console_client_join(cl);
+	if (nahead > 0 && !read_only && !cl->dead)
+		console_input(c, cl, ahead, nahead);
+	explicit_bzero(ahead, nahead);
 }
 
 /* login_waiting - the live client job j was for, still waiting for it; or NULL. */
