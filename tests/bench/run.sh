@@ -9,7 +9,7 @@
 # Usage: run.sh [BUILD] [SECTION...], sections from SECTIONS below (default: all,
 # or LW_BENCH_ONLY); a first argument naming a section takes the default BUILD.
 set -u
-SECTIONS="start console capture datapath images boot routing"
+SECTIONS="start console capture datapath images boot routing auth"
 [[ " $SECTIONS " == *" ${1:-} "* ]] && set -- "$PWD/build" "$@"
 export LW_BUILD=${1:-$PWD/build}
 shift 2>/dev/null
@@ -502,11 +502,69 @@ api POST /api/v1/labs/ospf-triangle/stop
 wait_for stopped 120 lab_nodes_are ospf-triangle stopped
 api DELETE /api/v1/labs/ospf-triangle
 fi
+AUTH=()
+if want auth; then
+# ---- identity: what a login costs (the KDF), and what auth adds to a GET ----
+# The same 20-node lab on this daemon (auth on, the admin's token) and on a
+# second one with --auth off (loopback only), fetched AUTH_GETS times over one
+# kept-alive connection by one curl, 4 connections in parallel.
+AUTH_GETS=${LW_BENCH_AUTH_GETS:-2000}
+pw=$(cat "$LW_DATA/initial-admin-password")
+login_ms() {
+	local t0
+	t0=$(now)
+	login admin "$pw" >/dev/null
+	echo "($(now) - $t0) * 1000" | bc -l
+}
+me_ms() {
+	local t0
+	t0=$(now)
+	api GET /api/v1/auth/me
+	echo "($(now) - $t0) * 1000" | bc -l
+}
+li=() mi=()
+for r in $(seq 1 9); do li+=("$(login_ms)"); mi+=("$(me_ms)"); done
+AUTH+=("login: POST /auth/login, scrypt N=2^15 r=8 p=3 (ms, median of 9)|$(printf '%s\n' "${li[@]}" | median)|$(printf '%s\n' "${mi[@]}" | median)|GET /auth/me with its token (no KDF)")
+nodes=$(for i in $(seq 1 20); do printf '{"name":"h%d","template":"linux-host","nics":2},' "$i"; done)
+links=$(for i in $(seq 1 19); do printf '{"endpoints":["h%d:eth1","h%d:eth0"]},' "$i" $((i + 1)); done)
+LABJSON="{\"name\":\"authb\",\"nodes\":[${nodes%,}],\"links\":[${links%,}]}"
+api POST /api/v1/labs "$LABJSON"
+[ "$STATUS" = 201 ] || echo "bench: cannot create the auth lab: $BODY" >&2
+OFF_PORT=18082
+OFF_DATA=$LW_TMP/authoff
+ip netns exec "$LW_NS" "$LW_BIN" serve --listen 127.0.0.1:$OFF_PORT --data-dir "$OFF_DATA" \
+	--image-dir "$LW_IMAGES" --template-dir "$LW_ROOT/images/templates" --console-port-min 7000 \
+	--console-port-max 7999 --auth off --log-level warn >>"$LW_TMP/authoff.log" 2>&1 &
+OFF_PID=$!
+wait_for "auth-off daemon" 20 nsexec curl -q -sf -o /dev/null "http://127.0.0.1:$OFF_PORT/api/v1/health"
+nsexec curl -q -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$LABJSON" \
+	"http://127.0.0.1:$OFF_PORT/api/v1/labs"
+# gets_per_s URL [CURL ARGS]: AUTH_GETS GETs of URL, 4 connections; requests per second.
+gets_per_s() {
+	local url=$1 t0 cfg=$LW_TMP/gets.cfg
+	shift
+	for _ in $(seq 1 "$AUTH_GETS"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done >"$cfg"
+	t0=$(now)
+	nsexec curl -q -s --parallel --parallel-max 4 "$@" -K "$cfg" 2>/dev/null
+	echo "$AUTH_GETS / ($(now) - $t0)" | bc -l
+}
+on=() off=()
+for r in 1 2 3; do
+	on+=("$(gets_per_s "$LW_URL/api/v1/labs/authb" -H "Authorization: Bearer $LW_TOKEN")")
+	off+=("$(gets_per_s "http://127.0.0.1:$OFF_PORT/api/v1/labs/authb")")
+	echo "auth: GET /labs/authb: auth on ${on[-1]}/s, auth off ${off[-1]}/s" >&2
+done
+AUTH+=("GET /labs/{lab}, 20 nodes, auth on (requests/s)|$(printf '%s\n' "${on[@]}" | median)|$(printf '%s\n' "${off[@]}" | median)|the same daemon with --auth off")
+kill -TERM "$OFF_PID" 2>/dev/null
+wait "$OFF_PID" 2>/dev/null
+api DELETE /api/v1/labs/authb
+fi
 ROWS+=("${CAP_ROWS[@]}")
 ROWS+=("${DP[@]}")
 ROWS+=("${IMG_ROWS[@]}")
 ROWS+=("${BOOT[@]}")
 ROWS+=("${ROUTING[@]}")
+ROWS+=("${AUTH[@]}")
 printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
 printf '%s\n' "$(printf '%.0s-' $(seq 110))"
 for row in "${ROWS[@]}"; do

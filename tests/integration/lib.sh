@@ -40,6 +40,7 @@ api() {
 	local method=$1 path=$2 data=${3-} out
 	local args=(-s -o "$LW_TMP/body" -w '%{http_code}' -X "$method" -H 'Content-Type: application/json')
 	[ -n "$data" ] && args+=(--data-binary "$data")
+	[ -n "${LW_CACERT:-}" ] && args+=(--cacert "$LW_CACERT")
 	out=$(nsexec curl "${args[@]}" "$LW_URL$path" 2>/dev/null) || out=000
 	STATUS=$out
 	BODY=$(cat "$LW_TMP/body" 2>/dev/null)
@@ -53,6 +54,7 @@ api_as() {
 	local tok=$1 method=$2 path=$3 data=${4-} out
 	local args=(-q -s -o "$LW_TMP/body" -w '%{http_code}' -X "$method" -H 'Content-Type: application/json')
 	[ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
+	[ -n "${LW_CACERT:-}" ] && args+=(--cacert "$LW_CACERT")
 	[ -n "$data" ] && args+=(--data-binary "$data")
 	out=$(nsexec curl "${args[@]}" "$LW_URL$path" 2>/dev/null) || out=000
 	STATUS=$out
@@ -73,6 +75,8 @@ lw_login_admin() {
 	LW_TOKEN=$(login admin "$pw")
 	[ -n "$LW_TOKEN" ] || return 1
 	printf 'header = "Authorization: Bearer %s"\n' "$LW_TOKEN" >"$LW_TMP/.curlrc"
+	[ -n "${LW_CACERT:-}" ] && printf 'cacert = "%s"\n' "$LW_CACERT" >>"$LW_TMP/.curlrc" &&
+		export LABWIRE_CACERT=$LW_CACERT LW_CACERT
 	export CURL_HOME=$LW_TMP LABWIRE_TOKEN=$LW_TOKEN LW_TOKEN
 }
 

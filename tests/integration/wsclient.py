@@ -28,12 +28,20 @@ import base64
 import os
 import re
 import socket
+import ssl
 import struct
 import sys
 import time
 
 
 import websockets
+
+
+def tls_context(url):
+    """wss: verify against LW_CACERT (the daemon's self-signed certificate in the tests)."""
+    if not url.startswith("wss:"):
+        return None
+    return ssl.create_default_context(cafile=os.environ.get("LW_CACERT") or None)
 
 
 def auth_headers():
@@ -49,7 +57,7 @@ def text_of(chunks):
 
 async def chat(a):
     got, after = [], []
-    async with websockets.connect(a.url, extra_headers=auth_headers(), origin=a.origin, open_timeout=a.timeout,
+    async with websockets.connect(a.url, extra_headers=auth_headers(), ssl=tls_context(a.url), origin=a.origin, open_timeout=a.timeout,
                                   ping_interval=None, max_size=2**22) as ws:
         deadline = time.monotonic() + a.timeout
         if a.scrollback:
@@ -89,7 +97,7 @@ async def chat(a):
 
 async def status(a):
     try:
-        async with websockets.connect(a.url, extra_headers=auth_headers(), origin=a.origin, open_timeout=10,
+        async with websockets.connect(a.url, extra_headers=auth_headers(), ssl=tls_context(a.url), origin=a.origin, open_timeout=10,
                                       ping_interval=None):
             print(101)
     except websockets.exceptions.InvalidStatusCode as e:
@@ -98,7 +106,7 @@ async def status(a):
 
 
 async def ping(a):
-    async with websockets.connect(a.url, extra_headers=auth_headers(), open_timeout=10, ping_interval=None,
+    async with websockets.connect(a.url, extra_headers=auth_headers(), ssl=tls_context(a.url), open_timeout=10, ping_interval=None,
                                   max_size=2**22) as ws:
         waiter = await ws.ping(b"labwire-ping")
         try:
@@ -111,7 +119,7 @@ async def ping(a):
 
 
 async def close(a):
-    ws = await websockets.connect(a.url, extra_headers=auth_headers(), open_timeout=10, ping_interval=None,
+    ws = await websockets.connect(a.url, extra_headers=auth_headers(), ssl=tls_context(a.url), open_timeout=10, ping_interval=None,
                                   max_size=2**22)
     await asyncio.sleep(0.2)
     await ws.close(1000, "bye")
