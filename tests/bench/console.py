@@ -7,11 +7,15 @@
   console.py throughput HOST PORT CLIENTS BYTES
       CLIENTS telnet clients attach; the first types a command that makes the
       guest print BYTES; prints the seconds until every client saw the end.
+
+With LW_CONSOLE_TOKEN set, each client first logs in at labwire's prompt as
+user "token" with the node's console token (QEMU's own telnet has no login).
 """
 import selectors
 import socket
 import statistics
 import sys
+import os
 import time
 
 IAC, SB, SE = 255, 250, 240
@@ -24,6 +28,12 @@ class Telnet:
         self.s = socket.create_connection((host, port), timeout=30)
         self.state = 0
         self.seen = bytearray()
+        token = os.environ.get("LW_CONSOLE_TOKEN", "")
+        if token:
+            self.wait_for(b"login: ", timeout=10)
+            self.send(b"token\r")
+            self.wait_for(b"Password: ", timeout=10)
+            self.send(token.encode() + b"\r")
 
     def feed(self, data):
         out = bytearray()

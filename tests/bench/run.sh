@@ -133,11 +133,13 @@ CON_BYTES=${LW_BENCH_CONSOLE_BYTES:-10485760}
 PY="ip netns exec $LW_NS /usr/bin/python3 $(dirname "$0")/console.py"
 api POST /api/v1/labs '{"name":"con","nodes":[{"name":"c","template":"tiny-linux","nics":0}]}'
 PORT=$(jqb '.nodes[0].console.port')
+export LW_CONSOLE_TOKEN=$(jqb '.nodes[0].console.token') # labwire's telnet asks for it
 api POST /api/v1/labs/con/start
 wait_for ready 120 lab_nodes_ready con
 lw_rtt=$($PY rtt 127.0.0.1 "$PORT" 200)
 lw_tp1=$($PY throughput 127.0.0.1 "$PORT" 1 "$CON_BYTES")
 lw_tp10=$($PY throughput 127.0.0.1 "$PORT" 10 "$CON_BYTES")
+unset LW_CONSOLE_TOKEN
 echo "labwire console: rtt ${lw_rtt} us, $CON_BYTES bytes: ${lw_tp1} s (1 client), ${lw_tp10} s (10)" >&2
 api DELETE /api/v1/labs/con
 
