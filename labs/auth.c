@@ -131,7 +131,8 @@ throttle_check(const char *name, const char *addr, struct lw_err *e)
 	if (wait == 0)
 		return (0);
 	err_set(e, ERR_TOO_MANY, "too many failed logins; try again in %ld s", wait);
-	e->retry_s = (int)wait;
+	if (e != NULL)
+		e->retry_s = (int)wait;
 	return (-1);
 }
 
@@ -238,6 +239,12 @@ token_store(int64_t user, const char *kind, const char *name, int64_t expires, c
 	if (secret_token(token, len) == -1)
 		return (err_set(e, ERR_INTERNAL, "no randomness for a token"));
 	secret_digest(token, digest);
+	if (expires == 0) /* an API token without expiry */
+		return (db_insert(DB, e,
+		    "INSERT INTO tokens (user_id, kind, name, digest, created_at, last_used, "
+		    "expires_at)"
+		    " VALUES (?,?,?,?,?,?,NULL)",
+		    "isssii", user, kind, name, digest, now, now));
 	return (db_insert(DB, e,
 	    "INSERT INTO tokens (user_id, kind, name, digest, created_at, last_used, expires_at)"
 	    " VALUES (?,?,?,?,?,?,?)",
@@ -336,8 +343,9 @@ auth_resolve(const char *token, bool cookie, const char *addr, struct who *w, st
 	if (row != NULL && token_live(row, now)) {
 		who_fill(w, row);
 		w->token = json_integer_value(json_object_get(row, "token"));
-		/* Written at most once a minute: a GET stays a read. */
-		if (now - json_integer_value(json_object_get(row, "last_used")) >= 60)
+		/* Written at most once a minute (or half the idle time): a GET stays a read. */
+		if (now - json_integer_value(json_object_get(row, "last_used")) >=
+		    (lw.cfg.session_idle < 120 ? lw.cfg.session_idle / 2 : 60))
 			db_exec(DB, NULL, "UPDATE tokens SET last_used = ? WHERE id = ?", "ii", now,
 			    w->token);
 		ret = 0;
@@ -393,8 +401,6 @@ auth_token_create(const struct who *w, json_t *body, struct lw_err *e)
 		expires = (int64_t)time(NULL) + json_integer_value(days) * 86400;
 	lw_lock();
 	id = token_store(w->id, "api", name, expires, token, sizeof(token), e);
-	if (id != -1 && expires == 0)
-		db_exec(DB, NULL, "UPDATE tokens SET expires_at = NULL WHERE id = ?", "i", id);
 	audit_add(w, "token.create", name, id != -1, "");
 	lw_unlock();
 	if (id == -1)
@@ -448,13 +454,17 @@ auth_console(int64_t node, const char *user, const char *secret, const char *pee
 	json_t *row = NULL;
 	char *hash = NULL, target[32];
 	int level = ACCESS_NONE;
+	char tokkey[96];
 
 	snprintf(w.addr, sizeof(w.addr), "%s", peer);
 	snprintf(target, sizeof(target), "node %lld", (long long)node);
-	if (strcmp(user, "token") == 0) {
+	/* Token guesses count per address (a shared "token" user would lock everyone out). */
+	snprintf(tokkey, sizeof(tokkey), "token@%s", peer);
+	if (strcmp(user, "token") == 0 && throttle_check(tokkey, peer, NULL) == 0) {
 		level = console_by_token(node, secret);
+		throttle_record(tokkey, peer, level != ACCESS_NONE);
 		snprintf(w.name, sizeof(w.name), "(console token)");
-	} else if (throttle_check(user, peer, NULL) == 0) {
+	} else if (strcmp(user, "token") != 0 && throttle_check(user, peer, NULL) == 0) {
 		lw_lock();
 		if ((row = user_row(user)) != NULL)
 			hash = strdup(json_string_value(json_object_get(row, "password")));
@@ -472,7 +482,7 @@ auth_console(int64_t node, const char *user, const char *secret, const char *pee
 	lw_lock();
 	audit_add(&w, "console.telnet", target, level != ACCESS_NONE,
 	    level == ACCESS_NONE        ? "refused"
-	        : level == ACCESS_WRITE ? "attached"
+	        : level >= ACCESS_WRITE ? "attached"
 	                                : "watching");
 	lw_unlock();
 	return (level);

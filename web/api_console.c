@@ -229,7 +229,7 @@ api_node_console(struct api_req *r, struct lw_err *e)
 	const char *key = header(r, "Sec-WebSocket-Key"), *ver = header(r, "Sec-WebSocket-Version");
 	int64_t lab, node;
 	struct ws_attach *ctx;
-	char accept[29];
+	char accept[29], target[128];
 
 	if (console_ref(r, &lab, &node, NULL, e) == -1)
 		return (-1);
@@ -248,9 +248,9 @@ api_node_console(struct api_req *r, struct lw_err *e)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	ctx->node = node;
 	ctx->read_only = r->level < ACCESS_WRITE;
+	snprintf(target, sizeof(target), "%.60s/%.60s", r->params[0], r->params[1]);
 	lw_lock();
-	audit_add(
-	    &r->who, "console.ws", r->params[1], true, ctx->read_only ? "watching" : "attached");
+	audit_add(&r->who, "console.ws", target, true, ctx->read_only ? "watching" : "attached");
 	lw_unlock();
 	if ((r->raw = MHD_create_response_for_upgrade(ws_upgraded, ctx)) == NULL) {
 		free(ctx);

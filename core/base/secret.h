@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /* A token as handed out: "lw_" and 43 base64url characters (256 random bits). */
-#define SECRET_TOKEN_LEN 47
+#define SECRET_TOKEN_LEN 46
 /* A stored password hash: "$scrypt$ln=15,r=8,p=3$SALT$HASH" (base64). */
 #define SECRET_HASH_MAX 160
 /* The hex SHA-256 a token is stored as. */

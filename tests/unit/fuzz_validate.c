@@ -16,7 +16,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct field *tables[] = {validate_lab_create, validate_lab_patch,
 	    validate_node_create, validate_node_patch, validate_link_create, validate_link_patch,
-	    validate_impairment};
+	    validate_impairment, validate_login, validate_token_create, validate_quota,
+	    validate_user_create, validate_user_patch, validate_group, validate_group_patch};
 	json_t *o = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	struct lw_err e;
 

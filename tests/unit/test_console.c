@@ -270,8 +270,10 @@ test_login_slow(int guest, int full, char *buf)
 
 	CHECK(write(fd, "slow\r\n", 6) == 6);
 	read_until(fd, "Password: ", buf, 1 << 20);
-	CHECK(write(fd, "pw\r\n", 4) == 4);
+	/* Typeahead: a line sent with the password and one during the check are kept. */
+	CHECK(write(fd, "pw\r\nahead1\r\n", 12) == 12);
 	CHECK(slow_started());
+	CHECK(write(fd, "ahead2\r\n", 8) == 8);
 	CHECK(write(guest, "during the check\r\n", 18) == 18);
 	read_until(full, "during the check", buf, 1 << 20);
 	CHECK(got(buf, "during the check"));
@@ -279,6 +281,8 @@ test_login_slow(int guest, int full, char *buf)
 	read_until(fd, "during the check", buf, 1 << 20); /* then it is let in */
 	CHECK(got(buf, "during the check"));
 	CHECK(console_clients(3) == 3);
+	read_until(guest, "ahead2\r", buf, 1 << 20); /* and what it typed reaches the guest */
+	CHECK(got(buf, "ahead1\rahead2\r"));
 	return (fd);
 }
 
