@@ -1,7 +1,9 @@
 #!/bin/bash
 # The browser UI in a real Chromium (tests/ui/smoke.mjs): the daemon serves
 # it at "/", it builds and deletes labs, starts one and shows live node
-# states and a working console. Screenshots go to build/test-artifacts/ui/.
+# states and a working console; lab.mjs builds a whole lab in the page;
+# auth.mjs logs in, administers users and shares a lab read-only.
+# Screenshots go to build/test-artifacts/ui/.
 . "$(dirname "$0")/lib.sh"
 LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}
 ART=$LW_ROOT/build/test-artifacts/ui
@@ -46,4 +48,26 @@ eq "the lab built in the browser is gone" "$STATUS" 404
 api POST /api/v1/labs/uilab/stop
 wait_for stopped 30 lab_nodes_are uilab stopped
 api DELETE /api/v1/labs/uilab
+
+# Identity in the browser: the login page, the Admin view, a lab shared
+# read-only (running: its console is watched) and one that is not shared.
+api POST /api/v1/labs '{"name":"sharedlab","nodes":[{"name":"a","template":"linux-host"}]}'
+eq "a lab to share" "$STATUS" 201
+api POST /api/v1/labs '{"name":"otherlab"}'
+eq "a lab not shared" "$STATUS" 201
+api POST /api/v1/labs/sharedlab/start
+check "the lab to share is running" wait_for running 30 lab_nodes_are sharedlab running
+LW_ADMIN_PASSWORD=$(cat "$LW_DATA/initial-admin-password") LW_USER=alice LW_USER_PASSWORD=alice-pass-1 browser auth.mjs
+check "screenshots of the login page, the Share dialog, the read-only lab and the admin pages are saved" \
+	test -s "$ART/login.png" -a -s "$ART/share.png" -a -s "$ART/readonly-lab.png" -a -s "$ART/admin.png"
+api GET /api/v1/labs/sharedlab
+eq "the Share dialog stored a read-only share" "$(jqb -c .shared_with)" '[{"user":"alice","access":"read"}]'
+api_as "$(login alice alice-pass-1-new)" GET /api/v1/labs/otherlab
+eq "the user's own password (changed in the page) logs in, and the lab not shared is 404 to them" "$STATUS" 404
+api POST /api/v1/labs/sharedlab/stop
+wait_for stopped 30 lab_nodes_are sharedlab stopped
+api DELETE /api/v1/labs/sharedlab
+api DELETE /api/v1/labs/otherlab
+api DELETE /api/v1/users/alice
+eq "the user made in the page is deleted" "$STATUS" 204
 lw_teardown

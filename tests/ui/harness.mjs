@@ -1,6 +1,7 @@
 // harness.mjs - what every browser test shares: Debian's Chromium through
-// playwright-core (LW_PLAYWRIGHT names its index.mjs), a 1280x800 page that
-// accepts confirmations, every error the page logs, and "ok"/"not ok" lines.
+// playwright-core (LW_PLAYWRIGHT names its index.mjs), a 1280x800 page with
+// the admin's session that accepts confirmations (and fresh pages with no
+// session), every error the pages log, and "ok"/"not ok" lines.
 const { chromium } = await import(process.env.LW_PLAYWRIGHT);
 
 export const [url, artifacts] = process.argv.slice(2);
@@ -25,15 +26,21 @@ try {
 	ok(false, `chromium starts: ${e.message.split('\n')[0]}`);
 	process.exit(1);
 }
-const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+// freshPage - a page in a browser context of its own (no cookie: nobody is
+// logged in), whose errors count and whose confirmations are accepted.
+export async function freshPage() {
+	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+	const p = await context.newPage();
+	p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+	p.on('pageerror', (e) => errors.push(String(e)));
+	p.on('dialog', (d) => d.accept());
+	return p;
+}
+export const page = await freshPage();
 // The session of the test's admin (lib.sh's LW_TOKEN), as a login would have set it.
 if (process.env.LW_TOKEN)
-	await context.addCookies([{ name: 'labwire_session', value: process.env.LW_TOKEN, url,
+	await page.context().addCookies([{ name: 'labwire_session', value: process.env.LW_TOKEN, url,
 		httpOnly: true, sameSite: 'Strict' }]);
-export const page = await context.newPage();
-page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-page.on('pageerror', (e) => errors.push(String(e)));
-page.on('dialog', (d) => d.accept());
 
 // finish - the no-errors check, then close and exit with the verdict.
 export async function finish() {

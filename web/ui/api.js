@@ -1,15 +1,37 @@
-// api.js - every call the UI makes to the daemon goes through here, so that
-// authentication, when it comes, is added in one place. The UI uses only the
-// public REST, WebSocket and SSE API: anything it does, automation can do.
+// api.js - every call the UI makes to the daemon goes through here: one
+// request function carries the session (the HttpOnly cookie set by login,
+// sent by a same-origin fetch) and turns a 401 into "show the login page".
+// The UI uses only the public REST, WebSocket and SSE API: anything it
+// does, automation can do.
 
 const BASE = '/api/v1';
 
 export class ApiError extends Error {
-	constructor(status, code, message) {
+	constructor(status, code, message, retryAfter) {
 		super(message);
 		this.status = status;
 		this.code = code;
+		this.retryAfter = retryAfter;
 	}
+}
+
+// What to do when the daemon no longer knows us (app.js shows the login page).
+let unauthorized = () => {};
+
+async function failure(r) {
+	const j = await r.json().catch(() => null);
+	const e = j && j.error ? j.error : { code: 'http', message: `HTTP ${r.status}` };
+	return new ApiError(r.status, e.code, e.message, Number(r.headers.get('Retry-After')) || 0);
+}
+
+// request - fetch BASE + path with the session; an error status throws ApiError.
+// A refused login is the login form's to explain, not a lost session.
+async function request(path, opts = {}) {
+	const r = await fetch(BASE + path, { ...opts, credentials: 'same-origin' });
+	if (r.ok) return r;
+	const e = await failure(r);
+	if (r.status === 401 && path !== '/auth/login') unauthorized(e);
+	throw e;
 }
 
 async function call(method, path, body) {
@@ -18,19 +40,32 @@ async function call(method, path, body) {
 		opts.headers['Content-Type'] = 'application/json';
 		opts.body = JSON.stringify(body);
 	}
-	const r = await fetch(BASE + path, opts);
+	const r = await request(path, opts);
 	if (r.status === 204) return null;
-	const j = await r.json().catch(() => null);
-	if (!r.ok) {
-		const e = j && j.error ? j.error : { code: 'http', message: `HTTP ${r.status}` };
-		throw new ApiError(r.status, e.code, e.message);
-	}
-	return j;
+	return r.json().catch(() => null);
 }
 
 const enc = encodeURIComponent;
 
+const query = (o) => {
+	const q = new URLSearchParams(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)).toString();
+	return q ? `?${q}` : '';
+};
+
 export const api = {
+	onUnauthorized: (fn) => { unauthorized = fn; },
+	login: (username, password) => call('POST', '/auth/login', { username, password }),
+	logout: () => call('POST', '/auth/logout'),
+	me: () => call('GET', '/auth/me'),
+	users: () => call('GET', '/users'),
+	createUser: (body) => call('POST', '/users', body),
+	patchUser: (user, body) => call('PATCH', `/users/${enc(user)}`, body),
+	deleteUser: (user) => call('DELETE', `/users/${enc(user)}`),
+	groups: () => call('GET', '/groups'),
+	createGroup: (body) => call('POST', '/groups', body),
+	patchGroup: (group, body) => call('PATCH', `/groups/${enc(group)}`, body),
+	deleteGroup: (group) => call('DELETE', `/groups/${enc(group)}`),
+	audit: (limit, before) => call('GET', `/audit${query({ limit, before })}`),
 	labs: () => call('GET', '/labs'),
 	lab: (lab) => call('GET', `/labs/${enc(lab)}`),
 	createLab: (body) => call('POST', '/labs', body),
@@ -49,16 +84,13 @@ export const api = {
 	captures: (lab, link) => call('GET', `/labs/${enc(lab)}/links/${link}/captures`),
 	startCapture: (lab, link, body) => call('POST', `/labs/${enc(lab)}/links/${link}/captures`, body),
 	stopCapture: (lab, link, cap) => call('DELETE', `/labs/${enc(lab)}/links/${link}/captures/${cap}`),
-	pcapUrl: (lab, link, cap, follow) =>
-		`${BASE}/labs/${enc(lab)}/links/${link}/captures/${cap}/pcap${follow ? '?follow=1' : ''}`,
-	recentUrl: (lab, link) => `${BASE}/labs/${enc(lab)}/links/${link}/recent.pcap`,
-	// stream - GET url and hand each chunk of the body to onChunk until it ends or signal aborts.
-	stream: async (url, onChunk, signal) => {
-		const r = await fetch(url, { signal });
-		if (!r.ok) {
-			const j = await r.json().catch(() => null);
-			throw new ApiError(r.status, j?.error?.code || 'http', j?.error?.message || `HTTP ${r.status}`);
-		}
+	// Paths under BASE, for stream(); url() makes one a link (a download).
+	pcapPath: (lab, link, cap, follow) => `/labs/${enc(lab)}/links/${link}/captures/${cap}/pcap${follow ? '?follow=1' : ''}`,
+	recentPath: (lab, link) => `/labs/${enc(lab)}/links/${link}/recent.pcap`,
+	url: (path) => BASE + path,
+	// stream - GET path and hand each chunk of the body to onChunk until it ends or signal aborts.
+	stream: async (path, onChunk, signal) => {
+		const r = await request(path, { signal });
 		const rd = r.body.getReader();
 		try {
 			for (;;) {
@@ -78,6 +110,8 @@ export const api = {
 		// After a reconnect, events may have been missed: the page reloads what it shows.
 		let opened = false;
 		es.onopen = () => { if (opened) onEvent('reconnect', {}); opened = true; };
+		// A refused stream (the session ended) is not retried: ask who we are, which shows the login page.
+		es.onerror = () => { if (es.readyState === EventSource.CLOSED) onEvent('closed', {}); };
 		return es;
 	},
 	consoleSocket: (lab, node) => {

@@ -1,6 +1,7 @@
-// app.js - the labwire lab UI: a list of labs, and a lab's page with its
-// nodes (live state from the event stream), start/stop, and consoles in
-// the browser (xterm.js over the console WebSocket).
+// app.js - the labwire lab UI: the login page, a list of labs, a lab's page
+// with its nodes (live state from the event stream), start/stop, sharing,
+// and consoles in the browser (xterm.js over the console WebSocket); for
+// admins, the users, groups and audit log.
 import { api, ApiError } from '/ui/api.js';
 import { Terminal } from '/ui/vendor/xterm.mjs';
 import { describe, PcapReader } from '/ui/pcap.js';
@@ -11,6 +12,10 @@ const view = document.getElementById('view');
 const crumb = document.getElementById('crumb');
 const statusEl = document.getElementById('status');
 const consoles = document.getElementById('consoles');
+const nav = document.getElementById('nav');
+const meEl = document.getElementById('me');
+let me = null; // who is logged in: {name, role, auth?}; null on the login page
+let events = null; // the event stream, open while logged in
 
 function el(tag, attrs = {}, ...children) {
 	const e = document.createElement(tag);
@@ -34,9 +39,102 @@ async function attempt(what, fn) {
 		say('');
 		return r;
 	} catch (e) {
-		say(`${what} failed: ${e instanceof ApiError ? e.message : e}`, true);
+		/* A 401 has shown the login page: that says it all. */
+		if (!(e instanceof ApiError && e.status === 401)) say(`${what} failed: ${e instanceof ApiError ? e.message : e}`, true);
 		return undefined;
 	}
+}
+
+const thead = (...cols) => el('thead', {}, el('tr', {}, ...cols.map((h) => el('th', {}, h))));
+
+// modal - a dialog around a form; submit runs fn(), which closes it unless it throws (shown inside).
+function modal(id, title, fields, label, fn) {
+	const err = el('p', { class: 'error', role: 'alert' });
+	const d = el('dialog', { id, 'aria-label': title }, el('form', { onsubmit: async (ev) => {
+		ev.preventDefault();
+		try {
+			await fn();
+			d.close();
+		} catch (e) {
+			if (d.open) err.textContent = e instanceof ApiError ? e.message : String(e);
+		}
+	} }, el('h2', {}, title), ...fields, err,
+	el('div', { class: 'toolbar' }, el('button', { type: 'submit' }, label),
+		el('button', { type: 'button', onclick: () => d.close() }, 'Cancel'))));
+	d.addEventListener('close', () => d.remove());
+	document.body.append(d);
+	d.showModal();
+	return d;
+}
+
+// ---- who is logged in: the login page, the header, one's own password ----
+
+function showLogin(note = '') {
+	me = null;
+	events?.close();
+	events = null;
+	leaveLab();
+	for (const d of document.querySelectorAll('dialog')) d.close();
+	for (const c of [...consoles.children]) c.closeConsole?.();
+	nav.replaceChildren();
+	meEl.replaceChildren();
+	crumb.textContent = '';
+	say('');
+	const user = el('input', { id: 'login-user', autocomplete: 'username', required: true });
+	const pass = el('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
+	const err = el('p', { id: 'login-error', class: 'error', role: 'alert' });
+	const go = el('button', { type: 'submit', id: 'login-submit' }, 'Log in');
+	view.replaceChildren(el('form', { id: 'login', class: 'login', onsubmit: async (ev) => {
+		ev.preventDefault();
+		go.disabled = true;
+		try {
+			const r = await api.login(user.value.trim(), pass.value);
+			enter(r.user);
+		} catch (e) {
+			err.textContent = !(e instanceof ApiError) ? `Logging in failed: ${e}`
+				: e.status === 429 ? `Too many failed logins: try again in ${e.retryAfter || 'a few'} s.` : e.message;
+			pass.value = '';
+			pass.focus();
+		} finally {
+			go.disabled = false;
+		}
+	} }, el('h1', {}, 'Log in to labwire'), note ? el('p', { class: 'hint' }, note) : '',
+	el('label', {}, 'User', user), el('label', {}, 'Password', pass), go, err));
+	user.focus();
+}
+
+// The session ended (expired, revoked, logged out elsewhere): log in again, once.
+api.onUnauthorized(() => {
+	if (me || !document.getElementById('login')) showLogin(me ? 'Your session has ended: log in again.' : '');
+});
+
+function enter(user) {
+	me = user;
+	nav.replaceChildren(el('a', { href: '#/' }, 'Labs'),
+		me.role === 'admin' ? el('a', { href: '#/admin', id: 'nav-admin' }, 'Admin') : '');
+	/* With --auth off everyone is the admin: nothing to log out of. */
+	const own = me.auth !== false;
+	meEl.replaceChildren(el('span', { id: 'me-name' }, me.name), el('span', { id: 'me-role', class: 'role' }, me.role),
+		own ? el('button', { id: 'password-change', onclick: passwordDialog }, 'Password') : '',
+		own ? el('button', { id: 'logout', onclick: logout }, 'Log out') : '');
+	events = api.events(onEvent);
+	route();
+}
+
+async function logout() {
+	events?.close();
+	if ((await attempt('Logging out', () => api.logout())) !== undefined) showLogin();
+}
+
+function passwordDialog() {
+	const cur = el('input', { id: 'password-current', type: 'password', autocomplete: 'current-password', required: true });
+	const pw = el('input', { id: 'password-new', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
+	modal('password', 'Change your password', [el('label', {}, 'Current password', cur), el('label', {}, 'New password (8 or more characters)', pw)],
+		'Change password', async () => {
+			await api.patchUser(me.name, { current_password: cur.value, password: pw.value });
+			/* The daemon ends every session of a user whose password changes. */
+			showLogin('Your password was changed: log in with the new one.');
+		});
 }
 
 // ---- the list of labs ----
@@ -53,30 +151,91 @@ async function showLabs() {
 	} }, name, el('button', { type: 'submit' }, 'Create lab'));
 	const rows = r.labs.map((l) => el('tr', { 'data-lab': l.name },
 		el('td', {}, el('a', { href: `#/labs/${encodeURIComponent(l.name)}` }, l.name)),
+		el('td', { class: 'owner' }, l.owner || ''),
 		el('td', { class: `state ${l.state}` }, l.state),
 		el('td', {}, l.node_count), el('td', {}, l.link_count),
 		el('td', {},
-			el('button', { onclick: async () => {
+			el('button', { class: 'share', disabled: !owns(l), onclick: () => shareDialog(l.id) }, 'Share'),
+			el('button', { disabled: !owns(l), onclick: async () => {
 				const n = prompt(`Rename lab ${l.name} to:`, l.name);
 				if (n && n !== l.name && await attempt('Renaming the lab', () => api.patchLab(l.id, { name: n })))
 					showLabs();
 			} }, 'Rename'),
-			el('button', { class: 'danger', onclick: async () => {
+			el('button', { class: 'danger', disabled: !owns(l), onclick: async () => {
 				if (!confirm(`Delete lab ${l.name}? Its nodes are stopped and everything it made is removed.`)) return;
 				if ((await attempt('Deleting the lab', () => api.deleteLab(l.id))) !== undefined)
 					showLabs();
 			} }, 'Delete'))));
 	view.replaceChildren(el('h1', {}, 'Labs'), form,
 		el('table', { id: 'labs' },
-			el('thead', {}, el('tr', {}, ...['Lab', 'State', 'Nodes', 'Links', ''].map((h) => el('th', {}, h)))),
+			thead('Lab', 'Owner', 'State', 'Nodes', 'Links', ''),
 			el('tbody', {}, ...rows)));
+}
+
+// ---- who may do what with a lab, and sharing it ----
+
+// owns - an admin or the owner: may share, rename and delete the lab.
+const owns = (lab) => me.role === 'admin' || lab.owner === me.name;
+
+// The access to a lab the daemon gives me (labs/access.c): its owner or an
+// admin, a write share, else read (a read share, or a leader of the owner's group).
+function accessOf(lab) {
+	if (owns(lab)) return 'own';
+	return (lab.shared_with || []).find((s) => s.user === me.name)?.access === 'write' ? 'write' : 'read';
+}
+
+async function shareDialog(ref) {
+	const lab = await attempt('Loading the lab', () => api.lab(ref));
+	if (!lab) return;
+	const shares = (lab.shared_with || []).map((s) => ({ user: s.user, access: s.access }));
+	const list = el('tbody');
+	const draw = () => list.replaceChildren(...shares.map((s, i) => {
+		const acc = el('select', { 'aria-label': `${s.user}'s access`, onchange: () => { s.access = acc.value; } },
+			...['read', 'write'].map((a) => el('option', { selected: a === s.access }, a)));
+		return el('tr', { 'data-share': s.user }, el('td', {}, s.user), el('td', {}, acc),
+			el('td', {}, el('button', { type: 'button', onclick: () => { shares.splice(i, 1); draw(); } }, 'Remove')));
+	}));
+	const user = el('input', { id: 'share-user', placeholder: 'user name', 'aria-label': 'user to share with', list: 'share-users' });
+	const access = el('select', { id: 'share-access', 'aria-label': 'access to give' },
+		el('option', { value: 'read' }, 'read (watch)'), el('option', { value: 'write' }, 'write (use)'));
+	const add = () => {
+		const name = user.value.trim();
+		if (!name) return;
+		const s = shares.find((x) => x.user === name);
+		if (s) s.access = access.value;
+		else shares.push({ user: name, access: access.value });
+		user.value = '';
+		draw();
+	};
+	const known = el('datalist', { id: 'share-users' });
+	draw();
+	modal('share', `Share ${lab.name}`, [el('p', {}, `Owner: ${lab.owner}`),
+		el('table', { id: 'shares' }, thead('User', 'Access', ''), list), known,
+		el('div', {}, user, access, el('button', { type: 'button', id: 'share-add', onclick: add }, 'Add')),
+		el('p', { class: 'hint' }, 'Saving replaces who the lab is shared with.')],
+	'Save', async () => {
+		/* A name typed but not added yet is meant to be shared too. */
+		add();
+		await api.patchLab(lab.id, { shared_with: shares });
+		say(`${lab.name} is shared with ${shares.map((s) => `${s.user} (${s.access})`).join(', ') || 'nobody'}.`);
+		if (current?.lab.id === lab.id) reloadLab();
+	});
+	/* Only an admin may list the users: others type the name. */
+	user.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); add(); } });
+	if (me.role === 'admin') {
+		const u = await api.users().catch(() => null);
+		known.replaceChildren(...(u?.users || []).filter((x) => x.name !== lab.owner).map((x) => el('option', { value: x.name })));
+	}
 }
 
 // ---- one lab: the canvas, the node and link panels ----
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 const NODE_W = 96, NODE_H = 40;
-let current = null; // {name, lab, sel: {node}|{link}, watch: AbortController}
+let current = null; // {name, lab, access: own|write|read, sel: {node}|{link}, watch: AbortController}
+
+// ro - the lab on the page is mine to watch only: every button that changes it is disabled.
+const ro = () => current?.access === 'read';
 
 function svg(tag, attrs = {}, ...children) {
 	const e = document.createElementNS(SVGNS, tag);
@@ -99,6 +258,8 @@ async function reloadLab() {
 	const lab = await attempt('Loading the lab', () => api.lab(cur.lab.id));
 	/* A later reload, or another page, has taken over meanwhile. */
 	if (!lab || current !== cur || seq !== reloads) return;
+	/* Shared otherwise now: every button is drawn again. */
+	if (accessOf(lab) !== cur.access) return showLab(lab.name);
 	cur.lab = lab;
 	cur.name = lab.name;
 	render();
@@ -171,6 +332,7 @@ function startDrag(ev, n, g) {
 	const linking = ev.target.classList.contains('handle');
 	let moved = false, temp = null;
 	if (ev.button !== 0) return;
+	if (ro()) { select({ node: n.name }); return; }
 	ev.preventDefault();
 	const move = (e) => {
 		const p = pt(e);
@@ -213,7 +375,7 @@ function nodeRow(lab, n) {
 	const badge = el('span', { class: `badge ${n.state}`, 'data-state': n.state },
 		n.state + bootText(n, ' · '));
 	const accel = el('span', { class: 'accel', title: n.accel_reason || '' }, (n.accel_in_use || '-').toUpperCase());
-	const act = (a) => el('button', { onclick: () => attempt(`${a} ${n.name}`, () => api.nodeAction(lab, n.name, a)) }, a);
+	const act = (a) => el('button', { disabled: ro(), onclick: () => attempt(`${a} ${n.name}`, () => api.nodeAction(lab, n.name, a)) }, a);
 	return el('tr', { 'data-node': n.name },
 		el('td', {}, n.name), el('td', {}, n.template), el('td', {}, badge), el('td', {}, accel),
 		el('td', {}, act('start'), act('stop'),
@@ -256,8 +418,8 @@ const nodeStatus = (n) => `${n.template}, ${n.state}${bootText(n, ', ')}; accele
 	(n.boot_expected_s ? `; boot expected in ${n.boot_expected_s} s (${n.boot_basis})` : '');
 
 function nodePanel(n) {
-	const act = (a, label) => el('button', { onclick: () => attempt(`${label} ${n.name}`, () => api.nodeAction(current.name, n.name, a)) }, label);
-	const cfg = el('textarea', { id: 'node-config', rows: 6, 'aria-label': 'startup config' });
+	const act = (a, label) => el('button', { disabled: ro(), onclick: () => attempt(`${label} ${n.name}`, () => api.nodeAction(current.name, n.name, a)) }, label);
+	const cfg = el('textarea', { id: 'node-config', rows: 6, 'aria-label': 'startup config', readonly: ro() });
 	cfg.value = n.startup_config || '';
 	return [
 		el('h3', {}, `Node ${n.name}`),
@@ -266,7 +428,7 @@ function nodePanel(n) {
 		n.error ? el('p', { class: 'error' }, n.error) : '',
 		el('div', { class: 'toolbar' }, act('start', 'Start'), act('stop', 'Stop'), act('reload', 'Reload'), act('wipe', 'Wipe'),
 			el('button', { onclick: () => openConsole(current.name, n.name) }, 'Console'),
-			el('button', { class: 'danger', onclick: async () => {
+			el('button', { class: 'danger', disabled: ro(), onclick: async () => {
 				if (!confirm(`Delete node ${n.name} and its links?`)) return;
 				if ((await attempt('Deleting the node', () => api.deleteNode(current.name, n.name))) !== undefined) { current.sel = null; reloadLab(); }
 			} }, 'Delete')),
@@ -275,11 +437,11 @@ function nodePanel(n) {
 			ev.preventDefault();
 			const to = ev.target.elements.to.value;
 			if (to) select({ newLink: [n.name, to] });
-		} }, el('label', {}, 'Link to ', el('select', { name: 'to', id: 'link-to' },
+		} }, el('fieldset', { class: 'plain', disabled: ro() }, el('label', {}, 'Link to ', el('select', { name: 'to', id: 'link-to' },
 			...current.lab.nodes.filter((o) => o.name !== n.name).map((o) => el('option', {}, o.name)))),
-		el('button', { type: 'submit' }, 'Choose interfaces…')),
+		el('button', { type: 'submit' }, 'Choose interfaces…'))),
 		el('label', { for: 'node-config' }, 'Startup config'), cfg,
-		el('button', { id: 'node-config-save', onclick: async () => {
+		el('button', { id: 'node-config-save', disabled: ro(), onclick: async () => {
 			const r = await attempt('Saving the startup config', () => api.patchNode(current.name, n.name, { startup_config: cfg.value }));
 			if (r) {
 				Object.assign(n, r);
@@ -309,7 +471,7 @@ function newLinkPanel([a, b]) {
 	el('h3', {}, `Link ${a} — ${b}`),
 	el('label', {}, `${a} `, pickA), el('label', {}, `${b} `, pickB),
 	el('label', {}, 'LAN segment with ', third),
-	el('div', { class: 'toolbar' }, el('button', { type: 'submit', id: 'link-create' }, 'Create link'),
+	el('div', { class: 'toolbar' }, el('button', { type: 'submit', id: 'link-create', disabled: ro() }, 'Create link'),
 		el('button', { type: 'button', onclick: () => select(null) }, 'Cancel')));
 }
 
@@ -322,8 +484,9 @@ function linkPanel(l) {
 		const body = {};
 		for (const [k] of IMP) { const v = Number(imp.elements[k].value); if (v) body[k] = v; }
 		if (await attempt('Setting the impairment', () => api.patchLink(current.name, l.id, { impairment: body }))) reloadLab();
-	} }, ...IMP.map(([k, label]) => el('label', {}, label, el('input', { name: k, type: 'number', min: 0, step: 'any', value: l.impairment?.[k] || 0 }))),
-	el('button', { type: 'submit', id: 'impair-apply' }, 'Apply impairment'));
+	} }, el('fieldset', { class: 'plain', disabled: ro() },
+		...IMP.map(([k, label]) => el('label', {}, label, el('input', { name: k, type: 'number', min: 0, step: 'any', value: l.impairment?.[k] || 0 }))),
+		el('button', { type: 'submit', id: 'impair-apply' }, 'Apply impairment')));
 	const filter = el('input', { id: 'capture-filter', placeholder: 'BPF filter, e.g. icmp', 'aria-label': 'capture filter' });
 	const rows = el('tbody', {});
 	const packets = el('table', { id: 'packets' },
@@ -333,11 +496,11 @@ function linkPanel(l) {
 		el('h3', {}, `Link ${l.id} (${l.kind})`),
 		el('p', { id: 'link-info' }),
 		el('div', { class: 'toolbar' },
-			el('button', { id: 'link-toggle', onclick: async () => {
+			el('button', { id: 'link-toggle', disabled: ro(), onclick: async () => {
 				const lk = current.lab.links.find((x) => x.id === l.id);
 				if (await attempt('Changing the link state', () => api.patchLink(current.name, l.id, { state: lk.state === 'up' ? 'down' : 'up' }))) reloadLab();
 			} }),
-			el('button', { class: 'danger', onclick: async () => {
+			el('button', { class: 'danger', disabled: ro(), onclick: async () => {
 				if (!confirm(`Delete link ${l.id}?`)) return;
 				if ((await attempt('Deleting the link', () => api.deleteLink(current.name, l.id))) !== undefined) { current.sel = null; reloadLab(); }
 			} }, 'Delete link')),
@@ -348,7 +511,7 @@ function linkPanel(l) {
 			const body = filter.value.trim() ? { filter: filter.value.trim() } : {};
 			const c = await attempt('Starting the capture', () => api.startCapture(current.name, l.id, body));
 			if (c) { listCaptures(l, caps, rows); watch(l, c.id, rows); }
-		} }, filter, el('button', { type: 'submit', id: 'capture-start' }, 'Start capture'),
+		} }, filter, el('button', { type: 'submit', id: 'capture-start', disabled: ro() }, 'Start capture'),
 			el('button', { type: 'button', id: 'recent', onclick: () => showRecent(l, rows) }, 'Recent frames')),
 		caps, packets);
 	refreshLinkPanel(panel, l);
@@ -367,8 +530,8 @@ async function listCaptures(l, ul, rows) {
 	if (!r) return;
 	ul.replaceChildren(...(r.captures || []).map((c) => el('li', { 'data-capture': c.id },
 		`#${c.id} ${c.filter || '(all)'}: ${c.state}, ${c.packets} frames `,
-		el('a', { href: api.pcapUrl(current.name, l.id, c.id, false), download: `link${l.id}-capture${c.id}.pcap` }, 'download'),
-		c.state === 'running' ? el('button', { onclick: async () => {
+		el('a', { href: api.url(api.pcapPath(current.name, l.id, c.id, false)), download: `link${l.id}-capture${c.id}.pcap` }, 'download'),
+		c.state === 'running' ? el('button', { disabled: ro(), onclick: async () => {
 			if ((await attempt('Stopping the capture', () => api.stopCapture(current.name, l.id, c.id))) !== undefined) listCaptures(l, ul, rows);
 		} }, 'Stop') : '',
 		c.state === 'running' ? el('button', { onclick: () => watch(l, c.id, rows) }, 'Watch') : '')));
@@ -391,8 +554,8 @@ function watch(l, cap, rows) {
 	current.watch = ac;
 	rows.replaceChildren();
 	const rd = new PcapReader(addPackets(rows, { v: null }));
-	api.stream(api.pcapUrl(current.name, l.id, cap, true), (chunk) => rd.push(chunk), ac.signal)
-		.catch((e) => { if (e.name !== 'AbortError') say(`Watching the capture failed: ${e.message}`, true); });
+	api.stream(api.pcapPath(current.name, l.id, cap, true), (chunk) => rd.push(chunk), ac.signal)
+		.catch((e) => { if (e.name !== 'AbortError' && e.status !== 401) say(`Watching the capture failed: ${e.message}`, true); });
 }
 
 async function showRecent(l, rows) {
@@ -400,29 +563,33 @@ async function showRecent(l, rows) {
 	current.watch = null;
 	rows.replaceChildren();
 	const rd = new PcapReader(addPackets(rows, { v: null }));
-	await attempt('Fetching the recent frames', () => api.stream(api.recentUrl(current.name, l.id), (c) => rd.push(c)));
+	await attempt('Fetching the recent frames', () => api.stream(api.recentPath(current.name, l.id), (c) => rd.push(c)));
 }
 
 async function showLab(name) {
 	const lab = await attempt('Loading the lab', () => api.lab(name));
 	if (!lab) return;
 	const tr = await attempt('Loading the templates', () => api.templates());
-	current = { name: lab.name, lab, sel: null, watch: null };
+	leaveLab(); /* a reload when the lab's sharing changed */
+	current = { name: lab.name, lab, access: accessOf(lab), sel: null, watch: null };
 	crumb.textContent = `› ${lab.name}`;
+	const shared = { read: ' · shared with you read-only: you can watch it and its consoles, not change them', write: ' · shared with you' };
 	const tpl = el('select', { id: 'new-node-template', 'aria-label': 'template' },
 		...(tr?.templates || []).map((t) => el('option', {}, t.name)));
 	const nname = el('input', { id: 'new-node-name', placeholder: 'node name', 'aria-label': 'node name', size: 10 });
 	view.replaceChildren(
 		el('h1', {}, lab.name),
+		el('p', { id: 'lab-owner', class: 'sub' }, `Owner: ${lab.owner || '-'}${shared[current.access] || ''}`),
 		el('div', { class: 'toolbar' },
-			el('button', { id: 'lab-start', onclick: () => attempt('Starting the lab', () => api.startLab(lab.name)) }, 'Start lab'),
-			el('button', { id: 'lab-stop', onclick: () => attempt('Stopping the lab', () => api.stopLab(lab.name)) }, 'Stop lab'),
+			el('button', { id: 'lab-start', disabled: ro(), onclick: () => attempt('Starting the lab', () => api.startLab(lab.name)) }, 'Start lab'),
+			el('button', { id: 'lab-stop', disabled: ro(), onclick: () => attempt('Stopping the lab', () => api.stopLab(lab.name)) }, 'Stop lab'),
+			el('button', { id: 'lab-share', disabled: !owns(lab), onclick: () => shareDialog(lab.id) }, 'Share'),
 			el('form', { id: 'new-node', onsubmit: async (ev) => {
 				ev.preventDefault();
 				const n = current.lab.nodes.length;
 				const body = { name: nname.value.trim(), template: tpl.value, x: 40 + (n % 6) * 140, y: 40 + Math.floor(n / 6) * 110 };
 				if (await attempt('Adding the node', () => api.createNode(current.name, body))) { nname.value = ''; reloadLab(); }
-			} }, tpl, nname, el('button', { type: 'submit' }, 'Add node'))),
+			} }, el('fieldset', { class: 'plain', disabled: ro() }, tpl, nname, el('button', { type: 'submit' }, 'Add node')))),
 		el('div', { class: 'workspace' },
 			el('div', { class: 'canvas-wrap' }, svg('svg', { id: 'canvas', width: 860, height: 480, role: 'group', 'aria-label': 'topology' })),
 			el('aside', { id: 'panel' })),
@@ -433,6 +600,8 @@ async function showLab(name) {
 
 // Live state: node events update the node in place; link changes reload the lab.
 function onEvent(kind, ev) {
+	/* The stream was refused: if the session is over, asking who we are shows the login page. */
+	if (kind === 'closed') { api.me().catch(() => {}); return; }
 	if (kind === 'reconnect') { if (current) reloadLab(); else if (!location.hash.startsWith('#/labs/')) showLabs(); return; }
 	if (!current) return;
 	const obj = ev[kind] || {};
@@ -454,24 +623,151 @@ function onEvent(kind, ev) {
 
 // ---- consoles: several at once, each a panel with xterm.js ----
 
+// A read-only lab's console is watch-only: the daemon drops what is typed, so nothing is sent.
 function openConsole(lab, node) {
 	const id = `console-${encodeURIComponent(lab)}/${encodeURIComponent(node)}`;
+	const watchOnly = ro();
 	if (document.getElementById(id)) return;
 	const box = el('div', { class: 'term' });
-	const panel = el('div', { class: 'console', id, 'data-node': node },
+	const close = () => { ws.close(); term.dispose(); panel.remove(); };
+	const panel = el('div', { class: `console${watchOnly ? ' readonly' : ''}`, id, 'data-node': node },
 		el('div', { class: 'title' }, `${lab} / ${node}`,
-			el('button', { 'aria-label': `close ${node}'s console`, onclick: () => { ws.close(); term.dispose(); panel.remove(); } }, '×')),
+			watchOnly ? el('span', { class: 'badge ro' }, 'read-only') : '',
+			el('button', { 'aria-label': `close ${node}'s console`, onclick: close }, '×')),
 		box);
+	panel.closeConsole = close;
 	consoles.append(panel);
-	const term = new Terminal({ cols: 100, rows: 24, scrollback: 5000, convertEol: false });
+	const term = new Terminal({ cols: 100, rows: 24, scrollback: 5000, convertEol: false, disableStdin: watchOnly });
 	term.open(box);
 	const ws = api.consoleSocket(lab, node);
 	ws.onmessage = (m) => term.write(new Uint8Array(m.data));
 	ws.onclose = () => term.write('\r\n[console closed]\r\n');
-	term.onData((d) => { if (ws.readyState === WebSocket.OPEN) ws.send(d); });
+	term.onData((d) => { if (!watchOnly && ws.readyState === WebSocket.OPEN) ws.send(d); });
 	/* In view: xterm.js does not render a terminal that is off screen. */
 	panel.scrollIntoView({ block: 'nearest' });
 	term.focus();
+}
+
+// ---- admin: users, groups, the audit log ----
+
+const ROLES = ['user', 'instructor', 'admin'];
+const QUOTAS = [['running_nodes', 'running nodes', ''], ['ram_mb', 'RAM', ' MB'], ['capture_mb', 'captures', ' MB']];
+// Usage against the quota, "0" being no limit.
+const quotaText = (u) => QUOTAS.map(([k, label, unit]) =>
+	`${label} ${u.usage?.[k] ?? 0}${unit} / ${u.quota?.[k] ? `${u.quota[k]}${unit}` : 'no limit'}`).join('; ');
+const names = (s) => s.split(/[\s,]+/).filter(Boolean);
+const roleSelect = (role, attrs) => el('select', attrs, ...ROLES.map((r) => el('option', { selected: r === role }, r)));
+
+async function showAdmin() {
+	crumb.textContent = '› Admin';
+	if (me.role !== 'admin') {
+		view.replaceChildren(el('p', { class: 'error' }, 'The admin pages are for admins.'));
+		return;
+	}
+	const [u, g] = await Promise.all([attempt('Loading the users', api.users), attempt('Loading the groups', api.groups)]);
+	if (!u || !g || location.hash !== '#/admin') return;
+	view.replaceChildren(el('h1', {}, 'Admin'), usersSection(u.users), groupsSection(g.groups), auditSection());
+}
+
+function usersSection(users) {
+	const name = el('input', { id: 'new-user-name', placeholder: 'name', 'aria-label': 'new user name', required: true });
+	const pw = el('input', { id: 'new-user-password', type: 'password', placeholder: 'password (8 or more)', minlength: 8,
+		'aria-label': 'new user password', autocomplete: 'new-password', required: true });
+	const role = roleSelect('user', { id: 'new-user-role', 'aria-label': 'new user role' });
+	const form = el('form', { id: 'new-user', onsubmit: async (ev) => {
+		ev.preventDefault();
+		const body = { name: name.value.trim(), password: pw.value, role: role.value };
+		if (await attempt('Adding the user', () => api.createUser(body))) showAdmin();
+	} }, name, pw, role, el('button', { type: 'submit' }, 'Add user'));
+	return el('section', { id: 'users-section' }, el('h2', {}, 'Users'), form,
+		el('table', { id: 'users' }, thead('User', 'Role', 'Usage / quota', 'Groups', ''), el('tbody', {}, ...users.map(userRow))));
+}
+
+function userRow(u) {
+	const role = roleSelect(u.role, { 'aria-label': `${u.name}'s role`, onchange: async () => {
+		if (await attempt(`Changing ${u.name}'s role`, () => api.patchUser(u.name, { role: role.value }))) showAdmin();
+		else role.value = u.role;
+	} });
+	return el('tr', { 'data-user': u.name },
+		el('td', {}, u.name), el('td', {}, role), el('td', { class: 'quota' }, quotaText(u)),
+		el('td', {}, (u.groups || []).map((g) => (g.leader ? `${g.name} (leader)` : g.name)).join(', ')),
+		el('td', {},
+			el('button', { onclick: () => quotaDialog(u) }, 'Quotas…'),
+			el('button', { onclick: () => resetDialog(u) }, 'Password…'),
+			el('button', { class: 'danger', onclick: async () => {
+				if (!confirm(`Delete user ${u.name}? Their sessions and tokens end.`)) return;
+				if ((await attempt(`Deleting ${u.name}`, () => api.deleteUser(u.name))) !== undefined) showAdmin();
+			} }, 'Delete')));
+}
+
+function quotaDialog(u) {
+	const inputs = QUOTAS.map(([k]) => el('input', { name: k, type: 'number', min: 0, step: 1, value: u.quota?.[k] || 0 }));
+	modal('quota', `Quotas of ${u.name}`, [...QUOTAS.map(([, label, unit], i) => el('label', {}, `${label}${unit ? ` (${unit.trim()})` : ''}`, inputs[i])),
+		el('p', { class: 'hint' }, '0 is no limit.')], 'Save quotas', async () => {
+		const quota = Object.fromEntries(QUOTAS.map(([k], i) => [k, Number(inputs[i].value) || 0]));
+		await api.patchUser(u.name, { quota });
+		showAdmin();
+	});
+}
+
+function resetDialog(u) {
+	const pw = el('input', { id: 'reset-password', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
+	modal('reset', `New password for ${u.name}`, [el('label', {}, 'New password (8 or more characters)', pw),
+		el('p', { class: 'hint' }, 'Their open sessions end.')], 'Set password', async () => {
+		await api.patchUser(u.name, { password: pw.value });
+		if (u.name === me.name) showLogin('Your password was changed: log in with the new one.');
+		else say(`${u.name}'s password was set.`);
+	});
+}
+
+function groupsSection(groups) {
+	const name = el('input', { id: 'new-group-name', placeholder: 'name', 'aria-label': 'new group name', required: true });
+	const leaders = el('input', { id: 'new-group-leaders', placeholder: 'leaders: a, b', 'aria-label': 'new group leaders' });
+	const members = el('input', { id: 'new-group-members', placeholder: 'members: c, d', 'aria-label': 'new group members' });
+	const form = el('form', { id: 'new-group', onsubmit: async (ev) => {
+		ev.preventDefault();
+		const body = { name: name.value.trim(), leaders: names(leaders.value), members: names(members.value) };
+		if (await attempt('Creating the group', () => api.createGroup(body))) showAdmin();
+	} }, name, leaders, members, el('button', { type: 'submit' }, 'Create group'));
+	const rows = groups.map((g) => el('tr', { 'data-group': g.name },
+		el('td', {}, g.name), el('td', {}, g.leaders.join(', ')), el('td', {}, g.members.join(', ')),
+		el('td', {},
+			el('button', { onclick: () => groupDialog(g) }, 'Edit…'),
+			el('button', { class: 'danger', onclick: async () => {
+				if (!confirm(`Delete group ${g.name}? Its users stay.`)) return;
+				if ((await attempt(`Deleting ${g.name}`, () => api.deleteGroup(g.name))) !== undefined) showAdmin();
+			} }, 'Delete'))));
+	return el('section', { id: 'groups-section' }, el('h2', {}, 'Groups'),
+		el('p', { class: 'hint' }, "A group's leaders (instructors) may watch its members' labs."), form,
+		el('table', { id: 'groups' }, thead('Group', 'Leaders', 'Members', ''), el('tbody', {}, ...rows)));
+}
+
+function groupDialog(g) {
+	const leaders = el('input', { name: 'leaders', size: 40, value: g.leaders.join(', ') });
+	const members = el('input', { name: 'members', size: 40, value: g.members.join(', ') });
+	modal('group', `Group ${g.name}`, [el('label', {}, 'Leaders', leaders), el('label', {}, 'Members', members)], 'Save group', async () => {
+		await api.patchGroup(g.name, { leaders: names(leaders.value), members: names(members.value) });
+		showAdmin();
+	});
+}
+
+// The audit log, newest first, 100 at a time; "Older" goes on from the last one shown.
+function auditSection() {
+	const rows = el('tbody');
+	let before;
+	const more = async () => {
+		const r = await attempt('Loading the audit log', () => api.audit(100, before));
+		if (!r) return;
+		rows.append(...r.entries.map((a) => el('tr', { 'data-audit': a.id, 'data-action': a.action, class: a.ok ? '' : 'refused' },
+			el('td', {}, new Date(a.at * 1000).toLocaleString()), el('td', {}, a.user), el('td', {}, a.addr),
+			el('td', {}, a.action), el('td', {}, a.target), el('td', {}, a.ok ? 'ok' : 'refused'), el('td', {}, a.detail))));
+		if (r.entries.length) before = r.entries[r.entries.length - 1].id;
+		older.disabled = r.entries.length < 100;
+	};
+	const older = el('button', { id: 'audit-older', onclick: more }, 'Older');
+	more();
+	return el('section', { id: 'audit-section' }, el('h2', {}, 'Audit log'),
+		el('table', { id: 'audit' }, thead('When', 'User', 'Address', 'Action', 'Target', 'Result', 'Detail'), rows), older);
 }
 
 // ---- routing ----
@@ -482,6 +778,7 @@ function leaveLab() {
 }
 
 function route() {
+	if (!me) return; /* the login page stays until a login */
 	const m = location.hash.match(/^#\/labs\/(.+)$/);
 	let name = null;
 	try {
@@ -491,9 +788,18 @@ function route() {
 	}
 	leaveLab();
 	if (name) showLab(name);
+	else if (location.hash === '#/admin') showAdmin();
 	else showLabs();
 }
 
+// Who am I: the app, or (401) the login page.
+async function boot() {
+	try {
+		enter(await api.me());
+	} catch (e) {
+		if (!(e instanceof ApiError && e.status === 401)) say(`Reaching the daemon failed: ${e.message}`, true);
+	}
+}
+
 window.addEventListener('hashchange', route);
-api.events(onEvent);
-route();
+boot();
