@@ -14,6 +14,14 @@
 
 static atomic_uint generation;
 
+const char *
+access_level_name(int level)
+{
+	static const char *const names[] = {"none", "read", "write", "own"};
+
+	return (level >= ACCESS_NONE && level <= ACCESS_OWN ? names[level] : "none");
+}
+
 int
 access_lab(const struct who *w, int64_t lab)
 {
@@ -158,12 +166,17 @@ redact_node(json_t *node)
 }
 
 void
-access_redact(json_t *out, int level)
+access_redact(json_t *out, int level, bool is_lab)
 {
 	json_t *v;
 	size_t i;
 
-	if (level >= ACCESS_WRITE || !json_is_object(out))
+	if (!json_is_object(out))
+		return;
+	if (is_lab && json_object_get(out, "nodes") != NULL &&
+	    json_object_get(out, "links") != NULL)
+		json_object_set_new(out, "access", json_string(access_level_name(level)));
+	if (level >= ACCESS_WRITE)
 		return;
 	redact_node(out);
 	json_array_foreach(json_object_get(out, "nodes"), i, v)

@@ -10,6 +10,7 @@
 #define LW_ACCESS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/base/err.h"
@@ -23,6 +24,8 @@ enum access_level {
 	ACCESS_OWN = 3,   /* its owner (or an admin): delete it, share it */
 };
 
+/* access_level_name - "none", "read", "write" or "own", as a lab object's "access" says it. */
+const char *access_level_name(int level);
 /* access_lab - w's level on lab (ACCESS_NONE for a lab that does not exist). */
 int access_lab(const struct who *w, int64_t lab);
 /* access_node - w's level on node's lab. */
@@ -53,8 +56,11 @@ json_t *access_shares_json(int64_t lab);
  * caller's transaction.
  */
 int access_apply(const struct who *w, int64_t lab, json_t *body, struct lw_err *e);
-/* access_redact - remove from out (a lab, node or list) what a reader may not see. */
-void access_redact(json_t *out, int level);
+/*
+ * access_redact - remove from out (a lab, node or list) what a reader at
+ * level may not see; a lab object (is_lab) gains "access", level's name.
+ */
+void access_redact(json_t *out, int level, bool is_lab);
 /* access_generation - bumped whenever a share, owner, group or user changes. */
 unsigned access_generation(void);
 void access_changed(void);

@@ -272,7 +272,13 @@ user_row(const char *name)
 static int
 login_session(struct who *w, char *token, size_t len, int64_t *expires, struct lw_err *e)
 {
-	*expires = (int64_t)time(NULL) + lw.cfg.session_max;
+	int64_t now = (int64_t)time(NULL);
+
+	/* Each login sweeps the sessions and tokens that can no longer be used. */
+	db_exec(DB, NULL,
+	    "DELETE FROM tokens WHERE expires_at <= ? OR (kind = 'session' AND last_used <= ?)",
+	    "ii", now, now - lw.cfg.session_idle);
+	*expires = now + lw.cfg.session_max;
 	w->token = token_store(w->id, "session", "", *expires, token, len, e);
 	return (w->token == -1 ? -1 : 0);
 }

@@ -159,8 +159,12 @@ lab_list_json(const struct who *w, struct lw_err *e)
 	    "iiiI", w->id, w->id, w->id, w->role == ROLE_ADMIN);
 	if (rows == NULL)
 		return (NULL);
-	json_array_foreach(rows, i, row)
+	json_array_foreach(rows, i, row) {
 		lab_summary(row);
+		json_object_set_new(row, "access",
+		    json_string(access_level_name(
+		        access_lab(w, json_integer_value(json_object_get(row, "id"))))));
+	}
 	return (json_pack("{s:o}", "labs", rows));
 }
 

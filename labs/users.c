@@ -291,7 +291,7 @@ last_admin(int64_t user)
 }
 
 static int
-patch_apply(int64_t user, json_t *body, const char *hash, struct lw_err *e)
+patch_apply(int64_t user, json_t *body, const char *hash, int64_t keep, struct lw_err *e)
 {
 	const char *role = json_string_value(json_object_get(body, "role"));
 
@@ -302,8 +302,9 @@ patch_apply(int64_t user, json_t *body, const char *hash, struct lw_err *e)
 		return (-1);
 	if (hash[0] != '\0' &&
 	    (db_exec(DB, e, "UPDATE users SET password = ? WHERE id = ?", "si", hash, user) == -1 ||
-	        db_exec(DB, e, "DELETE FROM tokens WHERE user_id = ? AND kind = 'session'", "i",
-	            user) == -1))
+	        db_exec(DB, e,
+	            "DELETE FROM tokens WHERE user_id = ? AND kind = 'session' AND id != ?", "ii",
+	            user, keep) == -1))
 		return (-1);
 	return (quota_apply(user, json_object_get(body, "quota"), e));
 }
@@ -320,6 +321,29 @@ initial_password_forget(int64_t user)
 	unlink(path);
 }
 
+/* user's name into buf, for the audit log ("?" when it is gone). Caller holds lw_lock(). */
+static void
+user_name(int64_t user, char *buf, size_t len)
+{
+	json_t *row = db_row(DB, NULL, "SELECT name FROM users WHERE id = ?", "i", user);
+
+	snprintf(buf, len, "%s", row ? json_string_value(json_object_get(row, "name")) : "?");
+	json_decref(row);
+}
+
+/* A refused change is audited too (a wrong current password is a guess). */
+static int
+patch_refused(const struct who *by, int64_t user, struct lw_err *e)
+{
+	char target[80];
+
+	lw_lock();
+	user_name(user, target, sizeof(target));
+	audit_add(by, "user.update", target, false, e->msg);
+	lw_unlock();
+	return (-1);
+}
+
 int
 users_patch(const struct who *by, int64_t user, json_t *body, struct lw_err *e)
 {
@@ -327,21 +351,25 @@ users_patch(const struct who *by, int64_t user, json_t *body, struct lw_err *e)
 	char hash[SECRET_HASH_MAX] = "", target[80];
 	int ret;
 
-	if (fields_check(body, validate_user_patch, "user", e) == -1 ||
-	    patch_allowed(by, user, body, e) == -1)
+	if (fields_check(body, validate_user_patch, "user", e) == -1)
 		return (-1);
+	if (patch_allowed(by, user, body, e) == -1)
+		return (patch_refused(by, user, e));
 	if (pw != NULL && secret_hash(pw, hash, sizeof(hash)) == -1)
 		return (err_set(e, ERR_INTERNAL, "cannot hash the password"));
 	lw_lock();
 	if ((ret = db_begin(DB, e)) == 0) {
-		ret = patch_apply(user, body, hash, e);
+		/* The session that changes its own password stays; every other one ends. */
+		ret =
+		    patch_apply(user, body, hash, by != NULL && by->id == user ? by->token : 0, e);
 		if (ret == -1 || db_commit(DB, e) == -1) {
 			db_rollback(DB);
 			ret = -1;
 		}
 	}
-	snprintf(target, sizeof(target), "user %lld", (long long)user);
-	audit_add(by, pw ? "user.password" : "user.update", target, ret == 0, "");
+	user_name(user, target, sizeof(target));
+	audit_add(
+	    by, pw ? "user.password" : "user.update", target, ret == 0, ret == 0 ? "" : e->msg);
 	if (ret == 0 && pw != NULL)
 		initial_password_forget(user);
 	access_changed();

@@ -26,7 +26,8 @@ int64_t users_create(const struct who *by, json_t *body, struct lw_err *e);
 /*
  * users_patch - {password, current_password, role, quota}: an admin may
  * change anything of anyone; a user only their own password, giving the
- * current one. Setting a password ends the user's sessions. 0 or -1 with e.
+ * current one. Setting a password ends the user's other sessions (the one
+ * by came with stays). A refusal is audited. 0 or -1 with e.
  */
 int users_patch(const struct who *by, int64_t user, json_t *body, struct lw_err *e);
 /* users_delete - remove a user who owns no lab (ERR_CONFLICT), never the last admin. */

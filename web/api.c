@@ -185,7 +185,7 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 	if (rt->flags & API_LOCKED)
 		lw_unlock();
 	if (ret == 0 && r->out != NULL && is_lab_route(rt))
-		access_redact(r->out, r->level);
+		access_redact(r->out, r->level, r->nparams == 1);
 	return (ret);
 }
 
