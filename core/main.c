@@ -37,15 +37,42 @@
 
 static struct kvm_probe kvm; /* lw.kvm */
 
-/* The telnet consoles' authenticator: labs/auth's verdict in core/console's terms. */
+/* labs/auth's levels in core/console's terms. */
 static enum console_access
-serve_console_auth(int64_t node, const char *user, const char *secret, const char *peer)
+serve_console_verdict(int level)
 {
-	int level = auth_console(node, user, secret, peer);
-
 	if (level >= ACCESS_WRITE)
 		return (CONSOLE_FULL);
 	return (level >= ACCESS_READ ? CONSOLE_WATCH : CONSOLE_DENY);
+}
+
+/* The telnet consoles' authenticator. */
+static enum console_access
+serve_console_auth(
+    int64_t node, const char *user, const char *secret, const char *peer, struct console_who *who)
+{
+	struct auth_console_who w = {0};
+	int level = auth_console(node, user, secret, peer, &w);
+
+	who->user = w.user;
+	who->token = w.token;
+	return (serve_console_verdict(level));
+}
+
+/* Whether an attached console client may stay (and type), asked again. */
+static enum console_access
+serve_console_recheck(int64_t node, const struct console_who *who)
+{
+	struct auth_console_who w = {who->user, who->token};
+
+	return (serve_console_verdict(auth_console_recheck(node, &w)));
+}
+
+/* A share, a role or a session changed: the consoles ask again who may stay. */
+static void
+serve_access_changed(void)
+{
+	console_recheck(serve_console_recheck);
 }
 
 static void
@@ -152,8 +179,10 @@ serve_main(int argc, char **argv)
 	ui_load(lw.cfg.ui_dir);
 	if (console_init(&e) == -1 || capture_init(&e) == -1)
 		fatalx("%s", e.msg);
-	if (auth_enabled())
+	if (auth_enabled()) {
 		console_set_auth(serve_console_auth);
+		api_on_access_change(serve_access_changed);
+	}
 	if (impair_init() == -1)
 		fatal("impairment engine");
 	wiring_force_engine(lw.cfg.impair_all != 0);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/base/config.h"
+#include "core/base/secret.h"
 #include "db/db.h"
 #include "labs/access.h"
 
@@ -129,6 +130,32 @@ owner_apply(const struct who *w, int64_t lab, const char *owner, struct lw_err *
 	return (0);
 }
 
+/*
+ * New console tokens for every node of lab: whoever could see the old ones
+ * under the old shares cannot log in on a console with them any more (and
+ * the consoles they are on are dropped when the daemon rechecks them).
+ */
+static int
+console_tokens_rotate(int64_t lab, struct lw_err *e)
+{
+	json_t *rows = db_rows(DB, e, "SELECT id FROM nodes WHERE lab_id = ?", "i", lab), *r;
+	char token[SECRET_TOKEN_LEN + 1];
+	size_t i;
+	int ret = rows == NULL ? -1 : 0;
+
+	json_array_foreach(rows, i, r) {
+		if (ret == 0 && secret_token(token, sizeof(token)) == -1)
+			ret = err_set(e, ERR_INTERNAL, "no randomness for a console token");
+		token[1] = 'c';
+		if (ret == 0 &&
+		    db_exec(DB, e, "UPDATE nodes SET console_token = ? WHERE id = ?", "si", token,
+		        json_integer_value(json_object_get(r, "id"))) == -1)
+			ret = -1;
+	}
+	json_decref(rows);
+	return (ret);
+}
+
 int
 access_apply(const struct who *w, int64_t lab, json_t *body, struct lw_err *e)
 {
@@ -141,6 +168,8 @@ access_apply(const struct who *w, int64_t lab, json_t *body, struct lw_err *e)
 	if (access_lab(w, lab) < ACCESS_OWN)
 		return (err_set(e, ERR_FORBIDDEN, "only the lab's owner or an admin may share it"));
 	if (owner != NULL && owner_apply(w, lab, json_string_value(owner), e) == -1)
+		return (-1);
+	if (console_tokens_rotate(lab, e) == -1)
 		return (-1);
 	if (sw != NULL) {
 		int64_t own = db_int(DB, 0, "SELECT owner_id FROM labs WHERE id = ?", "i", lab);

@@ -375,6 +375,7 @@ auth_logout(const struct who *w, struct lw_err *e)
 	if (db_exec(DB, e, "DELETE FROM tokens WHERE id = ?", "i", w->token) == -1)
 		ret = -1;
 	audit_add(w, "logout", w->name, ret == 0, "");
+	access_changed(); /* its streams and consoles end */
 	lw_unlock();
 	return (ret);
 }
@@ -427,8 +428,10 @@ auth_token_revoke(const struct who *w, const char *ref, struct lw_err *e)
 		n = db_exec(DB, e,
 		    "DELETE FROM tokens WHERE id = ? AND kind = 'api' AND (user_id = ? OR ?)",
 		    "iiI", (int64_t)id, w->id, w->role == ROLE_ADMIN);
-	if (n > 0)
+	if (n > 0) {
 		audit_add(w, "token.revoke", ref, true, "");
+		access_changed();
+	}
 	lw_unlock();
 	if (n == -1)
 		return (-1);
@@ -437,59 +440,149 @@ auth_token_revoke(const struct who *w, const char *ref, struct lw_err *e)
 
 /* ---- the telnet consoles ---- */
 
-static int
-console_by_token(int64_t node, const char *secret)
+/* A console token's tag: 63 bits of its digest, never 0 (0 is "no token"). */
+static int64_t
+console_token_tag(const char *token)
 {
-	json_t *row;
+	char digest[SECRET_DIGEST_LEN + 1];
+	int64_t tag;
+
+	secret_digest(token, digest);
+	digest[15] = '\0';
+	tag = strtoll(digest, NULL, 16);
+	return (tag != 0 ? tag : 1);
+}
+
+/* node's console token (malloc'd), or NULL. Caller holds lw_lock(). */
+static char *
+console_token(int64_t node)
+{
+	json_t *row = db_row(DB, NULL, "SELECT console_token FROM nodes WHERE id = ?", "i", node);
+	const char *t = row ? json_string_value(json_object_get(row, "console_token")) : NULL;
+	char *copy = t ? strdup(t) : NULL;
+
+	json_decref(row);
+	return (copy);
+}
+
+static int
+console_by_token(int64_t node, const char *secret, struct auth_console_who *w)
+{
+	char *tok;
 	bool ok;
 
 	lw_lock();
-	row = db_row(DB, NULL, "SELECT console_token FROM nodes WHERE id = ?", "i", node);
+	tok = console_token(node);
 	lw_unlock();
-	ok = row != NULL &&
-	    secret_equal(secret,
-	        json_string_value(json_object_get(row, "console_token")) ?: "\x01no token\x01");
-	json_decref(row);
+	ok = tok != NULL && secret_equal(secret, tok);
+	if (ok)
+		*w = (struct auth_console_who){0, console_token_tag(tok)};
+	free(tok);
 	return (ok ? ACCESS_WRITE : ACCESS_NONE);
 }
 
-int
-auth_console(int64_t node, const char *user, const char *secret, const char *peer)
+/* A user's password on node's console; the level, and *w. */
+static int
+console_by_password(int64_t node, const char *user, const char *secret, const char *peer,
+    struct who *who, struct auth_console_who *w)
 {
-	struct who w = {0};
-	json_t *row = NULL;
-	char *hash = NULL, target[32];
+	json_t *row;
+	char *hash = NULL;
+	bool ok;
 	int level = ACCESS_NONE;
-	char tokkey[96];
 
-	snprintf(w.addr, sizeof(w.addr), "%s", peer);
+	lw_lock();
+	if ((row = user_row(user)) != NULL)
+		hash = strdup(json_string_value(json_object_get(row, "password")));
+	lw_unlock();
+	ok = secret_verify(secret, hash) && row != NULL;
+	/* A right password for a console the user may not see is not a guess. */
+	throttle_record(user, peer, ok);
+	if (ok) {
+		who_fill(who, row);
+		lw_lock();
+		level = access_node(who, node);
+		lw_unlock();
+		*w = (struct auth_console_who){who->id, 0};
+	}
+	free(hash);
+	json_decref(row);
+	return (level);
+}
+
+int
+auth_console(int64_t node, const char *user, const char *secret, const char *peer,
+    struct auth_console_who *w)
+{
+	struct who who = {0};
+	char target[32], tokkey[96];
+	int level = ACCESS_NONE;
+
+	snprintf(who.addr, sizeof(who.addr), "%s", peer);
 	snprintf(target, sizeof(target), "node %lld", (long long)node);
 	/* Token guesses count per address (a shared "token" user would lock everyone out). */
 	snprintf(tokkey, sizeof(tokkey), "token@%s", peer);
 	if (strcmp(user, "token") == 0 && throttle_check(tokkey, peer, NULL) == 0) {
-		level = console_by_token(node, secret);
+		level = console_by_token(node, secret, w);
 		throttle_record(tokkey, peer, level != ACCESS_NONE);
-		snprintf(w.name, sizeof(w.name), "(console token)");
+		snprintf(who.name, sizeof(who.name), "(console token)");
 	} else if (strcmp(user, "token") != 0 && throttle_check(user, peer, NULL) == 0) {
-		lw_lock();
-		if ((row = user_row(user)) != NULL)
-			hash = strdup(json_string_value(json_object_get(row, "password")));
-		lw_unlock();
-		if (secret_verify(secret, hash) && row != NULL) {
-			who_fill(&w, row);
-			lw_lock();
-			level = access_node(&w, node);
-			lw_unlock();
-		}
-		throttle_record(user, peer, level != ACCESS_NONE);
-		free(hash);
-		json_decref(row);
+		level = console_by_password(node, user, secret, peer, &who, w);
 	}
 	lw_lock();
-	audit_add(&w, "console.telnet", target, level != ACCESS_NONE,
+	audit_add(&who, "console.telnet", target, level != ACCESS_NONE,
 	    level == ACCESS_NONE        ? "refused"
 	        : level >= ACCESS_WRITE ? "attached"
 	                                : "watching");
+	lw_unlock();
+	return (level);
+}
+
+/* Caller holds lw_lock(). */
+static bool
+token_live_locked(int64_t token, int64_t user)
+{
+	json_t *row = db_row(DB, NULL,
+	    "SELECT kind, last_used, expires_at, user_id FROM tokens WHERE id = ?", "i", token);
+	bool live = row != NULL && token_live(row, (int64_t)time(NULL)) &&
+	    (user == 0 || json_integer_value(json_object_get(row, "user_id")) == user);
+
+	json_decref(row);
+	return (live);
+}
+
+bool
+auth_token_live(int64_t token)
+{
+	bool live;
+
+	lw_lock();
+	live = token_live_locked(token, 0);
+	lw_unlock();
+	return (live);
+}
+
+int
+auth_console_recheck(int64_t node, const struct auth_console_who *w)
+{
+	struct who who = {0};
+	json_t *row;
+	char *tok;
+	int level = ACCESS_NONE;
+
+	lw_lock();
+	if (w->user == 0) {
+		tok = console_token(node);
+		level =
+		    tok != NULL && console_token_tag(tok) == w->token ? ACCESS_WRITE : ACCESS_NONE;
+		free(tok);
+	} else if ((w->token == 0 || token_live_locked(w->token, w->user)) &&
+	    (row = db_row(DB, NULL, "SELECT id, name, role FROM users WHERE id = ?", "i",
+	         w->user)) != NULL) {
+		who_fill(&who, row);
+		json_decref(row);
+		level = access_node(&who, node);
+	}
 	lw_unlock();
 	return (level);
 }

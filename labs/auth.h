@@ -66,12 +66,28 @@ json_t *auth_tokens_json(const struct who *w, struct lw_err *e);
 json_t *auth_token_create(const struct who *w, json_t *body, struct lw_err *e);
 /* auth_token_revoke - revoke w's API token ref (admins: anyone's); 0 or -1 (ERR_NOT_FOUND). */
 int auth_token_revoke(const struct who *w, const char *ref, struct lw_err *e);
+/* Who a console client is, for auth_console_recheck: a user (and the token it came with). */
+struct auth_console_who {
+	int64_t user;  /* 0: it logged in with the node's console token */
+	int64_t token; /* the session or API token; with user 0, a tag of the console token */
+};
 /*
  * auth_console - the telnet consoles' check, run off the console thread:
- * user "token" with node's console token (full access), or a user and
- * password (full access with write access to the lab, watch with read
- * access). Returns a console_access value (core/console/console.h).
+ * user "token" with node's console token, or a user and password; the
+ * client's identity into *w. Returns the access level it gets on the node
+ * (labs/access.h: ACCESS_WRITE types, ACCESS_READ watches; the console
+ * token is ACCESS_WRITE). Audited.
  */
-int auth_console(int64_t node, const char *user, const char *secret, const char *peer);
+int auth_console(int64_t node, const char *user, const char *secret, const char *peer,
+    struct auth_console_who *w);
+/*
+ * auth_console_recheck - the level an attached console client w still has
+ * on node: its token revoked or expired, its user gone, its access taken
+ * away, or (a console-token client) the node's console token changed since:
+ * ACCESS_NONE. Takes lw_lock() itself.
+ */
+int auth_console_recheck(int64_t node, const struct auth_console_who *w);
+/* auth_token_live - whether token (an id) is still a valid session or API token. */
+bool auth_token_live(int64_t token);
 
 #endif

@@ -300,6 +300,11 @@ patch_apply(int64_t user, json_t *body, const char *hash, int64_t keep, struct l
 	if (role != NULL &&
 	    db_exec(DB, e, "UPDATE users SET role = ? WHERE id = ?", "si", role, user) == -1)
 		return (-1);
+	/* A user who is no instructor any more leads no class. */
+	if (role != NULL && strcmp(role, "user") == 0 &&
+	    db_exec(DB, e, "UPDATE group_members SET leader = 0 WHERE user_id = ?", "i", user) ==
+	        -1)
+		return (-1);
 	if (hash[0] != '\0' &&
 	    (db_exec(DB, e, "UPDATE users SET password = ? WHERE id = ?", "si", hash, user) == -1 ||
 	        db_exec(DB, e,

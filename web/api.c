@@ -61,7 +61,7 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/labs/{}/nodes/{}/console", api_node_console, 0},
     {"GET", "/api/v1/labs/{}/nodes/{}/console.log", api_node_console_log, 0},
     {"POST", "/api/v1/labs/{}/nodes/{}/console/exec", api_node_console_exec, B},
-    {"GET", "/api/v1/labs/{}/nodes/{}/config", api_node_config, 0},
+    {"GET", "/api/v1/labs/{}/nodes/{}/config", api_node_config, API_WRITE},
     {"GET", "/api/v1/labs/{}/links", api_links_list, L},
     {"POST", "/api/v1/labs/{}/links", api_links_create, L | B},
     {"GET", "/api/v1/labs/{}/links/{}", api_link_get, L},
@@ -129,6 +129,8 @@ lab_need(const struct api_route *rt)
 {
 	if (rt->flags & API_OWN)
 		return (ACCESS_OWN);
+	if (rt->flags & API_WRITE)
+		return (ACCESS_WRITE);
 	return (strcmp(rt->method, "GET") == 0 ? ACCESS_READ : ACCESS_WRITE);
 }
 
@@ -156,6 +158,7 @@ int
 api_dispatch(struct api_req *r, struct lw_err *e)
 {
 	const struct api_route *rt = NULL;
+	unsigned gen;
 	int ret;
 
 	for (size_t i = 0; i < NROUTES && rt == NULL; i++)
@@ -168,6 +171,7 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 			    err_set(e, ERR_METHOD, "%s is not allowed on %s", r->method, r->url));
 		return (err_set(e, ERR_NOT_FOUND, "no such endpoint: %s %s", r->method, r->url));
 	}
+	gen = access_generation();
 	route_match(rt->pattern, r->url, r);
 	if (route_allowed(rt, r, e) == -1)
 		return (-1);
@@ -186,6 +190,7 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 		lw_unlock();
 	if (ret == 0 && r->out != NULL && is_lab_route(rt))
 		access_redact(r->out, r->level, r->nparams == 1);
+	api_access_maybe_changed(gen); /* consoles let in under the old rules ask again */
 	return (ret);
 }
 

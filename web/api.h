@@ -44,6 +44,7 @@ enum {
 	API_PUBLIC = 8, /* answers without credentials (health, login) */
 	API_ADMIN = 16, /* the admin role only */
 	API_OWN = 32,   /* under /labs/{lab}: the lab's owner (or an admin) only */
+	API_WRITE = 64, /* under /labs/{lab}: write access even for a GET (it types on a console) */
 };
 
 struct api_route {
@@ -68,6 +69,18 @@ bool api_path_known(const char *url);
  * ERR_FORBIDDEN for a cookie-borne write from a foreign Origin.
  */
 int api_identify(struct api_req *r, struct lw_err *e);
+/*
+ * api_on_access_change - fn runs (on a request's thread, without
+ * lw_lock()) after a request changed who may see what (a share, a role, a
+ * logout: labs/access' generation moved), and every 30 s once api_auth_start
+ * ran, for what expired by the clock. The daemon hands the consoles' recheck.
+ */
+void api_on_access_change(void (*fn)(void));
+/* api_access_maybe_changed - run that fn when the generation is not before any more. */
+void api_access_maybe_changed(unsigned before);
+/* api_auth_start, api_auth_stop - the 30 s recheck thread. */
+void api_auth_start(void);
+void api_auth_stop(void);
 /* api_peer - the client's address as text. */
 void api_peer(struct MHD_Connection *c, char *buf, size_t len);
 

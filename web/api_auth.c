@@ -5,6 +5,9 @@
  * write must pass.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,71 @@
 #include "web/api.h"
 
 #define COOKIE "labwire_session"
+#define RECHECK_EVERY_S 30 /* sessions expire by the clock too */
+
+static struct {
+	void (*fn)(void);
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool running, stop;
+} chg = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+void
+api_on_access_change(void (*fn)(void))
+{
+	chg.fn = fn;
+}
+
+void
+api_access_maybe_changed(unsigned before)
+{
+	if (chg.fn != NULL && access_generation() != before)
+		chg.fn();
+}
+
+/* Every RECHECK_EVERY_S: what expired meanwhile (a session's idle or absolute end) ends. */
+static void *
+recheck_thread(void *arg)
+{
+	struct timespec until;
+
+	(void)arg;
+	pthread_mutex_lock(&chg.mu);
+	while (!chg.stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += RECHECK_EVERY_S;
+		if (pthread_cond_timedwait(&chg.cv, &chg.mu, &until) == ETIMEDOUT && !chg.stop &&
+		    chg.fn != NULL) {
+			pthread_mutex_unlock(&chg.mu);
+			chg.fn();
+			pthread_mutex_lock(&chg.mu);
+		}
+	}
+	pthread_mutex_unlock(&chg.mu);
+	return (NULL);
+}
+
+void
+api_auth_start(void)
+{
+	chg.stop = false;
+	chg.running =
+	    chg.fn != NULL && pthread_create(&chg.thread, NULL, recheck_thread, NULL) == 0;
+}
+
+void
+api_auth_stop(void)
+{
+	if (!chg.running)
+		return;
+	pthread_mutex_lock(&chg.mu);
+	chg.stop = true;
+	pthread_cond_broadcast(&chg.cv);
+	pthread_mutex_unlock(&chg.mu);
+	pthread_join(chg.thread, NULL);
+	chg.running = false;
+}
 
 static const char *
 header(struct api_req *r, const char *name)

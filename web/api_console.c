@@ -199,7 +199,8 @@ static const struct console_codec wsc_codec = {wsc_parse, wsc_frame, wsc_close};
 /* What an upgraded WebSocket is attached to, and how. */
 struct ws_attach {
 	int64_t node;
-	bool read_only; /* the user may watch the console, not type on it */
+	bool read_only;         /* the user may watch the console, not type on it */
+	struct console_who who; /* rechecked when shares, roles or sessions change */
 };
 
 static void
@@ -215,8 +216,8 @@ ws_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extr
 	if (w != NULL) {
 		ws_parser_init(&w->wp, WS_MESSAGE_MAX);
 		w->urh = urh;
-		if (console_add_ws(at.node, sock, extra, extra_len, &wsc_codec, w, at.read_only) ==
-		    0)
+		if (console_add_ws(
+		        at.node, sock, extra, extra_len, &wsc_codec, w, at.read_only, &at.who) == 0)
 			return;
 		wsc_free(w);
 	}
@@ -248,6 +249,7 @@ api_node_console(struct api_req *r, struct lw_err *e)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	ctx->node = node;
 	ctx->read_only = r->level < ACCESS_WRITE;
+	ctx->who = (struct console_who){r->who.id, r->who.token};
 	snprintf(target, sizeof(target), "%.60s/%.60s", r->params[0], r->params[1]);
 	lw_lock();
 	audit_add(&r->who, "console.ws", target, true, ctx->read_only ? "watching" : "attached");

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include "core/base/config.h"
+#include "core/base/clock.h"
 #include "core/base/events.h"
 #include "core/base/spawn.h"
 #include "core/net/fabric.h"
 #include "hv/kvm.h"
 #include "hv/qemu.h"
 #include "labs/access.h"
+#include "labs/auth.h"
 #include "labs/lab.h"
 #include "tcg/boot.h"
 #include "tcg/tcg.h"
@@ -126,12 +128,33 @@ struct sse {
 	int idle_ms;
 	struct who who;
 	unsigned gen;
+	int64_t checked_ms; /* when who's token was last found live */
 	int nseen;
 	struct {
 		int64_t lab;
 		bool visible;
 	} seen[SSE_SEEN];
 };
+
+/*
+ * Whether the stream's token still stands: at once when a share, role or
+ * session changed (a logout), else every few seconds (a session expires).
+ */
+static bool
+sse_live(struct sse *s)
+{
+	int64_t now = clock_mono_ms();
+
+	if (s->gen != access_generation()) {
+		s->gen = access_generation();
+		s->nseen = 0;
+		s->checked_ms = 0;
+	}
+	if (s->who.token == 0 || now - s->checked_ms < 5000)
+		return (true);
+	s->checked_ms = now;
+	return (auth_token_live(s->who.token));
+}
 
 static bool
 sse_visible(struct sse *s, int64_t lab)
@@ -140,10 +163,6 @@ sse_visible(struct sse *s, int64_t lab)
 
 	if (lab == 0 || s->who.role == ROLE_ADMIN)
 		return (true);
-	if (s->gen != access_generation()) {
-		s->gen = access_generation();
-		s->nseen = 0;
-	}
 	for (int i = 0; i < s->nseen; i++)
 		if (s->seen[i].lab == lab)
 			return (s->seen[i].visible);
@@ -169,7 +188,12 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	int64_t lab = 0;
 
 	while (!events_stopping) {
+		if (!sse_live(s))
+			return (
+			    MHD_CONTENT_READER_END_OF_STREAM); /* logged out, revoked, expired */
 		n = events_read(&s->seq, buf, max, 1000, &lab);
+		if (n > 0 && !sse_live(s)) /* it may have ended while this reader waited */
+			return (MHD_CONTENT_READER_END_OF_STREAM);
 		if (n > 0 && !sse_visible(s, lab))
 			continue; /* another user's lab: not for this stream */
 		if (n > 0) {
@@ -197,6 +221,7 @@ api_events(struct api_req *r, struct lw_err *e)
 	s->seq = events_seq();
 	s->who = r->who;
 	s->gen = access_generation();
+	s->checked_ms = clock_mono_ms();
 	r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, s, free);
 	if (r->raw == NULL) {
 		free(s);

@@ -473,6 +473,7 @@ server_start(const char *host, int port, struct lw_err *e)
 	if (httpd == NULL)
 		return (
 		    err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use?)", host, port));
+	api_auth_start();
 	return (0);
 }
 
@@ -487,6 +488,7 @@ server_stop(void)
 {
 	if (httpd == NULL)
 		return;
+	api_auth_stop();
 	api_events_shutdown();
 	lifecycle_shutdown();
 	MHD_stop_daemon(httpd);

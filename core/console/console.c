@@ -31,6 +31,7 @@ static struct {
 	bool running, stop;
 	struct con *cons;
 	struct watch w_wake;
+	uint64_t next_client; /* client ids */
 } cs = {.mu = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1};
 
 void
@@ -214,6 +215,7 @@ console_client_new(struct con *c, enum client_kind kind, int fd)
 	cl->kind = kind;
 	cl->fd = fd;
 	cl->con = c;
+	cl->id = ++cs.next_client;
 	cl->w = (struct watch){W_CLIENT, cl};
 	return (cl);
 }
@@ -670,7 +672,7 @@ console_node_detach(int64_t node)
 
 int
 console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
-    const struct console_codec *codec, void *arg, bool read_only)
+    const struct console_codec *codec, void *arg, bool read_only, const struct console_who *who)
 {
 	struct client *cl;
 	struct con *c;
@@ -684,6 +686,8 @@ console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
 	cl->codec = codec;
 	cl->arg = arg;
 	cl->read_only = read_only;
+	if (who != NULL)
+		cl->who = *who;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if (console_watch_add(fd, &cl->w, EPOLLIN) == -1) {
 		pthread_mutex_unlock(&cs.mu);
@@ -695,6 +699,79 @@ console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
 		codec_input(cl, extra, extra_len);
 	pthread_mutex_unlock(&cs.mu);
 	return (0);
+}
+
+/* ---- rechecking who may stay ---- */
+
+struct recheck {
+	int64_t node;
+	uint64_t id;
+	struct console_who who;
+	enum console_access verdict;
+};
+
+/* Every live client with a who, as it is now; *n of them (caller frees). */
+static struct recheck *
+recheck_snapshot(size_t *n)
+{
+	struct recheck *r = NULL, *nr;
+	size_t cap = 0;
+
+	*n = 0;
+	pthread_mutex_lock(&cs.mu);
+	for (struct con *c = cs.cons; c != NULL; c = c->next)
+		for (struct client *cl = c->clients; cl != NULL && !c->dead; cl = cl->next) {
+			if (cl->dead || (cl->who.user == 0 && cl->who.token == 0))
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 16;
+				if ((nr = realloc(r, cap * sizeof(*r))) == NULL)
+					goto out;
+				r = nr;
+			}
+			r[(*n)++] = (struct recheck){c->node, cl->id, cl->who, CONSOLE_FULL};
+		}
+out:
+	pthread_mutex_unlock(&cs.mu);
+	return (r);
+}
+
+static struct client *
+recheck_find(const struct recheck *r)
+{
+	struct con *c = console_find(r->node);
+
+	for (struct client *cl = c ? c->clients : NULL; cl != NULL; cl = cl->next)
+		if (cl->id == r->id && !cl->dead)
+			return (cl);
+	return (NULL);
+}
+
+void
+console_recheck(console_recheck_fn fn)
+{
+	static const char gone[] = "\r\n[labwire: your access to this console ended]\r\n";
+	size_t n;
+	struct recheck *r = recheck_snapshot(&n);
+	struct client *cl;
+
+	for (size_t i = 0; i < n; i++)
+		r[i].verdict = fn(r[i].node, &r[i].who);
+	pthread_mutex_lock(&cs.mu);
+	for (size_t i = 0; i < n; i++) {
+		if ((cl = recheck_find(&r[i])) == NULL)
+			continue;
+		if (r[i].verdict == CONSOLE_DENY) {
+			client_output(cl, gone, sizeof(gone) - 1);
+			log_info(
+			    "console %lld: a client's access ended; dropped", (long long)r[i].node);
+			console_client_close(cl);
+		} else {
+			cl->read_only = r[i].verdict == CONSOLE_WATCH;
+		}
+	}
+	pthread_mutex_unlock(&cs.mu);
+	free(r);
 }
 
 int

@@ -17,6 +17,16 @@
 
 #include "core/base/err.h"
 
+/*
+ * Who a client is, in the terms of the floor that let it in: opaque ids the
+ * console keeps with the client and hands back to console_recheck's
+ * callback. All zero: nobody in particular (never rechecked).
+ */
+struct console_who {
+	int64_t user;
+	int64_t token;
+};
+
 /* console_init - start the console thread; 0 or -1 with e. */
 int console_init(struct lw_err *e);
 /* console_fini - close every console and client, stop the thread. */
@@ -81,7 +91,7 @@ struct console_codec {
  * caller keeps both.
  */
 int console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
-    const struct console_codec *codec, void *arg, bool read_only);
+    const struct console_codec *codec, void *arg, bool read_only, const struct console_who *who);
 /*
  * console_exec - type send (and Enter) on node's console and wait up to
  * timeout_ms for the POSIX extended regex expect to match what the console
@@ -103,10 +113,11 @@ enum console_access { CONSOLE_DENY = 0, CONSOLE_WATCH = 1, CONSOLE_FULL = 2 };
 /*
  * console_auth_fn - may take ~100 ms (a password KDF): never called on the
  * console thread. user is what was typed at "login:", secret at
- * "Password:", peer the client's address as text.
+ * "Password:", peer the client's address as text; *who (zeroed) gets who
+ * the client is when it is let in.
  */
 typedef enum console_access (*console_auth_fn)(
-    int64_t node, const char *user, const char *secret, const char *peer);
+    int64_t node, const char *user, const char *secret, const char *peer, struct console_who *who);
 /*
  * console_set_auth - authenticate telnet clients with fn from now on (NULL:
  * no login, anyone who connects gets the console). It is called from the
@@ -115,6 +126,16 @@ typedef enum console_access (*console_auth_fn)(
  * becomes NULL is let in on its next answer.
  */
 void console_set_auth(console_auth_fn fn);
+/* console_recheck_fn - what the client who may do on node's console now. */
+typedef enum console_access (*console_recheck_fn)(int64_t node, const struct console_who *who);
+/*
+ * console_recheck - ask fn again about every attached client with a who
+ * (after a share, a role or a session changed): a client now denied is told
+ * and dropped, one that may only watch no longer types, one that may type
+ * again does. fn runs on the caller's thread without any console lock (it
+ * may take lw_lock()); a client that comes or goes meanwhile is left alone.
+ */
+void console_recheck(console_recheck_fn fn);
 /* console_clients - how many clients are attached to node's console. */
 int console_clients(int64_t node);
 

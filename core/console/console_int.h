@@ -47,8 +47,10 @@ struct client {
 	void *arg;
 	char *out; /* bytes the socket did not take yet */
 	size_t outlen;
-	bool cr;        /* the last input byte was '\r' (telnet Enter is CR LF or CR NUL) */
-	bool read_only; /* its input is dropped; output still flows */
+	bool cr;                /* the last input byte was '\r' (telnet Enter is CR LF or CR NUL) */
+	bool read_only;         /* its input is dropped; output still flows */
+	struct console_who who; /* who let it in says who it is (console_recheck) */
+	uint64_t id;            /* unique while the daemon runs */
 	bool dead;
 	struct login *login; /* C_TELNET not yet logged in (on con->pending), else NULL */
 	struct watch w;

@@ -62,6 +62,7 @@ struct login_job {
 	int64_t node;
 	uint64_t id;
 	enum console_access verdict;
+	struct console_who who;
 	char user[LOGIN_USER_MAX + 1];
 	char secret[LOGIN_SECRET_MAX + 1];
 	char peer[INET6_ADDRSTRLEN];
@@ -125,8 +126,9 @@ login_worker(void *arg)
 		la.queued--;
 		pthread_mutex_unlock(&la.mu);
 		/* No authenticator any more: the console is open, as for a new client. */
-		j->verdict =
-		    j->fn != NULL ? j->fn(j->node, j->user, j->secret, j->peer) : CONSOLE_FULL;
+		memset(&j->who, 0, sizeof(j->who));
+		j->verdict = j->fn != NULL ? j->fn(j->node, j->user, j->secret, j->peer, &j->who)
+		                           : CONSOLE_FULL;
 		explicit_bzero(j->secret, sizeof(j->secret));
 		job_done(j);
 	}
@@ -444,6 +446,7 @@ login_verdict(const struct login_job *j)
 
 	if (cl == NULL)
 		return; /* it hung up, timed out, or its console went */
+	cl->who = j->who;
 	if (j->verdict == CONSOLE_FULL)
 		login_join(cl, false);
 	else if (j->verdict == CONSOLE_WATCH)

@@ -136,11 +136,13 @@ static atomic_int auth_calls;
 
 /* admin/pw types, viewer/pw watches, slow/pw types after 300 ms; the rest is refused. */
 static enum console_access
-test_auth(int64_t node, const char *user, const char *secret, const char *peer)
+test_auth(
+    int64_t node, const char *user, const char *secret, const char *peer, struct console_who *who)
 {
 	enum console_access v = CONSOLE_DENY;
 
 	(void)node;
+	who->user = strcmp(user, "admin") == 0 ? 1 : 0; /* console_recheck asks about admin */
 	atomic_fetch_add(&auth_calls, 1);
 	pthread_mutex_lock(&auth_mu);
 	snprintf(auth_peer, sizeof(auth_peer), "%s", peer);
@@ -301,6 +303,42 @@ test_login_hangup(char *buf)
 	CHECK(console_clients(3) == 3);
 }
 
+static enum console_access recheck_verdict;
+static atomic_int recheck_calls;
+
+static enum console_access
+test_recheck_fn(int64_t node, const struct console_who *who)
+{
+	(void)node;
+	atomic_fetch_add(&recheck_calls, 1);
+	return (who->user == 1 ? recheck_verdict : CONSOLE_FULL);
+}
+
+/* console_recheck: admin (who.user 1) is made a watcher, then dropped; others untouched. */
+static void
+test_recheck(int guest, int full, char *buf)
+{
+	int n;
+
+	read_for(full, 200, buf, 1 << 20);
+	recheck_verdict = CONSOLE_WATCH;
+	console_recheck(test_recheck_fn);
+	CHECK(atomic_load(&recheck_calls) == 1); /* only the client with a who was asked */
+	CHECK(write(full, "halt\r\n", 6) == 6);
+	CHECK(read_for(guest, 300, buf, 1 << 20) == 0); /* a watcher now: nothing typed */
+	recheck_verdict = CONSOLE_FULL;
+	console_recheck(test_recheck_fn);
+	CHECK(write(full, "id\r\n", 4) == 4);
+	CHECK(read_for(guest, 300, buf, 1 << 20) == 3 && memcmp(buf, "id\r", 3) == 0);
+	n = console_clients(3);
+	recheck_verdict = CONSOLE_DENY;
+	console_recheck(test_recheck_fn);
+	read_until(full, "access to this console ended", buf, 1 << 20);
+	CHECK(got(buf, "[labwire: your access to this console ended]"));
+	CHECK(read_for(full, 1000, buf, 1 << 20) == 0); /* closed */
+	CHECK(console_clients(3) == n - 1);             /* the others stay */
+}
+
 /* A codec client: every byte in is input, output goes out as it is. */
 static void
 raw_parse(void *arg, const char *in, size_t len, size_t *used, struct console_msg *m)
@@ -339,7 +377,7 @@ test_ws_read_only(int guest, char *buf)
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	wsfd = sv[0];
-	CHECK(console_add_ws(3, sv[0], "early\r", 6, &raw_codec, &wsfd, true) == 0);
+	CHECK(console_add_ws(3, sv[0], "early\r", 6, &raw_codec, &wsfd, true, NULL) == 0);
 	read_until(sv[1], "for the watcher", buf, 1 << 20);
 	CHECK(got(buf, "for the watcher"));
 	CHECK(write(sv[1], "halt\r", 5) == 5);
@@ -368,6 +406,7 @@ test_login(void)
 	slow = test_login_slow(sp[1], full, buf);
 	test_login_hangup(buf);
 	test_ws_read_only(sp[1], buf);
+	test_recheck(sp[1], full, buf);
 	/* The console goes (and then the daemon) while a check is in flight. */
 	pending = login_client(buf);
 	CHECK(write(pending, "slow\r\npw\r\n", 10) == 10);
