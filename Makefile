@@ -216,6 +216,10 @@ fuzz:
 		-o $(BUILD)/fuzz/fuzz_ws tests/unit/fuzz_ws.c web/ws.c -lcrypto
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_loginline tests/unit/fuzz_loginline.c core/console/loginline.c
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+		-o $(BUILD)/fuzz/fuzz_host tests/unit/fuzz_host.c core/base/names.c
+	@mkdir -p $(BUILD)/fuzz/corpus-host
+	$(BUILD)/fuzz/fuzz_host -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-host tests/fuzz/host
 	$(BUILD)/fuzz/fuzz_loginline -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-loginline \
 		tests/fuzz/loginline
 	$(BUILD)/fuzz/fuzz_ws -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-ws tests/fuzz/ws

@@ -14,6 +14,7 @@
 #include "core/base/config.h"
 #include "core/base/hostnames.h"
 #include "core/base/log.h"
+#include "core/base/names.h"
 #include "core/base/strv.h"
 #include "images/store.h"
 #include "labs/lifecycle.h"
@@ -151,29 +152,11 @@ static bool
 host_known(const char *host)
 {
 	char name[256];
-	const char *colon;
-	int port = config_tls_on(&lw.cfg) ? 443 : 80;
-	size_t len;
+	int port;
 
-	if (host == NULL || strlen(host) >= sizeof(name))
-		return (false);
-	if (host[0] == '[') {
-		const char *end = strchr(host, ']');
-
-		if (end == NULL)
-			return (false);
-		len = (size_t)(end - host - 1);
-		memcpy(name, host + 1, len);
-		colon = end[1] == ':' ? end + 1 : NULL;
-	} else {
-		colon = strrchr(host, ':');
-		len = colon ? (size_t)(colon - host) : strlen(host);
-		memcpy(name, host, len);
-	}
-	name[len] = '\0';
-	if (colon != NULL)
-		port = atoi(colon + 1);
-	if (port != server_port)
+	if (names_host_split(host, name, sizeof(name), &port, config_tls_on(&lw.cfg) ? 443 : 80) ==
+	        -1 ||
+	    port != server_port)
 		return (false);
 	for (char **n = server_names; n != NULL && *n != NULL; n++)
 		if (strcasecmp(*n, name) == 0)

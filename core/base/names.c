@@ -149,3 +149,52 @@ names_ours(const char *ifname)
 {
 	return (ifname != NULL && strncmp(ifname, LW_IFPREFIX, strlen(LW_IFPREFIX)) == 0);
 }
+
+/* What a host name or address may hold (":" and "%" for IPv6 and its zone). */
+#define HOST_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_:%"
+
+/* A port: 1-5 digits, 1..65535; -1 otherwise. */
+static int
+host_port(const char *p)
+{
+	long v = 0;
+
+	if (*p == '\0' || strlen(p) > 5)
+		return (-1);
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return (-1);
+		v = v * 10 + (*p - '0');
+	}
+	return (v >= 1 && v <= 65535 ? (int)v : -1);
+}
+
+int
+names_host_split(const char *host, char *name, size_t len, int *port, int dflt)
+{
+	const char *end, *colon;
+	size_t n;
+
+	if (host == NULL)
+		return (-1);
+	if (host[0] == '[') {
+		if ((end = strchr(host, ']')) == NULL || (end[1] != '\0' && end[1] != ':'))
+			return (-1);
+		n = (size_t)(end - host - 1);
+		host++;
+		colon = end[1] == ':' ? end + 1 : NULL;
+	} else {
+		colon = strchr(host, ':');
+		n = colon ? (size_t)(colon - host) : strlen(host);
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			return (-1); /* an IPv6 address needs its brackets */
+	}
+	if (n == 0 || n >= len || strspn(host, HOST_CHARS) < n)
+		return (-1);
+	*port = colon ? host_port(colon + 1) : dflt;
+	if (*port == -1)
+		return (-1);
+	memcpy(name, host, n);
+	name[n] = '\0';
+	return (0);
+}

@@ -10,6 +10,7 @@
 #define LW_NAMES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define LW_IFPREFIX "lw"
@@ -32,5 +33,12 @@ int names_engine(char out[16], int64_t link_id, int side);
 void names_mac(char out[18], int64_t node_id, int nic);
 /* names_ours - true if ifname carries the daemon's prefix. */
 bool names_ours(const char *ifname);
+/*
+ * names_host_split - an HTTP Host header ("name", "name:port", "[v6]",
+ * "[v6]:port") into its name (brackets removed, len bytes at most) and
+ * port (dflt when it names none). 0, or -1 for anything else: an empty
+ * name, a bad or out-of-range port, an unclosed bracket, a name too long.
+ */
+int names_host_split(const char *host, char *name, size_t len, int *port, int dflt);
 
 #endif

@@ -165,9 +165,54 @@ test_ours(void)
 	CHECK(!names_ours(NULL));
 }
 
+/* The Host header: every form a client sends, and the malformed ones refused. */
+static void
+test_host_split(void)
+{
+	static const struct {
+		const char *in, *name;
+		int port; /* -1: refused */
+	} cases[] = {
+	    {"127.0.0.1:8080", "127.0.0.1", 8080}, {"localhost", "localhost", 80},
+	    {"lab.example:443", "lab.example", 443}, {"[::1]:18080", "::1", 18080},
+	    {"[::1]", "::1", 80}, {"[fe80::1%eth0]:1", "fe80::1%eth0", 1},
+	    {"::1:8080", NULL, -1},    /* v6 without brackets */
+	    {"host:", NULL, -1},       /* empty port */
+	    {"host:0", NULL, -1},      /* out of range */
+	    {"host:65536", NULL, -1},  /* out of range */
+	    {"host:123456", NULL, -1}, /* too long */
+	    {"host:80x", NULL, -1},    /* not a number */
+	    {":8080", NULL, -1},       /* no name */
+	    {"", NULL, -1},            /* nothing */
+	    {"[::1", NULL, -1},        /* unclosed */
+	    {"[::1]x", NULL, -1},      /* junk after the bracket */
+	    {"[]:80", NULL, -1},       /* empty brackets */
+	    {"[[::1]:80", NULL, -1},   /* a bracket inside */
+	    {"a b:80", NULL, -1},      /* a space */
+	    {"evil/x:80", NULL, -1},   /* a slash */
+	};
+	char name[32], longhost[64];
+	int port;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = names_host_split(cases[i].in, name, sizeof(name), &port, 80);
+
+		CHECK(rc == (cases[i].port == -1 ? -1 : 0));
+		if (rc == 0) {
+			CHECK_STR(name, cases[i].name);
+			CHECK(port == cases[i].port);
+		}
+	}
+	memset(longhost, 'a', 40);
+	longhost[40] = '\0';
+	CHECK(names_host_split(longhost, name, sizeof(name), &port, 80) == -1); /* too long */
+	CHECK(names_host_split(NULL, name, sizeof(name), &port, 80) == -1);
+}
+
 int
 main(void)
 {
+	test_host_split();
 	test_valid_table();
 	test_valid_length();
 	test_tap();
