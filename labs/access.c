@@ -157,6 +157,26 @@ console_tokens_rotate(int64_t lab, struct lw_err *e)
 }
 
 int
+access_rotate_user(int64_t user, struct lw_err *e)
+{
+	json_t *rows = db_rows(DB, e,
+	    "SELECT id FROM labs WHERE (SELECT role FROM users WHERE id = ?) = 'admin'"
+	    " OR owner_id = ? OR id IN (SELECT lab_id FROM lab_shares WHERE user_id = ?"
+	    "   AND access = 'write')",
+	    "iii", user, user, user);
+	json_t *r;
+	size_t i;
+	int ret = rows == NULL ? -1 : 0;
+
+	json_array_foreach(rows, i, r)
+		if (ret == 0)
+			ret =
+			    console_tokens_rotate(json_integer_value(json_object_get(r, "id")), e);
+	json_decref(rows);
+	return (ret);
+}
+
+int
 access_apply(const struct who *w, int64_t lab, json_t *body, struct lw_err *e)
 {
 	json_t *owner = json_object_get(body, "owner"), *sw = json_object_get(body, "shared_with"),

@@ -61,6 +61,12 @@ int access_apply(const struct who *w, int64_t lab, json_t *body, struct lw_err *
  * level may not see; a lab object (is_lab) gains "access", level's name.
  */
 void access_redact(json_t *out, int level, bool is_lab);
+/*
+ * access_rotate_user - new console tokens for every lab user may type on
+ * (every lab for an admin): before their role, password or account changes,
+ * the tokens they have seen stop working. 0 or -1 with e.
+ */
+int access_rotate_user(int64_t user, struct lw_err *e);
 /* access_generation - bumped whenever a share, owner, group or user changes. */
 unsigned access_generation(void);
 void access_changed(void);

@@ -22,6 +22,7 @@
 
 #define DB lw.db
 #define THROTTLE_SLOTS 1024
+#define AUTH_TOKENS_MAX 100    /* API tokens per user */
 #define THROTTLE_ADDR_FACTOR 4 /* an address may fail this many times a user's limit */
 
 static const char *const role_names[] = {"user", "instructor", "admin"};
@@ -49,6 +50,12 @@ auth_enabled(void)
 
 /* ---- throttling: failed logins counted per user and per address ---- */
 
+/*
+ * An attempt counts as a failure from the moment it starts (throttle_take)
+ * and is forgiven when it succeeds (throttle_settle): guesses sent all at
+ * once are counted like guesses sent one by one. A slot still inside its
+ * window is never reused; a full table refuses logins rather than forget.
+ */
 static struct {
 	pthread_mutex_t mu;
 	struct slot {
@@ -58,11 +65,11 @@ static struct {
 	} s[THROTTLE_SLOTS];
 } thr = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-/* The slot of key (made when make), reusing a free or expired one, else the oldest. */
+/* The slot of key, made (in a free or expired slot) when make; NULL when none. */
 static struct slot *
 throttle_slot(const char *key, time_t now, bool make)
 {
-	struct slot *free_s = NULL, *oldest = &thr.s[0];
+	struct slot *free_s = NULL;
 
 	for (int i = 0; i < THROTTLE_SLOTS; i++) {
 		struct slot *t = &thr.s[i];
@@ -71,40 +78,31 @@ throttle_slot(const char *key, time_t now, bool make)
 			return (t);
 		if (free_s == NULL && (t->key[0] == '\0' || now - t->since >= lw.cfg.login_window))
 			free_s = t;
-		if (t->since < oldest->since)
-			oldest = t;
 	}
-	if (!make)
+	if (!make || free_s == NULL)
 		return (NULL);
-	if (free_s == NULL)
-		free_s = oldest;
 	snprintf(free_s->key, sizeof(free_s->key), "%s", key);
 	free_s->fails = 0;
 	free_s->since = now;
 	return (free_s);
 }
 
-/* Seconds until key may try again, or 0. Caller holds thr.mu. */
+/* Seconds until key may try again (0: now), counting this attempt when it may. */
 static long
-throttle_wait(const char *key, long max, time_t now)
-{
-	struct slot *t = throttle_slot(key, now, false);
-
-	if (t == NULL || now - t->since >= lw.cfg.login_window)
-		return (0);
-	return (t->fails >= max ? lw.cfg.login_window - (now - t->since) : 0);
-}
-
-static void
-throttle_fail(const char *key, time_t now)
+throttle_count(const char *key, long max, time_t now)
 {
 	struct slot *t = throttle_slot(key, now, true);
 
+	if (t == NULL)
+		return (lw.cfg.login_window); /* every slot is busy: refuse, forget nothing */
 	if (now - t->since >= lw.cfg.login_window) {
 		t->fails = 0;
 		t->since = now;
 	}
+	if (t->fails >= max)
+		return (lw.cfg.login_window - (now - t->since));
 	t->fails++;
+	return (0);
 }
 
 static void
@@ -114,9 +112,24 @@ throttle_keys(const char *name, const char *addr, char *uk, char *ak, size_t len
 	snprintf(ak, len, "a:%.70s", addr);
 }
 
-/* 0, or -1 with ERR_TOO_MANY while name or addr is throttled. */
+/* Take back one counted attempt of key. Caller holds thr.mu. */
+static void
+throttle_uncount(const char *key, time_t now, bool clear)
+{
+	struct slot *t = throttle_slot(key, now, false);
+
+	if (t != NULL && clear)
+		t->key[0] = '\0';
+	else if (t != NULL && t->fails > 0)
+		t->fails--;
+}
+
+/*
+ * throttle_take - count an attempt of name from addr: 0, or -1 with
+ * ERR_TOO_MANY (and Retry-After) while either is over its limit.
+ */
 static int
-throttle_check(const char *name, const char *addr, struct lw_err *e)
+throttle_take(const char *name, const char *addr, struct lw_err *e)
 {
 	char uk[80], ak[80];
 	time_t now = time(NULL);
@@ -124,9 +137,9 @@ throttle_check(const char *name, const char *addr, struct lw_err *e)
 
 	throttle_keys(name, addr, uk, ak, sizeof(uk));
 	pthread_mutex_lock(&thr.mu);
-	wait = throttle_wait(uk, lw.cfg.login_failures, now);
-	if (wait == 0)
-		wait = throttle_wait(ak, lw.cfg.login_failures * THROTTLE_ADDR_FACTOR, now);
+	wait = throttle_count(ak, lw.cfg.login_failures * THROTTLE_ADDR_FACTOR, now);
+	if (wait == 0 && (wait = throttle_count(uk, lw.cfg.login_failures, now)) != 0)
+		throttle_uncount(ak, now, false);
 	pthread_mutex_unlock(&thr.mu);
 	if (wait == 0)
 		return (0);
@@ -136,22 +149,56 @@ throttle_check(const char *name, const char *addr, struct lw_err *e)
 	return (-1);
 }
 
+/* throttle_settle - a taken attempt succeeded: the user's count clears, the address's drops. */
 static void
-throttle_record(const char *name, const char *addr, bool ok)
+throttle_settle(const char *name, const char *addr, bool ok)
 {
 	char uk[80], ak[80];
 	time_t now = time(NULL);
-	struct slot *t;
 
+	if (!ok)
+		return; /* counted when it began */
 	throttle_keys(name, addr, uk, ak, sizeof(uk));
 	pthread_mutex_lock(&thr.mu);
-	if (!ok) {
-		throttle_fail(uk, now);
-		throttle_fail(ak, now);
-	} else if ((t = throttle_slot(uk, now, false)) != NULL) {
-		t->key[0] = '\0';
-	}
+	throttle_uncount(uk, now, true);
+	throttle_uncount(ak, now, false);
 	pthread_mutex_unlock(&thr.mu);
+}
+
+/* ---- the KDF gate: a login's scrypt takes 32 MiB; only so many at once ---- */
+
+#define KDF_RUNNING 2  /* at once */
+#define KDF_WAITING 16 /* queued behind them; more are refused */
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running, waiting;
+} kdf = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+/* secret_verify behind the gate: 1 match, 0 no match, -1 refused (too many at once). */
+static int
+kdf_verify(const char *password, const char *stored)
+{
+	bool ok;
+
+	pthread_mutex_lock(&kdf.mu);
+	if (kdf.running >= KDF_RUNNING && kdf.waiting >= KDF_WAITING) {
+		pthread_mutex_unlock(&kdf.mu);
+		return (-1);
+	}
+	kdf.waiting++;
+	while (kdf.running >= KDF_RUNNING)
+		pthread_cond_wait(&kdf.cv, &kdf.mu);
+	kdf.waiting--;
+	kdf.running++;
+	pthread_mutex_unlock(&kdf.mu);
+	ok = secret_verify(password, stored);
+	pthread_mutex_lock(&kdf.mu);
+	kdf.running--;
+	pthread_cond_signal(&kdf.cv);
+	pthread_mutex_unlock(&kdf.mu);
+	return (ok ? 1 : 0);
 }
 
 /* ---- the first admin ---- */
@@ -289,21 +336,23 @@ auth_login(const char *name, const char *password, const char *addr, struct who 
 {
 	char *hash = NULL;
 	json_t *row;
-	bool ok;
-	int ret;
+	int ok, ret;
 
-	if (throttle_check(name, addr, e) == -1)
+	if (throttle_take(name, addr, e) == -1)
 		return (-1);
 	lw_lock();
 	if ((row = user_row(name)) != NULL)
 		hash = strdup(json_string_value(json_object_get(row, "password")));
 	lw_unlock();
-	ok = secret_verify(password, hash); /* the KDF, without the lock */
+	ok = kdf_verify(password, hash); /* the KDF, without the lock */
 	free(hash);
-	throttle_record(name, addr, ok && row != NULL);
+	throttle_settle(name, addr, ok == 1 && row != NULL);
 	snprintf(w->addr, sizeof(w->addr), "%s", addr);
 	lw_lock();
-	if (!ok || row == NULL) {
+	if (ok == -1) {
+		ret = err_set(e, ERR_TOO_MANY, "too many logins at once; try again in a second");
+		e->retry_s = 1;
+	} else if (ok == 0 || row == NULL) {
 		audit_add(w, "login", name, false, "wrong user or password");
 		ret = err_set(e, ERR_UNAUTHORIZED, "wrong user name or password");
 	} else {
@@ -407,6 +456,13 @@ auth_token_create(const struct who *w, json_t *body, struct lw_err *e)
 	if (json_is_integer(days))
 		expires = (int64_t)time(NULL) + json_integer_value(days) * 86400;
 	lw_lock();
+	if (db_int(DB, 0, "SELECT COUNT(*) FROM tokens WHERE user_id = ? AND kind = 'api'", "i",
+	        w->id) >= AUTH_TOKENS_MAX) {
+		lw_unlock();
+		err_set(e, ERR_TOO_MANY, "at most %d API tokens per user: revoke one first",
+		    AUTH_TOKENS_MAX);
+		return (NULL);
+	}
 	id = token_store(w->id, "api", name, expires, token, sizeof(token), e);
 	audit_add(w, "token.create", name, id != -1, "");
 	lw_unlock();
@@ -495,9 +551,9 @@ console_by_password(int64_t node, const char *user, const char *secret, const ch
 	if ((row = user_row(user)) != NULL)
 		hash = strdup(json_string_value(json_object_get(row, "password")));
 	lw_unlock();
-	ok = secret_verify(secret, hash) && row != NULL;
+	ok = kdf_verify(secret, hash) == 1 && row != NULL;
 	/* A right password for a console the user may not see is not a guess. */
-	throttle_record(user, peer, ok);
+	throttle_settle(user, peer, ok);
 	if (ok) {
 		who_fill(who, row);
 		lw_lock();
@@ -522,11 +578,11 @@ auth_console(int64_t node, const char *user, const char *secret, const char *pee
 	snprintf(target, sizeof(target), "node %lld", (long long)node);
 	/* Token guesses count per address (a shared "token" user would lock everyone out). */
 	snprintf(tokkey, sizeof(tokkey), "token@%s", peer);
-	if (strcmp(user, "token") == 0 && throttle_check(tokkey, peer, NULL) == 0) {
+	if (strcmp(user, "token") == 0 && throttle_take(tokkey, peer, NULL) == 0) {
 		level = console_by_token(node, secret, w);
-		throttle_record(tokkey, peer, level != ACCESS_NONE);
+		throttle_settle(tokkey, peer, level != ACCESS_NONE);
 		snprintf(who.name, sizeof(who.name), "(console token)");
-	} else if (strcmp(user, "token") != 0 && throttle_check(user, peer, NULL) == 0) {
+	} else if (strcmp(user, "token") != 0 && throttle_take(user, peer, NULL) == 0) {
 		level = console_by_password(node, user, secret, peer, &who, w);
 	}
 	lw_lock();
@@ -560,6 +616,25 @@ auth_token_live(int64_t token)
 	live = token_live_locked(token, 0);
 	lw_unlock();
 	return (live);
+}
+
+bool
+auth_reload(struct who *w)
+{
+	json_t *row = NULL;
+	bool ok;
+
+	if (!auth_enabled())
+		return (true);
+	lw_lock();
+	ok = w->token != 0 && token_live_locked(w->token, w->id) &&
+	    (row = db_row(DB, NULL, "SELECT id, name, role FROM users WHERE id = ?", "i", w->id)) !=
+	        NULL;
+	if (ok)
+		who_fill(w, row);
+	lw_unlock();
+	json_decref(row);
+	return (ok);
 }
 
 int

@@ -17,6 +17,7 @@
 #include "core/run/runtime.h"
 #include "db/db.h"
 #include "images/template.h"
+#include "labs/access.h"
 #include "labs/audit.h"
 #include "labs/lab.h"
 #include "labs/lifecycle.h"
@@ -252,6 +253,7 @@ lifecycle_lab_delete(const struct who *w, int64_t lab, struct lw_err *e)
 		return (-1);
 	}
 	lab_publish("lab", "deleted", lab, lab);
+	access_changed(); /* its id may be given to the next lab: no stream may remember it */
 	tree_remove(lab, 0);
 	return (0);
 }
@@ -409,6 +411,9 @@ lifecycle_node_reload(int64_t lab, int64_t node, const char *ref, struct lw_err 
 {
 	if (node_allows(node, ref, OP_RELOAD, e) == -1 || runtime_check_node(node, e) == -1 ||
 	    wait_stopped(lab, node, e) == -1)
+		return (-1);
+	/* Stopped meanwhile, its quota room may have gone (or its RAM changed). */
+	if (users_quota_start(lab, 1, nodes_ram(&node, 1), e) == -1)
 		return (-1);
 	runtime_node_start(node);
 	return (0);

@@ -295,6 +295,10 @@ patch_apply(int64_t user, json_t *body, const char *hash, int64_t keep, struct l
 {
 	const char *role = json_string_value(json_object_get(body, "role"));
 
+	/* While the old role still says which labs: the console tokens they saw end. */
+	if ((role != NULL || hash[0] != '\0') && access_rotate_user(user, e) == -1)
+		return (-1);
+
 	if (role != NULL && strcmp(role, "admin") != 0 && last_admin(user))
 		return (err_set(e, ERR_CONFLICT, "this is the last admin: make another first"));
 	if (role != NULL &&
@@ -305,11 +309,15 @@ patch_apply(int64_t user, json_t *body, const char *hash, int64_t keep, struct l
 	    db_exec(DB, e, "UPDATE group_members SET leader = 0 WHERE user_id = ?", "i", user) ==
 	        -1)
 		return (-1);
+	/*
+	 * A new password ends the user's other sessions; set by someone else (an
+	 * admin, root on the host: a reset) it ends their API tokens too.
+	 */
 	if (hash[0] != '\0' &&
 	    (db_exec(DB, e, "UPDATE users SET password = ? WHERE id = ?", "si", hash, user) == -1 ||
 	        db_exec(DB, e,
-	            "DELETE FROM tokens WHERE user_id = ? AND kind = 'session' AND id != ?", "ii",
-	            user, keep) == -1))
+	            "DELETE FROM tokens WHERE user_id = ? AND id != ? AND (kind = 'session' OR ?)",
+	            "iiI", user, keep, keep == 0) == -1))
 		return (-1);
 	return (quota_apply(user, json_object_get(body, "quota"), e));
 }
@@ -401,7 +409,8 @@ users_delete(const struct who *by, int64_t user, struct lw_err *e)
 		    "'%s' owns %lld lab(s): delete them or give them to another user (PATCH the "
 		    "lab's owner) first",
 		    name, (long long)labs));
-	if (db_exec(DB, e, "DELETE FROM users WHERE id = ?", "i", user) == -1)
+	if (access_rotate_user(user, e) == -1 ||
+	    db_exec(DB, e, "DELETE FROM users WHERE id = ?", "i", user) == -1)
 		return (-1);
 	audit_add(by, "user.delete", name, true, "");
 	access_changed();

@@ -1,6 +1,8 @@
 /*
  * api - the route table, the dispatcher and the reply helper.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/base/config.h"
@@ -139,6 +141,7 @@ static int
 route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
 {
 	int64_t lab;
+	char *id;
 
 	if (rt->flags & API_PUBLIC)
 		return (0);
@@ -151,7 +154,14 @@ route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
 	lw_lock();
 	lab = access_lab_resolve(&r->who, r->params[0], lab_need(rt), &r->level, e);
 	lw_unlock();
-	return (lab == -1 ? -1 : 0);
+	if (lab == -1)
+		return (-1);
+	/* The handler finds the lab that was checked: by its id, not its name again. */
+	if (asprintf(&id, "%lld", (long long)lab) == -1)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	free(r->params[0]);
+	r->params[0] = id;
+	return (0);
 }
 
 int

@@ -81,6 +81,22 @@ void api_access_maybe_changed(unsigned before);
 /* api_auth_start, api_auth_stop - the 30 s recheck thread. */
 void api_auth_start(void);
 void api_auth_stop(void);
+/*
+ * A long-lived answer (the event stream, a pcap that follows a capture)
+ * outlives the request that opened it: its guard asks again, at once after
+ * an access change and every few seconds otherwise, whether who may still
+ * have it (token live, user there, role as it is now, and with a lab, read
+ * access to it).
+ */
+struct api_guard {
+	struct who who;
+	int64_t lab; /* 0: no lab of its own */
+	unsigned gen;
+	int64_t checked_ms;
+};
+void api_guard_init(struct api_guard *g, const struct api_req *r, int64_t lab);
+/* api_guard_ok - whether the stream may go on (who refreshed); false: end it. */
+bool api_guard_ok(struct api_guard *g);
 /* api_peer - the client's address as text. */
 void api_peer(struct MHD_Connection *c, char *buf, size_t len);
 

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/secret.h"
 #include "labs/access.h"
@@ -155,6 +156,39 @@ api_identify(struct api_req *r, struct lw_err *e)
 	return (err_set(e, ERR_UNAUTHORIZED,
 	    "log in first: POST /api/v1/auth/login, then send 'Authorization: Bearer TOKEN' "
 	    "(or use `labwire login`)"));
+}
+
+/* ---- long-lived answers ---- */
+
+#define GUARD_EVERY_MS 5000
+
+void
+api_guard_init(struct api_guard *g, const struct api_req *r, int64_t lab)
+{
+	g->who = r->who;
+	g->lab = lab;
+	g->gen = access_generation();
+	g->checked_ms = clock_mono_ms();
+}
+
+bool
+api_guard_ok(struct api_guard *g)
+{
+	int64_t now = clock_mono_ms();
+	bool ok;
+
+	if (g->gen == access_generation() && now - g->checked_ms < GUARD_EVERY_MS)
+		return (true);
+	g->gen = access_generation();
+	g->checked_ms = now;
+	if (!auth_reload(&g->who))
+		return (false); /* logged out, revoked, expired, deleted */
+	if (g->lab == 0)
+		return (true);
+	lw_lock();
+	ok = access_lab(&g->who, g->lab) >= ACCESS_READ;
+	lw_unlock();
+	return (ok);
 }
 
 /* ---- login, logout, me ---- */

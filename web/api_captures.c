@@ -84,7 +84,8 @@ api_capture_delete(struct api_req *r, struct lw_err *e)
 
 struct follow {
 	struct capture_reader *rd;
-	int fd; /* the client's socket, to notice it hang up on a quiet link */
+	int fd;                 /* the client's socket, to notice it hang up on a quiet link */
+	struct api_guard guard; /* who follows it may still see the lab */
 };
 
 static bool
@@ -104,8 +105,10 @@ follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 	(void)pos;
 	/* Block here (a thread per connection): wake each second to notice the end. */
 	while ((n = capture_reader_read(f->rd, buf, max, 1000)) == 0)
-		if (client_gone(f->fd))
+		if (client_gone(f->fd) || !api_guard_ok(&f->guard))
 			return (MHD_CONTENT_READER_END_WITH_ERROR);
+	if (n > 0 && !api_guard_ok(&f->guard)) /* access ended while it waited */
+		return (MHD_CONTENT_READER_END_WITH_ERROR);
 	return (n > 0 ? n : MHD_CONTENT_READER_END_OF_STREAM);
 }
 
@@ -138,7 +141,7 @@ pcap_reply(struct api_req *r)
 
 /* Follow the running capture: the file written so far, then frames as they come. */
 static int
-pcap_follow(struct api_req *r, struct capture_reader *rd, struct lw_err *e)
+pcap_follow(struct api_req *r, int64_t lab, struct capture_reader *rd, struct lw_err *e)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -150,6 +153,7 @@ pcap_follow(struct api_req *r, struct capture_reader *rd, struct lw_err *e)
 	}
 	f->rd = rd;
 	f->fd = ci != NULL ? ci->connect_fd : -1;
+	api_guard_init(&f->guard, r, lab);
 	r->raw =
 	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, follow_read, f, follow_free);
 	if (r->raw == NULL) {
@@ -195,7 +199,7 @@ api_capture_pcap(struct api_req *r, struct lw_err *e)
 		return (-1);
 	labcap_path(path, sizeof(path), lab, cap);
 	if (want_follow(r) && (rd = capture_reader_open(cap, path)) != NULL)
-		return (pcap_follow(r, rd, e));
+		return (pcap_follow(r, lab, rd, e));
 	return (pcap_file(r, path, e));
 }
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "core/base/config.h"
-#include "core/base/clock.h"
 #include "core/base/events.h"
 #include "core/base/spawn.h"
 #include "core/net/fabric.h"
@@ -126,9 +125,8 @@ api_system(struct api_req *r, struct lw_err *e)
 struct sse {
 	uint64_t seq;
 	int idle_ms;
-	struct who who;
-	unsigned gen;
-	int64_t checked_ms; /* when who's token was last found live */
+	struct api_guard guard; /* who reads it, asked again as it runs */
+	unsigned gen;           /* of the seen[] below */
 	int nseen;
 	struct {
 		int64_t lab;
@@ -136,38 +134,22 @@ struct sse {
 	} seen[SSE_SEEN];
 };
 
-/*
- * Whether the stream's token still stands: at once when a share, role or
- * session changed (a logout), else every few seconds (a session expires).
- */
-static bool
-sse_live(struct sse *s)
-{
-	int64_t now = clock_mono_ms();
-
-	if (s->gen != access_generation()) {
-		s->gen = access_generation();
-		s->nseen = 0;
-		s->checked_ms = 0;
-	}
-	if (s->who.token == 0 || now - s->checked_ms < 5000)
-		return (true);
-	s->checked_ms = now;
-	return (auth_token_live(s->who.token));
-}
-
 static bool
 sse_visible(struct sse *s, int64_t lab)
 {
 	bool v;
 
-	if (lab == 0 || s->who.role == ROLE_ADMIN)
+	if (s->gen != access_generation()) {
+		s->gen = access_generation();
+		s->nseen = 0;
+	}
+	if (lab == 0 || s->guard.who.role == ROLE_ADMIN)
 		return (true);
 	for (int i = 0; i < s->nseen; i++)
 		if (s->seen[i].lab == lab)
 			return (s->seen[i].visible);
 	lw_lock();
-	v = access_lab(&s->who, lab) >= ACCESS_READ;
+	v = access_lab(&s->guard.who, lab) >= ACCESS_READ;
 	lw_unlock();
 	if (s->nseen == SSE_SEEN) { /* forget the oldest half */
 		memmove(s->seen, s->seen + SSE_SEEN / 2, sizeof(s->seen[0]) * (SSE_SEEN / 2));
@@ -182,17 +164,16 @@ static ssize_t
 sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct sse *s = cls;
+	int64_t lab = 0;
 	int n;
 
 	(void)pos;
-	int64_t lab = 0;
-
 	while (!events_stopping) {
-		if (!sse_live(s))
-			return (
-			    MHD_CONTENT_READER_END_OF_STREAM); /* logged out, revoked, expired */
+		/* Logged out, revoked, expired, deleted (also while it waited for an event). */
+		if (!api_guard_ok(&s->guard))
+			return (MHD_CONTENT_READER_END_OF_STREAM);
 		n = events_read(&s->seq, buf, max, 1000, &lab);
-		if (n > 0 && !sse_live(s)) /* it may have ended while this reader waited */
+		if (n > 0 && !api_guard_ok(&s->guard))
 			return (MHD_CONTENT_READER_END_OF_STREAM);
 		if (n > 0 && !sse_visible(s, lab))
 			continue; /* another user's lab: not for this stream */
@@ -219,9 +200,8 @@ api_events(struct api_req *r, struct lw_err *e)
 	if (s == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	s->seq = events_seq();
-	s->who = r->who;
+	api_guard_init(&s->guard, r, 0);
 	s->gen = access_generation();
-	s->checked_ms = clock_mono_ms();
 	r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, s, free);
 	if (r->raw == NULL) {
 		free(s);

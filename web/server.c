@@ -451,7 +451,9 @@ server_start(const char *host, int port, struct lw_err *e)
 
 	httpd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_ARRAY,
+	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)lw.cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)lw.cfg.max_per_address, MHD_OPTION_ARRAY,
 	    tls_cert != NULL ? tls_opts : tls_opts + 2, MHD_OPTION_END);
 	if (httpd == NULL)
 		return (

@@ -67,6 +67,10 @@ static const struct cfg_entry cfg_table[] = {
     {"server-names", STR(server_names), "",
         "comma-separated host names and addresses clients use (Host check); default: this "
         "host's name and addresses"},
+    {"max-connections", INT(max_connections, 16, 4096), "512",
+        "HTTP connections at once (more wait in the kernel's queue)"},
+    {"max-connections-per-address", INT(max_per_address, 1, 4096), "128",
+        "HTTP connections at once from one client address"},
 };
 
 #define CFG_N (sizeof(cfg_table) / sizeof(cfg_table[0]))

@@ -40,6 +40,8 @@ struct lw_config {
 	char tls_key[512];  /* its PEM private key */
 	char
 	    server_names[512]; /* comma-separated names a Host header may carry; "" = this host's */
+	long max_connections;  /* HTTP connections at once */
+	long max_per_address;  /* HTTP connections at once from one address */
 };
 
 struct db;

@@ -41,6 +41,9 @@
 
 enum login_state { LOGIN_USER, LOGIN_PASS, LOGIN_CHECK };
 
+/* Clients at one console's login prompt at once; more are turned away. */
+#define LOGIN_PENDING_MAX 16
+
 /* Typeahead kept while a check runs (a script's first command, sent with the password). */
 #define LOGIN_AHEAD_MAX 4096
 
@@ -371,9 +374,17 @@ login_start(struct client *cl)
 {
 	struct con *c = cl->con;
 	struct login *l;
+	int npending = 0;
 
+	for (struct client *p = c->pending; p != NULL; p = p->next)
+		npending += !p->dead;
 	cl->next = c->pending; /* from here the end of a batch frees it */
 	c->pending = cl;
+	if (npending >= LOGIN_PENDING_MAX) {
+		login_say(cl, "Too many logins in progress on this console; try again later\r\n");
+		console_client_close(cl);
+		return;
+	}
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		console_client_close(cl); /* never in without the login */
 		return;

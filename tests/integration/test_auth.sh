@@ -624,6 +624,58 @@ check "audit: alice's token creation" audit_has '.action == "token.create" and .
 check "audit: entries carry the client's address" audit_has '.action == "login" and .addr == "127.0.0.1"'
 check "audit: no password in the log" test "$(grep -cE 'alice-pw-1234|wrong-password' <<<"$BODY")" = 0
 
+# ---- 11. what a review found: demotion, follow streams, resets, limits --------------------
+api POST /api/v1/users '{"name":"mal","password":"mal-pw-12345","role":"admin"}'
+TM=$(login mal mal-pw-12345)
+ev_start M "$TM"
+req "$TM" GET /api/v1/labs/alab
+MAL_TOK=$(jqb -r '.nodes[] | select(.name == "a") | .console.token')
+check "mal (an admin) sees node a's console token" test -n "$MAL_TOK" -a "$MAL_TOK" != null
+sleep 1
+api PATCH /api/v1/users/mal '{"role":"user"}'
+eq "admin demotes mal to a plain user" "$(jqb .role)" user
+out=$(tn "$PORT_A" e:5:'login: $' s:token e:5:'Password: $' s:"$MAL_TOK" e:8:'Login incorrect|\$ $' w:0.5)
+check "demoted mal's console token no longer opens node a's console" grep -q 'Login incorrect' <<<"$out"
+n_m=$(ev_count M "$ALAB")
+req "$TA" PATCH /api/v1/labs/alab '{"description":"after mal"}'
+sleep 2
+eq "demoted mal's open event stream carries no more of alab's events" "$(ev_count M "$ALAB")" "$n_m"
+ev_stop M
+
+req "$TA" PATCH /api/v1/labs/alab '{"shared_with":[{"user":"bob","access":"read"}]}'
+req "$TA" POST "/api/v1/labs/alab/links/$ALAB_LINK/captures" '{}'
+eq "alice starts a capture for bob to follow" "$STATUS" 201
+FCAP=$(jqb .id)
+# Not through nsexec: $! must be curl itself.
+ip netns exec "$LW_NS" curl -q -sN --max-time 60 -H "Authorization: Bearer $TB" \
+	"$LW_URL/api/v1/labs/$ALAB/links/$ALAB_LINK/captures/$FCAP/pcap?follow=1" >"$LW_TMP/bobfollow" 2>/dev/null &
+FPID=$!
+sleep 1
+check "bob (read share) follows alice's live capture" kill -0 "$FPID"
+req "$TA" PATCH /api/v1/labs/alab '{"shared_with":[]}'
+follow_ended() { ! kill -0 "$FPID" 2>/dev/null; }
+check "bob's follow stream ends once the share is gone" wait_for followend 12 follow_ended
+kill "$FPID" 2>/dev/null
+wait "$FPID" 2>/dev/null
+req "$TA" DELETE "/api/v1/labs/alab/links/$ALAB_LINK/captures/$FCAP"
+
+req "$TB" POST /api/v1/auth/tokens '{"name":"bobci"}'
+BOBAPI=$(jqb -r .token)
+api PATCH /api/v1/users/bob '{"password":"bob-new-pw-123"}'
+eq "admin resets bob's password" "$STATUS" 200
+req "$BOBAPI" GET /api/v1/auth/me
+eq "the reset revokes bob's API tokens too (401)" "$STATUS" 401
+req "$TB" GET /api/v1/auth/me
+eq "and his sessions (401)" "$STATUS" 401
+req "$TQ" PATCH /api/v1/users/quinn '{"current_password":"quinn-pw-123","password":"quinn-pw-456"}'
+eq "quinn changes her own password" "$STATUS" 200
+req "$TQ" GET /api/v1/auth/me
+eq "the session she changed it with still works" "$STATUS" 200
+for i in $(seq 1 100); do req "$TQ" POST /api/v1/auth/tokens "{\"name\":\"t$i\"}"; done
+eq "quinn's 100th API token is made" "$STATUS" 201
+req "$TQ" POST /api/v1/auth/tokens '{"name":"t101"}'
+eq "the 101st answers 429 (at most 100 a user)" "$STATUS" 429
+
 req "$TA" POST /api/v1/labs/alab/stop
 eq "alice stops alab" "$STATUS" 202
 check "every node stops" wait_for stopped 60 lab_nodes_are "$ALAB" stopped
@@ -685,3 +737,17 @@ eq "after 20 failures (4x the user limit) from one address the 20th still answer
 req "" POST /api/v1/auth/login "$(login_body bob bob-pw-12345)"
 eq "then any login from that address answers 429" "$STATUS" 429
 check "with Retry-After" test -n "$(header_of Retry-After)"
+
+# ---- 2d. guesses sent all at once count like guesses sent one by one ---------------------------
+lw_stop_daemon
+LW_DAEMON_ARGS= lw_start_daemon # a fresh count for this address
+PAR=()
+for i in $(seq 1 12); do
+	nsexec curl -q -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
+		--data-binary "$(login_body tgt "wrong$i")" "$LW_URL/api/v1/auth/login" >"$LW_TMP/par.$i" &
+	PAR+=($!)
+done
+wait "${PAR[@]}" # not the daemon's pid: a bare wait would wait for it too
+cat "$LW_TMP"/par.* >"$LW_TMP/par"
+eq "12 parallel wrong logins for one user: 5 are checked (401)" "$(grep -c 401 "$LW_TMP/par")" 5
+eq "and 7 are refused unchecked (429)" "$(grep -c 429 "$LW_TMP/par")" 7
