@@ -608,17 +608,6 @@ token_live_locked(int64_t token, int64_t user)
 }
 
 bool
-auth_token_live(int64_t token)
-{
-	bool live;
-
-	lw_lock();
-	live = token_live_locked(token, 0);
-	lw_unlock();
-	return (live);
-}
-
-bool
 auth_reload(struct who *w)
 {
 	json_t *row = NULL;

@@ -87,8 +87,6 @@ int auth_console(int64_t node, const char *user, const char *secret, const char 
  * ACCESS_NONE. Takes lw_lock() itself.
  */
 int auth_console_recheck(int64_t node, const struct auth_console_who *w);
-/* auth_token_live - whether token (an id) is still a valid session or API token. */
-bool auth_token_live(int64_t token);
 /*
  * auth_reload - w as it is now: false when its token was revoked or
  * expired, or its user is gone; else its name and role refreshed (a

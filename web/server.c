@@ -116,7 +116,7 @@ static char **server_names;
 static int server_port;
 
 static bool
-config_loopback_name(const char *n)
+server_loopback_name(const char *n)
 {
 	return (strcmp(n, "localhost") == 0 || strncmp(n, "127.", 4) == 0 || strcmp(n, "::1") == 0);
 }
@@ -140,7 +140,7 @@ server_names_init(const char *host, int port)
 		free(list);
 	}
 	for (char **n = all; *n != NULL; n++)
-		if (!config_listen_loopback(&lw.cfg) || config_loopback_name(*n))
+		if (!config_listen_loopback(&lw.cfg) || server_loopback_name(*n))
 			strv_add(&sv, *n);
 	hostnames_free(all);
 	server_names = sv.v;
