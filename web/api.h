@@ -97,6 +97,8 @@ struct api_guard {
 void api_guard_init(struct api_guard *g, const struct api_req *r, int64_t lab);
 /* api_guard_ok - whether the stream may go on (who refreshed); false: end it. */
 bool api_guard_ok(struct api_guard *g);
+/* api_origin_is_host - the request carries an Origin whose host:port is its Host's. */
+bool api_origin_is_host(struct MHD_Connection *c);
 /* api_peer - the client's address as text. */
 void api_peer(struct MHD_Connection *c, char *buf, size_t len);
 

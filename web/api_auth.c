@@ -114,16 +114,24 @@ api_peer(struct MHD_Connection *c, char *buf, size_t len)
 		    AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
 }
 
+bool
+api_origin_is_host(struct MHD_Connection *c)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *p = origin != NULL ? strstr(origin, "://") : NULL;
+
+	return (p != NULL && host != NULL && strcasecmp(p + 3, host) == 0);
+}
+
 /* A write carried by the browser's cookie must come from this daemon's own page. */
 static int
 cookie_origin_ok(struct api_req *r, struct lw_err *e)
 {
-	const char *origin = header(r, "Origin"), *host = header(r, "Host"), *p;
+	const char *origin = header(r, "Origin");
 
-	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
-		return (0);
-	p = origin != NULL ? strstr(origin, "://") : NULL;
-	if (p != NULL && host != NULL && strcasecmp(p + 3, host) == 0)
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0 ||
+	    api_origin_is_host(r->conn))
 		return (0);
 	return (err_set(e, ERR_FORBIDDEN,
 	    "a %s with the session cookie needs an Origin of this daemon (got '%.100s')", r->method,

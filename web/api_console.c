@@ -71,12 +71,7 @@ header_has_token(const char *v, const char *token)
 static bool
 origin_same(struct api_req *r)
 {
-	const char *origin = header(r, "Origin"), *host = header(r, "Host"), *p;
-
-	if (origin == NULL)
-		return (true);
-	p = strstr(origin, "://");
-	return (host != NULL && p != NULL && strcasecmp(p + 3, host) == 0);
+	return (header(r, "Origin") == NULL || api_origin_is_host(r->conn));
 }
 
 /* Answer 200 text/plain with len bytes at buf; mode says whether MHD frees or copies them. */

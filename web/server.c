@@ -175,17 +175,15 @@ static int
 request_trusted(struct MHD_Connection *c, const char *method, struct lw_err *e)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"), *p;
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 
 	if (!host_known(host))
 		return (err_set(e, ERR_FORBIDDEN,
 		    "Host '%.100s' is not a name of this daemon (it answers to --server-names; "
 		    "listening on %s)",
 		    host ? host : "", lw.cfg.listen));
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || origin == NULL)
-		return (0);
-	p = strstr(origin, "://");
-	if (host != NULL && p != NULL && strcasecmp(p + 3, host) == 0)
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || origin == NULL ||
+	    api_origin_is_host(c))
 		return (0);
 	return (
 	    err_set(e, ERR_FORBIDDEN, "a %s from the page at '%.100s' is refused", method, origin));
