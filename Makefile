@@ -29,12 +29,12 @@ LDFLAGS ?=
 # tests/check_tree.sh enforces the order).
 BASE = core/base/clock.o core/base/config.o core/base/err.o core/base/events.o \
 	core/base/fields.o core/base/hostnames.o core/base/log.o core/base/names.o \
-	core/base/paths.o core/base/secret.o core/base/spawn.o core/base/strv.o
+	core/base/ids.o core/base/paths.o core/base/priv.o core/base/secret.o core/base/spawn.o core/base/strv.o
 DB = db/db.o db/boot_times.o db/images.o db/templates.o
-HV = hv/kvm.o hv/nshost.o hv/qemu.o hv/qmp.o
+HV = hv/cgroup.o hv/jail.o hv/kvm.o hv/nshost.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o tcg/boot.o
 IMAGES = images/configdrive.o images/store.o images/template.o
-NET = core/net/capture.o core/net/fabric.o core/net/impair.o core/net/wiring.o
+NET = core/net/capture.o core/net/fabric.o core/net/fabric_priv.o core/net/impair.o core/net/wiring.o
 CONSOLE = core/console/console.o core/console/expect.o core/console/login.o \
 	core/console/loginline.o core/console/telnetd.o
 RUN = core/run/adopt.o core/run/links.o core/run/node.o core/run/ready.o core/run/runtime.o \

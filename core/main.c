@@ -16,6 +16,9 @@
 #include "core/cli/cli.h"
 #include "core/net/capture.h"
 #include "core/base/config.h"
+#include "core/base/ids.h"
+#include "core/base/paths.h"
+#include "hv/cgroup.h"
 #include "hv/kvm.h"
 #include "core/console/console.h"
 #include "core/net/fabric.h"
@@ -101,7 +104,7 @@ serve_config(int argc, char **argv)
 		exit(2);
 	}
 	log_set_level(log_level_parse(lw.cfg.log_level));
-	if (mkdir(lw.cfg.data_dir, 0750) == -1 && errno != EEXIST)
+	if (mkdir(lw.cfg.data_dir, PATHS_DIR_MODE) == -1 && errno != EEXIST)
 		fatal("data dir %s", lw.cfg.data_dir);
 	/* QEMU gets absolute paths: it does not run in our working directory's terms. */
 	if (realpath(lw.cfg.data_dir, abs) == NULL)
@@ -109,6 +112,47 @@ serve_config(int argc, char **argv)
 	snprintf(lw.cfg.data_dir, sizeof(lw.cfg.data_dir), "%s", abs);
 	if (realpath(lw.cfg.image_dir, abs) != NULL)
 		snprintf(lw.cfg.image_dir, sizeof(lw.cfg.image_dir), "%s", abs);
+}
+
+/* A node's user must reach its files and images: say which directory is in the way. */
+static void
+serve_passable(const char *what, const char *dir)
+{
+	char bad[PATH_MAX];
+	int r;
+
+	if (dir[0] == '\0' || (r = paths_passable(dir, bad, sizeof(bad))) == 1)
+		return;
+	if (r == -1)
+		fatal("%s %s", what, dir);
+	fatalx("%s %s: nodes run as unprivileged users and cannot pass %s (no o+x); "
+	       "run `chmod o+x %s` (others may then enter it, not list it) or choose another %s",
+	    what, dir, bad, bad, what);
+}
+
+/*
+ * serve_jail - who nodes run as and the cgroups they run in. The cgroup
+ * parent is named from the data directory, so daemons of different data
+ * directories on one host never share (or remove) each other's.
+ */
+static void
+serve_jail(void)
+{
+	struct lw_err e = {0};
+	char inst[32];
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	if (ids_init(lw.cfg.run_as, lw.cfg.node_ids, &e) == -1)
+		fatalx("%s", e.msg);
+	for (const char *p = lw.cfg.data_dir; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(inst, sizeof(inst), "%016llx", (unsigned long long)h);
+	if (cgroup_init(inst, &e) == -1)
+		fatalx("%s", e.msg);
+	if (chmod(lw.cfg.data_dir, PATHS_DIR_MODE) == -1)
+		fatal("data dir %s", lw.cfg.data_dir);
+	serve_passable("--data-dir", lw.cfg.data_dir);
+	serve_passable("--image-dir", lw.cfg.image_dir);
 }
 
 /* One daemon per data directory. */
@@ -164,10 +208,16 @@ serve_main(int argc, char **argv)
 	int ncap;
 	int port, sig = 0;
 
+	/*
+	 * Files the daemon makes are nobody else's to read (the database, keys,
+	 * logs); directories stay passable for the nodes' users (PATHS_DIR_MODE).
+	 */
+	umask(026);
 	serve_config(argc, argv);
 	if (config_split_listen(lw.cfg.listen, host, sizeof(host), &port) == -1)
 		fatalx("--listen: '%s' is not ADDR:PORT", lw.cfg.listen);
 	serve_lock();
+	serve_jail();
 	serve_open();
 	/* Signals are taken by sigwait below; every thread inherits the mask. */
 	sigemptyset(&set);

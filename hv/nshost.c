@@ -61,7 +61,7 @@
 #define NSH_CHUNK 16384
 #define NSH_IF_WAIT_MS 10000
 #define NSH_IF_POLL_MS 10
-#define NSH_OUTSIDE_ID 65534 /* nobody/nogroup on Debian */
+#define NSH_OUTSIDE_ID 65534 /* nobody/nogroup on Debian: without --id */
 #define NSH_NS_FLAGS                                                                               \
 	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWIPC)
 #define NSH_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -75,6 +75,7 @@ struct nsh_opts {
 	const char *hostname;
 	const char *ifpattern;
 	const char *config;
+	long outside_id; /* uid and gid that root in the node is outside */
 	int nics;
 	char *script; /* the text of --config, read by P as root; NULL if none */
 	size_t script_len;
@@ -108,6 +109,7 @@ static const struct option nsh_longopts[] = {
     {"hostname", required_argument, NULL, 'H'},
     {"nics", required_argument, NULL, 'n'},
     {"ifpattern", required_argument, NULL, 'p'},
+    {"id", required_argument, NULL, 'i'},
     {"config", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -120,12 +122,13 @@ opts_usage(void)
 {
 	fprintf(stderr,
 	    "usage: labwire nshost --console PATH --hostname NAME [--nics N]\n"
-	    "                      [--ifpattern PATTERN] [--config FILE]\n"
+	    "                      [--ifpattern PATTERN] [--config FILE] [--id UID]\n"
 	    "  --console PATH     UNIX socket serving the node's console (required)\n"
 	    "  --hostname NAME    [A-Za-z0-9-], 1 to %d characters (required)\n"
 	    "  --nics N           interfaces to wait for, 0 to %d (default 0)\n"
 	    "  --ifpattern P      their names, {n} is 0..N-1 (default eth{n})\n"
-	    "  --config FILE      shell script run once before the shell (up to %d KiB)\n",
+	    "  --config FILE      shell script run once before the shell (up to %d KiB)\n"
+	    "  --id UID           uid and gid root in the node is outside (default 65534)\n",
 	    NSH_HOST_MAX, NSH_NICS_MAX, NSH_SCRIPT_MAX / 1024);
 }
 
@@ -225,6 +228,7 @@ opts_parse(struct nsh_opts *o, int argc, char **argv)
 	int c;
 
 	o->ifpattern = "eth{n}";
+	o->outside_id = NSH_OUTSIDE_ID;
 	optind = 1;
 	opterr = 0; /* opts_fail() says it with our prefix */
 	while ((c = getopt_long(argc, argv, "+h", nsh_longopts, NULL)) != -1) {
@@ -246,6 +250,13 @@ opts_parse(struct nsh_opts *o, int argc, char **argv)
 			break;
 		case 'p':
 			o->ifpattern = optarg;
+			break;
+		case 'i':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || v < 1 || v > 4294967294L)
+				return (opts_fail("--id: '%s' is not a uid", optarg));
+			o->outside_id = (long)v;
 			break;
 		case 'f':
 			o->config = optarg;
@@ -648,15 +659,15 @@ node_clone(void)
 	return ((pid_t)r);
 }
 
-/* Root in the node is nobody outside; only P, root out here, may write that. */
+/* Root in the node is the node's own uid outside; only P, root out here, may write that. */
 static int
-id_maps_write(pid_t pid)
+id_maps_write(pid_t pid, long outside)
 {
 	static const char *const files[] = {"uid_map", "gid_map"};
 	char path[64], line[32];
 	int fd, len;
 
-	len = snprintf(line, sizeof(line), "0 %d 1\n", NSH_OUTSIDE_ID);
+	len = snprintf(line, sizeof(line), "0 %ld 1\n", outside);
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
 		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
@@ -730,7 +741,13 @@ console_listen(struct nsh *n)
 		return (-1);
 	if ((n->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		goto fail;
-	old = umask(0177); /* the socket file is created 0600 */
+	/*
+	 * Mode 0666, like QEMU's sockets under the daemon's jail: the socket
+	 * sits in the node's run directory, which only the daemon's user and
+	 * the node's group may enter, and the daemon's (unprivileged) user must
+	 * be able to connect.
+	 */
+	old = umask(0111);
 	r = bind(n->lfd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (r == -1)
@@ -783,8 +800,8 @@ node_start(struct nsh *n)
 	close(n->sync_rd);
 	close(n->ack_wr);
 	n->slave = n->sync_rd = n->ack_wr = -1;
-	if (id_maps_write(n->child) == -1 || sync_send(n->sync_wr, SYNC_MAPS) == -1 ||
-	    netns_join(n->child) == -1)
+	if (id_maps_write(n->child, n->o.outside_id) == -1 ||
+	    sync_send(n->sync_wr, SYNC_MAPS) == -1 || netns_join(n->child) == -1)
 		return (-1);
 	if (sync_recv(n->ack_rd, SYNC_SETUP) == -1) {
 		log_warnx("node %s: setting the namespaces up failed", n->o.hostname);

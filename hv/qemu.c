@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/base/spawn.h"
+#include "hv/jail.h"
 #include "hv/qemu.h"
 
 #define QEMU_MIN_RAM_MB 16
@@ -293,6 +294,8 @@ qemu_args_machine(struct qemu_args *a, const struct qemu_spec *s)
 	qemu_arg(a, "guest=%s", s->name);
 	qemu_arg(a, "-nodefaults");
 	qemu_arg(a, "-no-user-config");
+	qemu_arg(a, "-sandbox");
+	qemu_arg(a, "%s", JAIL_QEMU_SANDBOX);
 	qemu_arg(a, "-display");
 	qemu_arg(a, "none");
 	qemu_arg(a, "-machine");

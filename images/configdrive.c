@@ -12,6 +12,7 @@
 #include "core/base/strv.h"
 #include "core/base/paths.h"
 #include "core/base/spawn.h"
+#include "hv/jail.h"
 #include "images/configdrive.h"
 
 #define CONFIGDRIVE_MAX (1024 * 1024) /* the FAT image is 1440 KiB */
@@ -64,6 +65,7 @@ configdrive_expand(const char *content, const char *hostname, const char *config
 }
 
 static __thread char run_log[1100]; /* the node's configdrive.log, per build */
+static __thread int64_t run_node;   /* whose user the tools run as */
 
 static int
 run(char *const argv[], const char *what, struct lw_err *e)
@@ -73,8 +75,17 @@ run(char *const argv[], const char *what, struct lw_err *e)
 	FILE *f;
 	pid_t pid;
 
+	struct jail_req who = {.kind = JAIL_TOOL, .node = run_node};
+	int out;
+
 	unlink(run_log); /* the log is appended to: one tool's output at a time */
-	if ((pid = spawn_start(argv, NULL, 0, run_log, &pidfd)) == -1)
+	if ((out = spawn_log_open(run_log)) != -1) {
+		pid = jail_spawn(&who, argv, NULL, 0, out, &pidfd);
+		spawn_close_keep_errno(out);
+	} else {
+		pid = -1;
+	}
+	if (pid == -1)
 		return (err_set(e, ERR_UNAVAILABLE, "cannot run %s to build the config drive: %s",
 		    argv[0], strerror(errno)));
 	if ((r = spawn_wait(pid, pidfd, -1)) == 0)
@@ -188,7 +199,8 @@ pack(const char *cdir, const char *pdir, const struct template *t, struct lw_err
 	int r = -1;
 
 	paths_rmtree(pdir);
-	if (mkdir(pdir, 0750) == -1) {
+	/* 0770: tar writes the archive here as the node's user (the node's group, setgid). */
+	if (mkdir(pdir, 0770) == -1 || chmod(pdir, 0770) == -1) {
 		json_decref(tops);
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", pdir, strerror(errno)));
 	}
@@ -215,7 +227,7 @@ pack(const char *cdir, const char *pdir, const struct template *t, struct lw_err
 }
 
 int
-configdrive_build(const char *dir, const struct template *t, const char *hostname,
+configdrive_build(int64_t node, const char *dir, const struct template *t, const char *hostname,
     const char *startup_config, const char *out_path, struct lw_err *e)
 {
 	char cdir[1024], pdir[1024];
@@ -226,6 +238,7 @@ configdrive_build(const char *dir, const struct template *t, const char *hostnam
 	snprintf(cdir, sizeof(cdir), "%s/config", dir);
 	snprintf(pdir, sizeof(pdir), "%s/config-pack", dir);
 	snprintf(run_log, sizeof(run_log), "%s/configdrive.log", dir);
+	run_node = node;
 	if (stage(cdir, t, hostname, startup_config, e) == -1) {
 		json_decref(names);
 		return (-1);

@@ -9,6 +9,7 @@
  */
 #ifndef LW_CONFIGDRIVE_H
 #define LW_CONFIGDRIVE_H
+#include <stdint.h>
 
 #include "core/base/err.h"
 #include "images/template.h"
@@ -16,9 +17,9 @@
 /*
  * configdrive_build - stage the files under dir/config and make out_path
  * from them: genisoimage for "iso", mkfs.fat + mtools for "fat" (argv, no
- * shell). Returns 0 or -1 with e.
+ * shell), as node's user. Returns 0 or -1 with e.
  */
-int configdrive_build(const char *dir, const struct template *t, const char *hostname,
+int configdrive_build(int64_t node, const char *dir, const struct template *t, const char *hostname,
     const char *startup_config, const char *out_path, struct lw_err *e);
 /* configdrive_expand - content with {config} and {hostname} replaced (malloc'd), or NULL. */
 char *configdrive_expand(const char *content, const char *hostname, const char *config);

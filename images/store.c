@@ -19,7 +19,9 @@
 #include "core/base/events.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
+#include "core/base/paths.h"
 #include "core/base/spawn.h"
+#include "hv/jail.h"
 #include "db/images.h"
 #include "images/store.h"
 #include "images/template.h"
@@ -54,13 +56,20 @@ store_path(char *buf, size_t len, int64_t id, const char *suffix)
  * or -1 (not started, or killed after timeout_s: a tool must never hang an
  * upload).
  */
+/* Uploaded images are read by qemu-img as no node's user, under the tools' limits. */
+static const struct jail_req store_reader = {.kind = JAIL_IMAGE};
+
 static int
-run(char *const argv[], const char *out_path, int timeout_s)
+run(const struct jail_req *who, char *const argv[], const char *out_path, int timeout_s)
 {
-	int pidfd, r;
+	int pidfd, r, out;
 	pid_t pid;
 
-	if ((pid = spawn_start(argv, NULL, 0, out_path, &pidfd)) == -1)
+	if ((out = spawn_log_open(out_path)) == -1)
+		return (-1);
+	pid = jail_spawn(who, argv, NULL, 0, out, &pidfd);
+	spawn_close_keep_errno(out);
+	if (pid == -1)
 		return (-1);
 	if ((r = spawn_wait(pid, pidfd, timeout_s * 1000)) == -1 && errno == ETIMEDOUT)
 		log_warnx("%s %s: no answer in %d s, killed", argv[0], argv[1], timeout_s);
@@ -181,7 +190,8 @@ upload_check(const char *name, uint64_t expected, struct lw_err *e)
 		return (err_set(e, ERR_TOO_LARGE, "image larger than %ld MiB (--max-image-mb)",
 		    lw.cfg.max_image_mb));
 	store_dir(dir, sizeof(dir));
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+	/* Others may pass, not list: every node's QEMU reads its base image here. */
+	if (mkdir(dir, PATHS_DIR_MODE) == -1 && errno != EEXIST)
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", dir, strerror(errno)));
 	if (statvfs(dir, &vfs) == 0 &&
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < expected + (64u << 20))
@@ -222,7 +232,9 @@ store_upload_begin(const char *name, const char *tmpl, uint64_t expected, struct
 		return (NULL);
 	}
 	store_path(u->part, sizeof(u->part), u->id, ".part");
-	if ((u->fd = open(u->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1) {
+	/* 0644: nodes read base images as their own users, and so does qemu-img's check. */
+	if ((u->fd = open(u->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1 ||
+	    fchmod(u->fd, 0644) == -1) { /* past the daemon's umask */
 		err_set(e, ERR_INTERNAL, "%s: %s", u->part, strerror(errno));
 		store_upload_abort(u);
 		return (NULL);
@@ -311,7 +323,7 @@ inspect(const char *path, char *fmt, size_t fmtlen, int64_t *vsize, struct lw_er
 	if (sniff(path, sniffed, sizeof(sniffed), e) == -1)
 		return (-1);
 	snprintf(out, sizeof(out), "%s.info", path);
-	rc = run(info, out, 60);
+	rc = run(&store_reader, info, out, 60);
 	if (rc != 0) {
 		first_line(out, line, sizeof(line));
 		unlink(out);
@@ -363,7 +375,7 @@ check(const char *path, const char *fmt, struct lw_err *e)
 	if (strcmp(fmt, "raw") == 0 || strcmp(fmt, "vpc") == 0)
 		return (0);
 	snprintf(out, sizeof(out), "%s.check", path);
-	rc = run(argv, out, 1800);
+	rc = run(&store_reader, argv, out, 1800);
 	first_line(out, line, sizeof(line));
 	unlink(out);
 	/* 0 clean, 3 leaked clusters only (harmless), 63 no check for this format. */
@@ -510,8 +522,10 @@ store_default_image(const char *tmpl, bool iso, char *name, size_t len)
 }
 
 int
-store_overlay(const char *base, const char *fmt, const char *overlay, struct lw_err *e)
+store_overlay(
+    int64_t node, const char *base, const char *fmt, const char *overlay, struct lw_err *e)
 {
+	struct jail_req who = {.kind = JAIL_TOOL, .node = node};
 	char abs[PATH_MAX], out[PATH_MAX + 8], line[256];
 	char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", (char *)fmt, "-b", abs,
 	    (char *)overlay, NULL};
@@ -522,7 +536,7 @@ store_overlay(const char *base, const char *fmt, const char *overlay, struct lw_
 		return (err_set(e, ERR_UNAVAILABLE, "base image %s: %s", base, strerror(errno)));
 	snprintf(out, sizeof(out), "%s.log", overlay);
 	unlink(overlay);
-	rc = run(argv, out, 60);
+	rc = run(&who, argv, out, 60);
 	first_line(out, line, sizeof(line));
 	unlink(out);
 	if (rc != 0)

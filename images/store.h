@@ -47,8 +47,10 @@ int store_ready(
  * name), or -1: an ISO (name ending .iso) when iso, else any other.
  */
 int store_default_image(const char *tmpl, bool iso, char *name, size_t len);
-/* store_overlay - create overlay, a qcow2 backed by base (format fmt); 0 or -1 with e. */
-int store_overlay(const char *base, const char *fmt, const char *overlay, struct lw_err *e);
+/* store_overlay - create overlay, a qcow2 backed by base (format fmt), as node's user; 0 or -1 with
+ * e. */
+int store_overlay(
+    int64_t node, const char *base, const char *fmt, const char *overlay, struct lw_err *e);
 /* store_cleanup - remove uploads a previous daemon left half-done. Caller holds lw_lock(). */
 void store_cleanup(void);
 

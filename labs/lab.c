@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "core/net/impair.h"
 #include "core/net/wiring.h"
+#include "hv/cgroup.h"
 #include "images/store.h"
 #include "images/template.h"
 #include "labs/access.h"
@@ -168,6 +169,19 @@ lab_list_json(const struct who *w, struct lw_err *e)
 	return (json_pack("{s:o}", "labs", rows));
 }
 
+/* lab_memory - the sum of its running nodes' memory_mb. */
+static void
+lab_memory(json_t *row, json_t *nodes)
+{
+	json_int_t sum = 0;
+	json_t *n;
+	size_t i;
+
+	json_array_foreach(nodes, i, n)
+		sum += json_integer_value(json_object_get(n, "memory_mb"));
+	json_object_set_new(row, "memory_mb", json_integer(sum));
+}
+
 json_t *
 lab_json(int64_t lab, struct lw_err *e)
 {
@@ -191,6 +205,7 @@ lab_json(int64_t lab, struct lw_err *e)
 	}
 	json_object_set_new(row, "nodes", json_incref(json_object_get(nodes, "nodes")));
 	json_object_set_new(row, "links", json_incref(json_object_get(links, "links")));
+	lab_memory(row, json_object_get(row, "nodes"));
 	json_decref(nodes);
 	json_decref(links);
 	return (row);
@@ -335,6 +350,24 @@ node_interfaces(int64_t node, struct lw_err *e)
 	    "i", node));
 }
 
+/*
+ * node_memory - what a running node's processes use now and may use, from
+ * its cgroup (RAM the guest touched, QEMU itself, TCG's code cache).
+ */
+static void
+node_memory(json_t *row, int64_t id)
+{
+	int64_t used = cgroup_node_memory(id), limit, pids;
+
+	if (used < 0)
+		return;
+	json_object_set_new(row, "memory_mb", json_integer((used + (1 << 19)) >> 20));
+	if (cgroup_node_limits(id, &limit, &pids) == 0) {
+		json_object_set_new(row, "memory_limit_mb", json_integer(limit >> 20));
+		json_object_set_new(row, "pids_limit", json_integer(pids));
+	}
+}
+
 /* Shape a node row into the API's node object. */
 static json_t *
 node_render(json_t *row, struct lw_err *e)
@@ -372,6 +405,8 @@ node_render(json_t *row, struct lw_err *e)
 		json_object_del(row, "cdrom");
 	if (json_is_null(json_object_get(row, "pid")))
 		json_object_del(row, "pid");
+	else
+		node_memory(row, id);
 	if (t != NULL)
 		json_object_set_new(row, "kind", json_string(t->kind));
 	/* boot is where a starting or running node is in its boot; otherwise none. */

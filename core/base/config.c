@@ -71,6 +71,14 @@ static const struct cfg_entry cfg_table[] = {
         "HTTP connections at once (more wait in the kernel's queue)"},
     {"max-connections-per-address", INT(max_per_address, 1, 4096), "128",
         "HTTP connections at once from one client address"},
+    {"run-as", STR(run_as), "labwire",
+        "system user the network-facing daemon runs as (made when absent)"},
+    {"node-ids", INT(node_ids, 65536, 4026531840L), "1879048192",
+        "first of 2^24 uids/gids nodes run as: node N runs as this + N"},
+    {"node-overhead-mb", INT(node_overhead_mb, 32, 65536), "384",
+        "memory a node's cgroup allows beyond its RAM (QEMU itself, TCG's 256 MiB code cache)"},
+    {"node-pids", INT(node_pids, 16, 1L << 22), "512",
+        "processes and threads one node may have (a namespace host's fork bomb stops here)"},
 };
 
 #define CFG_N (sizeof(cfg_table) / sizeof(cfg_table[0]))

@@ -42,6 +42,10 @@ struct lw_config {
 	    server_names[512]; /* comma-separated names a Host header may carry; "" = this host's */
 	long max_connections;  /* HTTP connections at once */
 	long max_per_address;  /* HTTP connections at once from one address */
+	char run_as[33];       /* system user of the unprivileged daemon */
+	long node_ids;         /* node N runs as uid/gid node_ids + N */
+	long node_overhead_mb; /* a node's memory limit: its RAM + this */
+	long node_pids;        /* a node's pids limit */
 };
 
 struct db;

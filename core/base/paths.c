@@ -31,8 +31,11 @@ paths_lab(char *buf, size_t len, int64_t lab, int64_t node, const char *file)
 int
 paths_sock(char *buf, size_t len, int64_t node, const char *kind)
 {
+	if (kind == NULL)
+		return (paths_fit(
+		    snprintf(buf, len, "%s/run/n%lld", lw.cfg.data_dir, (long long)node), len));
 	return (paths_fit(
-	    snprintf(buf, len, "%s/run/n%lld.%s", lw.cfg.data_dir, (long long)node, kind), len));
+	    snprintf(buf, len, "%s/run/n%lld/%s", lw.cfg.data_dir, (long long)node, kind), len));
 }
 
 int
@@ -48,11 +51,40 @@ paths_mkdir_p(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(tmp, 0750) == -1 && errno != EEXIST)
+		if (mkdir(tmp, PATHS_DIR_MODE) == -1 && errno != EEXIST)
 			return (-1);
 		*p = '/';
 	}
-	return (mkdir(tmp, 0750) == -1 && errno != EEXIST ? -1 : 0);
+	return (mkdir(tmp, PATHS_DIR_MODE) == -1 && errno != EEXIST ? -1 : 0);
+}
+
+int
+paths_passable(const char *path, char *bad, size_t len)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	char *p;
+
+	if (paths_fit(snprintf(tmp, sizeof(tmp), "%s", path), sizeof(tmp)) == -1 || tmp[0] != '/') {
+		errno = EINVAL;
+		return (-1);
+	}
+	for (p = tmp + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (stat(tmp, &st) == -1)
+			return (-1);
+		if (S_ISDIR(st.st_mode) && (st.st_mode & S_IXOTH) == 0) {
+			snprintf(bad, len, "%s", tmp);
+			return (0);
+		}
+		if (c == '\0')
+			return (1);
+		*p = '/';
+	}
 }
 
 static int

@@ -16,10 +16,25 @@
  * not 0, then file ("/console.log") when not NULL; 0, or -1 when it does not fit.
  */
 int paths_lab(char *buf, size_t len, int64_t lab, int64_t node, const char *file);
-/* paths_sock - DATA/run/n<node>.<kind>: a node's QMP ("qmp") or console ("con") socket; 0 or -1. */
+/*
+ * PATHS_DIR_MODE - directories on the way to a node's own: others may pass
+ * through (a node's processes run as its own uid) but not list them; what
+ * is private is in the node's directory (hv/jail) or in files of mode 0600.
+ */
+#define PATHS_DIR_MODE 0711
+/*
+ * paths_sock - DATA/run/n<node>/<kind>: a node's QMP ("qmp") or console
+ * ("con") socket, or with kind NULL the directory holding them; 0 or -1.
+ */
 int paths_sock(char *buf, size_t len, int64_t node, const char *kind);
-/* paths_mkdir_p - make path and its missing parents (0750); 0, or -1 with errno. */
+/* paths_mkdir_p - make path and its missing parents (PATHS_DIR_MODE); 0, or -1 with errno. */
 int paths_mkdir_p(const char *path);
+/*
+ * paths_passable - whether a user with no rights of its own may reach path
+ * (every directory on the way has o+x, as a node's user needs); 1 yes, 0
+ * no with the first directory in the way copied into bad, -1 on error.
+ */
+int paths_passable(const char *path, char *bad, size_t len);
 /* paths_rmtree - remove path and everything below it, not following links; best effort. */
 void paths_rmtree(const char *path);
 

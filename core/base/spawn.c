@@ -6,12 +6,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,10 +34,11 @@ struct spawn_child {
 	char *const *argv;
 	const int *fds; /* become 3..3+nfds-1 */
 	int nfds;
-	int null_fd;   /* stdin */
-	int out_fd;    /* stdout and stderr */
-	int err_fd;    /* write end of the exec-status pipe */
-	sigset_t mask; /* the parent's mask, restored after fork */
+	int null_fd;                   /* stdin */
+	int out_fd;                    /* stdout and stderr */
+	int err_fd;                    /* write end of the exec-status pipe */
+	const struct spawn_jail *jail; /* or NULL */
+	sigset_t mask;                 /* the parent's mask, restored after fork */
 };
 
 static void spawn_child_fail(int err_fd, int err) __attribute__((noreturn));
@@ -97,13 +101,57 @@ spawn_child_fds(struct spawn_child *c)
 	return (0);
 }
 
+/* spawn_child_cgroups - join each cgroup ("0" is the writer) while the fds are where the caller had
+ * them. */
+static int
+spawn_child_cgroups(const struct spawn_jail *j)
+{
+	for (int i = 0; i < j->ncgroups; i++)
+		if (TEMP_FAILURE_RETRY(write(j->cgroup_fds[i], "0", 1)) != 1)
+			return (-1);
+	return (0);
+}
+
+static int
+spawn_child_limit(int resource, unsigned long v)
+{
+	struct rlimit rl = {.rlim_cur = v, .rlim_max = v};
+
+	return (v == 0 ? 0 : setrlimit(resource, &rl));
+}
+
+/* spawn_child_drop - limits, umask, then the identity: groups first, while we may still change
+ * them. */
+static int
+spawn_child_drop(const struct spawn_jail *j)
+{
+	if (spawn_child_limit(RLIMIT_AS, j->mem_bytes) == -1 ||
+	    spawn_child_limit(RLIMIT_CPU, j->cpu_s) == -1)
+		return (-1);
+	umask(j->umask);
+	if (!j->keep_root) {
+		if (setgroups(0, NULL) == -1 || setresgid(j->gid, j->gid, j->gid) == -1 ||
+		    setresuid(j->uid, j->uid, j->uid) == -1)
+			return (-1);
+		if (j->uid == 0 || getuid() == 0 || geteuid() == 0) {
+			errno = EPERM;
+			return (-1);
+		}
+	}
+	return (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+}
+
 static void
 spawn_child(struct spawn_child *c)
 {
 	if (setsid() == -1)
 		spawn_child_fail(c->err_fd, errno);
 	spawn_child_signals();
+	if (c->jail != NULL && spawn_child_cgroups(c->jail) == -1)
+		spawn_child_fail(c->err_fd, errno);
 	if (spawn_child_fds(c) == -1)
+		spawn_child_fail(c->err_fd, errno);
+	if (c->jail != NULL && spawn_child_drop(c->jail) == -1)
 		spawn_child_fail(c->err_fd, errno);
 	execv(c->path, c->argv);
 	spawn_child_fail(c->err_fd, errno);
@@ -127,6 +175,25 @@ spawn_wait_exec(int rd, pid_t pid)
 	TEMP_FAILURE_RETRY(waitpid(pid, NULL, 0));
 	errno = err;
 	return (-1);
+}
+
+pid_t
+spawn_pidfd_pid(int pidfd)
+{
+	char path[64], line[128];
+	long pid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if ((f = fopen(path, "re")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Pid: %ld", &pid) == 1)
+			break;
+	fclose(f);
+	if (pid <= 0)
+		errno = ESRCH;
+	return (pid > 0 ? (pid_t)pid : -1);
 }
 
 void
@@ -173,13 +240,22 @@ spawn_fork(struct spawn_child *c)
 pid_t
 spawn_start_fd(char *const argv[], const int *fds, int nfds, int out_fd, int *pidfd)
 {
-	struct spawn_child c = {.argv = argv, .fds = fds, .nfds = nfds, .out_fd = out_fd};
+	return (spawn_start_jail(argv, fds, nfds, out_fd, NULL, pidfd));
+}
+
+pid_t
+spawn_start_jail(char *const argv[], const int *fds, int nfds, int out_fd,
+    const struct spawn_jail *j, int *pidfd)
+{
+	struct spawn_child c = {
+	    .argv = argv, .fds = fds, .nfds = nfds, .out_fd = out_fd, .jail = j};
 	char path[PATH_MAX];
 	int pipefd[2], pfd;
 	pid_t pid;
 
 	if (argv == NULL || argv[0] == NULL || nfds < 0 || nfds > SPAWN_MAX_FDS ||
-	    (nfds > 0 && fds == NULL)) {
+	    (nfds > 0 && fds == NULL) ||
+	    (j != NULL && (j->ncgroups < 0 || j->ncgroups > SPAWN_MAX_CGROUPS))) {
 		errno = EINVAL;
 		return (-1);
 	}
@@ -220,15 +296,19 @@ fail_null:
 	return (-1);
 }
 
+int
+spawn_log_open(const char *path)
+{
+	return (open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC, 0640));
+}
+
 pid_t
 spawn_start(char *const argv[], const int *fds, int nfds, const char *log_path, int *pidfd)
 {
 	int log_fd = -1;
 	pid_t pid;
 
-	if (log_path != NULL &&
-	    (log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC, 0640)) ==
-	        -1)
+	if (log_path != NULL && (log_fd = spawn_log_open(log_path)) == -1)
 		return (-1);
 	pid = spawn_start_fd(argv, fds, nfds, log_fd, pidfd);
 	if (log_fd != -1)

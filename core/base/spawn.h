@@ -11,11 +11,30 @@
 #ifndef LW_SPAWN_H
 #define LW_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#define SPAWN_MAX_FDS 32 /* fds a child may be handed (a node's TAPs) */
+#define SPAWN_MAX_FDS 32    /* fds a child may be handed (a node's TAPs) */
+#define SPAWN_MAX_CGROUPS 4 /* cgroup.procs files a child may join (one per hierarchy) */
+
+/*
+ * spawn_jail - what a child becomes between fork and exec, in this order:
+ * a member of each cgroup (its cgroup.procs, opened by the caller), under
+ * the resource limits, with the umask, then uid/gid with no supplementary
+ * groups (unless keep_root), and always with no-new-privs.
+ */
+struct spawn_jail {
+	uid_t uid;
+	gid_t gid;
+	bool keep_root; /* stay uid 0 (the namespace host's supervisor, which maps its own ids) */
+	int cgroup_fds[SPAWN_MAX_CGROUPS];
+	int ncgroups;
+	unsigned long mem_bytes; /* RLIMIT_AS; 0: none */
+	unsigned long cpu_s;     /* RLIMIT_CPU; 0: none */
+	mode_t umask;
+};
 
 /*
  * spawn_start - start argv[0] (searched in PATH when it has no '/') with
@@ -26,6 +45,11 @@
 pid_t spawn_start(char *const argv[], const int *fds, int nfds, const char *log_path, int *pidfd);
 /* spawn_start_fd - spawn_start with stdout/stderr to out_fd (-1: /dev/null). */
 pid_t spawn_start_fd(char *const argv[], const int *fds, int nfds, int out_fd, int *pidfd);
+/* spawn_log_open - open (append, create 0640) a child's log; the fd, or -1 with errno. */
+int spawn_log_open(const char *path);
+/* spawn_start_jail - spawn_start_fd, the child jailed by j (NULL: as this process). */
+pid_t spawn_start_jail(char *const argv[], const int *fds, int nfds, int out_fd,
+    const struct spawn_jail *j, int *pidfd);
 /*
  * spawn_wait - wait for a child started by spawn_start, killing it after
  * timeout_ms (-1: no limit); closes pidfd and reaps it. Returns its exit
@@ -42,6 +66,8 @@ int spawn_path(const char *name, char *buf, size_t len);
  * the excess discarded); 0, or -1 with errno (ETIMEDOUT).
  */
 int spawn_read_all(int fd, char *buf, size_t len, int timeout_ms);
+/* spawn_pidfd_pid - the pid a pidfd refers to (from /proc/self/fdinfo); -1 if none or gone. */
+pid_t spawn_pidfd_pid(int pidfd);
 /* spawn_close_keep_errno - close(fd) without disturbing errno (for unwind paths). */
 void spawn_close_keep_errno(int fd);
 

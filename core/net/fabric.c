@@ -31,7 +31,10 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 
+#include "core/base/priv.h"
+#include "core/base/spawn.h"
 #include "core/net/fabric.h"
+#include "core/net/fabric_priv.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "core/base/strv.h"
@@ -428,6 +431,8 @@ fabric_tap_open(const char *name, int mtu)
 {
 	int fd, saved;
 
+	if (priv_remote())
+		return (fabric_priv_tap_open(name, mtu));
 	if (fabric_name_ours(name) == -1 || fabric_mtu_ok(mtu) == -1)
 		return (-1);
 	if ((fd = fabric_tap_create(name)) == -1)
@@ -477,6 +482,8 @@ fabric_bridge_put(const char *name, uint16_t flags)
 int
 fabric_bridge_add(const char *name, int mtu)
 {
+	if (priv_remote())
+		return (fabric_priv_bridge_add(name, mtu));
 	if (fabric_name_ours(name) == -1 || fabric_mtu_ok(mtu) == -1)
 		return (-1);
 	if (fabric_bridge_put(name, NLM_F_CREATE | NLM_F_EXCL) == -1) {
@@ -494,6 +501,8 @@ fabric_set_master(const char *ifname, const char *bridge)
 {
 	int master;
 
+	if (priv_remote())
+		return (fabric_priv_set_master(ifname, bridge));
 	if (fabric_name_ours(ifname) == -1 || fabric_name_ours(bridge) == -1)
 		return (-1);
 	if ((master = fabric_ifindex(bridge)) == -1)
@@ -508,6 +517,8 @@ fabric_link_del(const char *name)
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
 
+	if (priv_remote())
+		return (fabric_priv_link_del(name));
 	if (fabric_name_ours(name) == -1)
 		return (-1);
 	nlh = fabric_msg(buf, RTM_DELLINK, 0, name);
@@ -523,6 +534,8 @@ fabric_link_del(const char *name)
 int
 fabric_link_exists(const char *name)
 {
+	if (priv_remote())
+		return (fabric_priv_link_exists(name));
 	if (fabric_name_ok(name) == -1)
 		return (-1);
 	if (fabric_ifindex(name) != -1)
@@ -617,6 +630,8 @@ fabric_list_ours(void (*fn)(const char *ifname, void *arg), void *arg)
 		errno = EINVAL;
 		return (-1);
 	}
+	if (priv_remote())
+		return (fabric_priv_list_ours(fn, arg));
 	if (fabric_dump_ours(&names) == -1)
 		return (-1);
 	for (i = 0; i < names.n; i++)
@@ -635,12 +650,17 @@ struct fabric_op {
 	char what[40];
 };
 
+#define FABRIC_BATCH_NS 32 /* namespaces one batch may hold open */
+
 struct fabric_batch {
 	char *buf;
 	size_t len, cap;
 	struct fabric_op *ops;
 	size_t nops, capops;
 	bool oom;
+	int ns[FABRIC_BATCH_NS]; /* from fabric_batch_netns, closed by fabric_batch_run */
+	int nns;
+	struct fabric_rbatch *remote; /* the unprivileged daemon's: operations for the parent */
 };
 
 enum { FB_OK_EXISTS = 1, FB_OK_ABSENT = 2 };
@@ -648,7 +668,35 @@ enum { FB_OK_EXISTS = 1, FB_OK_ABSENT = 2 };
 struct fabric_batch *
 fabric_batch_new(void)
 {
-	return (calloc(1, sizeof(struct fabric_batch)));
+	struct fabric_batch *b = calloc(1, sizeof(struct fabric_batch));
+
+	if (b != NULL && priv_remote() && (b->remote = fabric_priv_batch_new()) == NULL) {
+		free(b);
+		return (NULL);
+	}
+	return (b);
+}
+
+int
+fabric_batch_netns(struct fabric_batch *b, int64_t node, int pidfd)
+{
+	char path[64];
+	pid_t pid;
+	int fd;
+
+	if (b == NULL || b->nns >= FABRIC_BATCH_NS) {
+		errno = b == NULL ? EINVAL : E2BIG;
+		return (-1);
+	}
+	if (b->remote != NULL)
+		return (fabric_priv_batch_netns(b->remote, node, pidfd));
+	if ((pid = spawn_pidfd_pid(pidfd)) <= 0)
+		return (-1);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	b->ns[b->nns++] = fd;
+	return (fd);
 }
 
 static bool
@@ -756,6 +804,11 @@ fabric_batch_run(struct fabric_batch *b)
 
 	if (b == NULL)
 		return (-1);
+	if (b->remote != NULL) {
+		ret = fabric_priv_batch_run(b->remote);
+		free(b);
+		return (ret);
+	}
 	if (b->oom) {
 		log_warnx("fabric: batch: out of memory");
 		ret = -1;
@@ -800,10 +853,32 @@ fabric_batch_run(struct fabric_batch *b)
 	if (ret == 0)
 		ret = failed;
 out:
+	for (int k = 0; k < b->nns; k++)
+		close(b->ns[k]);
 	free(b->buf);
 	free(b->ops);
 	free(b);
 	return (ret);
+}
+
+/* fabric_wop_names - an operation for the parent: kind and up to two names. */
+static struct fabric_wop
+fabric_wop_names(enum fabric_wkind kind, const char *a, const char *b)
+{
+	struct fabric_wop op = {.kind = kind, .ns = -1};
+
+	snprintf(op.a, sizeof(op.a), "%s", a ? a : "");
+	snprintf(op.b, sizeof(op.b), "%s", b ? b : "");
+	return (op);
+}
+
+static int
+fabric_remote_queue(struct fabric_batch *b, const struct fabric_wop *op)
+{
+	if ((op->a[0] != '\0' && fabric_name_ok(op->a) == -1) ||
+	    (op->b[0] != '\0' && fabric_name_ok(op->b) == -1))
+		return (-1);
+	return (fabric_priv_queue(b != NULL ? b->remote : NULL, op));
 }
 
 /* ---- veth pairs into a node's network namespace ---- */
@@ -840,6 +915,19 @@ fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
 	uint8_t mac[6];
 	char what[40];
 
+	if (priv_remote()) {
+		struct fabric_wop op = fabric_wop_names(FW_VETH, host, peer);
+
+		if (b == NULL || (netns_fd & FW_NETNS_TAG) == 0) {
+			errno = EINVAL; /* the namespace is a handle of this batch */
+			return (-1);
+		}
+		op.mtu = mtu;
+		op.peer_mtu = peer_mtu;
+		op.ns = netns_fd & ~FW_NETNS_TAG;
+		snprintf(op.mac, sizeof(op.mac), "%s", peer_mac ? peer_mac : "");
+		return (fabric_remote_queue(b, &op));
+	}
 	if (fabric_name_ours(host) == -1 || fabric_name_ok(peer) == -1 ||
 	    fabric_mtu_ok(mtu) == -1 || fabric_mtu_ok(peer_mtu) == -1 || netns_fd < 0 ||
 	    fabric_mac_parse(peer_mac, mac) == -1) {
@@ -886,6 +974,12 @@ fabric_set_updown(struct fabric_batch *b, const char *ifname, bool up)
 	struct ifinfomsg *ifm;
 	char what[40];
 
+	if (priv_remote()) {
+		struct fabric_wop op = fabric_wop_names(FW_UPDOWN, ifname, NULL);
+
+		op.up = up;
+		return (fabric_remote_queue(b, &op));
+	}
 	if (fabric_name_ours(ifname) == -1)
 		return (-1);
 	nlh = fabric_msg(buf, RTM_NEWLINK, 0, ifname);
@@ -1097,6 +1191,11 @@ fabric_tc_redirect(struct fabric_batch *b, const char *from, const char *to)
 	struct nlattr *opt, *acts, *act, *aopt;
 	int fi, ti;
 	char what[40];
+	if (priv_remote()) {
+		struct fabric_wop op = fabric_wop_names(FW_REDIRECT, from, to);
+
+		return (fabric_remote_queue(b, &op));
+	}
 
 	if (fabric_name_ours(from) == -1 || fabric_name_ours(to) == -1)
 		return (-1);
@@ -1139,6 +1238,11 @@ int
 fabric_tc_drop(struct fabric_batch *b, const char *ifname)
 {
 	int fi;
+	if (priv_remote()) {
+		struct fabric_wop op = fabric_wop_names(FW_DROP, ifname, NULL);
+
+		return (fabric_remote_queue(b, &op));
+	}
 
 	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
 		return (-1);
@@ -1157,6 +1261,11 @@ fabric_tc_lanport(struct fabric_batch *b, const char *ifname)
 {
 	int fi, prog = fabric_lanport_prog();
 	char what[40];
+	if (priv_remote()) {
+		struct fabric_wop op = fabric_wop_names(FW_LANPORT, ifname, NULL);
+
+		return (fabric_remote_queue(b, &op));
+	}
 
 	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
 		return (-1);

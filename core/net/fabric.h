@@ -11,9 +11,16 @@
 #define LW_FABRIC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* fabric_init - open the netlink socket; call once before anything else. */
 int fabric_init(void);
+/*
+ * fabric_priv_register - in the privileged parent: answer the unprivileged
+ * daemon's fabric requests (core/base/priv); there, every function here
+ * becomes such a request.
+ */
+void fabric_priv_register(void);
 void fabric_fini(void);
 /*
  * fabric_tap_open - create (non-persistent) and open TAP name with IFF_NO_PI,
@@ -57,6 +64,12 @@ int fabric_batch_run(struct fabric_batch *b);
  */
 int fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
     const char *peer, const char *peer_mac, int peer_mtu);
+/*
+ * fabric_batch_netns - a handle on the network namespace of node's process
+ * behind pidfd (its namespace host), for fabric_veth_add's netns_fd in
+ * this batch only; -1 with errno.
+ */
+int fabric_batch_netns(struct fabric_batch *b, int64_t node, int pidfd);
 /* fabric_set_updown - bring ours up or down. */
 int fabric_set_updown(struct fabric_batch *b, const char *ifname, bool up);
 /* fabric_tc_redirect - every frame arriving at from leaves by to (tc u32 + mirred). */

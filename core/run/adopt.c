@@ -14,6 +14,8 @@
 #include "core/base/log.h"
 #include "core/base/paths.h"
 #include "core/net/fabric.h"
+#include "hv/cgroup.h"
+#include "hv/jail.h"
 #include "core/run/run.h"
 #include "core/run/state.h"
 #include "images/template.h"
@@ -52,7 +54,7 @@ adopt_one(const struct state_running *r)
 	char con[108];
 
 	if (pidfd == -1 || paths_sock(con, sizeof(con), r->node, "con") == -1 ||
-	    !adopt_is_ours(r->pid, r->qmp_path, con) ||
+	    !adopt_is_ours(r->pid, r->qmp_path, con) || !cgroup_node_holds(r->node, r->pid) ||
 	    (n = node_new(r->node, r->lab, t, r->nics)) == NULL) {
 		if (pidfd != -1)
 			close(pidfd);
@@ -80,14 +82,11 @@ adopt_one(const struct state_running *r)
 static void
 adopt_dead(const struct state_running *r)
 {
-	char path[108];
-
 	log_info("node %lld: its QEMU (pid %lld) is gone; cleaning up", (long long)r->node,
 	    (long long)r->pid);
 	links_unwire_node(r->node, r->nics);
-	unlink(r->qmp_path);
-	if (paths_sock(path, sizeof(path), r->node, "con") == 0)
-		unlink(path);
+	jail_node_release(r->node);
+	node_remove_sockets(r->node);
 	state_running_dead(r->node);
 }
 

@@ -27,6 +27,7 @@
 #include "core/net/fabric.h"
 #include "core/run/run.h"
 #include "core/run/state.h"
+#include "hv/jail.h"
 #include "hv/qmp.h"
 #include "images/template.h"
 
@@ -156,6 +157,15 @@ node_log_tail(int64_t lab, int64_t node, const char *file, char *out, size_t len
 }
 
 void
+node_remove_sockets(int64_t node)
+{
+	char dir[PATH_MAX];
+
+	if (paths_sock(dir, sizeof(dir), node, NULL) == 0)
+		paths_rmtree(dir);
+}
+
+void
 node_exited(struct rt_node *n)
 {
 	char msg[256], tail[200];
@@ -170,8 +180,8 @@ node_exited(struct rt_node *n)
 	rt_unlink(n);
 	console_node_detach(n->id);
 	links_unwire_node(n->id, n->nics);
-	unlink(n->qmp_path);
-	unlink(n->con_path);
+	jail_node_release(n->id); /* a namespace host's last processes, then its cgroup */
+	node_remove_sockets(n->id);
 	noted = state_node_exited(n->id);
 	if (was_stopping && noted) {
 		/* Stopped because something went wrong (e.g. QMP never answered): say so. */

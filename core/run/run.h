@@ -98,6 +98,8 @@ void node_free(struct rt_node *n);
 void node_stop(int64_t id, bool force);
 /* node_stop_escalate - the next, harsher way to stop n. */
 void node_stop_escalate(struct rt_node *n);
+/* node_remove_sockets - remove node's run directory (its QMP and console sockets). */
+void node_remove_sockets(int64_t node);
 /* node_exited - n's process is gone: unwire, record why, free n. */
 void node_exited(struct rt_node *n);
 /* node_try_connect - attach n's console and QMP (or a namespace host's interfaces) when ready. */

@@ -18,6 +18,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/ids.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "core/base/paths.h"
@@ -27,6 +28,7 @@
 #include "core/run/run.h"
 #include "core/run/runtime.h"
 #include "core/run/state.h"
+#include "hv/jail.h"
 #include "hv/qemu.h"
 #include "images/configdrive.h"
 #include "images/store.h"
@@ -104,7 +106,7 @@ start_overlay(struct start_ctx *s, struct lw_err *e)
 	}
 	if (strcmp(have, want) == 0 && access(s->disk, F_OK) == 0)
 		return (0);
-	if (store_overlay(s->base, s->base_fmt, s->disk, e) == -1)
+	if (store_overlay(s->row.id, s->base, s->base_fmt, s->disk, e) == -1)
 		return (-1);
 	if ((f = fopen(rec, "we")) == NULL || fputs(want, f) == EOF || fclose(f) == EOF)
 		return (err_set(e, ERR_INTERNAL, "%s: %s", rec, strerror(errno)));
@@ -199,13 +201,13 @@ static int
 start_files(struct start_ctx *s, struct lw_err *e)
 {
 	int64_t node = s->row.id;
-	char rotated[PATH_MAX + 2];
+	char rotated[PATH_MAX + 2], rundir[PATH_MAX];
 
 	if (paths_lab(s->dir, sizeof(s->dir), s->row.lab, node, NULL) == -1)
 		return (err_set(
 		    e, ERR_INTERNAL, "data dir path too long for node %lld", (long long)node));
-	if (paths_mkdir_p(s->dir) == -1)
-		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", s->dir, strerror(errno)));
+	if (jail_node_dir(node, s->dir) == -1)
+		return (err_set(e, ERR_INTERNAL, "node directory %s: %s", s->dir, strerror(errno)));
 	snprintf(s->console_log, sizeof(s->console_log), "%s/console.log", s->dir);
 	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/%s", s->dir,
 	    s->netns ? "nshost.log" : "qemu.log");
@@ -214,6 +216,9 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	if (paths_sock(s->qmp_path, sizeof(s->qmp_path), node, "qmp") == -1 ||
 	    paths_sock(s->con_path, sizeof(s->con_path), node, "con") == -1)
 		return (err_set(e, ERR_INTERNAL, "data dir path too long for a UNIX socket"));
+	if (paths_sock(rundir, sizeof(rundir), node, NULL) == -1 ||
+	    jail_node_dir(node, rundir) == -1)
+		return (err_set(e, ERR_INTERNAL, "node run directory: %s", strerror(errno)));
 	unlink(s->qmp_path);
 	unlink(s->con_path);
 	/* A fresh console log per boot, so readiness is judged on this boot only. */
@@ -226,7 +231,8 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	if (s->base[0] != '\0' && start_overlay(s, e) == -1)
 		return (-1);
 	if (start_has_drive(s) &&
-	    configdrive_build(s->dir, s->t, s->row.name, s->row.startup_config, s->iso, e) == -1)
+	    configdrive_build(node, s->dir, s->t, s->row.name, s->row.startup_config, s->iso, e) ==
+	        -1)
 		return (-1);
 	return (0);
 }
@@ -300,6 +306,13 @@ nshost_argv(struct start_ctx *s, struct rt_node *n, struct strv *argv, struct lw
 {
 	char nics[16];
 
+	uid_t uid;
+	gid_t gid;
+	char ids[32];
+
+	if (ids_node(n->id, &uid, &gid) == -1)
+		return (err_set(e, ERR_INTERNAL, "node id %lld is out of range", (long long)n->id));
+	snprintf(ids, sizeof(ids), "%u", (unsigned)uid);
 	snprintf(nics, sizeof(nics), "%d", n->nics);
 	snprintf(n->ifpattern, sizeof(n->ifpattern), "%s", s->t->interface_pattern);
 	if (strv_add(argv, "/proc/self/exe") == -1 || strv_add(argv, "nshost") == -1 ||
@@ -307,10 +320,31 @@ nshost_argv(struct start_ctx *s, struct rt_node *n, struct strv *argv, struct lw
 	    strv_add(argv, "--hostname") == -1 || strv_add(argv, s->row.name) == -1 ||
 	    strv_add(argv, "--nics") == -1 || strv_add(argv, nics) == -1 ||
 	    strv_add(argv, "--ifpattern") == -1 || strv_add(argv, s->t->interface_pattern) == -1 ||
+	    strv_add(argv, "--id") == -1 || strv_add(argv, ids) == -1 ||
 	    (s->script[0] != '\0' &&
 	        (strv_add(argv, "--config") == -1 || strv_add(argv, s->script) == -1)))
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	return (0);
+}
+
+/* start_jailed - the node's process as its own user, in its cgroup (hv/jail). */
+static pid_t
+start_jailed(struct start_ctx *s, struct rt_node *n, struct strv *argv)
+{
+	struct jail_req r = {
+	    .kind = s->netns ? JAIL_NSHOST : JAIL_QEMU,
+	    .node = n->id,
+	    .ram_mb = s->row.ram_mb,
+	    .cpus = s->row.cpus,
+	};
+	int log_fd;
+	pid_t pid;
+
+	if ((log_fd = spawn_log_open(s->qemu_log)) == -1)
+		return (-1);
+	pid = jail_spawn(&r, argv->v, s->fds, s->nfds, log_fd, &n->pidfd);
+	spawn_close_keep_errno(log_fd);
+	return (pid);
 }
 
 static int
@@ -332,7 +366,7 @@ start_spawn(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 		if (qemu_argv_build(&q, &argv, e) == -1)
 			return (-1);
 	}
-	n->pid = spawn_start(argv.v, s->fds, s->nfds, s->qemu_log, &n->pidfd);
+	n->pid = start_jailed(s, n, &argv);
 	if (n->pid == -1)
 		err_set(e, ERR_UNAVAILABLE, "cannot start %s: %s", argv.v[0], strerror(errno));
 	else
@@ -400,6 +434,7 @@ fail:
 	for (int k = 0; k < s.nfds; k++)
 		close(s.fds[k]);
 	links_unwire_node(id, s.row.nics);
+	jail_node_release(id); /* whatever got into its cgroup, and the cgroup */
 	if (n != NULL)
 		node_free(n);
 	state_node_clear(&s.row);

@@ -534,7 +534,7 @@ api POST /api/v1/labs "$LABJSON"
 [ "$STATUS" = 201 ] || echo "bench: cannot create the auth lab: $BODY" >&2
 OFF_PORT=18082
 OFF_DATA=$LW_TMP/authoff
-ip netns exec "$LW_NS" "$LW_BIN" serve --listen 127.0.0.1:$OFF_PORT --data-dir "$OFF_DATA" \
+nsenter --net=/run/netns/"$LW_NS" "$LW_BIN" serve --listen 127.0.0.1:$OFF_PORT --data-dir "$OFF_DATA" \
 	--image-dir "$LW_IMAGES" --template-dir "$LW_ROOT/images/templates" --console-port-min 7000 \
 	--console-port-max 7999 --auth off --log-level warn >>"$LW_TMP/authoff.log" 2>&1 &
 OFF_PID=$!

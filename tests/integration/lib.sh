@@ -14,6 +14,7 @@ LW_NS=lwt$$
 LW_PORT=18080
 LW_URL=http://127.0.0.1:$LW_PORT
 LW_TMP=$(mktemp -d /tmp/labwire-test.XXXXXX)
+chmod 0711 "$LW_TMP" # nodes run as their own users and must pass through to the data dir
 LW_DATA=$LW_TMP/var
 LW_PID=
 LW_FAILS=0
@@ -82,8 +83,9 @@ lw_login_admin() {
 
 lw_start_daemon() {
 	LW_LOGPOS=$(stat -c %s "$LW_TMP/daemon.log" 2>/dev/null || echo 0)
-	# Not through nsexec: $! must be the daemon itself (ip netns exec execs it).
-	ip netns exec "$LW_NS" "$LW_BIN" serve --listen 127.0.0.1:$LW_PORT --data-dir "$LW_DATA" \
+	# Not through nsexec: $! must be the daemon itself (nsenter execs it), and
+	# the daemon needs the host's /sys/fs/cgroup, which `ip netns exec` hides.
+	nsenter --net=/run/netns/"$LW_NS" "$LW_BIN" serve --listen 127.0.0.1:$LW_PORT --data-dir "$LW_DATA" \
 		--image-dir "$LW_IMAGES" --template-dir "$LW_ROOT/images/templates" --console-port-min 6000 --console-port-max "${LW_CONSOLE_MAX:-6099}" --ui-dir "$LW_UI" ${LW_DAEMON_ARGS:-} --log-level info \
 		>>"$LW_TMP/daemon.log" 2>&1 &
 	LW_PID=$!

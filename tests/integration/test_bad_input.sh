@@ -17,7 +17,7 @@ snapshot() {
 	local s=$BODY l
 	for l in $(jqb '.labs[].id'); do
 		api GET "/api/v1/labs/$l"
-		s="$s$(jqb -c 'del(.nodes[].state, .nodes[].ready, .nodes[].error, .state)')"
+		s="$s$(jqb -c 'del(.nodes[].state, .nodes[].ready, .nodes[].error, .state, .memory_mb, .nodes[].memory_mb)')"
 	done
 	printf '%s' "$s"
 }

@@ -92,7 +92,7 @@ lw_stop_daemon
 refuses() { # DESC WORD ARGS...: the daemon exits non-zero and says WORD
 	local desc=$1 word=$2 out rc
 	shift 2
-	out=$(timeout 20 ip netns exec "$LW_NS" "$LW_BIN" serve --data-dir "$LW_DATA" \
+	out=$(timeout 20 nsenter --net=/run/netns/"$LW_NS" "$LW_BIN" serve --data-dir "$LW_DATA" \
 		--image-dir "$LW_IMAGES" --template-dir "$LW_ROOT/images/templates" "$@" 2>&1)
 	rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q -- "$word" <<<"$out"; then
@@ -117,7 +117,7 @@ LW_CACERT=$LW_DATA/tls/cert.pem
 LW_DAEMON_ARGS="--listen 10.77.0.1:$LW_PORT"
 LW_URL=https://10.77.0.1:$LW_PORT
 # lib.sh's daemon listens on 127.0.0.1: this one is started by hand.
-ip netns exec "$LW_NS" "$LW_BIN" serve --listen "10.77.0.1:$LW_PORT" --data-dir "$LW_DATA" \
+nsenter --net=/run/netns/"$LW_NS" "$LW_BIN" serve --listen "10.77.0.1:$LW_PORT" --data-dir "$LW_DATA" \
 	--image-dir "$LW_IMAGES" --template-dir "$LW_ROOT/images/templates" \
 	--console-port-min 6000 --console-port-max 6099 >>"$LW_TMP/daemon.log" 2>&1 &
 LW_PID=$!

@@ -97,7 +97,8 @@ test_golden_unix_console(void)
 	s.console_log = NULL;
 	s.console_path = "/var/lib/labwire/run/n7.con";
 	check_golden(&s,
-	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
+	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
 	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
 	    " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
@@ -124,7 +125,8 @@ test_golden_x86_kvm(void)
 
 	spec_kernel(&s, "x86_64", ACCEL_KVM);
 	check_golden(&s,
-	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
+	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
 	    " -machine q35 -accel kvm -cpu host -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
 	    " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
@@ -147,7 +149,8 @@ test_golden_x86_tcg(void)
 
 	spec_kernel(&s, "x86_64", ACCEL_TCG);
 	check_golden(&s,
-	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
+	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
 	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
 	    " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
@@ -173,7 +176,8 @@ test_golden_aarch64_tcg(void)
 	s.config_drive = NULL;
 	s.console_log = NULL;
 	check_golden(&s,
-	    "qemu-system-aarch64 -name guest=r1 -nodefaults -no-user-config -display none"
+	    "qemu-system-aarch64 -name guest=r1 -nodefaults -no-user-config -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
 	    " -machine virt,gic-version=max -accel tcg,thread=multi,tb-size=256"
 	    " -cpu cortex-a57 -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
@@ -209,7 +213,8 @@ test_golden_disk(void)
 
 	spec_disk(&s, NULL);
 	check_golden(&s,
-	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -display none"
+	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
 	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 1024 -smp 1"
 	    " -drive file=/var/lib/labwire/run/9/disk.qcow2,if=none,id=disk0,format=qcow2,"
 	    "cache=writeback"

@@ -1,0 +1,54 @@
+/*
+ * jail - how a node's processes are started: QEMU, a namespace host's
+ * supervisor, and the tools that make or read disks and config drives,
+ * each as the unprivileged identity core/base/ids gives it, with
+ * no-new-privs, in the node's cgroup (hv/cgroup) and under resource
+ * limits. It is the only caller of spawn_start_jail; what it refuses
+ * (a binary that is not the kind's, a QEMU argv without the sandbox) it
+ * refuses for every caller alike.
+ */
+#ifndef LW_JAIL_H
+#define LW_JAIL_H
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/base/err.h"
+
+/* QEMU's seccomp filter: no obsolete calls, no set*id, no fork/exec, no priority games. */
+#define JAIL_QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+#define JAIL_TOOL_MEM_MB 1024 /* address space of qemu-img, genisoimage, mtools */
+#define JAIL_TOOL_CPU_S 300   /* CPU seconds of one tool run */
+
+enum jail_kind {
+	JAIL_QEMU,   /* qemu-system-*: the node itself */
+	JAIL_NSHOST, /* `labwire nshost`: a namespace host (stays root; maps its shell to the node's uid) */
+	JAIL_TOOL,   /* qemu-img/genisoimage/mtools working in a node's directory */
+	JAIL_IMAGE,  /* qemu-img reading an uploaded image: no node's identity */
+};
+
+struct jail_req {
+	enum jail_kind kind;
+	int64_t node;    /* 0 for JAIL_IMAGE */
+	int ram_mb;      /* JAIL_QEMU, JAIL_NSHOST: the node's RAM (its memory limit adds the overhead) */
+	int cpus;        /* its vCPUs: the CPU weight */
+	int cpu_cap_pct; /* 0: no cap */
+};
+
+/*
+ * jail_spawn - start argv as r says, fds at 3.., output to out_fd (-1:
+ * /dev/null); the pid and a pidfd in *pidfd, or -1 with errno (EPERM for
+ * an argv the kind does not allow).
+ */
+pid_t jail_spawn(const struct jail_req *r, char *const argv[], const int *fds, int nfds,
+    int out_fd, int *pidfd);
+/*
+ * jail_node_dir - make dir (and parents) owned by the daemon's user and
+ * the node's group, setgid, 02770: the node's processes and the daemon may
+ * use it, no other node may enter it. 0, or -1 with errno.
+ */
+int jail_node_dir(int64_t node, const char *dir);
+/* jail_node_release - end whatever is left of node's processes and remove its cgroup; 0 or -1. */
+int jail_node_release(int64_t node);
+/* jail_argv_ok - whether argv may be started as kind (the binary, QEMU's sandbox). */
+int jail_argv_ok(enum jail_kind kind, char *const argv[]);
+#endif

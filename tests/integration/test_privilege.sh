@@ -1,0 +1,109 @@
+#!/bin/bash
+# Least privilege: every node's processes run as the node's own uid with
+# no-new-privs (QEMU also under its seccomp sandbox), in a cgroup of the
+# node's with memory and pids limits; one node cannot read another's
+# files; a fork bomb or a memory hog typed into a namespace host's console
+# is contained by its cgroup while the daemon and the host stay responsive;
+# everything is removed at stop.
+. "$(dirname "$0")/lib.sh"
+lw_setup
+
+not() { ! "$@"; }
+node_state() { api GET "/api/v1/labs/priv/nodes/$1"; jqb .state; }
+status_of() { grep "^$2:" "/proc/$1/status" | awk '{print $2}'; }
+node_pid() { api GET "/api/v1/labs/priv/nodes/$1"; jqb .pid; }
+exec_on() { # exec_on NODE SEND EXPECT [TIMEOUT]
+	api POST "/api/v1/labs/priv/nodes/$1/console/exec" \
+		"$(jq -nc --arg s "$2" --arg e "$3" --argjson t "${4:-20}" '{send: $s, expect: $e, timeout_s: $t}')"
+}
+# cgv CONTROLLER NODE FILE: a v1 controller's file of node's cgroup (this host is hybrid).
+cgv() { cat /sys/fs/cgroup/$1/labwire/*/n$2/$3 2>/dev/null; }
+BASE=1879048192
+
+api POST /api/v1/labs '{"name":"priv","nodes":[
+ {"name":"h1","template":"linux-host","nics":1},
+ {"name":"h2","template":"linux-host","nics":1},
+ {"name":"vm","template":"tiny-linux","nics":1,"ram_mb":128}],
+ "links":[{"endpoints":["h1:eth0","vm:eth0"]}]}'
+eq "the lab is created" "$STATUS" 201
+api GET /api/v1/labs/priv
+H1=$(jqb '.nodes[] | select(.name=="h1") | .id')
+H2=$(jqb '.nodes[] | select(.name=="h2") | .id')
+VM=$(jqb '.nodes[] | select(.name=="vm") | .id')
+api POST /api/v1/labs/priv/start
+wait_for "all running" 60 lab_nodes_are priv running
+wait_for "all ready" 90 lab_nodes_ready priv
+
+# ---- QEMU: its own uid, no-new-privs, seccomp, its cgroup ----
+QP=$(node_pid vm)
+eq "QEMU runs as the node's own uid" "$(status_of "$QP" Uid)" $((BASE + VM))
+eq "... and gid" "$(status_of "$QP" Gid)" $((BASE + VM))
+eq "... with no supplementary groups" "$(grep '^Groups:' /proc/$QP/status | awk '{print NF - 1}')" 0
+eq "QEMU has no-new-privs" "$(status_of "$QP" NoNewPrivs)" 1
+eq "QEMU runs under a seccomp filter (its -sandbox)" "$(status_of "$QP" Seccomp)" 2
+eq "QEMU has no capabilities" "$(status_of "$QP" CapEff)" 0000000000000000
+check "QEMU's argv carries the sandbox" grep -q 'spawn=deny' "/proc/$QP/cmdline"
+check "QEMU sits in its node's memory cgroup" grep -q "^[0-9]*:memory:/labwire/[0-9a-f]*/n$VM\$" "/proc/$QP/cgroup"
+check "... and pids and cpu cgroups" grep -q "^[0-9]*:pids:/labwire/[0-9a-f]*/n$VM\$" "/proc/$QP/cgroup"
+eq "its memory limit is its RAM + 384 MiB overhead" "$(cgv memory "$VM" memory.limit_in_bytes)" $(((128 + 384) << 20))
+eq "its pids limit is set" "$(cgv pids "$VM" pids.max)" 512
+api GET "/api/v1/labs/priv/nodes/vm"
+check "the node reports the memory it uses" jqt '.memory_mb > 0 and .memory_limit_mb == 512'
+MEM_VM=$(jqb .memory_mb)
+api GET /api/v1/labs/priv
+check "the lab reports the sum of its nodes' memory" jqt ".memory_mb >= $MEM_VM"
+
+# ---- a namespace host: the shell is the node's uid outside ----
+HP=$(node_pid h1)
+SH=$(pgrep -P "$(pgrep -P "$HP" | head -1)" | head -1)
+[ -n "$SH" ] || SH=$(pgrep -P "$HP" | head -1)
+eq "a namespace host's shell is the node's uid outside" "$(status_of "$SH" Uid)" $((BASE + H1))
+eq "... with no-new-privs" "$(status_of "$SH" NoNewPrivs)" 1
+check "the namespace host sits in its pids cgroup" grep -q "^[0-9]*:pids:/labwire/[0-9a-f]*/n$H1\$" "/proc/$HP/cgroup"
+
+# ---- one node cannot read another's files ----
+D=$LW_DATA/labs/1/nodes
+eq "a node's directory is the daemon's user's and the node's group's, 2770" \
+	"$(stat -c '%U %g %a' "$D/$VM")" "labwire $((BASE + VM)) 2770"
+as_node() { setpriv --reuid=$((BASE + $1)) --regid=$((BASE + $1)) --clear-groups "${@:2}" >/dev/null 2>&1; }
+check "the node's own user reads its console log" as_node "$VM" cat "$D/$VM/console.log"
+check "another node's user cannot" not as_node "$H2" cat "$D/$VM/console.log"
+check "another node's user cannot open its disk" not as_node "$H2" cat "$D/$VM/disk.qcow2"
+check "... nor list its directory" not as_node "$H2" ls "$D/$VM"
+check "... nor connect to its QMP socket's directory" not as_node "$H2" ls "$LW_DATA/run/n$VM"
+exec_on h2 "cat $D/$VM/console.log >/dev/null 2>&1; echo rc=\$?" 'rc=[0-9]+'
+check "nor can the other node's shell, typed on its console" jqt '.output | test("rc=1")'
+check "nodes' users cannot read the database" not as_node "$H2" cat "$LW_DATA/labwire.db"
+
+# ---- a fork bomb in a namespace host is held by its pids limit ----
+exec_on h1 'b(){ b|b& }; b 2>/dev/null; echo bombed' 'bombed' 10
+sleep 3
+check "the bomb hit the node's pids limit" test "$(cgv pids "$H1" pids.events | awk '/max/ {print $2}')" -gt 0
+check "... which holds: at most 512 tasks" test "$(cgv pids "$H1" pids.current)" -le 512
+api GET /api/v1/health
+eq "the daemon still answers during the bomb" "$STATUS" 200
+check "the host can still start processes" /bin/true
+api POST /api/v1/labs/priv/nodes/h1/stop
+wait_for "h1 stops" 30 eval '[ "$(node_state h1)" = stopped ]'
+check "stopping it ended the bomb and removed its cgroup" not test -d "$(ls -d /sys/fs/cgroup/pids/labwire/*/ | head -1)n$H1"
+
+# ---- a memory hog in a namespace host is held by its memory limit ----
+LIM=$(cgv memory "$H2" memory.limit_in_bytes)
+eq "h2's memory limit is its 16 MiB + 384 MiB" "$LIM" $(((16 + 384) << 20))
+exec_on h2 'head -c 1000000000 /dev/zero | tail >/dev/null; echo "hog=$?"' 'hog=[0-9]+' 60
+check "the hog was killed inside the node (not the host, not the daemon)" jqt '.output | test("hog=(137|1)")'
+check "the cgroup recorded the OOM kill" grep -q 'oom_kill [1-9]' <(cgv memory "$H2" memory.oom_control)
+check "the node's usage never passed its limit" test "$(cgv memory "$H2" memory.max_usage_in_bytes)" -le "$LIM"
+api GET /api/v1/labs/priv/nodes/h2
+eq "h2 is still running" "$(jqb .state)" running
+api GET /api/v1/health
+eq "the daemon is fine" "$STATUS" 200
+
+# ---- stop removes every cgroup ----
+api POST /api/v1/labs/priv/stop
+wait_for "all stopped" 60 lab_nodes_are priv stopped
+left() { ls -d /sys/fs/cgroup/{memory,pids,cpu,unified}/labwire/*/n* 2>/dev/null | grep -E "/n($H1|$H2|$VM)\$"; }
+check "no node cgroup is left" test -z "$(left)"
+check "no node process is left" test -z "$(pgrep -u $((BASE + VM)),$((BASE + H1)),$((BASE + H2)))"
+
+lw_teardown
