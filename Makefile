@@ -34,7 +34,7 @@ DB = db/db.o db/boot_times.o db/images.o db/templates.o
 HV = hv/cgroup.o hv/jail.o hv/kvm.o hv/nshost.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o tcg/boot.o
 IMAGES = images/configdrive.o images/store.o images/template.o
-NET = core/net/capture.o core/net/fabric.o core/net/fabric_priv.o core/net/impair.o core/net/wiring.o
+NET = core/net/capture.o core/net/fabric.o core/net/fabric_priv.o core/net/livecap.o core/net/impair.o core/net/wiring.o
 CONSOLE = core/console/console.o core/console/expect.o core/console/login.o \
 	core/console/loginline.o core/console/telnetd.o
 RUN = core/run/adopt.o core/run/links.o core/run/node.o core/run/ready.o core/run/runtime.o \
@@ -133,6 +133,11 @@ $(BUILD)/tools/lwframe: tests/tools/lwframe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
+# lwpriv forges requests to the privileged parent, as a compromised daemon would.
+$(BUILD)/tools/lwpriv: tests/tools/lwpriv.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
 $(BUILD)/tools/lwframe.static: tests/tools/lwframe.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 $(WARN) -static -O2 -o $@ $<
@@ -188,10 +193,11 @@ unit: $(UNIT_BINS) $(ASAN_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) \
-		$(BUILD)/asan/labwire $(BUILD)/tools/lwframe
+		$(BUILD)/asan/labwire $(BUILD)/tools/lwframe $(BUILD)/tools/lwpriv
 	tests/run.sh $(BUILD)
 
-integration: all guest ui $(UITEST_STAMP) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe
+integration: all guest ui $(UITEST_STAMP) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe \
+		$(BUILD)/tools/lwpriv
 	tests/run.sh $(BUILD) integration
 
 bench: deps

@@ -4,13 +4,18 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/cli/cli.h"
@@ -18,6 +23,9 @@
 #include "core/base/config.h"
 #include "core/base/ids.h"
 #include "core/base/paths.h"
+#include "core/base/priv.h"
+#include "core/net/livecap.h"
+#include "hv/jail.h"
 #include "hv/cgroup.h"
 #include "hv/kvm.h"
 #include "core/console/console.h"
@@ -155,6 +163,25 @@ serve_jail(void)
 	serve_passable("--image-dir", lw.cfg.image_dir);
 }
 
+/* The unprivileged daemon binds the API's port: it must be one it may bind. */
+static void
+serve_port_check(int port)
+{
+	long first = 1024;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &first) != 1)
+			first = 1024;
+		fclose(f);
+	}
+	if (port < first)
+		fatalx(
+		    "--listen port %d: the network-facing daemon runs without privileges and may "
+		    "bind ports from %ld (net.ipv4.ip_unprivileged_port_start) up",
+		    port, first);
+}
+
 /* One daemon per data directory. */
 static void
 serve_lock(void)
@@ -191,11 +218,97 @@ serve_open(void)
 	store_cleanup();
 	if (auth_init(&e) == -1)
 		fatalx("%s", e.msg);
+	log_info("accelerator: %s", lw.kvm->reason);
+}
+
+/* serve_root - what only root can do, once, before the split: /dev/kvm, netlink, eBPF. */
+static void
+serve_root(void)
+{
 	kvm_probe("/dev/kvm", &kvm);
 	lw.kvm = &kvm;
-	log_info("accelerator: %s", lw.kvm->reason);
 	if (fabric_init() == -1)
 		fatal("netlink");
+	fabric_can_isolate(); /* loads the eBPF programs; the child keeps the answer */
+}
+
+static int
+serve_chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	uid_t u;
+	gid_t g;
+
+	(void)flag;
+	(void)ftw;
+	ids_daemon(&u, &g);
+	/*
+	 * What root made (an older daemon, or this one's start) becomes the
+	 * daemon's user's; never a file with other names (a hard link to a
+	 * file elsewhere), nor through a symbolic link (lchown, FTW_PHYS).
+	 */
+	if (st->st_uid == 0 && (S_ISDIR(st->st_mode) || st->st_nlink == 1) &&
+	    lchown(path, u, st->st_gid == 0 ? g : (gid_t)-1) == -1)
+		log_warn("chown %s", path);
+	return (0);
+}
+
+/* serve_drop - become the --run-as user for good: no groups, no capabilities, no way back. */
+static void
+serve_drop(void)
+{
+	uid_t u;
+	gid_t g;
+
+	ids_daemon(&u, &g);
+	if (setgroups(0, NULL) == -1 || setresgid(g, g, g) == -1 || setresuid(u, u, u) == -1)
+		fatal("privsep: dropping to uid %u", (unsigned)u);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("privsep: no-new-privs");
+	if (setresuid(0, 0, 0) == 0 || geteuid() == 0)
+		fatalx("privsep: root could be regained");
+}
+
+/*
+ * serve_privsep - split the daemon (core/base/priv): the parent stays root
+ * and only answers the typed requests of fabric, jail and livecap until
+ * the child ends; this process goes on as the unprivileged child.
+ */
+static void
+serve_privsep(void)
+{
+	pid_t parent = getpid(), pid;
+	int sv[PRIV_NCHAN][2], mine[PRIV_NCHAN], theirs[PRIV_NCHAN], status;
+
+	for (int i = 0; i < PRIV_NCHAN; i++) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv[i]) == -1)
+			fatal("privsep: socketpair");
+		mine[i] = sv[i][0];
+		theirs[i] = sv[i][1];
+	}
+	if (nftw(lw.cfg.data_dir, serve_chown_one, 16, FTW_PHYS) == -1)
+		fatal("privsep: %s", lw.cfg.data_dir);
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		fatal("privsep: fork");
+	if (pid > 0) {
+		for (int i = 0; i < PRIV_NCHAN; i++)
+			close(theirs[i]);
+		fabric_priv_register();
+		jail_priv_register();
+		livecap_priv_register();
+		status = priv_serve(mine, pid);
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	}
+	for (int i = 0; i < PRIV_NCHAN; i++)
+		close(mine[i]);
+	fabric_fini(); /* the netlink socket and eBPF programs are root's: the parent keeps them */
+	serve_drop();
+	/* After the drop, which would clear it: the daemon ends with its parent. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1 || getppid() != parent)
+		fatalx("privsep: the privileged parent is gone");
+	priv_client(theirs);
+	log_info("privsep: serving as %s (uid %u), privileged work in pid %d", lw.cfg.run_as,
+	    (unsigned)getuid(), (int)parent);
 }
 
 static int
@@ -216,8 +329,17 @@ serve_main(int argc, char **argv)
 	serve_config(argc, argv);
 	if (config_split_listen(lw.cfg.listen, host, sizeof(host), &port) == -1)
 		fatalx("--listen: '%s' is not ADDR:PORT", lw.cfg.listen);
+	serve_port_check(port);
 	serve_lock();
 	serve_jail();
+	serve_root();
+	if (server_tls_given(&e) == -1)
+		fatalx("%s", e.msg);
+	if (strcmp(lw.cfg.privsep, "on") == 0)
+		serve_privsep();
+	else
+		log_warnx("--privsep off: the network-facing daemon runs as root (loopback only; "
+		          "for measuring and debugging)");
 	serve_open();
 	/* Signals are taken by sigwait below; every thread inherits the mask. */
 	sigemptyset(&set);

@@ -156,15 +156,16 @@ cgroup_init(const char *instance, struct lw_err *e)
 			    strerror(errno)));
 		cg.mode = "v2";
 	} else if (cg_exists(CG_ROOT "/memory/memory.limit_in_bytes") &&
-	           cg_exists(CG_ROOT "/pids/cgroup.procs") && cg_exists(CG_ROOT "/cpu/cgroup.procs")) {
+	    cg_exists(CG_ROOT "/pids/cgroup.procs") && cg_exists(CG_ROOT "/cpu/cgroup.procs")) {
 		if (cg_init_hybrid(instance) == -1)
-			return (err_set(e, ERR_UNAVAILABLE, "cgroups under %s: %s", CG_ROOT,
-			    strerror(errno)));
+			return (err_set(
+			    e, ERR_UNAVAILABLE, "cgroups under %s: %s", CG_ROOT, strerror(errno)));
 		cg.mode = "hybrid";
 	} else {
 		return (err_set(e, ERR_UNAVAILABLE,
 		    "no cgroup hierarchy with the memory, pids and cpu controllers under %s "
-		    "(`ip netns exec` hides it: start the daemon with `nsenter --net=/run/netns/NAME`)",
+		    "(`ip netns exec` hides it: start the daemon with `nsenter "
+		    "--net=/run/netns/NAME`)",
 		    CG_ROOT));
 	}
 	log_info("cgroups: %s, nodes under %s", cg.mode, cg.h[0].parent);
@@ -221,7 +222,7 @@ static bool
 cg_limits_valid(const struct cgroup_limits *l)
 {
 	return (l->mem_bytes >= (16 << 20) && l->pids >= 1 && l->cpu_weight >= 1 &&
-	        l->cpu_weight <= 10000 && l->cpu_max_pct >= 0 && l->cpu_max_pct <= 100 * 1024);
+	    l->cpu_weight <= 10000 && l->cpu_max_pct >= 0 && l->cpu_max_pct <= 100 * 1024);
 }
 
 int
@@ -302,7 +303,7 @@ cg_member_line(const struct cg_hier *h, const char *line, const char *want)
 		if (c2 != c1 + 1) /* the v2 line is "0::/path" */
 			return (false);
 	} else if (ctl == NULL || (size_t)(c2 - c1 - 1) != strlen(ctl) ||
-	           strncmp(c1 + 1, ctl, strlen(ctl)) != 0) {
+	    strncmp(c1 + 1, ctl, strlen(ctl)) != 0) {
 		return (false);
 	}
 	n = strcspn(c2 + 1, "\n");

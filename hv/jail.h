@@ -9,6 +9,8 @@
  */
 #ifndef LW_JAIL_H
 #define LW_JAIL_H
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,16 +23,19 @@
 
 enum jail_kind {
 	JAIL_QEMU,   /* qemu-system-*: the node itself */
-	JAIL_NSHOST, /* `labwire nshost`: a namespace host (stays root; maps its shell to the node's uid) */
+	JAIL_NSHOST, /* `labwire nshost`: a namespace host (stays root; maps its shell to the node's
+	                uid) */
 	JAIL_TOOL,   /* qemu-img/genisoimage/mtools working in a node's directory */
 	JAIL_IMAGE,  /* qemu-img reading an uploaded image: no node's identity */
 };
 
 struct jail_req {
 	enum jail_kind kind;
-	int64_t node;    /* 0 for JAIL_IMAGE */
-	int ram_mb;      /* JAIL_QEMU, JAIL_NSHOST: the node's RAM (its memory limit adds the overhead) */
-	int cpus;        /* its vCPUs: the CPU weight */
+	int64_t lab;  /* JAIL_NSHOST: where its startup script is */
+	int64_t node; /* 0 for JAIL_IMAGE */
+	int ram_mb;   /* JAIL_QEMU, JAIL_NSHOST: the node's RAM (its memory limit adds the overhead)
+	               */
+	int cpus;     /* its vCPUs: the CPU weight */
 	int cpu_cap_pct; /* 0: no cap */
 };
 
@@ -39,16 +44,36 @@ struct jail_req {
  * /dev/null); the pid and a pidfd in *pidfd, or -1 with errno (EPERM for
  * an argv the kind does not allow).
  */
-pid_t jail_spawn(const struct jail_req *r, char *const argv[], const int *fds, int nfds,
-    int out_fd, int *pidfd);
+pid_t jail_spawn(
+    const struct jail_req *r, char *const argv[], const int *fds, int nfds, int out_fd, int *pidfd);
 /*
- * jail_node_dir - make dir (and parents) owned by the daemon's user and
- * the node's group, setgid, 02770: the node's processes and the daemon may
- * use it, no other node may enter it. 0, or -1 with errno.
+ * jail_reap - collect the exit of a process jail_spawn started (its pidfd
+ * is readable) into si; one this daemon did not start (re-adopted) leaves
+ * si zeroed. 0, or -1 with errno.
  */
-int jail_node_dir(int64_t node, const char *dir);
+int jail_reap(pid_t pid, int pidfd, siginfo_t *si);
+/*
+ * jail_wait - wait for a tool started by jail_spawn, killing it after
+ * timeout_ms (-1: no limit); closes pidfd. Its exit status, or -1 with
+ * errno ETIMEDOUT (killed at the timeout), 0 (ended by a signal) or other.
+ */
+int jail_wait(pid_t pid, int pidfd, int timeout_ms);
+/*
+ * jail_signal - send sig (SIGTERM or SIGKILL) to node's process behind
+ * pidfd: one jail_spawn started, or one inside the node's cgroup. 0 or -1.
+ */
+int jail_signal(int64_t node, int pidfd, int sig);
+/*
+ * jail_node_dir - make the node's directory (run: its run directory for
+ * sockets) and its parents, owned by the daemon's user and the node's
+ * group, setgid, 02770: the node's processes and the daemon may use it, no
+ * other node may enter it. 0, or -1 with errno.
+ */
+int jail_node_dir(int64_t lab, int64_t node, bool run);
 /* jail_node_release - end whatever is left of node's processes and remove its cgroup; 0 or -1. */
 int jail_node_release(int64_t node);
+/* jail_priv_register - in the privileged parent: answer the child's jail requests. */
+void jail_priv_register(void);
 /* jail_argv_ok - whether argv may be started as kind (the binary, QEMU's sandbox). */
 int jail_argv_ok(enum jail_kind kind, char *const argv[]);
 #endif

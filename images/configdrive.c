@@ -88,7 +88,7 @@ run(char *const argv[], const char *what, struct lw_err *e)
 	if (pid == -1)
 		return (err_set(e, ERR_UNAVAILABLE, "cannot run %s to build the config drive: %s",
 		    argv[0], strerror(errno)));
-	if ((r = spawn_wait(pid, pidfd, -1)) == 0)
+	if ((r = jail_wait(pid, pidfd, -1)) == 0)
 		return (0);
 	if (r == -1 && errno != 0)
 		return (err_set(e, ERR_INTERNAL, "waitpid %s: %s", argv[0], strerror(errno)));

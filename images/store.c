@@ -71,7 +71,7 @@ run(const struct jail_req *who, char *const argv[], const char *out_path, int ti
 	spawn_close_keep_errno(out);
 	if (pid == -1)
 		return (-1);
-	if ((r = spawn_wait(pid, pidfd, timeout_s * 1000)) == -1 && errno == ETIMEDOUT)
+	if ((r = jail_wait(pid, pidfd, timeout_s * 1000)) == -1 && errno == ETIMEDOUT)
 		log_warnx("%s %s: no answer in %d s, killed", argv[0], argv[1], timeout_s);
 	return (r);
 }

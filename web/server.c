@@ -415,12 +415,20 @@ static char *tls_cert, *tls_key;
 static int
 server_tls(struct lw_err *e)
 {
-	if (!config_tls_on(&lw.cfg))
+	if (!config_tls_on(&lw.cfg) || tls_cert != NULL)
 		return (0);
 	if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
 		return (err_set(e, ERR_UNAVAILABLE, "this libmicrohttpd has no TLS"));
 	return (tls_load(lw.cfg.data_dir, lw.cfg.tls_cert[0] ? lw.cfg.tls_cert : NULL,
 	    lw.cfg.tls_key[0] ? lw.cfg.tls_key : NULL, server_names, &tls_cert, &tls_key, e));
+}
+
+int
+server_tls_given(struct lw_err *e)
+{
+	if (lw.cfg.tls_cert[0] == '\0' || !config_tls_on(&lw.cfg))
+		return (0);
+	return (server_tls(e));
 }
 
 int

@@ -12,6 +12,11 @@
 
 #include "core/base/err.h"
 
+/*
+ * server_tls_given - read a given --tls-cert and --tls-key now (while still
+ * root: they may be root's alone), for server_start to serve; 0 or -1 with e.
+ */
+int server_tls_given(struct lw_err *e);
 /* server_start - listen on host:port (TLS when config_tls_on); 0 or -1 with e. */
 int server_start(const char *host, int port, struct lw_err *e);
 /* server_scheme - "https" or "http", as server_start set up. */

@@ -71,6 +71,9 @@ static const struct cfg_entry cfg_table[] = {
         "HTTP connections at once (more wait in the kernel's queue)"},
     {"max-connections-per-address", INT(max_per_address, 1, 4096), "128",
         "HTTP connections at once from one client address"},
+    {"privsep", STR(privsep), "on",
+        "on: the network-facing daemon runs as --run-as, root work is asked of a privileged "
+        "parent; off (loopback only, for measuring and debugging): one root process"},
     {"run-as", STR(run_as), "labwire",
         "system user the network-facing daemon runs as (made when absent)"},
     {"node-ids", INT(node_ids, 65536, 4026531840L), "1879048192",
@@ -190,6 +193,10 @@ config_check_identity(const struct lw_config *cfg, char *err, size_t len)
 		why = "--tls-cert and --tls-key go together";
 	else if (cfg->session_idle > cfg->session_max)
 		why = "--session-idle is above --session-max";
+	else if (strcmp(cfg->privsep, "on") != 0 && strcmp(cfg->privsep, "off") != 0)
+		why = "--privsep: on or off";
+	else if (strcmp(cfg->privsep, "off") == 0 && !config_listen_loopback(cfg))
+		why = "--privsep off is only allowed with a loopback --listen address";
 	if (why == NULL)
 		return (0);
 	snprintf(err, len, "%s", why);

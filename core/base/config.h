@@ -42,6 +42,7 @@ struct lw_config {
 	    server_names[512]; /* comma-separated names a Host header may carry; "" = this host's */
 	long max_connections;  /* HTTP connections at once */
 	long max_per_address;  /* HTTP connections at once from one address */
+	char privsep[8];       /* "on" (the default), or "off": one root process (loopback only) */
 	char run_as[33];       /* system user of the unprivileged daemon */
 	long node_ids;         /* node N runs as uid/gid node_ids + N */
 	long node_overhead_mb; /* a node's memory limit: its RAM + this */

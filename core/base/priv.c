@@ -18,6 +18,10 @@
 #include "core/base/priv.h"
 
 #define PRIV_WATCH_MAX 4096
+/* epoll data: what kind of fd, and the fd (a watcher is looked up again: it may be gone). */
+#define PRIV_EV_SOCK (1ULL << 32)
+#define PRIV_EV_SIGNAL (2ULL << 32)
+#define PRIV_EV_WATCH (3ULL << 32)
 
 struct priv_hdr {
 	uint32_t type;
@@ -38,14 +42,23 @@ struct priv_watcher {
 	void *arg;
 };
 
-static struct {
-	int sock; /* the child's end, once priv_client ran */
+/* One channel: a socket, and (in the child) one request in flight at a time. */
+struct priv_channel {
+	int sock;
 	pthread_mutex_t mu;
 	unsigned char buf[PRIV_MSG_MAX];
+};
+
+static struct {
+	struct priv_channel ch[PRIV_NCHAN]; /* the child's ends, once priv_client ran */
 	struct priv_entry h[PRIV_TYPE_MAX];
-	int epfd;
-	struct priv_watcher *w[PRIV_WATCH_MAX];
-} priv = {.sock = -1, .mu = PTHREAD_MUTEX_INITIALIZER, .epfd = -1};
+	struct priv_watcher *w[PRIV_WATCH_MAX]; /* the capture channel's thread's alone */
+} priv = {.ch = {{.sock = -1, .mu = PTHREAD_MUTEX_INITIALIZER},
+              {.sock = -1, .mu = PTHREAD_MUTEX_INITIALIZER}}};
+
+/* Each of the parent's loops has its own epoll: watchers join the one of the thread that adds them.
+ */
+static __thread int priv_epfd = -1;
 
 static const char *const priv_names[PRIV_TYPE_MAX] = {
     [PRIV_TAP_OPEN] = "tap_open",
@@ -160,26 +173,38 @@ priv_recv(int sock, struct priv_hdr *h, void *data, int *fds, int *nfds)
 /* ---- the child ---- */
 
 void
-priv_client(int sock)
+priv_client(const int socks[PRIV_NCHAN])
 {
-	priv.sock = sock;
+	for (int i = 0; i < PRIV_NCHAN; i++)
+		priv.ch[i].sock = socks[i];
 }
 
 bool
 priv_remote(void)
 {
-	return (priv.sock != -1);
+	return (priv.ch[PRIV_MAIN].sock != -1);
+}
+
+/*
+ * priv_chan_of - captures have a channel (and a thread in the parent) of
+ * their own: opening and closing a packet socket's ring waits for RCU,
+ * and a start must not wait behind it.
+ */
+static struct priv_channel *
+priv_chan_of(enum priv_type type)
+{
+	return (&priv.ch[type == PRIV_CAPTURE_OPEN ? PRIV_CAPTURE : PRIV_MAIN]);
 }
 
 static int
-priv_call_locked(struct priv_hdr *h, const void *req, const int *fds, int nfds,
-    struct priv_reply *rep)
+priv_call_locked(struct priv_channel *c, struct priv_hdr *h, const void *req, const int *fds,
+    int nfds, struct priv_reply *rep)
 {
 	struct priv_hdr r;
 
-	if (priv_send(priv.sock, h, req, fds, nfds) == -1)
+	if (priv_send(c->sock, h, req, fds, nfds) == -1)
 		return (-1);
-	switch (priv_recv(priv.sock, &r, priv.buf, rep->fds, &rep->nfds)) {
+	switch (priv_recv(c->sock, &r, c->buf, rep->fds, &rep->nfds)) {
 	case 0:
 		errno = EPIPE;
 		return (-1);
@@ -193,7 +218,7 @@ priv_call_locked(struct priv_hdr *h, const void *req, const int *fds, int nfds,
 		return (-1);
 	}
 	if (r.len > 0)
-		memcpy(rep->data, priv.buf, r.len);
+		memcpy(rep->data, c->buf, r.len);
 	rep->len = r.len;
 	rep->result = r.result;
 	rep->err = r.err;
@@ -205,17 +230,18 @@ priv_call(enum priv_type type, const void *req, size_t len, const int *fds, int 
     struct priv_reply *rep)
 {
 	struct priv_hdr h = {.type = type, .len = (uint32_t)len};
+	struct priv_channel *c = priv_chan_of(type);
 	int r;
 
 	rep->nfds = 0;
 	rep->len = 0;
-	if (priv.sock == -1 || len > PRIV_MSG_MAX) {
-		errno = priv.sock == -1 ? ENOTCONN : EMSGSIZE;
+	if (c->sock == -1 || len > PRIV_MSG_MAX) {
+		errno = c->sock == -1 ? ENOTCONN : EMSGSIZE;
 		return (-1);
 	}
-	pthread_mutex_lock(&priv.mu);
-	r = priv_call_locked(&h, req, fds, nfds, rep);
-	pthread_mutex_unlock(&priv.mu);
+	pthread_mutex_lock(&c->mu);
+	r = priv_call_locked(c, &h, req, fds, nfds, rep);
+	pthread_mutex_unlock(&c->mu);
 	if (r == -1) {
 		log_warn("privsep: %s", priv_names[type]);
 		if (errno == EPIPE)
@@ -260,7 +286,7 @@ priv_str(const char *field, size_t size)
 static int
 priv_answer(int sock, struct priv_hdr *h, unsigned char *in, int *fds, int nfds)
 {
-	static unsigned char out[PRIV_MSG_MAX];
+	static __thread unsigned char out[PRIV_MSG_MAX];
 	struct priv_reply rep = {.data = out, .cap = sizeof(out)};
 	struct priv_req req = {h->type, in, h->len, fds, nfds};
 	const struct priv_entry *e = h->type < PRIV_TYPE_MAX ? &priv.h[h->type] : NULL;
@@ -287,15 +313,15 @@ priv_watch(int fd, void (*fn)(void *arg), void *arg)
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct priv_watcher *w;
 
-	if (fd < 0 || fd >= PRIV_WATCH_MAX || priv.epfd == -1) {
+	if (fd < 0 || fd >= PRIV_WATCH_MAX || priv_epfd == -1) {
 		errno = EMFILE;
 		return (-1);
 	}
 	if ((w = malloc(sizeof(*w))) == NULL)
 		return (-1);
 	*w = (struct priv_watcher){fd, fn, arg};
-	ev.data.ptr = w;
-	if (epoll_ctl(priv.epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+	ev.data.u64 = PRIV_EV_WATCH | (uint32_t)fd;
+	if (epoll_ctl(priv_epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		free(w);
 		return (-1);
 	}
@@ -308,7 +334,7 @@ priv_unwatch(int fd)
 {
 	if (fd < 0 || fd >= PRIV_WATCH_MAX || priv.w[fd] == NULL)
 		return;
-	epoll_ctl(priv.epfd, EPOLL_CTL_DEL, fd, NULL);
+	epoll_ctl(priv_epfd, EPOLL_CTL_DEL, fd, NULL);
 	free(priv.w[fd]);
 	priv.w[fd] = NULL;
 }
@@ -330,7 +356,7 @@ priv_signal_in(int sfd, pid_t child, int *status)
 static int
 priv_request_in(int sock)
 {
-	static unsigned char in[PRIV_MSG_MAX];
+	static __thread unsigned char in[PRIV_MSG_MAX];
 	struct priv_hdr h;
 	int fds[PRIV_FDS_MAX], nfds, r;
 
@@ -349,44 +375,73 @@ priv_request_in(int sock)
 	return (0);
 }
 
-int
-priv_serve(int sock, pid_t child)
+/*
+ * priv_loop - answer requests on sock and run the watchers this thread
+ * added, until sock closes (-1); with sfd, also the parent's signals (the
+ * child's exit status in *status, returning 1).
+ */
+static int
+priv_loop(int sock, int sfd, pid_t child, int *status)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
+
+	if ((priv_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("privsep");
+	ev.data.u64 = PRIV_EV_SOCK;
+	epoll_ctl(priv_epfd, EPOLL_CTL_ADD, sock, &ev);
+	ev.data.u64 = PRIV_EV_SIGNAL;
+	if (sfd != -1)
+		epoll_ctl(priv_epfd, EPOLL_CTL_ADD, sfd, &ev);
+	for (;;) {
+		struct epoll_event evs[32];
+		int n = epoll_wait(priv_epfd, evs, 32, -1);
+
+		for (int i = 0; i < n; i++) {
+			uint64_t kind = evs[i].data.u64 & ~0xffffffffULL;
+			int fd = (int)(evs[i].data.u64 & 0xffffffffULL);
+
+			if (kind == PRIV_EV_SIGNAL) {
+				if (priv_signal_in(sfd, child, status))
+					return (1);
+			} else if (kind == PRIV_EV_SOCK) {
+				if (priv_request_in(sock) == -1)
+					return (-1);
+			} else if (fd >= 0 && fd < PRIV_WATCH_MAX && priv.w[fd] != NULL) {
+				priv.w[fd]->fn(priv.w[fd]->arg);
+			}
+		}
+	}
+}
+
+static void *
+priv_capture_thread(void *arg)
+{
+	int status;
+
+	priv_loop(*(int *)arg, -1, 0, &status);
+	return (NULL);
+}
+
+int
+priv_serve(const int socks[PRIV_NCHAN], pid_t child)
+{
+	static int cap_sock;
 	int sfd, status = 1;
+	pthread_t t;
 	sigset_t set;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1 ||
-	    (priv.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* before the thread: it inherits the mask */
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
 		fatal("privsep");
-	ev.data.ptr = &sock;
-	epoll_ctl(priv.epfd, EPOLL_CTL_ADD, sock, &ev);
-	ev.data.ptr = &sfd;
-	epoll_ctl(priv.epfd, EPOLL_CTL_ADD, sfd, &ev);
-	for (;;) {
-		struct epoll_event evs[32];
-		int n = epoll_wait(priv.epfd, evs, 32, -1);
-
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.ptr == &sfd) {
-				if (priv_signal_in(sfd, child, &status))
-					return (status);
-			} else if (evs[i].data.ptr == &sock) {
-				if (priv_request_in(sock) == -1) {
-					/* The child closed its end: it is exiting or gone. */
-					TEMP_FAILURE_RETRY(waitpid(child, &status, 0));
-					return (status);
-				}
-			} else {
-				struct priv_watcher *w = evs[i].data.ptr;
-
-				w->fn(w->arg);
-			}
-		}
-	}
+	cap_sock = socks[PRIV_CAPTURE];
+	if (pthread_create(&t, NULL, priv_capture_thread, &cap_sock) != 0)
+		fatalx("privsep: cannot start the capture thread");
+	if (priv_loop(socks[PRIV_MAIN], sfd, child, &status) == -1)
+		/* The child closed its end: it is exiting or gone. */
+		TEMP_FAILURE_RETRY(waitpid(child, &status, 0));
+	return (status);
 }

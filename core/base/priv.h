@@ -22,6 +22,9 @@
 #define PRIV_MSG_MAX (60 * 1024) /* payload bytes of one request or reply */
 #define PRIV_FDS_MAX 40          /* fds with one message (a node's TAPs, its log) */
 
+/* The channels: captures' opens wait for the kernel (RCU) and must not hold up the rest. */
+enum priv_chan { PRIV_MAIN, PRIV_CAPTURE, PRIV_NCHAN };
+
 enum priv_type {
 	PRIV_TAP_OPEN = 1, /* fabric: create and open a TAP -> fd */
 	PRIV_BRIDGE_ADD,   /* fabric: a bridge */
@@ -69,8 +72,10 @@ typedef void (*priv_handler)(const struct priv_req *req, struct priv_reply *rep)
 void priv_handle(enum priv_type type, size_t min_len, size_t max_len, int max_fds, priv_handler fn);
 
 /*
- * priv_watch - in the parent: call fn(arg) when fd is readable (or hung
- * up) in priv_serve's loop; priv_unwatch stops it. For capture relays.
+ * priv_watch - in the parent, from a handler: call fn(arg) when fd is
+ * readable (or hung up) in the loop of the handler's channel; priv_unwatch
+ * stops it (from that channel's handlers and watchers only). For capture
+ * relays.
  */
 int priv_watch(int fd, void (*fn)(void *arg), void *arg);
 void priv_unwatch(int fd);
@@ -80,10 +85,10 @@ void priv_unwatch(int fd);
  * closes it or exits; SIGTERM/SIGINT are passed on to the child. Returns
  * the child's exit status.
  */
-int priv_serve(int sock, pid_t child);
+int priv_serve(const int socks[PRIV_NCHAN], pid_t child);
 
-/* priv_client - in the child: from now on the modules send their privileged work over sock. */
-void priv_client(int sock);
+/* priv_client - in the child: from now on the modules send their privileged work over socks. */
+void priv_client(const int socks[PRIV_NCHAN]);
 /* priv_remote - whether this process is the unprivileged child. */
 bool priv_remote(void);
 

@@ -41,6 +41,11 @@ struct spawn_child {
 	sigset_t mask;                 /* the parent's mask, restored after fork */
 };
 
+/* A jailed child's whole environment: nothing of the daemon's (its HOME is root's). */
+static const char *const spawn_jail_env[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent",
+    "LC_ALL=C.UTF-8", NULL};
+
 static void spawn_child_fail(int err_fd, int err) __attribute__((noreturn));
 static void spawn_child(struct spawn_child *c) __attribute__((noreturn));
 
@@ -153,7 +158,10 @@ spawn_child(struct spawn_child *c)
 		spawn_child_fail(c->err_fd, errno);
 	if (c->jail != NULL && spawn_child_drop(c->jail) == -1)
 		spawn_child_fail(c->err_fd, errno);
-	execv(c->path, c->argv);
+	if (c->jail != NULL)
+		execve(c->path, c->argv, (char **)spawn_jail_env);
+	else
+		execv(c->path, c->argv);
 	spawn_child_fail(c->err_fd, errno);
 }
 

@@ -21,20 +21,12 @@
 #include <pcap/pcap.h>
 
 #include "core/net/capture.h"
+#include "core/net/livecap.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/log.h"
 
-#define TAP_SNAPLEN 65535
-#define TAP_BUFFER (4 << 20)        /* kernel ring while a capture runs */
-#define TAP_BUFFER_IDLE (256 << 10) /* only the recent-frames ring: a lab has hundreds */
-/*
- * With no capture running, a tap keeps only each frame's first bytes for
- * the recent ring: copying whole frames costs a fast link a sixth of its
- * throughput at 1500 bytes, and headers are what the ring is read for.
- */
-#define TAP_SNAPLEN_IDLE 256
-#define TAP_TIMEOUT_MS 10
+#define TAP_SNAPLEN LIVECAP_SNAPLEN
 #define READER_QUEUE_MAX (8 << 20)
 
 /* The standard pcap file header and record header (native byte order). */
@@ -81,7 +73,7 @@ struct cap {
 struct tap {
 	int64_t link;
 	char ifname[16];
-	pcap_t *p;
+	struct livecap *p;
 	int fd;
 	uint64_t kdrop_moved;
 	bool big;       /* opened with TAP_BUFFER */
@@ -103,7 +95,7 @@ static struct {
 	pthread_t thread;
 	bool running, stop;
 	struct tap *taps;
-	pcap_t **dead; /* handles to close, off the lock: closing waits for RCU */
+	struct livecap **dead; /* handles to close, off the lock: closing waits for RCU */
 	size_t ndead;
 } cp = {.mu = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1};
 
@@ -132,12 +124,10 @@ cap_find(int64_t id, struct tap **tp)
 static uint64_t
 tap_kernel_drops(struct tap *t)
 {
-	struct pcap_stat ps;
-
 	/* Drops of handles the link had before it moved count too. */
 	if (t->p == NULL)
 		return (t->kdrop_moved);
-	return (t->kdrop_moved + (pcap_stats(t->p, &ps) == 0 ? ps.ps_drop : 0));
+	return (t->kdrop_moved + livecap_drops(t->p));
 }
 
 /* ---- the ring of recent frames ---- */
@@ -249,9 +239,9 @@ static void
 tap_readable(struct tap *t)
 {
 	/* Bounded: one busy link must not starve the others. */
-	if (pcap_dispatch(t->p, 4096, tap_packet, (unsigned char *)t) == PCAP_ERROR) {
+	if (livecap_dispatch(t->p, 4096, tap_packet, (unsigned char *)t) == -1) {
 		/* The interface went away under us: stop polling it, or we would spin. */
-		log_warnx("capture on %s: %s", t->ifname, pcap_geterr(t->p));
+		log_warnx("capture on %s: %s", t->ifname, livecap_error(t->p));
 		epoll_ctl(cp.epfd, EPOLL_CTL_DEL, t->fd, NULL);
 	}
 	for (struct cap *c = t->caps; c != NULL; c = c->next)
@@ -291,19 +281,17 @@ cap_end(struct tap *t, struct cap *c, struct capture_stats *st)
  * seconds for them. Whoever wants a tap marks it pending; the capture
  * thread opens it, and closes old handles, without holding cp.mu.
  */
-static pcap_t *tap_open(const char *ifname, bool big);
-
 static void
-tap_bury(pcap_t *p)
+tap_bury(struct livecap *p)
 {
-	pcap_t **grown;
+	struct livecap **grown;
 	uint64_t one = 1;
 
 	if (p == NULL)
 		return;
-	epoll_ctl(cp.epfd, EPOLL_CTL_DEL, pcap_get_selectable_fd(p), NULL);
+	epoll_ctl(cp.epfd, EPOLL_CTL_DEL, livecap_fd(p), NULL);
 	if ((grown = realloc(cp.dead, sizeof(*grown) * (cp.ndead + 1))) == NULL) {
-		pcap_close(p); /* no memory: close here, slowly */
+		livecap_close(p); /* no memory: close here, slowly */
 		return;
 	}
 	cp.dead = grown;
@@ -356,21 +344,21 @@ tap_sync(struct tap *t)
 
 /* Install p, opened for what t wanted, in place of t's handle. */
 static void
-tap_install(struct tap *t, pcap_t *p, const char *ifname, bool big)
+tap_install(struct tap *t, struct livecap *p, const char *ifname, bool big)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)t->link};
 	uint64_t before = tap_kernel_drops(t) - t->kdrop_moved;
 
 	/* What the old handle holds unread goes in first; nothing is lost in the swap. */
 	if (t->p != NULL && strcmp(t->ifname, ifname) == 0) {
-		while (pcap_dispatch(t->p, -1, tap_packet, (unsigned char *)t) > 0)
+		while (livecap_dispatch(t->p, -1, tap_packet, (unsigned char *)t) > 0)
 			;
 		t->skip_until = t->last_ts;
 		t->skip_set = true;
 	}
 	tap_bury(t->p);
 	t->p = p;
-	t->fd = pcap_get_selectable_fd(p);
+	t->fd = livecap_fd(p);
 	t->big = big;
 	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
 	t->kdrop_moved += before;
@@ -384,7 +372,7 @@ taps_settle(void)
 {
 	for (;;) {
 		struct tap *t;
-		pcap_t **dead = cp.dead, *p;
+		struct livecap **dead = cp.dead, *p;
 		size_t ndead = cp.ndead;
 		int64_t link = 0;
 		char ifname[16];
@@ -405,9 +393,9 @@ taps_settle(void)
 			return;
 		pthread_mutex_unlock(&cp.mu);
 		for (size_t i = 0; i < ndead; i++)
-			pcap_close(dead[i]);
+			livecap_close(dead[i]);
 		free(dead);
-		p = t != NULL ? tap_open(ifname, big) : NULL;
+		p = t != NULL ? livecap_open(ifname, big) : NULL;
 		pthread_mutex_lock(&cp.mu);
 		if (p == NULL)
 			continue;
@@ -513,7 +501,7 @@ capture_fini(struct capture_stats **out)
 		tap_close(t, out, &n);
 	}
 	for (size_t i = 0; i < cp.ndead; i++)
-		pcap_close(cp.dead[i]);
+		livecap_close(cp.dead[i]);
 	free(cp.dead);
 	cp.dead = NULL;
 	cp.ndead = 0;
@@ -522,36 +510,6 @@ capture_fini(struct capture_stats **out)
 	close(cp.epfd);
 	cp.running = false;
 	return (n);
-}
-
-static pcap_t *
-tap_open(const char *ifname, bool big)
-{
-	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_create(ifname, errbuf);
-
-	if (p == NULL) {
-		log_warnx("capture on %s: %s", ifname, errbuf);
-		return (NULL);
-	}
-	/*
-	 * Promiscuous: a bridge passes every frame it forwards up to its own
-	 * device only then. Not immediate mode: that gives libpcap a ring of
-	 * fixed slots, each as big as the snaplen (about 60 of them in 4 MiB),
-	 * which overflows at a few kpps; the block ring packs frames and the
-	 * timeout bounds how long a frame waits (TAP_TIMEOUT_MS).
-	 */
-	pcap_set_snaplen(p, big ? TAP_SNAPLEN : TAP_SNAPLEN_IDLE);
-	pcap_set_promisc(p, 1);
-	pcap_set_timeout(p, TAP_TIMEOUT_MS);
-	pcap_set_buffer_size(p, big ? TAP_BUFFER : TAP_BUFFER_IDLE);
-	if (pcap_activate(p) < 0 || pcap_setnonblock(p, 1, errbuf) == -1 ||
-	    pcap_setdirection(p, PCAP_D_INOUT) == -1) {
-		log_warnx("capture on %s: %s", ifname, pcap_geterr(p));
-		pcap_close(p);
-		return (NULL);
-	}
-	return (p);
 }
 
 void

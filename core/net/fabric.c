@@ -66,6 +66,10 @@ static struct {
 	_Alignas(struct nlmsghdr) char rbuf[FABRIC_RCV_SIZE];
 } fabric = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* The eBPF programs the drops use, loaded once (by the privileged side). */
+static int drop_fd = -1, lanport_fd = -1;
+static int isolate = -1; /* fabric_can_isolate's answer, kept once known (a child keeps it) */
+
 /* fabric_sock_open - open and bind a fresh socket into fabric; 0 or -1. */
 static int
 fabric_sock_open(void)
@@ -116,6 +120,11 @@ fabric_fini(void)
 		mnl_socket_close(fabric.nl);
 	fabric.nl = NULL;
 	pthread_mutex_unlock(&fabric.lock);
+	if (drop_fd != -1)
+		close(drop_fd);
+	if (lanport_fd != -1)
+		close(lanport_fd);
+	drop_fd = lanport_fd = -1;
 }
 
 /* fabric_extack - log the kernel's own words for a refusal, if it sent any. */
@@ -1021,15 +1030,15 @@ fabric_prog_load(const struct bpf_insn *insn, unsigned int n, const char *name)
 static int
 fabric_drop_prog(void)
 {
-	static int fd = -1;
+	int *fd_ = &drop_fd;
 	static const struct bpf_insn insn[] = {
 	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT},
 	    {.code = BPF_JMP | BPF_EXIT},
 	};
 
-	if (fd == -1)
-		fd = fabric_prog_load(insn, sizeof(insn) / sizeof(insn[0]), "lw_drop");
-	return (fd);
+	if (*fd_ == -1)
+		*fd_ = fabric_prog_load(insn, sizeof(insn) / sizeof(insn[0]), "lw_drop");
+	return (*fd_);
 }
 
 /*
@@ -1044,7 +1053,7 @@ fabric_drop_prog(void)
 static int
 fabric_lanport_prog(void)
 {
-	static int fd = -1;
+	int *fd_ = &lanport_fd;
 	static const struct bpf_insn insn[] = {
 	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_6, .src_reg = BPF_REG_1},
 	    {.code = BPF_LD | BPF_ABS | BPF_W, .imm = 0},
@@ -1058,16 +1067,18 @@ fabric_lanport_prog(void)
 	    {.code = BPF_JMP | BPF_EXIT},
 	};
 
-	if (fd == -1)
-		fd = fabric_prog_load(insn, sizeof(insn) / sizeof(insn[0]), "lw_lanport");
-	return (fd);
+	if (*fd_ == -1)
+		*fd_ = fabric_prog_load(insn, sizeof(insn) / sizeof(insn[0]), "lw_lanport");
+	return (*fd_);
 }
 
 /* fabric_can_isolate - can idle interfaces drop at ingress (the eBPF programs load)? */
 bool
 fabric_can_isolate(void)
 {
-	return (fabric_drop_prog() >= 0 && fabric_lanport_prog() >= 0);
+	if (isolate == -1 && !priv_remote())
+		isolate = fabric_drop_prog() >= 0 && fabric_lanport_prog() >= 0;
+	return (isolate == 1);
 }
 
 static struct nlmsghdr *

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/base/log.h"
+#include "core/base/names.h"
 #include "core/base/priv.h"
 #include "core/base/spawn.h"
 #include "core/net/fabric.h"
@@ -242,6 +243,13 @@ fw_names(const struct priv_req *req, struct priv_reply *rep)
 		priv_refuse(rep, EINVAL, "an interface name without its end");
 		return (NULL);
 	}
+	/* Only looking may name a foreign interface; every change is to labwire's. */
+	if ((req->type != PRIV_LINK_EXISTS && !names_ours(w->a)) ||
+	    (w->b[0] != '\0' && !names_ours(w->b))) {
+		priv_refuse(rep, EPERM, "%s on '%s' '%s': not labwire's interfaces",
+		    req->type == PRIV_TAP_OPEN ? "tap_open" : "a fabric change", w->a, w->b);
+		return (NULL);
+	}
 	return (w);
 }
 
@@ -344,13 +352,19 @@ fw_queue(struct fabric_batch *b, const struct fabric_wop *op, const int *ns, int
 		errno = EINVAL;
 		return (-1);
 	}
+	if (!names_ours(op->a)) {
+		log_warnx("privsep: refused: a batch operation on '%s', not labwire's", op->a);
+		errno = EPERM;
+		return (-1);
+	}
 	switch (op->kind) {
 	case FW_VETH:
 		if (op->ns < 0 || op->ns >= nns || ns[op->ns] == -1) {
 			errno = EPERM;
 			return (-1);
 		}
-		return (fabric_veth_add(b, op->a, op->mtu, ns[op->ns], op->b, op->mac, op->peer_mtu));
+		return (
+		    fabric_veth_add(b, op->a, op->mtu, ns[op->ns], op->b, op->mac, op->peer_mtu));
 	case FW_UPDOWN:
 		return (fabric_set_updown(b, op->a, op->up != 0));
 	case FW_REDIRECT:
@@ -390,8 +404,8 @@ fw_batch(const struct priv_req *req, struct priv_reply *rep)
 
 	memcpy(&n, p, sizeof(n));
 	if (n == 0 || n > FW_OPS_MAX || req->len != 8 + n * sizeof(*ops)) {
-		priv_refuse(rep, EINVAL, "a batch of %u operations in %zu bytes", (unsigned)n,
-		    req->len);
+		priv_refuse(
+		    rep, EINVAL, "a batch of %u operations in %zu bytes", (unsigned)n, req->len);
 		return;
 	}
 	if ((ops = malloc(n * sizeof(*ops))) == NULL || (b = fabric_batch_new()) == NULL) {

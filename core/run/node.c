@@ -92,13 +92,13 @@ node_stop_escalate(struct rt_node *n)
 		n->stop_stage = 2;
 		if (n->qmp == NULL ||
 		    qmp_exec(n->qmp, "quit", NULL, NULL, 1000, err, sizeof(err)) == -1)
-			syscall(SYS_pidfd_send_signal, n->pidfd, SIGTERM, NULL, 0);
+			jail_signal(n->id, n->pidfd, SIGTERM);
 		n->stop_deadline = clock_mono_ms() + STOP_QUIT_WAIT_MS;
 	} else if (n->stop_stage == 2) {
 		n->stop_stage = 3;
 		log_warnx(
 		    "node %lld: QEMU did not quit, killing pid %d", (long long)n->id, (int)n->pid);
-		syscall(SYS_pidfd_send_signal, n->pidfd, SIGKILL, NULL, 0);
+		jail_signal(n->id, n->pidfd, SIGKILL);
 		n->stop_deadline = 0;
 	}
 }
@@ -172,8 +172,8 @@ node_exited(struct rt_node *n)
 	siginfo_t si = {0};
 	bool was_stopping = n->stopping, noted;
 
-	/* Adopted processes are not our children: ECHILD, and nothing to reap. */
-	waitid(P_PIDFD, (id_t)n->pidfd, &si, WEXITED | WNOHANG);
+	/* Adopted processes are not ours to reap: si stays zeroed. */
+	jail_reap(n->pid, n->pidfd, &si);
 	rt_watch_del(n->pidfd);
 	if (n->qmp)
 		rt_watch_del(qmp_fd(n->qmp));
@@ -242,18 +242,17 @@ static int
 node_netns_wire(struct rt_node *n)
 {
 	struct fabric_batch *b;
-	char path[64], host[16], peer[32], mac[18], pattern[32];
+	char host[16], peer[32], mac[18], pattern[32];
 	int fd, r = 0;
 
 	if (names_tap(host, n->id, 0) == 0 && n->nics > 0 && fabric_link_exists(host) == 1) {
 		n->wired = true;
 		return (0);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)n->pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((b = fabric_batch_new()) == NULL)
 		return (-1);
-	if ((b = fabric_batch_new()) == NULL) {
-		close(fd);
+	if ((fd = fabric_batch_netns(b, n->id, n->pidfd)) == -1) {
+		fabric_batch_run(b);
 		return (-1);
 	}
 	snprintf(pattern, sizeof(pattern), "%s", n->ifpattern[0] ? n->ifpattern : "eth{n}");
@@ -268,9 +267,8 @@ node_netns_wire(struct rt_node *n)
 			r = -1;
 	}
 	/* Run even after a failure: it frees the batch, and what was made is undone at stop. */
-	if (fabric_batch_run(b) != 0)
+	if (fabric_batch_run(b) != 0) /* closes the namespace handle too */
 		r = -1;
-	close(fd);
 	if (r == -1)
 		return (-1);
 	n->wired = true;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,12 +202,12 @@ static int
 start_files(struct start_ctx *s, struct lw_err *e)
 {
 	int64_t node = s->row.id;
-	char rotated[PATH_MAX + 2], rundir[PATH_MAX];
+	char rotated[PATH_MAX + 2];
 
 	if (paths_lab(s->dir, sizeof(s->dir), s->row.lab, node, NULL) == -1)
 		return (err_set(
 		    e, ERR_INTERNAL, "data dir path too long for node %lld", (long long)node));
-	if (jail_node_dir(node, s->dir) == -1)
+	if (jail_node_dir(s->row.lab, node, false) == -1)
 		return (err_set(e, ERR_INTERNAL, "node directory %s: %s", s->dir, strerror(errno)));
 	snprintf(s->console_log, sizeof(s->console_log), "%s/console.log", s->dir);
 	snprintf(s->qemu_log, sizeof(s->qemu_log), "%s/%s", s->dir,
@@ -216,8 +217,7 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	if (paths_sock(s->qmp_path, sizeof(s->qmp_path), node, "qmp") == -1 ||
 	    paths_sock(s->con_path, sizeof(s->con_path), node, "con") == -1)
 		return (err_set(e, ERR_INTERNAL, "data dir path too long for a UNIX socket"));
-	if (paths_sock(rundir, sizeof(rundir), node, NULL) == -1 ||
-	    jail_node_dir(node, rundir) == -1)
+	if (jail_node_dir(s->row.lab, node, true) == -1)
 		return (err_set(e, ERR_INTERNAL, "node run directory: %s", strerror(errno)));
 	unlink(s->qmp_path);
 	unlink(s->con_path);
@@ -322,8 +322,17 @@ nshost_argv(struct start_ctx *s, struct rt_node *n, struct strv *argv, struct lw
 	    strv_add(argv, "--ifpattern") == -1 || strv_add(argv, s->t->interface_pattern) == -1 ||
 	    strv_add(argv, "--id") == -1 || strv_add(argv, ids) == -1 ||
 	    (s->script[0] != '\0' &&
-	        (strv_add(argv, "--config") == -1 || strv_add(argv, s->script) == -1)))
+	        (strv_add(argv, "--config") == -1 || strv_add(argv, "/dev/fd/3") == -1)))
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	/*
+	 * The script goes by fd: nshost reads it as root, and a path under the
+	 * data directory could be swapped for a link to a file root may read.
+	 */
+	if (s->script[0] != '\0') {
+		if ((s->fds[0] = open(s->script, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+			return (err_set(e, ERR_INTERNAL, "%s: %s", s->script, strerror(errno)));
+		s->nfds = 1;
+	}
 	return (0);
 }
 
@@ -333,6 +342,7 @@ start_jailed(struct start_ctx *s, struct rt_node *n, struct strv *argv)
 {
 	struct jail_req r = {
 	    .kind = s->netns ? JAIL_NSHOST : JAIL_QEMU,
+	    .lab = s->row.lab,
 	    .node = n->id,
 	    .ram_mb = s->row.ram_mb,
 	    .cpus = s->row.cpus,
@@ -414,8 +424,9 @@ start_node(int64_t id)
 		/* Unsupervised QEMU must not live on: kill it, reap it, unwind. */
 		err_set(&e, ERR_INTERNAL, "supervising pid %d failed", (int)n->pid);
 		rt_watch_del(n->pidfd);
-		syscall(SYS_pidfd_send_signal, n->pidfd, SIGKILL, NULL, 0);
-		waitid(P_PIDFD, (id_t)n->pidfd, &si, WEXITED);
+		jail_signal(id, n->pidfd, SIGKILL);
+		TEMP_FAILURE_RETRY(poll(&(struct pollfd){.fd = n->pidfd, .events = POLLIN}, 1, -1));
+		jail_reap(n->pid, n->pidfd, &si);
 		state_node_exited(id);
 		goto fail;
 	}

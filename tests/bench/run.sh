@@ -67,7 +67,7 @@ labwire_once() {
 reference_argvs() {
 	grep -o 'started pid [0-9]*: .*' "$LW_TMP/daemon.log" | tail -n "$N" | sed 's/^started pid [0-9]*: //' |
 		sed -E 's/-netdev tap,id=(net[0-9]+),fd=[0-9]+/-netdev tap,id=\1,ifname=TAPNAME,script=no,downscript=no/' |
-		sed -E 's#/run/n([0-9]+)\.qmp#/ref/q\1.qmp#; s#/run/n([0-9]+)\.con,server=on,wait=on#/ref/c\1.con,server=on,wait=off#' |
+		sed -E 's#/run/n([0-9]+)/qmp#/ref/q\1.qmp#; s#/run/n([0-9]+)/con,server=on,wait=on#/ref/c\1.con,server=on,wait=off#' |
 		sed -E "s#-append (.*) -netdev tap,id=net0,#-append '\\1' -netdev tap,id=net0,#"
 }
 
@@ -123,8 +123,21 @@ for r in $(seq 1 "$REPS"); do
 done
 lw=$(printf '%s\n' "${lw_times[@]}" | median)
 ref=$(printf '%s\n' "${ref_times[@]}" | median)
-api DELETE /api/v1/labs/bench
 ROWS+=("$N-node lab (all at once): start -> QMP answers (s)|$lw|$ref|shell loop, same argvs")
+# What privilege separation costs a start: the same lab on the same data with
+# --privsep off (one root process; nodes are jailed either way), in this run.
+lw_stop_daemon
+LW_DAEMON_ARGS="--privsep off" lw_start_daemon
+off_times=()
+for r in $(seq 1 "$REPS"); do
+	off_times+=("$(labwire_once)")
+	echo "run $r/$REPS: labwire --privsep off ${off_times[-1]} s" >&2
+done
+lw_stop_daemon
+LW_DAEMON_ARGS= lw_start_daemon
+off=$(printf '%s\n' "${off_times[@]}" | median)
+ROWS+=("$N-node lab start, privilege-separated (s)|$lw|$off|the same daemon with --privsep off")
+api DELETE /api/v1/labs/bench
 
 fi
 if want console; then

@@ -6,7 +6,13 @@
 # is contained by its cgroup while the daemon and the host stay responsive;
 # everything is removed at stop.
 . "$(dirname "$0")/lib.sh"
+# A uid range of this test's own: node N of another daemon must not be counted as ours.
+BASE=1880000000
+LW_DAEMON_ARGS="--node-ids $BASE"
 lw_setup
+# This daemon's cgroup parent (named from its data directory), from its log.
+INST=$(sed -n 's|.*nodes under /sys/fs/cgroup/[a-z]*/labwire/\([0-9a-f]*\).*|\1|p' "$LW_TMP/daemon.log" | tail -1)
+check "the daemon made its cgroup parent" test -n "$INST"
 
 not() { ! "$@"; }
 node_state() { api GET "/api/v1/labs/priv/nodes/$1"; jqb .state; }
@@ -17,8 +23,52 @@ exec_on() { # exec_on NODE SEND EXPECT [TIMEOUT]
 		"$(jq -nc --arg s "$2" --arg e "$3" --argjson t "${4:-20}" '{send: $s, expect: $e, timeout_s: $t}')"
 }
 # cgv CONTROLLER NODE FILE: a v1 controller's file of node's cgroup (this host is hybrid).
-cgv() { cat /sys/fs/cgroup/$1/labwire/*/n$2/$3 2>/dev/null; }
-BASE=1879048192
+cgv() { cat "/sys/fs/cgroup/$1/labwire/$INST/n$2/$3" 2>/dev/null; }
+
+# ---- privilege separation: the network-facing daemon has no privileges ----
+CHILD=$(pgrep -P "$LW_PID" -x labwire | head -1)
+check "the daemon split: a privileged parent and the network-facing child" test -n "$CHILD"
+eq "the parent is root" "$(status_of "$LW_PID" Uid)" 0
+eq "the network-facing daemon is not root" "$(status_of "$CHILD" Uid)" "$(id -u labwire)"
+eq "... and has no capabilities (effective)" "$(status_of "$CHILD" CapEff)" 0000000000000000
+eq "... (permitted)" "$(status_of "$CHILD" CapPrm)" 0000000000000000
+eq "... (ambient)" "$(status_of "$CHILD" CapAmb)" 0000000000000000
+eq "... with no-new-privs" "$(status_of "$CHILD" NoNewPrivs)" 1
+listens() { nsexec ss -ltnpH "sport = :$LW_PORT" | grep -q "pid=$CHILD,"; }
+check "it is the one listening on the API port" listens
+netlink_of() { # the fds of pid $1 that are netlink sockets (of the test's namespace)
+	local inos f l
+	inos=$(nsexec awk 'NR > 1 {print $10}' /proc/net/netlink)
+	for f in /proc/"$1"/fd/*; do
+		l=$(readlink "$f") || continue
+		case $l in socket:*) grep -qx "${l//[^0-9]/}" <<<"$inos" && echo "$f" ;; esac
+	done
+}
+check "the parent holds the netlink socket" test -n "$(netlink_of "$LW_PID")"
+check "the network-facing daemon holds none" test -z "$(netlink_of "$CHILD")"
+eq "its database is its own" "$(stat -c %U "$LW_DATA/labwire.db")" labwire
+eq "... and nobody else's to read" "$(stat -c %a "$LW_DATA/labwire.db")" 640
+
+# Forged requests, sent on the child's own end of the channel (as root, by pidfd_getfd).
+forge() { "$LW_TOOLS/lwpriv" "$CHILD" "$1"; }
+logpos=$(stat -c %s "$LW_TMP/daemon.log")
+log_since() { tail -c +$((logpos + 1)) "$LW_TMP/daemon.log"; }
+eq "a valid request is answered (the control: lo exists)" "$(forge exists-lo)" "result=1 err=0"
+eq "a TAP outside labwire's names is refused" "$(forge tap-foreign)" "result=-1 err=1"
+eq "deleting a foreign interface is refused" "$(forge del-foreign)" "result=-1 err=1"
+eq "a batch touching a foreign interface fails" "$(forge batch-foreign)" "result=1 err=0"
+eth0_bpf() { nsexec tc filter show dev eth0 ingress 2>/dev/null | grep -q bpf; }
+check "eth0 got no drop program" not eth0_bpf
+eq "an unknown request type is refused" "$(forge unknown)" "result=-1 err=1"
+eq "a request of the wrong size is refused" "$(forge short)" "result=-1 err=22"
+eq "an oversized message is refused" "$(forge oversize)" "result=-1 err=1"
+eq "spawning a shell is refused" "$(forge spawn-shell)" "result=-1 err=1"
+eq "signalling a process that is no node's is refused" "$(forge signal-init)" "result=-1 err=1"
+eq "a node directory for node 0 is refused" "$(forge nodedir-zero)" "result=-1 err=22"
+check "every refusal is logged" test "$(log_since | grep -c 'privsep: refused\|jail: refused')" -ge 9
+check "... naming what was refused" grep -q "tap_open on 'eth0'" <(log_since)
+api GET /api/v1/health
+eq "the daemon still serves after the forgeries" "$STATUS" 200
 
 api POST /api/v1/labs '{"name":"priv","nodes":[
  {"name":"h1","template":"linux-host","nics":1},
@@ -43,8 +93,8 @@ eq "QEMU has no-new-privs" "$(status_of "$QP" NoNewPrivs)" 1
 eq "QEMU runs under a seccomp filter (its -sandbox)" "$(status_of "$QP" Seccomp)" 2
 eq "QEMU has no capabilities" "$(status_of "$QP" CapEff)" 0000000000000000
 check "QEMU's argv carries the sandbox" grep -q 'spawn=deny' "/proc/$QP/cmdline"
-check "QEMU sits in its node's memory cgroup" grep -q "^[0-9]*:memory:/labwire/[0-9a-f]*/n$VM\$" "/proc/$QP/cgroup"
-check "... and pids and cpu cgroups" grep -q "^[0-9]*:pids:/labwire/[0-9a-f]*/n$VM\$" "/proc/$QP/cgroup"
+check "QEMU sits in its node's memory cgroup" grep -q "^[0-9]*:memory:/labwire/$INST/n$VM\$" "/proc/$QP/cgroup"
+check "... and pids and cpu cgroups" grep -q "^[0-9]*:pids:/labwire/$INST/n$VM\$" "/proc/$QP/cgroup"
 eq "its memory limit is its RAM + 384 MiB overhead" "$(cgv memory "$VM" memory.limit_in_bytes)" $(((128 + 384) << 20))
 eq "its pids limit is set" "$(cgv pids "$VM" pids.max)" 512
 api GET "/api/v1/labs/priv/nodes/vm"
@@ -59,7 +109,7 @@ SH=$(pgrep -P "$(pgrep -P "$HP" | head -1)" | head -1)
 [ -n "$SH" ] || SH=$(pgrep -P "$HP" | head -1)
 eq "a namespace host's shell is the node's uid outside" "$(status_of "$SH" Uid)" $((BASE + H1))
 eq "... with no-new-privs" "$(status_of "$SH" NoNewPrivs)" 1
-check "the namespace host sits in its pids cgroup" grep -q "^[0-9]*:pids:/labwire/[0-9a-f]*/n$H1\$" "/proc/$HP/cgroup"
+check "the namespace host sits in its pids cgroup" grep -q "^[0-9]*:pids:/labwire/$INST/n$H1\$" "/proc/$HP/cgroup"
 
 # ---- one node cannot read another's files ----
 D=$LW_DATA/labs/1/nodes
@@ -85,7 +135,7 @@ eq "the daemon still answers during the bomb" "$STATUS" 200
 check "the host can still start processes" /bin/true
 api POST /api/v1/labs/priv/nodes/h1/stop
 wait_for "h1 stops" 30 eval '[ "$(node_state h1)" = stopped ]'
-check "stopping it ended the bomb and removed its cgroup" not test -d "$(ls -d /sys/fs/cgroup/pids/labwire/*/ | head -1)n$H1"
+check "stopping it ended the bomb and removed its cgroup" not test -d "/sys/fs/cgroup/pids/labwire/$INST/n$H1"
 
 # ---- a memory hog in a namespace host is held by its memory limit ----
 LIM=$(cgv memory "$H2" memory.limit_in_bytes)
@@ -102,8 +152,8 @@ eq "the daemon is fine" "$STATUS" 200
 # ---- stop removes every cgroup ----
 api POST /api/v1/labs/priv/stop
 wait_for "all stopped" 60 lab_nodes_are priv stopped
-left() { ls -d /sys/fs/cgroup/{memory,pids,cpu,unified}/labwire/*/n* 2>/dev/null | grep -E "/n($H1|$H2|$VM)\$"; }
-check "no node cgroup is left" test -z "$(left)"
+left() { ls -d /sys/fs/cgroup/{memory,pids,cpu,unified}/labwire/"$INST"/n[0-9]* 2>/dev/null; }
+check "no node cgroup is left ($(left | tr '\n' ' '))" test -z "$(left)"
 check "no node process is left" test -z "$(pgrep -u $((BASE + VM)),$((BASE + H1)),$((BASE + H2)))"
 
 lw_teardown

@@ -1,0 +1,284 @@
+/*
+ * livecap - libpcap handles, or frames relayed from the privileged parent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/base/log.h"
+#include "core/base/names.h"
+#include "core/base/priv.h"
+#include "core/net/livecap.h"
+
+#define RELAY_SNDBUF (8 << 20)
+
+/* One relayed frame: this header, then caplen bytes. */
+struct relay_hdr {
+	int64_t sec;
+	int32_t usec;
+	uint32_t caplen, len;
+	uint32_t pad;
+	uint64_t drops; /* the kernel's and the relay's, so far */
+};
+
+struct relay_req {
+	char ifname[16];
+	int32_t big;
+};
+
+struct livecap {
+	pcap_t *p; /* local */
+	int fd;    /* local: pcap's; remote: the relay socket */
+	uint64_t drops;
+	char err[PCAP_ERRBUF_SIZE];
+	unsigned char buf[sizeof(struct relay_hdr) + LIVECAP_SNAPLEN];
+};
+
+static pcap_t *
+livecap_pcap(const char *ifname, bool big)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_create(ifname, errbuf);
+
+	if (p == NULL) {
+		log_warnx("capture on %s: %s", ifname, errbuf);
+		return (NULL);
+	}
+	/*
+	 * Promiscuous: a bridge passes every frame it forwards up to its own
+	 * device only then. Not immediate mode: that gives libpcap a ring of
+	 * fixed slots, each as big as the snaplen (about 60 of them in 4 MiB),
+	 * which overflows at a few kpps; the block ring packs frames and the
+	 * timeout bounds how long a frame waits (LIVECAP_TIMEOUT_MS).
+	 */
+	pcap_set_snaplen(p, big ? LIVECAP_SNAPLEN : LIVECAP_SNAPLEN_IDLE);
+	pcap_set_promisc(p, 1);
+	pcap_set_timeout(p, LIVECAP_TIMEOUT_MS);
+	pcap_set_buffer_size(p, big ? LIVECAP_BUFFER : LIVECAP_BUFFER_IDLE);
+	if (pcap_activate(p) < 0 || pcap_setnonblock(p, 1, errbuf) == -1 ||
+	    pcap_setdirection(p, PCAP_D_INOUT) == -1) {
+		log_warnx("capture on %s: %s", ifname, pcap_geterr(p));
+		pcap_close(p);
+		return (NULL);
+	}
+	return (p);
+}
+
+static struct livecap *
+livecap_remote(const char *ifname, bool big)
+{
+	struct relay_req r = {.big = big};
+	struct priv_reply rep = {0};
+	struct livecap *c;
+
+	snprintf(r.ifname, sizeof(r.ifname), "%s", ifname);
+	if (priv_call(PRIV_CAPTURE_OPEN, &r, sizeof(r), NULL, 0, &rep) == -1 || rep.nfds != 1) {
+		for (int i = 0; i < rep.nfds; i++)
+			close(rep.fds[i]);
+		log_warn("capture on %s", ifname);
+		return (NULL);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(rep.fds[0]);
+		return (NULL);
+	}
+	c->fd = rep.fds[0];
+	return (c);
+}
+
+struct livecap *
+livecap_open(const char *ifname, bool big)
+{
+	struct livecap *c;
+	pcap_t *p;
+
+	if (priv_remote())
+		return (livecap_remote(ifname, big));
+	if ((p = livecap_pcap(ifname, big)) == NULL)
+		return (NULL);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		pcap_close(p);
+		return (NULL);
+	}
+	c->p = p;
+	c->fd = pcap_get_selectable_fd(p);
+	return (c);
+}
+
+int
+livecap_fd(const struct livecap *c)
+{
+	return (c->fd);
+}
+
+/* livecap_relayed - frames from the relay socket, as pcap_dispatch would give them. */
+static int
+livecap_relayed(struct livecap *c, int max, pcap_handler cb, unsigned char *arg)
+{
+	int n = 0;
+
+	while (max < 0 || n < max) {
+		ssize_t r = recv(c->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT);
+		struct pcap_pkthdr h;
+		struct relay_hdr rh;
+
+		if (r == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (r <= 0 || (size_t)r < sizeof(rh)) {
+			snprintf(c->err, sizeof(c->err), "%s",
+			    r == -1 ? strerror(errno) : "the interface disappeared");
+			return (-1);
+		}
+		memcpy(&rh, c->buf, sizeof(rh));
+		if (rh.caplen != (size_t)r - sizeof(rh) || rh.caplen > rh.len)
+			continue; /* not a frame the parent would send */
+		h.ts.tv_sec = (time_t)rh.sec;
+		h.ts.tv_usec = (suseconds_t)rh.usec;
+		h.caplen = rh.caplen;
+		h.len = rh.len;
+		c->drops = rh.drops;
+		cb(arg, &h, c->buf + sizeof(rh));
+		n++;
+	}
+	return (n);
+}
+
+int
+livecap_dispatch(struct livecap *c, int max, pcap_handler cb, unsigned char *arg)
+{
+	int r;
+
+	if (c->p == NULL)
+		return (livecap_relayed(c, max, cb, arg));
+	if ((r = pcap_dispatch(c->p, max, cb, arg)) == PCAP_ERROR) {
+		snprintf(c->err, sizeof(c->err), "%s", pcap_geterr(c->p));
+		return (-1);
+	}
+	return (r);
+}
+
+uint64_t
+livecap_drops(struct livecap *c)
+{
+	struct pcap_stat ps;
+
+	if (c->p != NULL && pcap_stats(c->p, &ps) == 0)
+		c->drops = ps.ps_drop;
+	return (c->drops);
+}
+
+const char *
+livecap_error(struct livecap *c)
+{
+	return (c->err);
+}
+
+void
+livecap_close(struct livecap *c)
+{
+	if (c == NULL)
+		return;
+	if (c->p != NULL)
+		pcap_close(c->p);
+	else
+		close(c->fd);
+	free(c);
+}
+
+/* ---- the privileged parent's relays ---- */
+
+struct relay {
+	struct livecap *c;
+	int sock;           /* our end; the child holds the other */
+	uint64_t kdrops;    /* the kernel's, read once a dispatch */
+	uint64_t sent_lost; /* frames the child's end had no room for */
+};
+
+static void
+relay_end(struct relay *r)
+{
+	priv_unwatch(livecap_fd(r->c));
+	priv_unwatch(r->sock);
+	close(r->sock);
+	livecap_close(r->c);
+	free(r);
+}
+
+static void
+relay_frame(unsigned char *arg, const struct pcap_pkthdr *h, const unsigned char *data)
+{
+	struct relay *r = (struct relay *)arg;
+	struct relay_hdr rh = {(int64_t)h->ts.tv_sec, (int32_t)h->ts.tv_usec, h->caplen, h->len, 0,
+	    r->kdrops + r->sent_lost};
+	struct iovec iov[2] = {{&rh, sizeof(rh)}, {(void *)data, h->caplen}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+
+	if (sendmsg(r->sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		r->sent_lost++; /* a slow consumer: counted, never waited for */
+}
+
+static void
+relay_readable(void *arg)
+{
+	struct relay *r = arg;
+
+	r->kdrops = livecap_drops(r->c);
+	if (livecap_dispatch(r->c, 4096, relay_frame, (unsigned char *)r) == -1)
+		relay_end(r); /* the child reads EOF: "the interface disappeared" */
+}
+
+/* relay_hangup - the child closed its end (or wrote, which it never does): done. */
+static void
+relay_hangup(void *arg)
+{
+	relay_end(arg);
+}
+
+static void
+relay_open(const struct priv_req *req, struct priv_reply *rep)
+{
+	const struct relay_req *q = req->data;
+	int sv[2], sndbuf = RELAY_SNDBUF;
+	struct relay *r;
+
+	if (priv_str(q->ifname, sizeof(q->ifname)) == NULL || !names_ours(q->ifname)) {
+		priv_refuse(rep, EPERM, "capture on an interface not labwire's");
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL || (r->c = livecap_open(q->ifname, q->big)) == NULL) {
+		free(r);
+		rep->result = -1;
+		rep->err = errno ? errno : ENODEV;
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		livecap_close(r->c);
+		free(r);
+		rep->result = -1;
+		rep->err = errno;
+		return;
+	}
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+	r->sock = sv[0];
+	if (priv_watch(livecap_fd(r->c), relay_readable, r) == -1 ||
+	    priv_watch(r->sock, relay_hangup, r) == -1) {
+		close(sv[1]);
+		relay_end(r);
+		rep->result = -1;
+		rep->err = EMFILE;
+		return;
+	}
+	rep->fds[rep->nfds++] = sv[1];
+	rep->result = 0;
+}
+
+void
+livecap_priv_register(void)
+{
+	priv_handle(PRIV_CAPTURE_OPEN, sizeof(struct relay_req), sizeof(struct relay_req), 0,
+	    relay_open);
+}
