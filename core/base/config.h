@@ -42,6 +42,7 @@ struct lw_config {
 	    server_names[512]; /* comma-separated names a Host header may carry; "" = this host's */
 	long max_connections;  /* HTTP connections at once */
 	long max_per_address;  /* HTTP connections at once from one address */
+	double mem_overcommit; /* guest RAM a start may commit, as a multiple of the host's */
 };
 
 struct db;
