@@ -5,11 +5,11 @@
 # counts every lab of every user, namespace hosts included; a staged boot
 # asks again when its turn comes, and a node that no longer fits goes to
 # error with nothing spawned. In the last part the daemon's /proc/meminfo is
-# a file this test writes, bind-mounted in the daemon's own mount namespace
-# (ip netns exec gives it one), so the host has the memory the test says,
-# on any machine, and can lose some between stages. (Namespace hosts cannot
-# start there: a user namespace may not mount a /proc that has a file
-# mounted over part of it, so that part uses tiny-linux guests.)
+# a file this test writes, bind-mounted in a mount namespace the daemon gets
+# for itself (unshare), so the host has the memory the test says, on any
+# machine, and can lose some between stages. (Namespace hosts cannot start
+# there: a user namespace may not mount a /proc that has a file mounted
+# over part of it, so that part uses tiny-linux guests.)
 . "$(dirname "$0")/lib.sh"
 lw_setup
 
@@ -58,6 +58,7 @@ check "with --mem-overcommit 0.05 the budget is 5% of the host ($(jqb .memory_bu
 	jqt '.mem_overcommit == 0.05 and
 		.memory_budget_mb == (((.memory_limit_mb // .memory_mb) * 0.05) | floor)'
 BUDGET=$(jqb .memory_budget_mb)
+[[ $BUDGET =~ ^[0-9]+$ ]] || { notok "GET /api/v1/system has no memory_budget_mb"; exit 1; }
 HALF=$((BUDGET / 2))
 # A namespace host's ram_mb is not enforced, so any size costs nothing here.
 api POST /api/v1/labs "{\"name\":\"acct\",\"nodes\":[
@@ -118,11 +119,19 @@ meminfo() {
 		/proc/meminfo >"$LW_TMP/meminfo"
 }
 meminfo 4096000
-printf '#!/bin/sh\nmount --bind "%s" /proc/meminfo || exit 1\nexec "%s" "$@"\n' \
-	"$LW_TMP/meminfo" "$LW_BIN" >"$LW_TMP/labwire-fakemem"
+# The daemon in a mount namespace of its own, whatever lib.sh starts it with
+# (never the host's), where the test's file is /proc/meminfo; unshare and sh
+# exec, so the pid lib.sh holds stays the daemon's.
+cat >"$LW_TMP/labwire-fakemem" <<EOF
+#!/bin/sh
+exec unshare --mount --propagation private /bin/sh -c 'mount --bind "\$0" /proc/meminfo && exec "\$@"' \\
+	"$LW_TMP/meminfo" "$LW_BIN" "\$@"
+EOF
 chmod +x "$LW_TMP/labwire-fakemem"
 lw_stop_daemon
 LW_BIN=$LW_TMP/labwire-fakemem LW_DAEMON_ARGS="--mem-overcommit 0.25" lw_start_daemon
+eq "the test's own /proc/meminfo is untouched" \
+	"$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)" "$host_mb"
 api GET /api/v1/system
 eq "the daemon sees a host of 4000 MiB" "$(jqb .memory_mb)" 4000
 check "with mem_overcommit 0.25" jqt '.mem_overcommit == 0.25'
