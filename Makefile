@@ -28,8 +28,9 @@ LDFLAGS ?=
 # One object list per floor, bottom to top (design.md, "Floors only look down";
 # tests/check_tree.sh enforces the order).
 BASE = core/base/clock.o core/base/config.o core/base/err.o core/base/events.o \
-	core/base/fields.o core/base/hostnames.o core/base/log.o core/base/names.o \
-	core/base/ids.o core/base/paths.o core/base/priv.o core/base/secret.o core/base/spawn.o core/base/strv.o
+	core/base/fields.o core/base/hostmem.o core/base/hostnames.o core/base/log.o \
+	core/base/names.o core/base/ids.o core/base/paths.o core/base/priv.o core/base/secret.o \
+	core/base/spawn.o core/base/strv.o
 DB = db/db.o db/boot_times.o db/images.o db/templates.o
 HV = hv/cgroup.o hv/jail.o hv/kvm.o hv/nshost.o hv/qemu.o hv/qmp.o
 TCG = tcg/tcg.o tcg/boot.o
@@ -56,7 +57,7 @@ CLI_OBJS = $(addprefix $(BUILD)/obj/,$(CLI))
 MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
-	test_ws test_console test_impair test_templates test_tls test_secret
+	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))

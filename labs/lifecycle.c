@@ -11,6 +11,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/hostmem.h"
 #include "core/base/log.h"
 #include "core/base/paths.h"
 #include "core/console/console.h"
@@ -279,17 +280,32 @@ nodes_ram(const int64_t *ids, size_t n)
 	return (sum);
 }
 
+json_t *
+lifecycle_host_memory(void)
+{
+	struct hostmem m;
+
+	hostmem_read(lw.cfg.mem_overcommit, &m);
+	return (json_pack("{s:I,s:o,s:I,s:I,s:f}", "memory_mb", (json_int_t)m.total_mb,
+	    "memory_limit_mb", m.limit_mb ? json_integer(m.limit_mb) : json_null(),
+	    "memory_budget_mb", (json_int_t)m.budget_mb, "memory_committed_mb",
+	    (json_int_t)runtime_ram_committed(), "mem_overcommit", m.overcommit));
+}
+
 /* Queue every stopped node of lab, all or none: each is checked before any starts. */
 static int
 lab_start_stopped(int64_t lab, struct lw_err *e)
 {
-	int64_t *ids;
+	int64_t *ids, ram;
 	size_t n;
 	int rc = 0;
 
 	if ((ids = lab_node_ids(lab, LAB_NODES_STOPPED, &n, e)) == NULL)
 		return (-1);
-	rc = users_quota_start(lab, (int)n, nodes_ram(ids, n), e);
+	ram = nodes_ram(ids, n);
+	rc = users_quota_start(lab, (int)n, ram, e);
+	if (rc == 0)
+		rc = runtime_admit(0, ram, e);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = runtime_check_node(ids[i], e);
 	if (rc == 0 && n > 0)
@@ -386,7 +402,7 @@ lifecycle_node_start(int64_t node, const char *ref, struct lw_err *e)
 	if (node_allows(node, ref, OP_START, e) == -1 ||
 	    users_quota_start(db_int(DB, 0, "SELECT lab_id FROM nodes WHERE id = ?", "i", node), 1,
 	        nodes_ram(&node, 1), e) == -1 ||
-	    runtime_check_node(node, e) == -1)
+	    runtime_admit(node, nodes_ram(&node, 1), e) == -1 || runtime_check_node(node, e) == -1)
 		return (-1);
 	runtime_node_start(node);
 	return (0);
@@ -412,8 +428,9 @@ lifecycle_node_reload(int64_t lab, int64_t node, const char *ref, struct lw_err 
 	if (node_allows(node, ref, OP_RELOAD, e) == -1 || runtime_check_node(node, e) == -1 ||
 	    wait_stopped(lab, node, e) == -1)
 		return (-1);
-	/* Stopped meanwhile, its quota room may have gone (or its RAM changed). */
-	if (users_quota_start(lab, 1, nodes_ram(&node, 1), e) == -1)
+	/* Stopped meanwhile, its quota or host room may have gone (or its RAM changed). */
+	if (users_quota_start(lab, 1, nodes_ram(&node, 1), e) == -1 ||
+	    runtime_admit(node, nodes_ram(&node, 1), e) == -1)
 		return (-1);
 	runtime_node_start(node);
 	return (0);

@@ -28,6 +28,13 @@ void lifecycle_shutdown(void);
  */
 void lifecycle_consoles(int64_t lab, int64_t node, bool add);
 
+/*
+ * lifecycle_host_memory - the host's memory as the start check sees it
+ * (new reference): memory_mb, memory_limit_mb (the daemon's memory cgroup
+ * limit, or null), memory_budget_mb, memory_committed_mb, mem_overcommit.
+ */
+json_t *lifecycle_host_memory(void);
+
 /* lifecycle_lab_create - create the lab (lab_create), announce it, serve its consoles; id or -1. */
 int64_t lifecycle_lab_create(const struct who *w, json_t *body, struct lw_err *e);
 /* lifecycle_lab_patch - edit the lab (lab_patch) and announce it; 0 or -1 with e. */
@@ -40,8 +47,9 @@ int lifecycle_lab_patch(const struct who *w, int64_t lab, json_t *body, struct l
 int lifecycle_lab_delete(const struct who *w, int64_t lab, struct lw_err *e);
 /*
  * lifecycle_lab_start - start every stopped node, all or none (each is
- * checked before any starts), staged by the lab's boot concurrency in
- * boot order. wait: then wait up to timeout_s until every node on its way
+ * checked before any starts; all of them must fit the owner's quota,
+ * ERR_TOO_MANY, and the host's memory, ERR_UNAVAILABLE), staged by the
+ * lab's boot concurrency in boot order. wait: then wait up to timeout_s until every node on its way
  * or running is ready. 0, or -1 with e naming the nodes that are not.
  */
 int lifecycle_lab_start(
@@ -62,7 +70,8 @@ int lifecycle_node_delete(int64_t lab, int64_t node, struct lw_err *e);
  */
 /*
  * lifecycle_node_start - a stopped (or failed) node that can start is
- * queued to start (within the lab owner's quota: ERR_TOO_MANY).
+ * queued to start (within the lab owner's quota: ERR_TOO_MANY, and the
+ * host's memory: ERR_UNAVAILABLE).
  */
 int lifecycle_node_start(int64_t node, const char *ref, struct lw_err *e);
 /* lifecycle_node_stop - stop it (a second stop skips the guest's powerdown); any state. */

@@ -18,6 +18,7 @@
 #include "labs/access.h"
 #include "labs/auth.h"
 #include "labs/lab.h"
+#include "labs/lifecycle.h"
 #include "tcg/boot.h"
 #include "tcg/tcg.h"
 #include "web/api.h"
@@ -94,22 +95,26 @@ api_system(struct api_req *r, struct lw_err *e)
 {
 	json_t *qemu = json_deep_copy(qemu_info);
 	bool netem = json_is_true(json_object_get(qemu, "_netem"));
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	json_t *out, *mem = lifecycle_host_memory();
 
 	json_object_del(qemu, "_netem");
-	return (api_reply(r, 200,
-	    json_pack(
-	        "{s:s,s:{s:{s:b,s:s},s:{s:b,s:o}},s:o,s:s,s:i,s:I,s:{s:b,s:b},s:{s:s,s:s},s:i}",
-	        "version", LW_VERSION, "accelerators", "kvm", "available", lw.kvm->available,
-	        "reason", lw.kvm->reason, "tcg", "available", 1, "slowdown", boot_slowdown_json(),
-	        "qemu", qemu, "host_arch", lw.host_arch, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN),
-	        "memory_mb", (json_int_t)(pages / 1024 * psize / 1024), "capabilities", "netem",
-	        netem, "isolation", fabric_can_isolate(), "impairments", "path", "engine", "reason",
-	        netem ? "labwire's impairment engine (sch_netem is present but not used: one "
-	                "engine behaves the same on every host)"
-	              : "labwire's impairment engine: this kernel has no sch_netem",
-	        "schema_version", lab_store_version()),
-	    e));
+	out = json_pack("{s:s,s:{s:{s:b,s:s},s:{s:b,s:o}},s:o,s:s,s:i,s:{s:b,s:b},s:{s:s,s:s},s:i}",
+	    "version", LW_VERSION, "accelerators", "kvm", "available", lw.kvm->available, "reason",
+	    lw.kvm->reason, "tcg", "available", 1, "slowdown", boot_slowdown_json(), "qemu", qemu,
+	    "host_arch", lw.host_arch, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "capabilities",
+	    "netem", netem, "isolation", fabric_can_isolate(), "impairments", "path", "engine",
+	    "reason",
+	    netem ? "labwire's impairment engine (sch_netem is present but not used: one "
+	            "engine behaves the same on every host)"
+	          : "labwire's impairment engine: this kernel has no sch_netem",
+	    "schema_version", lab_store_version());
+	/* memory_mb and the rest: the numbers the start check uses, read once. */
+	if (out != NULL && (mem == NULL || json_object_update(out, mem) == -1)) {
+		json_decref(out);
+		out = NULL;
+	}
+	json_decref(mem);
+	return (api_reply(r, 200, out, e));
 }
 
 /* ---- Server-Sent Events ---- */

@@ -76,7 +76,12 @@ send_error(struct MHD_Connection *c, const struct lw_err *e)
 {
 	json_t *o =
 	    json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code), "message", e->msg);
-	enum MHD_Result ret = send_json(
+	json_t *body = json_object_get(o, "error");
+	enum MHD_Result ret;
+
+	for (int i = 0; i < e->nnums && i < ERR_MAX_NUMS; i++)
+		json_object_set_new(body, e->nums[i].name, json_integer(e->nums[i].value));
+	ret = send_json(
 	    c, err_http_status(e->code), o, NULL, NULL, e->code == ERR_TOO_MANY ? e->retry_s : 0);
 
 	json_decref(o);

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +15,23 @@
 
 struct lw_ctx lw = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-enum cfg_type { CFG_STR, CFG_INT };
+enum cfg_type { CFG_STR, CFG_INT, CFG_DEC };
 
 struct cfg_entry {
 	const char *name;
 	enum cfg_type type;
 	size_t off;
-	size_t size; /* CFG_STR: buffer size */
-	long min, max;
+	size_t size;       /* CFG_STR: buffer size */
+	long min, max;     /* CFG_INT */
+	double dmin, dmax; /* CFG_DEC */
 	const char *dflt;
 	const char *help;
 };
 
-#define STR(f) CFG_STR, offsetof(struct lw_config, f), sizeof(((struct lw_config *)0)->f), 0, 0
-#define INT(f, lo, hi) CFG_INT, offsetof(struct lw_config, f), 0, lo, hi
+#define STR(f)                                                                                     \
+	CFG_STR, offsetof(struct lw_config, f), sizeof(((struct lw_config *)0)->f), 0, 0, 0, 0
+#define INT(f, lo, hi) CFG_INT, offsetof(struct lw_config, f), 0, lo, hi, 0, 0
+#define DEC(f, lo, hi) CFG_DEC, offsetof(struct lw_config, f), 0, 0, 0, lo, hi
 
 static const struct cfg_entry cfg_table[] = {
     {"listen", STR(listen), "127.0.0.1:8080", "address:port of the HTTP API"},
@@ -82,9 +86,35 @@ static const struct cfg_entry cfg_table[] = {
         "memory a node's cgroup allows beyond its RAM (QEMU itself, TCG's 256 MiB code cache)"},
     {"node-pids", INT(node_pids, 16, 1L << 22), "512",
         "processes and threads one node may have (a namespace host's fork bomb stops here)"},
+    {"mem-overcommit", DEC(mem_overcommit, 0.05, 100), "1.0",
+        "a start may commit guest RAM up to the host's memory times this (else 503)"},
 };
 
 #define CFG_N (sizeof(cfg_table) / sizeof(cfg_table[0]))
+
+/*
+ * A decimal is digits with at most one point: strtod alone would also take
+ * "1e2", "0x1p0", "inf" and "nan", none of which an operator means here.
+ */
+static int
+cfg_set_dec(struct lw_config *cfg, const struct cfg_entry *c, const char *v, char *err, size_t len)
+{
+	const char *dot = strchr(v, '.');
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (strspn(v, "0123456789.") != strlen(v) || strcspn(v, "0123456789") == strlen(v) ||
+	    (dot != NULL && strchr(dot + 1, '.') != NULL) || errno || *end != '\0' ||
+	    !isfinite(d) || d < c->dmin || d > c->dmax) {
+		snprintf(err, len, "--%s: '%s' is not a decimal in %g..%g", c->name, v, c->dmin,
+		    c->dmax);
+		return (-1);
+	}
+	*(double *)((char *)cfg + c->off) = d;
+	return (0);
+}
 
 static int
 cfg_set(struct lw_config *cfg, const struct cfg_entry *c, const char *v, char *err, size_t len)
@@ -100,6 +130,8 @@ cfg_set(struct lw_config *cfg, const struct cfg_entry *c, const char *v, char *e
 		strcpy((char *)cfg + c->off, v);
 		return (0);
 	}
+	if (c->type == CFG_DEC)
+		return (cfg_set_dec(cfg, c, v, err, len));
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *v == '\0' || *end != '\0' || n < c->min || n > c->max) {
@@ -260,6 +292,9 @@ config_usage(FILE *fp, const struct lw_config *cfg)
 
 		if (c->type == CFG_STR)
 			fprintf(fp, "  --%-18s %s (default: %s)\n", c->name, c->help, p);
+		else if (c->type == CFG_DEC)
+			fprintf(fp, "  --%-18s %s (default: %g)\n", c->name, c->help,
+			    *(const double *)p);
 		else
 			fprintf(fp, "  --%-18s %s (default: %ld)\n", c->name, c->help,
 			    *(const long *)p);

@@ -47,6 +47,7 @@ struct lw_config {
 	long node_ids;         /* node N runs as uid/gid node_ids + N */
 	long node_overhead_mb; /* a node's memory limit: its RAM + this */
 	long node_pids;        /* a node's pids limit */
+	double mem_overcommit; /* guest RAM a start may commit, as a multiple of the host's */
 };
 
 struct db;

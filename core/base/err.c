@@ -12,9 +12,21 @@ err_set(struct lw_err *e, int code, const char *fmt, ...)
 	if (e == NULL)
 		return (-1);
 	e->code = code;
+	e->nnums = 0;
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	return (-1);
+}
+
+int
+err_num(struct lw_err *e, const char *name, long long value)
+{
+	if (e == NULL || e->nnums < 0 || e->nnums >= ERR_MAX_NUMS)
+		return (-1);
+	e->nums[e->nnums].name = name;
+	e->nums[e->nnums].value = value;
+	e->nnums++;
 	return (-1);
 }
 

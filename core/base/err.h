@@ -23,14 +23,31 @@ enum lw_errcode {
 	ERR_TOO_MANY,     /* 429: too many attempts, or over a quota */
 };
 
+#define ERR_MAX_NUMS 4
+
 struct lw_err {
 	int code;
 	char msg[256];
 	int retry_s; /* ERR_TOO_MANY: seconds until a retry may pass (Retry-After), or 0 */
+	/* Numbers the message states, for a program to read beside it (err_num). */
+	int nnums;
+	struct {
+		const char *name; /* a string literal: the error only points to it */
+		long long value;
+	} nums[ERR_MAX_NUMS];
 };
 
-/* err_set - fill e (may be NULL) with code and a printf-style message; returns -1. */
+/*
+ * err_set - fill e (may be NULL) with code and a printf-style message, and
+ * forget the numbers of any earlier message; returns -1.
+ */
 int err_set(struct lw_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * err_num - after err_set, a number the message states, carried in the
+ * error's JSON as name (a string literal) beside code and message; beyond
+ * ERR_MAX_NUMS it is dropped (the message still has it). Returns -1.
+ */
+int err_num(struct lw_err *e, const char *name, long long value);
 /* err_http_status - the HTTP status for an error code. */
 int err_http_status(int code);
 /* err_code_name - the stable machine-readable name ("not_found", ...). */

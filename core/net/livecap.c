@@ -249,7 +249,8 @@ relay_open(const struct priv_req *req, struct priv_reply *rep)
 		priv_refuse(rep, EPERM, "capture on an interface not labwire's");
 		return;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL || (r->c = livecap_open(q->ifname, q->big)) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->c = livecap_open(q->ifname, q->big)) == NULL) {
 		free(r);
 		rep->result = -1;
 		rep->err = errno ? errno : ENODEV;
@@ -279,6 +280,6 @@ relay_open(const struct priv_req *req, struct priv_reply *rep)
 void
 livecap_priv_register(void)
 {
-	priv_handle(PRIV_CAPTURE_OPEN, sizeof(struct relay_req), sizeof(struct relay_req), 0,
-	    relay_open);
+	priv_handle(
+	    PRIV_CAPTURE_OPEN, sizeof(struct relay_req), sizeof(struct relay_req), 0, relay_open);
 }

@@ -39,6 +39,7 @@ enum rt_op {
 };
 enum rt_watch_kind { W_PID, W_QMP };
 
+struct lw_err;
 struct rt_node;
 struct template;
 
@@ -89,6 +90,11 @@ int rt_watch_add(int fd, struct rt_watch *w);
 void rt_watch_del(int fd);
 /* stage_pump - start queued nodes of staged lab starts while their stage has room. */
 void stage_pump(void);
+/*
+ * rt_admit - does node, marked starting, still fit the host's memory now
+ * that its turn has come (runtime_admit with its own RAM)? 0, or -1 with e.
+ */
+int rt_admit(int64_t node, struct lw_err *e);
 
 /* node.c: one node's supervision. */
 /* node_new / node_free - a table entry for a node of template t (NULL: unknown). */

@@ -17,6 +17,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/hostmem.h"
 #include "core/base/log.h"
 #include "core/base/paths.h"
 #include "core/run/run.h"
@@ -319,6 +320,24 @@ rt_loop(void *arg)
 	return (NULL);
 }
 
+/* What starts may commit, said once at start-up. */
+static void
+runtime_log_memory(void)
+{
+	struct hostmem m;
+
+	hostmem_read(lw.cfg.mem_overcommit, &m);
+	if (m.limit_mb)
+		log_info("host memory %lld MiB, the daemon's cgroup limit %lld MiB: starts may "
+		         "commit %lld MiB of guest RAM (--mem-overcommit %g)",
+		    (long long)m.total_mb, (long long)m.limit_mb, (long long)m.budget_mb,
+		    m.overcommit);
+	else
+		log_info("host memory %lld MiB: starts may commit %lld MiB of guest RAM "
+		         "(--mem-overcommit %g)",
+		    (long long)m.total_mb, (long long)m.budget_mb, m.overcommit);
+}
+
 int
 runtime_init(struct lw_err *e)
 {
@@ -332,6 +351,7 @@ runtime_init(struct lw_err *e)
 	    (rt.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
 	    epoll_ctl(rt.epfd, EPOLL_CTL_ADD, rt.evfd, &ev) == -1)
 		return (err_set(e, ERR_INTERNAL, "runtime: %s", strerror(errno)));
+	runtime_log_memory();
 	lw_lock();
 	adopt_all();
 	lw_unlock();
@@ -367,6 +387,27 @@ runtime_fini(void)
 	if (rt.epfd != -1)
 		close(rt.epfd);
 	rt.evfd = rt.epfd = -1;
+}
+
+int
+runtime_admit(int64_t node, int64_t needed_mb, struct lw_err *e)
+{
+	struct hostmem m;
+
+	hostmem_read(lw.cfg.mem_overcommit, &m);
+	return (hostmem_admit(&m, needed_mb, state_ram_committed(node), e));
+}
+
+int
+rt_admit(int64_t node, struct lw_err *e)
+{
+	return (runtime_admit(node, state_node_ram(node), e));
+}
+
+int64_t
+runtime_ram_committed(void)
+{
+	return (state_ram_committed(0));
 }
 
 void

@@ -26,6 +26,17 @@ void runtime_fini(void);
  * 0, or -1 with ERR_UNAVAILABLE/ERR_INVALID in e. Caller holds lw_lock().
  */
 int runtime_check_node(int64_t node, struct lw_err *e);
+/*
+ * runtime_admit - host admission: does a start that needs needed_mb of
+ * guest RAM fit beside what is committed (every node starting, queued,
+ * running or stopping, in every lab, but node; 0: none) within the host's
+ * memory times --mem-overcommit? 0, or -1 with ERR_UNAVAILABLE and the
+ * numbers in e. The runtime asks it again when a node's turn to boot comes.
+ * Caller holds lw_lock().
+ */
+int runtime_admit(int64_t node, int64_t needed_mb, struct lw_err *e);
+/* runtime_ram_committed - the guest RAM committed to nodes now, in MiB. Caller holds lw_lock(). */
+int64_t runtime_ram_committed(void);
 /* runtime_node_start - mark the node starting and queue its start. Caller holds lw_lock(). */
 void runtime_node_start(int64_t node);
 /*

@@ -401,6 +401,8 @@ start_node(int64_t id)
 
 	if (rt_find(id) != NULL || !state_node_in(id, "starting", NULL))
 		return; /* deleted, stopped or already running meanwhile */
+	if (rt_admit(id, &e) == -1)
+		goto fail; /* asked again: the host may have less to give than when it was queued */
 	if (start_prepare(&s, id, &e) == -1 || start_files(&s, &e) == -1)
 		goto fail;
 	n = node_new(id, s.row.lab, s.t, s.row.nics);

@@ -416,3 +416,18 @@ state_busy_count(int64_t lab, int64_t node)
 	    " AND (id = ? OR ? = 0) AND state IN ('starting','stopping')",
 	    "iiii", lab, lab, node, node));
 }
+
+int64_t
+state_node_ram(int64_t node)
+{
+	return (db_int(DB, 0, "SELECT ram_mb FROM nodes WHERE id = ?", "i", node));
+}
+
+int64_t
+state_ram_committed(int64_t except)
+{
+	return (db_int(DB, 0,
+	    "SELECT COALESCE(SUM(ram_mb), 0) FROM nodes"
+	    " WHERE state IN ('starting','running','stopping') AND id != ?",
+	    "i", except));
+}

@@ -124,5 +124,13 @@ void state_after_restart(void);
 void state_captures_restarted(void);
 /* state_busy_count - nodes of lab (0: any) / node (0: any) starting or stopping in the store. */
 int state_busy_count(int64_t lab, int64_t node);
+/* state_node_ram - the node's ram_mb (0: no such node). */
+int64_t state_node_ram(int64_t node);
+/*
+ * state_ram_committed - the ram_mb of every node, in every lab, that is
+ * starting (queued ones included: their start was admitted), running or
+ * stopping, but except (0: none).
+ */
+int64_t state_ram_committed(int64_t except);
 
 #endif

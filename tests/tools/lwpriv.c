@@ -31,8 +31,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { TAP_OPEN = 1, LINK_DEL = 4, LINK_EXISTS = 5, BATCH = 7, SPAWN = 8, SIGNAL_ = 10,
-	NODE_DIR = 11 };
+enum {
+	TAP_OPEN = 1,
+	LINK_DEL = 4,
+	LINK_EXISTS = 5,
+	BATCH = 7,
+	SPAWN = 8,
+	SIGNAL_ = 10,
+	NODE_DIR = 11
+};
 
 struct hdr {
 	uint32_t type;
@@ -113,7 +120,8 @@ build(const char *c, uint32_t *type, unsigned char *buf, size_t *len, int *fd)
 {
 	struct names n = {.mtu = 1500};
 	struct wop op = {.kind = 4 /* drop */, .ns = -1};
-	struct wreq w = {.kind = 2 /* tool */, .ram_mb = 0, .cpus = 1, .node = 1, .lab = 1, .argc = 3};
+	struct wreq w = {
+	    .kind = 2 /* tool */, .ram_mb = 0, .cpus = 1, .node = 1, .lab = 1, .argc = 3};
 	struct wnode wn = {0};
 
 	*fd = -1;
