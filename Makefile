@@ -187,6 +187,7 @@ $(GUEST_ARM64) &: images/tiny-linux/build.sh images/tiny-linux/init images/lib/k
 run: deps
 	@$(MAKE) --no-print-directory all guest ui
 	@mkdir -p var
+	@images/lib/passable.sh $(BUILD)/images var
 	labs/sample-run.sh $(BUILD)/labwire
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
@@ -195,14 +196,17 @@ unit: $(UNIT_BINS) $(ASAN_BINS)
 test: deps
 	@$(MAKE) --no-print-directory all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) \
 		$(BUILD)/asan/labwire $(BUILD)/tools/lwframe $(BUILD)/tools/lwpriv
+	@images/lib/passable.sh $(BUILD)/images
 	tests/run.sh $(BUILD)
 
 integration: all guest ui $(UITEST_STAMP) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe \
 		$(BUILD)/tools/lwpriv
+	@images/lib/passable.sh $(BUILD)/images
 	tests/run.sh $(BUILD) integration
 
 bench: deps
 	@$(MAKE) --no-print-directory all guest $(BUILD)/tools/lwframe
+	@images/lib/passable.sh $(BUILD)/images
 	tests/bench/run.sh $(BUILD)
 
 asan: $(ASAN_BINS)

@@ -172,6 +172,8 @@ static const char *const db_migrations[] = {
     "ALTER TABLE labs ADD COLUMN owner_id INTEGER REFERENCES users(id);"
     "ALTER TABLE nodes ADD COLUMN console_token TEXT;"
     "UPDATE nodes SET console_token = 'lwc_' || lower(hex(randomblob(20)));",
+    /* 5: a node's CPU cap (percent of one CPU; 0: none), its cgroup's cpu.max. */
+    "ALTER TABLE nodes ADD COLUMN cpu_cap_pct INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int

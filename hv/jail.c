@@ -103,6 +103,22 @@ jail_cgroup(const struct jail_req *r, struct spawn_jail *j)
 	return (0);
 }
 
+/* jail_kvm_group - the group /dev/kvm is opened through (root:kvm 0660 on Debian). */
+static int
+jail_kvm_group(gid_t *g)
+{
+	struct stat st;
+
+	if (stat("/dev/kvm", &st) == -1)
+		return (-1);
+	if (st.st_gid == 0 || (st.st_mode & (S_IRGRP | S_IWGRP)) != (S_IRGRP | S_IWGRP)) {
+		errno = EACCES; /* a node's uid is never given root's group */
+		return (-1);
+	}
+	*g = st.st_gid;
+	return (0);
+}
+
 /* jail_fill - who the child becomes and what bounds it. */
 static int
 jail_fill(const struct jail_req *r, struct spawn_jail *j)
@@ -126,6 +142,8 @@ jail_fill(const struct jail_req *r, struct spawn_jail *j)
 	 */
 	j->umask = 0;
 	j->keep_root = r->kind == JAIL_NSHOST;
+	if (r->kind == JAIL_QEMU && r->kvm && jail_kvm_group(&j->group) == -1)
+		return (-1);
 	return (jail_cgroup(r, j));
 }
 
@@ -295,7 +313,7 @@ struct jail_wreq {
 	int32_t ram_mb, cpus, cpu_cap_pct;
 	int64_t lab, node;
 	uint32_t argc;
-	uint32_t pad;
+	uint32_t kvm;
 };
 
 struct jail_wnode {
@@ -310,7 +328,8 @@ jail_spawn_remote(
     const struct jail_req *r, char *const argv[], const int *fds, int nfds, int out_fd, int *pidfd)
 {
 	static __thread char msg[PRIV_MSG_MAX];
-	struct jail_wreq w = {r->kind, r->ram_mb, r->cpus, r->cpu_cap_pct, r->lab, r->node, 0, 0};
+	struct jail_wreq w = {
+	    r->kind, r->ram_mb, r->cpus, r->cpu_cap_pct, r->lab, r->node, 0, r->kvm ? 1 : 0};
 	struct priv_reply rep = {0};
 	int sfds[SPAWN_MAX_FDS + 1];
 	size_t off = sizeof(w);
@@ -458,7 +477,8 @@ jail_wreq_ok(const struct jail_wreq *w)
 	uid_t u;
 	gid_t g;
 
-	if (w->kind < JAIL_QEMU || w->kind > JAIL_IMAGE || w->argc < 1 || w->argc > JAIL_ARGC_MAX)
+	if (w->kind < JAIL_QEMU || w->kind > JAIL_IMAGE || w->argc < 1 || w->argc > JAIL_ARGC_MAX ||
+	    w->kvm > 1 || (w->kvm && w->kind != JAIL_QEMU))
 		return (false);
 	if (w->kind == JAIL_IMAGE)
 		return (w->node == 0);
@@ -535,7 +555,7 @@ jail_h_spawn(const struct priv_req *req, struct priv_reply *rep)
 		return;
 	}
 	r = (struct jail_req){
-	    (enum jail_kind)w.kind, w.lab, w.node, w.ram_mb, w.cpus, w.cpu_cap_pct};
+	    (enum jail_kind)w.kind, w.lab, w.node, w.ram_mb, w.cpus, w.cpu_cap_pct, w.kvm != 0};
 	pid = jail_spawn_local(&r, argv, req->fds + 1, req->nfds - 1, req->fds[0], &pidfd);
 	if (pid == -1) {
 		rep->result = -1;

@@ -37,6 +37,7 @@ struct jail_req {
 	               */
 	int cpus;     /* its vCPUs: the CPU weight */
 	int cpu_cap_pct; /* 0: no cap */
+	bool kvm; /* JAIL_QEMU under KVM: keeps /dev/kvm's group, its one supplementary group */
 };
 
 /*

@@ -47,6 +47,7 @@ static const struct field tpl_fields[] = {
     {"kind", F_ENUM, 0, 0, 0, "qemu|netns", NULL, NULL},
     {"arch", F_STRING, 1, 1, 15, NULL, NULL, NULL},
     {"cpus", F_INT, 0, 1, 64, NULL, NULL, NULL},
+    {"cpu_cap_pct", F_INT, 0, 0, 6400, NULL, NULL, NULL},
     {"ram_mb", F_INT, 0, 16, 1048576, NULL, NULL, NULL},
     {"nic_model", F_ENUM, 0, 0, 0, "virtio-net-pci|e1000|e1000e|vmxnet3|rtl8139", NULL, NULL},
     {"nics", F_INT, 0, 0, 32, NULL, NULL, NULL},
@@ -405,6 +406,7 @@ tpl_read(json_t *o, struct template *t)
 	tpl_str(o, "prompt", t->prompt, sizeof(t->prompt), "");
 	tpl_str(o, "ready_pattern", t->ready_pattern, sizeof(t->ready_pattern), "");
 	t->cpus = tpl_int(o, "cpus", 1);
+	t->cpu_cap_pct = tpl_int(o, "cpu_cap_pct", 0);
 	t->ram_mb = tpl_int(o, "ram_mb", 256);
 	t->nics = tpl_int(o, "nics", 1);
 	t->max_nics = tpl_int(o, "max_nics", 8);

@@ -27,6 +27,7 @@ struct template
 	char kind[8]; /* "qemu": a VM; "netns": a lightweight host (a network namespace) */
 	char arch[16];
 	int cpus;
+	int cpu_cap_pct; /* a node's CPU cap, percent of one CPU (0: none) */
 	int ram_mb;
 	int nics;
 	int max_nics;

@@ -335,7 +335,7 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 
 static const char *const node_cols =
     "SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"
-    " n.accel_reason, n.cpus, n.ram_mb, n.nics, n.state, n.error, n.ready,"
+    " n.accel_reason, n.cpus, n.cpu_cap_pct, n.ram_mb, n.nics, n.state, n.error, n.ready,"
     " n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot, n.cdrom, "
     "r.pid FROM nodes n"
     " LEFT JOIN node_runtime r ON r.node_id = n.id";
@@ -632,13 +632,14 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	token[1] = 'c'; /* "lc_...": a console token, told apart from API tokens at a glance */
 	node = db_insert(DB, e,
 	    "INSERT INTO nodes (lab_id, name, template, image, cdrom, arch, accel, cpus,"
-	    " ram_mb, nics, startup_config, x, y, console_port, boot_order, console_token)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "issssssIIIsIIIIs", lab, json_string_value(json_object_get(body, "name")), t->name,
+	    " ram_mb, nics, startup_config, x, y, console_port, boot_order, console_token,"
+	    " cpu_cap_pct) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "issssssIIIsIIIIsI", lab, json_string_value(json_object_get(body, "name")), t->name,
 	    m.image, m.cdrom, t->arch, json_str_or(body, "accel", "auto"),
 	    json_int_or(body, "cpus", t->cpus), json_int_or(body, "ram_mb", t->ram_mb), nics,
 	    json_str_or(body, "startup_config", ""), json_int_or(body, "x", 0),
-	    json_int_or(body, "y", 0), port, json_int_or(body, "boot_order", 0), token);
+	    json_int_or(body, "y", 0), port, json_int_or(body, "boot_order", 0), token,
+	    json_int_or(body, "cpu_cap_pct", t->cpu_cap_pct));
 	if (node == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "%s: a node named '%s' already exists in this lab",
@@ -661,7 +662,7 @@ lab_node_create(int64_t lab, json_t *body, struct lw_err *e)
 }
 
 static const char *const node_hw_fields[] = {
-    "image", "cdrom", "accel", "cpus", "ram_mb", "nics", NULL};
+    "image", "cdrom", "accel", "cpus", "cpu_cap_pct", "ram_mb", "nics", NULL};
 
 static int
 node_patch_nics(int64_t node, int nics, struct lw_err *e)
@@ -713,6 +714,7 @@ static const struct {
     {"accel", "UPDATE nodes SET accel = ? WHERE id = ?"},
     {"startup_config", "UPDATE nodes SET startup_config = ? WHERE id = ?"},
     {"cpus", "UPDATE nodes SET cpus = ? WHERE id = ?"},
+    {"cpu_cap_pct", "UPDATE nodes SET cpu_cap_pct = ? WHERE id = ?"},
     {"ram_mb", "UPDATE nodes SET ram_mb = ? WHERE id = ?"},
     {"x", "UPDATE nodes SET x = ? WHERE id = ?"},
     {"y", "UPDATE nodes SET y = ? WHERE id = ?"},

@@ -135,7 +135,8 @@ spawn_child_drop(const struct spawn_jail *j)
 		return (-1);
 	umask(j->umask);
 	if (!j->keep_root) {
-		if (setgroups(0, NULL) == -1 || setresgid(j->gid, j->gid, j->gid) == -1 ||
+		if (setgroups(j->group != 0 ? 1 : 0, &j->group) == -1 ||
+		    setresgid(j->gid, j->gid, j->gid) == -1 ||
 		    setresuid(j->uid, j->uid, j->uid) == -1)
 			return (-1);
 		if (j->uid == 0 || getuid() == 0 || geteuid() == 0) {

@@ -23,12 +23,13 @@
  * spawn_jail - what a child becomes between fork and exec, in this order:
  * a member of each cgroup (its cgroup.procs, opened by the caller), under
  * the resource limits, with the umask, then uid/gid with no supplementary
- * groups (unless keep_root), and always with no-new-privs.
+ * group but group (unless keep_root), and always with no-new-privs.
  */
 struct spawn_jail {
 	uid_t uid;
 	gid_t gid;
 	bool keep_root; /* stay uid 0 (the namespace host's supervisor, which maps its own ids) */
+	gid_t group;    /* the one supplementary group it keeps (/dev/kvm's), or 0 for none */
 	int cgroup_fds[SPAWN_MAX_CGROUPS];
 	int ncgroups;
 	unsigned long mem_bytes; /* RLIMIT_AS; 0: none */

@@ -346,6 +346,8 @@ start_jailed(struct start_ctx *s, struct rt_node *n, struct strv *argv)
 	    .node = n->id,
 	    .ram_mb = s->row.ram_mb,
 	    .cpus = s->row.cpus,
+	    .cpu_cap_pct = s->row.cpu_cap_pct,
+	    .kvm = !s->netns && s->accel.accel == ACCEL_KVM,
 	};
 	int log_fd;
 	pid_t pid;

@@ -53,7 +53,8 @@ int
 state_node_get(int64_t node, struct state_node *out, struct lw_err *e)
 {
 	json_t *row = db_row(DB, e,
-	    "SELECT id, lab_id, name, template, image, cdrom, accel, cpus, ram_mb, nics,"
+	    "SELECT id, lab_id, name, template, image, cdrom, accel, cpus, cpu_cap_pct, ram_mb, "
+	    "nics,"
 	    " startup_config FROM nodes WHERE id = ?",
 	    "i", node);
 	const char *cfg;
@@ -71,6 +72,7 @@ state_node_get(int64_t node, struct state_node *out, struct lw_err *e)
 	out->has_image = json_is_string(json_object_get(row, "image"));
 	out->has_cdrom = json_is_string(json_object_get(row, "cdrom"));
 	out->cpus = state_int(row, "cpus");
+	out->cpu_cap_pct = state_int(row, "cpu_cap_pct");
 	out->ram_mb = state_int(row, "ram_mb");
 	out->nics = state_int(row, "nics");
 	cfg = json_string_value(json_object_get(row, "startup_config"));

@@ -28,6 +28,7 @@ struct state_node {
 	char image[128], cdrom[128]; /* "" when none */
 	bool has_image, has_cdrom;
 	int cpus, ram_mb, nics;
+	int cpu_cap_pct;      /* percent of one CPU, 0: no cap */
 	char *startup_config; /* owned, may be NULL */
 };
 

@@ -73,7 +73,7 @@ eq "the daemon still serves after the forgeries" "$STATUS" 200
 api POST /api/v1/labs '{"name":"priv","nodes":[
  {"name":"h1","template":"linux-host","nics":1},
  {"name":"h2","template":"linux-host","nics":1},
- {"name":"vm","template":"tiny-linux","nics":1,"ram_mb":128}],
+ {"name":"vm","template":"tiny-linux","nics":1,"ram_mb":128,"cpu_cap_pct":50}],
  "links":[{"endpoints":["h1:eth0","vm:eth0"]}]}'
 eq "the lab is created" "$STATUS" 201
 api GET /api/v1/labs/priv
@@ -97,6 +97,15 @@ check "QEMU sits in its node's memory cgroup" grep -q "^[0-9]*:memory:/labwire/$
 check "... and pids and cpu cgroups" grep -q "^[0-9]*:pids:/labwire/$INST/n$VM\$" "/proc/$QP/cgroup"
 eq "its memory limit is its RAM + 384 MiB overhead" "$(cgv memory "$VM" memory.limit_in_bytes)" $(((128 + 384) << 20))
 eq "its pids limit is set" "$(cgv pids "$VM" pids.max)" 512
+eq "its CPU cap (cpu_cap_pct 50) is half a CPU" "$(cgv cpu "$VM" cpu.cfs_quota_us)/$(cgv cpu "$VM" cpu.cfs_period_us)" 50000/100000
+eq "its CPU weight follows its vCPUs (1: the default share)" "$(cgv cpu "$VM" cpu.shares)" 1024
+eq "a node without a cap has none" "$(cgv cpu "$H1" cpu.cfs_quota_us)" -1
+api GET /api/v1/labs/priv/nodes/vm
+eq "the node shows its cpu_cap_pct" "$(jqb .cpu_cap_pct)" 50
+api PATCH /api/v1/labs/priv/nodes/vm '{"cpu_cap_pct":20}'
+eq "the cap is hardware: no change while it runs (409)" "$STATUS" 409
+api PATCH /api/v1/labs/priv/nodes/vm '{"cpu_cap_pct":-1}'
+eq "a negative cap is refused (422)" "$STATUS" 422
 api GET "/api/v1/labs/priv/nodes/vm"
 check "the node reports the memory it uses" jqt '.memory_mb > 0 and .memory_limit_mb == 512'
 MEM_VM=$(jqb .memory_mb)
