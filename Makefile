@@ -229,7 +229,13 @@ fuzz:
 		-o $(BUILD)/fuzz/fuzz_loginline tests/unit/fuzz_loginline.c core/console/loginline.c
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $(BUILD)/fuzz/fuzz_host tests/unit/fuzz_host.c core/base/names.c
-	@mkdir -p $(BUILD)/fuzz/corpus-host
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -DLW_PREFIX='"$(PREFIX)"' -I. \
+		-fsanitize=fuzzer,address,undefined -o $(BUILD)/fuzz/fuzz_priv tests/unit/fuzz_priv.c hv/jail.c hv/cgroup.c \
+		core/net/fabric_priv.c core/net/fabric.c core/base/priv.c core/base/spawn.c \
+		core/base/ids.c core/base/paths.c core/base/config.c core/base/log.c core/base/err.c \
+		core/base/names.c core/base/strv.c -lmnl -lpthread
+	@mkdir -p $(BUILD)/fuzz/corpus-host $(BUILD)/fuzz/corpus-priv
+	$(BUILD)/fuzz/fuzz_priv -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-priv tests/fuzz/priv
 	$(BUILD)/fuzz/fuzz_host -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-host tests/fuzz/host
 	$(BUILD)/fuzz/fuzz_loginline -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-loginline \
 		tests/fuzz/loginline
@@ -246,6 +252,9 @@ install: all ui
 	install -m 0644 $(BUILD)/ui/*.* $(DESTDIR)$(PREFIX)/share/labwire/ui/
 	install -m 0644 $(BUILD)/ui/vendor/* $(DESTDIR)$(PREFIX)/share/labwire/ui/vendor/
 	install -m 0755 $(BUILD)/labwire $(DESTDIR)$(PREFIX)/bin/labwire
+	@[ -n "$(DESTDIR)" ] || id labwire >/dev/null 2>&1 || useradd --system --user-group \
+		--no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+		--comment "labwire daemon" labwire
 	install -m 0644 images/templates/*.json $(DESTDIR)$(PREFIX)/share/labwire/templates/
 	install -m 0644 labs/samples/*.json $(DESTDIR)$(PREFIX)/share/labwire/labs/
 	for g in $(GUESTS); do \

@@ -306,8 +306,6 @@ jail_signal_local(int64_t node, int pidfd, int sig)
 
 /* ---- the unprivileged daemon's side ---- */
 
-#define JAIL_ARGC_MAX 512
-
 struct jail_wreq {
 	int32_t kind;
 	int32_t ram_mb, cpus, cpu_cap_pct;
@@ -532,30 +530,55 @@ jail_nshost_ok(const struct jail_wreq *w, char **argv, int nfds)
 	    strcmp(argv[12], "--config") == 0 && strcmp(argv[13], "/dev/fd/3") == 0 && nfds == 1);
 }
 
+int
+jail_spawn_decode(const void *data, size_t len, int nfds, struct jail_req *r, char **argv)
+{
+	const char *p = data;
+	struct jail_wreq w;
+
+	if (len < sizeof(w) + 2 || len > PRIV_MSG_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	memcpy(&w, p, sizeof(w));
+	if (!jail_wreq_ok(&w) || nfds < 1 || nfds > SPAWN_MAX_FDS + 1 ||
+	    jail_argv_parse(p + sizeof(w), p + len, w.argc, argv) == -1) {
+		log_warnx("privsep: refused: spawn: a malformed request (kind %d, node %lld)",
+		    (int)w.kind, (long long)w.node);
+		errno = EINVAL;
+		return (-1);
+	}
+	if (w.kind == JAIL_NSHOST && !jail_nshost_ok(&w, argv, nfds - 1)) {
+		log_warnx(
+		    "privsep: refused: spawn: a namespace host's argv not of node %lld's shape",
+		    (long long)w.node);
+		errno = EPERM;
+		return (-1);
+	}
+	*r = (struct jail_req){
+	    (enum jail_kind)w.kind, w.lab, w.node, w.ram_mb, w.cpus, w.cpu_cap_pct, w.kvm != 0};
+	if (!jail_argv_ok(r->kind, argv)) {
+		log_warnx("privsep: refused: spawn: %s is not a binary of kind %d", argv[0],
+		    (int)r->kind);
+		errno = EPERM;
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 jail_h_spawn(const struct priv_req *req, struct priv_reply *rep)
 {
-	const char *p = req->data;
 	char *argv[JAIL_ARGC_MAX + 1];
-	struct jail_wreq w;
 	struct jail_req r;
 	int pidfd;
 	pid_t pid;
 
-	memcpy(&w, p, sizeof(w));
-	if (!jail_wreq_ok(&w) || req->nfds < 1 ||
-	    jail_argv_parse(p + sizeof(w), p + req->len, w.argc, argv) == -1) {
-		priv_refuse(rep, EINVAL, "spawn: a malformed request (kind %d, node %lld)",
-		    (int)w.kind, (long long)w.node);
+	if (jail_spawn_decode(req->data, req->len, req->nfds, &r, argv) == -1) {
+		rep->result = -1;
+		rep->err = errno;
 		return;
 	}
-	if (w.kind == JAIL_NSHOST && !jail_nshost_ok(&w, argv, req->nfds - 1)) {
-		priv_refuse(rep, EPERM, "spawn: a namespace host's argv not of node %lld's shape",
-		    (long long)w.node);
-		return;
-	}
-	r = (struct jail_req){
-	    (enum jail_kind)w.kind, w.lab, w.node, w.ram_mb, w.cpus, w.cpu_cap_pct, w.kvm != 0};
 	pid = jail_spawn_local(&r, argv, req->fds + 1, req->nfds - 1, req->fds[0], &pidfd);
 	if (pid == -1) {
 		rep->result = -1;

@@ -73,6 +73,16 @@ int jail_signal(int64_t node, int pidfd, int sig);
 int jail_node_dir(int64_t lab, int64_t node, bool run);
 /* jail_node_release - end whatever is left of node's processes and remove its cgroup; 0 or -1. */
 int jail_node_release(int64_t node);
+/*
+ * jail_spawn_decode - check a spawn request's payload as the privileged
+ * parent receives it (len bytes, nfds fds): its fields in bounds, exactly
+ * argc strings, the kind's binary, a namespace host's one argv shape.
+ * Fills r, and argv (JAIL_ARGC_MAX + 1 pointers into data). 0, or -1 with
+ * errno EINVAL (malformed) or EPERM (not allowed), logged. Pure: the
+ * parent's first step, and its fuzzer's.
+ */
+int jail_spawn_decode(const void *data, size_t len, int nfds, struct jail_req *r, char **argv);
+#define JAIL_ARGC_MAX 512
 /* jail_priv_register - in the privileged parent: answer the child's jail requests. */
 void jail_priv_register(void);
 /* jail_argv_ok - whether argv may be started as kind (the binary, QEMU's sandbox). */

@@ -393,27 +393,51 @@ fw_batch_ns(const struct fabric_wop *ops, uint32_t n, const struct priv_req *req
 	}
 }
 
+struct fabric_wop *
+fabric_priv_decode(const void *data, size_t len, uint32_t *n)
+{
+	const unsigned char *p = data;
+	struct fabric_wop *ops;
+
+	if (len < 8) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	memcpy(n, p, sizeof(*n));
+	if (*n == 0 || *n > FW_OPS_MAX || len != 8 + *n * sizeof(*ops)) {
+		log_warnx(
+		    "privsep: refused: a batch of %u operations in %zu bytes", (unsigned)*n, len);
+		errno = EINVAL;
+		return (NULL);
+	}
+	if ((ops = malloc(*n * sizeof(*ops))) == NULL)
+		return (NULL);
+	memcpy(ops, p + 8, *n * sizeof(*ops));
+	for (uint32_t i = 0; i < *n; i++) {
+		/* Strings end inside their fields, whatever the child wrote after them. */
+		ops[i].a[FW_NAME - 1] = ops[i].b[FW_NAME - 1] = '\0';
+		ops[i].mac[sizeof(ops[i].mac) - 1] = '\0';
+	}
+	return (ops);
+}
+
 static void
 fw_batch(const struct priv_req *req, struct priv_reply *rep)
 {
-	const unsigned char *p = req->data;
 	struct fabric_wop *ops;
 	struct fabric_batch *b;
 	int ns[PRIV_FDS_MAX], failed = 0, r;
 	uint32_t n;
 
-	memcpy(&n, p, sizeof(n));
-	if (n == 0 || n > FW_OPS_MAX || req->len != 8 + n * sizeof(*ops)) {
-		priv_refuse(
-		    rep, EINVAL, "a batch of %u operations in %zu bytes", (unsigned)n, req->len);
+	if ((ops = fabric_priv_decode(req->data, req->len, &n)) == NULL) {
+		fw_result(rep, -1);
 		return;
 	}
-	if ((ops = malloc(n * sizeof(*ops))) == NULL || (b = fabric_batch_new()) == NULL) {
+	if ((b = fabric_batch_new()) == NULL) {
 		free(ops);
 		fw_result(rep, -1);
 		return;
 	}
-	memcpy(ops, p + 8, n * sizeof(*ops));
 	fw_batch_ns(ops, n, req, ns);
 	for (uint32_t i = 0; i < n; i++)
 		if (fw_queue(b, &ops[i], ns, req->nfds) == -1) {

@@ -40,4 +40,11 @@ int fabric_priv_batch_netns(struct fabric_rbatch *rb, int64_t node, int pidfd);
 int fabric_priv_queue(struct fabric_rbatch *rb, const struct fabric_wop *op);
 /* fabric_priv_batch_run - send, free; failed operations, or -1. */
 int fabric_priv_batch_run(struct fabric_rbatch *rb);
+/*
+ * fabric_priv_decode - a PRIV_BATCH payload as the parent receives it:
+ * the count in bounds and the size exact; each operation's strings cut to
+ * their fields. The operations (malloc'd), or NULL with errno (EINVAL,
+ * logged). Pure: the parent's first step, and its fuzzer's.
+ */
+struct fabric_wop *fabric_priv_decode(const void *data, size_t len, uint32_t *n);
 #endif
