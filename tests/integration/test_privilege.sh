@@ -112,6 +112,14 @@ MEM_VM=$(jqb .memory_mb)
 api GET /api/v1/labs/priv
 check "the lab reports the sum of its nodes' memory" jqt ".memory_mb >= $MEM_VM"
 
+# ---- a guest told to use more memory than it has is held: QEMU cannot pass its cgroup's limit ----
+exec_on vm 'head -c 300000000 /dev/zero | tail >/dev/null; echo "hog=$?"' 'hog=[0-9]+' 60
+check "the guest's own hog (300 MB in a 128 MiB guest) ends inside the guest" jqt '.output | test("hog=(137|1|143)")'
+api GET /api/v1/labs/priv/nodes/vm
+eq "the guest is still running" "$(jqb .state)" running
+check "its QEMU never passed the cgroup's limit" test "$(cgv memory "$VM" memory.max_usage_in_bytes)" -le $(((128 + 384) << 20))
+eq "... and was not killed by it" "$(cgv memory "$VM" memory.oom_control | awk '/oom_kill / {print $2}')" 0
+
 # ---- a namespace host: the shell is the node's uid outside ----
 HP=$(node_pid h1)
 SH=$(pgrep -P "$(pgrep -P "$HP" | head -1)" | head -1)
