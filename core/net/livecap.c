@@ -15,8 +15,16 @@
 #include "core/net/livecap.h"
 
 #define RELAY_SNDBUF (8 << 20)
+/*
+ * Frames go in batches, one message each (a syscall a frame would cost a
+ * fast link most of its capture rate): a batch is sent when the next frame
+ * would take it past RELAY_BATCH, and at the end of each dispatch.
+ */
+#define RELAY_BATCH (64 << 10)
+#define RELAY_MSG_MAX                                                                              \
+	(RELAY_BATCH + 96 + LIVECAP_SNAPLEN) /* a full batch can still take one frame */
 
-/* One relayed frame: this header, then caplen bytes. */
+/* One relayed frame: this header, then caplen bytes; a message holds one or more. */
 struct relay_hdr {
 	int64_t sec;
 	int32_t usec;
@@ -35,7 +43,7 @@ struct livecap {
 	int fd;    /* local: pcap's; remote: the relay socket */
 	uint64_t drops;
 	char err[PCAP_ERRBUF_SIZE];
-	unsigned char buf[sizeof(struct relay_hdr) + LIVECAP_SNAPLEN];
+	unsigned char buf[RELAY_MSG_MAX];
 };
 
 static pcap_t *
@@ -115,6 +123,33 @@ livecap_fd(const struct livecap *c)
 	return (c->fd);
 }
 
+/* livecap_batch - the frames of one relayed message in c->buf, to cb; how many. */
+static int
+livecap_batch(struct livecap *c, size_t len, pcap_handler cb, unsigned char *arg)
+{
+	size_t off = 0;
+	int n = 0;
+
+	while (len - off >= sizeof(struct relay_hdr)) {
+		struct pcap_pkthdr h;
+		struct relay_hdr rh;
+
+		memcpy(&rh, c->buf + off, sizeof(rh));
+		off += sizeof(rh);
+		if (rh.caplen > len - off || rh.caplen > rh.len || rh.caplen > LIVECAP_SNAPLEN)
+			break; /* not what the parent sends: the rest of the message is dropped */
+		h.ts.tv_sec = (time_t)rh.sec;
+		h.ts.tv_usec = (suseconds_t)rh.usec;
+		h.caplen = rh.caplen;
+		h.len = rh.len;
+		c->drops = rh.drops;
+		cb(arg, &h, c->buf + off);
+		off += rh.caplen;
+		n++;
+	}
+	return (n);
+}
+
 /* livecap_relayed - frames from the relay socket, as pcap_dispatch would give them. */
 static int
 livecap_relayed(struct livecap *c, int max, pcap_handler cb, unsigned char *arg)
@@ -123,26 +158,15 @@ livecap_relayed(struct livecap *c, int max, pcap_handler cb, unsigned char *arg)
 
 	while (max < 0 || n < max) {
 		ssize_t r = recv(c->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT);
-		struct pcap_pkthdr h;
-		struct relay_hdr rh;
 
 		if (r == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
-		if (r <= 0 || (size_t)r < sizeof(rh)) {
+		if (r <= 0) {
 			snprintf(c->err, sizeof(c->err), "%s",
 			    r == -1 ? strerror(errno) : "the interface disappeared");
 			return (-1);
 		}
-		memcpy(&rh, c->buf, sizeof(rh));
-		if (rh.caplen != (size_t)r - sizeof(rh) || rh.caplen > rh.len)
-			continue; /* not a frame the parent would send */
-		h.ts.tv_sec = (time_t)rh.sec;
-		h.ts.tv_usec = (suseconds_t)rh.usec;
-		h.caplen = rh.caplen;
-		h.len = rh.len;
-		c->drops = rh.drops;
-		cb(arg, &h, c->buf + sizeof(rh));
-		n++;
+		n += livecap_batch(c, (size_t)r, cb, arg);
 	}
 	return (n);
 }
@@ -193,9 +217,11 @@ livecap_close(struct livecap *c)
 
 struct relay {
 	struct livecap *c;
-	int sock;           /* our end; the child holds the other */
-	uint64_t kdrops;    /* the kernel's, read once a dispatch */
-	uint64_t sent_lost; /* frames the child's end had no room for */
+	int sock;            /* our end; the child holds the other */
+	uint64_t kdrops;     /* the kernel's, read once a dispatch */
+	uint64_t sent_lost;  /* frames the child's end had no room for */
+	size_t len, nframes; /* the batch being filled */
+	unsigned char batch[RELAY_MSG_MAX];
 };
 
 static void
@@ -209,25 +235,41 @@ relay_end(struct relay *r)
 }
 
 static void
+relay_flush(struct relay *r)
+{
+	if (r->len == 0)
+		return;
+	if (send(r->sock, r->batch, r->len, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		r->sent_lost += r->nframes; /* a slow consumer: counted, never waited for */
+	r->len = r->nframes = 0;
+}
+
+static void
 relay_frame(unsigned char *arg, const struct pcap_pkthdr *h, const unsigned char *data)
 {
 	struct relay *r = (struct relay *)arg;
-	struct relay_hdr rh = {(int64_t)h->ts.tv_sec, (int32_t)h->ts.tv_usec, h->caplen, h->len, 0,
-	    r->kdrops + r->sent_lost};
-	struct iovec iov[2] = {{&rh, sizeof(rh)}, {(void *)data, h->caplen}};
-	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+	struct relay_hdr rh = {(int64_t)h->ts.tv_sec, (int32_t)h->ts.tv_usec, 0, h->len, 0, 0};
 
-	if (sendmsg(r->sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
-		r->sent_lost++; /* a slow consumer: counted, never waited for */
+	rh.caplen = h->caplen < LIVECAP_SNAPLEN ? h->caplen : LIVECAP_SNAPLEN;
+	if (r->len > 0 && r->len + sizeof(rh) + rh.caplen > RELAY_BATCH)
+		relay_flush(r);
+	rh.drops = r->kdrops + r->sent_lost;
+	memcpy(r->batch + r->len, &rh, sizeof(rh));
+	memcpy(r->batch + r->len + sizeof(rh), data, rh.caplen);
+	r->len += sizeof(rh) + rh.caplen;
+	r->nframes++;
 }
 
 static void
 relay_readable(void *arg)
 {
 	struct relay *r = arg;
+	int n;
 
 	r->kdrops = livecap_drops(r->c);
-	if (livecap_dispatch(r->c, 4096, relay_frame, (unsigned char *)r) == -1)
+	n = livecap_dispatch(r->c, 4096, relay_frame, (unsigned char *)r);
+	relay_flush(r);
+	if (n == -1)
 		relay_end(r); /* the child reads EOF: "the interface disappeared" */
 }
 

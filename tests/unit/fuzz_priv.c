@@ -34,7 +34,8 @@ fuzz_spawn(const uint8_t *p, size_t n, int nfds)
 
 		while (argv[argc] != NULL) {
 			assert((uint8_t *)argv[argc] >= copy && (uint8_t *)argv[argc] < copy + n);
-			assert(memchr(argv[argc], '\0', (size_t)(copy + n - (uint8_t *)argv[argc])));
+			assert(
+			    memchr(argv[argc], '\0', (size_t)(copy + n - (uint8_t *)argv[argc])));
 			argc++;
 		}
 		assert(argc >= 1 && argc <= JAIL_ARGC_MAX);
@@ -54,7 +55,7 @@ fuzz_batch(const uint8_t *p, size_t n)
 	assert(k >= 1 && n == 8 + k * sizeof(*ops));
 	for (uint32_t i = 0; i < k; i++)
 		assert(strlen(ops[i].a) < FW_NAME && strlen(ops[i].b) < FW_NAME &&
-		       strlen(ops[i].mac) < sizeof(ops[i].mac));
+		    strlen(ops[i].mac) < sizeof(ops[i].mac));
 	free(ops);
 }
 
