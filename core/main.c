@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -190,8 +190,13 @@ serve_lock(void)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/labwire.lock", lw.cfg.data_dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+	struct stat st;
+
+	/* Root opens it in a directory the unprivileged daemon owns: never through a link. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) == -1)
 		fatal("%s", path);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		fatalx("%s is not a plain file", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
 		fatalx("another labwire daemon is using %s", lw.cfg.data_dir);
 	/* fd stays open for the life of the process */
@@ -225,31 +230,18 @@ serve_open(void)
 static void
 serve_root(void)
 {
+	struct rlimit rl;
+
+	/* Every fd the host allows: captures, consoles and nodes each hold some. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	kvm_probe("/dev/kvm", &kvm);
 	lw.kvm = &kvm;
 	if (fabric_init() == -1)
 		fatal("netlink");
 	fabric_can_isolate(); /* loads the eBPF programs; the child keeps the answer */
-}
-
-static int
-serve_chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	uid_t u;
-	gid_t g;
-
-	(void)flag;
-	(void)ftw;
-	ids_daemon(&u, &g);
-	/*
-	 * What root made (an older daemon, or this one's start) becomes the
-	 * daemon's user's; never a file with other names (a hard link to a
-	 * file elsewhere), nor through a symbolic link (lchown, FTW_PHYS).
-	 */
-	if (st->st_uid == 0 && (S_ISDIR(st->st_mode) || st->st_nlink == 1) &&
-	    lchown(path, u, st->st_gid == 0 ? g : (gid_t)-1) == -1)
-		log_warn("chown %s", path);
-	return (0);
 }
 
 /* serve_drop - become the --run-as user for good: no groups, no capabilities, no way back. */
@@ -277,6 +269,8 @@ static void
 serve_privsep(void)
 {
 	pid_t parent = getpid(), pid;
+	uid_t uid;
+	gid_t gid;
 	int sv[PRIV_NCHAN][2], mine[PRIV_NCHAN], theirs[PRIV_NCHAN], status;
 
 	for (int i = 0; i < PRIV_NCHAN; i++) {
@@ -285,7 +279,9 @@ serve_privsep(void)
 		mine[i] = sv[i][0];
 		theirs[i] = sv[i][1];
 	}
-	if (nftw(lw.cfg.data_dir, serve_chown_one, 16, FTW_PHYS) == -1)
+	/* What root made there (this start, or an older daemon) becomes the daemon's user's. */
+	ids_daemon(&uid, &gid);
+	if (paths_chown_root(lw.cfg.data_dir, uid, gid) == -1)
 		fatal("privsep: %s", lw.cfg.data_dir);
 	fflush(NULL);
 	if ((pid = fork()) == -1)
@@ -297,6 +293,7 @@ serve_privsep(void)
 		jail_priv_register();
 		livecap_priv_register();
 		status = priv_serve(mine, pid);
+		cgroup_fini();
 		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 	}
 	for (int i = 0; i < PRIV_NCHAN; i++)
@@ -382,6 +379,8 @@ serve_main(int argc, char **argv)
 	impair_fini(); /* after the runtime: nothing can hand it a link any more */
 	db_close(lw.db);
 	fabric_fini();
+	if (!priv_remote())
+		cgroup_fini(); /* --privsep off: no parent to do it */
 	template_free_all();
 	ui_free();
 	return (0);

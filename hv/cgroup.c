@@ -231,7 +231,7 @@ cgroup_node_create(int64_t node, const struct cgroup_limits *l, int *fds)
 	char dir[PATH_MAX], procs[PATH_MAX + 16];
 	int n = 0;
 
-	if (cg.n == 0 || node <= 0 || !cg_limits_valid(l)) {
+	if (cg.n == 0 || node < 0 || !cg_limits_valid(l)) {
 		errno = cg.n == 0 ? ENOSYS : EINVAL;
 		return (-1);
 	}
@@ -390,6 +390,15 @@ cgroup_node_remove(int64_t node)
 			r = -1;
 	}
 	return (r);
+}
+
+void
+cgroup_fini(void)
+{
+	cgroup_node_remove(0);
+	/* The parent goes too when no node runs on (running nodes outlive the daemon). */
+	for (int i = 0; i < cg.n; i++)
+		rmdir(cg.h[i].parent);
 }
 
 int

@@ -34,7 +34,8 @@ int cgroup_init(const char *instance, struct lw_err *e);
 /* cgroup_mode - "v2", "hybrid" (v1 controllers + unified), or "none" before init. */
 const char *cgroup_mode(void);
 /*
- * cgroup_node_create - make (or reuse) node's cgroup with limits l; fills
+ * cgroup_node_create - make (or reuse) node's cgroup with limits l (node 0:
+ * the one every tool run shares); fills
  * fds with its cgroup.procs files (O_WRONLY, close-on-exec; the caller
  * closes them) and returns how many, or -1 with errno.
  */
@@ -47,6 +48,11 @@ int cgroup_node_limits(int64_t node, int64_t *mem_bytes, int64_t *pids);
 bool cgroup_node_holds(int64_t node, pid_t pid);
 /* cgroup_node_remove - SIGKILL whatever is left in node's cgroup and remove it; 0 or -1. */
 int cgroup_node_remove(int64_t node);
+/*
+ * cgroup_fini - at the daemon's end: remove the tools' cgroup (ending any
+ * tool still running) and this daemon's parent when no node is left in it.
+ */
+void cgroup_fini(void);
 /* cgroup_node_path - the unified (membership) path of node's cgroup, for reports and tests. */
 int cgroup_node_path(int64_t node, char *buf, size_t len);
 #endif

@@ -24,7 +24,12 @@
 #include "hv/cgroup.h"
 #include "hv/jail.h"
 
+#define JAIL_PIDS_MAX 65536 /* processes started and not yet reaped */
+
 static int jail_started_add(pid_t pid);
+static bool jail_started_full(void);
+static pid_t jail_spawn_nshost(
+    const struct jail_req *r, char **argv, const int *fds, int nfds, int out_fd, int *pidfd);
 
 static const char *const jail_tools[] = {
     "qemu-img", "genisoimage", "mkfs.fat", "mcopy", "mmd", "tar", NULL};
@@ -47,20 +52,53 @@ jail_base(const char *arg0)
 	return (s != NULL ? s + 1 : arg0);
 }
 
-/* jail_has_sandbox - exactly one -sandbox, ours. */
+/*
+ * jail_has_sandbox - ours first (argv[1], argv[2]: no option before it can
+ * swallow it as its value), and no other anywhere, in either spelling.
+ */
 static bool
 jail_has_sandbox(char *const argv[])
 {
-	int n = 0;
-
-	for (int i = 1; argv[i] != NULL; i++) {
-		if (strcmp(argv[i], "-sandbox") != 0)
-			continue;
-		if (argv[i + 1] == NULL || strcmp(argv[i + 1], JAIL_QEMU_SANDBOX) != 0)
+	if (argv[1] == NULL || strcmp(argv[1], "-sandbox") != 0 || argv[2] == NULL ||
+	    strcmp(argv[2], JAIL_QEMU_SANDBOX) != 0)
+		return (false);
+	for (int i = 3; argv[i] != NULL; i++)
+		if (strncmp(argv[i], "-sandbox", 8) == 0 || strncmp(argv[i], "--sandbox", 9) == 0)
 			return (false);
-		n++;
-	}
-	return (n == 1);
+	return (true);
+}
+
+/* jail_root_only - owned by root and writable by nobody else (group, others). */
+static bool
+jail_root_only(const char *path)
+{
+	struct stat st;
+
+	return (stat(path, &st) == 0 && st.st_uid == 0 && (st.st_mode & 022) == 0);
+}
+
+/*
+ * jail_binary_ok - a binary named (the parent finds it in its own PATH),
+ * or a path to one only root could have put there (a template's own QEMU):
+ * never a file the unprivileged daemon or a node wrote.
+ */
+static bool
+jail_binary_ok(const char *s)
+{
+	char dir[PATH_MAX], *slash;
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(dir))
+		return (false);
+	if (s[0] != '/')
+		return (n < 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n &&
+		    s[0] != '.' && s[0] != '-');
+	memcpy(dir, s, n + 1);
+	if ((slash = strrchr(dir, '/')) == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return (jail_root_only(s) && jail_root_only(dir));
 }
 
 int
@@ -69,6 +107,8 @@ jail_argv_ok(enum jail_kind kind, char *const argv[])
 	const char *b;
 
 	if (argv == NULL || argv[0] == NULL)
+		return (0);
+	if (kind != JAIL_NSHOST && !jail_binary_ok(argv[0]))
 		return (0);
 	b = jail_base(argv[0]);
 	switch (kind) {
@@ -98,6 +138,24 @@ jail_cgroup(const struct jail_req *r, struct spawn_jail *j)
 	int n;
 
 	if ((n = cgroup_node_create(r->node, &l, j->cgroup_fds)) == -1)
+		return (-1);
+	j->ncgroups = n;
+	return (0);
+}
+
+/*
+ * jail_tools_cgroup - every tool run shares one cgroup (n0): processes can
+ * neither outlive nor outnumber what it allows, whoever's user they run as.
+ */
+static int
+jail_tools_cgroup(struct spawn_jail *j)
+{
+	struct cgroup_limits l = {.mem_bytes = (int64_t)JAIL_TOOLS_CG_MB << 20,
+	    .pids = JAIL_TOOLS_PIDS,
+	    .cpu_weight = 100};
+	int n;
+
+	if ((n = cgroup_node_create(0, &l, j->cgroup_fds)) == -1)
 		return (-1);
 	j->ncgroups = n;
 	return (0);
@@ -133,7 +191,7 @@ jail_fill(const struct jail_req *r, struct spawn_jail *j)
 		j->mem_bytes = (unsigned long)JAIL_TOOL_MEM_MB << 20;
 		j->cpu_s = JAIL_TOOL_CPU_S;
 		j->umask = 007;
-		return (0);
+		return (jail_tools_cgroup(j));
 	}
 	/*
 	 * QEMU makes its QMP and console sockets in the node's run directory,
@@ -161,13 +219,25 @@ jail_spawn_local(
 		errno = EPERM;
 		return (-1);
 	}
+	if (jail_started_full()) {
+		log_warnx(
+		    "jail: %d processes started and not reaped: refusing more", JAIL_PIDS_MAX);
+		errno = EAGAIN;
+		return (-1);
+	}
 	if (jail_fill(r, &j) == -1)
 		return (-1);
 	pid = spawn_start_jail(argv, fds, nfds, out_fd, &j, pidfd);
 	for (int i = 0; i < j.ncgroups; i++)
 		spawn_close_keep_errno(j.cgroup_fds[i]);
-	if (pid != -1 && jail_started_add(pid) == -1)
-		log_warnx("jail: pid %d untracked (table full)", (int)pid);
+	if (pid == -1 && (r->kind == JAIL_QEMU || r->kind == JAIL_NSHOST)) {
+		int saved = errno;
+
+		cgroup_node_remove(r->node); /* made for a process that never ran */
+		errno = saved;
+	}
+	if (pid != -1)
+		jail_started_add(pid); /* room checked above */
 	return (pid);
 }
 
@@ -238,8 +308,6 @@ out:
 
 /* ---- what the privileged parent started: only those may be reaped or signalled by pid ---- */
 
-#define JAIL_PIDS_MAX 65536
-
 static struct {
 	pid_t *v;
 	size_t n, cap;
@@ -259,6 +327,12 @@ jail_started_add(pid_t pid)
 	}
 	started.v[started.n++] = pid;
 	return (0);
+}
+
+static bool
+jail_started_full(void)
+{
+	return (started.n >= JAIL_PIDS_MAX);
 }
 
 static bool
@@ -294,7 +368,10 @@ jail_signal_local(int64_t node, int pidfd, int sig)
 		errno = EINVAL;
 		return (-1);
 	}
-	if (pid > 0 && !jail_started_has(pid, false) && !cgroup_node_holds(node, pid)) {
+	if (pid <= 0 && errno == ESRCH)
+		return (-1); /* it has exited already: nothing to signal */
+	/* Any other doubt (no fdinfo, no fd left to read it with) refuses. */
+	if (pid <= 0 || (!jail_started_has(pid, false) && !cgroup_node_holds(node, pid))) {
 		log_warnx("privsep: refused: signal %d to pid %d, neither ours nor in node %lld's "
 		          "cgroup",
 		    sig, (int)pid, (long long)node);
@@ -385,6 +462,8 @@ jail_spawn(
 {
 	if (priv_remote())
 		return (jail_spawn_remote(r, argv, fds, nfds, out_fd, pidfd));
+	if (r->kind == JAIL_NSHOST)
+		return (jail_spawn_nshost(r, (char **)argv, fds, nfds, out_fd, pidfd));
 	return (jail_spawn_local(r, argv, fds, nfds, out_fd, pidfd));
 }
 
@@ -504,9 +583,10 @@ jail_argv_parse(const char *p, const char *end, uint32_t argc, char **argv)
 /*
  * jail_nshost_ok - the namespace host's supervisor stays root, so its argv
  * is held to the one shape start.c builds: --console the socket this
- * node's id gives, --config only the fd passed with it (never a path it
- * would open as root), --id the node's uid. Its other values are checked
- * by nshost itself.
+ * node's id gives (made through --console-dir-fd 3, the run directory the
+ * parent opens itself), --config-fd 4 only the fd passed with it (read,
+ * never reopened, as root), --id the node's uid. Its other values are
+ * checked by nshost itself.
  */
 static bool
 jail_nshost_ok(const struct jail_wreq *w, char **argv, int nfds)
@@ -519,15 +599,15 @@ jail_nshost_ok(const struct jail_wreq *w, char **argv, int nfds)
 	if (ids_node(w->node, &u, &g) == -1 || paths_sock(con, sizeof(con), w->node, "con") == -1)
 		return (false);
 	snprintf(id, sizeof(id), "%u", (unsigned)u);
-	if ((n != 12 && n != 14) || strcmp(argv[2], "--console") != 0 ||
+	if ((n != 14 && n != 16) || strcmp(argv[2], "--console") != 0 ||
 	    strcmp(argv[3], con) != 0 || strcmp(argv[4], "--hostname") != 0 ||
 	    strcmp(argv[6], "--nics") != 0 || strcmp(argv[8], "--ifpattern") != 0 ||
-	    strcmp(argv[10], "--id") != 0 || strcmp(argv[11], id) != 0)
+	    strcmp(argv[10], "--id") != 0 || strcmp(argv[11], id) != 0 ||
+	    strcmp(argv[12], "--console-dir-fd") != 0 || strcmp(argv[13], "3") != 0)
 		return (false);
-	if (n == 12)
+	if (n == 14)
 		return (nfds == 0);
-	return (
-	    strcmp(argv[12], "--config") == 0 && strcmp(argv[13], "/dev/fd/3") == 0 && nfds == 1);
+	return (strcmp(argv[14], "--config-fd") == 0 && strcmp(argv[15], "4") == 0 && nfds == 1);
 }
 
 int
@@ -566,6 +646,25 @@ jail_spawn_decode(const void *data, size_t len, int nfds, struct jail_req *r, ch
 	return (0);
 }
 
+/* jail_spawn_nshost - a namespace host, its run directory (opened here, no links) at fd 3. */
+static pid_t
+jail_spawn_nshost(
+    const struct jail_req *r, char **argv, const int *fds, int nfds, int out_fd, int *pidfd)
+{
+	int all[SPAWN_MAX_FDS], dfd;
+	char rel[64];
+	pid_t pid;
+
+	snprintf(rel, sizeof(rel), "run/n%lld", (long long)r->node);
+	if (nfds + 1 > SPAWN_MAX_FDS || (dfd = jail_beneath(rel)) == -1)
+		return (-1);
+	all[0] = dfd;
+	memcpy(all + 1, fds, sizeof(int) * (size_t)nfds);
+	pid = jail_spawn_local(r, argv, all, nfds + 1, out_fd, pidfd);
+	spawn_close_keep_errno(dfd);
+	return (pid);
+}
+
 static void
 jail_h_spawn(const struct priv_req *req, struct priv_reply *rep)
 {
@@ -579,7 +678,11 @@ jail_h_spawn(const struct priv_req *req, struct priv_reply *rep)
 		rep->err = errno;
 		return;
 	}
-	pid = jail_spawn_local(&r, argv, req->fds + 1, req->nfds - 1, req->fds[0], &pidfd);
+	if (r.kind == JAIL_NSHOST) {
+		pid = jail_spawn_nshost(&r, argv, req->fds + 1, req->nfds - 1, req->fds[0], &pidfd);
+	} else {
+		pid = jail_spawn_local(&r, argv, req->fds + 1, req->nfds - 1, req->fds[0], &pidfd);
+	}
 	if (pid == -1) {
 		rep->result = -1;
 		rep->err = errno;

@@ -20,6 +20,8 @@
 #define JAIL_QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 #define JAIL_TOOL_MEM_MB 1024 /* address space of qemu-img, genisoimage, mtools */
 #define JAIL_TOOL_CPU_S 300   /* CPU seconds of one tool run */
+#define JAIL_TOOLS_CG_MB 4096 /* the tools' cgroup (n0), all of them at once */
+#define JAIL_TOOLS_PIDS 256
 
 enum jail_kind {
 	JAIL_QEMU,   /* qemu-system-*: the node itself */

@@ -75,7 +75,10 @@ struct nsh_opts {
 	const char *hostname;
 	const char *ifpattern;
 	const char *config;
-	long outside_id; /* uid and gid that root in the node is outside */
+	int config_fd;            /* --config-fd: the script as an open file, or -1 */
+	int dir_fd;               /* --console-dir-fd: the console socket's directory, or -1 */
+	char bind_path[64 + 256]; /* where the socket is made: --console, or through dir_fd */
+	long outside_id;          /* uid and gid that root in the node is outside */
 	int nics;
 	char *script; /* the text of --config, read by P as root; NULL if none */
 	size_t script_len;
@@ -110,6 +113,8 @@ static const struct option nsh_longopts[] = {
     {"nics", required_argument, NULL, 'n'},
     {"ifpattern", required_argument, NULL, 'p'},
     {"id", required_argument, NULL, 'i'},
+    {"console-dir-fd", required_argument, NULL, 'D'},
+    {"config-fd", required_argument, NULL, 'F'},
     {"config", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -229,6 +234,7 @@ opts_parse(struct nsh_opts *o, int argc, char **argv)
 
 	o->ifpattern = "eth{n}";
 	o->outside_id = NSH_OUTSIDE_ID;
+	o->config_fd = o->dir_fd = -1;
 	optind = 1;
 	opterr = 0; /* opts_fail() says it with our prefix */
 	while ((c = getopt_long(argc, argv, "+h", nsh_longopts, NULL)) != -1) {
@@ -251,6 +257,15 @@ opts_parse(struct nsh_opts *o, int argc, char **argv)
 		case 'p':
 			o->ifpattern = optarg;
 			break;
+		case 'D':
+		case 'F':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || v < 3 || v > 64)
+				return (opts_fail("--%s: '%s' is not an fd from 3 to 64",
+				    c == 'D' ? "console-dir-fd" : "config-fd", optarg));
+			*(c == 'D' ? &o->dir_fd : &o->config_fd) = (int)v;
+			break;
 		case 'i':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
@@ -271,7 +286,24 @@ opts_parse(struct nsh_opts *o, int argc, char **argv)
 	}
 	if (optind != argc)
 		return (opts_fail("unexpected argument '%s'", argv[optind]));
-	return (opts_check(o));
+	if (o->config_fd != -1 && o->config == NULL)
+		o->config = "(--config-fd)"; /* read from the fd; the name is for messages */
+	if (opts_check(o) == -1)
+		return (-1);
+	/*
+	 * With --console-dir-fd the socket is made through that fd (a
+	 * directory its sender opened without following links): we are root,
+	 * and the path's directories are not ours.
+	 */
+	if (o->dir_fd != -1) {
+		const char *leaf = strrchr(o->console, '/');
+
+		snprintf(o->bind_path, sizeof(o->bind_path), "/proc/self/fd/%d/%s", o->dir_fd,
+		    leaf != NULL ? leaf + 1 : o->console);
+	} else {
+		snprintf(o->bind_path, sizeof(o->bind_path), "%s", o->console);
+	}
+	return (0);
 }
 
 /* Read --config while still root in our own namespaces: C could not (it is nobody outside). */
@@ -286,7 +318,21 @@ script_read(struct nsh_opts *o)
 		log_warn("--config %s", o->config);
 		return (-1);
 	}
-	if ((fd = open(o->config, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (o->config_fd != -1) {
+		struct stat st;
+		int fl = fcntl(o->config_fd, F_GETFL);
+
+		/*
+		 * Read through the fd itself, never reopened: we are root, and an
+		 * O_PATH fd to a file its sender may not read would open for us.
+		 */
+		if (fl == -1 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY ||
+		    fstat(o->config_fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+			log_warnx("--config-fd %d: not a readable regular file", o->config_fd);
+			return (-1);
+		}
+		fd = o->config_fd;
+	} else if ((fd = open(o->config, O_RDONLY | O_CLOEXEC)) == -1) {
 		log_warn("--config %s", o->config);
 		return (-1);
 	}
@@ -736,8 +782,8 @@ console_listen(struct nsh *n)
 	mode_t old;
 	int r;
 
-	memcpy(sun.sun_path, n->o.console, strlen(n->o.console)); /* length checked */
-	if (console_unlink_stale(n->o.console) == -1)
+	memcpy(sun.sun_path, n->o.bind_path, strlen(n->o.bind_path)); /* length checked */
+	if (console_unlink_stale(n->o.bind_path) == -1)
 		return (-1);
 	if ((n->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		goto fail;
@@ -754,7 +800,7 @@ console_listen(struct nsh *n)
 		goto fail;
 	n->bound = true;
 	/* Remember which file is ours: a later nshost may reuse the path. */
-	if (lstat(n->o.console, &st) == 0) {
+	if (lstat(n->o.bind_path, &st) == 0) {
 		n->sock_dev = st.st_dev;
 		n->sock_ino = st.st_ino;
 	}
@@ -1026,9 +1072,9 @@ node_stop(struct nsh *n)
 		TEMP_FAILURE_RETRY(waitpid(n->child, NULL, 0));
 		n->child = -1;
 	}
-	if (n->bound && lstat(n->o.console, &st) == 0 && st.st_dev == n->sock_dev &&
+	if (n->bound && lstat(n->o.bind_path, &st) == 0 && st.st_dev == n->sock_dev &&
 	    st.st_ino == n->sock_ino)
-		unlink(n->o.console);
+		unlink(n->o.bind_path);
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] != -1)
 			close(fds[i]);

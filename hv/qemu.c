@@ -289,13 +289,14 @@ static void
 qemu_args_machine(struct qemu_args *a, const struct qemu_spec *s)
 {
 	qemu_arg(a, "%s", s->qemu_binary != NULL ? s->qemu_binary : s->target.binary);
+	/* The seccomp sandbox first: hv/jail refuses a QEMU argv that does not open with it. */
+	qemu_arg(a, "-sandbox");
+	qemu_arg(a, "%s", JAIL_QEMU_SANDBOX);
 	/* "guest=" keeps a name containing '=' from being read as another key. */
 	qemu_arg(a, "-name");
 	qemu_arg(a, "guest=%s", s->name);
 	qemu_arg(a, "-nodefaults");
 	qemu_arg(a, "-no-user-config");
-	qemu_arg(a, "-sandbox");
-	qemu_arg(a, "%s", JAIL_QEMU_SANDBOX);
 	qemu_arg(a, "-display");
 	qemu_arg(a, "none");
 	qemu_arg(a, "-machine");

@@ -17,13 +17,16 @@
 
 #define CONFIGDRIVE_MAX (1024 * 1024) /* the FAT image is 1440 KiB */
 
+/* write_file - name, new, in the directory dfd (never through a link the node planted). */
 static int
-write_file(const char *path, const char *data)
+write_file(int dfd, const char *name, const char *data)
 {
 	size_t len = strlen(data), off = 0;
 	int fd;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) == -1)
+	unlinkat(dfd, name, 0);
+	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640)) ==
+	    -1)
 		return (-1);
 	while (off < len) {
 		ssize_t n = TEMP_FAILURE_RETRY(write(fd, data + off, len - off));
@@ -101,46 +104,79 @@ run(char *const argv[], const char *what, struct lw_err *e)
 	    what, line[0] ? ": " : "", line));
 }
 
+/*
+ * stage_dir - make and open name in dfd, by fd, never through a link: the
+ * node's user may write the node's directory, and whatever it swaps in
+ * meanwhile, the daemon writes only into the directory it made.
+ */
+static int
+stage_dir(int dfd, const char *name)
+{
+	if (mkdirat(dfd, name, 0750) == -1 && errno != EEXIST)
+		return (-1);
+	return (openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+}
+
+/* stage_one - the expanded file name (at most one directory level) under cfd. */
+static int
+stage_one(int cfd, const char *name, const char *text)
+{
+	const char *slash = strchr(name, '/');
+	char sub[256];
+	int sfd, r;
+
+	if (slash == NULL)
+		return (write_file(cfd, name, text));
+	snprintf(sub, sizeof(sub), "%.*s", (int)(slash - name), name);
+	if ((sfd = stage_dir(cfd, sub)) == -1)
+		return (-1);
+	r = write_file(sfd, slash + 1, text);
+	close(sfd);
+	return (r);
+}
+
 /* stage - dir/config holds exactly the template's files; 0 or -1 with e. */
 static int
-stage(const char *cdir, const struct template *t, const char *hostname, const char *config,
-    struct lw_err *e)
+stage(const char *dir, const char *cdir, const struct template *t, const char *hostname,
+    const char *config, struct lw_err *e)
 {
 	json_t *files = template_config_files(t), *v;
 	const char *name;
-	char path[1200];
+	size_t total = 0;
+	int dfd, cfd, r = 0;
 
 	paths_rmtree(cdir);
-	if (mkdir(cdir, 0750) == -1)
-		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", cdir, strerror(errno)));
-	size_t total = 0;
-
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    (cfd = stage_dir(dfd, "config")) == -1) {
+		err_set(e, ERR_INTERNAL, "mkdir %s: %s", cdir, strerror(errno));
+		if (dfd != -1)
+			close(dfd);
+		return (-1);
+	}
+	close(dfd);
 	json_object_foreach(files, name, v) {
-		const char *slash = strchr(name, '/');
-		char *text;
-		int r;
+		char *text = configdrive_expand(json_string_value(v), hostname, config);
 
-		if (slash != NULL) { /* one directory level, checked by the template parser */
-			snprintf(path, sizeof(path), "%s/%.*s", cdir, (int)(slash - name), name);
-			if (mkdir(path, 0750) == -1 && errno != EEXIST)
-				return (err_set(
-				    e, ERR_INTERNAL, "mkdir %s: %s", path, strerror(errno)));
+		if (text == NULL) {
+			r = err_set(e, ERR_INTERNAL, "out of memory");
+			break;
 		}
-		snprintf(path, sizeof(path), "%s/%s", cdir, name);
-		if ((text = configdrive_expand(json_string_value(v), hostname, config)) == NULL)
-			return (err_set(e, ERR_INTERNAL, "out of memory"));
 		if ((total += strlen(text)) > CONFIGDRIVE_MAX) {
 			free(text);
-			return (err_set(e, ERR_INVALID,
+			r = err_set(e, ERR_INVALID,
 			    "the config drive's files (%s ...) exceed %d KiB", name,
-			    CONFIGDRIVE_MAX >> 10));
+			    CONFIGDRIVE_MAX >> 10);
+			break;
 		}
-		r = write_file(path, text);
+		if (stage_one(cfd, name, text) == -1)
+			r = err_set(
+			    e, ERR_INTERNAL, "write %s/%s: %s", cdir, name, strerror(errno));
 		free(text);
 		if (r == -1)
-			return (err_set(e, ERR_INTERNAL, "write %s: %s", path, strerror(errno)));
+			break;
 	}
-	return (0);
+	close(cfd);
+	return (r);
 }
 
 static int
@@ -239,7 +275,7 @@ configdrive_build(int64_t node, const char *dir, const struct template *t, const
 	snprintf(pdir, sizeof(pdir), "%s/config-pack", dir);
 	snprintf(run_log, sizeof(run_log), "%s/configdrive.log", dir);
 	run_node = node;
-	if (stage(cdir, t, hostname, startup_config, e) == -1) {
+	if (stage(dir, cdir, t, hostname, startup_config, e) == -1) {
 		json_decref(names);
 		return (-1);
 	}

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base/paths.h"
 #include "core/base/config.h"
 #include "core/console/console.h"
 #include "labs/access.h"
@@ -265,7 +266,7 @@ slurp(const char *path, char **buf, size_t *len, size_t max)
 {
 	char chunk[65536];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = paths_open_plain(path, O_RDONLY, 0);
 
 	if (fd == -1)
 		return;

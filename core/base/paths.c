@@ -1,11 +1,14 @@
 /*
  * paths - the daemon's file names from ids, and directory chores.
  */
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/base/config.h"
 #include "core/base/paths.h"
@@ -87,18 +90,143 @@ paths_passable(const char *path, char *bad, size_t len)
 	}
 }
 
-static int
-paths_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+#define PATHS_DEPTH_MAX 32
+
+int
+paths_open_plain(const char *path, int flags, mode_t mode)
 {
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return (0);
+	struct stat st;
+	int fd, fl;
+
+	fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
+	if (fd == -1)
+		return (-1);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		errno = EINVAL;
+		return (-1);
+	}
+	if (!(flags & O_NONBLOCK) && (fl = fcntl(fd, F_GETFL)) != -1)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return (fd);
+}
+
+/*
+ * paths_rm_in - remove everything in the open directory dfd. By fd and
+ * name only, never following a link: whoever may write a directory below
+ * (a node's user, in its own) cannot turn the removal anywhere else by
+ * swapping a directory for a symbolic link mid-way.
+ */
+static void
+paths_rm_in(int dfd, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		int sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0 || errno != EISDIR)
+			continue;
+		sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub == -1)
+			continue;
+		if (depth < PATHS_DEPTH_MAX)
+			paths_rm_in(sub, depth + 1);
+		close(sub);
+		unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
 }
 
 void
 paths_rmtree(const char *path)
 {
-	nftw(path, paths_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	char parent[PATH_MAX], *leaf;
+	int pfd, fd;
+
+	if (paths_fit(snprintf(parent, sizeof(parent), "%s", path), sizeof(parent)) == -1 ||
+	    (leaf = strrchr(parent, '/')) == NULL || leaf[1] == '\0')
+		return;
+	*leaf++ = '\0';
+	if ((pfd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if (unlinkat(pfd, leaf, 0) == -1 && errno == EISDIR &&
+	    (fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
+		paths_rm_in(fd, 0);
+		close(fd);
+		unlinkat(pfd, leaf, AT_REMOVEDIR);
+	}
+	close(pfd);
+}
+
+/*
+ * paths_chown_in - what root owns in the open directory dfd becomes
+ * uid:gid (a group of root's becomes gid; another group stays): each entry
+ * checked and changed by fd or with AT_SYMLINK_NOFOLLOW, never through a
+ * link, regular files only with a single name (never a hard link to a file
+ * elsewhere), and only directories root owns are entered, so a directory
+ * of a node's (the daemon's user's) is never walked by root.
+ */
+static void
+paths_chown_in(int dfd, uid_t uid, gid_t gid, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		int sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 || st.st_uid != 0)
+			continue;
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+			fchownat(dfd, de->d_name, uid, st.st_gid == 0 ? gid : (gid_t)-1,
+			    AT_SYMLINK_NOFOLLOW);
+			continue;
+		}
+		sub = openat(dfd, de->d_name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+		        (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+		if (sub == -1)
+			continue;
+		if (fstat(sub, &st) == 0 && st.st_uid == 0 &&
+		    (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink == 1))) {
+			if (fchown(sub, uid, st.st_gid == 0 ? gid : (gid_t)-1) == 0 &&
+			    S_ISDIR(st.st_mode) && depth < PATHS_DEPTH_MAX)
+				paths_chown_in(sub, uid, gid, depth + 1);
+		}
+		close(sub);
+	}
+	closedir(d);
+}
+
+int
+paths_chown_root(const char *dir, uid_t uid, gid_t gid)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fstat(fd, &st) == 0 && st.st_uid == 0)
+		fchown(fd, uid, st.st_gid == 0 ? gid : (gid_t)-1);
+	paths_chown_in(fd, uid, gid, 0);
+	close(fd);
+	return (0);
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * paths_lab - DATA/labs/<lab>, or DATA/labs/<lab>/nodes/<node> when node is
@@ -35,7 +36,23 @@ int paths_mkdir_p(const char *path);
  * no with the first directory in the way copied into bad, -1 on error.
  */
 int paths_passable(const char *path, char *bad, size_t len);
-/* paths_rmtree - remove path and everything below it, not following links; best effort. */
+/*
+ * paths_rmtree - remove path and everything below it, by fd, never
+ * following a link on the way (a node's user may write below); best effort.
+ */
 void paths_rmtree(const char *path);
 
+/*
+ * paths_open_plain - open(path, flags, mode) of a plain file only: not
+ * through a symbolic link, not a FIFO or device (which could block or
+ * act), not a file with other names. For files in a node's directory,
+ * where the node's user may plant any of those. The fd, or -1 with errno.
+ */
+int paths_open_plain(const char *path, int flags, mode_t mode);
+/*
+ * paths_chown_root - in the privileged start: what root owns in dir (and
+ * dir itself) becomes uid:gid, never through a link nor into a directory
+ * root does not own (see paths.c); 0, or -1 if dir cannot be opened.
+ */
+int paths_chown_root(const char *dir, uid_t uid, gid_t gid);
 #endif

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/paths.h"
 #include "core/base/spawn.h"
 
 /*
@@ -308,7 +309,8 @@ fail_null:
 int
 spawn_log_open(const char *path)
 {
-	return (open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC, 0640));
+	/* Logs go in a node's directory: a plain file, never a link the node left there. */
+	return (paths_open_plain(path, O_WRONLY | O_APPEND | O_CREAT, 0640));
 }
 
 pid_t

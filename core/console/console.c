@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/base/paths.h"
 #include "core/base/config.h"
 #include "core/base/log.h"
 #include "core/console/console.h"
@@ -281,7 +282,7 @@ ring_put(struct con *c, const char *data, size_t len)
 static void
 ring_load(struct con *c, const char *log_path)
 {
-	int fd = open(log_path, O_RDONLY | O_CLOEXEC);
+	int fd = paths_open_plain(log_path, O_RDONLY, 0);
 	off_t size, from;
 	char *buf;
 	ssize_t n;
@@ -312,7 +313,7 @@ log_write(struct con *c, const char *data, size_t len)
 		snprintf(old, sizeof(old), "%s.1", c->log_path);
 		close(c->log_fd);
 		rename(c->log_path, old);
-		c->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		c->log_fd = paths_open_plain(c->log_path, O_WRONLY | O_CREAT | O_APPEND, 0640);
 		c->log_size = 0;
 		if (c->log_fd == -1)
 			return;
@@ -325,7 +326,7 @@ static void
 log_open(struct con *c, const char *log_path)
 {
 	snprintf(c->log_path, sizeof(c->log_path), "%s", log_path);
-	c->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	c->log_fd = paths_open_plain(log_path, O_WRONLY | O_CREAT | O_APPEND, 0640);
 	c->log_size = c->log_fd == -1 ? 0 : lseek(c->log_fd, 0, SEEK_END);
 }
 

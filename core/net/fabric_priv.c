@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "core/base/log.h"
 #include "core/base/names.h"
@@ -332,6 +333,8 @@ fw_netns(int64_t node, int pidfd)
 {
 	char path[64];
 	pid_t pid = spawn_pidfd_pid(pidfd);
+	struct stat a, b;
+	int fd;
 
 	if (pid <= 0 || !cgroup_node_holds(node, pid)) {
 		log_warnx("privsep: refused: a namespace of pid %d, not in node %lld's cgroup",
@@ -340,7 +343,23 @@ fw_netns(int64_t node, int pidfd)
 		return (-1);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	return (open(path, O_RDONLY | O_CLOEXEC));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	/*
+	 * Only a namespace of the node's own: a process of the node still in
+	 * ours (QEMU always is) would put the peer, a name of the child's
+	 * choosing, among the host's interfaces.
+	 */
+	if (fstat(fd, &a) == -1 || stat("/proc/self/ns/net", &b) == -1 ||
+	    (a.st_dev == b.st_dev && a.st_ino == b.st_ino) || spawn_pidfd_pid(pidfd) != pid) {
+		log_warnx("privsep: refused: a veth peer into pid %d's namespace, not node %lld's "
+		          "own",
+		    (int)pid, (long long)node);
+		close(fd);
+		errno = EPERM;
+		return (-1);
+	}
+	return (fd);
 }
 
 /* fw_queue - one checked operation into the parent's own batch. */

@@ -14,7 +14,8 @@
 #include "core/base/priv.h"
 #include "core/net/livecap.h"
 
-#define RELAY_SNDBUF (8 << 20)
+#define RELAY_SNDBUF (2 << 20) /* queued frames a slow reader may owe */
+#define RELAY_MAX 4096         /* relays at once: each holds a kernel ring and a buffer */
 /*
  * Frames go in batches, one message each (a syscall a frame would cost a
  * fast link most of its capture rate): a batch is sent when the next frame
@@ -224,9 +225,12 @@ struct relay {
 	unsigned char batch[RELAY_MSG_MAX];
 };
 
+static int relays; /* open now */
+
 static void
 relay_end(struct relay *r)
 {
+	relays--;
 	priv_unwatch(livecap_fd(r->c));
 	priv_unwatch(r->sock);
 	close(r->sock);
@@ -291,6 +295,10 @@ relay_open(const struct priv_req *req, struct priv_reply *rep)
 		priv_refuse(rep, EPERM, "capture on an interface not labwire's");
 		return;
 	}
+	if (relays >= RELAY_MAX) {
+		priv_refuse(rep, EMFILE, "capture on %s: %d relays are open", q->ifname, relays);
+		return;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->c = livecap_open(q->ifname, q->big)) == NULL) {
 		free(r);
@@ -307,6 +315,7 @@ relay_open(const struct priv_req *req, struct priv_reply *rep)
 	}
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
 	r->sock = sv[0];
+	relays++; /* relay_end, from here on, counts it out */
 	if (priv_watch(livecap_fd(r->c), relay_readable, r) == -1 ||
 	    priv_watch(r->sock, relay_hangup, r) == -1) {
 		close(sv[1]);

@@ -27,6 +27,7 @@
 #include "core/net/fabric.h"
 #include "core/run/run.h"
 #include "core/run/state.h"
+#include "hv/cgroup.h"
 #include "hv/jail.h"
 #include "hv/qmp.h"
 #include "images/template.h"
@@ -139,7 +140,7 @@ node_log_tail(int64_t lab, int64_t node, const char *file, char *out, size_t len
 
 	out[0] = '\0';
 	if (paths_lab(path, sizeof(path), lab, node, file) == -1 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	    (fd = paths_open_plain(path, O_RDONLY, 0)) == -1)
 		return;
 	if (lseek(fd, 0, SEEK_END) > (off_t)sizeof(buf) - 1)
 		lseek(fd, -(off_t)sizeof(buf) + 1, SEEK_END);
@@ -202,8 +203,30 @@ node_exited(struct rt_node *n)
 	node_free(n);
 }
 
+/*
+ * node_peer_ours - whether the process at the other end of fd is one of
+ * node's (in its cgroup): the sockets sit in a directory the node's user
+ * may write, and a link there to another node's socket must not pass for
+ * this node's console or QMP.
+ */
+static bool
+node_peer_ours(int fd, int64_t node)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    !cgroup_node_holds(node, cr.pid)) {
+		log_warnx(
+		    "node %lld: its socket answers from pid %d, not one of the node's: refused",
+		    (long long)node, (int)cr.pid);
+		return (false);
+	}
+	return (true);
+}
+
 static int
-node_unix_connect(const char *path)
+node_unix_connect(const char *path, int64_t node)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd;
@@ -211,7 +234,7 @@ node_unix_connect(const char *path)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 || !node_peer_ours(fd, node)) {
 		close(fd);
 		return (-1);
 	}
@@ -226,7 +249,7 @@ node_console_attach(struct rt_node *n)
 
 	if (n->con_attached)
 		return (true);
-	if ((fd = node_unix_connect(n->con_path)) == -1)
+	if ((fd = node_unix_connect(n->con_path, n->id)) == -1)
 		return (false);
 	console_node_attach(n->id, fd, n->log_path, n->fresh);
 	n->con_attached = true;
@@ -321,7 +344,13 @@ node_try_connect(struct rt_node *n, int64_t now)
 		return;
 	}
 
-	if (!node_console_attach(n) || (n->qmp = qmp_connect(n->qmp_path, 1000)) == NULL) {
+	if (n->qmp == NULL && node_console_attach(n) &&
+	    (n->qmp = qmp_connect(n->qmp_path, 1000)) != NULL &&
+	    !node_peer_ours(qmp_fd(n->qmp), n->id)) {
+		qmp_close(n->qmp);
+		n->qmp = NULL;
+	}
+	if (!n->con_attached || n->qmp == NULL) {
 		if (now > n->qmp_giveup_at) {
 			node_give_up(n, "QMP did not answer within 30 s");
 			return;

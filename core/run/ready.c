@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/paths.h"
 #include "core/base/clock.h"
 #include "core/base/log.h"
 #include "core/run/run.h"
@@ -99,7 +100,7 @@ ready_poll(struct rt_node *n)
 	ssize_t r;
 	int fd;
 
-	if ((fd = open(n->log_path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = paths_open_plain(n->log_path, O_RDONLY, 0)) == -1)
 		return;
 	if (lseek(fd, 0, SEEK_END) < n->log_off)
 		n->log_off = 0; /* rotated */

@@ -90,7 +90,7 @@ static int
 start_overlay(struct start_ctx *s, struct lw_err *e)
 {
 	char rec[PATH_MAX + 8], have[PATH_MAX + 32] = "", want[PATH_MAX + 32];
-	FILE *f;
+	int fd;
 
 	snprintf(s->disk, sizeof(s->disk), "%s/disk.qcow2", s->dir);
 	snprintf(rec, sizeof(rec), "%s/disk.base", s->dir);
@@ -100,17 +100,25 @@ start_overlay(struct start_ctx *s, struct lw_err *e)
 		return (err_set(e, ERR_UNAVAILABLE, "base image %s: %s", s->base, strerror(errno)));
 	/* Keyed on the real path: image ids are never reused, so a path is one image. */
 	snprintf(want, sizeof(want), "%s %s\n", s->base_fmt, real);
-	if ((f = fopen(rec, "re")) != NULL) {
-		if (fgets(have, sizeof(have), f) == NULL)
-			have[0] = '\0';
-		fclose(f);
+	if ((fd = paths_open_plain(rec, O_RDONLY, 0)) != -1) {
+		ssize_t n = read(fd, have, sizeof(have) - 1);
+
+		have[n > 0 ? n : 0] = '\0';
+		close(fd);
 	}
 	if (strcmp(have, want) == 0 && access(s->disk, F_OK) == 0)
 		return (0);
 	if (store_overlay(s->row.id, s->base, s->base_fmt, s->disk, e) == -1)
 		return (-1);
-	if ((f = fopen(rec, "we")) == NULL || fputs(want, f) == EOF || fclose(f) == EOF)
-		return (err_set(e, ERR_INTERNAL, "%s: %s", rec, strerror(errno)));
+	unlink(rec);
+	if ((fd = paths_open_plain(rec, O_WRONLY | O_CREAT | O_EXCL, 0640)) == -1 ||
+	    write(fd, want, strlen(want)) != (ssize_t)strlen(want)) {
+		err_set(e, ERR_INTERNAL, "%s: %s", rec, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	close(fd);
 	log_info("node %lld: new disk overlay on %s", (long long)s->row.id, s->base);
 	return (0);
 }
@@ -223,9 +231,8 @@ start_files(struct start_ctx *s, struct lw_err *e)
 	unlink(s->con_path);
 	/* A fresh console log per boot, so readiness is judged on this boot only. */
 	snprintf(rotated, sizeof(rotated), "%s.1", s->console_log);
-	unlink(rotated); /* the previous boot's rotated part */
-	if (truncate(s->console_log, 0) == -1 && errno != ENOENT)
-		return (err_set(e, ERR_INTERNAL, "%s: %s", s->console_log, strerror(errno)));
+	unlink(rotated);        /* the previous boot's rotated part */
+	unlink(s->console_log); /* a fresh, plain file: whatever the node left there goes */
 	if (s->netns)
 		return (start_script(s, e));
 	if (s->base[0] != '\0' && start_overlay(s, e) == -1)
@@ -321,11 +328,13 @@ nshost_argv(struct start_ctx *s, struct rt_node *n, struct strv *argv, struct lw
 	    strv_add(argv, "--nics") == -1 || strv_add(argv, nics) == -1 ||
 	    strv_add(argv, "--ifpattern") == -1 || strv_add(argv, s->t->interface_pattern) == -1 ||
 	    strv_add(argv, "--id") == -1 || strv_add(argv, ids) == -1 ||
+	    strv_add(argv, "--console-dir-fd") == -1 || strv_add(argv, "3") == -1 ||
 	    (s->script[0] != '\0' &&
-	        (strv_add(argv, "--config") == -1 || strv_add(argv, "/dev/fd/3") == -1)))
+	        (strv_add(argv, "--config-fd") == -1 || strv_add(argv, "4") == -1)))
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	/*
-	 * The script goes by fd: nshost reads it as root, and a path under the
+	 * The script goes by fd (fd 4: the privileged parent puts the node's
+	 * run directory at 3): nshost reads it as root, and a path under the
 	 * data directory could be swapped for a link to a file root may read.
 	 */
 	if (s->script[0] != '\0') {

@@ -63,6 +63,7 @@ eq "an unknown request type is refused" "$(forge unknown)" "result=-1 err=1"
 eq "a request of the wrong size is refused" "$(forge short)" "result=-1 err=22"
 eq "an oversized message is refused" "$(forge oversize)" "result=-1 err=1"
 eq "spawning a shell is refused" "$(forge spawn-shell)" "result=-1 err=1"
+eq "spawning a QEMU binary by a path the daemon could write is refused" "$(forge spawn-path)" "result=-1 err=1"
 eq "signalling a process that is no node's is refused" "$(forge signal-init)" "result=-1 err=1"
 eq "a node directory for node 0 is refused" "$(forge nodedir-zero)" "result=-1 err=22"
 check "every refusal is logged" test "$(log_since | grep -c 'privsep: refused\|jail: refused')" -ge 9
@@ -169,8 +170,25 @@ eq "the daemon is fine" "$STATUS" 200
 # ---- stop removes every cgroup ----
 api POST /api/v1/labs/priv/stop
 wait_for "all stopped" 60 lab_nodes_are priv stopped
-left() { ls -d /sys/fs/cgroup/{memory,pids,cpu,unified}/labwire/"$INST"/n[0-9]* 2>/dev/null; }
+left() { ls -d /sys/fs/cgroup/{memory,pids,cpu,unified}/labwire/"$INST"/n[1-9]* 2>/dev/null; }
 check "no node cgroup is left ($(left | tr '\n' ' '))" test -z "$(left)"
 check "no node process is left" test -z "$(pgrep -u $((BASE + VM)),$((BASE + H1)),$((BASE + H2)))"
 
+# A node's user may write its directory: whatever it plants there, the daemon reads no further.
+as_node "$VM" sh -c "rm -f '$D/$VM/console.log' && ln -s ../../../../labwire.db '$D/$VM/console.log'"
+check "(the node's user planted a link to the database as its console.log)" test -L "$D/$VM/console.log"
+api GET "/api/v1/labs/priv/nodes/vm/console.log"
+check "GET console.log does not follow it ($STATUS)" not grep -q "SQLite format" <<<"$BODY"
+as_node "$VM" sh -c "rm -f '$D/$VM/console.log' && mkfifo '$D/$VM/console.log'"
+api POST /api/v1/labs/priv/nodes/vm/start
+check "a FIFO planted as its console.log neither hangs the start nor the daemon" \
+	wait_for "vm running" 60 eval '[ "$(node_state vm)" = running ]'
+api GET /api/v1/health
+eq "the daemon still answers" "$STATUS" 200
+api POST /api/v1/labs/priv/nodes/vm/stop
+wait_for "vm stops" 60 eval '[ "$(node_state vm)" = stopped ]'
+
+lw_stop_daemon
+gone() { ! ls -d /sys/fs/cgroup/{memory,pids,cpu,unified}/labwire/"$INST" >/dev/null 2>&1; }
+check "when the daemon stops, its cgroups (the tools' and the parent) are gone" gone
 lw_teardown

@@ -97,8 +97,9 @@ test_golden_unix_console(void)
 	s.console_log = NULL;
 	s.console_path = "/var/lib/labwire/run/n7.con";
 	check_golden(&s,
-	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -sandbox "
-	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
+	    "qemu-system-x86_64 -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -name "
+	    "guest=r1 -nodefaults -no-user-config -display none"
 	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
 	    " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
@@ -125,8 +126,9 @@ test_golden_x86_kvm(void)
 
 	spec_kernel(&s, "x86_64", ACCEL_KVM);
 	check_golden(&s,
-	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -sandbox "
-	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
+	    "qemu-system-x86_64 -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -name "
+	    "guest=r1 -nodefaults -no-user-config -display none"
 	    " -machine q35 -accel kvm -cpu host -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
 	    " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
@@ -149,8 +151,9 @@ test_golden_x86_tcg(void)
 
 	spec_kernel(&s, "x86_64", ACCEL_TCG);
 	check_golden(&s,
-	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -sandbox "
-	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
+	    "qemu-system-x86_64 -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -name "
+	    "guest=r1 -nodefaults -no-user-config -display none"
 	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
 	    " -initrd /var/lib/labwire/images/tiny-linux/initrd.img"
@@ -176,8 +179,9 @@ test_golden_aarch64_tcg(void)
 	s.config_drive = NULL;
 	s.console_log = NULL;
 	check_golden(&s,
-	    "qemu-system-aarch64 -name guest=r1 -nodefaults -no-user-config -sandbox "
-	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
+	    "qemu-system-aarch64 -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -name "
+	    "guest=r1 -nodefaults -no-user-config -display none"
 	    " -machine virt,gic-version=max -accel tcg,thread=multi,tb-size=256"
 	    " -cpu cortex-a57 -m 256 -smp 2"
 	    " -kernel /var/lib/labwire/images/tiny-linux/vmlinuz"
@@ -213,8 +217,9 @@ test_golden_disk(void)
 
 	spec_disk(&s, NULL);
 	check_golden(&s,
-	    "qemu-system-x86_64 -name guest=r1 -nodefaults -no-user-config -sandbox "
-	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -display none"
+	    "qemu-system-x86_64 -sandbox "
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -name "
+	    "guest=r1 -nodefaults -no-user-config -display none"
 	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 1024 -smp 1"
 	    " -drive file=/var/lib/labwire/run/9/disk.qcow2,if=none,id=disk0,format=qcow2,"
 	    "cache=writeback"
