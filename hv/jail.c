@@ -372,7 +372,7 @@ jail_signal_local(int64_t node, int pidfd, int sig)
 		return (-1); /* it has exited already: nothing to signal */
 	/* Any other doubt (no fdinfo, no fd left to read it with) refuses. */
 	if (pid <= 0 || (!jail_started_has(pid, false) && !cgroup_node_holds(node, pid))) {
-		log_warnx("privsep: refused: signal %d to pid %d, neither ours nor in node %lld's "
+		priv_warn("signal %d to pid %d, neither ours nor in node %lld's "
 		          "cgroup",
 		    sig, (int)pid, (long long)node);
 		errno = EPERM;
@@ -623,23 +623,21 @@ jail_spawn_decode(const void *data, size_t len, int nfds, struct jail_req *r, ch
 	memcpy(&w, p, sizeof(w));
 	if (!jail_wreq_ok(&w) || nfds < 1 || nfds > SPAWN_MAX_FDS + 1 ||
 	    jail_argv_parse(p + sizeof(w), p + len, w.argc, argv) == -1) {
-		log_warnx("privsep: refused: spawn: a malformed request (kind %d, node %lld)",
-		    (int)w.kind, (long long)w.node);
+		priv_warn("spawn: a malformed request (kind %d, node %lld)", (int)w.kind,
+		    (long long)w.node);
 		errno = EINVAL;
 		return (-1);
 	}
 	if (w.kind == JAIL_NSHOST && !jail_nshost_ok(&w, argv, nfds - 1)) {
-		log_warnx(
-		    "privsep: refused: spawn: a namespace host's argv not of node %lld's shape",
-		    (long long)w.node);
+		priv_warn(
+		    "spawn: a namespace host's argv not of node %lld's shape", (long long)w.node);
 		errno = EPERM;
 		return (-1);
 	}
 	*r = (struct jail_req){
 	    (enum jail_kind)w.kind, w.lab, w.node, w.ram_mb, w.cpus, w.cpu_cap_pct, w.kvm != 0};
 	if (!jail_argv_ok(r->kind, argv)) {
-		log_warnx("privsep: refused: spawn: %s is not a binary of kind %d", argv[0],
-		    (int)r->kind);
+		priv_warn("spawn: %s is not a binary of kind %d", argv[0], (int)r->kind);
 		errno = EPERM;
 		return (-1);
 	}

@@ -261,16 +261,37 @@ priv_handle(enum priv_type type, size_t min_len, size_t max_len, int max_fds, pr
 	priv.h[type] = (struct priv_entry){fn, min_len, max_len, max_fds};
 }
 
-void
-priv_refuse(struct priv_reply *rep, int err, const char *fmt, ...)
+/* priv_vwarn - log a refusal; what the child wrote in it cannot forge a log line. */
+static void
+priv_vwarn(const char *fmt, va_list ap)
 {
 	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (char *p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = '?';
+	log_warnx("privsep: refused: %s", msg);
+}
+
+void
+priv_warn(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	priv_vwarn(fmt, ap);
 	va_end(ap);
-	log_warnx("privsep: refused: %s", msg);
+}
+
+void
+priv_refuse(struct priv_reply *rep, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	priv_vwarn(fmt, ap);
+	va_end(ap);
 	rep->result = -1;
 	rep->err = err;
 	rep->len = 0;

@@ -103,6 +103,8 @@ int priv_call(enum priv_type type, const void *req, size_t len, const int *fds, 
 /* priv_refuse - log a refused request (what and why) and fill rep with -1/err. */
 void priv_refuse(struct priv_reply *rep, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* priv_warn - log a refusal ("privsep: refused: ..."), control characters masked. */
+void priv_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* priv_str - a NUL-terminated string field of at most size bytes; NULL when it is not. */
 const char *priv_str(const char *field, size_t size);
 #endif

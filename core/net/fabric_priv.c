@@ -337,8 +337,8 @@ fw_netns(int64_t node, int pidfd)
 	int fd;
 
 	if (pid <= 0 || !cgroup_node_holds(node, pid)) {
-		log_warnx("privsep: refused: a namespace of pid %d, not in node %lld's cgroup",
-		    (int)pid, (long long)node);
+		priv_warn(
+		    "a namespace of pid %d, not in node %lld's cgroup", (int)pid, (long long)node);
 		errno = EPERM;
 		return (-1);
 	}
@@ -352,7 +352,7 @@ fw_netns(int64_t node, int pidfd)
 	 */
 	if (fstat(fd, &a) == -1 || stat("/proc/self/ns/net", &b) == -1 ||
 	    (a.st_dev == b.st_dev && a.st_ino == b.st_ino) || spawn_pidfd_pid(pidfd) != pid) {
-		log_warnx("privsep: refused: a veth peer into pid %d's namespace, not node %lld's "
+		priv_warn("a veth peer into pid %d's namespace, not node %lld's "
 		          "own",
 		    (int)pid, (long long)node);
 		close(fd);
@@ -372,7 +372,7 @@ fw_queue(struct fabric_batch *b, const struct fabric_wop *op, const int *ns, int
 		return (-1);
 	}
 	if (!names_ours(op->a)) {
-		log_warnx("privsep: refused: a batch operation on '%s', not labwire's", op->a);
+		priv_warn("a batch operation on '%s', not labwire's", op->a);
 		errno = EPERM;
 		return (-1);
 	}
@@ -424,8 +424,7 @@ fabric_priv_decode(const void *data, size_t len, uint32_t *n)
 	}
 	memcpy(n, p, sizeof(*n));
 	if (*n == 0 || *n > FW_OPS_MAX || len != 8 + *n * sizeof(*ops)) {
-		log_warnx(
-		    "privsep: refused: a batch of %u operations in %zu bytes", (unsigned)*n, len);
+		priv_warn("a batch of %u operations in %zu bytes", (unsigned)*n, len);
 		errno = EINVAL;
 		return (NULL);
 	}
