@@ -101,6 +101,18 @@ jail_binary_ok(const char *s)
 	return (jail_root_only(s) && jail_root_only(dir));
 }
 
+/* jail_tar_ok - `tar -czf OUT -C DIR -- NAME...`: after "--" every word is a file. */
+static bool
+jail_tar_ok(char *const argv[])
+{
+	int n = 0;
+
+	while (argv[n] != NULL)
+		n++;
+	return (n >= 7 && strcmp(argv[1], "-czf") == 0 && strcmp(argv[3], "-C") == 0 &&
+	    strcmp(argv[5], "--") == 0 && argv[2][0] != '-' && argv[4][0] != '-');
+}
+
 int
 jail_argv_ok(enum jail_kind kind, char *const argv[])
 {
@@ -118,6 +130,10 @@ jail_argv_ok(enum jail_kind kind, char *const argv[])
 		return (strcmp(argv[0], "/proc/self/exe") == 0 && argv[1] != NULL &&
 		    strcmp(argv[1], "nshost") == 0);
 	case JAIL_TOOL:
+		/* tar can run programs (-I, --to-command ...): only the one shape configdrive uses.
+		 */
+		if (strcmp(b, "tar") == 0)
+			return (jail_tar_ok(argv));
 		return (jail_name_in(b, jail_tools));
 	case JAIL_IMAGE:
 		return (strcmp(b, "qemu-img") == 0);
@@ -191,6 +207,7 @@ jail_fill(const struct jail_req *r, struct spawn_jail *j)
 		j->mem_bytes = (unsigned long)JAIL_TOOL_MEM_MB << 20;
 		j->cpu_s = JAIL_TOOL_CPU_S;
 		j->umask = 007;
+		j->pinned = true;
 		return (jail_tools_cgroup(j));
 	}
 	/*
@@ -200,6 +217,7 @@ jail_fill(const struct jail_req *r, struct spawn_jail *j)
 	 */
 	j->umask = 0;
 	j->keep_root = r->kind == JAIL_NSHOST;
+	j->pinned = r->kind != JAIL_NSHOST; /* nshost is this very binary (/proc/self/exe) */
 	if (r->kind == JAIL_QEMU && r->kvm && jail_kvm_group(&j->group) == -1)
 		return (-1);
 	return (jail_cgroup(r, j));
@@ -280,6 +298,8 @@ jail_node_dir_local(int64_t lab, int64_t node, bool run)
 	char dir[PATH_MAX], *rel, *leaf;
 	size_t dl = strlen(lw.cfg.data_dir);
 	int pfd, fd, r = -1;
+	struct stat st;
+	bool made;
 	uid_t du, nu;
 	gid_t dg, ng;
 
@@ -295,11 +315,19 @@ jail_node_dir_local(int64_t lab, int64_t node, bool run)
 	*leaf++ = '\0';
 	if ((pfd = jail_beneath(rel)) == -1)
 		return (-1);
-	if (mkdirat(pfd, leaf, 02770) == -1 && errno != EEXIST)
+	made = mkdirat(pfd, leaf, 02770) == 0;
+	if (!made && errno != EEXIST)
 		goto out;
 	if ((fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		goto out;
-	r = fchown(fd, du, ng) == -1 || fchmod(fd, 02770) == -1 ? -1 : 0;
+	/* Ours to hand over: one just made, or the daemon's own; not a directory moved in. */
+	if (fstat(fd, &st) == -1 || (!made && st.st_uid != du)) {
+		priv_warn(
+		    "node %lld's directory %s/%s is not the daemon's", (long long)node, rel, leaf);
+		errno = EPERM;
+	} else {
+		r = fchown(fd, du, ng) == -1 || fchmod(fd, 02770) == -1 ? -1 : 0;
+	}
 	spawn_close_keep_errno(fd);
 out:
 	spawn_close_keep_errno(pfd);
@@ -369,7 +397,8 @@ jail_signal_local(int64_t node, int pidfd, int sig)
 		return (-1);
 	}
 	if (pid <= 0 && errno == ESRCH)
-		return (-1); /* it has exited already: nothing to signal */
+		return (
+		    -1); /* gone already (a stop racing an exit), or no pidfd: nothing is sent */
 	/* Any other doubt (no fdinfo, no fd left to read it with) refuses. */
 	if (pid <= 0 || (!jail_started_has(pid, false) && !cgroup_node_holds(node, pid))) {
 		priv_warn("signal %d to pid %d, neither ours nor in node %lld's "

@@ -374,20 +374,30 @@ qmp_greeting(struct qmp *q, const struct timespec *deadline)
 struct qmp *
 qmp_connect(const char *path, int timeout_ms)
 {
+	int fd = qmp_socket(path);
+
+	if (fd == -1)
+		return (NULL);
+	return (qmp_connect_fd(fd, path, timeout_ms));
+}
+
+struct qmp *
+qmp_connect_fd(int fd, const char *path, int timeout_ms)
+{
 	struct timespec deadline = qmp_deadline(timeout_ms);
 	struct qmp *q;
 	char errbuf[128];
 
-	if ((q = calloc(1, sizeof(*q))) == NULL)
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		close(fd);
 		return (NULL);
-	q->fd = -1;
+	}
+	q->fd = fd;
 	q->next_id = 1;
 	if ((q->events = json_array()) == NULL) {
 		errno = ENOMEM;
 		goto fail;
 	}
-	if ((q->fd = qmp_socket(path)) == -1)
-		goto fail;
 	if (qmp_greeting(q, &deadline) == -1)
 		goto fail;
 	if (qmp_exec(q, "qmp_capabilities", NULL, NULL, qmp_remaining(&deadline), errbuf,

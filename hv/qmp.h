@@ -19,6 +19,11 @@ struct qmp;
  */
 struct qmp *qmp_connect(const char *path, int timeout_ms);
 /*
+ * qmp_connect_fd - qmp_connect on fd, a socket already connected to path
+ * (named for messages); takes fd, whatever the outcome.
+ */
+struct qmp *qmp_connect_fd(int fd, const char *path, int timeout_ms);
+/*
  * qmp_exec - run cmd with args (borrowed, may be NULL); waits up to
  * timeout_ms for the reply with our id; events seen meanwhile are queued.
  * On success *ret (may be NULL) gets a new reference to "return"; returns 0.

@@ -75,7 +75,7 @@ run(char *const argv[], const char *what, struct lw_err *e)
 {
 	char line[200] = "";
 	int pidfd, r;
-	FILE *f;
+	FILE *f = NULL;
 	pid_t pid;
 
 	struct jail_req who = {.kind = JAIL_TOOL, .node = run_node};
@@ -95,7 +95,9 @@ run(char *const argv[], const char *what, struct lw_err *e)
 		return (0);
 	if (r == -1 && errno != 0)
 		return (err_set(e, ERR_INTERNAL, "waitpid %s: %s", argv[0], strerror(errno)));
-	if ((f = fopen(run_log, "re")) != NULL) { /* the tool's own words */
+	if ((out = paths_open_plain(run_log, O_RDONLY, 0)) != -1 && (f = fdopen(out, "r")) == NULL)
+		close(out);
+	if (out != -1 && f != NULL) { /* the tool's own words */
 		if (fgets(line, sizeof(line), f) != NULL)
 			line[strcspn(line, "\n")] = '\0';
 		fclose(f);
@@ -232,14 +234,24 @@ pack(const char *cdir, const char *pdir, const struct template *t, struct lw_err
 	char out[1200];
 	const char *name;
 	struct strv argv = {0};
-	int r = -1;
+	int r = -1, pfd = -1;
 
 	paths_rmtree(pdir);
-	/* 0770: tar writes the archive here as the node's user (the node's group, setgid). */
-	if (mkdir(pdir, 0770) == -1 || chmod(pdir, 0770) == -1) {
+	/*
+	 * 0770: tar writes the archive here as the node's user (the node's
+	 * group, setgid). Made and opened by fd: the mode goes to this
+	 * directory, not to wherever a link the node planted would lead.
+	 */
+	if (mkdir(pdir, 0770) == -1 ||
+	    (pfd = open(pdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fchmod(pfd, 0770) == -1) {
+		err_set(e, ERR_INTERNAL, "mkdir %s: %s", pdir, strerror(errno));
+		if (pfd != -1)
+			close(pfd);
 		json_decref(tops);
-		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", pdir, strerror(errno)));
+		return (-1);
 	}
+	close(pfd);
 	snprintf(out, sizeof(out), "%s/%s", pdir, t->config_archive);
 	json_object_foreach(files, name, v) {
 		char top[80];

@@ -144,9 +144,12 @@ sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
 static void
 first_line(const char *path, char *buf, size_t len)
 {
-	FILE *f = fopen(path, "re");
+	int fd = paths_open_plain(path, O_RDONLY, 0);
+	FILE *f = fd != -1 ? fdopen(fd, "r") : NULL;
 
 	buf[0] = '\0';
+	if (fd != -1 && f == NULL)
+		close(fd);
 	if (f != NULL) {
 		if (fgets(buf, (int)len, f) != NULL)
 			buf[strcspn(buf, "\n")] = '\0';

@@ -147,7 +147,13 @@ names_mac(char out[18], int64_t node_id, int nic)
 bool
 names_ours(const char *ifname)
 {
-	return (ifname != NULL && strncmp(ifname, LW_IFPREFIX, strlen(LW_IFPREFIX)) == 0);
+	size_t n = ifname != NULL ? strnlen(ifname, 16) : 0;
+
+	/* The prefix, and nothing an interface name of ours never holds (the log quotes them). */
+	return (n > strlen(LW_IFPREFIX) && n < 16 &&
+	    strncmp(ifname, LW_IFPREFIX, strlen(LW_IFPREFIX)) == 0 &&
+	    strspn(ifname, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+	        n);
 }
 
 /* What a host name or address may hold (":" and "%" for IPv6 and its zone). */

@@ -31,7 +31,7 @@ int names_bridge(char out[16], int64_t link_id);
 int names_engine(char out[16], int64_t link_id, int side);
 /* names_mac - a stable locally administered MAC "0a:xx:xx:xx:xx:nn" from node id and NIC index. */
 void names_mac(char out[18], int64_t node_id, int nic);
-/* names_ours - true if ifname carries the daemon's prefix. */
+/* names_ours - true if ifname carries the daemon's prefix and is a name of ours' shape. */
 bool names_ours(const char *ifname);
 /*
  * names_host_split - an HTTP Host header ("name", "name:port", "[v6]",

@@ -98,6 +98,10 @@ paths_open_plain(const char *path, int flags, mode_t mode)
 	struct stat st;
 	int fd, fl;
 
+	if (flags & O_TRUNC) { /* it would truncate before the checks */
+		errno = EINVAL;
+		return (-1);
+	}
 	fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
 	if (fd == -1)
 		return (-1);
@@ -173,8 +177,9 @@ paths_rmtree(const char *path)
  * uid:gid (a group of root's becomes gid; another group stays): each entry
  * checked and changed by fd or with AT_SYMLINK_NOFOLLOW, never through a
  * link, regular files only with a single name (never a hard link to a file
- * elsewhere), and only directories root owns are entered, so a directory
- * of a node's (the daemon's user's) is never walked by root.
+ * elsewhere), devices never. Every directory is entered by fd without
+ * following a link, so whatever a node's user renames in its own
+ * directories meanwhile, the walk stays inside the tree.
  */
 static void
 paths_chown_in(int dfd, uid_t uid, gid_t gid, int depth)
@@ -193,11 +198,14 @@ paths_chown_in(int dfd, uid_t uid, gid_t gid, int depth)
 		int sub;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 || st.st_uid != 0)
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISLNK(st.st_mode) ||
+		    (st.st_uid != 0 && !S_ISDIR(st.st_mode)))
 			continue;
 		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-			fchownat(dfd, de->d_name, uid, st.st_gid == 0 ? gid : (gid_t)-1,
-			    AT_SYMLINK_NOFOLLOW);
+			if (st.st_nlink == 1) /* a socket or FIFO root left */
+				fchownat(dfd, de->d_name, uid, st.st_gid == 0 ? gid : (gid_t)-1,
+				    AT_SYMLINK_NOFOLLOW);
 			continue;
 		}
 		sub = openat(dfd, de->d_name,
@@ -206,11 +214,10 @@ paths_chown_in(int dfd, uid_t uid, gid_t gid, int depth)
 		if (sub == -1)
 			continue;
 		if (fstat(sub, &st) == 0 && st.st_uid == 0 &&
-		    (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink == 1))) {
-			if (fchown(sub, uid, st.st_gid == 0 ? gid : (gid_t)-1) == 0 &&
-			    S_ISDIR(st.st_mode) && depth < PATHS_DEPTH_MAX)
-				paths_chown_in(sub, uid, gid, depth + 1);
-		}
+		    (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink == 1)))
+			fchown(sub, uid, st.st_gid == 0 ? gid : (gid_t)-1);
+		if (S_ISDIR(st.st_mode) && depth < PATHS_DEPTH_MAX)
+			paths_chown_in(sub, uid, gid, depth + 1);
 		close(sub);
 	}
 	closedir(d);

@@ -39,6 +39,7 @@ struct spawn_child {
 	int out_fd;                    /* stdout and stderr */
 	int err_fd;                    /* write end of the exec-status pipe */
 	const struct spawn_jail *jail; /* or NULL */
+	int exe_fd;                    /* jail->pinned: the checked binary, executed by fd */
 	sigset_t mask;                 /* the parent's mask, restored after fork */
 };
 
@@ -47,6 +48,7 @@ static const char *const spawn_jail_env[] = {
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent",
     "LC_ALL=C.UTF-8", NULL};
 
+static int spawn_pin(const char *path);
 static void spawn_child_fail(int err_fd, int err) __attribute__((noreturn));
 static void spawn_child(struct spawn_child *c) __attribute__((noreturn));
 
@@ -92,7 +94,8 @@ spawn_child_fds(struct spawn_child *c)
 
 	if ((null_fd = fcntl(c->null_fd, F_DUPFD_CLOEXEC, base)) == -1 ||
 	    (out_fd = fcntl(c->out_fd, F_DUPFD_CLOEXEC, base)) == -1 ||
-	    (c->err_fd = fcntl(c->err_fd, F_DUPFD_CLOEXEC, base)) == -1)
+	    (c->err_fd = fcntl(c->err_fd, F_DUPFD_CLOEXEC, base)) == -1 ||
+	    (c->exe_fd != -1 && (c->exe_fd = fcntl(c->exe_fd, F_DUPFD_CLOEXEC, base)) == -1))
 		return (-1);
 	for (int i = 0; i < c->nfds; i++)
 		if ((moved[i] = fcntl(c->fds[i], F_DUPFD_CLOEXEC, base)) == -1)
@@ -160,7 +163,9 @@ spawn_child(struct spawn_child *c)
 		spawn_child_fail(c->err_fd, errno);
 	if (c->jail != NULL && spawn_child_drop(c->jail) == -1)
 		spawn_child_fail(c->err_fd, errno);
-	if (c->jail != NULL)
+	if (c->exe_fd != -1)
+		syscall(SYS_execveat, c->exe_fd, "", c->argv, spawn_jail_env, AT_EMPTY_PATH);
+	else if (c->jail != NULL)
 		execve(c->path, c->argv, (char **)spawn_jail_env);
 	else
 		execv(c->path, c->argv);
@@ -258,7 +263,7 @@ spawn_start_jail(char *const argv[], const int *fds, int nfds, int out_fd,
     const struct spawn_jail *j, int *pidfd)
 {
 	struct spawn_child c = {
-	    .argv = argv, .fds = fds, .nfds = nfds, .out_fd = out_fd, .jail = j};
+	    .argv = argv, .fds = fds, .nfds = nfds, .out_fd = out_fd, .jail = j, .exe_fd = -1};
 	char path[PATH_MAX];
 	int pipefd[2], pfd;
 	pid_t pid;
@@ -272,8 +277,13 @@ spawn_start_jail(char *const argv[], const int *fds, int nfds, int out_fd,
 	if (spawn_path(argv[0], path, sizeof(path)) == -1)
 		return (-1);
 	c.path = path;
-	if ((c.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+	if (j != NULL && j->pinned && (c.exe_fd = spawn_pin(path)) == -1)
 		return (-1);
+	if ((c.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		if (c.exe_fd != -1)
+			spawn_close_keep_errno(c.exe_fd);
+		return (-1);
+	}
 	if (c.out_fd == -1)
 		c.out_fd = c.null_fd;
 	if (pipe2(pipefd, O_CLOEXEC) == -1)
@@ -292,6 +302,8 @@ spawn_start_jail(char *const argv[], const int *fds, int nfds, int out_fd,
 		goto fail_pidfd;
 	close(pipefd[0]);
 	close(c.null_fd);
+	if (c.exe_fd != -1)
+		close(c.exe_fd);
 	*pidfd = pfd;
 	return (pid);
 
@@ -303,6 +315,8 @@ fail_pipe:
 		spawn_close_keep_errno(pipefd[1]);
 fail_null:
 	spawn_close_keep_errno(c.null_fd);
+	if (c.exe_fd != -1)
+		spawn_close_keep_errno(c.exe_fd);
 	return (-1);
 }
 
@@ -325,6 +339,48 @@ spawn_start(char *const argv[], const int *fds, int nfds, const char *log_path, 
 	if (log_fd != -1)
 		spawn_close_keep_errno(log_fd);
 	return (pid);
+}
+
+/* spawn_root_only - fd (or the path's entry) is root's and nobody else may write it. */
+static bool
+spawn_root_only(const struct stat *st)
+{
+	return (st->st_uid == 0 && (st->st_mode & 022) == 0);
+}
+
+/*
+ * spawn_pin - open path for execveat: its real path (links resolved, such
+ * as Debian's mcopy -> mtools) must be a regular file of root's that
+ * neither its group nor others may write, in directories of root's that no
+ * one else may write either, so nobody but root could swap anything
+ * between this check and the exec; and the fd executed is the file
+ * checked. The fd (O_PATH), or -1 with errno EPERM.
+ */
+static int
+spawn_pin(const char *path)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (realpath(path, real) == NULL)
+		return (-1);
+	snprintf(dir, sizeof(dir), "%s", real);
+	for (char *slash = strrchr(dir, '/'); slash != NULL; slash = strrchr(dir, '/')) {
+		*slash = '\0';
+		if (stat(dir[0] ? dir : "/", &st) == -1 || !spawn_root_only(&st)) {
+			errno = EPERM;
+			return (-1);
+		}
+	}
+	if ((fd = open(real, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || !spawn_root_only(&st)) {
+		close(fd);
+		errno = EPERM;
+		return (-1);
+	}
+	return (fd);
 }
 
 /* spawn_executable - a regular file this process may execute; 0, or -1 with errno. */

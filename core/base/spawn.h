@@ -30,6 +30,8 @@ struct spawn_jail {
 	gid_t gid;
 	bool keep_root; /* stay uid 0 (the namespace host's supervisor, which maps its own ids) */
 	gid_t group;    /* the one supplementary group it keeps (/dev/kvm's), or 0 for none */
+	bool pinned;    /* the binary must be root's, writable by no one else, reached by no link:
+	                   the very file checked is the one executed (execveat) */
 	int cgroup_fds[SPAWN_MAX_CGROUPS];
 	int ncgroups;
 	unsigned long mem_bytes; /* RLIMIT_AS; 0: none */

@@ -16,6 +16,7 @@
 
 #define RELAY_SNDBUF (2 << 20) /* queued frames a slow reader may owe */
 #define RELAY_MAX 4096         /* relays at once: each holds a kernel ring and a buffer */
+#define RELAY_BIG_MAX 128      /* of them with the 4 MiB ring of a running capture */
 /*
  * Frames go in batches, one message each (a syscall a frame would cost a
  * fast link most of its capture rate): a batch is sent when the next frame
@@ -219,18 +220,20 @@ livecap_close(struct livecap *c)
 struct relay {
 	struct livecap *c;
 	int sock;            /* our end; the child holds the other */
+	int big;             /* counted in relays_big */
 	uint64_t kdrops;     /* the kernel's, read once a dispatch */
 	uint64_t sent_lost;  /* frames the child's end had no room for */
 	size_t len, nframes; /* the batch being filled */
 	unsigned char batch[RELAY_MSG_MAX];
 };
 
-static int relays; /* open now */
+static int relays, relays_big; /* open now */
 
 static void
 relay_end(struct relay *r)
 {
 	relays--;
+	relays_big -= r->big;
 	priv_unwatch(livecap_fd(r->c));
 	priv_unwatch(r->sock);
 	close(r->sock);
@@ -295,8 +298,9 @@ relay_open(const struct priv_req *req, struct priv_reply *rep)
 		priv_refuse(rep, EPERM, "capture on an interface not labwire's");
 		return;
 	}
-	if (relays >= RELAY_MAX) {
-		priv_refuse(rep, EMFILE, "capture on %s: %d relays are open", q->ifname, relays);
+	if (relays >= RELAY_MAX || (q->big && relays_big >= RELAY_BIG_MAX)) {
+		priv_refuse(rep, EMFILE, "capture on %s: %d relays are open (%d capturing)",
+		    q->ifname, relays, relays_big);
 		return;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -315,7 +319,9 @@ relay_open(const struct priv_req *req, struct priv_reply *rep)
 	}
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
 	r->sock = sv[0];
+	r->big = q->big != 0;
 	relays++; /* relay_end, from here on, counts it out */
+	relays_big += r->big;
 	if (priv_watch(livecap_fd(r->c), relay_readable, r) == -1 ||
 	    priv_watch(r->sock, relay_hangup, r) == -1) {
 		close(sv[1]);

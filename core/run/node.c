@@ -338,17 +338,19 @@ node_try_connect(struct rt_node *n, int64_t now)
 {
 	json_t *ret = NULL;
 	char err[128];
+	int fd;
 
 	if (n->netns) {
 		node_netns_attach(n, now);
 		return;
 	}
-
+	/* The peer is checked (node_unix_connect) before a word is said to it. */
 	if (n->qmp == NULL && node_console_attach(n) &&
-	    (n->qmp = qmp_connect(n->qmp_path, 1000)) != NULL &&
-	    !node_peer_ours(qmp_fd(n->qmp), n->id)) {
-		qmp_close(n->qmp);
-		n->qmp = NULL;
+	    (fd = node_unix_connect(n->qmp_path, n->id)) != -1) {
+		if (fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
+			n->qmp = qmp_connect_fd(fd, n->qmp_path, 1000);
+		else
+			close(fd);
 	}
 	if (!n->con_attached || n->qmp == NULL) {
 		if (now > n->qmp_giveup_at) {

@@ -338,7 +338,7 @@ nshost_argv(struct start_ctx *s, struct rt_node *n, struct strv *argv, struct lw
 	 * data directory could be swapped for a link to a file root may read.
 	 */
 	if (s->script[0] != '\0') {
-		if ((s->fds[0] = open(s->script, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		if ((s->fds[0] = paths_open_plain(s->script, O_RDONLY, 0)) == -1)
 			return (err_set(e, ERR_INTERNAL, "%s: %s", s->script, strerror(errno)));
 		s->nfds = 1;
 	}

@@ -155,7 +155,11 @@ test_ours(void)
 {
 	CHECK(names_ours("lwt1n0"));
 	CHECK(names_ours("lwb1"));
-	CHECK(names_ours("lw"));
+	CHECK(!names_ours("lw")); /* the prefix alone names nothing of ours */
+	CHECK(!names_ours("lwb1\nfake"));
+	CHECK(!names_ours("lwb1 x"));
+	CHECK(!names_ours("lwabcdefghijklmn")); /* 16: past IFNAMSIZ */
+	CHECK(names_ours("lwabcdefghijklm"));
 	CHECK(!names_ours("eth0"));
 	CHECK(!names_ours("lo"));
 	CHECK(!names_ours("l"));
