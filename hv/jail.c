@@ -62,9 +62,14 @@ jail_has_sandbox(char *const argv[])
 	if (argv[1] == NULL || strcmp(argv[1], "-sandbox") != 0 || argv[2] == NULL ||
 	    strcmp(argv[2], JAIL_QEMU_SANDBOX) != 0)
 		return (false);
-	for (int i = 3; argv[i] != NULL; i++)
-		if (strncmp(argv[i], "-sandbox", 8) == 0 || strncmp(argv[i], "--sandbox", 9) == 0)
+	for (int i = 3; argv[i] != NULL; i++) {
+		/* Options that could reach the sandbox's settings by another way, too. */
+		const char *o = argv[i][0] == '-' && argv[i][1] == '-' ? argv[i] + 1 : argv[i];
+
+		if (strncmp(o, "-sandbox", 8) == 0 || strncmp(o, "-readconfig", 11) == 0 ||
+		    strcmp(o, "-set") == 0 || strncmp(o, "-set=", 5) == 0)
 			return (false);
+	}
 	return (true);
 }
 
