@@ -460,7 +460,8 @@ jail_spawn_remote(
 	}
 	memcpy(msg, &w, sizeof(w));
 	sfds[0] = out_fd;
-	memcpy(sfds + 1, fds, sizeof(int) * (size_t)nfds);
+	if (nfds > 0)
+		memcpy(sfds + 1, fds, sizeof(int) * (size_t)nfds);
 	if ((pid = priv_call(PRIV_SPAWN, msg, off, sfds, nfds + 1, &rep)) == -1)
 		return (-1);
 	if (rep.nfds != 1) {
@@ -691,7 +692,8 @@ jail_spawn_nshost(
 	if (nfds + 1 > SPAWN_MAX_FDS || (dfd = jail_beneath(rel)) == -1)
 		return (-1);
 	all[0] = dfd;
-	memcpy(all + 1, fds, sizeof(int) * (size_t)nfds);
+	if (nfds > 0)
+		memcpy(all + 1, fds, sizeof(int) * (size_t)nfds);
 	pid = jail_spawn_local(r, argv, all, nfds + 1, out_fd, pidfd);
 	spawn_close_keep_errno(dfd);
 	return (pid);
