@@ -115,27 +115,23 @@ IMG_ROWS=()
 BOOT=()
 ROWS=()
 if want start; then
-lw_times=() ref_times=()
+lw_times=() ref_times=() off_times=()
+# privsep on and off alternate, one daemon restart each way a run, so neither
+# gets the warmer machine: what the split costs, nodes jailed in both.
 for r in $(seq 1 "$REPS"); do
 	lw_times+=("$(labwire_once)")
 	ref_times+=("$(reference_once)")
-	echo "run $r/$REPS: labwire ${lw_times[-1]} s, shell loop ${ref_times[-1]} s" >&2
+	lw_stop_daemon
+	LW_DAEMON_ARGS="--privsep off" lw_start_daemon
+	off_times+=("$(labwire_once)")
+	lw_stop_daemon
+	LW_DAEMON_ARGS= lw_start_daemon
+	echo "run $r/$REPS: labwire ${lw_times[-1]} s, --privsep off ${off_times[-1]} s, shell loop ${ref_times[-1]} s" >&2
 done
 lw=$(printf '%s\n' "${lw_times[@]}" | median)
 ref=$(printf '%s\n' "${ref_times[@]}" | median)
-ROWS+=("$N-node lab (all at once): start -> QMP answers (s)|$lw|$ref|shell loop, same argvs")
-# What privilege separation costs a start: the same lab on the same data with
-# --privsep off (one root process; nodes are jailed either way), in this run.
-lw_stop_daemon
-LW_DAEMON_ARGS="--privsep off" lw_start_daemon
-off_times=()
-for r in $(seq 1 "$REPS"); do
-	off_times+=("$(labwire_once)")
-	echo "run $r/$REPS: labwire --privsep off ${off_times[-1]} s" >&2
-done
-lw_stop_daemon
-LW_DAEMON_ARGS= lw_start_daemon
 off=$(printf '%s\n' "${off_times[@]}" | median)
+ROWS+=("$N-node lab (all at once): start -> QMP answers (s)|$lw|$ref|shell loop, same argvs")
 ROWS+=("$N-node lab start, privilege-separated (s)|$lw|$off|the same daemon with --privsep off")
 api DELETE /api/v1/labs/bench
 
