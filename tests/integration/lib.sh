@@ -123,6 +123,21 @@ lw_setup() {
 	lw_start_daemon
 }
 
+# The cgroups of nodes a failed test left behind (the data directory, whose
+# name they carry, is about to go, and with it any daemon that would adopt them).
+lw_cgroups_remove() {
+	local inst h
+	inst=$(sed -n 's|.*nodes under /sys/fs/cgroup/[a-z]*/labwire/\([0-9a-f]*\).*|\1|p' \
+		"$LW_TMP/daemon.log" 2>/dev/null | tail -1)
+	[ -n "$inst" ] || return 0
+	for h in /sys/fs/cgroup/*/labwire/"$inst"; do
+		[ -d "$h" ] || continue
+		rmdir "$h"/n[0-9]* 2>/dev/null
+		rmdir "$h" 2>/dev/null
+	done
+	return 0
+}
+
 lw_teardown() {
 	local pids
 	lw_stop_daemon
@@ -131,6 +146,7 @@ lw_teardown() {
 	[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
 	# Namespace hosts live in namespaces of their own: found by their console path.
 	pkill -KILL -f "nshost --console $LW_DATA/" 2>/dev/null
+	lw_cgroups_remove
 	ip netns del "$LW_NS" 2>/dev/null
 	if [ "$LW_FAILS" -gt 0 ]; then
 		echo "# daemon log (last 40 lines):"
