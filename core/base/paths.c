@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +116,26 @@ paths_open_plain(const char *path, int flags, mode_t mode)
 	return (fd);
 }
 
+/* paths_dir_of - a directory stream of its own on dfd (which stays the caller's), or NULL. */
+static DIR *
+paths_dir_of(int dfd)
+{
+	int fd = dup(dfd);
+	DIR *d;
+
+	if (fd == -1)
+		return (NULL);
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return (d);
+}
+
+static bool
+paths_dot(const char *name)
+{
+	return (strcmp(name, ".") == 0 || strcmp(name, "..") == 0);
+}
+
 /*
  * paths_rm_in - remove everything in the open directory dfd. By fd and
  * name only, never following a link: whoever may write a directory below
@@ -126,17 +147,13 @@ paths_rm_in(int dfd, int depth)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd;
 
-	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((d = paths_dir_of(dfd)) == NULL)
 		return;
-	}
 	while ((de = readdir(d)) != NULL) {
 		int sub;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (paths_dot(de->d_name))
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == 0 || errno != EISDIR)
 			continue;
@@ -187,17 +204,13 @@ paths_chown_in(int dfd, uid_t uid, gid_t gid, int depth)
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd;
 
-	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((d = paths_dir_of(dfd)) == NULL)
 		return;
-	}
 	while ((de = readdir(d)) != NULL) {
 		int sub;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		if (paths_dot(de->d_name) ||
 		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISLNK(st.st_mode) ||
 		    (st.st_uid != 0 && !S_ISDIR(st.st_mode)))
