@@ -400,13 +400,3 @@ cgroup_fini(void)
 	for (int i = 0; i < cg.n; i++)
 		rmdir(cg.h[i].parent);
 }
-
-int
-cgroup_node_path(int64_t node, char *buf, size_t len)
-{
-	if (cg.n == 0) {
-		errno = ENOSYS;
-		return (-1);
-	}
-	return (cg_node_dir(&cg.h[cg.n - 1], node, buf, len));
-}

@@ -53,6 +53,4 @@ int cgroup_node_remove(int64_t node);
  * tool still running) and this daemon's parent when no node is left in it.
  */
 void cgroup_fini(void);
-/* cgroup_node_path - the unified (membership) path of node's cgroup, for reports and tests. */
-int cgroup_node_path(int64_t node, char *buf, size_t len);
 #endif

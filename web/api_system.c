@@ -9,6 +9,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "core/base/priv.h"
+#include "hv/cgroup.h"
 #include "core/base/config.h"
 #include "core/base/events.h"
 #include "core/base/spawn.h"
@@ -108,6 +110,10 @@ api_system(struct api_req *r, struct lw_err *e)
 	            "engine behaves the same on every host)"
 	          : "labwire's impairment engine: this kernel has no sch_netem",
 	    "schema_version", lab_store_version());
+	/* How nodes are confined: the cgroup layout, and whether the daemon is split. */
+	if (out != NULL)
+		json_object_set_new(out, "isolation_of_nodes",
+		    json_pack("{s:s,s:b}", "cgroups", cgroup_mode(), "privsep", priv_remote()));
 	/* memory_mb and the rest: the numbers the start check uses, read once. */
 	if (out != NULL && (mem == NULL || json_object_update(out, mem) == -1)) {
 		json_decref(out);

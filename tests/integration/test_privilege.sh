@@ -46,6 +46,8 @@ netlink_of() { # the fds of pid $1 that are netlink sockets (of the test's names
 }
 check "the parent holds the netlink socket" test -n "$(netlink_of "$LW_PID")"
 check "the network-facing daemon holds none" test -z "$(netlink_of "$CHILD")"
+api GET /api/v1/system
+eq "/system says how nodes are confined" "$(jqb -c .isolation_of_nodes)" '{"cgroups":"hybrid","privsep":true}'
 eq "its database is its own" "$(stat -c %U "$LW_DATA/labwire.db")" labwire
 eq "... and nobody else's to read" "$(stat -c %a "$LW_DATA/labwire.db")" 640
 
