@@ -509,11 +509,14 @@ jail_reap(pid_t pid, int pidfd, siginfo_t *si)
 		int32_t code, status;
 	} w;
 
-	if (!priv_remote()) {
-		/* Adopted processes are not our children: ECHILD, and nothing to reap. */
-		memset(si, 0, sizeof(*si));
-		return (waitid(P_PIDFD, (id_t)pidfd, si, WEXITED | WNOHANG));
-	}
+	(void)pidfd;
+	/*
+	 * One reaper for both modes, so the table of what was started empties
+	 * with --privsep off too. Adopted processes are not our children:
+	 * ECHILD, si zeroed, nothing to reap.
+	 */
+	if (!priv_remote())
+		return (jail_reap_local(pid, si));
 	memset(si, 0, sizeof(*si));
 	if (jail_node_call(PRIV_REAP, 0, 0, 0, 0, pid, -1, &w, sizeof(w)) == -1)
 		return (-1);
