@@ -95,6 +95,8 @@ struct api_guard {
 	int64_t checked_ms;
 };
 void api_guard_init(struct api_guard *g, const struct api_req *r, int64_t lab);
+/* api_guard_due - whether api_guard_ok would ask again now (a parked stream wakes for it). */
+bool api_guard_due(const struct api_guard *g);
 /* api_guard_ok - whether the stream may go on (who refreshed); false: end it. */
 bool api_guard_ok(struct api_guard *g);
 /* api_origin_is_host - the request carries an Origin whose host:port is its Host's. */
@@ -117,8 +119,6 @@ int api_events(struct api_req *r, struct lw_err *e);
 int api_openapi(struct api_req *r, struct lw_err *e);
 /* api_system_init - probe the QEMU binaries and netem once, for api_system. */
 void api_system_init(void);
-/* api_events_shutdown - end every event stream (their HTTP threads return). */
-void api_events_shutdown(void);
 
 int api_labs_list(struct api_req *r, struct lw_err *e);
 int api_labs_create(struct api_req *r, struct lw_err *e);

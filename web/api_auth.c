@@ -180,6 +180,12 @@ api_guard_init(struct api_guard *g, const struct api_req *r, int64_t lab)
 }
 
 bool
+api_guard_due(const struct api_guard *g)
+{
+	return (g->gen != access_generation() || clock_mono_ms() - g->checked_ms >= GUARD_EVERY_MS);
+}
+
+bool
 api_guard_ok(struct api_guard *g)
 {
 	int64_t now = clock_mono_ms();

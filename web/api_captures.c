@@ -20,6 +20,7 @@
 #include "labs/lab.h"
 #include "labs/validate.h"
 #include "web/api.h"
+#include "web/park.h"
 
 #define PCAP_TYPE "application/vnd.tcpdump.pcap"
 
@@ -85,6 +86,7 @@ api_capture_delete(struct api_req *r, struct lw_err *e)
 struct follow {
 	struct capture_reader *rd;
 	int fd;                 /* the client's socket, to notice it hang up on a quiet link */
+	struct park *park;      /* where it waits for frames without a thread */
 	struct api_guard guard; /* who follows it may still see the lab */
 };
 
@@ -96,6 +98,15 @@ client_gone(int fd)
 	return (fd != -1 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)));
 }
 
+/* A parked follower has something to do: frames, the end, a hang-up or a guard check. */
+static bool
+follow_ready(void *arg)
+{
+	struct follow *f = arg;
+
+	return (capture_reader_pending(f->rd) || client_gone(f->fd) || api_guard_due(&f->guard));
+}
+
 static ssize_t
 follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -103,12 +114,12 @@ follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 	ssize_t n;
 
 	(void)pos;
-	/* Block here (a thread per connection): wake each second to notice the end. */
-	while ((n = capture_reader_read(f->rd, buf, max, 1000)) == 0)
-		if (client_gone(f->fd) || !api_guard_ok(&f->guard))
-			return (MHD_CONTENT_READER_END_WITH_ERROR);
-	if (n > 0 && !api_guard_ok(&f->guard)) /* access ended while it waited */
+	if (park_stopping() || client_gone(f->fd) || !api_guard_ok(&f->guard))
 		return (MHD_CONTENT_READER_END_WITH_ERROR);
+	if ((n = capture_reader_read(f->rd, buf, max, 0)) == 0) {
+		park_hold(f->park); /* resumed when frames come */
+		return (0);
+	}
 	return (n > 0 ? n : MHD_CONTENT_READER_END_OF_STREAM);
 }
 
@@ -117,6 +128,7 @@ follow_free(void *cls)
 {
 	struct follow *f = cls;
 
+	park_free(f->park);
 	capture_reader_close(f->rd);
 	free(f);
 }
@@ -145,7 +157,7 @@ pcap_follow(struct api_req *r, int64_t lab, struct capture_reader *rd, struct lw
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	struct follow *f = malloc(sizeof(*f));
+	struct follow *f = calloc(1, sizeof(*f));
 
 	if (f == NULL) {
 		capture_reader_close(rd);
@@ -153,6 +165,10 @@ pcap_follow(struct api_req *r, int64_t lab, struct capture_reader *rd, struct lw
 	}
 	f->rd = rd;
 	f->fd = ci != NULL ? ci->connect_fd : -1;
+	if ((f->park = park_new(r->conn, follow_ready, f)) == NULL) {
+		follow_free(f);
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	}
 	api_guard_init(&f->guard, r, lab);
 	r->raw =
 	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, follow_read, f, follow_free);

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/priv.h"
 #include "hv/cgroup.h"
 #include "core/base/config.h"
@@ -24,6 +26,8 @@
 #include "tcg/boot.h"
 #include "tcg/tcg.h"
 #include "web/api.h"
+#include "web/park.h"
+#include "web/server.h"
 
 #define LW_VERSION "0.1.0"
 
@@ -31,7 +35,6 @@ extern const char lw_openapi_json[];
 extern const char lw_openapi_json_end[];
 
 static json_t *qemu_info; /* per arch {path, version}, probed once at start-up */
-static volatile bool events_stopping;
 
 static bool
 file_mentions(const char *path, const char *needle)
@@ -92,6 +95,19 @@ api_health(struct api_req *r, struct lw_err *e)
 	return (api_reply(r, 200, json_pack("{s:s}", "status", "ok"), e));
 }
 
+/* The server's limits and how much of them is in use now. */
+static json_t *
+system_limits(void)
+{
+	struct rlimit rl = {0};
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	return (json_pack("{s:I,s:I,s:i,s:i,s:i,s:i}", "open_files", (json_int_t)rl.rlim_cur,
+	    "open_files_max", (json_int_t)rl.rlim_max, "connections", (int)lw.cfg.max_connections,
+	    "connections_per_address", (int)lw.cfg.max_per_address, "connections_open",
+	    server_connections(), "streams_open", park_count()));
+}
+
 int
 api_system(struct api_req *r, struct lw_err *e)
 {
@@ -114,6 +130,8 @@ api_system(struct api_req *r, struct lw_err *e)
 	if (out != NULL)
 		json_object_set_new(out, "isolation_of_nodes",
 		    json_pack("{s:s,s:b}", "cgroups", cgroup_mode(), "privsep", priv_remote()));
+	if (out != NULL)
+		json_object_set_new(out, "limits", system_limits());
 	/* memory_mb and the rest: the numbers the start check uses, read once. */
 	if (out != NULL && (mem == NULL || json_object_update(out, mem) == -1)) {
 		json_decref(out);
@@ -126,6 +144,8 @@ api_system(struct api_req *r, struct lw_err *e)
 /* ---- Server-Sent Events ---- */
 
 #define SSE_SEEN 64
+/* Quiet streams get a comment line this often (it also finds clients gone). */
+#define SSE_KEEPALIVE_MS 10000
 
 /*
  * One event stream: where it is in the ring, who reads it, and which labs
@@ -135,7 +155,8 @@ api_system(struct api_req *r, struct lw_err *e)
  */
 struct sse {
 	uint64_t seq;
-	int idle_ms;
+	int64_t sent_ms;        /* when it last sent anything (a keepalive follows 10 s of quiet) */
+	struct park *park;      /* where it waits for events without a thread */
 	struct api_guard guard; /* who reads it, asked again as it runs */
 	unsigned gen;           /* of the seen[] below */
 	int nseen;
@@ -171,6 +192,21 @@ sse_visible(struct sse *s, int64_t lab)
 	return (v);
 }
 
+/* A parked stream has something to do: an event, a keepalive or a guard check due. */
+static bool
+sse_ready(void *arg)
+{
+	struct sse *s = arg;
+
+	return (events_seq() > s->seq || clock_mono_ms() - s->sent_ms >= SSE_KEEPALIVE_MS ||
+	    api_guard_due(&s->guard));
+}
+
+/*
+ * The stream's next bytes: the events this reader may see, else a
+ * keepalive when due; with nothing to send it parks (park_hold) and
+ * returns 0 until the parking thread resumes it.
+ */
 static ssize_t
 sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -179,28 +215,37 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	int n;
 
 	(void)pos;
-	while (!events_stopping) {
-		/* Logged out, revoked, expired, deleted (also while it waited for an event). */
-		if (!api_guard_ok(&s->guard))
+	for (;;) {
+		/* Logged out, revoked, expired, deleted (also while it was parked). */
+		if (park_stopping() || !api_guard_ok(&s->guard))
 			return (MHD_CONTENT_READER_END_OF_STREAM);
-		n = events_read(&s->seq, buf, max, 1000, &lab);
-		if (n > 0 && !api_guard_ok(&s->guard))
-			return (MHD_CONTENT_READER_END_OF_STREAM);
-		if (n > 0 && !sse_visible(s, lab))
-			continue; /* another user's lab: not for this stream */
-		if (n > 0) {
-			s->idle_ms = 0;
-			return (n);
-		}
+		n = events_read(&s->seq, buf, max, 0, &lab);
 		if (n == -1)
 			return (MHD_CONTENT_READER_END_WITH_ERROR);
-		if ((s->idle_ms += 1000) >= 10000 && max > 16) {
-			s->idle_ms = 0;
-			memcpy(buf, ": keepalive\n\n", 13);
-			return (13);
+		if (n == 0)
+			break;
+		if (sse_visible(s, lab)) {
+			s->sent_ms = clock_mono_ms();
+			return (n);
 		}
+		/* another user's lab: not for this stream */
 	}
-	return (MHD_CONTENT_READER_END_OF_STREAM);
+	if (clock_mono_ms() - s->sent_ms >= SSE_KEEPALIVE_MS && max > 16) {
+		s->sent_ms = clock_mono_ms();
+		memcpy(buf, ": keepalive\n\n", 13);
+		return (13);
+	}
+	park_hold(s->park);
+	return (0);
+}
+
+static void
+sse_free(void *cls)
+{
+	struct sse *s = cls;
+
+	park_free(s->park);
+	free(s);
 }
 
 int
@@ -208,26 +253,23 @@ api_events(struct api_req *r, struct lw_err *e)
 {
 	struct sse *s = calloc(1, sizeof(*s));
 
-	if (s == NULL)
+	if (s == NULL || (s->park = park_new(r->conn, sse_ready, s)) == NULL) {
+		free(s);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	}
 	s->seq = events_seq();
+	s->sent_ms = clock_mono_ms();
 	api_guard_init(&s->guard, r, 0);
 	s->gen = access_generation();
-	r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, s, free);
+	r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, s, sse_free);
 	if (r->raw == NULL) {
-		free(s);
+		sse_free(s);
 		return (err_set(e, ERR_INTERNAL, "cannot create the event stream"));
 	}
 	MHD_add_response_header(r->raw, "Content-Type", "text/event-stream");
 	MHD_add_response_header(r->raw, "Cache-Control", "no-cache");
 	r->status = 200;
 	return (0);
-}
-
-void
-api_events_shutdown(void)
-{
-	events_stopping = true;
 }
 
 int

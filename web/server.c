@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -19,6 +22,7 @@
 #include "images/store.h"
 #include "labs/lifecycle.h"
 #include "web/api.h"
+#include "web/park.h"
 #include "web/server.h"
 #include "web/tls.h"
 #include "web/ui.h"
@@ -27,6 +31,14 @@ struct conn_ctx {
 	char *buf;
 	size_t len;
 	int too_large;
+	int refused; /* OVER_ALL or OVER_ADDRESS: answered 503 or 429 */
+	enum { JOB_NONE, JOB_QUEUED, JOB_DONE } job; /* a request handed to a worker */
+	struct MHD_Connection *conn;
+	const char *url, *method; /* libmicrohttpd's, valid while the request lasts */
+	struct api_req r;         /* the worker's result, sent when the connection resumes */
+	struct lw_err e;
+	int rc;
+	struct conn_ctx *qnext;
 	bool is_upload;        /* POST /api/v1/images: the body streams into the image store */
 	struct upload *upload; /* NULL once finished, aborted or refused */
 	struct lw_err upload_err;
@@ -36,7 +48,7 @@ static struct MHD_Daemon *httpd;
 
 static enum MHD_Result
 send_json(struct MHD_Connection *c, int status, json_t *o, const char *location, const char *cookie,
-    int retry_s)
+    int retry_s, bool close_after)
 {
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	struct MHD_Response *resp;
@@ -66,13 +78,15 @@ send_json(struct MHD_Connection *c, int status, json_t *o, const char *location,
 		snprintf(ra, sizeof(ra), "%d", retry_s);
 		MHD_add_response_header(resp, "Retry-After", ra);
 	}
+	if (close_after)
+		MHD_add_response_header(resp, "Connection", "close");
 	ret = MHD_queue_response(c, (unsigned int)status, resp);
 	MHD_destroy_response(resp);
 	return (ret);
 }
 
 static enum MHD_Result
-send_error(struct MHD_Connection *c, const struct lw_err *e)
+send_error_then(struct MHD_Connection *c, const struct lw_err *e, bool close_after)
 {
 	json_t *o =
 	    json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code), "message", e->msg);
@@ -81,11 +95,16 @@ send_error(struct MHD_Connection *c, const struct lw_err *e)
 
 	for (int i = 0; i < e->nnums && i < ERR_MAX_NUMS; i++)
 		json_object_set_new(body, e->nums[i].name, json_integer(e->nums[i].value));
-	ret = send_json(
-	    c, err_http_status(e->code), o, NULL, NULL, e->code == ERR_TOO_MANY ? e->retry_s : 0);
+	ret = send_json(c, err_http_status(e->code), o, NULL, NULL, e->retry_s, close_after);
 
 	json_decref(o);
 	return (ret);
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, const struct lw_err *e)
+{
+	return (send_error_then(c, e, false));
 }
 
 static enum MHD_Result
@@ -194,13 +213,144 @@ request_trusted(struct MHD_Connection *c, const char *method, struct lw_err *e)
 	    err_set(e, ERR_FORBIDDEN, "a %s from the page at '%.100s' is refused", method, origin));
 }
 
+/* The answer to an API request the dispatcher made (r), or its error (rc -1, e). */
+static enum MHD_Result
+serve_result(struct MHD_Connection *c, struct api_req *r, int rc, struct lw_err *e)
+{
+	enum MHD_Result ret;
+
+	if (rc == -1) {
+		ret = send_error(c, e);
+	} else if (r->raw != NULL) {
+		ret = MHD_queue_response(c, (unsigned int)r->status, r->raw);
+		MHD_destroy_response(r->raw);
+		r->raw = NULL;
+	} else if (r->out == NULL) {
+		ret = send_empty(c, r->status, r->cookie);
+	} else {
+		ret = send_json(c, r->status, r->out, r->location, r->cookie, 0, false);
+	}
+	return (ret);
+}
+
+static void
+req_free(struct api_req *r)
+{
+	json_decref(r->out);
+	json_decref(r->body);
+	if (r->raw != NULL)
+		MHD_destroy_response(r->raw);
+	for (int i = 0; i < r->nparams; i++)
+		free(r->params[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Run the request's handler (a worker's thread, or inline for the trivial ones). */
+static void
+serve_dispatch(struct conn_ctx *cc)
+{
+	cc->rc = -1;
+	if (parse_body(cc, &cc->r, &cc->e) == 0)
+		cc->rc = api_dispatch(&cc->r, &cc->e);
+}
+
+/* ---- workers: handlers run here, never on the threads that serve the sockets ---- */
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct conn_ctx *head, *tail;
+	pthread_t *threads;
+	int n;
+	bool stopping;
+} wk = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, NULL, 0, false};
+
+static void *
+worker_loop(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wk.mu);
+	for (;;) {
+		struct conn_ctx *cc;
+
+		while (wk.head == NULL && !wk.stopping)
+			pthread_cond_wait(&wk.cv, &wk.mu);
+		if ((cc = wk.head) == NULL)
+			break;
+		if ((wk.head = cc->qnext) == NULL)
+			wk.tail = NULL;
+		pthread_mutex_unlock(&wk.mu);
+		if (wk.stopping) {
+			cc->rc = err_set(&cc->e, ERR_UNAVAILABLE, "the daemon is shutting down");
+		} else {
+			serve_dispatch(cc);
+		}
+		cc->job = JOB_DONE;
+		MHD_resume_connection(cc->conn);
+		pthread_mutex_lock(&wk.mu);
+	}
+	pthread_mutex_unlock(&wk.mu);
+	return (NULL);
+}
+
+/* Suspend the connection and queue its request; the worker resumes it with the answer. */
+static enum MHD_Result
+worker_submit(struct conn_ctx *cc)
+{
+	cc->job = JOB_QUEUED;
+	MHD_suspend_connection(cc->conn);
+	pthread_mutex_lock(&wk.mu);
+	cc->qnext = NULL;
+	if (wk.tail != NULL)
+		wk.tail->qnext = cc;
+	else
+		wk.head = cc;
+	wk.tail = cc;
+	pthread_cond_signal(&wk.cv);
+	pthread_mutex_unlock(&wk.mu);
+	return (MHD_YES);
+}
+
+static int
+workers_start(int n)
+{
+	if ((wk.threads = calloc((size_t)n, sizeof(*wk.threads))) == NULL)
+		return (-1);
+	for (wk.n = 0; wk.n < n; wk.n++)
+		if (pthread_create(&wk.threads[wk.n], NULL, worker_loop, NULL) != 0)
+			break;
+	return (wk.n > 0 ? 0 : -1);
+}
+
+/* Answer what is queued (shutting down), let running handlers finish, join. */
+static void
+workers_stop(void)
+{
+	pthread_mutex_lock(&wk.mu);
+	wk.stopping = true;
+	pthread_cond_broadcast(&wk.cv);
+	pthread_mutex_unlock(&wk.mu);
+	for (int i = 0; i < wk.n; i++)
+		pthread_join(wk.threads[i], NULL);
+	free(wk.threads);
+	wk.threads = NULL;
+	wk.n = 0;
+}
+
+/* Requests answered on the socket's own thread: nothing there waits. */
+static bool
+serve_inline(const char *url, const char *method)
+{
+	return (strcmp(method, "GET") == 0 && strcmp(url, "/api/v1/health") == 0);
+}
+
 static enum MHD_Result
 serve(struct MHD_Connection *c, const char *url, const char *method, struct conn_ctx *cc)
 {
-	struct api_req r = {.method = method, .url = url, .conn = c};
 	struct lw_err e = {0};
-	enum MHD_Result ret;
 
+	if (cc->job == JOB_DONE)
+		return (serve_result(c, &cc->r, cc->rc, &cc->e));
 	if (request_trusted(c, method, &e) == -1)
 		return (send_error(c, &e));
 	if (cc->too_large) {
@@ -210,6 +360,7 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 	if (strncmp(url, "/api/", 5) != 0) {
 		struct MHD_Response *resp = NULL;
 		int st = 0, u = ui_response(method, url, &resp, &st);
+		enum MHD_Result ret;
 
 		if (u == 1) {
 			ret = MHD_queue_response(c, (unsigned int)st, resp);
@@ -224,21 +375,14 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 			return (send_error(c, &e));
 		}
 	}
-	if (parse_body(cc, &r, &e) == -1 || api_dispatch(&r, &e) == -1) {
-		ret = send_error(c, &e);
-	} else if (r.raw != NULL) {
-		ret = MHD_queue_response(c, (unsigned int)r.status, r.raw);
-		MHD_destroy_response(r.raw);
-	} else if (r.out == NULL) {
-		ret = send_empty(c, r.status, r.cookie);
-	} else {
-		ret = send_json(c, r.status, r.out, r.location, r.cookie, 0);
-	}
-	json_decref(r.out);
-	json_decref(r.body);
-	for (int i = 0; i < r.nparams; i++)
-		free(r.params[i]);
-	return (ret);
+	cc->r.method = method;
+	cc->r.url = url;
+	cc->r.conn = c;
+	cc->conn = c;
+	if (!serve_inline(url, method))
+		return (worker_submit(cc));
+	serve_dispatch(cc);
+	return (serve_result(c, &cc->r, cc->rc, &cc->e));
 }
 
 static int
@@ -294,9 +438,151 @@ upload_end(struct MHD_Connection *c, struct conn_ctx *cc)
 		return (send_error(c, &cc->upload_err));
 	snprintf(
 	    loc, sizeof(loc), "/api/v1/images/%s", json_string_value(json_object_get(img, "name")));
-	ret = send_json(c, 201, img, loc, NULL, 0);
+	ret = send_json(c, 201, img, loc, NULL, 0, false);
 	json_decref(img);
 	return (ret);
+}
+
+/* ---- connection limits: past them a clear 503 (all) or 429 (one address), not a reset ---- */
+
+/* Connections past --max-connections that are still let in to be told so. */
+#define REFUSE_MARGIN 64
+#define ADDR_BUCKETS 1024
+
+struct addr_count {
+	char addr[INET6_ADDRSTRLEN];
+	int n;
+	struct addr_count *next;
+};
+
+/* What a connection was found to be over when it came in. */
+enum { OVER_NONE, OVER_ALL, OVER_ADDRESS };
+
+struct conn_slot {
+	struct addr_count *addr;
+	int over;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	int total;
+	struct addr_count *bucket[ADDR_BUCKETS];
+} conns = {PTHREAD_MUTEX_INITIALIZER, 0, {NULL}};
+
+static unsigned
+addr_hash(const char *a)
+{
+	unsigned h = 2166136261u;
+
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	return (h % ADDR_BUCKETS);
+}
+
+/* The address's counter, made when new; called with conns.mu held. */
+static struct addr_count *
+addr_get(const char *addr)
+{
+	struct addr_count **b = &conns.bucket[addr_hash(addr)], *a;
+
+	for (a = *b; a != NULL; a = a->next)
+		if (strcmp(a->addr, addr) == 0)
+			return (a);
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (NULL);
+	snprintf(a->addr, sizeof(a->addr), "%s", addr);
+	a->next = *b;
+	*b = a;
+	return (a);
+}
+
+static void
+addr_put(struct addr_count *a)
+{
+	struct addr_count **b;
+
+	if (a == NULL || --a->n > 0)
+		return;
+	for (b = &conns.bucket[addr_hash(a->addr)]; *b != NULL; b = &(*b)->next)
+		if (*b == a) {
+			*b = a->next;
+			free(a);
+			return;
+		}
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct conn_slot *slot = *socket_context;
+	char addr[INET6_ADDRSTRLEN];
+
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((slot = calloc(1, sizeof(*slot))) == NULL)
+			return;
+		api_peer(c, addr, sizeof(addr));
+		pthread_mutex_lock(&conns.mu);
+		conns.total++;
+		if ((slot->addr = addr_get(addr)) != NULL)
+			slot->addr->n++;
+		if (conns.total > lw.cfg.max_connections)
+			slot->over = OVER_ALL;
+		else if (slot->addr != NULL && slot->addr->n > lw.cfg.max_per_address)
+			slot->over = OVER_ADDRESS;
+		pthread_mutex_unlock(&conns.mu);
+		*socket_context = slot;
+		return;
+	}
+	if (slot == NULL)
+		return;
+	pthread_mutex_lock(&conns.mu);
+	conns.total--;
+	addr_put(slot->addr);
+	pthread_mutex_unlock(&conns.mu);
+	free(slot);
+	*socket_context = NULL;
+}
+
+int
+server_connections(void)
+{
+	int n;
+
+	pthread_mutex_lock(&conns.mu);
+	n = conns.total;
+	pthread_mutex_unlock(&conns.mu);
+	return (n);
+}
+
+/* A connection let in past a limit gets its answer at once, and is closed. */
+static enum MHD_Result
+refuse_over(struct MHD_Connection *c, int over)
+{
+	struct lw_err e = {0};
+
+	if (over == OVER_ALL)
+		err_set(&e, ERR_UNAVAILABLE,
+		    "the server holds %ld connections, its limit (--max-connections): try again",
+		    lw.cfg.max_connections);
+	else
+		err_set(&e, ERR_TOO_MANY,
+		    "your address holds %ld connections, the limit for one address "
+		    "(--max-connections-per-address): close some and try again",
+		    lw.cfg.max_per_address);
+	e.retry_s = 1;
+	return (send_error_then(c, &e, true));
+}
+
+static int
+conn_over(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_slot *slot = ci != NULL ? ci->socket_context : NULL;
+
+	return (slot != NULL ? slot->over : OVER_NONE);
 }
 
 /* The first call for a request: its context; an upload begun or an oversized body refused. */
@@ -305,9 +591,16 @@ request_begin(struct MHD_Connection *c, const char *url, const char *method, voi
 {
 	struct conn_ctx *cc = calloc(1, sizeof(*cc));
 
+	int over = conn_over(c);
+
 	if (cc == NULL)
 		return (MHD_NO);
 	*con_cls = cc;
+	if (over != OVER_NONE) {
+		cc->too_large = 1; /* whatever body it sends is not kept */
+		cc->refused = over;
+		return (MHD_YES);
+	}
 	if (is_image_upload(url, method)) {
 		upload_begin(c, cc);
 		if (cc->upload == NULL) /* refused before a byte is read */
@@ -373,6 +666,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return (upload_data(c, cc, data, data_size));
 	if (*data_size > 0)
 		return (body_append(cc, data, data_size));
+	if (cc->refused != OVER_NONE)
+		return (refuse_over(c, cc->refused));
 	return (serve(c, url, method, cc));
 }
 
@@ -387,6 +682,7 @@ on_completed(
 	(void)toe;
 	if (cc != NULL) {
 		store_upload_abort(cc->upload); /* the client went away mid-upload */
+		req_free(&cc->r);
 		free(cc->buf);
 		free(cc);
 	}
@@ -436,12 +732,47 @@ server_tls_given(struct lw_err *e)
 	return (server_tls(e));
 }
 
+/* Threads serving sockets: one per core. Workers running handlers: more, since handlers wait. */
+static int
+server_threads(int *workers)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > 64)
+		cpus = 64;
+	*workers = (int)(cpus * 4 < 8 ? 8 : cpus * 4);
+	return ((int)cpus);
+}
+
+/* Connections may take at most half the open-file limit: nodes, consoles and captures need the
+ * rest. */
+static void
+server_fit_fds(void)
+{
+	struct rlimit rl;
+	long fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	fit = (long)(rl.rlim_cur / 2) - REFUSE_MARGIN;
+	if (fit < 16)
+		fit = 16;
+	if (lw.cfg.max_connections > fit) {
+		log_warnx("http: --max-connections %ld lowered to %ld: the open-file limit is %llu",
+		    lw.cfg.max_connections, fit, (unsigned long long)rl.rlim_cur);
+		lw.cfg.max_connections = fit;
+	}
+}
+
 int
 server_start(const char *host, int port, struct lw_err *e)
 {
 	struct sockaddr_storage ss;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE |
+	    MHD_ALLOW_SUSPEND_RESUME;
+	int nworkers, pool = server_threads(&nworkers);
 
 	if (server_addr(host, port, &ss, e) == -1)
 		return (-1);
@@ -460,15 +791,26 @@ server_start(const char *host, int port, struct lw_err *e)
 	    {MHD_OPTION_END, 0, NULL},
 	};
 
+	server_fit_fds();
+	if (workers_start(nworkers) == -1 || park_start() == -1)
+		return (err_set(e, ERR_INTERNAL, "cannot start the server's threads"));
+	/* MHD's own limit only stops what our 503 could not answer in time. */
 	httpd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)lw.cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)lw.cfg.max_per_address, MHD_OPTION_ARRAY,
+	    NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)pool, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(lw.cfg.max_connections + REFUSE_MARGIN),
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_ARRAY,
 	    tls_cert != NULL ? tls_opts : tls_opts + 2, MHD_OPTION_END);
-	if (httpd == NULL)
+	if (httpd == NULL) {
+		park_stop();
+		workers_stop();
 		return (
 		    err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use?)", host, port));
+	}
+	log_info("http: %d threads on the sockets (epoll), %d for handlers; at most %ld "
+	         "connections, %ld from one address",
+	    pool, nworkers, lw.cfg.max_connections, lw.cfg.max_per_address);
 	api_auth_start();
 	return (0);
 }
@@ -485,8 +827,10 @@ server_stop(void)
 	if (httpd == NULL)
 		return;
 	api_auth_stop();
-	api_events_shutdown();
 	lifecycle_shutdown();
+	/* Streams end and handlers finish first: MHD must find no connection suspended. */
+	park_stop();
+	workers_stop();
 	MHD_stop_daemon(httpd);
 	httpd = NULL;
 	tls_free(tls_cert, tls_key);

@@ -71,10 +71,11 @@ static const struct cfg_entry cfg_table[] = {
     {"server-names", STR(server_names), "",
         "comma-separated host names and addresses clients use (Host check); default: this "
         "host's name and addresses"},
-    {"max-connections", INT(max_connections, 16, 4096), "512",
-        "HTTP connections at once (more wait in the kernel's queue)"},
-    {"max-connections-per-address", INT(max_per_address, 1, 4096), "128",
-        "HTTP connections at once from one client address"},
+    {"max-connections", INT(max_connections, 16, 262144), "4096",
+        "HTTP connections at once, event streams included (past it: 503; bounded by the "
+        "open-file limit)"},
+    {"max-connections-per-address", INT(max_per_address, 1, 262144), "256",
+        "HTTP connections at once from one client address (past it: 429)"},
     {"privsep", STR(privsep), "on",
         "on: the network-facing daemon runs as --run-as, root work is asked of a privileged "
         "parent; off (loopback only, for measuring and debugging): one root process"},

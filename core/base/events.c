@@ -87,3 +87,26 @@ events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms, int64_t *lab)
 	pthread_mutex_unlock(&ev.mu);
 	return (0);
 }
+
+uint64_t
+events_wait(uint64_t seq, int timeout_ms)
+{
+	struct timespec until;
+	uint64_t next;
+
+	clock_deadline(&until, timeout_ms);
+	pthread_mutex_lock(&ev.mu);
+	if (seq >= ev.next)
+		pthread_cond_timedwait(&ev.cv, &ev.mu, &until);
+	next = ev.next;
+	pthread_mutex_unlock(&ev.mu);
+	return (next);
+}
+
+void
+events_wake(void)
+{
+	pthread_mutex_lock(&ev.mu);
+	pthread_cond_broadcast(&ev.cv);
+	pthread_mutex_unlock(&ev.mu);
+}

@@ -29,4 +29,13 @@ uint64_t events_seq(void);
  */
 int events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms, int64_t *lab);
 
+/*
+ * events_wait - return once an event numbered seq or later exists, after
+ * events_wake, or after timeout_ms (whichever is first, spurious returns
+ * allowed); the sequence number the next event will get.
+ */
+uint64_t events_wait(uint64_t seq, int timeout_ms);
+/* events_wake - end every events_wait now. */
+void events_wake(void);
+
 #endif

@@ -751,6 +751,17 @@ capture_reader_read(struct capture_reader *r, char *buf, size_t len, int timeout
 	return (n);
 }
 
+bool
+capture_reader_pending(struct capture_reader *r)
+{
+	bool p;
+
+	pthread_mutex_lock(&cp.mu);
+	p = r->file_off < r->file_end || r->qlen > 0 || r->ended;
+	pthread_mutex_unlock(&cp.mu);
+	return (p);
+}
+
 void
 capture_reader_close(struct capture_reader *r)
 {

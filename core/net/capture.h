@@ -63,6 +63,8 @@ struct capture_reader;
 struct capture_reader *capture_reader_open(int64_t id, const char *path);
 /* capture_reader_read - up to len bytes; 0 after timeout_ms with nothing new, -1 at the end. */
 ssize_t capture_reader_read(struct capture_reader *r, char *buf, size_t len, int timeout_ms);
+/* capture_reader_pending - a read would not wait: bytes to read, or the end. */
+bool capture_reader_pending(struct capture_reader *r);
 void capture_reader_close(struct capture_reader *r);
 /* capture_recent - link's ring of recent frames as a pcap file (caller frees); -1 with e. */
 int capture_recent(int64_t link, char **buf, size_t *len, struct lw_err *e);
