@@ -3,12 +3,14 @@
  * text, which is always a string literal of the caller) and reset after use.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "core/base/config.h"
 #include "core/base/log.h"
 #include "db/db.h"
 
@@ -21,6 +23,7 @@ struct db_stmt {
 
 struct db {
 	sqlite3 *h;
+	char *path;
 	struct db_stmt cache[DB_STMT_CACHE];
 	int ncache;
 };
@@ -226,6 +229,10 @@ db_open(const char *path, struct lw_err *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, 5000);
+	if ((db->path = strdup(path)) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		goto fail;
+	}
 	if (sqlite3_exec(db->h,
 	        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
 	        "PRAGMA synchronous = NORMAL;",
@@ -250,7 +257,78 @@ db_close(struct db *db)
 	for (int i = 0; i < db->ncache; i++)
 		sqlite3_finalize(db->cache[i].stmt);
 	sqlite3_close(db->h);
+	free(db->path);
 	free(db);
+}
+
+static int db_simple(struct db *db, const char *sql, struct lw_err *e);
+
+/* ---- read connections: one per thread, read-only, on the same WAL file ---- */
+
+static __thread struct db *reader;
+static __thread int reading; /* db_read_begin depth */
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+
+static void
+reader_close(void *arg)
+{
+	db_close(arg);
+}
+
+static void
+reader_key_make(void)
+{
+	pthread_key_create(&reader_key, reader_close);
+}
+
+static struct db *
+reader_open(const struct db *w, struct lw_err *e)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return (NULL);
+	}
+	if (sqlite3_open_v2(w->path, &db->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_exec(db->h, "PRAGMA query_only = ON;", NULL, NULL, NULL) != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, "open %s to read: %s", w->path, sqlite3_errmsg(db->h));
+		db_close(db);
+		return (NULL);
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	pthread_once(&reader_once, reader_key_make);
+	pthread_setspecific(reader_key, db); /* closed when the thread ends */
+	return (db);
+}
+
+int
+db_read_begin(struct db *w, struct lw_err *e)
+{
+	if (reading++ > 0)
+		return (0);
+	if ((reader == NULL && (reader = reader_open(w, e)) == NULL) ||
+	    db_simple(reader, "BEGIN;", e) == -1) {
+		reading = 0;
+		return (-1);
+	}
+	return (0);
+}
+
+void
+db_read_end(void)
+{
+	if (reading == 0 || --reading > 0)
+		return;
+	db_simple(reader, "COMMIT;", NULL);
+}
+
+struct db *
+db_current(struct db *w)
+{
+	return (reading > 0 && !lw_lock_held() ? reader : w);
 }
 
 int

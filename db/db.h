@@ -9,6 +9,11 @@
  * Bind formats: one character per argument: 'i' int64_t, 'I' int (promoted), 'd' double,
  * 's' const char * (NULL binds SQL NULL), 'n' SQL NULL (no argument).
  * The connection is not thread-safe by itself: callers hold lw_lock().
+ * Reads need not: between db_read_begin and db_read_end a thread's
+ * db_current(writer) is its own read-only connection to the same WAL file,
+ * one snapshot for the whole section (unless the thread takes lw_lock(),
+ * which sends its calls to the writer again). Callers name their
+ * connection db_current(lw.db).
  */
 #ifndef LW_DB_H
 #define LW_DB_H
@@ -25,6 +30,17 @@ struct db *db_open(const char *path, struct lw_err *e);
 void db_close(struct db *db);
 /* db_schema_version - the PRAGMA user_version after migrations. */
 int db_schema_version(struct db *db);
+
+/*
+ * db_read_begin - this thread's store calls read its own connection, in one
+ * read transaction, until the matching db_read_end (sections nest); 0 or
+ * -1 with e.
+ */
+int db_read_begin(struct db *writer, struct lw_err *e);
+void db_read_end(void);
+/* db_current - the connection for this thread's next call: its reader in a read section, else
+ * writer. */
+struct db *db_current(struct db *writer);
 
 int db_begin(struct db *db, struct lw_err *e);
 int db_commit(struct db *db, struct lw_err *e);

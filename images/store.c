@@ -26,7 +26,7 @@
 #include "images/store.h"
 #include "images/template.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 #define PROGRESS_MS 500
 
 struct upload {

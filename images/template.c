@@ -3,6 +3,7 @@
  */
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -24,11 +25,17 @@
 #include "tcg/boot.h"
 #include "tcg/tcg.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 #define TEMPLATE_MAX 256
 
 /* The catalog; replaced entries move to retired (freed at the end: a start may hold one). */
 static struct template *templates[TEMPLATE_MAX];
+/*
+ * Changes to the catalog (under lw_lock()) take it for writing; lookups from
+ * threads reading without lw_lock() take it for reading. A template that is
+ * replaced or deleted is retired, never freed, so a pointer found stays valid.
+ */
+static pthread_rwlock_t tpl_rw = PTHREAD_RWLOCK_INITIALIZER;
 static int ntemplates;
 static struct template **retired;
 static int nretired;
@@ -493,9 +500,12 @@ tpl_add(json_t *o, bool user, bool replace, struct lw_err *e)
 	} else if (slot != NULL && tpl_retire(*slot) == -1) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 	} else {
+		pthread_rwlock_wrlock(&tpl_rw);
 		if (slot == NULL)
-			slot = &templates[ntemplates++];
-		*slot = t;
+			templates[ntemplates++] = t;
+		else
+			*slot = t;
+		pthread_rwlock_unlock(&tpl_rw);
 		return (0);
 	}
 	json_decref(t->json);
@@ -582,9 +592,15 @@ template_load_db(struct lw_err *e)
 const struct template *
 template_find(const char *name)
 {
-	struct template **slot = name != NULL ? tpl_slot(name) : NULL;
+	struct template **slot, *t;
 
-	return (slot != NULL ? *slot : NULL);
+	if (name == NULL)
+		return (NULL);
+	pthread_rwlock_rdlock(&tpl_rw);
+	slot = tpl_slot(name);
+	t = slot != NULL ? *slot : NULL;
+	pthread_rwlock_unlock(&tpl_rw);
+	return (t);
 }
 
 json_t *
@@ -769,7 +785,9 @@ template_user_delete(const char *name, struct lw_err *e)
 		    (long long)used));
 	if (db_template_delete(DB, name, e) == -1 || tpl_retire(*slot) == -1)
 		return (-1);
+	pthread_rwlock_wrlock(&tpl_rw);
 	*slot = templates[--ntemplates];
+	pthread_rwlock_unlock(&tpl_rw);
 	return (0);
 }
 

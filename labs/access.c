@@ -11,7 +11,7 @@
 #include "db/db.h"
 #include "labs/access.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 
 static atomic_uint generation;
 

@@ -9,7 +9,7 @@
 #include "db/db.h"
 #include "labs/audit.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 
 void
 audit_add(const struct who *w, const char *action, const char *target, bool ok, const char *detail)

@@ -20,7 +20,7 @@
 #include "labs/auth.h"
 #include "labs/validate.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 #define THROTTLE_SLOTS 1024
 #define AUTH_TOKENS_MAX 100    /* API tokens per user */
 #define THROTTLE_ADDR_FACTOR 4 /* an address may fail this many times a user's limit */
@@ -378,6 +378,19 @@ token_live(json_t *row, int64_t now)
 	return (strcmp(kind, "session") != 0 || now - last < lw.cfg.session_idle);
 }
 
+/*
+ * A token's last use, written when the writer is free: a request never
+ * waits for a lab start to note it (the next one writes it instead).
+ */
+static void
+token_touch(int64_t token, int64_t now)
+{
+	if (!lw_lock_try())
+		return;
+	db_exec(DB, NULL, "UPDATE tokens SET last_used = ? WHERE id = ?", "ii", now, token);
+	lw_unlock();
+}
+
 int
 auth_resolve(const char *token, bool cookie, const char *addr, struct who *w, struct lw_err *e)
 {
@@ -390,22 +403,22 @@ auth_resolve(const char *token, bool cookie, const char *addr, struct who *w, st
 	snprintf(w->addr, sizeof(w->addr), "%s", addr);
 	w->cookie = cookie;
 	secret_digest(token, digest);
-	lw_lock();
+	if (db_read_begin(lw.db, e) == -1)
+		return (-1);
 	row = db_row(DB, NULL,
 	    "SELECT t.id AS token, t.kind, t.last_used, t.expires_at, u.id, u.name, u.role"
 	    " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?",
 	    "s", digest);
+	db_read_end();
 	if (row != NULL && token_live(row, now)) {
 		who_fill(w, row);
 		w->token = json_integer_value(json_object_get(row, "token"));
 		/* Written at most once a minute (or half the idle time): a GET stays a read. */
 		if (now - json_integer_value(json_object_get(row, "last_used")) >=
 		    (lw.cfg.session_idle < 120 ? lw.cfg.session_idle / 2 : 60))
-			db_exec(DB, NULL, "UPDATE tokens SET last_used = ? WHERE id = ?", "ii", now,
-			    w->token);
+			token_touch(w->token, now);
 		ret = 0;
 	}
-	lw_unlock();
 	json_decref(row);
 	if (ret == -1)
 		err_set(
@@ -594,7 +607,7 @@ auth_console(int64_t node, const char *user, const char *secret, const char *pee
 	return (level);
 }
 
-/* Caller holds lw_lock(). */
+/* Caller holds lw_lock() or reads (db_read_begin). */
 static bool
 token_live_locked(int64_t token, int64_t user)
 {
@@ -615,13 +628,14 @@ auth_reload(struct who *w)
 
 	if (!auth_enabled())
 		return (true);
-	lw_lock();
+	if (db_read_begin(lw.db, NULL) == -1)
+		return (false);
 	ok = w->token != 0 && token_live_locked(w->token, w->id) &&
 	    (row = db_row(DB, NULL, "SELECT id, name, role FROM users WHERE id = ?", "i", w->id)) !=
 	        NULL;
 	if (ok)
 		who_fill(w, row);
-	lw_unlock();
+	db_read_end();
 	json_decref(row);
 	return (ok);
 }

@@ -18,7 +18,7 @@
 #include "labs/users.h"
 #include "labs/lab.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 
 int64_t
 labcap_resolve(int64_t link, const char *ref, struct lw_err *e)

@@ -23,7 +23,7 @@
 #include "labs/validate.h"
 #include "tcg/tcg.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 
 static int
 parse_id(const char *ref, int64_t *id)

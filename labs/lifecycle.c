@@ -24,7 +24,7 @@
 #include "labs/lifecycle.h"
 #include "labs/users.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 
 static volatile bool lifecycle_stopping;
 

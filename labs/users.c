@@ -17,7 +17,7 @@
 #include "labs/users.h"
 #include "labs/validate.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 
 static int64_t
 ref_resolve(const char *table_sql_id, const char *table_sql_name, const char *ref)

@@ -13,7 +13,7 @@
 #include "db/boot_times.h"
 #include "tcg/boot.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 #define BOOT_SAMPLES 20   /* the slowdown is the median of the last this many TCG boots */
 #define BOOT_SCAN 200     /* TCG boots looked at for those samples */
 #define BOOT_OWN 5        /* a template's own boots its estimate is the median of */

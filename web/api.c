@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/base/config.h"
+#include "db/db.h"
 #include "labs/access.h"
 #include "web/api.h"
 
@@ -13,6 +14,7 @@
 #define B API_BODY
 #define P API_PUBLIC
 #define A API_ADMIN
+#define R API_READ
 
 static const struct api_route routes[] = {
     {"GET", "/api/v1/health", api_health, P},
@@ -44,16 +46,16 @@ static const struct api_route routes[] = {
     {"DELETE", "/api/v1/images/{}", api_image_delete, L | A},
     {"GET", "/api/v1/events", api_events, 0},
     {"GET", "/api/v1/openapi.json", api_openapi, 0},
-    {"GET", "/api/v1/labs", api_labs_list, L},
+    {"GET", "/api/v1/labs", api_labs_list, R},
     {"POST", "/api/v1/labs", api_labs_create, L | B},
-    {"GET", "/api/v1/labs/{}", api_lab_get, L},
+    {"GET", "/api/v1/labs/{}", api_lab_get, R},
     {"PATCH", "/api/v1/labs/{}", api_lab_patch, L | B},
     {"DELETE", "/api/v1/labs/{}", api_lab_delete, L | API_OWN},
     {"POST", "/api/v1/labs/{}/start", api_lab_start, L},
     {"POST", "/api/v1/labs/{}/stop", api_lab_stop, L},
-    {"GET", "/api/v1/labs/{}/nodes", api_nodes_list, L},
+    {"GET", "/api/v1/labs/{}/nodes", api_nodes_list, R},
     {"POST", "/api/v1/labs/{}/nodes", api_nodes_create, L | B},
-    {"GET", "/api/v1/labs/{}/nodes/{}", api_node_get, L},
+    {"GET", "/api/v1/labs/{}/nodes/{}", api_node_get, R},
     {"PATCH", "/api/v1/labs/{}/nodes/{}", api_node_patch, L | B},
     {"DELETE", "/api/v1/labs/{}/nodes/{}", api_node_delete, L},
     {"POST", "/api/v1/labs/{}/nodes/{}/start", api_node_start, L},
@@ -64,14 +66,14 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/labs/{}/nodes/{}/console.log", api_node_console_log, 0},
     {"POST", "/api/v1/labs/{}/nodes/{}/console/exec", api_node_console_exec, B},
     {"GET", "/api/v1/labs/{}/nodes/{}/config", api_node_config, API_WRITE},
-    {"GET", "/api/v1/labs/{}/links", api_links_list, L},
+    {"GET", "/api/v1/labs/{}/links", api_links_list, R},
     {"POST", "/api/v1/labs/{}/links", api_links_create, L | B},
-    {"GET", "/api/v1/labs/{}/links/{}", api_link_get, L},
+    {"GET", "/api/v1/labs/{}/links/{}", api_link_get, R},
     {"PATCH", "/api/v1/labs/{}/links/{}", api_link_patch, L | B},
     {"DELETE", "/api/v1/labs/{}/links/{}", api_link_delete, L},
     {"POST", "/api/v1/labs/{}/links/{}/captures", api_captures_create, L | API_OPTBODY},
-    {"GET", "/api/v1/labs/{}/links/{}/captures", api_captures_list, L},
-    {"GET", "/api/v1/labs/{}/links/{}/captures/{}", api_capture_get, L},
+    {"GET", "/api/v1/labs/{}/links/{}/captures", api_captures_list, R},
+    {"GET", "/api/v1/labs/{}/links/{}/captures/{}", api_capture_get, R},
     {"DELETE", "/api/v1/labs/{}/links/{}/captures/{}", api_capture_delete, L},
     {"GET", "/api/v1/labs/{}/links/{}/captures/{}/pcap", api_capture_pcap, 0},
     {"GET", "/api/v1/labs/{}/links/{}/recent.pcap", api_link_recent, L},
@@ -151,9 +153,10 @@ route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
 		return (err_set(e, ERR_FORBIDDEN, "%s %s is for admins", r->method, rt->pattern));
 	if (!is_lab_route(rt))
 		return (0);
-	lw_lock();
+	if (db_read_begin(lw.db, e) == -1)
+		return (-1);
 	lab = access_lab_resolve(&r->who, r->params[0], lab_need(rt), &r->level, e);
-	lw_unlock();
+	db_read_end();
 	if (lab == -1)
 		return (-1);
 	/* The handler finds the lab that was checked: by its id, not its name again. */
@@ -195,9 +198,13 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 		return (err_set(e, ERR_BAD_REQUEST, "this request takes no body"));
 	if (rt->flags & API_LOCKED)
 		lw_lock();
+	else if ((rt->flags & API_READ) && db_read_begin(lw.db, e) == -1)
+		return (-1);
 	ret = rt->fn(r, e);
 	if (rt->flags & API_LOCKED)
 		lw_unlock();
+	else if (rt->flags & API_READ)
+		db_read_end();
 	if (ret == 0 && r->out != NULL && is_lab_route(rt))
 		access_redact(r->out, r->level, r->nparams == 1);
 	api_access_maybe_changed(gen); /* consoles let in under the old rules ask again */

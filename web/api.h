@@ -5,7 +5,9 @@
  * fills r->status and r->out (JSON) or a raw response, or returns -1 with e
  * set; the server turns e into the error shape. Handlers hold no SQL and no
  * rule about which state allows what: those live in labs/. Routes flagged
- * API_LOCKED run under lw_lock().
+ * API_LOCKED run under lw_lock(); routes flagged API_READ run without it,
+ * on the thread's own read connection (db_read_begin), so a start, a slow
+ * QMP call or a config-drive build holding lw_lock() never stalls them.
  */
 #ifndef LW_API_H
 #define LW_API_H
@@ -45,6 +47,8 @@ enum {
 	API_ADMIN = 16, /* the admin role only */
 	API_OWN = 32,   /* under /labs/{lab}: the lab's owner (or an admin) only */
 	API_WRITE = 64, /* under /labs/{lab}: write access even for a GET (it types on a console) */
+	API_READ =
+	    128, /* reads only the store and published state: no lw_lock(), a read snapshot */
 };
 
 struct api_route {

@@ -17,6 +17,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "db/db.h"
 #include "core/base/secret.h"
 #include "labs/access.h"
 #include "labs/audit.h"
@@ -199,9 +200,10 @@ api_guard_ok(struct api_guard *g)
 		return (false); /* logged out, revoked, expired, deleted */
 	if (g->lab == 0)
 		return (true);
-	lw_lock();
+	if (db_read_begin(lw.db, NULL) == -1)
+		return (false);
 	ok = access_lab(&g->who, g->lab) >= ACCESS_READ;
-	lw_unlock();
+	db_read_end();
 	return (ok);
 }
 

@@ -16,6 +16,7 @@
 #include "core/base/config.h"
 #include "core/base/events.h"
 #include "core/base/spawn.h"
+#include "db/db.h"
 #include "core/net/fabric.h"
 #include "hv/kvm.h"
 #include "hv/qemu.h"
@@ -180,9 +181,10 @@ sse_visible(struct sse *s, int64_t lab)
 	for (int i = 0; i < s->nseen; i++)
 		if (s->seen[i].lab == lab)
 			return (s->seen[i].visible);
-	lw_lock();
+	if (db_read_begin(lw.db, NULL) == -1)
+		return (false);
 	v = access_lab(&s->guard.who, lab) >= ACCESS_READ;
-	lw_unlock();
+	db_read_end();
 	if (s->nseen == SSE_SEEN) { /* forget the oldest half */
 		memmove(s->seen, s->seen + SSE_SEEN / 2, sizeof(s->seen[0]) * (SSE_SEEN / 2));
 		s->nseen = SSE_SEEN / 2;

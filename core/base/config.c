@@ -320,14 +320,33 @@ config_split_listen(const char *listen, char *host, size_t hostlen, int *port)
 	return (0);
 }
 
+static __thread bool lock_held;
+
 void
 lw_lock(void)
 {
 	pthread_mutex_lock(&lw.lock);
+	lock_held = true;
 }
 
 void
 lw_unlock(void)
 {
+	lock_held = false;
 	pthread_mutex_unlock(&lw.lock);
+}
+
+bool
+lw_lock_try(void)
+{
+	if (pthread_mutex_trylock(&lw.lock) != 0)
+		return (false);
+	lock_held = true;
+	return (true);
+}
+
+bool
+lw_lock_held(void)
+{
+	return (lock_held);
 }

@@ -83,5 +83,9 @@ bool config_tls_on(const struct lw_config *cfg);
 
 void lw_lock(void);
 void lw_unlock(void);
+/* lw_lock_try - take lw_lock() if no one holds it; false (not taken) otherwise. */
+bool lw_lock_try(void);
+/* lw_lock_held - whether this thread holds lw_lock() (its store calls go to the writer). */
+bool lw_lock_held(void);
 
 #endif

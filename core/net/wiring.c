@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,10 +34,15 @@ struct wlink {
 	struct wlink *next;
 };
 
+/*
+ * The runtime changes links under lw_lock(); wiring_datapath is also asked
+ * by API reads that do not hold it, so the list itself is guarded by mu.
+ */
 static struct {
+	pthread_mutex_t mu;
 	struct wlink *links;
 	bool force_engine;
-} wr;
+} wr = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* Remember ifn as one the link forwards for. */
 static void
@@ -58,14 +64,16 @@ wlink_get(int64_t id, bool create)
 {
 	struct wlink *l;
 
+	pthread_mutex_lock(&wr.mu);
 	for (l = wr.links; l != NULL; l = l->next)
 		if (l->id == id)
-			return (l);
-	if (!create || (l = calloc(1, sizeof(*l))) == NULL)
-		return (NULL);
-	l->id = id;
-	l->next = wr.links;
-	wr.links = l;
+			break;
+	if (l == NULL && create && (l = calloc(1, sizeof(*l))) != NULL) {
+		l->id = id;
+		l->next = wr.links;
+		wr.links = l;
+	}
+	pthread_mutex_unlock(&wr.mu);
 	return (l);
 }
 
@@ -78,9 +86,16 @@ wiring_force_engine(bool on)
 const char *
 wiring_datapath(int64_t link)
 {
-	struct wlink *l = wlink_get(link, false);
+	enum dp dp = DP_NONE;
 
-	return (dp_names[l ? l->dp : DP_NONE]);
+	pthread_mutex_lock(&wr.mu);
+	for (struct wlink *l = wr.links; l != NULL; l = l->next)
+		if (l->id == link) {
+			dp = l->dp;
+			break;
+		}
+	pthread_mutex_unlock(&wr.mu);
+	return (dp_names[dp]);
 }
 
 static void
@@ -280,12 +295,14 @@ wiring_forget(int64_t link, struct capture_stats **ended)
 	char br[16];
 	int n;
 
+	pthread_mutex_lock(&wr.mu);
 	for (struct wlink **pl = &wr.links; *pl != NULL; pl = &(*pl)->next)
 		if ((*pl)->id == link) {
 			l = *pl;
 			*pl = l->next;
 			break;
 		}
+	pthread_mutex_unlock(&wr.mu);
 	/* Ports still running stop forwarding before anything they led to goes. */
 	for (int i = 0; l != NULL && i < l->nports; i++)
 		if (if_nametoindex(l->ports[i]) != 0 && fabric_tc_drop(NULL, l->ports[i]) == -1)

@@ -44,7 +44,7 @@ int wiring_sync(int64_t link, const struct wire_end *ends, int n, bool up, json_
     struct capture_stats **ended);
 /* wiring_forget - the link is gone: undo everything it had; its captures end (as wiring_sync). */
 int wiring_forget(int64_t link, struct capture_stats **ended);
-/* wiring_datapath - "kernel", "engine", "bridge", "down", "idle" or "none". */
+/* wiring_datapath - "kernel", "engine", "bridge", "down", "idle" or "none" (any thread). */
 const char *wiring_datapath(int64_t link);
 /* wiring_force_engine - route every p2p link through the engine (benchmarks). */
 void wiring_force_engine(bool on);

@@ -13,7 +13,7 @@
 #include "core/run/state.h"
 #include "db/db.h"
 
-#define DB lw.db
+#define DB db_current(lw.db)
 
 /*
  * state_write - a write whose failure is logged: the loop goes on, the log

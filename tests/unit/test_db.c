@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/base/config.h"
 #include "db/db.h"
 #include "test.h"
 
@@ -52,6 +53,32 @@ main(void)
 	json_decref(rows);
 	CHECK(db_row(db, &e, "SELECT id FROM labs WHERE name = ?", "s", "none") == NULL &&
 	    e.code == ERR_NOT_FOUND);
+
+	/* Reads: the thread's own read-only connection, one snapshot per section. */
+	CHECK(db_current(db) == db);
+	CHECK(db_read_begin(db, &e) == 0);
+	CHECK(db_current(db) != db);
+	CHECK(db_int(db_current(db), 0, "SELECT COUNT(*) FROM labs", "") == 2);
+	/* The snapshot holds while the writer commits more, */
+	CHECK(db_insert(db, &e, "INSERT INTO labs (name, created_at) VALUES (?, ?)", "si", "l3",
+	          (int64_t)5) > 0);
+	CHECK(db_int(db_current(db), 0, "SELECT COUNT(*) FROM labs", "") == 2);
+	/* and it cannot write. */
+	CHECK(db_exec(db_current(db), &e, "DELETE FROM labs", "") == -1);
+	CHECK(db_int(db, 0, "SELECT COUNT(*) FROM labs", "") == 3);
+	/* Sections nest; holding lw_lock() sends the calls to the writer. */
+	CHECK(db_read_begin(db, &e) == 0);
+	db_read_end();
+	CHECK(db_current(db) != db);
+	lw_lock();
+	CHECK(db_current(db) == db);
+	lw_unlock();
+	db_read_end();
+	CHECK(db_current(db) == db);
+	/* The next section sees the commit. */
+	CHECK(db_read_begin(db, &e) == 0);
+	CHECK(db_int(db_current(db), 0, "SELECT COUNT(*) FROM labs", "") == 3);
+	db_read_end();
 	db_close(db);
 
 	/* Reopen: the same ids, no second migration. */
