@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,9 @@ db_close(struct db *db)
 
 static int db_simple(struct db *db, const char *sql, struct lw_err *e);
 
+/* Commits made by any writer connection: moves after each is visible to readers. */
+static atomic_uint_fast64_t generation;
+
 /* ---- read connections: one per thread, read-only, on the same WAL file ---- */
 
 static __thread struct db *reader;
@@ -362,7 +366,16 @@ db_begin(struct db *db, struct lw_err *e)
 int
 db_commit(struct db *db, struct lw_err *e)
 {
-	return (db_simple(db, "COMMIT;", e));
+	if (db_simple(db, "COMMIT;", e) == -1)
+		return (-1);
+	atomic_fetch_add(&generation, 1);
+	return (0);
+}
+
+uint64_t
+db_generation(void)
+{
+	return (atomic_load(&generation));
 }
 
 void
@@ -465,6 +478,8 @@ db_vexec(struct db *db, struct lw_err *e, const char *sql, const char *fmt, va_l
 	db_stmt_done(db, st);
 	if (rc != SQLITE_DONE)
 		return (err_set(e, db_errcode(rc), "%s", sqlite3_errmsg(db->h)));
+	if (sqlite3_changes(db->h) > 0 && sqlite3_get_autocommit(db->h))
+		atomic_fetch_add(&generation, 1); /* committed, and visible to readers now */
 	return (sqlite3_changes(db->h));
 }
 

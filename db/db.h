@@ -42,6 +42,13 @@ void db_read_end(void);
  * writer. */
 struct db *db_current(struct db *writer);
 
+/*
+ * db_generation - moves after every commit (a transaction, or a write
+ * outside one), once readers can see it: what was read in a section begun
+ * after generation g was read holds every commit up to g.
+ */
+uint64_t db_generation(void);
+
 int db_begin(struct db *db, struct lw_err *e);
 int db_commit(struct db *db, struct lw_err *e);
 void db_rollback(struct db *db);

@@ -436,7 +436,7 @@ static pid_t
 jail_spawn_remote(
     const struct jail_req *r, char *const argv[], const int *fds, int nfds, int out_fd, int *pidfd)
 {
-	static __thread char msg[PRIV_MSG_MAX];
+	static __thread _Alignas(16) char msg[PRIV_MSG_MAX];
 	struct jail_wreq w = {
 	    r->kind, r->ram_mb, r->cpus, r->cpu_cap_pct, r->lab, r->node, 0, r->kvm ? 1 : 0};
 	struct priv_reply rep = {0};

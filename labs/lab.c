@@ -419,16 +419,41 @@ node_render(json_t *row, struct lw_err *e)
 	return (row);
 }
 
+/*
+ * A page: rows past after, at most limit (0: all) of them; one more is
+ * asked for, and when it comes "next" names the last id given.
+ */
+static json_t *
+page_finish(json_t *list, const char *key, int limit)
+{
+	json_t *out = json_pack("{s:o}", key, list);
+
+	if (limit > 0 && json_array_size(list) > (size_t)limit) {
+		json_array_remove(list, (size_t)limit);
+		json_object_set_new(out, "next",
+		    json_integer(json_integer_value(
+		        json_object_get(json_array_get(list, (size_t)limit - 1), "id"))));
+	}
+	return (out);
+}
+
 json_t *
 lab_nodes_json(int64_t lab, struct lw_err *e)
+{
+	return (lab_nodes_page(lab, 0, 0, e));
+}
+
+json_t *
+lab_nodes_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 {
 	static char sql[512];
 	json_t *rows, *out = json_array(), *row;
 	size_t i;
 
 	if (sql[0] == '\0')
-		snprintf(sql, sizeof(sql), "%s WHERE n.lab_id = ? ORDER BY n.id", node_cols);
-	if ((rows = db_rows(DB, e, sql, "i", lab)) == NULL) {
+		snprintf(sql, sizeof(sql),
+		    "%s WHERE n.lab_id = ? AND n.id > ? ORDER BY n.id LIMIT ?", node_cols);
+	if ((rows = db_rows(DB, e, sql, "iiI", lab, after, limit > 0 ? limit + 1 : -1)) == NULL) {
 		json_decref(out);
 		return (NULL);
 	}
@@ -443,7 +468,7 @@ lab_nodes_json(int64_t lab, struct lw_err *e)
 		json_array_append_new(out, n);
 	}
 	json_decref(rows);
-	return (json_pack("{s:o}", "nodes", out));
+	return (page_finish(out, "nodes", limit));
 }
 
 json_t *
@@ -864,11 +889,19 @@ link_render(json_t *row, struct lw_err *e)
 json_t *
 lab_links_json(int64_t lab, struct lw_err *e)
 {
+	return (lab_links_page(lab, 0, 0, e));
+}
+
+json_t *
+lab_links_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
+{
 	json_t *rows, *row, *out = json_array();
 	size_t i;
 
 	rows = db_rows(DB, e,
-	    "SELECT id, state, impairment FROM links WHERE lab_id = ? ORDER BY id", "i", lab);
+	    "SELECT id, state, impairment FROM links WHERE lab_id = ? AND id > ? ORDER BY id"
+	    " LIMIT ?",
+	    "iiI", lab, after, limit > 0 ? limit + 1 : -1);
 	if (rows == NULL) {
 		json_decref(out);
 		return (NULL);
@@ -884,7 +917,7 @@ lab_links_json(int64_t lab, struct lw_err *e)
 		json_array_append_new(out, l);
 	}
 	json_decref(rows);
-	return (json_pack("{s:o}", "links", out));
+	return (page_finish(out, "links", limit));
 }
 
 json_t *

@@ -47,6 +47,12 @@ int lab_patch(const struct who *w, int64_t lab, json_t *body, struct lw_err *e);
 int lab_delete_rows(int64_t lab, struct lw_err *e);
 
 json_t *lab_nodes_json(int64_t lab, struct lw_err *e);
+/*
+ * lab_nodes_page, lab_links_page - {"nodes"|"links": [...]} with ids past
+ * after, at most limit (0: all); "next" (the last id given) when more follow.
+ */
+json_t *lab_nodes_page(int64_t lab, int64_t after, int limit, struct lw_err *e);
+json_t *lab_links_page(int64_t lab, int64_t after, int limit, struct lw_err *e);
 json_t *lab_node_json(int64_t node, struct lw_err *e);
 int64_t lab_node_create(int64_t lab, json_t *body, struct lw_err *e);
 /* lab_node_patch - hardware fields only while stopped (409 otherwise). */

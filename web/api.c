@@ -48,7 +48,7 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/openapi.json", api_openapi, 0},
     {"GET", "/api/v1/labs", api_labs_list, R},
     {"POST", "/api/v1/labs", api_labs_create, L | B},
-    {"GET", "/api/v1/labs/{}", api_lab_get, R},
+    {"GET", "/api/v1/labs/{}", api_lab_get, 0},
     {"PATCH", "/api/v1/labs/{}", api_lab_patch, L | B},
     {"DELETE", "/api/v1/labs/{}", api_lab_delete, L | API_OWN},
     {"POST", "/api/v1/labs/{}/start", api_lab_start, L},
@@ -209,6 +209,62 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 		access_redact(r->out, r->level, r->nparams == 1);
 	api_access_maybe_changed(gen); /* consoles let in under the old rules ask again */
 	return (ret);
+}
+
+/* The largest page a list gives. */
+#define API_PAGE_MAX 10000
+
+int
+api_page_args(struct api_req *r, struct api_page *pg, struct lw_err *e)
+{
+	const char *lim = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *aft = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
+	char *end;
+	long long v;
+
+	pg->after = 0;
+	pg->limit = 0;
+	if (lim != NULL) {
+		v = strtoll(lim, &end, 10);
+		if (lim[0] < '0' || lim[0] > '9' || *end != '\0' || v < 1 || v > API_PAGE_MAX)
+			return (err_set(e, ERR_BAD_REQUEST,
+			    "limit must be a whole number from 1 to %d, not '%.32s'", API_PAGE_MAX,
+			    lim));
+		pg->limit = (int)v;
+	}
+	if (aft != NULL) {
+		v = strtoll(aft, &end, 10);
+		if (aft[0] < '0' || aft[0] > '9' || *end != '\0' || v < 0)
+			return (err_set(e, ERR_BAD_REQUEST,
+			    "after must be an id (the \"next\" of the page before), not '%.32s'",
+			    aft));
+		pg->after = v;
+	}
+	return (0);
+}
+
+json_t *
+api_page(json_t *out, const char *key, const struct api_page *pg)
+{
+	json_t *list = json_object_get(out, key), *kept, *v;
+	size_t i;
+
+	if (out == NULL || (pg->after == 0 && pg->limit == 0) || !json_is_array(list))
+		return (out);
+	kept = json_array();
+	json_array_foreach(list, i, v) {
+		if (json_integer_value(json_object_get(v, "id")) <= pg->after)
+			continue;
+		if (pg->limit > 0 && json_array_size(kept) == (size_t)pg->limit) {
+			json_object_set_new(out, "next",
+			    json_integer(json_integer_value(json_object_get(
+			        json_array_get(kept, (size_t)pg->limit - 1), "id"))));
+			break;
+		}
+		json_array_append(kept, v);
+	}
+	json_object_set_new(out, key, kept);
+	return (out);
 }
 
 int

@@ -35,6 +35,8 @@ struct api_req {
 	char cookie[256];         /* a Set-Cookie header, or "" */
 	struct who who;           /* who asks (api_identify) */
 	int level;                /* routes under /labs/{lab}: who's access_level on the lab */
+	bool fast;                /* on a socket's thread: answer only what is at hand, */
+	bool defer;               /* else set this: the request goes to a worker */
 };
 
 typedef int (*api_fn)(struct api_req *r, struct lw_err *e);
@@ -62,6 +64,19 @@ struct api_route {
 	 * otherwise, ownership with API_OWN. */
 	int flags;
 };
+
+/* A page of a list: ?after=ID (ids past it) and ?limit=N (at most N; 0: all). */
+struct api_page {
+	int64_t after;
+	int limit;
+};
+/* api_page_args - r's ?after and ?limit; 0, or -1 with e (400) when malformed. */
+int api_page_args(struct api_req *r, struct api_page *pg, struct lw_err *e);
+/*
+ * api_page - cut out[key] (objects with an "id", ascending) to the page, with
+ * "next" (the last id given) when more follow; returns out.
+ */
+json_t *api_page(json_t *out, const char *key, const struct api_page *pg);
 
 /* api_dispatch - find the route for r and run it; 0, or -1 with e. */
 int api_dispatch(struct api_req *r, struct lw_err *e);

@@ -263,7 +263,11 @@ api_me(struct api_req *r, struct lw_err *e)
 int
 api_tokens_list(struct api_req *r, struct lw_err *e)
 {
-	return (api_reply(r, 200, auth_tokens_json(&r->who, e), e));
+	struct api_page pg;
+
+	if (api_page_args(r, &pg, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, api_page(auth_tokens_json(&r->who, e), "tokens", &pg), e));
 }
 
 int
@@ -291,12 +295,15 @@ api_token_delete(struct api_req *r, struct lw_err *e)
 int
 api_users_list(struct api_req *r, struct lw_err *e)
 {
+	struct api_page pg;
 	json_t *out;
 
+	if (api_page_args(r, &pg, e) == -1)
+		return (-1);
 	lw_lock();
 	out = users_list_json(e);
 	lw_unlock();
-	return (api_reply(r, 200, out, e));
+	return (api_reply(r, 200, api_page(out, "users", &pg), e));
 }
 
 int
@@ -376,7 +383,11 @@ api_user_delete(struct api_req *r, struct lw_err *e)
 int
 api_groups_list(struct api_req *r, struct lw_err *e)
 {
-	return (api_reply(r, 200, groups_list_json(&r->who, e), e));
+	struct api_page pg;
+
+	if (api_page_args(r, &pg, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, api_page(groups_list_json(&r->who, e), "groups", &pg), e));
 }
 
 int

@@ -55,9 +55,11 @@ api_captures_list(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab, link, cap = 0;
 
-	if (cap_ref(r, &lab, &link, &cap, e) == -1)
+	struct api_page pg;
+
+	if (cap_ref(r, &lab, &link, &cap, e) == -1 || api_page_args(r, &pg, e) == -1)
 		return (-1);
-	return (api_reply(r, 200, labcap_list_json(link, e), e));
+	return (api_reply(r, 200, api_page(labcap_list_json(link, e), "captures", &pg), e));
 }
 
 int
@@ -85,18 +87,9 @@ api_capture_delete(struct api_req *r, struct lw_err *e)
 
 struct follow {
 	struct capture_reader *rd;
-	int fd;                 /* the client's socket, to notice it hang up on a quiet link */
 	struct park *park;      /* where it waits for frames without a thread */
 	struct api_guard guard; /* who follows it may still see the lab */
 };
-
-static bool
-client_gone(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
-
-	return (fd != -1 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)));
-}
 
 /* A parked follower has something to do: frames, the end, a hang-up or a guard check. */
 static bool
@@ -104,7 +97,7 @@ follow_ready(void *arg)
 {
 	struct follow *f = arg;
 
-	return (capture_reader_pending(f->rd) || client_gone(f->fd) || api_guard_due(&f->guard));
+	return (capture_reader_pending(f->rd) || api_guard_due(&f->guard));
 }
 
 static ssize_t
@@ -114,7 +107,7 @@ follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 	ssize_t n;
 
 	(void)pos;
-	if (park_stopping() || client_gone(f->fd) || !api_guard_ok(&f->guard))
+	if (park_stopping() || park_client_gone(f->park) || !api_guard_ok(&f->guard))
 		return (MHD_CONTENT_READER_END_WITH_ERROR);
 	if ((n = capture_reader_read(f->rd, buf, max, 0)) == 0) {
 		park_hold(f->park); /* resumed when frames come */
@@ -155,8 +148,6 @@ pcap_reply(struct api_req *r)
 static int
 pcap_follow(struct api_req *r, int64_t lab, struct capture_reader *rd, struct lw_err *e)
 {
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct follow *f = calloc(1, sizeof(*f));
 
 	if (f == NULL) {
@@ -164,7 +155,6 @@ pcap_follow(struct api_req *r, int64_t lab, struct capture_reader *rd, struct lw
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	}
 	f->rd = rd;
-	f->fd = ci != NULL ? ci->connect_fd : -1;
 	if ((f->park = park_new(r->conn, follow_ready, f)) == NULL) {
 		follow_free(f);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));

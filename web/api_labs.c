@@ -8,11 +8,16 @@
 #include "labs/lab.h"
 #include "labs/lifecycle.h"
 #include "web/api.h"
+#include "web/labcache.h"
 
 int
 api_labs_list(struct api_req *r, struct lw_err *e)
 {
-	return (api_reply(r, 200, lab_list_json(&r->who, e), e));
+	struct api_page pg;
+
+	if (api_page_args(r, &pg, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, api_page(lab_list_json(&r->who, e), "labs", &pg), e));
 }
 
 int
@@ -29,9 +34,8 @@ api_labs_create(struct api_req *r, struct lw_err *e)
 int
 api_lab_get(struct api_req *r, struct lw_err *e)
 {
-	int64_t lab = lab_resolve(r->params[0], e);
-
-	return (lab == -1 ? -1 : api_reply(r, 200, lab_json(lab, e), e));
+	/* The access check put the lab's id in params[0]. */
+	return (labcache_answer(r, strtoll(r->params[0], NULL, 10), r->fast, e));
 }
 
 int

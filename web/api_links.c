@@ -22,9 +22,11 @@ api_links_list(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, link = 0;
 
-	if (link_ref(r, &lab, &link, e) == -1)
+	struct api_page pg;
+
+	if (link_ref(r, &lab, &link, e) == -1 || api_page_args(r, &pg, e) == -1)
 		return (-1);
-	return (api_reply(r, 200, lab_links_json(lab, e), e));
+	return (api_reply(r, 200, lab_links_page(lab, pg.after, pg.limit, e), e));
 }
 
 int

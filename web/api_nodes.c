@@ -23,9 +23,11 @@ api_nodes_list(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, node = 0;
 
-	if (node_ref(r, &lab, &node, e) == -1)
+	struct api_page pg;
+
+	if (node_ref(r, &lab, &node, e) == -1 || api_page_args(r, &pg, e) == -1)
 		return (-1);
-	return (api_reply(r, 200, lab_nodes_json(lab, e), e));
+	return (api_reply(r, 200, lab_nodes_page(lab, pg.after, pg.limit, e), e));
 }
 
 int

@@ -219,6 +219,8 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	(void)pos;
 	for (;;) {
 		/* Logged out, revoked, expired, deleted (also while it was parked). */
+		if (park_client_gone(s->park)) /* nothing to finish: just close */
+			return (MHD_CONTENT_READER_END_WITH_ERROR);
 		if (park_stopping() || !api_guard_ok(&s->guard))
 			return (MHD_CONTENT_READER_END_OF_STREAM);
 		n = events_read(&s->seq, buf, max, 0, &lab);

@@ -2,8 +2,13 @@
  * park - long-lived responses held without a thread each (see park.h).
  * The list and every parked flag are guarded by pk.mu; a connection is
  * suspended and resumed only under it, so a resume never races its suspend.
+ * A parked socket is in an epoll set for EPOLLRDHUP: a client that hangs
+ * up is resumed at the next tick, so its stream ends and its slot frees.
  */
+#include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include "core/base/clock.h"
@@ -18,9 +23,10 @@
 
 struct park {
 	struct MHD_Connection *c;
+	int fd; /* the client's socket: watched for a hang-up while parked */
 	bool (*ready)(void *arg);
 	void *arg;
-	bool parked;
+	bool parked, hup, watched;
 	struct park *prev, *next;
 };
 
@@ -29,9 +35,28 @@ static struct {
 	pthread_cond_t gone; /* a stream left the list */
 	struct park *head;
 	int count;
+	int epfd; /* parked sockets, for EPOLLRDHUP */
 	bool stopping, started;
 	pthread_t thread;
-} pk = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, false, false, 0};
+} pk = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, -1, false, false, 0};
+
+/* Stop watching p's socket (it is resumed, or gone). Called with pk.mu held. */
+static void
+park_unwatch(struct park *p)
+{
+	if (p->watched && pk.epfd != -1)
+		epoll_ctl(pk.epfd, EPOLL_CTL_DEL, p->fd, NULL);
+	p->watched = false;
+}
+
+bool
+park_client_gone(struct park *p)
+{
+	struct pollfd pf = {.fd = p->fd, .events = POLLRDHUP};
+
+	return (
+	    p->fd != -1 && poll(&pf, 1, 0) == 1 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR)));
+}
 
 struct park *
 park_new(struct MHD_Connection *c, bool (*ready)(void *arg), void *arg)
@@ -40,7 +65,11 @@ park_new(struct MHD_Connection *c, bool (*ready)(void *arg), void *arg)
 
 	if (p == NULL)
 		return (NULL);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
 	p->c = c;
+	p->fd = ci != NULL ? ci->connect_fd : -1;
 	p->ready = ready;
 	p->arg = arg;
 	pthread_mutex_lock(&pk.mu);
@@ -57,9 +86,13 @@ void
 park_hold(struct park *p)
 {
 	pthread_mutex_lock(&pk.mu);
-	if (!pk.stopping && !p->parked && !p->ready(p->arg)) {
+	if (!pk.stopping && !p->parked && !p->hup && !p->ready(p->arg)) {
+		struct epoll_event ev = {.events = EPOLLRDHUP, .data.ptr = p};
+
 		p->parked = true;
 		MHD_suspend_connection(p->c);
+		p->watched = p->fd != -1 && pk.epfd != -1 &&
+		    epoll_ctl(pk.epfd, EPOLL_CTL_ADD, p->fd, &ev) == 0;
 	}
 	pthread_mutex_unlock(&pk.mu);
 }
@@ -70,6 +103,7 @@ park_free(struct park *p)
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&pk.mu);
+	park_unwatch(p);
 	if (p->prev != NULL)
 		p->prev->next = p->next;
 	else
@@ -108,9 +142,21 @@ park_count(void)
 static void
 park_sweep(void)
 {
+	struct epoll_event evs[64];
+	int n;
+
+	/* Clients that hung up: resumed, their reader ends the stream. */
+	while (pk.epfd != -1 && (n = epoll_wait(pk.epfd, evs, 64, 0)) > 0)
+		for (int i = 0; i < n; i++) {
+			struct park *p = evs[i].data.ptr;
+
+			p->hup = true;
+			park_unwatch(p);
+		}
 	for (struct park *p = pk.head; p != NULL; p = p->next)
-		if (p->parked && (pk.stopping || p->ready(p->arg))) {
+		if (p->parked && (pk.stopping || p->hup || p->ready(p->arg))) {
 			p->parked = false;
+			park_unwatch(p);
 			MHD_resume_connection(p->c);
 		}
 }
@@ -136,7 +182,8 @@ park_loop(void *arg)
 int
 park_start(void)
 {
-	if (pthread_create(&pk.thread, NULL, park_loop, NULL) != 0)
+	if ((pk.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    pthread_create(&pk.thread, NULL, park_loop, NULL) != 0)
 		return (-1);
 	pk.started = true;
 	return (0);
@@ -162,5 +209,11 @@ park_stop(void)
 		park_sweep();
 	if (pk.count > 0)
 		log_warnx("park: %d streams still open at shutdown", pk.count);
+	pthread_mutex_unlock(&pk.mu);
+	/* Streams that outlived the wait are no longer watched (they are resumed). */
+	pthread_mutex_lock(&pk.mu);
+	if (pk.epfd != -1)
+		close(pk.epfd);
+	pk.epfd = -1;
 	pthread_mutex_unlock(&pk.mu);
 }

@@ -22,6 +22,8 @@ struct park *park_new(struct MHD_Connection *c, bool (*ready)(void *arg), void *
  * connection unless ready(arg) holds already. The reader then returns 0.
  */
 void park_hold(struct park *p);
+/* park_client_gone - the client hung up (its reader ends the stream). */
+bool park_client_gone(struct park *p);
 /* park_free - from the response's free callback: the connection is gone. */
 void park_free(struct park *p);
 /* park_stopping - true once park_stop began: readers end their streams. */

@@ -22,6 +22,7 @@
 #include "images/store.h"
 #include "labs/lifecycle.h"
 #include "web/api.h"
+#include "web/labcache.h"
 #include "web/park.h"
 #include "web/server.h"
 #include "web/tls.h"
@@ -337,11 +338,22 @@ workers_stop(void)
 	wk.n = 0;
 }
 
-/* Requests answered on the socket's own thread: nothing there waits. */
+/*
+ * Requests tried on the socket's own thread, where nothing may wait: the
+ * health check, and a lab's GET while its cached text is good (else the
+ * handler defers it to a worker).
+ */
 static bool
 serve_inline(const char *url, const char *method)
 {
-	return (strcmp(method, "GET") == 0 && strcmp(url, "/api/v1/health") == 0);
+	const char *lab = url + strlen("/api/v1/labs/");
+
+	if (strcmp(method, "GET") != 0)
+		return (false);
+	if (strcmp(url, "/api/v1/health") == 0)
+		return (true);
+	return (strncmp(url, "/api/v1/labs/", strlen("/api/v1/labs/")) == 0 && *lab != '\0' &&
+	    strchr(lab, '/') == NULL);
 }
 
 static enum MHD_Result
@@ -381,7 +393,15 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 	cc->conn = c;
 	if (!serve_inline(url, method))
 		return (worker_submit(cc));
+	cc->r.fast = true;
 	serve_dispatch(cc);
+	if (cc->rc == 0 && cc->r.defer) { /* not at hand: a worker makes it */
+		req_free(&cc->r);
+		cc->r.method = method;
+		cc->r.url = url;
+		cc->r.conn = c;
+		return (worker_submit(cc));
+	}
 	return (serve_result(c, &cc->r, cc->rc, &cc->e));
 }
 
@@ -833,6 +853,7 @@ server_stop(void)
 	workers_stop();
 	MHD_stop_daemon(httpd);
 	httpd = NULL;
+	labcache_fini();
 	tls_free(tls_cert, tls_key);
 	tls_cert = tls_key = NULL;
 	for (char **n = server_names; n != NULL && *n != NULL; n++)

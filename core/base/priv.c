@@ -46,7 +46,7 @@ struct priv_watcher {
 struct priv_channel {
 	int sock;
 	pthread_mutex_t mu;
-	unsigned char buf[PRIV_MSG_MAX];
+	_Alignas(16) unsigned char buf[PRIV_MSG_MAX];
 };
 
 static struct {
@@ -307,7 +307,8 @@ priv_str(const char *field, size_t size)
 static int
 priv_answer(int sock, struct priv_hdr *h, unsigned char *in, int *fds, int nfds)
 {
-	static __thread unsigned char out[PRIV_MSG_MAX];
+	/* Aligned: requests and replies are read in place as structs. */
+	static __thread _Alignas(16) unsigned char out[PRIV_MSG_MAX];
 	struct priv_reply rep = {.data = out, .cap = sizeof(out)};
 	struct priv_req req = {h->type, in, h->len, fds, nfds};
 	const struct priv_entry *e = h->type < PRIV_TYPE_MAX ? &priv.h[h->type] : NULL;
@@ -377,7 +378,7 @@ priv_signal_in(int sfd, pid_t child, int *status)
 static int
 priv_request_in(int sock)
 {
-	static __thread unsigned char in[PRIV_MSG_MAX];
+	static __thread _Alignas(16) unsigned char in[PRIV_MSG_MAX];
 	struct priv_hdr h;
 	int fds[PRIV_FDS_MAX], nfds, r;
 

@@ -115,7 +115,7 @@ fabric_priv_link_exists(const char *name)
 int
 fabric_priv_list_ours(void (*fn)(const char *ifname, void *arg), void *arg)
 {
-	static __thread char page[PRIV_MSG_MAX];
+	static __thread _Alignas(16) char page[PRIV_MSG_MAX];
 	uint32_t start = 0;
 	int total;
 
@@ -160,7 +160,7 @@ fabric_priv_batch_netns(struct fabric_rbatch *rb, int64_t node, int pidfd)
 static int
 fw_send(const struct fabric_wop *ops, size_t n, const int *fds, int nfds)
 {
-	static __thread unsigned char msg[PRIV_MSG_MAX];
+	static __thread _Alignas(16) unsigned char msg[PRIV_MSG_MAX];
 	struct priv_reply rep = {0};
 	uint32_t k = (uint32_t)n;
 
