@@ -355,7 +355,7 @@ serve_main(int argc, char **argv)
 	if (impair_init() == -1)
 		fatal("impairment engine");
 	wiring_force_engine(lw.cfg.impair_all != 0);
-	/* Every node's telnet console listens while the daemon runs, stopped or not. */
+	/* Every node has a console; its telnet port listens while the node runs. */
 	lifecycle_consoles(0, 0, true);
 	if (runtime_init(&e) == -1)
 		fatalx("%s", e.msg);

@@ -259,7 +259,8 @@ client_free(struct client *cl)
 static void
 ring_put(struct con *c, const char *data, size_t len)
 {
-	if (c->ring_size == 0)
+	/* Allocated on first output: a stopped node's console costs no scrollback. */
+	if (c->ring == NULL && (c->ring_size == 0 || (c->ring = malloc(c->ring_size)) == NULL))
 		return;
 	if (len >= c->ring_size) {
 		data += len - c->ring_size;
@@ -416,6 +417,29 @@ qemu_detach(struct con *c)
 	log_close(c);
 }
 
+/*
+ * The telnet port listens only while the node's console is attached: a lab
+ * of a thousand stopped nodes holds no socket for them. A client that is
+ * attached stays when the node stops (it sees the next boot).
+ */
+static void
+con_listen(struct con *c)
+{
+	struct lw_err e = {0};
+
+	if (c->listen_fd == -1 && telnetd_start(c, &e) == -1)
+		log_warnx("console %lld: %s; the console works without its telnet port",
+		    (long long)c->node, e.msg);
+}
+
+/* The node's QEMU went away: its serial socket and its telnet port close. */
+static void
+con_unplug(struct con *c)
+{
+	qemu_detach(c);
+	telnetd_stop(c);
+}
+
 static void
 qemu_readable(struct con *c)
 {
@@ -429,7 +453,7 @@ qemu_readable(struct con *c)
 			continue;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			qemu_detach(c);
+			con_unplug(c);
 		return;
 	}
 }
@@ -594,7 +618,6 @@ con_new(int64_t node, int port)
 	c->port = port;
 	c->listen_fd = c->qemu_fd = c->log_fd = -1;
 	c->ring_size = (size_t)lw.cfg.console_scrollback;
-	c->ring = c->ring_size ? malloc(c->ring_size) : NULL;
 	c->w_listen = (struct watch){W_LISTEN, c};
 	c->w_qemu = (struct watch){W_QEMU, c};
 	return (c);
@@ -604,7 +627,6 @@ int
 console_node_add(int64_t node, int port, struct lw_err *e)
 {
 	struct con *c;
-	int rc;
 
 	pthread_mutex_lock(&cs.mu);
 	if (console_find(node) != NULL) {
@@ -615,15 +637,10 @@ console_node_add(int64_t node, int port, struct lw_err *e)
 		pthread_mutex_unlock(&cs.mu);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	}
-	/*
-	 * Without its telnet port the console still exists: the log, readiness,
-	 * send/expect and the WebSocket keep working.
-	 */
-	rc = telnetd_start(c, e);
 	c->next = cs.cons;
 	cs.cons = c;
 	pthread_mutex_unlock(&cs.mu);
-	return (rc);
+	return (0);
 }
 
 void
@@ -657,6 +674,7 @@ console_node_attach(int64_t node, int fd, const char *log_path, bool fresh)
 	log_open(c, log_path);
 	con_note(c, fresh ? "node started" : "console re-attached after a daemon restart");
 	console_watch_add(fd, &c->w_qemu, EPOLLIN);
+	con_listen(c);
 	pthread_mutex_unlock(&cs.mu);
 }
 
@@ -667,7 +685,7 @@ console_node_detach(int64_t node)
 
 	pthread_mutex_lock(&cs.mu);
 	if ((c = console_find(node)) != NULL)
-		qemu_detach(c);
+		con_unplug(c);
 	pthread_mutex_unlock(&cs.mu);
 }
 
