@@ -375,6 +375,12 @@ serve_main(int argc, char **argv)
 	}
 	free(caps);
 	server_stop();
+	/*
+	 * The runtime's thread ran until here and may have wired links or
+	 * attached consoles after console_fini and capture_fini: each module
+	 * marked itself stopped under its lock first, so those calls did
+	 * nothing and wrote to no closed fd.
+	 */
 	runtime_fini();
 	impair_fini(); /* after the runtime: nothing can hand it a link any more */
 	db_close(lw.db);

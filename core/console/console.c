@@ -7,6 +7,12 @@
  * that go away are only marked dead and unhooked from epoll; the console
  * thread frees them at the end of a batch, so an event already in hand
  * never points at freed memory.
+ *
+ * Shutdown: console_fini sets cs.stop under the lock, joins the thread,
+ * closes every console, lets send/expect waiters leave, then closes the
+ * epoll set and eventfd (set to -1). The runtime and request threads may
+ * still call in after that: with cs.stop set, no console is made, found or
+ * watched.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +35,7 @@ static struct {
 	pthread_mutex_t mu;
 	int epfd, wakefd;
 	pthread_t thread;
-	bool running, stop;
+	bool running, stop; /* stop: console_fini has begun; nothing new is taken */
 	struct con *cons;
 	struct watch w_wake;
 	uint64_t next_client; /* client ids */
@@ -56,6 +62,8 @@ console_wait(pthread_cond_t *cv, const struct timespec *deadline)
 struct con *
 console_find(int64_t node)
 {
+	if (cs.stop)
+		return (NULL);
 	for (struct con *c = cs.cons; c != NULL; c = c->next)
 		if (c->node == node && !c->dead)
 			return (c);
@@ -554,6 +562,7 @@ int
 console_init(struct lw_err *e)
 {
 	cs.w_wake = (struct watch){W_WAKE, NULL};
+	cs.stop = false;
 	if ((cs.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (cs.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
 	    console_watch_add(cs.wakefd, &cs.w_wake, EPOLLIN) == -1)
@@ -583,6 +592,24 @@ con_close(struct con *c)
 	c->dead = true;
 }
 
+/*
+ * Send/expect waiters were woken by con_close and return at once: let them
+ * leave (bounded) so that their consoles can be freed. Called locked.
+ */
+static void
+con_drain_waiters(void)
+{
+	struct timespec ts = {0, 10 * 1000 * 1000};
+
+	reap();
+	for (int i = 0; i < 200 && cs.cons != NULL; i++) {
+		pthread_mutex_unlock(&cs.mu);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&cs.mu);
+		reap();
+	}
+}
+
 void
 console_fini(void)
 {
@@ -596,15 +623,16 @@ console_fini(void)
 	if (write(cs.wakefd, &one, sizeof(one)) == -1)
 		log_warn("console: wake");
 	pthread_join(cs.thread, NULL);
+	login_fini(); /* after the console thread: no verdict is applied, nobody wakes it */
 	pthread_mutex_lock(&cs.mu);
 	for (struct con *c = cs.cons; c != NULL; c = c->next)
 		con_close(c);
-	reap();
-	pthread_mutex_unlock(&cs.mu);
-	login_fini(); /* after the console thread: no verdict is applied any more */
+	con_drain_waiters();
 	close(cs.wakefd);
 	close(cs.epfd);
+	cs.wakefd = cs.epfd = -1;
 	cs.running = false;
+	pthread_mutex_unlock(&cs.mu);
 }
 
 static struct con *
@@ -629,7 +657,7 @@ console_node_add(int64_t node, int port, struct lw_err *e)
 	struct con *c;
 
 	pthread_mutex_lock(&cs.mu);
-	if (console_find(node) != NULL) {
+	if (cs.stop || console_find(node) != NULL) {
 		pthread_mutex_unlock(&cs.mu);
 		return (0);
 	}
