@@ -355,7 +355,7 @@ serve_main(int argc, char **argv)
 	if (impair_init() == -1)
 		fatal("impairment engine");
 	wiring_force_engine(lw.cfg.impair_all != 0);
-	/* Every node's telnet console listens while the daemon runs, stopped or not. */
+	/* Every node has a console; its telnet port listens while the node runs. */
 	lifecycle_consoles(0, 0, true);
 	if (runtime_init(&e) == -1)
 		fatalx("%s", e.msg);
@@ -375,6 +375,12 @@ serve_main(int argc, char **argv)
 	}
 	free(caps);
 	server_stop();
+	/*
+	 * The runtime's thread ran until here and may have wired links or
+	 * attached consoles after console_fini and capture_fini: each module
+	 * marked itself stopped under its lock first, so those calls did
+	 * nothing and wrote to no closed fd.
+	 */
 	runtime_fini();
 	impair_fini(); /* after the runtime: nothing can hand it a link any more */
 	db_close(lw.db);

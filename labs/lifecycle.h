@@ -22,9 +22,9 @@
 /* lifecycle_shutdown - a lab start waiting for readiness answers now (any thread). */
 void lifecycle_shutdown(void);
 /*
- * lifecycle_consoles - serve (add) or stop serving the telnet consoles of
- * lab's nodes (lab 0: every lab's), or only node's when node is non-zero.
- * A port that cannot be bound is logged; the console works without it.
+ * lifecycle_consoles - make (add) or drop the consoles of lab's nodes (lab
+ * 0: every lab's), or only node's when node is non-zero. A console holds no
+ * fd until its node runs: its telnet port listens only then.
  */
 void lifecycle_consoles(int64_t lab, int64_t node, bool add);
 

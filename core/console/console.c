@@ -7,6 +7,12 @@
  * that go away are only marked dead and unhooked from epoll; the console
  * thread frees them at the end of a batch, so an event already in hand
  * never points at freed memory.
+ *
+ * Shutdown: console_fini sets cs.stop under the lock, joins the thread,
+ * closes every console, lets send/expect waiters leave, then closes the
+ * epoll set and eventfd (set to -1). The runtime and request threads may
+ * still call in after that: with cs.stop set, no console is made, found or
+ * watched.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +35,7 @@ static struct {
 	pthread_mutex_t mu;
 	int epfd, wakefd;
 	pthread_t thread;
-	bool running, stop;
+	bool running, stop; /* stop: console_fini has begun; nothing new is taken */
 	struct con *cons;
 	struct watch w_wake;
 	uint64_t next_client; /* client ids */
@@ -56,6 +62,8 @@ console_wait(pthread_cond_t *cv, const struct timespec *deadline)
 struct con *
 console_find(int64_t node)
 {
+	if (cs.stop)
+		return (NULL);
 	for (struct con *c = cs.cons; c != NULL; c = c->next)
 		if (c->node == node && !c->dead)
 			return (c);
@@ -259,7 +267,8 @@ client_free(struct client *cl)
 static void
 ring_put(struct con *c, const char *data, size_t len)
 {
-	if (c->ring_size == 0)
+	/* Allocated on first output: a stopped node's console costs no scrollback. */
+	if (c->ring == NULL && (c->ring_size == 0 || (c->ring = malloc(c->ring_size)) == NULL))
 		return;
 	if (len >= c->ring_size) {
 		data += len - c->ring_size;
@@ -416,6 +425,29 @@ qemu_detach(struct con *c)
 	log_close(c);
 }
 
+/*
+ * The telnet port listens only while the node's console is attached: a lab
+ * of a thousand stopped nodes holds no socket for them. A client that is
+ * attached stays when the node stops (it sees the next boot).
+ */
+static void
+con_listen(struct con *c)
+{
+	struct lw_err e = {0};
+
+	if (c->listen_fd == -1 && telnetd_start(c, &e) == -1)
+		log_warnx("console %lld: %s; the console works without its telnet port",
+		    (long long)c->node, e.msg);
+}
+
+/* The node's QEMU went away: its serial socket and its telnet port close. */
+static void
+con_unplug(struct con *c)
+{
+	qemu_detach(c);
+	telnetd_stop(c);
+}
+
 static void
 qemu_readable(struct con *c)
 {
@@ -429,7 +461,7 @@ qemu_readable(struct con *c)
 			continue;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			qemu_detach(c);
+			con_unplug(c);
 		return;
 	}
 }
@@ -530,6 +562,7 @@ int
 console_init(struct lw_err *e)
 {
 	cs.w_wake = (struct watch){W_WAKE, NULL};
+	cs.stop = false;
 	if ((cs.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (cs.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
 	    console_watch_add(cs.wakefd, &cs.w_wake, EPOLLIN) == -1)
@@ -559,6 +592,24 @@ con_close(struct con *c)
 	c->dead = true;
 }
 
+/*
+ * Send/expect waiters were woken by con_close and return at once: let them
+ * leave (bounded) so that their consoles can be freed. Called locked.
+ */
+static void
+con_drain_waiters(void)
+{
+	struct timespec ts = {0, 10 * 1000 * 1000};
+
+	reap();
+	for (int i = 0; i < 200 && cs.cons != NULL; i++) {
+		pthread_mutex_unlock(&cs.mu);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&cs.mu);
+		reap();
+	}
+}
+
 void
 console_fini(void)
 {
@@ -572,15 +623,16 @@ console_fini(void)
 	if (write(cs.wakefd, &one, sizeof(one)) == -1)
 		log_warn("console: wake");
 	pthread_join(cs.thread, NULL);
+	login_fini(); /* after the console thread: no verdict is applied, nobody wakes it */
 	pthread_mutex_lock(&cs.mu);
 	for (struct con *c = cs.cons; c != NULL; c = c->next)
 		con_close(c);
-	reap();
-	pthread_mutex_unlock(&cs.mu);
-	login_fini(); /* after the console thread: no verdict is applied any more */
+	con_drain_waiters();
 	close(cs.wakefd);
 	close(cs.epfd);
+	cs.wakefd = cs.epfd = -1;
 	cs.running = false;
+	pthread_mutex_unlock(&cs.mu);
 }
 
 static struct con *
@@ -594,7 +646,6 @@ con_new(int64_t node, int port)
 	c->port = port;
 	c->listen_fd = c->qemu_fd = c->log_fd = -1;
 	c->ring_size = (size_t)lw.cfg.console_scrollback;
-	c->ring = c->ring_size ? malloc(c->ring_size) : NULL;
 	c->w_listen = (struct watch){W_LISTEN, c};
 	c->w_qemu = (struct watch){W_QEMU, c};
 	return (c);
@@ -604,10 +655,9 @@ int
 console_node_add(int64_t node, int port, struct lw_err *e)
 {
 	struct con *c;
-	int rc;
 
 	pthread_mutex_lock(&cs.mu);
-	if (console_find(node) != NULL) {
+	if (cs.stop || console_find(node) != NULL) {
 		pthread_mutex_unlock(&cs.mu);
 		return (0);
 	}
@@ -615,15 +665,10 @@ console_node_add(int64_t node, int port, struct lw_err *e)
 		pthread_mutex_unlock(&cs.mu);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	}
-	/*
-	 * Without its telnet port the console still exists: the log, readiness,
-	 * send/expect and the WebSocket keep working.
-	 */
-	rc = telnetd_start(c, e);
 	c->next = cs.cons;
 	cs.cons = c;
 	pthread_mutex_unlock(&cs.mu);
-	return (rc);
+	return (0);
 }
 
 void
@@ -657,6 +702,7 @@ console_node_attach(int64_t node, int fd, const char *log_path, bool fresh)
 	log_open(c, log_path);
 	con_note(c, fresh ? "node started" : "console re-attached after a daemon restart");
 	console_watch_add(fd, &c->w_qemu, EPOLLIN);
+	con_listen(c);
 	pthread_mutex_unlock(&cs.mu);
 }
 
@@ -667,7 +713,7 @@ console_node_detach(int64_t node)
 
 	pthread_mutex_lock(&cs.mu);
 	if ((c = console_find(node)) != NULL)
-		qemu_detach(c);
+		con_unplug(c);
 	pthread_mutex_unlock(&cs.mu);
 }
 

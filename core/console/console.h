@@ -1,7 +1,7 @@
 /*
  * console - daemon-owned serial consoles. Each running node's serial port
  * is a UNIX socket QEMU serves; the daemon attaches to it and fans the
- * output out to telnet clients (one TCP port per node, libtelnet),
+ * output out to telnet clients (one TCP port per running node, libtelnet),
  * framed clients such as WebSockets and send/expect waiters, keeps a
  * scrollback ring that a new client receives first, and writes a bounded,
  * rotated console log. One thread runs all console I/O; it never takes
@@ -32,10 +32,13 @@ int console_init(struct lw_err *e);
 /* console_fini - close every console and client, stop the thread. */
 void console_fini(void);
 /*
- * console_node_add - start serving node's telnet port (on --console-host);
- * clients may attach while the node is stopped and stay across stop/start.
- * Returns 0, or -1 with e when the port cannot be bound (the console then
- * works without its telnet port).
+ * console_node_add - know node's console and its telnet port (on
+ * --console-host). The port listens only while the node's serial socket is
+ * attached (console_node_attach to console_node_detach, or QEMU closing
+ * it): a stopped node holds no fd and its port refuses connections. A port
+ * that cannot be bound is logged and the console works without it.
+ * WebSocket clients may attach while the node is stopped; clients stay
+ * across stop/start. Returns 0, or -1 with e when out of memory.
  */
 int console_node_add(int64_t node, int port, struct lw_err *e);
 /* console_node_remove - stop serving node's console and drop its clients. */
@@ -46,7 +49,7 @@ void console_node_remove(int64_t node);
  * is kept, a marker line says so).
  */
 void console_node_attach(int64_t node, int fd, const char *log_path, bool fresh);
-/* console_node_detach - QEMU went away: close its socket; clients stay. */
+/* console_node_detach - QEMU went away: close its socket and the telnet port; clients stay. */
 void console_node_detach(int64_t node);
 /*
  * A client that is not telnet speaks through a codec its caller supplies

@@ -5,6 +5,12 @@
  * waits in epoll unlocked and handles a batch under the lock. Taps and
  * captures are freed by whoever ends them, under the lock; the epoll tag
  * is the link id, looked up again, so a stale event finds nothing.
+ *
+ * Shutdown: capture_fini sets cp.stop under the lock, joins the thread,
+ * ends every tap, then closes the eventfd and epoll set and sets them to -1
+ * (still under the lock). The runtime goes on wiring and unwiring links
+ * until it stops, later: a late call finds cp.stop, keeps no tap and wakes
+ * no one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,7 +99,7 @@ static struct {
 	pthread_mutex_t mu;
 	int epfd, wakefd;
 	pthread_t thread;
-	bool running, stop;
+	bool running, stop; /* stop: capture_fini has begun; nothing new is taken */
 	struct tap *taps;
 	struct livecap **dead; /* handles to close, off the lock: closing waits for RCU */
 	size_t ndead;
@@ -275,6 +281,18 @@ cap_end(struct tap *t, struct cap *c, struct capture_stats *st)
 
 /* ---- opening and closing, on the capture thread ---- */
 
+/* Wake the capture thread (called locked); once it is stopping, nobody listens. */
+static void
+cap_wake(void)
+{
+	uint64_t one = 1;
+
+	if (cp.stop || cp.wakefd == -1)
+		return;
+	if (write(cp.wakefd, &one, sizeof(one)) == -1)
+		log_warn("capture: wake");
+}
+
 /*
  * Opening a packet socket's ring and closing one each wait for an RCU
  * grace period (tens of ms): a lab of hundreds of links would wait
@@ -285,31 +303,28 @@ static void
 tap_bury(struct livecap *p)
 {
 	struct livecap **grown;
-	uint64_t one = 1;
 
 	if (p == NULL)
 		return;
-	epoll_ctl(cp.epfd, EPOLL_CTL_DEL, livecap_fd(p), NULL);
-	if ((grown = realloc(cp.dead, sizeof(*grown) * (cp.ndead + 1))) == NULL) {
-		livecap_close(p); /* no memory: close here, slowly */
+	if (cp.epfd != -1)
+		epoll_ctl(cp.epfd, EPOLL_CTL_DEL, livecap_fd(p), NULL);
+	/* No memory, or no capture thread any more (after capture_fini): close here, slowly. */
+	if (!cp.running || (grown = realloc(cp.dead, sizeof(*grown) * (cp.ndead + 1))) == NULL) {
+		livecap_close(p);
 		return;
 	}
 	cp.dead = grown;
 	cp.dead[cp.ndead++] = p;
-	if (write(cp.wakefd, &one, sizeof(one)) == -1)
-		log_warn("capture: wake");
+	cap_wake();
 }
 
 static void
 tap_want(struct tap *t, const char *ifname, bool big)
 {
-	uint64_t one = 1;
-
 	snprintf(t->want_if, sizeof(t->want_if), "%s", ifname);
 	t->want_big = big;
 	t->pending = true;
-	if (write(cp.wakefd, &one, sizeof(one)) == -1)
-		log_warn("capture: wake");
+	cap_wake();
 }
 
 /*
@@ -447,6 +462,7 @@ capture_init(struct lw_err *e)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0};
 
+	cp.stop = false;
 	if ((cp.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (cp.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
 	    epoll_ctl(cp.epfd, EPOLL_CTL_ADD, cp.wakefd, &ev) == -1)
@@ -490,10 +506,12 @@ capture_fini(struct capture_stats **out)
 	pthread_mutex_lock(&cp.mu);
 	cp.stop = true;
 	pthread_mutex_unlock(&cp.mu);
+	/* cp.stop is set: no one else writes it now, and it stays open until the join. */
 	if (write(cp.wakefd, &one, sizeof(one)) == -1)
 		log_warn("capture: wake");
 	pthread_join(cp.thread, NULL);
 	pthread_mutex_lock(&cp.mu);
+	cp.running = false; /* from here on a handle is closed where it is dropped */
 	while (cp.taps != NULL) {
 		struct tap *t = cp.taps;
 
@@ -505,10 +523,10 @@ capture_fini(struct capture_stats **out)
 	free(cp.dead);
 	cp.dead = NULL;
 	cp.ndead = 0;
-	pthread_mutex_unlock(&cp.mu);
 	close(cp.wakefd);
 	close(cp.epfd);
-	cp.running = false;
+	cp.wakefd = cp.epfd = -1;
+	pthread_mutex_unlock(&cp.mu);
 	return (n);
 }
 
@@ -518,6 +536,10 @@ capture_link_up(int64_t link, const char *ifname)
 	struct tap *t;
 
 	pthread_mutex_lock(&cp.mu);
+	if (cp.stop) { /* after capture_fini: the link is not watched any more */
+		pthread_mutex_unlock(&cp.mu);
+		return;
+	}
 	if ((t = tap_find(link)) == NULL) {
 		if ((t = calloc(1, sizeof(*t))) == NULL) {
 			pthread_mutex_unlock(&cp.mu);
@@ -608,6 +630,10 @@ capture_start(
 	struct cap *c = NULL;
 
 	pthread_mutex_lock(&cp.mu);
+	if (cp.stop) {
+		err_set(e, ERR_UNAVAILABLE, "the daemon is stopping");
+		goto fail;
+	}
 	if ((t = tap_find(link)) == NULL) {
 		err_set(
 		    e, ERR_CONFLICT, "link %lld is not up: start its lab first", (long long)link);

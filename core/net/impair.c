@@ -410,11 +410,14 @@ eng_loop(void *arg)
 	return (NULL);
 }
 
+/* Wake the engine (called locked); once it is quitting, nobody listens. */
 static void
 eng_wake(void)
 {
 	uint64_t one = 1;
 
+	if (eng.quit || eng.evfd == -1)
+		return;
 	if (write(eng.evfd, &one, sizeof(one)) == -1)
 		log_warn("impair: eventfd");
 }
@@ -424,6 +427,7 @@ impair_init(void)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
 
+	eng.quit = false;
 	if ((eng.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (eng.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
 	    (eng.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) == -1)
@@ -451,19 +455,28 @@ elink_free(struct elink *l)
 	free(l);
 }
 
+/*
+ * impair_fini - stop the engine thread, then, under the lock, free every
+ * link and close the engine's fds (set to -1). eng.quit stays set: a late
+ * impair_link_set is refused, eng_wake writes nothing.
+ */
 void
 impair_fini(void)
 {
 	struct elink *l;
+	uint64_t one = 1;
 
+	pthread_mutex_lock(&eng.mu);
+	eng.quit = true;
+	pthread_mutex_unlock(&eng.mu);
 	if (eng.running) {
-		pthread_mutex_lock(&eng.mu);
-		eng.quit = true;
-		pthread_mutex_unlock(&eng.mu);
-		eng_wake();
+		/* eng.quit is set: no one else writes evfd now, and only we close it. */
+		if (write(eng.evfd, &one, sizeof(one)) == -1)
+			log_warn("impair: eventfd");
 		pthread_join(eng.thread, NULL);
 		eng.running = false;
 	}
+	pthread_mutex_lock(&eng.mu);
 	while ((l = eng.links) != NULL) {
 		eng.links = l->next;
 		elink_free(l);
@@ -473,6 +486,7 @@ impair_fini(void)
 			close(*fd);
 			*fd = -1;
 		}
+	pthread_mutex_unlock(&eng.mu);
 }
 
 /* Without a seed of its own, a link's choices are its own: seeded by its id. */
@@ -499,11 +513,11 @@ impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params *p)
 			for (int d = 0; d < 2; d++)
 				impair_model_init(&l->m[d], eff_seed(link, p), d);
 		l->p = *p;
-		pthread_mutex_unlock(&eng.mu);
 		eng_wake();
+		pthread_mutex_unlock(&eng.mu);
 		return (0);
 	}
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
+	if (eng.quit || (l = calloc(1, sizeof(*l))) == NULL) { /* quit: after impair_fini */
 		close(fd_a);
 		close(fd_b);
 		pthread_mutex_unlock(&eng.mu);

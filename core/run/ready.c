@@ -34,6 +34,27 @@ struct ready_typing {
 	int64_t id;
 };
 
+/* The typing threads still running: runtime_fini waits for them. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n;
+} typists = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+void
+ready_typing_wait(void)
+{
+	struct timespec until;
+
+	clock_deadline(&until, 5000);
+	pthread_mutex_lock(&typists.mu);
+	while (typists.n > 0 && pthread_cond_timedwait(&typists.cv, &typists.mu, &until) == 0)
+		;
+	if (typists.n > 0)
+		log_warnx("runtime: %d startup config(s) still being typed at shutdown", typists.n);
+	pthread_mutex_unlock(&typists.mu);
+}
+
 /* ready_typing_thread - types the startup config off the loop's thread; the loop hears when done.
  */
 static void *
@@ -46,6 +67,10 @@ ready_typing_thread(void *arg)
 	log_info("node %lld: startup config on the console: %s", (long long)ta->id, msg);
 	rt_enqueue(r == 0 ? RT_NODE_TYPED : RT_NODE_TYPE_FAILED, ta->id);
 	free(ta);
+	pthread_mutex_lock(&typists.mu);
+	if (--typists.n == 0)
+		pthread_cond_broadcast(&typists.cv);
+	pthread_mutex_unlock(&typists.mu);
 	return (NULL);
 }
 
@@ -58,10 +83,14 @@ ready_type(struct rt_node *n, const struct template *t, const char *cfg)
 
 	if (ta != NULL && (ta->bt = typing_new(n->id, t, cfg)) != NULL) {
 		ta->id = n->id;
+		pthread_mutex_lock(&typists.mu);
 		if (pthread_create(&th, NULL, ready_typing_thread, ta) == 0) {
+			typists.n++;
+			pthread_mutex_unlock(&typists.mu);
 			pthread_detach(th);
 			return (true);
 		}
+		pthread_mutex_unlock(&typists.mu);
 		typing_free(ta->bt);
 	}
 	free(ta);

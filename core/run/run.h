@@ -83,7 +83,10 @@ struct rt_node *rt_find(int64_t id);
 void rt_add(struct rt_node *n);
 /* rt_unlink - take n out of the table (it is not freed). */
 void rt_unlink(struct rt_node *n);
-/* rt_enqueue - queue a command for the loop; any thread, no lock needed. */
+/*
+ * rt_enqueue - queue a command for the loop; any thread, no lock needed.
+ * After runtime_fini the command is dropped.
+ */
 void rt_enqueue(enum rt_op op, int64_t id);
 /* rt_watch_add / rt_watch_del - fd into / out of the loop's epoll set. */
 int rt_watch_add(int fd, struct rt_watch *w);
@@ -120,6 +123,12 @@ void node_set_link(struct rt_node *n, int idx, bool up);
 void ready_poll(struct rt_node *n);
 /* ready_mark - n is ready (note says how, or NULL); recorded and announced. */
 void ready_mark(struct rt_node *n, const char *note);
+/*
+ * ready_typing_wait - wait (at most a few seconds) until no thread is
+ * typing a startup config; after the loop stopped, so no new one starts.
+ * With the consoles closed first, each ends at its next line.
+ */
+void ready_typing_wait(void);
 
 /* start.c: start_node - start a node marked starting; failures set its state error. */
 void start_node(int64_t id);

@@ -5,6 +5,12 @@
  * stop escalation); staged lab starts are pumped from it. Everything it
  * touches is guarded by lw_lock(). The API side only marks state and
  * queues commands here.
+ *
+ * Shutdown: runtime_fini queues RT_QUIT and joins the loop, waits for the
+ * threads typing startup configs, then (under qmu) marks the queue closed,
+ * drops what is left in it and closes the eventfd and epoll set (set to
+ * -1): a command queued after that is dropped, and nothing is written to a
+ * closed fd.
  */
 #include <errno.h>
 #include <limits.h>
@@ -42,6 +48,7 @@ static struct {
 	int epfd, evfd;
 	pthread_t thread;
 	bool started;
+	bool closed; /* under qmu: runtime_fini is done, commands are dropped */
 	pthread_mutex_t qmu;
 	struct rt_cmd *head, *tail;
 	struct rt_node *nodes;
@@ -70,14 +77,20 @@ rt_enqueue(enum rt_op op, int64_t id)
 	c->op = op;
 	c->id = id;
 	pthread_mutex_lock(&rt.qmu);
+	if (rt.closed) { /* after runtime_fini: nobody would run it */
+		pthread_mutex_unlock(&rt.qmu);
+		free(c);
+		return;
+	}
 	if (rt.tail)
 		rt.tail->next = c;
 	else
 		rt.head = c;
 	rt.tail = c;
-	pthread_mutex_unlock(&rt.qmu);
+	/* Under qmu: runtime_fini closes evfd under it too. */
 	if (write(rt.evfd, &one, sizeof(one)) == -1)
 		log_warn("runtime: eventfd");
+	pthread_mutex_unlock(&rt.qmu);
 }
 
 int
@@ -365,12 +378,27 @@ void
 runtime_fini(void)
 {
 	struct rt_node *n;
+	struct rt_cmd *c;
 
 	if (rt.started) {
 		rt_enqueue(RT_QUIT, 0);
 		pthread_join(rt.thread, NULL);
 		rt.started = false;
 	}
+	ready_typing_wait(); /* they queue a command when done: before the queue closes */
+	pthread_mutex_lock(&rt.qmu);
+	rt.closed = true;
+	while ((c = rt.head) != NULL) {
+		rt.head = c->next;
+		free(c);
+	}
+	rt.tail = NULL;
+	if (rt.evfd != -1)
+		close(rt.evfd);
+	if (rt.epfd != -1)
+		close(rt.epfd);
+	rt.evfd = rt.epfd = -1;
+	pthread_mutex_unlock(&rt.qmu);
 	while ((n = rt.nodes) != NULL) {
 		rt.nodes = n->next;
 		node_free(n);
@@ -382,11 +410,6 @@ runtime_fini(void)
 			free(st);
 		}
 	rt.stages = rt.pending = NULL;
-	if (rt.evfd != -1)
-		close(rt.evfd);
-	if (rt.epfd != -1)
-		close(rt.epfd);
-	rt.evfd = rt.epfd = -1;
 }
 
 int

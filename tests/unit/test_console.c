@@ -387,6 +387,33 @@ test_ws_read_only(int guest, char *buf)
 	close(sv[1]);
 }
 
+/*
+ * Node 2 shares node 1's port: started while node 1 runs, it gets no telnet
+ * port, yet its console (send/expect) works; stopped, node 1's port stays.
+ */
+static void
+test_port_taken(const char *logp, char *buf)
+{
+	struct exec_arg ea;
+	pthread_t th;
+	char *out = NULL;
+	struct lw_err e = {0};
+	int sp[2], cl;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	console_node_attach(2, sp[0], logp, true);
+	ea.guest = sp[1];
+	pthread_create(&th, NULL, guest_answer, &ea);
+	CHECK(console_exec(2, "uptime", "up [0-9]+ days", 3000, &out, &e) == 0);
+	pthread_join(th, NULL);
+	free(out);
+	console_node_detach(2);
+	close(sp[1]);
+	CHECK((cl = tcp_client()) != -1); /* node 1's, still */
+	CHECK(got((read_until(cl, "node started]", buf, 1 << 20), buf), "node started]"));
+	close(cl);
+}
+
 static void
 test_login(void)
 {
@@ -443,9 +470,11 @@ main(void)
 	snprintf(logp, sizeof(logp), "%s/console.log", dir);
 	CHECK(console_init(&e) == 0);
 	CHECK(console_node_add(1, PORT, &e) == 0);
-	CHECK(console_node_add(2, PORT, &e) == -1 && e.code == ERR_UNAVAILABLE); /* port taken */
+	CHECK(console_node_add(2, PORT, &e) == 0); /* nothing is bound while the node is stopped */
+	CHECK(tcp_client() == -1);                 /* a stopped node's port refuses */
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
 	console_node_attach(1, sp[0], logp, true);
+	test_port_taken(logp, buf);
 
 	/* Two clients: output reaches both; what either types reaches the guest. */
 	a = tcp_client();
@@ -509,10 +538,11 @@ main(void)
 	CHECK(stat(old, &st) == 0 && st.st_size > 0);
 	CHECK(stat(logp, &st) == 0 && st.st_size <= 200000);
 
-	/* The guest goes away: clients stay and are told. */
+	/* The guest goes away: clients stay and are told; the port stops listening. */
 	close(sp[1]);
 	CHECK(strstr((read_until(a, "node stopped]", buf, 1 << 20), buf), "node stopped]") != NULL);
 	CHECK(console_clients(1) == 3);
+	CHECK(tcp_client() == -1);
 	console_node_remove(1);
 	n = read_until(a, "\xff\xff\xff", buf, 1 << 20); /* reads until the close */
 	CHECK(read(a, buf, 1) == 0);
