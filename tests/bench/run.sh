@@ -698,5 +698,8 @@ printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" l
 printf '%s\n' "$(printf '%.0s-' $(seq 110))"
 for row in "${ROWS[@]}"; do
 	IFS='|' read -r name a b what <<<"$row"
-	printf '%-56s | %10.2f | %10.2f | %6.2f | %s\n' "$name" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$what"
+	r=$(echo "$a / $b" | bc -l)
+	rf=%6.2f
+	[ "$(echo "$r < 0.1" | bc)" = 1 ] && rf=%6.2g # two significant digits, not 0.00
+	printf "%-56s | %10.2f | %10.2f | $rf | %s\n" "$name" "$a" "$b" "$r" "$what"
 done
