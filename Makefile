@@ -10,7 +10,7 @@ CC ?= cc
 DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
-	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump python3 python3-websockets clang-format ca-certificates \
+	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump wrk python3 python3-websockets clang-format ca-certificates \
 	chromium fonts-dejavu-core dosfstools mtools ovmf qemu-efi-aarch64 \
 	libyang2 libjson-c5 libc-ares2 libcap2 libpam0g libpam-modules libreadline8
 
@@ -134,6 +134,17 @@ $(BUILD)/tools/lwframe: tests/tools/lwframe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
+# The bench's api section: a bare libmicrohttpd server (the reference) and a
+# holder of idle event streams.
+BENCH_BINS = $(BUILD)/bench/hello $(BUILD)/bench/holdconns
+$(BUILD)/bench/hello: tests/bench/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libmicrohttpd) -lpthread
+
+$(BUILD)/bench/holdconns: tests/bench/holdconns.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
 # lwpriv forges requests to the privileged parent, as a compromised daemon would.
 $(BUILD)/tools/lwpriv: tests/tools/lwpriv.c
 	@mkdir -p $(dir $@)
@@ -205,7 +216,7 @@ integration: all guest ui $(UITEST_STAMP) $(BUILD)/asan/labwire $(BUILD)/tools/l
 	tests/run.sh $(BUILD) integration
 
 bench: deps
-	@$(MAKE) --no-print-directory all guest $(BUILD)/tools/lwframe
+	@$(MAKE) --no-print-directory all guest $(BUILD)/tools/lwframe $(BENCH_BINS)
 	@images/lib/passable.sh $(BUILD)/images
 	tests/bench/run.sh $(BUILD)
 

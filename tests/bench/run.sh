@@ -5,11 +5,12 @@
 # shell loop (TAPs and bridges made with `ip`, QEMU opening the TAPs itself,
 # done when every QMP socket answers). Then consoles, captures, the datapath,
 # node disk overlays against a copy of the base (images), and one node's boot
-# to ready against its QEMU argv started by hand (boot). Printed as a table of medians.
+# to ready against its QEMU argv started by hand (boot), and GETs under load against a
+# bare libmicrohttpd (api). Printed as a table of medians.
 # Usage: run.sh [BUILD] [SECTION...], sections from SECTIONS below (default: all,
 # or LW_BENCH_ONLY); a first argument naming a section takes the default BUILD.
 set -u
-SECTIONS="start console capture datapath images boot routing auth"
+SECTIONS="start console capture datapath images boot routing auth api"
 [[ " $SECTIONS " == *" ${1:-} "* ]] && set -- "$PWD/build" "$@"
 export LW_BUILD=${1:-$PWD/build}
 shift 2>/dev/null
@@ -570,15 +571,135 @@ kill -TERM "$OFF_PID" 2>/dev/null
 wait "$OFF_PID" 2>/dev/null
 api DELETE /api/v1/labs/authb
 fi
+API=()
+if want api; then
+# ---- api: GET throughput and tail latency at classroom scale (issue 16) ----
+# wrk (-t2 -c64) inside the namespace against GET /labs/{lab} of a 50-node lab
+# (created, not started), against a bare libmicrohttpd hello-world with the
+# daemon's threading (epoll, a thread per core) on the same box. Then the same
+# GET revalidated with If-None-Match (a 304), and again while 2,000 idle event
+# streams are held open. Medians of API_REPS runs (the plain GET's alternating with
+# the hello-world's, whose median is the reference of every req/s row).
+API_S=${LW_BENCH_API_SECONDS:-5}
+API_REPS=${LW_BENCH_API_REPS:-3}
+API_STREAMS=${LW_BENCH_API_STREAMS:-2000}
+HELLO_PORT=18090
+command -v wrk >/dev/null || { echo "bench: the api section needs wrk (make deps)" >&2; exit 1; }
+# make bench builds them; built here for a run of this script alone.
+make -s -C "$LW_ROOT" BUILD="$LW_BUILD" "$LW_BUILD/bench/hello" "$LW_BUILD/bench/holdconns" >/dev/null ||
+	{ echo "bench: cannot build tests/bench/hello.c, holdconns.c" >&2; exit 1; }
+# The streams plus wrk's connections come from one address: past the default per-address limit.
+lw_stop_daemon
+LW_DAEMON_ARGS="--max-connections-per-address 4096" lw_start_daemon
+API_LOGPOS=$(stat -c %s "$LW_TMP/daemon.log")
+nodes=$(for i in $(seq 1 50); do printf '{"name":"h%d","template":"linux-host","nics":2},' "$i"; done)
+links=$(for i in $(seq 1 49); do printf '{"endpoints":["h%d:eth1","h%d:eth0"]},' "$i" $((i + 1)); done)
+api POST /api/v1/labs "{\"name\":\"api50\",\"nodes\":[${nodes%,}],\"links\":[${links%,}]}"
+[ "$STATUS" = 201 ] || { echo "bench: cannot create the 50-node lab: $BODY" >&2; exit 1; }
+ip netns exec "$LW_NS" "$LW_BUILD/bench/hello" 127.0.0.1 $HELLO_PORT &
+HELLO_PID=$!
+wait_for "hello-world" 10 nsexec curl -q -sf -o /dev/null "http://127.0.0.1:$HELLO_PORT/"
+LAB_URL=$LW_URL/api/v1/labs/api50
+# wrk_run LABEL URL [WRK ARGS]: "requests/s p99_ms" of a wrk run; errors and
+# non-2xx/3xx answers go to stderr.
+wrk_run() {
+	local label=$1 url=$2 out=$LW_TMP/wrk.out
+	shift 2
+	nsexec wrk -t2 -c64 -d"${API_S}s" --latency "$@" "$url" >"$out" 2>&1
+	awk -v l="$label" '/Non-2xx|Socket errors/ {sub(/^ */, ""); print "bench: api: " l ": " $0}' "$out" >&2
+	awk '/^Requests\/sec:/ {rps = $2}
+		$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+			p99 = v * (u == "us" ? 0.001 : u == "s" ? 1000 : u == "m" ? 60000 : 1) }
+		END { if (rps == "" || p99 == "") exit 1; print rps, p99 }' "$out" ||
+		{ echo "bench: api: $label: no result from wrk:" >&2; sed 's/^/#   /' "$out" >&2; echo "0 0"; }
+}
+AUTHH="Authorization: Bearer $LW_TOKEN"
+HELLO_RPS=() HELLO_P99=()
+# api_rows TAG LABEL [WRK ARGS]: API_REPS runs of labwire's GET, each after a
+# hello-world run unless NOHELLO is set; sets TAG_rps and TAG_p99 (medians).
+api_rows() {
+	local tag=$1 label=$2 r lr lp hr hp ref=
+	local lrs=() lps=()
+	shift 2
+	for r in $(seq 1 "$API_REPS"); do
+		if [ -z "${NOHELLO:-}" ]; then
+			read -r hr hp <<<"$(wrk_run hello "http://127.0.0.1:$HELLO_PORT/")"
+			HELLO_RPS+=("$hr") HELLO_P99+=("$hp")
+			ref="; hello-world $hr req/s, p99 $hp ms"
+		fi
+		read -r lr lp <<<"$(wrk_run "$label" "$LAB_URL" -H "$AUTHH" "$@")"
+		lrs+=("$lr") lps+=("$lp")
+		echo "api $r/$API_REPS: $label $lr req/s, p99 $lp ms$ref" >&2
+	done
+	eval "${tag}_rps=$(printf '%s\n' "${lrs[@]}" | median) ${tag}_p99=$(printf '%s\n' "${lps[@]}" | median)"
+}
+api GET /api/v1/labs/api50
+echo "api: GET /labs/api50 answers $STATUS, $(printf '%s' "$BODY" | wc -c) bytes, $(jqb '.nodes | length') nodes, $(jqb '.links | length') links" >&2
+api_rows get "GET /labs/api50"
+hello_rps=$(printf '%s\n' "${HELLO_RPS[@]}" | median)
+echo "api: hello-world median $hello_rps req/s, p99 $(printf '%s\n' "${HELLO_P99[@]}" | median) ms" >&2
+API+=("GET /labs/{lab}, 50 nodes, 64 conns (req/s)|$get_rps|$hello_rps|bare libmicrohttpd hello-world; goal >= 0.5")
+API+=("GET /labs/{lab}, 50 nodes, 64 conns, p99 (ms)|$get_p99|10|goal: p99 <= 10 ms (ratio <= 1)")
+# Revalidation: the lab's ETag sent back as If-None-Match, answered 304 without a body.
+etag=$(nsexec curl -s -D - -o /dev/null "$LAB_URL" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p')
+if [ -z "$etag" ]; then
+	echo "bench: api: GET /labs/{lab} sends no ETag: the If-None-Match rows are skipped" >&2
+elif [ "$(nsexec curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$LAB_URL")" != 304 ]; then
+	echo "bench: api: If-None-Match: $etag is not answered 304: the If-None-Match rows are skipped" >&2
+else
+	NOHELLO=1 api_rows inm "GET /labs/api50 If-None-Match" -H "If-None-Match: $etag"
+	API+=("GET /labs/{lab} If-None-Match (304), 64 conns (req/s)|$inm_rps|$hello_rps|bare libmicrohttpd hello-world")
+	API+=("GET /labs/{lab} If-None-Match (304), p99 (ms)|$inm_p99|10|goal: p99 <= 10 ms (ratio <= 1)")
+fi
+# The same GET while API_STREAMS idle event streams are held open.
+limits() { api GET /api/v1/system; jqb -c .limits; }
+HOLD_OUT=$LW_TMP/holdconns.out
+# Not through nsexec: $! must be holdconns itself (it reads LW_TOKEN from the environment).
+ip netns exec "$LW_NS" "$LW_BUILD/bench/holdconns" 127.0.0.1 "$LW_PORT" "$API_STREAMS" \
+	"127.0.0.1:$LW_PORT" /api/v1/events >"$HOLD_OUT" 2>&1 &
+HOLD_PID=$!
+wait_for "$API_STREAMS event streams" 70 grep -q '^held:' "$HOLD_OUT"
+echo "api: streams: $(grep '^held:' "$HOLD_OUT")" >&2
+lim=$(limits)
+echo "api: /system limits while held: $lim" >&2
+for k in connections_open streams_open; do
+	v=$(jq -r ".$k" <<<"$lim")
+	[ "${v:-0}" -ge "$API_STREAMS" ] 2>/dev/null || echo "bench: api: /system limits.$k is $v, not >= $API_STREAMS" >&2
+done
+NOHELLO=1 api_rows streams "GET /labs/api50, $API_STREAMS streams open"
+echo "api: /system limits after the runs: $(limits)" >&2
+kill -TERM "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+echo "api: streams: $(grep '^still open:' "$HOLD_OUT")" >&2
+# How long the daemon counts streams whose clients are gone (a parked stream
+# learns of it when it next writes).
+t0=$(now)
+no_streams() { [ "$(limits | jq -r .streams_open)" = 0 ]; }
+wait_for "closed streams let go" 40 no_streams
+echo "api: the closed streams left /system's streams_open after $(printf %.1f "$(echo "$(now) - $t0" | bc -l)") s: $(limits)" >&2
+API+=("$API_STREAMS idle event streams: GET /labs/{lab} (req/s)|$streams_rps|$hello_rps|hello-world, no streams; goal >= 0.3")
+API+=("$API_STREAMS idle event streams: GET /labs/{lab}, p99 (ms)|$streams_p99|10|goal: p99 <= 10 ms (ratio <= 1)")
+kill -TERM "$HELLO_PID" 2>/dev/null
+wait "$HELLO_PID" 2>/dev/null
+tail -c +$((API_LOGPOS + 1)) "$LW_TMP/daemon.log" | grep -E 'labwire (warn|error)' | cut -d' ' -f2- | sort | uniq -c |
+	sort -rn | head -n 10 | sed 's/^/bench: api: daemon log: /' >&2
+api DELETE /api/v1/labs/api50
+lw_stop_daemon
+LW_DAEMON_ARGS= lw_start_daemon
+fi
 ROWS+=("${CAP_ROWS[@]}")
 ROWS+=("${DP[@]}")
 ROWS+=("${IMG_ROWS[@]}")
 ROWS+=("${BOOT[@]}")
 ROWS+=("${ROUTING[@]}")
 ROWS+=("${AUTH[@]}")
+ROWS+=("${API[@]}")
 printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
 printf '%s\n' "$(printf '%.0s-' $(seq 110))"
 for row in "${ROWS[@]}"; do
 	IFS='|' read -r name a b what <<<"$row"
-	printf '%-56s | %10.2f | %10.2f | %6.2f | %s\n' "$name" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$what"
+	r=$(echo "$a / $b" | bc -l)
+	rf=%6.2f
+	[ "$(echo "$r < 0.1" | bc)" = 1 ] && rf=%6.2g # two significant digits, not 0.00
+	printf "%-56s | %10.2f | %10.2f | $rf | %s\n" "$name" "$a" "$b" "$r" "$what"
 done
