@@ -219,6 +219,8 @@ db_open(const char *path, struct lw_err *e)
 	struct db *db;
 	char *msg = NULL;
 
+	/* Before SQLite's first use: no global counters, no global mutex around every malloc. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
@@ -314,7 +316,7 @@ db_read_begin(struct db *w, struct lw_err *e)
 	if (reading++ > 0)
 		return (0);
 	if ((reader == NULL && (reader = reader_open(w, e)) == NULL) ||
-	    db_simple(reader, "BEGIN;", e) == -1) {
+	    db_exec(reader, e, "BEGIN", "") == -1) {
 		reading = 0;
 		return (-1);
 	}
@@ -326,7 +328,7 @@ db_read_end(void)
 {
 	if (reading == 0 || --reading > 0)
 		return;
-	db_simple(reader, "COMMIT;", NULL);
+	db_exec(reader, NULL, "COMMIT", "");
 }
 
 struct db *

@@ -143,7 +143,7 @@ static int
 route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
 {
 	int64_t lab;
-	char *id;
+	char *id, num[24];
 
 	if (rt->flags & API_PUBLIC)
 		return (0);
@@ -160,7 +160,8 @@ route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
 	if (lab == -1)
 		return (-1);
 	/* The handler finds the lab that was checked: by its id, not its name again. */
-	if (asprintf(&id, "%lld", (long long)lab) == -1)
+	snprintf(num, sizeof(num), "%lld", (long long)lab);
+	if ((id = strdup(num)) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	free(r->params[0]);
 	r->params[0] = id;
@@ -186,7 +187,12 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 	}
 	gen = access_generation();
 	route_match(rt->pattern, r->url, r);
-	if (route_allowed(rt, r, e) == -1)
+	/* Who asks and what they may see: one read snapshot for both. */
+	if (db_read_begin(lw.db, e) == -1)
+		return (-1);
+	ret = route_allowed(rt, r, e);
+	db_read_end();
+	if (ret == -1)
 		return (-1);
 	if ((rt->flags & API_BODY) && r->body == NULL)
 		return (err_set(e, ERR_BAD_REQUEST, "this request needs a JSON body"));

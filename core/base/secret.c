@@ -98,9 +98,14 @@ secret_digest(const char *s, char *out)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
+	static const char hex[] = "0123456789abcdef";
+
 	SHA256((const unsigned char *)s, strlen(s), md);
-	for (size_t i = 0; i < sizeof(md); i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (size_t i = 0; i < sizeof(md); i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[2 * sizeof(md)] = '\0';
 }
 
 static int
