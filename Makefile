@@ -7,14 +7,14 @@ BUILD ?= build
 CC ?= cc
 
 # Debian packages for building, running and testing.
-DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
+DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev zlib1g-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
 	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump wrk python3 python3-websockets clang-format ca-certificates \
 	chromium fonts-dejavu-core dosfstools mtools ovmf qemu-efi-aarch64 \
 	libyang2 libjson-c5 libc-ares2 libcap2 libpam0g libpam-modules libreadline8
 
-PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto
+PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpcap -lpthread -lm
 

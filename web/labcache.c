@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <zlib.h>
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
@@ -21,10 +24,16 @@
 /* How long a lab whose counters move (running nodes, wired links) is served as it was. */
 #define LC_LIVE_MS 1000
 
+/*
+ * A rendered lab: the text, and the same gzip-compressed (for clients that
+ * accept it, as browsers do), each with its ETag: "<hash>" and "<hash>-gz".
+ */
 struct lc_text {
 	atomic_int refs;
-	size_t len;
-	char etag[24]; /* "\"<16 hex>\"" */
+	size_t len, gz_len;
+	char *gz; /* NULL when it would not shrink */
+	char hash[17];
+	char etag[24], gz_etag[24];
 	char data[];
 };
 
@@ -55,8 +64,10 @@ text_unref(void *arg)
 {
 	struct lc_text *t = arg;
 
-	if (t != NULL && atomic_fetch_sub(&t->refs, 1) == 1)
+	if (t != NULL && atomic_fetch_sub(&t->refs, 1) == 1) {
+		free(t->gz);
 		free(t);
+	}
 }
 
 /* FNV-1a, 64 bits: the ETag names the bytes. */
@@ -68,6 +79,36 @@ text_hash(const char *p, size_t len)
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
 	return (h);
+}
+
+/* t->gz: the text gzip-compressed (level 6), when that is smaller. */
+static void
+text_gzip(struct lc_text *t)
+{
+	z_stream z = {0};
+	uLong cap = compressBound((uLong)t->len) + 32;
+
+	t->gz = NULL;
+	t->gz_len = 0;
+	if ((t->gz = malloc(cap)) == NULL)
+		return;
+	/* windowBits 15 + 16: a gzip header and trailer around the deflate stream. */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(t->gz);
+		t->gz = NULL;
+		return;
+	}
+	z.next_in = (Bytef *)t->data;
+	z.avail_in = (uInt)t->len;
+	z.next_out = (Bytef *)t->gz;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= t->len) {
+		free(t->gz);
+		t->gz = NULL;
+	} else {
+		t->gz_len = z.total_out;
+	}
+	deflateEnd(&z);
 }
 
 /* The text of out as send_json writes it (indented, in order, a newline last). */
@@ -86,8 +127,11 @@ text_make(json_t *out)
 		memcpy(t->data, s, len);
 		t->data[len] = '\n';
 		t->len = len + 1;
-		snprintf(t->etag, sizeof(t->etag), "\"%016llx\"",
+		snprintf(t->hash, sizeof(t->hash), "%016llx",
 		    (unsigned long long)text_hash(t->data, t->len));
+		snprintf(t->etag, sizeof(t->etag), "\"%s\"", t->hash);
+		snprintf(t->gz_etag, sizeof(t->gz_etag), "\"%s-gz\"", t->hash);
+		text_gzip(t);
 	}
 	free(s);
 	return (t);
@@ -191,11 +235,37 @@ build(int64_t lab, int level, uint64_t gen, struct lw_err *e)
 	return (t);
 }
 
-/* If-None-Match names etag (a list, or "*"). */
+/* If-None-Match names either form of the text (a list, or "*"). */
 static bool
-etag_matches(const char *inm, const char *etag)
+etag_matches(const char *inm, const struct lc_text *t)
 {
-	return (inm != NULL && (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL));
+	return (inm != NULL && (strcmp(inm, "*") == 0 || strstr(inm, t->hash) != NULL));
+}
+
+/* Accept-Encoding takes gzip: "gzip" (or "*") listed with no q, or a q above 0. */
+static bool
+accepts_gzip(const char *ae)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (ae == NULL || strlen(ae) >= sizeof(buf))
+		return (false);
+	snprintf(buf, sizeof(buf), "%s", ae);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *semi = strchr(tok, ';'), *q;
+		size_t n;
+
+		tok += strspn(tok, " \t");
+		n = semi != NULL ? (size_t)(semi - tok) : strlen(tok);
+		while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+			n--;
+		if (!((n == 4 && strncasecmp(tok, "gzip", 4) == 0) || (n == 1 && tok[0] == '*')))
+			continue;
+		if (semi == NULL || (q = strstr(semi, "q=")) == NULL)
+			return (true);
+		return (strtod(q + 2, NULL) > 0);
+	}
+	return (false);
 }
 
 int
@@ -211,20 +281,27 @@ labcache_answer(struct api_req *r, int64_t lab, bool only_cached, struct lw_err 
 	}
 	if (t == NULL && (t = build(lab, r->level, gen, e)) == NULL)
 		return (-1);
-	if (etag_matches(inm, t->etag)) {
+	bool gz = t->gz != NULL &&
+	    accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"));
+
+	if (etag_matches(inm, t)) {
 		r->raw = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 		r->status = 304;
 	} else {
 		r->raw = MHD_create_response_from_buffer_with_free_callback_cls(
-		    t->len, t->data, text_unref, text_ref(t));
+		    gz ? t->gz_len : t->len, gz ? t->gz : t->data, text_unref, text_ref(t));
 		r->status = 200;
-		if (r->raw == NULL)
+		if (r->raw == NULL) {
 			text_unref(t);
-		else
+		} else {
 			MHD_add_response_header(r->raw, "Content-Type", "application/json");
+			if (gz)
+				MHD_add_response_header(r->raw, "Content-Encoding", "gzip");
+		}
 	}
 	if (r->raw != NULL) {
-		MHD_add_response_header(r->raw, "ETag", t->etag);
+		MHD_add_response_header(r->raw, "ETag", gz ? t->gz_etag : t->etag);
+		MHD_add_response_header(r->raw, "Vary", "Accept-Encoding");
 		/* Kept by a browser, asked again each time: 304 while it holds. */
 		MHD_add_response_header(r->raw, "Cache-Control", "no-cache");
 	}

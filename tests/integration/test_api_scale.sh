@@ -49,6 +49,16 @@ eq "and the same ETag" "$(etag)" "$E1"
 eq "a list of ETags that holds it: 304" \
 	"$(get_lab "$LW_TOKEN" -H "If-None-Match: \"0000000000000000\", $E1")" 304
 eq "another ETag: 200" "$(get_lab "$LW_TOKEN" -H 'If-None-Match: "0000000000000000"')" 200
+cp "$LW_TMP/b" "$LW_TMP/plain"
+enc() { grep -i '^content-encoding:' "$LW_TMP/h" | tr -d '\r' | awk '{print $2}'; }
+eq "a client that accepts gzip gets it" "$(get_lab "$LW_TOKEN" -H 'Accept-Encoding: gzip, deflate, br') $(enc)" "200 gzip"
+check "the same lab, smaller than a tenth" cmp -s "$LW_TMP/plain" <(zcat "$LW_TMP/b")
+check "(its $(stat -c %s "$LW_TMP/b") bytes against $(stat -c %s "$LW_TMP/plain"))" \
+	[ $(($(stat -c %s "$LW_TMP/b") * 10)) -lt "$(stat -c %s "$LW_TMP/plain")" ]
+EZ=$(etag)
+check "under an ETag of its own ($EZ)" [ -n "$EZ" ] && [ "$EZ" != "$E1" ]
+eq "which revalidates too: 304" "$(get_lab "$LW_TOKEN" -H 'Accept-Encoding: gzip' -H "If-None-Match: $EZ")" 304
+eq "gzip;q=0 is a refusal: uncompressed" "$(get_lab "$LW_TOKEN" -H 'Accept-Encoding: gzip;q=0, identity') $(enc)x" "200 x"
 api PATCH /api/v1/labs/p50 '{"description":"changed"}'
 eq "after a change the old ETag gets 200" "$(get_lab "$LW_TOKEN" -H "If-None-Match: $E1")" 200
 eq "with the change" "$(jq -r .description "$LW_TMP/b")" changed
