@@ -173,8 +173,9 @@ node_exited(struct rt_node *n)
 	siginfo_t si = {0};
 	bool was_stopping = n->stopping, noted;
 
-	/* Adopted processes are not ours to reap: si stays zeroed. */
-	jail_reap(n->pid, n->pidfd, &si);
+	/* Adopted processes are a former daemon's children, not ours to reap: si stays zeroed. */
+	if (n->fresh)
+		jail_reap(n->pid, n->pidfd, &si);
 	rt_watch_del(n->pidfd);
 	if (n->qmp)
 		rt_watch_del(qmp_fd(n->qmp));
