@@ -48,7 +48,7 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/openapi.json", api_openapi, 0},
     {"GET", "/api/v1/labs", api_labs_list, R},
     {"POST", "/api/v1/labs", api_labs_create, L | B},
-    {"GET", "/api/v1/labs/{}", api_lab_get, 0},
+    {"GET", "/api/v1/labs/{}", api_lab_get, API_SNAPSHOT},
     {"PATCH", "/api/v1/labs/{}", api_lab_patch, L | B},
     {"DELETE", "/api/v1/labs/{}", api_lab_delete, L | API_OWN},
     {"POST", "/api/v1/labs/{}/start", api_lab_start, L},
@@ -110,6 +110,16 @@ route_match(const char *pattern, const char *url, struct api_req *r)
 	if (r != NULL)
 		r->nparams = n;
 	return (true);
+}
+
+bool
+api_route_reads(const char *method, const char *url)
+{
+	for (size_t i = 0; i < NROUTES; i++)
+		if (strcmp(routes[i].method, method) == 0 &&
+		    route_match(routes[i].pattern, url, NULL))
+			return ((routes[i].flags & (API_READ | API_SNAPSHOT)) != 0);
+	return (false);
 }
 
 bool

@@ -49,8 +49,10 @@ enum {
 	API_ADMIN = 16, /* the admin role only */
 	API_OWN = 32,   /* under /labs/{lab}: the lab's owner (or an admin) only */
 	API_WRITE = 64, /* under /labs/{lab}: write access even for a GET (it types on a console) */
-	API_READ =
-	    128, /* reads only the store and published state: no lw_lock(), a read snapshot */
+	/* reads only the store and published state: no lw_lock(), a read snapshot */
+	API_READ = 128,
+	/* reads only, and takes its own snapshot (the lab cache) */
+	API_SNAPSHOT = 256,
 };
 
 struct api_route {
@@ -80,6 +82,9 @@ json_t *api_page(json_t *out, const char *key, const struct api_page *pg);
 
 /* api_dispatch - find the route for r and run it; 0, or -1 with e. */
 int api_dispatch(struct api_req *r, struct lw_err *e);
+/* api_route_reads - the route method url names only reads (API_READ, API_SNAPSHOT): a read worker
+ * runs it. */
+bool api_route_reads(const char *method, const char *url);
 /* api_path_known - true if some method serves this path (405 vs 404). */
 bool api_path_known(const char *url);
 /*

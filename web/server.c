@@ -255,42 +255,50 @@ serve_dispatch(struct conn_ctx *cc)
 		cc->rc = api_dispatch(&cc->r, &cc->e);
 }
 
-/* ---- workers: handlers run here, never on the threads that serve the sockets ---- */
+/*
+ * ---- workers: handlers run here, never on the threads that serve the sockets ----
+ * Two pools: reads (routes that never take lw_lock) and the rest, so a read
+ * never queues behind writes waiting for the lock a lab start holds.
+ */
 
-static struct {
+struct pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct conn_ctx *head, *tail;
 	pthread_t *threads;
 	int n;
 	bool stopping;
-} wk = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, NULL, 0, false};
+};
+
+static struct pool readers = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER},
+                   writers = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static void *
 worker_loop(void *arg)
 {
-	(void)arg;
-	pthread_mutex_lock(&wk.mu);
+	struct pool *wk = arg;
+
+	pthread_mutex_lock(&wk->mu);
 	for (;;) {
 		struct conn_ctx *cc;
 
-		while (wk.head == NULL && !wk.stopping)
-			pthread_cond_wait(&wk.cv, &wk.mu);
-		if ((cc = wk.head) == NULL)
+		while (wk->head == NULL && !wk->stopping)
+			pthread_cond_wait(&wk->cv, &wk->mu);
+		if ((cc = wk->head) == NULL)
 			break;
-		if ((wk.head = cc->qnext) == NULL)
-			wk.tail = NULL;
-		pthread_mutex_unlock(&wk.mu);
-		if (wk.stopping) {
+		if ((wk->head = cc->qnext) == NULL)
+			wk->tail = NULL;
+		pthread_mutex_unlock(&wk->mu);
+		if (wk->stopping) {
 			cc->rc = err_set(&cc->e, ERR_UNAVAILABLE, "the daemon is shutting down");
 		} else {
 			serve_dispatch(cc);
 		}
 		cc->job = JOB_DONE;
 		MHD_resume_connection(cc->conn);
-		pthread_mutex_lock(&wk.mu);
+		pthread_mutex_lock(&wk->mu);
 	}
-	pthread_mutex_unlock(&wk.mu);
+	pthread_mutex_unlock(&wk->mu);
 	return (NULL);
 }
 
@@ -298,44 +306,60 @@ worker_loop(void *arg)
 static enum MHD_Result
 worker_submit(struct conn_ctx *cc)
 {
+	struct pool *wk = api_route_reads(cc->method, cc->url) ? &readers : &writers;
+
 	cc->job = JOB_QUEUED;
 	MHD_suspend_connection(cc->conn);
-	pthread_mutex_lock(&wk.mu);
+	pthread_mutex_lock(&wk->mu);
 	cc->qnext = NULL;
-	if (wk.tail != NULL)
-		wk.tail->qnext = cc;
+	if (wk->tail != NULL)
+		wk->tail->qnext = cc;
 	else
-		wk.head = cc;
-	wk.tail = cc;
-	pthread_cond_signal(&wk.cv);
-	pthread_mutex_unlock(&wk.mu);
+		wk->head = cc;
+	wk->tail = cc;
+	pthread_cond_signal(&wk->cv);
+	pthread_mutex_unlock(&wk->mu);
 	return (MHD_YES);
 }
 
 static int
-workers_start(int n)
+pool_start(struct pool *wk, int n)
 {
-	if ((wk.threads = calloc((size_t)n, sizeof(*wk.threads))) == NULL)
+	if ((wk->threads = calloc((size_t)n, sizeof(*wk->threads))) == NULL)
 		return (-1);
-	for (wk.n = 0; wk.n < n; wk.n++)
-		if (pthread_create(&wk.threads[wk.n], NULL, worker_loop, NULL) != 0)
+	for (wk->n = 0; wk->n < n; wk->n++)
+		if (pthread_create(&wk->threads[wk->n], NULL, worker_loop, wk) != 0)
 			break;
-	return (wk.n > 0 ? 0 : -1);
+	return (wk->n > 0 ? 0 : -1);
 }
 
 /* Answer what is queued (shutting down), let running handlers finish, join. */
 static void
+pool_stop(struct pool *wk)
+{
+	pthread_mutex_lock(&wk->mu);
+	wk->stopping = true;
+	pthread_cond_broadcast(&wk->cv);
+	pthread_mutex_unlock(&wk->mu);
+	for (int i = 0; i < wk->n; i++)
+		pthread_join(wk->threads[i], NULL);
+	free(wk->threads);
+	wk->threads = NULL;
+	wk->n = 0;
+}
+
+static int
+workers_start(int nreaders, int nwriters)
+{
+	return (
+	    pool_start(&readers, nreaders) == -1 || pool_start(&writers, nwriters) == -1 ? -1 : 0);
+}
+
+static void
 workers_stop(void)
 {
-	pthread_mutex_lock(&wk.mu);
-	wk.stopping = true;
-	pthread_cond_broadcast(&wk.cv);
-	pthread_mutex_unlock(&wk.mu);
-	for (int i = 0; i < wk.n; i++)
-		pthread_join(wk.threads[i], NULL);
-	free(wk.threads);
-	wk.threads = NULL;
-	wk.n = 0;
+	pool_stop(&readers);
+	pool_stop(&writers);
 }
 
 /*
@@ -387,8 +411,8 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 			return (send_error(c, &e));
 		}
 	}
-	cc->r.method = method;
-	cc->r.url = url;
+	cc->r.method = cc->method = method;
+	cc->r.url = cc->url = url;
 	cc->r.conn = c;
 	cc->conn = c;
 	if (!serve_inline(url, method))
@@ -752,9 +776,12 @@ server_tls_given(struct lw_err *e)
 	return (server_tls(e));
 }
 
-/* Threads serving sockets: one per core. Workers running handlers: more, since handlers wait. */
+/*
+ * Threads serving sockets: one per core. Workers running handlers: more,
+ * since handlers wait (writers for lw_lock, console commands for output).
+ */
 static int
-server_threads(int *workers)
+server_threads(int *nreaders, int *nwriters)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -762,7 +789,8 @@ server_threads(int *workers)
 		cpus = 1;
 	if (cpus > 64)
 		cpus = 64;
-	*workers = (int)(cpus * 4 < 8 ? 8 : cpus * 4);
+	*nreaders = (int)(cpus * 2 < 4 ? 4 : cpus * 2);
+	*nwriters = (int)(cpus * 4 < 8 ? 8 : cpus * 4);
 	return ((int)cpus);
 }
 
@@ -792,7 +820,7 @@ server_start(const char *host, int port, struct lw_err *e)
 	struct sockaddr_storage ss;
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE |
 	    MHD_ALLOW_SUSPEND_RESUME;
-	int nworkers, pool = server_threads(&nworkers);
+	int nreaders, nwriters, pool = server_threads(&nreaders, &nwriters);
 
 	if (server_addr(host, port, &ss, e) == -1)
 		return (-1);
@@ -812,7 +840,7 @@ server_start(const char *host, int port, struct lw_err *e)
 	};
 
 	server_fit_fds();
-	if (workers_start(nworkers) == -1 || park_start() == -1)
+	if (workers_start(nreaders, nwriters) == -1 || park_start() == -1)
 		return (err_set(e, ERR_INTERNAL, "cannot start the server's threads"));
 	/* MHD's own limit only stops what our 503 could not answer in time. */
 	httpd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
@@ -828,9 +856,9 @@ server_start(const char *host, int port, struct lw_err *e)
 		return (
 		    err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use?)", host, port));
 	}
-	log_info("http: %d threads on the sockets (epoll), %d for handlers; at most %ld "
-	         "connections, %ld from one address",
-	    pool, nworkers, lw.cfg.max_connections, lw.cfg.max_per_address);
+	log_info("http: %d threads on the sockets (epoll), %d for reads and %d for other "
+	         "handlers; at most %ld connections, %ld from one address",
+	    pool, nreaders, nwriters, lw.cfg.max_connections, lw.cfg.max_per_address);
 	api_auth_start();
 	return (0);
 }
