@@ -33,7 +33,7 @@ json_t *store_upload_finish(struct upload *u, struct lw_err *e);
 /* store_upload_abort - remove the partial file and its record. Frees u. */
 void store_upload_abort(struct upload *u);
 
-/* store_list - {"images":[...]}; caller holds lw_lock(). */
+/* store_list - {"images":[...]}; caller holds lw_lock() or reads (db_read_begin). */
 json_t *store_list(struct lw_err *e);
 /* store_get - one image by name (new ref) or NULL with e (404). */
 json_t *store_get(const char *name, struct lw_err *e);

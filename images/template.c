@@ -608,8 +608,10 @@ template_list_json(void)
 {
 	json_t *a = json_array();
 
+	pthread_rwlock_rdlock(&tpl_rw);
 	for (int i = 0; i < ntemplates; i++)
 		json_array_append(a, templates[i]->json);
+	pthread_rwlock_unlock(&tpl_rw);
 	return (json_pack("{s:o}", "templates", a));
 }
 

@@ -7,8 +7,9 @@
  * nothing (core/run does), and its SQL is db/templates.c's.
  *
  * Templates are replaced, never freed, while the daemon runs: a pointer from
- * template_find stays valid until template_free_all, and may be called from
- * any thread; the other calls need lw_lock().
+ * template_find stays valid until template_free_all; it and
+ * template_list_json may be called from any thread, the other calls need
+ * lw_lock().
  */
 #ifndef LW_TEMPLATE_H
 #define LW_TEMPLATE_H

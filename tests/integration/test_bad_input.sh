@@ -143,5 +143,5 @@ api DELETE "/api/v1/labs/$LAB"
 err_is "a second DELETE" 404 not_found
 api GET "/api/v1/labs/$LAB"
 eq "the running lab is gone" "$STATUS" 404
-check "its QEMU is gone" wait_for noqemu 10 test "$(qemu_count)" = 0
+check "its QEMU is gone" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
 eq "its TAPs and bridges are gone" "$(lw_ifaces | wc -l)" 0

@@ -201,7 +201,7 @@ check "and not the previous boot's output" eval '! log_has "^B2on$"'
 api POST "/api/v1/labs/$LAB/stop"
 eq "lab stop answers 202" "$STATUS" 202
 check "every node stops" wait_for stopped 30 lab_nodes_are "$LAB" stopped
-check "no QEMU process remains" wait_for noqemu 10 test "$(qemu_count)" = 0
+check "no QEMU process remains" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
 eq "no lw* TAP or bridge remains" "$(lw_ifaces | wc -l)" 0
 api DELETE "/api/v1/labs/$LAB"
 eq "delete answers 204" "$STATUS" 204

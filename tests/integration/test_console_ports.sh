@@ -84,7 +84,7 @@ check "a telnet client works on the re-adopted node's port" grep -q 're4dopt' <<
 
 api DELETE "/api/v1/labs/$LAB"
 eq "deleting the lab (stopping h1) answers 204" "$STATUS" 204
-check "no console port listens after the delete" wait_for unlisten 10 test "$(console_listeners)" = 0
+check "no console port listens after the delete" wait_for unlisten 10 eval 'test "$(console_listeners)" = 0'
 # A re-adopted node is a former daemon's child: its end is seen, not reaped.
 if grep -q "was not started here" "$LW_TMP/daemon.log"; then
 	notok "stopping the re-adopted node asks the parent to reap what it never started"

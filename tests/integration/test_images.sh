@@ -228,7 +228,7 @@ eq "the node takes the ISO uploaded for its template" "$STATUS:$(jqb .cdrom)" 20
 eq "  and the disk image uploaded for it" "$(jqb .image)" cd-disk
 api POST /api/v1/labs/cd/nodes/x/start
 node_pid() { api GET /api/v1/labs/cd/nodes/x; jqb '.pid // empty'; }
-check "it starts" wait_for pid 30 test -n "$(node_pid)"
+check "it starts" wait_for pid 30 eval 'test -n "$(node_pid)"'
 boots_cd() { tr '\0' '\n' <"/proc/$(node_pid)/cmdline" 2>/dev/null | grep -qx 'ide-cd,drive=cd0,bus=ide.0,bootindex=0'; }
 check "QEMU boots the ISO first, from an IDE CD-ROM" wait_for cdboot 10 boots_cd
 api DELETE /api/v1/images/aboot-test.iso
@@ -242,6 +242,6 @@ api DELETE /api/v1/images/cd-disk
 api DELETE /api/v1/templates/tl-cd
 eq "and the template, unused, is deleted (204)" "$STATUS" 204
 
-check "no QEMU process remains" wait_for noqemu 10 test "$(qemu_count)" = 0
+check "no QEMU process remains" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
 eq "no lw* interface remains" "$(lw_ifaces | wc -l)" 0
 

@@ -62,7 +62,7 @@ check "h2's hostname came from its config drive" grep -q '^h2' <<<"$out"
 api POST "/api/v1/labs/$LAB/stop"
 eq "stop answers 202" "$STATUS" 202
 check "every node stops" wait_for stopped 60 lab_nodes_are "$LAB" stopped
-check "no QEMU process remains" wait_for noqemu 10 test "$(qemu_count)" = 0
+check "no QEMU process remains" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
 eq "no lw* TAP or bridge remains" "$(lw_ifaces | wc -l)" 0
 
 api DELETE "/api/v1/labs/$LAB"

@@ -70,5 +70,5 @@ api POST /api/v1/labs/ospf-triangle/stop
 check "the lab stops" wait_for stopped 60 lab_nodes_are ospf-triangle stopped
 api DELETE /api/v1/labs/ospf-triangle
 eq "and is deleted" "$STATUS" 204
-check "no QEMU process remains" wait_for noqemu 10 test "$(qemu_count)" = 0
+check "no QEMU process remains" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
 eq "no lw* interface remains" "$(lw_ifaces | wc -l)" 0

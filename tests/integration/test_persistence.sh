@@ -40,7 +40,7 @@ check "n1's TAP has the drop program at ingress" \
 
 api POST "/api/v1/labs/$LAB/stop"
 check "the adopted node stops" wait_for stopped 60 lab_nodes_are "$LAB" stopped
-check "its QEMU is gone" wait_for noqemu 10 test "$(qemu_count)" = 0
+check "its QEMU is gone" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
 eq "no TAP or bridge remains" "$(lw_ifaces | wc -l)" 0
 api DELETE "/api/v1/labs/$LAB"
 eq "deleted" "$STATUS" 204
