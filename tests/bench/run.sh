@@ -593,9 +593,7 @@ make -s -C "$LW_ROOT" BUILD="$LW_BUILD" "$LW_BUILD/bench/hello" "$LW_BUILD/bench
 lw_stop_daemon
 LW_DAEMON_ARGS="--max-connections-per-address 4096" lw_start_daemon
 API_LOGPOS=$(stat -c %s "$LW_TMP/daemon.log")
-nodes=$(for i in $(seq 1 50); do printf '{"name":"h%d","template":"linux-host","nics":2},' "$i"; done)
-links=$(for i in $(seq 1 49); do printf '{"endpoints":["h%d:eth1","h%d:eth0"]},' "$i" $((i + 1)); done)
-api POST /api/v1/labs "{\"name\":\"api50\",\"nodes\":[${nodes%,}],\"links\":[${links%,}]}"
+api POST /api/v1/labs "$(hosts_lab api50 50 2 chain)"
 [ "$STATUS" = 201 ] || { echo "bench: cannot create the 50-node lab: $BODY" >&2; exit 1; }
 ip netns exec "$LW_NS" "$LW_BUILD/bench/hello" 127.0.0.1 $HELLO_PORT &
 HELLO_PID=$!

@@ -168,6 +168,25 @@ wait_for() {
 	return 1
 }
 
+# hosts_lab NAME N NICS [chain]: a lab of N linux-host nodes h1..hN with NICS
+# interfaces each, as JSON; with "chain", h_i eth1 linked to h_{i+1} eth0.
+hosts_lab() {
+	local name=$1 n=$2 nics=$3 i
+	printf '{"name":"%s","nodes":[' "$name"
+	for i in $(seq 1 "$n"); do
+		[ "$i" -gt 1 ] && printf ','
+		printf '{"name":"h%d","template":"linux-host","nics":%d}' "$i" "$nics"
+	done
+	printf '],"links":['
+	if [ "${4:-}" = chain ]; then
+		for i in $(seq 1 $((n - 1))); do
+			[ "$i" -gt 1 ] && printf ','
+			printf '{"endpoints":["h%d:eth1","h%d:eth0"]}' "$i" $((i + 1))
+		done
+	fi
+	printf ']}'
+}
+
 # lab_nodes_are LAB STATE: every node reports STATE.
 lab_nodes_are() {
 	api GET "/api/v1/labs/$1"

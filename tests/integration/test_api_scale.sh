@@ -26,9 +26,7 @@ eq "and the connection limits it was given" \
 	"$(jqb -c '[.limits.connections, .limits.connections_per_address]')" "[300,250]"
 
 # ---- a 50-node lab: ETag, 304, 200 after a change ----
-nodes=$(for i in $(seq 1 50); do printf '{"name":"h%d","template":"linux-host","nics":2},' "$i"; done)
-links=$(for i in $(seq 1 49); do printf '{"endpoints":["h%d:eth1","h%d:eth0"]},' "$i" $((i + 1)); done)
-api POST /api/v1/labs "{\"name\":\"p50\",\"nodes\":[${nodes%,}],\"links\":[${links%,}]}"
+api POST /api/v1/labs "$(hosts_lab p50 50 2 chain)"
 eq "a 50-node lab is created" "$STATUS" 201
 # get_lab TOKEN [CURL ARGS]: the status; headers in h, body in b.
 get_lab() {

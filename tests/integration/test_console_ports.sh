@@ -27,14 +27,7 @@ console_listeners() { nsexec ss -ltnH '( sport >= :6000 and sport <= :6099 )' | 
 refused() { ! nsexec bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
 fds0=$(nfds)
-{
-	printf '{"name":"ports","nodes":['
-	for i in $(seq 1 "$N"); do
-		[ "$i" -gt 1 ] && printf ','
-		printf '{"name":"h%d","template":"linux-host","nics":1}' "$i"
-	done
-	printf ']}'
-} >"$LW_TMP/ports.json"
+hosts_lab ports "$N" 1 >"$LW_TMP/ports.json"
 api POST /api/v1/labs "@$LW_TMP/ports.json"
 eq "a lab of $N stopped namespace hosts is created" "$STATUS" 201
 LAB=$(jqb .id)

@@ -12,19 +12,7 @@ N=${LW_SHUTDOWN_HOSTS:-80}
 LW_CONSOLE_MAX=$((6000 + N + 10))
 lw_setup
 
-{
-	printf '{"name":"sd","nodes":['
-	for i in $(seq 1 "$N"); do
-		[ "$i" -gt 1 ] && printf ','
-		printf '{"name":"h%d","template":"linux-host","nics":2}' "$i"
-	done
-	printf '],"links":['
-	for i in $(seq 1 $((N - 1))); do
-		[ "$i" -gt 1 ] && printf ','
-		printf '{"endpoints":["h%d:eth0","h%d:eth1"]}' "$i" $((i + 1))
-	done
-	printf ']}'
-} >"$LW_TMP/sd.json"
+hosts_lab sd "$N" 2 chain >"$LW_TMP/sd.json"
 api POST /api/v1/labs "@$LW_TMP/sd.json"
 eq "a chain of $N hosts is created" "$STATUS" 201
 LAB=$(jqb .id)
