@@ -43,7 +43,7 @@ RUN = core/run/adopt.o core/run/links.o core/run/node.o core/run/ready.o core/ru
 LABS = labs/access.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/lab.o \
 	labs/lifecycle.o labs/users.o labs/validate.o
 WEB = web/api.o web/api_auth.o web/api_captures.o web/api_console.o web/api_images.o \
-	web/api_labs.o web/api_links.o web/api_nodes.o web/api_system.o web/labcache.o web/park.o web/server.o web/tls.o \
+	web/api_labs.o web/api_links.o web/api_nodes.o web/api_system.o web/httpval.o web/labcache.o web/park.o web/server.o web/tls.o \
 	web/ui.o web/ws.o web/openapi.o
 CLI = core/cli/auth.o core/cli/buf.o core/cli/capture.o core/cli/cli.o core/cli/console.o \
 	core/cli/fmt.o core/cli/http.o core/cli/image.o core/cli/lab.o core/cli/link.o \
@@ -57,7 +57,8 @@ CLI_OBJS = $(addprefix $(BUILD)/obj/,$(CLI))
 MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
-	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini
+	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
+	test_httpval
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
@@ -245,9 +246,13 @@ fuzz:
 		core/net/fabric_priv.c core/net/fabric.c core/base/priv.c core/base/spawn.c \
 		core/base/ids.c core/base/paths.c core/base/config.c core/base/log.c core/base/err.c \
 		core/base/names.c core/base/strv.c -lmnl -lpthread
-	@mkdir -p $(BUILD)/fuzz/corpus-host $(BUILD)/fuzz/corpus-priv
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+		-o $(BUILD)/fuzz/fuzz_httpval tests/unit/fuzz_httpval.c web/httpval.c
+	@mkdir -p $(BUILD)/fuzz/corpus-host $(BUILD)/fuzz/corpus-priv $(BUILD)/fuzz/corpus-httpval
 	$(BUILD)/fuzz/fuzz_priv -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-priv tests/fuzz/priv
 	$(BUILD)/fuzz/fuzz_host -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-host tests/fuzz/host
+	$(BUILD)/fuzz/fuzz_httpval -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-httpval \
+		tests/fuzz/httpval
 	$(BUILD)/fuzz/fuzz_loginline -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-loginline \
 		tests/fuzz/loginline
 	$(BUILD)/fuzz/fuzz_ws -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-ws tests/fuzz/ws

@@ -9,6 +9,7 @@
 #include "db/db.h"
 #include "labs/access.h"
 #include "web/api.h"
+#include "web/httpval.h"
 
 #define L API_LOCKED
 #define B API_BODY
@@ -227,35 +228,15 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 	return (ret);
 }
 
-/* The largest page a list gives. */
-#define API_PAGE_MAX 10000
-
 int
 api_page_args(struct api_req *r, struct api_page *pg, struct lw_err *e)
 {
-	const char *lim = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
-	const char *aft = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
-	char *end;
-	long long v;
+	char why[160];
 
-	pg->after = 0;
-	pg->limit = 0;
-	if (lim != NULL) {
-		v = strtoll(lim, &end, 10);
-		if (lim[0] < '0' || lim[0] > '9' || *end != '\0' || v < 1 || v > API_PAGE_MAX)
-			return (err_set(e, ERR_BAD_REQUEST,
-			    "limit must be a whole number from 1 to %d, not '%.32s'", API_PAGE_MAX,
-			    lim));
-		pg->limit = (int)v;
-	}
-	if (aft != NULL) {
-		v = strtoll(aft, &end, 10);
-		if (aft[0] < '0' || aft[0] > '9' || *end != '\0' || v < 0)
-			return (err_set(e, ERR_BAD_REQUEST,
-			    "after must be an id (the \"next\" of the page before), not '%.32s'",
-			    aft));
-		pg->after = v;
-	}
+	if (httpval_page(MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit"),
+	        MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after"), &pg->limit,
+	        &pg->after, why, sizeof(why)) == -1)
+		return (err_set(e, ERR_BAD_REQUEST, "%s", why));
 	return (0);
 }
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <zlib.h>
 
@@ -17,6 +16,7 @@
 #include "db/db.h"
 #include "labs/access.h"
 #include "labs/lab.h"
+#include "web/httpval.h"
 #include "web/labcache.h"
 
 /* Entries kept; past it the least recently used goes. */
@@ -235,39 +235,6 @@ build(int64_t lab, int level, uint64_t gen, struct lw_err *e)
 	return (t);
 }
 
-/* If-None-Match names either form of the text (a list, or "*"). */
-static bool
-etag_matches(const char *inm, const struct lc_text *t)
-{
-	return (inm != NULL && (strcmp(inm, "*") == 0 || strstr(inm, t->hash) != NULL));
-}
-
-/* Accept-Encoding takes gzip: "gzip" (or "*") listed with no q, or a q above 0. */
-static bool
-accepts_gzip(const char *ae)
-{
-	char buf[256], *tok, *save = NULL;
-
-	if (ae == NULL || strlen(ae) >= sizeof(buf))
-		return (false);
-	snprintf(buf, sizeof(buf), "%s", ae);
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		char *semi = strchr(tok, ';'), *q;
-		size_t n;
-
-		tok += strspn(tok, " \t");
-		n = semi != NULL ? (size_t)(semi - tok) : strlen(tok);
-		while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
-			n--;
-		if (!((n == 4 && strncasecmp(tok, "gzip", 4) == 0) || (n == 1 && tok[0] == '*')))
-			continue;
-		if (semi == NULL || (q = strstr(semi, "q=")) == NULL)
-			return (true);
-		return (strtod(q + 2, NULL) > 0);
-	}
-	return (false);
-}
-
 int
 labcache_answer(struct api_req *r, int64_t lab, bool only_cached, struct lw_err *e)
 {
@@ -282,9 +249,9 @@ labcache_answer(struct api_req *r, int64_t lab, bool only_cached, struct lw_err 
 	if (t == NULL && (t = build(lab, r->level, gen, e)) == NULL)
 		return (-1);
 	bool gz = t->gz != NULL &&
-	    accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"));
+	    httpval_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"));
 
-	if (etag_matches(inm, t)) {
+	if (httpval_etag_named(inm, t->hash)) {
 		r->raw = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 		r->status = 304;
 	} else {

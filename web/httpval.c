@@ -1,0 +1,84 @@
+/*
+ * httpval - request header and query values (see httpval.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "web/httpval.h"
+
+bool
+httpval_gzip(const char *ae)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (ae == NULL || strlen(ae) >= sizeof(buf))
+		return (false);
+	snprintf(buf, sizeof(buf), "%s", ae);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *semi = strchr(tok, ';'), *q;
+		size_t n;
+
+		tok += strspn(tok, " \t");
+		n = semi != NULL ? (size_t)(semi - tok) : strlen(tok);
+		while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+			n--;
+		if (!((n == 4 && strncasecmp(tok, "gzip", 4) == 0) || (n == 1 && tok[0] == '*')))
+			continue;
+		if (semi == NULL || (q = strstr(semi, "q=")) == NULL)
+			return (true);
+		return (strtod(q + 2, NULL) > 0);
+	}
+	return (false);
+}
+
+bool
+httpval_etag_named(const char *inm, const char *tag)
+{
+	if (inm == NULL || tag == NULL || tag[0] == '\0')
+		return (false);
+	return (strcmp(inm, "*") == 0 || strstr(inm, tag) != NULL);
+}
+
+/* A whole decimal number in [min, max]; -1 otherwise. */
+static long long
+decimal(const char *s, long long min, long long max)
+{
+	char *end;
+	long long v;
+
+	if (s[0] < '0' || s[0] > '9' || strlen(s) > 19)
+		return (-1);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return (*end == '\0' && errno == 0 && v >= min && v <= max ? v : -1);
+}
+
+int
+httpval_page(const char *limit, const char *after, int *lim, int64_t *aft, char *why,
+    size_t whylen)
+{
+	long long v;
+
+	*lim = 0;
+	*aft = 0;
+	if (limit != NULL) {
+		if ((v = decimal(limit, 1, HTTPVAL_PAGE_MAX)) == -1) {
+			snprintf(why, whylen, "limit must be a whole number from 1 to %d, not '%.32s'",
+			    HTTPVAL_PAGE_MAX, limit);
+			return (-1);
+		}
+		*lim = (int)v;
+	}
+	if (after != NULL) {
+		if ((v = decimal(after, 0, INT64_MAX)) == -1) {
+			snprintf(why, whylen,
+			    "after must be an id (the \"next\" of the page before), not '%.32s'", after);
+			return (-1);
+		}
+		*aft = v;
+	}
+	return (0);
+}
