@@ -235,11 +235,29 @@ build(int64_t lab, int level, uint64_t gen, struct lw_err *e)
 	return (t);
 }
 
-/* If-None-Match names either form of the text (a list, or "*"). */
+/*
+ * If-None-Match ("*", or a list of ETags, weak or not) names the ETag of
+ * the form about to be sent: the gzip form's ETag does not revalidate the
+ * plain text, nor the other way round (RFC 9110 13.1.2, weak comparison).
+ */
 static bool
-etag_matches(const char *inm, const struct lc_text *t)
+etag_matches(const char *inm, const char *etag)
 {
-	return (inm != NULL && (strcmp(inm, "*") == 0 || strstr(inm, t->hash) != NULL));
+	size_t n = strlen(etag);
+
+	if (inm == NULL)
+		return (false);
+	for (const char *p = inm; *p != '\0';) {
+		p += strspn(p, " \t,");
+		if (p[0] == '*' && (p[1] == '\0' || strchr(" \t,", p[1]) != NULL))
+			return (true);
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || strchr(" \t,", p[n]) != NULL))
+			return (true);
+		p += strcspn(p, ",");
+	}
+	return (false);
 }
 
 /* Accept-Encoding takes gzip: "gzip" (or "*") listed with no q, or a q above 0. */
@@ -284,7 +302,7 @@ labcache_answer(struct api_req *r, int64_t lab, bool only_cached, struct lw_err 
 	bool gz = t->gz != NULL &&
 	    accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"));
 
-	if (etag_matches(inm, t)) {
+	if (etag_matches(inm, gz ? t->gz_etag : t->etag)) {
 		r->raw = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 		r->status = 304;
 	} else {
