@@ -333,12 +333,12 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	return (ids);
 }
 
-static const char *const node_cols =
-    "SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"
-    " n.accel_reason, n.cpus, n.cpu_cap_pct, n.ram_mb, n.nics, n.state, n.error, n.ready,"
-    " n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot, n.cdrom, "
-    "r.pid FROM nodes n"
-    " LEFT JOIN node_runtime r ON r.node_id = n.id";
+/* A macro, so the queries below are literals: reads run on many threads at once. */
+#define NODE_COLS                                                                                  \
+	"SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"               \
+	" n.accel_reason, n.cpus, n.cpu_cap_pct, n.ram_mb, n.nics, n.state, n.error, n.ready,"     \
+	" n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot,"      \
+	" n.cdrom, r.pid FROM nodes n LEFT JOIN node_runtime r ON r.node_id = n.id"
 
 static json_t *
 node_interfaces(int64_t node, struct lw_err *e)
@@ -446,14 +446,12 @@ lab_nodes_json(int64_t lab, struct lw_err *e)
 json_t *
 lab_nodes_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 {
-	static char sql[512];
 	json_t *rows, *out = json_array(), *row;
 	size_t i;
 
-	if (sql[0] == '\0')
-		snprintf(sql, sizeof(sql),
-		    "%s WHERE n.lab_id = ? AND n.id > ? ORDER BY n.id LIMIT ?", node_cols);
-	if ((rows = db_rows(DB, e, sql, "iiI", lab, after, limit > 0 ? limit + 1 : -1)) == NULL) {
+	if ((rows = db_rows(DB, e,
+	         NODE_COLS " WHERE n.lab_id = ? AND n.id > ? ORDER BY n.id LIMIT ?", "iiI", lab,
+	         after, limit > 0 ? limit + 1 : -1)) == NULL) {
 		json_decref(out);
 		return (NULL);
 	}
@@ -474,12 +472,9 @@ lab_nodes_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 json_t *
 lab_node_json(int64_t node, struct lw_err *e)
 {
-	static char sql[512];
 	json_t *row;
 
-	if (sql[0] == '\0')
-		snprintf(sql, sizeof(sql), "%s WHERE n.id = ?", node_cols);
-	if ((row = db_row(DB, e, sql, "i", node)) == NULL) {
+	if ((row = db_row(DB, e, NODE_COLS " WHERE n.id = ?", "i", node)) == NULL) {
 		err_set(e, ERR_NOT_FOUND, "node %lld not found", (long long)node);
 		return (NULL);
 	}

@@ -35,11 +35,23 @@ httpval_gzip(const char *ae)
 }
 
 bool
-httpval_etag_named(const char *inm, const char *tag)
+httpval_etag_named(const char *inm, const char *etag)
 {
-	if (inm == NULL || tag == NULL || tag[0] == '\0')
+	size_t n;
+
+	if (inm == NULL || etag == NULL || (n = strlen(etag)) == 0)
 		return (false);
-	return (strcmp(inm, "*") == 0 || strstr(inm, tag) != NULL);
+	for (const char *p = inm; *p != '\0';) {
+		p += strspn(p, " \t,");
+		if (p[0] == '*' && (p[1] == '\0' || strchr(" \t,", p[1]) != NULL))
+			return (true);
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || strchr(" \t,", p[n]) != NULL))
+			return (true);
+		p += strcspn(p, ",");
+	}
+	return (false);
 }
 
 /* A whole decimal number in [min, max]; -1 otherwise. */
@@ -57,8 +69,7 @@ decimal(const char *s, long long min, long long max)
 }
 
 int
-httpval_page(const char *limit, const char *after, int *lim, int64_t *aft, char *why,
-    size_t whylen)
+httpval_page(const char *limit, const char *after, int *lim, int64_t *aft, char *why, size_t whylen)
 {
 	long long v;
 
@@ -66,7 +77,8 @@ httpval_page(const char *limit, const char *after, int *lim, int64_t *aft, char 
 	*aft = 0;
 	if (limit != NULL) {
 		if ((v = decimal(limit, 1, HTTPVAL_PAGE_MAX)) == -1) {
-			snprintf(why, whylen, "limit must be a whole number from 1 to %d, not '%.32s'",
+			snprintf(why, whylen,
+			    "limit must be a whole number from 1 to %d, not '%.32s'",
 			    HTTPVAL_PAGE_MAX, limit);
 			return (-1);
 		}
@@ -75,7 +87,8 @@ httpval_page(const char *limit, const char *after, int *lim, int64_t *aft, char 
 	if (after != NULL) {
 		if ((v = decimal(after, 0, INT64_MAX)) == -1) {
 			snprintf(why, whylen,
-			    "after must be an id (the \"next\" of the page before), not '%.32s'", after);
+			    "after must be an id (the \"next\" of the page before), not '%.32s'",
+			    after);
 			return (-1);
 		}
 		*aft = v;

@@ -251,7 +251,7 @@ labcache_answer(struct api_req *r, int64_t lab, bool only_cached, struct lw_err 
 	bool gz = t->gz != NULL &&
 	    httpval_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"));
 
-	if (httpval_etag_named(inm, t->hash)) {
+	if (httpval_etag_named(inm, gz ? t->gz_etag : t->etag)) {
 		r->raw = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 		r->status = 304;
 	} else {

@@ -302,15 +302,25 @@ worker_loop(void *arg)
 	return (NULL);
 }
 
-/* Suspend the connection and queue its request; the worker resumes it with the answer. */
+/*
+ * Suspend the connection and queue its request; the worker resumes it with
+ * the answer. A pool that is stopping has no thread left to resume it, and a
+ * connection left suspended makes MHD_stop_daemon() abort: answered now.
+ */
 static enum MHD_Result
 worker_submit(struct conn_ctx *cc)
 {
 	struct pool *wk = api_route_reads(cc->method, cc->url) ? &readers : &writers;
+	struct lw_err e = {0};
 
+	pthread_mutex_lock(&wk->mu);
+	if (wk->stopping) {
+		pthread_mutex_unlock(&wk->mu);
+		err_set(&e, ERR_UNAVAILABLE, "the daemon is shutting down");
+		return (send_error_then(cc->conn, &e, true));
+	}
 	cc->job = JOB_QUEUED;
 	MHD_suspend_connection(cc->conn);
-	pthread_mutex_lock(&wk->mu);
 	cc->qnext = NULL;
 	if (wk->tail != NULL)
 		wk->tail->qnext = cc;
@@ -553,6 +563,36 @@ addr_put(struct addr_count *a)
 			free(a);
 			return;
 		}
+}
+
+/*
+ * on_accept - an address already past its limit by its margin is refused
+ * when it connects: the 429 is for a client that asks, not for one that
+ * holds connections open without a request (they would fill the server's
+ * limit for everyone until they time out).
+ */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t salen)
+{
+	long cap = lw.cfg.max_per_address +
+	    (lw.cfg.max_per_address < REFUSE_MARGIN ? lw.cfg.max_per_address : REFUSE_MARGIN);
+	char addr[INET6_ADDRSTRLEN] = "?";
+	struct addr_count *a;
+	bool ok;
+
+	(void)cls;
+	if (sa->sa_family == AF_INET && salen >= sizeof(struct sockaddr_in))
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
+	else if (sa->sa_family == AF_INET6 && salen >= sizeof(struct sockaddr_in6))
+		inet_ntop(
+		    AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof(addr));
+	pthread_mutex_lock(&conns.mu);
+	for (a = conns.bucket[addr_hash(addr)]; a != NULL; a = a->next)
+		if (strcmp(a->addr, addr) == 0)
+			break;
+	ok = a == NULL || a->n < cap;
+	pthread_mutex_unlock(&conns.mu);
+	return (ok ? MHD_YES : MHD_NO);
 }
 
 static void
@@ -843,7 +883,7 @@ server_start(const char *host, int port, struct lw_err *e)
 	if (workers_start(nreaders, nwriters) == -1 || park_start() == -1)
 		return (err_set(e, ERR_INTERNAL, "cannot start the server's threads"));
 	/* MHD's own limit only stops what our 503 could not answer in time. */
-	httpd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+	httpd = MHD_start_daemon(flags, (uint16_t)port, on_accept, NULL, on_request, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 	    NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned int)pool, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,

@@ -30,17 +30,23 @@ main(void)
 	strcpy(big + sizeof(big) - 6, "gzip");
 	CHECK(!httpval_gzip(big));
 
-	/* If-None-Match: the tag in a list, weak or not, or "*". */
-	CHECK(httpval_etag_named("\"0123abcd\"", "0123abcd"));
-	CHECK(httpval_etag_named("\"x\", W/\"0123abcd-gz\"", "0123abcd"));
-	CHECK(httpval_etag_named("*", "0123abcd"));
-	CHECK(!httpval_etag_named("\"0123abce\"", "0123abcd"));
-	CHECK(!httpval_etag_named(NULL, "0123abcd"));
+	/* If-None-Match: the exact ETag in a list, weak or not, or "*". */
+	CHECK(httpval_etag_named("\"0123abcd\"", "\"0123abcd\""));
+	CHECK(httpval_etag_named("\"x\", W/\"0123abcd\"", "\"0123abcd\""));
+	CHECK(httpval_etag_named("\"x\",\"0123abcd-gz\"", "\"0123abcd-gz\""));
+	CHECK(httpval_etag_named("*", "\"0123abcd\""));
+	/* Not another form's ETag, nor one that merely holds it. */
+	CHECK(!httpval_etag_named("\"0123abcd-gz\"", "\"0123abcd\""));
+	CHECK(!httpval_etag_named("\"0123abcd\"", "\"0123abcd-gz\""));
+	CHECK(!httpval_etag_named("\"0123abce\"", "\"0123abcd\""));
+	CHECK(!httpval_etag_named("**", "\"0123abcd\""));
+	CHECK(!httpval_etag_named(NULL, "\"0123abcd\""));
 	CHECK(!httpval_etag_named("\"\"", ""));
 
 	/* Pages. */
 	CHECK(httpval_page(NULL, NULL, &lim, &aft, why, sizeof(why)) == 0 && lim == 0 && aft == 0);
-	CHECK(httpval_page("20", "41", &lim, &aft, why, sizeof(why)) == 0 && lim == 20 && aft == 41);
+	CHECK(
+	    httpval_page("20", "41", &lim, &aft, why, sizeof(why)) == 0 && lim == 20 && aft == 41);
 	CHECK(httpval_page("10000", "0", &lim, &aft, why, sizeof(why)) == 0 && lim == 10000);
 	CHECK(httpval_page(NULL, "9223372036854775807", &lim, &aft, why, sizeof(why)) == 0 &&
 	    aft == INT64_MAX);
