@@ -77,6 +77,15 @@ wlink_get(int64_t id, bool create)
 	return (l);
 }
 
+/* A link's datapath changes under wr.mu: wiring_datapath reads it from any thread. */
+static void
+dp_set(struct wlink *l, enum dp dp)
+{
+	pthread_mutex_lock(&wr.mu);
+	l->dp = dp;
+	pthread_mutex_unlock(&wr.mu);
+}
+
 void
 wiring_force_engine(bool on)
 {
@@ -178,9 +187,10 @@ sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, b
 		for (int s = 0; s < 2; s++)
 			if (ends[s].present && fabric_tc_drop(b, ifs[s]) == -1)
 				log_warn("link %lld: drop on %s", (long long)l->id, ifs[s]);
-		l->dp = !ends[0].present && !ends[1].present ? DP_NONE
-		    : !ends[0].present || !ends[1].present   ? DP_IDLE
-		                                             : DP_DOWN;
+		dp_set(l,
+		    !ends[0].present && !ends[1].present       ? DP_NONE
+		        : !ends[0].present || !ends[1].present ? DP_IDLE
+		                                               : DP_DOWN);
 		return;
 	}
 	for (int s = 0; s < 2; s++)
@@ -188,7 +198,7 @@ sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, b
 	engine =
 	    wr.force_engine || (impair_params_from_json(imp, &p) == 0 && impair_params_active(&p));
 	if (engine && engine_on(l->id, (const char(*)[16])ifs, imp) == 0) {
-		l->dp = DP_ENGINE;
+		dp_set(l, DP_ENGINE);
 		return;
 	}
 	/* No impairment (or the engine failed, logged): the kernel's fast path. */
@@ -196,7 +206,7 @@ sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, b
 	if (fabric_tc_redirect(b, ifs[0], ifs[1]) == -1 ||
 	    fabric_tc_redirect(b, ifs[1], ifs[0]) == -1)
 		log_warn("link %lld: redirect %s <> %s", (long long)l->id, ifs[0], ifs[1]);
-	l->dp = DP_KERNEL;
+	dp_set(l, DP_KERNEL);
 }
 
 static void
@@ -212,7 +222,7 @@ sync_lan(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, i
 	if (present == 0) {
 		if (fabric_link_del(br) == -1)
 			log_warn("delete bridge %s", br);
-		l->dp = DP_NONE;
+		dp_set(l, DP_NONE);
 		return;
 	}
 	if (fabric_bridge_add(br, LINK_MTU) == -1) {
@@ -234,7 +244,7 @@ sync_lan(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, i
 			log_warn("bridge port %s", ifn);
 		wlink_port(l, ifn);
 	}
-	l->dp = DP_BRIDGE;
+	dp_set(l, DP_BRIDGE);
 }
 
 int
