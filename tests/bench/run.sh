@@ -601,7 +601,7 @@ scale_until() {
 	until [ "$(nsexec curl -s "$LW_URL/api/v1/labs/scale" 2>/dev/null |
 		jq --arg s "$1" '[.nodes[] | select(.state != $s)] | length' 2>/dev/null)" = 0 ]; do
 		[ $SECONDS -lt $end ] || { echo "bench: scale: not all $1 within $2 s" >&2; return 1; }
-		sleep 0.1
+		sleep 0.5 # a GET of 1,000 nodes holds the lock the start needs: as a browser polls, not harder
 	done
 }
 scale_left() { # what a stopped lab left: interfaces, namespace hosts, node cgroups
