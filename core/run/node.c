@@ -45,7 +45,7 @@ node_new(int64_t id, int64_t lab, const struct template *t, int nics)
 	n->pidfd = -1;
 	n->shutdown_timeout_s = t ? t->shutdown_timeout_s : 5;
 	if (t != NULL && t->ready_pattern[0] != '\0')
-		n->has_re = regcomp(&n->ready_re, t->ready_pattern, REG_EXTENDED | REG_NOSUB) == 0;
+		n->has_re = (n->ready_re = ready_re(t->ready_pattern)) != NULL;
 	n->w_pid = (struct rt_watch){W_PID, n};
 	n->w_qmp = (struct rt_watch){W_QMP, n};
 	n->qmp_retry_at = clock_mono_ms() + 50;
@@ -60,8 +60,6 @@ node_new(int64_t id, int64_t lab, const struct template *t, int nics)
 void
 node_free(struct rt_node *n)
 {
-	if (n->has_re)
-		regfree(&n->ready_re);
 	if (n->qmp)
 		qmp_close(n->qmp);
 	if (n->pidfd != -1)

@@ -19,6 +19,50 @@
 #include "core/run/typing.h"
 #include "tcg/boot.h"
 
+/* The patterns compiled so far: a few, one per template that gives one. */
+struct ready_pattern {
+	char *text;
+	regex_t re;
+	struct ready_pattern *next;
+};
+
+static struct ready_pattern *ready_patterns;
+
+const regex_t *
+ready_re(const char *pattern)
+{
+	struct ready_pattern *p;
+
+	for (p = ready_patterns; p != NULL; p = p->next)
+		if (strcmp(p->text, pattern) == 0)
+			return (&p->re);
+	if ((p = calloc(1, sizeof(*p))) == NULL || (p->text = strdup(pattern)) == NULL) {
+		free(p);
+		return (NULL);
+	}
+	if (regcomp(&p->re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+		free(p->text);
+		free(p);
+		return (NULL);
+	}
+	p->next = ready_patterns;
+	ready_patterns = p;
+	return (&p->re);
+}
+
+void
+ready_re_free_all(void)
+{
+	struct ready_pattern *p;
+
+	while ((p = ready_patterns) != NULL) {
+		ready_patterns = p->next;
+		regfree(&p->re);
+		free(p->text);
+		free(p);
+	}
+}
+
 void
 ready_mark(struct rt_node *n, const char *note)
 {
@@ -142,7 +186,7 @@ ready_poll(struct rt_node *n)
 			if (buf[i] == '\0')
 				buf[i] = ' ';
 		buf[len] = '\0';
-		if (regexec(&n->ready_re, buf, 0, NULL, 0) == 0) {
+		if (regexec(n->ready_re, buf, 0, NULL, 0) == 0) {
 			n->ready = true;
 			break;
 		}

@@ -64,7 +64,7 @@ struct rt_node {
 	char log_path[PATH_MAX];
 	off_t log_off;
 	char carry[256];
-	regex_t ready_re;
+	const regex_t *ready_re; /* the template's pattern, compiled once for all its nodes */
 	bool has_re, ready, stopping;
 	int stop_stage; /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
 	int shutdown_timeout_s;
@@ -73,7 +73,7 @@ struct rt_node {
 	bool typing;                       /* its startup config is being typed on the console */
 	char tmpl[64], accel[8];
 	struct rt_watch w_pid, w_qmp;
-	struct rt_node *next;
+	struct rt_node *next, *hnext; /* hnext: the next of its bucket in the table by id */
 };
 
 /* runtime.c: the loop's table and queue. */
@@ -119,6 +119,14 @@ void node_qmp_readable(struct rt_node *n);
 void node_set_link(struct rt_node *n, int idx, bool up);
 
 /* ready.c: readiness. */
+/*
+ * ready_re - pattern compiled, shared by every node whose template gives it
+ * (glibc's compiled regexes grow a DFA of 2 KiB states as they match: one
+ * copy, not one a node); NULL if it does not compile. ready_re_free_all -
+ * all of them, when the loop is gone.
+ */
+const regex_t *ready_re(const char *pattern);
+void ready_re_free_all(void);
 /* ready_poll - scan n's new console output for its template's ready pattern. */
 void ready_poll(struct rt_node *n);
 /* ready_mark - n is ready (note says how, or NULL); recorded and announced. */

@@ -4,7 +4,9 @@
  * timeout for the nearest deadline (QMP connect retries, readiness polls,
  * stop escalation); staged lab starts are pumped from it. Everything it
  * touches is guarded by lw_lock(). The API side only marks state and
- * queues commands here.
+ * queues commands here. Work that comes in bulk (a lab of 1,000 hosts
+ * started, their interfaces made as they come up) is done in slices of
+ * RT_SLICE_MS: between them the lock is let go, so API requests get in.
  *
  * Shutdown: runtime_fini queues RT_QUIT and joins the loop, waits for the
  * threads typing startup configs, then (under qmu) marks the queue closed,
@@ -30,6 +32,9 @@
 #include "core/run/runtime.h"
 #include "core/run/state.h"
 
+#define RT_SLICE_MS 100 /* the longest the loop holds lw_lock() for bulk work at a stretch */
+#define RT_BUCKETS 1024 /* the table of running nodes, hashed by id: a lab may have thousands */
+
 struct rt_cmd {
 	enum rt_op op;
 	int64_t id;
@@ -52,13 +57,33 @@ static struct {
 	pthread_mutex_t qmu;
 	struct rt_cmd *head, *tail;
 	struct rt_node *nodes;
+	struct rt_node *by_id[RT_BUCKETS];
 	struct rt_stage *stages, *pending; /* pending: queued by API threads, under qmu */
+	int64_t slice_end;                 /* when the loop's current slice of work ends */
+	bool more;                         /* work was left for the next slice */
+	bool cmds_left;                    /* of it, queued commands */
 } rt = {.epfd = -1, .evfd = -1, .qmu = PTHREAD_MUTEX_INITIALIZER};
+
+/* rt_slice_over - the current slice is spent: what is left waits for the next one. */
+static bool
+rt_slice_over(void)
+{
+	if (clock_mono_ms() < rt.slice_end)
+		return (false);
+	rt.more = true;
+	return (true);
+}
+
+static struct rt_node **
+rt_bucket(int64_t id)
+{
+	return (&rt.by_id[(uint64_t)id % RT_BUCKETS]);
+}
 
 struct rt_node *
 rt_find(int64_t id)
 {
-	for (struct rt_node *n = rt.nodes; n != NULL; n = n->next)
+	for (struct rt_node *n = *rt_bucket(id); n != NULL; n = n->hnext)
 		if (n->id == id)
 			return (n);
 	return (NULL);
@@ -104,8 +129,12 @@ rt_watch_add(int fd, struct rt_watch *w)
 void
 rt_add(struct rt_node *n)
 {
+	struct rt_node **b = rt_bucket(n->id);
+
 	n->next = rt.nodes;
 	rt.nodes = n;
+	n->hnext = *b;
+	*b = n;
 }
 
 void
@@ -117,6 +146,11 @@ rt_watch_del(int fd)
 void
 rt_unlink(struct rt_node *n)
 {
+	for (struct rt_node **pp = rt_bucket(n->id); *pp; pp = &(*pp)->hnext)
+		if (*pp == n) {
+			*pp = n->hnext;
+			break;
+		}
 	for (struct rt_node **pp = &rt.nodes; *pp; pp = &(*pp)->next)
 		if (*pp == n) {
 			*pp = n->next;
@@ -132,7 +166,7 @@ rt_timers(void)
 
 	for (n = rt.nodes; n != NULL; n = next) {
 		next = n->next;
-		if (n->qmp_retry_at && now >= n->qmp_retry_at)
+		if (n->qmp_retry_at && now >= n->qmp_retry_at && !rt_slice_over())
 			node_try_connect(n, now);
 		if (n->stop_deadline && now >= n->stop_deadline)
 			node_stop_escalate(n);
@@ -157,6 +191,8 @@ rt_timeout(void)
 {
 	int64_t now = clock_mono_ms(), next = now + 1000;
 
+	if (rt.more)
+		return (1); /* the rest: after a breath, in which API threads take the lock */
 	for (struct rt_node *n = rt.nodes; n != NULL; n = n->next) {
 		if (n->qmp_retry_at && n->qmp_retry_at < next)
 			next = n->qmp_retry_at;
@@ -225,7 +261,7 @@ stage_pump(void)
 			if (n != NULL && !n->ready && !n->stopping && n->boot_deadline != 0)
 				booting++;
 		}
-		while (booting < st->conc && st->next < st->n) {
+		while (booting < st->conc && st->next < st->n && !rt_slice_over()) {
 			int64_t id = st->ids[st->next++];
 
 			/* Still waiting for its turn (not stopped or deleted meanwhile)? */
@@ -255,6 +291,7 @@ rt_commands(void)
 
 	if (read(rt.evfd, &v, sizeof(v)) == -1 && errno != EAGAIN)
 		log_warn("runtime: eventfd read");
+	rt.cmds_left = false;
 	while ((c = rt_dequeue()) != NULL) {
 		switch (c->op) {
 		case RT_NODE_START:
@@ -289,6 +326,10 @@ rt_commands(void)
 			break;
 		}
 		free(c);
+		if (go && rt_slice_over()) {
+			rt.cmds_left = true;
+			break;
+		}
 	}
 	return (go);
 }
@@ -312,15 +353,19 @@ rt_loop(void *arg)
 			continue;
 		}
 		lw_lock();
+		rt.more = false;
+		rt.slice_end = clock_mono_ms() + RT_SLICE_MS;
 		/* Exits last: node_exited frees the node other events may name. */
 		for (int i = 0; i < n; i++) {
 			struct rt_watch *w = evs[i].data.ptr;
 
 			if (w == NULL)
-				go = rt_commands() && go;
+				rt.cmds_left = true;
 			else if (w->kind == W_QMP && w->n->qmp != NULL)
 				node_qmp_readable(w->n);
 		}
+		if (rt.cmds_left)
+			go = rt_commands() && go;
 		for (int i = 0; i < n; i++) {
 			struct rt_watch *w = evs[i].data.ptr;
 
@@ -403,6 +448,8 @@ runtime_fini(void)
 		rt.nodes = n->next;
 		node_free(n);
 	}
+	memset(rt.by_id, 0, sizeof(rt.by_id));
+	ready_re_free_all();
 	for (struct rt_stage **l = (struct rt_stage *[]){rt.stages, rt.pending, NULL}, *st; *l; l++)
 		while ((st = *l) != NULL) {
 			*l = st->link;

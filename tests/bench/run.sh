@@ -4,13 +4,14 @@
 # i.e. its QEMU answers QMP), against the same QEMU argvs launched by a plain
 # shell loop (TAPs and bridges made with `ip`, QEMU opening the TAPs itself,
 # done when every QMP socket answers). Then consoles, captures, the datapath,
-# node disk overlays against a copy of the base (images), and one node's boot
-# to ready against its QEMU argv started by hand (boot), and GETs under load against a
-# bare libmicrohttpd (api). Printed as a table of medians.
+# node disk overlays against a copy of the base (images), one node's boot
+# to ready against its QEMU argv started by hand (boot), GETs under load against a
+# bare libmicrohttpd (api), and a classroom-sized lab of 1,000 namespace hosts
+# against the goals set for it (scale). Printed as a table of medians.
 # Usage: run.sh [BUILD] [SECTION...], sections from SECTIONS below (default: all,
 # or LW_BENCH_ONLY); a first argument naming a section takes the default BUILD.
 set -u
-SECTIONS="start console capture datapath images boot routing auth api"
+SECTIONS="start console capture datapath images boot routing auth api scale"
 [[ " $SECTIONS " == *" ${1:-} "* ]] && set -- "$PWD/build" "$@"
 export LW_BUILD=${1:-$PWD/build}
 shift 2>/dev/null
@@ -24,7 +25,8 @@ case "$LW_BUILD" in /*) ;; *) LW_BUILD=$PWD/$LW_BUILD ;; esac
 N=${LW_BENCH_NODES:-20}
 REPS=${LW_BENCH_REPS:-3}
 . "$(dirname "$0")/../integration/lib.sh"
-LW_CONSOLE_MAX=6999 # the wiring lab alone has 100 hosts
+# Consoles: the start lab (N), the wiring lab (100) and the scale lab (1,000) at most at once.
+LW_CONSOLE_MAX=$((6100 + ${LW_BENCH_NODES:-20} + ${LW_BENCH_SCALE_HOSTS:-1000}))
 ok() { :; }
 notok() { echo "bench: $*" >&2; }
 lw_setup
@@ -691,6 +693,89 @@ api DELETE /api/v1/labs/api50
 lw_stop_daemon
 LW_DAEMON_ARGS= lw_start_daemon
 fi
+SCALE=()
+if want scale; then
+# ---- scale: 1,000 namespace hosts (4 NICs), 2,000 links, against the goals set for them ----
+# Create, start (POST -> every host running), stop (POST -> every host stopped,
+# and nothing left: no lw* interface, no nshost, no node cgroup); GET /health
+# from a probe (a new connection every 20 ms) throughout the start; the
+# daemon's resident memory (its two processes, not the nodes) with the lab running.
+SN=${LW_BENCH_SCALE_HOSTS:-1000}
+{
+	printf '{"name":"scale","nodes":['
+	for i in $(seq 1 "$SN"); do
+		[ "$i" -gt 1 ] && printf ','
+		printf '{"name":"h%d","template":"linux-host","nics":4,"startup_config":"ip addr add 10.1.%d.1/24 dev eth0\\n"}' "$i" $((i % 250))
+	done
+	printf '],"links":['
+	for i in $(seq 1 "$SN"); do
+		[ "$i" -gt 1 ] && printf ','
+		printf '{"endpoints":["h%d:eth0","h%d:eth1"]},' "$i" $((i % SN + 1))
+		printf '{"endpoints":["h%d:eth2","h%d:eth3"]}' "$i" $(((i + 1) % SN + 1))
+	done
+	printf ']}'
+} >"$LW_TMP/scale.json"
+# scale_until STATE TIMEOUT_S: poll the lab until every node is in STATE.
+scale_until() {
+	local end=$((SECONDS + $2))
+	until [ "$(nsexec curl -s "$LW_URL/api/v1/labs/scale" 2>/dev/null |
+		jq --arg s "$1" '[.nodes[] | select(.state != $s)] | length' 2>/dev/null)" = 0 ]; do
+		[ $SECONDS -lt $end ] || { echo "bench: scale: not all $1 within $2 s" >&2; return 1; }
+		sleep 0.5 # a GET of 1,000 nodes holds the lock the start needs: as a browser polls, not harder
+	done
+}
+scale_left() { # what a stopped lab left: interfaces, namespace hosts, node cgroups
+	local inst
+	inst=$(sed -n 's|.*nodes under /sys/fs/cgroup/[a-z]*/labwire/\([0-9a-f]*\).*|\1|p' "$LW_TMP/daemon.log" | tail -1)
+	echo $(($(lw_ifaces | wc -l) + $(pgrep -fc "nshost --console $LW_DATA/") +
+		$(find /sys/fs/cgroup/*/labwire/"$inst" -maxdepth 1 -name 'n[0-9]*' 2>/dev/null | wc -l)))
+}
+t0=$(now)
+api POST /api/v1/labs "@$LW_TMP/scale.json"
+sc_create=$(echo "$(now) - $t0" | bc -l)
+[ "$STATUS" = 201 ] || echo "bench: cannot create the scale lab: $BODY" >&2
+rm -f "$LW_TMP/health.stop"
+ip netns exec "$LW_NS" /usr/bin/python3 "$(dirname "$0")/health.py" "$LW_URL/api/v1/health" \
+	"$LW_TMP/health.stop" >"$LW_TMP/health.txt" &
+HPID=$!
+sleep 0.5
+t0=$(now)
+api POST /api/v1/labs/scale/start
+scale_until running 300
+sc_start=$(echo "$(now) - $t0" | bc -l)
+touch "$LW_TMP/health.stop"
+wait "$HPID"
+sc_n=$(wc -l <"$LW_TMP/health.txt")
+sc_bad=$(grep -vc '^200 ' "$LW_TMP/health.txt")
+sc_p99=$(awk '{print $2 * 1000}' "$LW_TMP/health.txt" | sort -g | awk '{a[NR]=$1} END {i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; print a[i]}')
+sc_max=$(awk '{print $2 * 1000}' "$LW_TMP/health.txt" | sort -g | tail -1)
+sleep 2 # what settles after the start (captures, readiness) is in the figure too
+rss_mb() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null; }
+sc_rss_p=$(rss_mb "$LW_PID")
+sc_rss_c=0
+for p in $(pgrep -P "$LW_PID"); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = labwire ] && sc_rss_c=$(rss_mb "$p")
+done
+t0=$(now)
+api POST /api/v1/labs/scale/stop
+scale_until stopped 300
+until [ "$(scale_left)" = 0 ]; do
+	sleep 0.1
+	[ "$(echo "$(now) - $t0 > 120" | bc)" = 1 ] && { echo "bench: scale: $(scale_left) things left after stop" >&2; break; }
+done
+sc_stop=$(echo "$(now) - $t0" | bc -l)
+api DELETE /api/v1/labs/scale
+echo "scale: $SN hosts: create $sc_create s, start $sc_start s, stop $sc_stop s;" \
+	"health: $sc_n probes, $sc_bad not 200, p99 $sc_p99 ms, max $sc_max ms;" \
+	"RSS privileged $sc_rss_p MB, daemon $sc_rss_c MB" >&2
+SCALE+=("$SN hosts, $((2 * SN)) links: create (s)|$sc_create|2|goal: 2 s (no natural reference)")
+SCALE+=("$SN hosts: start -> all running (s)|$sc_start|15|goal: 15 s (no natural reference)")
+SCALE+=("$SN hosts: stop -> nothing left (s)|$sc_stop|10|goal: 10 s (no natural reference)")
+SCALE+=("GET /health p99 during the start (ms)|$sc_p99|50|goal: 50 ms ($sc_n probes, $sc_bad not 200)")
+SCALE+=("daemon RSS, lab running, both processes (MB)|$(echo "$sc_rss_p + $sc_rss_c" | bc -l)|100|goal: 100 MB (nodes excluded)")
+SCALE+=("  of which the privileged parent (MB)|$sc_rss_p|100|goal: 100 MB for both")
+SCALE+=("  of which the unprivileged daemon (MB)|$sc_rss_c|100|goal: 100 MB for both")
+fi
 ROWS+=("${CAP_ROWS[@]}")
 ROWS+=("${DP[@]}")
 ROWS+=("${IMG_ROWS[@]}")
@@ -698,6 +783,7 @@ ROWS+=("${BOOT[@]}")
 ROWS+=("${ROUTING[@]}")
 ROWS+=("${AUTH[@]}")
 ROWS+=("${API[@]}")
+ROWS+=("${SCALE[@]}")
 printf '\n%-56s | %10s | %10s | %6s | %s\n' "benchmark (labwire vs reference)" labwire reference ratio reference
 printf '%s\n' "$(printf '%.0s-' $(seq 110))"
 for row in "${ROWS[@]}"; do
