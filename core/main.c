@@ -3,6 +3,7 @@
  * command-line client (core/cli/) talking to it over REST.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -293,6 +294,7 @@ serve_privsep(void)
 		jail_priv_register();
 		livecap_priv_register();
 		status = priv_serve(mine, pid);
+		livecap_priv_fini(); /* the packet sockets, closed in parallel */
 		cgroup_fini();
 		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 	}
@@ -317,6 +319,14 @@ serve_main(int argc, char **argv)
 	sigset_t set;
 	int ncap;
 	int port, sig = 0;
+
+	/*
+	 * A fixed mmap threshold: big buffers (a capture relay's 130 KB, a lab's
+	 * JSON) stay mmapped, so their untouched pages cost nothing and a free
+	 * returns them; and a few malloc arenas, not eight a core.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
+	mallopt(M_ARENA_MAX, 4);
 
 	/*
 	 * Files the daemon makes are nobody else's to read (the database, keys,

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/log.h"
 #include "core/base/priv.h"
 
@@ -449,6 +450,7 @@ priv_serve(const int socks[PRIV_NCHAN], pid_t child)
 {
 	static int cap_sock;
 	int sfd, status = 1;
+	struct timespec until;
 	pthread_t t;
 	sigset_t set;
 
@@ -465,5 +467,9 @@ priv_serve(const int socks[PRIV_NCHAN], pid_t child)
 	if (priv_loop(socks[PRIV_MAIN], sfd, child, &status) == -1)
 		/* The child closed its end: it is exiting or gone. */
 		TEMP_FAILURE_RETRY(waitpid(child, &status, 0));
+	/* Its capture channel ends with it: what that thread served is the caller's to close. */
+	clock_deadline(&until, 5000);
+	if (pthread_timedjoin_np(t, NULL, &until) != 0)
+		log_warnx("privsep: the capture thread did not end");
 	return (status);
 }

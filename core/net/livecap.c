@@ -2,6 +2,7 @@
  * livecap - libpcap handles, or frames relayed from the privileged parent.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "core/base/log.h"
 #include "core/base/names.h"
+#include "core/base/clock.h"
 #include "core/base/priv.h"
 #include "core/net/livecap.h"
 
@@ -227,18 +229,109 @@ struct relay {
 	unsigned char batch[RELAY_MSG_MAX];
 };
 
-static int relays, relays_big; /* open now */
+static int relays, relays_big;     /* open now */
+static struct relay **open_relays; /* the capture thread's, or after it ended */
+static int nopen, capopen;
+
+/* ---- packet sockets closed on several threads: each close waits for RCU ---- */
+
+#define CLOSERS 32
+#define CLOSE_WAIT_MS 30000
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t work, idle;
+	pcap_t **q;
+	size_t n, cap;
+	int threads, busy;
+} cl = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0,
+    0, 0};
+
+static void *
+closer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&cl.mu);
+	for (;;) {
+		pcap_t *p;
+
+		while (cl.n == 0)
+			pthread_cond_wait(&cl.work, &cl.mu);
+		p = cl.q[--cl.n];
+		cl.busy++;
+		pthread_mutex_unlock(&cl.mu);
+		pcap_close(p);
+		pthread_mutex_lock(&cl.mu);
+		if (--cl.busy == 0 && cl.n == 0)
+			pthread_cond_broadcast(&cl.idle);
+	}
+	return (NULL);
+}
+
+/* Close c's packet socket on a closer thread (here when none can be had), and free c. */
+static void
+close_later(struct livecap *c)
+{
+	pthread_t t;
+	pcap_t **grown;
+
+	if (c->p == NULL) {
+		livecap_close(c);
+		return;
+	}
+	pthread_mutex_lock(&cl.mu);
+	if (cl.threads < CLOSERS && pthread_create(&t, NULL, closer, NULL) == 0) {
+		pthread_detach(t);
+		cl.threads++;
+	}
+	if (cl.n == cl.cap &&
+	    (grown = realloc(cl.q, sizeof(*grown) * (cl.cap ? cl.cap * 2 : 64))) != NULL) {
+		cl.q = grown;
+		cl.cap = cl.cap ? cl.cap * 2 : 64;
+	}
+	if (cl.threads == 0 || cl.n == cl.cap) {
+		pthread_mutex_unlock(&cl.mu);
+		livecap_close(c);
+		return;
+	}
+	cl.q[cl.n++] = c->p;
+	pthread_cond_signal(&cl.work);
+	pthread_mutex_unlock(&cl.mu);
+	free(c);
+}
 
 static void
 relay_end(struct relay *r)
 {
 	relays--;
 	relays_big -= r->big;
+	for (int i = 0; i < nopen; i++)
+		if (open_relays[i] == r) {
+			open_relays[i] = open_relays[--nopen];
+			break;
+		}
 	priv_unwatch(livecap_fd(r->c));
 	priv_unwatch(r->sock);
 	close(r->sock);
-	livecap_close(r->c);
+	close_later(r->c);
 	free(r);
+}
+
+void
+livecap_priv_fini(void)
+{
+	struct timespec until;
+
+	while (nopen > 0)
+		relay_end(open_relays[nopen - 1]);
+	free(open_relays);
+	open_relays = NULL;
+	capopen = 0;
+	clock_deadline(&until, CLOSE_WAIT_MS);
+	pthread_mutex_lock(&cl.mu);
+	while ((cl.n > 0 || cl.busy > 0) && pthread_cond_timedwait(&cl.idle, &cl.mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&cl.mu);
 }
 
 static void
@@ -320,6 +413,23 @@ relay_open(const struct priv_req *req, struct priv_reply *rep)
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
 	r->sock = sv[0];
 	r->big = q->big != 0;
+	if (nopen == capopen) {
+		struct relay **grown =
+		    realloc(open_relays, sizeof(*grown) * (size_t)(capopen ? capopen * 2 : 64));
+
+		if (grown == NULL) {
+			close(sv[0]);
+			close(sv[1]);
+			livecap_close(r->c);
+			free(r);
+			rep->result = -1;
+			rep->err = ENOMEM;
+			return;
+		}
+		open_relays = grown;
+		capopen = capopen ? capopen * 2 : 64;
+	}
+	open_relays[nopen++] = r;
 	relays++; /* relay_end, from here on, counts it out */
 	relays_big += r->big;
 	if (priv_watch(livecap_fd(r->c), relay_readable, r) == -1 ||

@@ -14,8 +14,14 @@
 #include <pcap/pcap.h>
 
 #define LIVECAP_SNAPLEN 65535
-#define LIVECAP_BUFFER (4 << 20)        /* kernel ring while a capture runs */
-#define LIVECAP_BUFFER_IDLE (256 << 10) /* only the recent-frames ring: a lab has hundreds */
+#define LIVECAP_BUFFER (4 << 20) /* kernel ring while a capture runs */
+/*
+ * Only the recent-frames ring, of 256-byte heads (LIVECAP_SNAPLEN_IDLE).
+ * libpcap's TPACKET_V3 ring is one 256 KiB block at least, so this is also
+ * the floor: a lab of 2,000 links holds 500 MiB of kernel rings in the
+ * parent (--capture-ring 0 opens none).
+ */
+#define LIVECAP_BUFFER_IDLE (256 << 10)
 /*
  * With no capture running, a tap keeps only each frame's first bytes for
  * the recent ring: copying whole frames costs a fast link a sixth of its
@@ -39,4 +45,11 @@ const char *livecap_error(struct livecap *c);
 void livecap_close(struct livecap *c);
 /* livecap_priv_register - in the privileged parent: serve capture relays. */
 void livecap_priv_register(void);
+/*
+ * livecap_priv_fini - in the privileged parent, once its capture channel
+ * is done: close the relays left, and wait (bounded) for the packet
+ * sockets being closed. Each close waits for an RCU grace period, so they
+ * are closed on several threads at once: 2,000 take a second, not a minute.
+ */
+void livecap_priv_fini(void);
 #endif

@@ -718,10 +718,10 @@ SN=${LW_BENCH_SCALE_HOSTS:-1000}
 # scale_until STATE TIMEOUT_S: poll the lab until every node is in STATE.
 scale_until() {
 	local end=$((SECONDS + $2))
-	until [ "$(nsexec curl -s "$LW_URL/api/v1/labs/scale" 2>/dev/null |
+	until [ "$(nsexec curl -s --compressed "$LW_URL/api/v1/labs/scale" 2>/dev/null |
 		jq --arg s "$1" '[.nodes[] | select(.state != $s)] | length' 2>/dev/null)" = 0 ]; do
 		[ $SECONDS -lt $end ] || { echo "bench: scale: not all $1 within $2 s" >&2; return 1; }
-		sleep 0.5 # a GET of 1,000 nodes holds the lock the start needs: as a browser polls, not harder
+		sleep 0.5 # as a browser polls (gzip accepted), not harder
 	done
 }
 scale_left() { # what a stopped lab left: interfaces, namespace hosts, node cgroups
