@@ -340,6 +340,48 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	" n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot,"      \
 	" n.cdrom, r.pid FROM nodes n LEFT JOIN node_runtime r ON r.node_id = n.id"
 
+/*
+ * by_owner - rows (stolen) with an "owner" id, grouped: {"<owner>": [row
+ * without it, ...]} in their order; NULL when rows is (the error is set).
+ */
+static json_t *
+by_owner(json_t *rows)
+{
+	json_t *map, *row, *list;
+	char key[24];
+	size_t i;
+
+	if (rows == NULL || (map = json_object()) == NULL) {
+		json_decref(rows);
+		return (NULL);
+	}
+	json_array_foreach(rows, i, row) {
+		snprintf(key, sizeof(key), "%lld",
+		    (long long)json_integer_value(json_object_get(row, "owner")));
+		if ((list = json_object_get(map, key)) == NULL) {
+			list = json_array();
+			json_object_set_new(map, key, list);
+		}
+		json_object_del(row, "owner");
+		json_array_append(list, row);
+	}
+	json_decref(rows);
+	return (map);
+}
+
+/* owned - the rows of map (by_owner) that belong to row's "id" (new reference; [] when none). */
+static json_t *
+owned(json_t *map, json_t *row)
+{
+	char key[24];
+	json_t *list;
+
+	snprintf(
+	    key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+	list = json_object_get(map, key);
+	return (list != NULL ? json_incref(list) : json_array());
+}
+
 static json_t *
 node_interfaces(int64_t node, struct lw_err *e)
 {
@@ -368,18 +410,19 @@ node_memory(json_t *row, int64_t id)
 	}
 }
 
-/* Shape a node row into the API's node object. */
+/* Shape a node row into the API's node object; ifs (stolen): its interfaces, or NULL: asked here.
+ */
 static json_t *
-node_render(json_t *row, struct lw_err *e)
+node_render(json_t *row, json_t *ifs, struct lw_err *e)
 {
 	int64_t id = json_integer_value(json_object_get(row, "id"));
 	const struct template *t =
 	    template_find(json_string_value(json_object_get(row, "template")));
-	json_t *ifs, *port = json_object_get(row, "console_port");
+	json_t *port = json_object_get(row, "console_port");
 	char host[64];
 	int lport;
 
-	if ((ifs = node_interfaces(id, e)) == NULL) {
+	if (ifs == NULL && (ifs = node_interfaces(id, e)) == NULL) {
 		json_decref(row);
 		return (NULL);
 	}
@@ -446,7 +489,7 @@ lab_nodes_json(int64_t lab, struct lw_err *e)
 json_t *
 lab_nodes_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 {
-	json_t *rows, *out = json_array(), *row;
+	json_t *rows, *out = json_array(), *row, *ifs;
 	size_t i;
 
 	if ((rows = db_rows(DB, e,
@@ -455,16 +498,29 @@ lab_nodes_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 		json_decref(out);
 		return (NULL);
 	}
+	/* Every node's interfaces in one query, not one a node: a lab may have thousands. */
+	if ((ifs = by_owner(db_rows(DB, e,
+	         "SELECT i.node_id AS owner, i.name, i.mac, le.link_id AS link FROM interfaces i"
+	         " JOIN nodes n ON n.id = i.node_id"
+	         " LEFT JOIN link_endpoints le ON le.interface_id = i.id"
+	         " WHERE n.lab_id = ? AND n.id > ? ORDER BY i.node_id, i.idx",
+	         "ii", lab, after))) == NULL) {
+		json_decref(rows);
+		json_decref(out);
+		return (NULL);
+	}
 	json_array_foreach(rows, i, row) {
-		json_t *n = node_render(json_incref(row), e);
+		json_t *n = node_render(json_incref(row), owned(ifs, row), e);
 
 		if (n == NULL) {
+			json_decref(ifs);
 			json_decref(rows);
 			json_decref(out);
 			return (NULL);
 		}
 		json_array_append_new(out, n);
 	}
+	json_decref(ifs);
 	json_decref(rows);
 	return (page_finish(out, "nodes", limit));
 }
@@ -478,7 +534,7 @@ lab_node_json(int64_t node, struct lw_err *e)
 		err_set(e, ERR_NOT_FOUND, "node %lld not found", (long long)node);
 		return (NULL);
 	}
-	return (node_render(row, e));
+	return (node_render(row, NULL, e));
 }
 
 /* The lowest free console port of the configured range. */
@@ -846,18 +902,20 @@ link_runtime(json_t *l, int64_t id)
 	json_object_set_new(l, "engine", a);
 }
 
+/* The link's API object; eps (stolen): its endpoints, or NULL: asked here. */
 static json_t *
-link_render(json_t *row, struct lw_err *e)
+link_render(json_t *row, json_t *eps, struct lw_err *e)
 {
 	int64_t id = json_integer_value(json_object_get(row, "id"));
-	json_t *eps, *imp, *stored;
+	json_t *imp, *stored;
 	const struct field *f;
 
-	eps = db_rows(DB, e,
-	    "SELECT n.name AS node, i.name AS interface FROM link_endpoints le"
-	    " JOIN interfaces i ON i.id = le.interface_id JOIN nodes n ON n.id = i.node_id"
-	    " WHERE le.link_id = ? ORDER BY le.pos",
-	    "i", id);
+	if (eps == NULL)
+		eps = db_rows(DB, e,
+		    "SELECT n.name AS node, i.name AS interface FROM link_endpoints le"
+		    " JOIN interfaces i ON i.id = le.interface_id JOIN nodes n ON n.id = i.node_id"
+		    " WHERE le.link_id = ? ORDER BY le.pos",
+		    "i", id);
 	if (eps == NULL) {
 		json_decref(row);
 		return (NULL);
@@ -890,7 +948,7 @@ lab_links_json(int64_t lab, struct lw_err *e)
 json_t *
 lab_links_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 {
-	json_t *rows, *row, *out = json_array();
+	json_t *rows, *row, *out = json_array(), *eps;
 	size_t i;
 
 	rows = db_rows(DB, e,
@@ -901,16 +959,29 @@ lab_links_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 		json_decref(out);
 		return (NULL);
 	}
+	/* Every link's endpoints in one query, as for the nodes' interfaces. */
+	if ((eps = by_owner(db_rows(DB, e,
+	         "SELECT le.link_id AS owner, n.name AS node, i.name AS interface"
+	         " FROM link_endpoints le JOIN links k ON k.id = le.link_id"
+	         " JOIN interfaces i ON i.id = le.interface_id JOIN nodes n ON n.id = i.node_id"
+	         " WHERE k.lab_id = ? AND k.id > ? ORDER BY le.link_id, le.pos",
+	         "ii", lab, after))) == NULL) {
+		json_decref(out);
+		json_decref(rows);
+		return (NULL);
+	}
 	json_array_foreach(rows, i, row) {
-		json_t *l = link_render(json_incref(row), e);
+		json_t *l = link_render(json_incref(row), owned(eps, row), e);
 
 		if (l == NULL) {
+			json_decref(eps);
 			json_decref(out);
 			json_decref(rows);
 			return (NULL);
 		}
 		json_array_append_new(out, l);
 	}
+	json_decref(eps);
 	json_decref(rows);
 	return (page_finish(out, "links", limit));
 }
@@ -925,7 +996,7 @@ lab_link_json(int64_t link, struct lw_err *e)
 		err_set(e, ERR_NOT_FOUND, "link %lld not found", (long long)link);
 		return (NULL);
 	}
-	return (link_render(row, e));
+	return (link_render(row, NULL, e));
 }
 
 /* Resolve "r1:eth0" to an interface id that is free to link. */
