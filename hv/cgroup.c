@@ -84,6 +84,15 @@ cg_read_int(const char *dir, const char *file)
 	return (strtoll(buf, NULL, 10));
 }
 
+/* No CPU cap in dir: cpu.max "max …" (v2) or cpu.cfs_quota_us -1 (v1), or unreadable. */
+static bool
+cg_cpu_uncapped(const char *dir, const char *file)
+{
+	int64_t v = cg_read_int(dir, file);
+
+	return (v == -1 || v == INT64_MAX);
+}
+
 static bool
 cg_exists(const char *path)
 {
@@ -201,19 +210,29 @@ cg_limits(enum cg_kind k, const char *dir, const struct cgroup_limits *l)
 	if (k == CG_V2) {
 		snprintf(v, sizeof(v), "%d", l->cpu_weight);
 		r |= cg_write(dir, "cpu.weight", v);
-		if (l->cpu_max_pct > 0)
+		/*
+		 * The cap only when there is one (or one to undo): each write walks
+		 * every cgroup of the host's CPU controller, so 1,000 nodes started
+		 * spent seconds there for nothing.
+		 */
+		if (l->cpu_max_pct > 0) {
 			snprintf(v, sizeof(v), "%d 100000", l->cpu_max_pct * 1000);
-		else
-			snprintf(v, sizeof(v), "max 100000");
-		r |= cg_write(dir, "cpu.max", v);
+			r |= cg_write(dir, "cpu.max", v);
+		} else if (!cg_cpu_uncapped(dir, "cpu.max")) {
+			r |= cg_write(dir, "cpu.max", "max 100000");
+		}
 	}
 	if (k == CG_CPU) {
 		/* v1 shares: 1024 is the default, as weight 100 is in v2. */
 		snprintf(v, sizeof(v), "%d", l->cpu_weight * 1024 / 100);
 		r |= cg_write(dir, "cpu.shares", v);
-		r |= cg_write(dir, "cpu.cfs_period_us", "100000");
-		snprintf(v, sizeof(v), "%d", l->cpu_max_pct > 0 ? l->cpu_max_pct * 1000 : -1);
-		r |= cg_write(dir, "cpu.cfs_quota_us", v);
+		if (l->cpu_max_pct > 0) {
+			r |= cg_write(dir, "cpu.cfs_period_us", "100000");
+			snprintf(v, sizeof(v), "%d", l->cpu_max_pct * 1000);
+			r |= cg_write(dir, "cpu.cfs_quota_us", v);
+		} else if (!cg_cpu_uncapped(dir, "cpu.cfs_quota_us")) {
+			r |= cg_write(dir, "cpu.cfs_quota_us", "-1");
+		}
 	}
 	return (r ? -1 : 0);
 }
