@@ -480,6 +480,27 @@ page_finish(json_t *list, const char *key, int limit)
 	return (out);
 }
 
+/*
+ * render_page - each of rows (borrowed) shaped by render with its own part
+ * of parts (by_owner), as page_finish's {key: [...]}; NULL with e.
+ */
+static json_t *
+render_page(json_t *rows, json_t *parts, json_t *(*render)(json_t *, json_t *, struct lw_err *),
+    const char *key, int limit, struct lw_err *e)
+{
+	json_t *list = json_array(), *row, *o;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		if ((o = render(json_incref(row), owned(parts, row), e)) == NULL) {
+			json_decref(list);
+			return (NULL);
+		}
+		json_array_append_new(list, o);
+	}
+	return (page_finish(list, key, limit));
+}
+
 json_t *
 lab_nodes_json(int64_t lab, struct lw_err *e)
 {
@@ -489,40 +510,23 @@ lab_nodes_json(int64_t lab, struct lw_err *e)
 json_t *
 lab_nodes_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 {
-	json_t *rows, *out = json_array(), *row, *ifs;
-	size_t i;
+	json_t *rows, *ifs, *out;
 
 	if ((rows = db_rows(DB, e,
 	         NODE_COLS " WHERE n.lab_id = ? AND n.id > ? ORDER BY n.id LIMIT ?", "iiI", lab,
-	         after, limit > 0 ? limit + 1 : -1)) == NULL) {
-		json_decref(out);
+	         after, limit > 0 ? limit + 1 : -1)) == NULL)
 		return (NULL);
-	}
 	/* Every node's interfaces in one query, not one a node: a lab may have thousands. */
-	if ((ifs = by_owner(db_rows(DB, e,
-	         "SELECT i.node_id AS owner, i.name, i.mac, le.link_id AS link FROM interfaces i"
-	         " JOIN nodes n ON n.id = i.node_id"
-	         " LEFT JOIN link_endpoints le ON le.interface_id = i.id"
-	         " WHERE n.lab_id = ? AND n.id > ? ORDER BY i.node_id, i.idx",
-	         "ii", lab, after))) == NULL) {
-		json_decref(rows);
-		json_decref(out);
-		return (NULL);
-	}
-	json_array_foreach(rows, i, row) {
-		json_t *n = node_render(json_incref(row), owned(ifs, row), e);
-
-		if (n == NULL) {
-			json_decref(ifs);
-			json_decref(rows);
-			json_decref(out);
-			return (NULL);
-		}
-		json_array_append_new(out, n);
-	}
+	ifs = by_owner(db_rows(DB, e,
+	    "SELECT i.node_id AS owner, i.name, i.mac, le.link_id AS link FROM interfaces i"
+	    " JOIN nodes n ON n.id = i.node_id"
+	    " LEFT JOIN link_endpoints le ON le.interface_id = i.id"
+	    " WHERE n.lab_id = ? AND n.id > ? ORDER BY i.node_id, i.idx",
+	    "ii", lab, after));
+	out = ifs != NULL ? render_page(rows, ifs, node_render, "nodes", limit, e) : NULL;
 	json_decref(ifs);
 	json_decref(rows);
-	return (page_finish(out, "nodes", limit));
+	return (out);
 }
 
 json_t *
@@ -948,42 +952,24 @@ lab_links_json(int64_t lab, struct lw_err *e)
 json_t *
 lab_links_page(int64_t lab, int64_t after, int limit, struct lw_err *e)
 {
-	json_t *rows, *row, *out = json_array(), *eps;
-	size_t i;
+	json_t *rows, *eps, *out;
 
-	rows = db_rows(DB, e,
-	    "SELECT id, state, impairment FROM links WHERE lab_id = ? AND id > ? ORDER BY id"
-	    " LIMIT ?",
-	    "iiI", lab, after, limit > 0 ? limit + 1 : -1);
-	if (rows == NULL) {
-		json_decref(out);
+	if ((rows = db_rows(DB, e,
+	         "SELECT id, state, impairment FROM links WHERE lab_id = ? AND id > ? ORDER BY id"
+	         " LIMIT ?",
+	         "iiI", lab, after, limit > 0 ? limit + 1 : -1)) == NULL)
 		return (NULL);
-	}
 	/* Every link's endpoints in one query, as for the nodes' interfaces. */
-	if ((eps = by_owner(db_rows(DB, e,
-	         "SELECT le.link_id AS owner, n.name AS node, i.name AS interface"
-	         " FROM link_endpoints le JOIN links k ON k.id = le.link_id"
-	         " JOIN interfaces i ON i.id = le.interface_id JOIN nodes n ON n.id = i.node_id"
-	         " WHERE k.lab_id = ? AND k.id > ? ORDER BY le.link_id, le.pos",
-	         "ii", lab, after))) == NULL) {
-		json_decref(out);
-		json_decref(rows);
-		return (NULL);
-	}
-	json_array_foreach(rows, i, row) {
-		json_t *l = link_render(json_incref(row), owned(eps, row), e);
-
-		if (l == NULL) {
-			json_decref(eps);
-			json_decref(out);
-			json_decref(rows);
-			return (NULL);
-		}
-		json_array_append_new(out, l);
-	}
+	eps = by_owner(db_rows(DB, e,
+	    "SELECT le.link_id AS owner, n.name AS node, i.name AS interface"
+	    " FROM link_endpoints le JOIN links k ON k.id = le.link_id"
+	    " JOIN interfaces i ON i.id = le.interface_id JOIN nodes n ON n.id = i.node_id"
+	    " WHERE k.lab_id = ? AND k.id > ? ORDER BY le.link_id, le.pos",
+	    "ii", lab, after));
+	out = eps != NULL ? render_page(rows, eps, link_render, "links", limit, e) : NULL;
 	json_decref(eps);
 	json_decref(rows);
-	return (page_finish(out, "links", limit));
+	return (out);
 }
 
 json_t *

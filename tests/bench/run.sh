@@ -701,20 +701,7 @@ if want scale; then
 # from a probe (a new connection every 20 ms) throughout the start; the
 # daemon's resident memory (its two processes, not the nodes) with the lab running.
 SN=${LW_BENCH_SCALE_HOSTS:-1000}
-{
-	printf '{"name":"scale","nodes":['
-	for i in $(seq 1 "$SN"); do
-		[ "$i" -gt 1 ] && printf ','
-		printf '{"name":"h%d","template":"linux-host","nics":4,"startup_config":"ip addr add 10.1.%d.1/24 dev eth0\\n"}' "$i" $((i % 250))
-	done
-	printf '],"links":['
-	for i in $(seq 1 "$SN"); do
-		[ "$i" -gt 1 ] && printf ','
-		printf '{"endpoints":["h%d:eth0","h%d:eth1"]},' "$i" $((i % SN + 1))
-		printf '{"endpoints":["h%d:eth2","h%d:eth3"]}' "$i" $(((i + 1) % SN + 1))
-	done
-	printf ']}'
-} >"$LW_TMP/scale.json"
+ring_lab scale "$SN" >"$LW_TMP/scale.json"
 # scale_until STATE TIMEOUT_S: poll the lab until every node is in STATE.
 scale_until() {
 	local end=$((SECONDS + $2))

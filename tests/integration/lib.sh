@@ -187,6 +187,26 @@ hosts_lab() {
 	printf ']}'
 }
 
+# ring_lab NAME N: N linux hosts with 4 NICs in a ring (h_i eth0 to h_{i+1}
+# eth1) with chords (h_i eth2 to h_{i+2} eth3): 2N links. Each ring link a
+# subnet of its own: h_i eth0 10.1.<i%250>.1, the next host's eth1 .2.
+ring_lab() {
+	local name=$1 n=$2 i
+	printf '{"name":"%s","nodes":[' "$name"
+	for i in $(seq 1 "$n"); do
+		[ "$i" -gt 1 ] && printf ','
+		printf '{"name":"h%d","template":"linux-host","nics":4,"startup_config":"ip addr add 10.1.%d.1/24 dev eth0\\nip addr add 10.1.%d.2/24 dev eth1\\n"}' \
+			"$i" $((i % 250)) $((((i + n - 2) % n + 1) % 250))
+	done
+	printf '],"links":['
+	for i in $(seq 1 "$n"); do
+		[ "$i" -gt 1 ] && printf ','
+		printf '{"endpoints":["h%d:eth0","h%d:eth1"]},' "$i" $((i % n + 1))
+		printf '{"endpoints":["h%d:eth2","h%d:eth3"]}' "$i" $(((i + 1) % n + 1))
+	done
+	printf ']}'
+}
+
 # lab_nodes_are LAB STATE: every node reports STATE.
 lab_nodes_are() {
 	api GET "/api/v1/labs/$1"

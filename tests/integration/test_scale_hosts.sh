@@ -16,22 +16,7 @@ LW_CONSOLE_MAX=$((6000 + N + 10))
 lw_setup
 
 secs() { echo "$(date +%s.%N) - $1" | bc; }
-{
-	printf '{"name":"scale","nodes":['
-	for i in $(seq 1 "$N"); do
-		[ "$i" -gt 1 ] && printf ','
-		# 10.<link>.x: each ring link a /30 of its own: h_i eth0 .1, h_{i+1} eth1 .2
-		printf '{"name":"h%d","template":"linux-host","nics":4,"startup_config":"ip addr add 10.1.%d.1/24 dev eth0\\nip addr add 10.1.%d.2/24 dev eth1\\n"}' \
-			"$i" $((i % 250)) $((((i + N - 2) % N + 1) % 250))
-	done
-	printf '],"links":['
-	for i in $(seq 1 "$N"); do
-		[ "$i" -gt 1 ] && printf ','
-		printf '{"endpoints":["h%d:eth0","h%d:eth1"]},' "$i" $((i % N + 1))
-		printf '{"endpoints":["h%d:eth2","h%d:eth3"]}' "$i" $(((i + 1) % N + 1))
-	done
-	printf ']}'
-} >"$LW_TMP/scale.json"
+ring_lab scale "$N" >"$LW_TMP/scale.json"
 t0=$(date +%s.%N)
 api POST /api/v1/labs "@$LW_TMP/scale.json"
 echo "# a lab of $N hosts and $((2 * N)) links created in $(secs "$t0") s"
