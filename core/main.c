@@ -377,7 +377,7 @@ serve_main(int argc, char **argv)
 	log_info("signal %d: shutting down; running nodes keep running for the next daemon", sig);
 	/* Consoles first: upgraded WebSockets must be handed back before MHD stops. */
 	console_fini();
-	/* Ends live pcap streams (so their HTTP threads return); keep the counters. */
+	/* Ends live pcap streams (their parked readers see the end); keep the counters. */
 	if ((ncap = capture_fini(&caps)) > 0) {
 		lw_lock();
 		runtime_captures_ended(caps, ncap);

@@ -223,7 +223,7 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 			return (MHD_CONTENT_READER_END_WITH_ERROR);
 		if (park_stopping() || !api_guard_ok(&s->guard))
 			return (MHD_CONTENT_READER_END_OF_STREAM);
-		n = events_read(&s->seq, buf, max, 0, &lab);
+		n = events_read(&s->seq, buf, max, &lab);
 		if (n == -1)
 			return (MHD_CONTENT_READER_END_WITH_ERROR);
 		if (n == 0)

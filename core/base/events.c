@@ -1,7 +1,6 @@
 /*
  * events - the event ring.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,15 +56,9 @@ events_seq(void)
 }
 
 int
-events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms, int64_t *lab)
+events_read(uint64_t *seq, char *buf, size_t len, int64_t *lab)
 {
-	struct timespec until;
-	int r = 0;
-
-	clock_deadline(&until, timeout_ms);
 	pthread_mutex_lock(&ev.mu);
-	while (*seq >= ev.next && r != ETIMEDOUT)
-		r = pthread_cond_timedwait(&ev.cv, &ev.mu, &until);
 	if (*seq < ev.next) {
 		const char *line;
 		size_t l;

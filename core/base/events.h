@@ -21,13 +21,13 @@ void events_publish(const char *type, int64_t lab, json_t *obj);
 /* events_seq - the sequence number the next event will get. */
 uint64_t events_seq(void);
 /*
- * events_read - wait up to timeout_ms for the event numbered *seq; on success
- * write "event: TYPE\ndata: JSON\n\n" into buf and advance *seq. Returns the
- * bytes written, 0 on timeout, or -1 when buf is too small; *lab gets the
- * lab the event is about (the reader decides who may see it). A reader that
- * fell behind the ring skips to its oldest event.
+ * events_read - the event numbered *seq, without waiting (events_wait
+ * waits): write "event: TYPE\ndata: JSON\n\n" into buf and advance *seq.
+ * Returns the bytes written, 0 when there is none yet, or -1 when buf is
+ * too small; *lab gets the lab the event is about (the reader decides who
+ * may see it). A reader that fell behind the ring skips to its oldest event.
  */
-int events_read(uint64_t *seq, char *buf, size_t len, int timeout_ms, int64_t *lab);
+int events_read(uint64_t *seq, char *buf, size_t len, int64_t *lab);
 
 /*
  * events_wait - return once an event numbered seq or later exists, after
