@@ -58,7 +58,7 @@ MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
 	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
-	test_httpval
+	test_httpval test_configdrive
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
@@ -146,6 +146,11 @@ $(BUILD)/bench/holdconns: tests/bench/holdconns.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
+# lwstall stands in for a helper tool that hangs (--tool-timeout).
+$(BUILD)/tools/lwstall: tests/tools/lwstall.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
 # lwpriv forges requests to the privileged parent, as a compromised daemon would.
 $(BUILD)/tools/lwpriv: tests/tools/lwpriv.c
 	@mkdir -p $(dir $@)
@@ -207,12 +212,12 @@ unit: $(UNIT_BINS) $(ASAN_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) \
-		$(BUILD)/asan/labwire $(BUILD)/tools/lwframe $(BUILD)/tools/lwpriv
+		$(BUILD)/asan/labwire $(BUILD)/tools/lwframe $(BUILD)/tools/lwpriv $(BUILD)/tools/lwstall
 	@images/lib/passable.sh $(BUILD)/images
 	tests/run.sh $(BUILD)
 
 integration: all guest ui $(UITEST_STAMP) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe \
-		$(BUILD)/tools/lwpriv
+		$(BUILD)/tools/lwpriv $(BUILD)/tools/lwstall
 	@images/lib/passable.sh $(BUILD)/images
 	tests/run.sh $(BUILD) integration
 

@@ -3,14 +3,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/base/strv.h"
+#include "core/base/config.h"
 #include "core/base/paths.h"
+#include "core/base/strv.h"
 #include "core/base/spawn.h"
 #include "hv/jail.h"
 #include "images/configdrive.h"
@@ -40,30 +42,59 @@ write_file(int dfd, const char *name, const char *data)
 	return (close(fd));
 }
 
-char *
-configdrive_expand(const char *content, const char *hostname, const char *config)
+/*
+ * expand_len - the length content expands to, or SIZE_MAX past max: counted
+ * before anything is allocated, so a template repeating {config} thousands
+ * of times costs a pass over its text, never its expansion in memory.
+ */
+static size_t
+expand_len(const char *content, size_t hlen, size_t clen, size_t max)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	size_t n = 0;
 
-	if (f == NULL)
+	for (const char *p = content; *p;) {
+		if (strncmp(p, "{config}", 8) == 0) {
+			n += clen;
+			p += 8;
+		} else if (strncmp(p, "{hostname}", 10) == 0) {
+			n += hlen;
+			p += 10;
+		} else {
+			n++;
+			p++;
+		}
+		if (n > max)
+			return (SIZE_MAX);
+	}
+	return (n);
+}
+
+char *
+configdrive_expand(const char *content, const char *hostname, const char *config, size_t max)
+{
+	size_t hlen = strlen(hostname), clen = config ? strlen(config) : 0, n;
+	char *out, *o;
+
+	if ((n = expand_len(content, hlen, clen, max)) == SIZE_MAX) {
+		errno = EFBIG;
+		return (NULL);
+	}
+	if ((out = o = malloc(n + 1)) == NULL)
 		return (NULL);
 	for (const char *p = content; *p;) {
 		if (strncmp(p, "{config}", 8) == 0) {
-			fputs(config ? config : "", f);
+			memcpy(o, config ? config : "", clen);
+			o += clen;
 			p += 8;
 		} else if (strncmp(p, "{hostname}", 10) == 0) {
-			fputs(hostname, f);
+			memcpy(o, hostname, hlen);
+			o += hlen;
 			p += 10;
 		} else {
-			fputc(*p++, f);
+			*o++ = *p++;
 		}
 	}
-	if (fclose(f) != 0) {
-		free(out);
-		return (NULL);
-	}
+	*o = '\0';
 	return (out);
 }
 
@@ -91,8 +122,12 @@ run(char *const argv[], const char *what, struct lw_err *e)
 	if (pid == -1)
 		return (err_set(e, ERR_UNAVAILABLE, "cannot run %s to build the config drive: %s",
 		    argv[0], strerror(errno)));
-	if ((r = jail_wait(pid, pidfd, -1)) == 0)
+	if ((r = jail_wait(pid, pidfd, (int)lw.cfg.tool_timeout_s * 1000)) == 0)
 		return (0);
+	if (r == -1 && errno == ETIMEDOUT)
+		return (err_set(e, ERR_UNAVAILABLE,
+		    "%s did not finish building the config drive in %ld s (--tool-timeout): killed",
+		    argv[0], lw.cfg.tool_timeout_s));
 	if (r == -1 && errno != 0)
 		return (err_set(e, ERR_INTERNAL, "waitpid %s: %s", argv[0], strerror(errno)));
 	if ((out = paths_open_plain(run_log, O_RDONLY, 0)) != -1 && (f = fdopen(out, "r")) == NULL)
@@ -157,19 +192,20 @@ stage(const char *dir, const char *cdir, const struct template *t, const char *h
 	}
 	close(dfd);
 	json_object_foreach(files, name, v) {
-		char *text = configdrive_expand(json_string_value(v), hostname, config);
+		char *text = configdrive_expand(
+		    json_string_value(v), hostname, config, CONFIGDRIVE_MAX - total);
 
+		if (text == NULL && errno == EFBIG) {
+			r = err_set(e, ERR_INVALID,
+			    "the config drive's files (%s ...) would exceed %d KiB", name,
+			    CONFIGDRIVE_MAX >> 10);
+			break;
+		}
 		if (text == NULL) {
 			r = err_set(e, ERR_INTERNAL, "out of memory");
 			break;
 		}
-		if ((total += strlen(text)) > CONFIGDRIVE_MAX) {
-			free(text);
-			r = err_set(e, ERR_INVALID,
-			    "the config drive's files (%s ...) exceed %d KiB", name,
-			    CONFIGDRIVE_MAX >> 10);
-			break;
-		}
+		total += strlen(text);
 		if (stage_one(cfd, name, text) == -1)
 			r = err_set(
 			    e, ERR_INTERNAL, "write %s/%s: %s", cdir, name, strerror(errno));

@@ -9,6 +9,7 @@
  */
 #ifndef LW_CONFIGDRIVE_H
 #define LW_CONFIGDRIVE_H
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/base/err.h"
@@ -21,7 +22,11 @@
  */
 int configdrive_build(int64_t node, const char *dir, const struct template *t, const char *hostname,
     const char *startup_config, const char *out_path, struct lw_err *e);
-/* configdrive_expand - content with {config} and {hostname} replaced (malloc'd), or NULL. */
-char *configdrive_expand(const char *content, const char *hostname, const char *config);
+/*
+ * configdrive_expand - content with {config} and {hostname} replaced
+ * (malloc'd), or NULL: errno EFBIG when it would be longer than max bytes
+ * (known before anything is allocated), ENOMEM.
+ */
+char *configdrive_expand(const char *content, const char *hostname, const char *config, size_t max);
 
 #endif

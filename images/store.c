@@ -71,8 +71,10 @@ run(const struct jail_req *who, char *const argv[], const char *out_path, int ti
 	spawn_close_keep_errno(out);
 	if (pid == -1)
 		return (-1);
-	if ((r = jail_wait(pid, pidfd, timeout_s * 1000)) == -1 && errno == ETIMEDOUT)
+	if ((r = jail_wait(pid, pidfd, timeout_s * 1000)) == -1 && errno == ETIMEDOUT) {
 		log_warnx("%s %s: no answer in %d s, killed", argv[0], argv[1], timeout_s);
+		errno = ETIMEDOUT;
+	}
 	return (r);
 }
 
@@ -326,7 +328,7 @@ inspect(const char *path, char *fmt, size_t fmtlen, int64_t *vsize, struct lw_er
 	if (sniff(path, sniffed, sizeof(sniffed), e) == -1)
 		return (-1);
 	snprintf(out, sizeof(out), "%s.info", path);
-	rc = run(&store_reader, info, out, 60);
+	rc = run(&store_reader, info, out, (int)lw.cfg.tool_timeout_s);
 	if (rc != 0) {
 		first_line(out, line, sizeof(line));
 		unlink(out);
@@ -532,6 +534,7 @@ store_overlay(
 	char abs[PATH_MAX], out[PATH_MAX + 8], line[256];
 	char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", (char *)fmt, "-b", abs,
 	    (char *)overlay, NULL};
+	bool timed_out;
 	int rc;
 
 	/* The backing path is stored in the overlay: absolute, so a relative data dir works. */
@@ -539,12 +542,16 @@ store_overlay(
 		return (err_set(e, ERR_UNAVAILABLE, "base image %s: %s", base, strerror(errno)));
 	snprintf(out, sizeof(out), "%s.log", overlay);
 	unlink(overlay);
-	rc = run(&who, argv, out, 60);
+	rc = run(&who, argv, out, (int)lw.cfg.tool_timeout_s);
+	timed_out = rc == -1 && errno == ETIMEDOUT;
 	first_line(out, line, sizeof(line));
 	unlink(out);
 	if (rc != 0)
 		return (err_set(e, rc == -1 ? ERR_UNAVAILABLE : ERR_INTERNAL,
-		    "cannot create the node's disk overlay: %s", rc == -1 ? "no qemu-img" : line));
+		    "cannot create the node's disk overlay: %s",
+		    timed_out      ? "qemu-img did not finish in --tool-timeout"
+		        : rc == -1 ? "no qemu-img"
+		                   : line));
 	return (0);
 }
 

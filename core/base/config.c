@@ -54,6 +54,9 @@ static const struct cfg_entry cfg_table[] = {
         "console.log size before it rotates to console.log.1"},
     {"impair-all", INT(impair_all, 0, 1), "0",
         "1: every point-to-point link goes through the impairment engine (benchmarks)"},
+    {"tool-timeout", INT(tool_timeout_s, 1, 3600), "60",
+        "seconds a helper tool (qemu-img, genisoimage, mkfs.fat, mtools, tar) may run before "
+        "it is killed and its work fails"},
     {"log-level", STR(log_level), "info", "error, warn, info or debug"},
     {"auth", STR(auth), "on",
         "on: every channel asks who you are; off: no identity, loopback --listen only"},

@@ -26,6 +26,7 @@ struct lw_config {
 	long max_body;           /* bytes; larger request bodies are answered 413 */
 	long max_image_mb;       /* MiB; a larger image upload is answered 413 */
 	long console_scrollback; /* bytes of console output a new client receives first */
+	long tool_timeout_s;     /* a helper tool (qemu-img, genisoimage ...) is killed after it */
 	long console_log_max;    /* bytes; console.log then rotates to console.log.1 */
 	long impair_all;         /* 1: every p2p link through the impairment engine */
 	long capture_ring;       /* bytes of recent frames kept per link (0: off) */

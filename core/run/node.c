@@ -109,8 +109,11 @@ node_stop(int64_t id, bool force)
 	char err[128];
 
 	if (n == NULL) {
-		/* Never started (or failed): nothing runs, only the state to settle. */
-		if (state_node_in(id, "stopping", NULL))
+		/*
+		 * Never started (or failed): nothing runs, only the state to settle;
+		 * one whose files are being made stays stopping until they are.
+		 */
+		if (state_node_in(id, "stopping", NULL) && !start_preparing(id))
 			state_node_set(id, "stopped", NULL);
 		return;
 	}

@@ -34,7 +34,8 @@ enum rt_op {
 	RT_LINK_SYNC,
 	RT_NODE_TYPED, /* a console-typed startup config is done */
 	RT_NODE_TYPE_FAILED,
-	RT_STAGE, /* a staged lab start was queued */
+	RT_STAGE,         /* a staged lab start was queued */
+	RT_NODE_PREPARED, /* a preparing thread made a node's files */
 	RT_QUIT
 };
 enum rt_watch_kind { W_PID, W_QMP };
@@ -140,6 +141,12 @@ void ready_typing_wait(void);
 
 /* start.c: start_node - start a node marked starting; failures set its state error. */
 void start_node(int64_t id);
+/* start_preparing - are node id's files being made off the loop (it is not running yet)? */
+bool start_preparing(int64_t id);
+/* start_prepared - go on with the starts whose files are made. */
+void start_prepared(void);
+/* start_fini - join the preparing threads, drop the starts they did not finish. */
+void start_fini(void);
 
 /* links.c: each link's datapath. */
 /* links_sync - hand link's ends, as they are now, to core/net's wiring (skip: a node going away).

@@ -258,7 +258,8 @@ stage_pump(void)
 		for (size_t i = 0; i < st->next; i++) {
 			struct rt_node *n = rt_find(st->ids[i]);
 
-			if (n != NULL && !n->ready && !n->stopping && n->boot_deadline != 0)
+			if ((n != NULL && !n->ready && !n->stopping && n->boot_deadline != 0) ||
+			    (n == NULL && start_preparing(st->ids[i])))
 				booting++;
 		}
 		while (booting < st->conc && st->next < st->n && !rt_slice_over()) {
@@ -268,7 +269,8 @@ stage_pump(void)
 			if (!state_node_in(id, "starting", "queued"))
 				continue;
 			start_node(id);
-			if (rt_find(id) != NULL && rt_find(id)->boot_deadline != 0)
+			if ((rt_find(id) != NULL && rt_find(id)->boot_deadline != 0) ||
+			    start_preparing(id))
 				booting++;
 		}
 		if (st->next == st->n) {
@@ -296,6 +298,9 @@ rt_commands(void)
 		switch (c->op) {
 		case RT_NODE_START:
 			start_node(c->id);
+			break;
+		case RT_NODE_PREPARED:
+			start_prepared();
 			break;
 		case RT_NODE_STOP:
 		case RT_NODE_KILL:
@@ -431,6 +436,7 @@ runtime_fini(void)
 		rt.started = false;
 	}
 	ready_typing_wait(); /* they queue a command when done: before the queue closes */
+	start_fini();
 	pthread_mutex_lock(&rt.qmu);
 	rt.closed = true;
 	while ((c = rt.head) != NULL) {

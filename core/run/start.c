@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,35 +404,47 @@ start_spawn(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 	return (r);
 }
 
-void
-start_node(int64_t id)
+/* start_fail - a start that failed part way: undo it, and say why on the node. */
+static void
+start_fail(struct start_ctx *s, int64_t id, struct rt_node *n, const struct lw_err *e)
 {
-	struct start_ctx s = {.nfds = 0};
-	struct lw_err e = {0};
-	struct rt_node *n = NULL;
+	log_warnx("node %lld: start failed: %s", (long long)id, e->msg);
+	for (int k = 0; k < s->nfds; k++)
+		close(s->fds[k]);
+	s->nfds = 0;
+	links_unwire_node(id, s->row.nics);
+	jail_node_release(id); /* whatever got into its cgroup, and the cgroup */
+	if (n != NULL)
+		node_free(n);
+	state_node_clear(&s->row);
+	state_node_set(id, "error", e->msg);
+}
 
-	if (rt_find(id) != NULL || !state_node_in(id, "starting", NULL))
-		return; /* deleted, stopped or already running meanwhile */
-	if (rt_admit(id, &e) == -1)
-		goto fail; /* asked again: the host may have less to give than when it was queued */
-	if (start_prepare(&s, id, &e) == -1 || start_files(&s, &e) == -1)
-		goto fail;
-	n = node_new(id, s.row.lab, s.t, s.row.nics);
+/* start_run - the node's files are made: spawn it, supervise it, wire it. */
+static void
+start_run(struct start_ctx *s, int64_t id)
+{
+	struct lw_err e = {0};
+	struct rt_node *n = node_new(id, s->row.lab, s->t, s->row.nics);
+
 	if (n == NULL) {
 		err_set(&e, ERR_INTERNAL, "out of memory");
-		goto fail;
+		start_fail(s, id, NULL, &e);
+		return;
 	}
-	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", s.qmp_path);
-	snprintf(n->log_path, sizeof(n->log_path), "%s", s.console_log);
-	snprintf(n->con_path, sizeof(n->con_path), "%s", s.con_path);
+	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", s->qmp_path);
+	snprintf(n->log_path, sizeof(n->log_path), "%s", s->console_log);
+	snprintf(n->con_path, sizeof(n->con_path), "%s", s->con_path);
 	n->fresh = true;
-	n->netns = s.netns;
-	if (start_spawn(&s, n, &e) == -1)
-		goto fail;
-	for (int k = 0; k < s.nfds; k++)
-		close(s.fds[k]); /* QEMU holds the TAPs now */
-	s.nfds = 0;
-	if (rt_watch_add(n->pidfd, &n->w_pid) == -1 || start_record(&s, n, &e) == -1) {
+	n->netns = s->netns;
+	if (start_spawn(s, n, &e) == -1) {
+		start_fail(s, id, n, &e);
+		return;
+	}
+	for (int k = 0; k < s->nfds; k++)
+		close(s->fds[k]); /* QEMU holds the TAPs now */
+	s->nfds = 0;
+	if (rt_watch_add(n->pidfd, &n->w_pid) == -1 || start_record(s, n, &e) == -1) {
 		siginfo_t si;
 
 		/* Unsupervised QEMU must not live on: kill it, reap it, unwind. */
@@ -441,7 +454,8 @@ start_node(int64_t id)
 		TEMP_FAILURE_RETRY(poll(&(struct pollfd){.fd = n->pidfd, .events = POLLIN}, 1, -1));
 		jail_reap(n->pid, n->pidfd, &si);
 		state_node_exited(id);
-		goto fail;
+		start_fail(s, id, n, &e);
+		return;
 	}
 	rt_add(n);
 	if (!n->netns) {
@@ -451,18 +465,193 @@ start_node(int64_t id)
 		links_sync_node(id, 0);
 	}
 	state_node_publish(id);
-	state_node_clear(&s.row);
-	return;
-fail:
-	log_warnx("node %lld: start failed: %s", (long long)id, e.msg);
-	for (int k = 0; k < s.nfds; k++)
-		close(s.fds[k]);
-	links_unwire_node(id, s.row.nics);
-	jail_node_release(id); /* whatever got into its cgroup, and the cgroup */
-	if (n != NULL)
-		node_free(n);
-	state_node_clear(&s.row);
-	state_node_set(id, "error", e.msg);
+	state_node_clear(&s->row);
+}
+
+/*
+ * Preparing. The files a VM's start needs helper tools for (qemu-img for
+ * its linked clone; genisoimage, mkfs.fat, mtools or tar for its config
+ * drive) are made on a preparing thread, never on the loop's: a tool may
+ * run up to --tool-timeout, and the loop, lw_lock() with it, must not wait
+ * for one. A job holds the node's start; the loop takes it back when the
+ * files are made (RT_NODE_PREPARED) and spawns the node, or settles a node
+ * stopped meanwhile (it stays "stopping" until then, so a lab's delete
+ * waits for its files to be written before removing them).
+ */
+#define PREP_THREADS 2
+
+enum prep_state { PREP_QUEUED, PREP_RUNNING, PREP_DONE };
+
+struct prep_job {
+	int64_t id;
+	enum prep_state st;
+	int rc;
+	struct lw_err e;
+	struct start_ctx s;
+	struct prep_job *next;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct prep_job *jobs; /* every job the loop has not taken back, in queue order */
+	pthread_t th[PREP_THREADS];
+	int nth;
+	bool quit;
+} prep = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void *
+prep_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&prep.mu);
+	while (!prep.quit) {
+		struct prep_job *j = prep.jobs;
+
+		while (j != NULL && j->st != PREP_QUEUED)
+			j = j->next;
+		if (j == NULL) {
+			pthread_cond_wait(&prep.cv, &prep.mu);
+			continue;
+		}
+		j->st = PREP_RUNNING;
+		pthread_mutex_unlock(&prep.mu);
+		j->rc = start_files(&j->s, &j->e); /* no lock: the job is this thread's */
+		pthread_mutex_lock(&prep.mu);
+		j->st = PREP_DONE;
+		rt_enqueue(RT_NODE_PREPARED, j->id);
+	}
+	pthread_mutex_unlock(&prep.mu);
+	return (NULL);
+}
+
+bool
+start_preparing(int64_t id)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&prep.mu);
+	for (struct prep_job *j = prep.jobs; j != NULL && !found; j = j->next)
+		found = j->id == id;
+	pthread_mutex_unlock(&prep.mu);
+	return (found);
+}
+
+/* prep_queue - hand s's files to a preparing thread (s is the job's now); 0 or -1 with e. */
+static int
+prep_queue(struct start_ctx *s, int64_t id, struct lw_err *e)
+{
+	struct prep_job *j = calloc(1, sizeof(*j)), **pp;
+	int r = 0;
+
+	if (j == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	j->id = id;
+	j->s = *s;
+	pthread_mutex_lock(&prep.mu);
+	if (prep.nth < PREP_THREADS &&
+	    pthread_create(&prep.th[prep.nth], NULL, prep_thread, NULL) == 0)
+		prep.nth++;
+	if (prep.nth == 0) {
+		r = err_set(e, ERR_UNAVAILABLE, "cannot start a thread to make the node's files");
+	} else {
+		for (pp = &prep.jobs; *pp != NULL; pp = &(*pp)->next)
+			;
+		*pp = j;
+		pthread_cond_signal(&prep.cv);
+	}
+	pthread_mutex_unlock(&prep.mu);
+	if (r == -1)
+		free(j);
+	return (r);
+}
+
+void
+start_prepared(void)
+{
+	struct prep_job *done = NULL, **pp, *j;
+
+	pthread_mutex_lock(&prep.mu);
+	for (pp = &prep.jobs; (j = *pp) != NULL;) {
+		if (j->st == PREP_DONE) {
+			*pp = j->next;
+			j->next = done;
+			done = j;
+		} else {
+			pp = &j->next;
+		}
+	}
+	pthread_mutex_unlock(&prep.mu);
+	while ((j = done) != NULL) {
+		done = j->next;
+		if (state_node_in(j->id, "starting", NULL)) {
+			if (j->rc == -1)
+				start_fail(&j->s, j->id, NULL, &j->e);
+			else
+				start_run(&j->s, j->id);
+		} else {
+			/* Stopped (or deleted) while its files were made: nothing runs. */
+			jail_node_release(j->id);
+			state_node_clear(&j->s.row);
+			if (state_node_in(j->id, "stopping", NULL))
+				state_node_set(j->id, "stopped", NULL);
+		}
+		free(j);
+	}
+}
+
+void
+start_fini(void)
+{
+	struct prep_job *j;
+
+	pthread_mutex_lock(&prep.mu);
+	prep.quit = true;
+	pthread_cond_broadcast(&prep.cv);
+	pthread_mutex_unlock(&prep.mu);
+	for (int i = 0; i < prep.nth; i++)
+		pthread_join(
+		    prep.th[i], NULL); /* a tool running is waited for, --tool-timeout at most */
+	prep.nth = 0;
+	while ((j = prep.jobs) != NULL) {
+		/* Never spawned: the next daemon finds these nodes not running. */
+		prep.jobs = j->next;
+		state_node_clear(&j->s.row);
+		free(j);
+	}
+	prep.quit = false;
+}
+
+/* start_needs_tools - are the node's files made by helper tools (so off the loop)? */
+static bool
+start_needs_tools(const struct start_ctx *s)
+{
+	return (!s->netns && (s->base[0] != '\0' || start_has_drive(s)));
+}
+
+void
+start_node(int64_t id)
+{
+	struct start_ctx s = {.nfds = 0};
+	struct lw_err e = {0};
+
+	if (rt_find(id) != NULL || start_preparing(id) || !state_node_in(id, "starting", NULL))
+		return; /* deleted, stopped, already running or being prepared meanwhile */
+	/* rt_admit again: the host may have less to give than when it was queued */
+	if (rt_admit(id, &e) == -1 || start_prepare(&s, id, &e) == -1) {
+		start_fail(&s, id, NULL, &e);
+		return;
+	}
+	if (start_needs_tools(&s)) {
+		if (prep_queue(&s, id, &e) == -1)
+			start_fail(&s, id, NULL, &e);
+		return;
+	}
+	if (start_files(&s, &e) == -1) {
+		start_fail(&s, id, NULL, &e);
+		return;
+	}
+	start_run(&s, id);
 }
 
 static int
