@@ -7,14 +7,14 @@ BUILD ?= build
 CC ?= cc
 
 # Debian packages for building, running and testing.
-DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev zlib1g-dev \
+DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev zlib1g-dev libpcre2-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
 	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump wrk python3 python3-websockets clang-format ca-certificates \
 	chromium fonts-dejavu-core dosfstools mtools ovmf qemu-efi-aarch64 \
 	libyang2 libjson-c5 libc-ares2 libcap2 libpam0g libpam-modules libreadline8
 
-PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto zlib
+PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto zlib libpcre2-8
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpcap -lpthread -lm
 
@@ -29,7 +29,7 @@ LDFLAGS ?=
 # tests/check_tree.sh enforces the order).
 BASE = core/base/clock.o core/base/config.o core/base/err.o core/base/events.o \
 	core/base/fields.o core/base/hostmem.o core/base/hostnames.o core/base/log.o \
-	core/base/names.o core/base/ids.o core/base/paths.o core/base/priv.o core/base/secret.o \
+	core/base/names.o core/base/ids.o core/base/paths.o core/base/priv.o core/base/rx.o core/base/secret.o \
 	core/base/spawn.o core/base/strv.o
 DB = db/db.o db/boot_times.o db/images.o db/templates.o
 HV = hv/cgroup.o hv/jail.o hv/kvm.o hv/nshost.o hv/qemu.o hv/qmp.o
@@ -58,7 +58,7 @@ MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
 	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
-	test_httpval test_configdrive
+	test_httpval test_configdrive test_rx
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))

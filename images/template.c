@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "core/base/log.h"
 #include "core/base/fields.h"
 #include "core/base/names.h"
+#include "core/base/rx.h"
 #include "db/db.h"
 #include "db/templates.h"
 #include "hv/kvm.h"
@@ -216,24 +216,18 @@ tpl_names(json_t *o, const char *key, char (*dst)[48], int *n, bool pattern, int
 	return (0);
 }
 
+/* A pattern the console is matched with: bounded like every user's regex (core/base/rx). */
 static int
 tpl_regex(const char *tname, const char *key, const char *re, struct lw_err *e)
 {
-	regex_t r;
+	struct lw_err re_e = {0};
+	struct rx *r;
 
 	if (re[0] == '\0')
 		return (0);
-	/* Back-references can take exponential time; the runtime matches under its lock. */
-	for (const char *p = re; *p; p++)
-		if (p[0] == '\\' && p[1] >= '1' && p[1] <= '9')
-			return (err_set(e, ERR_INVALID,
-			    "template %s: %s may not use back-references", tname, key));
-		else if (p[0] == '\\' && p[1] != '\0')
-			p++;
-	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
-		return (err_set(
-		    e, ERR_INVALID, "template %s: %s is not a valid extended regex", tname, key));
-	regfree(&r);
+	if ((r = rx_new(re, RX_LINES, &re_e)) == NULL)
+		return (err_set(e, ERR_INVALID, "template %s: %s: %s", tname, key, re_e.msg));
+	rx_free(r);
 	return (0);
 }
 

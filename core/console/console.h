@@ -95,12 +95,15 @@ struct console_codec {
  */
 int console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
     const struct console_codec *codec, void *arg, bool read_only, const struct console_who *who);
+#define EXEC_WAITERS_MAX 4 /* console_exec calls waiting on one node's console at once */
 /*
  * console_exec - type send (and Enter) on node's console and wait up to
- * timeout_ms for the POSIX extended regex expect to match what the console
- * printed since. *out (caller frees) gets the output up to the end of the
- * match, "\r" removed. 0 on a match; -1 with e: ERR_TIMEOUT (and *out holds
- * what was seen), ERR_CONFLICT (not running), ERR_INVALID (bad regex).
+ * timeout_ms for the regex expect (core/base/rx: PCRE2, bounded; "^"/"$"
+ * at lines) to match what the console printed since. *out (caller frees)
+ * gets the output up to the end of the match, "\r" removed. 0 on a match;
+ * -1 with e: ERR_TIMEOUT (and *out holds what was seen), ERR_CONFLICT (not
+ * running), ERR_INVALID (a bad regex, or one that hit a regex limit on the
+ * output), ERR_TOO_MANY (EXEC_WAITERS_MAX calls wait on the node already).
  */
 int console_exec(int64_t node, const char *send, const char *expect, int timeout_ms, char **out,
     struct lw_err *e);

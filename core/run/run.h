@@ -13,7 +13,6 @@
 
 #include <limits.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +20,8 @@
 
 #define LINK_MTU 9000
 #define QMP_CONNECT_GIVEUP_MS 30000
-#define READY_POLL_MS 50 /* readiness is judged within 50 ms of the console line */
+#define READY_POLL_MS 50            /* readiness is judged within 50 ms of the console line */
+#define READY_SCAN_MAX (256 * 1024) /* console log bytes one node's poll reads at most */
 #define STOP_QUIT_WAIT_MS 5000
 
 enum rt_op {
@@ -42,6 +42,7 @@ enum rt_watch_kind { W_PID, W_QMP };
 
 struct lw_err;
 struct rt_node;
+struct rx;
 struct template;
 
 struct rt_watch {
@@ -65,7 +66,7 @@ struct rt_node {
 	char log_path[PATH_MAX];
 	off_t log_off;
 	char carry[256];
-	const regex_t *ready_re; /* the template's pattern, compiled once for all its nodes */
+	const struct rx *ready_re; /* the template's pattern, compiled once for all its nodes */
 	bool has_re, ready, stopping;
 	int stop_stage; /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
 	int shutdown_timeout_s;
@@ -121,15 +122,20 @@ void node_set_link(struct rt_node *n, int idx, bool up);
 
 /* ready.c: readiness. */
 /*
- * ready_re - pattern compiled, shared by every node whose template gives it
- * (glibc's compiled regexes grow a DFA of 2 KiB states as they match: one
- * copy, not one a node); NULL if it does not compile. ready_re_free_all -
- * all of them, when the loop is gone.
+ * ready_re - pattern compiled (core/base/rx), shared by every node whose
+ * template gives it; NULL if it does not compile. ready_re_free_all - all
+ * of them, when the loop is gone.
  */
-const regex_t *ready_re(const char *pattern);
+const struct rx *ready_re(const char *pattern);
 void ready_re_free_all(void);
-/* ready_poll - scan n's new console output for its template's ready pattern. */
-void ready_poll(struct rt_node *n);
+/*
+ * ready_due - n's console is due a look for its template's ready pattern;
+ * false when it cannot be queued now. ready_poll_due - look at every node
+ * queued so: it releases lw_lock while it reads and matches, and takes it
+ * again to mark the nodes whose pattern was seen.
+ */
+bool ready_due(struct rt_node *n);
+void ready_poll_due(void);
 /* ready_mark - n is ready (note says how, or NULL); recorded and announced. */
 void ready_mark(struct rt_node *n, const char *note);
 /*

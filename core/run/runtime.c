@@ -171,10 +171,8 @@ rt_timers(void)
 		if (n->stop_deadline && now >= n->stop_deadline)
 			node_stop_escalate(n);
 		if (n->has_re && !n->ready && !n->typing && !n->stopping &&
-		    now >= n->ready_poll_at) {
-			ready_poll(n);
+		    now >= n->ready_poll_at && ready_due(n))
 			n->ready_poll_at = now + READY_POLL_MS;
-		}
 		if (n->boot_deadline && !n->ready && !n->stopping && now >= n->boot_deadline) {
 			/* Reported, not killed: a translated boot may just be slow. */
 			n->boot_deadline = 0;
@@ -378,6 +376,7 @@ rt_loop(void *arg)
 				node_exited(w->n);
 		}
 		rt_timers();
+		ready_poll_due(); /* lw_lock is released while it matches */
 		lw_unlock();
 	}
 	return (NULL);

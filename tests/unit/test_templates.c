@@ -663,7 +663,15 @@ test_refusals(void)
 	check_refused(drive("iso", "disk", "a/b/c.txt"), "config file name");
 	check_refused(drive("fat", "TWELVECHARSX", "ios_config.txt"), "at most 11");
 	check_refused(with(refusal_base(), "ready_pattern", json_string("ready[")),
-	    "ready_pattern is not a valid extended regex");
+	    "ready_pattern: missing terminating ]");
+	/* Bounded like every user's regex (core/base/rx): the limit is named. */
+	check_refused(
+	    with(refusal_base(), "ready_pattern",
+	        json_string("((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))"
+	                    "))))))))")),
+	    "regex nesting limit");
+	check_refused(
+	    with(refusal_base(), "prompt", json_string("(x+x+)+y\\k<n>")), "back-references");
 	check_refused(
 	    with(refusal_base(), "ready_pattern", json_string("(a*)*\\1b")), "back-references");
 	check_refused(with(refusal_base(), "interface_pattern", json_string("Gi{s}/{p}")),
