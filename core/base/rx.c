@@ -8,15 +8,17 @@
 #include "core/base/err.h"
 #include "core/base/rx.h"
 
-struct rx {
-	pcre2_code *code;
-};
-
-/* What one compile has allocated: PCRE2 asks this budget for all its memory. */
+/* What one pattern has allocated: PCRE2 asks this budget for all its memory. */
 struct rx_budget {
 	size_t used;
 	size_t max;
 	bool refused; /* an allocation was over the budget */
+};
+
+/* The budget lives beside the code: PCRE2 frees the code through it. */
+struct rx {
+	pcre2_code *code;
+	struct rx_budget b;
 };
 
 static void *
@@ -69,7 +71,8 @@ rx_has_backref(const char *p)
 	for (; *p; p++)
 		if (p[0] == '(' && p[1] == '?' && p[2] == 'P' && p[3] == '=')
 			return (true);
-		else if (p[0] == '\\' && ((p[1] >= '1' && p[1] <= '9') || p[1] == 'g' || p[1] == 'k'))
+		else if (p[0] == '\\' &&
+		    ((p[1] >= '1' && p[1] <= '9') || p[1] == 'g' || p[1] == 'k'))
 			return (true);
 		else if (p[0] == '\\' && p[1] != '\0')
 			p++;
@@ -78,10 +81,9 @@ rx_has_backref(const char *p)
 
 /* Compile pattern with the compile limits; NULL with e. */
 static pcre2_code *
-rx_compile(const char *pattern, uint32_t opts, struct lw_err *e)
+rx_compile(const char *pattern, uint32_t opts, struct rx_budget *b, struct lw_err *e)
 {
-	struct rx_budget b = {0, RX_COMPILE_MEM_MAX, false};
-	pcre2_general_context *g = pcre2_general_context_create(rx_alloc, rx_release, &b);
+	pcre2_general_context *g = pcre2_general_context_create(rx_alloc, rx_release, b);
 	pcre2_compile_context *cc = g ? pcre2_compile_context_create(g) : NULL;
 	pcre2_code *code = NULL;
 	PCRE2_UCHAR msg[128];
@@ -91,9 +93,10 @@ rx_compile(const char *pattern, uint32_t opts, struct lw_err *e)
 	if (cc != NULL) {
 		pcre2_set_max_pattern_length(cc, RX_PATTERN_MAX);
 		pcre2_set_parens_nest_limit(cc, RX_NEST_MAX);
-		code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &rc, &off, cc);
+		code =
+		    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &rc, &off, cc);
 	}
-	if (code == NULL && (cc == NULL || b.refused))
+	if (code == NULL && (cc == NULL || b->refused))
 		err_set(e, ERR_INVALID,
 		    "the pattern needs more than the %d KiB compiling may use (regex memory limit)",
 		    RX_COMPILE_MEM_MAX / 1024);
@@ -130,7 +133,8 @@ rx_new(const char *pattern, int flags, struct lw_err *e)
 		opts |= PCRE2_MULTILINE;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"), NULL);
-	if ((r->code = rx_compile(pattern, opts, e)) == NULL) {
+	r->b.max = RX_COMPILE_MEM_MAX;
+	if ((r->code = rx_compile(pattern, opts, &r->b, e)) == NULL) {
 		free(r);
 		return (NULL);
 	}
@@ -191,8 +195,8 @@ rx_match(const struct rx *r, const char *s, size_t len, size_t start, bool more,
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	if (start > len)
 		start = len;
-	rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, start,
-	    more ? PCRE2_PARTIAL_HARD : 0, md, rx_mctx);
+	rc = pcre2_match(
+	    r->code, (PCRE2_SPTR)s, len, start, more ? PCRE2_PARTIAL_HARD : 0, md, rx_mctx);
 	ov = pcre2_get_ovector_pointer(md);
 	if (rc >= 0 || rc == PCRE2_ERROR_PARTIAL) {
 		*so = ov[0];

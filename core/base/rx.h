@@ -16,13 +16,13 @@
 struct lw_err;
 
 /* The limits (README "Regular expressions"); a pattern past one is refused with its name. */
-#define RX_PATTERN_MAX 1024            /* bytes of pattern */
-#define RX_NEST_MAX 32                 /* parentheses nested */
-#define RX_COMPILED_MAX (16 * 1024)    /* bytes of the compiled pattern */
+#define RX_PATTERN_MAX 1024             /* bytes of pattern */
+#define RX_NEST_MAX 32                  /* parentheses nested */
+#define RX_COMPILED_MAX (16 * 1024)     /* bytes of the compiled pattern */
 #define RX_COMPILE_MEM_MAX (512 * 1024) /* bytes compiling may allocate */
-#define RX_MATCH_LIMIT 100000          /* backtracking steps of one match */
-#define RX_DEPTH_LIMIT 5000            /* nested backtracking points of one match */
-#define RX_HEAP_KIB 2048               /* KiB of backtracking memory of one match */
+#define RX_MATCH_LIMIT 100000           /* backtracking steps of one match */
+#define RX_DEPTH_LIMIT 5000             /* nested backtracking points of one match */
+#define RX_HEAP_KIB 2048                /* KiB of backtracking memory of one match */
 
 /* rx_new flags. */
 #define RX_LINES 0x1 /* "^"/"$" at every line, "." not across one (POSIX REG_NEWLINE) */

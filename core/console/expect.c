@@ -132,7 +132,8 @@ exec_take(struct waiter *w, struct exec_text *t)
 		t->p = np;
 		t->cap = cap;
 	}
-	memcpy(t->p + t->len, w->in, w->inlen);
+	if (w->inlen > 0)
+		memcpy(t->p + t->len, w->in, w->inlen);
 	t->len += w->inlen;
 	t->p[t->len] = '\0';
 	w->inlen = 0;
