@@ -121,6 +121,7 @@ exec_take(struct waiter *w, struct exec_text *t)
 		t->len -= drop;
 		t->from = t->from > drop ? t->from - drop : 0;
 		t->tried = t->tried > drop ? t->tried - drop : 0;
+		t->p[t->len] = '\0';
 	}
 	if (t->p == NULL || t->len + w->inlen + 1 > t->cap) {
 		size_t cap = (t->len + w->inlen + 1) * 2;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/console/console.h"
 #include "test.h"
@@ -118,6 +119,92 @@ guest_answer(void *arg)
 	if (write(a->guest, "uptime\r\nup 42 days\r\n# ", 22) < 0)
 		return (NULL);
 	return (NULL);
+}
+
+/* ---- send/expect's bounds: regex limits, incremental matching, waiters a node ---- */
+
+struct drip {
+	int guest;
+	const char *text; /* written a byte at a time, after a moment */
+};
+
+static void *
+guest_drip(void *arg)
+{
+	struct drip *d = arg;
+
+	usleep(100000);
+	for (const char *p = d->text; *p; p++) {
+		if (write(d->guest, p, 1) != 1)
+			break;
+		usleep(1000);
+	}
+	return (NULL);
+}
+
+static void *
+exec_waiting(void *arg)
+{
+	int *rc = arg;
+	struct lw_err e = {0};
+	char *out = NULL;
+
+	/* Crowded out by the probe of the 5th: try again, so 4 end up waiting. */
+	while (
+	    (*rc = console_exec(1, NULL, "go4$", 5000, &out, &e)) == -1 && e.code == ERR_TOO_MANY) {
+		free(out);
+		out = NULL;
+		usleep(20000);
+	}
+	free(out);
+	return (NULL);
+}
+
+static void
+test_exec_bounds(int guest)
+{
+	struct drip d = {guest, "boot noise\r\nlabwire: ready 7\r\n"};
+	struct lw_err e = {0};
+	int rcs[4], tries = 0;
+	pthread_t th[4];
+	char *out = NULL;
+	int64_t t0;
+
+	/* Output a byte at a time still matches, "$" only at the line's end. */
+	pthread_create(&th[0], NULL, guest_drip, &d);
+	CHECK(console_exec(1, NULL, "ready [0-9]$", 3000, &out, &e) == 0);
+	CHECK(out != NULL && strstr(out, "labwire: ready 7") != NULL);
+	pthread_join(th[0], NULL);
+	free(out);
+	/* A backtracking pattern on the output ends the exec with the limit's name, at once. */
+	d.text = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\r\n";
+	pthread_create(&th[0], NULL, guest_drip, &d);
+	t0 = clock_mono_ms();
+	CHECK(console_exec(1, NULL, "(a+)+$", 3000, &out, &e) == -1 && e.code == ERR_INVALID);
+	CHECK(strstr(e.msg, "regex match limit") != NULL);
+	CHECK(clock_mono_ms() - t0 < 1500);
+	pthread_join(th[0], NULL);
+	free(out);
+	/* A bomb is refused before anything waits. */
+	CHECK(console_exec(1, NULL, "((a{1,200}){1,200}){1,50}", 3000, &out, &e) == -1 &&
+	    e.code == ERR_INVALID && strstr(e.msg, "regex") != NULL);
+	free(out);
+	/* At most EXEC_WAITERS_MAX waiters a node: the next is told when to retry. */
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, exec_waiting, &rcs[i]);
+	do {
+		out = NULL;
+		console_exec(1, NULL, "x5$", 100, &out, &e);
+		free(out);
+		if (e.code != ERR_TOO_MANY)
+			usleep(50000); /* room for a crowded-out waiter to come back */
+	} while (e.code != ERR_TOO_MANY && ++tries < 50);
+	CHECK(e.code == ERR_TOO_MANY && e.retry_s > 0 && strstr(e.msg, "4 exec") != NULL);
+	CHECK(write(guest, "go4\r\n", 5) == 5);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(rcs[i] == 0);
+	}
 }
 
 /* ---- with an authenticator ---- */
@@ -526,6 +613,7 @@ main(void)
 	free(out);
 	CHECK(console_exec(9, "x", "x", 300, &out, &e) == -1 && e.code == ERR_CONFLICT);
 	free(out);
+	test_exec_bounds(sp[1]);
 
 	/* The log holds the output and rotated at 200000 bytes. */
 	snprintf(old, sizeof(old), "%s.1", logp);
