@@ -100,10 +100,10 @@ rx_compile(const char *pattern, uint32_t opts, struct rx_budget *b, struct lw_er
 		err_set(e, ERR_INVALID,
 		    "the pattern needs more than the %d KiB compiling may use (regex memory limit)",
 		    RX_COMPILE_MEM_MAX / 1024);
-	else if (code == NULL && rc == 119 /* parentheses are too deeply nested */)
+	else if (code == NULL && rc == PCRE2_ERROR_PARENTHESES_NEST_TOO_DEEP)
 		err_set(e, ERR_INVALID, "parentheses nested deeper than %d (regex nesting limit)",
 		    RX_NEST_MAX);
-	else if (code == NULL && rc == 120 /* regular expression is too large */)
+	else if (code == NULL && rc == PCRE2_ERROR_PATTERN_TOO_LARGE)
 		err_set(e, ERR_INVALID,
 		    "the compiled pattern is over %d KiB (regex compiled size limit)",
 		    RX_COMPILED_MAX / 1024);
