@@ -21,8 +21,8 @@ struct lw_err;
 #define RX_COMPILED_MAX (16 * 1024)     /* bytes of the compiled pattern */
 #define RX_COMPILE_MEM_MAX (512 * 1024) /* bytes compiling may allocate */
 #define RX_MATCH_LIMIT 100000           /* backtracking steps of one match */
-#define RX_DEPTH_LIMIT 5000             /* nested backtracking points of one match */
-#define RX_HEAP_KIB 2048                /* KiB of backtracking memory of one match */
+#define RX_DEPTH_LIMIT 100000           /* nested backtracking points of one match */
+#define RX_HEAP_KIB 8192                /* KiB of backtracking memory of one match */
 
 /* rx_new flags. */
 #define RX_LINES 0x1 /* "^"/"$" at every line, "." not across one (POSIX REG_NEWLINE) */
