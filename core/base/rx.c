@@ -64,6 +64,22 @@ rx_mctx_init(void)
 	pcre2_set_heap_limit(rx_mctx, RX_HEAP_KIB);
 }
 
+/*
+ * PCRE2's match limit counts per start position: over a long text, a
+ * pattern just under it at every position would still cost minutes. So
+ * every pattern is compiled with automatic callouts, and this one counts
+ * the items tried from RX_SLICE start positions and ends the search past
+ * RX_STEPS_MAX (rx_match searches a slice of start positions at a time).
+ */
+static int
+rx_step(pcre2_callout_block *cb, void *data)
+{
+	unsigned long *steps = data;
+
+	(void)cb;
+	return (++*steps > RX_STEPS_MAX ? PCRE2_ERROR_CALLOUT : 0);
+}
+
 /* Back-references: "\1".."\9", "\g", "\k" and "(?P=" name a group's text. */
 static bool
 rx_has_backref(const char *p)
@@ -119,7 +135,7 @@ rx_compile(const char *pattern, uint32_t opts, struct rx_budget *b, struct lw_er
 struct rx *
 rx_new(const char *pattern, int flags, struct lw_err *e)
 {
-	uint32_t opts = PCRE2_NEVER_BACKSLASH_C;
+	uint32_t opts = PCRE2_NEVER_BACKSLASH_C | PCRE2_AUTO_CALLOUT | PCRE2_USE_OFFSET_LIMIT;
 	size_t size = 0, len = strlen(pattern);
 	struct rx *r;
 
@@ -165,6 +181,10 @@ rx_fail(int rc, struct lw_err *e)
 {
 	PCRE2_UCHAR msg[128];
 
+	if (rc == PCRE2_ERROR_CALLOUT)
+		return (err_set(e, ERR_INVALID,
+		    "the pattern took over %d steps to search this text (regex step limit)",
+		    RX_STEPS_MAX));
 	if (rc == PCRE2_ERROR_MATCHLIMIT)
 		return (err_set(e, ERR_INVALID,
 		    "the pattern took over %d backtracking steps on this text (regex match limit)",
@@ -186,23 +206,35 @@ int
 rx_match(const struct rx *r, const char *s, size_t len, size_t start, bool more, size_t *so,
     size_t *eo, struct lw_err *e)
 {
-	pcre2_match_data *md;
+	pcre2_match_context *mc = NULL;
+	pcre2_match_data *md = NULL;
+	unsigned long steps = 0;
 	PCRE2_SIZE *ov;
 	int rc;
 
 	pthread_once(&rx_once, rx_mctx_init);
-	if (rx_mctx == NULL || (md = pcre2_match_data_create(1, NULL)) == NULL)
+	if (rx_mctx == NULL || (mc = pcre2_match_context_copy(rx_mctx)) == NULL ||
+	    (md = pcre2_match_data_create(1, NULL)) == NULL) {
+		pcre2_match_context_free(mc);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
-	if (start > len)
-		start = len;
-	rc = pcre2_match(
-	    r->code, (PCRE2_SPTR)s, len, start, more ? PCRE2_PARTIAL_HARD : 0, md, rx_mctx);
+	}
+	pcre2_set_callout(mc, rx_step, &steps);
+	/* RX_SLICE start positions at a time, each with RX_STEPS_MAX: linear in len. */
+	for (start = start > len ? len : start;; start += RX_SLICE + 1) {
+		steps = 0;
+		pcre2_set_offset_limit(mc, len - start > RX_SLICE ? start + RX_SLICE : len);
+		rc = pcre2_match(
+		    r->code, (PCRE2_SPTR)s, len, start, more ? PCRE2_PARTIAL_HARD : 0, md, mc);
+		if (rc != PCRE2_ERROR_NOMATCH || len - start <= RX_SLICE)
+			break;
+	}
 	ov = pcre2_get_ovector_pointer(md);
 	if (rc >= 0 || rc == PCRE2_ERROR_PARTIAL) {
 		*so = ov[0];
 		*eo = ov[1];
 	}
 	pcre2_match_data_free(md);
+	pcre2_match_context_free(mc);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return (RX_NOMATCH);
 	if (rc == PCRE2_ERROR_PARTIAL)

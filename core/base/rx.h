@@ -20,7 +20,9 @@ struct lw_err;
 #define RX_NEST_MAX 32                  /* parentheses nested */
 #define RX_COMPILED_MAX (16 * 1024)     /* bytes of the compiled pattern */
 #define RX_COMPILE_MEM_MAX (512 * 1024) /* bytes compiling may allocate */
-#define RX_MATCH_LIMIT 100000           /* backtracking steps of one match */
+#define RX_MATCH_LIMIT 100000           /* backtracking steps at one start position */
+#define RX_STEPS_MAX 2000000            /* pattern items tried from RX_SLICE start positions */
+#define RX_SLICE (64 * 1024)            /* start positions searched with one RX_STEPS_MAX */
 #define RX_DEPTH_LIMIT 100000           /* nested backtracking points of one match */
 #define RX_HEAP_KIB 8192                /* KiB of backtracking memory of one match */
 

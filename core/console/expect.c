@@ -21,7 +21,7 @@
 #include "core/console/console_int.h"
 
 #define WAITER_MAX (1 << 20)  /* the output an exec keeps (and returns up to the match) */
-#define EXEC_SPAN (64 * 1024) /* a match starts in the last EXEC_SPAN bytes kept */
+#define EXEC_SPAN (64 * 1024) /* a match still open is kept this far back at most */
 #define EXEC_RESCAN_MIN 4096  /* a try re-reads this much at once without waiting */
 #define EXEC_SETTLE_MS 200    /* output quiet this long: its end ends a line */
 
@@ -169,8 +169,6 @@ exec_try(const struct rx *re, struct exec_text *t, bool settled, size_t *end, st
 	size_t so = 0, eo = 0;
 	int rc;
 
-	if (t->len > EXEC_SPAN && t->from < t->len - EXEC_SPAN)
-		t->from = t->len - EXEC_SPAN;
 	rc = rx_match(re, t->p, t->len, t->from, !settled, &so, &eo, &re_e);
 	if (rc == -1)
 		return (err_set(e, ERR_INVALID, "expect: %s", re_e.msg));
@@ -179,7 +177,10 @@ exec_try(const struct rx *re, struct exec_text *t, bool settled, size_t *end, st
 		return (RX_MATCH);
 	}
 	if (!settled) {
+		/* A match still open: from its start, but at most EXEC_SPAN back. */
 		t->from = rc == RX_PARTIAL ? (so > t->from ? so : t->from) : t->len;
+		if (t->len > EXEC_SPAN && t->from < t->len - EXEC_SPAN)
+			t->from = t->len - EXEC_SPAN;
 		t->tried = t->len;
 		t->tried_at = clock_mono_ms();
 	}

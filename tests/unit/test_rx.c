@@ -1,6 +1,7 @@
 /*
  * test_rx - the bounded regexes: bombs are refused fast and by name, a
- * catastrophic backtracker stops on the match limit, ordinary patterns
+ * catastrophic backtracker stops on the match limit (and one just under it
+ * at every position on the step limit), ordinary patterns
  * match with the line semantics send/expect had (POSIX REG_NEWLINE), and
  * partial matching lets a caller match output as it arrives.
  */
@@ -181,6 +182,41 @@ test_partial(void)
 	}
 }
 
+/* Over a long text: each slice of start positions has its step budget; the search is linear. */
+static void
+test_long_text(void)
+{
+	size_t n = 1 << 20, so = 0, eo = 0;
+	char *s = malloc(n + 1);
+	struct lw_err e = {0};
+	struct rx *r;
+	double t0;
+
+	for (size_t i = 0; i < n; i++)
+		s[i] = "xabcdefghijklmnop rs\n"[i % 21]; /* no "q", no "end" */
+	memcpy(s + n - 4, "azq\n", 4);
+	s[n] = '\0';
+	/* A plain pattern is found at the end of 1 MiB, past many slices. */
+	CHECK((r = rx_new("a\\w+q", RX_LINES, &e)) != NULL);
+	CHECK(r && rx_match(r, s, n, 0, false, &so, &eo, &e) == RX_MATCH && so == n - 4);
+	rx_free(r);
+	/* A match that starts in one slice and ends in the next. */
+	memcpy(s + 65530, "start", 5);
+	memcpy(s + 65560, "end", 3);
+	CHECK((r = rx_new("start[\\s\\S]*?end", RX_LINES, &e)) != NULL);
+	CHECK(r && rx_match(r, s, n, 0, false, &so, &eo, &e) == RX_MATCH && so == 65530);
+	rx_free(r);
+	/* Under the match limit at each position, but not in all: the step limit stops it. */
+	s[n - 2] = '#';
+	CHECK((r = rx_new("(\\w\\w?)*#", RX_LINES, &e)) != NULL);
+	t0 = now_ms();
+	CHECK(r && rx_match(r, s, n, 0, false, &so, &eo, &e) == -1);
+	CHECK(strstr(e.msg, "regex step limit") != NULL);
+	CHECK(now_ms() - t0 < 1000);
+	rx_free(r);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -188,5 +224,6 @@ main(void)
 	test_backtracking();
 	test_semantics();
 	test_partial();
+	test_long_text();
 	TEST_DONE();
 }
