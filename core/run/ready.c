@@ -3,7 +3,8 @@
  * readiness pattern (scanned from its console log, never under a regex
  * the template did not give, and never under lw_lock: the loop queues the
  * nodes due and scans them with the lock released), and a console-typed
- * startup config, if any, was typed. A boot's length is recorded to measure the TCG slowdown.
+ * startup config, if any, was typed. A boot's length is recorded to
+ * measure the TCG slowdown.
  */
 #include <fcntl.h>
 #include <pthread.h>
