@@ -482,7 +482,6 @@ lifecycle_link_patch(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 		return (-1);
 	}
 	ticket = link_apply(link, body);
-	lab_publish("link", "updated", link, lab);
 	r = 1;
 	if (ticket != 0) {
 		/* The runtime applies it under lw_lock(). */
@@ -490,12 +489,11 @@ lifecycle_link_patch(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 		r = runtime_wait(ticket, LIFECYCLE_LINK_APPLY_MS);
 		lw_lock();
 	}
+	/* What is wired is what was asked before: so is the stored link again. */
+	if (r == 0 && lab_link_restore(link, was, e) == 0)
+		link_apply(link, body);
+	lab_publish("link", "updated", link, lab);
 	if (r == 0) {
-		/* What is wired is what was asked before: so is the stored link again. */
-		if (lab_link_restore(link, was, e) == 0) {
-			link_apply(link, body);
-			lab_publish("link", "updated", link, lab);
-		}
 		json_decref(was);
 		return (err_set(e, ERR_INTERNAL,
 		    "the link's datapath could not be changed (see the daemon's log); "
