@@ -25,10 +25,13 @@
 #define READ_BURST 64  /* frames read from one TAP before looking at the others */
 /*
  * A retired link (its endpoints redirected past the engine) stays at least
- * this long, for frames already on their way into its TAPs, and then until
- * its queues are empty.
+ * RETIRE_GRACE_US, for frames already on their way into its TAPs, and then
+ * until its queues are empty, but no longer than RETIRE_DRAIN_US: the
+ * longest delay plus jitter the API allows (60 s each). Only a
+ * rate-limited backlog can be due later; it is dropped with the link.
  */
 #define RETIRE_GRACE_US 50000
+#define RETIRE_DRAIN_US 120000000
 
 /* ---- parameters ---- */
 
@@ -202,7 +205,7 @@ struct elink {
 	struct impair_model m[2];
 	struct qframe *qhead[2], *qtail[2]; /* direction d leaves by fd[1 - d] */
 	struct impair_stats st;
-	int64_t retire_us; /* 0: in use; else retired, freed once empty and past this */
+	int64_t retired_us; /* 0: in use; else when it was retired */
 	struct elink *next;
 };
 
@@ -350,22 +353,21 @@ queues_run(int64_t now)
 }
 
 /*
- * retired_take - unlink every retired link that is past its grace and has
- * nothing queued into *gone (to be freed unlocked); returns when the next
- * retired one's grace ends (or 0).
+ * retired_take - unlink every retired link that is done (see
+ * RETIRE_GRACE_US) into *gone, to be freed unlocked; returns when the next
+ * retired one may be (or 0).
  */
 static int64_t
 retired_take(int64_t now, struct elink **gone)
 {
-	int64_t next = 0;
+	int64_t next = 0, until;
 
 	for (struct elink **pl = &eng.links, *l; (l = *pl) != NULL;) {
-		if (l->retire_us == 0 || l->st.queued[0] + l->st.queued[1] > 0) {
-			pl = &l->next;
-			continue;
-		}
-		if (l->retire_us > now) {
-			next = earliest(next, l->retire_us);
+		until = l->retired_us +
+		    (l->st.queued[0] + l->st.queued[1] > 0 ? RETIRE_DRAIN_US : RETIRE_GRACE_US);
+		if (l->retired_us == 0 || until > now) {
+			if (l->retired_us != 0)
+				next = earliest(next, until);
 			pl = &l->next;
 			continue;
 		}
@@ -570,7 +572,7 @@ impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params *p)
 			for (int d = 0; d < 2; d++)
 				impair_model_init(&l->m[d], eff_seed(link, p), d);
 		l->p = *p;
-		l->retire_us = 0; /* back in use before it was gone */
+		l->retired_us = 0; /* back in use before it was gone */
 		eng_wake();
 		pthread_mutex_unlock(&eng.mu);
 		return (0);
@@ -623,7 +625,7 @@ impair_link_reclaim(int64_t link)
 
 	pthread_mutex_lock(&eng.mu);
 	if ((l = elink_find(link)) != NULL)
-		l->retire_us = 0;
+		l->retired_us = 0;
 	pthread_mutex_unlock(&eng.mu);
 	return (l != NULL);
 }
@@ -634,8 +636,8 @@ impair_link_retire(int64_t link)
 	struct elink *l;
 
 	pthread_mutex_lock(&eng.mu);
-	if ((l = elink_find(link)) != NULL && l->retire_us == 0) {
-		l->retire_us = now_us() + RETIRE_GRACE_US;
+	if ((l = elink_find(link)) != NULL && l->retired_us == 0) {
+		l->retired_us = now_us();
 		eng_wake(); /* its timer is armed from the loop */
 	}
 	pthread_mutex_unlock(&eng.mu);
@@ -668,7 +670,7 @@ impair_link_stats(int64_t link, struct impair_stats *st)
 	int ret = -1;
 
 	pthread_mutex_lock(&eng.mu);
-	if ((l = elink_find(link)) != NULL && l->retire_us == 0) {
+	if ((l = elink_find(link)) != NULL && l->retired_us == 0) {
 		*st = l->st;
 		ret = 0;
 	}

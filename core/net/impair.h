@@ -87,9 +87,10 @@ int impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params
 bool impair_link_has(int64_t link);
 /*
  * impair_link_retire - link's endpoints now bypass the engine: what it
- * still holds leaves as due (frames still on their way in included), then
- * the link goes, its TAPs closed, on the engine's thread. An
- * impair_link_set before then takes it back into use.
+ * still holds leaves as due (frames still on their way in included; for
+ * at most 120 s), then the link goes, its TAPs closed, on the engine's
+ * thread. An impair_link_set or impair_link_reclaim before then takes it
+ * back into use.
  */
 void impair_link_retire(int64_t link);
 /* impair_link_reclaim - impair_link_has, and a retired link is back in use (not freed). */
