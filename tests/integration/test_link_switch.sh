@@ -47,7 +47,7 @@ patch '{"state":"up"}'
 eq "up's reply says kernel" "$STATUS $(jqb .state) $(jqb .datapath)" "200 up kernel"
 
 # ---- hitless switching under a 1 kpps stream ----
-FRAMES=$((ROUNDS * 2 * 100 + 4000)) # ~0.1 s per switch (more under ASan), then 4 s to spare
+FRAMES=$((ROUNDS * 2 * 150 + 4000)) # up to 0.15 s per switch (ASan, a loaded host), 4 s more
 in_node b "$LWF" count eth0 --idle 3000 --seconds 120 >"$LW_TMP/cnt" 2>"$LW_TMP/cnte" &
 CPID=$!
 for _ in $(seq 1 50); do grep -qx ready "$LW_TMP/cnte" 2>/dev/null && break; sleep 0.1; done
