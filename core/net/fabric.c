@@ -1103,15 +1103,29 @@ fabric_tc_msg(char *buf, uint16_t type, uint16_t flags, int ifindex, uint32_t pa
  * An interface's ingress holds at most two filters: priority 1, a u32 that
  * matches everything and redirects to the peer (while the link forwards),
  * and priority 2, the drop program (always). Changing where an interface
- * forwards only adds or deletes the priority-1 filter: frames meanwhile
- * meet the drop, never the host stack, and no qdisc is ever deleted, which
- * would wait for an RCU grace period per interface.
+ * forwards only adds, replaces or deletes the priority-1 filter: frames
+ * meet the drop, never the host stack, while there is none, and no qdisc
+ * is ever deleted, which would wait for an RCU grace period per interface.
  */
 #define FABRIC_PRIO_FWD 1
 #define FABRIC_PRIO_DROP 2
 
+/*
+ * The u32 redirect's own handle (800::800, what the kernel gives the first
+ * filter of the root table): a redirect is changed by replacing that filter
+ * in place, which the kernel swaps under RCU, so no frame meets the drop
+ * while a link moves between the kernel and the engine.
+ */
+#define FABRIC_FWD_HANDLE 0x80000800u
+
+/*
+ * fabric_prio_del - delete ifname's filters at priority prio; with kind,
+ * only if they are of that kind (the kernel answers EINVAL for another
+ * kind, tolerated like an absent filter).
+ */
 static int
-fabric_prio_del(struct fabric_batch *b, const char *ifname, int ifindex, uint32_t prio)
+fabric_prio_del(
+    struct fabric_batch *b, const char *ifname, int ifindex, uint32_t prio, const char *kind)
 {
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
@@ -1119,6 +1133,8 @@ fabric_prio_del(struct fabric_batch *b, const char *ifname, int ifindex, uint32_
 
 	nlh = fabric_tc_msg(
 	    buf, RTM_DELTFILTER, 0, ifindex, 0xffff0000u, 0, TC_H_MAKE(prio << 16, 0));
+	if (kind != NULL)
+		mnl_attr_put_strz(nlh, TCA_KIND, kind);
 	snprintf(what, sizeof(what), "unfilter %s/%u", ifname, prio);
 	return (fabric_submit(b, nlh, FB_OK_ABSENT, what));
 }
@@ -1212,11 +1228,12 @@ fabric_tc_redirect(struct fabric_batch *b, const char *from, const char *to)
 		return (-1);
 	if ((fi = fabric_ifindex_of(from)) == -1 || (ti = fabric_ifindex_of(to)) == -1)
 		return (-1);
+	/* A LAN port's program goes; a redirect already there is replaced in place. */
 	if (fabric_ingress_init(b, from, fi) == -1 ||
-	    fabric_prio_del(b, from, fi, FABRIC_PRIO_FWD) == -1)
+	    fabric_prio_del(b, from, fi, FABRIC_PRIO_FWD, "bpf") == -1)
 		return (-1);
-	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, fi, 0xffff0000u, 0,
-	    TC_H_MAKE(FABRIC_PRIO_FWD << 16, htons(ETH_P_ALL)));
+	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_REPLACE, fi, 0xffff0000u,
+	    FABRIC_FWD_HANDLE, TC_H_MAKE(FABRIC_PRIO_FWD << 16, htons(ETH_P_ALL)));
 	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
 	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
 	memset(&sel, 0, sizeof(sel));
@@ -1259,7 +1276,7 @@ fabric_tc_drop(struct fabric_batch *b, const char *ifname)
 		return (-1);
 	if (fabric_ingress_init(b, ifname, fi) == -1)
 		return (-1);
-	return (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD));
+	return (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD, NULL));
 }
 
 /*
@@ -1281,7 +1298,7 @@ fabric_tc_lanport(struct fabric_batch *b, const char *ifname)
 	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
 		return (-1);
 	if (fabric_ingress_init(b, ifname, fi) == -1 ||
-	    fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD) == -1)
+	    fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD, NULL) == -1)
 		return (-1);
 	snprintf(what, sizeof(what), "lan port %s", ifname);
 	return (fabric_bpf_filter(b, fi, FABRIC_PRIO_FWD, prog, "lw_lanport", 0, what));

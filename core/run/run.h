@@ -86,9 +86,10 @@ void rt_add(struct rt_node *n);
 void rt_unlink(struct rt_node *n);
 /*
  * rt_enqueue - queue a command for the loop; any thread, no lock needed.
- * After runtime_fini the command is dropped.
+ * Returns its number (for runtime_wait), or 0: dropped (after runtime_fini,
+ * or out of memory).
  */
-void rt_enqueue(enum rt_op op, int64_t id);
+uint64_t rt_enqueue(enum rt_op op, int64_t id);
 /* rt_watch_add / rt_watch_del - fd into / out of the loop's epoll set. */
 int rt_watch_add(int fd, struct rt_watch *w);
 void rt_watch_del(int fd);
@@ -151,7 +152,7 @@ void start_fini(void);
 /* links.c: each link's datapath. */
 /* links_sync - hand link's ends, as they are now, to core/net's wiring (skip: a node going away).
  */
-void links_sync(int64_t link, int64_t skip);
+int links_sync(int64_t link, int64_t skip);
 /* links_sync_node - links_sync for every link of node. */
 void links_sync_node(int64_t node, int64_t skip);
 /* links_state - tell the guests at link's ends whether it is up. */

@@ -34,10 +34,12 @@
 
 #define RT_SLICE_MS 100 /* the longest the loop holds lw_lock() for bulk work at a stretch */
 #define RT_BUCKETS 1024 /* the table of running nodes, hashed by id: a lab may have thousands */
+#define RT_RESULTS 256  /* outcomes of the latest commands kept for those who wait on them */
 
 struct rt_cmd {
 	enum rt_op op;
 	int64_t id;
+	uint64_t seq;
 	struct rt_cmd *next;
 };
 
@@ -62,7 +64,14 @@ static struct {
 	int64_t slice_end;                 /* when the loop's current slice of work ends */
 	bool more;                         /* work was left for the next slice */
 	bool cmds_left;                    /* of it, queued commands */
-} rt = {.epfd = -1, .evfd = -1, .qmu = PTHREAD_MUTEX_INITIALIZER};
+	/* Under qmu: commands numbered as queued, and how the latest ones went. */
+	uint64_t seq_last, seq_done;
+	struct {
+		uint64_t seq;
+		bool ok;
+	} results[RT_RESULTS];
+	pthread_cond_t done; /* seq_done moved, or the queue closed */
+} rt = {.epfd = -1, .evfd = -1, .qmu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 /* rt_slice_over - the current slice is spent: what is left waits for the next one. */
 static bool
@@ -89,15 +98,15 @@ rt_find(int64_t id)
 	return (NULL);
 }
 
-void
+uint64_t
 rt_enqueue(enum rt_op op, int64_t id)
 {
 	struct rt_cmd *c = calloc(1, sizeof(*c));
-	uint64_t one = 1;
+	uint64_t one = 1, seq;
 
 	if (c == NULL) {
 		log_warn("runtime: queue");
-		return;
+		return (0);
 	}
 	c->op = op;
 	c->id = id;
@@ -105,8 +114,9 @@ rt_enqueue(enum rt_op op, int64_t id)
 	if (rt.closed) { /* after runtime_fini: nobody would run it */
 		pthread_mutex_unlock(&rt.qmu);
 		free(c);
-		return;
+		return (0);
 	}
+	seq = c->seq = ++rt.seq_last;
 	if (rt.tail)
 		rt.tail->next = c;
 	else
@@ -116,6 +126,40 @@ rt_enqueue(enum rt_op op, int64_t id)
 	if (write(rt.evfd, &one, sizeof(one)) == -1)
 		log_warn("runtime: eventfd");
 	pthread_mutex_unlock(&rt.qmu);
+	return (seq);
+}
+
+/* rt_done - command seq is done (ok: as asked); those waiting on it are woken. */
+static void
+rt_done(uint64_t seq, bool ok)
+{
+	pthread_mutex_lock(&rt.qmu);
+	rt.results[seq % RT_RESULTS].seq = seq;
+	rt.results[seq % RT_RESULTS].ok = ok;
+	rt.seq_done = seq;
+	pthread_cond_broadcast(&rt.done);
+	pthread_mutex_unlock(&rt.qmu);
+}
+
+int
+runtime_wait(uint64_t ticket, int timeout_ms)
+{
+	struct timespec until;
+	int ret = -1;
+
+	if (ticket == 0)
+		return (-1);
+	clock_deadline(&until, timeout_ms);
+	pthread_mutex_lock(&rt.qmu);
+	while (rt.seq_done < ticket && !rt.closed &&
+	    pthread_cond_timedwait(&rt.done, &rt.qmu, &until) == 0)
+		;
+	/* Commands run in order; one whose outcome was overwritten since went well enough. */
+	if (rt.seq_done >= ticket)
+		ret = rt.results[ticket % RT_RESULTS].seq != ticket ||
+		    rt.results[ticket % RT_RESULTS].ok;
+	pthread_mutex_unlock(&rt.qmu);
+	return (ret);
 }
 
 int
@@ -295,6 +339,8 @@ rt_commands(void)
 		log_warn("runtime: eventfd read");
 	rt.cmds_left = false;
 	while ((c = rt_dequeue()) != NULL) {
+		bool ok = true;
+
 		switch (c->op) {
 		case RT_NODE_START:
 			start_node(c->id);
@@ -308,12 +354,13 @@ rt_commands(void)
 			break;
 		case RT_LINK_WIRE:
 		case RT_LINK_STATE:
-			links_sync(c->id, 0);
+			ok = links_sync(c->id, 0) == 0;
 			links_state(c->id);
 			break;
 		case RT_LINK_UNWIRE:
 		case RT_LINK_SYNC:
-			links_sync(c->id, 0); /* a deleted link has no ends: it is forgotten */
+			/* A deleted link has no ends: it is forgotten. */
+			ok = links_sync(c->id, 0) == 0;
 			break;
 		case RT_NODE_TYPED:
 		case RT_NODE_TYPE_FAILED:
@@ -330,6 +377,7 @@ rt_commands(void)
 			go = false;
 			break;
 		}
+		rt_done(c->seq, ok);
 		free(c);
 		if (go && rt_slice_over()) {
 			rt.cmds_left = true;
@@ -439,6 +487,7 @@ runtime_fini(void)
 	start_fini();
 	pthread_mutex_lock(&rt.qmu);
 	rt.closed = true;
+	pthread_cond_broadcast(&rt.done); /* what is still queued is not done: say so */
 	while ((c = rt.head) != NULL) {
 		rt.head = c->next;
 		free(c);
@@ -534,16 +583,16 @@ runtime_link_unwire(int64_t link)
 	rt_enqueue(RT_LINK_UNWIRE, link);
 }
 
-void
+uint64_t
 runtime_link_state(int64_t link)
 {
-	rt_enqueue(RT_LINK_STATE, link);
+	return (rt_enqueue(RT_LINK_STATE, link));
 }
 
-void
+uint64_t
 runtime_link_sync(int64_t link)
 {
-	rt_enqueue(RT_LINK_SYNC, link);
+	return (rt_enqueue(RT_LINK_SYNC, link));
 }
 
 int
