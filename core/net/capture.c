@@ -244,7 +244,9 @@ cap_flush(struct cap *c)
 	size_t done = 0;
 
 	while (done < c->wlen) {
-		ssize_t n = TEMP_FAILURE_RETRY(write(c->fd, c->wbuf + done, c->wlen - done));
+		/* At the end of the whole records, wherever a failed write left the offset. */
+		ssize_t n = TEMP_FAILURE_RETRY(
+		    pwrite(c->fd, c->wbuf + done, c->wlen - done, c->file_size + (off_t)done));
 
 		if (n <= 0) {
 			int err = n == 0 ? ENOSPC : errno;
