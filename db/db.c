@@ -178,6 +178,11 @@ static const char *const db_migrations[] = {
     "UPDATE nodes SET console_token = 'lwc_' || lower(hex(randomblob(20)));",
     /* 5: a node's CPU cap (percent of one CPU; 0: none), its cgroup's cpu.max. */
     "ALTER TABLE nodes ADD COLUMN cpu_cap_pct INTEGER NOT NULL DEFAULT 0;",
+    /* 6: a capture's limits and why it ended (a limit: stop_reason; a write error: error). */
+    "ALTER TABLE captures ADD COLUMN max_bytes INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE captures ADD COLUMN max_seconds INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE captures ADD COLUMN stop_reason TEXT;"
+    "ALTER TABLE captures ADD COLUMN error TEXT;",
 };
 
 static int

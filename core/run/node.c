@@ -23,6 +23,7 @@
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "core/base/paths.h"
+#include "core/base/spawn.h"
 #include "core/console/console.h"
 #include "core/net/fabric.h"
 #include "core/run/run.h"
@@ -156,6 +157,25 @@ node_log_tail(int64_t lab, int64_t node, const char *file, char *out, size_t len
 		buf[--r] = '\0';
 	nl = strrchr(buf, '\n');
 	snprintf(out, len, "%s", nl ? nl + 1 : buf);
+}
+
+void
+node_log_trim(struct rt_node *n)
+{
+	char path[PATH_MAX];
+
+	if (paths_lab(path, sizeof(path), n->lab, n->id, n->netns ? "/nshost.log" : "/qemu.log") ==
+	    -1)
+		return;
+	switch (spawn_log_trim(path, (off_t)lw.cfg.node_log_max)) {
+	case 1:
+		log_info("node %lld: %s passed %ld bytes: rotated to %s.1", (long long)n->id, path,
+		    lw.cfg.node_log_max, path);
+		break;
+	case -1:
+		log_warn("node %lld: rotating %s", (long long)n->id, path);
+		break;
+	}
 }
 
 void

@@ -36,6 +36,7 @@ enum rt_op {
 	RT_NODE_TYPE_FAILED,
 	RT_STAGE,         /* a staged lab start was queued */
 	RT_NODE_PREPARED, /* a preparing thread made a node's files */
+	RT_CAPTURES_REAP, /* captures ended by themselves (a limit, a write error) */
 	RT_QUIT
 };
 enum rt_watch_kind { W_PID, W_QMP };
@@ -109,6 +110,11 @@ void node_free(struct rt_node *n);
 void node_stop(int64_t id, bool force);
 /* node_stop_escalate - the next, harsher way to stop n. */
 void node_stop_escalate(struct rt_node *n);
+/*
+ * node_log_trim - hold n's qemu.log (nshost.log), where its process writes
+ * its stderr, to --node-log-max: past it, it moves to .1 and starts again.
+ */
+void node_log_trim(struct rt_node *n);
 /* node_remove_sockets - remove node's run directory (its QMP and console sockets). */
 void node_remove_sockets(int64_t node);
 /* node_exited - n's process is gone: unwire, record why, free n. */

@@ -28,6 +28,7 @@
 #include "core/base/hostmem.h"
 #include "core/base/log.h"
 #include "core/base/paths.h"
+#include "core/net/capture.h"
 #include "core/run/run.h"
 #include "core/run/runtime.h"
 #include "core/run/state.h"
@@ -35,6 +36,7 @@
 #define RT_SLICE_MS 100 /* the longest the loop holds lw_lock() for bulk work at a stretch */
 #define RT_BUCKETS 1024 /* the table of running nodes, hashed by id: a lab may have thousands */
 #define RT_RESULTS 256  /* outcomes of the latest commands kept for those who wait on them */
+#define RT_LOGS_MS 2000 /* how often each node's qemu.log is held to --node-log-max */
 
 struct rt_cmd {
 	enum rt_op op;
@@ -62,6 +64,7 @@ static struct {
 	struct rt_node *by_id[RT_BUCKETS];
 	struct rt_stage *stages, *pending; /* pending: queued by API threads, under qmu */
 	int64_t slice_end;                 /* when the loop's current slice of work ends */
+	int64_t logs_at;                   /* when node logs are checked next */
 	bool more;                         /* work was left for the next slice */
 	bool cmds_left;                    /* of it, queued commands */
 	/* Under qmu: commands numbered as queued, and how the latest ones went. */
@@ -219,6 +222,8 @@ rt_timers(void)
 			ready_poll(n);
 			n->ready_poll_at = now + READY_POLL_MS;
 		}
+		if (now >= rt.logs_at)
+			node_log_trim(n);
 		if (n->boot_deadline && !n->ready && !n->stopping && now >= n->boot_deadline) {
 			/* Reported, not killed: a translated boot may just be slow. */
 			n->boot_deadline = 0;
@@ -227,6 +232,8 @@ rt_timers(void)
 			state_node_late(n->id);
 		}
 	}
+	if (now >= rt.logs_at)
+		rt.logs_at = now + RT_LOGS_MS;
 	stage_pump();
 }
 
@@ -327,6 +334,17 @@ stage_pump(void)
 	}
 }
 
+/* rt_captures_reap - record and announce the captures that ended by themselves. */
+static void
+rt_captures_reap(void)
+{
+	struct capture_stats *st;
+	int n = capture_reap(&st);
+
+	state_captures_ended(st, n);
+	free(st);
+}
+
 static bool
 rt_commands(void)
 {
@@ -373,6 +391,9 @@ rt_commands(void)
 		case RT_STAGE:
 			stage_take();
 			break;
+		case RT_CAPTURES_REAP:
+			rt_captures_reap();
+			break;
 		case RT_QUIT:
 			go = false;
 			break;
@@ -385,6 +406,13 @@ rt_commands(void)
 		}
 	}
 	return (go);
+}
+
+/* Told from the capture thread: captures ended by themselves wait to be recorded. */
+static void
+rt_captures_notify(void)
+{
+	rt_enqueue(RT_CAPTURES_REAP, 0);
 }
 
 static void *
@@ -463,6 +491,7 @@ runtime_init(struct lw_err *e)
 	    epoll_ctl(rt.epfd, EPOLL_CTL_ADD, rt.evfd, &ev) == -1)
 		return (err_set(e, ERR_INTERNAL, "runtime: %s", strerror(errno)));
 	runtime_log_memory();
+	capture_set_notify(rt_captures_notify);
 	lw_lock();
 	adopt_all();
 	lw_unlock();
