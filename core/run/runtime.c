@@ -410,6 +410,8 @@ runtime_init(struct lw_err *e)
 	    epoll_ctl(rt.epfd, EPOLL_CTL_ADD, rt.evfd, &ev) == -1)
 		return (err_set(e, ERR_INTERNAL, "runtime: %s", strerror(errno)));
 	runtime_log_memory();
+	if (ifown_init(e) == -1)
+		return (-1);
 	lw_lock();
 	adopt_all();
 	lw_unlock();
