@@ -110,6 +110,16 @@ use a
 lw_start_daemon
 check "A's start leaves the host's interfaces alone" the_same "$FOREIGN"
 check "A's start leaves B's interfaces alone" the_same "$B_IFS"
+# The privileged side enforces it: requests forged on A's channel, as a
+# compromised network-facing daemon would send them (tests/tools/lwpriv).
+CHILD=$(pgrep -P "$LW_PID" -x labwire | head -1)
+forge() { "$LW_TOOLS/lwpriv" "$CHILD" "$1"; }
+eq "deleting the host's lwbr0 is refused" "$(forge del-lwbr0)" "result=-1 err=1"
+eq "taking lwbr0 over as a bridge of A's is refused" "$(forge bridge-lwbr0)" "result=-1 err=17"
+eq "a batch changing lwbr0 fails" "$(forge batch-lwbr0)" "result=1 err=0"
+eq "claiming lwbr0 after start-up is refused" "$(forge claim-lwbr0)" "result=-1 err=1"
+eq "another instance id is refused" "$(forge instance-other)" "result=-1 err=1"
+eq "lwbr0 got no drop program" "$(nsexec tc filter show dev lwbr0 ingress 2>/dev/null | grep -c bpf)" 0
 api POST /api/v1/labs "$(hosts a 10.8.0 3 lan)"
 eq "A's lab is created" "$STATUS" 201
 check "A's lab runs" start_lab a
