@@ -130,6 +130,11 @@ A_MARK=$(aliases "$A_IFS")
 # A knows node ids B uses (a lab it never starts): ids are no sign of ownership.
 api POST /api/v1/labs "$(hosts apad 10.9.0 2)"
 eq "A's second lab (nodes $(jqb -c '[.nodes[].id]')) is created" "$STATUS" 201
+api POST /api/v1/labs/apad/start
+apad_state() { api GET /api/v1/labs/apad; jqb -c '[.nodes[] | .state, .error]'; }
+check "its hosts cannot start: their interface names are B's" \
+	wait_for "apad failed" 30 eval '[ "$(apad_state)" = "$(jq -nc "[range(2) | \"error\", \"cannot make the node'"'"'s interfaces (see the daemon log)\"]")" ]'
+check "B's interfaces are not taken over" the_same "$B_IFS"
 check "they carry A's mark ($A_MARK), not B's" \
 	eval '[[ "$A_MARK" =~ ^labwire:[0-9a-f]{16}\ $ ]] && [ "$A_MARK" != "$B_MARK" ]'
 
