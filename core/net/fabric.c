@@ -456,7 +456,7 @@ fabric_mine(const char *name)
 int
 fabric_instance_set(const char *id)
 {
-	char mark[FABRIC_MARK_SIZE];
+	char mark[FABRIC_MARK_SIZE], had[FABRIC_MARK_SIZE];
 	size_t len;
 	int ret = 0;
 
@@ -475,9 +475,10 @@ fabric_instance_set(const char *id)
 		memcpy(own.mark, mark, sizeof(mark));
 	else if (strcmp(own.mark, mark) != 0)
 		ret = -1;
+	memcpy(had, own.mark, sizeof(had));
 	pthread_mutex_unlock(&own_lock);
 	if (ret == -1) {
-		log_warnx("fabric: the instance is %s already; refusing %s", own.mark, mark);
+		log_warnx("fabric: the instance is %s already; refusing %s", had, mark);
 		errno = EPERM;
 	}
 	return (ret);
