@@ -183,6 +183,13 @@ static const char *const db_migrations[] = {
     "ALTER TABLE captures ADD COLUMN max_seconds INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE captures ADD COLUMN stop_reason TEXT;"
     "ALTER TABLE captures ADD COLUMN error TEXT;",
+    /* 7: facts about this store itself. "instance": a random id made once, the
+     * mark on every interface this daemon creates (core/net/fabric), so that
+     * it never touches another daemon's or the host's. */
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(8))));",
 };
 
 static int

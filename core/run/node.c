@@ -290,7 +290,7 @@ node_netns_wire(struct rt_node *n)
 	char host[16], peer[32], mac[18], pattern[32];
 	int fd, r = 0;
 
-	if (names_tap(host, n->id, 0) == 0 && n->nics > 0 && fabric_link_exists(host) == 1) {
+	if (names_tap(host, n->id, 0) == 0 && n->nics > 0 && fabric_link_mine(host) == 1) {
 		n->wired = true;
 		return (0);
 	}

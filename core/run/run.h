@@ -173,4 +173,18 @@ void links_apply_down(struct rt_node *n);
 /* adopt.c: adopt_all - take over what a previous daemon left (at start, before the loop). */
 void adopt_all(void);
 
+/* ifown.c: which interfaces are this daemon's (the marks of core/net/fabric). */
+struct state_running;
+/* ifown_init - give fabric this store's instance id, its mark; 0 or -1 with e. */
+int ifown_init(struct lw_err *e);
+/*
+ * ifown_claim - mark the unmarked interfaces the running records rows[0..n)
+ * name (made by a version before marks, or a crash before marking), then
+ * end claims for good. After each row's adopted is known, before anything
+ * touches an interface.
+ */
+void ifown_claim(const struct state_running *rows, int n);
+/* ifown_sweep - delete the marked interfaces no adopted node or running link explains; how many. */
+int ifown_sweep(void);
+
 #endif

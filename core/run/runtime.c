@@ -492,6 +492,8 @@ runtime_init(struct lw_err *e)
 		return (err_set(e, ERR_INTERNAL, "runtime: %s", strerror(errno)));
 	runtime_log_memory();
 	capture_set_notify(rt_captures_notify);
+	if (ifown_init(e) == -1)
+		return (-1);
 	lw_lock();
 	adopt_all();
 	lw_unlock();

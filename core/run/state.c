@@ -399,6 +399,19 @@ state_running_all(struct state_running **out)
 	return ((int)i);
 }
 
+int
+state_instance(char *out, size_t len)
+{
+	json_t *row = db_row(DB, NULL, "SELECT value FROM meta WHERE key = 'instance'", "");
+
+	out[0] = '\0';
+	if (row == NULL)
+		return (-1);
+	state_copy(out, len, row, "value");
+	json_decref(row);
+	return (out[0] == '\0' ? -1 : 0);
+}
+
 void
 state_running_dead(int64_t node)
 {
