@@ -83,6 +83,13 @@ struct console_codec {
 	char *(*frame)(void *arg, const char *data, size_t len, size_t *framed_len);
 	/* close - called once when the client goes: close its fd, release arg. */
 	void (*close)(void *arg);
+	/*
+	 * max_message - the most input bytes parse may hold back across calls
+	 * (a message being reassembled); 0 when every INPUT message is made of
+	 * the bytes just given. The client is read only while that much and
+	 * one read fit in the console's input queue.
+	 */
+	size_t max_message;
 };
 
 /*

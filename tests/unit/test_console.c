@@ -366,7 +366,7 @@ raw_close(void *arg)
 	close(*(int *)arg);
 }
 
-static const struct console_codec raw_codec = {raw_parse, raw_frame, raw_close};
+static const struct console_codec raw_codec = {raw_parse, raw_frame, raw_close, 0};
 
 /* A read-only framed client watches; what it sends (even with the connection) is dropped. */
 static void
