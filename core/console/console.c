@@ -122,6 +122,15 @@ console_client_close(struct client *cl)
 	cl->fd = -1;
 }
 
+void
+console_client_resume(struct client *cl)
+{
+	if (!cl->paused || cl->dead)
+		return;
+	cl->paused = false;
+	client_watch(cl);
+}
+
 /*
  * Write what the socket takes now and queue the rest. A client more than
  * CONSOLE_CLIENT_OUT_MAX behind is disconnected: dropping part of a frame
@@ -568,8 +577,13 @@ static bool
 client_hold(struct client *cl, uint32_t events)
 {
 	struct con *c = cl->con;
+	bool hold;
 
-	if (cl->login != NULL || cl->read_only || c->qemu_fd == -1 || in_room(c) >= client_need(cl))
+	if (cl->login != NULL) /* at the login prompt: held while its password is checked */
+		hold = login_checking(cl);
+	else
+		hold = !cl->read_only && c->qemu_fd != -1 && in_room(c) < client_need(cl);
+	if (!hold)
 		return (false);
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		console_client_close(cl);

@@ -106,6 +106,8 @@ struct client *console_client_new(struct con *c, enum client_kind kind, int fd);
 void console_client_join(struct client *cl);
 /* console_client_write - raw bytes to cl, queued whole when the socket is full. */
 void console_client_write(struct client *cl, const char *data, size_t len);
+/* console_client_resume - read cl again if it was held (paused). */
+void console_client_resume(struct client *cl);
 /* console_client_close - mark cl dead and close its socket; freed at the end of the batch. */
 void console_client_close(struct client *cl);
 /*
@@ -155,6 +157,11 @@ void login_input(struct client *cl, const char *data, size_t len);
 void login_results(void);
 /* login_expire - close clients past the login deadline; ms to the next one, or -1. */
 int login_expire(void);
+/*
+ * login_checking - cl's login is being checked: it is not read meanwhile
+ * (what it types waits in its socket, none is dropped) until the verdict.
+ */
+bool login_checking(const struct client *cl);
 /* login_free - release cl's login state (the client is being freed). */
 void login_free(struct client *cl);
 

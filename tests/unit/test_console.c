@@ -272,13 +272,18 @@ static int
 test_login_slow(int guest, int full, char *buf)
 {
 	int fd = login_client(buf);
+	char paste[20001];
+	size_t n;
 
 	CHECK(write(fd, "slow\r\n", 6) == 6);
 	read_until(fd, "Password: ", buf, 1 << 20);
-	/* Typeahead: a line sent with the password and one during the check are kept. */
+	/* Typeahead: a line sent with the password and all sent during the check are kept. */
 	CHECK(write(fd, "pw\r\nahead1\r\n", 12) == 12);
 	CHECK(slow_started());
 	CHECK(write(fd, "ahead2\r\n", 8) == 8);
+	memset(paste, 'y', sizeof(paste) - 1);
+	paste[sizeof(paste) - 1] = '\r';
+	CHECK(write(fd, paste, sizeof(paste)) == (ssize_t)sizeof(paste)); /* a paste, too */
 	CHECK(write(guest, "during the check\r\n", 18) == 18);
 	read_until(full, "during the check", buf, 1 << 20);
 	CHECK(got(buf, "during the check"));
@@ -286,8 +291,9 @@ test_login_slow(int guest, int full, char *buf)
 	read_until(fd, "during the check", buf, 1 << 20); /* then it is let in */
 	CHECK(got(buf, "during the check"));
 	CHECK(console_clients(3) == 3);
-	read_until(guest, "ahead2\r", buf, 1 << 20); /* and what it typed reaches the guest */
-	CHECK(got(buf, "ahead1\rahead2\r"));
+	n = read_until(guest, "y\r", buf, 1 << 20); /* and what it typed reaches the guest */
+	CHECK(n == 14 + sizeof(paste) && memcmp(buf, "ahead1\rahead2\r", 14) == 0 &&
+	    memcmp(buf + 14, paste, sizeof(paste)) == 0);
 	return (fd);
 }
 
