@@ -458,7 +458,8 @@ in_flush(struct con *c)
 			in_arm(c, true);
 			break;
 		} else if (n == -1 && errno != EINTR) {
-			log_warn("console %lld: write", (long long)c->node);
+			if (errno != EPIPE && errno != ECONNRESET) /* else QEMU just stopped */
+				log_warn("console %lld: write", (long long)c->node);
 			in_arm(c, false);
 			in_clear(c); /* QEMU is going: the read side sees it and detaches */
 			return;

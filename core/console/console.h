@@ -103,7 +103,8 @@ struct console_codec {
 int console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
     const struct console_codec *codec, void *arg, bool read_only, const struct console_who *who);
 /*
- * console_exec - type send (and Enter) on node's console and wait up to
+ * console_exec - type send (and Enter) on node's console, in one piece
+ * through its input queue (waiting for room within the timeout), and wait up to
  * timeout_ms for the POSIX extended regex expect to match what the console
  * printed since. *out (caller frees) gets the output up to the end of the
  * match, "\r" removed. 0 on a match; -1 with e: ERR_TIMEOUT (and *out holds

@@ -48,7 +48,7 @@ receive() {
 receive /tmp/ws "$SIZE"
 t0=$(date +%s%N)
 got=$(nsexec "$PY" "$WSC" paste "ws://127.0.0.1:$LW_PORT$NODE/console" "$LW_TMP/config" \
-	--expect '[0-9a-f]{32}  /tmp/ws' --timeout 40)
+	--expect '[0-9a-f]{32}  /tmp/ws' --timeout 60)
 t1=$(date +%s%N)
 eq "a 64 KiB WebSocket message reaches the guest whole (md5sum)" "${got%% *}" "$SUM"
 echo "# WebSocket paste: $(((t1 - t0) / 1000000)) ms"
@@ -61,7 +61,7 @@ t0=$(date +%s%N)
 got=$(nsexec "$PY" - "$PORT" "$LW_TMP/config4" "$TOKEN" <<'EOF'
 import re, socket, sys, threading
 data, token = open(sys.argv[2], "rb").read(), sys.argv[3].encode()
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=40)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=90)
 seen, cv = b"", threading.Condition()
 # Read all along: the server's negotiation and output must never block it.
 def reader():
@@ -75,7 +75,7 @@ def reader():
             break
 def wait_for(pat, start=0):
     with cv:
-        return cv.wait_for(lambda: re.search(pat, seen[start:]), 40)
+        return cv.wait_for(lambda: re.search(pat, seen[start:]), 90)
 threading.Thread(target=reader, daemon=True).start()
 if token:  # the console's login: user "token", the node's console token
     wait_for(rb"login: ")
