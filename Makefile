@@ -38,7 +38,7 @@ IMAGES = images/configdrive.o images/store.o images/template.o
 NET = core/net/capture.o core/net/fabric.o core/net/fabric_priv.o core/net/livecap.o core/net/impair.o core/net/wiring.o
 CONSOLE = core/console/console.o core/console/expect.o core/console/login.o \
 	core/console/loginline.o core/console/telnetd.o
-RUN = core/run/adopt.o core/run/links.o core/run/node.o core/run/ready.o core/run/runtime.o \
+RUN = core/run/adopt.o core/run/ifown.o core/run/links.o core/run/node.o core/run/ready.o core/run/runtime.o \
 	core/run/start.o core/run/state.o core/run/typing.o
 LABS = labs/access.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/lab.o \
 	labs/lifecycle.o labs/users.o labs/validate.o
@@ -58,7 +58,7 @@ MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
 	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
-	test_httpval test_configdrive test_rx
+	test_httpval test_configdrive test_logtrim test_rx
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))

@@ -178,6 +178,18 @@ static const char *const db_migrations[] = {
     "UPDATE nodes SET console_token = 'lwc_' || lower(hex(randomblob(20)));",
     /* 5: a node's CPU cap (percent of one CPU; 0: none), its cgroup's cpu.max. */
     "ALTER TABLE nodes ADD COLUMN cpu_cap_pct INTEGER NOT NULL DEFAULT 0;",
+    /* 6: a capture's limits and why it ended (a limit: stop_reason; a write error: error). */
+    "ALTER TABLE captures ADD COLUMN max_bytes INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE captures ADD COLUMN max_seconds INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE captures ADD COLUMN stop_reason TEXT;"
+    "ALTER TABLE captures ADD COLUMN error TEXT;",
+    /* 7: facts about this store itself. "instance": a random id made once, the
+     * mark on every interface this daemon creates (core/net/fabric), so that
+     * it never touches another daemon's or the host's. */
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(8))));",
 };
 
 static int

@@ -1157,6 +1157,25 @@ lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
 	return (lab_finish(r, e) == -1 ? -1 : 0);
 }
 
+json_t *
+lab_link_saved(int64_t link, struct lw_err *e)
+{
+	return (db_row(DB, e, "SELECT state, impairment FROM links WHERE id = ?", "i", link));
+}
+
+int
+lab_link_restore(int64_t link, json_t *saved, struct lw_err *e)
+{
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	return (lab_finish(db_exec(DB, e, "UPDATE links SET state = ?, impairment = ? WHERE id = ?",
+	                       "ssi", json_string_value(json_object_get(saved, "state")),
+	                       json_string_value(json_object_get(saved, "impairment")), link),
+	            e) == -1
+	        ? -1
+	        : 0);
+}
+
 int
 lab_link_delete_rows(int64_t link, struct lw_err *e)
 {

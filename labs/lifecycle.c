@@ -459,17 +459,48 @@ lifecycle_link_create(int64_t lab, json_t *body, struct lw_err *e)
 	return (link);
 }
 
+/* link_apply - queue the stored link's change to the runtime; its ticket (0: nothing to wait). */
+static uint64_t
+link_apply(int64_t link, json_t *body)
+{
+	if (json_object_get(body, "state") != NULL)
+		return (runtime_link_state(link));
+	if (json_object_get(body, "impairment") != NULL)
+		return (runtime_link_sync(link));
+	return (0);
+}
+
 int
 lifecycle_link_patch(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 {
-	if (lab_link_patch(link, body, e) == -1)
+	json_t *was = lab_link_saved(link, e);
+	uint64_t ticket;
+	int r;
+
+	if (was == NULL || lab_link_patch(link, body, e) == -1) {
+		json_decref(was);
 		return (-1);
-	if (json_object_get(body, "state") != NULL)
-		runtime_link_state(link);
-	else if (json_object_get(body, "impairment") != NULL)
-		runtime_link_sync(link);
+	}
+	ticket = link_apply(link, body);
+	r = 1;
+	if (ticket != 0) {
+		/* The runtime applies it under lw_lock(). */
+		lw_unlock();
+		r = runtime_wait(ticket, LIFECYCLE_LINK_APPLY_MS);
+		lw_lock();
+	}
+	/* What is wired is what was asked before: so is the stored link again. */
+	if (r == 0 && lab_link_restore(link, was, e) == 0)
+		link_apply(link, body);
 	lab_publish("link", "updated", link, lab);
-	return (0);
+	if (r == 0) {
+		json_decref(was);
+		return (err_set(e, ERR_INTERNAL,
+		    "the link's datapath could not be changed (see the daemon's log); "
+		    "the link is left as it was"));
+	}
+	json_decref(was);
+	return (r == 1 ? 0 : 1);
 }
 
 int

@@ -44,6 +44,9 @@ const struct field validate_console_exec[] = {
 const struct field validate_capture[] = {
     {"filter", F_STRING, 0, 0, 1024, NULL, NULL, NULL},
     {"snaplen", F_INT, 0, 64, 65535, NULL, NULL, NULL},
+    /* At most --capture-max-mb and --capture-max-seconds, which are also the defaults. */
+    {"max_bytes", F_INT, 0, 4096, 1L << 40, NULL, NULL, NULL},
+    {"max_seconds", F_INT, 0, 1, 7L * 86400, NULL, NULL, NULL},
     FIELDS_END,
 };
 

@@ -709,6 +709,13 @@ upload_data(struct MHD_Connection *c, struct conn_ctx *cc, const char *data, siz
 		store_upload_abort(cc->upload);
 		cc->upload = NULL;
 		*data_size = 0;
+		/*
+		 * No room (507): the file is gone at once, and the rest of the
+		 * body is read and dropped so that the client hears why: this
+		 * libmicrohttpd cannot answer mid-body, it would only close.
+		 */
+		if (cc->upload_err.code == ERR_NO_SPACE)
+			return (MHD_YES);
 		/* Answer now rather than read the rest; where libmicrohttpd
 		 * cannot answer mid-body this closes the connection. */
 		return (send_error(c, &cc->upload_err));

@@ -305,11 +305,10 @@ console_exec(int64_t node, const char *send, const char *expect, int timeout_ms,
 		goto out;
 	w.next = c->waiters;
 	c->waiters = &w;
-	if (send != NULL) {
-		console_input(c, NULL, send, strlen(send));
-		console_input(c, NULL, "\r", 1);
-	}
-	rc = exec_wait(c, &w, re, timeout_ms, out, e);
+	/* Through the console's input queue: never interleaved with a client's paste. */
+	rc = send != NULL ? console_send(c, send, clock_mono_ms() + timeout_ms, e) : 0;
+	if (rc == 0)
+		rc = exec_wait(c, &w, re, timeout_ms, out, e);
 	waiter_unlink(c, &w);
 out:
 	console_unlock();

@@ -1,8 +1,8 @@
 /*
  * adopt - taking over from a previous daemon: nodes whose process still
  * runs (checked by its command line, not just its pid) are supervised
- * again, dead ones are cleaned up, links of live ones re-wired, and lw*
- * interfaces nothing explains any more are removed.
+ * again, dead ones are cleaned up, links of live ones re-wired, and our
+ * marked interfaces nothing explains any more are removed (core/run/ifown).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -105,29 +105,6 @@ adopt_links(void)
 	free(ids);
 }
 
-/*
- * adopt_orphan - remove an lw* interface that no adopted node or link of a
- * running node explains. Ids this database does not know may belong to
- * another daemon's data dir: those stay.
- */
-static void
-adopt_orphan(const char *ifname, void *arg)
-{
-	int *count = arg;
-	long long a = -1, b = -1;
-	bool keep = false;
-
-	if (sscanf(ifname, "lwt%lldn%lld", &a, &b) == 2)
-		keep = rt_find(a) != NULL || !state_node_known(a);
-	else if (sscanf(ifname, "lwe%lld", &a) == 1)
-		/* Engine TAPs die with their daemon; one left is from another data dir. */
-		keep = !state_link_known(a);
-	else if (sscanf(ifname, "lwb%lld", &a) == 1)
-		keep = !state_link_known(a) || state_link_has_running_end(a);
-	if (!keep && fabric_link_del(ifname) == 0)
-		(*count)++;
-}
-
 void
 adopt_all(void)
 {
@@ -136,6 +113,7 @@ adopt_all(void)
 
 	for (int i = 0; i < n; i++)
 		rows[i].adopted = adopt_one(&rows[i]);
+	ifown_claim(rows, n); /* before anything touches an interface */
 	for (int i = 0; i < n; i++)
 		if (!rows[i].adopted)
 			adopt_dead(&rows[i]);
@@ -143,7 +121,7 @@ adopt_all(void)
 	state_after_restart();
 	/* Without the records, running nodes' interfaces would look like orphans. */
 	if (n >= 0)
-		fabric_list_ours(adopt_orphan, &removed);
+		removed = ifown_sweep();
 	else
 		log_warnx("runtime: cannot read what a previous daemon left running");
 	adopt_links();

@@ -23,6 +23,7 @@
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "core/base/paths.h"
+#include "core/base/spawn.h"
 #include "core/console/console.h"
 #include "core/net/fabric.h"
 #include "core/run/run.h"
@@ -159,6 +160,25 @@ node_log_tail(int64_t lab, int64_t node, const char *file, char *out, size_t len
 }
 
 void
+node_log_trim(struct rt_node *n)
+{
+	char path[PATH_MAX];
+
+	if (paths_lab(path, sizeof(path), n->lab, n->id, n->netns ? "/nshost.log" : "/qemu.log") ==
+	    -1)
+		return;
+	switch (spawn_log_trim(path, (off_t)lw.cfg.node_log_max)) {
+	case 1:
+		log_info("node %lld: %s passed %ld bytes: rotated to %s.1", (long long)n->id, path,
+		    lw.cfg.node_log_max, path);
+		break;
+	case -1:
+		log_warn("node %lld: rotating %s", (long long)n->id, path);
+		break;
+	}
+}
+
+void
 node_remove_sockets(int64_t node)
 {
 	char dir[PATH_MAX];
@@ -270,7 +290,7 @@ node_netns_wire(struct rt_node *n)
 	char host[16], peer[32], mac[18], pattern[32];
 	int fd, r = 0;
 
-	if (names_tap(host, n->id, 0) == 0 && n->nics > 0 && fabric_link_exists(host) == 1) {
+	if (names_tap(host, n->id, 0) == 0 && n->nics > 0 && fabric_link_mine(host) == 1) {
 		n->wired = true;
 		return (0);
 	}

@@ -36,6 +36,7 @@ enum rt_op {
 	RT_NODE_TYPE_FAILED,
 	RT_STAGE,         /* a staged lab start was queued */
 	RT_NODE_PREPARED, /* a preparing thread made a node's files */
+	RT_CAPTURES_REAP, /* captures ended by themselves (a limit, a write error) */
 	RT_QUIT
 };
 enum rt_watch_kind { W_PID, W_QMP };
@@ -87,9 +88,10 @@ void rt_add(struct rt_node *n);
 void rt_unlink(struct rt_node *n);
 /*
  * rt_enqueue - queue a command for the loop; any thread, no lock needed.
- * After runtime_fini the command is dropped.
+ * Returns its number (for runtime_wait), or 0: dropped (after runtime_fini,
+ * or out of memory).
  */
-void rt_enqueue(enum rt_op op, int64_t id);
+uint64_t rt_enqueue(enum rt_op op, int64_t id);
 /* rt_watch_add / rt_watch_del - fd into / out of the loop's epoll set. */
 int rt_watch_add(int fd, struct rt_watch *w);
 void rt_watch_del(int fd);
@@ -109,6 +111,11 @@ void node_free(struct rt_node *n);
 void node_stop(int64_t id, bool force);
 /* node_stop_escalate - the next, harsher way to stop n. */
 void node_stop_escalate(struct rt_node *n);
+/*
+ * node_log_trim - hold n's qemu.log (nshost.log), where its process writes
+ * its stderr, to --node-log-max: past it, it moves to .1 and starts again.
+ */
+void node_log_trim(struct rt_node *n);
 /* node_remove_sockets - remove node's run directory (its QMP and console sockets). */
 void node_remove_sockets(int64_t node);
 /* node_exited - n's process is gone: unwire, record why, free n. */
@@ -157,7 +164,7 @@ void start_fini(void);
 /* links.c: each link's datapath. */
 /* links_sync - hand link's ends, as they are now, to core/net's wiring (skip: a node going away).
  */
-void links_sync(int64_t link, int64_t skip);
+int links_sync(int64_t link, int64_t skip);
 /* links_sync_node - links_sync for every link of node. */
 void links_sync_node(int64_t node, int64_t skip);
 /* links_state - tell the guests at link's ends whether it is up. */
@@ -171,5 +178,19 @@ void links_apply_down(struct rt_node *n);
 
 /* adopt.c: adopt_all - take over what a previous daemon left (at start, before the loop). */
 void adopt_all(void);
+
+/* ifown.c: which interfaces are this daemon's (the marks of core/net/fabric). */
+struct state_running;
+/* ifown_init - give fabric this store's instance id, its mark; 0 or -1 with e. */
+int ifown_init(struct lw_err *e);
+/*
+ * ifown_claim - mark the unmarked interfaces the running records rows[0..n)
+ * name (made by a version before marks, or a crash before marking), then
+ * end claims for good. After each row's adopted is known, before anything
+ * touches an interface.
+ */
+void ifown_claim(const struct state_running *rows, int n);
+/* ifown_sweep - delete the marked interfaces no adopted node or running link explains; how many. */
+int ifown_sweep(void);
 
 #endif

@@ -51,10 +51,22 @@ void runtime_node_stop(int64_t node, bool force);
 void runtime_link_wire(int64_t link);
 /* runtime_link_unwire - remove a deleted link's bridge. */
 void runtime_link_unwire(int64_t link);
-/* runtime_link_state - apply the link's stored up/down state to running guests (QMP set_link). */
-void runtime_link_state(int64_t link);
-/* runtime_link_sync - apply the link's stored impairment (or any change) to its datapath. */
-void runtime_link_sync(int64_t link);
+/*
+ * runtime_link_state - apply the link's stored up/down state to its
+ * datapath and running guests (QMP set_link). Returns a ticket for
+ * runtime_wait (0: not queued, the daemon is stopping).
+ */
+uint64_t runtime_link_state(int64_t link);
+/* runtime_link_sync - apply the link's stored impairment (or any change) to its datapath;
+ * a ticket as runtime_link_state. */
+uint64_t runtime_link_sync(int64_t link);
+/*
+ * runtime_wait - wait up to timeout_ms for the loop to have run the
+ * command of ticket. 1: done as asked; 0: done, but not as asked (logged);
+ * -1: not done yet (or never will be: the daemon is stopping). The caller
+ * must not hold lw_lock(), which the loop needs.
+ */
+int runtime_wait(uint64_t ticket, int timeout_ms);
 struct capture_stats;
 /* runtime_captures_ended - record the final stats of n ended captures. Caller holds lw_lock(). */
 void runtime_captures_ended(const struct capture_stats *st, int n);

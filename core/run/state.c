@@ -337,15 +337,35 @@ state_links_of_running(int64_t **ids)
 	return (*ids == NULL ? 0 : (int)n);
 }
 
+/* The capture event of st: {"action":"stopped"|"failed","capture":{id,lab,stop_reason|error}}. */
+static void
+state_capture_publish(const struct capture_stats *st)
+{
+	int64_t lab = db_int(DB, 0, "SELECT lab_id FROM captures WHERE id = ?", "i", st->id);
+	json_t *c = json_pack("{s:I,s:I}", "id", (json_int_t)st->id, "lab", (json_int_t)lab);
+
+	if (st->error != 0)
+		json_object_set_new(c, "error", json_string(capture_error_text(st->error)));
+	else if (st->stop_reason != NULL)
+		json_object_set_new(c, "stop_reason", json_string(st->stop_reason));
+	events_publish("capture", lab,
+	    json_pack("{s:s,s:o}", "action", st->error ? "failed" : "stopped", "capture", c));
+}
+
 void
 state_captures_ended(const struct capture_stats *st, int n)
 {
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		STATE_EXEC("capture stats", st[i].id,
-		    "UPDATE captures SET state = 'stopped', packets = ?, bytes = ?, dropped = ?,"
-		    " kernel_dropped = ? WHERE id = ?",
-		    "iiiii", (int64_t)st[i].packets, (int64_t)st[i].bytes, (int64_t)st[i].dropped,
-		    (int64_t)st[i].kernel_dropped, st[i].id);
+		    "UPDATE captures SET state = ?, stop_reason = ?, error = ?, packets = ?,"
+		    " bytes = ?, dropped = ?, kernel_dropped = ? WHERE id = ?",
+		    "sssiiiii", st[i].error ? "failed" : "stopped",
+		    st[i].error ? NULL : st[i].stop_reason,
+		    st[i].error ? capture_error_text(st[i].error) : NULL, (int64_t)st[i].packets,
+		    (int64_t)st[i].bytes, (int64_t)st[i].dropped, (int64_t)st[i].kernel_dropped,
+		    st[i].id);
+		state_capture_publish(&st[i]);
+	}
 }
 
 int
@@ -377,6 +397,19 @@ state_running_all(struct state_running **out)
 	i = json_array_size(rows);
 	json_decref(rows);
 	return ((int)i);
+}
+
+int
+state_instance(char *out, size_t len)
+{
+	json_t *row = db_row(DB, NULL, "SELECT value FROM meta WHERE key = 'instance'", "");
+
+	out[0] = '\0';
+	if (row == NULL)
+		return (-1);
+	state_copy(out, len, row, "value");
+	json_decref(row);
+	return (out[0] == '\0' ? -1 : 0);
 }
 
 void

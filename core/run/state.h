@@ -117,6 +117,8 @@ void state_captures_ended(const struct capture_stats *st, int n);
  * caller frees); count, or -1 when they cannot be read.
  */
 int state_running_all(struct state_running **out);
+/* state_instance - this store's instance id (made once, by its migration) into out; 0 or -1. */
+int state_instance(char *out, size_t len);
 /* state_running_dead - that node's process is gone: forget its record, mark it stopped. */
 void state_running_dead(int64_t node);
 /* state_after_restart - settle the states of nodes nothing runs for any more. */
