@@ -22,6 +22,7 @@
 #include "images/store.h"
 #include "labs/lifecycle.h"
 #include "web/api.h"
+#include "web/httpval.h"
 #include "web/labcache.h"
 #include "web/park.h"
 #include "web/server.h"
@@ -176,17 +177,8 @@ server_names_init(const char *host, int port)
 static bool
 host_known(const char *host)
 {
-	char name[256];
-	int port;
-
-	if (names_host_split(host, name, sizeof(name), &port, config_tls_on(&lw.cfg) ? 443 : 80) ==
-	        -1 ||
-	    port != server_port)
-		return (false);
-	for (char **n = server_names; n != NULL && *n != NULL; n++)
-		if (strcasecmp(*n, name) == 0)
-			return (true);
-	return (false);
+	return (
+	    httpval_host_known(host, server_names, server_port, config_tls_on(&lw.cfg) ? 443 : 80));
 }
 
 /*
