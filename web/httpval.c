@@ -32,6 +32,18 @@ httpval_origin_is_host(const char *origin, const char *host)
 	return (p != NULL && host != NULL && strcasecmp(p + 3, host) == 0);
 }
 
+enum httpval_trust
+httpval_trusted(const char *method, const char *host, const char *origin, char *const *names,
+    int port, int dflt)
+{
+	if (!httpval_host_known(host, names, port, dflt))
+		return (HTTPVAL_BAD_HOST);
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || origin == NULL ||
+	    httpval_origin_is_host(origin, host))
+		return (HTTPVAL_TRUSTED);
+	return (HTTPVAL_BAD_ORIGIN);
+}
+
 bool
 httpval_gzip(const char *ae)
 {

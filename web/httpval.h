@@ -21,6 +21,16 @@
 bool httpval_host_known(const char *host, char *const *names, int port, int dflt);
 /* httpval_origin_is_host - Origin "scheme://host[:port]" names exactly Host host. */
 bool httpval_origin_is_host(const char *origin, const char *host);
+enum httpval_trust { HTTPVAL_TRUSTED, HTTPVAL_BAD_HOST, HTTPVAL_BAD_ORIGIN };
+/*
+ * httpval_trusted - what a web page elsewhere could make a browser send
+ * here is refused: the Host must be one of names on port (a rebound DNS
+ * name is refused, whatever the bind address), and a request other than
+ * GET or HEAD that carries an Origin must come from this daemon's own page
+ * (curl and the CLI send no Origin).
+ */
+enum httpval_trust httpval_trusted(const char *method, const char *host, const char *origin,
+    char *const *names, int port, int dflt);
 /* httpval_gzip - Accept-Encoding takes gzip: "gzip" (or "*") with no q, or a q above 0. */
 bool httpval_gzip(const char *accept_encoding);
 /*

@@ -2,11 +2,12 @@
  * fuzz_route - libFuzzer target for what decides who answers a request
  * before any handler runs: the route table's matcher (web/api.c api_route,
  * api_route_reads, api_path_known) and the Host and Origin checks
- * (web/httpval.c). The input is "METHOD\nURL\nHOST\nORIGIN". Besides ASan's
- * checks: a route found is the method's and its pattern with the captured
- * segments put back is the URL (so a segment never holds a '/'); a Host
- * accepted names one of the daemon's names on its port; an Origin accepted
- * ends with the Host.
+ * (web/httpval.c httpval_trusted). The input is "METHOD\nURL\nHOST\nORIGIN"
+ * (no ORIGIN line: no Origin header). Besides ASan's checks: a route found
+ * is the method's and its pattern with the captured segments put back is
+ * the URL (so a segment never holds a '/'); a Host accepted names one of the
+ * daemon's names on its port; an Origin accepted ends with the Host; a
+ * write from a page elsewhere is refused.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,9 +46,9 @@ fuzz_rebuild(const char *pattern, const struct api_req *r, const char *url)
 		}
 	}
 	/* One trailing '/' is the same path. */
-	if (k != r->nparams || (strcmp(out, url) != 0 &&
-	                           !(strlen(url) == n + 1 && strncmp(out, url, n) == 0 &&
-	                               url[n] == '/')))
+	if (k != r->nparams ||
+	    (strcmp(out, url) != 0 &&
+	        !(strlen(url) == n + 1 && strncmp(out, url, n) == 0 && url[n] == '/')))
 		__builtin_trap();
 	free(out);
 }
@@ -71,11 +72,12 @@ fuzz_routes(const char *method, const char *url)
 }
 
 static void
-fuzz_host_origin(const char *host, const char *origin)
+fuzz_host_origin(const char *method, const char *host, const char *origin)
 {
 	static char *const names[] = {"localhost", "lab.example", "::1", "192.0.2.7", NULL};
-	bool known = httpval_host_known(host, names, 8080, 80);
-	bool found = false;
+	bool known = httpval_host_known(host, names, 8080, 80), found = false;
+	enum httpval_trust tr = httpval_trusted(method, host, origin, names, 8080, 80);
+	bool reads = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 
 	for (int i = 0; known && names[i] != NULL; i++)
 		found = found || strcasestr(host, names[i]) != NULL;
@@ -88,6 +90,13 @@ fuzz_host_origin(const char *host, const char *origin)
 		    strcasecmp(origin + ol - hl, host) != 0)
 			__builtin_trap();
 	}
+	if ((tr == HTTPVAL_BAD_HOST) != !known)
+		__builtin_trap();
+	if (tr == HTTPVAL_TRUSTED && !reads && origin != NULL &&
+	    !httpval_origin_is_host(origin, host))
+		__builtin_trap();
+	if (tr == HTTPVAL_BAD_ORIGIN && (reads || origin == NULL))
+		__builtin_trap();
 	/* The bare server names: the default port is not ours, so never known. */
 	if (httpval_host_known("localhost", names, 8080, 80))
 		__builtin_trap();
@@ -96,7 +105,7 @@ fuzz_host_origin(const char *host, const char *origin)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1), *part[4] = {"", "", "", ""}, *p, *nl;
+	char *s = malloc(size + 1), *part[4] = {"", "", "", NULL}, *p, *nl;
 
 	if (s == NULL)
 		return (0);
@@ -113,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = nl;
 	}
 	fuzz_routes(part[0], part[1]);
-	fuzz_host_origin(part[2], part[3]);
+	fuzz_host_origin(part[0], part[2], part[3]);
 	free(s);
 	return (0);
 }

@@ -117,7 +117,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_feed(&cut, data + 1, size - 1, step);
 	if (whole.len > size - 1 ||
 	    (!whole.closed && !cut.closed &&
-	        (whole.len != cut.len || (whole.len > 0 && memcmp(whole.data, cut.data, whole.len)))))
+	        (whole.len != cut.len ||
+	            (whole.len > 0 && memcmp(whole.data, cut.data, whole.len)))))
 		__builtin_trap();
 	fuzz_output(data + 1, size - 1);
 	free(whole.data);
