@@ -7,7 +7,9 @@
  * is the method's and its pattern with the captured segments put back is
  * the URL (so a segment never holds a '/'); a Host accepted names one of the
  * daemon's names on its port; an Origin accepted ends with the Host; a
- * write from a page elsewhere is refused.
+ * write from a page elsewhere is refused. The HOST line is also taken as a
+ * console's Sec-WebSocket-Key (web/ws.c ws_accept_key): one accepted is 24
+ * characters and gets a 28-character answer.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include "web/api.h"
 #include "web/httpval.h"
+#include "web/ws.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -102,6 +105,15 @@ fuzz_host_origin(const char *method, const char *host, const char *origin)
 		__builtin_trap();
 }
 
+static void
+fuzz_ws_key(const char *key)
+{
+	char out[29];
+
+	if (ws_accept_key(key, out) == 0 && (strlen(key) != 24 || strlen(out) != 28))
+		__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -123,6 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_routes(part[0], part[1]);
 	fuzz_host_origin(part[0], part[2], part[3]);
+	fuzz_ws_key(part[2]);
 	free(s);
 	return (0);
 }
