@@ -86,26 +86,12 @@ be32(const unsigned char *p)
 	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
 }
 
-/*
- * sniff - the format from the file's first bytes, before any tool opens it:
- * qemu-img must never probe an untrusted file, since some formats (a VMDK
- * descriptor, a qcow2 with a backing or data file) name other files, which
- * qemu-img would open as root. Formats that can name other files are
- * refused here, or checked in their header. 0, or -1 with e.
- */
-static int
-sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
+int
+store_sniff(const unsigned char *head, size_t n, char *fmt, size_t fmtlen, struct lw_err *e)
 {
-	unsigned char h[512] = {0};
-	ssize_t n;
-	int fd;
+	unsigned char h[STORE_SNIFF_LEN] = {0}; /* zeroes past the file's end */
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno)));
-	n = pread(fd, h, sizeof(h), 0);
-	close(fd);
-	if (n < 0)
-		return (err_set(e, ERR_INTERNAL, "reading the image: %s", strerror(errno)));
+	memcpy(h, head, n < sizeof(h) ? n : sizeof(h));
 	if (memcmp(h, "QFI\xfb", 4) == 0) {
 		/*
 		 * qcow2: backing_file_offset (8..15) must be 0; v3 incompatible
@@ -142,6 +128,26 @@ sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
 		snprintf(fmt, fmtlen, "raw");
 	}
 	return (0);
+}
+
+/*
+ * sniff - the format from the file's first bytes (store_sniff), before any
+ * tool opens it. 0, or -1 with e.
+ */
+static int
+sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
+{
+	unsigned char h[STORE_SNIFF_LEN];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno)));
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n < 0)
+		return (err_set(e, ERR_INTERNAL, "reading the image: %s", strerror(errno)));
+	return (store_sniff(h, (size_t)n, fmt, fmtlen, e));
 }
 
 /* first_line - the first line of a tool's output file, for an error message. */

@@ -419,6 +419,33 @@ tpl_read(json_t *o, struct template *t)
 	t->ports_per_slot = tpl_int(o, "interface_ports_per_slot", 0);
 }
 
+/*
+ * Every interface the template has (0..max_nics-1) gets a valid name that
+ * names it back: a link to "Gi0/3" must reach the NIC called Gi0/3, not a
+ * lead interface of the same name nor nothing ("eth{n}0" makes "eth10",
+ * read back as {n} = 10). 0, or -1 with e.
+ */
+static int
+tpl_ifnames(const struct template *t, struct lw_err *e)
+{
+	char name[64];
+
+	for (int i = 0; i < t->max_nics; i++) {
+		if (template_ifname(t, i, name, sizeof(name)) == -1 || !names_iface_valid(name))
+			return (err_set(e, ERR_INVALID,
+			    "template %s: interface %d has no valid name (at most 63 of "
+			    "A-Z a-z 0-9 / _ . -)",
+			    t->name, i));
+		if (template_ifindex(t, name) != i)
+			return (err_set(e, ERR_INVALID,
+			    "template %s: interface %d is named '%s', which names interface %d: "
+			    "each interface needs a name of its own (interface_pattern, "
+			    "interface_lead, interface_first)",
+			    t->name, i, name, template_ifindex(t, name)));
+	}
+	return (0);
+}
+
 int
 template_parse(json_t *o, struct template *t, struct lw_err *e)
 {
@@ -442,6 +469,8 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	if (t->nics > t->max_nics || t->nlead > t->max_nics)
 		return (err_set(e, ERR_INVALID,
 		    "template %s: nics and interface_lead within max_nics", t->name));
+	if (tpl_ifnames(t, e) == -1)
+		return (-1);
 	if ((strcmp(t->kind, "netns") == 0 ? tpl_netns(t, e) : tpl_qemu(t, e)) == -1)
 		return (-1);
 	if (tpl_config(t, o, e) == -1 || tpl_smbios(t, o, e) == -1)

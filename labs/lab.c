@@ -1026,60 +1026,6 @@ link_endpoint_iface(int64_t lab, int64_t link, json_t *ep, const char *what, str
 	return (iid);
 }
 
-/*
- * The impairment engine sits between the two ends of a point-to-point
- * link; a LAN segment (a bridge) has no such place, so it takes none.
- */
-static int
-link_impairment_check(json_t *imp, int nends, struct lw_err *e)
-{
-	static const char *dirs[] = {"a_to_b", "b_to_a"};
-	struct impair_params p;
-	char what[32];
-
-	if (imp == NULL)
-		return (0);
-	if (fields_check(imp, validate_impairment, "impairment", e) == -1)
-		return (-1);
-	for (int d = 0; d < 2; d++) {
-		json_t *sub = json_object_get(imp, dirs[d]);
-
-		snprintf(what, sizeof(what), "impairment.%s", dirs[d]);
-		if (sub != NULL && fields_check(sub, validate_impairment_dir, what, e) == -1)
-			return (-1);
-	}
-	impair_params_from_json(imp, &p);
-	for (int d = 0; d < 2; d++) {
-		const struct impair_dir *pd = &p.dir[d];
-
-		if (pd->reorder > 0 && pd->delay_us == 0)
-			return (err_set(e, ERR_INVALID,
-			    "impairment.reorder_pct: reordering needs delay_ms (%s): reordered "
-			    "frames are the ones sent without the delay",
-			    dirs[d]));
-		if (pd->jitter_us > pd->delay_us)
-			return (err_set(e, ERR_INVALID,
-			    "impairment.jitter_ms: %lld ms is more than delay_ms (%lld ms) (%s): "
-			    "a frame cannot leave before it came",
-			    (long long)pd->jitter_us / 1000, (long long)pd->delay_us / 1000,
-			    dirs[d]));
-		/* Gilbert-Elliott: past burst/(burst+1) the bad state is not entered enough. */
-		if (pd->loss_burst > 1 && pd->loss < 1 &&
-		    pd->loss > (double)pd->loss_burst / (pd->loss_burst + 1))
-			return (err_set(e, ERR_INVALID,
-			    "impairment.loss_pct: with loss_burst %d at most %.1f %% can be lost "
-			    "in bursts (%s)",
-			    pd->loss_burst, 100.0 * pd->loss_burst / (pd->loss_burst + 1),
-			    dirs[d]));
-	}
-	if (nends > 2 && impair_params_active(&p))
-		return (err_set(e, ERR_INVALID,
-		    "impairment: only point-to-point links can be impaired; this link is a LAN "
-		    "segment (%d endpoints)",
-		    nends));
-	return (0);
-}
-
 static char *
 link_impairment_text(json_t *body)
 {
@@ -1099,7 +1045,7 @@ link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	if (fields_check(body, validate_link_create, what, e) == -1)
 		return (-1);
 	imp = json_object_get(body, "impairment");
-	if (link_impairment_check(
+	if (validate_impairment_check(
 	        imp, (int)json_array_size(json_object_get(body, "endpoints")), e) == -1)
 		return (-1);
 	if ((imptext = link_impairment_text(body)) == NULL)
@@ -1138,7 +1084,7 @@ lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
 	int64_t r = 0;
 
 	if (fields_check(body, validate_link_patch, "link", e) == -1 ||
-	    link_impairment_check(imp,
+	    validate_impairment_check(imp,
 	        (int)db_int(
 	            DB, 0, "SELECT COUNT(*) FROM link_endpoints WHERE link_id = ?", "i", link),
 	        e) == -1)

@@ -179,18 +179,27 @@ route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
 	return (0);
 }
 
+const struct api_route *
+api_route(const char *method, const char *url, struct api_req *r)
+{
+	for (size_t i = 0; i < NROUTES; i++)
+		if (strcmp(routes[i].method, method) == 0 &&
+		    route_match(routes[i].pattern, url, NULL)) {
+			if (r != NULL)
+				route_match(routes[i].pattern, url, r);
+			return (&routes[i]);
+		}
+	return (NULL);
+}
+
 int
 api_dispatch(struct api_req *r, struct lw_err *e)
 {
-	const struct api_route *rt = NULL;
+	const struct api_route *rt;
 	unsigned gen;
 	int ret;
 
-	for (size_t i = 0; i < NROUTES && rt == NULL; i++)
-		if (strcmp(routes[i].method, r->method) == 0 &&
-		    route_match(routes[i].pattern, r->url, NULL))
-			rt = &routes[i];
-	if (rt == NULL) {
+	if ((rt = api_route(r->method, r->url, NULL)) == NULL) {
 		if (api_path_known(r->url))
 			return (
 			    err_set(e, ERR_METHOD, "%s is not allowed on %s", r->method, r->url));

@@ -41,9 +41,10 @@ struct watch {
 };
 
 struct con;
-struct telnet_t; /* libtelnet's, used only by telnetd.c */
-struct waiter;   /* expect.c's */
-struct login;    /* login.c's */
+struct telnet_t;      /* libtelnet's, used only by telnetd.c */
+union telnet_event_t; /* libtelnet's */
+struct waiter;        /* expect.c's */
+struct login;         /* login.c's */
 
 struct client {
 	enum client_kind kind;
@@ -126,6 +127,14 @@ void console_input(struct con *c, struct client *cl, const char *data, size_t le
 int console_send(struct con *c, const char *line, int64_t stop_ms, struct lw_err *e);
 
 /* telnetd.c */
+/* A libtelnet event handler (telnet_event_handler_t). */
+typedef void (*telnetd_handler)(struct telnet_t *tn, union telnet_event_t *ev, void *arg);
+/*
+ * telnetd_session - a client's telnet state with the server's options
+ * offered (the negotiation queued to eh as TELNET_EV_SEND); what the client
+ * sends goes to eh with arg. NULL when out of memory.
+ */
+struct telnet_t *telnetd_session(telnetd_handler eh, void *arg);
 /* telnetd_start - listen on c's telnet port; 0, or -1 with e (c->listen_fd stays -1). */
 int telnetd_start(struct con *c, struct lw_err *e);
 /* telnetd_stop - stop listening; the clients stay until their console goes. */

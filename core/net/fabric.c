@@ -622,7 +622,7 @@ fabric_tap_create(const char *name)
 	 * which may be anybody's. A new one is not persistent: it vanishes
 	 * with its last fd.
 	 */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL); /* 0x8000: the sign bit */
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		saved = errno;
 		close(fd);

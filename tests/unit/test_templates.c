@@ -690,6 +690,15 @@ test_refusals(void)
 	    "config_archive");
 	check_accepted(with(drive("fat", "vmm-data", "config/juniper.conf"), "config_archive",
 	    json_string("vmm-config.tgz")));
+	/* Found by fuzz_template: names that do not name their interface back. */
+	check_refused(with(with(refusal_base(), "interface_pattern", json_string("Gi{n}2")),
+	                  "max_nics", json_integer(4)),
+	    "interface 0 is named 'Gi02', which names interface -1");
+	check_refused(with(with(refusal_base(), "interface_lead", json_pack("[s]", "eth0")),
+	                  "max_nics", json_integer(4)),
+	    "interface 1 is named 'eth0', which names interface 0");
+	check_accepted(with(with(refusal_base(), "interface_lead", json_pack("[s]", "mgmt0")),
+	    "max_nics", json_integer(4)));
 	check_refused(
 	    with(refusal_base(), "smbios", json_pack("{s:s}", "product", "a,b=c")), "smbios");
 	check_refused(with(refusal_base(), "smbios", json_pack("{s:s}", "uuid", "x")), "smbios");
