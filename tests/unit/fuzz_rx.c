@@ -56,7 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	full = m;
 	so_full = so;
 	eo_full = eo;
-	/* In two steps: the first half with more to come, then the rest from the partial's start. */
+	/* In two steps: the first half with more to come, then the rest from the partial's start.
+	 */
 	half = slen / 2;
 	memset(&e, 0, sizeof(e));
 	m = rx_match(r, subj, half, 0, true, &so, &eo, &e);
