@@ -518,16 +518,11 @@ node_log_io_error(struct rt_node *n, json_t *ev)
 void
 node_qmp_readable(struct rt_node *n)
 {
+	/* QEMU may have closed right after its last words (GUEST_PANICKED, then power off). */
+	bool gone = qmp_read_events(n->qmp) == -1;
 	json_t *ev;
 
-	if (qmp_read_events(n->qmp) == -1) {
-		rt_watch_del(qmp_fd(n->qmp));
-		qmp_close(n->qmp);
-		n->qmp = NULL;
-		return;
-	}
-	/* node_apply_run may ask QEMU and end up closing it: check n->qmp each time. */
-	while (n->qmp != NULL && (ev = qmp_next_event(n->qmp)) != NULL) {
+	while ((ev = qmp_next_event(n->qmp)) != NULL) {
 		enum qmp_run r = qmp_event_run(ev);
 
 		log_debug("node %lld: QMP event %s", (long long)n->id,
@@ -536,5 +531,10 @@ node_qmp_readable(struct rt_node *n)
 			node_log_io_error(n, ev);
 		json_decref(ev);
 		node_apply_run(n, r);
+	}
+	if (gone) {
+		rt_watch_del(qmp_fd(n->qmp));
+		qmp_close(n->qmp);
+		n->qmp = NULL;
 	}
 }

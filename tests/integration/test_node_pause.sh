@@ -72,11 +72,13 @@ api POST /api/v1/labs/pz/nodes/a/resume
 eq "resume while the disk is still full is 409" "$STATUS" 409
 check "  and says it paused again: disk full" jqt '.error.message | test("paused again: disk full")'
 check "  the node is paused still" node_is paused
+OUT=$(nsexec "$LW_BIN" --url "$LW_URL" node list pz 2>&1)
+check "labwire node list says why it is paused" grep -q '^a: paused: disk full' <<<"$OUT"
 
 mount -o remount,size=16m "$DIR"
-api POST /api/v1/labs/pz/nodes/a/resume
-eq "with room again, resume answers 200" "$STATUS" 200
-eq "  and the node runs" "$(jqb .state)" running
+OUT=$(nsexec "$LW_BIN" --url "$LW_URL" node resume pz a 2>&1)
+eq "with room again, labwire node resume succeeds" "$?:$OUT" "0:node pz/a: running"
+check "  and the node runs" node_is running
 check "  without a paused reason" jqt 'has("paused_reason") | not'
 check "the guest's write completes" wait_for ddrc 30 eval \
 	'exec_on a "cat /tmp/ddrc 2>/dev/null" "^rc=[0-9]"; [ "$STATUS" = 200 ]'
@@ -85,6 +87,14 @@ check "the event stream said running again" wait_for event 10 eval \
 	'grep "\"action\":\"state\"" "$LW_TMP/events2" | tail -1 | grep -q "\"state\":\"running\""'
 kill "$EVENTS_PID" 2>/dev/null
 
+# Paused again (24 MiB more than the grown tmpfs holds), it stops at once:
+# QEMU quits, no powerdown is asked of a guest that cannot hear it (5 s).
+exec_on a '(dd if=/dev/zero of=/dev/vda bs=1M seek=8 count=24 conv=fsync 2>/dev/null; echo rc=$? >/tmp/ddrc) & echo started' '^started'
+check "a second write fills the grown disk: paused again" wait_for paused 60 node_is paused
+T0=$(date +%s%N)
 api POST /api/v1/labs/pz/stop
-check "the lab stops" wait_for stopped 60 lab_nodes_are pz stopped
+check "the lab with its paused node stops" wait_for stopped 20 lab_nodes_are pz stopped
+T=$((($(date +%s%N) - T0) / 1000000))
+check "  within 3 s, without waiting for a powerdown (${T} ms)" test "$T" -lt 3000
+check "  and its QEMU is gone" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
 exit 0
