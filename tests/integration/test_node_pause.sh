@@ -4,8 +4,11 @@
 # than fail its writes (werror=enospc). The node shows paused with reason
 # "disk full" (GET and the event stream); resume while the disk is still
 # full pauses it again and says so; once the tmpfs has grown, resume makes
-# it running and the guest's write completes. The tmpfs is mounted in a
-# mount namespace of the test's own, so nothing outlives it.
+# it running and the guest's write completes. A restarted daemon finds the
+# paused QEMU paused (query-status), a paused node stops at once, and a
+# guest whose kernel panics (pvpanic) leaves its node in error "guest
+# panicked". The tmpfs is mounted in a mount namespace of the test's own,
+# so nothing outlives it.
 if [ -z "${LW_PAUSE_MNTNS:-}" ]; then
 	exec env LW_PAUSE_MNTNS=1 unshare -m --propagation private bash "$0" "$@"
 fi
@@ -14,9 +17,9 @@ fi
 command -v qemu-img >/dev/null || { echo "1..0 # SKIP qemu-img missing"; exit 0; }
 lw_setup
 
-exec_on() { # exec_on NODE SEND EXPECT
+exec_on() { # exec_on NODE SEND EXPECT [TIMEOUT_S]
 	api POST "/api/v1/labs/pz/nodes/$1/console/exec" \
-		"$(jq -nc --arg s "$2" --arg e "$3" '{send: $s, expect: $e, timeout_s: 30}')"
+		"$(jq -nc --arg s "$2" --arg e "$3" --argjson t "${4:-30}" '{send: $s, expect: $e, timeout_s: $t}')"
 }
 node_is() { # node_is STATE: node a reports STATE (BODY is its object)
 	api GET /api/v1/labs/pz/nodes/a
@@ -85,7 +88,6 @@ check "the guest's write completes" wait_for ddrc 30 eval \
 eq "  without an error" "$(jqb .output | grep -o 'rc=[0-9]*' | tail -1)" rc=0
 check "the event stream said running again" wait_for event 10 eval \
 	'grep "\"action\":\"state\"" "$LW_TMP/events2" | tail -1 | grep -q "\"state\":\"running\""'
-kill "$EVENTS_PID" 2>/dev/null
 
 # Paused again (24 MiB more than the grown tmpfs holds), it stops at once:
 # QEMU quits, no powerdown is asked of a guest that cannot hear it (5 s).
@@ -97,4 +99,16 @@ check "the lab with its paused node stops" wait_for stopped 20 lab_nodes_are pz 
 T=$((($(date +%s%N) - T0) / 1000000))
 check "  within 3 s, without waiting for a powerdown (${T} ms)" test "$T" -lt 3000
 check "  and its QEMU is gone" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
+
+# A kernel panic: the pvpanic device tells QEMU (GUEST_PANICKED), and the
+# node ends in error rather than rebooting unseen (the guest has panic=-1).
+mount -o remount,size=64m "$DIR"
+api POST '/api/v1/labs/pz/start?wait=ready&timeout=120'
+eq "the node starts again" "$STATUS" 200
+exec_on a 'echo c >/proc/sysrq-trigger' '^never printed' 1
+check "a guest whose kernel panics leaves its node in error" wait_for panicked 30 node_is error
+eq "  saying guest panicked" "$(jqb .error)" "guest panicked"
+check "  and the event stream said so" grep -q '"state":"error".*"guest panicked"\|"guest panicked".*"state":"error"' "$LW_TMP/events2"
+check "  its QEMU is gone" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
+kill "$EVENTS_PID" 2>/dev/null
 exit 0
