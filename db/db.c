@@ -190,6 +190,8 @@ static const char *const db_migrations[] = {
     "  key TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL);"
     "INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(8))));",
+    /* 8: why a paused node (state 'paused') is paused: "disk full", "io error", "paused". */
+    "ALTER TABLE nodes ADD COLUMN paused_reason TEXT;",
 };
 
 static int

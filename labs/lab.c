@@ -123,8 +123,10 @@ lab_state(int64_t lab)
 	if (db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopping'", "i",
 	        lab) > 0)
 		return ("stopping");
-	running = db_int(
-	    DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'running'", "i", lab);
+	/* A paused node's QEMU is there (resume it): the lab runs. */
+	running = db_int(DB, 0,
+	    "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state IN ('running','paused')", "i",
+	    lab);
 	stopped = db_int(
 	    DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopped'", "i", lab);
 	if (stopped == total)
@@ -312,7 +314,8 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	          " ORDER BY boot_order, id",
 	          "i", lab)
 	    : db_rows(DB, e,
-	          "SELECT id FROM nodes WHERE lab_id = ? AND state IN ('starting','running')"
+	          "SELECT id FROM nodes WHERE lab_id = ? AND state IN "
+	          "('starting','running','paused')"
 	          " ORDER BY id",
 	          "i", lab);
 	int64_t *ids;
@@ -338,7 +341,8 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	"SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"               \
 	" n.accel_reason, n.cpus, n.cpu_cap_pct, n.ram_mb, n.nics, n.state, n.error, n.ready,"     \
 	" n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot,"      \
-	" n.cdrom, r.pid FROM nodes n LEFT JOIN node_runtime r ON r.node_id = n.id"
+	" n.cdrom, n.paused_reason, r.pid FROM nodes n LEFT JOIN node_runtime r ON r.node_id = "   \
+	"n.id"
 
 /*
  * by_owner - rows (stolen) with an "owner" id, grouped: {"<owner>": [row
@@ -443,6 +447,10 @@ node_render(json_t *row, json_t *ifs, struct lw_err *e)
 		json_object_del(row, "ready");
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
+	/* Why a paused node is paused; no other state has a reason. */
+	if (json_is_null(json_object_get(row, "paused_reason")) ||
+	    strcmp(json_string_value(json_object_get(row, "state")), "paused") != 0)
+		json_object_del(row, "paused_reason");
 	/* The node's process (QEMU, or a namespace host's, whose netns is /proc/PID/ns/net). */
 	if (json_is_null(json_object_get(row, "cdrom")))
 		json_object_del(row, "cdrom");

@@ -78,6 +78,13 @@ int lifecycle_node_start(int64_t node, const char *ref, struct lw_err *e);
 int lifecycle_node_stop(int64_t node, struct lw_err *e);
 /* lifecycle_node_reload - power-cycle a running node: force-stop, wait, start. */
 int lifecycle_node_reload(int64_t lab, int64_t node, const char *ref, struct lw_err *e);
+/*
+ * lifecycle_node_resume - let a paused node's guest go on (QMP cont), then
+ * wait (bounded, unlocked) until the runtime saw whether it stays running:
+ * 0 when it runs; ERR_CONFLICT when it is not paused, QEMU refused, or it
+ * paused again at once (a disk still full), the message saying why.
+ */
+int lifecycle_node_resume(int64_t node, const char *ref, struct lw_err *e);
 /* lifecycle_node_wipe - forget a stopped node's disk state; its next start begins fresh. */
 int lifecycle_node_wipe(int64_t lab, int64_t node, const char *ref, struct lw_err *e);
 

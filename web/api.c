@@ -63,6 +63,7 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/labs/{}/nodes/{}/stop", api_node_stop, L},
     {"POST", "/api/v1/labs/{}/nodes/{}/reload", api_node_reload, L},
     {"POST", "/api/v1/labs/{}/nodes/{}/wipe", api_node_wipe, L},
+    {"POST", "/api/v1/labs/{}/nodes/{}/resume", api_node_resume, L},
     {"GET", "/api/v1/labs/{}/nodes/{}/console", api_node_console, 0},
     {"GET", "/api/v1/labs/{}/nodes/{}/console.log", api_node_console_log, 0},
     {"POST", "/api/v1/labs/{}/nodes/{}/console/exec", api_node_console_exec, B},

@@ -166,6 +166,7 @@ int api_node_start(struct api_req *r, struct lw_err *e);
 int api_node_stop(struct api_req *r, struct lw_err *e);
 int api_node_reload(struct api_req *r, struct lw_err *e);
 int api_node_wipe(struct api_req *r, struct lw_err *e);
+int api_node_resume(struct api_req *r, struct lw_err *e);
 
 int api_node_console(struct api_req *r, struct lw_err *e);
 int api_node_console_log(struct api_req *r, struct lw_err *e);

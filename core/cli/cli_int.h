@@ -221,6 +221,7 @@ int cli_lab_delete(struct cli_args *a);
 int cli_node_list(struct cli_args *a);
 int cli_node_start(struct cli_args *a);
 int cli_node_stop(struct cli_args *a);
+int cli_node_resume(struct cli_args *a);
 int cli_link_list(struct cli_args *a);
 int cli_link_up(struct cli_args *a);
 int cli_link_down(struct cli_args *a);

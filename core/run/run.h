@@ -23,6 +23,7 @@
 #define READY_POLL_MS 50            /* readiness is judged within 50 ms of the console line */
 #define READY_SCAN_MAX (256 * 1024) /* console log bytes one node's poll reads at most */
 #define STOP_QUIT_WAIT_MS 5000
+#define RESUME_SETTLE_MS 500 /* after cont: time for a retried write to fail again */
 
 enum rt_op {
 	RT_NODE_START,
@@ -37,6 +38,7 @@ enum rt_op {
 	RT_STAGE,         /* a staged lab start was queued */
 	RT_NODE_PREPARED, /* a preparing thread made a node's files */
 	RT_CAPTURES_REAP, /* captures ended by themselves (a limit, a write error) */
+	RT_NODE_RESUME,   /* a paused node's guest is to go on (QMP cont) */
 	RT_QUIT
 };
 enum rt_watch_kind { W_PID, W_QMP };
@@ -72,8 +74,13 @@ struct rt_node {
 	int stop_stage; /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
 	int shutdown_timeout_s;
 	int64_t stop_deadline, qmp_retry_at, qmp_giveup_at, ready_poll_at;
-	int64_t started_ms, boot_deadline; /* boot_deadline: 0 once ready or reported late */
-	bool typing;                       /* its startup config is being typed on the console */
+	int64_t started_ms, boot_deadline;  /* boot_deadline: 0 once ready or reported late */
+	bool typing;                        /* its startup config is being typed on the console */
+	bool paused;                        /* QEMU said the guest is stopped (not panicked) */
+	uint64_t resume_asked;              /* resumes queued (tickets handed out) */
+	uint64_t resume_taken, resume_done; /* the ticket being tried, the last one settled */
+	int64_t resume_settle_at;           /* when the resume being tried is judged */
+	char resume_err[128];               /* why QEMU refused the last resume, or "" */
 	char tmpl[64], accel[8];
 	struct rt_watch w_pid, w_qmp;
 	struct rt_node *next, *hnext; /* hnext: the next of its bucket in the table by id */
@@ -124,6 +131,10 @@ void node_exited(struct rt_node *n);
 void node_try_connect(struct rt_node *n, int64_t now);
 /* node_qmp_readable - read n's QMP events. */
 void node_qmp_readable(struct rt_node *n);
+/* node_resume - let n's guest go on (QMP cont); judged RESUME_SETTLE_MS later. */
+void node_resume(int64_t id);
+/* node_resume_settled - the resume being tried is judged: ask QEMU how the guest is. */
+void node_resume_settled(struct rt_node *n);
 /* node_set_link - tell n's guest interface idx is up or down (QMP set_link). */
 void node_set_link(struct rt_node *n, int idx, bool up);
 

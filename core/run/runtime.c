@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -217,6 +218,8 @@ rt_timers(void)
 			node_try_connect(n, now);
 		if (n->stop_deadline && now >= n->stop_deadline)
 			node_stop_escalate(n);
+		if (n->resume_settle_at && now >= n->resume_settle_at)
+			node_resume_settled(n);
 		if (n->has_re && !n->ready && !n->typing && !n->stopping &&
 		    now >= n->ready_poll_at && ready_due(n))
 			n->ready_poll_at = now + READY_POLL_MS;
@@ -247,6 +250,8 @@ rt_timeout(void)
 			next = n->qmp_retry_at;
 		if (n->stop_deadline && n->stop_deadline < next)
 			next = n->stop_deadline;
+		if (n->resume_settle_at && n->resume_settle_at < next)
+			next = n->resume_settle_at;
 		if (n->has_re && !n->ready && !n->typing && !n->stopping && n->ready_poll_at < next)
 			next = n->ready_poll_at;
 		if (n->boot_deadline && n->boot_deadline < next)
@@ -391,6 +396,9 @@ rt_commands(void)
 			break;
 		case RT_CAPTURES_REAP:
 			rt_captures_reap();
+			break;
+		case RT_NODE_RESUME:
+			node_resume(c->id);
 			break;
 		case RT_QUIT:
 			go = false;
@@ -599,6 +607,32 @@ runtime_node_stop(int64_t node, bool force)
 {
 	state_node_stopping(node);
 	rt_enqueue(force ? RT_NODE_KILL : RT_NODE_STOP, node);
+}
+
+uint64_t
+runtime_node_resume(int64_t node)
+{
+	struct rt_node *n = rt_find(node);
+
+	if (n == NULL)
+		return (0);
+	rt_enqueue(RT_NODE_RESUME, node);
+	return (++n->resume_asked);
+}
+
+int
+runtime_node_resumed(int64_t node, uint64_t ticket, char *err, size_t len)
+{
+	struct rt_node *n = rt_find(node);
+
+	if (n == NULL) {
+		snprintf(err, len, "its process is gone");
+		return (1);
+	}
+	if (n->resume_done < ticket)
+		return (0);
+	snprintf(err, len, "%s", n->resume_err);
+	return (1);
 }
 
 void

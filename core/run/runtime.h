@@ -47,6 +47,18 @@ void runtime_node_start(int64_t node);
 int runtime_lab_start(int64_t lab, const int64_t *ids, size_t n, int conc, struct lw_err *e);
 /* runtime_node_stop - mark it stopping and queue the stop; force skips the guest powerdown. */
 void runtime_node_stop(int64_t node, bool force);
+/*
+ * runtime_node_resume - queue a resume (QMP cont) of a paused node; a ticket
+ * for runtime_node_resumed, or 0 when no process runs for it. Caller holds lw_lock().
+ */
+uint64_t runtime_node_resume(int64_t node);
+/*
+ * runtime_node_resumed - has the resume with ticket been tried, and the
+ * guest given a moment to stop again (a retried write failing)? 1 when so
+ * (err: why QEMU refused, "" when it did not; the node's state says the
+ * rest), 0 not yet. Caller holds lw_lock().
+ */
+int runtime_node_resumed(int64_t node, uint64_t ticket, char *err, size_t len);
 /* runtime_link_wire - attach a new link's running endpoints to its bridge. */
 void runtime_link_wire(int64_t link);
 /* runtime_link_unwire - remove a deleted link's bridge. */

@@ -104,8 +104,8 @@ void
 state_node_publish(int64_t node)
 {
 	json_t *row = db_row(DB, NULL,
-	    "SELECT id, lab_id AS lab, name, state, error, ready, boot, accel_in_use FROM nodes"
-	    " WHERE id = ?",
+	    "SELECT id, lab_id AS lab, name, state, error, ready, boot, accel_in_use, paused_reason"
+	    " FROM nodes WHERE id = ?",
 	    "i", node);
 	const char *st;
 
@@ -116,6 +116,8 @@ state_node_publish(int64_t node)
 	    row, "ready", json_boolean(json_integer_value(json_object_get(row, "ready"))));
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
+	if (strcmp(st, "paused") != 0 || json_is_null(json_object_get(row, "paused_reason")))
+		json_object_del(row, "paused_reason");
 	if (json_is_null(json_object_get(row, "boot")) ||
 	    (strcmp(st, "starting") != 0 && strcmp(st, "running") != 0))
 		json_object_del(row, "boot");
@@ -158,6 +160,28 @@ state_node_running(int64_t node)
 		return (false);
 	state_node_publish(node);
 	return (true);
+}
+
+void
+state_node_paused(int64_t node, const char *reason)
+{
+	/* Stopping, stopped or failed stays so: a pause on the way out says nothing. */
+	if (db_exec(DB, NULL,
+	        "UPDATE nodes SET state = 'paused', paused_reason = ? WHERE id = ?"
+	        " AND state IN ('starting', 'running', 'paused')"
+	        " AND (state != 'paused' OR paused_reason IS NOT ?)",
+	        "sis", reason, node, reason) > 0)
+		state_node_publish(node);
+}
+
+void
+state_node_resumed(int64_t node)
+{
+	if (db_exec(DB, NULL,
+	        "UPDATE nodes SET state = 'running', paused_reason = NULL WHERE id = ?"
+	        " AND state = 'paused'",
+	        "i", node) > 0)
+		state_node_publish(node);
 }
 
 void
@@ -463,6 +487,6 @@ state_ram_committed(int64_t except)
 {
 	return (db_int(DB, 0,
 	    "SELECT COALESCE(SUM(ram_mb), 0) FROM nodes"
-	    " WHERE state IN ('starting','running','stopping') AND id != ?",
+	    " WHERE state IN ('starting','running','paused','stopping') AND id != ?",
 	    "i", except));
 }

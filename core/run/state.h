@@ -65,6 +65,13 @@ void state_node_starting(int64_t node, bool queued);
 void state_node_stopping(int64_t node);
 /* state_node_running - starting -> running; announces it and returns true when it changed. */
 bool state_node_running(int64_t node);
+/*
+ * state_node_paused - a node that runs (or is starting) is paused for
+ * reason; announces it when that changed.
+ */
+void state_node_paused(int64_t node, const char *reason);
+/* state_node_resumed - paused -> running; announces it when it changed. */
+void state_node_resumed(int64_t node);
 /* state_node_ready - ready with boot 'ready'; announces it. */
 void state_node_ready(int64_t node);
 /* state_node_late - boot 'late' (past its boot timeout); announces it. */

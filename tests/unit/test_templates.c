@@ -334,6 +334,8 @@ facts_boot(const struct template *t, const struct qemu_spec *q, const struct str
 	}
 	CHECK(!argv_has(sv, "-kernel") && !argv_has(sv, "-initrd") && !argv_has(sv, "-append"));
 	CHECK(argv_pairs(sv, "-drive", "file=" NODE_DIR "/disk.qcow2,if=none,id=disk0,") == 1);
+	/* A host out of space pauses the guest (the node shows paused: disk full). */
+	CHECK(strstr(argv_after(sv, "-drive"), ",werror=enospc") != NULL);
 	if (strcmp(t->disk_bus, "virtio") == 0)
 		CHECK(argv_pairs(sv, "-device", "virtio-blk-pci,drive=disk0") == 1);
 	else
@@ -375,6 +377,8 @@ check_facts(const struct template *t, const struct qemu_spec *q, const struct st
 	facts_config(t, q, sv);
 	CHECK(argv_pairs(sv, "-chardev", "socket,id=con0,path=" CON_PATH ",") == 1);
 	CHECK(argv_pairs(sv, "-chardev", "socket,id=qmp0,path=" QMP_PATH ",") == 1);
+	/* A guest panic reaches QMP (GUEST_PANICKED) on every arch a template may have. */
+	CHECK(argv_pairs(sv, "-device", "pvpanic") == 1);
 }
 
 static void
