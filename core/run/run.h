@@ -20,8 +20,9 @@
 
 #define LINK_MTU 9000
 #define QMP_CONNECT_GIVEUP_MS 30000
-#define READY_POLL_MS 50            /* readiness is judged within 50 ms of the console line */
-#define READY_SCAN_MAX (256 * 1024) /* console log bytes one node's poll reads at most */
+#define READY_POLL_MS 50 /* readiness is judged within 50 ms of the console line */
+#define READY_SCAN_MAX                                                                             \
+	(64 * 1024) /* console log bytes one node's poll reads at most (1.3 MB/s at 50 ms) */
 #define STOP_QUIT_WAIT_MS 5000
 #define RESUME_SETTLE_MS 500 /* after cont: time for a retried write to fail again */
 
