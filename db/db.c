@@ -178,6 +178,13 @@ static const char *const db_migrations[] = {
     "UPDATE nodes SET console_token = 'lwc_' || lower(hex(randomblob(20)));",
     /* 5: a node's CPU cap (percent of one CPU; 0: none), its cgroup's cpu.max. */
     "ALTER TABLE nodes ADD COLUMN cpu_cap_pct INTEGER NOT NULL DEFAULT 0;",
+    /* 6: a node's start recorded before its process is spawned (phase 'starting', pid 0),
+     * by which daemon (owner), and the process's start time (clock ticks after boot), so a
+     * restarted daemon knows a process for its own and ends what it cannot adopt. */
+    "ALTER TABLE node_runtime ADD COLUMN phase TEXT NOT NULL DEFAULT 'running'"
+    "  CHECK (phase IN ('starting','running'));"
+    "ALTER TABLE node_runtime ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE node_runtime ADD COLUMN start_ticks INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int
