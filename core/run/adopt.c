@@ -1,17 +1,18 @@
 /*
- * adopt - taking over from a previous daemon. Start-up recovery, in this
- * order: (1) each runtime row whose process is still the one recorded
- * (a pidfd to it, its start time as read at spawn, its argv naming this
- * node's socket under this data directory, its membership of the node's
- * cgroup) and whose node should run is supervised again; (2) every other
- * process of this data directory is ended: all of them live in node
- * cgroups under this daemon's own cgroup parent (the spawner puts them
- * there before exec), so each node cgroup nothing was adopted for is
- * emptied (SIGKILL by pidfd, then cgroup.kill) and removed, with its
- * TAPs/veths and sockets; (3) rows of dead nodes are dropped, an
- * interrupted start (an intent row, never confirmed) marks its node error;
- * (4) lw* interfaces nothing explains any more are removed and the links
- * of adopted nodes re-wired.
+ * adopt - taking over from a previous daemon, before the loop runs. In
+ * this order: (1) each runtime row whose process is still the one
+ * recorded (a pidfd to it, its start time as read at spawn, its argv
+ * naming this node's socket under this data directory, its membership of
+ * the node's cgroup) and whose node should run is supervised again; (2)
+ * every other row's node is ended: the processes in its cgroup (SIGKILL
+ * by pidfd, then cgroup.kill), the cgroup, its TAPs/veths and sockets; its
+ * row goes, and a start the previous daemon did not finish (an intent row,
+ * never confirmed) marks the node error; (3) so are node cgroups no row
+ * explains: every process of this data directory lives in a node cgroup
+ * under this daemon's own cgroup parent (the spawner puts it there before
+ * exec), so none escapes; tools still running in the shared tools' cgroup
+ * are ended too; (4) lw* interfaces nothing explains any more are removed
+ * and the links of adopted nodes re-wired.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -32,10 +33,9 @@
 #include "images/template.h"
 
 #define ADOPT_ARGV_MAX (64 * 1024) /* bytes of a process's argv looked at */
-#define ADOPT_CGROUPS_MAX 100000   /* node cgroups looked at, as many as node ids can be */
-#define ADOPT_PROCS_MAX                                                                            \
-	4096 /* processes of one node ended by pidfd (cgroup.kill does the rest)                   \
-	      */
+#define ADOPT_CGROUPS_MAX 100000   /* node cgroups looked at in one start-up (more: logged) */
+/* Processes of one node ended by pidfd (cgroup.kill does the rest). */
+#define ADOPT_PROCS_MAX 4096
 
 /*
  * adopt_argv_names - whether argv (len bytes, NUL-separated) is node's
@@ -155,13 +155,9 @@ adopt_one(const struct state_running *r)
 	return (true);
 }
 
-/*
- * adopt_end - end whatever of node runs (not adopted): each process in its
- * cgroup is sent SIGKILL through a pidfd, then the cgroup is killed and
- * removed; its interfaces (nics: as the store knows it) and sockets go.
- */
+/* adopt_kill - SIGKILL, each through a pidfd, the processes in node's cgroup. */
 static void
-adopt_end(int64_t node, int nics)
+adopt_kill(int64_t node)
 {
 	pid_t *pids = calloc(ADOPT_PROCS_MAX, sizeof(*pids));
 	int n = pids ? cgroup_node_procs(node, pids, ADOPT_PROCS_MAX) : 0;
@@ -171,14 +167,25 @@ adopt_end(int64_t node, int nics)
 
 		if (pidfd == -1)
 			continue;
-		log_info("node %lld: ending pid %d, left by a previous daemon", (long long)node,
-		    (int)pids[i]);
+		log_info("%s %lld: ending pid %d, left by a previous daemon",
+		    node == 0 ? "tools of node" : "node", (long long)node, (int)pids[i]);
 		jail_signal(node, pidfd, SIGKILL);
 		close(pidfd);
 	}
 	free(pids);
+}
+
+/*
+ * adopt_end - end whatever of node runs (not adopted): its processes, then
+ * its cgroup (cgroup.kill for what the pidfds missed); its interfaces
+ * (nics: as the store knows it) and sockets go.
+ */
+static void
+adopt_end(int64_t node, int nics)
+{
+	adopt_kill(node);
 	links_unwire_node(node, nics);
-	jail_node_release(node); /* cgroup.kill for what the pidfds missed, then the cgroup */
+	jail_node_release(node);
 	node_remove_sockets(node);
 }
 
@@ -203,7 +210,9 @@ adopt_dead(const struct state_running *r)
 /*
  * adopt_cgroups - node cgroups of this data directory with no row: a
  * process whose row never got written (a store that failed) or whose
- * node's row is gone. Node 0, the tools' cgroup, is left to cgroup_fini.
+ * node's row is gone. In node 0's, the tools' (shared, so it stays), a
+ * previous daemon's qemu-img or genisoimage may still write a node's
+ * files: nothing of this daemon runs yet, so all of them end.
  */
 static void
 adopt_cgroups(const struct state_running *rows, int nrows)
@@ -211,13 +220,17 @@ adopt_cgroups(const struct state_running *rows, int nrows)
 	int64_t *ids = calloc(ADOPT_CGROUPS_MAX, sizeof(*ids));
 	int n = ids ? cgroup_node_list(ids, ADOPT_CGROUPS_MAX) : -1;
 
-	if (n > ADOPT_CGROUPS_MAX)
+	if (n > ADOPT_CGROUPS_MAX) {
+		log_warnx("%d node cgroups: only the first %d are looked at", n, ADOPT_CGROUPS_MAX);
 		n = ADOPT_CGROUPS_MAX;
+	}
 	for (int i = 0; i < n; i++) {
 		bool has_row = false;
 
 		for (int k = 0; k < nrows && !has_row; k++)
 			has_row = rows[k].node == ids[i];
+		if (ids[i] == 0)
+			adopt_kill(0);
 		if (ids[i] == 0 || has_row || rt_find(ids[i]) != NULL)
 			continue;
 		log_warnx("node %lld: a cgroup with no runtime record; ending what is in it",
