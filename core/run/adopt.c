@@ -97,7 +97,7 @@ adopt_identify(const struct state_running *r, const char *con)
 	free(argv);
 	if (why == NULL)
 		return (pidfd);
-	log_info("node %lld: pid %d is not its process any more: %s", (long long)r->node,
+	log_warnx("node %lld: pid %d is not its process any more: %s", (long long)r->node,
 	    (int)r->pid, why);
 	if (pidfd != -1)
 		close(pidfd);

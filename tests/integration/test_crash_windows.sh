@@ -135,3 +135,26 @@ for round in ${LW_CRASH_ROUNDS:-start.intent:2/1 start.spawned:2/1 start.spawned
 	start.recorded:6/0 start.wiring:1/0 nshost.wired:5/0}; do
 	crash_round "${round%/*}" "${round#*/}"
 done
+
+# A pid is a process only with its start time: a row whose recorded start
+# time is not its process's (a pid reused after a reboot or a crash) is not
+# adopted; what runs in that node's cgroup is ended, and the others adopted.
+lw_stop_daemon
+lw_start_daemon
+api POST "/api/v1/labs/$LAB/start"
+check "identity: the lab runs" wait_for running 90 lab_nodes_are "$LAB" running
+api GET "/api/v1/labs/$LAB/nodes/h2"
+H2=$(jqb .id)
+H2PID=$(jqb .pid)
+lw_stop_daemon
+sqlite3 "$LW_DATA/labwire.db" "UPDATE node_runtime SET start_ticks = start_ticks + 1 WHERE node_id = $H2"
+lw_start_daemon
+api GET "/api/v1/labs/$LAB/nodes/h2"
+eq "identity: a row whose start time is not its process's is not adopted" "$(jqb .state)" stopped
+check "identity: that process is ended" wait_for "h2 ended" 10 eval '! kill -0 '"$H2PID"' 2>/dev/null'
+check "identity: no orphaned process, interface or cgroup" wait_for "no orphans" 15 no_orphans
+api GET "/api/v1/labs/$LAB"
+eq "identity: every other node is adopted" "$(jqb '[.nodes[] | select(.state == "running")] | length')" $((NH + 1))
+api POST "/api/v1/labs/$LAB/stop"
+check "identity: every node stops" wait_for "all down" 60 all_down
+check "identity: nothing is left after the stop" wait_for "nothing left" 20 nothing_left
