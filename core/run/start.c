@@ -459,12 +459,12 @@ start_run(struct start_ctx *s, int64_t id)
 		start_fail(s, id, n, &e);
 		return;
 	}
-	FAULT_POINT("start.intent");
+	FAULT_POINT(s->netns ? "nshost.intent" : "qemu.intent");
 	if (start_spawn(s, n, &e) == -1) {
 		start_fail(s, id, n, &e);
 		return;
 	}
-	FAULT_POINT("start.spawned");
+	FAULT_POINT(s->netns ? "nshost.spawned" : "qemu.spawned");
 	for (int k = 0; k < s->nfds; k++)
 		close(s->fds[k]); /* QEMU holds the TAPs now */
 	s->nfds = 0;
@@ -482,12 +482,12 @@ start_run(struct start_ctx *s, int64_t id)
 		return;
 	}
 	rt_add(n);
-	FAULT_POINT("start.recorded");
+	FAULT_POINT(n->netns ? "nshost.recorded" : "qemu.recorded");
 	if (!n->netns) {
 		/* The TAPs exist: isolate them, then let the links take theirs. */
 		n->wired = true;
 		links_isolate_node(id, n->nics);
-		FAULT_POINT("start.wiring");
+		FAULT_POINT("qemu.wiring");
 		links_sync_node(id, 0);
 	}
 	state_node_publish(id);
