@@ -178,7 +178,21 @@ static const char *const db_migrations[] = {
     "UPDATE nodes SET console_token = 'lwc_' || lower(hex(randomblob(20)));",
     /* 5: a node's CPU cap (percent of one CPU; 0: none), its cgroup's cpu.max. */
     "ALTER TABLE nodes ADD COLUMN cpu_cap_pct INTEGER NOT NULL DEFAULT 0;",
-    /* 6: a node's start recorded before its process is spawned (phase 'starting', pid 0),
+    /* 6: a capture's limits and why it ended (a limit: stop_reason; a write error: error). */
+    "ALTER TABLE captures ADD COLUMN max_bytes INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE captures ADD COLUMN max_seconds INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE captures ADD COLUMN stop_reason TEXT;"
+    "ALTER TABLE captures ADD COLUMN error TEXT;",
+    /* 7: facts about this store itself. "instance": a random id made once, the
+     * mark on every interface this daemon creates (core/net/fabric), so that
+     * it never touches another daemon's or the host's. */
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(8))));",
+    /* 8: why a paused node (state 'paused') is paused: "disk full", "io error", "paused". */
+    "ALTER TABLE nodes ADD COLUMN paused_reason TEXT;",
+    /* 9: a node's start recorded before its process is spawned (phase 'starting', pid 0),
      * by which daemon (owner), and the process's start time (clock ticks after boot), so a
      * restarted daemon knows a process for its own and ends what it cannot adopt. */
     "ALTER TABLE node_runtime ADD COLUMN phase TEXT NOT NULL DEFAULT 'running'"

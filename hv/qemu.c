@@ -362,8 +362,16 @@ qemu_args_disk(struct qemu_args *a, const struct qemu_spec *s)
 	const char *boot = s->boot_cdrom != NULL ? ",bootindex=1" : "";
 	char slot[32];
 
+	/*
+	 * werror=enospc: a write the host has no room for stops the guest (the
+	 * node shows paused: disk full, and resumes once there is room) instead
+	 * of failing in the guest's filesystem; other errors go to the guest.
+	 * QEMU's default, said here so that it stays so.
+	 */
 	qemu_arg(a, "-drive");
-	qemu_arg(a, "file=%s,if=none,id=disk0,format=qcow2,cache=writeback", s->disk);
+	qemu_arg(a,
+	    "file=%s,if=none,id=disk0,format=qcow2,cache=writeback,werror=enospc,rerror=report",
+	    s->disk);
 	qemu_arg(a, "-device");
 	if (strcmp(bus, "virtio") == 0) {
 		qemu_arg(a, "virtio-blk-pci,drive=disk0%s", boot);
@@ -459,6 +467,23 @@ qemu_args_console(struct qemu_args *a, const struct qemu_spec *s)
 	qemu_arg(a, "chardev:con0");
 }
 
+/*
+ * qemu_args_panic - a pvpanic device: a guest kernel that panics tells QEMU
+ * (QMP GUEST_PANICKED), so the node reports it rather than a plain exit.
+ */
+static void
+qemu_args_panic(struct qemu_args *a, const struct qemu_spec *s)
+{
+	const char *dev = strcmp(s->target.arch, "x86_64") == 0 ? "pvpanic" /* ISA, pc and q35 */
+	    : strcmp(s->target.arch, "aarch64") == 0            ? "pvpanic-pci"
+	                                                        : NULL;
+
+	if (dev == NULL)
+		return;
+	qemu_arg(a, "-device");
+	qemu_arg(a, "%s", dev);
+}
+
 static void
 qemu_args_qmp(struct qemu_args *a, const struct qemu_spec *s)
 {
@@ -500,6 +525,7 @@ qemu_argv_build(const struct qemu_spec *spec, struct strv *out, struct lw_err *e
 	qemu_args_nics(&a, spec);
 	qemu_args_config_drive(&a, spec);
 	qemu_args_console(&a, spec);
+	qemu_args_panic(&a, spec);
 	qemu_args_qmp(&a, spec);
 	if (a.failed) {
 		qemu_strv_truncate(out, n0);

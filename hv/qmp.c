@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,4 +461,66 @@ qmp_close(struct qmp *q)
 	json_decref(q->events);
 	free(q);
 	errno = saved;
+}
+
+/* qmp_block_nospace - does a device in query-block's answer say io-status "nospace"? */
+static bool
+qmp_block_nospace(const json_t *blocks)
+{
+	const json_t *b;
+	size_t i;
+
+	json_array_foreach(blocks, i, b) {
+		const char *st = json_string_value(json_object_get(b, "io-status"));
+
+		if (st != NULL && strcmp(st, "nospace") == 0)
+			return (true);
+	}
+	return (false);
+}
+
+enum qmp_run
+qmp_event_run(const json_t *ev)
+{
+	const char *name = json_string_value(json_object_get(ev, "event"));
+	const json_t *data = json_object_get(ev, "data");
+	const char *action;
+
+	if (name == NULL)
+		return (QMP_RUN_NONE);
+	if (strcmp(name, "STOP") == 0)
+		return (QMP_RUN_STOPPED);
+	if (strcmp(name, "RESUME") == 0)
+		return (QMP_RUN_RUNNING);
+	if (strcmp(name, "GUEST_PANICKED") == 0)
+		return (QMP_RUN_PANICKED);
+	if (strcmp(name, "BLOCK_IO_ERROR") != 0)
+		return (QMP_RUN_NONE);
+	/* "report" and "ignore" hand the error to the guest: it goes on running. */
+	action = json_string_value(json_object_get(data, "action"));
+	if (action == NULL || strcmp(action, "stop") != 0)
+		return (QMP_RUN_NONE);
+	return (
+	    json_is_true(json_object_get(data, "nospace")) ? QMP_RUN_NOSPACE : QMP_RUN_IO_ERROR);
+}
+
+enum qmp_run
+qmp_status_run(const json_t *status, const json_t *blocks)
+{
+	static const char *const passing[] = {"prelaunch", "inmigrate", "shutdown", "postmigrate",
+	    "finish-migrate", "save-vm", "restore-vm", "suspended", "colo"};
+	const char *st = json_string_value(json_object_get(status, "status"));
+
+	if (st == NULL)
+		return (QMP_RUN_NONE);
+	if (strcmp(st, "running") == 0)
+		return (QMP_RUN_RUNNING);
+	if (strcmp(st, "io-error") == 0)
+		return (qmp_block_nospace(blocks) ? QMP_RUN_NOSPACE : QMP_RUN_IO_ERROR);
+	if (strcmp(st, "guest-panicked") == 0)
+		return (QMP_RUN_PANICKED);
+	for (size_t i = 0; i < sizeof(passing) / sizeof(passing[0]); i++)
+		if (strcmp(st, passing[i]) == 0)
+			return (QMP_RUN_NONE);
+	return (QMP_RUN_PAUSED); /* paused, debug, watchdog, internal-error, ... */
 }

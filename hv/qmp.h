@@ -47,4 +47,25 @@ json_t *qmp_next_event(struct qmp *q);
 json_t *qmp_parse_line(const char *line, size_t len);
 void qmp_close(struct qmp *q);
 
+/*
+ * What an event or a query-status answer says about the guest's run state
+ * (what it means for a node is the runtime's to decide).
+ */
+enum qmp_run {
+	QMP_RUN_NONE,     /* nothing about it (or a passing state: prelaunch, shutdown) */
+	QMP_RUN_RUNNING,  /* RESUME; status running */
+	QMP_RUN_STOPPED,  /* STOP: stopped, ask query-status why */
+	QMP_RUN_PAUSED,   /* status paused (or debug, watchdog...): stopped, not by an error */
+	QMP_RUN_IO_ERROR, /* BLOCK_IO_ERROR that stops the guest; status io-error */
+	QMP_RUN_NOSPACE,  /* the same for want of space on the host (ENOSPC) */
+	QMP_RUN_PANICKED, /* GUEST_PANICKED; status guest-panicked */
+};
+/* qmp_event_run - what event ev ({"event": NAME, "data": {...}}) says. */
+enum qmp_run qmp_event_run(const json_t *ev);
+/*
+ * qmp_status_run - what a query-status answer says; for io-error, blocks
+ * (query-block's answer, may be NULL) tells whether a disk ran out of space.
+ */
+enum qmp_run qmp_status_run(const json_t *status, const json_t *blocks);
+
 #endif

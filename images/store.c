@@ -28,12 +28,14 @@
 
 #define DB db_current(lw.db)
 #define PROGRESS_MS 500
+#define SPACE_CHECK (8u << 20) /* an upload looks at the free space again every 8 MiB */
 
 struct upload {
 	int64_t id;
 	int fd;
 	EVP_MD_CTX *md;
 	uint64_t expected, got;
+	uint64_t checked; /* got when the free space was last checked */
 	int64_t reported_ms;
 	char name[64];
 	char part[PATH_MAX];
@@ -84,26 +86,12 @@ be32(const unsigned char *p)
 	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
 }
 
-/*
- * sniff - the format from the file's first bytes, before any tool opens it:
- * qemu-img must never probe an untrusted file, since some formats (a VMDK
- * descriptor, a qcow2 with a backing or data file) name other files, which
- * qemu-img would open as root. Formats that can name other files are
- * refused here, or checked in their header. 0, or -1 with e.
- */
-static int
-sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
+int
+store_sniff(const unsigned char *head, size_t n, char *fmt, size_t fmtlen, struct lw_err *e)
 {
-	unsigned char h[512] = {0};
-	ssize_t n;
-	int fd;
+	unsigned char h[STORE_SNIFF_LEN] = {0}; /* zeroes past the file's end */
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno)));
-	n = pread(fd, h, sizeof(h), 0);
-	close(fd);
-	if (n < 0)
-		return (err_set(e, ERR_INTERNAL, "reading the image: %s", strerror(errno)));
+	memcpy(h, head, n < sizeof(h) ? n : sizeof(h));
 	if (memcmp(h, "QFI\xfb", 4) == 0) {
 		/*
 		 * qcow2: backing_file_offset (8..15) must be 0; v3 incompatible
@@ -142,6 +130,26 @@ sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
 	return (0);
 }
 
+/*
+ * sniff - the format from the file's first bytes (store_sniff), before any
+ * tool opens it. 0, or -1 with e.
+ */
+static int
+sniff(const char *path, char *fmt, size_t fmtlen, struct lw_err *e)
+{
+	unsigned char h[STORE_SNIFF_LEN];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno)));
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n < 0)
+		return (err_set(e, ERR_INTERNAL, "reading the image: %s", strerror(errno)));
+	return (store_sniff(h, (size_t)n, fmt, fmtlen, e));
+}
+
 /* first_line - the first line of a tool's output file, for an error message. */
 static void
 first_line(const char *path, char *buf, size_t len)
@@ -176,12 +184,39 @@ image_event(const char *name, const char *state, uint64_t size, uint64_t expecte
 	        "expected", (json_int_t)expected));
 }
 
+/*
+ * store_room - does the store have room for need more bytes and still
+ * --image-reserve-mb free? 0, or -1 with ERR_NO_SPACE (507). Other uploads
+ * and nodes' disks share the file system: an upload asks again as it
+ * streams, not only at its start.
+ */
+static int
+store_room(uint64_t need, struct lw_err *e)
+{
+	char dir[PATH_MAX];
+	struct statvfs vfs;
+	uint64_t avail, reserve = (uint64_t)lw.cfg.image_reserve_mb << 20;
+
+	store_dir(dir, sizeof(dir));
+	if (statvfs(dir, &vfs) == -1)
+		return (0); /* no answer: the writes themselves will tell */
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (avail >= need + reserve)
+		return (0);
+	err_set(e, ERR_NO_SPACE,
+	    "not enough free space for the image: %llu MiB free, %llu MiB more needed plus "
+	    "%ld MiB kept free (--image-reserve-mb)",
+	    (unsigned long long)(avail >> 20), (unsigned long long)((need + (1 << 20) - 1) >> 20),
+	    lw.cfg.image_reserve_mb);
+	err_num(e, "free_bytes", (long long)avail);
+	return (err_num(e, "needed_bytes", (long long)need));
+}
+
 /* upload_check - the name, the size, and room for it in the store; 0 or -1 with e. */
 static int
 upload_check(const char *name, uint64_t expected, struct lw_err *e)
 {
 	char dir[PATH_MAX];
-	struct statvfs vfs;
 
 	if (name == NULL || !names_valid(name))
 		return (err_set(e, ERR_INVALID,
@@ -198,11 +233,7 @@ upload_check(const char *name, uint64_t expected, struct lw_err *e)
 	/* Others may pass, not list: every node's QEMU reads its base image here. */
 	if (mkdir(dir, PATHS_DIR_MODE) == -1 && errno != EEXIST)
 		return (err_set(e, ERR_INTERNAL, "mkdir %s: %s", dir, strerror(errno)));
-	if (statvfs(dir, &vfs) == 0 &&
-	    (uint64_t)vfs.f_bavail * vfs.f_frsize < expected + (64u << 20))
-		return (err_set(e, ERR_UNAVAILABLE, "not enough free space in %s for %llu bytes",
-		    dir, (unsigned long long)expected));
-	return (0);
+	return (store_room(expected, e));
 }
 
 struct upload *
@@ -257,13 +288,20 @@ store_upload_write(struct upload *u, const void *data, size_t len, struct lw_err
 
 	if (u->got + len > u->expected)
 		return (err_set(e, ERR_TOO_LARGE, "the body is longer than its Content-Length"));
+	if (u->got - u->checked >= SPACE_CHECK) {
+		u->checked = u->got;
+		if (store_room(u->expected - u->got, e) == -1)
+			return (-1);
+	}
 	EVP_DigestUpdate(u->md, data, len);
 	while (len > 0) {
 		ssize_t n = TEMP_FAILURE_RETRY(write(u->fd, p, len));
 
+		if (n == -1 && (errno == ENOSPC || errno == EDQUOT))
+			return (
+			    err_set(e, ERR_NO_SPACE, "the disk is full: the image does not fit"));
 		if (n == -1)
-			return (err_set(e, errno == ENOSPC ? ERR_UNAVAILABLE : ERR_INTERNAL,
-			    "writing the image: %s", strerror(errno)));
+			return (err_set(e, ERR_INTERNAL, "writing the image: %s", strerror(errno)));
 		p += n;
 		len -= (size_t)n;
 		u->got += (uint64_t)n;
@@ -309,6 +347,25 @@ store_upload_abort(struct upload *u)
 	}
 	EVP_MD_CTX_free(u->md);
 	free(u);
+}
+
+/*
+ * vsize_check - a virtual size within --image-max-virtual-gb: a qcow2 of a
+ * few KiB may claim 100 TiB, which every overlay and guest write would
+ * then be free to fill. 0 or -1 with ERR_INVALID.
+ */
+static int
+vsize_check(int64_t vsize, struct lw_err *e)
+{
+	int64_t most = (int64_t)lw.cfg.image_virtual_gb << 30;
+
+	if (vsize > 0 && vsize <= most)
+		return (0);
+	err_set(e, ERR_INVALID,
+	    "the image's virtual size is %lld bytes (%lld GiB); at most %ld GiB is allowed "
+	    "(--image-max-virtual-gb)",
+	    (long long)vsize, (long long)(vsize >> 30), lw.cfg.image_virtual_gb);
+	return (err_num(e, "limit", most));
 }
 
 /*
@@ -364,6 +421,7 @@ inspect(const char *path, char *fmt, size_t fmtlen, int64_t *vsize, struct lw_er
 	if (rc == 0) {
 		snprintf(fmt, fmtlen, "%s", f);
 		*vsize = json_integer_value(json_object_get(o, "virtual-size"));
+		rc = vsize_check(*vsize, e);
 	}
 	json_decref(o);
 	return (rc);

@@ -34,6 +34,18 @@ json_t *store_upload_finish(struct upload *u, struct lw_err *e);
 void store_upload_abort(struct upload *u);
 
 /* store_list - {"images":[...]}; caller holds lw_lock() or reads (db_read_begin). */
+/* The bytes at an image's start that store_sniff reads. */
+#define STORE_SNIFF_LEN 512
+/*
+ * store_sniff - an uploaded image's format from its first n bytes (head),
+ * before any tool opens the file: qemu-img must never probe an untrusted
+ * file, since some formats (a VMDK descriptor, a qcow2 with a backing or
+ * data file) name other files, which qemu-img would open as root. Formats
+ * that can name other files are refused here, or checked in their header.
+ * The format ("qcow2", "raw", ...) goes to fmt; 0, or -1 with e (ERR_INVALID).
+ */
+int store_sniff(const unsigned char *head, size_t n, char *fmt, size_t fmtlen, struct lw_err *e);
+
 json_t *store_list(struct lw_err *e);
 /* store_get - one image by name (new ref) or NULL with e (404). */
 json_t *store_get(const char *name, struct lw_err *e);

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "core/base/log.h"
 #include "core/base/fields.h"
 #include "core/base/names.h"
+#include "core/base/rx.h"
 #include "db/db.h"
 #include "db/templates.h"
 #include "hv/kvm.h"
@@ -216,24 +216,18 @@ tpl_names(json_t *o, const char *key, char (*dst)[48], int *n, bool pattern, int
 	return (0);
 }
 
+/* A pattern the console is matched with: bounded like every user's regex (core/base/rx). */
 static int
 tpl_regex(const char *tname, const char *key, const char *re, struct lw_err *e)
 {
-	regex_t r;
+	struct lw_err re_e = {0};
+	struct rx *r;
 
 	if (re[0] == '\0')
 		return (0);
-	/* Back-references can take exponential time; the runtime matches under its lock. */
-	for (const char *p = re; *p; p++)
-		if (p[0] == '\\' && p[1] >= '1' && p[1] <= '9')
-			return (err_set(e, ERR_INVALID,
-			    "template %s: %s may not use back-references", tname, key));
-		else if (p[0] == '\\' && p[1] != '\0')
-			p++;
-	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
-		return (err_set(
-		    e, ERR_INVALID, "template %s: %s is not a valid extended regex", tname, key));
-	regfree(&r);
+	if ((r = rx_new(re, RX_LINES, &re_e)) == NULL)
+		return (err_set(e, ERR_INVALID, "template %s: %s: %s", tname, key, re_e.msg));
+	rx_free(r);
 	return (0);
 }
 
@@ -425,6 +419,33 @@ tpl_read(json_t *o, struct template *t)
 	t->ports_per_slot = tpl_int(o, "interface_ports_per_slot", 0);
 }
 
+/*
+ * Every interface the template has (0..max_nics-1) gets a valid name that
+ * names it back: a link to "Gi0/3" must reach the NIC called Gi0/3, not a
+ * lead interface of the same name nor nothing ("eth{n}0" makes "eth10",
+ * read back as {n} = 10). 0, or -1 with e.
+ */
+static int
+tpl_ifnames(const struct template *t, struct lw_err *e)
+{
+	char name[64];
+
+	for (int i = 0; i < t->max_nics; i++) {
+		if (template_ifname(t, i, name, sizeof(name)) == -1 || !names_iface_valid(name))
+			return (err_set(e, ERR_INVALID,
+			    "template %s: interface %d has no valid name (at most 63 of "
+			    "A-Z a-z 0-9 / _ . -)",
+			    t->name, i));
+		if (template_ifindex(t, name) != i)
+			return (err_set(e, ERR_INVALID,
+			    "template %s: interface %d is named '%s', which names interface %d: "
+			    "each interface needs a name of its own (interface_pattern, "
+			    "interface_lead, interface_first)",
+			    t->name, i, name, template_ifindex(t, name)));
+	}
+	return (0);
+}
+
 int
 template_parse(json_t *o, struct template *t, struct lw_err *e)
 {
@@ -448,6 +469,8 @@ template_parse(json_t *o, struct template *t, struct lw_err *e)
 	if (t->nics > t->max_nics || t->nlead > t->max_nics)
 		return (err_set(e, ERR_INVALID,
 		    "template %s: nics and interface_lead within max_nics", t->name));
+	if (tpl_ifnames(t, e) == -1)
+		return (-1);
 	if ((strcmp(t->kind, "netns") == 0 ? tpl_netns(t, e) : tpl_qemu(t, e)) == -1)
 		return (-1);
 	if (tpl_config(t, o, e) == -1 || tpl_smbios(t, o, e) == -1)

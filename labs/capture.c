@@ -13,6 +13,7 @@
 #include "core/base/log.h"
 #include "core/base/paths.h"
 #include "core/net/capture.h"
+#include "core/run/runtime.h"
 #include "db/db.h"
 #include "labs/capture.h"
 #include "labs/users.h"
@@ -42,12 +43,24 @@ labcap_path(char *buf, size_t len, int64_t lab, int64_t cap)
 	paths_lab(buf, len, lab, 0, file);
 }
 
+/* The state, stop_reason and error of an ended capture whose stats are st. */
+static void
+labcap_render_end(json_t *row, const struct capture_stats *st)
+{
+	json_object_set_new(row, "state", json_string(st->error ? "failed" : "stopped"));
+	if (st->error)
+		json_object_set_new(row, "error", json_string(capture_error_text(st->error)));
+	else if (st->stop_reason != NULL)
+		json_object_set_new(row, "stop_reason", json_string(st->stop_reason));
+}
+
 json_t *
 labcap_json(int64_t cap, struct lw_err *e)
 {
 	json_t *row = db_row(DB, e,
 	    "SELECT id, link_id AS link, filter, snaplen, state, packets, bytes, dropped,"
-	    " kernel_dropped, created_at FROM captures WHERE id = ?",
+	    " kernel_dropped, max_bytes, max_seconds, stop_reason, error, created_at"
+	    " FROM captures WHERE id = ?",
 	    "i", cap);
 	struct capture_stats st;
 
@@ -59,7 +72,14 @@ labcap_json(int64_t cap, struct lw_err *e)
 		json_object_set_new(row, "dropped", json_integer((json_int_t)st.dropped));
 		json_object_set_new(
 		    row, "kernel_dropped", json_integer((json_int_t)st.kernel_dropped));
+		/* Ended by itself a moment ago: the runtime records it next. */
+		if (!st.running)
+			labcap_render_end(row, &st);
 	}
+	if (json_is_null(json_object_get(row, "stop_reason")))
+		json_object_del(row, "stop_reason");
+	if (json_is_null(json_object_get(row, "error")))
+		json_object_del(row, "error");
 	return (row);
 }
 
@@ -99,7 +119,8 @@ captures_dir(int64_t lab, struct lw_err *e)
 
 /* Record the capture and start it; its id, or -1 with e (and no record). */
 static int64_t
-capture_record(int64_t lab, int64_t link, const char *filter, int snaplen, struct lw_err *e)
+capture_record(int64_t lab, int64_t link, const char *filter, int snaplen,
+    const struct capture_limits *lim, struct lw_err *e)
 {
 	char path[PATH_MAX];
 	struct lw_err e2;
@@ -108,18 +129,63 @@ capture_record(int64_t lab, int64_t link, const char *filter, int snaplen, struc
 	if (captures_dir(lab, e) == -1)
 		return (-1);
 	cap = db_insert(DB, e,
-	    "INSERT INTO captures (lab_id, link_id, filter, snaplen, created_at) VALUES "
-	    "(?,?,?,?,?)",
-	    "iisIi", lab, link, filter, snaplen, (int64_t)time(NULL));
+	    "INSERT INTO captures (lab_id, link_id, filter, snaplen, max_bytes, max_seconds,"
+	    " created_at) VALUES (?,?,?,?,?,?,?)",
+	    "iisIiii", lab, link, filter, snaplen, (int64_t)lim->max_bytes, lim->max_ms / 1000,
+	    (int64_t)time(NULL));
 	if (cap == -1)
 		return (-1);
 	labcap_path(path, sizeof(path), lab, cap);
-	if (capture_start(cap, link, filter, snaplen, path, e) == -1) {
+	if (capture_start(cap, link, filter, snaplen, path, lim, e) == -1) {
 		if (db_exec(DB, &e2, "DELETE FROM captures WHERE id = ?", "i", cap) == -1)
 			log_warnx("capture %lld: %s", (long long)cap, e2.msg);
 		return (-1);
 	}
 	return (cap);
+}
+
+/*
+ * labcap_limits - the body's max_bytes and max_seconds, each at most the
+ * daemon's --capture-max-mb and --capture-max-seconds (also the defaults);
+ * 0 or -1 with ERR_INVALID.
+ */
+static int
+labcap_limits(json_t *body, struct capture_limits *lim, struct lw_err *e)
+{
+	json_t *b = json_object_get(body, "max_bytes"), *s = json_object_get(body, "max_seconds");
+	int64_t most_b = (int64_t)lw.cfg.capture_max_mb << 20, most_s = lw.cfg.capture_max_seconds;
+	int64_t want_b = b ? (int64_t)json_integer_value(b) : most_b;
+	int64_t want_s = s ? (int64_t)json_integer_value(s) : most_s;
+
+	if (want_b > most_b) {
+		err_set(e, ERR_INVALID, "max_bytes may be at most %lld (%ld MiB, --capture-max-mb)",
+		    (long long)most_b, lw.cfg.capture_max_mb);
+		return (err_num(e, "limit", most_b));
+	}
+	if (want_s > most_s) {
+		err_set(e, ERR_INVALID, "max_seconds may be at most %lld (--capture-max-seconds)",
+		    (long long)most_s);
+		return (err_num(e, "limit", most_s));
+	}
+	lim->max_bytes = (uint64_t)want_b;
+	lim->max_ms = want_s * 1000;
+	return (0);
+}
+
+/* Captures running in lab now; at most --captures-per-lab. 0 or -1 with ERR_TOO_MANY. */
+static int
+labcap_room(int64_t lab, struct lw_err *e)
+{
+	int64_t n = db_int(DB, 0,
+	    "SELECT COUNT(*) FROM captures WHERE lab_id = ? AND state = 'running'", "i", lab);
+
+	if (n < lw.cfg.captures_per_lab)
+		return (0);
+	err_set(e, ERR_TOO_MANY,
+	    "this lab runs %lld captures, the most at once (--captures-per-lab %ld): stop one "
+	    "first",
+	    (long long)n, lw.cfg.captures_per_lab);
+	return (err_num(e, "limit", lw.cfg.captures_per_lab));
 }
 
 int64_t
@@ -128,10 +194,13 @@ labcap_start(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 	json_t *f = json_object_get(body, "filter"), *s = json_object_get(body, "snaplen");
 	const char *filter = f ? json_string_value(f) : "";
 	int snaplen = s ? (int)json_integer_value(s) : 65535;
+	struct capture_limits lim;
 	int64_t cap;
 
 	/* A bad filter is the user's to fix whatever the lab's state: say so first. */
 	if (filter[0] != '\0' && capture_check_filter(filter, snaplen, e) == -1)
+		return (-1);
+	if (labcap_limits(body, &lim, e) == -1 || labcap_room(lab, e) == -1)
 		return (-1);
 	if (users_quota_capture(lab, e) == -1)
 		return (-1);
@@ -139,7 +208,7 @@ labcap_start(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 		return (err_set(e, ERR_CONFLICT,
 		    "link %lld is not up: start the lab (or a node on the link) first",
 		    (long long)link));
-	if ((cap = capture_record(lab, link, filter, snaplen, e)) == -1)
+	if ((cap = capture_record(lab, link, filter, snaplen, &lim, e)) == -1)
 		return (-1);
 	lab_publish("capture", "started", cap, lab);
 	return (cap);
@@ -149,17 +218,10 @@ void
 labcap_stop(int64_t lab, int64_t cap)
 {
 	struct capture_stats st;
-	struct lw_err we = {0};
 
+	(void)lab;
 	if (capture_stop(cap, &st) != 0)
-		return; /* it had ended already */
-	/* The capture has stopped either way: a lost counter update is logged, not answered. */
-	if (db_exec(DB, &we,
-	        "UPDATE captures SET state = 'stopped', packets = ?, bytes = ?, dropped = ?,"
-	        " kernel_dropped = ? WHERE id = ?",
-	        "iiiii", (int64_t)st.packets, (int64_t)st.bytes, (int64_t)st.dropped,
-	        (int64_t)st.kernel_dropped, cap) == -1)
-		log_warnx(
-		    "capture %lld: cannot record its final counters: %s", (long long)cap, we.msg);
-	lab_publish("capture", "stopped", cap, lab);
+		return; /* it had ended already (by itself: the runtime records it) */
+	/* Recorded (a lost counter update is logged: it has stopped either way) and announced. */
+	runtime_captures_ended(&st, 1);
 }

@@ -123,8 +123,10 @@ lab_state(int64_t lab)
 	if (db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopping'", "i",
 	        lab) > 0)
 		return ("stopping");
-	running = db_int(
-	    DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'running'", "i", lab);
+	/* A paused node's QEMU is there (resume it): the lab runs. */
+	running = db_int(DB, 0,
+	    "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state IN ('running','paused')", "i",
+	    lab);
 	stopped = db_int(
 	    DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ? AND state = 'stopped'", "i", lab);
 	if (stopped == total)
@@ -312,7 +314,8 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	          " ORDER BY boot_order, id",
 	          "i", lab)
 	    : db_rows(DB, e,
-	          "SELECT id FROM nodes WHERE lab_id = ? AND state IN ('starting','running')"
+	          "SELECT id FROM nodes WHERE lab_id = ? AND state IN "
+	          "('starting','running','paused')"
 	          " ORDER BY id",
 	          "i", lab);
 	int64_t *ids;
@@ -338,7 +341,8 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	"SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"               \
 	" n.accel_reason, n.cpus, n.cpu_cap_pct, n.ram_mb, n.nics, n.state, n.error, n.ready,"     \
 	" n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot,"      \
-	" n.cdrom, NULLIF(r.pid, 0) AS pid FROM nodes n LEFT JOIN node_runtime r ON r.node_id = "  \
+	" n.cdrom, n.paused_reason, NULLIF(r.pid, 0) AS pid FROM nodes n LEFT JOIN node_runtime "  \
+	"r ON r.node_id = "                                                                        \
 	"n.id"
 
 /*
@@ -444,6 +448,10 @@ node_render(json_t *row, json_t *ifs, struct lw_err *e)
 		json_object_del(row, "ready");
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
+	/* Why a paused node is paused; no other state has a reason. */
+	if (json_is_null(json_object_get(row, "paused_reason")) ||
+	    strcmp(json_string_value(json_object_get(row, "state")), "paused") != 0)
+		json_object_del(row, "paused_reason");
 	/* The node's process (QEMU, or a namespace host's, whose netns is /proc/PID/ns/net). */
 	if (json_is_null(json_object_get(row, "cdrom")))
 		json_object_del(row, "cdrom");
@@ -1027,60 +1035,6 @@ link_endpoint_iface(int64_t lab, int64_t link, json_t *ep, const char *what, str
 	return (iid);
 }
 
-/*
- * The impairment engine sits between the two ends of a point-to-point
- * link; a LAN segment (a bridge) has no such place, so it takes none.
- */
-static int
-link_impairment_check(json_t *imp, int nends, struct lw_err *e)
-{
-	static const char *dirs[] = {"a_to_b", "b_to_a"};
-	struct impair_params p;
-	char what[32];
-
-	if (imp == NULL)
-		return (0);
-	if (fields_check(imp, validate_impairment, "impairment", e) == -1)
-		return (-1);
-	for (int d = 0; d < 2; d++) {
-		json_t *sub = json_object_get(imp, dirs[d]);
-
-		snprintf(what, sizeof(what), "impairment.%s", dirs[d]);
-		if (sub != NULL && fields_check(sub, validate_impairment_dir, what, e) == -1)
-			return (-1);
-	}
-	impair_params_from_json(imp, &p);
-	for (int d = 0; d < 2; d++) {
-		const struct impair_dir *pd = &p.dir[d];
-
-		if (pd->reorder > 0 && pd->delay_us == 0)
-			return (err_set(e, ERR_INVALID,
-			    "impairment.reorder_pct: reordering needs delay_ms (%s): reordered "
-			    "frames are the ones sent without the delay",
-			    dirs[d]));
-		if (pd->jitter_us > pd->delay_us)
-			return (err_set(e, ERR_INVALID,
-			    "impairment.jitter_ms: %lld ms is more than delay_ms (%lld ms) (%s): "
-			    "a frame cannot leave before it came",
-			    (long long)pd->jitter_us / 1000, (long long)pd->delay_us / 1000,
-			    dirs[d]));
-		/* Gilbert-Elliott: past burst/(burst+1) the bad state is not entered enough. */
-		if (pd->loss_burst > 1 && pd->loss < 1 &&
-		    pd->loss > (double)pd->loss_burst / (pd->loss_burst + 1))
-			return (err_set(e, ERR_INVALID,
-			    "impairment.loss_pct: with loss_burst %d at most %.1f %% can be lost "
-			    "in bursts (%s)",
-			    pd->loss_burst, 100.0 * pd->loss_burst / (pd->loss_burst + 1),
-			    dirs[d]));
-	}
-	if (nends > 2 && impair_params_active(&p))
-		return (err_set(e, ERR_INVALID,
-		    "impairment: only point-to-point links can be impaired; this link is a LAN "
-		    "segment (%d endpoints)",
-		    nends));
-	return (0);
-}
-
 static char *
 link_impairment_text(json_t *body)
 {
@@ -1100,7 +1054,7 @@ link_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	if (fields_check(body, validate_link_create, what, e) == -1)
 		return (-1);
 	imp = json_object_get(body, "impairment");
-	if (link_impairment_check(
+	if (validate_impairment_check(
 	        imp, (int)json_array_size(json_object_get(body, "endpoints")), e) == -1)
 		return (-1);
 	if ((imptext = link_impairment_text(body)) == NULL)
@@ -1139,7 +1093,7 @@ lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
 	int64_t r = 0;
 
 	if (fields_check(body, validate_link_patch, "link", e) == -1 ||
-	    link_impairment_check(imp,
+	    validate_impairment_check(imp,
 	        (int)db_int(
 	            DB, 0, "SELECT COUNT(*) FROM link_endpoints WHERE link_id = ?", "i", link),
 	        e) == -1)
@@ -1156,6 +1110,25 @@ lab_link_patch(int64_t link, json_t *body, struct lw_err *e)
 		free(imptext);
 	}
 	return (lab_finish(r, e) == -1 ? -1 : 0);
+}
+
+json_t *
+lab_link_saved(int64_t link, struct lw_err *e)
+{
+	return (db_row(DB, e, "SELECT state, impairment FROM links WHERE id = ?", "i", link));
+}
+
+int
+lab_link_restore(int64_t link, json_t *saved, struct lw_err *e)
+{
+	if (db_begin(DB, e) == -1)
+		return (-1);
+	return (lab_finish(db_exec(DB, e, "UPDATE links SET state = ?, impairment = ? WHERE id = ?",
+	                       "ssi", json_string_value(json_object_get(saved, "state")),
+	                       json_string_value(json_object_get(saved, "impairment")), link),
+	            e) == -1
+	        ? -1
+	        : 0);
 }
 
 int

@@ -26,6 +26,9 @@
 
 #define DB db_current(lw.db)
 
+/* How long a resume waits for QEMU's answer and the guest to settle. */
+#define RESUME_WAIT_S 10
+
 static volatile bool lifecycle_stopping;
 
 void
@@ -36,15 +39,16 @@ lifecycle_shutdown(void)
 
 /* ---- what each state allows ---- */
 
-enum node_op { OP_START, OP_RELOAD, OP_WIPE };
+enum node_op { OP_START, OP_RELOAD, OP_WIPE, OP_RESUME };
 
 static const struct {
 	const char *states[3]; /* the states that allow it */
 	const char *hint;      /* appended to a refusal */
 } node_rules[] = {
     [OP_START] = {{"stopped", "error"}, ""},
-    [OP_RELOAD] = {{"running"}, "; only a running node reloads"},
+    [OP_RELOAD] = {{"running", "paused"}, "; only a running node reloads"},
     [OP_WIPE] = {{"stopped", "error"}, "; stop it before wiping"},
+    [OP_RESUME] = {{"paused"}, "; only a paused node resumes"},
 };
 
 /* The node's state into st; 0 or -1 with e. */
@@ -415,7 +419,7 @@ lifecycle_node_stop(int64_t node, struct lw_err *e)
 
 	if (node_state(node, st, e) == -1)
 		return (-1);
-	if (strcmp(st, "starting") == 0 || strcmp(st, "running") == 0)
+	if (strcmp(st, "starting") == 0 || strcmp(st, "running") == 0 || strcmp(st, "paused") == 0)
 		runtime_node_stop(node, false);
 	else if (strcmp(st, "stopping") == 0)
 		runtime_node_stop(node, true); /* a second stop does not wait for the guest */
@@ -434,6 +438,55 @@ lifecycle_node_reload(int64_t lab, int64_t node, const char *ref, struct lw_err 
 		return (-1);
 	runtime_node_start(node);
 	return (0);
+}
+
+/* resume_wait - until the runtime has tried resume ticket and seen it settle; lw_lock() is let go.
+ */
+static int
+resume_wait(int64_t node, uint64_t ticket, struct lw_err *e)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	char why[128];
+
+	for (int tries = 0; tries < RESUME_WAIT_S * 20; tries++) {
+		int r = runtime_node_resumed(node, ticket, why, sizeof(why));
+
+		if (r == 1 && why[0] != '\0')
+			return (err_set(e, ERR_CONFLICT, "the node did not resume: %s", why));
+		if (r == 1)
+			return (0);
+		lw_unlock();
+		nanosleep(&ts, NULL);
+		lw_lock();
+	}
+	return (err_set(
+	    e, ERR_TIMEOUT, "the node did not answer within %d s; see its state", RESUME_WAIT_S));
+}
+
+int
+lifecycle_node_resume(int64_t node, const char *ref, struct lw_err *e)
+{
+	json_t *row;
+	uint64_t ticket;
+	int r = 0;
+
+	if (node_allows(node, ref, OP_RESUME, e) == -1)
+		return (-1);
+	if ((ticket = runtime_node_resume(node)) == 0)
+		return (err_set(e, ERR_CONFLICT, "node '%s' is not running", ref));
+	if (resume_wait(node, ticket, e) == -1)
+		return (-1);
+	/* Resumed, the guest retries what failed: a disk still full pauses it again at once. */
+	if ((row = db_row(
+	         DB, e, "SELECT state, paused_reason FROM nodes WHERE id = ?", "i", node)) == NULL)
+		return (-1);
+	if (strcmp(json_string_value(json_object_get(row, "state")), "paused") == 0)
+		r = err_set(e, ERR_CONFLICT, "node '%s' paused again: %s", ref,
+		    json_is_string(json_object_get(row, "paused_reason"))
+		        ? json_string_value(json_object_get(row, "paused_reason"))
+		        : "paused");
+	json_decref(row);
+	return (r);
 }
 
 int
@@ -459,17 +512,48 @@ lifecycle_link_create(int64_t lab, json_t *body, struct lw_err *e)
 	return (link);
 }
 
+/* link_apply - queue the stored link's change to the runtime; its ticket (0: nothing to wait). */
+static uint64_t
+link_apply(int64_t link, json_t *body)
+{
+	if (json_object_get(body, "state") != NULL)
+		return (runtime_link_state(link));
+	if (json_object_get(body, "impairment") != NULL)
+		return (runtime_link_sync(link));
+	return (0);
+}
+
 int
 lifecycle_link_patch(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 {
-	if (lab_link_patch(link, body, e) == -1)
+	json_t *was = lab_link_saved(link, e);
+	uint64_t ticket;
+	int r;
+
+	if (was == NULL || lab_link_patch(link, body, e) == -1) {
+		json_decref(was);
 		return (-1);
-	if (json_object_get(body, "state") != NULL)
-		runtime_link_state(link);
-	else if (json_object_get(body, "impairment") != NULL)
-		runtime_link_sync(link);
+	}
+	ticket = link_apply(link, body);
+	r = 1;
+	if (ticket != 0) {
+		/* The runtime applies it under lw_lock(). */
+		lw_unlock();
+		r = runtime_wait(ticket, LIFECYCLE_LINK_APPLY_MS);
+		lw_lock();
+	}
+	/* What is wired is what was asked before: so is the stored link again. */
+	if (r == 0 && lab_link_restore(link, was, e) == 0)
+		link_apply(link, body);
 	lab_publish("link", "updated", link, lab);
-	return (0);
+	if (r == 0) {
+		json_decref(was);
+		return (err_set(e, ERR_INTERNAL,
+		    "the link's datapath could not be changed (see the daemon's log); "
+		    "the link is left as it was"));
+	}
+	json_decref(was);
+	return (r == 1 ? 0 : 1);
 }
 
 int

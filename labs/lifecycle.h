@@ -78,12 +78,26 @@ int lifecycle_node_start(int64_t node, const char *ref, struct lw_err *e);
 int lifecycle_node_stop(int64_t node, struct lw_err *e);
 /* lifecycle_node_reload - power-cycle a running node: force-stop, wait, start. */
 int lifecycle_node_reload(int64_t lab, int64_t node, const char *ref, struct lw_err *e);
+/*
+ * lifecycle_node_resume - let a paused node's guest go on (QMP cont), then
+ * wait (bounded, unlocked) until the runtime saw whether it stays running:
+ * 0 when it runs; ERR_CONFLICT when it is not paused, QEMU refused, or it
+ * paused again at once (a disk still full), the message saying why.
+ */
+int lifecycle_node_resume(int64_t node, const char *ref, struct lw_err *e);
 /* lifecycle_node_wipe - forget a stopped node's disk state; its next start begins fresh. */
 int lifecycle_node_wipe(int64_t lab, int64_t node, const char *ref, struct lw_err *e);
 
 /* lifecycle_link_create - create the link (lab_link_create), wire it, announce it; its id or -1. */
 int64_t lifecycle_link_create(int64_t lab, json_t *body, struct lw_err *e);
-/* lifecycle_link_patch - edit the link, apply its state or impairment, announce it. */
+#define LIFECYCLE_LINK_APPLY_MS 5000 /* how long a link PATCH waits for its datapath */
+/*
+ * lifecycle_link_patch - edit the link, apply its state or impairment,
+ * announce it. The change is applied by the runtime; this waits for it
+ * (lw_lock() let go meanwhile) up to LIFECYCLE_LINK_APPLY_MS. 0: applied;
+ * 1: stored, still being applied; -1 with e: invalid, or it could not be
+ * applied, and the stored link is back to what it was (still wired so).
+ */
 int lifecycle_link_patch(int64_t lab, int64_t link, json_t *body, struct lw_err *e);
 /* lifecycle_link_delete - remove the link, unwire it, announce it; 0 or -1 with e. */
 int lifecycle_link_delete(int64_t lab, int64_t link, struct lw_err *e);

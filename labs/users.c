@@ -77,7 +77,7 @@ usage_json(int64_t user)
 	json_t *row = db_row(DB, NULL,
 	    "SELECT COUNT(n.id) AS running_nodes, COALESCE(SUM(n.ram_mb), 0) AS ram_mb"
 	    " FROM nodes n JOIN labs l ON l.id = n.lab_id"
-	    " WHERE l.owner_id = ? AND n.state IN ('starting','running','stopping')",
+	    " WHERE l.owner_id = ? AND n.state IN ('starting','running','paused','stopping')",
 	    "i", user);
 
 	if (row == NULL)

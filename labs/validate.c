@@ -1,10 +1,12 @@
 /*
  * validate - request-body validation tables.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/base/fields.h"
 #include "core/base/names.h"
+#include "core/net/impair.h"
 #include "labs/validate.h"
 
 #define CONFIG_MAX (256 * 1024)
@@ -44,6 +46,9 @@ const struct field validate_console_exec[] = {
 const struct field validate_capture[] = {
     {"filter", F_STRING, 0, 0, 1024, NULL, NULL, NULL},
     {"snaplen", F_INT, 0, 64, 65535, NULL, NULL, NULL},
+    /* At most --capture-max-mb and --capture-max-seconds, which are also the defaults. */
+    {"max_bytes", F_INT, 0, 4096, 1L << 40, NULL, NULL, NULL},
+    {"max_seconds", F_INT, 0, 1, 7L * 86400, NULL, NULL, NULL},
     FIELDS_END,
 };
 
@@ -233,4 +238,58 @@ validate_endpoint(json_t *ep, const char **node, char *iface, size_t ifacelen, c
 	snprintf(iface, ifacelen, "%s", colon + 1);
 	*node = nodebuf;
 	return (endpoint_parts(*node, iface, e));
+}
+
+/*
+ * The impairment engine sits between the two ends of a point-to-point
+ * link; a LAN segment (a bridge) has no such place, so it takes none.
+ */
+int
+validate_impairment_check(json_t *imp, int nends, struct lw_err *e)
+{
+	static const char *dirs[] = {"a_to_b", "b_to_a"};
+	struct impair_params p;
+	char what[32];
+
+	if (imp == NULL)
+		return (0);
+	if (fields_check(imp, validate_impairment, "impairment", e) == -1)
+		return (-1);
+	for (int d = 0; d < 2; d++) {
+		json_t *sub = json_object_get(imp, dirs[d]);
+
+		snprintf(what, sizeof(what), "impairment.%s", dirs[d]);
+		if (sub != NULL && fields_check(sub, validate_impairment_dir, what, e) == -1)
+			return (-1);
+	}
+	impair_params_from_json(imp, &p);
+	for (int d = 0; d < 2; d++) {
+		const struct impair_dir *pd = &p.dir[d];
+
+		if (pd->reorder > 0 && pd->delay_us == 0)
+			return (err_set(e, ERR_INVALID,
+			    "impairment.reorder_pct: reordering needs delay_ms (%s): reordered "
+			    "frames are the ones sent without the delay",
+			    dirs[d]));
+		if (pd->jitter_us > pd->delay_us)
+			return (err_set(e, ERR_INVALID,
+			    "impairment.jitter_ms: %lld ms is more than delay_ms (%lld ms) (%s): "
+			    "a frame cannot leave before it came",
+			    (long long)pd->jitter_us / 1000, (long long)pd->delay_us / 1000,
+			    dirs[d]));
+		/* Gilbert-Elliott: past burst/(burst+1) the bad state is not entered enough. */
+		if (pd->loss_burst > 1 && pd->loss < 1 &&
+		    pd->loss > (double)pd->loss_burst / (pd->loss_burst + 1))
+			return (err_set(e, ERR_INVALID,
+			    "impairment.loss_pct: with loss_burst %d at most %.1f %% can be lost "
+			    "in bursts (%s)",
+			    pd->loss_burst, 100.0 * pd->loss_burst / (pd->loss_burst + 1),
+			    dirs[d]));
+	}
+	if (nends > 2 && impair_params_active(&p))
+		return (err_set(e, ERR_INVALID,
+		    "impairment: only point-to-point links can be impaired; this link is a LAN "
+		    "segment (%d endpoints)",
+		    nends));
+	return (0);
 }

@@ -43,4 +43,12 @@ int validate_iface(const char *s);
 int validate_endpoint(json_t *ep, const char **node, char *iface, size_t ifacelen, char *nodebuf,
     size_t nodelen, struct lw_err *e);
 
+/*
+ * validate_impairment_check - a link's "impairment" (NULL: none) for a link
+ * of nends endpoints: its fields, and what the engine can do (reordering
+ * needs a delay, jitter within the delay, bursts that can reach the loss, a
+ * point-to-point link only); 0 or -1 with e.
+ */
+int validate_impairment_check(json_t *imp, int nends, struct lw_err *e);
+
 #endif

@@ -63,6 +63,7 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/labs/{}/nodes/{}/stop", api_node_stop, L},
     {"POST", "/api/v1/labs/{}/nodes/{}/reload", api_node_reload, L},
     {"POST", "/api/v1/labs/{}/nodes/{}/wipe", api_node_wipe, L},
+    {"POST", "/api/v1/labs/{}/nodes/{}/resume", api_node_resume, L},
     {"GET", "/api/v1/labs/{}/nodes/{}/console", api_node_console, 0},
     {"GET", "/api/v1/labs/{}/nodes/{}/console.log", api_node_console_log, 0},
     {"POST", "/api/v1/labs/{}/nodes/{}/console/exec", api_node_console_exec, B},
@@ -179,18 +180,27 @@ route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
 	return (0);
 }
 
+const struct api_route *
+api_route(const char *method, const char *url, struct api_req *r)
+{
+	for (size_t i = 0; i < NROUTES; i++)
+		if (strcmp(routes[i].method, method) == 0 &&
+		    route_match(routes[i].pattern, url, NULL)) {
+			if (r != NULL)
+				route_match(routes[i].pattern, url, r);
+			return (&routes[i]);
+		}
+	return (NULL);
+}
+
 int
 api_dispatch(struct api_req *r, struct lw_err *e)
 {
-	const struct api_route *rt = NULL;
+	const struct api_route *rt;
 	unsigned gen;
 	int ret;
 
-	for (size_t i = 0; i < NROUTES && rt == NULL; i++)
-		if (strcmp(routes[i].method, r->method) == 0 &&
-		    route_match(routes[i].pattern, r->url, NULL))
-			rt = &routes[i];
-	if (rt == NULL) {
+	if ((rt = api_route(r->method, r->url, NULL)) == NULL) {
 		if (api_path_known(r->url))
 			return (
 			    err_set(e, ERR_METHOD, "%s is not allowed on %s", r->method, r->url));

@@ -80,6 +80,11 @@ int api_page_args(struct api_req *r, struct api_page *pg, struct lw_err *e);
  */
 json_t *api_page(json_t *out, const char *key, const struct api_page *pg);
 
+/*
+ * api_route - the route serving method on url, or NULL; when r is given, its
+ * params get url's {} segments (strdup'ed, r's to free) and nparams their count.
+ */
+const struct api_route *api_route(const char *method, const char *url, struct api_req *r);
 /* api_dispatch - find the route for r and run it; 0, or -1 with e. */
 int api_dispatch(struct api_req *r, struct lw_err *e);
 /* api_route_reads - the route method url names only reads (API_READ, API_SNAPSHOT): a read worker
@@ -161,6 +166,7 @@ int api_node_start(struct api_req *r, struct lw_err *e);
 int api_node_stop(struct api_req *r, struct lw_err *e);
 int api_node_reload(struct api_req *r, struct lw_err *e);
 int api_node_wipe(struct api_req *r, struct lw_err *e);
+int api_node_resume(struct api_req *r, struct lw_err *e);
 
 int api_node_console(struct api_req *r, struct lw_err *e);
 int api_node_console_log(struct api_req *r, struct lw_err *e);

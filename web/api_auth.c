@@ -25,6 +25,7 @@
 #include "labs/users.h"
 #include "labs/validate.h"
 #include "web/api.h"
+#include "web/httpval.h"
 
 #define COOKIE "labwire_session"
 #define RECHECK_EVERY_S 30 /* sessions expire by the clock too */
@@ -118,11 +119,8 @@ api_peer(struct MHD_Connection *c, char *buf, size_t len)
 bool
 api_origin_is_host(struct MHD_Connection *c)
 {
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	const char *p = origin != NULL ? strstr(origin, "://") : NULL;
-
-	return (p != NULL && host != NULL && strcasecmp(p + 3, host) == 0);
+	return (httpval_origin_is_host(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")));
 }
 
 /* A write carried by the browser's cookie must come from this daemon's own page. */

@@ -190,7 +190,8 @@ wsc_close(void *arg)
 	wsc_free(w);
 }
 
-static const struct console_codec wsc_codec = {wsc_parse, wsc_frame, wsc_close};
+/* A message is read only when it fits in the console's input queue whole: none is cut. */
+static const struct console_codec wsc_codec = {wsc_parse, wsc_frame, wsc_close, WS_MESSAGE_MAX};
 
 /* What an upgraded WebSocket is attached to, and how. */
 struct ws_attach {

@@ -56,10 +56,16 @@ int
 api_link_patch(struct api_req *r, struct lw_err *e)
 {
 	int64_t lab = 0, link = 0;
+	json_t *out;
+	int applied;
 
-	if (link_ref(r, &lab, &link, e) == -1 || lifecycle_link_patch(lab, link, r->body, e) == -1)
+	if (link_ref(r, &lab, &link, e) == -1 ||
+	    (applied = lifecycle_link_patch(lab, link, r->body, e)) == -1)
 		return (-1);
-	return (api_reply(r, 200, lab_link_json(link, e), e));
+	/* Not applied within the wait: 202, the link as it is so far, and "pending". */
+	if ((out = lab_link_json(link, e)) != NULL && applied == 1)
+		json_object_set_new(out, "pending", json_true());
+	return (api_reply(r, applied == 1 ? 202 : 200, out, e));
 }
 
 int

@@ -117,3 +117,17 @@ api_node_wipe(struct api_req *r, struct lw_err *e)
 		return (-1);
 	return (api_reply(r, 202, lab_node_json(node, e), e));
 }
+
+/*
+ * Resume a paused node: 200 with the node once its guest runs again, 409
+ * when it is not paused or paused again at once (a disk still full).
+ */
+int
+api_node_resume(struct api_req *r, struct lw_err *e)
+{
+	int64_t lab = 0, node = 0;
+
+	if (node_ref(r, &lab, &node, e) == -1 || lifecycle_node_resume(node, r->params[1], e) == -1)
+		return (-1);
+	return (api_reply(r, 200, lab_node_json(node, e), e));
+}

@@ -7,7 +7,42 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/base/names.h"
 #include "web/httpval.h"
+
+bool
+httpval_host_known(const char *host, char *const *names, int port, int dflt)
+{
+	char name[256];
+	int p;
+
+	if (names_host_split(host, name, sizeof(name), &p, dflt) == -1 || p != port)
+		return (false);
+	for (char *const *n = names; n != NULL && *n != NULL; n++)
+		if (strcasecmp(*n, name) == 0)
+			return (true);
+	return (false);
+}
+
+bool
+httpval_origin_is_host(const char *origin, const char *host)
+{
+	const char *p = origin != NULL ? strstr(origin, "://") : NULL;
+
+	return (p != NULL && host != NULL && strcasecmp(p + 3, host) == 0);
+}
+
+enum httpval_trust
+httpval_trusted(const char *method, const char *host, const char *origin, char *const *names,
+    int port, int dflt)
+{
+	if (!httpval_host_known(host, names, port, dflt))
+		return (HTTPVAL_BAD_HOST);
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || origin == NULL ||
+	    httpval_origin_is_host(origin, host))
+		return (HTTPVAL_TRUSTED);
+	return (HTTPVAL_BAD_ORIGIN);
+}
 
 bool
 httpval_gzip(const char *ae)

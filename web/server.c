@@ -22,6 +22,7 @@
 #include "images/store.h"
 #include "labs/lifecycle.h"
 #include "web/api.h"
+#include "web/httpval.h"
 #include "web/labcache.h"
 #include "web/park.h"
 #include "web/server.h"
@@ -172,29 +173,9 @@ server_names_init(const char *host, int port)
 	return (sv.n > 0 ? 0 : -1);
 }
 
-/* Host "name", "name:port", "[v6]" or "[v6]:port" is one of ours, on our port. */
-static bool
-host_known(const char *host)
-{
-	char name[256];
-	int port;
-
-	if (names_host_split(host, name, sizeof(name), &port, config_tls_on(&lw.cfg) ? 443 : 80) ==
-	        -1 ||
-	    port != server_port)
-		return (false);
-	for (char **n = server_names; n != NULL && *n != NULL; n++)
-		if (strcasecmp(*n, name) == 0)
-			return (true);
-	return (false);
-}
-
 /*
  * request_trusted - refuse what a web page elsewhere could make a browser
- * send here. The Host must be one of this daemon's names (a rebound DNS
- * name is refused, whatever the bind address); a request that changes
- * anything from a browser page must come from this daemon's own origin
- * (curl and the CLI send no Origin). 0, or -1 with e.
+ * send here (httpval_trusted). 0, or -1 with e.
  */
 static int
 request_trusted(struct MHD_Connection *c, const char *method, struct lw_err *e)
@@ -202,16 +183,19 @@ request_trusted(struct MHD_Connection *c, const char *method, struct lw_err *e)
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 
-	if (!host_known(host))
+	switch (httpval_trusted(
+	    method, host, origin, server_names, server_port, config_tls_on(&lw.cfg) ? 443 : 80)) {
+	case HTTPVAL_BAD_HOST:
 		return (err_set(e, ERR_FORBIDDEN,
 		    "Host '%.100s' is not a name of this daemon (it answers to --server-names; "
 		    "listening on %s)",
 		    host ? host : "", lw.cfg.listen));
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || origin == NULL ||
-	    api_origin_is_host(c))
+	case HTTPVAL_BAD_ORIGIN:
+		return (err_set(
+		    e, ERR_FORBIDDEN, "a %s from the page at '%.100s' is refused", method, origin));
+	default:
 		return (0);
-	return (
-	    err_set(e, ERR_FORBIDDEN, "a %s from the page at '%.100s' is refused", method, origin));
+	}
 }
 
 /* The answer to an API request the dispatcher made (r), or its error (rc -1, e). */
@@ -709,6 +693,13 @@ upload_data(struct MHD_Connection *c, struct conn_ctx *cc, const char *data, siz
 		store_upload_abort(cc->upload);
 		cc->upload = NULL;
 		*data_size = 0;
+		/*
+		 * No room (507): the file is gone at once, and the rest of the
+		 * body is read and dropped so that the client hears why: this
+		 * libmicrohttpd cannot answer mid-body, it would only close.
+		 */
+		if (cc->upload_err.code == ERR_NO_SPACE)
+			return (MHD_YES);
 		/* Answer now rather than read the rest; where libmicrohttpd
 		 * cannot answer mid-body this closes the connection. */
 		return (send_error(c, &cc->upload_err));

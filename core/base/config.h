@@ -23,13 +23,19 @@ struct lw_config {
 	char console_host[64];  /* address the telnet consoles bind to (loopback by default) */
 	long console_port_min;
 	long console_port_max;
-	long max_body;           /* bytes; larger request bodies are answered 413 */
-	long max_image_mb;       /* MiB; a larger image upload is answered 413 */
-	long console_scrollback; /* bytes of console output a new client receives first */
-	long tool_timeout_s;     /* a helper tool (qemu-img, genisoimage ...) is killed after it */
-	long console_log_max;    /* bytes; console.log then rotates to console.log.1 */
-	long impair_all;         /* 1: every p2p link through the impairment engine */
-	long capture_ring;       /* bytes of recent frames kept per link (0: off) */
+	long max_body;            /* bytes; larger request bodies are answered 413 */
+	long max_image_mb;        /* MiB; a larger image upload is answered 413 */
+	long console_scrollback;  /* bytes of console output a new client receives first */
+	long tool_timeout_s;      /* a helper tool (qemu-img, genisoimage ...) is killed after it */
+	long console_log_max;     /* bytes; console.log then rotates to console.log.1 */
+	long impair_all;          /* 1: every p2p link through the impairment engine */
+	long capture_ring;        /* bytes of recent frames kept per link (0: off) */
+	long capture_max_mb;      /* MiB a capture's file may reach unless its POST says less */
+	long capture_max_seconds; /* seconds a capture runs unless its POST says less */
+	long captures_per_lab;    /* captures running at once in one lab */
+	long image_reserve_mb;    /* MiB an upload leaves free in the image store */
+	long image_virtual_gb;    /* GiB an image's virtual size may be */
+	long node_log_max;        /* bytes; qemu.log/nshost.log then rotate to .1 */
 	char log_level[16];
 	char auth[8];        /* "on", or "off" (loopback only: everyone is admin) */
 	long session_idle;   /* seconds a session lives unused */

@@ -47,12 +47,13 @@ static const struct {
     [ERR_FORBIDDEN] = {403, "forbidden"},
     [ERR_UNAUTHORIZED] = {401, "unauthorized"},
     [ERR_TOO_MANY] = {429, "too_many_requests"},
+    [ERR_NO_SPACE] = {507, "insufficient_storage"},
 };
 
 int
 err_http_status(int code)
 {
-	if (code < 0 || code > ERR_TOO_MANY)
+	if (code < 0 || code > ERR_NO_SPACE)
 		return (500);
 	return (err_table[code].status);
 }
@@ -60,7 +61,7 @@ err_http_status(int code)
 const char *
 err_code_name(int code)
 {
-	if (code < 0 || code > ERR_TOO_MANY)
+	if (code < 0 || code > ERR_NO_SPACE)
 		return ("internal");
 	return (err_table[code].name);
 }

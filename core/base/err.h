@@ -21,6 +21,7 @@ enum lw_errcode {
 	ERR_FORBIDDEN,    /* 403: e.g. a WebSocket from a foreign Origin */
 	ERR_UNAUTHORIZED, /* 401: no valid credentials */
 	ERR_TOO_MANY,     /* 429: too many attempts, or over a quota */
+	ERR_NO_SPACE,     /* 507: the disk (or a reserve kept on it) is full */
 };
 
 #define ERR_MAX_NUMS 4

@@ -75,6 +75,10 @@ static const char *const priv_names[PRIV_TYPE_MAX] = {
     [PRIV_NODE_DIR] = "node_dir",
     [PRIV_NODE_RELEASE] = "node_release",
     [PRIV_CAPTURE_OPEN] = "capture_open",
+    [PRIV_INSTANCE] = "instance",
+    [PRIV_LINK_MINE] = "link_mine",
+    [PRIV_CLAIM] = "claim",
+    [PRIV_CLAIMS_END] = "claims_end",
 };
 
 static void

@@ -39,6 +39,10 @@ enum priv_type {
 	PRIV_NODE_DIR,     /* jail: a node's directory, owned for it */
 	PRIV_NODE_RELEASE, /* jail: end a node's leftovers, remove its cgroup */
 	PRIV_CAPTURE_OPEN, /* capture: frames of one interface -> a relay socket */
+	PRIV_INSTANCE,     /* fabric: this daemon's interface mark, once */
+	PRIV_LINK_MINE,    /* fabric: 0/1, does it carry our mark */
+	PRIV_CLAIM,        /* fabric: mark an unmarked one of ours (start-up only) */
+	PRIV_CLAIMS_END,   /* fabric: no more claims, for good */
 	PRIV_TYPE_MAX
 };
 

@@ -386,6 +386,63 @@ spawn_log_open(const char *path)
 	return (paths_open_plain(path, O_WRONLY | O_APPEND | O_CREAT, 0640));
 }
 
+/* Copy fd's bytes [from, to) to the end of out; 0 or -1 with errno. */
+static int
+spawn_copy(int fd, int out, off_t from, off_t to)
+{
+	char buf[65536];
+
+	while (from < to) {
+		size_t want = (size_t)(to - from) < sizeof(buf) ? (size_t)(to - from) : sizeof(buf);
+		ssize_t n = TEMP_FAILURE_RETRY(pread(fd, buf, want, from)), w = 0;
+
+		if (n <= 0)
+			return (n == 0 ? 0 : -1);
+		while (w < n) {
+			ssize_t k = TEMP_FAILURE_RETRY(write(out, buf + w, (size_t)(n - w)));
+
+			if (k == -1)
+				return (-1);
+			w += k;
+		}
+		from += n;
+	}
+	return (0);
+}
+
+int
+spawn_log_trim(const char *path, off_t max)
+{
+	char old[PATH_MAX];
+	struct stat st;
+	int fd, ofd, r = -1;
+
+	/* The common case, every tick for every node: one lstat. */
+	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size <= max)
+		return (0);
+	if (snprintf(old, sizeof(old), "%s.1", path) >= (int)sizeof(old)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if ((fd = paths_open_plain(path, O_RDWR, 0)) == -1)
+		return (-1);
+	/* Truncated after the checks (paths_open_plain refuses O_TRUNC). */
+	if (fstat(fd, &st) == -1 || (ofd = paths_open_plain(old, O_WRONLY | O_CREAT, 0640)) == -1)
+		goto out;
+	if (ftruncate(ofd, 0) == -1) {
+		spawn_close_keep_errno(ofd);
+		goto out;
+	}
+	/* The newest max bytes: the oldest go, and .1 stays within max too. */
+	if (spawn_copy(fd, ofd, st.st_size > max ? st.st_size - max : 0, st.st_size) == 0 &&
+	    ftruncate(fd, 0) == 0)
+		r = 1;
+	spawn_close_keep_errno(ofd);
+out:
+	spawn_close_keep_errno(fd);
+	return (r);
+}
+
 pid_t
 spawn_start(char *const argv[], const int *fds, int nfds, const char *log_path, int *pidfd)
 {

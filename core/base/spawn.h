@@ -50,6 +50,15 @@ pid_t spawn_start(char *const argv[], const int *fds, int nfds, const char *log_
 pid_t spawn_start_fd(char *const argv[], const int *fds, int nfds, int out_fd, int *pidfd);
 /* spawn_log_open - open (append, create 0640) a child's log; the fd, or -1 with errno. */
 int spawn_log_open(const char *path);
+/*
+ * spawn_log_trim - keep a child's log (opened by spawn_log_open, written by
+ * a child that outlives the daemon, so never piped through it) bounded:
+ * past max bytes its newest max bytes are copied to path.1 and it is cut
+ * to 0. The child appends (O_APPEND), so its next write lands at the new
+ * start, leaving no hole; what it writes between the copy and the cut is
+ * lost. 1 rotated, 0 nothing to do, -1 with errno.
+ */
+int spawn_log_trim(const char *path, off_t max);
 /* spawn_start_jail - spawn_start_fd, the child jailed by j (NULL: as this process). */
 pid_t spawn_start_jail(char *const argv[], const int *fds, int nfds, int out_fd,
     const struct spawn_jail *j, int *pidfd);

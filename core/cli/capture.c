@@ -124,6 +124,12 @@ cli_capture_finish(const char *path, const char *id, int how)
 	    cli_fmt_field(cap, "packets", b[0], sizeof(b[0])),
 	    cli_fmt_field(cap, "bytes", b[1], sizeof(b[1])),
 	    cli_fmt_field(cap, "dropped", b[2], sizeof(b[2])));
+	/* Ended by itself on the appliance: a limit, or a file it could not write. */
+	if (strcmp(cli_fmt_string(cap, "state"), "failed") == 0)
+		fprintf(stderr, "capture %s failed: %s\n", id, cli_fmt_string(cap, "error"));
+	else if (cli_fmt_string(cap, "stop_reason")[0] != '\0')
+		fprintf(stderr, "capture %s stopped at its %s\n", id,
+		    cli_fmt_string(cap, "stop_reason"));
 	json_decref(cap);
 	return (how == CLI_STREAM_FAILED ? CLI_FAIL : CLI_OK);
 }

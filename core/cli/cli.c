@@ -237,6 +237,8 @@ static const struct cli_cmd cli_cmds[] = {
         "start one node"},
     {"node", "stop", "LAB NODE [--wait [--timeout S]]", 2, CLI_O_WAIT, cli_node_stop,
         "stop one node"},
+    {"node", "resume", "LAB NODE", 2, 0, cli_node_resume,
+        "let a paused node (e.g. paused: disk full) go on; fails if it pauses again"},
     {"link", "list", "LAB", 1, 0, cli_link_list, "a lab's links: state, datapath, impairment"},
     {"link", "up", "LAB LINK", 2, 0, cli_link_up, "bring a link up"},
     {"link", "down", "LAB LINK", 2, 0, cli_link_down,

@@ -9,7 +9,6 @@
 #ifndef LW_CLI_INT_H
 #define LW_CLI_INT_H
 
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +27,7 @@
 #define CLI_MAX_POS 3
 #define CLI_MAX_STEPS 32
 
+struct rx;
 struct telnet_client;
 
 /* ---- cli.c: a command's arguments, as parsed ---- */
@@ -35,8 +35,7 @@ struct telnet_client;
 struct cli_step {
 	int expect; /* wait for re to match; else send text and "\r" */
 	const char *text;
-	regex_t re;
-	int compiled;
+	struct rx *re; /* compiled by cli_script_compile (core/base/rx), or NULL */
 };
 
 struct cli_args {
@@ -222,6 +221,7 @@ int cli_lab_delete(struct cli_args *a);
 int cli_node_list(struct cli_args *a);
 int cli_node_start(struct cli_args *a);
 int cli_node_stop(struct cli_args *a);
+int cli_node_resume(struct cli_args *a);
 int cli_link_list(struct cli_args *a);
 int cli_link_up(struct cli_args *a);
 int cli_link_down(struct cli_args *a);

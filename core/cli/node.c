@@ -1,5 +1,5 @@
 /*
- * node - the "node" commands (list, start, stop) and the nodes table that
+ * node - the "node" commands (list, start, stop, resume) and the nodes table that
  * "lab show" prints too. Following a node until it runs is wait.c's.
  */
 #include <stdio.h>
@@ -40,11 +40,15 @@ cli_node_table(const json_t *nodes)
 		        cli_fmt_field(n, "ready", b[4], sizeof(b[4]))});
 	}
 	ret = cli_table_done(&t);
-	/* A node in error says why; that is the line a user needs. */
+	/* A node in error or paused says why; that is the line a user needs. */
 	json_array_foreach(nodes, i, n) {
 		if (strcmp(cli_fmt_string(n, "state"), "error") == 0)
 			printf("%s: error: %s\n", cli_fmt_string(n, "name"),
 			    cli_fmt_string(n, "error"));
+		if (strcmp(cli_fmt_string(n, "state"), "paused") == 0)
+			printf("%s: paused: %s (labwire node resume LAB %s)\n",
+			    cli_fmt_string(n, "name"), cli_fmt_string(n, "paused_reason"),
+			    cli_fmt_string(n, "name"));
 	}
 	return (ret);
 }
@@ -82,4 +86,17 @@ int
 cli_node_stop(struct cli_args *a)
 {
 	return (cli_node_startstop(a, 0));
+}
+
+/* resume - the daemon answers once the guest runs, or refuses (409) saying why. */
+int
+cli_node_resume(struct cli_args *a)
+{
+	json_t *ans;
+
+	if (cli_http_lab("POST", a->pos[0], a->pos[1], "/resume", NULL, &ans) == -1)
+		return (CLI_FAIL);
+	printf("node %s/%s: %s\n", a->pos[0], a->pos[1], cli_fmt_string(ans, "state"));
+	json_decref(ans);
+	return (CLI_OK);
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "core/base/clock.h"
+#include "core/base/err.h"
+#include "core/base/rx.h"
 #include "core/cli/cli_int.h"
 #include "core/cli/telnet_client.h"
 
@@ -21,9 +23,8 @@
 
 /*
  * cli_script_pump - wait until deadline for console bytes and add them to
- * t without "\r" (so "$" works on "\r\n" lines) or NUL (regexec stops at
- * one). Returns 1 when something arrived, 0 at the deadline, -1 when the
- * console closed (errno 0) or failed.
+ * t without "\r" (so "$" works on "\r\n" lines) or NUL. Returns 1 when something arrived, 0 at the
+ * deadline, -1 when the console closed (errno 0) or failed.
  */
 static int
 cli_script_pump(struct telnet_client *tc, struct cli_buf *t, long long deadline)
@@ -54,19 +55,33 @@ cli_script_pump(struct telnet_client *tc, struct cli_buf *t, long long deadline)
  * The end of what has arrived is the end of a line ("$") only once output
  * has paused (settled): "^ok$" must not match the "ok" of "okay" arriving
  * in two pieces, but "# $" must match a prompt that ends without "\n".
+ * *from: no match starts before it (the last unsettled try said so), so
+ * each try reads only the new output and an open partial match. 1 on a
+ * match, 0, or -1 when the pattern hit a regex limit (told).
  */
 static int
-cli_script_match(const struct cli_step *s, const struct cli_buf *t, size_t *pos, int settled)
+cli_script_match(
+    const struct cli_step *s, const struct cli_buf *t, size_t *pos, size_t *from, int settled)
 {
-	regmatch_t m;
-	int flags;
+	struct lw_err e = {0};
+	size_t so = 0, eo = 0;
+	int rc;
 
-	/* "^" matches where the last match ended only if a line starts there. */
-	flags = *pos > 0 && t->p[*pos - 1] != '\n' ? REG_NOTBOL : 0;
-	if (regexec(&s->re, t->p + *pos, 1, &m, flags | (settled ? 0 : REG_NOTEOL)) != 0)
-		return (0);
-	*pos += (size_t)m.rm_eo;
-	return (1);
+	if (*from < *pos)
+		*from = *pos;
+	/* "^" sees the text before *from: it matches there only if a line starts there. */
+	rc = rx_match(s->re, t->p, t->n, *from, !settled, &so, &eo, &e);
+	if (rc == -1) {
+		fprintf(stderr, "labwire: --expect '%s': %s\n", s->text, e.msg);
+		return (-1);
+	}
+	if (rc == RX_MATCH) {
+		*pos = *from = eo;
+		return (1);
+	}
+	if (!settled)
+		*from = rc == RX_PARTIAL ? (so > *from ? so : *from) : t->n;
+	return (0);
 }
 
 /* cli_script_expect - wait for s->re after *pos; moves *pos past the match. 0 or -1 (told). */
@@ -75,9 +90,10 @@ cli_script_expect(struct telnet_client *tc, struct cli_buf *t, size_t *pos,
     const struct cli_step *s, long long deadline)
 {
 	long long settle;
-	int r, settled = 0;
+	size_t from = *pos;
+	int m, r, settled = 0;
 
-	while (!cli_script_match(s, t, pos, settled)) {
+	while ((m = cli_script_match(s, t, pos, &from, settled)) == 0) {
 		settle = clock_mono_ms() + CLI_SETTLE_MS;
 		r = cli_script_pump(tc, t, settle < deadline ? settle : deadline);
 		if (r == 1 || (r == 0 && clock_mono_ms() < deadline)) {
@@ -91,7 +107,7 @@ cli_script_expect(struct telnet_client *tc, struct cli_buf *t, size_t *pos,
 			    errno ? strerror(errno) : "closed", s->text);
 		return (-1);
 	}
-	return (0);
+	return (m == 1 ? 0 : -1);
 }
 
 static int
@@ -146,19 +162,15 @@ cli_script(const struct cli_args *a, struct telnet_client *tc)
 int
 cli_script_compile(struct cli_args *a)
 {
-	char msg[256];
-	int r;
+	struct lw_err e = {0};
 
 	for (int i = 0; i < a->nsteps; i++) {
 		if (!a->steps[i].expect)
 			continue;
-		r = regcomp(&a->steps[i].re, a->steps[i].text, REG_EXTENDED | REG_NEWLINE);
-		if (r != 0) {
-			regerror(r, &a->steps[i].re, msg, sizeof(msg));
-			fprintf(stderr, "labwire: --expect '%s': %s\n", a->steps[i].text, msg);
+		if ((a->steps[i].re = rx_new(a->steps[i].text, RX_LINES, &e)) == NULL) {
+			fprintf(stderr, "labwire: --expect '%s': %s\n", a->steps[i].text, e.msg);
 			return (-1);
 		}
-		a->steps[i].compiled = 1;
 	}
 	return (0);
 }
@@ -166,7 +178,8 @@ cli_script_compile(struct cli_args *a)
 void
 cli_script_free(struct cli_args *a)
 {
-	for (int i = 0; i < a->nsteps; i++)
-		if (a->steps[i].compiled)
-			regfree(&a->steps[i].re);
+	for (int i = 0; i < a->nsteps; i++) {
+		rx_free(a->steps[i].re);
+		a->steps[i].re = NULL;
+	}
 }

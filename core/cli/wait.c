@@ -53,8 +53,16 @@ cli_wait_phase(const json_t *node)
 	const char *state = cli_fmt_string(node, "state");
 	const json_t *ready = json_object_get(node, "ready");
 
+	static char paused[96]; /* the CLI has one thread */
+
 	if (strcmp(state, "running") == 0 && json_is_boolean(ready))
 		return (json_is_true(ready) ? "running, ready" : "running, not ready yet");
+	/* It waits there for `labwire node resume`: say why. */
+	if (strcmp(state, "paused") == 0 && *cli_fmt_string(node, "paused_reason") != '\0') {
+		snprintf(paused, sizeof(paused), "paused: %s (labwire node resume)",
+		    cli_fmt_string(node, "paused_reason"));
+		return (paused);
+	}
 	return (*state != '\0' ? state : "unknown");
 }
 

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/paths.h"
 #include "core/base/config.h"
 #include "core/base/log.h"
@@ -100,6 +101,13 @@ watch_mod(int fd, struct watch *w, uint32_t events)
 
 /* ---- clients ---- */
 
+/* Read cl unless it is paused; write to it while output waits. */
+static void
+client_watch(struct client *cl)
+{
+	watch_mod(cl->fd, &cl->w, (cl->paused ? 0 : EPOLLIN) | (cl->outlen > 0 ? EPOLLOUT : 0));
+}
+
 void
 console_client_close(struct client *cl)
 {
@@ -112,6 +120,15 @@ console_client_close(struct client *cl)
 	else
 		close(cl->fd);
 	cl->fd = -1;
+}
+
+void
+console_client_resume(struct client *cl)
+{
+	if (!cl->paused || cl->dead)
+		return;
+	cl->paused = false;
+	client_watch(cl);
 }
 
 /*
@@ -148,7 +165,7 @@ console_client_write(struct client *cl, const char *data, size_t len)
 	cl->out = nb;
 	memcpy(cl->out + cl->outlen, data + n, len - (size_t)n);
 	cl->outlen += len - (size_t)n;
-	watch_mod(cl->fd, &cl->w, EPOLLIN | EPOLLOUT);
+	client_watch(cl);
 }
 
 static void
@@ -165,7 +182,7 @@ client_flush(struct client *cl)
 	memmove(cl->out, cl->out + n, cl->outlen - (size_t)n);
 	cl->outlen -= (size_t)n;
 	if (cl->outlen == 0)
-		watch_mod(cl->fd, &cl->w, EPOLLIN);
+		client_watch(cl);
 }
 
 /* Output for one client, in its protocol; one write per frame, so it is queued whole. */
@@ -367,34 +384,227 @@ con_note(struct con *c, const char *msg)
 	con_output(c, line, (size_t)n);
 }
 
-/* Keystrokes from any client go to the guest; Enter is CR alone. */
-void
-console_input(struct con *c, struct client *cl, const char *data, size_t len)
+/* ---- the console's input: one queue, written as the guest takes it ---- */
+
+static size_t
+in_room(const struct con *c)
 {
-	char buf[CONSOLE_READ_CHUNK];
+	return (CONSOLE_INPUT_MAX - c->in_len);
+}
+
+/* What must be free before cl is read: one read, and what its codec may hold back. */
+static size_t
+client_need(const struct client *cl)
+{
+	return (CONSOLE_READ_CHUNK + (cl->codec != NULL ? cl->codec->max_message : 0));
+}
+
+/* Watch qemu_fd for room to write only while bytes wait: no busy loop. */
+static void
+in_arm(struct con *c, bool arm)
+{
+	if (c->in_armed == arm)
+		return;
+	c->in_armed = arm;
+	watch_mod(c->qemu_fd, &c->w_qemu, EPOLLIN | (arm ? EPOLLOUT : 0));
+}
+
+/* The queue shrank (or the guest went): read paused clients that fit again, wake senders. */
+static void
+in_shrunk(struct con *c)
+{
+	bool still = false;
+
+	pthread_cond_broadcast(&c->room);
+	if (!c->in_paused)
+		return;
+	for (struct client *cl = c->clients; cl != NULL; cl = cl->next) {
+		if (!cl->paused || cl->dead)
+			continue;
+		if (c->qemu_fd != -1 && in_room(c) < client_need(cl)) {
+			still = true;
+			continue;
+		}
+		cl->paused = false;
+		client_watch(cl);
+	}
+	c->in_paused = still;
+}
+
+/* Forget what the guest did not take (it went away). */
+static void
+in_clear(struct con *c)
+{
+	free(c->in);
+	c->in = NULL;
+	c->in_off = c->in_len = c->in_cap = 0;
+	c->in_armed = false;
+	in_shrunk(c);
+}
+
+/* Write what the guest's socket takes now; watch for room when it is full. */
+static void
+in_flush(struct con *c)
+{
+	size_t before = c->in_len;
+	ssize_t n;
+
+	while (c->in_len > 0) {
+		n = send(c->qemu_fd, c->in + c->in_off, c->in_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			c->in_off += (size_t)n;
+			c->in_len -= (size_t)n;
+		} else if (n == -1 && errno == EAGAIN) {
+			in_arm(c, true);
+			break;
+		} else if (n == -1 && errno != EINTR) {
+			if (errno != EPIPE && errno != ECONNRESET) /* else QEMU just stopped */
+				log_warn("console %lld: write", (long long)c->node);
+			in_arm(c, false);
+			in_clear(c); /* QEMU is going: the read side sees it and detaches */
+			return;
+		}
+	}
+	if (c->in_len == 0) {
+		in_arm(c, false);
+		free(c->in);
+		c->in = NULL;
+		c->in_off = c->in_cap = 0;
+	}
+	if (c->in_len < before)
+		in_shrunk(c);
+}
+
+/* Room at the end of the queue for len more bytes (len <= in_room); -1 when out of memory. */
+static int
+in_reserve(struct con *c, size_t len)
+{
+	size_t need = c->in_len + len, cap = c->in_cap ? c->in_cap : 4096;
+	char *nb;
+
+	if (c->in_off > 0 && c->in_off + need > c->in_cap) {
+		memmove(c->in, c->in + c->in_off, c->in_len);
+		c->in_off = 0;
+	}
+	if (c->in_off + need <= c->in_cap)
+		return (0);
+	while (cap < need)
+		cap *= 2;
+	cap = cap > CONSOLE_INPUT_MAX ? CONSOLE_INPUT_MAX : cap;
+	if ((nb = realloc(c->in, cap)) == NULL)
+		return (-1);
+	c->in = nb;
+	c->in_cap = cap;
+	return (0);
+}
+
+/* Append keystrokes (room reserved); Enter is CR alone, so cl's CR LF / CR NUL lose the LF/NUL. */
+static void
+in_put(struct con *c, struct client *cl, const char *data, size_t len)
+{
+	char *q = c->in + c->in_off + c->in_len;
 	size_t n = 0;
 
-	for (size_t i = 0; i < len && n < sizeof(buf); i++) {
+	for (size_t i = 0; i < len; i++) {
 		if (cl != NULL && cl->cr && (data[i] == '\n' || data[i] == '\0')) {
 			cl->cr = false;
 			continue;
 		}
 		if (cl != NULL)
 			cl->cr = data[i] == '\r';
-		buf[n++] = data[i];
+		q[n++] = data[i];
 	}
-	if (c->qemu_fd != -1 && n > 0 && write(c->qemu_fd, buf, n) == -1 && errno != EAGAIN)
-		log_warn("console %lld: write", (long long)c->node);
+	c->in_len += n;
+}
+
+void
+console_input(struct con *c, struct client *cl, const char *data, size_t len)
+{
+	static const char full[] =
+	    "\r\n[labwire: the console's input queue is full (the guest has "
+	    "not taken 1 MiB yet); your input was refused, disconnecting]\r\n";
+
+	if (c->qemu_fd == -1 || len == 0) /* the node is not running: keystrokes go nowhere */
+		return;
+	if (len > in_room(c) || in_reserve(c, len) == -1) {
+		log_info(
+		    "console %lld: input queue full; a client's %zu bytes refused, client dropped",
+		    (long long)c->node, len);
+		client_output(cl, full, sizeof(full) - 1);
+		console_client_close(cl);
+		return;
+	}
+	in_put(c, cl, data, len);
+	if (!c->in_armed)
+		in_flush(c);
+}
+
+int
+console_send(struct con *c, const char *line, int64_t stop_ms, struct lw_err *e)
+{
+	size_t len = strlen(line);
+	struct timespec ts;
+	int64_t left;
+
+	if (len + 1 > CONSOLE_INPUT_MAX)
+		return (err_set(e, ERR_INVALID, "send: longer than the console's input queue"));
+	while (!c->dead && c->qemu_fd != -1 && len + 1 > in_room(c)) {
+		if ((left = stop_ms - clock_mono_ms()) <= 0)
+			return (err_set(e, ERR_TIMEOUT,
+			    "the console's input queue stayed full: the guest is not reading"));
+		clock_deadline(&ts, left > INT32_MAX ? INT32_MAX : (int)left);
+		console_wait(&c->room, &ts);
+	}
+	if (c->dead || c->qemu_fd == -1 || in_reserve(c, len + 1) == -1)
+		return (err_set(e, c->dead || c->qemu_fd == -1 ? ERR_CONFLICT : ERR_INTERNAL,
+		    c->dead || c->qemu_fd == -1 ? "the node stopped; its console is gone"
+		                                : "out of memory"));
+	in_put(c, NULL, line, len);
+	in_put(c, NULL, "\r", 1);
+	if (!c->in_armed)
+		in_flush(c);
+	return (0);
 }
 
 /* ---- events ---- */
 
+/*
+ * Back-pressure: a client whose input may not fit in its console's queue
+ * is not read (its socket fills, then its sender waits) until the guest has
+ * taken enough; a client that hung up meanwhile is dropped. Only clients
+ * whose keystrokes go to the guest wait.
+ */
+static bool
+client_hold(struct client *cl, uint32_t events)
+{
+	struct con *c = cl->con;
+	bool hold;
+
+	if (cl->login != NULL) /* at the login prompt: held while its password is checked */
+		hold = login_checking(cl);
+	else
+		hold = !cl->read_only && c->qemu_fd != -1 && in_room(c) < client_need(cl);
+	if (!hold)
+		return (false);
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		console_client_close(cl);
+	} else if (!cl->paused) {
+		cl->paused = true;
+		c->in_paused = true;
+		client_watch(cl);
+	}
+	return (true);
+}
+
 static void
-client_readable(struct client *cl)
+client_readable(struct client *cl, uint32_t events)
 {
 	char buf[CONSOLE_READ_CHUNK];
-	ssize_t n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	ssize_t n;
 
+	if (client_hold(cl, events))
+		return;
+	n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		console_client_close(cl);
 		return;
@@ -413,6 +623,7 @@ qemu_close(struct con *c)
 	console_watch_del(c->qemu_fd);
 	close(c->qemu_fd);
 	c->qemu_fd = -1;
+	in_clear(c); /* unsent keystrokes were for this boot; paused clients read again */
 }
 
 static void
@@ -485,7 +696,9 @@ handle_event(struct epoll_event *ev)
 			telnetd_accept(c);
 		break;
 	case W_QEMU:
-		if (!(c = w->p)->dead && c->qemu_fd != -1)
+		if (!(c = w->p)->dead && c->qemu_fd != -1 && (ev->events & EPOLLOUT))
+			in_flush(c);
+		if (!c->dead && c->qemu_fd != -1 && (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 			qemu_readable(c);
 		break;
 	case W_CLIENT:
@@ -493,7 +706,7 @@ handle_event(struct epoll_event *ev)
 		if (!cl->dead && (ev->events & EPOLLOUT))
 			client_flush(cl);
 		if (!cl->dead && (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-			client_readable(cl);
+			client_readable(cl, ev->events);
 		break;
 	}
 }
@@ -525,6 +738,8 @@ reap(void)
 		if (c->dead && c->waiters == NULL) {
 			*pc = c->next;
 			free(c->ring);
+			free(c->in);
+			pthread_cond_destroy(&c->room);
 			free(c);
 		} else {
 			pc = &c->next;
@@ -588,8 +803,9 @@ con_close(struct con *c)
 	if (c->qemu_fd != -1)
 		qemu_close(c);
 	log_close(c);
-	expect_wake(c);
 	c->dead = true;
+	expect_wake(c);
+	pthread_cond_broadcast(&c->room); /* send/expect waiting for room returns */
 }
 
 /*
@@ -648,6 +864,7 @@ con_new(int64_t node, int port)
 	c->ring_size = (size_t)lw.cfg.console_scrollback;
 	c->w_listen = (struct watch){W_LISTEN, c};
 	c->w_qemu = (struct watch){W_QEMU, c};
+	pthread_cond_init(&c->room, NULL);
 	return (c);
 }
 

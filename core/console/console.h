@@ -83,6 +83,13 @@ struct console_codec {
 	char *(*frame)(void *arg, const char *data, size_t len, size_t *framed_len);
 	/* close - called once when the client goes: close its fd, release arg. */
 	void (*close)(void *arg);
+	/*
+	 * max_message - the most input bytes parse may hold back across calls
+	 * (a message being reassembled); 0 when every INPUT message is made of
+	 * the bytes just given. The client is read only while that much and
+	 * one read fit in the console's input queue.
+	 */
+	size_t max_message;
 };
 
 /*
@@ -95,12 +102,17 @@ struct console_codec {
  */
 int console_add_ws(int64_t node, int fd, const char *extra, size_t extra_len,
     const struct console_codec *codec, void *arg, bool read_only, const struct console_who *who);
+#define EXEC_WAITERS_MAX 4 /* console_exec calls waiting on one node's console at once */
 /*
- * console_exec - type send (and Enter) on node's console and wait up to
- * timeout_ms for the POSIX extended regex expect to match what the console
- * printed since. *out (caller frees) gets the output up to the end of the
- * match, "\r" removed. 0 on a match; -1 with e: ERR_TIMEOUT (and *out holds
- * what was seen), ERR_CONFLICT (not running), ERR_INVALID (bad regex).
+ * console_exec - type send (and Enter) on node's console, in one piece
+ * through its input queue (waiting for room within the timeout), and wait
+ * up to timeout_ms for the regex expect (core/base/rx: PCRE2, bounded;
+ * "^"/"$" at lines) to match what the console printed since. *out (caller
+ * frees) gets the output up to the end of the match, "\r" removed. 0 on a
+ * match; -1 with e: ERR_TIMEOUT (and *out holds what was seen),
+ * ERR_CONFLICT (not running), ERR_INVALID (a bad regex, or one that hit a
+ * regex limit on the output), ERR_TOO_MANY (EXEC_WAITERS_MAX calls wait on
+ * the node already).
  */
 int console_exec(int64_t node, const char *send, const char *expect, int timeout_ms, char **out,
     struct lw_err *e);

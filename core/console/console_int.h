@@ -23,6 +23,13 @@
 
 #define CONSOLE_CLIENT_OUT_MAX (1 << 20) /* a client further behind than this loses output */
 #define CONSOLE_READ_CHUNK 16384
+/*
+ * Keystrokes queued for the guest, per console. The guest's UART takes them
+ * slowly; a client is not read while less than one read's worth (plus the
+ * largest message its codec may still be holding) is free: back-pressure,
+ * never a dropped byte.
+ */
+#define CONSOLE_INPUT_MAX (1 << 20)
 
 enum watch_kind { W_WAKE, W_LISTEN, W_QEMU, W_CLIENT };
 enum client_kind { C_TELNET, C_CODEC };
@@ -34,9 +41,10 @@ struct watch {
 };
 
 struct con;
-struct telnet_t; /* libtelnet's, used only by telnetd.c */
-struct waiter;   /* expect.c's */
-struct login;    /* login.c's */
+struct telnet_t;      /* libtelnet's, used only by telnetd.c */
+union telnet_event_t; /* libtelnet's */
+struct waiter;        /* expect.c's */
+struct login;         /* login.c's */
 
 struct client {
 	enum client_kind kind;
@@ -49,6 +57,7 @@ struct client {
 	size_t outlen;
 	bool cr;                /* the last input byte was '\r' (telnet Enter is CR LF or CR NUL) */
 	bool read_only;         /* its input is dropped; output still flows */
+	bool paused;            /* not read: its console's input queue is too full */
 	struct console_who who; /* who let it in says who it is (console_recheck) */
 	uint64_t id;            /* unique while the daemon runs */
 	bool dead;
@@ -70,6 +79,12 @@ struct con {
 	struct client *clients;
 	struct client *pending; /* telnet clients at the login prompt: not joined, see no output */
 	struct waiter *waiters; /* expect.c's list */
+	/* keystrokes the guest has not taken yet: in[in_off .. in_off + in_len) */
+	char *in;
+	size_t in_off, in_len, in_cap;
+	bool in_armed;       /* EPOLLOUT is watched on qemu_fd: the socket was full */
+	bool in_paused;      /* some client may be paused on a full queue */
+	pthread_cond_t room; /* broadcast when the queue shrinks or the guest goes */
 	bool dead;
 	struct watch w_listen, w_qemu;
 	struct con *next;
@@ -92,12 +107,34 @@ struct client *console_client_new(struct con *c, enum client_kind kind, int fd);
 void console_client_join(struct client *cl);
 /* console_client_write - raw bytes to cl, queued whole when the socket is full. */
 void console_client_write(struct client *cl, const char *data, size_t len);
+/* console_client_resume - read cl again if it was held (paused). */
+void console_client_resume(struct client *cl);
 /* console_client_close - mark cl dead and close its socket; freed at the end of the batch. */
 void console_client_close(struct client *cl);
-/* console_input - keystrokes to the guest; cl (NULL for send/expect) tracks CR LF. */
+/*
+ * console_input - a client's keystrokes to the guest, queued whole (cl
+ * tracks CR LF). Clients are read only when they fit; if they ever do not,
+ * the client is told and dropped rather than losing part of its input.
+ * Dropped while the node is not running.
+ */
 void console_input(struct con *c, struct client *cl, const char *data, size_t len);
+/*
+ * console_send - queue line and Enter for the guest as one piece (send/expect),
+ * waiting (lock released) until the queue has room, at most until stop_ms
+ * (clock_mono_ms). 0, or -1 with e: ERR_TIMEOUT (the queue stayed full),
+ * ERR_CONFLICT (the node stopped).
+ */
+int console_send(struct con *c, const char *line, int64_t stop_ms, struct lw_err *e);
 
 /* telnetd.c */
+/* A libtelnet event handler (telnet_event_handler_t). */
+typedef void (*telnetd_handler)(struct telnet_t *tn, union telnet_event_t *ev, void *arg);
+/*
+ * telnetd_session - a client's telnet state with the server's options
+ * offered (the negotiation queued to eh as TELNET_EV_SEND); what the client
+ * sends goes to eh with arg. NULL when out of memory.
+ */
+struct telnet_t *telnetd_session(telnetd_handler eh, void *arg);
 /* telnetd_start - listen on c's telnet port; 0, or -1 with e (c->listen_fd stays -1). */
 int telnetd_start(struct con *c, struct lw_err *e);
 /* telnetd_stop - stop listening; the clients stay until their console goes. */
@@ -129,6 +166,11 @@ void login_input(struct client *cl, const char *data, size_t len);
 void login_results(void);
 /* login_expire - close clients past the login deadline; ms to the next one, or -1. */
 int login_expire(void);
+/*
+ * login_checking - cl's login is being checked: it is not read meanwhile
+ * (what it types waits in its socket, none is dropped) until the verdict.
+ */
+bool login_checking(const struct client *cl);
 /* login_free - release cl's login state (the client is being freed). */
 void login_free(struct client *cl);
 

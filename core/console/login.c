@@ -44,8 +44,13 @@ enum login_state { LOGIN_USER, LOGIN_PASS, LOGIN_CHECK };
 /* Clients at one console's login prompt at once; more are turned away. */
 #define LOGIN_PENDING_MAX 16
 
-/* Typeahead kept while a check runs (a script's first command, sent with the password). */
-#define LOGIN_AHEAD_MAX 4096
+/*
+ * Typeahead kept while a check runs (a script's first command, or a paste,
+ * sent with the password): what came in the read that ended the password.
+ * The client is not read again until the verdict (login_checking), so one
+ * read is the most there can be.
+ */
+#define LOGIN_AHEAD_MAX CONSOLE_READ_CHUNK
 
 struct login {
 	enum login_state state;
@@ -307,8 +312,8 @@ login_line(struct client *cl, enum loginline_result r)
 }
 
 /*
- * Keep what arrives during the check (up to LOGIN_AHEAD_MAX; the rest is
- * dropped): the LF or NUL that ends the password's Enter is not part of it.
+ * Keep what arrives during the check (up to LOGIN_AHEAD_MAX, all of one
+ * read): the LF or NUL that ends the password's Enter is not part of it.
  */
 static void
 login_typeahead(struct login *l, const char *data, size_t len)
@@ -464,6 +469,14 @@ login_verdict(const struct login_job *j)
 		login_join(cl, true);
 	else
 		login_fail(cl);
+	if (!cl->dead)
+		console_client_resume(cl); /* its socket is read again */
+}
+
+bool
+login_checking(const struct client *cl)
+{
+	return (cl->login != NULL && cl->login->state == LOGIN_CHECK);
 }
 
 void

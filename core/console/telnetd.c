@@ -68,6 +68,20 @@ telnetd_stop(struct con *c)
 	c->listen_fd = -1;
 }
 
+telnet_t *
+telnetd_session(telnetd_handler eh, void *arg)
+{
+	telnet_t *tn = telnet_init(telopts, eh, 0, arg);
+
+	if (tn == NULL)
+		return (NULL);
+	telnet_negotiate(tn, TELNET_WILL, TELNET_TELOPT_ECHO);
+	telnet_negotiate(tn, TELNET_WILL, TELNET_TELOPT_SGA);
+	telnet_negotiate(tn, TELNET_WILL, TELNET_TELOPT_BINARY);
+	telnet_negotiate(tn, TELNET_DO, TELNET_TELOPT_BINARY);
+	return (tn);
+}
+
 static void
 telnetd_event(telnet_t *tn, telnet_event_t *ev, void *arg)
 {
@@ -103,7 +117,7 @@ telnetd_accept(struct con *c)
 	if (fd == -1)
 		return;
 	if ((cl = console_client_new(c, C_TELNET, fd)) == NULL ||
-	    (cl->tn = telnet_init(telopts, telnetd_event, 0, cl)) == NULL ||
+	    (cl->tn = telnetd_session(telnetd_event, cl)) == NULL ||
 	    console_watch_add(fd, &cl->w, EPOLLIN) == -1) {
 		if (cl != NULL && cl->tn != NULL)
 			telnet_free(cl->tn);
@@ -111,10 +125,6 @@ telnetd_accept(struct con *c)
 		close(fd);
 		return;
 	}
-	telnet_negotiate(cl->tn, TELNET_WILL, TELNET_TELOPT_ECHO);
-	telnet_negotiate(cl->tn, TELNET_WILL, TELNET_TELOPT_SGA);
-	telnet_negotiate(cl->tn, TELNET_WILL, TELNET_TELOPT_BINARY);
-	telnet_negotiate(cl->tn, TELNET_DO, TELNET_TELOPT_BINARY);
 	if (login_required())
 		login_start(cl);
 	else

@@ -6,6 +6,14 @@
  * captures are freed by whoever ends them, under the lock; the epoll tag
  * is the link id, looked up again, so a stale event finds nothing.
  *
+ * Limits and write errors: a capture that reaches its max_bytes or
+ * max_ms, or whose file cannot be written (ENOSPC), is marked ending in
+ * the middle of a batch and swept out after it (cap_sweep): its file cut
+ * back to the last whole record and closed, its readers ended, its final
+ * stats kept in cp.ended until capture_reap takes them, and the notify
+ * callback told. Frames go to the file through a buffer of our own, not
+ * stdio, so that after a failed write we know exactly what is on disk.
+ *
  * Shutdown: capture_fini sets cp.stop under the lock, joins the thread,
  * ends every tap, then closes the eventfd and epoll set and sets them to -1
  * (still under the lock). The runtime goes on wiring and unwiring links
@@ -14,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +43,7 @@
 
 #define TAP_SNAPLEN LIVECAP_SNAPLEN
 #define READER_QUEUE_MAX (8 << 20)
+#define CAP_WBUF (128 << 10) /* holds the largest record (16 + 65535 bytes) */
 
 /* The standard pcap file header and record header (native byte order). */
 struct pcap_file_hdr {
@@ -69,9 +79,17 @@ struct cap {
 	struct bpf_program prog;
 	bool has_prog;
 	int snaplen;
-	FILE *fp;
-	off_t file_size;
+	int fd;     /* the pcap file, or -1 */
+	char *wbuf; /* records not yet written to fd */
+	size_t wlen;
+	uint64_t wpackets, wbytes; /* the frames in wbuf: they count once on disk */
+	off_t file_size;           /* on disk, always whole records */
 	uint64_t packets, bytes, dropped, kdrop_base;
+	uint64_t max_bytes; /* 0: none */
+	int64_t deadline;   /* clock_mono_ms; 0: none */
+	bool ending;        /* swept out after this batch: a limit or an error */
+	const char *stop_reason;
+	int error;
 	struct capture_reader *readers;
 	struct cap *next;
 };
@@ -103,6 +121,9 @@ static struct {
 	struct tap *taps;
 	struct livecap **dead; /* handles to close, off the lock: closing waits for RCU */
 	size_t ndead;
+	struct capture_stats *ended; /* ended by themselves, until capture_reap */
+	int nended;
+	void (*notify)(void);
 } cp = {.mu = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1};
 
 static struct tap *
@@ -202,20 +223,87 @@ reader_push(
 	pthread_cond_broadcast(&r->cv);
 }
 
+/* cap_fail - c ends (after this batch) for reason, or for the write error err. */
+static void
+cap_fail(struct cap *c, const char *reason, int err)
+{
+	if (c->ending)
+		return;
+	c->ending = true;
+	c->stop_reason = reason;
+	c->error = err;
+}
+
+/*
+ * cap_flush - write the buffered records; 0, or -1 with errno, the file
+ * cut back to the whole records it had (a short write leaves half a one).
+ */
+static int
+cap_flush(struct cap *c)
+{
+	size_t done = 0;
+
+	while (done < c->wlen) {
+		/* At the end of the whole records, wherever a failed write left the offset. */
+		ssize_t n = TEMP_FAILURE_RETRY(
+		    pwrite(c->fd, c->wbuf + done, c->wlen - done, c->file_size + (off_t)done));
+
+		if (n <= 0) {
+			int err = n == 0 ? ENOSPC : errno;
+
+			if (ftruncate(c->fd, c->file_size) == -1)
+				log_warn("capture %lld: cutting back its file", (long long)c->id);
+			c->wlen = 0;
+			c->wpackets = c->wbytes = 0;
+			errno = err;
+			return (-1);
+		}
+		done += (size_t)n;
+	}
+	c->file_size += (off_t)c->wlen;
+	c->packets += c->wpackets;
+	c->bytes += c->wbytes;
+	c->wlen = 0;
+	c->wpackets = c->wbytes = 0;
+	return (0);
+}
+
+/* cap_write - buffer one record for the file; 0, or -1 when it cannot be written (errno). */
+static int
+cap_write(struct cap *c, const struct pcap_rec_hdr *rh, const unsigned char *data)
+{
+	size_t rec = sizeof(*rh) + rh->caplen;
+
+	if (c->wlen + rec > CAP_WBUF && cap_flush(c) == -1)
+		return (-1);
+	memcpy(c->wbuf + c->wlen, rh, sizeof(*rh));
+	memcpy(c->wbuf + c->wlen + sizeof(*rh), data, rh->caplen);
+	c->wlen += rec;
+	return (0);
+}
+
 static void
 cap_frame(struct cap *c, const struct pcap_pkthdr *h, const unsigned char *data)
 {
 	struct pcap_rec_hdr rh;
 	uint32_t caplen = h->caplen < (uint32_t)c->snaplen ? h->caplen : (uint32_t)c->snaplen;
+	uint64_t size;
 
-	if (c->has_prog && pcap_offline_filter(&c->prog, h, data) == 0)
+	if (c->ending || (c->has_prog && pcap_offline_filter(&c->prog, h, data) == 0))
 		return;
 	rh = (struct pcap_rec_hdr){(uint32_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, caplen, h->len};
-	if (c->fp != NULL && fwrite(&rh, sizeof(rh), 1, c->fp) == 1 &&
-	    fwrite(data, 1, caplen, c->fp) == caplen)
-		c->file_size += (off_t)(sizeof(rh) + caplen);
-	c->packets++;
-	c->bytes += h->len;
+	/* The frame that would pass max_bytes is not taken: the file stays within it. */
+	size = (uint64_t)c->file_size + c->wlen + sizeof(rh) + caplen;
+	if (c->max_bytes != 0 && size > c->max_bytes) {
+		cap_fail(c, "max_bytes", 0);
+		return;
+	}
+	if (cap_write(c, &rh, data) == -1) {
+		cap_fail(c, NULL, errno);
+		return;
+	}
+	c->wpackets++;
+	c->wbytes += h->len;
 	for (struct capture_reader *r = c->readers; r != NULL; r = r->next)
 		reader_push(c, r, &rh, sizeof(rh), data, caplen);
 }
@@ -251,20 +339,26 @@ tap_readable(struct tap *t)
 		epoll_ctl(cp.epfd, EPOLL_CTL_DEL, t->fd, NULL);
 	}
 	for (struct cap *c = t->caps; c != NULL; c = c->next)
-		if (c->fp != NULL)
-			fflush(c->fp);
+		if (!c->ending && cap_flush(c) == -1)
+			cap_fail(c, NULL, errno);
 }
 
 static struct capture_stats
 cap_stats(struct tap *t, struct cap *c, bool running)
 {
-	return ((struct capture_stats){
-	    c->id, running, c->packets, c->bytes, c->dropped, tap_kernel_drops(t) - c->kdrop_base});
+	return ((struct capture_stats){c->id, running, c->stop_reason, c->error, c->packets,
+	    c->bytes, c->dropped, tap_kernel_drops(t) - c->kdrop_base});
 }
 
 static void
 cap_end(struct tap *t, struct cap *c, struct capture_stats *st)
 {
+	/* What a limit left buffered fits; after a write error nothing is buffered. */
+	if (c->fd != -1 && cap_flush(c) == -1) {
+		c->ending = true;
+		c->stop_reason = NULL;
+		c->error = errno;
+	}
 	if (st != NULL)
 		*st = cap_stats(t, c, false);
 	for (struct capture_reader *r = c->readers; r != NULL; r = r->next) {
@@ -272,11 +366,82 @@ cap_end(struct tap *t, struct cap *c, struct capture_stats *st)
 		pthread_cond_broadcast(&r->cv);
 	}
 	/* Readers still attached hold no pointer to c: they only see ended. */
-	if (c->fp != NULL)
-		fclose(c->fp);
+	if (c->fd != -1)
+		close(c->fd);
+	free(c->wbuf);
 	if (c->has_prog)
 		pcap_freecode(&c->prog);
 	free(c);
+}
+
+static void tap_sync(struct tap *t);
+
+/* cap_retire - c ended by itself: its final stats wait in cp.ended for capture_reap. */
+static void
+cap_retire(struct tap *t, struct cap *c)
+{
+	struct capture_stats *grown = realloc(cp.ended, sizeof(*grown) * (size_t)(cp.nended + 1));
+	struct capture_stats st;
+
+	cap_end(t, c, &st);
+	if (st.error != 0)
+		log_warnx("capture %lld failed: %s", (long long)st.id, strerror(st.error));
+	else
+		log_info("capture %lld stopped at its %s", (long long)st.id, st.stop_reason);
+	if (grown == NULL) {
+		log_warnx("capture %lld: out of memory for its final counters", (long long)st.id);
+		return;
+	}
+	cp.ended = grown;
+	cp.ended[cp.nended++] = st;
+}
+
+/*
+ * cap_sweep - end every capture that is ending or past its time (called
+ * locked); true when one did, for capture_reap.
+ */
+static bool
+cap_sweep(void)
+{
+	int64_t now = clock_mono_ms();
+	bool any = false;
+
+	for (struct tap *t = cp.taps; t != NULL; t = t->next) {
+		struct cap **pc = &t->caps;
+		bool gone = false;
+
+		while (*pc != NULL) {
+			struct cap *c = *pc;
+
+			if (!c->ending && c->deadline != 0 && now >= c->deadline)
+				cap_fail(c, "max_seconds", 0);
+			if (!c->ending) {
+				pc = &c->next;
+				continue;
+			}
+			*pc = c->next;
+			cap_retire(t, c);
+			gone = any = true;
+		}
+		if (gone)
+			tap_sync(t);
+	}
+	return (any);
+}
+
+/* cap_timeout - ms until the nearest capture deadline, or -1 for none (called locked). */
+static int
+cap_timeout(void)
+{
+	int64_t next = 0, now = clock_mono_ms();
+
+	for (struct tap *t = cp.taps; t != NULL; t = t->next)
+		for (struct cap *c = t->caps; c != NULL; c = c->next)
+			if (c->deadline != 0 && !c->ending && (next == 0 || c->deadline < next))
+				next = c->deadline;
+	if (next == 0)
+		return (-1);
+	return (next <= now ? 0 : next - now > INT_MAX ? INT_MAX : (int)(next - now));
 }
 
 /* ---- opening and closing, on the capture thread ---- */
@@ -432,8 +597,13 @@ capture_loop(void *arg)
 
 	(void)arg;
 	for (;;) {
-		int n = epoll_wait(cp.epfd, evs, 64, -1);
+		int n, timeout;
+		bool ended;
 
+		pthread_mutex_lock(&cp.mu);
+		timeout = cap_timeout();
+		pthread_mutex_unlock(&cp.mu);
+		n = epoll_wait(cp.epfd, evs, 64, timeout);
 		pthread_mutex_lock(&cp.mu);
 		if (cp.stop) {
 			pthread_mutex_unlock(&cp.mu);
@@ -452,7 +622,10 @@ capture_loop(void *arg)
 			}
 		}
 		taps_settle();
+		ended = cap_sweep();
 		pthread_mutex_unlock(&cp.mu);
+		if (ended && cp.notify != NULL)
+			cp.notify();
 	}
 	return (NULL);
 }
@@ -471,6 +644,26 @@ capture_init(struct lw_err *e)
 		return (err_set(e, ERR_INTERNAL, "capture thread: %s", strerror(errno)));
 	cp.running = true;
 	return (0);
+}
+
+void
+capture_set_notify(void (*fn)(void))
+{
+	cp.notify = fn;
+}
+
+int
+capture_reap(struct capture_stats **out)
+{
+	int n;
+
+	pthread_mutex_lock(&cp.mu);
+	*out = cp.ended;
+	n = cp.nended;
+	cp.ended = NULL;
+	cp.nended = 0;
+	pthread_mutex_unlock(&cp.mu);
+	return (n);
 }
 
 /* Close t, appending its captures' final stats to the growing array *out. */
@@ -512,6 +705,11 @@ capture_fini(struct capture_stats **out)
 	pthread_join(cp.thread, NULL);
 	pthread_mutex_lock(&cp.mu);
 	cp.running = false; /* from here on a handle is closed where it is dropped */
+	/* Those that ended by themselves and were not reaped yet come first. */
+	*out = cp.ended;
+	n = cp.nended;
+	cp.ended = NULL;
+	cp.nended = 0;
 	while (cp.taps != NULL) {
 		struct tap *t = cp.taps;
 
@@ -603,27 +801,29 @@ capture_check_filter(const char *filter, int snaplen, struct lw_err *e)
 	return (r);
 }
 
-static FILE *
-cap_file(const char *path, int snaplen, off_t *size)
+/* cap_file - the pcap file at path with its header written; its fd, or -1 with errno. */
+static int
+cap_file(const char *path, int snaplen)
 {
 	struct pcap_file_hdr fh = {0xa1b2c3d4, 2, 4, 0, 0, (uint32_t)snaplen, DLT_EN10MB};
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	FILE *fp;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640), err;
+	ssize_t n;
 
-	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return (NULL);
+	if (fd == -1)
+		return (-1);
+	if ((n = TEMP_FAILURE_RETRY(write(fd, &fh, sizeof(fh)))) != (ssize_t)sizeof(fh)) {
+		err = n == -1 ? errno : ENOSPC;
+		close(fd);
+		unlink(path);
+		errno = err;
+		return (-1);
 	}
-	fwrite(&fh, sizeof(fh), 1, fp);
-	fflush(fp);
-	*size = sizeof(fh);
-	return (fp);
+	return (fd);
 }
 
 int
-capture_start(
-    int64_t id, int64_t link, const char *filter, int snaplen, const char *path, struct lw_err *e)
+capture_start(int64_t id, int64_t link, const char *filter, int snaplen, const char *path,
+    const struct capture_limits *lim, struct lw_err *e)
 {
 	pcap_t *dead = pcap_open_dead(DLT_EN10MB, snaplen);
 	struct tap *t;
@@ -639,10 +839,12 @@ capture_start(
 		    e, ERR_CONFLICT, "link %lld is not up: start its lab first", (long long)link);
 		goto fail;
 	}
-	if (dead == NULL || (c = calloc(1, sizeof(*c))) == NULL) {
+	if (dead == NULL || (c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->wbuf = malloc(CAP_WBUF)) == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto fail;
 	}
+	c->fd = -1;
 	if (filter != NULL && filter[0] != '\0') {
 		if (pcap_compile(dead, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) == -1) {
 			err_set(e, ERR_INVALID, "filter: %s", pcap_geterr(dead));
@@ -650,9 +852,18 @@ capture_start(
 		}
 		c->has_prog = true;
 	}
-	if ((c->fp = cap_file(path, snaplen, &c->file_size)) == NULL) {
-		err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno));
+	if ((c->fd = cap_file(path, snaplen)) == -1) {
+		if (errno == ENOSPC || errno == EDQUOT)
+			err_set(
+			    e, ERR_NO_SPACE, "no room for the capture's file: %s", strerror(errno));
+		else
+			err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno));
 		goto fail;
+	}
+	c->file_size = sizeof(struct pcap_file_hdr);
+	if (lim != NULL) {
+		c->max_bytes = lim->max_bytes;
+		c->deadline = lim->max_ms > 0 ? clock_mono_ms() + lim->max_ms : 0;
 	}
 	c->id = id;
 	c->snaplen = snaplen;
@@ -661,12 +872,16 @@ capture_start(
 	t->caps = c;
 	/* A capture deserves the big kernel ring and whole frames; idle taps do not. */
 	tap_sync(t);
+	if (c->deadline != 0)
+		cap_wake(); /* the thread may be waiting with no timeout */
 	pthread_mutex_unlock(&cp.mu);
 	pcap_close(dead);
 	return (0);
 fail:
 	if (c != NULL && c->has_prog)
 		pcap_freecode(&c->prog);
+	if (c != NULL)
+		free(c->wbuf);
 	free(c);
 	pthread_mutex_unlock(&cp.mu);
 	if (dead != NULL)
@@ -697,6 +912,12 @@ capture_stop(int64_t id, struct capture_stats *st)
 	return (0);
 }
 
+const char *
+capture_error_text(int err)
+{
+	return (err == ENOSPC || err == EDQUOT ? "disk full" : strerror(err));
+}
+
 int
 capture_get(int64_t id, struct capture_stats *st)
 {
@@ -705,6 +926,12 @@ capture_get(int64_t id, struct capture_stats *st)
 
 	pthread_mutex_lock(&cp.mu);
 	if ((c = cap_find(id, &t)) == NULL) {
+		for (int i = 0; i < cp.nended; i++)
+			if (cp.ended[i].id == id) {
+				*st = cp.ended[i];
+				pthread_mutex_unlock(&cp.mu);
+				return (0);
+			}
 		pthread_mutex_unlock(&cp.mu);
 		return (-1);
 	}
@@ -735,7 +962,10 @@ capture_reader_open(int64_t id, const char *path)
 		return (NULL);
 	}
 	/* Everything up to here comes from the file, everything after from the queue. */
-	fflush(c->fp);
+	if (!c->ending && cap_flush(c) == -1) {
+		cap_fail(c, NULL, errno);
+		cap_wake();
+	}
 	r->file_end = c->file_size;
 	r->next = c->readers;
 	c->readers = r;

@@ -21,12 +21,35 @@
 struct capture_stats {
 	int64_t id;
 	bool running;
+	const char *stop_reason; /* "max_bytes", "max_seconds" (a literal), or NULL */
+	int error;               /* errno of the write that ended it (ENOSPC ...), or 0 */
 	uint64_t packets, bytes;
 	uint64_t dropped;        /* frames live readers could not take */
 	uint64_t kernel_dropped; /* pcap_stats ps_drop on the link since the capture began */
 };
 
+/*
+ * What a capture may take; 0: no limit. On the limit it ends by itself
+ * (stop_reason). A write error (ENOSPC ...) ends it too (error): the file
+ * is cut back to its last whole record.
+ */
+struct capture_limits {
+	uint64_t max_bytes; /* the pcap file's size, header included */
+	int64_t max_ms;     /* from its start */
+};
+
 int capture_init(struct lw_err *e);
+/*
+ * capture_set_notify - fn is called (from the capture thread, no lock
+ * held by the caller to rely on) when captures ended by themselves: a
+ * limit, a write error. capture_reap then hands them over.
+ */
+void capture_set_notify(void (*fn)(void));
+/*
+ * capture_reap - the captures that ended by themselves since the last call,
+ * their final stats into *out (malloc'd, caller frees); returns how many.
+ */
+int capture_reap(struct capture_stats **out);
 /*
  * capture_fini - end every capture and stop the thread; the final stats of
  * the captures it ended go to *out (malloc'd, caller frees); returns how many.
@@ -47,12 +70,17 @@ bool capture_link_is_up(int64_t link);
 /* capture_check_filter - compile filter for Ethernet; 0 or -1 with ERR_INVALID and libpcap's words.
  */
 int capture_check_filter(const char *filter, int snaplen, struct lw_err *e);
-/* capture_start - capture id on link into path; ERR_CONFLICT when the link is not up. */
-int capture_start(
-    int64_t id, int64_t link, const char *filter, int snaplen, const char *path, struct lw_err *e);
+/*
+ * capture_start - capture id on link into path within lim (NULL: none);
+ * ERR_CONFLICT when the link is not up.
+ */
+int capture_start(int64_t id, int64_t link, const char *filter, int snaplen, const char *path,
+    const struct capture_limits *lim, struct lw_err *e);
 /* capture_stop - end capture id; its final stats into st; -1 if it was not running. */
 int capture_stop(int64_t id, struct capture_stats *st);
-/* capture_get - live stats of capture id; -1 if it is not running. */
+/* capture_error_text - what a capture's write error err says to a user ("disk full" ...). */
+const char *capture_error_text(int err);
+/* capture_get - live stats of capture id (or, not yet reaped, its final ones); -1 if neither. */
 int capture_get(int64_t id, struct capture_stats *st);
 
 struct capture_reader;

@@ -3,8 +3,11 @@
  *
  * One NETLINK_ROUTE socket, guarded by a mutex, carries every request. Each
  * request asks for an ACK and the caller waits for it, so a failure reaches
- * the caller that caused it, never the next one. Only names with the "lw"
- * prefix are ever changed: the daemon must not touch a foreign interface.
+ * the caller that caused it, never the next one. Only interfaces with the
+ * "lw" prefix and this daemon's mark (IFLA_IFALIAS, see fabric_instance_set)
+ * are ever changed: the daemon must not touch a foreign interface, whatever
+ * its name. Changes go by ifindex, looked up with the mark in one request,
+ * so a name that changed hands meanwhile is not the one changed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +68,24 @@ static struct {
 	bool stale; /* one was abandoned midway: replies may still be queued */
 	_Alignas(struct nlmsghdr) char rbuf[FABRIC_RCV_SIZE];
 } fabric = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/*
+ * This daemon's mark ("labwire:<instance>"), set once; and whether start-up
+ * claims are over. Taken inside fabric.lock, never the other way round.
+ */
+#define FABRIC_MARK_SIZE (sizeof(FABRIC_MARK_PREFIX) + FABRIC_INSTANCE_MAX)
+static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char mark[FABRIC_MARK_SIZE];
+	bool claims_over;
+} own;
+
+/* What RTM_GETLINK says of one interface. */
+struct fabric_link {
+	int ifindex;
+	bool has_alias;
+	char alias[FABRIC_MARK_SIZE + 1]; /* a longer alias is cut here: never equal to a mark */
+};
 
 /* The eBPF programs the drops use, loaded once (by the privileged side). */
 static int drop_fd = -1, lanport_fd = -1;
@@ -315,46 +336,222 @@ fabric_mtu_ok(int mtu)
 	return (0);
 }
 
-/* fabric_cb_ifindex - the ifindex from an RTM_NEWLINK reply. */
+/* fabric_msg_index - a link message for the interface with ifindex, not a name. */
+static struct nlmsghdr *
+fabric_msg_index(char *buf, uint16_t type, int ifindex)
+{
+	struct nlmsghdr *nlh = fabric_msg(buf, type, 0, NULL);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	ifm->ifi_index = ifindex;
+	return (nlh);
+}
+
+/* fabric_alias - an IFLA_IFALIAS attribute into l (empty: none). */
+static void
+fabric_alias(const struct nlattr *attr, struct fabric_link *l)
+{
+	const char *p = mnl_attr_get_payload(attr);
+	size_t n = strnlen(p, mnl_attr_get_payload_len(attr));
+
+	l->has_alias = n > 0;
+	snprintf(l->alias, sizeof(l->alias), "%.*s", (int)n, p);
+}
+
+/* fabric_cb_link - the ifindex and alias from an RTM_NEWLINK reply. */
 static int
-fabric_cb_ifindex(const struct nlmsghdr *nlh, void *data)
+fabric_cb_link(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
-	int *ifindex = data;
+	struct fabric_link *l = data;
+	const struct nlattr *attr;
 
-	if (nlh->nlmsg_type == RTM_NEWLINK && mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ifm))
-		*ifindex = ifm->ifi_index;
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
+		return (MNL_CB_OK);
+	l->ifindex = ifm->ifi_index;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifm))
+	{
+		if (mnl_attr_get_type(attr) == IFLA_IFALIAS)
+			fabric_alias(attr, l);
+	}
 	return (MNL_CB_OK);
+}
+
+/* fabric_link_get - name's ifindex and alias into l; -1 with ENODEV if there is none. */
+static int
+fabric_link_get(const char *name, struct fabric_link *l)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	memset(l, 0, sizeof(*l));
+	nlh = fabric_msg(buf, RTM_GETLINK, 0, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (fabric_talk(nlh, fabric_cb_link, l) == -1)
+		return (-1);
+	if (l->ifindex <= 0) {
+		errno = EPROTO;
+		return (-1);
+	}
+	return (0);
 }
 
 /* fabric_ifindex - the ifindex of name; -1 with ENODEV if there is none. */
 static int
 fabric_ifindex(const char *name)
 {
-	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
-	struct nlmsghdr *nlh;
-	int ifindex = 0;
+	struct fabric_link l;
 
-	nlh = fabric_msg(buf, RTM_GETLINK, 0, name);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	if (fabric_talk(nlh, fabric_cb_ifindex, &ifindex) == -1)
-		return (-1);
-	if (ifindex <= 0) {
-		errno = EPROTO;
-		return (-1);
-	}
-	return (ifindex);
+	return (fabric_link_get(name, &l) == -1 ? -1 : l.ifindex);
 }
 
-/* fabric_up - bring name up, enslaved to master if master > 0; 0 or -1. */
+/*
+ * fabric_mark - our mark into out; false (EPERM) while there is none: then
+ * nothing may be made or changed, since nothing could be told apart.
+ */
+static bool
+fabric_mark(char out[FABRIC_MARK_SIZE])
+{
+	pthread_mutex_lock(&own_lock);
+	memcpy(out, own.mark, FABRIC_MARK_SIZE);
+	pthread_mutex_unlock(&own_lock);
+	if (out[0] != '\0')
+		return (true);
+	log_warnx("fabric: no instance mark yet: no interface is made or changed");
+	errno = EPERM;
+	return (false);
+}
+
+static bool
+fabric_is_mine(const struct fabric_link *l, const char *mark)
+{
+	return (l->has_alias && strcmp(l->alias, mark) == 0);
+}
+
+/*
+ * fabric_mine - name's ifindex if it is ours: the prefix and our mark.
+ * -1 with ENODEV when there is none, EPERM (logged) when it is not ours.
+ */
 static int
-fabric_up(const char *name, int master)
+fabric_mine(const char *name)
+{
+	char mark[FABRIC_MARK_SIZE];
+	struct fabric_link l;
+
+	if (fabric_name_ours(name) == -1 || !fabric_mark(mark) || fabric_link_get(name, &l) == -1)
+		return (-1);
+	if (!fabric_is_mine(&l, mark)) {
+		log_warnx(
+		    "fabric: %s does not carry this daemon's mark %s: left alone", name, mark);
+		errno = EPERM;
+		return (-1);
+	}
+	return (l.ifindex);
+}
+
+/*
+ * fabric_instance_set - this daemon's id: FABRIC_MARK_PREFIX id marks what
+ * it makes. Once: a different id later is EPERM. 1-32 of [0-9a-z].
+ */
+int
+fabric_instance_set(const char *id)
+{
+	char mark[FABRIC_MARK_SIZE], had[FABRIC_MARK_SIZE];
+	size_t len;
+	int ret = 0;
+
+	if (id == NULL || (len = strnlen(id, FABRIC_INSTANCE_MAX + 1)) == 0 ||
+	    len > FABRIC_INSTANCE_MAX ||
+	    strspn(id, "0123456789abcdefghijklmnopqrstuvwxyz") != len) {
+		errno = EINVAL;
+		return (-1);
+	}
+	/* The privileged side keeps the first one it is told, for good. */
+	if (priv_remote() && fabric_priv_instance_set(id) == -1)
+		return (-1);
+	snprintf(mark, sizeof(mark), FABRIC_MARK_PREFIX "%s", id);
+	pthread_mutex_lock(&own_lock);
+	if (own.mark[0] == '\0')
+		memcpy(own.mark, mark, sizeof(mark));
+	else if (strcmp(own.mark, mark) != 0)
+		ret = -1;
+	memcpy(had, own.mark, sizeof(had));
+	pthread_mutex_unlock(&own_lock);
+	if (ret == -1) {
+		log_warnx("fabric: the instance is %s already; refusing %s", had, mark);
+		errno = EPERM;
+	}
+	return (ret);
+}
+
+/* fabric_claims_end - fabric_claim refuses from now on. */
+void
+fabric_claims_end(void)
+{
+	if (priv_remote() && fabric_priv_claims_end() == -1)
+		log_warn("fabric: ending claims");
+	pthread_mutex_lock(&own_lock);
+	own.claims_over = true;
+	pthread_mutex_unlock(&own_lock);
+}
+
+/* fabric_claims_over - are start-up claims over? */
+static bool
+fabric_claims_over(void)
+{
+	bool over;
+
+	pthread_mutex_lock(&own_lock);
+	over = own.claims_over;
+	pthread_mutex_unlock(&own_lock);
+	return (over);
+}
+
+/*
+ * fabric_claim - mark name, an lw interface with no alias, as ours; only
+ * before fabric_claims_end. 1 claimed, 0 already ours, -1 (ENODEV, EPERM).
+ */
+int
+fabric_claim(const char *name)
+{
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	char mark[FABRIC_MARK_SIZE];
+	struct nlmsghdr *nlh;
+	struct fabric_link l;
+
+	if (priv_remote())
+		return (fabric_priv_claim(name));
+	if (fabric_name_ours(name) == -1 || !fabric_mark(mark) || fabric_link_get(name, &l) == -1)
+		return (-1);
+	if (fabric_is_mine(&l, mark))
+		return (0);
+	if (l.has_alias || fabric_claims_over()) {
+		log_warnx("fabric: not claiming %s: %s", name,
+		    l.has_alias ? "it carries an alias of its own" : "claims are over");
+		errno = EPERM;
+		return (-1);
+	}
+	nlh = fabric_msg_index(buf, RTM_NEWLINK, l.ifindex);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, mark);
+	if (fabric_talk(nlh, NULL, NULL) == -1)
+		return (-1);
+	log_info("fabric: %s had no mark; claimed as this daemon's", name);
+	return (1);
+}
+
+/*
+ * fabric_up - bring name (or, name NULL, ifindex) up, enslaved to master
+ * if master > 0; 0 or -1.
+ */
+static int
+fabric_up(const char *name, int ifindex, int master)
 {
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
 
-	nlh = fabric_msg(buf, RTM_NEWLINK, 0, name);
+	nlh = name != NULL ? fabric_msg(buf, RTM_NEWLINK, 0, name)
+	                   : fabric_msg_index(buf, RTM_NEWLINK, ifindex);
 	ifm = mnl_nlmsg_get_payload(nlh);
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
@@ -380,20 +577,23 @@ fabric_put_addrgen_none(struct nlmsghdr *nlh)
 }
 
 /*
- * fabric_configure - set name's MTU and IPv6 addr-gen-mode none. It must
- * precede IFF_UP: the link-local address is made when the device comes up
- * and a later mode change does not withdraw it. The kernel applies flags
- * before IFLA_AF_SPEC within one request, hence a request of its own.
- * A kernel without IPv6 answers EAFNOSUPPORT and has nothing to suppress.
+ * fabric_configure - set name's MTU, our mark and IPv6 addr-gen-mode none.
+ * It must precede IFF_UP: the link-local address is made when the device
+ * comes up and a later mode change does not withdraw it. The kernel
+ * applies flags before IFLA_AF_SPEC within one request, hence a request of
+ * its own. A kernel without IPv6 answers EAFNOSUPPORT and has nothing to
+ * suppress. (The kernel ignores IFLA_IFALIAS in the request that creates
+ * a link, so the mark always comes in this one, right after.)
  */
 static int
-fabric_configure(const char *name, int mtu)
+fabric_configure(const char *name, int mtu, const char *mark)
 {
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
 
 	nlh = fabric_msg(buf, RTM_NEWLINK, 0, name);
 	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, mark);
 	fabric_put_addrgen_none(nlh);
 	if (fabric_talk(nlh, NULL, NULL) == 0)
 		return (0);
@@ -401,6 +601,7 @@ fabric_configure(const char *name, int mtu)
 		return (-1);
 	nlh = fabric_msg(buf, RTM_NEWLINK, 0, name);
 	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, mark);
 	return (fabric_talk(nlh, NULL, NULL));
 }
 
@@ -415,13 +616,14 @@ fabric_tap_create(const char *name)
 		return (-1);
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, strlen(name)); /* <= 15: NUL stays */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	/*
-	 * TUNSETIFF re-attaches to a persistent TAP of that name if one was
-	 * left behind; clearing persistence makes ours vanish with its last
-	 * fd either way.
+	 * Only a new TAP (EBUSY if the name is taken): without IFF_TUN_EXCL,
+	 * TUNSETIFF attaches to an existing persistent TAP of that name,
+	 * which may be anybody's. A new one is not persistent: it vanishes
+	 * with its last fd.
 	 */
-	if (ioctl(fd, TUNSETIFF, &ifr) == -1 || ioctl(fd, TUNSETPERSIST, 0) == -1) {
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL); /* 0x8000: the sign bit */
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;
@@ -432,21 +634,23 @@ fabric_tap_create(const char *name)
 
 /*
  * fabric_tap_open - create and open TAP name (IFF_NO_PI, not persistent),
- * set its MTU, suppress its IPv6 link-local address, bring it up.
- * Returns the fd (O_CLOEXEC; the caller owns it), or -1.
+ * mark it, set its MTU, suppress its IPv6 link-local address, bring it up.
+ * Until marked it is held by this fd only: a crash in between takes it
+ * with the fd. Returns the fd (O_CLOEXEC; the caller owns it), or -1.
  */
 int
 fabric_tap_open(const char *name, int mtu)
 {
+	char mark[FABRIC_MARK_SIZE];
 	int fd, saved;
 
 	if (priv_remote())
 		return (fabric_priv_tap_open(name, mtu));
-	if (fabric_name_ours(name) == -1 || fabric_mtu_ok(mtu) == -1)
+	if (fabric_name_ours(name) == -1 || fabric_mtu_ok(mtu) == -1 || !fabric_mark(mark))
 		return (-1);
 	if ((fd = fabric_tap_create(name)) == -1)
 		return (-1);
-	if (fabric_configure(name, mtu) == -1 || fabric_up(name, 0) == -1)
+	if (fabric_configure(name, mtu, mark) == -1 || fabric_up(name, 0, 0) == -1)
 		goto fail_close;
 	return (fd);
 fail_close:
@@ -482,58 +686,102 @@ fabric_bridge_put(const char *name, uint16_t flags)
 }
 
 /*
- * fabric_bridge_add - create bridge name (see fabric_bridge_put), set its
- * MTU, suppress its IPv6 link-local address, bring it up. An existing one
- * (a retry, a restarted daemon) gets the same settings re-applied; the
- * kernel refuses that with EOPNOTSUPP if name is not a bridge.
- * Returns 0 or -1.
+ * fabric_bridge_existing - bridge_add found name taken: ours (a retry, a
+ * restarted daemon) gets the settings re-applied, which the kernel
+ * refuses with EOPNOTSUPP if it is not a bridge; a foreign one is EEXIST.
+ */
+static int
+fabric_bridge_existing(const char *name)
+{
+	if (fabric_mine(name) == -1) {
+		if (errno == EPERM)
+			errno = EEXIST;
+		return (-1);
+	}
+	return (fabric_bridge_put(name, 0));
+}
+
+/*
+ * fabric_bridge_add - create bridge name (see fabric_bridge_put), mark it,
+ * set its MTU, suppress its IPv6 link-local address, bring it up. One
+ * this call made and could not mark is deleted again: unmarked, nothing
+ * could remove it later. Returns 0 or -1.
  */
 int
 fabric_bridge_add(const char *name, int mtu)
 {
+	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
+	char mark[FABRIC_MARK_SIZE];
+	bool made = false;
+	int saved;
+
 	if (priv_remote())
 		return (fabric_priv_bridge_add(name, mtu));
-	if (fabric_name_ours(name) == -1 || fabric_mtu_ok(mtu) == -1)
+	if (fabric_name_ours(name) == -1 || fabric_mtu_ok(mtu) == -1 || !fabric_mark(mark))
 		return (-1);
-	if (fabric_bridge_put(name, NLM_F_CREATE | NLM_F_EXCL) == -1) {
-		if (errno != EEXIST || fabric_bridge_put(name, 0) == -1)
-			return (-1);
-	}
-	if (fabric_configure(name, mtu) == -1)
+	if (fabric_bridge_put(name, NLM_F_CREATE | NLM_F_EXCL) == 0)
+		made = true;
+	else if (errno != EEXIST || fabric_bridge_existing(name) == -1)
 		return (-1);
-	return (fabric_up(name, 0));
+	if (fabric_configure(name, mtu, mark) == 0 && fabric_up(name, 0, 0) == 0)
+		return (0);
+	saved = errno;
+	if (made)
+		(void)fabric_talk(fabric_msg(buf, RTM_DELLINK, 0, name), NULL, NULL);
+	errno = saved;
+	return (-1);
 }
 
-/* fabric_set_master - enslave ifname to bridge and bring it up; 0 or -1. */
+/* fabric_set_master - enslave ifname to bridge and bring it up; both ours. 0 or -1. */
 int
 fabric_set_master(const char *ifname, const char *bridge)
 {
-	int master;
+	int ifindex, master;
 
 	if (priv_remote())
 		return (fabric_priv_set_master(ifname, bridge));
 	if (fabric_name_ours(ifname) == -1 || fabric_name_ours(bridge) == -1)
 		return (-1);
-	if ((master = fabric_ifindex(bridge)) == -1)
+	if ((ifindex = fabric_mine(ifname)) == -1 || (master = fabric_mine(bridge)) == -1)
 		return (-1);
-	return (fabric_up(ifname, master));
+	return (fabric_up(NULL, ifindex, master));
 }
 
-/* fabric_link_del - delete interface name; an absent one is success. */
+/*
+ * fabric_link_del - delete interface name if it is ours; an absent one is
+ * success, a foreign one EPERM (and left alone).
+ */
 int
 fabric_link_del(const char *name)
 {
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
+	int ifindex;
 
 	if (priv_remote())
 		return (fabric_priv_link_del(name));
-	if (fabric_name_ours(name) == -1)
-		return (-1);
-	nlh = fabric_msg(buf, RTM_DELLINK, 0, name);
+	if ((ifindex = fabric_mine(name)) == -1)
+		return (errno == ENODEV ? 0 : -1);
+	nlh = fabric_msg_index(buf, RTM_DELLINK, ifindex);
 	if (fabric_talk(nlh, NULL, NULL) == -1 && errno != ENODEV)
 		return (-1);
 	return (0);
+}
+
+/* fabric_link_mine - 1 if name exists with our mark, 0 if absent or not ours, -1. */
+int
+fabric_link_mine(const char *name)
+{
+	char mark[FABRIC_MARK_SIZE];
+	struct fabric_link l;
+
+	if (priv_remote())
+		return (fabric_priv_link_mine(name));
+	if (fabric_name_ok(name) == -1 || !fabric_mark(mark))
+		return (-1);
+	if (fabric_link_get(name, &l) == -1)
+		return (errno == ENODEV ? 0 : -1);
+	return (fabric_is_mine(&l, mark) ? 1 : 0);
 }
 
 /*
@@ -555,31 +803,35 @@ fabric_link_exists(const char *name)
 struct fabric_dump {
 	struct strv names;
 	int error;
+	char mark[FABRIC_MARK_SIZE];
 };
 
 /*
- * fabric_cb_list - collect one dumped link's name if it is ours. It never
- * aborts the dump: the rest would stay queued on the socket.
+ * fabric_cb_list - collect one dumped link's name if it is ours: the
+ * prefix and our mark. It never aborts the dump: the rest would stay
+ * queued on the socket.
  */
 static int
 fabric_cb_list(const struct nlmsghdr *nlh, void *data)
 {
 	struct fabric_dump *d = data;
 	const struct nlattr *attr;
-	const char *name;
+	const char *name = NULL;
+	struct fabric_link l = {0};
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return (MNL_CB_OK);
 	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg))
 	{
-		if (mnl_attr_get_type(attr) != IFLA_IFNAME ||
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == -1)
-			continue;
-		name = mnl_attr_get_str(attr);
-		if (names_ours(name) && strv_add(&d->names, name) == -1)
-			d->error = errno;
-		break;
+		if (mnl_attr_get_type(attr) == IFLA_IFALIAS)
+			fabric_alias(attr, &l);
+		else if (mnl_attr_get_type(attr) == IFLA_IFNAME &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			name = mnl_attr_get_str(attr);
 	}
+	if (name != NULL && names_ours(name) && fabric_is_mine(&l, d->mark) &&
+	    strv_add(&d->names, name) == -1)
+		d->error = errno;
 	return (MNL_CB_OK);
 }
 
@@ -614,6 +866,8 @@ fabric_dump_ours(struct strv *names)
 
 	do {
 		memset(&d, 0, sizeof(d));
+		if (!fabric_mark(d.mark))
+			return (-1);
 		if (fabric_dump_once(&d) == 0) {
 			*names = d.names;
 			return (0);
@@ -625,7 +879,7 @@ fabric_dump_ours(struct strv *names)
 
 /*
  * fabric_list_ours - call fn(ifname, arg) for each interface with the "lw"
- * prefix. The names are collected first and fn runs after the dump ended
+ * prefix and our mark. The names are collected first and fn runs after the dump ended
  * and the lock is released, so fn may itself call fabric functions.
  * Returns 0 or -1.
  */
@@ -654,8 +908,11 @@ fabric_list_ours(void (*fn)(const char *ifname, void *arg), void *arg)
 #define FABRIC_BATCH_CHUNK 32768
 
 struct fabric_op {
+	size_t off;
 	uint32_t len;
 	int tolerate; /* FB_OK_* bits: errnos that mean "already so" */
+	long parent;  /* -1, or the op that must have succeeded before this one is sent */
+	bool ok;
 	char what[40];
 };
 
@@ -756,17 +1013,42 @@ fabric_submit(struct fabric_batch *b, struct nlmsghdr *nlh, int tolerate, const 
 		b->capops = cap;
 	}
 	memcpy(b->buf + b->len, nlh, nlh->nlmsg_len);
+	b->ops[b->nops].off = b->len;
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 	b->ops[b->nops].len = NLMSG_ALIGN(nlh->nlmsg_len);
 	b->ops[b->nops].tolerate = tolerate;
+	b->ops[b->nops].parent = -1;
+	b->ops[b->nops].ok = false;
 	snprintf(b->ops[b->nops].what, sizeof(b->ops[b->nops].what), "%s", what);
 	b->nops++;
 	return (0);
 }
 
-/* fabric_batch_acks - read the ACKs of ops [first, first + n) whose seqs start at seq0. */
+/*
+ * fabric_submit_after - like fabric_submit, but in a batch nlh goes out
+ * only if the request queued just before it succeeded: what marks and
+ * configures a link being created must never reach another link of that
+ * name, which a failed creation (EEXIST) means. Sent at once, the caller
+ * has already seen that request succeed.
+ */
 static int
-fabric_batch_acks(struct fabric_batch *b, size_t first, size_t n, uint32_t seq0, int *failed)
+fabric_submit_after(struct fabric_batch *b, struct nlmsghdr *nlh, const char *what)
+{
+	if (b == NULL)
+		return (fabric_submit(NULL, nlh, 0, what));
+	if (b->nops == 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (fabric_submit(b, nlh, 0, what) == -1)
+		return (-1);
+	b->ops[b->nops - 1].parent = (long)b->nops - 2;
+	return (0);
+}
+
+/* fabric_batch_acks - read the ACKs of ops idx[0..n) whose seqs start at seq0. */
+static int
+fabric_batch_acks(struct fabric_batch *b, const size_t *idx, size_t n, uint32_t seq0, int *failed)
 {
 	size_t answered = 0;
 
@@ -789,27 +1071,79 @@ fabric_batch_acks(struct fabric_batch *b, size_t first, size_t n, uint32_t seq0,
 				continue;
 			answered++;
 			if (err->error == 0 ||
-			    fabric_tolerated(b->ops[first + k].tolerate, -err->error))
+			    fabric_tolerated(b->ops[idx[k]].tolerate, -err->error)) {
+				b->ops[idx[k]].ok = true;
 				continue;
+			}
 			fabric_extack(nlh, err);
-			log_warnx("fabric: %s: %s", b->ops[first + k].what, strerror(-err->error));
+			log_warnx("fabric: %s: %s", b->ops[idx[k]].what, strerror(-err->error));
 			(*failed)++;
 		}
 	}
 	return (0);
 }
 
+/* fabric_op_due - is op sent in phase (0: the independent ones, 1: those whose parent succeeded)?
+ */
+static bool
+fabric_op_due(const struct fabric_batch *b, const struct fabric_op *op, int phase)
+{
+	if (phase == 0)
+		return (op->parent < 0);
+	return (op->parent >= 0 && b->ops[op->parent].ok);
+}
+
+/*
+ * fabric_batch_phase - send the ops due in phase, in order, in chunks of
+ * at most FABRIC_BATCH_CHUNK bytes (out) and check every ACK (idx maps a
+ * chunk's seqs to ops). Caller holds fabric.lock. 0, or -1 when the
+ * exchange itself failed.
+ */
+static int
+fabric_batch_phase(struct fabric_batch *b, int phase, char *out, size_t *idx, int *failed)
+{
+	size_t i = 0;
+
+	while (i < b->nops) {
+		size_t clen = 0, k = 0;
+		uint32_t seq0 = fabric.seq + 1;
+
+		for (; i < b->nops; i++) {
+			struct fabric_op *op = &b->ops[i];
+			struct nlmsghdr *nlh = (struct nlmsghdr *)(out + clen);
+
+			if (!fabric_op_due(b, op, phase))
+				continue;
+			if (clen + op->len > FABRIC_BATCH_CHUNK)
+				break;
+			memcpy(out + clen, b->buf + op->off, op->len);
+			nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+			nlh->nlmsg_seq = ++fabric.seq;
+			idx[k++] = i;
+			clen += op->len;
+		}
+		if (k == 0)
+			break;
+		if (mnl_socket_sendto(fabric.nl, out, clen) == -1 ||
+		    fabric_batch_acks(b, idx, k, seq0, failed) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
 /*
  * fabric_batch_run - send every queued request, in order, in as few sends
- * as fit a chunk, and check every ACK. Each failure is logged with what
- * it was for. Frees b. Returns the number of failed requests, or -1 when
- * the exchange itself failed (the socket is then replaced).
+ * as fit a chunk, and check every ACK; then the requests that wait on
+ * another's success (fabric_submit_after). Each failure is logged with
+ * what it was for. Frees b. Returns the number of failed requests, or -1
+ * when the exchange itself failed (the socket is then replaced).
  */
 int
 fabric_batch_run(struct fabric_batch *b)
 {
 	int failed = 0, ret = 0;
-	size_t i = 0, off = 0;
+	char *out = NULL;
+	size_t *idx = NULL;
 
 	if (b == NULL)
 		return (-1);
@@ -818,7 +1152,10 @@ fabric_batch_run(struct fabric_batch *b)
 		free(b);
 		return (ret);
 	}
-	if (b->oom) {
+	/* A message is at least a header long: a chunk holds at most this many. */
+	out = malloc(FABRIC_BATCH_CHUNK);
+	idx = calloc(FABRIC_BATCH_CHUNK / NLMSG_HDRLEN, sizeof(*idx));
+	if (b->oom || out == NULL || idx == NULL) {
 		log_warnx("fabric: batch: out of memory");
 		ret = -1;
 		goto out;
@@ -837,31 +1174,18 @@ fabric_batch_run(struct fabric_batch *b)
 		ret = -1;
 		goto out;
 	}
-	while (i < b->nops) {
-		size_t first = i, start = off, clen = 0;
-		uint32_t seq0 = fabric.seq + 1;
-
-		while (i < b->nops && (clen == 0 || clen + b->ops[i].len <= FABRIC_BATCH_CHUNK)) {
-			struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + off);
-
-			nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-			nlh->nlmsg_seq = ++fabric.seq;
-			off += b->ops[i].len;
-			clen += b->ops[i].len;
-			i++;
-		}
-		if (mnl_socket_sendto(fabric.nl, b->buf + start, clen) == -1 ||
-		    fabric_batch_acks(b, first, i - first, seq0, &failed) == -1) {
+	for (int phase = 0; phase < 2 && ret == 0; phase++)
+		if (fabric_batch_phase(b, phase, out, idx, &failed) == -1) {
 			log_warn("fabric: batch exchange failed, reopening");
 			fabric.stale = true;
 			ret = -1;
-			break;
 		}
-	}
 	pthread_mutex_unlock(&fabric.lock);
 	if (ret == 0)
 		ret = failed;
 out:
+	free(out);
+	free(idx);
 	for (int k = 0; k < b->nns; k++)
 		close(b->ns[k]);
 	free(b->buf);
@@ -909,9 +1233,12 @@ fabric_mac_parse(const char *s, uint8_t mac[6])
 
 /*
  * fabric_veth_add - a veth pair: host (ours, down for now, MTU mtu, no IPv6
- * address of its own) and peer, created directly inside the network
- * namespace netns_fd with its name, MAC and MTU (down: see below). The
- * host side is brought up by fabric_set_updown.
+ * address of its own, marked) and peer, created directly inside the
+ * network namespace netns_fd with its name, MAC and MTU (down: see below).
+ * The host side is brought up by fabric_set_updown. The peer is not
+ * marked: it lives in the node's own namespace (never this one: the
+ * privileged side checks), where nothing else is and nothing is swept,
+ * and it goes with the pair or with that namespace.
  */
 int
 fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd, const char *peer,
@@ -922,7 +1249,7 @@ fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
 	struct nlattr *info, *data, *pinfo;
 	struct ifinfomsg *pifm;
 	uint8_t mac[6];
-	char what[40];
+	char what[40], mark[FABRIC_MARK_SIZE];
 
 	if (priv_remote()) {
 		struct fabric_wop op = fabric_wop_names(FW_VETH, host, peer);
@@ -943,6 +1270,8 @@ fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
 		errno = EINVAL;
 		return (-1);
 	}
+	if (!fabric_mark(mark))
+		return (-1);
 	nlh = fabric_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, host);
 	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -967,11 +1296,16 @@ fabric_veth_add(struct fabric_batch *b, const char *host, int mtu, int netns_fd,
 	snprintf(what, sizeof(what), "veth %s", host);
 	if (fabric_submit(b, nlh, 0, what) == -1)
 		return (-1);
-	/* As for a TAP: no link-local address (nor DAD, RS, MLD) on the host side. */
+	/*
+	 * Our mark, and as for a TAP no link-local address (nor DAD, RS, MLD)
+	 * on the host side: only once the creation succeeded, or this would
+	 * reach a foreign link of that name.
+	 */
 	nlh = fabric_msg(buf, RTM_NEWLINK, 0, host);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, mark);
 	fabric_put_addrgen_none(nlh);
-	snprintf(what, sizeof(what), "addrgen %s", host);
-	return (fabric_submit(b, nlh, 0, what));
+	snprintf(what, sizeof(what), "mark %s", host);
+	return (fabric_submit_after(b, nlh, what));
 }
 
 /* fabric_set_updown - set ours up or down (a veth peer sees carrier follow it). */
@@ -982,6 +1316,7 @@ fabric_set_updown(struct fabric_batch *b, const char *ifname, bool up)
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
 	char what[40];
+	int ifindex;
 
 	if (priv_remote()) {
 		struct fabric_wop op = fabric_wop_names(FW_UPDOWN, ifname, NULL);
@@ -989,9 +1324,9 @@ fabric_set_updown(struct fabric_batch *b, const char *ifname, bool up)
 		op.up = up;
 		return (fabric_remote_queue(b, &op));
 	}
-	if (fabric_name_ours(ifname) == -1)
+	if ((ifindex = fabric_mine(ifname)) == -1)
 		return (-1);
-	nlh = fabric_msg(buf, RTM_NEWLINK, 0, ifname);
+	nlh = fabric_msg_index(buf, RTM_NEWLINK, ifindex);
 	ifm = mnl_nlmsg_get_payload(nlh);
 	ifm->ifi_flags = up ? IFF_UP : 0;
 	ifm->ifi_change = IFF_UP;
@@ -1103,15 +1438,29 @@ fabric_tc_msg(char *buf, uint16_t type, uint16_t flags, int ifindex, uint32_t pa
  * An interface's ingress holds at most two filters: priority 1, a u32 that
  * matches everything and redirects to the peer (while the link forwards),
  * and priority 2, the drop program (always). Changing where an interface
- * forwards only adds or deletes the priority-1 filter: frames meanwhile
- * meet the drop, never the host stack, and no qdisc is ever deleted, which
- * would wait for an RCU grace period per interface.
+ * forwards only adds, replaces or deletes the priority-1 filter: frames
+ * meet the drop, never the host stack, while there is none, and no qdisc
+ * is ever deleted, which would wait for an RCU grace period per interface.
  */
 #define FABRIC_PRIO_FWD 1
 #define FABRIC_PRIO_DROP 2
 
+/*
+ * The u32 redirect's own handle (800::800, what the kernel gives the first
+ * filter of the root table): a redirect is changed by replacing that filter
+ * in place, which the kernel swaps under RCU, so no frame meets the drop
+ * while a link moves between the kernel and the engine.
+ */
+#define FABRIC_FWD_HANDLE 0x80000800u
+
+/*
+ * fabric_prio_del - delete ifname's filters at priority prio; with kind,
+ * only if they are of that kind (the kernel answers EINVAL for another
+ * kind, tolerated like an absent filter).
+ */
 static int
-fabric_prio_del(struct fabric_batch *b, const char *ifname, int ifindex, uint32_t prio)
+fabric_prio_del(
+    struct fabric_batch *b, const char *ifname, int ifindex, uint32_t prio, const char *kind)
 {
 	_Alignas(struct nlmsghdr) char buf[FABRIC_REQ_SIZE];
 	struct nlmsghdr *nlh;
@@ -1119,6 +1468,8 @@ fabric_prio_del(struct fabric_batch *b, const char *ifname, int ifindex, uint32_
 
 	nlh = fabric_tc_msg(
 	    buf, RTM_DELTFILTER, 0, ifindex, 0xffff0000u, 0, TC_H_MAKE(prio << 16, 0));
+	if (kind != NULL)
+		mnl_attr_put_strz(nlh, TCA_KIND, kind);
 	snprintf(what, sizeof(what), "unfilter %s/%u", ifname, prio);
 	return (fabric_submit(b, nlh, FB_OK_ABSENT, what));
 }
@@ -1171,18 +1522,6 @@ fabric_ingress_init(struct fabric_batch *b, const char *ifname, int ifindex)
 	    fabric_bpf_filter(b, ifindex, FABRIC_PRIO_DROP, prog, "lw_drop", FB_OK_EXISTS, what));
 }
 
-static int
-fabric_ifindex_of(const char *ifname)
-{
-	unsigned int i = if_nametoindex(ifname);
-
-	if (i == 0) {
-		errno = ENODEV;
-		return (-1);
-	}
-	return ((int)i);
-}
-
 /*
  * fabric_tc_redirect - every frame arriving at from leaves by to, as it
  * came: u32 matching everything, action mirred egress redirect. Both must
@@ -1210,13 +1549,14 @@ fabric_tc_redirect(struct fabric_batch *b, const char *from, const char *to)
 
 	if (fabric_name_ours(from) == -1 || fabric_name_ours(to) == -1)
 		return (-1);
-	if ((fi = fabric_ifindex_of(from)) == -1 || (ti = fabric_ifindex_of(to)) == -1)
+	if ((fi = fabric_mine(from)) == -1 || (ti = fabric_mine(to)) == -1)
 		return (-1);
+	/* A LAN port's program goes; a redirect already there is replaced in place. */
 	if (fabric_ingress_init(b, from, fi) == -1 ||
-	    fabric_prio_del(b, from, fi, FABRIC_PRIO_FWD) == -1)
+	    fabric_prio_del(b, from, fi, FABRIC_PRIO_FWD, "bpf") == -1)
 		return (-1);
-	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, fi, 0xffff0000u, 0,
-	    TC_H_MAKE(FABRIC_PRIO_FWD << 16, htons(ETH_P_ALL)));
+	nlh = fabric_tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_REPLACE, fi, 0xffff0000u,
+	    FABRIC_FWD_HANDLE, TC_H_MAKE(FABRIC_PRIO_FWD << 16, htons(ETH_P_ALL)));
 	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
 	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
 	memset(&sel, 0, sizeof(sel));
@@ -1255,11 +1595,11 @@ fabric_tc_drop(struct fabric_batch *b, const char *ifname)
 		return (fabric_remote_queue(b, &op));
 	}
 
-	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
+	if ((fi = fabric_mine(ifname)) == -1)
 		return (-1);
 	if (fabric_ingress_init(b, ifname, fi) == -1)
 		return (-1);
-	return (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD));
+	return (fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD, NULL));
 }
 
 /*
@@ -1270,18 +1610,20 @@ fabric_tc_drop(struct fabric_batch *b, const char *ifname)
 int
 fabric_tc_lanport(struct fabric_batch *b, const char *ifname)
 {
-	int fi, prog = fabric_lanport_prog();
+	int fi, prog;
 	char what[40];
+
 	if (priv_remote()) {
 		struct fabric_wop op = fabric_wop_names(FW_LANPORT, ifname, NULL);
 
 		return (fabric_remote_queue(b, &op));
 	}
-
-	if (fabric_name_ours(ifname) == -1 || (fi = fabric_ifindex_of(ifname)) == -1)
+	/* Only here: the unprivileged side cannot load it (and would say so at every port). */
+	prog = fabric_lanport_prog();
+	if ((fi = fabric_mine(ifname)) == -1)
 		return (-1);
 	if (fabric_ingress_init(b, ifname, fi) == -1 ||
-	    fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD) == -1)
+	    fabric_prio_del(b, ifname, fi, FABRIC_PRIO_FWD, NULL) == -1)
 		return (-1);
 	snprintf(what, sizeof(what), "lan port %s", ifname);
 	return (fabric_bpf_filter(b, fi, FABRIC_PRIO_FWD, prog, "lw_lanport", 0, what));

@@ -3,8 +3,12 @@
  * bridges and tc, configured through netlink (libmnl), never through `ip`.
  * It is the only code that changes the kernel's network state, behind this
  * narrow API, so that it can move into a privileged process later. It
- * knows no lab or node, only interface names built by core/base/names, and
- * changes none without the "lw" prefix. Its netlink socket has a lock of its
+ * knows no lab or node, only interface names built by core/base/names.
+ * Ownership is a mark, not a name: every interface it makes carries
+ * IFLA_IFALIAS "labwire:<instance>" (this daemon's random id, kept in its
+ * database), and it changes or deletes only interfaces with the "lw"
+ * prefix AND that mark, so a host's own lwbr0 or another daemon's lab in
+ * the same namespace is never touched. Its netlink socket has a lock of its
  * own. Functions return 0 (or an fd) on success and -1 with errno set.
  */
 #ifndef LW_FABRIC_H
@@ -22,14 +26,39 @@ int fabric_init(void);
  */
 void fabric_priv_register(void);
 void fabric_fini(void);
+
+#define FABRIC_INSTANCE_MAX 32 /* characters of an instance id: [0-9a-z] */
+#define FABRIC_MARK_PREFIX "labwire:"
+/*
+ * fabric_instance_set - this daemon's instance id: interfaces made from now
+ * on carry the mark FABRIC_MARK_PREFIX id, and only those may be changed.
+ * Nothing is made or changed before it is set. Once only: another id
+ * afterwards is EPERM (the privileged side holds the first one for good).
+ */
+int fabric_instance_set(const char *id);
+/*
+ * fabric_claim - put our mark on name, an existing lw interface with no
+ * alias at all, for a name the database says this daemon made: one made
+ * by a version that did not mark, or left between creation and marking by
+ * a crash. Only at start-up, until fabric_claims_end. Returns 1 when
+ * claimed, 0 when it already was ours, -1 (ENODEV absent, EPERM foreign or
+ * claims over).
+ */
+int fabric_claim(const char *name);
+/* fabric_claims_end - no claims any more, for the life of the process. */
+void fabric_claims_end(void);
+/* fabric_link_mine - 1 if name exists and carries our mark, 0 if not (absent or foreign), -1. */
+int fabric_link_mine(const char *name);
 /*
  * fabric_tap_open - create (non-persistent) and open TAP name with IFF_NO_PI,
  * set its MTU, bring it up; O_CLOEXEC. The TAP disappears when the last fd
  * on it is closed (QEMU's, once the daemon closed its own). Returns the fd.
  */
 int fabric_tap_open(const char *name, int mtu);
-/* fabric_bridge_add - create bridge name (STP off, forward delay 0, no IPv6 addresses), up; EEXIST
- * is success. */
+/*
+ * fabric_bridge_add - create bridge name (STP off, forward delay 0, no IPv6
+ * addresses), up; an existing one of ours is success, a foreign one EEXIST.
+ */
 int fabric_bridge_add(const char *name, int mtu);
 /* fabric_set_master - enslave ifname to bridge and bring ifname up. */
 int fabric_set_master(const char *ifname, const char *bridge);
@@ -39,7 +68,7 @@ int fabric_link_del(const char *name);
 int fabric_link_exists(const char *name);
 /*
  * fabric_list_ours - call fn(ifname, arg) for each interface whose name starts
- * with the daemon's prefix (names_ours); returns 0 or -1.
+ * with the daemon's prefix (names_ours) and that carries our mark; 0 or -1.
  */
 int fabric_list_ours(void (*fn)(const char *ifname, void *arg), void *arg);
 

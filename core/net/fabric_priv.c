@@ -3,7 +3,11 @@
  *
  * The child sends names and numbers only; the parent's handlers call the
  * same fabric functions a single process would, and those refuse any name
- * outside labwire's ("lw" prefix, IFNAMSIZ) and any bad MTU or MAC. The
+ * outside labwire's ("lw" prefix, IFNAMSIZ), any interface without this
+ * daemon's mark, and any bad MTU or MAC. The mark's instance id is the
+ * first one the child names (at start-up, before it reads any request from
+ * the network) and stays for the life of the parent; so does the end of
+ * start-up claims, after which no unmarked interface can become ours. The
  * one object that is not a name, a node's network namespace, is named by
  * the node's id and a pidfd of its namespace host; the parent opens
  * /proc/PID/ns/net only for a process inside that node's cgroup.
@@ -31,6 +35,10 @@
 struct fabric_wname {
 	char a[FW_NAME], b[FW_NAME];
 	int32_t mtu;
+};
+
+struct fabric_winstance {
+	char id[FABRIC_INSTANCE_MAX + 8]; /* NUL-terminated, [0-9a-z] */
 };
 
 struct fabric_rbatch {
@@ -110,6 +118,42 @@ int
 fabric_priv_link_exists(const char *name)
 {
 	return (fw_call_names(PRIV_LINK_EXISTS, name, NULL, 0, NULL));
+}
+
+int
+fabric_priv_link_mine(const char *name)
+{
+	return (fw_call_names(PRIV_LINK_MINE, name, NULL, 0, NULL));
+}
+
+int
+fabric_priv_claim(const char *name)
+{
+	return (fw_call_names(PRIV_CLAIM, name, NULL, 0, NULL));
+}
+
+int
+fabric_priv_instance_set(const char *id)
+{
+	struct fabric_winstance w;
+	struct priv_reply rep = {0};
+
+	memset(&w, 0, sizeof(w));
+	if (strlen(id) > FABRIC_INSTANCE_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	memcpy(w.id, id, strlen(id));
+	return (priv_call(PRIV_INSTANCE, &w, sizeof(w), NULL, 0, &rep));
+}
+
+int
+fabric_priv_claims_end(void)
+{
+	uint32_t zero = 0;
+	struct priv_reply rep = {0};
+
+	return (priv_call(PRIV_CLAIMS_END, &zero, sizeof(zero), NULL, 0, &rep));
 }
 
 int
@@ -245,7 +289,7 @@ fw_names(const struct priv_req *req, struct priv_reply *rep)
 		return (NULL);
 	}
 	/* Only looking may name a foreign interface; every change is to labwire's. */
-	if ((req->type != PRIV_LINK_EXISTS && !names_ours(w->a)) ||
+	if ((req->type != PRIV_LINK_EXISTS && req->type != PRIV_LINK_MINE && !names_ours(w->a)) ||
 	    (w->b[0] != '\0' && !names_ours(w->b))) {
 		priv_refuse(rep, EPERM, "%s on '%s' '%s': not labwire's interfaces",
 		    req->type == PRIV_TAP_OPEN ? "tap_open" : "a fabric change", w->a, w->b);
@@ -287,10 +331,42 @@ fw_simple(const struct priv_req *req, struct priv_reply *rep)
 	case PRIV_LINK_DEL:
 		fw_result(rep, fabric_link_del(w->a));
 		break;
+	case PRIV_LINK_MINE:
+		fw_result(rep, fabric_link_mine(w->a));
+		break;
+	case PRIV_CLAIM:
+		fw_result(rep, fabric_claim(w->a));
+		break;
 	default:
 		fw_result(rep, fabric_link_exists(w->a));
 		break;
 	}
+}
+
+/* fw_instance - the child names the instance; fabric keeps the first for good. */
+static void
+fw_instance(const struct priv_req *req, struct priv_reply *rep)
+{
+	const struct fabric_winstance *w = req->data;
+
+	if (priv_str(w->id, sizeof(w->id)) == NULL) {
+		priv_refuse(rep, EINVAL, "an instance id without its end");
+		return;
+	}
+	if (fabric_instance_set(w->id) == -1) {
+		priv_refuse(rep, errno, "instance '%.32s': %s", w->id,
+		    errno == EPERM ? "the instance is set already" : "not an instance id");
+		return;
+	}
+	rep->result = 0;
+}
+
+static void
+fw_claims_end(const struct priv_req *req, struct priv_reply *rep)
+{
+	(void)req;
+	fabric_claims_end();
+	rep->result = 0;
 }
 
 struct fw_list {
@@ -481,6 +557,11 @@ fabric_priv_register(void)
 	priv_handle(PRIV_SET_MASTER, w, w, 0, fw_simple);
 	priv_handle(PRIV_LINK_DEL, w, w, 0, fw_simple);
 	priv_handle(PRIV_LINK_EXISTS, w, w, 0, fw_simple);
+	priv_handle(PRIV_LINK_MINE, w, w, 0, fw_simple);
+	priv_handle(PRIV_CLAIM, w, w, 0, fw_simple);
+	priv_handle(PRIV_INSTANCE, sizeof(struct fabric_winstance), sizeof(struct fabric_winstance),
+	    0, fw_instance);
+	priv_handle(PRIV_CLAIMS_END, sizeof(uint32_t), sizeof(uint32_t), 0, fw_claims_end);
 	priv_handle(PRIV_LIST_OURS, sizeof(uint32_t), sizeof(uint32_t), 0, fw_list_ours);
 	priv_handle(PRIV_BATCH, 8 + sizeof(struct fabric_wop), PRIV_MSG_MAX, FW_NS_MAX, fw_batch);
 }

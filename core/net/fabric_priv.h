@@ -33,6 +33,10 @@ int fabric_priv_set_master(const char *ifname, const char *bridge);
 int fabric_priv_link_del(const char *name);
 int fabric_priv_link_exists(const char *name);
 int fabric_priv_list_ours(void (*fn)(const char *ifname, void *arg), void *arg);
+int fabric_priv_link_mine(const char *name);
+int fabric_priv_instance_set(const char *id);
+int fabric_priv_claim(const char *name);
+int fabric_priv_claims_end(void);
 struct fabric_rbatch *fabric_priv_batch_new(void);
 /* fabric_priv_batch_netns - hold pidfd (dup'd) for node's namespace; the handle, or -1. */
 int fabric_priv_batch_netns(struct fabric_rbatch *rb, int64_t node, int pidfd);

@@ -23,6 +23,15 @@
 #define FRAME_MAX 9216 + 64
 #define QUEUE_MAX 1000 /* frames per direction, as netem's default limit */
 #define READ_BURST 64  /* frames read from one TAP before looking at the others */
+/*
+ * A retired link (its endpoints redirected past the engine) stays at least
+ * RETIRE_GRACE_US, for frames already on their way into its TAPs, and then
+ * until its queues are empty, but no longer than RETIRE_DRAIN_US: the
+ * longest delay plus jitter the API allows (60 s each). Only a
+ * rate-limited backlog can be due later; it is dropped with the link.
+ */
+#define RETIRE_GRACE_US 50000
+#define RETIRE_DRAIN_US 120000000
 
 /* ---- parameters ---- */
 
@@ -196,6 +205,7 @@ struct elink {
 	struct impair_model m[2];
 	struct qframe *qhead[2], *qtail[2]; /* direction d leaves by fd[1 - d] */
 	struct impair_stats st;
+	int64_t retired_us; /* 0: in use; else when it was retired */
 	struct elink *next;
 };
 
@@ -311,6 +321,13 @@ frame_arrived(struct elink *l, int d, unsigned char *data, size_t len, int64_t n
 	}
 }
 
+/* The earlier of two wake-up times, 0 meaning none. */
+static int64_t
+earliest(int64_t a, int64_t b)
+{
+	return (a == 0 || (b != 0 && b < a) ? b : a);
+}
+
 /* Send every frame that is due; returns the earliest departure still queued (or 0). */
 static int64_t
 queues_run(int64_t now)
@@ -329,9 +346,37 @@ queues_run(int64_t now)
 				frame_send(l, d, q->data, q->len);
 				free(q);
 			}
-			if (q != NULL && (next == 0 || q->depart_us < next))
-				next = q->depart_us;
+			if (q != NULL)
+				next = earliest(next, q->depart_us);
 		}
+	return (next);
+}
+
+/*
+ * retired_take - unlink every retired link that is done (see
+ * RETIRE_GRACE_US) into *gone, to be freed unlocked; returns when the next
+ * retired one may be (or 0).
+ */
+static int64_t
+retired_take(int64_t now, struct elink **gone)
+{
+	int64_t next = 0, until;
+
+	for (struct elink **pl = &eng.links, *l; (l = *pl) != NULL;) {
+		until = l->retired_us +
+		    (l->st.queued[0] + l->st.queued[1] > 0 ? RETIRE_DRAIN_US : RETIRE_GRACE_US);
+		if (l->retired_us == 0 || until > now) {
+			if (l->retired_us != 0)
+				next = earliest(next, until);
+			pl = &l->next;
+			continue;
+		}
+		*pl = l->next;
+		for (int s = 0; s < 2; s++)
+			epoll_ctl(eng.epfd, EPOLL_CTL_DEL, l->fd[s], NULL);
+		l->next = *gone;
+		*gone = l;
+	}
 	return (next);
 }
 
@@ -371,6 +416,8 @@ link_readable(struct elink *l, int side)
 	}
 }
 
+static void elink_free(struct elink *l);
+
 static void *
 eng_loop(void *arg)
 {
@@ -379,6 +426,8 @@ eng_loop(void *arg)
 	(void)arg;
 	for (;;) {
 		int n = epoll_wait(eng.epfd, evs, 64, -1);
+		struct elink *gone = NULL;
+		int64_t now, next;
 		uint64_t v;
 
 		if (n == -1 && errno != EINTR) {
@@ -404,8 +453,18 @@ eng_loop(void *arg)
 				link_readable(l, (int)(tag & 1));
 			}
 		}
-		timer_arm(queues_run(now_us()));
+		now = now_us();
+		next = queues_run(now); /* first: what it sends may empty a retired link */
+		timer_arm(earliest(next, retired_take(now, &gone)));
 		pthread_mutex_unlock(&eng.mu);
+		/* Closing a TAP waits for the kernel: not under the lock (see impair_link_remove).
+		 */
+		while (gone != NULL) {
+			struct elink *l = gone;
+
+			gone = l->next;
+			elink_free(l);
+		}
 	}
 	return (NULL);
 }
@@ -513,6 +572,7 @@ impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params *p)
 			for (int d = 0; d < 2; d++)
 				impair_model_init(&l->m[d], eff_seed(link, p), d);
 		l->p = *p;
+		l->retired_us = 0; /* back in use before it was gone */
 		eng_wake();
 		pthread_mutex_unlock(&eng.mu);
 		return (0);
@@ -558,6 +618,31 @@ impair_link_has(int64_t link)
 	return (has);
 }
 
+bool
+impair_link_reclaim(int64_t link)
+{
+	struct elink *l;
+
+	pthread_mutex_lock(&eng.mu);
+	if ((l = elink_find(link)) != NULL)
+		l->retired_us = 0;
+	pthread_mutex_unlock(&eng.mu);
+	return (l != NULL);
+}
+
+void
+impair_link_retire(int64_t link)
+{
+	struct elink *l;
+
+	pthread_mutex_lock(&eng.mu);
+	if ((l = elink_find(link)) != NULL && l->retired_us == 0) {
+		l->retired_us = now_us();
+		eng_wake(); /* its timer is armed from the loop */
+	}
+	pthread_mutex_unlock(&eng.mu);
+}
+
 void
 impair_link_remove(int64_t link)
 {
@@ -585,7 +670,7 @@ impair_link_stats(int64_t link, struct impair_stats *st)
 	int ret = -1;
 
 	pthread_mutex_lock(&eng.mu);
-	if ((l = elink_find(link)) != NULL) {
+	if ((l = elink_find(link)) != NULL && l->retired_us == 0) {
 		*st = l->st;
 		ret = 0;
 	}

@@ -83,11 +83,22 @@ void impair_fini(void);
  * Returns 0 or -1.
  */
 int impair_link_set(int64_t link, int fd_a, int fd_b, const struct impair_params *p);
-/* impair_link_has - is link in the engine? */
+/* impair_link_has - is link in the engine (retired but not yet gone included)? */
 bool impair_link_has(int64_t link);
+/*
+ * impair_link_retire - link's endpoints now bypass the engine: what it
+ * still holds leaves as due (frames still on their way in included; for
+ * at most 120 s), then the link goes, its TAPs closed, on the engine's
+ * thread. An impair_link_set or impair_link_reclaim before then takes it
+ * back into use.
+ */
+void impair_link_retire(int64_t link);
+/* impair_link_reclaim - impair_link_has, and a retired link is back in use (not freed). */
+bool impair_link_reclaim(int64_t link);
 /* impair_link_remove - take link out of the engine; queued frames are dropped, its TAPs closed. */
 void impair_link_remove(int64_t link);
-/* impair_link_stats - counters since the link entered the engine; 0 or -1 if it is not there. */
+/* impair_link_stats - counters since the link entered the engine; 0 or -1 if it is not there
+ * (or retired). */
 int impair_link_stats(int64_t link, struct impair_stats *st);
 
 #endif

@@ -14,6 +14,7 @@
 #include "core/base/names.h"
 #include "core/base/clock.h"
 #include "core/base/priv.h"
+#include "core/net/fabric.h"
 #include "core/net/livecap.h"
 
 #define RELAY_SNDBUF (2 << 20) /* queued frames a slow reader may owe */
@@ -387,8 +388,10 @@ relay_open(const struct priv_req *req, struct priv_reply *rep)
 	int sv[2], sndbuf = RELAY_SNDBUF;
 	struct relay *r;
 
-	if (priv_str(q->ifname, sizeof(q->ifname)) == NULL || !names_ours(q->ifname)) {
-		priv_refuse(rep, EPERM, "capture on an interface not labwire's");
+	/* Another's traffic is not the child's to read: the name and our mark. */
+	if (priv_str(q->ifname, sizeof(q->ifname)) == NULL || !names_ours(q->ifname) ||
+	    fabric_link_mine(q->ifname) != 1) {
+		priv_refuse(rep, EPERM, "capture on an interface not this daemon's");
 		return;
 	}
 	if (relays >= RELAY_MAX || (q->big && relays_big >= RELAY_BIG_MAX)) {

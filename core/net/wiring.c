@@ -120,9 +120,41 @@ engine_off(int64_t link)
 			fabric_link_del(tap);
 }
 
+/* kernel_on - each end redirected straight to the other (b NULL: now); 0 or -1. */
+static int
+kernel_on(struct fabric_batch *b, const char ifs[2][16])
+{
+	if (fabric_tc_redirect(b, ifs[0], ifs[1]) == -1 ||
+	    fabric_tc_redirect(b, ifs[1], ifs[0]) == -1)
+		return (-1);
+	return (0);
+}
+
+/* engine_taps - the link's two engine TAPs, made (stale ones replaced) and isolated. */
+static int
+engine_taps(int64_t link, const char et[2][16], int fd[2])
+{
+	for (int s = 0; s < 2; s++) {
+		fabric_link_del(et[s]); /* a stale one */
+		if ((fd[s] = fabric_tap_open(et[s], LINK_MTU)) == -1 ||
+		    fabric_tc_drop(NULL, et[s]) == -1) {
+			log_warn("link %lld: engine TAP %s", (long long)link, et[s]);
+			for (int k = 0; k <= s; k++)
+				if (fd[k] != -1)
+					close(fd[k]);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 /*
  * engine_on - both ends into the engine: a -> lwe<link>a, which the engine
  * reads; what it writes to lwe<link>b arrives there and goes on to b.
+ * Hitless: the engine's way out is in place and it reads its TAPs before
+ * either end is moved into it, and each move replaces the end's redirect
+ * in place. On failure an end may lead into the engine: the caller puts
+ * it back (kernel_on) and retires the engine.
  */
 static int
 engine_on(int64_t link, const char ifs[2][16], json_t *imp)
@@ -136,49 +168,57 @@ engine_on(int64_t link, const char ifs[2][16], json_t *imp)
 	for (int s = 0; s < 2; s++)
 		if (names_engine(et[s], link, s) == -1)
 			return (-1);
-	if (!impair_link_has(link)) {
-		for (int s = 0; s < 2; s++) {
-			fabric_link_del(et[s]); /* a stale one */
-			if ((fd[s] = fabric_tap_open(et[s], LINK_MTU)) == -1 ||
-			    fabric_tc_drop(NULL, et[s]) == -1) {
-				log_warn("link %lld: engine TAP %s", (long long)link, et[s]);
-				for (int k = 0; k <= s; k++)
-					if (fd[k] != -1)
-						close(fd[k]);
-				return (-1);
-			}
-		}
-	}
-	/*
-	 * In this order, now rather than in the caller's batch: what the
-	 * engine writes must already have somewhere to go, and the engine
-	 * starts only once both ends lead into it.
-	 */
+	if (!impair_link_reclaim(link) && engine_taps(link, (const char(*)[16])et, fd) == -1)
+		return (-1);
 	for (int s = 0; s < 2; s++)
 		if (fabric_tc_redirect(NULL, et[s], ifs[s]) == -1) {
 			log_warn("link %lld: redirect %s", (long long)link, et[s]);
-			goto fail;
+			if (fd[0] != -1) {
+				close(fd[0]);
+				close(fd[1]);
+			}
+			return (-1);
 		}
+	/* Owns the fds from here, even on failure; -1s: the link is in it already. */
+	if (impair_link_set(link, fd[0], fd[1], &p) == -1)
+		return (-1);
 	for (int s = 0; s < 2; s++)
 		if (fabric_tc_redirect(NULL, ifs[s], et[s]) == -1) {
 			log_warn("link %lld: redirect %s", (long long)link, ifs[s]);
-			goto fail;
+			return (-1);
 		}
-	return (impair_link_set(link, fd[0], fd[1], &p));
-fail:
-	if (fd[0] != -1) {
-		close(fd[0]);
-		close(fd[1]);
+	return (0);
+}
+
+/*
+ * engine_leave - the link's ends straight to each other again, then the
+ * engine lets go: frames it still holds leave as they are due. Until the
+ * kernel path is in place, the engine keeps the link; if it cannot be,
+ * each end is pointed back into the engine. 0, or -1 (still in the engine).
+ */
+static int
+engine_leave(int64_t link, const char ifs[2][16])
+{
+	char et[16];
+
+	if (kernel_on(NULL, ifs) == 0) {
+		impair_link_retire(link);
+		return (0);
 	}
+	log_warn("link %lld: redirect %s <> %s", (long long)link, ifs[0], ifs[1]);
+	for (int s = 0; s < 2; s++)
+		if (names_engine(et, link, s) == -1 || fabric_tc_redirect(NULL, ifs[s], et) == -1)
+			log_warn("link %lld: back into the engine %s", (long long)link, ifs[s]);
 	return (-1);
 }
 
-static void
+/* sync_p2p - a point-to-point link's datapath as asked; 0, or -1 when it could not be. */
+static int
 sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, bool up, json_t *imp)
 {
 	char ifs[2][16];
 	struct impair_params p;
-	bool engine;
+	int ret = 0;
 
 	for (int s = 0; s < 2; s++)
 		names_tap(ifs[s], ends[s].node, ends[s].idx);
@@ -191,22 +231,27 @@ sync_p2p(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, b
 		    !ends[0].present && !ends[1].present       ? DP_NONE
 		        : !ends[0].present || !ends[1].present ? DP_IDLE
 		                                               : DP_DOWN);
-		return;
+		return (0);
 	}
 	for (int s = 0; s < 2; s++)
 		wlink_port(l, ifs[s]);
-	engine =
-	    wr.force_engine || (impair_params_from_json(imp, &p) == 0 && impair_params_active(&p));
-	if (engine && engine_on(l->id, (const char(*)[16])ifs, imp) == 0) {
-		dp_set(l, DP_ENGINE);
-		return;
+	if (wr.force_engine ||
+	    (impair_params_from_json(imp, &p) == 0 && impair_params_active(&p))) {
+		if (engine_on(l->id, (const char(*)[16])ifs, imp) == 0) {
+			dp_set(l, DP_ENGINE);
+			return (0);
+		}
+		ret = -1; /* logged: the kernel's fast path instead, unimpaired */
 	}
-	/* No impairment (or the engine failed, logged): the kernel's fast path. */
-	engine_off(l->id);
-	if (fabric_tc_redirect(b, ifs[0], ifs[1]) == -1 ||
-	    fabric_tc_redirect(b, ifs[1], ifs[0]) == -1)
+	if (impair_link_has(l->id)) {
+		if (engine_leave(l->id, (const char(*)[16])ifs) == -1) {
+			dp_set(l, DP_ENGINE);
+			return (-1);
+		}
+	} else if (kernel_on(b, (const char(*)[16])ifs) == -1)
 		log_warn("link %lld: redirect %s <> %s", (long long)l->id, ifs[0], ifs[1]);
 	dp_set(l, DP_KERNEL);
+	return (ret);
 }
 
 static void
@@ -249,7 +294,7 @@ sync_lan(struct fabric_batch *b, struct wlink *l, const struct wire_end *ends, i
 
 int
 wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp,
-    struct capture_stats **ended)
+    struct capture_stats **ended, bool *applied)
 {
 	struct wlink *l = wlink_get(link, true);
 	struct fabric_batch *b = fabric_batch_new();
@@ -268,10 +313,12 @@ wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp
 			ends[i].present = false;
 	}
 
+	*applied = true;
 	if (l == NULL || b == NULL) {
 		log_warnx("link %lld: out of memory", (long long)link);
 		fabric_batch_run(b);
 		*ended = NULL;
+		*applied = false;
 		return (0);
 	}
 	if (n >= 3) {
@@ -279,7 +326,8 @@ wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp
 		if (l->dp == DP_BRIDGE)
 			names_bridge(capif, link);
 	} else if (n == 2) {
-		sync_p2p(b, l, ends, up, imp);
+		if (sync_p2p(b, l, ends, up, imp) == -1)
+			*applied = false;
 		for (int s = 0; s < 2 && capif[0] == '\0'; s++)
 			if (ends[s].present)
 				names_tap(capif, ends[s].node, ends[s].idx);
@@ -289,8 +337,10 @@ wiring_sync(int64_t link, const struct wire_end *in, int n, bool up, json_t *imp
 		if (ends[i].present && ends[i].netns &&
 		    names_tap(ifn, ends[i].node, ends[i].idx) == 0)
 			fabric_set_updown(b, ifn, up);
-	if (fabric_batch_run(b) != 0)
+	if (fabric_batch_run(b) != 0) {
 		log_warnx("link %lld: some of its wiring failed (see above)", (long long)link);
+		*applied = false;
+	}
 	*ended = NULL;
 	if (capif[0] == '\0')
 		return (capture_link_down(link, ended));

@@ -38,10 +38,13 @@ struct capture_stats;
 /*
  * wiring_sync - make link's datapath what ends/up/impairment call for.
  * Captures the link can no longer be seen on end: their final stats go to
- * *ended (malloc'd, caller frees, may be NULL); returns how many.
+ * *ended (malloc'd, caller frees, may be NULL); returns how many. *applied
+ * says whether it is now wired as asked: when not (logged), a p2p link is
+ * left on the kernel path (an impairment the engine could not take) or
+ * in the engine (the kernel path could not be put back).
  */
 int wiring_sync(int64_t link, const struct wire_end *ends, int n, bool up, json_t *impairment,
-    struct capture_stats **ended);
+    struct capture_stats **ended, bool *applied);
 /* wiring_forget - the link is gone: undo everything it had; its captures end (as wiring_sync). */
 int wiring_forget(int64_t link, struct capture_stats **ended);
 /* wiring_datapath - "kernel", "engine", "bridge", "down", "idle" or "none" (any thread). */

@@ -11,8 +11,9 @@
  * explains: every process of this data directory lives in a node cgroup
  * under this daemon's own cgroup parent (the spawner puts it there before
  * exec), so none escapes; tools still running in the shared tools' cgroup
- * are ended too; (4) lw* interfaces nothing explains any more are removed
- * and the links of adopted nodes re-wired.
+ * are ended too; (4) our marked interfaces nothing explains any more are
+ * removed (core/run/ifown claims those of running records first) and the
+ * links of adopted nodes re-wired.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -255,29 +256,6 @@ adopt_links(void)
 	free(ids);
 }
 
-/*
- * adopt_orphan - remove an lw* interface that no adopted node or link of a
- * running node explains. Ids this database does not know may belong to
- * another daemon's data dir: those stay.
- */
-static void
-adopt_orphan(const char *ifname, void *arg)
-{
-	int *count = arg;
-	long long a = -1, b = -1;
-	bool keep = false;
-
-	if (sscanf(ifname, "lwt%lldn%lld", &a, &b) == 2)
-		keep = rt_find(a) != NULL || !state_node_known(a);
-	else if (sscanf(ifname, "lwe%lld", &a) == 1)
-		/* Engine TAPs die with their daemon; one left is from another data dir. */
-		keep = !state_link_known(a);
-	else if (sscanf(ifname, "lwb%lld", &a) == 1)
-		keep = !state_link_known(a) || state_link_has_running_end(a);
-	if (!keep && fabric_link_del(ifname) == 0)
-		(*count)++;
-}
-
 void
 adopt_all(void)
 {
@@ -286,6 +264,7 @@ adopt_all(void)
 
 	for (int i = 0; i < n; i++)
 		rows[i].adopted = adopt_one(&rows[i]);
+	ifown_claim(rows, n); /* before anything touches an interface */
 	/* Dead ones after every live node was adopted, so shared bridges of live peers stay. */
 	for (int i = 0; i < n; i++)
 		if (!rows[i].adopted)
@@ -296,7 +275,7 @@ adopt_all(void)
 	state_after_restart();
 	/* Without the records, running nodes' interfaces would look like orphans. */
 	if (n >= 0)
-		fabric_list_ours(adopt_orphan, &removed);
+		removed = ifown_sweep();
 	else
 		log_warnx("runtime: cannot read what a previous daemon left running");
 	adopt_links();

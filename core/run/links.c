@@ -26,16 +26,17 @@ links_ended(struct capture_stats *st, int n)
 /*
  * links_sync - hand link's ends to wiring as they are now: an end is present
  * when its node runs with its interfaces made, and is not node skip (one
- * that is going away). A link with no endpoints left was deleted.
+ * that is going away). A link with no endpoints left was deleted. Returns
+ * 0, or -1 when its datapath could not be made as asked (logged).
  */
-void
+int
 links_sync(int64_t link, int64_t skip)
 {
 	struct state_end se[STATE_MAX_ENDS];
 	struct wire_end ends[STATE_MAX_ENDS];
 	struct capture_stats *st = NULL;
 	json_t *imp;
-	bool up;
+	bool up, applied = true;
 	int n = state_link_ends(link, se, STATE_MAX_ENDS, &up, &imp), ended;
 
 	for (int i = 0; i < n; i++) {
@@ -49,9 +50,10 @@ links_sync(int64_t link, int64_t skip)
 	if (n == 0)
 		ended = wiring_forget(link, &st);
 	else
-		ended = wiring_sync(link, ends, n, up, imp, &st);
+		ended = wiring_sync(link, ends, n, up, imp, &st, &applied);
 	links_ended(st, ended);
 	json_decref(imp);
+	return (applied ? 0 : -1);
 }
 
 /* links_sync_node - every link of node re-reconciled (skip: the node is going away). */

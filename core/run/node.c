@@ -24,6 +24,7 @@
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "core/base/paths.h"
+#include "core/base/spawn.h"
 #include "core/console/console.h"
 #include "core/net/fabric.h"
 #include "core/run/run.h"
@@ -119,7 +120,8 @@ node_stop(int64_t id, bool force)
 		return;
 	}
 	n->stopping = true;
-	if (force || n->qmp == NULL || n->shutdown_timeout_s == 0) {
+	/* A paused guest cannot hear a powerdown. */
+	if (force || n->qmp == NULL || n->shutdown_timeout_s == 0 || n->paused) {
 		node_stop_escalate(n);
 		return;
 	}
@@ -160,6 +162,25 @@ node_log_tail(int64_t lab, int64_t node, const char *file, char *out, size_t len
 }
 
 void
+node_log_trim(struct rt_node *n)
+{
+	char path[PATH_MAX];
+
+	if (paths_lab(path, sizeof(path), n->lab, n->id, n->netns ? "/nshost.log" : "/qemu.log") ==
+	    -1)
+		return;
+	switch (spawn_log_trim(path, (off_t)lw.cfg.node_log_max)) {
+	case 1:
+		log_info("node %lld: %s passed %ld bytes: rotated to %s.1", (long long)n->id, path,
+		    lw.cfg.node_log_max, path);
+		break;
+	case -1:
+		log_warn("node %lld: rotating %s", (long long)n->id, path);
+		break;
+	}
+}
+
+void
 node_remove_sockets(int64_t node)
 {
 	char dir[PATH_MAX];
@@ -173,8 +194,13 @@ node_exited(struct rt_node *n)
 {
 	char msg[256], tail[200];
 	siginfo_t si = {0};
-	bool was_stopping = n->stopping, noted;
+	bool was_stopping, noted;
 
+	/* What QEMU said last (a GUEST_PANICKED before it powered off) decides what its exit means.
+	 */
+	if (n->qmp != NULL && !n->stopping)
+		node_qmp_readable(n);
+	was_stopping = n->stopping;
 	/* Adopted processes are a former daemon's children, not ours to reap: si stays zeroed. */
 	if (n->fresh)
 		jail_reap(n->pid, n->pidfd, &si);
@@ -265,7 +291,7 @@ node_netns_wired(const struct rt_node *n)
 	char host[16];
 
 	for (int k = 0; k < n->nics; k++)
-		if (names_tap(host, n->id, k) == -1 || fabric_link_exists(host) != 1)
+		if (names_tap(host, n->id, k) == -1 || fabric_link_mine(host) != 1)
 			return (false);
 	return (true);
 }
@@ -299,7 +325,7 @@ node_netns_wire(struct rt_node *n)
 		snprintf(peer, sizeof(peer), "%.*s%d%s", (int)(p ? p - pattern : 0), pattern, k,
 		    p ? p + 3 : "");
 		names_mac(mac, n->id, k);
-		if (names_tap(host, n->id, k) == 0 && fabric_link_exists(host) == 1)
+		if (names_tap(host, n->id, k) == 0 && fabric_link_mine(host) == 1)
 			continue; /* made before a daemon restart cut the wiring short */
 		if (names_tap(host, n->id, k) == -1 ||
 		    fabric_veth_add(b, host, LINK_MTU, fd, peer, mac, 1500) == -1)
@@ -325,6 +351,108 @@ node_give_up(struct rt_node *n, const char *why)
 	n->qmp_retry_at = 0;
 	n->stopping = true;
 	node_stop_escalate(n);
+}
+
+/* node_query_run - how QEMU says the guest is: query-status, and query-block for an I/O error. */
+static enum qmp_run
+node_query_run(struct rt_node *n)
+{
+	json_t *st = NULL, *blocks = NULL;
+	const char *status;
+	enum qmp_run r;
+	char err[128];
+
+	if (n->qmp == NULL ||
+	    qmp_exec(n->qmp, "query-status", NULL, &st, 2000, err, sizeof(err)) == -1)
+		return (QMP_RUN_NONE);
+	status = json_string_value(json_object_get(st, "status"));
+	log_debug("node %lld: QMP status %s", (long long)n->id, status ? status : "?");
+	if (status != NULL && strcmp(status, "io-error") == 0 &&
+	    qmp_exec(n->qmp, "query-block", NULL, &blocks, 2000, err, sizeof(err)) == -1)
+		log_warnx("node %lld: query-block: %s", (long long)n->id, err);
+	r = qmp_status_run(st, blocks);
+	json_decref(st);
+	json_decref(blocks);
+	return (r);
+}
+
+static const char *
+node_pause_reason(enum qmp_run r)
+{
+	return (r == QMP_RUN_NOSPACE ? "disk full" : r == QMP_RUN_IO_ERROR ? "io error" : "paused");
+}
+
+/*
+ * node_apply_run - what QEMU said of the guest, into the node's state:
+ * paused (with why) or running again; a panicked guest's node is stopped
+ * and ends in error. Nothing changes for a node on its way out.
+ */
+static void
+node_apply_run(struct rt_node *n, enum qmp_run r)
+{
+	if (n->stopping)
+		return;
+	switch (r) {
+	case QMP_RUN_STOPPED:
+		node_apply_run(n, node_query_run(n)); /* never STOPPED again */
+		break;
+	case QMP_RUN_RUNNING:
+		if (n->paused)
+			log_info("node %lld: the guest runs again", (long long)n->id);
+		n->paused = false;
+		state_node_resumed(n->id);
+		break;
+	case QMP_RUN_PAUSED:
+	case QMP_RUN_IO_ERROR:
+	case QMP_RUN_NOSPACE:
+		if (!n->paused)
+			log_warnx("node %lld: the guest is paused: %s", (long long)n->id,
+			    node_pause_reason(r));
+		n->paused = true;
+		state_node_paused(n->id, node_pause_reason(r));
+		break;
+	case QMP_RUN_PANICKED:
+		n->paused = false;
+		node_give_up(n, "guest panicked");
+		break;
+	case QMP_RUN_NONE:
+		break;
+	}
+}
+
+void
+node_resume(int64_t id)
+{
+	struct rt_node *n = rt_find(id);
+
+	if (n == NULL)
+		return;
+	n->resume_taken = n->resume_asked;
+	n->resume_err[0] = '\0';
+	if (n->qmp == NULL || n->stopping) {
+		snprintf(n->resume_err, sizeof(n->resume_err), "%s",
+		    n->stopping ? "it is stopping" : "QEMU does not answer");
+	} else if (qmp_exec(n->qmp, "cont", NULL, NULL, 2000, n->resume_err,
+	               sizeof(n->resume_err)) == -1) {
+		if (n->resume_err[0] == '\0')
+			snprintf(
+			    n->resume_err, sizeof(n->resume_err), "QMP cont: %s", strerror(errno));
+	} else {
+		log_info("node %lld: resumed", (long long)n->id);
+		n->resume_settle_at = clock_mono_ms() + RESUME_SETTLE_MS;
+		return;
+	}
+	log_warnx("node %lld: resume: %s", (long long)n->id, n->resume_err);
+	n->resume_done = n->resume_taken;
+}
+
+void
+node_resume_settled(struct rt_node *n)
+{
+	n->resume_settle_at = 0;
+	/* The events told it already; asking settles it even if one was missed. */
+	node_apply_run(n, node_query_run(n));
+	n->resume_done = n->resume_taken;
 }
 
 static void
@@ -353,8 +481,6 @@ node_netns_attach(struct rt_node *n, int64_t now)
 void
 node_try_connect(struct rt_node *n, int64_t now)
 {
-	json_t *ret = NULL;
-	char err[128];
 	int fd;
 
 	if (n->netns) {
@@ -384,30 +510,46 @@ node_try_connect(struct rt_node *n, int64_t now)
 			node_stop_escalate(n);
 		return;
 	}
-	if (qmp_exec(n->qmp, "query-status", NULL, &ret, 2000, err, sizeof(err)) == 0) {
-		const char *st = json_string_value(json_object_get(ret, "status"));
-
-		log_debug("node %lld: QMP status %s", (long long)n->id, st ? st : "?");
-		json_decref(ret);
-	}
 	links_apply_down(n);
 	state_node_running(n->id); /* a stop recorded meanwhile wins over the late QMP answer */
+	/* A re-adopted QEMU may have stopped while no daemon listened (a disk filled): say so. */
+	node_apply_run(n, node_query_run(n));
+}
+
+/* node_log_io_error - a disk error that stops the guest, told in the daemon log. */
+static void
+node_log_io_error(struct rt_node *n, json_t *ev)
+{
+	json_t *d = json_object_get(ev, "data");
+	const char *op = json_string_value(json_object_get(d, "operation"));
+	const char *dev = json_string_value(json_object_get(d, "device"));
+	const char *why = json_string_value(json_object_get(d, "reason"));
+
+	log_warnx("node %lld: %s error on disk %s: %s%s", (long long)n->id, op ? op : "I/O",
+	    dev ? dev : "?", why ? why : "?",
+	    json_is_true(json_object_get(d, "nospace")) ? " (no space left on the host)" : "");
 }
 
 void
 node_qmp_readable(struct rt_node *n)
 {
+	/* QEMU may have closed right after its last words (GUEST_PANICKED, then power off). */
+	bool gone = qmp_read_events(n->qmp) == -1;
 	json_t *ev;
 
-	if (qmp_read_events(n->qmp) == -1) {
+	while ((ev = qmp_next_event(n->qmp)) != NULL) {
+		enum qmp_run r = qmp_event_run(ev);
+
+		log_debug("node %lld: QMP event %s", (long long)n->id,
+		    json_string_value(json_object_get(ev, "event")));
+		if (r == QMP_RUN_IO_ERROR || r == QMP_RUN_NOSPACE)
+			node_log_io_error(n, ev);
+		json_decref(ev);
+		node_apply_run(n, r);
+	}
+	if (gone) {
 		rt_watch_del(qmp_fd(n->qmp));
 		qmp_close(n->qmp);
 		n->qmp = NULL;
-		return;
-	}
-	while ((ev = qmp_next_event(n->qmp)) != NULL) {
-		log_debug("node %lld: QMP event %s", (long long)n->id,
-		    json_string_value(json_object_get(ev, "event")));
-		json_decref(ev);
 	}
 }

@@ -13,7 +13,6 @@
 
 #include <limits.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,8 +20,10 @@
 
 #define LINK_MTU 9000
 #define QMP_CONNECT_GIVEUP_MS 30000
-#define READY_POLL_MS 50 /* readiness is judged within 50 ms of the console line */
+#define READY_POLL_MS 50            /* readiness is judged within 50 ms of the console line */
+#define READY_SCAN_MAX (256 * 1024) /* console log bytes one node's poll reads at most */
 #define STOP_QUIT_WAIT_MS 5000
+#define RESUME_SETTLE_MS 500 /* after cont: time for a retried write to fail again */
 
 enum rt_op {
 	RT_NODE_START,
@@ -36,12 +37,15 @@ enum rt_op {
 	RT_NODE_TYPE_FAILED,
 	RT_STAGE,         /* a staged lab start was queued */
 	RT_NODE_PREPARED, /* a preparing thread made a node's files */
+	RT_CAPTURES_REAP, /* captures ended by themselves (a limit, a write error) */
+	RT_NODE_RESUME,   /* a paused node's guest is to go on (QMP cont) */
 	RT_QUIT
 };
 enum rt_watch_kind { W_PID, W_QMP };
 
 struct lw_err;
 struct rt_node;
+struct rx;
 struct template;
 
 struct rt_watch {
@@ -65,13 +69,18 @@ struct rt_node {
 	char log_path[PATH_MAX];
 	off_t log_off;
 	char carry[256];
-	const regex_t *ready_re; /* the template's pattern, compiled once for all its nodes */
+	const struct rx *ready_re; /* the template's pattern, compiled once for all its nodes */
 	bool has_re, ready, stopping;
 	int stop_stage; /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
 	int shutdown_timeout_s;
 	int64_t stop_deadline, qmp_retry_at, qmp_giveup_at, ready_poll_at;
-	int64_t started_ms, boot_deadline; /* boot_deadline: 0 once ready or reported late */
-	bool typing;                       /* its startup config is being typed on the console */
+	int64_t started_ms, boot_deadline;  /* boot_deadline: 0 once ready or reported late */
+	bool typing;                        /* its startup config is being typed on the console */
+	bool paused;                        /* QEMU said the guest is stopped (not panicked) */
+	uint64_t resume_asked;              /* resumes queued (tickets handed out) */
+	uint64_t resume_taken, resume_done; /* the ticket being tried, the last one settled */
+	int64_t resume_settle_at;           /* when the resume being tried is judged */
+	char resume_err[128];               /* why QEMU refused the last resume, or "" */
 	char tmpl[64], accel[8];
 	struct rt_watch w_pid, w_qmp;
 	struct rt_node *next, *hnext; /* hnext: the next of its bucket in the table by id */
@@ -86,9 +95,10 @@ void rt_add(struct rt_node *n);
 void rt_unlink(struct rt_node *n);
 /*
  * rt_enqueue - queue a command for the loop; any thread, no lock needed.
- * After runtime_fini the command is dropped.
+ * Returns its number (for runtime_wait), or 0: dropped (after runtime_fini,
+ * or out of memory).
  */
-void rt_enqueue(enum rt_op op, int64_t id);
+uint64_t rt_enqueue(enum rt_op op, int64_t id);
 /* rt_watch_add / rt_watch_del - fd into / out of the loop's epoll set. */
 int rt_watch_add(int fd, struct rt_watch *w);
 void rt_watch_del(int fd);
@@ -108,6 +118,11 @@ void node_free(struct rt_node *n);
 void node_stop(int64_t id, bool force);
 /* node_stop_escalate - the next, harsher way to stop n. */
 void node_stop_escalate(struct rt_node *n);
+/*
+ * node_log_trim - hold n's qemu.log (nshost.log), where its process writes
+ * its stderr, to --node-log-max: past it, it moves to .1 and starts again.
+ */
+void node_log_trim(struct rt_node *n);
 /* node_remove_sockets - remove node's run directory (its QMP and console sockets). */
 void node_remove_sockets(int64_t node);
 /* node_exited - n's process is gone: unwire, record why, free n. */
@@ -118,20 +133,29 @@ bool node_netns_wired(const struct rt_node *n);
 void node_try_connect(struct rt_node *n, int64_t now);
 /* node_qmp_readable - read n's QMP events. */
 void node_qmp_readable(struct rt_node *n);
+/* node_resume - let n's guest go on (QMP cont); judged RESUME_SETTLE_MS later. */
+void node_resume(int64_t id);
+/* node_resume_settled - the resume being tried is judged: ask QEMU how the guest is. */
+void node_resume_settled(struct rt_node *n);
 /* node_set_link - tell n's guest interface idx is up or down (QMP set_link). */
 void node_set_link(struct rt_node *n, int idx, bool up);
 
 /* ready.c: readiness. */
 /*
- * ready_re - pattern compiled, shared by every node whose template gives it
- * (glibc's compiled regexes grow a DFA of 2 KiB states as they match: one
- * copy, not one a node); NULL if it does not compile. ready_re_free_all -
- * all of them, when the loop is gone.
+ * ready_re - pattern compiled (core/base/rx), shared by every node whose
+ * template gives it; NULL if it does not compile. ready_re_free_all - all
+ * of them, when the loop is gone.
  */
-const regex_t *ready_re(const char *pattern);
+const struct rx *ready_re(const char *pattern);
 void ready_re_free_all(void);
-/* ready_poll - scan n's new console output for its template's ready pattern. */
-void ready_poll(struct rt_node *n);
+/*
+ * ready_due - n's console is due a look for its template's ready pattern;
+ * false when it cannot be queued now. ready_poll_due - look at every node
+ * queued so: it releases lw_lock while it reads and matches, and takes it
+ * again to mark the nodes whose pattern was seen.
+ */
+bool ready_due(struct rt_node *n);
+void ready_poll_due(void);
 /* ready_mark - n is ready (note says how, or NULL); recorded and announced. */
 void ready_mark(struct rt_node *n, const char *note);
 /*
@@ -153,7 +177,7 @@ void start_fini(void);
 /* links.c: each link's datapath. */
 /* links_sync - hand link's ends, as they are now, to core/net's wiring (skip: a node going away).
  */
-void links_sync(int64_t link, int64_t skip);
+int links_sync(int64_t link, int64_t skip);
 /* links_sync_node - links_sync for every link of node. */
 void links_sync_node(int64_t node, int64_t skip);
 /* links_state - tell the guests at link's ends whether it is up. */
@@ -167,5 +191,19 @@ void links_apply_down(struct rt_node *n);
 
 /* adopt.c: adopt_all - take over what a previous daemon left (at start, before the loop). */
 void adopt_all(void);
+
+/* ifown.c: which interfaces are this daemon's (the marks of core/net/fabric). */
+struct state_running;
+/* ifown_init - give fabric this store's instance id, its mark; 0 or -1 with e. */
+int ifown_init(struct lw_err *e);
+/*
+ * ifown_claim - mark the unmarked interfaces the running records rows[0..n)
+ * name (made by a version before marks, or a crash before marking), then
+ * end claims for good. After each row's adopted is known, before anything
+ * touches an interface.
+ */
+void ifown_claim(const struct state_running *rows, int n);
+/* ifown_sweep - delete the marked interfaces no adopted node or running link explains; how many. */
+int ifown_sweep(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -28,16 +29,20 @@
 #include "core/base/hostmem.h"
 #include "core/base/log.h"
 #include "core/base/paths.h"
+#include "core/net/capture.h"
 #include "core/run/run.h"
 #include "core/run/runtime.h"
 #include "core/run/state.h"
 
 #define RT_SLICE_MS 100 /* the longest the loop holds lw_lock() for bulk work at a stretch */
 #define RT_BUCKETS 1024 /* the table of running nodes, hashed by id: a lab may have thousands */
+#define RT_RESULTS 256  /* outcomes of the latest commands kept for those who wait on them */
+#define RT_LOGS_MS 2000 /* how often each node's qemu.log is held to --node-log-max */
 
 struct rt_cmd {
 	enum rt_op op;
 	int64_t id;
+	uint64_t seq;
 	struct rt_cmd *next;
 };
 
@@ -60,9 +65,17 @@ static struct {
 	struct rt_node *by_id[RT_BUCKETS];
 	struct rt_stage *stages, *pending; /* pending: queued by API threads, under qmu */
 	int64_t slice_end;                 /* when the loop's current slice of work ends */
+	int64_t logs_at;                   /* when node logs are checked next */
 	bool more;                         /* work was left for the next slice */
 	bool cmds_left;                    /* of it, queued commands */
-} rt = {.epfd = -1, .evfd = -1, .qmu = PTHREAD_MUTEX_INITIALIZER};
+	/* Under qmu: commands numbered as queued, and how the latest ones went. */
+	uint64_t seq_last, seq_done;
+	struct {
+		uint64_t seq;
+		bool ok;
+	} results[RT_RESULTS];
+	pthread_cond_t done; /* seq_done moved, or the queue closed */
+} rt = {.epfd = -1, .evfd = -1, .qmu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 /* rt_slice_over - the current slice is spent: what is left waits for the next one. */
 static bool
@@ -89,15 +102,15 @@ rt_find(int64_t id)
 	return (NULL);
 }
 
-void
+uint64_t
 rt_enqueue(enum rt_op op, int64_t id)
 {
 	struct rt_cmd *c = calloc(1, sizeof(*c));
-	uint64_t one = 1;
+	uint64_t one = 1, seq;
 
 	if (c == NULL) {
 		log_warn("runtime: queue");
-		return;
+		return (0);
 	}
 	c->op = op;
 	c->id = id;
@@ -105,8 +118,9 @@ rt_enqueue(enum rt_op op, int64_t id)
 	if (rt.closed) { /* after runtime_fini: nobody would run it */
 		pthread_mutex_unlock(&rt.qmu);
 		free(c);
-		return;
+		return (0);
 	}
+	seq = c->seq = ++rt.seq_last;
 	if (rt.tail)
 		rt.tail->next = c;
 	else
@@ -116,6 +130,40 @@ rt_enqueue(enum rt_op op, int64_t id)
 	if (write(rt.evfd, &one, sizeof(one)) == -1)
 		log_warn("runtime: eventfd");
 	pthread_mutex_unlock(&rt.qmu);
+	return (seq);
+}
+
+/* rt_done - command seq is done (ok: as asked); those waiting on it are woken. */
+static void
+rt_done(uint64_t seq, bool ok)
+{
+	pthread_mutex_lock(&rt.qmu);
+	rt.results[seq % RT_RESULTS].seq = seq;
+	rt.results[seq % RT_RESULTS].ok = ok;
+	rt.seq_done = seq;
+	pthread_cond_broadcast(&rt.done);
+	pthread_mutex_unlock(&rt.qmu);
+}
+
+int
+runtime_wait(uint64_t ticket, int timeout_ms)
+{
+	struct timespec until;
+	int ret = -1;
+
+	if (ticket == 0)
+		return (-1);
+	clock_deadline(&until, timeout_ms);
+	pthread_mutex_lock(&rt.qmu);
+	while (rt.seq_done < ticket && !rt.closed &&
+	    pthread_cond_timedwait(&rt.done, &rt.qmu, &until) == 0)
+		;
+	/* Commands run in order; one whose outcome was overwritten since went well enough. */
+	if (rt.seq_done >= ticket)
+		ret = rt.results[ticket % RT_RESULTS].seq != ticket ||
+		    rt.results[ticket % RT_RESULTS].ok;
+	pthread_mutex_unlock(&rt.qmu);
+	return (ret);
 }
 
 int
@@ -170,11 +218,13 @@ rt_timers(void)
 			node_try_connect(n, now);
 		if (n->stop_deadline && now >= n->stop_deadline)
 			node_stop_escalate(n);
+		if (n->resume_settle_at && now >= n->resume_settle_at)
+			node_resume_settled(n);
 		if (n->has_re && !n->ready && !n->typing && !n->stopping &&
-		    now >= n->ready_poll_at) {
-			ready_poll(n);
+		    now >= n->ready_poll_at && ready_due(n))
 			n->ready_poll_at = now + READY_POLL_MS;
-		}
+		if (now >= rt.logs_at)
+			node_log_trim(n);
 		if (n->boot_deadline && !n->ready && !n->stopping && now >= n->boot_deadline) {
 			/* Reported, not killed: a translated boot may just be slow. */
 			n->boot_deadline = 0;
@@ -183,6 +233,8 @@ rt_timers(void)
 			state_node_late(n->id);
 		}
 	}
+	if (now >= rt.logs_at)
+		rt.logs_at = now + RT_LOGS_MS;
 	stage_pump();
 }
 
@@ -198,6 +250,8 @@ rt_timeout(void)
 			next = n->qmp_retry_at;
 		if (n->stop_deadline && n->stop_deadline < next)
 			next = n->stop_deadline;
+		if (n->resume_settle_at && n->resume_settle_at < next)
+			next = n->resume_settle_at;
 		if (n->has_re && !n->ready && !n->typing && !n->stopping && n->ready_poll_at < next)
 			next = n->ready_poll_at;
 		if (n->boot_deadline && n->boot_deadline < next)
@@ -283,6 +337,17 @@ stage_pump(void)
 	}
 }
 
+/* rt_captures_reap - record and announce the captures that ended by themselves. */
+static void
+rt_captures_reap(void)
+{
+	struct capture_stats *st;
+	int n = capture_reap(&st);
+
+	state_captures_ended(st, n);
+	free(st);
+}
+
 static bool
 rt_commands(void)
 {
@@ -295,6 +360,8 @@ rt_commands(void)
 		log_warn("runtime: eventfd read");
 	rt.cmds_left = false;
 	while ((c = rt_dequeue()) != NULL) {
+		bool ok = true;
+
 		switch (c->op) {
 		case RT_NODE_START:
 			start_node(c->id);
@@ -308,12 +375,13 @@ rt_commands(void)
 			break;
 		case RT_LINK_WIRE:
 		case RT_LINK_STATE:
-			links_sync(c->id, 0);
+			ok = links_sync(c->id, 0) == 0;
 			links_state(c->id);
 			break;
 		case RT_LINK_UNWIRE:
 		case RT_LINK_SYNC:
-			links_sync(c->id, 0); /* a deleted link has no ends: it is forgotten */
+			/* A deleted link has no ends: it is forgotten. */
+			ok = links_sync(c->id, 0) == 0;
 			break;
 		case RT_NODE_TYPED:
 		case RT_NODE_TYPE_FAILED:
@@ -326,10 +394,17 @@ rt_commands(void)
 		case RT_STAGE:
 			stage_take();
 			break;
+		case RT_CAPTURES_REAP:
+			rt_captures_reap();
+			break;
+		case RT_NODE_RESUME:
+			node_resume(c->id);
+			break;
 		case RT_QUIT:
 			go = false;
 			break;
 		}
+		rt_done(c->seq, ok);
 		free(c);
 		if (go && rt_slice_over()) {
 			rt.cmds_left = true;
@@ -337,6 +412,13 @@ rt_commands(void)
 		}
 	}
 	return (go);
+}
+
+/* Told from the capture thread: captures ended by themselves wait to be recorded. */
+static void
+rt_captures_notify(void)
+{
+	rt_enqueue(RT_CAPTURES_REAP, 0);
 }
 
 static void *
@@ -378,6 +460,7 @@ rt_loop(void *arg)
 				node_exited(w->n);
 		}
 		rt_timers();
+		ready_poll_due(); /* lw_lock is released while it matches */
 		lw_unlock();
 	}
 	return (NULL);
@@ -415,6 +498,9 @@ runtime_init(struct lw_err *e)
 	    epoll_ctl(rt.epfd, EPOLL_CTL_ADD, rt.evfd, &ev) == -1)
 		return (err_set(e, ERR_INTERNAL, "runtime: %s", strerror(errno)));
 	runtime_log_memory();
+	capture_set_notify(rt_captures_notify);
+	if (ifown_init(e) == -1)
+		return (-1);
 	lw_lock();
 	adopt_all();
 	lw_unlock();
@@ -439,6 +525,7 @@ runtime_fini(void)
 	start_fini();
 	pthread_mutex_lock(&rt.qmu);
 	rt.closed = true;
+	pthread_cond_broadcast(&rt.done); /* what is still queued is not done: say so */
 	while ((c = rt.head) != NULL) {
 		rt.head = c->next;
 		free(c);
@@ -522,6 +609,32 @@ runtime_node_stop(int64_t node, bool force)
 	rt_enqueue(force ? RT_NODE_KILL : RT_NODE_STOP, node);
 }
 
+uint64_t
+runtime_node_resume(int64_t node)
+{
+	struct rt_node *n = rt_find(node);
+
+	if (n == NULL)
+		return (0);
+	rt_enqueue(RT_NODE_RESUME, node);
+	return (++n->resume_asked);
+}
+
+int
+runtime_node_resumed(int64_t node, uint64_t ticket, char *err, size_t len)
+{
+	struct rt_node *n = rt_find(node);
+
+	if (n == NULL) {
+		snprintf(err, len, "its process is gone");
+		return (1);
+	}
+	if (n->resume_done < ticket)
+		return (0);
+	snprintf(err, len, "%s", n->resume_err);
+	return (1);
+}
+
 void
 runtime_link_wire(int64_t link)
 {
@@ -534,16 +647,16 @@ runtime_link_unwire(int64_t link)
 	rt_enqueue(RT_LINK_UNWIRE, link);
 }
 
-void
+uint64_t
 runtime_link_state(int64_t link)
 {
-	rt_enqueue(RT_LINK_STATE, link);
+	return (rt_enqueue(RT_LINK_STATE, link));
 }
 
-void
+uint64_t
 runtime_link_sync(int64_t link)
 {
-	rt_enqueue(RT_LINK_SYNC, link);
+	return (rt_enqueue(RT_LINK_SYNC, link));
 }
 
 int

@@ -47,14 +47,38 @@ void runtime_node_start(int64_t node);
 int runtime_lab_start(int64_t lab, const int64_t *ids, size_t n, int conc, struct lw_err *e);
 /* runtime_node_stop - mark it stopping and queue the stop; force skips the guest powerdown. */
 void runtime_node_stop(int64_t node, bool force);
+/*
+ * runtime_node_resume - queue a resume (QMP cont) of a paused node; a ticket
+ * for runtime_node_resumed, or 0 when no process runs for it. Caller holds lw_lock().
+ */
+uint64_t runtime_node_resume(int64_t node);
+/*
+ * runtime_node_resumed - has the resume with ticket been tried, and the
+ * guest given a moment to stop again (a retried write failing)? 1 when so
+ * (err: why QEMU refused, "" when it did not; the node's state says the
+ * rest), 0 not yet. Caller holds lw_lock().
+ */
+int runtime_node_resumed(int64_t node, uint64_t ticket, char *err, size_t len);
 /* runtime_link_wire - attach a new link's running endpoints to its bridge. */
 void runtime_link_wire(int64_t link);
 /* runtime_link_unwire - remove a deleted link's bridge. */
 void runtime_link_unwire(int64_t link);
-/* runtime_link_state - apply the link's stored up/down state to running guests (QMP set_link). */
-void runtime_link_state(int64_t link);
-/* runtime_link_sync - apply the link's stored impairment (or any change) to its datapath. */
-void runtime_link_sync(int64_t link);
+/*
+ * runtime_link_state - apply the link's stored up/down state to its
+ * datapath and running guests (QMP set_link). Returns a ticket for
+ * runtime_wait (0: not queued, the daemon is stopping).
+ */
+uint64_t runtime_link_state(int64_t link);
+/* runtime_link_sync - apply the link's stored impairment (or any change) to its datapath;
+ * a ticket as runtime_link_state. */
+uint64_t runtime_link_sync(int64_t link);
+/*
+ * runtime_wait - wait up to timeout_ms for the loop to have run the
+ * command of ticket. 1: done as asked; 0: done, but not as asked (logged);
+ * -1: not done yet (or never will be: the daemon is stopping). The caller
+ * must not hold lw_lock(), which the loop needs.
+ */
+int runtime_wait(uint64_t ticket, int timeout_ms);
 struct capture_stats;
 /* runtime_captures_ended - record the final stats of n ended captures. Caller holds lw_lock(). */
 void runtime_captures_ended(const struct capture_stats *st, int n);

@@ -597,15 +597,18 @@ start_prepared(void)
 {
 	struct prep_job *done = NULL, **pp, *j;
 
+	/*
+	 * In the order the starts were asked, whichever thread finished first:
+	 * a staged start's boot_order holds, and so does the order of a lab's
+	 * nodes. A done job waits behind an earlier one still being made.
+	 */
+	pp = &done;
 	pthread_mutex_lock(&prep.mu);
-	for (pp = &prep.jobs; (j = *pp) != NULL;) {
-		if (j->st == PREP_DONE) {
-			*pp = j->next;
-			j->next = done;
-			done = j;
-		} else {
-			pp = &j->next;
-		}
+	while ((j = prep.jobs) != NULL && j->st == PREP_DONE) {
+		prep.jobs = j->next;
+		j->next = NULL;
+		*pp = j;
+		pp = &j->next;
 	}
 	pthread_mutex_unlock(&prep.mu);
 	while ((j = done) != NULL) {

@@ -106,8 +106,8 @@ void
 state_node_publish(int64_t node)
 {
 	json_t *row = db_row(DB, NULL,
-	    "SELECT id, lab_id AS lab, name, state, error, ready, boot, accel_in_use FROM nodes"
-	    " WHERE id = ?",
+	    "SELECT id, lab_id AS lab, name, state, error, ready, boot, accel_in_use, paused_reason"
+	    " FROM nodes WHERE id = ?",
 	    "i", node);
 	const char *st;
 
@@ -118,6 +118,8 @@ state_node_publish(int64_t node)
 	    row, "ready", json_boolean(json_integer_value(json_object_get(row, "ready"))));
 	if (json_is_null(json_object_get(row, "error")))
 		json_object_del(row, "error");
+	if (strcmp(st, "paused") != 0 || json_is_null(json_object_get(row, "paused_reason")))
+		json_object_del(row, "paused_reason");
 	if (json_is_null(json_object_get(row, "boot")) ||
 	    (strcmp(st, "starting") != 0 && strcmp(st, "running") != 0))
 		json_object_del(row, "boot");
@@ -160,6 +162,28 @@ state_node_running(int64_t node)
 		return (false);
 	state_node_publish(node);
 	return (true);
+}
+
+void
+state_node_paused(int64_t node, const char *reason)
+{
+	/* Stopping, stopped or failed stays so: a pause on the way out says nothing. */
+	if (db_exec(DB, NULL,
+	        "UPDATE nodes SET state = 'paused', paused_reason = ? WHERE id = ?"
+	        " AND state IN ('starting', 'running', 'paused')"
+	        " AND (state != 'paused' OR paused_reason IS NOT ?)",
+	        "sis", reason, node, reason) > 0)
+		state_node_publish(node);
+}
+
+void
+state_node_resumed(int64_t node)
+{
+	if (db_exec(DB, NULL,
+	        "UPDATE nodes SET state = 'running', paused_reason = NULL WHERE id = ?"
+	        " AND state = 'paused'",
+	        "i", node) > 0)
+		state_node_publish(node);
 }
 
 void
@@ -287,7 +311,8 @@ bool
 state_node_should_run(int64_t node)
 {
 	return (db_int(DB, 0,
-	            "SELECT state IN ('starting','running','stopping') FROM nodes WHERE id = ?",
+	            "SELECT state IN ('starting','running','paused','stopping') FROM nodes WHERE "
+	            "id = ?",
 	            "i", node) == 1);
 }
 
@@ -385,15 +410,35 @@ state_links_of_running(int64_t **ids)
 	return (*ids == NULL ? 0 : (int)n);
 }
 
+/* The capture event of st: {"action":"stopped"|"failed","capture":{id,lab,stop_reason|error}}. */
+static void
+state_capture_publish(const struct capture_stats *st)
+{
+	int64_t lab = db_int(DB, 0, "SELECT lab_id FROM captures WHERE id = ?", "i", st->id);
+	json_t *c = json_pack("{s:I,s:I}", "id", (json_int_t)st->id, "lab", (json_int_t)lab);
+
+	if (st->error != 0)
+		json_object_set_new(c, "error", json_string(capture_error_text(st->error)));
+	else if (st->stop_reason != NULL)
+		json_object_set_new(c, "stop_reason", json_string(st->stop_reason));
+	events_publish("capture", lab,
+	    json_pack("{s:s,s:o}", "action", st->error ? "failed" : "stopped", "capture", c));
+}
+
 void
 state_captures_ended(const struct capture_stats *st, int n)
 {
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		STATE_EXEC("capture stats", st[i].id,
-		    "UPDATE captures SET state = 'stopped', packets = ?, bytes = ?, dropped = ?,"
-		    " kernel_dropped = ? WHERE id = ?",
-		    "iiiii", (int64_t)st[i].packets, (int64_t)st[i].bytes, (int64_t)st[i].dropped,
-		    (int64_t)st[i].kernel_dropped, st[i].id);
+		    "UPDATE captures SET state = ?, stop_reason = ?, error = ?, packets = ?,"
+		    " bytes = ?, dropped = ?, kernel_dropped = ? WHERE id = ?",
+		    "sssiiiii", st[i].error ? "failed" : "stopped",
+		    st[i].error ? NULL : st[i].stop_reason,
+		    st[i].error ? capture_error_text(st[i].error) : NULL, (int64_t)st[i].packets,
+		    (int64_t)st[i].bytes, (int64_t)st[i].dropped, (int64_t)st[i].kernel_dropped,
+		    st[i].id);
+		state_capture_publish(&st[i]);
+	}
 }
 
 int
@@ -430,6 +475,19 @@ state_running_all(struct state_running **out)
 	i = json_array_size(rows);
 	json_decref(rows);
 	return ((int)i);
+}
+
+int
+state_instance(char *out, size_t len)
+{
+	json_t *row = db_row(DB, NULL, "SELECT value FROM meta WHERE key = 'instance'", "");
+
+	out[0] = '\0';
+	if (row == NULL)
+		return (-1);
+	state_copy(out, len, row, "value");
+	json_decref(row);
+	return (out[0] == '\0' ? -1 : 0);
 }
 
 void
@@ -500,6 +558,6 @@ state_ram_committed(int64_t except)
 {
 	return (db_int(DB, 0,
 	    "SELECT COALESCE(SUM(ram_mb), 0) FROM nodes"
-	    " WHERE state IN ('starting','running','stopping') AND id != ?",
+	    " WHERE state IN ('starting','running','paused','stopping') AND id != ?",
 	    "i", except));
 }

@@ -70,6 +70,13 @@ void state_node_starting(int64_t node, bool queued);
 void state_node_stopping(int64_t node);
 /* state_node_running - starting -> running; announces it and returns true when it changed. */
 bool state_node_running(int64_t node);
+/*
+ * state_node_paused - a node that runs (or is starting) is paused for
+ * reason; announces it when that changed.
+ */
+void state_node_paused(int64_t node, const char *reason);
+/* state_node_resumed - paused -> running; announces it when it changed. */
+void state_node_resumed(int64_t node);
 /* state_node_ready - ready with boot 'ready'; announces it. */
 void state_node_ready(int64_t node);
 /* state_node_late - boot 'late' (past its boot timeout); announces it. */
@@ -103,7 +110,7 @@ int state_node_intent(int64_t node, const char *qmp_path, int nics, struct lw_er
 int state_node_started(int64_t node, pid_t pid, unsigned long long start_ticks,
     const char *qmp_path, int nics, const char *accel, const char *reason, bool booting,
     struct lw_err *e);
-/* state_node_should_run - is node starting, running or stopping (a process of it may run)? */
+/* state_node_should_run - is node starting, running, paused or stopping (its process may run)? */
 bool state_node_should_run(int64_t node);
 /* state_node_known - does a node with this id exist? */
 bool state_node_known(int64_t node);
@@ -134,6 +141,8 @@ void state_captures_ended(const struct capture_stats *st, int n);
  * caller frees); count, or -1 when they cannot be read.
  */
 int state_running_all(struct state_running **out);
+/* state_instance - this store's instance id (made once, by its migration) into out; 0 or -1. */
+int state_instance(char *out, size_t len);
 /* state_running_dead - that node's process is gone: forget its record, mark it stopped. */
 void state_running_dead(int64_t node);
 /*

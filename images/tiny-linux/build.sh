@@ -49,6 +49,10 @@ META=${LW_KERNEL_META:-linux-image-cloud-$ARCH}
 # virtio PCI transport, NICs, config-drive disk + its filesystem, and the ACPI
 # power button with evdev so the init can see QMP system_powerdown.
 BOOT_MODULES="virtio_pci virtio_net virtio_blk isofs vfat nls_cp437 nls_ascii button evdev"
+# The pvpanic device labwire gives x86 nodes (ISA, found through ACPI): a
+# kernel panic reaches QMP as GUEST_PANICKED and the node shows it. Debian's
+# arm64 cloud kernel has no pvpanic driver at all.
+if [ "$ARCH" = amd64 ]; then BOOT_MODULES="$BOOT_MODULES pvpanic_mmio"; fi
 # Shipped in the initrd for `modprobe` and kernel autoload (vconfig, brctl,
 # ip tunnel trigger it), not loaded at boot. No qdiscs: busybox tc cannot
 # configure netem/htb/tbf anyway.

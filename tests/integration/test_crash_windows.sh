@@ -64,7 +64,7 @@ cg_nodes() {
 # running_ids: ids of the nodes the API shows running (or still starting/stopping).
 running_ids() {
 	api GET "/api/v1/labs/$LAB"
-	jqb '.nodes[] | select(.state == "running" or .state == "starting" or .state == "stopping") | .id'
+	jqb '.nodes[] | select(.state == "running" or .state == "starting" or .state == "paused" or .state == "stopping") | .id'
 }
 # orphans: what of this data directory belongs to no running node, as "kind:node" words.
 orphans() {

@@ -17,6 +17,10 @@ exits 0 when the expectation held, 1 when it did not, 2 on bad usage.
       send a ping, print "pong" when the matching pong arrives.
   wsclient.py close URL
       close with 1000; print the close code the server echoed.
+  wsclient.py paste URL FILE --expect RE [--timeout S]
+      connect; send FILE's bytes as ONE text message (as a pasted config);
+      then read until RE matches what arrived after it ("\\r" removed);
+      print the matching line.
   wsclient.py raw HOST PORT PATH unmasked|rsv|toobig
       hand-made handshake, then one bad frame; print the code of the close
       frame the server sent (or "none") and "closed" once the server has
@@ -92,6 +96,30 @@ async def chat(a):
                 continue
             after.append(msg if isinstance(msg, bytes) else msg.encode())
         sys.stdout.write(text_of(got + after))
+        return 0
+
+
+async def paste(a):
+    with open(a.file, "rb") as f:
+        data = f.read().decode("utf-8")
+    after = []
+    async with websockets.connect(a.url, extra_headers=auth_headers(), ssl=tls_context(a.url), open_timeout=10,
+                                  ping_interval=None, max_size=2**22) as ws:
+        deadline = time.monotonic() + a.timeout
+        await ws.send(data)
+        ere = re.compile(a.expect, re.M)
+        while not ere.search(text_of(after)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                print("# timed out waiting for /%s/" % a.expect, file=sys.stderr)
+                sys.stderr.write(text_of(after)[-2000:])
+                return 1
+            try:
+                msg = await asyncio.wait_for(ws.recv(), left)
+            except asyncio.TimeoutError:
+                continue
+            after.append(msg if isinstance(msg, bytes) else msg.encode())
+        print(ere.search(text_of(after)).group(0))
         return 0
 
 
@@ -206,6 +234,11 @@ def main():
     c.add_argument("--send")
     c.add_argument("--expect", required=True)
     c.add_argument("--timeout", type=float, default=20)
+    c = sub.add_parser("paste")
+    c.add_argument("url")
+    c.add_argument("file")
+    c.add_argument("--expect", required=True)
+    c.add_argument("--timeout", type=float, default=20)
     c = sub.add_parser("status")
     c.add_argument("url")
     c.add_argument("--origin")
@@ -222,7 +255,7 @@ def main():
     try:
         if a.mode == "raw":
             return raw(a)
-        return asyncio.run({"chat": chat, "status": status, "ping": ping, "close": close}[a.mode](a))
+        return asyncio.run({"chat": chat, "paste": paste, "status": status, "ping": ping, "close": close}[a.mode](a))
     except Exception as e:  # a failure to observe, not a crash of the test
         print("# %s: %s" % (type(e).__name__, e), file=sys.stderr)
         return 1

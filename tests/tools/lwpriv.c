@@ -19,6 +19,11 @@
  *   signal-init    SIGNAL pid 1 (no node's)
  *   nodedir-zero   NODE_DIR of node 0
  *   batch-foreign  BATCH: drop on "eth0"
+ *   del-lwbr0      LINK_DEL "lwbr0": labwire's prefix, not its mark
+ *   bridge-lwbr0   BRIDGE_ADD "lwbr0" (taking over an existing bridge)
+ *   batch-lwbr0    BATCH: drop on "lwbr0"
+ *   claim-lwbr0    CLAIM "lwbr0" after start-up
+ *   instance-other INSTANCE: another instance id than the daemon's
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,12 +39,15 @@
 
 enum {
 	TAP_OPEN = 1,
+	BRIDGE_ADD = 2,
 	LINK_DEL = 4,
 	LINK_EXISTS = 5,
 	BATCH = 7,
 	SPAWN = 8,
 	SIGNAL_ = 10,
-	NODE_DIR = 11
+	NODE_DIR = 11,
+	INSTANCE = 14,
+	CLAIM = 16
 };
 
 struct hdr {
@@ -170,10 +178,22 @@ build(const char *c, uint32_t *type, unsigned char *buf, size_t *len, int *fd)
 		wn.lab = 1;
 		memcpy(buf, &wn, sizeof(wn));
 		*len = sizeof(wn);
-	} else if (strcmp(c, "batch-foreign") == 0) {
+	} else if (strcmp(c, "del-lwbr0") == 0 || strcmp(c, "bridge-lwbr0") == 0 ||
+	    strcmp(c, "claim-lwbr0") == 0) {
+		strcpy(n.a, "lwbr0");
+		*type = c[0] == 'd' ? LINK_DEL : c[0] == 'b' ? BRIDGE_ADD : CLAIM;
+		memcpy(buf, &n, sizeof(n));
+		*len = sizeof(n);
+	} else if (strcmp(c, "instance-other") == 0) {
+		char id[40] = "0123456789abcdef"; /* fabric's instance request */
+
+		*type = INSTANCE;
+		memcpy(buf, id, sizeof(id));
+		*len = sizeof(id);
+	} else if (strcmp(c, "batch-foreign") == 0 || strcmp(c, "batch-lwbr0") == 0) {
 		uint32_t one = 1;
 
-		strcpy(op.a, "eth0");
+		strcpy(op.a, c[6] == 'f' ? "eth0" : "lwbr0");
 		*type = BATCH;
 		memset(buf, 0, 8);
 		memcpy(buf, &one, sizeof(one));

@@ -110,6 +110,7 @@ test_golden_unix_console(void)
 	    " -device virtio-blk-pci,drive=cfg"
 	    " -chardev socket,id=con0,path=/var/lib/labwire/run/n7.con,server=on,wait=on"
 	    " -serial chardev:con0"
+	    " -device pvpanic"
 	    " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
 	    " -mon chardev=qmp0,mode=control");
 	s.console_host = "127.0.0.1";
@@ -140,6 +141,7 @@ test_golden_x86_kvm(void)
 	    " -chardev socket,id=con0,host=127.0.0.1,port=32769,server=on,wait=off,telnet=on,"
 	    "logfile=/var/lib/labwire/run/7/console.log,logappend=on"
 	    " -serial chardev:con0"
+	    " -device pvpanic"
 	    " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
 	    " -mon chardev=qmp0,mode=control");
 }
@@ -165,6 +167,7 @@ test_golden_x86_tcg(void)
 	    " -chardev socket,id=con0,host=127.0.0.1,port=32769,server=on,wait=off,telnet=on,"
 	    "logfile=/var/lib/labwire/run/7/console.log,logappend=on"
 	    " -serial chardev:con0"
+	    " -device pvpanic"
 	    " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
 	    " -mon chardev=qmp0,mode=control");
 }
@@ -190,6 +193,7 @@ test_golden_aarch64_tcg(void)
 	    " -netdev tap,id=net0,fd=3 -device virtio-net-pci,netdev=net0,mac=0a:00:00:00:07:00"
 	    " -chardev socket,id=con0,host=127.0.0.1,port=32769,server=on,wait=off,telnet=on"
 	    " -serial chardev:con0"
+	    " -device pvpanic-pci"
 	    " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
 	    " -mon chardev=qmp0,mode=control");
 }
@@ -222,12 +226,13 @@ test_golden_disk(void)
 	    "guest=r1 -nodefaults -no-user-config -display none"
 	    " -machine q35 -accel tcg,thread=multi,tb-size=256 -cpu max -m 1024 -smp 1"
 	    " -drive file=/var/lib/labwire/run/9/disk.qcow2,if=none,id=disk0,format=qcow2,"
-	    "cache=writeback"
+	    "cache=writeback,werror=enospc,rerror=report"
 	    " -device virtio-blk-pci,drive=disk0"
 	    " -netdev tap,id=net0,fd=3 -device e1000,netdev=net0,mac=0a:00:00:00:07:00"
 	    " -netdev tap,id=net1,fd=4 -device e1000,netdev=net1,mac=0a:00:00:00:07:01"
 	    " -chardev socket,id=con0,host=127.0.0.1,port=32769,server=on,wait=off,telnet=on"
 	    " -serial chardev:con0"
+	    " -device pvpanic"
 	    " -chardev socket,id=qmp0,path=/run/labwire/7/qmp.sock,server=on,wait=off"
 	    " -mon chardev=qmp0,mode=control");
 }

@@ -17,12 +17,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/console/console.h"
 #include "test.h"
 
 #define PORT 47311
 #define AUTH_PORT 47313
+#define PASTE_PORT 47315
+#define PASTE_TELNET (16 << 20) /* more than the input queue and every socket buffer */
+#define PASTE_WS (1 << 20)
 
 static size_t last_len; /* of the last read_until or read_for */
 
@@ -118,6 +122,92 @@ guest_answer(void *arg)
 	if (write(a->guest, "uptime\r\nup 42 days\r\n# ", 22) < 0)
 		return (NULL);
 	return (NULL);
+}
+
+/* ---- send/expect's bounds: regex limits, incremental matching, waiters a node ---- */
+
+struct drip {
+	int guest;
+	const char *text; /* written a byte at a time, after a moment */
+};
+
+static void *
+guest_drip(void *arg)
+{
+	struct drip *d = arg;
+
+	usleep(100000);
+	for (const char *p = d->text; *p; p++) {
+		if (write(d->guest, p, 1) != 1)
+			break;
+		usleep(1000);
+	}
+	return (NULL);
+}
+
+static void *
+exec_waiting(void *arg)
+{
+	int *rc = arg;
+	struct lw_err e = {0};
+	char *out = NULL;
+
+	/* Crowded out by the probe of the 5th: try again, so 4 end up waiting. */
+	while (
+	    (*rc = console_exec(1, NULL, "go4$", 5000, &out, &e)) == -1 && e.code == ERR_TOO_MANY) {
+		free(out);
+		out = NULL;
+		usleep(20000);
+	}
+	free(out);
+	return (NULL);
+}
+
+static void
+test_exec_bounds(int guest)
+{
+	struct drip d = {guest, "boot noise\r\nlabwire: ready 7\r\n"};
+	struct lw_err e = {0};
+	int rcs[4], tries = 0;
+	pthread_t th[4];
+	char *out = NULL;
+	int64_t t0;
+
+	/* Output a byte at a time still matches, "$" only at the line's end. */
+	pthread_create(&th[0], NULL, guest_drip, &d);
+	CHECK(console_exec(1, NULL, "ready [0-9]$", 3000, &out, &e) == 0);
+	CHECK(out != NULL && strstr(out, "labwire: ready 7") != NULL);
+	pthread_join(th[0], NULL);
+	free(out);
+	/* A backtracking pattern on the output ends the exec with the limit's name, at once. */
+	d.text = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\r\n";
+	pthread_create(&th[0], NULL, guest_drip, &d);
+	t0 = clock_mono_ms();
+	CHECK(console_exec(1, NULL, "(a+)+$", 3000, &out, &e) == -1 && e.code == ERR_INVALID);
+	CHECK(strstr(e.msg, "regex match limit") != NULL);
+	CHECK(clock_mono_ms() - t0 < 1500);
+	pthread_join(th[0], NULL);
+	free(out);
+	/* A bomb is refused before anything waits. */
+	CHECK(console_exec(1, NULL, "((a{1,200}){1,200}){1,50}", 3000, &out, &e) == -1 &&
+	    e.code == ERR_INVALID && strstr(e.msg, "regex") != NULL);
+	free(out);
+	/* At most EXEC_WAITERS_MAX waiters a node: the next is told when to retry. */
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, exec_waiting, &rcs[i]);
+	do {
+		out = NULL;
+		console_exec(1, NULL, "x5$", 100, &out, &e);
+		free(out);
+		if (e.code != ERR_TOO_MANY)
+			usleep(50000); /* room for a crowded-out waiter to come back */
+	} while (e.code != ERR_TOO_MANY && ++tries < 50);
+	CHECK(e.code == ERR_TOO_MANY && e.retry_s > 0 && strstr(e.msg, "4 exec") != NULL);
+	CHECK(write(guest, "go4\r\n", 5) == 5);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(rcs[i] == 0);
+	}
 }
 
 /* ---- with an authenticator ---- */
@@ -269,13 +359,18 @@ static int
 test_login_slow(int guest, int full, char *buf)
 {
 	int fd = login_client(buf);
+	char paste[20001];
+	size_t n;
 
 	CHECK(write(fd, "slow\r\n", 6) == 6);
 	read_until(fd, "Password: ", buf, 1 << 20);
-	/* Typeahead: a line sent with the password and one during the check are kept. */
+	/* Typeahead: a line sent with the password and all sent during the check are kept. */
 	CHECK(write(fd, "pw\r\nahead1\r\n", 12) == 12);
 	CHECK(slow_started());
 	CHECK(write(fd, "ahead2\r\n", 8) == 8);
+	memset(paste, 'y', sizeof(paste) - 1);
+	paste[sizeof(paste) - 1] = '\r';
+	CHECK(write(fd, paste, sizeof(paste)) == (ssize_t)sizeof(paste)); /* a paste, too */
 	CHECK(write(guest, "during the check\r\n", 18) == 18);
 	read_until(full, "during the check", buf, 1 << 20);
 	CHECK(got(buf, "during the check"));
@@ -283,8 +378,9 @@ test_login_slow(int guest, int full, char *buf)
 	read_until(fd, "during the check", buf, 1 << 20); /* then it is let in */
 	CHECK(got(buf, "during the check"));
 	CHECK(console_clients(3) == 3);
-	read_until(guest, "ahead2\r", buf, 1 << 20); /* and what it typed reaches the guest */
-	CHECK(got(buf, "ahead1\rahead2\r"));
+	n = read_until(guest, "y\r", buf, 1 << 20); /* and what it typed reaches the guest */
+	CHECK(n == 14 + sizeof(paste) && memcmp(buf, "ahead1\rahead2\r", 14) == 0 &&
+	    memcmp(buf + 14, paste, sizeof(paste)) == 0);
 	return (fd);
 }
 
@@ -366,7 +462,7 @@ raw_close(void *arg)
 	close(*(int *)arg);
 }
 
-static const struct console_codec raw_codec = {raw_parse, raw_frame, raw_close};
+static const struct console_codec raw_codec = {raw_parse, raw_frame, raw_close, 0};
 
 /* A read-only framed client watches; what it sends (even with the connection) is dropped. */
 static void
@@ -385,6 +481,138 @@ test_ws_read_only(int guest, char *buf)
 	read_for(sv[1], 100, buf, 1 << 20);
 	CHECK(!got(buf, "halt") && !got(buf, "early")); /* nor is it sent back */
 	close(sv[1]);
+}
+
+/* ---- pastes: the input queue, back-pressure, sources never interleaved ---- */
+
+struct paste {
+	int fd;
+	size_t len;
+	char base; /* 'a': bytes a..z, 'A': A..Z */
+	atomic_bool done;
+};
+
+/* A client pasting len bytes in blocking writes, as fast as the daemon reads them. */
+static void *
+paste_write(void *arg)
+{
+	struct paste *p = arg;
+	char chunk[65536];
+	size_t off = 0;
+
+	while (off < p->len) {
+		size_t n = p->len - off < sizeof(chunk) ? p->len - off : sizeof(chunk);
+		ssize_t w;
+
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = (char)(p->base + (off + i) % 26);
+		if ((w = write(p->fd, chunk, n)) <= 0)
+			break;
+		off += (size_t)w;
+	}
+	atomic_store(&p->done, true);
+	return (NULL);
+}
+
+struct paste_exec {
+	int rc;
+	int code;
+};
+
+static void *
+paste_exec(void *arg)
+{
+	struct paste_exec *pe = arg;
+	struct lw_err e = {0};
+	char *out = NULL;
+
+	pe->rc = console_exec(4, "0123456789", "all read", 20000, &out, &e);
+	pe->code = e.code;
+	free(out);
+	return (NULL);
+}
+
+/*
+ * What the guest read, sorted by source: each paste in order with nothing
+ * lost, and the send/expect line whole ("0123456789\r" in one piece).
+ */
+struct paste_seen {
+	size_t lower, upper, digits;
+	bool bad;
+};
+
+static void
+paste_check(struct paste_seen *ps, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (ps->digits > 0 && ps->digits < 11) /* inside the exec's line */
+			ps->bad |= c != "0123456789\r"[ps->digits++];
+		else if (c >= 'a' && c <= 'z')
+			ps->bad |= c != (char)('a' + ps->lower++ % 26);
+		else if (c >= 'A' && c <= 'Z')
+			ps->bad |= c != (char)('A' + ps->upper++ % 26);
+		else if (c == '0' && ps->digits == 0)
+			ps->digits = 1;
+		else
+			ps->bad = true;
+	}
+}
+
+/*
+ * A 16 MiB telnet paste and a 1 MiB framed one into a guest that does not
+ * read: the daemon queues at most CONSOLE_INPUT_MAX and stops reading the
+ * clients (their writes block), a send/expect line waits its turn; once the
+ * guest reads, every byte of each arrives, in order, none interleaved
+ * inside another's piece.
+ */
+static void
+test_paste(const char *logp, char *buf)
+{
+	struct paste tn = {.len = PASTE_TELNET, .base = 'a'}, ws = {.len = PASTE_WS, .base = 'A'};
+	struct paste_seen ps = {0};
+	struct paste_exec pe = {0};
+	struct lw_err e = {0};
+	pthread_t t1, t2, t3;
+	int sp[2], sv[2], wsfd;
+	size_t total = 0;
+	ssize_t n;
+	struct pollfd gp;
+
+	CHECK(console_node_add(4, PASTE_PORT, &e) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	gp = (struct pollfd){.fd = sp[1], .events = POLLIN};
+	console_node_attach(4, sp[0], logp, true);
+	CHECK((tn.fd = tcp_connect(PASTE_PORT)) != -1);
+	read_until(tn.fd, "node started]", buf, 1 << 20);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	wsfd = sv[0];
+	CHECK(console_add_ws(4, sv[0], NULL, 0, &raw_codec, &wsfd, false, NULL) == 0);
+	ws.fd = sv[1];
+	pthread_create(&t1, NULL, paste_write, &tn);
+	pthread_create(&t2, NULL, paste_write, &ws);
+	usleep(300000);
+	pthread_create(&t3, NULL, paste_exec, &pe);
+	usleep(500000);
+	CHECK(!atomic_load(&tn.done)); /* back-pressure reached the sender */
+	while (total < PASTE_TELNET + PASTE_WS + 11 && poll(&gp, 1, 5000) == 1 &&
+	    (n = read(sp[1], buf, 1 << 16)) > 0) {
+		paste_check(&ps, buf, (size_t)n);
+		total += (size_t)n;
+	}
+	CHECK(write(sp[1], "all read\r\n", 10) == 10);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	pthread_join(t3, NULL);
+	CHECK(!ps.bad);
+	CHECK(ps.lower == PASTE_TELNET && ps.upper == PASTE_WS && ps.digits == 11);
+	CHECK(pe.rc == 0);
+	CHECK(console_clients(4) == 2); /* nobody was dropped */
+	console_node_remove(4);
+	close(tn.fd);
+	close(sv[1]);
+	close(sp[1]);
 }
 
 /*
@@ -475,6 +703,7 @@ main(void)
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
 	console_node_attach(1, sp[0], logp, true);
 	test_port_taken(logp, buf);
+	test_paste(logp, buf);
 
 	/* Two clients: output reaches both; what either types reaches the guest. */
 	a = tcp_client();
@@ -526,6 +755,7 @@ main(void)
 	free(out);
 	CHECK(console_exec(9, "x", "x", 300, &out, &e) == -1 && e.code == ERR_CONFLICT);
 	free(out);
+	test_exec_bounds(sp[1]);
 
 	/* The log holds the output and rotated at 200000 bytes. */
 	snprintf(old, sizeof(old), "%s.1", logp);

@@ -15,15 +15,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 
 #include "core/net/fabric.h"
 #include "core/base/strv.h"
 #include "tests/unit/test.h"
 
 #define MTU 9000
+#define MARK "labwire:t1" /* this test's instance */
 
 static void
 enter_namespaces(void)
@@ -110,6 +117,18 @@ has_inet6_addr(const char *ifname)
 	return (found);
 }
 
+/* alias_of - ifname's IFLA_IFALIAS per sysfs ("" when none). */
+static const char *
+alias_of(const char *ifname, char *buf, size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", ifname);
+	if (read_line(path, buf, len) == -1)
+		buf[0] = '\0';
+	return (buf);
+}
+
 /* wait_state - poll until sys_long(ifname, attr) == want, up to 3 s. */
 static int
 wait_state(const char *ifname, const char *attr, long want)
@@ -184,13 +203,14 @@ test_refuse_foreign(void)
 static void
 check_tap(const char *name)
 {
-	char path[128], buf[16];
+	char path[128], buf[64];
 
 	CHECK(fabric_link_exists(name) == 1);
 	CHECK(sys_long(name, "mtu") == MTU);
 	CHECK((sys_long(name, "flags") & 0x1) == 0x1); /* IFF_UP */
 	/* IFF_TAP | IFF_NO_PI, and not IFF_PERSIST (0x800) */
 	CHECK(sys_long(name, "tun_flags") == 0x1002);
+	CHECK_STR(alias_of(name, buf, sizeof(buf)), MARK);
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", name);
 	if (read_line(path, buf, sizeof(buf)) == 0)
 		CHECK(strcmp(buf, "1") == 0); /* IN6_ADDR_GEN_MODE_NONE */
@@ -200,7 +220,7 @@ check_tap(const char *name)
 static void
 check_bridge(const char *name)
 {
-	char path[128], buf[16];
+	char path[128], buf[64];
 
 	CHECK(fabric_link_exists(name) == 1);
 	CHECK(sys_long(name, "mtu") == MTU);
@@ -209,6 +229,7 @@ check_bridge(const char *name)
 	CHECK(sys_long(name, "bridge/forward_delay") == 0);
 	CHECK(sys_long(name, "bridge/multicast_snooping") == 0);
 	CHECK(sys_long(name, "bridge/group_fwd_mask") == 0xfff8);
+	CHECK_STR(alias_of(name, buf, sizeof(buf)), MARK);
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", name);
 	if (read_line(path, buf, sizeof(buf)) == 0)
 		CHECK(strcmp(buf, "1") == 0);
@@ -314,8 +335,9 @@ test_redirect(void)
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	struct fabric_batch *bt;
 	int a = fabric_tap_open("lwt3n0", MTU), b = fabric_tap_open("lwt4n0", MTU);
+	int ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
-	CHECK(a >= 0 && b >= 0);
+	CHECK(a >= 0 && b >= 0 && ns >= 0);
 	fcntl(a, F_SETFL, fcntl(a, F_GETFL) | O_NONBLOCK);
 	fcntl(b, F_SETFL, fcntl(b, F_GETFL) | O_NONBLOCK);
 	CHECK(fabric_tc_drop(NULL, "lwt3n0") == 0);
@@ -336,9 +358,14 @@ test_redirect(void)
 	/* One bad request in a batch fails alone. */
 	bt = fabric_batch_new();
 	CHECK(fabric_tc_redirect(bt, "lwt3n0", "lwt4n0") == 0);
-	CHECK(fabric_set_updown(bt, "lwt9n9", true) == 0); /* queued; the kernel will refuse it */
+	errno = 0;
+	CHECK(fabric_set_updown(bt, "lwt9n9", true) == -1 && errno == ENODEV); /* looked up now */
+	/* queued; the kernel will refuse it (EEXIST), and what would mark it is not sent */
+	CHECK(fabric_veth_add(bt, "lwt4n0", 1500, ns, "pe9", "0a:00:00:00:09:00", 1500) == 0);
 	CHECK(fabric_batch_run(bt) == 1);
 	CHECK(frame_crosses(a, b, bcast, 0x88b5));
+	CHECK(sys_long("lwt4n0", "mtu") == MTU);
+	close(ns);
 	/* Refusals before anything is sent. */
 	errno = 0;
 	CHECK(fabric_tc_redirect(NULL, "lwt3n0", "lwt8n8") == -1 && errno == ENODEV);
@@ -360,6 +387,7 @@ test_veth(void)
 	CHECK(ns >= 0);
 	CHECK(fabric_veth_add(NULL, "lwt5n0", MTU, ns, "pe0", "0a:00:00:00:05:00", 1500) == 0);
 	CHECK(sys_long("lwt5n0", "mtu") == MTU);
+	CHECK_STR(alias_of("lwt5n0", buf, sizeof(buf)), MARK);
 	CHECK(sys_long("pe0", "mtu") == 1500);
 	CHECK(read_line("/sys/class/net/pe0/address", buf, sizeof(buf)) == 0);
 	CHECK_STR(buf, "0a:00:00:00:05:00");
@@ -449,6 +477,128 @@ test_wired(int a, int b)
 	test_frames(a, b);
 }
 
+/* foreign_tap - a persistent TAP nobody marked (the host's, say); 0 or -1. */
+static int
+foreign_tap(const char *name)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC), r;
+
+	if (fd == -1)
+		return (-1);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	r = ioctl(fd, TUNSETIFF, &ifr) == -1 || ioctl(fd, TUNSETPERSIST, 1) == -1 ? -1 : 0;
+	close(fd);
+	return (r);
+}
+
+/* foreign_bridge - a bridge made by someone else, with alias (NULL: none); 0 or -1. */
+static int
+foreign_bridge(const char *name, const char *alias)
+{
+	char path[128];
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+	FILE *f;
+
+	if (s == -1)
+		return (-1);
+	r = ioctl(s, SIOCBRADDBR, name);
+	close(s);
+	if (r == -1 || alias == NULL)
+		return (r);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", name);
+	if ((f = fopen(path, "w")) == NULL)
+		return (-1);
+	r = fputs(alias, f) == EOF ? -1 : 0;
+	return (fclose(f) == EOF ? -1 : r);
+}
+
+/* Before an instance is set nothing is made; after, it stays the same. */
+static void
+test_instance(void)
+{
+	errno = 0;
+	CHECK(fabric_tap_open("lwt1n0", MTU) == -1 && errno == EPERM);
+	CHECK(fabric_bridge_add("lwb1", MTU) == -1 && errno == EPERM);
+	CHECK(fabric_link_exists("lwb1") == 0 && fabric_link_exists("lwt1n0") == 0);
+	CHECK(fabric_instance_set("") == -1 && errno == EINVAL);
+	CHECK(fabric_instance_set("T1") == -1 && errno == EINVAL);
+	CHECK(fabric_instance_set("t1:x") == -1 && errno == EINVAL);
+	CHECK(fabric_instance_set("012345678901234567890123456789012") == -1 && errno == EINVAL);
+	CHECK(fabric_instance_set("t1") == 0);
+	CHECK(fabric_instance_set("t1") == 0);
+	errno = 0;
+	CHECK(fabric_instance_set("t2") == -1 && errno == EPERM);
+}
+
+/*
+ * Interfaces named like ours but not marked ours (the host's lwbr0, a
+ * persistent TAP, another daemon's bridge) are neither listed, changed,
+ * taken over nor deleted; an unmarked one is claimed only before
+ * fabric_claims_end, one marked by another instance never.
+ */
+static void
+test_foreign(void)
+{
+	char buf[64], *s;
+	int t;
+
+	CHECK(foreign_bridge("lwbr0", NULL) == 0);
+	CHECK(foreign_bridge("lwb8", NULL) == 0);
+	CHECK(foreign_bridge("lwb9", "labwire:other") == 0);
+	CHECK(foreign_tap("lwt7n0") == 0);
+	CHECK((t = fabric_tap_open("lwt1n0", MTU)) >= 0);
+	s = listed();
+	CHECK_STR(s, "lwt1n0");
+	free(s);
+	errno = 0;
+	CHECK(fabric_link_del("lwbr0") == -1 && errno == EPERM);
+	errno = 0;
+	CHECK(fabric_link_del("lwb9") == -1 && errno == EPERM);
+	errno = 0;
+	CHECK(fabric_bridge_add("lwb8", MTU) == -1 && errno == EEXIST);
+	errno = 0;
+	CHECK(fabric_tap_open("lwt7n0", MTU) == -1 && errno == EBUSY);
+	errno = 0;
+	CHECK(fabric_set_master("lwt1n0", "lwbr0") == -1 && errno == EPERM);
+	errno = 0;
+	CHECK(fabric_set_master("lwt7n0", "lwb9") == -1 && errno == EPERM);
+	errno = 0;
+	CHECK(fabric_tc_drop(NULL, "lwt7n0") == -1 && errno == EPERM);
+	errno = 0;
+	CHECK(fabric_tc_redirect(NULL, "lwt1n0", "lwt7n0") == -1 && errno == EPERM);
+	errno = 0;
+	CHECK(fabric_set_updown(NULL, "lwbr0", true) == -1 && errno == EPERM);
+	CHECK(fabric_link_mine("lwbr0") == 0 && fabric_link_mine("lwt1n0") == 1);
+	CHECK(fabric_link_mine("lwb404") == 0);
+	/* all still there, as they were */
+	CHECK(sys_long("lwbr0", "mtu") == 1500 && !(sys_long("lwbr0", "flags") & 1));
+	CHECK(sys_long("lwb8", "mtu") == 1500 && sys_long("lwt7n0", "mtu") == 1500);
+	CHECK((sys_long("lwt7n0", "tun_flags") & 0x800) != 0); /* still persistent */
+	CHECK_STR(alias_of("lwb9", buf, sizeof(buf)), "labwire:other");
+	CHECK_STR(master_of("lwt1n0", buf, sizeof(buf)), "");
+	/* claims: an unmarked one, until they end; another instance's never */
+	errno = 0;
+	CHECK(fabric_claim("lwb9") == -1 && errno == EPERM);
+	CHECK(fabric_claim("lwb8") == 1);
+	CHECK(fabric_claim("lwb8") == 0);
+	CHECK(fabric_claim("lwb404") == -1 && errno == ENODEV);
+	CHECK_STR(alias_of("lwb8", buf, sizeof(buf)), MARK);
+	fabric_claims_end();
+	errno = 0;
+	CHECK(fabric_claim("lwt7n0") == -1 && errno == EPERM);
+	CHECK(fabric_link_del("lwb8") == 0 && fabric_link_exists("lwb8") == 0);
+	close(t);
+	CHECK(wait_state("lwt1n0", "mtu", -1));
+	s = listed();
+	CHECK_STR(s, "");
+	free(s);
+	CHECK(fabric_link_exists("lwbr0") == 1 && fabric_link_exists("lwb9") == 1 &&
+	    fabric_link_exists("lwt7n0") == 1);
+}
+
 int
 main(void)
 {
@@ -458,6 +608,7 @@ main(void)
 	enter_namespaces();
 	CHECK(fabric_init() == 0);
 	CHECK(fabric_init() == 0);
+	test_instance();
 	test_refuse_foreign();
 	/* The drop and LAN-port eBPF programs load (this kernel has no act_gact). */
 	CHECK(fabric_can_isolate());
@@ -487,6 +638,7 @@ main(void)
 	s = listed();
 	CHECK_STR(s, "");
 	free(s);
+	test_foreign();
 	fabric_fini();
 	errno = 0;
 	CHECK(fabric_link_exists("lo") == -1 && errno == ENOTCONN);

@@ -76,7 +76,8 @@ test_capture(void)
 	/* A link the runtime (re)wires after capture_fini: not watched, nobody woken. */
 	capture_link_up(7, "lo");
 	CHECK(!capture_link_is_up(7));
-	CHECK(capture_start(1, 7, NULL, 128, "/dev/null", &e) == -1 && e.code == ERR_UNAVAILABLE);
+	CHECK(capture_start(1, 7, NULL, 128, "/dev/null", NULL, &e) == -1 &&
+	    e.code == ERR_UNAVAILABLE);
 	CHECK(capture_link_down(7, &st) == 0);
 	free(st);
 	CHECK(pipes_quiet());

@@ -2,11 +2,17 @@
  * test_impair - the impairment model: the same seed gives the same fates,
  * loss rates and burst lengths come out as asked, delays and the rate
  * limit set departures, frames keep their order unless reordering is
- * asked for, and parameters parse from the API's JSON.
+ * asked for, and parameters parse from the API's JSON. The engine itself,
+ * between socketpairs standing in for its TAPs: a retired link still
+ * delivers the frames it holds, then goes; a reclaimed one stays.
  */
 #include <math.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/net/impair.h"
 #include "tests/unit/test.h"
@@ -178,6 +184,66 @@ test_dup_corrupt_reorder(void)
 	CHECK(!f.reordered && f.depart_us[0] == 0);
 }
 
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* gone_within - has link left the engine within ms? */
+static bool
+gone_within(int64_t link, int ms)
+{
+	for (int i = 0; i < ms / 10 && impair_link_has(link); i++)
+		sleep_ms(10);
+	return (!impair_link_has(link));
+}
+
+static void
+test_retire(void)
+{
+	struct impair_params p;
+	struct impair_stats st;
+	unsigned char frame[64] = {0};
+	int a[2], b[2], c[2], d[2], got = 0;
+	struct pollfd pfd;
+
+	CHECK(impair_init() == 0);
+	memset(&p, 0, sizeof(p));
+	p.dir[0].delay_us = p.dir[1].delay_us = 100000;
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, a) == 0 &&
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, b) == 0);
+	CHECK(impair_link_set(7, a[0], b[0], &p) == 0);
+	for (int i = 0; i < 5; i++)
+		CHECK(write(a[1], frame, sizeof(frame)) == (ssize_t)sizeof(frame));
+	sleep_ms(20); /* read and queued, 100 ms to go */
+	impair_link_retire(7);
+	CHECK(impair_link_has(7));
+	CHECK(impair_link_stats(7, &st) == -1); /* no longer the link's datapath */
+	pfd = (struct pollfd){.fd = b[1], .events = POLLIN};
+	while (got < 5 && poll(&pfd, 1, 2000) == 1 && read(b[1], frame, sizeof(frame)) > 0)
+		got++;
+	CHECK(got == 5); /* what it held still left, as due */
+	CHECK(gone_within(7, 2000));
+
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, c) == 0 &&
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, d) == 0);
+	CHECK(impair_link_set(8, c[0], d[0], &p) == 0);
+	impair_link_retire(8);
+	CHECK(impair_link_reclaim(8));
+	CHECK(!gone_within(8, 300)); /* back in use: kept */
+	CHECK(impair_link_stats(8, &st) == 0);
+	impair_link_remove(8);
+	CHECK(!impair_link_has(8));
+	impair_fini();
+	close(a[1]);
+	close(b[1]);
+	close(c[1]);
+	close(d[1]);
+}
+
 int
 main(void)
 {
@@ -186,5 +252,6 @@ main(void)
 	test_loss();
 	test_delay_order_rate();
 	test_dup_corrupt_reorder();
+	test_retire();
 	TEST_DONE();
 }

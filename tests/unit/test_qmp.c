@@ -299,6 +299,105 @@ has_event(struct qmp *q, const char *name)
 	return (found);
 }
 
+/* event_run - qmp_event_run on one event line as QEMU 7.2 writes it. */
+static enum qmp_run
+event_run(const char *line)
+{
+	json_t *ev = qmp_parse_line(line, strlen(line));
+	enum qmp_run r;
+
+	CHECK(ev != NULL);
+	r = qmp_event_run(ev);
+	json_decref(ev);
+	return (r);
+}
+
+/* status_run - qmp_status_run on a query-status answer and a query-block answer (or NULL). */
+static enum qmp_run
+status_run(const char *status, const char *blocks)
+{
+	json_t *st = json_loads(status, 0, NULL), *bl = blocks ? json_loads(blocks, 0, NULL) : NULL;
+	enum qmp_run r = qmp_status_run(st, bl);
+
+	json_decref(st);
+	json_decref(bl);
+	return (r);
+}
+
+/* test_run_state - what events and query-status say of the guest's run state. */
+static void
+test_run_state(void)
+{
+#define IOERR(rest)                                                                                \
+	"{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"BLOCK_IO_ERROR\","    \
+	" \"data\": {\"device\": \"disk0\", \"node-name\": \"#block158\", \"operation\": "         \
+	"\"write\"," rest "}}"
+
+	CHECK(event_run(IOERR("\"action\": \"stop\", \"nospace\": true,"
+	                      " \"reason\": \"No space left on device\"")) == QMP_RUN_NOSPACE);
+	CHECK(event_run(IOERR("\"action\": \"stop\", \"nospace\": false,"
+	                      " \"reason\": \"Input/output error\"")) == QMP_RUN_IO_ERROR);
+	CHECK(event_run(IOERR("\"action\": \"stop\", \"reason\": \"x\"")) == QMP_RUN_IO_ERROR);
+	/* The guest was told of the error and goes on: nothing stops. */
+	CHECK(event_run(IOERR("\"action\": \"report\", \"nospace\": true, \"reason\": \"x\"")) ==
+	    QMP_RUN_NONE);
+	CHECK(event_run(IOERR("\"action\": \"ignore\", \"nospace\": false, \"reason\": \"x\"")) ==
+	    QMP_RUN_NONE);
+	CHECK(event_run("{\"event\": \"BLOCK_IO_ERROR\"}") == QMP_RUN_NONE);
+	CHECK(event_run("{\"event\": \"STOP\", \"timestamp\": {}}") == QMP_RUN_STOPPED);
+	CHECK(event_run("{\"event\": \"RESUME\", \"timestamp\": {}}") == QMP_RUN_RUNNING);
+	CHECK(event_run("{\"event\": \"GUEST_PANICKED\", \"data\": {\"action\": \"pause\"}}") ==
+	    QMP_RUN_PANICKED);
+	CHECK(event_run("{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true}}") == QMP_RUN_NONE);
+	CHECK(event_run("{\"event\": 7}") == QMP_RUN_NONE);
+	CHECK(event_run("{\"return\": {}}") == QMP_RUN_NONE);
+	CHECK(qmp_event_run(NULL) == QMP_RUN_NONE);
+
+	CHECK(status_run("{\"status\": \"running\", \"running\": true}", NULL) == QMP_RUN_RUNNING);
+	CHECK(status_run("{\"status\": \"io-error\", \"running\": false}",
+	          "[{\"device\": \"cfg\", \"io-status\": \"ok\"},"
+	          " {\"device\": \"disk0\", \"io-status\": \"nospace\"}]") == QMP_RUN_NOSPACE);
+	CHECK(status_run("{\"status\": \"io-error\"}",
+	          "[{\"device\": \"disk0\", \"io-status\": \"failed\"}]") == QMP_RUN_IO_ERROR);
+	CHECK(status_run("{\"status\": \"io-error\"}", NULL) == QMP_RUN_IO_ERROR);
+	CHECK(status_run("{\"status\": \"io-error\"}", "{\"not\": \"an array\"}") ==
+	    QMP_RUN_IO_ERROR);
+	CHECK(status_run("{\"status\": \"paused\"}", NULL) == QMP_RUN_PAUSED);
+	CHECK(status_run("{\"status\": \"internal-error\"}", NULL) == QMP_RUN_PAUSED);
+	CHECK(status_run("{\"status\": \"guest-panicked\"}", NULL) == QMP_RUN_PANICKED);
+	CHECK(status_run("{\"status\": \"shutdown\"}", NULL) == QMP_RUN_NONE);
+	CHECK(status_run("{\"status\": \"prelaunch\"}", NULL) == QMP_RUN_NONE);
+	CHECK(status_run("{\"running\": true}", NULL) == QMP_RUN_NONE);
+	CHECK(qmp_status_run(NULL, NULL) == QMP_RUN_NONE);
+#undef IOERR
+}
+
+/* check_run - query-status on q, read by qmp_status_run, is want. */
+static void
+check_run(struct qmp *q, enum qmp_run want)
+{
+	json_t *ret = NULL;
+	char errbuf[128];
+
+	CHECK(qmp_exec(q, "query-status", NULL, &ret, 5000, errbuf, sizeof(errbuf)) == 0);
+	CHECK(qmp_status_run(ret, NULL) == want);
+	json_decref(ret);
+}
+
+/* has_run_event - a queued event reads as want (the queue is drained). */
+static bool
+has_run_event(struct qmp *q, enum qmp_run want)
+{
+	json_t *ev;
+	bool found = false;
+
+	while ((ev = qmp_next_event(q)) != NULL) {
+		found = found || qmp_event_run(ev) == want;
+		json_decref(ev);
+	}
+	return (found);
+}
+
 static void
 test_real_qemu(void)
 {
@@ -323,6 +422,15 @@ test_real_qemu(void)
 		check_status(q, "running");
 		CHECK(qmp_read_events(q) == 0);
 		CHECK(has_event(q, "RESUME"));
+		check_run(q, QMP_RUN_RUNNING);
+		/* A stop by hand: STOP, and query-status says paused (not an error). */
+		CHECK(qmp_exec(q, "stop", NULL, NULL, 5000, errbuf, sizeof(errbuf)) == 0);
+		CHECK(qmp_read_events(q) == 0);
+		CHECK(has_run_event(q, QMP_RUN_STOPPED));
+		check_run(q, QMP_RUN_PAUSED);
+		CHECK(qmp_exec(q, "cont", NULL, NULL, 5000, errbuf, sizeof(errbuf)) == 0);
+		CHECK(qmp_read_events(q) == 0);
+		CHECK(has_run_event(q, QMP_RUN_RUNNING));
 		/* QEMU sends SHUTDOWN before quit's reply: it must be queued. */
 		CHECK(qmp_exec(q, "quit", NULL, NULL, 5000, errbuf, sizeof(errbuf)) == 0);
 		CHECK(has_event(q, "SHUTDOWN"));
@@ -347,6 +455,7 @@ main(void)
 	test_parse_line();
 	test_scripted();
 	test_limits();
+	test_run_state();
 	test_real_qemu();
 	TEST_DONE();
 }

@@ -334,6 +334,8 @@ facts_boot(const struct template *t, const struct qemu_spec *q, const struct str
 	}
 	CHECK(!argv_has(sv, "-kernel") && !argv_has(sv, "-initrd") && !argv_has(sv, "-append"));
 	CHECK(argv_pairs(sv, "-drive", "file=" NODE_DIR "/disk.qcow2,if=none,id=disk0,") == 1);
+	/* A host out of space pauses the guest (the node shows paused: disk full). */
+	CHECK(strstr(argv_after(sv, "-drive"), ",werror=enospc") != NULL);
 	if (strcmp(t->disk_bus, "virtio") == 0)
 		CHECK(argv_pairs(sv, "-device", "virtio-blk-pci,drive=disk0") == 1);
 	else
@@ -375,6 +377,8 @@ check_facts(const struct template *t, const struct qemu_spec *q, const struct st
 	facts_config(t, q, sv);
 	CHECK(argv_pairs(sv, "-chardev", "socket,id=con0,path=" CON_PATH ",") == 1);
 	CHECK(argv_pairs(sv, "-chardev", "socket,id=qmp0,path=" QMP_PATH ",") == 1);
+	/* A guest panic reaches QMP (GUEST_PANICKED) on every arch a template may have. */
+	CHECK(argv_pairs(sv, "-device", "pvpanic") == 1);
 }
 
 static void
@@ -663,7 +667,15 @@ test_refusals(void)
 	check_refused(drive("iso", "disk", "a/b/c.txt"), "config file name");
 	check_refused(drive("fat", "TWELVECHARSX", "ios_config.txt"), "at most 11");
 	check_refused(with(refusal_base(), "ready_pattern", json_string("ready[")),
-	    "ready_pattern is not a valid extended regex");
+	    "ready_pattern: missing terminating ]");
+	/* Bounded like every user's regex (core/base/rx): the limit is named. */
+	check_refused(
+	    with(refusal_base(), "ready_pattern",
+	        json_string("((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))"
+	                    "))))))))")),
+	    "regex nesting limit");
+	check_refused(
+	    with(refusal_base(), "prompt", json_string("(x+x+)+y\\k<n>")), "back-references");
 	check_refused(
 	    with(refusal_base(), "ready_pattern", json_string("(a*)*\\1b")), "back-references");
 	check_refused(with(refusal_base(), "interface_pattern", json_string("Gi{s}/{p}")),
@@ -682,6 +694,15 @@ test_refusals(void)
 	    "config_archive");
 	check_accepted(with(drive("fat", "vmm-data", "config/juniper.conf"), "config_archive",
 	    json_string("vmm-config.tgz")));
+	/* Found by fuzz_template: names that do not name their interface back. */
+	check_refused(with(with(refusal_base(), "interface_pattern", json_string("Gi{n}2")),
+	                  "max_nics", json_integer(4)),
+	    "interface 0 is named 'Gi02', which names interface -1");
+	check_refused(with(with(refusal_base(), "interface_lead", json_pack("[s]", "eth0")),
+	                  "max_nics", json_integer(4)),
+	    "interface 1 is named 'eth0', which names interface 0");
+	check_accepted(with(with(refusal_base(), "interface_lead", json_pack("[s]", "mgmt0")),
+	    "max_nics", json_integer(4)));
 	check_refused(
 	    with(refusal_base(), "smbios", json_pack("{s:s}", "product", "a,b=c")), "smbios");
 	check_refused(with(refusal_base(), "smbios", json_pack("{s:s}", "uuid", "x")), "smbios");

@@ -7,6 +7,8 @@ import { Terminal } from '/ui/vendor/xterm.mjs';
 import { describe, PcapReader } from '/ui/pcap.js';
 
 // Where a node is in its boot: queued for a slot, booting, ready, or late (still waited for).
+// A paused node says why ("paused: disk full"); resume lets it go on.
+const stateText = (n) => (n.state === 'paused' && n.paused_reason ? `paused: ${n.paused_reason}` : n.state);
 const bootText = (n, sep) => n.ready ? `${sep}ready` : (n.boot && n.boot !== 'ready' ? `${sep}${n.boot}` : '');
 const view = document.getElementById('view');
 const crumb = document.getElementById('crumb');
@@ -313,7 +315,7 @@ function drawCanvas() {
 		const pick = () => select({ node: n.name });
 		const g = svg('g', { class: `node ${n.state}${current.sel?.node === n.name ? ' selected' : ''}`,
 			'data-node': n.name, 'data-state': n.state, transform: `translate(${n.x || 0},${n.y || 0})`,
-			tabindex: 0, role: 'button', 'aria-label': `node ${n.name}, ${n.state}`,
+			tabindex: 0, role: 'button', 'aria-label': `node ${n.name}, ${stateText(n)}`,
 			onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); } } },
 			svg('rect', { width: NODE_W, height: NODE_H, rx: 6 }),
 			svg('text', { x: 8, y: 17 }, n.name),
@@ -373,12 +375,12 @@ function drawNodesTable() {
 
 function nodeRow(lab, n) {
 	const badge = el('span', { class: `badge ${n.state}`, 'data-state': n.state },
-		n.state + bootText(n, ' · '));
+		stateText(n) + bootText(n, ' · '));
 	const accel = el('span', { class: 'accel', title: n.accel_reason || '' }, (n.accel_in_use || '-').toUpperCase());
 	const act = (a) => el('button', { disabled: ro(), onclick: () => attempt(`${a} ${n.name}`, () => api.nodeAction(lab, n.name, a)) }, a);
 	return el('tr', { 'data-node': n.name },
 		el('td', {}, n.name), el('td', {}, n.template), el('td', {}, badge), el('td', {}, accel),
-		el('td', {}, act('start'), act('stop'),
+		el('td', {}, act('start'), act('stop'), n.state === 'paused' ? act('resume') : '',
 			el('button', { onclick: () => openConsole(lab, n.name) }, 'Console')));
 }
 
@@ -402,7 +404,10 @@ function drawPanel() {
 	 * user is typing (a startup config, a choice of interfaces) stays.
 	 */
 	if (p.dataset.sel === key && (s.node || s.newLink)) {
-		if (s.node && nodeOf(s.node)) p.querySelector('#node-status').textContent = nodeStatus(nodeOf(s.node));
+		if (s.node && nodeOf(s.node)) {
+			p.querySelector('#node-status').textContent = nodeStatus(nodeOf(s.node));
+			p.querySelector('#node-resume').hidden = nodeOf(s.node).state !== 'paused';
+		}
 		return;
 	}
 	p.dataset.sel = key;
@@ -414,7 +419,7 @@ function drawPanel() {
 	else p.replaceChildren(el('p', { class: 'hint' }, 'Select a node or a link. Drag a node to move it; drag from its handle (the dot on its right) to another node to link them.'));
 }
 
-const nodeStatus = (n) => `${n.template}, ${n.state}${bootText(n, ', ')}; accelerator ${(n.accel_in_use || '-').toUpperCase()}` +
+const nodeStatus = (n) => `${n.template}, ${stateText(n)}${bootText(n, ', ')}; accelerator ${(n.accel_in_use || '-').toUpperCase()}` +
 	(n.boot_expected_s ? `; boot expected in ${n.boot_expected_s} s (${n.boot_basis})` : '');
 
 function nodePanel(n) {
@@ -427,6 +432,7 @@ function nodePanel(n) {
 		n.accel_reason ? el('p', { class: 'sub' }, n.accel_reason) : '',
 		n.error ? el('p', { class: 'error' }, n.error) : '',
 		el('div', { class: 'toolbar' }, act('start', 'Start'), act('stop', 'Stop'), act('reload', 'Reload'), act('wipe', 'Wipe'),
+			Object.assign(act('resume', 'Resume'), { id: 'node-resume', hidden: n.state !== 'paused' }),
 			el('button', { onclick: () => openConsole(current.name, n.name) }, 'Console'),
 			el('button', { class: 'danger', disabled: ro(), onclick: async () => {
 				if (!confirm(`Delete node ${n.name} and its links?`)) return;
@@ -615,6 +621,7 @@ function onEvent(kind, ev) {
 		Object.assign(n, obj);
 		if (!('error' in obj)) delete n.error;
 		if (!('boot' in obj)) delete n.boot;
+		if (!('paused_reason' in obj)) delete n.paused_reason;
 		render();
 	} else {
 		reloadLab(); /* a node or link added, changed or deleted, here or elsewhere */
