@@ -139,8 +139,7 @@ adopt_one(const struct state_running *r)
 	n->pid = r->pid;
 	n->pidfd = pidfd;
 	n->netns = r->qmp_path[0] == '\0';
-	/* QEMU's TAPs live on with it; a namespace host's veths may not all be made yet. */
-	n->wired = !n->netns || node_netns_wired(n);
+	n->wired = true; /* its TAPs or veths live on with it (adopt_wired checks a host's) */
 	if (t != NULL)
 		snprintf(n->ifpattern, sizeof(n->ifpattern), "%s", t->interface_pattern);
 	snprintf(n->qmp_path, sizeof(n->qmp_path), "%s", r->qmp_path);
@@ -188,6 +187,23 @@ adopt_end(int64_t node, int nics)
 	links_unwire_node(node, nics);
 	jail_node_release(node);
 	node_remove_sockets(node);
+}
+
+/*
+ * adopt_wired - an adopted namespace host whose veths are not all there
+ * (the previous daemon died while making them) is not wired: its links
+ * leave it alone until node_netns_wire makes the missing ones. After
+ * ifown_claim, so that interfaces a daemon before marks made count.
+ */
+static void
+adopt_wired(const struct state_running *rows, int nrows)
+{
+	for (int i = 0; i < nrows; i++) {
+		struct rt_node *n = rows[i].adopted ? rt_find(rows[i].node) : NULL;
+
+		if (n != NULL && n->netns && !node_netns_wired(n))
+			n->wired = false;
+	}
 }
 
 /* adopt_dead - r's node was not adopted: end what is left of it and settle its state. */
@@ -265,6 +281,7 @@ adopt_all(void)
 	for (int i = 0; i < n; i++)
 		rows[i].adopted = adopt_one(&rows[i]);
 	ifown_claim(rows, n); /* before anything touches an interface */
+	adopt_wired(rows, n);
 	/* Dead ones after every live node was adopted, so shared bridges of live peers stay. */
 	for (int i = 0; i < n; i++)
 		if (!rows[i].adopted)
