@@ -122,6 +122,32 @@ $(BUILD)/asan/obj/%.o: %.c
 $(BUILD)/asan/labwire: $(ASAN_OBJS) $(ASAN_CLI_OBJS) $(BUILD)/asan/obj/core/main.o
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The crash-window test's daemon (tests/integration/test_crash_windows.sh):
+# the few files holding fault points (core/base/fault.h) compiled again with
+# -DLW_FAULTS into faults/obj, linked with every other object of the same
+# build, so it costs three compiles and a link. Test builds only: `make
+# install` installs $(BUILD)/labwire, which has no fault point. The ASan run
+# of the integration tests uses $(BUILD)/asan/faults/labwire.
+FAULT_FILES = core/run/start.o core/run/node.o
+FAULT_EXTRA = core/base/fault.o
+$(BUILD)/faults/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DLW_FAULTS -MMD -MP -c -o $@ $<
+
+$(BUILD)/faults/labwire: $(filter-out $(addprefix $(BUILD)/obj/,$(FAULT_FILES)),$(OBJS)) \
+		$(addprefix $(BUILD)/faults/obj/,$(FAULT_FILES) $(FAULT_EXTRA)) $(CLI_OBJS) $(MAIN_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/asan/faults/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -DLW_FAULTS -MMD -MP -c -o $@ $<
+
+$(BUILD)/asan/faults/labwire: \
+		$(filter-out $(addprefix $(BUILD)/asan/obj/,$(FAULT_FILES)),$(ASAN_OBJS)) \
+		$(addprefix $(BUILD)/asan/faults/obj/,$(FAULT_FILES) $(FAULT_EXTRA)) $(ASAN_CLI_OBJS) \
+		$(BUILD)/asan/obj/core/main.o
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -213,12 +239,13 @@ unit: $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
 test: deps
 	@$(MAKE) --no-print-directory all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) \
 		$(BUILD)/asan/labwire $(BUILD)/tools/lwframe $(BUILD)/tools/lwpriv $(BUILD)/tools/lwstall \
-		$(FUZZ_BINS)
+		$(FUZZ_BINS) $(BUILD)/faults/labwire $(BUILD)/asan/faults/labwire
 	@images/lib/passable.sh $(BUILD)/images
 	FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh $(BUILD)
 
 integration: all guest ui $(UITEST_STAMP) $(BUILD)/asan/labwire $(BUILD)/tools/lwframe \
-		$(BUILD)/tools/lwpriv $(BUILD)/tools/lwstall
+		$(BUILD)/tools/lwpriv $(BUILD)/tools/lwstall $(BUILD)/faults/labwire \
+		$(BUILD)/asan/faults/labwire
 	@images/lib/passable.sh $(BUILD)/images
 	tests/run.sh $(BUILD) integration
 
@@ -289,4 +316,4 @@ clean:
 
 .SECONDARY:
 
--include $(shell find $(BUILD)/obj $(BUILD)/asan $(BUILD)/tests $(BUILD)/tools $(BUILD)/fuzz -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/faults $(BUILD)/asan $(BUILD)/tests $(BUILD)/tools $(BUILD)/fuzz -name '*.d' -type f 2>/dev/null)

@@ -192,6 +192,13 @@ static const char *const db_migrations[] = {
     "INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(8))));",
     /* 8: why a paused node (state 'paused') is paused: "disk full", "io error", "paused". */
     "ALTER TABLE nodes ADD COLUMN paused_reason TEXT;",
+    /* 9: a node's start recorded before its process is spawned (phase 'starting', pid 0),
+     * by which daemon (owner), and the process's start time (clock ticks after boot), so a
+     * restarted daemon knows a process for its own and ends what it cannot adopt. */
+    "ALTER TABLE node_runtime ADD COLUMN phase TEXT NOT NULL DEFAULT 'running'"
+    "  CHECK (phase IN ('starting','running'));"
+    "ALTER TABLE node_runtime ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE node_runtime ADD COLUMN start_ticks INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int

@@ -350,6 +350,68 @@ cgroup_node_holds(int64_t node, pid_t pid)
 	return (found);
 }
 
+/* cg_list_add - id into ids[0..*n) unless there already; *n counts past max too. */
+static void
+cg_list_add(int64_t id, int64_t *ids, int max, int *n)
+{
+	for (int i = 0; i < *n && i < max; i++)
+		if (ids[i] == id)
+			return;
+	if (*n < max)
+		ids[*n] = id;
+	(*n)++;
+}
+
+int
+cgroup_node_list(int64_t *ids, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < cg.n; i++) {
+		DIR *d = opendir(cg.h[i].parent);
+		struct dirent *de;
+
+		if (d == NULL) {
+			if (errno == ENOENT)
+				continue;
+			return (-1);
+		}
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			long long id;
+
+			if (de->d_name[0] != 'n' || de->d_name[1] < '0' || de->d_name[1] > '9')
+				continue;
+			errno = 0;
+			id = strtoll(de->d_name + 1, &end, 10);
+			if (*end == '\0' && errno == 0 && id >= 0)
+				cg_list_add((int64_t)id, ids, max, &n);
+		}
+		closedir(d);
+	}
+	return (n);
+}
+
+int
+cgroup_node_procs(int64_t node, pid_t *pids, int max)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	int n = 0;
+	long pid;
+	FILE *f;
+
+	if (cg.n == 0 || cg_node_dir(&cg.h[0], node, dir, sizeof(dir)) == -1)
+		return (0);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	while (n < max && fscanf(f, "%ld", &pid) == 1)
+		if (pid > 0)
+			pids[n++] = (pid_t)pid;
+	fclose(f);
+	return (n);
+}
+
 /* cg_kill_procs - SIGKILL every process listed in dir/cgroup.procs; how many were listed. */
 static int
 cg_kill_procs(const char *dir)

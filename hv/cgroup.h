@@ -46,6 +46,15 @@ int64_t cgroup_node_memory(int64_t node);
 int cgroup_node_limits(int64_t node, int64_t *mem_bytes, int64_t *pids);
 /* cgroup_node_holds - whether pid is a member of node's cgroup. */
 bool cgroup_node_holds(int64_t node, pid_t pid);
+/*
+ * cgroup_node_list - the node ids (0: the tools' cgroup) that have a
+ * cgroup under this daemon's parent, in any hierarchy, up to max; how
+ * many there are (may exceed max), or -1 with errno.
+ */
+int cgroup_node_list(int64_t *ids, int max);
+/* cgroup_node_procs - the pids in node's cgroup, up to max; how many were read (0: none/no cgroup).
+ */
+int cgroup_node_procs(int64_t node, pid_t *pids, int max);
 /* cgroup_node_remove - SIGKILL whatever is left in node's cgroup and remove it; 0 or -1. */
 int cgroup_node_remove(int64_t node);
 /*

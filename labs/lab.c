@@ -341,7 +341,8 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	"SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"               \
 	" n.accel_reason, n.cpus, n.cpu_cap_pct, n.ram_mb, n.nics, n.state, n.error, n.ready,"     \
 	" n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot,"      \
-	" n.cdrom, n.paused_reason, r.pid FROM nodes n LEFT JOIN node_runtime r ON r.node_id = "   \
+	" n.cdrom, n.paused_reason, NULLIF(r.pid, 0) AS pid FROM nodes n LEFT JOIN node_runtime "  \
+	"r ON r.node_id = "                                                                        \
 	"n.id"
 
 /*

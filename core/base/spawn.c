@@ -211,6 +211,65 @@ spawn_pidfd_pid(int pidfd)
 	return (pid > 0 ? (pid_t)pid : -1);
 }
 
+int
+spawn_proc_start(pid_t pid, unsigned long long *ticks)
+{
+	char path[64], buf[1024], *p;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	r = TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf) - 1));
+	spawn_close_keep_errno(fd);
+	if (r <= 0)
+		return (-1);
+	buf[r] = '\0';
+	/* The name (field 2) may hold anything, ')' and spaces too: count from its last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1,
+	        " %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+	        ticks) != 1) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (0);
+}
+
+ssize_t
+spawn_proc_argv(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	size_t off = 0;
+	ssize_t r = 0;
+	int fd;
+
+	if (len == 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	while (off < len - 1 && (r = TEMP_FAILURE_RETRY(read(fd, buf + off, len - 1 - off))) > 0)
+		off += (size_t)r;
+	spawn_close_keep_errno(fd);
+	if (r == -1)
+		return (-1);
+	buf[off] = '\0';
+	return ((ssize_t)off);
+}
+
+bool
+spawn_pidfd_alive(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	/* A pidfd polls readable once its process has exited. */
+	return (pidfd >= 0 && TEMP_FAILURE_RETRY(poll(&p, 1, 0)) == 0);
+}
+
 void
 spawn_close_keep_errno(int fd)
 {

@@ -80,6 +80,20 @@ int spawn_path(const char *name, char *buf, size_t len);
 int spawn_read_all(int fd, char *buf, size_t len, int timeout_ms);
 /* spawn_pidfd_pid - the pid a pidfd refers to (from /proc/self/fdinfo); -1 if none or gone. */
 pid_t spawn_pidfd_pid(int pidfd);
+/*
+ * spawn_proc_start - when pid started, in clock ticks after boot (field 22
+ * of /proc/PID/stat): with the pid, it names one process for good, since a
+ * reused pid starts later. 0, or -1 with errno.
+ */
+int spawn_proc_start(pid_t pid, unsigned long long *ticks);
+/*
+ * spawn_proc_argv - pid's argv from /proc/PID/cmdline into buf, the
+ * strings NUL-separated and the whole NUL-terminated (a longer one is cut
+ * at len - 1); its length, or -1 with errno.
+ */
+ssize_t spawn_proc_argv(pid_t pid, char *buf, size_t len);
+/* spawn_pidfd_alive - whether the process behind pidfd has not exited yet. */
+bool spawn_pidfd_alive(int pidfd);
 /* spawn_close_keep_errno - close(fd) without disturbing errno (for unwind paths). */
 void spawn_close_keep_errno(int fd);
 

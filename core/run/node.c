@@ -20,6 +20,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/fault.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
 #include "core/base/paths.h"
@@ -284,6 +285,17 @@ node_console_attach(struct rt_node *n)
 	return (true);
 }
 
+bool
+node_netns_wired(const struct rt_node *n)
+{
+	char host[16];
+
+	for (int k = 0; k < n->nics; k++)
+		if (names_tap(host, n->id, k) == -1 || fabric_link_mine(host) != 1)
+			return (false);
+	return (true);
+}
+
 /*
  * A namespace host's interfaces: veth pairs, the host side ours, the peer
  * made inside the node's namespace (its nshost process lives there, and
@@ -296,7 +308,7 @@ node_netns_wire(struct rt_node *n)
 	char host[16], peer[32], mac[18], pattern[32];
 	int fd, r = 0;
 
-	if (names_tap(host, n->id, 0) == 0 && n->nics > 0 && fabric_link_mine(host) == 1) {
+	if (node_netns_wired(n)) {
 		n->wired = true;
 		return (0);
 	}
@@ -313,6 +325,8 @@ node_netns_wire(struct rt_node *n)
 		snprintf(peer, sizeof(peer), "%.*s%d%s", (int)(p ? p - pattern : 0), pattern, k,
 		    p ? p + 3 : "");
 		names_mac(mac, n->id, k);
+		if (names_tap(host, n->id, k) == 0 && fabric_link_mine(host) == 1)
+			continue; /* made before a daemon restart cut the wiring short */
 		if (names_tap(host, n->id, k) == -1 ||
 		    fabric_veth_add(b, host, LINK_MTU, fd, peer, mac, 1500) == -1)
 			r = -1;
@@ -322,6 +336,7 @@ node_netns_wire(struct rt_node *n)
 		r = -1;
 	if (r == -1)
 		return (-1);
+	FAULT_POINT("nshost.wired");
 	n->wired = true;
 	links_isolate_node(n->id, n->nics);
 	return (0);

@@ -128,6 +128,8 @@ void node_log_trim(struct rt_node *n);
 void node_remove_sockets(int64_t node);
 /* node_exited - n's process is gone: unwire, record why, free n. */
 void node_exited(struct rt_node *n);
+/* node_netns_wired - does every interface of n, a namespace host, exist (its veths)? */
+bool node_netns_wired(const struct rt_node *n);
 /* node_try_connect - attach n's console and QMP (or a namespace host's interfaces) when ready. */
 void node_try_connect(struct rt_node *n, int64_t now);
 /* node_qmp_readable - read n's QMP events. */

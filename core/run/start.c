@@ -20,6 +20,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/fault.h"
 #include "core/base/ids.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
@@ -294,6 +295,21 @@ accel_name(const struct start_ctx *s)
 	return (s->accel.accel == ACCEL_KVM ? "kvm" : "tcg");
 }
 
+/*
+ * start_ticks - when n's process started, read while its pidfd says it
+ * still runs: then the pid was not reused meanwhile, and the time is its
+ * (0 when it is already gone; its exit is handled by the loop).
+ */
+static unsigned long long
+start_ticks(const struct rt_node *n)
+{
+	unsigned long long t = 0;
+
+	if (spawn_proc_start(n->pid, &t) == -1 || !spawn_pidfd_alive(n->pidfd))
+		return (0);
+	return (t);
+}
+
 static int
 start_record(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 {
@@ -304,8 +320,8 @@ start_record(struct start_ctx *s, struct rt_node *n, struct lw_err *e)
 		boot_estimate(s->t->name, s->t->boot_time_kvm_s, n->accel, &b);
 		n->boot_deadline = n->started_ms + (int64_t)(b.timeout_s * 1000);
 	}
-	return (state_node_started(n->id, n->pid, s->netns ? "" : s->qmp_path, n->nics, n->accel,
-	    s->accel.reason, n->has_re, e));
+	return (state_node_started(n->id, n->pid, start_ticks(n), s->netns ? "" : s->qmp_path,
+	    n->nics, n->accel, s->accel.reason, n->has_re, e));
 }
 
 /* `labwire nshost ...`: this very binary runs the namespace host. */
@@ -414,6 +430,7 @@ start_fail(struct start_ctx *s, int64_t id, struct rt_node *n, const struct lw_e
 	s->nfds = 0;
 	links_unwire_node(id, s->row.nics);
 	jail_node_release(id); /* whatever got into its cgroup, and the cgroup */
+	state_node_exited(id); /* the intent row, if it got that far */
 	if (n != NULL)
 		node_free(n);
 	state_node_clear(&s->row);
@@ -437,10 +454,17 @@ start_run(struct start_ctx *s, int64_t id)
 	snprintf(n->con_path, sizeof(n->con_path), "%s", s->con_path);
 	n->fresh = true;
 	n->netns = s->netns;
+	/* Intent first: a daemon that dies from here on leaves a row that says what to end. */
+	if (state_node_intent(id, s->netns ? "" : s->qmp_path, s->row.nics, &e) == -1) {
+		start_fail(s, id, n, &e);
+		return;
+	}
+	FAULT_POINT(s->netns ? "nshost.intent" : "qemu.intent");
 	if (start_spawn(s, n, &e) == -1) {
 		start_fail(s, id, n, &e);
 		return;
 	}
+	FAULT_POINT(s->netns ? "nshost.spawned" : "qemu.spawned");
 	for (int k = 0; k < s->nfds; k++)
 		close(s->fds[k]); /* QEMU holds the TAPs now */
 	s->nfds = 0;
@@ -458,10 +482,12 @@ start_run(struct start_ctx *s, int64_t id)
 		return;
 	}
 	rt_add(n);
+	FAULT_POINT(n->netns ? "nshost.recorded" : "qemu.recorded");
 	if (!n->netns) {
 		/* The TAPs exist: isolate them, then let the links take theirs. */
 		n->wired = true;
 		links_isolate_node(id, n->nics);
+		FAULT_POINT("qemu.wiring");
 		links_sync_node(id, 0);
 	}
 	state_node_publish(id);

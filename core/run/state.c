@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/base/config.h"
 #include "core/base/events.h"
 #include "core/base/log.h"
 #include "core/base/names.h"
+#include "core/base/spawn.h"
 #include "core/net/capture.h"
 #include "core/run/state.h"
 #include "db/db.h"
@@ -237,25 +239,63 @@ state_node_startup_config(int64_t node)
 	return (r);
 }
 
-int
-state_node_started(int64_t node, pid_t pid, const char *qmp_path, int nics, const char *accel,
-    const char *reason, bool booting, struct lw_err *e)
+/* state_taps - the names of node's TAPs or veths as a JSON array (malloc'd), or NULL. */
+static char *
+state_taps(int64_t node, int nics)
 {
 	json_t *taps = json_array();
-	char tap[16], *tapstr;
-	int r;
+	char tap[16], *s;
 
 	for (int k = 0; k < nics; k++)
 		if (names_tap(tap, node, k) == 0)
 			json_array_append_new(taps, json_string(tap));
-	tapstr = json_dumps(taps, JSON_COMPACT);
+	s = json_dumps(taps, JSON_COMPACT);
 	json_decref(taps);
+	return (s);
+}
+
+/* state_owner - this daemon, as an intent row names it: "pid@start-ticks". */
+static const char *
+state_owner(void)
+{
+	static char owner[48];
+	unsigned long long t = 0;
+
+	if (owner[0] == '\0') {
+		spawn_proc_start(getpid(), &t);
+		snprintf(owner, sizeof(owner), "%d@%llu", (int)getpid(), t);
+	}
+	return (owner);
+}
+
+int
+state_node_intent(int64_t node, const char *qmp_path, int nics, struct lw_err *e)
+{
+	char *taps = state_taps(node, nics);
+	int r;
+
 	r = db_exec(DB, e,
 	    "INSERT OR REPLACE INTO node_runtime (node_id, pid, qmp_path, taps, console_port,"
-	    " started_at, accel) VALUES (?, ?, ?, ?, (SELECT console_port FROM nodes WHERE id = ?),"
-	    " ?, ?)",
-	    "iIssiis", node, (int)pid, qmp_path, tapstr ? tapstr : "[]", node, (int64_t)time(NULL),
-	    accel);
+	    " started_at, accel, phase, owner, start_ticks) VALUES (?, 0, ?, ?,"
+	    " (SELECT console_port FROM nodes WHERE id = ?), ?, '', 'starting', ?, 0)",
+	    "issiis", node, qmp_path, taps ? taps : "[]", node, (int64_t)time(NULL), state_owner());
+	free(taps);
+	return (r == -1 ? -1 : 0);
+}
+
+int
+state_node_started(int64_t node, pid_t pid, unsigned long long start_ticks, const char *qmp_path,
+    int nics, const char *accel, const char *reason, bool booting, struct lw_err *e)
+{
+	char *tapstr = state_taps(node, nics);
+	int r;
+
+	r = db_exec(DB, e,
+	    "INSERT OR REPLACE INTO node_runtime (node_id, pid, qmp_path, taps, console_port,"
+	    " started_at, accel, phase, owner, start_ticks) VALUES (?, ?, ?, ?,"
+	    " (SELECT console_port FROM nodes WHERE id = ?), ?, ?, 'running', ?, ?)",
+	    "iIssiissi", node, (int)pid, qmp_path, tapstr ? tapstr : "[]", node,
+	    (int64_t)time(NULL), accel, state_owner(), (int64_t)start_ticks);
 	free(tapstr);
 	if (r == -1)
 		return (-1);
@@ -265,6 +305,15 @@ state_node_started(int64_t node, pid_t pid, const char *qmp_path, int nics, cons
 	            "sssi", accel, reason, booting ? "booting" : NULL, node) == -1
 	        ? -1
 	        : 0);
+}
+
+bool
+state_node_should_run(int64_t node)
+{
+	return (db_int(DB, 0,
+	            "SELECT state IN ('starting','running','paused','stopping') FROM nodes WHERE "
+	            "id = ?",
+	            "i", node) == 1);
 }
 
 bool
@@ -396,8 +445,8 @@ int
 state_running_all(struct state_running **out)
 {
 	json_t *rows = db_rows(DB, NULL,
-	           "SELECT r.node_id, r.pid, r.qmp_path, n.lab_id, n.template, n.nics FROM "
-	           "node_runtime r"
+	           "SELECT r.node_id, r.pid, r.qmp_path, r.phase, r.owner, r.start_ticks, n.lab_id,"
+	           " n.template, n.nics FROM node_runtime r"
 	           " JOIN nodes n ON n.id = r.node_id",
 	           ""),
 	       *r;
@@ -417,6 +466,11 @@ state_running_all(struct state_running **out)
 		s->nics = state_int(r, "nics");
 		state_copy(s->qmp_path, sizeof(s->qmp_path), r, "qmp_path");
 		state_copy(s->tmpl, sizeof(s->tmpl), r, "template");
+		state_copy(s->owner, sizeof(s->owner), r, "owner");
+		s->start_ticks =
+		    (unsigned long long)json_integer_value(json_object_get(r, "start_ticks"));
+		s->intent =
+		    strcmp(json_string_value(json_object_get(r, "phase")) ?: "", "running") != 0;
 	}
 	i = json_array_size(rows);
 	json_decref(rows);
@@ -442,6 +496,17 @@ state_running_dead(int64_t node)
 	STATE_EXEC("a dead node", node, "DELETE FROM node_runtime WHERE node_id = ?", "i", node);
 	STATE_EXEC("a dead node", node,
 	    "UPDATE nodes SET state = 'stopped', ready = 0 WHERE id = ?", "i", node);
+}
+
+void
+state_running_interrupted(int64_t node)
+{
+	STATE_EXEC(
+	    "an interrupted start", node, "DELETE FROM node_runtime WHERE node_id = ?", "i", node);
+	STATE_EXEC("an interrupted start", node,
+	    "UPDATE nodes SET state = 'error', ready = 0, error = 'the daemon stopped while"
+	    " starting it; start it again' WHERE id = ?",
+	    "i", node);
 }
 
 void
@@ -474,6 +539,12 @@ state_busy_count(int64_t lab, int64_t node)
 	    "SELECT COUNT(*) FROM nodes WHERE (lab_id = ? OR ? = 0)"
 	    " AND (id = ? OR ? = 0) AND state IN ('starting','stopping')",
 	    "iiii", lab, lab, node, node));
+}
+
+int64_t
+state_node_nics(int64_t node)
+{
+	return (db_int(DB, 0, "SELECT nics FROM nodes WHERE id = ?", "i", node));
 }
 
 int64_t

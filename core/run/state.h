@@ -41,12 +41,17 @@ struct state_end {
 	int idx;
 };
 
-/* A node a previous daemon left running (node_runtime joined with nodes). */
+/*
+ * A node a previous daemon left running, or was starting (node_runtime
+ * joined with nodes).
+ */
 struct state_running {
 	int64_t node, lab;
-	pid_t pid;
+	pid_t pid;                      /* 0: still being started (intent) */
+	unsigned long long start_ticks; /* its start time at spawn; 0: not recorded (older row) */
 	int nics;
-	char qmp_path[108], tmpl[64];
+	char qmp_path[108], tmpl[64], owner[48];
+	bool intent;  /* recorded before the spawn, never confirmed: the start did not finish */
 	bool adopted; /* for the caller: its process was taken over */
 };
 
@@ -90,11 +95,23 @@ bool state_node_is_ready(int64_t node);
 /* state_node_startup_config - its startup config (malloc'd), or NULL. */
 char *state_node_startup_config(int64_t node);
 /*
- * state_node_started - record what runs (pid, QMP socket, TAPs, accelerator
- * and why) once the process is up; 0, or -1 with e.
+ * state_node_intent - before anything is spawned: node is being started
+ * by this daemon (owner: its pid and start time) with this QMP socket
+ * ("" for a namespace host) and these TAPs; a daemon that dies before
+ * state_node_started leaves this row, and the next one ends whatever the
+ * start left. 0, or -1 with e.
  */
-int state_node_started(int64_t node, pid_t pid, const char *qmp_path, int nics, const char *accel,
-    const char *reason, bool booting, struct lw_err *e);
+int state_node_intent(int64_t node, const char *qmp_path, int nics, struct lw_err *e);
+/*
+ * state_node_started - record what runs (pid and its start time, QMP
+ * socket, TAPs, accelerator and why) once the process is up; 0, or -1
+ * with e.
+ */
+int state_node_started(int64_t node, pid_t pid, unsigned long long start_ticks,
+    const char *qmp_path, int nics, const char *accel, const char *reason, bool booting,
+    struct lw_err *e);
+/* state_node_should_run - is node starting, running, paused or stopping (its process may run)? */
+bool state_node_should_run(int64_t node);
 /* state_node_known - does a node with this id exist? */
 bool state_node_known(int64_t node);
 
@@ -128,12 +145,19 @@ int state_running_all(struct state_running **out);
 int state_instance(char *out, size_t len);
 /* state_running_dead - that node's process is gone: forget its record, mark it stopped. */
 void state_running_dead(int64_t node);
+/*
+ * state_running_interrupted - a previous daemon died while starting node
+ * (its intent row): forget the row, and mark the node error, saying so.
+ */
+void state_running_interrupted(int64_t node);
 /* state_after_restart - settle the states of nodes nothing runs for any more. */
 void state_after_restart(void);
 /* state_captures_restarted - captures of a previous daemon are stopped. */
 void state_captures_restarted(void);
 /* state_busy_count - nodes of lab (0: any) / node (0: any) starting or stopping in the store. */
 int state_busy_count(int64_t lab, int64_t node);
+/* state_node_nics - the node's interface count (0: no such node). */
+int64_t state_node_nics(int64_t node);
 /* state_node_ram - the node's ram_mb (0: no such node). */
 int64_t state_node_ram(int64_t node);
 /*

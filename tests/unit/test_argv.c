@@ -518,6 +518,41 @@ test_spawn_fds(void)
 	unlink(log);
 }
 
+/*
+ * A process is named by its pid and start time: a child's argv and start
+ * time read from /proc, its start time stable while it runs and not this
+ * process's, its pidfd alive until it exits (then no start time at all).
+ */
+static void
+test_spawn_identity(void)
+{
+	char *argv[] = {"sleep", "30", "31", NULL}; /* sleeps 61 s: killed below */
+	static const char want[] = "sleep\0"
+	                           "30\0"
+	                           "31"; /* each argument NUL-terminated */
+	unsigned long long me = 0, t1 = 0, t2 = 0;
+	char buf[256];
+	ssize_t len;
+	int pidfd, status;
+	pid_t pid;
+
+	CHECK(spawn_proc_start(getpid(), &me) == 0 && me > 0);
+	pid = spawn_start(argv, NULL, 0, NULL, &pidfd);
+	CHECK(pid > 0 && pidfd >= 0);
+	CHECK(spawn_proc_start(pid, &t1) == 0 && spawn_proc_start(pid, &t2) == 0);
+	CHECK(t1 == t2 && t1 >= me);
+	len = spawn_proc_argv(pid, buf, sizeof(buf));
+	CHECK(len == (ssize_t)sizeof(want) && memcmp(buf, want, sizeof(want)) == 0);
+	CHECK(spawn_proc_argv(pid, buf, 4) == 3 && strcmp(buf, "sle") == 0);
+	CHECK(spawn_pidfd_alive(pidfd));
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(!spawn_pidfd_alive(pidfd));
+	CHECK(spawn_proc_start(pid, &t2) == -1);
+	close(pidfd);
+	CHECK(!spawn_pidfd_alive(-1));
+}
+
 int
 main(void)
 {
@@ -535,5 +570,6 @@ main(void)
 	test_spawn_missing();
 	test_spawn_exec_fails();
 	test_spawn_fds();
+	test_spawn_identity();
 	TEST_DONE();
 }
