@@ -154,7 +154,13 @@ rx_compile(const char *pattern, uint32_t opts, struct rx_budget *b, struct lw_er
 struct rx *
 rx_new(const char *pattern, int flags, struct lw_err *e)
 {
-	uint32_t opts = PCRE2_NEVER_BACKSLASH_C | PCRE2_AUTO_CALLOUT | PCRE2_USE_OFFSET_LIMIT;
+	/*
+	 * Bytes, never UTF: console output is the guest's, any byte may come,
+	 * and callers start and cut the text anywhere; "(*UTF)" would make one
+	 * invalid byte, or a start inside a character, fail every match.
+	 */
+	uint32_t opts =
+	    PCRE2_NEVER_BACKSLASH_C | PCRE2_AUTO_CALLOUT | PCRE2_USE_OFFSET_LIMIT | PCRE2_NEVER_UTF;
 	size_t size = 0, len = strlen(pattern);
 	struct rx *r;
 

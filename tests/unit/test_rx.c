@@ -97,6 +97,9 @@ test_bombs(void)
 	CHECK(refused("(a)\\1", "back-references"));
 	CHECK(refused("(?<n>a)\\k<n>", "back-references"));
 	CHECK(refused("(a", "missing closing parenthesis"));
+	/* UTF mode: one invalid byte of a guest's, or a start inside a character, failed matching.
+	 */
+	CHECK(refused("(*UTF)# $", "UTF"));
 	/* All of the above together grew the process by a few MiB at most. */
 	CHECK(peak_kib() - before < 16 * 1024);
 }
