@@ -64,20 +64,39 @@ rx_mctx_init(void)
 	pcre2_set_heap_limit(rx_mctx, RX_HEAP_KIB);
 }
 
+/* What the search from one slice of start positions has cost so far. */
+struct rx_steps {
+	unsigned long steps;
+	unsigned long long read; /* bytes the match moved forward between callouts */
+	PCRE2_SIZE start;        /* the start position of the latest callout */
+	PCRE2_SIZE pos;          /* its subject position */
+};
+
 /*
  * PCRE2's match limit counts per start position: over a long text, a
  * pattern just under it at every position would still cost minutes. So
  * every pattern is compiled with automatic callouts, and this one counts
  * the items tried from RX_SLICE start positions and ends the search past
  * RX_STEPS_MAX (rx_match searches a slice of start positions at a time).
+ * One item may read far ("[^\n]*+" over a line with no end reads the rest
+ * of the text from every start position): the bytes the match moved forward
+ * since the last callout count too, RX_READ_PER_STEP of them a step (reading
+ * a byte costs a small part of what a callout does).
  */
 static int
 rx_step(pcre2_callout_block *cb, void *data)
 {
-	unsigned long *steps = data;
+	struct rx_steps *st = data;
 
-	(void)cb;
-	return (++*steps > RX_STEPS_MAX ? PCRE2_ERROR_CALLOUT : 0);
+	if (cb->start_match != st->start) {
+		st->start = cb->start_match;
+		st->pos = cb->start_match;
+	}
+	st->steps++;
+	if (cb->current_position > st->pos)
+		st->read += cb->current_position - st->pos;
+	st->pos = cb->current_position;
+	return (st->steps + st->read / RX_READ_PER_STEP > RX_STEPS_MAX ? PCRE2_ERROR_CALLOUT : 0);
 }
 
 /* Back-references: "\1".."\9", "\g", "\k" and "(?P=" name a group's text. */
@@ -135,7 +154,13 @@ rx_compile(const char *pattern, uint32_t opts, struct rx_budget *b, struct lw_er
 struct rx *
 rx_new(const char *pattern, int flags, struct lw_err *e)
 {
-	uint32_t opts = PCRE2_NEVER_BACKSLASH_C | PCRE2_AUTO_CALLOUT | PCRE2_USE_OFFSET_LIMIT;
+	/*
+	 * Bytes, never UTF: console output is the guest's, any byte may come,
+	 * and callers start and cut the text anywhere; "(*UTF)" would make one
+	 * invalid byte, or a start inside a character, fail every match.
+	 */
+	uint32_t opts =
+	    PCRE2_NEVER_BACKSLASH_C | PCRE2_AUTO_CALLOUT | PCRE2_USE_OFFSET_LIMIT | PCRE2_NEVER_UTF;
 	size_t size = 0, len = strlen(pattern);
 	struct rx *r;
 
@@ -208,7 +233,7 @@ rx_match(const struct rx *r, const char *s, size_t len, size_t start, bool more,
 {
 	pcre2_match_context *mc = NULL;
 	pcre2_match_data *md = NULL;
-	unsigned long steps = 0;
+	struct rx_steps steps = {0};
 	PCRE2_SIZE *ov;
 	int rc;
 
@@ -221,7 +246,7 @@ rx_match(const struct rx *r, const char *s, size_t len, size_t start, bool more,
 	pcre2_set_callout(mc, rx_step, &steps);
 	/* RX_SLICE start positions at a time, each with RX_STEPS_MAX: linear in len. */
 	for (start = start > len ? len : start;; start += RX_SLICE + 1) {
-		steps = 0;
+		steps = (struct rx_steps){0, 0, start, start};
 		pcre2_set_offset_limit(mc, len - start > RX_SLICE ? start + RX_SLICE : len);
 		rc = pcre2_match(
 		    r->code, (PCRE2_SPTR)s, len, start, more ? PCRE2_PARTIAL_HARD : 0, md, mc);

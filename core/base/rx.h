@@ -23,6 +23,7 @@ struct lw_err;
 #define RX_MATCH_LIMIT 100000           /* backtracking steps at one start position */
 #define RX_STEPS_MAX 2000000            /* pattern items tried from RX_SLICE start positions */
 #define RX_SLICE (64 * 1024)            /* start positions searched with one RX_STEPS_MAX */
+#define RX_READ_PER_STEP 32             /* bytes read between two items count as a step */
 #define RX_DEPTH_LIMIT 100000           /* nested backtracking points of one match */
 #define RX_HEAP_KIB 8192                /* KiB of backtracking memory of one match */
 

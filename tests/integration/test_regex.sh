@@ -86,6 +86,18 @@ check "  at once, not at its 20 s timeout ($((t1 - t0)) ms)" test $((t1 - t0)) -
 exec_on h1 'echo af$((2+3))ter' 'af5ter$' 10
 eq "the console works on after it" "$STATUS" 200
 
+# --- one item that reads far: a possessive repeat over a 1 MB line with no end -----------------
+# Each start position read the rest of the line (quadratic): the old search held a core
+# for the exec's whole timeout and ended 408; what items read counts toward the step limit.
+t0=$(now_ms)
+exec_on h1 'head -c 1000000 /dev/zero | tr "\\0" a' '[^\n]*+(?:z|y)' 20
+t1=$(now_ms)
+eq "an exec whose expect re-reads a 1 MB line from every position ends with 422" "$STATUS" 422
+check "  naming the step limit ($(jqb .error.message))" jqt '.error.message | test("regex step limit")'
+check "  at once, not at its 20 s timeout ($((t1 - t0)) ms)" test $((t1 - t0)) -lt 5000
+exec_on h1 'echo af$((3+3))ter' 'af6ter$' 10
+eq "the console works on after it" "$STATUS" 200
+
 # --- at most 4 exec waits per node -----------------------------------------------------------
 # waiter I: an exec waiting up to 20 s for "rel42ease"; one the 5th-call probe
 # below crowded out (429) tries again, so 4 end up waiting.

@@ -97,6 +97,9 @@ test_bombs(void)
 	CHECK(refused("(a)\\1", "back-references"));
 	CHECK(refused("(?<n>a)\\k<n>", "back-references"));
 	CHECK(refused("(a", "missing closing parenthesis"));
+	/* UTF mode: one invalid byte of a guest's, or a start inside a character, failed matching.
+	 */
+	CHECK(refused("(*UTF)# $", "UTF"));
 	/* All of the above together grew the process by a few MiB at most. */
 	CHECK(peak_kib() - before < 16 * 1024);
 }
@@ -217,6 +220,49 @@ test_long_text(void)
 	free(s);
 }
 
+/*
+ * One pattern item may scan far: a possessive repeat over a line with no end
+ * is one step, yet reads the rest of the text from every start position
+ * (quadratic). What the items read counts toward the step limit too.
+ */
+static void
+test_long_scan(void)
+{
+	static const char *const pats[] = {"[^\\n]*+(?:z|y)", "(?=a*z)", "a*+(?:z|y)"};
+	size_t n = 1 << 20, so = 0, eo = 0;
+	char *s = malloc(n + 1);
+	struct lw_err e = {0};
+
+	memset(s, 'a', n);
+	s[n] = '\0';
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		struct rx *r = rx_new(pats[i], RX_LINES, &e);
+		double t0 = now_ms();
+		int rc;
+
+		CHECK(r != NULL);
+		if (r == NULL)
+			continue;
+		rc = rx_match(r, s, n, 0, false, &so, &eo, &e);
+		CHECK(rc == -1 && strstr(e.msg, "regex step limit") != NULL);
+		if (now_ms() - t0 >= 2000)
+			fprintf(stderr, "  /%s/ over 1 MiB: %.0f ms\n", pats[i], now_ms() - t0);
+		CHECK(now_ms() - t0 < 2000);
+		rx_free(r);
+	}
+	/* A line-sized scan is still fine: a prompt after long lines is found. */
+	for (size_t i = 0; i < n; i++)
+		s[i] = i % 100 == 99 ? '\n' : 'a';
+	memcpy(s + n - 3, "z# ", 3);
+	{
+		struct rx *r = rx_new("[^\\n#]*+# $", RX_LINES, &e);
+
+		CHECK(r && rx_match(r, s, n, 0, false, &so, &eo, &e) == RX_MATCH && eo == n);
+		rx_free(r);
+	}
+	free(s);
+}
+
 int
 main(void)
 {
@@ -225,5 +271,6 @@ main(void)
 	test_semantics();
 	test_partial();
 	test_long_text();
+	test_long_scan();
 	TEST_DONE();
 }
