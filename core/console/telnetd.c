@@ -88,6 +88,8 @@ telnetd_event(telnet_t *tn, telnet_event_t *ev, void *arg)
 	struct client *cl = arg;
 
 	(void)tn;
+	if (cl->dead)
+		return; /* closed mid-buffer: nothing after the cut reaches the guest */
 	switch (ev->type) {
 	case TELNET_EV_DATA:
 		if (cl->login != NULL)
