@@ -1119,13 +1119,17 @@ lab_link_saved(int64_t link, struct lw_err *e)
 }
 
 int
-lab_link_restore(int64_t link, json_t *saved, struct lw_err *e)
+lab_link_restore(int64_t link, json_t *saved, json_t *wrote, struct lw_err *e)
 {
 	if (db_begin(DB, e) == -1)
 		return (-1);
-	return (lab_finish(db_exec(DB, e, "UPDATE links SET state = ?, impairment = ? WHERE id = ?",
-	                       "ssi", json_string_value(json_object_get(saved, "state")),
-	                       json_string_value(json_object_get(saved, "impairment")), link),
+	return (lab_finish(db_exec(DB, e,
+	                       "UPDATE links SET state = ?, impairment = ? WHERE id = ?"
+	                       " AND state IS ? AND impairment IS ?",
+	                       "ssiss", json_string_value(json_object_get(saved, "state")),
+	                       json_string_value(json_object_get(saved, "impairment")), link,
+	                       json_string_value(json_object_get(wrote, "state")),
+	                       json_string_value(json_object_get(wrote, "impairment"))),
 	            e) == -1
 	        ? -1
 	        : 0);

@@ -66,8 +66,12 @@ int64_t lab_link_create(int64_t lab, json_t *body, struct lw_err *e);
 int lab_link_patch(int64_t link, json_t *body, struct lw_err *e);
 /* lab_link_saved - the link's stored state and impairment as they are, for lab_link_restore. */
 json_t *lab_link_saved(int64_t link, struct lw_err *e);
-/* lab_link_restore - put back what lab_link_saved read; 0 or -1 with e. */
-int lab_link_restore(int64_t link, json_t *saved, struct lw_err *e);
+/*
+ * lab_link_restore - put back what lab_link_saved read (saved), unless the
+ * stored link is no longer what this change wrote (wrote, also read by
+ * lab_link_saved): a later PATCH's values are never undone. 0 or -1 with e.
+ */
+int lab_link_restore(int64_t link, json_t *saved, json_t *wrote, struct lw_err *e);
 int lab_link_delete_rows(int64_t link, struct lw_err *e);
 
 #endif

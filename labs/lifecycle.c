@@ -526,11 +526,12 @@ link_apply(int64_t link, json_t *body)
 int
 lifecycle_link_patch(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 {
-	json_t *was = lab_link_saved(link, e);
+	json_t *was = lab_link_saved(link, e), *wrote;
 	uint64_t ticket;
 	int r;
 
-	if (was == NULL || lab_link_patch(link, body, e) == -1) {
+	if (was == NULL || lab_link_patch(link, body, e) == -1 ||
+	    (wrote = lab_link_saved(link, e)) == NULL) {
 		json_decref(was);
 		return (-1);
 	}
@@ -543,8 +544,9 @@ lifecycle_link_patch(int64_t lab, int64_t link, json_t *body, struct lw_err *e)
 		lw_lock();
 	}
 	/* What is wired is what was asked before: so is the stored link again. */
-	if (r == 0 && lab_link_restore(link, was, e) == 0)
+	if (r == 0 && lab_link_restore(link, was, wrote, e) == 0)
 		link_apply(link, body);
+	json_decref(wrote);
 	lab_publish("link", "updated", link, lab);
 	if (r == 0) {
 		json_decref(was);
