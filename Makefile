@@ -270,7 +270,7 @@ FUZZ_FLAGS = -Wno-unknown-warning-option -Wno-gnu-variable-sized-type-not-at-end
 	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OBJS = $(addprefix $(BUILD)/fuzz/obj/,$(LIB_OBJS) $(CLI))
 FUZZ_SECONDS ?= 60
-FUZZ_TEST_SECONDS ?= 8
+FUZZ_TEST_SECONDS ?= 5
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -15,10 +15,21 @@ if [ ! -x "$LW_BIN" ]; then
 	notok "the fault-hook daemon $LW_BIN is missing (make $LW_BIN)"
 	exit 1
 fi
-# Namespace hosts besides the 2 QEMU nodes: fewer under the (slower) ASan daemon.
+# Namespace hosts besides the 2 QEMU nodes, and the crash points: under the
+# (slower) ASan daemon fewer hosts and one point of each recovery path (a
+# start cut before its process, and one cut after it, of each kind); the
+# normal build goes through every point.
+ALL_ROUNDS="qemu.intent:1/1 nshost.intent:3/1 qemu.spawned:2/1 nshost.spawned:5/1 qemu.recorded:1/0
+	nshost.recorded:4/0 qemu.wiring:2/0 nshost.wired:5/0"
 case "$LW_BUILD" in
-*/asan) NH=${LW_CRASH_HOSTS:-8} ;;
-*) NH=${LW_CRASH_HOSTS:-18} ;;
+*/asan)
+	NH=${LW_CRASH_HOSTS:-8}
+	ROUNDS=${LW_CRASH_ROUNDS:-qemu.intent:1/1 qemu.spawned:2/1 nshost.spawned:5/1 nshost.wired:5/0}
+	;;
+*)
+	NH=${LW_CRASH_HOSTS:-18}
+	ROUNDS=${LW_CRASH_ROUNDS:-$ALL_ROUNDS}
+	;;
 esac
 lw_setup
 [ -n "${LW_KEEP_LOG:-}" ] && trap 'cp "$LW_TMP/daemon.log" "$LW_KEEP_LOG"; lw_teardown' EXIT
@@ -139,8 +150,7 @@ crash_round() {
 
 # POINT:N/INTERRUPTED (core/base/fault.h names the points); a point's count
 # is of its own kind's starts, whatever order the nodes start in.
-for round in ${LW_CRASH_ROUNDS:-qemu.intent:1/1 nshost.intent:3/1 qemu.spawned:2/1 \
-	nshost.spawned:5/1 qemu.recorded:1/0 nshost.recorded:4/0 qemu.wiring:2/0 nshost.wired:5/0}; do
+for round in $ROUNDS; do
 	crash_round "${round%/*}" "${round#*/}"
 done
 
