@@ -236,10 +236,14 @@ run: deps
 unit: $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
 	FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh $(BUILD) unit
 
+# The compiles (normal, ASan, fuzz and fault-hook builds) run on every core;
+# the guests and the UI, which fetch packages, one at a time after them.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 test: deps
-	@$(MAKE) --no-print-directory all guest ui $(UITEST_STAMP) $(UNIT_BINS) $(ASAN_BINS) \
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(ASAN_BINS) \
 		$(BUILD)/asan/labwire $(BUILD)/tools/lwframe $(BUILD)/tools/lwpriv $(BUILD)/tools/lwstall \
 		$(FUZZ_BINS) $(BUILD)/faults/labwire $(BUILD)/asan/faults/labwire
+	@$(MAKE) --no-print-directory guest ui $(UITEST_STAMP)
 	@images/lib/passable.sh $(BUILD)/images
 	FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh $(BUILD)
 
@@ -270,7 +274,7 @@ FUZZ_FLAGS = -Wno-unknown-warning-option -Wno-gnu-variable-sized-type-not-at-end
 	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OBJS = $(addprefix $(BUILD)/fuzz/obj/,$(LIB_OBJS) $(CLI))
 FUZZ_SECONDS ?= 60
-FUZZ_TEST_SECONDS ?= 5
+FUZZ_TEST_SECONDS ?= 4
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
