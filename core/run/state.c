@@ -268,35 +268,39 @@ state_owner(void)
 	return (owner);
 }
 
-int
-state_node_intent(int64_t node, const char *qmp_path, int nics, struct lw_err *e)
+/*
+ * state_runtime_row - node's runtime row: phase "starting" (an intent, no
+ * pid yet) or "running" (its process and that process's start time).
+ */
+static int
+state_runtime_row(int64_t node, pid_t pid, unsigned long long start_ticks, const char *qmp_path,
+    int nics, const char *accel, const char *phase, struct lw_err *e)
 {
 	char *taps = state_taps(node, nics);
 	int r;
 
 	r = db_exec(DB, e,
 	    "INSERT OR REPLACE INTO node_runtime (node_id, pid, qmp_path, taps, console_port,"
-	    " started_at, accel, phase, owner, start_ticks) VALUES (?, 0, ?, ?,"
-	    " (SELECT console_port FROM nodes WHERE id = ?), ?, '', 'starting', ?, 0)",
-	    "issiis", node, qmp_path, taps ? taps : "[]", node, (int64_t)time(NULL), state_owner());
+	    " started_at, accel, phase, owner, start_ticks) VALUES (?, ?, ?, ?,"
+	    " (SELECT console_port FROM nodes WHERE id = ?), ?, ?, ?, ?, ?)",
+	    "iIssiisssi", node, (int)pid, qmp_path, taps ? taps : "[]", node, (int64_t)time(NULL),
+	    accel, phase, state_owner(), (int64_t)start_ticks);
 	free(taps);
 	return (r == -1 ? -1 : 0);
+}
+
+int
+state_node_intent(int64_t node, const char *qmp_path, int nics, struct lw_err *e)
+{
+	return (state_runtime_row(node, 0, 0, qmp_path, nics, "", "starting", e));
 }
 
 int
 state_node_started(int64_t node, pid_t pid, unsigned long long start_ticks, const char *qmp_path,
     int nics, const char *accel, const char *reason, bool booting, struct lw_err *e)
 {
-	char *tapstr = state_taps(node, nics);
-	int r;
+	int r = state_runtime_row(node, pid, start_ticks, qmp_path, nics, accel, "running", e);
 
-	r = db_exec(DB, e,
-	    "INSERT OR REPLACE INTO node_runtime (node_id, pid, qmp_path, taps, console_port,"
-	    " started_at, accel, phase, owner, start_ticks) VALUES (?, ?, ?, ?,"
-	    " (SELECT console_port FROM nodes WHERE id = ?), ?, ?, 'running', ?, ?)",
-	    "iIssiissi", node, (int)pid, qmp_path, tapstr ? tapstr : "[]", node,
-	    (int64_t)time(NULL), accel, state_owner(), (int64_t)start_ticks);
-	free(tapstr);
 	if (r == -1)
 		return (-1);
 	return (db_exec(DB, e,
