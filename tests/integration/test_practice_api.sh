@@ -152,3 +152,57 @@ api_as "$TB" GET /api/v1/labs/prac2/checks
 eq "a user without access gets 404" "$STATUS" 404
 api GET $L/checks
 eq "  the checks are unchanged" "$(jqb -cS .)" "$WANT"
+
+# --- restoring a stage on the running lab ---------------------------------------------------
+exec_on() { # exec_on NODE SEND EXPECT: OUT holds the console's output
+	api POST "$L/nodes/$1/console/exec" \
+		"$(jq -nc --arg s "$2" --arg x "$3" '{send: $s, expect: $x, timeout_s: 20}')"
+	OUT=$(jqb .output)
+}
+r1_has() { exec_on r1 'show running-config' 'r1# .{0,4}$'; grep -q "$1" <<<"$OUT"; }
+sh_has() { exec_on "$1" 'ip -o addr show eth0; echo DONE-$((6*7))' 'DONE-42'; grep -q "$2" <<<"$OUT"; }
+# The lacks: the console answered (what it always shows is there), the text is not.
+r1_lacks() { r1_has 'hostname r1' && ! grep -q "$1" <<<"$OUT"; }
+sh_lacks() { sh_has "$1" 'inet ' && ! grep -q "$2" <<<"$OUT"; }
+api POST "$L/start?wait=ready&timeout=120"
+eq "the lab starts" "$STATUS" 200
+check "r1 starts without 10.5.0.1" eval '! r1_has "ip address 10.5.0.1/24"'
+api POST $L/stages/99/restore
+eq "restoring stage 99: 404" "$STATUS" 404
+api POST $L/stages/x/restore
+eq "restoring stage x: 404" "$STATUS" 404
+T0=$SECONDS
+api POST $L/stages/1/restore
+eq "restoring stage 1: 202" "$STATUS" 202
+eq "  every running node is reloaded" "$(jqb -c '[.nodes[] | .action] | unique')" '["reloaded"]'
+api GET $L/nodes/h1
+eq "  h1's startup config is stage 1's" "$(jqb .startup_config | head -1)" "ip addr add 10.5.0.2/24 dev eth0"
+check "  the nodes are ready again" wait_for ready1 90 lab_nodes_ready prac
+echo "# stage 1 restored and every node ready in $((SECONDS - T0)) s"
+check "r1's running config holds stage 1's address" wait_for r1-cfg 30 r1_has "ip address 10.5.0.1/24"
+check "  and its static route" r1_has "ip route 10.99.0.0/16 10.5.0.2"
+check "h1 (linux-host) has 10.5.0.2" wait_for h1-addr 20 sh_has h1 10.5.0.2/24
+check "t1 (tiny-linux) has 10.6.0.1" wait_for t1-addr 20 sh_has t1 10.6.0.1/24
+ping_r1() { exec_on h1 'ping -c 1 -W 2 10.5.0.1 >/dev/null && echo PING-OK || echo PING-FAIL' '^PING-(OK|FAIL)'; grep -q PING-OK <<<"$OUT"; }
+check "h1 pings r1 over their link" wait_for ping 30 ping_r1
+
+api POST $L/stages/0/restore
+eq "restoring stage 0 (the start): 202" "$STATUS" 202
+check "  the nodes are ready again" wait_for ready0 90 lab_nodes_ready prac
+check "r1 is back to its start: no 10.5.0.1" wait_for r1-start 30 eval '! r1_has "ip address 10.5.0.1/24" && r1_has "hostname r1"'
+check "h1 has no 10.5.0.2" eval '! sh_has h1 10.5.0.2'
+api GET $L/nodes/r1
+eq "  r1's startup config is the start's" "$(jqb .startup_config)" "$(printf "$START_R1")"
+
+api POST $L/stop
+check "the lab stops" wait_for stopped 60 lab_nodes_are prac stopped
+api POST $L/stages/2/restore
+eq "restoring stage 2 on a stopped lab: 202" "$STATUS" 202
+eq "  the nodes are only updated" "$(jqb -c '[.nodes[] | .action] | unique')" '["updated"]'
+api GET $L/nodes/r1
+check "  r1 keeps stage 2's config for its next start" grep -q "10.5.0.1/24" <<<"$(jqb .startup_config)"
+api GET $L/nodes/t1
+eq "  t1, which stage 2 does not list, gets the start's" "$(jqb .startup_config)" ""
+api DELETE $L
+eq "the lab is deleted" "$STATUS" 204
+check "no QEMU process remains" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
