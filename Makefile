@@ -47,7 +47,7 @@ WEB = web/api.o web/api_auth.o web/api_captures.o web/api_console.o web/api_imag
 	web/ui.o web/ws.o web/openapi.o
 CLI = core/cli/auth.o core/cli/buf.o core/cli/capture.o core/cli/cli.o core/cli/console.o \
 	core/cli/fmt.o core/cli/http.o core/cli/image.o core/cli/lab.o core/cli/link.o \
-	core/cli/node.o core/cli/pcap.o core/cli/script.o core/cli/session.o core/cli/signal.o \
+	core/cli/node.o core/cli/pcap.o core/cli/practice.o core/cli/script.o core/cli/session.o core/cli/signal.o \
 	core/cli/stream.o core/cli/table.o core/cli/telnet_client.o core/cli/upload.o \
 	core/cli/user.o core/cli/useradm.o core/cli/wait.o
 # Everything but the CLI client and main: what the unit tests link against.
