@@ -43,7 +43,8 @@ fuzz_accepted(json_t *checks, json_t *nodes, json_t *ids)
 		int known = 0;
 
 		if (id == NULL || kind == NULL || json_object_get(ids, id) != NULL ||
-		    !json_is_string(json_object_get(nodes, json_string_value(json_object_get(c, "node")))))
+		    !json_is_string(
+		        json_object_get(nodes, json_string_value(json_object_get(c, "node")))))
 			__builtin_trap();
 		json_object_set_new(ids, id, json_true());
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
@@ -65,9 +66,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (o == NULL)
 		return (0);
 	nodes = json_object_get(o, "nodes");
-	nodes = json_is_object(nodes) ? json_incref(nodes)
-	                              : json_pack("{s:s,s:s,s:s}", "r1", "frr-router", "h1",
-	                                    "linux-host", "x1", "iosv");
+	nodes = json_is_object(nodes)
+	    ? json_incref(nodes)
+	    : json_pack("{s:s,s:s,s:s}", "r1", "frr-router", "h1", "linux-host", "x1", "iosv");
 	if (json_object_get(o, "guide") != NULL &&
 	    practice_guide_check(json_object_get(o, "guide"), "guide", &e) == -1)
 		fuzz_refusal(&e);

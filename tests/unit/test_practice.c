@@ -65,7 +65,8 @@ test_kinds(void)
 	expect(one("r1", "\"kind\":\"ospf_neighbors\",\"full\":64"), NULL, NULL);
 	expect(one("r1", "\"kind\":\"bgp_established\",\"peer\":\"192.0.2.1\""), NULL, NULL);
 	expect(one("r1",
-	           "\"kind\":\"config\",\"match\":\"x\",\"points\":100,\"hint\":\"h\",\"timeout_s\":60"),
+	           "\"kind\":\"config\",\"match\":\"x\",\"points\":100,\"hint\":\"h\",\"timeout_"
+	           "s\":60"),
 	    NULL, NULL);
 	expect("[]", "[]", NULL);
 	expect(NULL, NULL, NULL);
@@ -82,8 +83,8 @@ test_refused(void)
 	expect(one("r9", "\"kind\":\"ping\",\"target\":\"10.0.0.1\""), NULL,
 	    "checks[0].node: the lab has no node 'r9'");
 	expect(one("h1", "\"kind\":\"ospf_neighbors\",\"full\":1"), NULL, "does not fit node 'h1'");
-	expect(one("h1", "\"kind\":\"bgp_established\",\"peer\":\"10.0.0.1\""), NULL,
-	    "family linux");
+	expect(
+	    one("h1", "\"kind\":\"bgp_established\",\"peer\":\"10.0.0.1\""), NULL, "family linux");
 	expect(one("x1", "\"kind\":\"ping\",\"target\":\"10.0.0.1\""), NULL, "only exec checks");
 	expect(one("r1", "\"kind\":\"ping\",\"target\":\"10.0.0.256\""), NULL,
 	    "checks[0].target: not an IP address");
@@ -91,9 +92,12 @@ test_refused(void)
 	expect(one("r1", "\"kind\":\"ping\",\"target\":\"10.0.0.1\",\"expect\":\"maybe\""), NULL,
 	    "checks[0].expect");
 	expect(one("r1", "\"kind\":\"route\",\"prefix\":\"10.0.0.0\""), NULL, "not an IPv4 prefix");
-	expect(one("r1", "\"kind\":\"route\",\"prefix\":\"10.0.0.0/33\""), NULL, "not an IPv4 prefix");
-	expect(one("r1", "\"kind\":\"route\",\"prefix\":\"10.0.0.0/-1\""), NULL, "not an IPv4 prefix");
-	expect(one("r1", "\"kind\":\"route\",\"prefix\":\"10.0.0.0/8x\""), NULL, "not an IPv4 prefix");
+	expect(
+	    one("r1", "\"kind\":\"route\",\"prefix\":\"10.0.0.0/33\""), NULL, "not an IPv4 prefix");
+	expect(
+	    one("r1", "\"kind\":\"route\",\"prefix\":\"10.0.0.0/-1\""), NULL, "not an IPv4 prefix");
+	expect(
+	    one("r1", "\"kind\":\"route\",\"prefix\":\"10.0.0.0/8x\""), NULL, "not an IPv4 prefix");
 	expect(one("r1", "\"kind\":\"route\",\"prefix\":\"2001:db8::/32\""), NULL,
 	    "not an IPv4 prefix");
 	expect(one("r1", "\"kind\":\"route\",\"prefix\":\"10.1.0.0/8\""), NULL, "host bits");
@@ -134,15 +138,16 @@ test_bounds(void)
 
 	memset(big, 'a', PRACTICE_COMMAND_MAX + 1);
 	big[PRACTICE_COMMAND_MAX + 1] = '\0';
-	snprintf(cmd, PRACTICE_COMMAND_MAX + 300, "\"kind\":\"exec\",\"command\":\"%s\",\"match\":\"x\"",
-	    big);
+	snprintf(cmd, PRACTICE_COMMAND_MAX + 300,
+	    "\"kind\":\"exec\",\"command\":\"%s\",\"match\":\"x\"", big);
 	expect(one("r1", cmd), NULL, "checks[0].command: length must be 1..256");
 	for (int i = 0; i < PRACTICE_CHECKS_MAX + 1; i++)
 		json_array_append_new(many,
 		    json_pack("{s:s%,s:s,s:s,s:s,s:s}", "id", "c", (size_t)1, "description", "d",
 		        "node", "r1", "kind", "config", "match", "x"));
 	/* 201 checks: refused on the count before any is looked at. */
-	CHECK(practice_validate(many, NULL, nodes, &e) == -1 && strstr(e.msg, "at most 200") != NULL);
+	CHECK(
+	    practice_validate(many, NULL, nodes, &e) == -1 && strstr(e.msg, "at most 200") != NULL);
 	json_array_remove(many, 0);
 	for (size_t i = 0; i < json_array_size(many); i++)
 		json_object_set_new(json_array_get(many, i), "id", json_sprintf("c%zu", i));
@@ -194,11 +199,13 @@ test_stages(void)
 	    "stages[0].checks[0].id: 'c1' is used by checks[0]");
 	expect(NULL, "[{\"name\":\"one\",\"configs\":{\"r9\":\"x\"}}]",
 	    "stages[0].configs: the lab has no node 'r9'");
-	expect(NULL, "[{\"name\":\"one\",\"configs\":{\"r1\":5}}]", "stages[0].configs.r1: must be");
+	expect(
+	    NULL, "[{\"name\":\"one\",\"configs\":{\"r1\":5}}]", "stages[0].configs.r1: must be");
 	expect(NULL, "[{\"configs\":{}}]", "stages[0].name: is required");
 	expect(NULL, "[{\"name\":\"one\",\"colour\":1}]", "stages[0]: unknown field 'colour'");
-	expect(NULL, "[{\"name\":\"one\",\"checks\":[{\"id\":\"c1\",\"description\":\"d\",\"node\":"
-	             "\"h1\",\"kind\":\"ospf_neighbors\",\"full\":1}]}]",
+	expect(NULL,
+	    "[{\"name\":\"one\",\"checks\":[{\"id\":\"c1\",\"description\":\"d\",\"node\":"
+	    "\"h1\",\"kind\":\"ospf_neighbors\",\"full\":1}]}]",
 	    "stages[0].checks[0].kind");
 	expect(NULL, "{}", "stages: must be an array");
 	for (int i = 0; i < PRACTICE_STAGES_MAX + 1; i++)
@@ -247,19 +254,22 @@ test_store(void)
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	CHECK((lw.db = db_open(path, &e)) != NULL);
 	lab = db_insert(lw.db, &e, "INSERT INTO labs (name, created_at) VALUES ('l', 1)", "");
-	CHECK(db_exec(lw.db, &e,
-	          "INSERT INTO nodes (lab_id, name, template, arch, cpus, ram_mb, nics, console_port)"
-	          " VALUES (?, 'r1', 'frr-router', 'x86_64', 1, 64, 1, 5000)",
-	          "i", lab) == 1);
-	body = json_loads("{\"checks\":[{\"id\":\"a\",\"description\":\"d\",\"node\":\"r1\",\"kind\":"
-	                  "\"ping\",\"target\":\"10.0.0.1\"}]}",
-	    0, NULL);
+	CHECK(
+	    db_exec(lw.db, &e,
+	        "INSERT INTO nodes (lab_id, name, template, arch, cpus, ram_mb, nics, console_port)"
+	        " VALUES (?, 'r1', 'frr-router', 'x86_64', 1, 64, 1, 5000)",
+	        "i", lab) == 1);
+	body =
+	    json_loads("{\"checks\":[{\"id\":\"a\",\"description\":\"d\",\"node\":\"r1\",\"kind\":"
+	               "\"ping\",\"target\":\"10.0.0.1\"}]}",
+	        0, NULL);
 	CHECK(practice_put(lab, "checks", body, &e) == 0);
 	json_decref(body);
-	body = json_loads("{\"stages\":[{\"name\":\"s\",\"checks\":[{\"id\":\"b\",\"description\":"
-	                  "\"d\",\"node\":\"r1\",\"kind\":\"config\",\"match\":\"x\",\"absent\":true,"
-	                  "\"points\":3}]}]}",
-	    0, NULL);
+	body =
+	    json_loads("{\"stages\":[{\"name\":\"s\",\"checks\":[{\"id\":\"b\",\"description\":"
+	               "\"d\",\"node\":\"r1\",\"kind\":\"config\",\"match\":\"x\",\"absent\":true,"
+	               "\"points\":3}]}]}",
+	        0, NULL);
 	CHECK(practice_put(lab, "stages", body, &e) == 0);
 	json_decref(body);
 	/* A stage check reusing the lab check's id: refused, stored stages as they were. */
@@ -269,7 +279,8 @@ test_store(void)
 	CHECK(practice_put(lab, "stages", body, &e) == -1 && e.code == ERR_INVALID);
 	json_decref(body);
 	body = json_loads("{\"checks\":[],\"guide\":\"\"}", 0, NULL);
-	CHECK(practice_put(lab, "checks", body, &e) == -1 && strstr(e.msg, "unknown field") != NULL);
+	CHECK(
+	    practice_put(lab, "checks", body, &e) == -1 && strstr(e.msg, "unknown field") != NULL);
 	json_decref(body);
 
 	got = practice_checks_for(lab, 0, &e);
