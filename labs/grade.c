@@ -24,6 +24,8 @@
 /* A node without a prompt in its template is a namespace host: its shell's PS1 is "NAME# ". */
 #define GRADE_PROMPT_DEFAULT "# .{0,4}$"
 #define GRADE_RECOVER_MS 2000 /* Ctrl-C after a check timed out: the prompt within this */
+#define GRADE_PROBE_MS 1700   /* the prompt probe is typed again after this */
+#define GRADE_DRAIN_MS 500    /* and what an earlier probe still prints is let pass */
 #define GRADE_CMD_MAX 320     /* a command typed (an exec check's is at most 256 bytes) */
 
 /* One check: its definition (borrowed from the grade's array) and its outcome. */
@@ -287,23 +289,50 @@ check_run(struct gnode *n, struct gcheck *gc)
 }
 
 /*
+ * After the probe was typed more than once, the answer to an earlier one
+ * may still come: let it come now (GRADE_DRAIN_MS), not into the first
+ * check's output.
+ */
+static void
+node_drain(struct gnode *n)
+{
+	struct lw_err e = {0};
+	char *out = NULL;
+
+	(void)console_exec(n->id, NULL, "(?!)", GRADE_DRAIN_MS, &out, &e);
+	free(out);
+}
+
+/*
  * The prompt first: an FRR node leaves config mode ("end"), others get an
- * Enter. A console that shows none (a program that prints no prompt holds
- * it, or the node still boots) fails every check of the node.
+ * Enter, again every GRADE_PROBE_MS until GRADE_PROMPT_S is up: a program
+ * starting on the console (vtysh right after the node became ready) may
+ * flush what was typed before it read the terminal. A console that shows
+ * no prompt (a program that prints none holds it, or the node still boots)
+ * fails every check of the node.
  */
 static bool
 node_prompt(struct gnode *n)
 {
-	int64_t left = n->g->deadline - clock_mono_ms();
-	int ms = GRADE_PROMPT_S * 1000;
+	int64_t stop = clock_mono_ms() + GRADE_PROMPT_S * 1000, left;
 	struct lw_err e = {0};
-	char *out = NULL;
-	int rc;
 
-	rc = console_exec(n->id, n->family == PRACTICE_FRR ? "end" : "", n->prompt,
-	    left < ms ? (int)(left > 0 ? left : 0) : ms, &out, &e);
-	free(out);
-	return (rc == 0);
+	if (stop > n->g->deadline)
+		stop = n->g->deadline;
+	for (int tries = 1; (left = stop - clock_mono_ms()) > 0; tries++) {
+		char *out = NULL;
+		int rc = console_exec(n->id, n->family == PRACTICE_FRR ? "end" : "", n->prompt,
+		    (int)(left < GRADE_PROBE_MS ? left : GRADE_PROBE_MS), &out, &e);
+
+		free(out);
+		if (rc == 0 && tries > 1)
+			node_drain(n);
+		if (rc == 0)
+			return (true);
+		if (e.code != ERR_TIMEOUT)
+			return (false);
+	}
+	return (false);
 }
 
 static void *
