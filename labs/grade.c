@@ -56,6 +56,7 @@ struct grade {
 	struct gnode *nodes;
 	size_t nnodes;
 	int64_t deadline; /* clock_mono_ms() when the grade's time is up */
+	int64_t lab;
 	char lab_name[64];
 };
 
@@ -154,6 +155,7 @@ grade_gather(struct grade *g, int64_t lab, int stage, struct lw_err *e)
 
 	if ((row = db_row(DB, e, "SELECT name FROM labs WHERE id = ?", "i", lab)) == NULL)
 		return (-1);
+	g->lab = lab;
 	snprintf(g->lab_name, sizeof(g->lab_name), "%s", cstr(row, "name"));
 	json_decref(row);
 	if ((g->checks = practice_checks_for(lab, stage, e)) == NULL)
@@ -417,9 +419,9 @@ grade_result(const struct grade *g, const struct who *w, int stage, time_t at)
 		score += g->gc[i].passed ? p : 0;
 		json_array_append_new(checks, check_result(&g->gc[i]));
 	}
-	return (json_pack("{s:s,s:i,s:i,s:i,s:b,s:I,s:s?,s:o}", "lab", g->lab_name, "stage", stage,
-	    "score", score, "max_score", max, "passed", score == max, "at", (json_int_t)at, "by",
-	    w != NULL && w->id != 0 ? w->name : NULL, "checks", checks));
+	return (json_pack("{s:I,s:i,s:i,s:i,s:b,s:I,s:s?,s:o}", "lab", (json_int_t)g->lab, "stage",
+	    stage, "score", score, "max_score", max, "passed", score == max, "at", (json_int_t)at,
+	    "by", w != NULL && w->id != 0 ? w->name : NULL, "checks", checks));
 }
 
 /* Store r (its "id" set here) and keep the newest GRADE_KEEP of lab; lw_lock() held. */

@@ -44,7 +44,7 @@ CHECKS=$(
 		"$(c t1-route t1 route 1 '"prefix":"10.0.0.0/16","via":"10.0.3.1"')"
 )
 CHECKS="[${CHECKS%,}]"
-# Stage 1: passes in full. Stage 2: 20 checks over the 10 nodes, for the timing. Stage 3: fails fast.
+# Stage 1: passes in full. Stage 2: 20 checks over the 10 nodes, for the timing. Stage 3: fails fast (a command that outlasts its check's timeout is interrupted and the next check runs).
 S2=$(
 	printf '%s,' "$(c s2-h1a h1 ping 1 '"target":"10.0.2.10"')" "$(c s2-h1b h1 route 1 '"prefix":"0.0.0.0/0"')" \
 		"$(c s2-h2a h2 ping 1 '"target":"10.0.1.10"')" "$(c s2-h2b h2 config 1 '"match":"10\\.0\\.2\\.10"')" \
@@ -55,7 +55,7 @@ S2=$(
 			"$(c "s2-h${i}b" "h$i" config 1 "\"match\":\"10\\\\.0\\\\.8\\\\.$i/24\"")"
 	done
 )
-S3="$(c s3-ospf r1 ospf_neighbors 2 '"full":2,"hint":"run OSPF on eth0 and eth1 too"'),$(c s3-echo h1 exec 1 '"command":"echo hi","match":"^hi$"')"
+S3="$(c s3-ospf r1 ospf_neighbors 2 '"full":2,"hint":"run OSPF on eth0 and eth1 too"'),$(c s3-sleep h1 exec 1 '"command":"sleep 30","match":"x","timeout_s":2'),$(c s3-echo h1 exec 1 '"command":"echo hi","match":"^hi$"')"
 STAGES="[{\"name\":\"one\",\"checks\":[$(c s1-h2 h2 ping 3 '"target":"10.0.1.10"')]},{\"name\":\"timing\",\"checks\":[${S2%,}]},{\"name\":\"three\",\"checks\":[$S3]}]"
 
 api POST /api/v1/labs "{\"name\":\"g1\",\"nodes\":[
@@ -69,6 +69,7 @@ api POST /api/v1/labs "{\"name\":\"g1\",\"nodes\":[
  \"checks\":$CHECKS,\"stages\":$STAGES}"
 eq "a practice lab with 19 checks and 3 stages is created" "$STATUS" 201
 [ "$STATUS" = 201 ] || { echo "# $BODY"; exit 1; }
+LAB_ID=$(jqb .id)
 
 api POST "$LAB/grade"
 eq "grading a stopped lab is refused with 409" "$STATUS" 409
@@ -88,7 +89,7 @@ T0=$(date +%s.%N)
 api POST "$LAB/grade"
 T1=$(date +%s.%N)
 eq "POST /grade answers 200" "$STATUS" 200
-echo "# the 42-check grade (stage 0) of 10 nodes took $(awk "BEGIN { printf \"%.1f\", $T1 - $T0 }") s"
+echo "# the 43-check grade (stage 0) of 10 nodes took $(awk "BEGIN { printf \"%.1f\", $T1 - $T0 }") s"
 G1=$BODY
 ck() { printf '%s' "$G1" | jq -r --arg id "$1" ".checks[] | select(.id == \$id) | $2"; }
 # result ID PASSED POINTS DETAIL-REGEX
@@ -121,11 +122,11 @@ result t1-uname true 1 '^matched: Linux$'
 result t1-addr-absent false 0 '^found, must be absent: .*10\.0\.3\.2/24'
 result t1-route true 1 '^route 10\.0\.0\.0/16 via 10\.0\.3\.1$'
 eq "the lab's own checks score 11 of their 20 points" "$(printf '%s' "$G1" | jq -c '[.checks[] | select(.id | startswith("s") | not)] | [(map(.points) | add), (map(.max_points) | add)]')" '[11,20]'
-eq "stage 0 grades the lab's checks and every stage's: 35 of 46" "$(printf '%s' "$G1" | jq -c '[.score, .max_score, .passed, .lab, .stage, (.checks | length)]')" '[35,46,false,"g1",0,42]'
+eq "stage 0 grades the lab's checks and every stage's: 35 of 47" "$(printf '%s' "$G1" | jq -c '[.score, .max_score, .passed, .lab, .stage, (.checks | length)]')" "[35,47,false,$LAB_ID,0,43]"
 eq "a failed check's hint is given" "$(ck h1-ping-bad .hint)" "is 10.0.5.5 up?"
 eq "a passed check gives no hint" "$(ck h1-ping-h2 'has("hint")')" false
 check "every check says its description, node, kind and max_points" \
-	eval "printf '%s' \"\$G1\" | jq -e '[.checks[] | select(.description and .node and .kind and .max_points)] | length == 42' >/dev/null"
+	eval "printf '%s' \"\$G1\" | jq -e '[.checks[] | select(.description and .node and .kind and .max_points)] | length == 43' >/dev/null"
 GID=$(printf '%s' "$G1" | jq -r .id)
 
 # --- history, the stored grade, the event ---------------------------------------------------
@@ -143,11 +144,13 @@ OUT=$(cli grade g1 --stage 1)
 eq "labwire grade --stage 1 (full marks) exits 0" "$?" 0
 check "  and prints the check's row and the score" eval 'grep -qE "^s1-h2 +h2 +3/3 +pass +[1-3] of 3 replies" <<<"$OUT" && grep -qx "score 3/3" <<<"$OUT"'
 OUT=$(cli grade g1 --stage 3)
-eq "labwire grade --stage 3 (1 of 3) exits 1" "$?" 1
+eq "labwire grade --stage 3 (1 of 4) exits 1" "$?" 1
 check "  with a failed check's row and its hint under it" \
 	eval 'grep -A1 -E "^s3-ospf +r1 +0/2 +FAIL +0 neighbours Full, expected 2" <<<"$OUT" | grep -qx "    hint: run OSPF on eth0 and eth1 too"'
-check "  a passed one's row" grep -qE "^s3-echo +h1 +1/1 +pass +matched: hi$" <<<"$OUT"
-check "  and the score line" grep -qx "score 1/3" <<<"$OUT"
+check "  a check whose command outlasts its timeout_s (2 s) fails saying so" \
+	grep -qE "^s3-sleep +h1 +0/1 +FAIL +no prompt on h1's console within 2 s of the command$" <<<"$OUT"
+check "  and the node's next check runs (Ctrl-C gave the prompt back)" grep -qE "^s3-echo +h1 +1/1 +pass +matched: hi$" <<<"$OUT"
+check "  and the score line" grep -qx "score 1/4" <<<"$OUT"
 OUT=$(cli grade g1 --stage 1 --json)
 eq "labwire grade --json exits 0 on full marks" "$?" 0
 eq "  and prints the API's object" "$(jq -c '[.score, .max_score, .passed, .stage, (.checks | length)]' <<<"$OUT")" '[3,3,true,1,1]'
@@ -158,7 +161,7 @@ check "  saying so" grep -q "no stage 9" <<<"$OUT"
 api GET "$LAB/grades"
 eq "GET /grades lists the 4 grades" "$(jqb '.grades | length')" 4
 eq "  newest first, each with stage, score, max_score, passed, by" \
-	"$(jqb -c '[.grades[] | [.stage, .score, .max_score, .passed, .by]] | .[0:2]')" '[[1,3,3,true,"admin"],[3,1,3,false,"admin"]]'
+	"$(jqb -c '[.grades[] | [.stage, .score, .max_score, .passed, .by]] | .[0:2]')" '[[1,3,3,true,"admin"],[3,1,4,false,"admin"]]'
 check "  with ids descending and a time" eval "jqt '[.grades[].id] == ([.grades[].id] | sort | reverse) and all(.grades[]; .at > 1700000000)'"
 api POST "$LAB/grade" '{"stage":"x"}'
 eq "a stage that is not a number is refused (422)" "$STATUS" 422
