@@ -13,6 +13,7 @@
 #include "core/base/events.h"
 #include "core/console/console.h"
 #include "db/db.h"
+#include "images/template.h"
 #include "labs/console.h"
 #include "labs/grade.h"
 #include "labs/gradeparse.h"
@@ -43,7 +44,8 @@ struct gnode {
 	char state[16];
 	char prompt[128];
 	int family;
-	bool stuck; /* its console did not come back to the prompt */
+	bool stuck;   /* its console did not come back to the prompt */
+	bool booting; /* running, but its template's ready pattern not seen yet */
 	pthread_t th;
 	bool started;
 	struct grade *g;
@@ -123,6 +125,7 @@ static struct gnode *
 node_find(struct grade *g, int64_t lab, const char *name)
 {
 	struct lab_console_node cn;
+	const struct template *t;
 	struct lw_err e = {0};
 	struct gnode *n;
 
@@ -140,6 +143,9 @@ node_find(struct grade *g, int64_t lab, const char *name)
 		return (n);
 	}
 	snprintf(n->state, sizeof(n->state), "%s", cn.state);
+	t = template_find(cn.template);
+	n->booting = t != NULL && t->ready_pattern[0] != '\0' &&
+	    db_int(DB, 1, "SELECT ready FROM nodes WHERE id = ?", "i", n->id) == 0;
 	snprintf(
 	    n->prompt, sizeof(n->prompt), "%s", cn.prompt[0] ? cn.prompt : GRADE_PROMPT_DEFAULT);
 	n->family = practice_family(cn.template);
@@ -306,8 +312,9 @@ node_drain(struct gnode *n)
 }
 
 /*
- * The prompt first: an FRR node leaves config mode ("end"), others get an
- * Enter, again every GRADE_PROBE_MS until GRADE_PROMPT_S is up: a program
+ * The prompt first: a line the learner left half typed is erased (^U, the
+ * shells' and vtysh's kill-line), then an FRR node leaves config mode
+ * ("end"), others get an Enter, again every GRADE_PROBE_MS until GRADE_PROMPT_S is up: a program
  * starting on the console (vtysh right after the node became ready) may
  * flush what was typed before it read the terminal. A console that shows
  * no prompt (a program that prints none holds it, or the node still boots)
@@ -323,8 +330,11 @@ node_prompt(struct gnode *n)
 		stop = n->g->deadline;
 	for (int tries = 1; (left = stop - clock_mono_ms()) > 0; tries++) {
 		char *out = NULL;
-		int rc = console_exec(n->id, n->family == PRACTICE_FRR ? "end" : "", n->prompt,
-		    (int)(left < GRADE_PROBE_MS ? left : GRADE_PROBE_MS), &out, &e);
+		int rc = console_exec(n->id,
+		    n->family == PRACTICE_FRR ? "\x15"
+		                                "end"
+		                              : "\x15",
+		    n->prompt, (int)(left < GRADE_PROBE_MS ? left : GRADE_PROBE_MS), &out, &e);
 
 		free(out);
 		if (rc == 0 && tries > 1)
@@ -351,7 +361,8 @@ node_main(void *arg)
 			check_run(n, &g->gc[i]);
 		else
 			snprintf(g->gc[i].detail, sizeof(g->gc[i].detail),
-			    "no prompt on %s's console within %d s", n->name, GRADE_PROMPT_S);
+			    "no prompt on %s's console within %d s%s", n->name, GRADE_PROMPT_S,
+			    n->booting ? " (it is still booting)" : "");
 	}
 	return (NULL);
 }

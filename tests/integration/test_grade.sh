@@ -202,6 +202,16 @@ eq "  and GET /grades/{id} too" "$(jqb .id)" "$GID"
 api_as "$TB" POST "$LAB/grade"
 eq "  but POST /grade (it types on consoles) is 403" "$STATUS" 403
 
+# --- a line the learner left half typed is erased, not run ----------------------------------
+printf 'echo HALF-TYPED-""RAN' >"$LW_TMP/half"
+nsexec /usr/bin/python3 "$LW_ROOT/tests/integration/wsclient.py" paste "ws://127.0.0.1:$LW_PORT$LAB/nodes/h2/console" \
+	"$LW_TMP/half" --expect 'HALF-TYPED-""RAN' --timeout 10 >/dev/null
+eq "a half-typed line sits on h2's console" "$?" 0
+api POST "$LAB/grade" '{"stage":1}'
+eq "grading stage 1 then gives full marks" "$(jqb -c '[.score, .max_score]')" '[3,3]'
+half_ran() { nsexec curl -s "$LW_URL$LAB/nodes/h2/console.log" | tr -d '\r' | grep -qx 'HALF-TYPED-RAN'; }
+check "  and the half-typed line was erased (^U), not run" eval '! half_ran'
+
 # --- a console with no prompt: its node's checks fail within ~5 s --------------------------
 api POST "$LAB/nodes/h2/console/exec" '{"send":"cat","expect":"cat","timeout_s":5}'
 eq "h2's console now sits in cat (no prompt)" "$STATUS" 200
