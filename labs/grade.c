@@ -330,10 +330,8 @@ node_prompt(struct gnode *n)
 		stop = n->g->deadline;
 	for (int tries = 1; (left = stop - clock_mono_ms()) > 0; tries++) {
 		char *out = NULL;
-		int rc = console_exec(n->id,
-		    n->family == PRACTICE_FRR ? "\x15"
-		                                "end"
-		                              : "\x15",
+		/* ^U is "\025": what an octal escape ends, a hex one would run on into "end". */
+		int rc = console_exec(n->id, n->family == PRACTICE_FRR ? "\025end" : "\025",
 		    n->prompt, (int)(left < GRADE_PROBE_MS ? left : GRADE_PROBE_MS), &out, &e);
 
 		free(out);
