@@ -217,6 +217,31 @@ static const char *const db_migrations[] = {
     "  user_id INTEGER,"
     "  created_at INTEGER NOT NULL);"
     "CREATE INDEX grades_lab ON grades(lab_id, id);",
+    /* 11: classroom assignments (labs/assign.c): a lab handed to a group, and each
+     * member's own copy of it. Nothing dangles: the source lab deleted leaves the
+     * assignment (and its table) with lab NULL, no new copies; the group deleted
+     * takes its assignments; the instructor deleted leaves instructor NULL (the
+     * group's other leaders and admins still see it); an assignment deleted, a
+     * member deleted or an instance lab deleted takes that instance row (the
+     * member's table row then shows instance null); the copies themselves are
+     * the members' labs and are never deleted with an assignment. */
+    "CREATE TABLE assignments ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT NOT NULL,"
+    "  lab_id INTEGER REFERENCES labs(id) ON DELETE SET NULL,"
+    "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  instructor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (group_id, name));"
+    "CREATE TABLE assignment_instances ("
+    "  assignment_id INTEGER NOT NULL REFERENCES assignments(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  lab_id INTEGER NOT NULL UNIQUE REFERENCES labs(id) ON DELETE CASCADE,"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (assignment_id, user_id));"
+    "CREATE INDEX assignments_lab ON assignments(lab_id);"
+    "CREATE INDEX assignments_instructor ON assignments(instructor_id);"
+    "CREATE INDEX assignment_instances_user ON assignment_instances(user_id);",
 };
 
 static int

@@ -111,8 +111,7 @@ lab_finish(int64_t r, struct lw_err *e)
 
 /* ---- labs ---- */
 
-/* The lab's state: "stopped", "starting", "running", "stopping", "partial" or "error". */
-static const char *
+const char *
 lab_state(int64_t lab)
 {
 	int64_t total = db_int(DB, 0, "SELECT COUNT(*) FROM nodes WHERE lab_id = ?", "i", lab);
@@ -263,6 +262,14 @@ lab_create(json_t *body, int64_t owner, struct lw_err *e)
 	if (db_begin(DB, e) == -1)
 		return (-1);
 	return (lab_finish(lab_insert_all(body, owner, e), e));
+}
+
+int64_t
+lab_insert(json_t *body, int64_t owner, struct lw_err *e)
+{
+	if (fields_check(body, validate_lab_create, "lab", e) == -1)
+		return (-1);
+	return (lab_insert_all(body, owner, e));
 }
 
 int

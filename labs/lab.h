@@ -41,6 +41,13 @@ enum lab_nodes_sel { LAB_NODES_STOPPED, LAB_NODES_ACTIVE };
 int64_t *lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e);
 /* lab_create - a lab, with optional nodes and links, all or nothing; its id or -1. */
 int64_t lab_create(json_t *body, int64_t owner, struct lw_err *e);
+/*
+ * lab_insert - what lab_create does, inside the caller's transaction (the
+ * caller commits or rolls back); its id or -1 with e.
+ */
+int64_t lab_insert(json_t *body, int64_t owner, struct lw_err *e);
+/* lab_state - "stopped", "starting", "running", "stopping", "partial" or "error". */
+const char *lab_state(int64_t lab);
 /* lab_patch - rename, describe, and (access_apply) share or give the lab; 0 or -1 with e. */
 int lab_patch(const struct who *w, int64_t lab, json_t *body, struct lw_err *e);
 /* lab_delete_rows - remove the lab from the store (its nodes must be stopped). */

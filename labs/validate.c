@@ -133,6 +133,14 @@ const struct field validate_group[] = {
     FIELDS_END,
 };
 
+/* lab and group: a name or an id (an integer is taken as its digits). */
+const struct field validate_assignment[] = {
+    {"lab", F_STRING, 1, 1, 63, NULL, NULL, NULL},
+    {"group", F_STRING, 1, 1, 63, NULL, NULL, NULL},
+    {"name", F_NAME, 0, 0, 0, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
 const struct field validate_group_patch[] = {
     {"leaders", F_ARRAY, 0, 0, 1000, NULL, NULL, NULL},
     {"members", F_ARRAY, 0, 0, 10000, NULL, NULL, NULL},

@@ -31,6 +31,7 @@ extern const struct field validate_user_create[];
 extern const struct field validate_user_patch[];
 extern const struct field validate_group[];
 extern const struct field validate_group_patch[];
+extern const struct field validate_assignment[];
 
 /*
  * validate_iface - an interface name: 1-63 of A-Z a-z 0-9 / _ . -, no "..".

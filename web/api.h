@@ -206,6 +206,12 @@ int api_group_patch(struct api_req *r, struct lw_err *e);
 int api_group_delete(struct api_req *r, struct lw_err *e);
 int api_audit(struct api_req *r, struct lw_err *e);
 
+int api_assignments_list(struct api_req *r, struct lw_err *e);
+int api_assignments_create(struct api_req *r, struct lw_err *e);
+int api_assignment_get(struct api_req *r, struct lw_err *e);
+int api_assignment_delete(struct api_req *r, struct lw_err *e);
+int api_assignment_instance(struct api_req *r, struct lw_err *e);
+
 int api_links_list(struct api_req *r, struct lw_err *e);
 int api_links_create(struct api_req *r, struct lw_err *e);
 int api_link_get(struct api_req *r, struct lw_err *e);

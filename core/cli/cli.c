@@ -25,6 +25,7 @@ enum {
 	CLI_O_CAPTURE = 1 << 2, /* -f, -s, -w */
 	CLI_O_IMAGE = 1 << 3,   /* --name, --template */
 	CLI_O_USER = 1 << 4,    /* --role, --data-dir */
+	CLI_O_NAME = 1 << 5,    /* --name */
 };
 
 struct cli_cmd {
@@ -76,6 +77,7 @@ cli_opt_allowed(int c, int opts)
 	case 'w':
 		return (opts & CLI_O_CAPTURE);
 	case 'N':
+		return (opts & (CLI_O_IMAGE | CLI_O_NAME));
 	case 'T':
 		return (opts & CLI_O_IMAGE);
 	case 'o':
@@ -261,6 +263,15 @@ static const struct cli_cmd cli_cmds[] = {
         "an API token for automation (printed once)"},
     {"token", "list", "", 0, 0, cli_token_list, "your API tokens"},
     {"token", "rm", "ID", 1, 0, cli_token_rm, "revoke an API token"},
+    {"assignment", "create", "LAB GROUP [--name N]", 2, CLI_O_NAME, cli_assign_create,
+        "hand a lab to a group you lead (name: the lab's)"},
+    {"assignment", "list", "", 0, 0, cli_assign_list, "assignments you lead or are given"},
+    {"assignment", "show", "ID", 1, 0, cli_assign_show,
+        "the table: each member's copy, its state, their last grade"},
+    {"assignment", "start", "ID [--wait [--timeout S]]", 1, CLI_O_WAIT, cli_assign_start,
+        "make your own copy of the lab (once) and start it"},
+    {"assignment", "delete", "ID", 1, 0, cli_assign_delete,
+        "remove an assignment (the members' copies stay theirs)"},
     {"user", "list", "[--data-dir DIR]", 0, CLI_O_USER, cli_user_list, "users (admin)"},
     {"user", "add", "NAME [--role R] [--data-dir DIR]", 1, CLI_O_USER, cli_user_add,
         "add a user: admin, instructor or user (the default)"},

@@ -48,7 +48,7 @@ struct cli_args {
 	const char *filter;   /* capture -f; NULL when not given */
 	long snaplen;         /* capture -s; 0 when not given */
 	const char *wfile;    /* capture -w; NULL when not given */
-	const char *name;     /* image add --name; NULL when not given */
+	const char *name;     /* image add, assignment create --name; NULL when not given */
 	const char *tmpl;     /* image add --template; NULL when not given */
 	const char *role;     /* user add --role; NULL when not given */
 	const char *data_dir; /* user ... --data-dir: edit the store itself; NULL when not given */
@@ -240,6 +240,11 @@ int cli_user_list(struct cli_args *a);
 int cli_user_add(struct cli_args *a);
 int cli_user_passwd(struct cli_args *a);
 int cli_user_rm(struct cli_args *a);
+int cli_assign_create(struct cli_args *a);
+int cli_assign_list(struct cli_args *a);
+int cli_assign_show(struct cli_args *a);
+int cli_assign_start(struct cli_args *a);
+int cli_assign_delete(struct cli_args *a);
 
 /* ---- auth.c: the token every request carries ---- */
 
