@@ -49,7 +49,7 @@ Make h1 send everything through h2.
 
 <script>window.__guidePwned = "script"</script>
 
-<img src="http://203.0.113.9/x.png" onerror="window.__guidePwned = \"onerror\"">
+<img src="http://203.0.113.9/x.png" onerror=window.__guidePwned++>
 
 ![tracker](http://203.0.113.9/pixel.png)
 

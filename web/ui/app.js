@@ -616,6 +616,7 @@ async function showLab(name) {
 // Grading types on the consoles, so it needs write access; a whole grade takes up to 90 s.
 const hasChecks = (lab) => (lab.checks || []).length > 0 || (lab.stages || []).some((st) => (st.checks || []).length > 0);
 const hasPractice = (lab) => Boolean(lab.guide) || hasChecks(lab) || (lab.stages || []).length > 0;
+const plural = (k, what) => `${k} ${what}${k === 1 ? '' : 's'}`;
 const when = (at) => (at ? new Date(at * 1000).toLocaleString() : '');
 
 // drawPractice - the section beside the canvas; drawn once, then only what changed (the guide's
@@ -684,7 +685,7 @@ function drawStageInfo() {
 	const n = Number(document.getElementById('stage-pick').value);
 	const st = current.lab.stages?.[n - 1];
 	document.getElementById('stage-desc').textContent = n === 0 ? 'Restoring stage 0 puts every node back to the lab\'s start.'
-		: `${st?.description || ''} ${st ? `(${(st.checks || []).length} checks)` : ''}`.trim();
+		: `${st?.description || ''} ${st ? `(${plural((st.checks || []).length, 'check')})` : ''}`.trim();
 	document.getElementById('stage-grade').disabled = ro() || n === 0;
 }
 
@@ -692,7 +693,7 @@ async function restoreStage(n) {
 	if (!confirm(`Restore stage ${n}? Every node's startup config becomes stage ${n}'s ${n ? 'reference' : 'starting'} config ` +
 		'and running nodes reload with it: what was typed on their consoles is lost.')) return;
 	const r = await attempt(`Restoring stage ${n}`, () => api.restoreStage(current.name, n));
-	if (r) say(`Stage ${n} restored: ${(r.nodes || []).map((x) => `${x.name} ${x.action}`).join(', ') || 'no nodes'}.`);
+	if (r) say(`Stage ${n} restored: ${(r.nodes || []).map((x) => `${x.name} ${x.action}${x.error ? ` (${x.error})` : ''}`).join(', ') || 'no nodes'}.`);
 }
 
 // runGrade - POST grade (stage n, 0 = every check) with a progress line; the result or the refusal below.
@@ -830,7 +831,7 @@ function openConsole(lab, node, watchOnly = ro()) {
 let assignView = null; // the assignment page shown: {refresh, soon}
 
 // instructs - I made the assignment (a leader of its group) or am an admin: I see every member's row.
-const instructs = (a) => me.role === 'admin' || a.instructor === me.name;
+const instructs = (a) => (a.role ? a.role === 'instructor' : me.role === 'admin' || a.instructor === me.name);
 
 async function showAssignments() {
 	crumb.textContent = '› Assignments';
@@ -847,7 +848,7 @@ async function showAssignments() {
 		if (a) location.hash = `#/assignments/${a.id}`;
 	} }, lab, group, name, el('button', { type: 'submit' }, 'Assign'));
 	const rows = (r.assignments || []).map((a) => el('tr', { 'data-assignment': a.id },
-		el('td', {}, el('a', { href: `#/assignments/${a.id}` }, a.name)), el('td', {}, a.lab), el('td', {}, a.group),
+		el('td', {}, el('a', { href: `#/assignments/${a.id}` }, a.name)), el('td', {}, a.lab_name ?? a.lab), el('td', {}, a.group),
 		el('td', {}, a.instructor), el('td', {}, when(a.created_at)),
 		el('td', {}, instructs(a) ? el('button', { class: 'danger', onclick: async () => {
 			if (!confirm(`Delete assignment ${a.name}? The members keep their copies.`)) return;
@@ -868,7 +869,7 @@ async function showAssignment(id) {
 		crumb.textContent = `› Assignments › ${a.name}`;
 		const rows = (a.members || []).map((m) => memberRow(a, m));
 		view.replaceChildren(el('h1', {}, a.name),
-			el('p', { id: 'assignment-info', class: 'sub' }, `Lab ${a.lab} for group ${a.group}; instructor ${a.instructor}`),
+			el('p', { id: 'assignment-info', class: 'sub' }, `Lab ${a.lab_name ?? a.lab} for group ${a.group}; instructor ${a.instructor}`),
 			el('div', { class: 'toolbar' }, el('button', { id: 'assignment-refresh', onclick: draw }, 'Refresh')),
 			el('table', { id: 'members' }, thead('Member', 'Copy', 'State', 'Last grade', 'When', ''), el('tbody', {}, ...rows)),
 			instructs(a) ? el('p', { class: 'hint' }, "Watching opens a member's console read-only: you see what they type, you cannot type.") : '');
