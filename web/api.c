@@ -66,6 +66,10 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/labs/{}/stages", api_lab_stages_get, R},
     {"PUT", "/api/v1/labs/{}/stages", api_lab_stages_put, L | B},
     {"POST", "/api/v1/labs/{}/stages/{}/restore", api_lab_stage_restore, L},
+    /* Not under lw_lock(): grading waits on consoles (labs/grade locks to read and store). */
+    {"POST", "/api/v1/labs/{}/grade", api_lab_grade, API_OPTBODY},
+    {"GET", "/api/v1/labs/{}/grades", api_lab_grades, R},
+    {"GET", "/api/v1/labs/{}/grades/{}", api_lab_grade_get, R},
     {"GET", "/api/v1/labs/{}/nodes", api_nodes_list, R},
     {"POST", "/api/v1/labs/{}/nodes", api_nodes_create, L | B},
     {"GET", "/api/v1/labs/{}/nodes/{}", api_node_get, R},

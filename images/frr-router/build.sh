@@ -374,6 +374,15 @@ echo 'nameserver 127.0.0.1' >"$R/etc/resolv.conf"
 	done
 	for d in $FRR_DAEMONS; do echo "${d}_options=\"-A 127.0.0.1\""; done
 } >"$R/etc/frr/daemons"
+# vtysh's "ping WORD" / "ping ip WORD" execs "ping" through PATH and waits for
+# it; busybox ping alone would ping until ^C. The init puts this directory
+# first in vtysh's PATH (only vtysh's: the root shell's ping is busybox's own),
+# so a ping from vtysh sends 3 probes, waits at most 1 s for a reply, and
+# returns to the prompt ("3 packets transmitted, N packets received").
+mkdir -p "$R/usr/lib/labwire/vtysh-bin"
+printf '#!/bin/sh\n# vtysh%ss ping: 3 probes, 1 s timeout each, then back to the vtysh prompt.\nexec /bin/busybox ping -c 3 -W 1 "$@"\n' "'" \
+	>"$R/usr/lib/labwire/vtysh-bin/ping"
+chmod 0755 "$R/usr/lib/labwire/vtysh-bin/ping"
 printf 'service integrated-vtysh-config\n' >"$R/etc/frr/vtysh.conf"
 # Rather than "username root nopassword" in vtysh.conf, which would show in
 # every running-config (and so in exported configs).
