@@ -709,7 +709,7 @@ async function runGrade(stage) {
 	prog.hidden = false;
 	tick();
 	const timer = setInterval(tick, 1000);
-	cur.grading = { stop: () => clearInterval(timer) };
+	cur.grading = { active: true, stop: () => clearInterval(timer) };
 	try {
 		const r = await api.grade(cur.name, stage);
 		if (current === cur) out.replaceChildren(...gradeView(r, false));
@@ -719,6 +719,7 @@ async function runGrade(stage) {
 				e instanceof ApiError ? e.message : `Checking failed: ${e}`));
 	} finally {
 		clearInterval(timer);
+		cur.grading.active = false;
 		if (current === cur) {
 			prog.hidden = true;
 			btns.forEach((b) => { b.disabled = ro(); });
@@ -760,6 +761,13 @@ async function showLastGrade() {
 	if (r && current === cur && out && !out.firstChild) out.replaceChildren(...gradeView(r, true));
 }
 
+async function showGradeById(id) {
+	const cur = current;
+	const r = await api.gradeResult(cur.name, id).catch(() => null);
+	const out = document.getElementById('grade-result');
+	if (r && current === cur && out && !cur.grading?.active) out.replaceChildren(...gradeView(r, true));
+}
+
 function guideDialog() {
 	const text = el('textarea', { id: 'guide-text', rows: 18, cols: 72, maxlength: 65536, 'aria-label': 'guide (Markdown)' });
 	text.value = current.lab.guide || '';
@@ -780,8 +788,12 @@ function onEvent(kind, ev) {
 	/* The instructor's table follows its members' labs (states, grades): redrawn at most once a second. */
 	if (assignView && (kind === 'node' || kind === 'lab' || kind === 'grade')) { assignView.soon(); return; }
 	if (!current) return;
-	if (kind === 'grade') return;
 	const obj = ev[kind] || {};
+	/* Graded elsewhere (the CLI, another page): the newest result is shown here too. */
+	if (kind === 'grade') {
+		if (obj.lab === current.lab.id && !current.grading?.active) showGradeById(obj.id);
+		return;
+	}
 	if (kind === 'lab' && obj.id === current.lab.id) {
 		if (ev.action === 'deleted') { say(`Lab ${current.name} was deleted.`, true); location.hash = '#/'; }
 		else reloadLab();
