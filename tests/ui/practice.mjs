@@ -8,7 +8,7 @@
 // full marks. With LW_ASSIGN: the instructor (LW_TEACH) assigns the lab to
 // class1 in the page, the member (LW_STUDENT) starts and checks their copy in
 // the page, and the instructor's table shows the member's copy, its state and
-// last grade, and watches its console read-only.
+// last grade, and watches its console read-only. The owner edits the guide in the page.
 import { url, artifacts, errors, ok, page, freshPage, finish } from './harness.mjs';
 
 const text = async (p, sel) => (await p.textContent(sel)) || '';
@@ -104,6 +104,13 @@ try {
 		await page.locator('tr[data-check="s1-route"].pass').count() === 1 && await page.locator('#grade-checks tbody tr').count() === 1,
 	`"Check this stage" grades stage 1 only: ${await text(page, '#grade-score')}`);
 	await page.screenshot({ path: `${artifacts}/stage.png`, fullPage: true });
+	// The owner edits the guide in the page (PUT guide): the new text renders, sanitized like the first.
+	await page.click('#guide-edit');
+	await page.fill('#guide-text', (await page.inputValue('#guide-text')) + '\n\n## Added in the page\n\n<img src=x onerror=window.__guidePwned++>');
+	await page.click('dialog#guide-dialog button[type=submit]');
+	await page.waitForSelector('#guide h2');
+	ok((await text(page, '#guide h2')) === 'Added in the page' && await page.locator('#guide img, [onerror]').count() === 0 &&
+		await page.evaluate(() => window.__guidePwned === undefined), 'the owner edits the guide in the page; it renders, sanitized');
 	ok(remote.length === 0, `the page fetched nothing from anywhere else (${remote.join(' ')})`);
 } catch (e) {
 	ok(false, `the practice lab walkthrough: ${e.message.split('\n')[0]}`);
@@ -146,11 +153,11 @@ if (process.env.LW_ASSIGN) {
 		await teach.waitForFunction((r) => document.querySelector(r)?.textContent.includes('1 / 4'), row, { timeout: 10000 });
 		ok(await teach.locator(`${row} .badge[data-state="running"]`).count() === 1,
 			`the instructor sees the member's copy running and its last grade: ${await text(teach, row)}`);
-		await teach.screenshot({ path: `${artifacts}/assignment.png`, fullPage: true });
 		await teach.click(`${row} button.watch`);
 		await teach.click(`${row} button[data-watch="h1"]`);
 		await teach.waitForSelector('.console[data-node="h1"] .xterm-rows');
 		ok((await text(teach, '.console[data-node="h1"] .title')).includes('read-only'), "the instructor watches the member's console read-only");
+		await teach.screenshot({ path: `${artifacts}/assignment.png`, fullPage: true });
 	} catch (e) {
 		ok(false, `the assignment walkthrough: ${e.message.split('\n')[0]}`);
 		await teach?.screenshot({ path: `${artifacts}/assignment-failure.png`, fullPage: true }).catch(() => {});

@@ -712,9 +712,10 @@ async function runGrade(stage) {
 	cur.grading = { active: true, stop: () => clearInterval(timer) };
 	try {
 		const r = await api.grade(cur.name, stage);
-		if (current === cur) out.replaceChildren(...gradeView(r, false));
+		if (current === cur) showGrade(r, false);
 	} catch (e) {
 		if (current === cur && !(e instanceof ApiError && e.status === 401))
+			delete out.dataset.grade;
 			out.replaceChildren(el('p', { id: 'grade-error', class: 'error', role: 'alert' },
 				e instanceof ApiError ? e.message : `Checking failed: ${e}`));
 	} finally {
@@ -734,18 +735,17 @@ function gradeView(r, earlier) {
 	for (const c of r.checks || []) {
 		rows.push(el('tr', { 'data-check': c.id, class: c.passed ? 'pass' : 'fail' },
 			el('td', { class: 'mark' }, c.passed ? '✓ passed' : '✗ failed'),
-			el('td', {}, c.description || c.id, el('div', { class: 'sub' }, `${c.id} · ${c.kind || ''}`)),
-			el('td', {}, c.node || ''),
+			el('td', {}, c.description || c.id, el('div', { class: 'sub' }, `${c.id} · ${c.kind || ''} on ${c.node || '-'}`)),
 			el('td', { class: 'points' }, `${c.points}/${c.max_points}`),
 			el('td', { class: 'detail' }, c.detail || '')));
 		if (!c.passed && c.hint)
-			rows.push(el('tr', { class: 'hint-row', 'data-hint': c.id }, el('td', {}), el('td', { colspan: 4 }, `Hint: ${c.hint}`)));
+			rows.push(el('tr', { class: 'hint-row', 'data-hint': c.id }, el('td', {}), el('td', { colspan: 3 }, `Hint: ${c.hint}`)));
 	}
 	return [
 		el('p', { id: 'grade-score', class: r.passed ? 'full' : 'partial' },
 			`Score ${r.score} / ${r.max_score}${r.passed ? ': full marks' : ''}`,
 			el('span', { class: 'sub' }, ` · ${r.stage ? `stage ${r.stage}` : 'every check'} · ${earlier ? 'last checked ' : ''}${when(r.at)}`)),
-		el('table', { id: 'grade-checks' }, thead('', 'Check', 'Node', 'Points', 'Detail'), el('tbody', {}, ...rows)),
+		el('table', { id: 'grade-checks' }, thead('', 'Check', 'Points', 'Detail'), el('tbody', {}, ...rows)),
 	];
 }
 
@@ -757,15 +757,22 @@ async function showLastGrade() {
 	const last = list?.grades?.[0];
 	if (!last) return;
 	const r = await api.gradeResult(cur.name, last.id).catch(() => null);
-	const out = document.getElementById('grade-result');
-	if (r && current === cur && out && !out.firstChild) out.replaceChildren(...gradeView(r, true));
+	if (r && current === cur && !document.getElementById('grade-result')?.firstChild) showGrade(r, true);
 }
 
 async function showGradeById(id) {
 	const cur = current;
 	const r = await api.gradeResult(cur.name, id).catch(() => null);
+	if (r && current === cur && !cur.grading?.active) showGrade(r, true);
+}
+
+// showGrade - a result in the section; an earlier one (stored, or from the event stream) does not
+// replace the same result shown as just checked.
+function showGrade(r, earlier) {
 	const out = document.getElementById('grade-result');
-	if (r && current === cur && out && !cur.grading?.active) out.replaceChildren(...gradeView(r, true));
+	if (!out || (earlier && out.dataset.grade === String(r.id))) return;
+	out.dataset.grade = r.id;
+	out.replaceChildren(...gradeView(r, earlier));
 }
 
 function guideDialog() {
