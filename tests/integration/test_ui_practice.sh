@@ -1,14 +1,14 @@
 #!/bin/bash
 # A practice lab in the browser (tests/ui/practice.mjs, real Chromium): its
 # guide rendered from Markdown and sanitized (a <script>, an onerror handler,
-# a remote image, an iframe and a javascript: link in it reach neither the
-# DOM nor the network), "Check my work" refused while the lab is stopped and
-# then showing one check passed and one failed with its hint and the score,
-# a stage restored and checked to full marks; then an assignment made by an
-# instructor in the page, a member starting and checking their copy in the
-# page, and the instructor's table with the member's state and grade and a
-# read-only console; the owner editing the guide. Namespace hosts only, for
-# speed: about 18 s.
+# a remote image, an iframe, a javascript: link and an id of the page's own
+# in it reach neither the DOM nor the network), "Check my work" refused
+# while the lab is stopped and then showing one check passed and one failed
+# with its hint and the score, a stage restored and checked to full marks;
+# then an assignment made by an instructor in the page, a member starting
+# and checking their copy in the page, and the instructor's table with the
+# member's state and grade and a read-only console; the owner editing the
+# guide. Namespace hosts only, for speed: about 18 s.
 # Screenshots go to build/test-artifacts/ui-practice/.
 . "$(dirname "$0")/lib.sh"
 LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}
@@ -56,7 +56,7 @@ Make h1 send everything through h2.
 
 <iframe src="http://203.0.113.9/frame"></iframe>
 
-<p style="background: url(http://203.0.113.9/bg.png)">Styled text.</p>
+<p style="background: url(http://203.0.113.9/bg.png)">Styled text, <span id="grade-score">an id the page uses</span>.</p>
 
 Read [the docs](https://example.com/docs), not <a href="javascript:window.__guidePwned=1">this</a>.'
 H1='ip addr add 10.0.0.1/24 dev eth0\n'

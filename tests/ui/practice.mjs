@@ -55,6 +55,8 @@ try {
 	ok(unsafe.scripts.length === 1 && unsafe.scripts[0] === '/ui/app.js' && unsafe.images.length === 0,
 		"the page's only script is its own; no image element at all");
 	ok((await text(page, '#guide')).includes('[image: tracker]'), "the remote image is shown as its alt text");
+	ok(await page.locator('#guide [id="grade-score"]').count() === 0 && await page.locator('#guide [id="user-content-grade-score"]').count() === 1,
+		"an id in the guide is prefixed: it cannot stand in for one of the page's own");
 	const links = await page.$$eval('#guide a', (as) => as.map((a) => ({ href: a.getAttribute('href'), target: a.target, rel: a.rel, t: a.textContent })));
 	ok(links.some((a) => a.href === 'https://example.com/docs' && a.target === '_blank' && a.rel.includes('noopener')) &&
 		links.every((a) => !/^javascript:/i.test(a.href || '')),
