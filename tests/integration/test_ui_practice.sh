@@ -56,6 +56,10 @@ Make h1 send everything through h2.
 
 <iframe src="http://203.0.113.9/frame"></iframe>
 
+<details open ontoggle=window.__guidePwned++><summary>More</summary><svg><a href="javascript:window.__guidePwned++"><text>svg</text></a></svg></details>
+
+<meta http-equiv="refresh" content="0;url=http://203.0.113.9/"><form action="http://203.0.113.9/"><button>Send</button></form>
+
 <p style="background: url(http://203.0.113.9/bg.png)">Styled text, <span id="grade-score">an id the page uses</span>.</p>
 
 Read [the docs](https://example.com/docs), not <a href="javascript:window.__guidePwned=1">this</a>.'

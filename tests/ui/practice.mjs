@@ -43,14 +43,14 @@ try {
 		"the guide's heading is shown beside the canvas");
 	ok(await page.locator('#guide li').count() === 2, "the guide's list is rendered as a list");
 	const unsafe = await page.evaluate(() => ({
-		inGuide: document.querySelectorAll('#guide script, #guide iframe, #guide object, #guide embed, #guide img, #guide style').length,
+		inGuide: document.querySelectorAll('#guide :is(script, iframe, object, embed, img, style, svg, meta, form, button)').length,
 		handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
 		styled: document.querySelectorAll('#guide [style]').length,
 		scripts: [...document.scripts].map((s) => s.getAttribute('src') || 'inline'),
 		images: [...document.images].map((i) => i.getAttribute('src')),
 		flag: window.__guidePwned,
 	}));
-	ok(unsafe.inGuide === 0 && unsafe.styled === 0, `no script, frame, image or style from the guide is in the page (${JSON.stringify(unsafe)})`);
+	ok(unsafe.inGuide === 0 && unsafe.styled === 0, `no script, frame, image, style, SVG, meta or form from the guide is in the page (${JSON.stringify(unsafe)})`);
 	ok(unsafe.handlers === 0 && unsafe.flag === undefined, 'no event handler attribute anywhere, and nothing the guide carried ran');
 	ok(unsafe.scripts.length === 1 && unsafe.scripts[0] === '/ui/app.js' && unsafe.images.length === 0,
 		"the page's only script is its own; no image element at all");
