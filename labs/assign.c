@@ -26,8 +26,8 @@
 /* What w is to one assignment. */
 struct assign_view {
 	int64_t id, group, lab; /* lab: 0 once the source lab was deleted */
-	bool instructor;        /* an admin, a leader of its group, or its maker (still an instructor) */
-	bool member;            /* a member (not a leader) of its group */
+	bool instructor; /* an admin, a leader of its group, or its maker (still an instructor) */
+	bool member;     /* a member (not a leader) of its group */
 	char name[LW_NAME_MAX + 1];
 };
 
@@ -64,7 +64,8 @@ assign_view(const struct who *w, const char *ref, struct assign_view *v, struct 
 		v->member = jint(row, "m") == 1;
 		v->instructor = w->role == ROLE_ADMIN || jint(row, "m") == 2 ||
 		    (jint(row, "made") == 1 && w->role != ROLE_USER);
-		snprintf(v->name, sizeof(v->name), "%s", json_string_value(json_object_get(row, "name")));
+		snprintf(v->name, sizeof(v->name), "%s",
+		    json_string_value(json_object_get(row, "name")));
 		json_decref(row);
 	}
 	if (!v->instructor && !v->member)
@@ -123,8 +124,8 @@ member_json(int64_t assignment, int64_t user, const char *name)
 {
 	json_t *inst = instance_json(assignment, user);
 
-	return (json_pack("{s:s,s:o,s:o}", "user", name, "last_grade", last_grade(inst), "instance",
-	    inst));
+	return (json_pack(
+	    "{s:s,s:o,s:o}", "user", name, "last_grade", last_grade(inst), "instance", inst));
 }
 
 /* The rows v's viewer may see: every member of the group, or their own. */
@@ -145,7 +146,8 @@ members_json(const struct who *w, const struct assign_view *v, struct lw_err *e)
 	out = json_array();
 	json_array_foreach(rows, i, r)
 		json_array_append_new(out,
-		    member_json(v->id, jint(r, "id"), json_string_value(json_object_get(r, "name"))));
+		    member_json(
+		        v->id, jint(r, "id"), json_string_value(json_object_get(r, "name"))));
 	json_decref(rows);
 	return (out);
 }
@@ -224,12 +226,14 @@ group_led(const struct who *w, const char *ref, struct lw_err *e)
 	if (w->role == ROLE_ADMIN)
 		return (g != -1 ? g : err_set(e, ERR_NOT_FOUND, "group '%.63s' not found", ref));
 	/* The same answer for a group that does not exist: an instructor sees only theirs. */
-	if (g == -1 || db_int(DB, 0,
-	                   "SELECT COUNT(*) FROM group_members WHERE group_id = ? AND user_id = ?"
-	                   " AND leader = 1",
-	                   "ii", g, w->id) == 0)
+	if (g == -1 ||
+	    db_int(DB, 0,
+	        "SELECT COUNT(*) FROM group_members WHERE group_id = ? AND user_id = ?"
+	        " AND leader = 1",
+	        "ii", g, w->id) == 0)
 		return (err_set(e, ERR_FORBIDDEN,
-		    "you lead no group '%.63s': only its leaders or an admin may assign to it", ref));
+		    "you lead no group '%.63s': only its leaders or an admin may assign to it",
+		    ref));
 	return (g);
 }
 
@@ -319,8 +323,8 @@ copy_name(const char *a, const char *u, char *out, size_t len, struct lw_err *e)
 		if (db_int(DB, 0, "SELECT COUNT(*) FROM labs WHERE name = ?", "s", out) == 0)
 			return (0);
 	}
-	return (err_set(e, ERR_CONFLICT, "labs named %s and %s-2..%d exist: rename one", base,
-	    base, ASSIGN_NAME_TRIES));
+	return (err_set(e, ERR_CONFLICT, "labs named %s and %s-2..%d exist: rename one", base, base,
+	    ASSIGN_NAME_TRIES));
 }
 
 /*
@@ -354,8 +358,8 @@ copy_nodes(int64_t src, json_t *base, struct lw_err *e)
 static json_t *
 copy_links(int64_t src, struct lw_err *e)
 {
-	json_t *rows = db_rows(
-	    DB, e, "SELECT id, state, impairment FROM links WHERE lab_id = ? ORDER BY id", "i", src);
+	json_t *rows = db_rows(DB, e,
+	    "SELECT id, state, impairment FROM links WHERE lab_id = ? ORDER BY id", "i", src);
 	json_t *r, *imp;
 	size_t i;
 
@@ -469,8 +473,8 @@ assign_instance(const struct who *w, const char *ref, bool *made, struct lw_err 
 		    "copies are for the members of the assignment's group; you lead it (watch "
 		    "theirs, or try the lab itself)"));
 	lab = db_int(DB, -1,
-	    "SELECT lab_id FROM assignment_instances WHERE assignment_id = ? AND user_id = ?",
-	    "ii", v.id, w->id);
+	    "SELECT lab_id FROM assignment_instances WHERE assignment_id = ? AND user_id = ?", "ii",
+	    v.id, w->id);
 	if (lab != -1)
 		return (lab);
 	if (v.lab == 0)

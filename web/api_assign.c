@@ -12,7 +12,11 @@
 int
 api_assignments_list(struct api_req *r, struct lw_err *e)
 {
-	return (api_reply(r, 200, assign_list_json(&r->who, e), e));
+	struct api_page pg;
+
+	if (api_page_args(r, &pg, e) == -1)
+		return (-1);
+	return (api_reply(r, 200, api_page(assign_list_json(&r->who, e), "assignments", &pg), e));
 }
 
 int

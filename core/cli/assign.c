@@ -113,10 +113,10 @@ cli_assign_show(struct cli_args *a)
 	printf("assignment %s (id %s): lab %s, group %s, instructor %s\n\n",
 	    cli_fmt_string(ans, "name"), cli_fmt_field(ans, "id", id, sizeof(id)),
 	    json_is_string(json_object_get(ans, "lab_name")) ? cli_fmt_string(ans, "lab_name")
-	                                                      : "(deleted)",
+	                                                     : "(deleted)",
 	    cli_fmt_string(ans, "group"),
 	    json_is_string(json_object_get(ans, "instructor")) ? cli_fmt_string(ans, "instructor")
-	                                                        : "-");
+	                                                       : "-");
 	cli_table_row(&t, (const char *[]){"MEMBER", "COPY", "STATE", "LAST-GRADE"});
 	json_array_foreach(json_object_get(ans, "members"), i, m) {
 		char g[96];
@@ -144,8 +144,8 @@ cli_assign_start(struct cli_args *a)
 	    cli_http("POST", path, NULL, &st, &ans) == -1)
 		return (CLI_FAIL);
 	cli_fmt_field(ans, "id", lab, sizeof(lab));
-	printf("%s lab %s (id %s)\n", st == 201 ? "made your copy:" : "your copy:",
-	    cli_fmt_string(ans, "name"), lab);
+	printf("%s lab %s (id %s)\n",
+	    st == 201 ? "made your copy:" : "your copy:", cli_fmt_string(ans, "name"), lab);
 	snprintf(what, sizeof(what), "lab %s", cli_fmt_string(ans, "name"));
 	json_decref(ans);
 	b.pos[0] = lab;

@@ -272,7 +272,7 @@ eq "every route line of web/api.c is parsed" "${#ROUTES[@]}" \
 route_path() {
 	local p
 	p=$(sed -E "s#/labs/\{\}#/labs/$ADM#; s#/nodes/\{\}#/nodes/a#; s#/links/\{\}#/links/$ADM_LINK#;
-		s#/captures/\{\}#/captures/$ADM_CAP#; s#/users/\{\}#/users/alice#; s#/groups/\{\}#/groups/cls#;
+		s#/captures/\{\}#/captures/$ADM_CAP#; s#/users/\{\}#/users/alice#; s#/groups/\{\}#/groups/cls#; s#/assignments/\{\}#/assignments/1#;
 		s#/templates/\{\}#/templates/tiny-linux#; s#/images/\{\}#/images/$IMG#;
 		s#/tokens/\{\}#/tokens/$ADMIN_TOK_ID#" <<<"$1")
 	case "$p" in *'{}'*) return 1 ;; esac
