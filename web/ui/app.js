@@ -714,10 +714,11 @@ async function runGrade(stage) {
 		const r = await api.grade(cur.name, stage);
 		if (current === cur) showGrade(r, false);
 	} catch (e) {
-		if (current === cur && !(e instanceof ApiError && e.status === 401))
+		if (current === cur && !(e instanceof ApiError && e.status === 401)) {
 			delete out.dataset.grade;
 			out.replaceChildren(el('p', { id: 'grade-error', class: 'error', role: 'alert' },
 				e instanceof ApiError ? e.message : `Checking failed: ${e}`));
+		}
 	} finally {
 		clearInterval(timer);
 		cur.grading.active = false;
@@ -886,7 +887,7 @@ async function showAssignment(id) {
 		const a = await attempt('Loading the assignment', () => api.assignment(id));
 		if (!a || assignView !== page) return;
 		crumb.textContent = `› Assignments › ${a.name}`;
-		const rows = (a.members || []).map((m) => memberRow(a, m));
+		const rows = (a.members || []).map((m) => memberRow(a, m, page));
 		view.replaceChildren(el('h1', {}, a.name),
 			el('p', { id: 'assignment-info', class: 'sub' }, `Lab ${a.lab_name ?? a.lab} for group ${a.group}; instructor ${a.instructor}`),
 			el('div', { class: 'toolbar' }, el('button', { id: 'assignment-refresh', onclick: draw }, 'Refresh')),
@@ -894,23 +895,30 @@ async function showAssignment(id) {
 			instructs(a) ? el('p', { class: 'hint' }, "Watching opens a member's console read-only: you see what they type, you cannot type.") : '');
 	};
 	let timer = null;
-	const page = { refresh: draw, soon: () => { if (!timer) timer = setTimeout(() => { timer = null; if (assignView === page) draw(); }, 1000); } };
+	/* watching: member → their copy's nodes, listed under Watch… (kept when the table is redrawn). */
+	const page = { refresh: draw, watching: new Map(),
+		soon: () => { if (!timer) timer = setTimeout(() => { timer = null; if (assignView === page) draw(); }, 1000); } };
 	assignView = page;
 	await draw();
 }
 
-function memberRow(a, m) {
+function memberRow(a, m, page) {
 	const inst = m.instance;
 	const g = m.last_grade;
 	const mine = m.user === me.name;
 	const nodes = el('span', { class: 'watch-nodes' });
-	const watch = async () => {
-		const lab = await attempt(`Loading ${inst.name}`, () => api.lab(inst.name));
-		if (!lab) return;
+	const list = (lab) => {
 		const watchOnly = accessOf(lab) === 'read';
 		nodes.replaceChildren(...lab.nodes.map((n) => el('button', { 'data-watch': n.name,
 			onclick: () => openConsole(lab.name, n.name, watchOnly) }, `${watchOnly ? 'watch' : 'console'} ${n.name}`)));
 	};
+	const watch = async () => {
+		const lab = await attempt(`Loading ${inst.name}`, () => api.lab(inst.name));
+		if (!lab) return;
+		page.watching.set(m.user, lab);
+		list(lab);
+	};
+	if (inst && page.watching.get(m.user)?.name === inst.name) list(page.watching.get(m.user));
 	return el('tr', { 'data-member': m.user },
 		el('td', {}, m.user),
 		el('td', {}, inst ? el('a', { href: `#/labs/${encodeURIComponent(inst.name)}` }, inst.name) : '—'),
