@@ -149,6 +149,10 @@ if (process.env.LW_ASSIGN) {
 		await stu.waitForSelector('#grade-score', { timeout: 60000 });
 		ok((await text(stu, '#grade-score')).startsWith('Score 1 / 4'), 'the member checks their copy');
 
+		await stu.click('#nav-assignments');
+		await stu.waitForSelector('#assignments tr[data-assignment] td.copy a');
+		ok((await text(stu, '#assignments tr[data-assignment] td.copy')).startsWith('week1-stu'), "the member's list of assignments links their copy");
+
 		// The instructor's table: the copy, its state, the last grade; a read-only console.
 		const row = `#members tr[data-member="${process.env.LW_STUDENT}"]`;
 		await teach.click('#assignment-refresh');

@@ -870,13 +870,14 @@ async function showAssignments() {
 	const rows = (r.assignments || []).map((a) => el('tr', { 'data-assignment': a.id },
 		el('td', {}, el('a', { href: `#/assignments/${a.id}` }, a.name)), el('td', {}, a.lab_name ?? a.lab), el('td', {}, a.group),
 		el('td', {}, a.instructor), el('td', {}, when(a.created_at)),
+		el('td', { class: 'copy' }, a.instance ? el('a', { href: `#/labs/${encodeURIComponent(a.instance.name)}` }, `${a.instance.name} (${a.instance.state})`) : ''),
 		el('td', {}, instructs(a) ? el('button', { class: 'danger', onclick: async () => {
 			if (!confirm(`Delete assignment ${a.name}? The members keep their copies.`)) return;
 			if ((await attempt('Deleting the assignment', () => api.deleteAssignment(a.id))) !== undefined) showAssignments();
 		} }, 'Delete') : '')));
 	view.replaceChildren(el('h1', {}, 'Assignments'),
 		me.role !== 'user' ? el('div', {}, el('p', { class: 'hint' }, "Assign one of your labs to a group you lead: each member starts a copy of their own."), form) : '',
-		rows.length ? el('table', { id: 'assignments' }, thead('Assignment', 'Lab', 'Group', 'Instructor', 'Created', ''), el('tbody', {}, ...rows))
+		rows.length ? el('table', { id: 'assignments' }, thead('Assignment', 'Lab', 'Group', 'Instructor', 'Created', 'Your copy', ''), el('tbody', {}, ...rows))
 			: el('p', { id: 'no-assignments', class: 'hint' }, 'No assignments.'));
 }
 
