@@ -267,7 +267,7 @@ asan: $(ASAN_BINS)
 # seeds in tests/fuzz/NAME/). Every target links the whole library built with
 # clang and coverage; tests/run.sh runs each for FUZZ_SECONDS (make test: a
 # short run; make fuzz: a longer one). The corpora they grow stay in build/fuzz/.
-FUZZ_TARGETS = bpf configdrive host httpval loginline pcap priv qmp route rx sniff telnet \
+FUZZ_TARGETS = bpf configdrive grade host httpval loginline pcap priv qmp route rx sniff telnet \
 	template validate ws checks
 FUZZ_BINS = $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_CC = clang

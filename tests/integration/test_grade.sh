@@ -170,7 +170,7 @@ bg_grade() { nsexec curl -s -o "$LW_TMP/bg$1.body" -w '%{http_code}' -X POST "$L
 bg_grade a &
 bg_grade b &
 check "both concurrent grades answer" wait_for bg 120 eval 'test -s "$LW_TMP/bga.st" -a -s "$LW_TMP/bgb.st"'
-eq "one is graded, the other refused with 409" "$(cat "$LW_TMP/bga.st" "$LW_TMP/bgb.st" | sort | tr -d '\n')" "200409"
+eq "one is graded, the other refused with 409" "$(printf '%s\n%s\n' "$(cat "$LW_TMP/bga.st")" "$(cat "$LW_TMP/bgb.st")" | sort | tr -d '\n')" "200409"
 check "  saying a grade of the lab is running" grep -qh "a grade of this lab is running" "$LW_TMP/bga.body" "$LW_TMP/bgb.body"
 
 # --- the 10-node timing: 20 checks ---------------------------------------------------------
@@ -180,6 +180,21 @@ T1=$(date +%s.%N)
 eq "stage 2 (20 checks over 10 nodes) grades in full" "$(jqb -c '[.score, .max_score]')" '[20,20]'
 [ "$(jqb .score)" = 20 ] || jqb -c '.checks[] | select(.passed | not) | [.id, .detail]' | sed 's/^/# /'
 echo "# a 10-node lab (8 namespace hosts, 1 FRR VM, 1 tiny-linux VM) with 20 checks graded in $(awk "BEGIN { printf \"%.1f\", $T1 - $T0 }") s"
+
+# --- who may grade: write access; read access sees the grades; others see no lab ------------
+api POST /api/v1/users '{"name":"bob","password":"bob-pw-12345"}'
+TB=$(login bob bob-pw-12345)
+api_as "$TB" POST "$LAB/grade"
+eq "bob, who cannot see g1: POST /grade is 404" "$STATUS" 404
+api_as "$TB" GET "$LAB/grades"
+eq "  and GET /grades is 404" "$STATUS" 404
+api PATCH "$LAB" '{"shared_with":[{"user":"bob","access":"read"}]}'
+api_as "$TB" GET "$LAB/grades"
+eq "bob with read access: GET /grades is 200 (6 grades)" "$(jqb '.grades | length')" 6
+api_as "$TB" GET "$LAB/grades/$GID"
+eq "  and GET /grades/{id} too" "$(jqb .id)" "$GID"
+api_as "$TB" POST "$LAB/grade"
+eq "  but POST /grade (it types on consoles) is 403" "$STATUS" 403
 
 # --- a console with no prompt: its node's checks fail within ~5 s --------------------------
 api POST "$LAB/nodes/h2/console/exec" '{"send":"cat","expect":"cat","timeout_s":5}'
