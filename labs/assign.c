@@ -13,6 +13,7 @@
 #include "labs/access.h"
 #include "labs/assign.h"
 #include "labs/audit.h"
+#include "labs/grade.h"
 #include "labs/lab.h"
 #include "labs/lifecycle.h"
 #include "labs/users.h"
@@ -78,8 +79,8 @@ static json_t *
 assign_render(int64_t id, struct lw_err *e)
 {
 	return (db_row(DB, e,
-	    "SELECT a.id, a.name, a.lab_id AS lab, (SELECT name FROM labs WHERE id = a.lab_id)"
-	    " AS lab_name, g.name AS \"group\","
+	    "SELECT a.id, a.name, (SELECT name FROM labs WHERE id = a.lab_id) AS lab,"
+	    " a.lab_id, g.name AS \"group\","
 	    " (SELECT name FROM users WHERE id = a.instructor_id) AS instructor, a.created_at"
 	    " FROM assignments a JOIN groups g ON g.id = a.group_id WHERE a.id = ?",
 	    "i", id));
@@ -100,22 +101,17 @@ instance_json(int64_t assignment, int64_t user)
 	return (row);
 }
 
-/* The newest grade of lab: {score, max_score, passed, at}, or null (new reference). */
+/* The newest grade of the copy: {score, max_score, passed, at, stage}, or null (new reference). */
 static json_t *
 last_grade(json_t *instance)
 {
-	json_t *row;
+	json_t *g = json_is_object(instance) ? grade_last(jint(instance, "lab")) : NULL;
 
-	if (!json_is_object(instance))
+	if (g == NULL)
 		return (json_null());
-	row = db_row(DB, NULL,
-	    "SELECT score, max_score, passed, created_at AS at FROM grades WHERE lab_id = ?"
-	    " ORDER BY id DESC LIMIT 1",
-	    "i", jint(instance, "lab"));
-	if (row == NULL)
-		return (json_null());
-	json_object_set_new(row, "passed", json_boolean(jint(row, "passed") != 0));
-	return (row);
+	json_object_del(g, "id");
+	json_object_del(g, "by");
+	return (g);
 }
 
 /* One row of the table: {user, instance, last_grade} (new reference). */

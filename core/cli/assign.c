@@ -69,7 +69,7 @@ cli_assign_list(struct cli_args *a)
 		cli_table_row(&t,
 		    (const char *[]){cli_fmt_field(as, "id", b[0], sizeof(b[0])),
 		        cli_fmt_field(as, "name", b[1], sizeof(b[1])),
-		        cli_fmt_field(as, "lab_name", b[2], sizeof(b[2])),
+		        cli_fmt_field(as, "lab", b[2], sizeof(b[2])),
 		        cli_fmt_field(as, "group", b[3], sizeof(b[3])),
 		        cli_fmt_field(as, "role", b[4], sizeof(b[4])),
 		        json_is_object(inst) ? cli_fmt_string(inst, "name") : "-"});
@@ -112,8 +112,7 @@ cli_assign_show(struct cli_args *a)
 		return (CLI_FAIL);
 	printf("assignment %s (id %s): lab %s, group %s, instructor %s\n\n",
 	    cli_fmt_string(ans, "name"), cli_fmt_field(ans, "id", id, sizeof(id)),
-	    json_is_string(json_object_get(ans, "lab_name")) ? cli_fmt_string(ans, "lab_name")
-	                                                     : "(deleted)",
+	    json_is_string(json_object_get(ans, "lab")) ? cli_fmt_string(ans, "lab") : "(deleted)",
 	    cli_fmt_string(ans, "group"),
 	    json_is_string(json_object_get(ans, "instructor")) ? cli_fmt_string(ans, "instructor")
 	                                                       : "-");

@@ -5,8 +5,9 @@
 # by the member, counted against their quota), once (a second ask gives the
 # same copy); members cannot see each other's copies (404, not in lists);
 # the instructor's table lists every member with their copy's state and
-# last grade, and the instructor's console WebSocket on a member's node
-# only watches (typing reaches nothing); who may not assign (a plain user,
+# last grade (0 of 3, then full marks once the member solved it), and the
+# instructor's console WebSocket on a member's node only watches (typing
+# reaches nothing); who may not assign (a plain user,
 # a member, an instructor who does not lead the class: 403) or see (404);
 # bad input (unknown group or lab, bad name) is refused and makes nothing;
 # deleting the assignment keeps the copies, deleting a copy shows it as
@@ -60,8 +61,8 @@ check "  GET src has them" jqt '(.checks | length) == 1 and (.stages | length) =
 api_as "$TI" POST /api/v1/assignments '{"lab":"src","group":"cls","name":"hw1"}'
 eq "ivan assigns src to cls as hw1: 201" "$STATUS" 201
 AID=$(jqb .id)
-eq "  the assignment says what it is" "$(jqb -c '[.name, .lab, .lab_name, .group, .instructor]')" \
-	"[\"hw1\",$SRC,\"src\",\"cls\",\"ivan\"]"
+eq "  the assignment says what it is" "$(jqb -c '[.name, .lab, .lab_id, .group, .instructor]')" \
+	"[\"hw1\",\"src\",$SRC,\"cls\",\"ivan\"]"
 check "  and when it was made" jqt '.created_at > 1700000000'
 N0=$(count_assignments)
 eq "the admin sees one assignment" "$N0" 1
@@ -182,21 +183,26 @@ check "  nor her console log" test "$(grep -c 'ro15x' <<<"$BODY")" = 0
 
 # ---- the last grade --------------------------------------------------------------------------
 api_as "$TA" POST "/api/v1/labs/$A_LAB/grade"
-if [ "$STATUS" = 404 ] && jqt '.error.message | test("no such endpoint")'; then
-	ok "# SKIP grading is not in this build: the table's last grade stays null"
-else
-	eq "amy grades her copy: 200" "$STATUS" 200
-	GRADE=$(jqb -c '[.score, .max_score, .passed]')
-	api_as "$TI" GET "/api/v1/assignments/$AID"
-	eq "ivan's table shows amy's last grade" \
-		"$(jqb -c '.members[] | select(.user == "amy") | .last_grade | [.score, .max_score, .passed]')" "$GRADE"
-	check "  and when" jqt '.members[] | select(.user == "amy") | .last_grade.at > 1700000000'
-	check "  ben has none" jqt '.members[] | select(.user == "ben") | .last_grade == null'
-fi
+eq "amy grades her unsolved copy: 200, 0 of 3" "$STATUS $(jqb -c '[.score, .max_score, .passed]')" "200 [0,3,false]"
+api_as "$TI" GET "/api/v1/assignments/$AID"
+eq "ivan's table shows it" "$(jqb -c '.members[] | select(.user == "amy") | .last_grade | [.score, .max_score, .passed]')" \
+	"[0,3,false]"
+api_as "$TA" POST "/api/v1/labs/$A_LAB/nodes/h1/console/exec" '{"send":"ip addr add 10.7.0.1/24 dev eth0; echo do$((2+3))ne","expect":"do5ne$","timeout_s":10}'
+eq "amy gives h1 its address" "$STATUS" 200
+api_as "$TA" POST "/api/v1/labs/$A_LAB/grade"
+eq "amy grades again: 3 of 3, passed" "$STATUS $(jqb -c '[.score, .max_score, .passed]')" "200 [3,3,true]"
+[ "$(jqb .passed)" = true ] || echo "# $(jqb -c '[.checks[] | {id, passed, detail}]')"
+api_as "$TI" GET "/api/v1/assignments/$AID"
+eq "ivan's table shows amy's last grade: 3 of 3, passed" \
+	"$(jqb -c '.members[] | select(.user == "amy") | .last_grade | [.score, .max_score, .passed, .stage]')" "[3,3,true,0]"
+check "  and when" jqt '.members[] | select(.user == "amy") | .last_grade.at > 1700000000'
+check "  ben has none" jqt '.members[] | select(.user == "ben") | .last_grade == null'
+api_as "$TI" POST "/api/v1/labs/$A_LAB/grade"
+eq "ivan cannot grade amy's copy himself (it types on her consoles): 403" "$STATUS" 403
 
 # ---- the CLI -----------------------------------------------------------------------------------
 out=$(cli_as "$TI" assignment show "$AID" 2>&1)
-check "labwire assignment show: the table (ivan)" grep -qE '^amy +hw1-amy +running' <<<"$out"
+check "labwire assignment show: the table (ivan)" grep -qE '^amy +hw1-amy +running +3/3 passed 20[0-9-]+ [0-9:]+Z$' <<<"$out"
 check "  with ben's copy stopped" grep -qE '^ben +hw1-ben +stopped +-' <<<"$out"
 out=$(cli_as "$TI" assignment create src cls --name hw-cli 2>&1)
 check "labwire assignment create LAB GROUP --name N" grep -q 'assignment hw-cli (id' <<<"$out"
@@ -236,7 +242,7 @@ eq "amy's list: hw-cli only" "$(jqb -c '[.assignments[].name]')" '["hw-cli"]'
 api_as "$TI" DELETE /api/v1/labs/src
 eq "ivan deletes the source lab: 204" "$STATUS" 204
 api_as "$TI" GET "/api/v1/assignments/$CLI_AID"
-eq "hw-cli stays, its lab null, amy's copy listed" "$(jqb -c '[.lab, .lab_name, [.members[].instance.name]]')" \
+eq "hw-cli stays, its lab null, amy's copy listed" "$(jqb -c '[.lab, .lab_id, [.members[].instance.name]]')" \
 	'[null,null,["hw-cli-amy",null]]'
 api_as "$TB" POST "/api/v1/assignments/$CLI_AID/instance"
 eq "ben: no new copy of a deleted lab (409)" "$STATUS" 409
