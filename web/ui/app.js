@@ -924,7 +924,7 @@ function memberRow(a, m, page) {
 		el('td', {}, m.user),
 		el('td', {}, inst ? el('a', { href: `#/labs/${encodeURIComponent(inst.name)}` }, inst.name) : '—'),
 		el('td', {}, inst ? el('span', { class: `badge ${inst.state}`, 'data-state': inst.state }, inst.state) : 'not started'),
-		el('td', { class: 'grade' }, g ? `${g.score} / ${g.max_score}${g.passed ? ' ✓ full marks' : ''}` : '—'),
+		el('td', { class: 'grade' }, g ? `${g.score} / ${g.max_score}${g.stage ? ` (stage ${g.stage})` : ''}${g.passed ? ' ✓ full marks' : ''}` : '—'),
 		el('td', {}, g ? when(g.at) : ''),
 		el('td', {},
 			inst && !mine ? el('button', { class: 'watch', onclick: watch }, 'Watch…') : '',
