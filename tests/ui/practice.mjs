@@ -109,6 +109,8 @@ try {
 	// The owner edits the guide in the page (PUT guide): the new text renders, sanitized like the first.
 	await page.click('#guide-edit');
 	await page.fill('#guide-text', (await page.inputValue('#guide-text')) + '\n\n## Added in the page\n\n<img src=x onerror=window.__guidePwned++>');
+	await page.waitForFunction(() => document.querySelector('#guide-preview h2')?.textContent === 'Added in the page');
+	ok(await page.locator('#guide-preview img, #guide-preview [onerror]').count() === 0, 'the edit dialog previews the new text, sanitized');
 	await page.click('dialog#guide-dialog button[type=submit]');
 	await page.waitForSelector('#guide h2');
 	ok((await text(page, '#guide h2')) === 'Added in the page' && await page.locator('#guide img, [onerror]').count() === 0 &&

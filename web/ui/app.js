@@ -777,10 +777,15 @@ function showGrade(r, earlier) {
 }
 
 function guideDialog() {
-	const text = el('textarea', { id: 'guide-text', rows: 18, cols: 72, maxlength: 65536, 'aria-label': 'guide (Markdown)' });
+	const preview = el('div', { id: 'guide-preview', class: 'guide', 'aria-label': 'preview' });
+	let timer = null;
+	const text = el('textarea', { id: 'guide-text', rows: 18, cols: 72, maxlength: 65536, 'aria-label': 'guide (Markdown)',
+		oninput: () => { clearTimeout(timer); timer = setTimeout(() => preview.replaceChildren(renderGuide(text.value)), 300); } });
 	text.value = current.lab.guide || '';
+	preview.replaceChildren(renderGuide(text.value));
 	const lab = current.name;
-	modal('guide-dialog', `Guide of ${lab}`, [el('p', { class: 'hint' }, 'Markdown; shown sanitized (no script, no remote images). At most 64 KiB.'), text],
+	modal('guide-dialog', `Guide of ${lab}`, [el('p', { class: 'hint' }, 'Markdown; shown sanitized (no script, no remote images). At most 64 KiB.'),
+		el('div', { class: 'guide-edit' }, text, preview)],
 		'Save guide', async () => {
 			await api.putGuide(lab, text.value);
 			say(`Saved the guide of ${lab}.`);
