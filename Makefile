@@ -190,7 +190,8 @@ GUESTS = tiny-linux tiny-linux-arm64 frr-router
 guest: $(GUEST) $(GUEST_ARM64) $(FRR_GUEST)
 frr-guest: $(FRR_GUEST)
 
-# The browser UI: web/ui plus the front-end libraries from npm (xterm.js),
+# The browser UI: web/ui plus the front-end libraries from npm (xterm.js;
+# marked and DOMPurify render a lab's guide, sanitized),
 # installed into build/ at build time and never committed.
 UI_SRC = $(wildcard web/ui/*.html web/ui/*.js web/ui/*.css web/ui/*.svg)
 UI_STAMP = $(BUILD)/ui/.built
@@ -202,7 +203,9 @@ $(UI_STAMP): $(UI_SRC) web/ui/package.json web/ui/package-lock.json
 	cp web/ui/package.json web/ui/package-lock.json $(BUILD)/npm-ui/
 	cd $(BUILD)/npm-ui && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	cp $(BUILD)/npm-ui/node_modules/@xterm/xterm/lib/xterm.mjs \
-		$(BUILD)/npm-ui/node_modules/@xterm/xterm/css/xterm.css $(BUILD)/ui/vendor/
+		$(BUILD)/npm-ui/node_modules/@xterm/xterm/css/xterm.css \
+		$(BUILD)/npm-ui/node_modules/marked/lib/marked.esm.js \
+		$(BUILD)/npm-ui/node_modules/dompurify/dist/purify.es.mjs $(BUILD)/ui/vendor/
 	cp $(UI_SRC) $(BUILD)/ui/
 	touch $@
 

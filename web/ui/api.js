@@ -74,6 +74,19 @@ export const api = {
 	startLab: (lab) => call('POST', `/labs/${enc(lab)}/start`),
 	stopLab: (lab) => call('POST', `/labs/${enc(lab)}/stop`),
 	templates: () => call('GET', '/templates'),
+	// Practice labs: the guide, the grade (stage 0 or absent: every check), stages and their restore.
+	putGuide: (lab, guide) => call('PUT', `/labs/${enc(lab)}/guide`, { guide }),
+	grade: (lab, stage) => call('POST', `/labs/${enc(lab)}/grade`, stage ? { stage } : {}),
+	grades: (lab) => call('GET', `/labs/${enc(lab)}/grades`),
+	gradeResult: (lab, id) => call('GET', `/labs/${enc(lab)}/grades/${id}`),
+	stages: (lab) => call('GET', `/labs/${enc(lab)}/stages`),
+	restoreStage: (lab, n) => call('POST', `/labs/${enc(lab)}/stages/${n}/restore`),
+	// Assignments: an instructor hands a lab to a group; each member works on their own copy.
+	assignments: () => call('GET', '/assignments'),
+	assignment: (id) => call('GET', `/assignments/${id}`),
+	createAssignment: (body) => call('POST', '/assignments', body),
+	deleteAssignment: (id) => call('DELETE', `/assignments/${id}`),
+	assignmentInstance: (id) => call('POST', `/assignments/${id}/instance`),
 	nodeAction: (lab, node, action) => call('POST', `/labs/${enc(lab)}/nodes/${enc(node)}/${action}`),
 	createNode: (lab, body) => call('POST', `/labs/${enc(lab)}/nodes`, body),
 	patchNode: (lab, node, body) => call('PATCH', `/labs/${enc(lab)}/nodes/${enc(node)}`, body),
@@ -104,7 +117,7 @@ export const api = {
 	},
 	events: (onEvent) => {
 		const es = new EventSource(BASE + '/events');
-		for (const kind of ['node', 'link', 'lab'])
+		for (const kind of ['node', 'link', 'lab', 'grade'])
 			es.addEventListener(kind, (ev) => onEvent(kind, JSON.parse(ev.data)));
 		es.onmessage = (ev) => onEvent('message', JSON.parse(ev.data));
 		// After a reconnect, events may have been missed: the page reloads what it shows.

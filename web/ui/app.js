@@ -1,8 +1,11 @@
 // app.js - the labwire lab UI: the login page, a list of labs, a lab's page
 // with its nodes (live state from the event stream), start/stop, sharing,
-// and consoles in the browser (xterm.js over the console WebSocket); for
-// admins, the users, groups and audit log.
+// and consoles in the browser (xterm.js over the console WebSocket); a
+// practice lab's guide, "Check my work" and its stages; assignments (an
+// instructor's table of a group's copies of a lab); for admins, the users,
+// groups and audit log.
 import { api, ApiError } from '/ui/api.js';
+import { renderGuide } from '/ui/guide.js';
 import { Terminal } from '/ui/vendor/xterm.mjs';
 import { describe, PcapReader } from '/ui/pcap.js';
 
@@ -112,7 +115,7 @@ api.onUnauthorized(() => {
 
 function enter(user) {
 	me = user;
-	nav.replaceChildren(el('a', { href: '#/' }, 'Labs'),
+	nav.replaceChildren(el('a', { href: '#/' }, 'Labs'), el('a', { href: '#/assignments', id: 'nav-assignments' }, 'Assignments'),
 		me.role === 'admin' ? el('a', { href: '#/admin', id: 'nav-admin' }, 'Admin') : '');
 	/* With --auth off everyone is the admin: nothing to log out of. */
 	const own = me.auth !== false;
@@ -265,6 +268,7 @@ async function reloadLab() {
 	cur.lab = lab;
 	cur.name = lab.name;
 	render();
+	drawPractice();
 }
 
 // Nodes made without a position (through the API) are spread on a grid once.
@@ -598,19 +602,211 @@ async function showLab(name) {
 			} }, el('fieldset', { class: 'plain', disabled: ro() }, tpl, nname, el('button', { type: 'submit' }, 'Add node')))),
 		el('div', { class: 'workspace' },
 			el('div', { class: 'canvas-wrap' }, svg('svg', { id: 'canvas', width: 860, height: 480, role: 'group', 'aria-label': 'topology' })),
-			el('aside', { id: 'panel' })),
+			el('div', { class: 'side' }, el('section', { id: 'practice', 'aria-label': 'practice', hidden: true }), el('aside', { id: 'panel' }))),
 		el('h2', {}, 'Nodes'),
 		el('table', { id: 'nodes' }));
 	render();
+	drawPractice();
+	loadStages();
+	showLastGrade();
+}
+
+// ---- a practice lab: its guide, "Check my work", its stages ----
+
+// Grading types on the consoles, so it needs write access; a whole grade takes up to 90 s.
+const hasChecks = (lab) => (lab.checks || []).length > 0 || (lab.stages || []).some((st) => (st.checks || []).length > 0);
+const hasPractice = (lab) => Boolean(lab.guide) || hasChecks(lab) || (lab.stages || []).length > 0;
+const plural = (k, what) => `${k} ${what}${k === 1 ? '' : 's'}`;
+const when = (at) => (at ? new Date(at * 1000).toLocaleString() : '');
+
+// drawPractice - the section beside the canvas; drawn once, then only what changed (the guide's
+// text, the stage list), so a result shown or a stage picked stays while nodes change state.
+function drawPractice() {
+	const sec = document.getElementById('practice');
+	if (!sec || !current) return;
+	const lab = current.lab;
+	const edit = !ro();
+	sec.hidden = !hasPractice(lab) && !edit;
+	if (!sec.firstChild) {
+		const pick = el('select', { id: 'stage-pick', 'aria-label': 'stage', onchange: () => drawStageInfo() });
+		sec.append(
+			el('div', { class: 'practice-head' }, el('h2', { id: 'guide-title' }, 'Guide'),
+				edit ? el('button', { id: 'guide-edit', onclick: guideDialog }) : ''),
+			el('div', { id: 'guide', class: 'guide' }),
+			el('div', { class: 'toolbar' },
+				el('button', { id: 'grade', class: 'grade-btn', disabled: ro(), onclick: () => runGrade(0) }, 'Check my work')),
+			el('div', { id: 'stages', hidden: true },
+				el('label', {}, 'Stage ', pick),
+				el('button', { id: 'stage-restore', class: 'grade-btn', disabled: ro(), onclick: () => restoreStage(Number(pick.value)) }, 'Restore'),
+				el('button', { id: 'stage-grade', class: 'grade-btn', disabled: ro(), onclick: () => runGrade(Number(pick.value)) }, 'Check this stage'),
+				el('p', { id: 'stage-desc', class: 'sub' })),
+			el('div', { id: 'grade-progress', role: 'status', 'aria-live': 'polite', hidden: true },
+				el('progress', { 'aria-label': 'checking' }), ' ', el('span', { id: 'grade-elapsed' })),
+			el('div', { id: 'grade-result' }));
+	}
+	/* A lab without a guide shows only the owner's button to write one. */
+	const g = document.getElementById('guide');
+	document.getElementById('guide-title').hidden = g.hidden = !lab.guide;
+	if (edit) document.getElementById('guide-edit').textContent = lab.guide ? 'Edit guide…' : 'Add a guide…';
+	if (g.dataset.text !== (lab.guide || '')) {
+		g.dataset.text = lab.guide || '';
+		g.replaceChildren(renderGuide(lab.guide || ''));
+	}
+	document.getElementById('grade').hidden = !hasChecks(lab);
+	drawStages();
+}
+
+// drawStages - the stage picker (0 is the lab's start, 1.. its stages), redrawn when the stages change.
+function drawStages() {
+	const stages = current.lab.stages || [];
+	const pick = document.getElementById('stage-pick');
+	const key = JSON.stringify(stages.map((st) => st.name));
+	document.getElementById('stages').hidden = stages.length === 0;
+	if (pick.dataset.key === key) return;
+	const was = pick.value;
+	pick.dataset.key = key;
+	pick.replaceChildren(el('option', { value: 0 }, '0: the start'),
+		...stages.map((st, i) => el('option', { value: i + 1 }, `${i + 1}: ${st.name}`)));
+	if (was && Number(was) <= stages.length) pick.value = was;
+	drawStageInfo();
+}
+
+// loadStages - a daemon whose lab carries no stages field: ask for them.
+async function loadStages() {
+	const cur = current;
+	if (Array.isArray(cur.lab.stages)) return;
+	const r = await api.stages(cur.name).catch(() => null);
+	if (current !== cur || !r) return;
+	cur.lab.stages = r.stages || [];
+	drawPractice();
+}
+
+function drawStageInfo() {
+	const n = Number(document.getElementById('stage-pick').value);
+	const st = current.lab.stages?.[n - 1];
+	document.getElementById('stage-desc').textContent = n === 0 ? 'Restoring stage 0 puts every node back to the lab\'s start.'
+		: `${st?.description || ''} ${st ? `(${plural((st.checks || []).length, 'check')})` : ''}`.trim();
+	document.getElementById('stage-grade').disabled = ro() || n === 0;
+}
+
+async function restoreStage(n) {
+	if (!confirm(`Restore stage ${n}? Every node's startup config becomes stage ${n}'s ${n ? 'reference' : 'starting'} config ` +
+		'and running nodes reload with it: what was typed on their consoles is lost.')) return;
+	const r = await attempt(`Restoring stage ${n}`, () => api.restoreStage(current.name, n));
+	if (r) say(`Stage ${n} restored: ${(r.nodes || []).map((x) => `${x.name} ${x.action}${x.error ? ` (${x.error})` : ''}`).join(', ') || 'no nodes'}.`);
+}
+
+// runGrade - POST grade (stage n, 0 = every check) with a progress line; the result or the refusal below.
+async function runGrade(stage) {
+	const cur = current;
+	const btns = [...document.querySelectorAll('#practice .grade-btn')];
+	const prog = document.getElementById('grade-progress');
+	const out = document.getElementById('grade-result');
+	const t0 = Date.now();
+	const tick = () => { document.getElementById('grade-elapsed').textContent =
+		`Checking${stage ? ` stage ${stage}` : ''} on the consoles… ${Math.floor((Date.now() - t0) / 1000)} s`; };
+	btns.forEach((b) => { b.disabled = true; });
+	prog.hidden = false;
+	tick();
+	const timer = setInterval(tick, 1000);
+	cur.grading = { active: true, stop: () => clearInterval(timer) };
+	try {
+		const r = await api.grade(cur.name, stage);
+		if (current === cur) showGrade(r, false);
+	} catch (e) {
+		if (current === cur && !(e instanceof ApiError && e.status === 401)) {
+			delete out.dataset.grade;
+			out.replaceChildren(el('p', { id: 'grade-error', class: 'error', role: 'alert' },
+				e instanceof ApiError ? e.message : `Checking failed: ${e}`));
+		}
+	} finally {
+		clearInterval(timer);
+		cur.grading.active = false;
+		if (current === cur) {
+			prog.hidden = true;
+			btns.forEach((b) => { b.disabled = ro(); });
+			drawStageInfo();
+		}
+	}
+}
+
+// gradeView - the score, then a row per check (passed or failed, points, detail) and a failed one's hint.
+function gradeView(r, earlier) {
+	const rows = [];
+	for (const c of r.checks || []) {
+		rows.push(el('tr', { 'data-check': c.id, class: c.passed ? 'pass' : 'fail' },
+			el('td', { class: 'mark' }, c.passed ? '✓ passed' : '✗ failed'),
+			el('td', {}, c.description || c.id, el('div', { class: 'sub' }, `${c.id} · ${c.kind || ''} on ${c.node || '-'}`)),
+			el('td', { class: 'points' }, `${c.points}/${c.max_points}`),
+			el('td', { class: 'detail' }, c.detail || '')));
+		if (!c.passed && c.hint)
+			rows.push(el('tr', { class: 'hint-row', 'data-hint': c.id }, el('td', {}), el('td', { colspan: 3 }, `Hint: ${c.hint}`)));
+	}
+	return [
+		el('p', { id: 'grade-score', class: r.passed ? 'full' : 'partial' },
+			`Score ${r.score} / ${r.max_score}${r.passed ? ': full marks' : ''}`,
+			el('span', { class: 'sub' }, ` · ${r.stage ? `stage ${r.stage}` : 'every check'} · ${earlier ? 'last checked ' : ''}${when(r.at)}`)),
+		el('table', { id: 'grade-checks' }, thead('', 'Check', 'Points', 'Detail'), el('tbody', {}, ...rows)),
+	];
+}
+
+// showLastGrade - the newest stored result, so a learner coming back sees where they were.
+async function showLastGrade() {
+	const cur = current;
+	if (!hasChecks(cur.lab)) return;
+	const list = await api.grades(cur.name).catch(() => null);
+	const last = list?.grades?.[0];
+	if (!last) return;
+	const r = await api.gradeResult(cur.name, last.id).catch(() => null);
+	if (r && current === cur && !document.getElementById('grade-result')?.firstChild) showGrade(r, true);
+}
+
+async function showGradeById(id) {
+	const cur = current;
+	const r = await api.gradeResult(cur.name, id).catch(() => null);
+	if (r && current === cur && !cur.grading?.active) showGrade(r, true);
+}
+
+// showGrade - a result in the section; an earlier one (stored, or from the event stream) does not
+// replace the same result shown as just checked.
+function showGrade(r, earlier) {
+	const out = document.getElementById('grade-result');
+	if (!out || (earlier && out.dataset.grade === String(r.id))) return;
+	out.dataset.grade = r.id;
+	out.replaceChildren(...gradeView(r, earlier));
+}
+
+function guideDialog() {
+	const preview = el('div', { id: 'guide-preview', class: 'guide', 'aria-label': 'preview' });
+	let timer = null;
+	const text = el('textarea', { id: 'guide-text', rows: 18, cols: 72, maxlength: 65536, 'aria-label': 'guide (Markdown)',
+		oninput: () => { clearTimeout(timer); timer = setTimeout(() => preview.replaceChildren(renderGuide(text.value)), 300); } });
+	text.value = current.lab.guide || '';
+	preview.replaceChildren(renderGuide(text.value));
+	const lab = current.name;
+	modal('guide-dialog', `Guide of ${lab}`, [el('p', { class: 'hint' }, 'Markdown; shown sanitized (no script, no remote images). At most 64 KiB.'),
+		el('div', { class: 'guide-edit' }, text, preview)],
+		'Save guide', async () => {
+			await api.putGuide(lab, text.value);
+			say(`Saved the guide of ${lab}.`);
+			if (current?.name === lab) reloadLab();
+		});
 }
 
 // Live state: node events update the node in place; link changes reload the lab.
 function onEvent(kind, ev) {
 	/* The stream was refused: if the session is over, asking who we are shows the login page. */
 	if (kind === 'closed') { api.me().catch(() => {}); return; }
-	if (kind === 'reconnect') { if (current) reloadLab(); else if (!location.hash.startsWith('#/labs/')) showLabs(); return; }
+	if (kind === 'reconnect') { if (current) reloadLab(); else if (assignView) assignView.refresh(); else if (!location.hash.startsWith('#/labs/')) showLabs(); return; }
+	/* The instructor's table follows its members' labs (states, grades): redrawn at most once a second. */
+	if (assignView && (kind === 'node' || kind === 'lab' || kind === 'grade')) { assignView.soon(); return; }
 	if (!current) return;
 	const obj = ev[kind] || {};
+	/* Graded elsewhere (the CLI, another page): the newest result is shown here too. */
+	if (kind === 'grade') {
+		if (obj.lab === current.lab.id && !current.grading?.active) showGradeById(obj.id);
+		return;
+	}
 	if (kind === 'lab' && obj.id === current.lab.id) {
 		if (ev.action === 'deleted') { say(`Lab ${current.name} was deleted.`, true); location.hash = '#/'; }
 		else reloadLab();
@@ -631,9 +827,9 @@ function onEvent(kind, ev) {
 // ---- consoles: several at once, each a panel with xterm.js ----
 
 // A read-only lab's console is watch-only: the daemon drops what is typed, so nothing is sent.
-function openConsole(lab, node) {
+// (An instructor watching a member's copy opens it so from the assignment page.)
+function openConsole(lab, node, watchOnly = ro()) {
 	const id = `console-${encodeURIComponent(lab)}/${encodeURIComponent(node)}`;
-	const watchOnly = ro();
 	if (document.getElementById(id)) return;
 	const box = el('div', { class: 'term' });
 	const close = () => { ws.close(); term.dispose(); panel.remove(); };
@@ -653,6 +849,95 @@ function openConsole(lab, node) {
 	/* In view: xterm.js does not render a terminal that is off screen. */
 	panel.scrollIntoView({ block: 'nearest' });
 	term.focus();
+}
+
+// ---- assignments: a lab handed to a group; each member works on a copy of their own ----
+
+let assignView = null; // the assignment page shown: {refresh, soon}
+
+// instructs - I made the assignment (a leader of its group) or am an admin: I see every member's row.
+const instructs = (a) => (a.role ? a.role === 'instructor' : me.role === 'admin' || a.instructor === me.name);
+
+async function showAssignments() {
+	crumb.textContent = '› Assignments';
+	const r = await attempt('Loading the assignments', () => api.assignments());
+	if (!r || location.hash !== '#/assignments') return;
+	const lab = el('input', { id: 'new-assignment-lab', placeholder: 'lab', 'aria-label': 'lab to assign', required: true });
+	const group = el('input', { id: 'new-assignment-group', placeholder: 'group', 'aria-label': 'group to assign it to', required: true });
+	const name = el('input', { id: 'new-assignment-name', placeholder: 'name (optional)', 'aria-label': 'assignment name' });
+	const form = el('form', { id: 'new-assignment', onsubmit: async (ev) => {
+		ev.preventDefault();
+		const body = { lab: lab.value.trim(), group: group.value.trim() };
+		if (name.value.trim()) body.name = name.value.trim();
+		const a = await attempt('Assigning the lab', () => api.createAssignment(body));
+		if (a) location.hash = `#/assignments/${a.id}`;
+	} }, lab, group, name, el('button', { type: 'submit' }, 'Assign'));
+	const rows = (r.assignments || []).map((a) => el('tr', { 'data-assignment': a.id },
+		el('td', {}, el('a', { href: `#/assignments/${a.id}` }, a.name)), el('td', {}, a.lab_name ?? a.lab), el('td', {}, a.group),
+		el('td', {}, a.instructor), el('td', {}, when(a.created_at)),
+		el('td', { class: 'copy' }, a.instance ? el('a', { href: `#/labs/${encodeURIComponent(a.instance.name)}` }, `${a.instance.name} (${a.instance.state})`) : ''),
+		el('td', {}, instructs(a) ? el('button', { class: 'danger', onclick: async () => {
+			if (!confirm(`Delete assignment ${a.name}? The members keep their copies.`)) return;
+			if ((await attempt('Deleting the assignment', () => api.deleteAssignment(a.id))) !== undefined) showAssignments();
+		} }, 'Delete') : '')));
+	view.replaceChildren(el('h1', {}, 'Assignments'),
+		me.role !== 'user' ? el('div', {}, el('p', { class: 'hint' }, "Assign one of your labs to a group you lead: each member starts a copy of their own."), form) : '',
+		rows.length ? el('table', { id: 'assignments' }, thead('Assignment', 'Lab', 'Group', 'Instructor', 'Created', 'Your copy', ''), el('tbody', {}, ...rows))
+			: el('p', { id: 'no-assignments', class: 'hint' }, 'No assignments.'));
+}
+
+// showAssignment - one assignment: the instructor's table (member, their copy's state, last grade
+// and when, watch their consoles read-only), or a member's own row with a button to start their copy.
+async function showAssignment(id) {
+	const draw = async () => {
+		const a = await attempt('Loading the assignment', () => api.assignment(id));
+		if (!a || assignView !== page) return;
+		crumb.textContent = `› Assignments › ${a.name}`;
+		const rows = (a.members || []).map((m) => memberRow(a, m, page));
+		view.replaceChildren(el('h1', {}, a.name),
+			el('p', { id: 'assignment-info', class: 'sub' }, `Lab ${a.lab_name ?? a.lab} for group ${a.group}; instructor ${a.instructor}`),
+			el('div', { class: 'toolbar' }, el('button', { id: 'assignment-refresh', onclick: draw }, 'Refresh')),
+			el('table', { id: 'members' }, thead('Member', 'Copy', 'State', 'Last grade', 'When', ''), el('tbody', {}, ...rows)),
+			instructs(a) ? el('p', { class: 'hint' }, "Watching opens a member's console read-only: you see what they type, you cannot type.") : '');
+	};
+	let timer = null;
+	/* watching: member → their copy's nodes, listed under Watch… (kept when the table is redrawn). */
+	const page = { refresh: draw, watching: new Map(),
+		soon: () => { if (!timer) timer = setTimeout(() => { timer = null; if (assignView === page) draw(); }, 1000); } };
+	assignView = page;
+	await draw();
+}
+
+function memberRow(a, m, page) {
+	const inst = m.instance;
+	const g = m.last_grade;
+	const mine = m.user === me.name;
+	const nodes = el('span', { class: 'watch-nodes' });
+	const list = (lab) => {
+		const watchOnly = accessOf(lab) === 'read';
+		nodes.replaceChildren(...lab.nodes.map((n) => el('button', { 'data-watch': n.name,
+			onclick: () => openConsole(lab.name, n.name, watchOnly) }, `${watchOnly ? 'watch' : 'console'} ${n.name}`)));
+	};
+	const watch = async () => {
+		const lab = await attempt(`Loading ${inst.name}`, () => api.lab(inst.name));
+		if (!lab) return;
+		page.watching.set(m.user, lab);
+		list(lab);
+	};
+	if (inst && page.watching.get(m.user)?.name === inst.name) list(page.watching.get(m.user));
+	return el('tr', { 'data-member': m.user },
+		el('td', {}, m.user),
+		el('td', {}, inst ? el('a', { href: `#/labs/${encodeURIComponent(inst.name)}` }, inst.name) : '—'),
+		el('td', {}, inst ? el('span', { class: `badge ${inst.state}`, 'data-state': inst.state }, inst.state) : 'not started'),
+		el('td', { class: 'grade' }, g ? `${g.score} / ${g.max_score}${g.stage ? ` (stage ${g.stage})` : ''}${g.passed ? ' ✓ full marks' : ''}` : '—'),
+		el('td', {}, g ? when(g.at) : ''),
+		el('td', {},
+			inst && !mine ? el('button', { class: 'watch', onclick: watch }, 'Watch…') : '',
+			mine ? el('button', { id: 'assignment-start', onclick: async () => {
+				const lab = await attempt('Making your copy', () => api.assignmentInstance(a.id));
+				if (lab) location.hash = `#/labs/${encodeURIComponent(lab.name)}`;
+			} }, inst ? 'Open my copy' : 'Start my copy') : '',
+			nodes));
 }
 
 // ---- admin: users, groups, the audit log ----
@@ -781,7 +1066,9 @@ function auditSection() {
 
 function leaveLab() {
 	current?.watch?.abort();
+	current?.grading?.stop();
 	current = null;
+	assignView = null;
 }
 
 function route() {
@@ -794,7 +1081,10 @@ function route() {
 		name = null; /* a malformed %-sequence: back to the list */
 	}
 	leaveLab();
+	const a = location.hash.match(/^#\/assignments(?:\/(\d+))?$/);
 	if (name) showLab(name);
+	else if (a && a[1]) showAssignment(Number(a[1]));
+	else if (a) showAssignments();
 	else if (location.hash === '#/admin') showAdmin();
 	else showLabs();
 }
