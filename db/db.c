@@ -199,6 +199,24 @@ static const char *const db_migrations[] = {
     "  CHECK (phase IN ('starting','running'));"
     "ALTER TABLE node_runtime ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE node_runtime ADD COLUMN start_ticks INTEGER NOT NULL DEFAULT 0;",
+    /* 10: practice labs: the task text, checks and stages (validated JSON text,
+     * labs/practice.c), the start's configs captured at the first stage restore
+     * (JSON {node: startup_config}; NULL before), and the grades kept per lab. */
+    "ALTER TABLE labs ADD COLUMN guide TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE labs ADD COLUMN checks TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE labs ADD COLUMN stages TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE labs ADD COLUMN stage_base TEXT;"
+    "CREATE TABLE grades ("
+    "  id INTEGER PRIMARY KEY,"
+    "  lab_id INTEGER NOT NULL REFERENCES labs(id) ON DELETE CASCADE,"
+    "  stage INTEGER NOT NULL DEFAULT 0,"
+    "  score INTEGER NOT NULL,"
+    "  max_score INTEGER NOT NULL,"
+    "  passed INTEGER NOT NULL,"
+    "  result TEXT NOT NULL,"
+    "  user_id INTEGER,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX grades_lab ON grades(lab_id, id);",
 };
 
 static int

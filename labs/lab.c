@@ -20,6 +20,7 @@
 #include "images/template.h"
 #include "labs/access.h"
 #include "labs/lab.h"
+#include "labs/practice.h"
 #include "labs/validate.h"
 #include "tcg/tcg.h"
 
@@ -200,6 +201,10 @@ lab_json(int64_t lab, struct lw_err *e)
 		return (NULL);
 	lab_summary(row);
 	json_object_set_new(row, "shared_with", access_shares_json(lab));
+	if (practice_lab_fields(lab, row, e) == -1) {
+		json_decref(row);
+		return (NULL);
+	}
 	if ((nodes = lab_nodes_json(lab, e)) == NULL || (links = lab_links_json(lab, e)) == NULL) {
 		json_decref(nodes);
 		json_decref(row);
@@ -245,6 +250,8 @@ lab_insert_all(json_t *body, int64_t owner, struct lw_err *e)
 		if (link_insert(lab, v, what, e) == -1)
 			return (-1);
 	}
+	if (practice_lab_insert(lab, body, e) == -1)
+		return (-1);
 	return (lab);
 }
 
@@ -861,6 +868,11 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 		if (r == -1)
 			return (-1);
 	}
+	if (json_object_get(body, "name") != NULL &&
+	    db_int(DB, 0, "SELECT name = ? FROM nodes WHERE id = ?", "si",
+	        json_string_value(json_object_get(body, "name")), node) == 0 &&
+	    practice_node_unnamed(node, "renamed", e) == -1)
+		return (-1);
 	stopped =
 	    db_int(DB, 0, "SELECT state IN ('stopped','error') FROM nodes WHERE id = ?", "i", node);
 	for (int i = 0; node_hw_fields[i] != NULL; i++)

@@ -22,6 +22,7 @@
 #include "labs/audit.h"
 #include "labs/lab.h"
 #include "labs/lifecycle.h"
+#include "labs/practice.h"
 #include "labs/users.h"
 
 #define DB db_current(lw.db)
@@ -374,7 +375,7 @@ lifecycle_node_delete(int64_t lab, int64_t node, struct lw_err *e)
 	json_t *links, *row;
 	size_t i;
 
-	if (wait_stopped(lab, node, e) == -1)
+	if (practice_node_unnamed(node, "deleted", e) == -1 || wait_stopped(lab, node, e) == -1)
 		return (-1);
 	if (runtime_busy_count(lab, node) != 0)
 		return (err_set(e, ERR_CONFLICT, "the node was started meanwhile"));

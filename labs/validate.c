@@ -7,6 +7,7 @@
 #include "core/base/fields.h"
 #include "core/base/names.h"
 #include "core/net/impair.h"
+#include "labs/practice.h"
 #include "labs/validate.h"
 
 #define CONFIG_MAX (256 * 1024)
@@ -52,11 +53,32 @@ const struct field validate_capture[] = {
     FIELDS_END,
 };
 
+static int
+validate_guide(json_t *v, const struct field *f, const char *what, struct lw_err *e)
+{
+	char w[64];
+
+	snprintf(w, sizeof(w), "%s.%s", what, f->name);
+	return (practice_guide_check(v, w, e));
+}
+
+/* A field whose entries only make sense with the rest of the body (a lab's checks, stages). */
+static int
+validate_later(json_t *v, const struct field *f, const char *what, struct lw_err *e)
+{
+	(void)v, (void)f, (void)what, (void)e;
+	return (0);
+}
+
 const struct field validate_lab_create[] = {
     {"name", F_NAME, 1, 0, 0, NULL, NULL, NULL},
     {"description", F_STRING, 0, 0, 4096, NULL, NULL, NULL},
     {"nodes", F_ARRAY, 0, 0, 1000, NULL, NULL, NULL},
     {"links", F_ARRAY, 0, 0, 10000, NULL, NULL, NULL},
+    /* Checked against the body's nodes by labs/practice.c (practice_lab_insert). */
+    {"guide", F_STRING, 0, 0, 0, NULL, validate_guide, "a string (Markdown)"},
+    {"checks", F_ARRAY, 0, 0, 0, NULL, validate_later, NULL},
+    {"stages", F_ARRAY, 0, 0, 0, NULL, validate_later, NULL},
     FIELDS_END,
 };
 

@@ -157,6 +157,17 @@ int api_lab_delete(struct api_req *r, struct lw_err *e);
 int api_lab_start(struct api_req *r, struct lw_err *e);
 int api_lab_stop(struct api_req *r, struct lw_err *e);
 
+int api_lab_guide_get(struct api_req *r, struct lw_err *e);
+int api_lab_guide_put(struct api_req *r, struct lw_err *e);
+int api_lab_checks_get(struct api_req *r, struct lw_err *e);
+int api_lab_checks_put(struct api_req *r, struct lw_err *e);
+int api_lab_stages_get(struct api_req *r, struct lw_err *e);
+int api_lab_stages_put(struct api_req *r, struct lw_err *e);
+int api_lab_stage_restore(struct api_req *r, struct lw_err *e);
+int api_lab_grade(struct api_req *r, struct lw_err *e);
+int api_lab_grades(struct api_req *r, struct lw_err *e);
+int api_lab_grade_get(struct api_req *r, struct lw_err *e);
+
 int api_nodes_list(struct api_req *r, struct lw_err *e);
 int api_nodes_create(struct api_req *r, struct lw_err *e);
 int api_node_get(struct api_req *r, struct lw_err *e);

@@ -25,6 +25,7 @@ enum {
 	CLI_O_CAPTURE = 1 << 2, /* -f, -s, -w */
 	CLI_O_IMAGE = 1 << 3,   /* --name, --template */
 	CLI_O_USER = 1 << 4,    /* --role, --data-dir */
+	CLI_O_GRADE = 1 << 5,   /* --stage, --json */
 };
 
 struct cli_cmd {
@@ -53,6 +54,8 @@ static const struct option cli_longopts[] = {
     {"template", required_argument, NULL, 'T'},
     {"role", required_argument, NULL, 'o'},
     {"data-dir", required_argument, NULL, 'D'},
+    {"stage", required_argument, NULL, 'G'},
+    {"json", no_argument, NULL, 'J'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -81,6 +84,9 @@ cli_opt_allowed(int c, int opts)
 	case 'o':
 	case 'D':
 		return (opts & CLI_O_USER);
+	case 'G':
+	case 'J':
+		return (opts & CLI_O_GRADE);
 	default:
 		return (0);
 	}
@@ -122,6 +128,23 @@ cli_opt_snaplen(const char *s, long *out)
 	return (0);
 }
 
+/* cli_opt_stage - --stage N: a stage number (0 grades every check); the daemon knows how many. */
+static int
+cli_opt_stage(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 999) {
+		fprintf(stderr, "labwire: '%s' is not a stage number\n", s);
+		return (-1);
+	}
+	*out = (int)v;
+	return (0);
+}
+
 static int
 cli_opt_set(struct cli_args *a, int c, const char *arg)
 {
@@ -159,6 +182,11 @@ cli_opt_set(struct cli_args *a, int c, const char *arg)
 	case 'D':
 		a->data_dir = arg;
 		return (0);
+	case 'G':
+		return (cli_opt_stage(arg, &a->stage));
+	case 'J':
+		a->json = 1;
+		return (0);
 	default: /* 'S', 'E': steps keep command-line order */
 		if (a->nsteps == CLI_MAX_STEPS) {
 			fprintf(stderr, "labwire: at most %d --send/--expect\n", CLI_MAX_STEPS);
@@ -195,6 +223,7 @@ cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->timeout = a->ready_timeout = -1;
+	a->stage = -1;
 	optind = 0; /* GNU getopt: start afresh, cli_main may run more than once */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hf:s:w:", cli_longopts, NULL)) != -1) {
@@ -253,6 +282,8 @@ static const struct cli_cmd cli_cmds[] = {
         "a node's serial console (see below)"},
     {NULL, "capture", "LAB LINK [-f FILTER] [-s SNAPLEN] [-w FILE|-]", 2, CLI_O_CAPTURE,
         cli_capture, "capture a link's packets as pcap (see below)"},
+    {NULL, "grade", "LAB [--stage N] [--json]", 1, CLI_O_GRADE, cli_grade,
+        "run a practice lab's checks: a table and the score; exit 0 only on full marks"},
     {NULL, "login", "USER", 1, 0, cli_login,
         "log in (password from the terminal or one line of stdin); the token is kept"},
     {NULL, "logout", "", 0, 0, cli_logout, "end the session and forget its token"},

@@ -52,6 +52,8 @@ struct cli_args {
 	const char *tmpl;     /* image add --template; NULL when not given */
 	const char *role;     /* user add --role; NULL when not given */
 	const char *data_dir; /* user ... --data-dir: edit the store itself; NULL when not given */
+	int stage;            /* grade --stage N; -1 when not given */
+	int json;             /* grade --json */
 };
 
 /* ---- buf.c: a growing byte buffer ---- */
@@ -240,6 +242,7 @@ int cli_user_list(struct cli_args *a);
 int cli_user_add(struct cli_args *a);
 int cli_user_passwd(struct cli_args *a);
 int cli_user_rm(struct cli_args *a);
+int cli_grade(struct cli_args *a);
 
 /* ---- auth.c: the token every request carries ---- */
 

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Practice labs' model: guide, checks and stages are validated against the
+# lab's nodes (every kind accepted; each bad definition refused with 422 or
+# 413 and nothing changed, POST /labs with bad checks makes no lab), a node
+# that checks name cannot be deleted or renamed, a read-only user reads but
+# cannot change or restore, and restoring a stage on a running lab (an FRR
+# router, a namespace host and a tiny-linux VM) boots every node with the
+# stage's config: show running-config / ip addr on their consoles hold it,
+# stage 0 brings back the start, stage 99 is 404.
+. "$(dirname "$0")/lib.sh"
+
+[ -f "$LW_IMAGES/frr-router/initrd.img" ] || { echo "1..0 # SKIP no frr-router guest (make frr-guest)"; exit 0; }
+lw_setup
+L=/api/v1/labs/prac
+
+# The lab: r1 (frr) -- h1 (namespace host); t1 (tiny-linux) -- r1.
+START_R1='hostname r1\n!\n'
+api POST /api/v1/labs "{\"name\":\"prac\",\"nodes\":[
+ {\"name\":\"r1\",\"template\":\"frr-router\",\"nics\":2,\"startup_config\":\"$START_R1\"},
+ {\"name\":\"h1\",\"template\":\"linux-host\",\"nics\":1,\"startup_config\":\"\"},
+ {\"name\":\"t1\",\"template\":\"tiny-linux\",\"nics\":1,\"startup_config\":\"\"}],
+ \"links\":[{\"endpoints\":[\"r1:eth0\",\"h1:eth0\"]},{\"endpoints\":[\"r1:eth1\",\"t1:eth0\"]}],
+ \"guide\":\"# Practice\\nConfigure **r1**.\"}"
+eq "a lab with a guide is created" "$STATUS" 201
+eq "  its guide is returned" "$(jqb .guide)" "$(printf '# Practice\nConfigure **r1**.')"
+eq "  with no checks or stages yet" "$(jqb -c '[.checks, .stages]')" '[[],[]]'
+
+# Every kind, each on a node whose family runs it.
+GOOD='{"checks":[
+ {"id":"ping-h1","description":"r1 reaches h1","kind":"ping","node":"r1","target":"10.5.0.2"},
+ {"id":"no-ping","description":"h1 does not reach 10.9.9.9","kind":"ping","node":"h1","target":"10.9.9.9","expect":"failure","points":2,"hint":"no route","timeout_s":5},
+ {"id":"uname","description":"t1 runs Linux","kind":"exec","node":"t1","command":"uname -s","match":"^Linux$"},
+ {"id":"no-bad","description":"no shutdown","kind":"config","node":"r1","match":"^ shutdown","absent":true},
+ {"id":"rt","description":"r1 has a static route","kind":"route","node":"r1","prefix":"10.99.0.0/16","via":"10.5.0.2"},
+ {"id":"dflt","description":"h1 has a default route","kind":"route","node":"h1","prefix":"0.0.0.0/0"},
+ {"id":"ospf","description":"r1 has 0 neighbours","kind":"ospf_neighbors","node":"r1","full":0},
+ {"id":"bgp","description":"a BGP session","kind":"bgp_established","node":"r1","peer":"2001:db8::1","points":0}]}'
+api PUT $L/checks "$GOOD"
+eq "PUT checks with every kind: 200" "$STATUS" 200
+eq "  all 8 are kept" "$(jqb '.checks | length')" 8
+api GET $L/checks
+WANT=$(printf '%s' "$GOOD" | jq -cS .)
+eq "GET checks gives them back as given" "$(jqb -cS .)" "$WANT"
+api GET $L
+eq "GET the lab carries them" "$(jqb '.checks | length')" 8
+api GET /api/v1/labs
+eq "the lab list does not" "$(jqb -c '.labs[0] | [has("guide"), has("checks"), has("stages")]')" '[false,false,false]'
+
+# bad KIND: a definition that must be refused (STATUS), checks unchanged.
+refused() {
+	local desc=$1 want=$2 body=$3 path=${4:-checks}
+	api PUT "$L/$path" "$body"
+	eq "$desc: $want" "$STATUS" "$want"
+	[ "$STATUS" = "$want" ] || echo "# $(jqb -c .)"
+	MSG=$(jqb .error.message 2>/dev/null)
+	api GET $L/checks
+	eq "  the checks are unchanged" "$(jqb -cS .)" "$WANT"
+}
+chk() { # chk FIELDS: one check of r1 with these fields besides id, description, node
+	printf '{"checks":[{"id":"c1","description":"d","node":"r1",%s}]}' "$1"
+}
+refused "an unknown kind" 422 "$(chk '"kind":"telnet"')"
+check "  the message names the field" grep -q 'checks\[0\].kind' <<<"$MSG"
+refused "an unknown field" 422 "$(chk '"kind":"ping","target":"10.0.0.1","colour":"red"')"
+refused "a missing node" 422 '{"checks":[{"id":"c1","description":"d","node":"r9","kind":"ping","target":"10.0.0.1"}]}'
+check "  the message names the node" grep -q "no node 'r9'" <<<"$MSG"
+refused "ospf_neighbors on a linux-host" 422 '{"checks":[{"id":"c1","description":"d","node":"h1","kind":"ospf_neighbors","full":1}]}'
+refused "a bad regex" 422 "$(chk '"kind":"config","match":"(unclosed"')"
+check "  the message names the field" grep -q 'checks\[0\].match' <<<"$MSG"
+refused "a back-reference (unbounded matching)" 422 "$(chk '"kind":"config","match":"(a+)\\1"')"
+refused "a regex nested too deep" 422 "$(chk "\"kind\":\"config\",\"match\":\"$(printf '(%.0s' $(seq 40))a$(printf ')%.0s' $(seq 40))\"")"
+refused "a ping target that is no address" 422 "$(chk '"kind":"ping","target":"10.0.0"')"
+check "  the message says so" grep -q 'checks\[0\].target: not an IP address' <<<"$MSG"
+refused "a prefix with host bits" 422 "$(chk '"kind":"route","prefix":"10.1.2.3/24"')"
+refused "a prefix past /32" 422 "$(chk '"kind":"route","prefix":"10.0.0.0/33"')"
+refused "a command with a newline" 422 "$(chk '"kind":"exec","command":"ls\nreboot","match":"x"')"
+refused "points over 100" 422 "$(chk '"kind":"config","match":"x","points":101')"
+refused "duplicate ids" 422 '{"checks":[{"id":"c1","description":"d","node":"r1","kind":"config","match":"a"},{"id":"c1","description":"d","node":"r1","kind":"config","match":"b"}]}'
+many() { # many N: N valid checks
+	jq -nc --argjson n "$1" '{checks: [range($n) | {id: "c\(.)", description: "d", node: "r1", kind: "config", match: "x"}]}'
+}
+many 300 >"$LW_TMP/300.json"
+refused "300 checks" 422 "@$LW_TMP/300.json"
+check "  the message gives the limit" grep -q 'at most 200 checks' <<<"$MSG"
+many 10000 >"$LW_TMP/10000.json"
+api PUT $L/checks "@$LW_TMP/10000.json"
+check "10,000 checks: 413 or 422 ($STATUS)" test "$STATUS" = 413 -o "$STATUS" = 422
+many 200 >"$LW_TMP/200.json"
+api PUT $L/checks "@$LW_TMP/200.json"
+eq "200 checks (the limit) are accepted" "$STATUS" 200
+api PUT $L/checks "$GOOD"
+
+# Stages: ids unique over the lab's checks and every stage's; configs name nodes.
+STAGES='{"stages":[
+ {"name":"Addresses","description":"Number r1 and h1.","checks":[{"id":"s1-addr","description":"r1 has 10.5.0.1","kind":"config","node":"r1","match":"ip address 10\\.5\\.0\\.1/24"}],
+  "configs":{"r1":"hostname r1\n!\ninterface eth0\n ip address 10.5.0.1/24\nexit\n!\ninterface eth1\n ip address 10.6.0.2/24\nexit\n!\nip route 10.99.0.0/16 10.5.0.2\n!\n","h1":"ip addr add 10.5.0.2/24 dev eth0\nip route add default via 10.5.0.1\n","t1":"ip addr add 10.6.0.1/24 dev eth0\nip link set eth0 up\n"}},
+ {"name":"Route","checks":[{"id":"s2-rt","description":"static","kind":"route","node":"r1","prefix":"10.99.0.0/16"}],
+  "configs":{"r1":"hostname r1\n!\ninterface eth0\n ip address 10.5.0.1/24\nexit\n!\n"}}]}'
+api PUT $L/stages "$STAGES"
+eq "PUT two stages: 200" "$STATUS" 200
+WANT_STAGES=$(printf '%s' "$STAGES" | jq -cS .)
+stages_same() { api GET $L/stages; eq "  the stages are unchanged" "$(jqb -cS .)" "$WANT_STAGES"; }
+api PUT $L/stages "$(printf '%s' "$STAGES" | jq -c '.stages[1].checks[0].id = "ping-h1"')"
+eq "a stage check reusing a lab check's id: 422" "$STATUS" 422
+stages_same
+api PUT $L/stages "$(printf '%s' "$STAGES" | jq -c '.stages[0].configs.r9 = "x"')"
+eq "a stage config for a node the lab lacks: 422" "$STATUS" 422
+stages_same
+api PUT $L/stages "$(jq -nc '{stages: [range(17) | {name: "s\(.)"}]}')"
+eq "17 stages: 422" "$STATUS" 422
+stages_same
+api PUT $L/guide "$(jq -nc --arg g "$(head -c 70000 /dev/zero | tr '\0' x)" '{guide: $g}')"
+eq "a guide over 64 KiB: 413" "$STATUS" 413
+api GET $L/guide
+eq "  the guide is unchanged" "$(jqb .guide | head -1)" "# Practice"
+api PUT $L/guide '{"guide":"## New\ntext"}'
+eq "PUT a guide: 200" "$(jqb .guide | head -1)" "## New"
+
+# A lab created with bad checks does not exist; one with good ones carries them all.
+BAD_LAB='{"name":"prac2","nodes":[{"name":"a","template":"linux-host","nics":1}],
+ "checks":[{"id":"x","description":"d","node":"b","kind":"ping","target":"10.0.0.1"}]}'
+api POST /api/v1/labs "$BAD_LAB"
+eq "POST /labs with a check on a missing node: 422" "$STATUS" 422
+api GET /api/v1/labs/prac2
+eq "  no lab was made" "$STATUS" 404
+api POST /api/v1/labs "$(printf '%s' "$BAD_LAB" | jq -c '.checks[0].node = "a" | .stages = [{name: "one", configs: {a: "true\n"}}] | .guide = "g"')"
+eq "POST /labs with guide, checks and stages: 201" "$STATUS" 201
+eq "  all three are kept" "$(jqb -c '[.guide, (.checks | length), .stages[0].name]')" '["g",1,"one"]'
+
+# Nodes the checks name.
+api DELETE $L/nodes/h1
+eq "deleting a node that checks name: 409" "$STATUS" 409
+check "  naming the checks" grep -q 'no-ping' <<<"$(jqb .error.message)"
+api PATCH $L/nodes/r1 '{"name":"r7"}'
+eq "renaming one: 409" "$STATUS" 409
+api DELETE /api/v1/labs/prac2/nodes/a
+eq "  (prac2's node a, named by check x, cannot go either)" "$STATUS" 409
+
+# A read-only user.
+api POST /api/v1/users '{"name":"bob","password":"bobsecret1","role":"user"}'
+api PATCH $L '{"shared_with":[{"user":"bob","access":"read"}]}'
+TB=$(login bob bobsecret1)
+api_as "$TB" GET $L/checks
+eq "a user with read access reads the checks" "$STATUS" 200
+api_as "$TB" PUT $L/checks '{"checks":[]}'
+eq "  but cannot PUT them: 403" "$STATUS" 403
+api_as "$TB" PUT $L/guide '{"guide":""}'
+eq "  nor the guide: 403" "$STATUS" 403
+api_as "$TB" POST $L/stages/1/restore
+eq "  nor restore a stage: 403" "$STATUS" 403
+api_as "$TB" GET /api/v1/labs/prac2/checks
+eq "a user without access gets 404" "$STATUS" 404
+api GET $L/checks
+eq "  the checks are unchanged" "$(jqb -cS .)" "$WANT"
