@@ -47,7 +47,7 @@ WEB = web/api.o web/api_auth.o web/api_captures.o web/api_console.o web/api_imag
 	web/ui.o web/ws.o web/openapi.o
 CLI = core/cli/auth.o core/cli/buf.o core/cli/capture.o core/cli/cli.o core/cli/console.o \
 	core/cli/fmt.o core/cli/grade.o core/cli/http.o core/cli/image.o core/cli/lab.o core/cli/link.o \
-	core/cli/node.o core/cli/pcap.o core/cli/script.o core/cli/session.o core/cli/signal.o \
+	core/cli/node.o core/cli/pcap.o core/cli/practice.o core/cli/script.o core/cli/session.o core/cli/signal.o \
 	core/cli/stream.o core/cli/table.o core/cli/telnet_client.o core/cli/upload.o \
 	core/cli/user.o core/cli/useradm.o core/cli/wait.o
 # Everything but the CLI client and main: what the unit tests link against.
@@ -58,7 +58,7 @@ MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
 	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
-	test_httpval test_configdrive test_logtrim test_rx test_grade
+	test_httpval test_configdrive test_logtrim test_rx test_grade test_practice
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
@@ -265,7 +265,7 @@ asan: $(ASAN_BINS)
 # clang and coverage; tests/run.sh runs each for FUZZ_SECONDS (make test: a
 # short run; make fuzz: a longer one). The corpora they grow stay in build/fuzz/.
 FUZZ_TARGETS = bpf configdrive host httpval loginline pcap priv qmp route rx sniff telnet \
-	template validate ws
+	template validate ws checks
 FUZZ_BINS = $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_CC = clang
 # clang knows no -Wformat-truncation (WARN is gcc's), and calls the kernel's

@@ -53,10 +53,19 @@ static int practice_command(json_t *v, const struct field *f, const char *what, 
 	    {"points", F_INT, 0, 0, 100, NULL, NULL, NULL},                                        \
 	    {"hint", F_STRING, 0, 0, PRACTICE_TEXT_MAX, NULL, NULL, NULL},                         \
 	    {"timeout_s", F_INT, 0, 1, 60, NULL, NULL, NULL},                                      \
-	    {"kind", F_ENUM, 1, 0, 0, KINDS, NULL, NULL}, {"node", F_NAME, 1, 0, 0, NULL, NULL, NULL}
+	    {"kind", F_ENUM, 1, 0, 0, KINDS, NULL, NULL},                                          \
+	{                                                                                          \
+		"node", F_NAME, 1, 0, 0, NULL, NULL, NULL                                          \
+	}
 
-#define ADDR(name, req) {name, F_STRING, req, 0, 0, NULL, practice_addr, "an IP address"}
-#define REGEX {"match", F_STRING, 1, 0, 0, NULL, practice_regex, "a regular expression"}
+#define ADDR(name, req)                                                                            \
+	{                                                                                          \
+		name, F_STRING, req, 0, 0, NULL, practice_addr, "an IP address"                    \
+	}
+#define REGEX                                                                                      \
+	{                                                                                          \
+		"match", F_STRING, 1, 0, 0, NULL, practice_regex, "a regular expression"           \
+	}
 
 static const struct field check_ping[] = {
     CHECK_COMMON,
@@ -132,7 +141,8 @@ practice_addr(json_t *v, const struct field *f, const char *what, struct lw_err 
 	if (s == NULL)
 		return (-1);
 	if (inet_pton(AF_INET, s, buf) != 1 && inet_pton(AF_INET6, s, buf) != 1)
-		return (err_set(e, ERR_INVALID, "%s.%s: not an IP address: '%.64s'", what, f->name, s));
+		return (
+		    err_set(e, ERR_INVALID, "%s.%s: not an IP address: '%.64s'", what, f->name, s));
 	return (0);
 }
 
@@ -147,8 +157,8 @@ practice_prefix(json_t *v, const struct field *f, const char *what, struct lw_er
 
 	if (s == NULL)
 		return (-1);
-	if ((slash = strchr(s, '/')) == NULL || slash - s >= (long)sizeof(addr) ||
-	    slash[1] < '0' || slash[1] > '9')
+	if ((slash = strchr(s, '/')) == NULL || slash - s >= (long)sizeof(addr) || slash[1] < '0' ||
+	    slash[1] > '9')
 		goto bad;
 	memcpy(addr, s, (size_t)(slash - s));
 	addr[slash - s] = '\0';
@@ -162,8 +172,8 @@ practice_prefix(json_t *v, const struct field *f, const char *what, struct lw_er
 		    what, f->name, s));
 	return (0);
 bad:
-	return (err_set(e, ERR_INVALID, "%s.%s: not an IPv4 prefix (a.b.c.d/n): '%.40s'", what,
-	    f->name, s));
+	return (err_set(
+	    e, ERR_INVALID, "%s.%s: not an IPv4 prefix (a.b.c.d/n): '%.40s'", what, f->name, s));
 }
 
 static int
@@ -227,24 +237,25 @@ check_one(json_t *c, json_t *nodes, json_t *ids, const char *what, struct lw_err
 	node = json_string_value(json_object_get(c, "node"));
 	id = json_string_value(json_object_get(c, "id"));
 	if (json_object_get(ids, id) != NULL)
-		return (err_set(e, ERR_INVALID, "%s.id: '%s' is used by %s too; ids are unique in a lab",
-		    what, id, json_string_value(json_object_get(ids, id))));
+		return (err_set(e, ERR_INVALID,
+		    "%s.id: '%s' is used by %s too; ids are unique in a lab", what, id,
+		    json_string_value(json_object_get(ids, id))));
 	json_object_set_new(ids, id, json_string(what));
 	if (!json_is_string(json_object_get(nodes, node)))
 		return (err_set(e, ERR_INVALID, "%s.node: the lab has no node '%s'", what, node));
 	fam = practice_family(json_string_value(json_object_get(nodes, node)));
 	if (!(practice_kinds[k].families & (1u << fam)))
 		return (err_set(e, ERR_INVALID,
-		    "%s.kind: a %s check does not fit node '%s' (template %.40s, family %s)%s", what,
-		    practice_kinds[k].kind, node, json_string_value(json_object_get(nodes, node)),
-		    family_names[fam],
+		    "%s.kind: a %s check does not fit node '%s' (template %.40s, family %s)%s",
+		    what, practice_kinds[k].kind, node,
+		    json_string_value(json_object_get(nodes, node)), family_names[fam],
 		    fam == PRACTICE_OTHER ? "; only exec checks run there" : ""));
 	return (0);
 }
 
 static int
-checks_list(json_t *checks, json_t *nodes, json_t *ids, const char *what, size_t *total,
-    struct lw_err *e)
+checks_list(
+    json_t *checks, json_t *nodes, json_t *ids, const char *what, size_t *total, struct lw_err *e)
 {
 	char w[96];
 	json_t *c;
@@ -257,8 +268,8 @@ checks_list(json_t *checks, json_t *nodes, json_t *ids, const char *what, size_t
 	*total += json_array_size(checks);
 	if (*total > PRACTICE_CHECKS_MAX)
 		return (err_set(e, ERR_INVALID,
-		    "%s: at most %d checks in a lab, its stages' included (%zu or more given)", what,
-		    PRACTICE_CHECKS_MAX, *total));
+		    "%s: at most %d checks in a lab, its stages' included (%zu or more given)",
+		    what, PRACTICE_CHECKS_MAX, *total));
 	json_array_foreach(checks, i, c) {
 		snprintf(w, sizeof(w), "%s[%zu]", what, i);
 		if (check_one(c, nodes, ids, w, e) == -1)
@@ -288,14 +299,15 @@ stage_configs(json_t *configs, json_t *nodes, const char *what, struct lw_err *e
 			return (err_set(
 			    e, ERR_INVALID, "%s.configs: the lab has no node '%.64s'", what, node));
 		if (!json_is_string(v))
-			return (err_set(e, ERR_INVALID, "%s.configs.%s: must be a string", what, node));
+			return (
+			    err_set(e, ERR_INVALID, "%s.configs.%s: must be a string", what, node));
 		if (strlen(json_string_value(v)) != json_string_length(v))
 			return (err_set(
 			    e, ERR_INVALID, "%s.configs.%s: contains a NUL byte", what, node));
 		if (json_string_length(v) > PRACTICE_CONFIG_MAX)
 			return (err_set(e, ERR_INVALID,
-			    "%s.configs.%s: at most %d bytes (a startup config's limit)", what, node,
-			    PRACTICE_CONFIG_MAX));
+			    "%s.configs.%s: at most %d bytes (a startup config's limit)", what,
+			    node, PRACTICE_CONFIG_MAX));
 	}
 	return (0);
 }
@@ -315,8 +327,8 @@ practice_validate(json_t *checks, json_t *stages, json_t *nodes, struct lw_err *
 		goto out;
 	}
 	if (json_array_size(stages) > PRACTICE_STAGES_MAX) {
-		err_set(e, ERR_INVALID, "stages: at most %d stages (%zu given)", PRACTICE_STAGES_MAX,
-		    json_array_size(stages));
+		err_set(e, ERR_INVALID, "stages: at most %d stages (%zu given)",
+		    PRACTICE_STAGES_MAX, json_array_size(stages));
 		goto out;
 	}
 	json_array_foreach(stages, i, s) {
@@ -352,7 +364,8 @@ practice_guide_check(json_t *guide, const char *what, struct lw_err *e)
 static json_t *
 lab_templates(int64_t lab, struct lw_err *e)
 {
-	json_t *rows = db_rows(DB, e, "SELECT name, template FROM nodes WHERE lab_id = ?", "i", lab);
+	json_t *rows =
+	    db_rows(DB, e, "SELECT name, template FROM nodes WHERE lab_id = ?", "i", lab);
 	json_t *map, *row;
 	size_t i;
 
@@ -377,8 +390,8 @@ practice_check_body(int64_t lab, json_t *body, struct lw_err *e)
 		return (-1);
 	if ((nodes = lab_templates(lab, e)) == NULL)
 		return (-1);
-	r = practice_validate(json_object_get(body, "checks"), json_object_get(body, "stages"),
-	    nodes, e);
+	r = practice_validate(
+	    json_object_get(body, "checks"), json_object_get(body, "stages"), nodes, e);
 	json_decref(nodes);
 	return (r);
 }
@@ -506,7 +519,8 @@ practice_put(int64_t lab, const char *what, json_t *body, struct lw_err *e)
 		return (err_set(e, ERR_BAD_REQUEST, "body: must be a JSON object"));
 	json_object_foreach(body, key, x)
 		if (strcmp(key, what) != 0)
-			return (err_set(e, ERR_INVALID, "unknown field '%.64s' (only \"%s\")", key, what));
+			return (err_set(
+			    e, ERR_INVALID, "unknown field '%.64s' (only \"%s\")", key, what));
 	if (v == NULL)
 		return (err_set(e, ERR_INVALID, "%s: is required", what));
 	if (practice_check_with(lab, what, v, e) == -1)
@@ -705,10 +719,12 @@ restore_configs(int64_t lab, int stage, struct lw_err *e)
 	if (nodes == NULL || (base = stage_base(lab, row, nodes, e)) == NULL)
 		goto fail;
 	json_array_foreach(nodes, i, n) {
-		const char *cfg = stage_config(configs, base, json_string_value(json_object_get(n, "name")));
+		const char *cfg =
+		    stage_config(configs, base, json_string_value(json_object_get(n, "name")));
 
-		if (cfg != NULL && db_exec(DB, e, "UPDATE nodes SET startup_config = ? WHERE id = ?",
-		                       "si", cfg, json_integer_value(json_object_get(n, "id"))) == -1)
+		if (cfg != NULL &&
+		    db_exec(DB, e, "UPDATE nodes SET startup_config = ? WHERE id = ?", "si", cfg,
+		        json_integer_value(json_object_get(n, "id"))) == -1)
 			goto fail;
 	}
 	if (db_commit(DB, e) == -1)
@@ -736,7 +752,8 @@ restore_node(int64_t lab, json_t *n)
 	if (strcmp(st, "running") != 0 && strcmp(st, "paused") != 0)
 		return (json_pack("{s:s,s:s}", "name", name, "action", "updated"));
 	if (lifecycle_node_reload(lab, id, name, &e) == -1)
-		return (json_pack("{s:s,s:s,s:s}", "name", name, "action", "updated", "error", e.msg));
+		return (
+		    json_pack("{s:s,s:s,s:s}", "name", name, "action", "updated", "error", e.msg));
 	return (json_pack("{s:s,s:s}", "name", name, "action", "reloaded"));
 }
 

@@ -16,14 +16,14 @@
 #include "labs/auth.h"
 
 /* The limits (README "Practice labs"). */
-#define PRACTICE_GUIDE_MAX (64 * 1024)    /* bytes of guide: 413 past it */
-#define PRACTICE_CHECKS_MAX 200           /* checks of a lab and all its stages */
-#define PRACTICE_STAGES_MAX 16            /* stages, numbered 1.. */
-#define PRACTICE_CONFIG_MAX (256 * 1024)  /* a stage's config of a node (= startup_config) */
-#define PRACTICE_COMMAND_MAX 256          /* an exec check's command */
-#define PRACTICE_TEXT_MAX 1024            /* a check's description, a hint */
-#define PRACTICE_STAGE_TEXT_MAX 4096      /* a stage's description */
-#define PRACTICE_TIMEOUT_DEFAULT 10       /* a check's timeout_s (1..60) */
+#define PRACTICE_GUIDE_MAX (64 * 1024)   /* bytes of guide: 413 past it */
+#define PRACTICE_CHECKS_MAX 200          /* checks of a lab and all its stages */
+#define PRACTICE_STAGES_MAX 16           /* stages, numbered 1.. */
+#define PRACTICE_CONFIG_MAX (256 * 1024) /* a stage's config of a node (= startup_config) */
+#define PRACTICE_COMMAND_MAX 256         /* an exec check's command */
+#define PRACTICE_TEXT_MAX 1024           /* a check's description, a hint */
+#define PRACTICE_STAGE_TEXT_MAX 4096     /* a stage's description */
+#define PRACTICE_TIMEOUT_DEFAULT 10      /* a check's timeout_s (1..60) */
 
 /* Template families: what a check types on the node's console. */
 enum practice_family { PRACTICE_OTHER, PRACTICE_FRR, PRACTICE_LINUX };

@@ -61,8 +61,15 @@ cli_lab_create(struct cli_args *a)
 	}
 	json_decref(check);
 	if (cli_http("POST", CLI_API "/labs", file.p, &st, &ans) == 0) {
-		printf("created lab %s (id %s)\n", cli_fmt_string(ans, "name"),
+		printf("created lab %s (id %s)", cli_fmt_string(ans, "name"),
 		    cli_fmt_field(ans, "id", id, sizeof(id)));
+		/* A practice lab's parts, as the daemon kept them. */
+		if (json_array_size(json_object_get(ans, "checks")) > 0 ||
+		    json_array_size(json_object_get(ans, "stages")) > 0)
+			printf(": %zu checks, %zu stages",
+			    json_array_size(json_object_get(ans, "checks")),
+			    json_array_size(json_object_get(ans, "stages")));
+		printf("\n");
 		json_decref(ans);
 		ret = CLI_OK;
 	}

@@ -75,7 +75,7 @@ check "the lab's files are gone" test ! -e "$LW_DATA/labs/$LAB"
 api GET /api/v1/openapi.json
 missing=0
 while read -r method pattern; do
-	path=$(sed -E 's#/labs/\{\}#/labs/{lab}#; s#/nodes/\{\}#/nodes/{node}#; s#/links/\{\}#/links/{link}#; s#/captures/\{\}#/captures/{cap}#; s#/images/\{\}#/images/{image}#; s#/templates/\{\}#/templates/{template}#; s#/tokens/\{\}#/tokens/{token}#; s#/users/\{\}#/users/{user}#; s#/groups/\{\}#/groups/{group}#' <<<"$pattern")
+	path=$(sed -E 's#/labs/\{\}#/labs/{lab}#; s#/nodes/\{\}#/nodes/{node}#; s#/links/\{\}#/links/{link}#; s#/captures/\{\}#/captures/{cap}#; s#/images/\{\}#/images/{image}#; s#/templates/\{\}#/templates/{template}#; s#/tokens/\{\}#/tokens/{token}#; s#/users/\{\}#/users/{user}#; s#/groups/\{\}#/groups/{group}#; s#/stages/\{\}#/stages/{stage}#; s#/grades/\{\}#/grades/{grade}#; s#/assignments/\{\}#/assignments/{assignment}#' <<<"$pattern")
 	m=$(tr 'A-Z' 'a-z' <<<"$method")
 	if ! jqb -e --arg p "$path" --arg m "$m" '.paths[$p][$m]' >/dev/null; then
 		echo "# not in openapi.json: $method $path"

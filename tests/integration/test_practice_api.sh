@@ -123,9 +123,22 @@ api POST /api/v1/labs "$BAD_LAB"
 eq "POST /labs with a check on a missing node: 422" "$STATUS" 422
 api GET /api/v1/labs/prac2
 eq "  no lab was made" "$STATUS" 404
-api POST /api/v1/labs "$(printf '%s' "$BAD_LAB" | jq -c '.checks[0].node = "a" | .stages = [{name: "one", configs: {a: "true\n"}}] | .guide = "g"')"
-eq "POST /labs with guide, checks and stages: 201" "$STATUS" 201
-eq "  all three are kept" "$(jqb -c '[.guide, (.checks | length), .stages[0].name]')" '["g",1,"one"]'
+printf '%s' "$BAD_LAB" | jq -c '.checks[0].node = "a" | .stages = [{name: "one", configs: {a: "echo one\n"}}] | .guide = "# G\nline 2"' >"$LW_TMP/prac2.json"
+cli() { nsexec "$LW_BIN" --url "$LW_URL" "$@"; }
+OUT=$(cli lab create "$LW_TMP/prac2.json")
+eq "labwire lab create FILE with guide, checks and stages" "$OUT" "created lab prac2 (id 2): 1 checks, 1 stages"
+api GET /api/v1/labs/prac2
+eq "  all three are kept" "$(jqb -c '[.guide, (.checks | length), .stages[0].name]')" '["# G\nline 2",1,"one"]'
+eq "labwire lab guide prints the guide" "$(cli lab guide prac2)" "$(printf '# G\nline 2')"
+OUT=$(cli stage list prac2)
+check "labwire stage list shows the start and stage 1" grep -qE '^1 +one +0 +a$' <<<"$OUT"
+check "  (stage 0: the lab's own check)" grep -qE '^0 +\(start\) +1 +-$' <<<"$OUT"
+eq "labwire stage restore prac2 1 (a stopped node is updated)" "$(cli stage restore prac2 1)" "lab prac2: stage 1 restored: a updated"
+api GET /api/v1/labs/prac2/nodes/a
+eq "  a's startup config is stage 1's" "$(jqb .startup_config)" "echo one"
+cli stage restore prac2 7 2>"$LW_TMP/err" >/dev/null
+eq "labwire stage restore prac2 7 fails (no such stage)" "$?" 1
+check "  and says so" grep -q "no stage 7" "$LW_TMP/err"
 
 # Nodes the checks name.
 api DELETE $L/nodes/h1
@@ -152,3 +165,71 @@ api_as "$TB" GET /api/v1/labs/prac2/checks
 eq "a user without access gets 404" "$STATUS" 404
 api GET $L/checks
 eq "  the checks are unchanged" "$(jqb -cS .)" "$WANT"
+
+# --- restoring a stage on the running lab ---------------------------------------------------
+exec_on() { # exec_on NODE SEND EXPECT: OUT holds the console's output
+	api POST "$L/nodes/$1/console/exec" \
+		"$(jq -nc --arg s "$2" --arg x "$3" '{send: $s, expect: $x, timeout_s: 20}')"
+	OUT=$(jqb .output)
+}
+r1_has() { exec_on r1 'show running-config' 'r1# .{0,4}$'; grep -q "$1" <<<"$OUT"; }
+sh_has() { exec_on "$1" 'ip -o addr show eth0; echo DONE-$((6*7))' 'DONE-42'; grep -q "$2" <<<"$OUT"; }
+# The lacks: the console answered (what it always shows is there), the text is not.
+r1_lacks() { r1_has 'hostname r1' && ! grep -q "$1" <<<"$OUT"; }
+sh_lacks() { sh_has "$1" 'inet ' && ! grep -q "$2" <<<"$OUT"; }
+T0=$SECONDS
+api POST "$L/start?wait=ready&timeout=120"
+eq "the lab starts" "$STATUS" 200
+echo "# the lab started in $((SECONDS - T0)) s"
+check "r1 starts without 10.5.0.1" eval '! r1_has "ip address 10.5.0.1/24"'
+api POST $L/stages/99/restore
+eq "restoring stage 99: 404" "$STATUS" 404
+api POST $L/stages/x/restore
+eq "restoring stage x: 404" "$STATUS" 404
+T0=$SECONDS
+api POST $L/stages/1/restore
+eq "restoring stage 1: 202" "$STATUS" 202
+eq "  every running node is reloaded" "$(jqb -c '[.nodes[] | .action] | unique')" '["reloaded"]'
+api GET $L/nodes/h1
+eq "  h1's startup config is stage 1's" "$(jqb .startup_config | head -1)" "ip addr add 10.5.0.2/24 dev eth0"
+check "  the nodes are ready again" wait_for ready1 90 lab_nodes_ready prac
+echo "# stage 1 restored and every node ready in $((SECONDS - T0)) s"
+check "r1's running config holds stage 1's address" wait_for r1-cfg 30 r1_has "ip address 10.5.0.1/24"
+check "  and its static route" r1_has "ip route 10.99.0.0/16 10.5.0.2"
+check "h1 (linux-host) has 10.5.0.2" wait_for h1-addr 20 sh_has h1 10.5.0.2/24
+check "t1 (tiny-linux) has 10.6.0.1" wait_for t1-addr 20 sh_has t1 10.6.0.1/24
+ping_r1() { exec_on h1 'ping -c 1 -W 2 10.5.0.1 >/dev/null && echo PING-OK || echo PING-FAIL' '^PING-(OK|FAIL)'; grep -q PING-OK <<<"$OUT"; }
+check "h1 pings r1 over their link" wait_for ping 30 ping_r1
+echo "# stage 1 restored and checked in $((SECONDS - T0)) s"
+
+# t1 stopped: stage 0 updates it and reboots the others.
+api POST $L/nodes/t1/stop
+check "t1 stops" wait_for t1-stop 30 eval 'api GET $L/nodes/t1; test "$(jqb .state)" = stopped'
+T0=$SECONDS
+api POST $L/stages/0/restore
+eq "restoring stage 0 (the start): 202" "$STATUS" 202
+eq "  r1 and h1 are reloaded, t1 (stopped) updated" "$(jqb -c '[.nodes[] | "\(.name) \(.action)"] | sort')" '["h1 reloaded","r1 reloaded","t1 updated"]'
+nodes_ready() { # nodes_ready NODE...: each runs and is ready
+	for n in "$@"; do
+		api GET "$L/nodes/$n"
+		[ "$(jqb -c '[.state, .ready]')" = '["running",true]' ] || return 1
+	done
+}
+check "  r1 and h1 are ready again" wait_for ready0 90 nodes_ready r1 h1
+check "r1 is back to its start: no 10.5.0.1" wait_for r1-start 30 eval '! r1_has "ip address 10.5.0.1/24" && r1_has "hostname r1"'
+check "h1 has no 10.5.0.2" eval '! sh_has h1 10.5.0.2'
+api GET $L/nodes/r1
+eq "  r1's startup config is the start's" "$(jqb .startup_config)" "$(printf "$START_R1")"
+
+api POST $L/stop
+check "the lab stops" wait_for stopped 60 lab_nodes_are prac stopped
+api POST $L/stages/2/restore
+eq "restoring stage 2 on a stopped lab: 202" "$STATUS" 202
+eq "  the nodes are only updated" "$(jqb -c '[.nodes[] | .action] | unique')" '["updated"]'
+api GET $L/nodes/r1
+check "  r1 keeps stage 2's config for its next start" grep -q "10.5.0.1/24" <<<"$(jqb .startup_config)"
+api GET $L/nodes/t1
+eq "  t1, which stage 2 does not list, gets the start's" "$(jqb .startup_config)" ""
+api DELETE $L
+eq "the lab is deleted" "$STATUS" 204
+check "no QEMU process remains" wait_for noqemu 10 eval 'test "$(qemu_count)" = 0'
