@@ -549,7 +549,7 @@ for r in 1 2 3; do
 	pr+=("$(echo "$(now) - $t0" | bc -l)")
 	echo "practice $r/3: grade ${pg[-1]} s ($(jqb -r '"\(.score)/\(.max_score)"')), client script ${pr[-1]} s ($(jq -r '"\(.score)/\(.max_score)"' "$LW_TMP/ref.json"))" >&2
 done
-PRACTICE+=("grade $PLAB: ${PL%% *} nodes, $(echo "$PL" | cut -d' ' -f2) checks (s, median of 3)|$(printf '%s\n' "${pg[@]}" | median)|$(printf '%s\n' "${pr[@]}" | median)|the same checks, sequential console/exec from a client")
+PRACTICE+=("grade $PLAB (s, median of 3)|$(printf '%s\n' "${pg[@]}" | median)|$(printf '%s\n' "${pr[@]}" | median)|its $(echo "$PL" | cut -d' ' -f2) checks on ${PL%% *} nodes, one console/exec after another from a client")
 api POST "/api/v1/labs/$PLAB/stop"
 wait_for stopped 120 lab_nodes_are "$PLAB" stopped
 api DELETE "/api/v1/labs/$PLAB"
