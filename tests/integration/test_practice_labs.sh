@@ -83,23 +83,41 @@ type_line() {
 	api POST "/api/v1/labs/$1/nodes/$2/console/exec" \
 		"$(jq -nc --arg s "$3" '{send: $s, expect: "# .{0,4}$", timeout_s: 20}')"
 	if [ "$STATUS" != 200 ]; then
-		echo "# $1/$2: no prompt after: $3"
+		echo "$1/$2: no prompt after: $3"
 		REFUSED=$((REFUSED + 1))
 	elif jqb .output | grep -qE '^% |not found|RTNETLINK answers|[Ii]nvalid'; then
-		echo "# $1/$2 refused: $3: $(jqb .output | grep -E '^% |not found|RTNETLINK|[Ii]nvalid' | head -1)"
+		echo "$1/$2 refused: $3: $(jqb .output | grep -E '^% |not found|RTNETLINK|[Ii]nvalid' | head -1)"
 		REFUSED=$((REFUSED + 1))
 	fi
 }
-T1=$SECONDS
-for l in "${LABS[@]}"; do
-	REFUSED=0 n=0
+# type_lab LAB: every line of LAB's solution, node after node; writes
+# "LINES REFUSED" to $LW_TMP/typing-LAB/done. Run in a subshell of its own
+# per lab (the labs are typed side by side): api's BODY file is its own.
+type_lab() {
+	local l=$1 n=0 node line
+	REFUSED=0
+	LW_TMP=$LW_TMP/typing-$l
+	mkdir -p "$LW_TMP"
 	for node in $(jq -r '.typing | keys[]' "$DIR/$l.solution.json"); do
 		while IFS= read -r line; do
 			type_line "$l" "$node" "$line"
 			n=$((n + 1))
 		done < <(jq -r --arg n "$node" '.typing[$n][]' "$DIR/$l.solution.json")
 	done
-	eq "$l: the solution's $n lines are typed, each answered by the prompt, none refused" "$REFUSED" 0
+	echo "$n $REFUSED" >"$LW_TMP/done"
+}
+T1=$SECONDS
+for l in "${LABS[@]}"; do
+	(type_lab "$l") >"$LW_TMP/typing-$l.log" 2>&1 &
+done
+for l in "${LABS[@]}"; do
+	if wait_for "$l-typed" 300 test -f "$LW_TMP/typing-$l/done"; then
+		read -r n refused <"$LW_TMP/typing-$l/done"
+		eq "$l: the solution's $n lines are typed, each answered by the prompt, none refused" "$refused" 0
+	else
+		notok "$l: the solution is typed within 300 s"
+	fi
+	sed 's/^/# /' "$LW_TMP/typing-$l.log"
 done
 echo "# the solutions typed in $((SECONDS - T1)) s"
 T2=$SECONDS
