@@ -31,7 +31,7 @@ for l in "${LABS[@]}"; do
 	check "$l: has a solution file" test -f "$s"
 	# Every node the solution types on is a node of the lab, frr typing is
 	# configure terminal ... end, and the lab is small (at most 4 VMs).
-	bad=$(jq -n --slurpfile lab "$f" --slurpfile sol "$s" '
+	bad=$(jq -nc --slurpfile lab "$f" --slurpfile sol "$s" '
 		($lab[0].nodes | map({key: .name, value: .template}) | from_entries) as $t
 		| [$sol[0].typing | to_entries[]
 		   | select(($t[.key] == null) or ($t[.key] == "frr-router" and (.value[0] != "configure terminal" or .value[-1] != "end")))
@@ -77,16 +77,18 @@ done
 
 # --- type each solution, as a learner would ------------------------------------------------------
 # type_line LAB NODE LINE: one line, answered by the node's prompt; refused
-# lines (FRR's "% ...", a shell's "not found"/"RTNETLINK answers") count.
+# lines (FRR's "% ...", a shell's "not found", iproute2's or busybox's
+# complaints) count.
 REFUSED=0
+REFUSED_RX="^% |not found|RTNETLINK answers|[Ii]nvalid|[Cc]annot find|can't find|No such|^Error: "
 type_line() {
 	api POST "/api/v1/labs/$1/nodes/$2/console/exec" \
 		"$(jq -nc --arg s "$3" '{send: $s, expect: "# .{0,4}$", timeout_s: 20}')"
 	if [ "$STATUS" != 200 ]; then
 		echo "$1/$2: no prompt after: $3"
 		REFUSED=$((REFUSED + 1))
-	elif jqb .output | grep -qE '^% |not found|RTNETLINK answers|[Ii]nvalid'; then
-		echo "$1/$2 refused: $3: $(jqb .output | grep -E '^% |not found|RTNETLINK|[Ii]nvalid' | head -1)"
+	elif jqb .output | grep -qE "$REFUSED_RX"; then
+		echo "$1/$2 refused: $3: $(jqb .output | grep -E "$REFUSED_RX" | head -1)"
 		REFUSED=$((REFUSED + 1))
 	fi
 }
