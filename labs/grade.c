@@ -13,6 +13,7 @@
 #include "core/base/events.h"
 #include "core/console/console.h"
 #include "db/db.h"
+#include "images/template.h"
 #include "labs/console.h"
 #include "labs/grade.h"
 #include "labs/gradeparse.h"
@@ -24,6 +25,8 @@
 /* A node without a prompt in its template is a namespace host: its shell's PS1 is "NAME# ". */
 #define GRADE_PROMPT_DEFAULT "# .{0,4}$"
 #define GRADE_RECOVER_MS 2000 /* Ctrl-C after a check timed out: the prompt within this */
+#define GRADE_PROBE_MS 1700   /* the prompt probe is typed again after this */
+#define GRADE_DRAIN_MS 500    /* and what an earlier probe still prints is let pass */
 #define GRADE_CMD_MAX 320     /* a command typed (an exec check's is at most 256 bytes) */
 
 /* One check: its definition (borrowed from the grade's array) and its outcome. */
@@ -41,7 +44,8 @@ struct gnode {
 	char state[16];
 	char prompt[128];
 	int family;
-	bool stuck; /* its console did not come back to the prompt */
+	bool stuck;   /* its console did not come back to the prompt */
+	bool booting; /* running, but its template's ready pattern not seen yet */
 	pthread_t th;
 	bool started;
 	struct grade *g;
@@ -54,6 +58,7 @@ struct grade {
 	struct gnode *nodes;
 	size_t nnodes;
 	int64_t deadline; /* clock_mono_ms() when the grade's time is up */
+	int64_t lab;
 	char lab_name[64];
 };
 
@@ -120,6 +125,7 @@ static struct gnode *
 node_find(struct grade *g, int64_t lab, const char *name)
 {
 	struct lab_console_node cn;
+	const struct template *t;
 	struct lw_err e = {0};
 	struct gnode *n;
 
@@ -137,6 +143,9 @@ node_find(struct grade *g, int64_t lab, const char *name)
 		return (n);
 	}
 	snprintf(n->state, sizeof(n->state), "%s", cn.state);
+	t = template_find(cn.template);
+	n->booting = t != NULL && t->ready_pattern[0] != '\0' &&
+	    db_int(DB, 1, "SELECT ready FROM nodes WHERE id = ?", "i", n->id) == 0;
 	snprintf(
 	    n->prompt, sizeof(n->prompt), "%s", cn.prompt[0] ? cn.prompt : GRADE_PROMPT_DEFAULT);
 	n->family = practice_family(cn.template);
@@ -152,6 +161,7 @@ grade_gather(struct grade *g, int64_t lab, int stage, struct lw_err *e)
 
 	if ((row = db_row(DB, e, "SELECT name FROM labs WHERE id = ?", "i", lab)) == NULL)
 		return (-1);
+	g->lab = lab;
 	snprintf(g->lab_name, sizeof(g->lab_name), "%s", cstr(row, "name"));
 	json_decref(row);
 	if ((g->checks = practice_checks_for(lab, stage, e)) == NULL)
@@ -287,23 +297,52 @@ check_run(struct gnode *n, struct gcheck *gc)
 }
 
 /*
- * The prompt first: an FRR node leaves config mode ("end"), others get an
- * Enter. A console that shows none (a program that prints no prompt holds
- * it, or the node still boots) fails every check of the node.
+ * After the probe was typed more than once, the answer to an earlier one
+ * may still come: let it come now (GRADE_DRAIN_MS), not into the first
+ * check's output.
+ */
+static void
+node_drain(struct gnode *n)
+{
+	struct lw_err e = {0};
+	char *out = NULL;
+
+	(void)console_exec(n->id, NULL, "(?!)", GRADE_DRAIN_MS, &out, &e);
+	free(out);
+}
+
+/*
+ * The prompt first: a line the learner left half typed is erased (^U, the
+ * shells' and vtysh's kill-line), then an FRR node leaves config mode
+ * ("end"), others get an Enter, again every GRADE_PROBE_MS until GRADE_PROMPT_S is up: a program
+ * starting on the console (vtysh right after the node became ready) may
+ * flush what was typed before it read the terminal. A console that shows
+ * no prompt (a program that prints none holds it, or the node still boots)
+ * fails every check of the node.
  */
 static bool
 node_prompt(struct gnode *n)
 {
-	int64_t left = n->g->deadline - clock_mono_ms();
-	int ms = GRADE_PROMPT_S * 1000;
+	int64_t stop = clock_mono_ms() + GRADE_PROMPT_S * 1000, left;
 	struct lw_err e = {0};
-	char *out = NULL;
-	int rc;
 
-	rc = console_exec(n->id, n->family == PRACTICE_FRR ? "end" : "", n->prompt,
-	    left < ms ? (int)(left > 0 ? left : 0) : ms, &out, &e);
-	free(out);
-	return (rc == 0);
+	if (stop > n->g->deadline)
+		stop = n->g->deadline;
+	for (int tries = 1; (left = stop - clock_mono_ms()) > 0; tries++) {
+		char *out = NULL;
+		/* ^U is "\025": what an octal escape ends, a hex one would run on into "end". */
+		int rc = console_exec(n->id, n->family == PRACTICE_FRR ? "\025end" : "\025",
+		    n->prompt, (int)(left < GRADE_PROBE_MS ? left : GRADE_PROBE_MS), &out, &e);
+
+		free(out);
+		if (rc == 0 && tries > 1)
+			node_drain(n);
+		if (rc == 0)
+			return (true);
+		if (e.code != ERR_TIMEOUT)
+			return (false);
+	}
+	return (false);
 }
 
 static void *
@@ -320,7 +359,8 @@ node_main(void *arg)
 			check_run(n, &g->gc[i]);
 		else
 			snprintf(g->gc[i].detail, sizeof(g->gc[i].detail),
-			    "no prompt on %s's console within %d s", n->name, GRADE_PROMPT_S);
+			    "no prompt on %s's console within %d s%s", n->name, GRADE_PROMPT_S,
+			    n->booting ? " (it is still booting)" : "");
 	}
 	return (NULL);
 }
@@ -388,9 +428,9 @@ grade_result(const struct grade *g, const struct who *w, int stage, time_t at)
 		score += g->gc[i].passed ? p : 0;
 		json_array_append_new(checks, check_result(&g->gc[i]));
 	}
-	return (json_pack("{s:s,s:i,s:i,s:i,s:b,s:I,s:s?,s:o}", "lab", g->lab_name, "stage", stage,
-	    "score", score, "max_score", max, "passed", score == max, "at", (json_int_t)at, "by",
-	    w != NULL && w->id != 0 ? w->name : NULL, "checks", checks));
+	return (json_pack("{s:I,s:i,s:i,s:i,s:b,s:I,s:s?,s:o}", "lab", (json_int_t)g->lab, "stage",
+	    stage, "score", score, "max_score", max, "passed", score == max, "at", (json_int_t)at,
+	    "by", w != NULL && w->id != 0 ? w->name : NULL, "checks", checks));
 }
 
 /* Store r (its "id" set here) and keep the newest GRADE_KEEP of lab; lw_lock() held. */

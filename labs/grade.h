@@ -25,8 +25,8 @@
 
 /*
  * grade_run - grade lab's stage (0: the lab's checks and every stage's; n:
- * stage n's) as w: the result {id, lab, stage, score, max_score, passed,
- * at, by, checks:[{id, description, node, kind, passed, points,
+ * stage n's) as w: the result {id, lab (its id), stage, score, max_score,
+ * passed, at, by, checks:[{id, description, node, kind, passed, points,
  * max_points, detail, hint (failed only)}]} (new reference), stored and
  * published; NULL with e: ERR_NOT_FOUND (no such lab or stage),
  * ERR_INVALID (no checks), ERR_CONFLICT (no node runs, or a grade of lab

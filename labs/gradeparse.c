@@ -16,6 +16,20 @@
 #define QUOTE_MAX 80    /* bytes of a line of output quoted in a detail */
 #define QUOTE_BEFORE 24 /* of them before where a match starts */
 
+/*
+ * Every detail ends here: what it quotes from the guest (a route's
+ * interface name, a BGP state, a line) may hold control bytes, which a
+ * detail shows as spaces. Returns passed.
+ */
+static bool
+done(char *detail, bool passed)
+{
+	for (char *c = detail; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	return (passed);
+}
+
 /* Non-blank characters of s up to its end or n bytes. */
 static size_t
 nonblank(const char *s, size_t n)
@@ -176,14 +190,14 @@ gradeparse_ping(const char *body, bool expect_success, char *detail, size_t len)
 		/* "ping: sendto: Network unreachable" and the like: no reply came. */
 		snprintf(detail, len, "no reply (%s)%s", first_line(body, q, sizeof(q)),
 		    expect_success ? "" : ", as expected");
-		return (!expect_success);
+		return (done(detail, !expect_success));
 	}
 	if (expect_success)
 		snprintf(detail, len, "%ld of %ld %s", got, sent, sent == 1 ? "reply" : "replies");
 	else
 		snprintf(detail, len, "%ld of %ld %s%s", got, sent, sent == 1 ? "reply" : "replies",
 		    got == 0 ? ", as expected" : ": it answers, expected no reply");
-	return (expect_success ? got > 0 : got == 0);
+	return (done(detail, expect_success ? got > 0 : got == 0));
 }
 
 int
@@ -281,7 +295,7 @@ gradeparse_route_frr(
 		snprintf(detail, len, "cannot read the route table (%s)",
 		    first_line(body, q, sizeof(q)));
 		json_decref(o);
-		return (false);
+		return (done(detail, false));
 	}
 	routes = json_object_get(o, net);
 	if (!json_is_array(routes) || json_array_size(routes) == 0) {
@@ -300,7 +314,7 @@ gradeparse_route_frr(
 			    detail, len, "route %s via %s not in the table; %s", net, via, seen);
 	}
 	json_decref(o);
-	return (passed);
+	return (done(detail, passed));
 }
 
 /* How `ip route` names the prefix at the start of its line. */
@@ -380,7 +394,7 @@ gradeparse_route_linux(
 		snprintf(detail, len, "route %s via %s", net, via);
 	else
 		snprintf(detail, len, "route %s via %s not in the table; %s", net, via, seen);
-	return (found && (via == NULL || passed));
+	return (done(detail, found && (via == NULL || passed)));
 }
 
 bool
@@ -399,7 +413,7 @@ gradeparse_ospf(const char *body, int full, char *detail, size_t len)
 	else
 		snprintf(detail, len, "%d %s Full, expected %d", n,
 		    n == 1 ? "neighbour" : "neighbours", full);
-	return (n >= full);
+	return (done(detail, n >= full));
 }
 
 bool
@@ -409,7 +423,7 @@ gradeparse_bgp(const char *body, const char *peer, char *detail, size_t len)
 
 	if (s != NULL && strncmp(s + 12, "Established", 11) == 0) {
 		snprintf(detail, len, "BGP session with %.64s Established", peer);
-		return (true);
+		return (done(detail, true));
 	}
 	if (s != NULL) {
 		int w = (int)strcspn(s + 12, ", \n");
@@ -422,7 +436,7 @@ gradeparse_bgp(const char *body, const char *peer, char *detail, size_t len)
 		snprintf(detail, len, "no BGP neighbour %.64s (%s)", peer,
 		    first_line(body, q, sizeof(q)));
 	}
-	return (false);
+	return (done(detail, false));
 }
 
 bool
@@ -436,13 +450,13 @@ gradeparse_match(const char *body, const char *re, bool absent, char *detail, si
 
 	if (r == NULL) {
 		snprintf(detail, len, "bad pattern: %.200s", e.msg);
-		return (false);
+		return (done(detail, false));
 	}
 	rc = rx_match(r, body, strlen(body), 0, false, &so, &eo, &e);
 	rx_free(r);
 	if (rc == -1) {
 		snprintf(detail, len, "the pattern hit a limit: %.200s", e.msg);
-		return (false);
+		return (done(detail, false));
 	}
 	if (rc == RX_MATCH && !absent)
 		snprintf(detail, len, "matched: %s", line_at(body, so, q, sizeof(q)));
@@ -450,5 +464,5 @@ gradeparse_match(const char *body, const char *re, bool absent, char *detail, si
 		snprintf(detail, len, "found, must be absent: %s", line_at(body, so, q, sizeof(q)));
 	else
 		snprintf(detail, len, "no match for /%.80s/%s", re, absent ? ", as required" : "");
-	return (absent ? rc != RX_MATCH : rc == RX_MATCH);
+	return (done(detail, absent ? rc != RX_MATCH : rc == RX_MATCH));
 }

@@ -868,11 +868,6 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 		if (r == -1)
 			return (-1);
 	}
-	if (json_object_get(body, "name") != NULL &&
-	    db_int(DB, 0, "SELECT name = ? FROM nodes WHERE id = ?", "si",
-	        json_string_value(json_object_get(body, "name")), node) == 0 &&
-	    practice_node_unnamed(node, "renamed", e) == -1)
-		return (-1);
 	stopped =
 	    db_int(DB, 0, "SELECT state IN ('stopped','error') FROM nodes WHERE id = ?", "i", node);
 	for (int i = 0; node_hw_fields[i] != NULL; i++)
@@ -882,6 +877,10 @@ lab_node_patch(int64_t node, json_t *body, struct lw_err *e)
 			    node_hw_fields[i]));
 	if (db_begin(DB, e) == -1)
 		return (-1);
+	/* A practice lab's checks and stage configs follow the node to its new name. */
+	if (json_object_get(body, "name") != NULL &&
+	    practice_node_renamed(node, json_string_value(json_object_get(body, "name")), e) == -1)
+		return (lab_finish(-1, e) == -1 ? -1 : 0);
 	return (lab_finish(node_patch_apply(node, body, e), e) == -1 ? -1 : 0);
 }
 

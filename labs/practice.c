@@ -652,6 +652,82 @@ practice_node_unnamed(int64_t node, const char *what, struct lw_err *e)
 	return (refs[0] != '\0' ? -1 : 0);
 }
 
+static int
+rename_checks(json_t *checks, const char *from, const char *to)
+{
+	int n = 0;
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(checks, i, c)
+		if (strcmp(json_string_value(json_object_get(c, "node")), from) == 0) {
+			json_object_set_new(c, "node", json_string(to));
+			n++;
+		}
+	return (n);
+}
+
+/* Move obj[from] to obj[to]; 1 if it was there. */
+static int
+rename_key(json_t *obj, const char *from, const char *to)
+{
+	json_t *v = json_object_get(obj, from);
+
+	if (v == NULL)
+		return (0);
+	json_object_set(obj, to, v);
+	json_object_del(obj, from);
+	return (1);
+}
+
+/* Store the row's checks, stages and stage_base as they now are. */
+static int
+rename_store(int64_t lab, json_t *row, struct lw_err *e)
+{
+	char *base = NULL;
+	int r;
+
+	if (practice_store(lab, "checks", json_object_get(row, "checks"), e) == -1 ||
+	    practice_store(lab, "stages", json_object_get(row, "stages"), e) == -1)
+		return (-1);
+	if (!json_is_object(json_object_get(row, "stage_base")))
+		return (0);
+	if ((base = json_dumps(json_object_get(row, "stage_base"), JSON_COMPACT)) == NULL)
+		return (err_set(e, ERR_INTERNAL, "out of memory"));
+	r = db_exec(DB, e, "UPDATE labs SET stage_base = ? WHERE id = ?", "si", base, lab);
+	free(base);
+	return (r == -1 ? -1 : 0);
+}
+
+int
+practice_node_renamed(int64_t node, const char *to, struct lw_err *e)
+{
+	json_t *n = db_row(DB, e, "SELECT lab_id, name FROM nodes WHERE id = ?", "i", node), *row,
+	       *s;
+	int64_t lab = json_integer_value(json_object_get(n, "lab_id"));
+	const char *from = json_string_value(json_object_get(n, "name"));
+	int changed = 0, r = 0;
+	size_t i;
+
+	if (n == NULL || (row = practice_row(lab, e)) == NULL) {
+		json_decref(n);
+		return (-1);
+	}
+	if (strcmp(from, to) != 0) {
+		changed += rename_checks(json_object_get(row, "checks"), from, to);
+		json_array_foreach(json_object_get(row, "stages"), i, s) {
+			changed += rename_checks(json_object_get(s, "checks"), from, to);
+			changed += rename_key(json_object_get(s, "configs"), from, to);
+		}
+		changed += rename_key(json_object_get(row, "stage_base"), from, to);
+	}
+	if (changed > 0)
+		r = rename_store(lab, row, e);
+	json_decref(row);
+	json_decref(n);
+	return (r);
+}
+
 /* ---- restoring a stage ---- */
 
 /* The start's configs, {node: startup_config}, kept at the first restore; NULL with e. */

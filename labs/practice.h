@@ -85,6 +85,13 @@ json_t *practice_checks_for(int64_t lab, int stage, struct lw_err *e);
  * nodes it has (README "Practice labs").
  */
 int practice_node_unnamed(int64_t node, const char *what, struct lw_err *e);
+/*
+ * practice_node_renamed - node is about to be named to: its lab's checks
+ * (the lab's and the stages'), stage configs and kept start (stage_base)
+ * that name it by its current name name it to. Runs inside the caller's
+ * transaction (the rename's); 0 or -1 with e.
+ */
+int practice_node_renamed(int64_t node, const char *to, struct lw_err *e);
 
 /*
  * practice_restore - put stage (0: the start) back on every node of lab:

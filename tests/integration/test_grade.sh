@@ -44,7 +44,7 @@ CHECKS=$(
 		"$(c t1-route t1 route 1 '"prefix":"10.0.0.0/16","via":"10.0.3.1"')"
 )
 CHECKS="[${CHECKS%,}]"
-# Stage 1: passes in full. Stage 2: 20 checks over the 10 nodes, for the timing.
+# Stage 1: passes in full. Stage 2: 20 checks over the 10 nodes, for the timing. Stage 3: fails fast (a command that outlasts its check's timeout is interrupted and the next check runs).
 S2=$(
 	printf '%s,' "$(c s2-h1a h1 ping 1 '"target":"10.0.2.10"')" "$(c s2-h1b h1 route 1 '"prefix":"0.0.0.0/0"')" \
 		"$(c s2-h2a h2 ping 1 '"target":"10.0.1.10"')" "$(c s2-h2b h2 config 1 '"match":"10\\.0\\.2\\.10"')" \
@@ -55,7 +55,8 @@ S2=$(
 			"$(c "s2-h${i}b" "h$i" config 1 "\"match\":\"10\\\\.0\\\\.8\\\\.$i/24\"")"
 	done
 )
-STAGES="[{\"name\":\"one\",\"checks\":[$(c s1-h2 h2 ping 3 '"target":"10.0.1.10"')]},{\"name\":\"timing\",\"checks\":[${S2%,}]}]"
+S3="$(c s3-ospf r1 ospf_neighbors 2 '"full":2,"hint":"run OSPF on eth0 and eth1 too"'),$(c s3-sleep h1 exec 1 '"command":"sleep 30","match":"x","timeout_s":2'),$(c s3-echo h1 exec 1 '"command":"echo hi","match":"^hi$"')"
+STAGES="[{\"name\":\"one\",\"checks\":[$(c s1-h2 h2 ping 3 '"target":"10.0.1.10"')]},{\"name\":\"timing\",\"checks\":[${S2%,}]},{\"name\":\"three\",\"checks\":[$S3]}]"
 
 api POST /api/v1/labs "{\"name\":\"g1\",\"nodes\":[
  {\"name\":\"h1\",\"template\":\"linux-host\",\"startup_config\":\"ip addr add 10.0.1.10/24 dev eth0\\nip route add default via 10.0.1.1\\n\"},
@@ -66,8 +67,9 @@ api POST /api/v1/labs "{\"name\":\"g1\",\"nodes\":[
  \"links\":[{\"endpoints\":[\"h1:eth0\",\"r1:eth0\"]},{\"endpoints\":[\"h2:eth0\",\"r1:eth1\"]},{\"endpoints\":[\"t1:eth0\",\"r1:eth2\"]},
   {\"endpoints\":[\"h3:eth0\",\"h4:eth0\",\"h5:eth0\",\"h6:eth0\",\"h7:eth0\",\"h8:eth0\"]}],
  \"checks\":$CHECKS,\"stages\":$STAGES}"
-eq "a practice lab with 19 checks and 2 stages is created" "$STATUS" 201
+eq "a practice lab with 19 checks and 3 stages is created" "$STATUS" 201
 [ "$STATUS" = 201 ] || { echo "# $BODY"; exit 1; }
+LAB_ID=$(jqb .id)
 
 api POST "$LAB/grade"
 eq "grading a stopped lab is refused with 409" "$STATUS" 409
@@ -87,7 +89,7 @@ T0=$(date +%s.%N)
 api POST "$LAB/grade"
 T1=$(date +%s.%N)
 eq "POST /grade answers 200" "$STATUS" 200
-echo "# the 40-check grade (stage 0) of 10 nodes took $(awk "BEGIN { printf \"%.1f\", $T1 - $T0 }") s"
+echo "# the 43-check grade (stage 0) of 10 nodes took $(awk "BEGIN { printf \"%.1f\", $T1 - $T0 }") s"
 G1=$BODY
 ck() { printf '%s' "$G1" | jq -r --arg id "$1" ".checks[] | select(.id == \$id) | $2"; }
 # result ID PASSED POINTS DETAIL-REGEX
@@ -120,11 +122,11 @@ result t1-uname true 1 '^matched: Linux$'
 result t1-addr-absent false 0 '^found, must be absent: .*10\.0\.3\.2/24'
 result t1-route true 1 '^route 10\.0\.0\.0/16 via 10\.0\.3\.1$'
 eq "the lab's own checks score 11 of their 20 points" "$(printf '%s' "$G1" | jq -c '[.checks[] | select(.id | startswith("s") | not)] | [(map(.points) | add), (map(.max_points) | add)]')" '[11,20]'
-eq "stage 0 grades the lab's checks and every stage's: 34 of 43" "$(printf '%s' "$G1" | jq -c '[.score, .max_score, .passed, .lab, .stage, (.checks | length)]')" '[34,43,false,"g1",0,40]'
+eq "stage 0 grades the lab's checks and every stage's: 35 of 47" "$(printf '%s' "$G1" | jq -c '[.score, .max_score, .passed, .lab, .stage, (.checks | length)]')" "[35,47,false,$LAB_ID,0,43]"
 eq "a failed check's hint is given" "$(ck h1-ping-bad .hint)" "is 10.0.5.5 up?"
 eq "a passed check gives no hint" "$(ck h1-ping-h2 'has("hint")')" false
 check "every check says its description, node, kind and max_points" \
-	eval "printf '%s' \"\$G1\" | jq -e '[.checks[] | select(.description and .node and .kind and .max_points)] | length == 40' >/dev/null"
+	eval "printf '%s' \"\$G1\" | jq -e '[.checks[] | select(.description and .node and .kind and .max_points)] | length == 43' >/dev/null"
 GID=$(printf '%s' "$G1" | jq -r .id)
 
 # --- history, the stored grade, the event ---------------------------------------------------
@@ -141,11 +143,14 @@ cli() { nsexec "$LW_BIN" --url "$LW_URL" "$@"; }
 OUT=$(cli grade g1 --stage 1)
 eq "labwire grade --stage 1 (full marks) exits 0" "$?" 0
 check "  and prints the check's row and the score" eval 'grep -qE "^s1-h2 +h2 +3/3 +pass +[1-3] of 3 replies" <<<"$OUT" && grep -qx "score 3/3" <<<"$OUT"'
-OUT=$(cli grade g1)
-eq "labwire grade (34/43) exits 1" "$?" 1
+OUT=$(cli grade g1 --stage 3)
+eq "labwire grade --stage 3 (1 of 4) exits 1" "$?" 1
 check "  with a failed check's row and its hint under it" \
-	eval 'grep -A1 -E "^h1-ping-bad +h1 +0/1 +FAIL +0 of 3 replies" <<<"$OUT" | grep -qx "    hint: is 10.0.5.5 up?"'
-check "  and the score line" grep -qx "score 34/43" <<<"$OUT"
+	eval 'grep -A1 -E "^s3-ospf +r1 +0/2 +FAIL +0 neighbours Full, expected 2" <<<"$OUT" | grep -qx "    hint: run OSPF on eth0 and eth1 too"'
+check "  a check whose command outlasts its timeout_s (2 s) fails saying so" \
+	grep -qE "^s3-sleep +h1 +0/1 +FAIL +no prompt on h1's console within 2 s of the command$" <<<"$OUT"
+check "  and the node's next check runs (Ctrl-C gave the prompt back)" grep -qE "^s3-echo +h1 +1/1 +pass +matched: hi$" <<<"$OUT"
+check "  and the score line" grep -qx "score 1/4" <<<"$OUT"
 OUT=$(cli grade g1 --stage 1 --json)
 eq "labwire grade --json exits 0 on full marks" "$?" 0
 eq "  and prints the API's object" "$(jq -c '[.score, .max_score, .passed, .stage, (.checks | length)]' <<<"$OUT")" '[3,3,true,1,1]'
@@ -156,7 +161,7 @@ check "  saying so" grep -q "no stage 9" <<<"$OUT"
 api GET "$LAB/grades"
 eq "GET /grades lists the 4 grades" "$(jqb '.grades | length')" 4
 eq "  newest first, each with stage, score, max_score, passed, by" \
-	"$(jqb -c '[.grades[] | [.stage, .score, .max_score, .passed, .by]] | .[0:2]')" '[[1,3,3,true,"admin"],[0,34,43,false,"admin"]]'
+	"$(jqb -c '[.grades[] | [.stage, .score, .max_score, .passed, .by]] | .[0:2]')" '[[1,3,3,true,"admin"],[3,1,4,false,"admin"]]'
 check "  with ids descending and a time" eval "jqt '[.grades[].id] == ([.grades[].id] | sort | reverse) and all(.grades[]; .at > 1700000000)'"
 api POST "$LAB/grade" '{"stage":"x"}'
 eq "a stage that is not a number is refused (422)" "$STATUS" 422
@@ -166,11 +171,11 @@ api POST "$LAB/grade" '{"stages":1}'
 eq "an unknown body field is refused (422)" "$STATUS" 422
 
 # --- two grades at once: one is refused ----------------------------------------------------
-bg_grade() { nsexec curl -s -o "$LW_TMP/bg$1.body" -w '%{http_code}' -X POST "$LW_URL$LAB/grade" >"$LW_TMP/bg$1.st.tmp" 2>/dev/null; mv "$LW_TMP/bg$1.st.tmp" "$LW_TMP/bg$1.st"; }
+bg_grade() { nsexec curl -s -o "$LW_TMP/bg$1.body" -w '%{http_code}' -X POST "$LW_URL$LAB/grade?stage=2" >"$LW_TMP/bg$1.st.tmp" 2>/dev/null; mv "$LW_TMP/bg$1.st.tmp" "$LW_TMP/bg$1.st"; }
 bg_grade a &
 bg_grade b &
 check "both concurrent grades answer" wait_for bg 120 eval 'test -s "$LW_TMP/bga.st" -a -s "$LW_TMP/bgb.st"'
-eq "one is graded, the other refused with 409" "$(cat "$LW_TMP/bga.st" "$LW_TMP/bgb.st" | sort | tr -d '\n')" "200409"
+eq "one is graded, the other refused with 409" "$(printf '%s\n%s\n' "$(cat "$LW_TMP/bga.st")" "$(cat "$LW_TMP/bgb.st")" | sort | tr -d '\n')" "200409"
 check "  saying a grade of the lab is running" grep -qh "a grade of this lab is running" "$LW_TMP/bga.body" "$LW_TMP/bgb.body"
 
 # --- the 10-node timing: 20 checks ---------------------------------------------------------
@@ -178,8 +183,35 @@ T0=$(date +%s.%N)
 api POST "$LAB/grade" '{"stage":2}'
 T1=$(date +%s.%N)
 eq "stage 2 (20 checks over 10 nodes) grades in full" "$(jqb -c '[.score, .max_score]')" '[20,20]'
+G2=$BODY
 [ "$(jqb .score)" = 20 ] || jqb -c '.checks[] | select(.passed | not) | [.id, .detail]' | sed 's/^/# /'
 echo "# a 10-node lab (8 namespace hosts, 1 FRR VM, 1 tiny-linux VM) with 20 checks graded in $(awk "BEGIN { printf \"%.1f\", $T1 - $T0 }") s"
+
+# --- who may grade: write access; read access sees the grades; others see no lab ------------
+api POST /api/v1/users '{"name":"bob","password":"bob-pw-12345"}'
+TB=$(login bob bob-pw-12345)
+api_as "$TB" POST "$LAB/grade"
+eq "bob, who cannot see g1: POST /grade is 404" "$STATUS" 404
+api_as "$TB" GET "$LAB/grades"
+eq "  and GET /grades is 404" "$STATUS" 404
+api PATCH "$LAB" '{"shared_with":[{"user":"bob","access":"read"}]}'
+api_as "$TB" GET "$LAB/grades"
+eq "bob with read access: GET /grades is 200 (6 grades)" "$(jqb '.grades | length')" 6
+api_as "$TB" GET "$LAB/grades/$GID"
+eq "  and GET /grades/{id} too" "$(jqb .id)" "$GID"
+api_as "$TB" POST "$LAB/grade"
+eq "  but POST /grade (it types on consoles) is 403" "$STATUS" 403
+
+# --- a line the learner left half typed is erased, not run ----------------------------------
+printf 'echo HALF-TYPED-""RAN' >"$LW_TMP/half"
+nsexec /usr/bin/python3 "$LW_ROOT/tests/integration/wsclient.py" paste "ws://127.0.0.1:$LW_PORT$LAB/nodes/h2/console" \
+	"$LW_TMP/half" --expect 'HALF-TYPED-""RAN' --timeout 10 >/dev/null
+eq "a half-typed line sits on h2's console" "$?" 0
+api POST "$LAB/grade" '{"stage":1}'
+eq "grading stage 1 then gives full marks" "$(jqb -c '[.score, .max_score]')" '[3,3]'
+# Its echo shows the quotes; only its output (after bash's escapes) reads HALF-TYPED-RAN.
+half_ran() { nsexec curl -s "$LW_URL$LAB/nodes/h2/console.log" | grep -q 'HALF-TYPED-RAN'; }
+check "  and the half-typed line was erased (^U), not run" eval '! half_ran'
 
 # --- a console with no prompt: its node's checks fail within ~5 s --------------------------
 api POST "$LAB/nodes/h2/console/exec" '{"send":"cat","expect":"cat","timeout_s":5}'
@@ -195,14 +227,14 @@ eq "Ctrl-C gives h2's prompt back" "$STATUS" 200
 # --- a stopped node: its checks fail at once with the reason -------------------------------
 api POST "$LAB/nodes/t1/stop"
 check "t1 stops" wait_for t1-stop 60 eval 'api GET "$LAB/nodes/t1"; [ "$(jqb .state)" = stopped ]'
-api POST "$LAB/grade"
+api POST "$LAB/grade" '{"stage":2}'
 eq "with t1 stopped the lab still grades" "$STATUS" 200
 eq "  t1's checks fail: node t1 is stopped" \
 	"$(jqb -c '[.checks[] | select(.node == "t1") | [.passed, .detail]] | unique')" '[[false,"node t1 is stopped"]]'
-# r1's two pings of t1 fail now; every other check of another node is graded as before.
+# r1's ping of t1 fails now; every other check of another node is graded as before.
 eq "  and the other nodes' checks are graded as before" \
 	"$(jqb -c '[.checks[] | select(.node != "t1") | select(.passed) | .id]')" \
-	"$(printf '%s' "$G1" | jq -c '[.checks[] | select(.node != "t1") | select(.passed) | .id | select(. != "r1-ping-t1" and . != "s2-r1a")]')"
+	"$(printf '%s' "$G2" | jq -c '[.checks[] | select(.node != "t1") | select(.passed) | .id | select(. != "s2-r1a")]')"
 
 api POST "$LAB/stop"
 check "the lab stops" wait_for stopped 60 lab_nodes_are g1 stopped

@@ -304,6 +304,16 @@ test_store(void)
 	CHECK(practice_node_unnamed(db_int(lw.db, 0, "SELECT id FROM nodes", ""), "deleted", &e) ==
 	        -1 &&
 	    e.code == ERR_CONFLICT && strstr(e.msg, "(a, b)") != NULL);
+	/* Renamed, the checks follow it (inside the caller's transaction). */
+	CHECK(db_begin(lw.db, &e) == 0);
+	CHECK(
+	    practice_node_renamed(db_int(lw.db, 0, "SELECT id FROM nodes", ""), "core1", &e) == 0);
+	CHECK(db_exec(lw.db, &e, "UPDATE nodes SET name = 'core1'", "") == 1);
+	CHECK(db_commit(lw.db, &e) == 0);
+	got = practice_checks_for(lab, 0, &e);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(got, 0), "node")), "core1");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(got, 1), "node")), "core1");
+	json_decref(got);
 	db_close(lw.db);
 	lw.db = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
