@@ -141,6 +141,10 @@ eq "admin creates lab adm" "$STATUS" 201
 ADM=$(jqb .id)
 eq "the admin owns adm" "$(jqb .owner)" admin
 ADM_LINK=$(jqb '.links[0].id')
+# A practice part an attacker could rewrite (guide, checks, stages: in the snapshot).
+api PUT "/api/v1/labs/$ADM/checks" '{"checks":[{"id":"c1","description":"a runs","node":"a","kind":"exec","command":"true","match":"x"}]}'
+eq "the admin gives adm a check" "$STATUS" 200
+api PUT "/api/v1/labs/$ADM/guide" '{"guide":"the admin'"'"'s task"}'
 req "$TA" POST /api/v1/labs "$(pair_body alab)"
 eq "alice creates lab alab" "$STATUS" 201
 ALAB=$(jqb .id)
@@ -274,6 +278,7 @@ route_path() {
 	p=$(sed -E "s#/labs/\{\}#/labs/$ADM#; s#/nodes/\{\}#/nodes/a#; s#/links/\{\}#/links/$ADM_LINK#;
 		s#/captures/\{\}#/captures/$ADM_CAP#; s#/users/\{\}#/users/alice#; s#/groups/\{\}#/groups/cls#;
 		s#/templates/\{\}#/templates/tiny-linux#; s#/images/\{\}#/images/$IMG#;
+		s#/stages/\{\}#/stages/1#; s#/grades/\{\}#/grades/1#;
 		s#/tokens/\{\}#/tokens/$ADMIN_TOK_ID#" <<<"$1")
 	case "$p" in *'{}'*) return 1 ;; esac
 	printf '%s' "$p"
@@ -286,6 +291,9 @@ route_body() {
 	"PATCH /api/v1/labs/{}/nodes/{}") echo '{"x":666}' ;;
 	"POST /api/v1/labs/{}/nodes/{}/console/exec") echo '{"send":"echo pw$((1+1))ned","expect":"pw2ned","timeout_s":2}' ;;
 	"POST /api/v1/labs/{}/links") echo '{"endpoints":["a:eth0","b:eth0"]}' ;;
+	"PUT /api/v1/labs/{}/guide") echo '{"guide":"pwned"}' ;;
+	"PUT /api/v1/labs/{}/checks") echo '{"checks":[]}' ;;
+	"PUT /api/v1/labs/{}/stages") echo '{"stages":[]}' ;;
 	"PATCH /api/v1/labs/{}/links/{}") echo '{"state":"down"}' ;;
 	"POST /api/v1/users") echo '{"name":"evil","password":"evil-pw-123","role":"admin"}' ;;
 	"PATCH /api/v1/users/{}") echo '{"role":"admin","password":"evil-pw-123"}' ;;
@@ -303,7 +311,7 @@ snapshot() {
 		api GET /api/v1/labs
 		jqb -S '[.labs[] | {id, name, description, owner, node_count, link_count}]'
 		api GET "/api/v1/labs/$ADM"
-		jqb -S '{name, description, owner, shared_with, nodes: [.nodes[] | {name, state, template, ram_mb, cpus, startup_config, x, y, console}], links: [.links[] | {id, state, impairment, endpoints}]}'
+		jqb -S '{name, description, owner, shared_with, guide, checks, stages, nodes: [.nodes[] | {name, state, template, ram_mb, cpus, startup_config, x, y, console}], links: [.links[] | {id, state, impairment, endpoints}]}'
 		api GET "/api/v1/labs/$ADM/links/$ADM_LINK/captures"
 		jqb -S '[(.captures // .)[] | {id, state}]'
 		api GET /api/v1/users
