@@ -8,7 +8,9 @@
 # different one each day) has each stage restored and graded: that stage's
 # full marks. Every lab is deleted and nothing is left (QEMU, interfaces).
 # The labs run side by side in one daemon. Under ASan (LW_BUILD ending in
-# /asan) only the two smallest labs run, without the stage restore.
+# /asan) only the two smallest labs run, without the stage restore;
+# LW_PRACTICE_LABS="NAME ..." picks the labs, LW_PRACTICE_STAGE_LAB=NAME the
+# lab whose stages are restored.
 . "$(dirname "$0")/lib.sh"
 
 [ -f "$LW_IMAGES/frr-router/initrd.img" ] || { echo "1..0 # SKIP no frr-router guest (make frr-guest)"; exit 0; }
@@ -22,6 +24,8 @@ done
 case $LW_BUILD in
 */asan) LABS=(static-routing ebgp-filter) ;;
 esac
+# LW_PRACTICE_LABS="NAME ..." runs only those.
+[ -z "${LW_PRACTICE_LABS:-}" ] || read -ra LABS <<<"$LW_PRACTICE_LABS"
 [ "${#LABS[@]}" -ge 1 ] || { notok "no practice lab in $DIR"; exit 1; }
 lw_setup
 
