@@ -142,9 +142,10 @@ if [ "${LW_BUILD%/asan}" = "$LW_BUILD" ]; then
 	for l in "${LABS[@]}"; do
 		[ "$(jq '.stages | length' "$DIR/$l.json")" -gt 0 ] && STAGED+=("$l")
 	done
-	SL=${LW_PRACTICE_STAGE_LAB:-${STAGED[$((10#$(date +%j) % ${#STAGED[@]}))]}}
-	echo "# stage restore on $SL (LW_PRACTICE_STAGE_LAB picks another)"
-	for k in $(seq 1 "$(jq '.stages | length' "$DIR/$SL.json")"); do
+	SL=${LW_PRACTICE_STAGE_LAB:-}
+	[ -n "$SL" ] || [ "${#STAGED[@]}" = 0 ] || SL=${STAGED[$((10#$(date +%j) % ${#STAGED[@]}))]}
+	[ -z "$SL" ] || echo "# stage restore on $SL (LW_PRACTICE_STAGE_LAB picks another)"
+	for k in $([ -z "$SL" ] || seq 1 "$(jq '.stages | length' "$DIR/$SL.json")"); do
 		T3=$SECONDS
 		api POST "/api/v1/labs/$SL/stages/$k/restore"
 		eq "$SL: stage $k restored (202)" "$STATUS" 202
