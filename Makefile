@@ -302,7 +302,8 @@ format:
 
 install: all ui
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/labwire/templates \
-		$(DESTDIR)$(PREFIX)/share/labwire/labs $(DESTDIR)$(PREFIX)/share/labwire/ui/vendor
+		$(DESTDIR)$(PREFIX)/share/labwire/labs $(DESTDIR)$(PREFIX)/share/labwire/labs/practice \
+		$(DESTDIR)$(PREFIX)/share/labwire/ui/vendor
 	install -m 0644 $(BUILD)/ui/*.* $(DESTDIR)$(PREFIX)/share/labwire/ui/
 	install -m 0644 $(BUILD)/ui/vendor/* $(DESTDIR)$(PREFIX)/share/labwire/ui/vendor/
 	install -m 0755 $(BUILD)/labwire $(DESTDIR)$(PREFIX)/bin/labwire
@@ -311,6 +312,7 @@ install: all ui
 		--comment "labwire daemon" labwire
 	install -m 0644 images/templates/*.json $(DESTDIR)$(PREFIX)/share/labwire/templates/
 	install -m 0644 labs/samples/*.json $(DESTDIR)$(PREFIX)/share/labwire/labs/
+	install -m 0644 labs/practice/*.json $(DESTDIR)$(PREFIX)/share/labwire/labs/practice/
 	for g in $(GUESTS); do \
 		[ -f $(BUILD)/images/$$g/vmlinuz ] || continue; \
 		install -d $(DESTDIR)$(PREFIX)/share/labwire/images/$$g; \

@@ -2,7 +2,8 @@
 # `make run`: start labwire on http://127.0.0.1:8080 with its data under
 # ./var, log the CLI in as the first admin (its password is in
 # var/initial-admin-password until it is changed), load the sample labs
-# (h1 -- r1 -- h2, ospf-triangle) not there yet, say how to log in and what
+# (h1 -- r1 -- h2, ospf-triangle) and the practice labs (labs/practice) not
+# there yet, say how to log in and what
 # to do next, and stay in the foreground until Ctrl-C.
 set -u
 BIN=${1:-build/labwire}
@@ -31,6 +32,13 @@ if "$BIN" whoami >/dev/null 2>&1; then
 		"$BIN" lab show "$name" >/dev/null 2>&1 && continue
 		"$BIN" lab create "$f" >/dev/null && echo "loaded the sample lab $name"
 	done
+	# The practice labs (guide, checks, stages); NAME.solution.json is not a lab.
+	for f in "$ROOT"/labs/practice/*.json; do
+		case $f in *.solution.json) continue ;; esac
+		name=$(basename "$f" .json)
+		"$BIN" lab show "$name" >/dev/null 2>&1 && continue
+		"$BIN" lab create "$f" >/dev/null && echo "loaded the practice lab $name"
+	done
 	WHO="The CLI is logged in as $("$BIN" whoami | cut -d' ' -f1-2)."
 else
 	WHO="Log the CLI in first: $BIN login admin"
@@ -56,6 +64,12 @@ $WHO In another terminal:
 
   $BIN lab start ospf-triangle --wait     # three FRR routers
   $BIN console ospf-triangle r1           # vtysh: show ip ospf neighbor
+
+  # Practice labs (labs/practice): a guide, checks, stages, a solution
+  $BIN lab guide static-routing           # the task
+  $BIN lab start static-routing --wait
+  $BIN grade static-routing               # check my work (exit 0 on full marks)
+  $BIN stage restore static-routing 1     # jump to stage 1's reference configs
 
   # REST: a token for scripts (shown once), then Authorization: Bearer
   TOKEN=\$($BIN token create my-script)

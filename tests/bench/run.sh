@@ -6,12 +6,14 @@
 # done when every QMP socket answers). Then consoles, captures, the datapath,
 # node disk overlays against a copy of the base (images), one node's boot
 # to ready against its QEMU argv started by hand (boot), GETs under load against a
-# bare libmicrohttpd (api), and a classroom-sized lab of 1,000 namespace hosts
-# against the goals set for it (scale). Printed as a table of medians.
+# bare libmicrohttpd (api), the grading time of the largest practice lab
+# against the same checks typed by a client script (practice), and a
+# classroom-sized lab of 1,000 namespace hosts against the goals set for it
+# (scale). Printed as a table of medians.
 # Usage: run.sh [BUILD] [SECTION...], sections from SECTIONS below (default: all,
 # or LW_BENCH_ONLY); a first argument naming a section takes the default BUILD.
 set -u
-SECTIONS="start console capture datapath images boot routing auth api scale"
+SECTIONS="start console capture datapath images boot routing practice auth api scale"
 [[ " $SECTIONS " == *" ${1:-} "* ]] && set -- "$PWD/build" "$@"
 export LW_BUILD=${1:-$PWD/build}
 shift 2>/dev/null
@@ -516,6 +518,42 @@ api POST /api/v1/labs/ospf-triangle/stop
 wait_for stopped 120 lab_nodes_are ospf-triangle stopped
 api DELETE /api/v1/labs/ospf-triangle
 fi
+PRACTICE=()
+if want practice && [ -f "$LW_IMAGES/frr-router/initrd.img" ]; then
+# ---- practice: grading time of the largest shipped practice lab (most nodes, then most checks),
+# solved (its solution typed), against the same checks typed by a client script
+# (tests/bench/grade_ref.py: one POST .../console/exec per command, one after another).
+PDIR=$LW_ROOT/labs/practice
+PL=$(for f in "$PDIR"/*.json; do
+	case $f in *.solution.json) continue ;; esac
+	jq -r --arg n "$(basename "$f" .json)" '"\(.nodes | length) \([.checks[], .stages[].checks[]] | length) \($n)"' "$f"
+done | sort -k1,1n -k2,2n | tail -1)
+PLAB=${PL##* }
+api POST /api/v1/labs "@$PDIR/$PLAB.json"
+api POST "/api/v1/labs/$PLAB/start?wait=ready&timeout=400"
+for node in $(jq -r '.typing | keys[]' "$PDIR/$PLAB.solution.json"); do
+	while IFS= read -r line; do
+		api POST "/api/v1/labs/$PLAB/nodes/$node/console/exec" \
+			"$(jq -nc --arg s "$line" '{send: $s, expect: "# .{0,4}$", timeout_s: 20}')"
+	done < <(jq -r --arg n "$node" '.typing[$n][]' "$PDIR/$PLAB.solution.json")
+done
+pfull() { api POST "/api/v1/labs/$PLAB/grade"; jqt '.passed == true'; }
+wait_for "$PLAB full marks" 120 pfull || echo "bench: practice: $PLAB short of full marks: $(jqb -c '[.checks[] | select(.passed | not) | .id]')" >&2
+pg=() pr=()
+for r in 1 2 3; do
+	t0=$(now)
+	api POST "/api/v1/labs/$PLAB/grade"
+	pg+=("$(echo "$(now) - $t0" | bc -l)")
+	t0=$(now)
+	nsexec env LW_TOKEN="$LW_TOKEN" /usr/bin/python3 "$(dirname "$0")/grade_ref.py" "$LW_URL" "$PLAB" "$PDIR/$PLAB.json" >"$LW_TMP/ref.json"
+	pr+=("$(echo "$(now) - $t0" | bc -l)")
+	echo "practice $r/3: grade ${pg[-1]} s ($(jqb -r '"\(.score)/\(.max_score)"')), client script ${pr[-1]} s ($(jq -r '"\(.score)/\(.max_score)"' "$LW_TMP/ref.json"))" >&2
+done
+PRACTICE+=("grade $PLAB (s, median of 3)|$(printf '%s\n' "${pg[@]}" | median)|$(printf '%s\n' "${pr[@]}" | median)|its $(echo "$PL" | cut -d' ' -f2) checks on ${PL%% *} nodes, one console/exec after another from a client")
+api POST "/api/v1/labs/$PLAB/stop"
+wait_for stopped 120 lab_nodes_are "$PLAB" stopped
+api DELETE "/api/v1/labs/$PLAB"
+fi
 AUTH=()
 if want auth; then
 # ---- identity: what a login costs (the KDF), and what auth adds to a GET ----
@@ -768,6 +806,7 @@ ROWS+=("${DP[@]}")
 ROWS+=("${IMG_ROWS[@]}")
 ROWS+=("${BOOT[@]}")
 ROWS+=("${ROUTING[@]}")
+ROWS+=("${PRACTICE[@]}")
 ROWS+=("${AUTH[@]}")
 ROWS+=("${API[@]}")
 ROWS+=("${SCALE[@]}")
