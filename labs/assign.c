@@ -488,3 +488,26 @@ assign_instance(const struct who *w, const char *ref, bool *made, struct lw_err 
 	lifecycle_consoles(lab, 0, true);
 	return (lab);
 }
+
+bool
+assign_hides_solutions(const struct who *w, int64_t lab)
+{
+	json_t *row;
+	bool hide;
+
+	if (w->role == ROLE_ADMIN)
+		return (false);
+	row = db_row(DB, NULL,
+	    "SELECT COALESCE(a.lab_id, 0) AS src, COALESCE(a.instructor_id = ?, 0) AS made,"
+	    " EXISTS (SELECT 1 FROM group_members WHERE group_id = a.group_id AND user_id = ?"
+	    "   AND leader = 1) AS leads"
+	    " FROM assignment_instances i JOIN assignments a ON a.id = i.assignment_id"
+	    " WHERE i.lab_id = ?",
+	    "iii", w->id, w->id, lab);
+	if (row == NULL)
+		return (false);
+	hide = !(jint(row, "made") == 1 && w->role != ROLE_USER) && jint(row, "leads") == 0 &&
+	    (jint(row, "src") == 0 || access_lab(w, jint(row, "src")) < ACCESS_READ);
+	json_decref(row);
+	return (hide);
+}

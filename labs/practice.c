@@ -469,6 +469,23 @@ practice_lab_fields(int64_t lab, json_t *out, struct lw_err *e)
 	return (0);
 }
 
+void
+practice_hide_configs(json_t *out)
+{
+	json_t *s, *v, *names;
+	const char *node;
+	size_t i;
+
+	json_array_foreach(json_object_get(out, "stages"), i, s) {
+		if (!json_is_object(s) || (names = json_object()) == NULL)
+			continue;
+		json_object_foreach(json_object_get(s, "configs"), node, v)
+			json_object_set_new(names, node, json_null());
+		json_object_set_new(s, "configs", names);
+		json_object_set_new(s, "configs_hidden", json_true());
+	}
+}
+
 /* v as the lab's what, checked with the rest as stored: ids are unique over checks and stages. */
 static int
 practice_check_with(int64_t lab, const char *what, json_t *v, struct lw_err *e)
