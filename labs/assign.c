@@ -422,6 +422,35 @@ copy_body(int64_t src, const char *name, struct lw_err *e)
 	return (body);
 }
 
+/*
+ * source_readable - whether v's lab is still the assignment's to hand out:
+ * its instructor (while an instructor) or a leader of its group reads it,
+ * as the instructor had to when assigning it. A share taken back since
+ * (or a lab given to someone else) stops new copies.
+ */
+static bool
+source_readable(const struct assign_view *v)
+{
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT u.id, u.role FROM users u WHERE (u.role <> 'user' AND u.id ="
+	    " (SELECT instructor_id FROM assignments WHERE id = ?)) OR u.id IN"
+	    " (SELECT user_id FROM group_members WHERE group_id = ? AND leader = 1)",
+	    "ii", v->id, v->group);
+	json_t *r;
+	bool ok = false;
+	size_t i;
+
+	json_array_foreach(rows, i, r) {
+		struct who w = {.id = jint(r, "id"),
+		    .role = auth_role_parse(json_string_value(json_object_get(r, "role")))};
+
+		if (!ok && w.role != -1 && access_lab(&w, v->lab) >= ACCESS_READ)
+			ok = true;
+	}
+	json_decref(rows);
+	return (ok);
+}
+
 /* The copy and its instance row, in one transaction; the copy's id or -1 with e. */
 static int64_t
 copy_make(const struct who *w, const struct assign_view *v, struct lw_err *e)
@@ -476,6 +505,11 @@ assign_instance(const struct who *w, const char *ref, bool *made, struct lw_err 
 	if (v.lab == 0)
 		return (err_set(e, ERR_CONFLICT,
 		    "the lab of assignment %lld was deleted: no new copies can be made",
+		    (long long)v.id));
+	if (!source_readable(&v))
+		return (err_set(e, ERR_CONFLICT,
+		    "the lab of assignment %lld is no longer readable by its instructors: no new "
+		    "copies can be made",
 		    (long long)v.id));
 	if ((lab = copy_make(w, &v, e)) == -1) {
 		audit_add(w, "assignment.instance", v.name, false, e->msg);

@@ -253,7 +253,22 @@ out=$(cli_as "$TA" assignment start "$CLI_AID" 2>&1)
 check "  a second start finds the same copy" grep -q "your copy: lab hw-cli-amy" <<<"$out"
 api_as "$TA" POST /api/v1/labs/hw-cli-amy/stop
 
-# ---- deleting: a copy, the assignment, the source lab, the class ----------------------------
+# ---- a lab its instructor can no longer read is not handed out --------------------------------
+api_as "$TP" POST /api/v1/labs '{"name":"pats","nodes":[{"name":"p1","template":"linux-host"}],"guide":"pat only"}'
+api_as "$TP" PATCH /api/v1/labs/pats '{"shared_with":[{"user":"ivan","access":"read"}]}'
+eq "pat shares her lab pats with ivan (read)" "$STATUS" 200
+api_as "$TI" POST /api/v1/assignments '{"lab":"pats","group":"cls","name":"hw-pats"}'
+eq "  ivan assigns it to cls: 201" "$STATUS" 201
+PAID=$(jqb .id)
+api_as "$TP" PATCH /api/v1/labs/pats '{"shared_with":[]}'
+eq "  pat takes the share back" "$STATUS" 200
+api_as "$TA" POST "/api/v1/assignments/$PAID/instance"
+eq "  amy gets no copy of pats now: 409" "$STATUS $(jqb -r '.error.message | test("no longer readable")')" "409 true"
+api_as "$TA" GET /api/v1/labs
+eq "  and no lab was made for her" "$(jqb -c '[.labs[].name | select(startswith("hw-pats"))]')" '[]'
+api_as "$TI" DELETE "/api/v1/assignments/$PAID"
+api_as "$TP" DELETE /api/v1/labs/pats
+
 api_as "$TB" DELETE "/api/v1/labs/$B_LAB"
 eq "ben deletes his copy: 204" "$STATUS" 204
 api_as "$TI" GET "/api/v1/assignments/$AID"
