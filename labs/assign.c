@@ -466,11 +466,12 @@ copy_make(const struct who *w, const struct assign_view *v, struct lw_err *e)
 		json_decref(body);
 		return (-1);
 	}
+	/* The copy keeps whom its solutions are for (assign_hides_solutions). */
 	if ((lab = lab_insert(body, w->id, e)) != -1 &&
 	    (db_exec(DB, e,
 	         "UPDATE labs SET boot_concurrency = (SELECT boot_concurrency FROM labs"
-	         " WHERE id = ?) WHERE id = ?",
-	         "ii", v->lab, lab) == -1 ||
+	         " WHERE id = ?), copy_hidden = 1, copy_group = ?, copy_src = ? WHERE id = ?",
+	         "iiii", v->lab, v->group, v->lab, lab) == -1 ||
 	        db_exec(DB, e,
 	            "INSERT INTO assignment_instances (assignment_id, user_id, lab_id, created_at)"
 	            " VALUES (?,?,?,?)",
@@ -532,11 +533,12 @@ assign_hides_solutions(const struct who *w, int64_t lab)
 	if (w->role == ROLE_ADMIN)
 		return (false);
 	row = db_row(DB, NULL,
-	    "SELECT COALESCE(a.lab_id, 0) AS src, COALESCE(a.instructor_id = ?, 0) AS made,"
-	    " EXISTS (SELECT 1 FROM group_members WHERE group_id = a.group_id AND user_id = ?"
-	    "   AND leader = 1) AS leads"
-	    " FROM assignment_instances i JOIN assignments a ON a.id = i.assignment_id"
-	    " WHERE i.lab_id = ?",
+	    "SELECT COALESCE(l.copy_src, 0) AS src,"
+	    " EXISTS (SELECT 1 FROM group_members WHERE group_id = l.copy_group AND user_id = ?"
+	    "   AND leader = 1) AS leads,"
+	    " EXISTS (SELECT 1 FROM assignment_instances i JOIN assignments a"
+	    "   ON a.id = i.assignment_id WHERE i.lab_id = l.id AND a.instructor_id = ?) AS made"
+	    " FROM labs l WHERE l.id = ? AND l.copy_hidden = 1",
 	    "iii", w->id, w->id, lab);
 	if (row == NULL)
 		return (false);

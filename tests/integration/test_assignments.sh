@@ -279,6 +279,9 @@ api_as "$TI" GET "/api/v1/assignments/$AID"
 eq "hw1 is gone: 404" "$STATUS" 404
 api_as "$TA" GET "/api/v1/labs/$A_LAB"
 eq "amy's copy stays hers" "$STATUS $(jqb .owner)" "200 amy"
+eq "  its stage configs still hidden from her (the assignment is gone)" "$(jqb -c '.stages[0].configs')" '{"h1":null}'
+api_as "$TI" GET "/api/v1/labs/$A_LAB/stages"
+eq "  ivan (leading cls) still reads them" "$(jqb -r '.stages[0].configs.h1 | test("10.7.0.1/24")')" true
 api_as "$TA" GET /api/v1/assignments
 eq "amy's list: hw-cli only" "$(jqb -c '[.assignments[].name]')" '["hw-cli"]'
 api_as "$TI" DELETE /api/v1/labs/src
