@@ -242,6 +242,23 @@ static const char *const db_migrations[] = {
     "CREATE INDEX assignments_lab ON assignments(lab_id);"
     "CREATE INDEX assignments_instructor ON assignments(instructor_id);"
     "CREATE INDEX assignment_instances_user ON assignment_instances(user_id);",
+    /* 12: a member's copy of an assignment's lab shows its stages' configs (the
+     * solutions) only to an admin, a leader of the group it was made for, the
+     * assignment's instructor or a reader of the source lab (labs/assign.c):
+     * the group and the source are kept on the copy, so the rule outlives the
+     * assignment (and the group or source lab deleted leaves the copy hidden
+     * from all but admins). Copies made before: from their instance rows. */
+    "ALTER TABLE labs ADD COLUMN copy_hidden INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE labs ADD COLUMN copy_group INTEGER REFERENCES groups(id) ON DELETE SET NULL;"
+    "ALTER TABLE labs ADD COLUMN copy_src INTEGER REFERENCES labs(id) ON DELETE SET NULL;"
+    "CREATE INDEX labs_copy_src ON labs(copy_src);"
+    "CREATE INDEX labs_copy_group ON labs(copy_group);"
+    "UPDATE labs SET copy_hidden = 1,"
+    " copy_group = (SELECT a.group_id FROM assignment_instances i JOIN assignments a"
+    "   ON a.id = i.assignment_id WHERE i.lab_id = labs.id),"
+    " copy_src = (SELECT a.lab_id FROM assignment_instances i JOIN assignments a"
+    "   ON a.id = i.assignment_id WHERE i.lab_id = labs.id)"
+    " WHERE id IN (SELECT lab_id FROM assignment_instances);",
 };
 
 static int

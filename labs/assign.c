@@ -422,6 +422,35 @@ copy_body(int64_t src, const char *name, struct lw_err *e)
 	return (body);
 }
 
+/*
+ * source_readable - whether v's lab is still the assignment's to hand out:
+ * its instructor (while an instructor) or a leader of its group reads it,
+ * as the instructor had to when assigning it. A share taken back since
+ * (or a lab given to someone else) stops new copies.
+ */
+static bool
+source_readable(const struct assign_view *v)
+{
+	json_t *rows = db_rows(DB, NULL,
+	    "SELECT u.id, u.role FROM users u WHERE (u.role <> 'user' AND u.id ="
+	    " (SELECT instructor_id FROM assignments WHERE id = ?)) OR u.id IN"
+	    " (SELECT user_id FROM group_members WHERE group_id = ? AND leader = 1)",
+	    "ii", v->id, v->group);
+	json_t *r;
+	bool ok = false;
+	size_t i;
+
+	json_array_foreach(rows, i, r) {
+		struct who w = {.id = jint(r, "id"),
+		    .role = auth_role_parse(json_string_value(json_object_get(r, "role")))};
+
+		if (!ok && w.role != -1 && access_lab(&w, v->lab) >= ACCESS_READ)
+			ok = true;
+	}
+	json_decref(rows);
+	return (ok);
+}
+
 /* The copy and its instance row, in one transaction; the copy's id or -1 with e. */
 static int64_t
 copy_make(const struct who *w, const struct assign_view *v, struct lw_err *e)
@@ -437,11 +466,12 @@ copy_make(const struct who *w, const struct assign_view *v, struct lw_err *e)
 		json_decref(body);
 		return (-1);
 	}
+	/* The copy keeps whom its solutions are for (assign_hides_solutions). */
 	if ((lab = lab_insert(body, w->id, e)) != -1 &&
 	    (db_exec(DB, e,
 	         "UPDATE labs SET boot_concurrency = (SELECT boot_concurrency FROM labs"
-	         " WHERE id = ?) WHERE id = ?",
-	         "ii", v->lab, lab) == -1 ||
+	         " WHERE id = ?), copy_hidden = 1, copy_group = ?, copy_src = ? WHERE id = ?",
+	         "iiii", v->lab, v->group, v->lab, lab) == -1 ||
 	        db_exec(DB, e,
 	            "INSERT INTO assignment_instances (assignment_id, user_id, lab_id, created_at)"
 	            " VALUES (?,?,?,?)",
@@ -477,6 +507,11 @@ assign_instance(const struct who *w, const char *ref, bool *made, struct lw_err 
 		return (err_set(e, ERR_CONFLICT,
 		    "the lab of assignment %lld was deleted: no new copies can be made",
 		    (long long)v.id));
+	if (!source_readable(&v))
+		return (err_set(e, ERR_CONFLICT,
+		    "the lab of assignment %lld is no longer readable by its instructors: no new "
+		    "copies can be made",
+		    (long long)v.id));
 	if ((lab = copy_make(w, &v, e)) == -1) {
 		audit_add(w, "assignment.instance", v.name, false, e->msg);
 		return (-1);
@@ -487,4 +522,28 @@ assign_instance(const struct who *w, const char *ref, bool *made, struct lw_err 
 	lab_publish("lab", "created", lab, lab);
 	lifecycle_consoles(lab, 0, true);
 	return (lab);
+}
+
+bool
+assign_hides_solutions(const struct who *w, int64_t lab)
+{
+	json_t *row;
+	bool hide;
+
+	if (w->role == ROLE_ADMIN)
+		return (false);
+	row = db_row(DB, NULL,
+	    "SELECT COALESCE(l.copy_src, 0) AS src,"
+	    " EXISTS (SELECT 1 FROM group_members WHERE group_id = l.copy_group AND user_id = ?"
+	    "   AND leader = 1) AS leads,"
+	    " EXISTS (SELECT 1 FROM assignment_instances i JOIN assignments a"
+	    "   ON a.id = i.assignment_id WHERE i.lab_id = l.id AND a.instructor_id = ?) AS made"
+	    " FROM labs l WHERE l.id = ? AND l.copy_hidden = 1",
+	    "iii", w->id, w->id, lab);
+	if (row == NULL)
+		return (false);
+	hide = !(jint(row, "made") == 1 && w->role != ROLE_USER) && jint(row, "leads") == 0 &&
+	    (jint(row, "src") == 0 || access_lab(w, jint(row, "src")) < ACCESS_READ);
+	json_decref(row);
+	return (hide);
 }

@@ -47,5 +47,14 @@ int assign_delete(const struct who *w, const char *ref, struct lw_err *e);
  * group's members (not its leaders) have one. Its lab id, or -1 with e.
  */
 int64_t assign_instance(const struct who *w, const char *ref, bool *made, struct lw_err *e);
+/*
+ * assign_hides_solutions - whether w sees lab's stage configs (the
+ * solutions) only as node names: lab is a member's copy for an assignment
+ * (labs.copy_hidden; it outlives the assignment) and w is none of an admin,
+ * a leader of the group it was made for, the assignment's instructor (while
+ * an instructor), or a reader of the source lab. The copy keeps them (a
+ * restore uses them). Reads the store (a snapshot or lw_lock).
+ */
+bool assign_hides_solutions(const struct who *w, int64_t lab);
 
 #endif

@@ -42,7 +42,7 @@ struct gnode {
 	int64_t id; /* -1: no such node any more */
 	char name[64];
 	char state[16];
-	char prompt[128];
+	char prompt[300]; /* the template's (< 128), anchored (node_find) */
 	int family;
 	bool stuck;   /* its console did not come back to the prompt */
 	bool booting; /* running, but its template's ready pattern not seen yet */
@@ -127,6 +127,7 @@ node_find(struct grade *g, int64_t lab, const char *name)
 	struct lab_console_node cn;
 	const struct template *t;
 	struct lw_err e = {0};
+	const char *prompt;
 	struct gnode *n;
 
 	for (size_t i = 0; i < g->nnodes; i++)
@@ -146,9 +147,20 @@ node_find(struct grade *g, int64_t lab, const char *name)
 	t = template_find(cn.template);
 	n->booting = t != NULL && t->ready_pattern[0] != '\0' &&
 	    db_int(DB, 1, "SELECT ready FROM nodes WHERE id = ?", "i", n->id) == 0;
-	snprintf(
-	    n->prompt, sizeof(n->prompt), "%s", cn.prompt[0] ? cn.prompt : GRADE_PROMPT_DEFAULT);
 	n->family = practice_family(cn.template);
+	/*
+	 * A shell's or vtysh's prompt starts its line with one word ("r1# ",
+	 * "r1(config)# ", "h1# ", "t1# "), or it is the last thing printed
+	 * (after output with no newline at its end). A line of output that only
+	 * ends like a prompt (" description lan # h1" in a running config) is
+	 * neither, so it no longer ends the output early and cuts what a check
+	 * judges.
+	 */
+	prompt = cn.prompt[0] ? cn.prompt : GRADE_PROMPT_DEFAULT;
+	if (n->family == PRACTICE_OTHER)
+		snprintf(n->prompt, sizeof(n->prompt), "%s", prompt);
+	else
+		snprintf(n->prompt, sizeof(n->prompt), "^\\S* ?(?:%s)|(?:%s)\\z", prompt, prompt);
 	return (n);
 }
 

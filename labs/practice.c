@@ -44,14 +44,15 @@ static int practice_addr(json_t *v, const struct field *f, const char *what, str
 static int practice_prefix(json_t *v, const struct field *f, const char *what, struct lw_err *e);
 static int practice_regex(json_t *v, const struct field *f, const char *what, struct lw_err *e);
 static int practice_command(json_t *v, const struct field *f, const char *what, struct lw_err *e);
+static int practice_text(json_t *v, const struct field *f, const char *what, struct lw_err *e);
 
 #define KINDS "ping|exec|config|route|ospf_neighbors|bgp_established"
 
 #define CHECK_COMMON                                                                               \
 	{"id", F_NAME, 1, 0, 0, NULL, NULL, NULL},                                                 \
-	    {"description", F_STRING, 1, 1, PRACTICE_TEXT_MAX, NULL, NULL, NULL},                  \
+	    {"description", F_STRING, 1, 1, PRACTICE_TEXT_MAX, NULL, practice_text, NULL},         \
 	    {"points", F_INT, 0, 0, 100, NULL, NULL, NULL},                                        \
-	    {"hint", F_STRING, 0, 0, PRACTICE_TEXT_MAX, NULL, NULL, NULL},                         \
+	    {"hint", F_STRING, 0, 0, PRACTICE_TEXT_MAX, NULL, practice_text, NULL},                \
 	    {"timeout_s", F_INT, 0, 1, 60, NULL, NULL, NULL},                                      \
 	    {"kind", F_ENUM, 1, 0, 0, KINDS, NULL, NULL},                                          \
 	{                                                                                          \
@@ -191,6 +192,43 @@ practice_regex(json_t *v, const struct field *f, const char *what, struct lw_err
 	return (0);
 }
 
+/*
+ * The first control byte of s (not tab, newline or carriage return), or
+ * NULL: text a terminal prints as it is (labwire grade's hints, labwire lab
+ * guide) must not carry escape sequences.
+ */
+static const char *
+text_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r') ||
+		    *s == 0x7f ||
+		    /* U+0080..U+009F in UTF-8: C1 controls (0x9b is a CSI to some terminals) */
+		    ((unsigned char)s[0] == 0xc2 && (unsigned char)s[1] >= 0x80 &&
+		        (unsigned char)s[1] <= 0x9f))
+			return (s);
+	return (NULL);
+}
+
+/* A description, hint or stage name: its length bounds, and no control byte but tab and newline. */
+static int
+practice_text(json_t *v, const struct field *f, const char *what, struct lw_err *e)
+{
+	const char *s = json_string_value(v), *c;
+	size_t l = json_string_length(v);
+
+	if (strlen(s) != l)
+		return (err_set(e, ERR_INVALID, "%s.%s: contains a NUL byte", what, f->name));
+	if ((long)l < f->min || (long)l > f->max)
+		return (err_set(e, ERR_INVALID, "%s.%s: length must be %ld..%ld", what, f->name,
+		    f->min, f->max));
+	if ((c = text_control(s)) != NULL)
+		return (err_set(e, ERR_INVALID,
+		    "%s.%s: no control character but tab and newline (byte %ld is 0x%02x)", what,
+		    f->name, (long)(c - s), (unsigned char)*c));
+	return (0);
+}
+
 /* Typed on a console as one line: printable ASCII only, so no newline or control key. */
 static int
 practice_command(json_t *v, const struct field *f, const char *what, struct lw_err *e)
@@ -281,8 +319,8 @@ checks_list(
 /* ---- stages ---- */
 
 static const struct field stage_spec[] = {
-    {"name", F_STRING, 1, 1, 128, NULL, NULL, NULL},
-    {"description", F_STRING, 0, 0, PRACTICE_STAGE_TEXT_MAX, NULL, NULL, NULL},
+    {"name", F_STRING, 1, 1, 128, NULL, practice_text, NULL},
+    {"description", F_STRING, 0, 0, PRACTICE_STAGE_TEXT_MAX, NULL, practice_text, NULL},
     {"checks", F_ARRAY, 0, 0, PRACTICE_CHECKS_MAX, NULL, NULL, NULL},
     {"configs", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
     FIELDS_END,
@@ -348,6 +386,8 @@ out:
 int
 practice_guide_check(json_t *guide, const char *what, struct lw_err *e)
 {
+	const char *c;
+
 	if (!json_is_string(guide))
 		return (err_set(e, ERR_INVALID, "%s: must be a string (Markdown)", what));
 	if (json_string_length(guide) > PRACTICE_GUIDE_MAX)
@@ -355,6 +395,10 @@ practice_guide_check(json_t *guide, const char *what, struct lw_err *e)
 		    PRACTICE_GUIDE_MAX, json_string_length(guide)));
 	if (strlen(json_string_value(guide)) != json_string_length(guide))
 		return (err_set(e, ERR_INVALID, "%s: contains a NUL byte", what));
+	if ((c = text_control(json_string_value(guide))) != NULL)
+		return (err_set(e, ERR_INVALID,
+		    "%s: no control character but tab and newline (byte %ld is 0x%02x)", what,
+		    (long)(c - json_string_value(guide)), (unsigned char)*c));
 	return (0);
 }
 
@@ -467,6 +511,23 @@ practice_lab_fields(int64_t lab, json_t *out, struct lw_err *e)
 	json_object_set(out, "stages", json_object_get(row, "stages"));
 	json_decref(row);
 	return (0);
+}
+
+void
+practice_hide_configs(json_t *out)
+{
+	json_t *s, *v, *names;
+	const char *node;
+	size_t i;
+
+	json_array_foreach(json_object_get(out, "stages"), i, s) {
+		if (!json_is_object(s) || (names = json_object()) == NULL)
+			continue;
+		json_object_foreach(json_object_get(s, "configs"), node, v)
+			json_object_set_new(names, node, json_null());
+		json_object_set_new(s, "configs", names);
+		json_object_set_new(s, "configs_hidden", json_true());
+	}
 }
 
 /* v as the lab's what, checked with the rest as stored: ids are unique over checks and stages. */

@@ -103,4 +103,10 @@ int practice_node_renamed(int64_t node, const char *to, struct lw_err *e);
  */
 json_t *practice_restore(int64_t lab, int stage, struct lw_err *e);
 
+/*
+ * practice_hide_configs - out's (a lab's, or {"stages": ...}) stages with
+ * each config's text replaced by null: the node names stay, and the stage
+ * says "configs_hidden": true (a PUT of it as it is is refused: 422).
+ */
+void practice_hide_configs(json_t *out);
 #endif

@@ -8,6 +8,8 @@
 #include "core/base/config.h"
 #include "db/db.h"
 #include "labs/access.h"
+#include "labs/assign.h"
+#include "labs/practice.h"
 #include "web/api.h"
 #include "web/httpval.h"
 
@@ -184,6 +186,8 @@ route_allowed(const struct api_route *rt, struct api_req *r, struct lw_err *e)
 	if (db_read_begin(lw.db, e) == -1)
 		return (-1);
 	lab = access_lab_resolve(&r->who, r->params[0], lab_need(rt), &r->level, e);
+	/* A member's copy of an assignment's lab: the stages' solutions stay server-side. */
+	r->hide_solutions = lab != -1 && assign_hides_solutions(&r->who, lab);
 	db_read_end();
 	if (lab == -1)
 		return (-1);
@@ -248,8 +252,11 @@ api_dispatch(struct api_req *r, struct lw_err *e)
 		lw_unlock();
 	else if (rt->flags & API_READ)
 		db_read_end();
-	if (ret == 0 && r->out != NULL && is_lab_route(rt))
+	if (ret == 0 && r->out != NULL && is_lab_route(rt)) {
 		access_redact(r->out, r->level, r->nparams == 1);
+		if (r->hide_solutions)
+			practice_hide_configs(r->out);
+	}
 	api_access_maybe_changed(gen); /* consoles let in under the old rules ask again */
 	return (ret);
 }

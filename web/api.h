@@ -35,6 +35,7 @@ struct api_req {
 	char cookie[256];         /* a Set-Cookie header, or "" */
 	struct who who;           /* who asks (api_identify) */
 	int level;                /* routes under /labs/{lab}: who's access_level on the lab */
+	bool hide_solutions;      /* and they see its stage configs as node names only */
 	bool fast;                /* on a socket's thread: answer only what is at hand, */
 	bool defer;               /* else set this: the request goes to a worker */
 };

@@ -7,6 +7,7 @@
 #include "labs/access.h"
 #include "labs/assign.h"
 #include "labs/lab.h"
+#include "labs/practice.h"
 #include "web/api.h"
 
 int
@@ -56,7 +57,10 @@ api_assignment_instance(struct api_req *r, struct lw_err *e)
 
 	if (lab == -1 || (out = lab_json(lab, e)) == NULL)
 		return (-1);
-	access_redact(out, ACCESS_OWN, true);
+	/* Its owner, as a rule; not when an admin gave the copy to someone else. */
+	access_redact(out, access_lab(&r->who, lab), true);
+	if (assign_hides_solutions(&r->who, lab))
+		practice_hide_configs(out);
 	snprintf(r->location, sizeof(r->location), "/api/v1/labs/%lld", (long long)lab);
 	return (api_reply(r, made ? 201 : 200, out, e));
 }

@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "labs/access.h"
 #include "labs/lab.h"
+#include "labs/practice.h"
 #include "web/httpval.h"
 #include "web/labcache.h"
 
@@ -23,6 +24,7 @@
 #define LC_MAX 512
 /* How long a lab whose counters move (running nodes, wired links) is served as it was. */
 #define LC_LIVE_MS 1000
+#define LC_HIDE 8 /* with an access level: the stage configs hidden (a key of its own) */
 
 /*
  * A rendered lab: the text, and the same gzip-compressed (for clients that
@@ -223,7 +225,9 @@ build(int64_t lab, int level, uint64_t gen, struct lw_err *e)
 	db_read_end();
 	if (out == NULL)
 		return (NULL);
-	access_redact(out, level, true);
+	access_redact(out, level & ~LC_HIDE, true);
+	if (level & LC_HIDE)
+		practice_hide_configs(out);
 	live = lab_live(out);
 	t = text_make(out);
 	json_decref(out);
@@ -239,14 +243,15 @@ int
 labcache_answer(struct api_req *r, int64_t lab, bool only_cached, struct lw_err *e)
 {
 	uint64_t gen = db_generation(); /* before the snapshot: a later commit makes it stale */
-	struct lc_text *t = cache_get(lab, r->level, gen);
+	int level = r->level | (r->hide_solutions ? LC_HIDE : 0); /* the cache's key */
+	struct lc_text *t = cache_get(lab, level, gen);
 	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
 
 	if (t == NULL && only_cached) {
 		r->defer = true;
 		return (0);
 	}
-	if (t == NULL && (t = build(lab, r->level, gen, e)) == NULL)
+	if (t == NULL && (t = build(lab, level, gen, e)) == NULL)
 		return (-1);
 	bool gz = t->gz != NULL &&
 	    httpval_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"));

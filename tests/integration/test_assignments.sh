@@ -115,15 +115,42 @@ api_as "$TA" POST "/api/v1/assignments/$AID/instance"
 eq "amy makes her copy: 201" "$STATUS" 201
 A_LAB=$(jqb .id)
 eq "  named hw1-amy, owned by amy" "$(jqb -c '[.name, .owner, .access]')" '["hw1-amy","amy","own"]'
-eq "  the same nodes, links, guide, checks and stages as src" "$(jqb -cS "$shape")" "$SRC_SHAPE"
+# A member sees the stages' configs (the solutions) as node names only.
+SRC_SHAPE_MEMBER=$(printf '%s' "$SRC_SHAPE" | jq -cS '.stages |= map(.configs |= map_values(null) | .configs_hidden = true)')
+eq "  the same nodes, links, guide, checks and stages as src (configs hidden)" "$(jqb -cS "$shape")" "$SRC_SHAPE_MEMBER"
 check "  with console tokens of its own (amy may type)" jqt '[.nodes[].console.token | length > 0] | all'
 api_as "$TA" POST "/api/v1/assignments/$AID/instance"
 eq "asked again: 200 with the same copy" "$STATUS $(jqb .id)" "200 $A_LAB"
 api_as "$TB" POST "/api/v1/assignments/$AID/instance"
 eq "ben makes his: 201 hw1-ben" "$STATUS $(jqb .name)" "201 hw1-ben"
 B_LAB=$(jqb .id)
-eq "  owned by ben, the same shape" "$(jqb .owner) $(jqb -cS "$shape" | cmp -s - <(echo "$SRC_SHAPE") && echo same)" "ben same"
+eq "  owned by ben, the same shape" "$(jqb .owner) $(jqb -cS "$shape" | cmp -s - <(echo "$SRC_SHAPE_MEMBER") && echo same)" "ben same"
 eq "two copies, no more labs" "$(count_labs)" $((LABS0 + 2))
+
+# ---- the solutions stay server-side: a member reads stage configs as node names only ---------
+api_as "$TA" GET "/api/v1/labs/$A_LAB"
+eq "amy's GET of her copy: stage 1's configs are node names, no text" \
+	"$(jqb -c '.stages[0] | [.configs, .configs_hidden]')" '[{"h1":null},true]'
+api_as "$TA" GET "/api/v1/labs/$A_LAB/stages"
+eq "  GET .../stages the same" "$(jqb -c '.stages[0] | [.configs, .configs_hidden]')" '[{"h1":null},true]'
+STAGES_SEEN=$BODY
+api_as "$TI" GET "/api/v1/labs/$A_LAB"
+eq "ivan (the instructor) reads amy's copy with the configs" "$(jqb -c '.stages[0] | [.configs.h1, .configs_hidden]')" \
+	'["ip addr add 10.7.0.1/24 dev eth0\nip link set eth0 up\n",null]'
+api GET "/api/v1/labs/$A_LAB"
+eq "  the admin too (owner-level access, like amy)" "$(jqb -r '.stages[0].configs.h1 | test("10.7.0.1/24")')" true
+api_as "$TA" GET "/api/v1/labs/$A_LAB"
+eq "amy again (a cached text is per viewer): still hidden" "$(jqb -c '.stages[0].configs')" '{"h1":null}'
+api_as "$TA" PUT "/api/v1/labs/$A_LAB/stages" "$STAGES_SEEN"
+eq "amy PUTs the stages as she saw them: 422, nothing lost" "$STATUS" 422
+api_as "$TI" GET "/api/v1/labs/$A_LAB/stages"
+eq "  ivan still reads stage 1's config" "$(jqb -r '.stages[0].configs.h1 | test("10.7.0.1/24")')" true
+api_as "$TB" POST "/api/v1/labs/$B_LAB/stages/1/restore"
+eq "ben restores stage 1 on his stopped copy: 202 (the hidden config is used)" "$STATUS $(jqb -c '[.nodes[] | .action] | unique')" '202 ["updated"]'
+api_as "$TB" GET "/api/v1/labs/$B_LAB/nodes/h1"
+check "  his h1's startup config is stage 1's" jqt '.startup_config | test("10.7.0.1/24")'
+api_as "$TB" POST "/api/v1/labs/$B_LAB/stages/0/restore"
+eq "  and back to the start: 202" "$STATUS" 202
 
 api_as "$TA" GET "/api/v1/labs/$B_LAB"
 eq "amy: ben's copy answers 404" "$STATUS" 404
@@ -226,7 +253,22 @@ out=$(cli_as "$TA" assignment start "$CLI_AID" 2>&1)
 check "  a second start finds the same copy" grep -q "your copy: lab hw-cli-amy" <<<"$out"
 api_as "$TA" POST /api/v1/labs/hw-cli-amy/stop
 
-# ---- deleting: a copy, the assignment, the source lab, the class ----------------------------
+# ---- a lab its instructor can no longer read is not handed out --------------------------------
+api_as "$TP" POST /api/v1/labs '{"name":"pats","nodes":[{"name":"p1","template":"linux-host"}],"guide":"pat only"}'
+api_as "$TP" PATCH /api/v1/labs/pats '{"shared_with":[{"user":"ivan","access":"read"}]}'
+eq "pat shares her lab pats with ivan (read)" "$STATUS" 200
+api_as "$TI" POST /api/v1/assignments '{"lab":"pats","group":"cls","name":"hw-pats"}'
+eq "  ivan assigns it to cls: 201" "$STATUS" 201
+PAID=$(jqb .id)
+api_as "$TP" PATCH /api/v1/labs/pats '{"shared_with":[]}'
+eq "  pat takes the share back" "$STATUS" 200
+api_as "$TA" POST "/api/v1/assignments/$PAID/instance"
+eq "  amy gets no copy of pats now: 409" "$STATUS $(jqb -r '.error.message | test("no longer readable")')" "409 true"
+api_as "$TA" GET /api/v1/labs
+eq "  and no lab was made for her" "$(jqb -c '[.labs[].name | select(startswith("hw-pats"))]')" '[]'
+api_as "$TI" DELETE "/api/v1/assignments/$PAID"
+api_as "$TP" DELETE /api/v1/labs/pats
+
 api_as "$TB" DELETE "/api/v1/labs/$B_LAB"
 eq "ben deletes his copy: 204" "$STATUS" 204
 api_as "$TI" GET "/api/v1/assignments/$AID"
@@ -237,6 +279,9 @@ api_as "$TI" GET "/api/v1/assignments/$AID"
 eq "hw1 is gone: 404" "$STATUS" 404
 api_as "$TA" GET "/api/v1/labs/$A_LAB"
 eq "amy's copy stays hers" "$STATUS $(jqb .owner)" "200 amy"
+eq "  its stage configs still hidden from her (the assignment is gone)" "$(jqb -c '.stages[0].configs')" '{"h1":null}'
+api_as "$TI" GET "/api/v1/labs/$A_LAB/stages"
+eq "  ivan (leading cls) still reads them" "$(jqb -r '.stages[0].configs.h1 | test("10.7.0.1/24")')" true
 api_as "$TA" GET /api/v1/assignments
 eq "amy's list: hw-cli only" "$(jqb -c '[.assignments[].name]')" '["hw-cli"]'
 api_as "$TI" DELETE /api/v1/labs/src

@@ -14,7 +14,8 @@
 lw_setup
 
 LAB=/api/v1/labs/g1
-R1_CFG='hostname r1\n!\ninterface eth0\n ip address 10.0.1.1/24\nexit\n!\ninterface eth1\n ip address 10.0.2.1/24\nexit\n!\ninterface eth2\n ip address 10.0.3.1/24\nexit\n!\nip route 10.9.9.0/24 10.0.3.2\n!\nrouter ospf\n ospf router-id 1.1.1.1\n network 10.0.3.0/24 area 0\nexit\n!\nrouter bgp 65001\n neighbor 10.0.3.2 remote-as 65002\nexit\n!\n'
+# r1's eth0 description ends in "# h1", like a prompt: its config checks must still see all of it.
+R1_CFG='hostname r1\n!\ninterface eth0\n description lan # h1\n ip address 10.0.1.1/24\nexit\n!\ninterface eth1\n ip address 10.0.2.1/24\nexit\n!\ninterface eth2\n ip address 10.0.3.1/24\nexit\n!\nip route 10.9.9.0/24 10.0.3.2\n!\nrouter ospf\n ospf router-id 1.1.1.1\n network 10.0.3.0/24 area 0\nexit\n!\nrouter bgp 65001\n neighbor 10.0.3.2 remote-as 65002\nexit\n!\n'
 HOSTS=
 for i in 3 4 5 6 7 8; do
 	HOSTS="$HOSTS,{\"name\":\"h$i\",\"template\":\"linux-host\",\"startup_config\":\"ip addr add 10.0.8.$i/24 dev eth0\\n\"}"

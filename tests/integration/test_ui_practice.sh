@@ -56,6 +56,8 @@ Make h1 send everything through h2.
 
 <iframe src="http://203.0.113.9/frame"></iframe>
 
+<input type="image" src="http://203.0.113.9/input.png" alt="in"><map name="m"><area shape="rect" coords="0,0,9,9" href="/api/v1/labs"></map>
+
 <details open ontoggle=window.__guidePwned++><summary>More</summary><svg><a href="javascript:window.__guidePwned++"><text>svg</text></a></svg></details>
 
 <meta http-equiv="refresh" content="0;url=http://203.0.113.9/"><form action="http://203.0.113.9/"><button>Send</button></form>

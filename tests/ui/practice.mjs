@@ -43,7 +43,7 @@ try {
 		"the guide's heading is shown beside the canvas");
 	ok(await page.locator('#guide li').count() === 2, "the guide's list is rendered as a list");
 	const unsafe = await page.evaluate(() => ({
-		inGuide: document.querySelectorAll('#guide :is(script, iframe, object, embed, img, style, svg, meta, form, button)').length,
+		inGuide: document.querySelectorAll('#guide :is(script, iframe, object, embed, img, style, svg, meta, form, button, input, map, area)').length,
 		handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
 		styled: document.querySelectorAll('#guide [style]').length,
 		scripts: [...document.scripts].map((s) => s.getAttribute('src') || 'inline'),

@@ -127,6 +127,21 @@ test_refused(void)
 	       "\"x\"},{\"id\":\"a\",\"description\":\"d\",\"node\":\"r1\",\"kind\":\"config\","
 	       "\"match\":\"x\"}]",
 	    NULL, "checks[1].id: 'a' is used by checks[0]");
+	/* Text a terminal prints (labwire grade's hint): no escape sequence in it. */
+	expect("[{\"id\":\"c1\",\"description\":\"d\",\"node\":\"r1\",\"kind\":\"config\","
+	       "\"match\":\"x\",\"hint\":\"look \\u001b]0;owned\\u0007 here\"}]",
+	    NULL, "checks[0].hint: no control character but tab and newline (byte 5 is 0x1b)");
+	expect("[{\"id\":\"c1\",\"description\":\"d\\u001b[2J\",\"node\":\"r1\","
+	       "\"kind\":\"config\",\"match\":\"x\"}]",
+	    NULL, "checks[0].description: no control character");
+	expect("[{\"id\":\"c1\",\"description\":\"two\\nlines\\tand a tab\",\"node\":\"r1\","
+	       "\"kind\":\"config\",\"match\":\"x\"}]",
+	    NULL, NULL);
+	expect(NULL, "[{\"name\":\"one\\u009b[31m\"}]",
+	    "stages[0].name: no control character but tab and newline (byte 3 is 0xc2)");
+	expect(NULL, "[{\"name\":\"caf\\u00e9 \\u00a0ok\"}]", NULL);
+	expect(NULL, "[{\"name\":\"one\",\"description\":\"x\\u007f\"}]",
+	    "stages[0].description: no control");
 }
 
 static void
@@ -176,6 +191,13 @@ test_bounds(void)
 		json_decref(g);
 		free(gb);
 	}
+	g = json_string("# Title\r\n\tcode\n");
+	CHECK(practice_guide_check(g, "guide", &e) == 0);
+	json_decref(g);
+	g = json_string("# Title\n\x1b]52;c;cm0gLXJmIH4=\x07");
+	CHECK(practice_guide_check(g, "guide", &e) == -1 && e.code == ERR_INVALID &&
+	    strstr(e.msg, "byte 8 is 0x1b") != NULL);
+	json_decref(g);
 	g = json_integer(1);
 	CHECK(practice_guide_check(g, "guide", &e) == -1 && e.code == ERR_INVALID);
 	json_decref(g);

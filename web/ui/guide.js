@@ -31,7 +31,9 @@ purify.addHook('afterSanitizeAttributes', (node) => {
 const CONFIG = {
 	USE_PROFILES: { html: true }, // no SVG, no MathML
 	FORBID_TAGS: ['style', 'link', 'meta', 'base', 'form', 'button', 'select', 'textarea', 'iframe', 'frame',
-		'object', 'embed', 'video', 'audio', 'source', 'track', 'picture', 'dialog', 'template'],
+		'object', 'embed', 'video', 'audio', 'source', 'track', 'picture', 'dialog', 'template',
+		// <input type=image src=...> fetches its image like an <img>; <area href> is a link the hook above never sees.
+		'input', 'map', 'area'],
 	FORBID_ATTR: ['style', 'srcset', 'action', 'formaction', 'ping', 'background', 'poster'],
 	ALLOW_DATA_ATTR: false,
 	SANITIZE_NAMED_PROPS: true, // ids and names cannot clobber the page's globals
