@@ -98,8 +98,9 @@ run_integration() {
 # own twin of the other pass, and the slots end close together.
 run_integration_passes() {
 	local jobs=${INTEGRATION_JOBS:-2} times=$LW_BUILD/integration-times dir t i n=0 k pass
-	local -a tests job_t job_pass job_est order running_pid running_slot done_rc done_secs
+	local -a tests job_t job_pass job_est order running_slot done_rc done_secs
 	local -A est pid_job pid_start
+	[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 	dir=$(mktemp -d /tmp/labwire-itests.XXXXXX)
 	tests=(tests/integration/test_*.sh)
 	for pass in normal asan; do
