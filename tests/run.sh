@@ -86,6 +86,97 @@ run_integration() {
 	grep -E '^(not ok|#)' "$log" | sed 's/^/    /' | tail -n 60
 }
 
+# The integration tests, twice: against the normal daemon, then (when built)
+# against the ASan/UBSan one. The two passes' tests are one queue of jobs run
+# INTEGRATION_JOBS at a time (default 2), each with its own log; results print
+# as before, pass by pass in file order, each as soon as those before it are
+# done. Every test runs in a network namespace, data directory and cgroup of
+# its own, so tests share only the CPU. The queue is ordered by each test's
+# time in the last run ($LW_BUILD/integration-times; a test not timed yet
+# counts as the longest): one slot takes the longest job left, the others the
+# shortest, so a heavy QEMU test runs beside light API tests, not beside its
+# own twin of the other pass, and the slots end close together.
+run_integration_passes() {
+	local jobs=${INTEGRATION_JOBS:-2} times=$LW_BUILD/integration-times dir t i n=0 k pass
+	local -a tests job_t job_pass job_est order running_slot done_rc done_secs
+	local -A est pid_job pid_start
+	[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+	dir=$(mktemp -d /tmp/labwire-itests.XXXXXX)
+	tests=(tests/integration/test_*.sh)
+	for pass in normal asan; do
+		[ "$pass" = asan ] && [ ! -x "$LW_BUILD/asan/labwire" ] && continue
+		for t in "${tests[@]}"; do
+			job_t[n]=$t job_pass[n]=$pass
+			n=$((n + 1))
+		done
+	done
+	if [ -r "$times" ]; then
+		while read -r pass t k; do est[$pass:$t]=$k; done <"$times"
+	fi
+	for ((i = 0; i < n; i++)); do job_est[i]=${est[${job_pass[i]}:${job_t[i]}]:-100000}; done
+	# Longest first; equal times in file order.
+	mapfile -t order < <(for ((i = 0; i < n; i++)); do echo "${job_est[i]} $i"; done | sort -k1,1nr -k2,2n | cut -d' ' -f2)
+
+	# start SLOT JOB: the job's test in the background, with its pass's daemon.
+	start() {
+		local j=$2 b=$LW_BUILD
+		if [ "${job_pass[j]}" = asan ]; then
+			LW_IMAGES=${LW_IMAGES:-$b/images} LW_TOOLS=${LW_TOOLS:-$b/tools} LW_UI=${LW_UI:-$b/ui} \
+				LW_NPM=${LW_NPM:-$b/npm-uitest} LW_BUILD=$b/asan bash "${job_t[j]}" >"$dir/$j.log" 2>&1 &
+		else
+			bash "${job_t[j]}" >"$dir/$j.log" 2>&1 &
+		fi
+		pid_job[$!]=$j pid_start[$!]=$SECONDS running_slot[$1]=$!
+	}
+	# The results of every finished job in print order not printed yet.
+	local printed=0
+	flush() {
+		local j p f
+		while [ "$printed" -lt "$n" ] && [ -n "${done_rc[printed]:-}" ]; do
+			j=$printed
+			if [ "$j" -eq 0 ]; then
+				echo "== integration tests"
+			elif [ "${job_pass[j]}" != "${job_pass[j - 1]}" ]; then
+				echo "== integration tests, daemon built with ASan/UBSan"
+			fi
+			p=$(grep -c '^ok - ' "$dir/$j.log")
+			f=$(grep -c '^not ok - ' "$dir/$j.log")
+			if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+			passed=$((passed + p))
+			failed=$((failed + f))
+			printf '%-40s %d passed, %d failed (%ds)\n' "${job_t[j]}" "$p" "$f" "${done_secs[j]}"
+			grep -E '^(not ok|#)' "$dir/$j.log" | sed 's/^/    /' | tail -n 60
+			printed=$((printed + 1))
+		done
+	}
+	# Interrupted: the running tests end (their teardowns run), then this.
+	trap 'for k in "${!pid_job[@]}"; do kill -TERM "$k" 2>/dev/null; done; wait; rm -rf "$dir"; exit 130' INT TERM
+	local lo=0 hi=$((n - 1)) slot pid rc
+	[ "$n" -eq 0 ] && echo "== integration tests"
+	for ((slot = 0; slot < jobs && lo <= hi; slot++)); do
+		if [ "$slot" -eq 0 ]; then start "$slot" "${order[lo]}" && lo=$((lo + 1)); else start "$slot" "${order[hi]}" && hi=$((hi - 1)); fi
+	done
+	while [ "${#pid_job[@]}" -gt 0 ]; do
+		pid=
+		wait -n -p pid "${!pid_job[@]}"
+		rc=$?
+		[ -n "${pid:-}" ] && [ -n "${pid_job[$pid]:-}" ] || continue
+		i=${pid_job[$pid]}
+		done_rc[i]=$rc done_secs[i]=$((SECONDS - pid_start[$pid]))
+		unset "pid_job[$pid]" "pid_start[$pid]"
+		for ((slot = 0; slot < jobs; slot++)); do [ "${running_slot[slot]}" = "$pid" ] && break; done
+		if [ "$lo" -le "$hi" ]; then
+			if [ "$slot" -eq 0 ]; then start "$slot" "${order[lo]}" && lo=$((lo + 1)); else start "$slot" "${order[hi]}" && hi=$((hi - 1)); fi
+		fi
+		flush
+	done
+	trap - INT TERM
+	# This run's times order the next run's queue.
+	for ((i = 0; i < n; i++)); do echo "${job_pass[i]} ${job_t[i]} ${done_secs[i]}"; done >"$times.tmp" &&
+		mv "$times.tmp" "$times"
+	rm -rf "$dir"
+}
+
 if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	echo "== unit tests"
 	# The tree's structure first (floors, cycles, SQL, built files, format).
@@ -102,18 +193,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ] || [ "$WHAT" = fuzz ]; then
 	done
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then
-	echo "== integration tests"
-	for t in tests/integration/test_*.sh; do
-		run_integration "$t"
-	done
-	if [ -x "$LW_BUILD/asan/labwire" ]; then
-		echo "== integration tests, daemon built with ASan/UBSan"
-		export LW_IMAGES=$LW_BUILD/images LW_TOOLS=$LW_BUILD/tools LW_UI=$LW_BUILD/ui \
-			LW_NPM=$LW_BUILD/npm-uitest LW_BUILD=$LW_BUILD/asan
-		for t in tests/integration/test_*.sh; do
-			run_integration "$t"
-		done
-	fi
+	run_integration_passes
 fi
 rm -f "$log"
 echo "$passed passed, $failed failed"

@@ -155,13 +155,18 @@ lw_teardown() {
 	rm -rf "$LW_TMP"
 }
 
-# wait_for DESC TIMEOUT_S CMD...: poll CMD every 0.5 s.
+# wait_for DESC TIMEOUT_S CMD...: poll CMD every 0.5 s. A wait that took
+# more than half its time says so (a deadline a busy host nearly missed).
 wait_for() {
 	local desc=$1 t=$2
 	shift 2
-	local end=$((SECONDS + t))
+	local start=$SECONDS end=$((SECONDS + t))
 	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
+		if "$@"; then
+			[ $((2 * (SECONDS - start))) -le "$t" ] ||
+				echo "# slow: $desc took $((SECONDS - start)) of its $t s" >&2
+			return 0
+		fi
 		sleep 0.5
 	done
 	echo "# timed out waiting for: $desc" >&2

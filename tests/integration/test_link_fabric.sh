@@ -34,10 +34,14 @@ link_get() { api GET "/api/v1/labs/$LAB/links/$1"; }
 node_state_is() { api GET "/api/v1/labs/$LAB/nodes/$1"; [ "$(jqb .state)" = "$2" ]; }
 no_carrier() { in_node "$1" ip link show eth0 | grep -q NO-CARRIER; }
 pings() { in_node "$1" ping -c 1 -W 2 "$2" >/dev/null 2>&1; }
-# wait_ready FILE: lwframe prints "ready" on stderr once it listens.
+# wait_ready FILE: lwframe prints "ready" on stderr once it listens. Up to
+# 30 s: on a busy host (the other pass's tests run beside this one) starting
+# it through the API and nsenter can take more than the 5 s it takes idle,
+# and frames sent before it listens are never counted.
 wait_ready() {
 	local i
-	for i in $(seq 1 50); do grep -qx ready "$1" 2>/dev/null && return 0; sleep 0.1; done
+	for i in $(seq 1 300); do grep -qx ready "$1" 2>/dev/null && return 0; sleep 0.1; done
+	echo "# lwframe did not say ready within 30 s ($1)"
 	return 1
 }
 
@@ -159,9 +163,15 @@ AMAC=$(colon a)
 link_get "$ILINK"
 eq "and applied when the lab starts: the link runs through the engine" "$(jqb .datapath)" engine
 in_node a ping -c 1 -q 10.6.0.2 >/dev/null # ARP resolved (both ways delayed) before measuring
-rtt=$(in_node a ping -c 20 -i 0.1 -q 10.6.0.2 | sed -n 's|.* = \([0-9.]*\)/\([0-9.]*\)/.*|\1 \2|p')
-read -r rmin ravg <<<"$rtt"
-echo "# delay 50 ms each way: rtt min $rmin avg $ravg ms"
+# Up to 3 measurements: a busy host (the other pass's tests run beside this
+# one) delays the pings' wake-ups, adding to the mean; a wrong delay is wrong
+# every time.
+for try in 1 2 3; do
+	rtt=$(in_node a ping -c 20 -i 0.1 -q 10.6.0.2 | sed -n 's|.* = \([0-9.]*\)/\([0-9.]*\)/.*|\1 \2|p')
+	read -r rmin ravg <<<"$rtt"
+	echo "# delay 50 ms each way: rtt min $rmin avg $ravg ms (measurement $try)"
+	awk "BEGIN { exit !(${ravg:-0} >= 90 && ${ravg:-0} <= 110) }" && break
+done
 check "delay 50 ms: RTT min >= 100 ms" awk "BEGIN { exit !($rmin >= 100) }"
 check "delay 50 ms: RTT mean within 10 % of 100 ms" awk "BEGIN { exit !($ravg >= 90 && $ravg <= 110) }"
 

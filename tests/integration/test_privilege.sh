@@ -6,8 +6,10 @@
 # is contained by its cgroup while the daemon and the host stay responsive;
 # everything is removed at stop.
 . "$(dirname "$0")/lib.sh"
-# A uid range of this test's own: node N of another daemon must not be counted as ours.
-BASE=1880000000
+# A uid range of this test's own: node N of another daemon (another test's,
+# or this test's in the other pass, running beside it) must not be counted as
+# ours. Nodes here are few (ids < 256): ranges 256 apart never share a uid.
+BASE=$((1880000000 + ($$ % 4194304) * 256))
 LW_DAEMON_ARGS="--node-ids $BASE"
 lw_setup
 # This daemon's cgroup parent (named from its data directory), from its log.

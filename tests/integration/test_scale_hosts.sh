@@ -54,7 +54,10 @@ eq "the start is accepted" "$STATUS" 202
 api GET "/api/v1/labs/$LAB"
 eq "the lab answers while it starts" "$STATUS" 200
 echo "# $(jqb '[.nodes[] | select(.state == "running")] | length') of $N running at the first GET"
-wait_for "all running" 180 lab_nodes_are scale running
+# Up to 480 s: about 25 s on an idle host, 176 s seen with the other pass's
+# tests and other work beside it (netns and veth creation take the kernel's
+# global locks); the time is printed, and measured by make bench.
+wait_for "all running" 480 lab_nodes_are scale running
 echo "# $N hosts started and $((2 * N)) links wired in $(secs "$t0") s"
 touch "$LW_TMP/poll.stop"
 wait "$POLLER"

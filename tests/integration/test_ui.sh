@@ -6,7 +6,7 @@
 # Screenshots go to build/test-artifacts/ui/.
 . "$(dirname "$0")/lib.sh"
 LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}
-ART=$LW_ROOT/build/test-artifacts/ui
+ART=$LW_BUILD/test-artifacts/ui # each pass its own (build/, build/asan/): they run side by side
 rm -rf "$ART"
 mkdir -p "$ART"
 # browser SCRIPT: run a tests/ui script in the namespace; its ok/not ok lines
