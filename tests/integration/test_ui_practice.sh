@@ -9,10 +9,10 @@
 # and checking their copy in the page, and the instructor's table with the
 # member's state and grade and a read-only console; the owner editing the
 # guide. Namespace hosts only, for speed: about 18 s.
-# Screenshots go to build/test-artifacts/ui-practice/.
+# Screenshots go to $LW_BUILD/test-artifacts/ui-practice/ (each pass its own).
 . "$(dirname "$0")/lib.sh"
 LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}
-ART=$LW_ROOT/build/test-artifacts/ui-practice
+ART=$LW_BUILD/test-artifacts/ui-practice
 rm -rf "$ART"
 mkdir -p "$ART"
 # browser SCRIPT: run a tests/ui script in the namespace; its ok/not ok lines
