@@ -247,3 +247,21 @@ create_pair() {
 	{\"name\":\"b\",\"template\":\"tiny-linux\",\"nics\":1,\"startup_config\":\"ip addr add 10.9.0.2/24 dev eth0\\nip link set eth0 up\\n\"}],
 	\"links\":[{\"endpoints\":[\"a:eth0\",\"b:eth0\"]}]}"
 }
+
+# browser SCRIPT: run a tests/ui script in the namespace with real Chromium
+# (playwright-core from $LW_NPM; screenshots into $ART, which the caller
+# sets); its ok/not ok lines count here, and a script that dies without
+# saying so fails.
+browser() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"exit 0") ;;
+		"exit "*) notok "$1 ran to its end ($line)" ;;
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) notok "${line#not ok - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <(LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
+		ip netns exec "$LW_NS" node "$LW_ROOT/tests/ui/$1" "$LW_URL" "$ART" 2>&1; echo "exit $?")
+}

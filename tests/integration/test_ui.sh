@@ -9,21 +9,6 @@ LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}
 ART=$LW_BUILD/test-artifacts/ui # each pass its own (build/, build/asan/): they run side by side
 rm -rf "$ART"
 mkdir -p "$ART"
-# browser SCRIPT: run a tests/ui script in the namespace; its ok/not ok lines
-# count here, and a script that dies without saying so fails.
-browser() {
-	local line
-	while IFS= read -r line; do
-		case $line in
-		"exit 0") ;;
-		"exit "*) notok "$1 ran to its end ($line)" ;;
-		"ok - "*) ok "${line#ok - }" ;;
-		"not ok - "*) notok "${line#not ok - }" ;;
-		*) echo "# $line" ;;
-		esac
-	done < <(LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
-		ip netns exec "$LW_NS" node "$LW_ROOT/tests/ui/$1" "$LW_URL" "$ART" 2>&1; echo "exit $?")
-}
 lw_setup
 
 fetch_head() { nsexec curl -s -o /dev/null -w '%{http_code} %{content_type}' "$LW_URL$1"; }

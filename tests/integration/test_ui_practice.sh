@@ -15,21 +15,6 @@ LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}
 ART=$LW_BUILD/test-artifacts/ui-practice
 rm -rf "$ART"
 mkdir -p "$ART"
-# browser SCRIPT: run a tests/ui script in the namespace; its ok/not ok lines
-# count here, and a script that dies without saying so fails.
-browser() {
-	local line
-	while IFS= read -r line; do
-		case $line in
-		"exit 0") ;;
-		"exit "*) notok "$1 ran to its end ($line)" ;;
-		"ok - "*) ok "${line#ok - }" ;;
-		"not ok - "*) notok "${line#not ok - }" ;;
-		*) echo "# $line" ;;
-		esac
-	done < <(LW_PLAYWRIGHT=$LW_NPM/node_modules/playwright-core/index.mjs \
-		ip netns exec "$LW_NS" node "$LW_ROOT/tests/ui/$1" "$LW_URL" "$ART" 2>&1; echo "exit $?")
-}
 lw_setup
 
 csp=$(nsexec curl -s -D - -o /dev/null "$LW_URL/" | tr -d '\r' | sed -n 's/^Content-Security-Policy: //Ip')
