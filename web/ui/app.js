@@ -696,6 +696,25 @@ async function restoreStage(n) {
 	if (r) say(`Stage ${n} restored: ${(r.nodes || []).map((x) => `${x.name} ${x.action}${x.error ? ` (${x.error})` : ''}`).join(', ') || 'no nodes'}.`);
 }
 
+// gradeWhenFree - POST grade; while the daemon answers 429 (it grades at most 4
+// labs at once: a class pressing the button together), wait its Retry-After and
+// ask again, for up to 3 minutes, telling the learner through say().
+async function gradeWhenFree(cur, stage, say) {
+	const until = Date.now() + 180000;
+	for (;;) {
+		try {
+			return await api.grade(cur.name, stage);
+		} catch (e) {
+			if (!(e instanceof ApiError) || e.status !== 429 || Date.now() > until || current !== cur)
+				throw e;
+			const s = Math.min(Math.max(e.retryAfter || 5, 1), 30);
+			say(`The daemon is busy checking other labs; asking again in ${s} s…`);
+			await new Promise((res) => setTimeout(res, s * 1000));
+			say('');
+		}
+	}
+}
+
 // runGrade - POST grade (stage n, 0 = every check) with a progress line; the result or the refusal below.
 async function runGrade(stage) {
 	const cur = current;
@@ -703,7 +722,8 @@ async function runGrade(stage) {
 	const prog = document.getElementById('grade-progress');
 	const out = document.getElementById('grade-result');
 	const t0 = Date.now();
-	const tick = () => { document.getElementById('grade-elapsed').textContent =
+	let waiting = ''; // set while the daemon is busy grading other labs (429)
+	const tick = () => { document.getElementById('grade-elapsed').textContent = waiting ||
 		`Checking${stage ? ` stage ${stage}` : ''} on the consoles… ${Math.floor((Date.now() - t0) / 1000)} s`; };
 	btns.forEach((b) => { b.disabled = true; });
 	prog.hidden = false;
@@ -711,7 +731,7 @@ async function runGrade(stage) {
 	const timer = setInterval(tick, 1000);
 	cur.grading = { active: true, stop: () => clearInterval(timer) };
 	try {
-		const r = await api.grade(cur.name, stage);
+		const r = await gradeWhenFree(cur, stage, (msg) => { waiting = msg; tick(); });
 		if (current === cur) showGrade(r, false);
 	} catch (e) {
 		if (current === cur && !(e instanceof ApiError && e.status === 401)) {
