@@ -210,7 +210,8 @@ text_control(const char *s)
 	return (NULL);
 }
 
-/* A description, hint or stage name: its length bounds, and no control byte but tab and newline. */
+/* A description, hint or stage name: its length bounds, and no control byte but tab, newline and
+ * CR. */
 static int
 practice_text(json_t *v, const struct field *f, const char *what, struct lw_err *e)
 {
@@ -224,8 +225,8 @@ practice_text(json_t *v, const struct field *f, const char *what, struct lw_err 
 		    f->min, f->max));
 	if ((c = text_control(s)) != NULL)
 		return (err_set(e, ERR_INVALID,
-		    "%s.%s: no control character but tab and newline (byte %ld is 0x%02x)", what,
-		    f->name, (long)(c - s), (unsigned char)*c));
+		    "%s.%s: no control character but tab, newline and CR (byte %ld is 0x%02x)",
+		    what, f->name, (long)(c - s), (unsigned char)*c));
 	return (0);
 }
 
@@ -397,7 +398,7 @@ practice_guide_check(json_t *guide, const char *what, struct lw_err *e)
 		return (err_set(e, ERR_INVALID, "%s: contains a NUL byte", what));
 	if ((c = text_control(json_string_value(guide))) != NULL)
 		return (err_set(e, ERR_INVALID,
-		    "%s: no control character but tab and newline (byte %ld is 0x%02x)", what,
+		    "%s: no control character but tab, newline and CR (byte %ld is 0x%02x)", what,
 		    (long)(c - json_string_value(guide)), (unsigned char)*c));
 	return (0);
 }

@@ -323,7 +323,7 @@ static const char cli_usage_tail[] =
     "  --wait-ready       first wait until the node runs and is ready\n"
     "                     (--ready-timeout S, default 300)\n"
     "  --send TEXT        send TEXT and a carriage return\n"
-    "  --expect REGEX     wait until REGEX (POSIX extended; ^ and $ match at line\n"
+    "  --expect REGEX     wait until REGEX (PCRE2, bounded; ^ and $ match at line\n"
     "                     ends, $ also at the end of output paused for 0.3 s)\n"
     "                     matches what arrived since the previous match, \"\\r\" removed\n"
     "  --timeout S        give up after S seconds (default 30), exit 1\n"

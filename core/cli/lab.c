@@ -38,6 +38,18 @@ cli_lab_list(struct cli_args *a)
 	return (cli_table_done(&t) == 0 ? CLI_OK : CLI_FAIL);
 }
 
+/* lab_checks_count - a lab's checks: its own and every stage's. */
+static size_t
+lab_checks_count(json_t *lab)
+{
+	json_t *st;
+	size_t i, n = json_array_size(json_object_get(lab, "checks"));
+
+	json_array_foreach(json_object_get(lab, "stages"), i, st)
+		n += json_array_size(json_object_get(st, "checks"));
+	return (n);
+}
+
 int
 cli_lab_create(struct cli_args *a)
 {
@@ -63,11 +75,10 @@ cli_lab_create(struct cli_args *a)
 	if (cli_http("POST", CLI_API "/labs", file.p, &st, &ans) == 0) {
 		printf("created lab %s (id %s)", cli_fmt_string(ans, "name"),
 		    cli_fmt_field(ans, "id", id, sizeof(id)));
-		/* A practice lab's parts, as the daemon kept them. */
+		/* A practice lab's parts, as the daemon kept them: every check, the stages' too. */
 		if (json_array_size(json_object_get(ans, "checks")) > 0 ||
 		    json_array_size(json_object_get(ans, "stages")) > 0)
-			printf(": %zu checks, %zu stages",
-			    json_array_size(json_object_get(ans, "checks")),
+			printf(": %zu checks, %zu stages", lab_checks_count(ans),
 			    json_array_size(json_object_get(ans, "stages")));
 		printf("\n");
 		json_decref(ans);

@@ -123,15 +123,15 @@ api POST /api/v1/labs "$BAD_LAB"
 eq "POST /labs with a check on a missing node: 422" "$STATUS" 422
 api GET /api/v1/labs/prac2
 eq "  no lab was made" "$STATUS" 404
-printf '%s' "$BAD_LAB" | jq -c '.checks[0].node = "a" | .stages = [{name: "one", configs: {a: "echo one\n"}}] | .guide = "# G\nline 2"' >"$LW_TMP/prac2.json"
+printf '%s' "$BAD_LAB" | jq -c '.checks[0].node = "a" | .stages = [{name: "one", checks: [{id: "y", description: "d", node: "a", kind: "exec", command: "true", match: "x"}], configs: {a: "echo one\n"}}] | .guide = "# G\nline 2"' >"$LW_TMP/prac2.json"
 cli() { nsexec "$LW_BIN" --url "$LW_URL" "$@"; }
 OUT=$(cli lab create "$LW_TMP/prac2.json")
-eq "labwire lab create FILE with guide, checks and stages" "$OUT" "created lab prac2 (id 2): 1 checks, 1 stages"
+eq "labwire lab create FILE with guide, checks and stages" "$OUT" "created lab prac2 (id 2): 2 checks, 1 stages"
 api GET /api/v1/labs/prac2
 eq "  all three are kept" "$(jqb -c '[.guide, (.checks | length), .stages[0].name]')" '["# G\nline 2",1,"one"]'
 eq "labwire lab guide prints the guide" "$(cli lab guide prac2)" "$(printf '# G\nline 2')"
 OUT=$(cli stage list prac2)
-check "labwire stage list shows the start and stage 1" grep -qE '^1 +one +0 +a$' <<<"$OUT"
+check "labwire stage list shows the start and stage 1" grep -qE '^1 +one +1 +a$' <<<"$OUT"
 check "  (stage 0: the lab's own check)" grep -qE '^0 +\(start\) +1 +-$' <<<"$OUT"
 eq "labwire stage restore prac2 1 (a stopped node is updated)" "$(cli stage restore prac2 1)" "lab prac2: stage 1 restored: a updated"
 api GET /api/v1/labs/prac2/nodes/a

@@ -130,7 +130,7 @@ test_refused(void)
 	/* Text a terminal prints (labwire grade's hint): no escape sequence in it. */
 	expect("[{\"id\":\"c1\",\"description\":\"d\",\"node\":\"r1\",\"kind\":\"config\","
 	       "\"match\":\"x\",\"hint\":\"look \\u001b]0;owned\\u0007 here\"}]",
-	    NULL, "checks[0].hint: no control character but tab and newline (byte 5 is 0x1b)");
+	    NULL, "checks[0].hint: no control character but tab, newline and CR (byte 5 is 0x1b)");
 	expect("[{\"id\":\"c1\",\"description\":\"d\\u001b[2J\",\"node\":\"r1\","
 	       "\"kind\":\"config\",\"match\":\"x\"}]",
 	    NULL, "checks[0].description: no control character");
@@ -138,7 +138,7 @@ test_refused(void)
 	       "\"kind\":\"config\",\"match\":\"x\"}]",
 	    NULL, NULL);
 	expect(NULL, "[{\"name\":\"one\\u009b[31m\"}]",
-	    "stages[0].name: no control character but tab and newline (byte 3 is 0xc2)");
+	    "stages[0].name: no control character but tab, newline and CR (byte 3 is 0xc2)");
 	expect(NULL, "[{\"name\":\"caf\\u00e9 \\u00a0ok\"}]", NULL);
 	expect(NULL, "[{\"name\":\"one\",\"description\":\"x\\u007f\"}]",
 	    "stages[0].description: no control");
