@@ -92,8 +92,8 @@ run_integration() {
 # as before, pass by pass in file order, each as soon as those before it are
 # done. Every test runs in a network namespace, data directory and cgroup of
 # its own, so tests share only the CPU. The queue is ordered by each test's
-# time in the last run ($LW_BUILD/integration-times; a test not timed yet
-# counts as the longest): one slot takes the longest job left, the others the
+# time in the last run ($LW_BUILD/integration-times, or in a fresh build the
+# committed tests/integration/times; a test not timed yet counts as the longest): one slot takes the longest job left, the others the
 # shortest, so a heavy QEMU test runs beside light API tests, not beside its
 # own twin of the other pass, and the slots end close together.
 run_integration_passes() {
@@ -110,8 +110,12 @@ run_integration_passes() {
 			n=$((n + 1))
 		done
 	done
-	if [ -r "$times" ]; then
-		while read -r pass t k; do est[$pass:$t]=$k; done <"$times"
+	# A fresh build has no times yet: tests/integration/times (a clean make
+	# test's, committed) orders its first run, so CI pairs heavy with light too.
+	local seed=$times
+	[ -r "$seed" ] || seed=tests/integration/times
+	if [ -r "$seed" ]; then
+		while read -r pass t k; do est[$pass:$t]=$k; done <"$seed"
 	fi
 	for ((i = 0; i < n; i++)); do job_est[i]=${est[${job_pass[i]}:${job_t[i]}]:-100000}; done
 	# Longest first; equal times in file order.
