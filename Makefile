@@ -7,14 +7,14 @@ BUILD ?= build
 CC ?= cc
 
 # Debian packages for building, running and testing.
-DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev zlib1g-dev libpcre2-dev \
+DEPS = build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev zlib1g-dev libpcre2-dev libyaml-dev libxml2-dev \
 	sqlite3 libmnl-dev libcurl4-openssl-dev libtelnet-dev libssl-dev libpcap-dev \
 	qemu-system-x86 qemu-system-arm qemu-utils busybox-static cpio genisoimage \
 	iproute2 iputils-ping kmod procps curl jq telnet socat bc tcpdump wrk python3 python3-websockets clang-format clang libclang-rt-dev ca-certificates \
 	chromium fonts-dejavu-core dosfstools mtools ovmf qemu-efi-aarch64 \
 	libyang2 libjson-c5 libc-ares2 libcap2 libpam0g libpam-modules libreadline8
 
-PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto zlib libpcre2-8
+PKGS = libmicrohttpd jansson sqlite3 libmnl libcurl libcrypto zlib libpcre2-8 yaml-0.1 libxml-2.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltelnet -lpcap -lpthread -lm
 
@@ -41,7 +41,8 @@ CONSOLE = core/console/console.o core/console/expect.o core/console/login.o \
 RUN = core/run/adopt.o core/run/ifown.o core/run/links.o core/run/node.o core/run/ready.o core/run/runtime.o \
 	core/run/start.o core/run/state.o core/run/typing.o
 LABS = labs/access.o labs/assign.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/lab.o \
-	labs/grade.o labs/gradeparse.o labs/importir.o labs/lifecycle.o labs/practice.o labs/users.o labs/validate.o
+	labs/grade.o labs/gradeparse.o labs/import_clab.o labs/import_cml.o labs/import_gns3.o \
+	labs/import_netlab.o labs/import_unl.o labs/importir.o labs/lifecycle.o labs/practice.o labs/users.o labs/validate.o labs/yamljson.o
 WEB = web/api.o web/api_assign.o web/api_auth.o web/api_captures.o web/api_console.o web/api_images.o \
 	web/api_labs.o web/api_links.o web/api_nodes.o web/api_grade.o web/api_practice.o web/api_system.o web/httpval.o web/labcache.o web/park.o web/server.o web/tls.o \
 	web/ui.o web/ws.o web/openapi.o

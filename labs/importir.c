@@ -108,7 +108,8 @@ imp_ep(const char *node, const char *iface, long index)
 {
 	json_t *ep = json_pack("{s:s, s:s}", "node", node, "interface", iface ? iface : "");
 
-	if (ep != NULL && index >= 0 && json_object_set_new(ep, "index", json_integer(index)) == -1) {
+	if (ep != NULL && index >= 0 &&
+	    json_object_set_new(ep, "index", json_integer(index)) == -1) {
 		json_decref(ep);
 		return (NULL);
 	}
@@ -195,8 +196,8 @@ imp_get(json_t *o, const char *key, json_type t, bool required, const char *path
 }
 
 int
-imp_get_int(json_t *o, const char *key, long min, long max, const char *path, long *out,
-    struct lw_err *e)
+imp_get_int(
+    json_t *o, const char *key, long min, long max, const char *path, long *out, struct lw_err *e)
 {
 	json_t *v;
 	long n;

@@ -47,8 +47,8 @@
 #define IMPORT_DROPPED_MAX 1000    /* report lines; one more says how many were left out */
 
 struct imp {
-	const char *format; /* "clab", "unl", "gns3", "cml", "netlab", "labwire" */
-	char name[128];     /* the lab's name in the file ("" when none) */
+	const char *format;  /* "clab", "unl", "gns3", "cml", "netlab", "labwire" */
+	char name[128];      /* the lab's name in the file ("" when none) */
 	json_t *description; /* string or NULL */
 	json_t *guide;       /* string or NULL: Markdown task text (EVE <body>, CML notes) */
 	json_t *nodes;       /* [node] */
@@ -77,7 +77,8 @@ json_t *imp_node_find(struct imp *im, const char *name);
  * string. Endpoints naming no known node are the caller's to drop first.
  */
 int imp_link_add(struct imp *im, json_t *link, const char *path, struct lw_err *e);
-/* imp_ep - an endpoint {"node", "interface", "index" (only when index >= 0)}; NULL: out of memory. */
+/* imp_ep - an endpoint {"node", "interface", "index" (only when index >= 0)}; NULL: out of memory.
+ */
 json_t *imp_ep(const char *node, const char *iface, long index);
 /* imp_drop - report something that was not imported, and why (printf-style). */
 void imp_drop(struct imp *im, const char *what, const char *fmt, ...)
@@ -95,9 +96,10 @@ void imp_keep(struct imp *im, const char *node, const char *what, const char *fm
  */
 int imp_get(json_t *o, const char *key, json_type t, bool required, const char *path, json_t **out,
     struct lw_err *e);
-/* imp_get_int - like imp_get for an integer in [min, max] (also "42" as a string); 1 when set, 0 when absent. */
-int imp_get_int(json_t *o, const char *key, long min, long max, const char *path, long *out,
-    struct lw_err *e);
+/* imp_get_int - like imp_get for an integer in [min, max] (also "42" as a string); 1 when set, 0
+ * when absent. */
+int imp_get_int(
+    json_t *o, const char *key, long min, long max, const char *path, long *out, struct lw_err *e);
 /* imp_type_name - "a string", "an object", ... for messages. */
 const char *imp_type_name(json_type t);
 

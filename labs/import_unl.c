@@ -1,0 +1,11 @@
+/*
+ * import_unl - (being written: issue 19) the unl reader for labs/importfmt.h.
+ */
+#include "labs/importfmt.h"
+
+int
+imp_unl(struct imp *im, const char *buf, size_t len, json_t *doc, struct lw_err *e)
+{
+	(void)im, (void)buf, (void)len, (void)doc;
+	return (err_set(e, ERR_INVALID, "unl files cannot be imported yet"));
+}
