@@ -40,10 +40,10 @@ CONSOLE = core/console/console.o core/console/expect.o core/console/login.o \
 	core/console/loginline.o core/console/telnetd.o
 RUN = core/run/adopt.o core/run/ifown.o core/run/links.o core/run/node.o core/run/ready.o core/run/runtime.o \
 	core/run/start.o core/run/state.o core/run/typing.o
-LABS = labs/access.o labs/assign.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/lab.o \
+LABS = labs/access.o labs/assign.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/export.o labs/lab.o \
 	labs/grade.o labs/gradeparse.o labs/import_clab.o labs/import_cml.o labs/import_gns3.o \
 	labs/import_netlab.o labs/import_unl.o labs/importir.o labs/lifecycle.o labs/practice.o labs/users.o labs/validate.o labs/yamljson.o
-WEB = web/api.o web/api_assign.o web/api_auth.o web/api_captures.o web/api_console.o web/api_images.o \
+WEB = web/api.o web/api_assign.o web/api_auth.o web/api_captures.o web/api_console.o web/api_export.o web/api_images.o \
 	web/api_labs.o web/api_links.o web/api_nodes.o web/api_grade.o web/api_practice.o web/api_system.o web/httpval.o web/labcache.o web/park.o web/server.o web/tls.o \
 	web/ui.o web/ws.o web/openapi.o
 CLI = core/cli/assign.o core/cli/auth.o core/cli/buf.o core/cli/capture.o core/cli/cli.o core/cli/console.o \
