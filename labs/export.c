@@ -66,14 +66,13 @@ export_link(json_t *link)
 	size_t i;
 
 	json_array_foreach(json_object_get(link, "endpoints"), i, ep) {
-		snprintf(buf, sizeof(buf), "%s:%s",
-		    json_string_value(json_object_get(ep, "node")),
+		snprintf(buf, sizeof(buf), "%s:%s", json_string_value(json_object_get(ep, "node")),
 		    json_string_value(json_object_get(ep, "interface")));
 		json_array_append_new(eps, json_string(buf));
 	}
-	return (json_pack("{s:o,s:O,s:o}", "endpoints", eps, "state",
-	    json_object_get(link, "state"), "impairment",
-	    export_impairment(json_object_get(link, "impairment"))));
+	return (
+	    json_pack("{s:o,s:O,s:o}", "endpoints", eps, "state", json_object_get(link, "state"),
+	        "impairment", export_impairment(json_object_get(link, "impairment"))));
 }
 
 /* export_stages - stages, without their configs when hide (the caller may not see them). */
@@ -110,20 +109,14 @@ export_labwire_tree(json_t *lab, bool hide)
 	return (out);
 }
 
-/* export_ifnum - the clab interface number (idx + 1) of node's iface, or 0 when unknown. */
+/* export_ifnum - the clab interface number (idx + 1) of iface on a node of template tpl (0:
+ * unknown). */
 static int
-export_ifnum(json_t *nodes, const char *node, const char *iface)
+export_ifnum(const char *tpl, const char *iface)
 {
-	const struct template *t;
-	json_t *n;
-	size_t i;
+	const struct template *t = tpl != NULL ? template_find(tpl) : NULL;
 
-	json_array_foreach(nodes, i, n)
-		if (strcmp(json_string_value(json_object_get(n, "name")), node) == 0) {
-			t = template_find(json_string_value(json_object_get(n, "template")));
-			return (t != NULL ? template_ifindex(t, iface) + 1 : 0);
-		}
-	return (0);
+	return (t != NULL ? template_ifindex(t, iface) + 1 : 0);
 }
 
 /* export_exec - a linux-host's startup script as clab exec lines (blank lines left out). */
@@ -156,8 +149,8 @@ export_clab_node(json_t *node)
 	json_object_set_new(out, "kind", json_string(kind != NULL ? kind : "linux"));
 	if ((own != NULL && own[0] != '\0') || img != NULL)
 		json_object_set_new(out, "image", json_string(own != NULL && own[0] ? own : img));
-	json_object_set_new(out, "labels", json_pack("{s:s,s:s,s:s}", "labwire.template", tpl,
-	                                       "graph-posX", x, "graph-posY", y));
+	json_object_set_new(out, "labels",
+	    json_pack("{s:s,s:s,s:s}", "labwire.template", tpl, "graph-posX", x, "graph-posY", y));
 	if (cfg != NULL && cfg[0] != '\0') {
 		if (strcmp(tpl, "linux-host") == 0)
 			json_object_set_new(out, "exec", export_exec(cfg));
@@ -176,14 +169,16 @@ export_lan_name(json_t *cnodes, int *n, char *buf, size_t len)
 	while (json_object_get(cnodes, buf) != NULL);
 }
 
+/* export_clab_ep - "node:ethN" of ep; tpls: {node name: template}. */
 static json_t *
-export_clab_ep(json_t *nodes, json_t *ep)
+export_clab_ep(json_t *tpls, json_t *ep)
 {
 	const char *node = json_string_value(json_object_get(ep, "node"));
 	char buf[160];
 
 	snprintf(buf, sizeof(buf), "%s:eth%d", node,
-	    export_ifnum(nodes, node, json_string_value(json_object_get(ep, "interface"))));
+	    export_ifnum(json_string_value(json_object_get(tpls, node)),
+	        json_string_value(json_object_get(ep, "interface"))));
 	return (json_string(buf));
 }
 
@@ -191,28 +186,33 @@ export_clab_ep(json_t *nodes, json_t *ep)
 static json_t *
 export_clab_links(json_t *lab, json_t *cnodes)
 {
-	json_t *nodes = json_object_get(lab, "nodes"), *out = json_array(), *l, *ep, *eps;
+	json_t *tpls = json_object(), *out = json_array(), *l, *ep, *eps;
 	char lan[32], bep[48];
 	int nlan = 1;
 	size_t i, j;
+
+	json_array_foreach(json_object_get(lab, "nodes"), i, l)
+		json_object_set(tpls, json_string_value(json_object_get(l, "name")),
+		    json_object_get(l, "template"));
 
 	json_array_foreach(json_object_get(lab, "links"), i, l) {
 		eps = json_object_get(l, "endpoints");
 		if (json_array_size(eps) == 2) {
 			json_array_append_new(out,
 			    json_pack("{s:[o,o]}", "endpoints",
-			        export_clab_ep(nodes, json_array_get(eps, 0)),
-			        export_clab_ep(nodes, json_array_get(eps, 1))));
+			        export_clab_ep(tpls, json_array_get(eps, 0)),
+			        export_clab_ep(tpls, json_array_get(eps, 1))));
 			continue;
 		}
 		export_lan_name(cnodes, &nlan, lan, sizeof(lan));
 		json_object_set_new(cnodes, lan, json_pack("{s:s}", "kind", "bridge"));
 		json_array_foreach(eps, j, ep) {
 			snprintf(bep, sizeof(bep), "%s:eth%zu", lan, j + 1);
-			json_array_append_new(out, json_pack("{s:[o,s]}", "endpoints",
-			                               export_clab_ep(nodes, ep), bep));
+			json_array_append_new(out,
+			    json_pack("{s:[o,s]}", "endpoints", export_clab_ep(tpls, ep), bep));
 		}
 	}
+	json_decref(tpls);
 	return (out);
 }
 
@@ -223,8 +223,8 @@ export_clab_tree(json_t *lab)
 	size_t i;
 
 	json_array_foreach(json_object_get(lab, "nodes"), i, n)
-		json_object_set_new(cnodes, json_string_value(json_object_get(n, "name")),
-		    export_clab_node(n));
+		json_object_set_new(
+		    cnodes, json_string_value(json_object_get(n, "name")), export_clab_node(n));
 	links = export_clab_links(lab, cnodes);
 	return (json_pack("{s:O,s:{s:o,s:o}}", "name", json_object_get(lab, "name"), "topology",
 	    "nodes", cnodes, "links", links));
@@ -278,7 +278,8 @@ export_lab(const struct who *w, int64_t lab, const char *format, const char *as,
 		            format),
 		    NULL);
 	if (as != NULL && strcmp(as, "json") != 0 && strcmp(as, "yaml") != 0)
-		return (err_set(e, ERR_INVALID, "as: expected json or yaml, not '%.32s'", as), NULL);
+		return (
+		    err_set(e, ERR_INVALID, "as: expected json or yaml, not '%.32s'", as), NULL);
 	if (clab && as != NULL && strcmp(as, "json") == 0)
 		return (err_set(e, ERR_INVALID, "as: a containerlab file is YAML"), NULL);
 	yaml = clab || (as != NULL && strcmp(as, "yaml") == 0);
@@ -287,7 +288,9 @@ export_lab(const struct who *w, int64_t lab, const char *format, const char *as,
 	tree = clab ? export_clab_tree(l)
 	            : export_labwire_tree(l, w != NULL && assign_hides_solutions(w, lab));
 	snprintf(f->name, sizeof(f->name), "%s%s", json_string_value(json_object_get(l, "name")),
-	    clab ? ".clab.yml" : yaml ? ".labwire.yaml" : ".labwire.json");
+	    clab       ? ".clab.yml"
+	        : yaml ? ".labwire.yaml"
+	               : ".labwire.json");
 	json_decref(l);
 	out = export_text(tree, yaml, !clab, &f->len, e);
 	json_decref(tree);
