@@ -16,15 +16,9 @@
 
 #include "images/template.h"
 #include "labs/assign.h"
+#include "labs/importmap.h"
 #include "labs/lab.h"
 #include "labs/yamljson.h"
-
-/*
- * The containerlab kind and image of a template (labs/importmap.c): the
- * kind, and *image the image a node of it gets when it has none of its own
- * (NULL: none).
- */
-const char *importmap_clab_kind(const char *template, const char **image);
 
 /* The node fields a POST /labs body takes, as GET /labs/{lab} shows them. */
 static const char *const export_node_keys[] = {"name", "template", "image", "cdrom", "arch",
@@ -296,14 +290,4 @@ export_lab(const struct who *w, int64_t lab, const char *format, const char *as,
 	json_decref(tree);
 	f->ctype = yaml ? "application/yaml" : "application/json";
 	return (out);
-}
-
-/* Until labs/importmap.c (i19-core) lands: the reverse lookup of its table's clab rows. */
-__attribute__((weak)) const char *
-importmap_clab_kind(const char *template, const char **image)
-{
-	*image = "alpine:3";
-	if (strcmp(template, "frr-router") == 0)
-		*image = "quay.io/frrouting/frr:8.4.1";
-	return ("linux");
 }

@@ -33,6 +33,20 @@
  */
 json_t *import_body(const char *format, const char *name, const char *buf, size_t len,
     json_t **report, struct lw_err *e);
+/*
+ * import_detect - the format of a file parsed as YAML or JSON (not unl:
+ * import_body tells that by its '<'), by its top-level keys; NULL when
+ * it matches none.
+ */
+const char *import_detect(json_t *doc);
+/*
+ * import_map - a filled model (a parser's result) as a POST /labs body
+ * (new reference) and *report, as import_body maps it: templates from
+ * labs/importmap.c, node names made valid, interfaces by the template's
+ * names. name: as import_body's. NULL with e.
+ */
+struct imp;
+json_t *import_map(struct imp *im, const char *name, json_t **report, struct lw_err *e);
 /* import_lab - import_body, then create the lab as w; its id or -1 with e (nothing created). */
 int64_t import_lab(const struct who *w, const char *format, const char *name, const char *buf,
     size_t len, json_t **report, struct lw_err *e);
@@ -44,11 +58,10 @@ int64_t import_lab(const struct who *w, const char *format, const char *name, co
  * id order, nothing the store invents (ids, ports, MACs, owner): importing
  * it and exporting again gives the same bytes. Stage configs w may not
  * see (assign_hides_solutions) are left out (w NULL: all shown). format
- * and as NULL: their defaults (labwire, json). malloc'd text, *len; *ctype
- * the Content-Type; file (filelen bytes) the file's name
- * ("<lab>.labwire.json", ".labwire.yaml", ".clab.yml"). NULL with e
- * (ERR_INVALID for an unknown format or as). Caller holds lw_lock() or a
- * read snapshot.
+ * and as NULL: their defaults (labwire, json). malloc'd text; f gets its
+ * length, Content-Type and file name ("<lab>.labwire.json",
+ * ".labwire.yaml", ".clab.yml"). NULL with e (ERR_INVALID for an unknown
+ * format or as). Caller holds lw_lock() or a read snapshot.
  */
 struct export_file {
 	size_t len;
