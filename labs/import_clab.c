@@ -471,7 +471,7 @@ clab_node(struct clab *c, const char *name, json_t *n, const char *path, struct 
 {
 	json_t *empty = NULL, *grp = NULL, *kcfg, *eff, *g;
 	const char *kind, *norm;
-	char why[160];
+	char why[160], what[80];
 	int rc = -1;
 
 	if (json_is_null(n))
@@ -500,9 +500,10 @@ clab_node(struct clab *c, const char *name, json_t *n, const char *path, struct 
 		snprintf(
 		    why, sizeof(why), "node %.64s (kind %s) is not part of the lab", name, norm);
 		json_object_set_new(c->gone, name, json_string(why));
-		imp_drop(c->im, why + 5,
-		    "kind %s is %s outside the lab; labwire runs only "
-		    "the lab's own nodes",
+		snprintf(what, sizeof(what), "node %.64s", name);
+		imp_drop(c->im, what,
+		    "kind %s is %s outside the lab; labwire runs only the lab's "
+		    "own nodes",
 		    norm, norm[0] == 'h' ? "the clab host" : "a container");
 		rc = 0;
 		goto out;

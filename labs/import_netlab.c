@@ -212,8 +212,9 @@ netlab_apply(
 			for (int k = 0; keys[k] != NULL; k++)
 				netlab_give(n, m, keys[k], json_object_get(data, keys[k]));
 		} else if ((sub = json_object_get(n->groups, m)) != NULL && depth > 0) {
-			netlab_apply(
-			    n, gname, grp, json_object_get(sub, "members"), data, depth - 1);
+			netlab_apply(n, gname, grp,
+			    json_is_array(sub) ? sub : json_object_get(sub, "members"), data,
+			    depth - 1);
 			netlab_apply(
 			    n, gname, grp, json_object_get(n->ingroup, m), data, depth - 1);
 		} else if (sub == NULL) {
@@ -330,7 +331,7 @@ netlab_member(
 	json_t *v, *ifname = NULL;
 
 	if (a != NULL && !json_is_null(a) && !json_is_object(a))
-		return (err_set(e, ERR_INVALID, "%s.%.64s: expected a mapping, not %s", path, node,
+		return (err_set(e, ERR_INVALID, "%s: expected a mapping, not %s", path,
 		    imp_type_name(json_typeof(a))));
 	if (json_is_object(a)) {
 		if (imp_get(a, "ifname", JSON_STRING, false, path, &ifname, e) == -1)
@@ -353,7 +354,7 @@ netlab_link_members(
 {
 	const char *s = json_string_value(l), *k, *dash;
 	char name[NETLAB_NAME_MAX + 1], p[200];
-	json_t *v, *ifs;
+	json_t *v, *ifs, *who;
 	size_t i;
 
 	if (s != NULL) {
@@ -385,13 +386,14 @@ netlab_link_members(
 		return (-1);
 	json_array_foreach(ifs, i, v) {
 		snprintf(p, sizeof(p), "%s.interfaces[%zu]", path, i);
-		if (imp_get(v, "node", JSON_STRING, true, p, &l, e) == -1 ||
-		    netlab_member(json_string_value(l), v, members, left, p, e) == -1)
+		if (imp_get(v, "node", JSON_STRING, true, p, &who, e) == -1 ||
+		    netlab_member(json_string_value(who), v, members, left, p, e) == -1)
 			return (-1);
 	}
 	json_object_foreach(ifs != NULL ? NULL : l, k, v) {
 		if (json_object_get(n->own, k) != NULL) {
-			if (netlab_member(k, v, members, left, path, e) == -1)
+			snprintf(p, sizeof(p), "%s.%.64s", path, k);
+			if (netlab_member(k, v, members, left, p, e) == -1)
 				return (-1);
 		} else {
 			json_array_append_new(left, json_string(k));
@@ -456,7 +458,7 @@ netlab_left(struct netlab *n, const char *what, json_t *left)
 	}
 	imp_drop(n->im, what,
 	    "link settings labwire links do not have: %s (labwire sets no "
-	    "addresses; a segment's type follows from its member count)",
+	    "addresses; a segment is a link or a LAN by its member count)",
 	    list);
 }
 
