@@ -66,14 +66,13 @@ export_link(json_t *link)
 	size_t i;
 
 	json_array_foreach(json_object_get(link, "endpoints"), i, ep) {
-		snprintf(buf, sizeof(buf), "%s:%s",
-		    json_string_value(json_object_get(ep, "node")),
+		snprintf(buf, sizeof(buf), "%s:%s", json_string_value(json_object_get(ep, "node")),
 		    json_string_value(json_object_get(ep, "interface")));
 		json_array_append_new(eps, json_string(buf));
 	}
-	return (json_pack("{s:o,s:O,s:o}", "endpoints", eps, "state",
-	    json_object_get(link, "state"), "impairment",
-	    export_impairment(json_object_get(link, "impairment"))));
+	return (
+	    json_pack("{s:o,s:O,s:o}", "endpoints", eps, "state", json_object_get(link, "state"),
+	        "impairment", export_impairment(json_object_get(link, "impairment"))));
 }
 
 /* export_stages - stages, without their configs when hide (the caller may not see them). */
@@ -156,8 +155,8 @@ export_clab_node(json_t *node)
 	json_object_set_new(out, "kind", json_string(kind != NULL ? kind : "linux"));
 	if ((own != NULL && own[0] != '\0') || img != NULL)
 		json_object_set_new(out, "image", json_string(own != NULL && own[0] ? own : img));
-	json_object_set_new(out, "labels", json_pack("{s:s,s:s,s:s}", "labwire.template", tpl,
-	                                       "graph-posX", x, "graph-posY", y));
+	json_object_set_new(out, "labels",
+	    json_pack("{s:s,s:s,s:s}", "labwire.template", tpl, "graph-posX", x, "graph-posY", y));
 	if (cfg != NULL && cfg[0] != '\0') {
 		if (strcmp(tpl, "linux-host") == 0)
 			json_object_set_new(out, "exec", export_exec(cfg));
@@ -209,8 +208,8 @@ export_clab_links(json_t *lab, json_t *cnodes)
 		json_object_set_new(cnodes, lan, json_pack("{s:s}", "kind", "bridge"));
 		json_array_foreach(eps, j, ep) {
 			snprintf(bep, sizeof(bep), "%s:eth%zu", lan, j + 1);
-			json_array_append_new(out, json_pack("{s:[o,s]}", "endpoints",
-			                               export_clab_ep(nodes, ep), bep));
+			json_array_append_new(out,
+			    json_pack("{s:[o,s]}", "endpoints", export_clab_ep(nodes, ep), bep));
 		}
 	}
 	return (out);
@@ -223,8 +222,8 @@ export_clab_tree(json_t *lab)
 	size_t i;
 
 	json_array_foreach(json_object_get(lab, "nodes"), i, n)
-		json_object_set_new(cnodes, json_string_value(json_object_get(n, "name")),
-		    export_clab_node(n));
+		json_object_set_new(
+		    cnodes, json_string_value(json_object_get(n, "name")), export_clab_node(n));
 	links = export_clab_links(lab, cnodes);
 	return (json_pack("{s:O,s:{s:o,s:o}}", "name", json_object_get(lab, "name"), "topology",
 	    "nodes", cnodes, "links", links));
@@ -278,7 +277,8 @@ export_lab(const struct who *w, int64_t lab, const char *format, const char *as,
 		            format),
 		    NULL);
 	if (as != NULL && strcmp(as, "json") != 0 && strcmp(as, "yaml") != 0)
-		return (err_set(e, ERR_INVALID, "as: expected json or yaml, not '%.32s'", as), NULL);
+		return (
+		    err_set(e, ERR_INVALID, "as: expected json or yaml, not '%.32s'", as), NULL);
 	if (clab && as != NULL && strcmp(as, "json") == 0)
 		return (err_set(e, ERR_INVALID, "as: a containerlab file is YAML"), NULL);
 	yaml = clab || (as != NULL && strcmp(as, "yaml") == 0);
@@ -287,7 +287,9 @@ export_lab(const struct who *w, int64_t lab, const char *format, const char *as,
 	tree = clab ? export_clab_tree(l)
 	            : export_labwire_tree(l, w != NULL && assign_hides_solutions(w, lab));
 	snprintf(f->name, sizeof(f->name), "%s%s", json_string_value(json_object_get(l, "name")),
-	    clab ? ".clab.yml" : yaml ? ".labwire.yaml" : ".labwire.json");
+	    clab       ? ".clab.yml"
+	        : yaml ? ".labwire.yaml"
+	               : ".labwire.json");
 	json_decref(l);
 	out = export_text(tree, yaml, !clab, &f->len, e);
 	json_decref(tree);

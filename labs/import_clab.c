@@ -106,6 +106,7 @@ clab_subst(struct imp *im, const char *buf, size_t len, size_t *outlen)
 	const char *p = buf, *end = buf + len, *def = NULL;
 	json_t *told = json_object();
 	char *out = malloc(len + 1), *o = out, name[CLAB_VARNAME_MAX + 1];
+	char ref[CLAB_VARNAME_MAX + 4];
 	size_t n, nlen, dlen;
 	bool has;
 
@@ -127,10 +128,10 @@ clab_subst(struct imp *im, const char *buf, size_t len, size_t *outlen)
 			o += dlen;
 		} else if (json_object_get(told, name) == NULL) {
 			json_object_set_new(told, name, json_true());
-			imp_drop(im, "variable",
-			    "${%s} has no default in the file and the "
-			    "daemon's environment is not read: it became \"\"",
-			    name);
+			snprintf(ref, sizeof(ref), "${%s}", name);
+			imp_drop(im, ref,
+			    "no default in the file, and the daemon's environment is "
+			    "not read: it became \"\"");
 		}
 		p += n;
 	}

@@ -54,8 +54,15 @@ netlab_module(struct netlab *n, const char *key, json_t *v, const char *node)
 	const char *k;
 	json_t *x;
 	char name[160];
+	size_t i;
 
-	if (json_is_object(v) && json_object_size(v) > 0) {
+	if (strcmp(key, "module") == 0 && json_is_array(v) && json_array_size(v) > 0) {
+		json_array_foreach(v, i, x) {
+			snprintf(name, sizeof(name), "module %.64s",
+			    json_is_string(x) ? json_string_value(x) : "?");
+			json_object_set_new(n->modules, name, json_true());
+		}
+	} else if (json_is_object(v) && json_object_size(v) > 0) {
 		json_object_foreach(v, k, x) {
 			snprintf(name, sizeof(name), "%.64s.%.64s", key, k);
 			json_object_set_new(n->modules, name, json_true());

@@ -216,11 +216,67 @@ test_shapes(void)
 	}
 }
 
+static char *
+readf(const char *name, size_t *len)
+{
+	char path[256], *buf = malloc(1 << 20);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "tests/import/%s", name);
+	if (buf == NULL || (f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "cannot read %s\n", path);
+		free(buf);
+		return (NULL);
+	}
+	*len = fread(buf, 1, (1 << 20) - 1, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return (buf);
+}
+
+/* The hand-written files of tests/import, as the model has them (through the YAML reader). */
+static void
+test_files(void)
+{
+	struct imp im;
+	struct lw_err e = {0};
+	size_t len;
+	char *buf = readf("netlab-basic.netlab.yml", &len);
+
+	imp_init(&im, "netlab", &e);
+	CHECK(buf != NULL && imp_netlab(&im, buf, len, NULL, &e) == 0);
+	CHECK_STR(e.msg, "");
+	CHECK_STR(im.name, "netlab-basic");
+	CHECK(json_array_size(im.nodes) == 5 && json_array_size(im.links) == 5);
+	CHECK_STR(nstr(&im, "r1", "kind"), "frr");
+	CHECK_STR(nstr(&im, "r3", "kind"), "eos");
+	CHECK_STR(nstr(&im, "h2", "kind"), "linux");
+	CHECK(nint(&im, "r3", "ram_mb") == 2048);
+	CHECK(neps(&im, 2) == 3);
+	CHECK_STR(ep(&im, 2, 2), "h1:eth1:0");
+	CHECK_STR(ep(&im, 4, 0), "r2:eth4:3");
+	CHECK_STR(ep(&im, 4, 1), "r3::1");
+	CHECK(dropped(&im, "stub link") == 1);
+	CHECK(dropped(&im, "module ospf") == 1);
+	imp_free(&im);
+	free(buf);
+
+	buf = readf("netlab-list.netlab.yml", &len);
+	imp_init(&im, "netlab", &e);
+	CHECK(buf != NULL && imp_netlab(&im, buf, len, NULL, &e) == 0);
+	CHECK(json_array_size(im.nodes) == 3 && json_array_size(im.links) == 3);
+	CHECK_STR(nstr(&im, "c", "kind"), "iosv");
+	CHECK(neps(&im, 2) == 3);
+	imp_free(&im);
+	free(buf);
+}
+
 int
 main(void)
 {
 	test_devices();
 	test_links();
 	test_shapes();
+	test_files();
 	TEST_DONE();
 }
