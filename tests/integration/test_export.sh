@@ -136,8 +136,10 @@ check "  shared read-only with him, he gets the export" test "$STATUS" = 200 -a 
 api POST /api/v1/users '{"name":"amy","password":"amy-pw-12345"}'
 api POST /api/v1/groups '{"name":"cls","members":["amy"]}'
 api POST /api/v1/assignments '{"lab":"ex","group":"cls","name":"hw"}'
+eq "ex is assigned to a class with amy" "$STATUS" 201
+AID=$(jqb .id)
 TA=$(login amy amy-pw-12345)
-api_as "$TA" POST /api/v1/assignments/hw/instance
+api_as "$TA" POST "/api/v1/assignments/$AID/instance"
 eq "amy's copy of the assignment is made" "$STATUS" 201
 api_as "$TA" GET "/api/v1/labs/$(jqb .name)/export"
 eq "  her export has the stage without its configs" \
