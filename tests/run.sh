@@ -44,7 +44,7 @@ fuzz_max_len() {
 	case $1 in
 	sniff) echo 600 ;;
 	host | httpval | route | bpf) echo 2048 ;;
-	pcap | telnet | ws | qmp | configdrive) echo 16384 ;;
+	pcap | telnet | ws | qmp | configdrive | unl) echo 16384 ;;
 	*) echo 8192 ;;
 	esac
 }
