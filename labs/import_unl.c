@@ -34,6 +34,7 @@
 
 #define UNL_ELEMENTS_MAX 200000 /* 1000 nodes with 64 interfaces each are ~70000 */
 #define UNL_ATTRS_MAX 256       /* attributes of one element (a PNETLab node has ~40) */
+#define UNL_ATTRS_TOTAL 500000  /* attributes in all */
 #define UNL_IFACES_MAX 256      /* interfaces of one node (IOL: 16 slots of 4, twice) */
 #define UNL_NETWORKS_MAX IMPORT_LINKS_MAX
 #define UNL_CONFIG_MAX (256 * 1024) /* a decoded startup config (= labs/validate.c CONFIG_MAX) */
@@ -171,45 +172,58 @@ skip_past(const char *buf, size_t len, size_t i, const char *end)
 	return (len);
 }
 
+/* tag_attrs - the '=' outside quotes from buf[*i] to the '>' ending the tag; *i past it. */
+static size_t
+tag_attrs(const char *buf, size_t len, size_t *i)
+{
+	size_t n = 0, k = *i;
+	char q = 0;
+
+	for (; k < len && (q != 0 || buf[k] != '>'); k++) {
+		if (q != 0)
+			q = buf[k] == q ? 0 : q;
+		else if (buf[k] == '"' || buf[k] == '\'')
+			q = buf[k];
+		else
+			n += buf[k] == '=';
+	}
+	*i = k;
+	return (n);
+}
+
 /*
  * unl_prescan - count the attributes of every tag (the '=' outside quotes)
- * before libxml2 does its pairwise check on them. Comments, CDATA and
- * processing instructions are skipped; a DOCTYPE ends the scan (the parser
- * refuses it). 0, or -1 with e.
+ * before libxml2 does its pairwise check on them, and all of them (the
+ * tree costs ~220 bytes an attribute: 8 MiB of them would be 1.6 million).
+ * Comments, CDATA and processing instructions are skipped; a DOCTYPE ends
+ * the scan (the parser refuses it). 0, or -1 with e.
  */
 static int
 unl_prescan(const char *buf, size_t len, struct lw_err *e)
 {
-	size_t i = 0, tag;
-	int n;
-	char q;
+	size_t i = 0, tag, n, total = 0;
 
 	while (i < len) {
 		if (buf[i++] != '<')
 			continue;
 		if (len - i >= 3 && memcmp(buf + i, "!--", 3) == 0) {
 			i = skip_past(buf, len, i + 3, "-->");
-			continue;
-		}
-		if (len - i >= 8 && memcmp(buf + i, "![CDATA[", 8) == 0) {
+		} else if (len - i >= 8 && memcmp(buf + i, "![CDATA[", 8) == 0) {
 			i = skip_past(buf, len, i + 8, "]]>");
-			continue;
-		}
-		if (i < len && buf[i] == '!')
+		} else if (i < len && buf[i] == '!') {
 			return (0);
-		if (i < len && buf[i] == '?') {
+		} else if (i < len && buf[i] == '?') {
 			i = skip_past(buf, len, i, "?>");
-			continue;
-		}
-		for (tag = i - 1, n = 0, q = 0; i < len && (q != 0 || buf[i] != '>'); i++) {
-			if (q != 0)
-				q = buf[i] == q ? 0 : q;
-			else if (buf[i] == '"' || buf[i] == '\'')
-				q = buf[i];
-			else if (buf[i] == '=' && ++n > UNL_ATTRS_MAX)
+		} else {
+			tag = i - 1;
+			n = tag_attrs(buf, len, &i);
+			if (n > UNL_ATTRS_MAX)
 				return (err_set(e, ERR_INVALID,
 				    "line %d: an element with more than %d attributes",
 				    line_at(buf, tag), UNL_ATTRS_MAX));
+			if ((total += n) > UNL_ATTRS_TOTAL)
+				return (err_set(e, ERR_INVALID, "line %d: more than %d attributes",
+				    line_at(buf, tag), UNL_ATTRS_TOTAL));
 		}
 	}
 	return (0);
@@ -401,6 +415,17 @@ attr_long(const xmlNode *x, const char *name, long min, long max, const char *wh
 	return (1);
 }
 
+/* attr_id - the required "id" attribute of x in [0, max]; 0, or -1 with e. */
+static int
+attr_id(const xmlNode *x, long max, const char *what, long *out, struct lw_err *e)
+{
+	int r = attr_long(x, "id", 0, max, what, out, e);
+
+	if (r == 0)
+		return (err_set(e, ERR_INVALID, "line %d: %s: id missing", line_of(x), what));
+	return (r == 1 ? 0 : -1);
+}
+
 /*
  * attr_pos - a canvas coordinate: an integer, a decimal (EVE's UI writes
  * some), or old UNetLab's percentage of the canvas. Like attr_long.
@@ -545,10 +570,8 @@ nets_read(struct unl *u, xmlNode *list)
 		if (!is_elem(c, "network"))
 			continue;
 		snprintf(what, sizeof(what), "network %zu", u->nnets + 1);
-		if (attr_long(c, "id", 0, 1000000000L, what, &w->id, u->e) != 1)
-			return (attr(c, "id") ? -1
-			                      : err_set(u->e, ERR_INVALID,
-			                            "line %d: %s: id missing", line_of(c), what));
+		if (attr_id(c, 1000000000L, what, &w->id, u->e) == -1)
+			return (-1);
 		w->x = c;
 		w->ord = u->nnets;
 		if ((w->eps = json_array()) == NULL)
@@ -701,10 +724,8 @@ nodes_read(struct unl *u, xmlNode *list)
 		if (!is_elem(c, "node"))
 			continue;
 		snprintf(what, sizeof(what), "node '%.40s'", attr_s(c, "name"));
-		if (attr_long(c, "id", 0, 1000000000L, what, &d->id, u->e) != 1)
-			return (attr(c, "id") ? -1
-			                      : err_set(u->e, ERR_INVALID,
-			                            "line %d: %s: id missing", line_of(c), what));
+		if (attr_id(c, 1000000000L, what, &d->id, u->e) == -1)
+			return (-1);
 		if (node_by_id(u, d->id) != NULL)
 			return (err_set(u->e, ERR_INVALID, "line %d: node id %ld given twice",
 			    line_of(c), d->id));
@@ -1024,10 +1045,8 @@ node_ifaces(struct unl *u, struct unl_node *d)
 			return (err_set(u->e, ERR_INVALID,
 			    "line %d: node %.64s: more than %d interfaces", line_of(c), d->name,
 			    UNL_IFACES_MAX));
-		if (attr_long(c, "id", 0, 1000000L, what, &id, u->e) != 1)
-			return (attr(c, "id") ? -1
-			                      : err_set(u->e, ERR_INVALID,
-			                            "line %d: %s: id missing", line_of(c), what));
+		if (attr_id(c, 1000000L, what, &id, u->e) == -1)
+			return (-1);
 		if (strcmp(attr_s(c, "type"), "serial") != 0)
 			ids[nids++] = id;
 	}

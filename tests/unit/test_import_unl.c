@@ -78,8 +78,8 @@ link_find(struct imp *im, const char *want)
 		json_array_foreach(json_object_get(l, "endpoints"), j, ep) {
 			json_t *ix = json_object_get(ep, "index");
 
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s:%s#%lld", j ? " " : "",
-			    json_string_value(json_object_get(ep, "node")),
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s:%s#%lld",
+			    j ? " " : "", json_string_value(json_object_get(ep, "node")),
 			    json_string_value(json_object_get(ep, "interface")),
 			    ix ? (long long)json_integer_value(ix) : -1LL);
 			if (n >= sizeof(buf))
@@ -142,7 +142,8 @@ test_basic(void)
 	CHECK(node_int(&im, "VPC", "x") == 100 && node_int(&im, "VPC", "y") == 600);
 	/* base64 configs, one wrapped over lines with indentation */
 	CHECK(strncmp(node_str(&im, "R1", "config") ?: "", "hostname R1\n!\ninterface", 22) == 0);
-	CHECK_STR(node_str(&im, "SW1", "config"), "hostname SW1\n!\nvlan 10\n name users\n!\nend\n");
+	CHECK_STR(
+	    node_str(&im, "SW1", "config"), "hostname SW1\n!\nvlan 10\n name users\n!\nend\n");
 	CHECK_STR(node_str(&im, "VPC", "config"), "set pcname VPC\nip 10.0.4.2 24 10.0.4.1\n");
 	CHECK(node_str(&im, "Linux", "config") == NULL);
 	/* 2-member bridges → p2p links, the 3-member hub → a LAN; IOL e0/1 (id 16) is
@@ -155,7 +156,8 @@ test_basic(void)
 	CHECK_STR(json_string_value(json_object_get(json_array_get(im.links, 1), "what")),
 	    "network 2 (Hub)");
 	/* the cloud with its member, the serial link once, the settings, the text object */
-	CHECK(dropped(&im, "network 3 (Internet)", "host network pnet0 (cloud) is not carried over"));
+	CHECK(
+	    dropped(&im, "network 3 (Internet)", "host network pnet0 (cloud) is not carried over"));
 	CHECK(dropped(&im, "SW1:Gi0/1", NULL));
 	CHECK(dropped(&im, "serial link IOL1:s2/0 - R7:s2/0", "labwire has Ethernet links only"));
 	CHECK(dropped(&im, "settings of SW1", "start delay 30 s"));
@@ -276,15 +278,18 @@ test_shapes(void)
 
 	/* configs: not base64 and too large are dropped, the node stays */
 	{
-		size_t big = 400 * 1024, n = strlen("<lab><topology><nodes><node id='1' name='R' "
-						    "type='iol'/><node id='2' name='S' type='iol'/>"
-						    "</nodes></topology><objects><configs>");
+		size_t big = 400 * 1024,
+		       n = strlen("<lab><topology><nodes><node id='1' name='R' "
+		                  "type='iol'/><node id='2' name='S' type='iol'/>"
+		                  "</nodes></topology><objects><configs>");
 		char *s = malloc(n + big + 200);
 
-		memcpy(s, "<lab><topology><nodes><node id='1' name='R' type='iol'/>"
-			  "<node id='2' name='S' type='iol'/></nodes></topology><objects><configs>",
+		memcpy(s,
+		    "<lab><topology><nodes><node id='1' name='R' type='iol'/>"
+		    "<node id='2' name='S' type='iol'/></nodes></topology><objects><configs>",
 		    n);
-		n += (size_t)sprintf(s + n, "<config id='1'>@@not base64@@</config><config id='2'>");
+		n +=
+		    (size_t)sprintf(s + n, "<config id='1'>@@not base64@@</config><config id='2'>");
 		memset(s + n, 'A', big);
 		n += big;
 		strcpy(s + n, "</config></configs></objects></lab>");
@@ -292,7 +297,8 @@ test_shapes(void)
 		CHECK(json_array_size(im.nodes) == 2);
 		CHECK(node_str(&im, "R", "config") == NULL && node_str(&im, "S", "config") == NULL);
 		CHECK(dropped(&im, "startup config of R", "not base64"));
-		CHECK(dropped(&im, "startup config of S", "307200 bytes; labwire keeps up to 262144"));
+		CHECK(dropped(
+		    &im, "startup config of S", "307200 bytes; labwire keeps up to 262144"));
 		imp_free(&im);
 		free(s);
 	}
@@ -344,20 +350,19 @@ test_bad(void)
 {
 	static const char laughs[] =
 	    HEAD "<!DOCTYPE lab [\n<!ENTITY a \"aaaaaaaaaa\">\n"
-		 "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
-		 "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
-		 "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
-		 "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
-		 "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
-		 "<!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">\n"
-		 "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\">\n"
-		 "<!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">\n"
-		 "]>\n<lab name=\"&i;\"><description>&i;</description></lab>\n";
+	         "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+	         "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+	         "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
+	         "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
+	         "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
+	         "<!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">\n"
+	         "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\">\n"
+	         "<!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">\n"
+	         "]>\n<lab name=\"&i;\"><description>&i;</description></lab>\n";
 	double t0;
 	char *s;
 
-	bad_s(HEAD "<lab name='x'><topology><nodes><node id='1' name='R1' type='iol'",
-	    "line 2: ");
+	bad_s(HEAD "<lab name='x'><topology><nodes><node id='1' name='R1' type='iol'", "line 2: ");
 	bad_s(HEAD "<lab>\n<topology>\n</lab>", "line 4: Opening and ending tag mismatch");
 	t0 = now_s();
 	bad_s(laughs, "DTD and entities are not accepted");
@@ -370,27 +375,30 @@ test_bad(void)
 	bad_s(HEAD "<topology/>", "line 2: the root element is <topology>, not <lab>");
 	bad_s("", "line 1: Document is empty");
 	bad_s(HEAD "<lab><topology><nodes>\n<node id='3' name='R1' type='qemu' ram='x'/>"
-		   "</nodes></topology></lab>",
+	           "</nodes></topology></lab>",
 	    "line 3: node R1 (id 3): ram: expected an integer, not 'x'");
 	bad_s(HEAD "<lab><topology><nodes>\n<node id='3' name='R1' type='qemu' cpu='-1'/>"
-		   "</nodes></topology></lab>",
+	           "</nodes></topology></lab>",
 	    "line 3: node R1 (id 3): cpu: -1 is out of range 0..1024");
 	bad_s(HEAD "<lab><topology><nodes>\n<node id='3' name='R1' type='qemu' left='far'/>"
-		   "</nodes></topology></lab>",
+	           "</nodes></topology></lab>",
 	    "line 3: node R1 (id 3): left: expected a number, not 'far'");
 	bad_s(HEAD "<lab><topology><nodes>\n<node id='three' name='R1' type='qemu'/>"
-		   "</nodes></topology></lab>",
+	           "</nodes></topology></lab>",
 	    "line 3: node 'R1': id: expected an integer, not 'three'");
 	bad_s(HEAD "<lab><topology><nodes>\n<node name='R1' type='qemu'/></nodes></topology></lab>",
 	    "line 3: node 'R1': id missing");
+	bad_s(HEAD "<lab><topology><nodes><node id='1' name='R1' type='qemu'>\n"
+	           "<interface id='\n' name='e0' network_id='1'/></node></nodes></topology></lab>",
+	    "line 4: node R1 (id 1) interface: id missing");
 	bad_s(HEAD "<lab><topology><nodes><node id='1' name='R1' type='qemu'/>\n"
-		   "<node id='1' name='R2' type='qemu'/></nodes></topology></lab>",
+	           "<node id='1' name='R2' type='qemu'/></nodes></topology></lab>",
 	    "line 3: node id 1 given twice");
 	bad_s(HEAD "<lab><topology><nodes><node id='1' name='R1' type='qemu'>\n"
-		   "<interface id='0' name='e0' network_id='two'/></node></nodes></topology></lab>",
+	           "<interface id='0' name='e0' network_id='two'/></node></nodes></topology></lab>",
 	    "line 3: node R1 (id 1) interface: network_id: expected an integer, not 'two'");
 	bad_s(HEAD "<lab><topology><networks>\n<network id='1'/><network id='1'/></networks>"
-		   "</topology></lab>",
+	           "</topology></lab>",
 	    "line 3: network id 1 given twice");
 	/* not UTF-8: a Latin-1 é, also under a declaration that claims Latin-1 */
 	bad_s(HEAD "<lab name='caf\xe9'/>", "line 2: ");
@@ -414,6 +422,21 @@ test_bad(void)
 	t0 = now_s();
 	bad_s(s, "line 3: an element with more than 256 attributes");
 	CHECK(now_s() - t0 < 0.5);
+	free(s);
+	/* 2000 elements of 251 attributes: over the total */
+	s = malloc(2000 * (251 * 8 + 4) + 100);
+	{
+		size_t n = (size_t)sprintf(s, "<lab>");
+
+		for (int k = 0; k < 2000; k++) {
+			n += (size_t)sprintf(s + n, "<n");
+			for (int i = 0; i < 251; i++)
+				n += (size_t)sprintf(s + n, " a%03d=''", i);
+			n += (size_t)sprintf(s + n, "/>");
+		}
+		strcpy(s + n, "</lab>");
+	}
+	bad_s(s, "more than 500000 attributes");
 	free(s);
 	/* quoted '=' and '>' do not count; comments and CDATA are skipped */
 	s = malloc(300 * 8 + 200);
