@@ -269,7 +269,7 @@ asan: $(ASAN_BINS)
 # clang and coverage; tests/run.sh runs each for FUZZ_SECONDS (make test: a
 # short run; make fuzz: a longer one). The corpora they grow stay in build/fuzz/.
 FUZZ_TARGETS = bpf configdrive grade host httpval loginline pcap priv qmp route rx sniff telnet \
-	template validate ws checks
+	template validate ws checks import
 FUZZ_BINS = $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_CC = clang
 # clang knows no -Wformat-truncation (WARN is gcc's), and calls the kernel's
