@@ -59,7 +59,7 @@ MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
 	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
-	test_httpval test_configdrive test_logtrim test_rx test_practice test_grade test_yamljson test_import \
+	test_httpval test_configdrive test_logtrim test_rx test_practice test_grade test_import test_yamljson \
 	test_import_clab test_import_netlab
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))

@@ -16,15 +16,9 @@
 
 #include "images/template.h"
 #include "labs/assign.h"
+#include "labs/importmap.h"
 #include "labs/lab.h"
 #include "labs/yamljson.h"
-
-/*
- * The containerlab kind and image of a template (labs/importmap.c): the
- * kind, and *image the image a node of it gets when it has none of its own
- * (NULL: none).
- */
-const char *importmap_clab_kind(const char *template, const char **image);
 
 /* The node fields a POST /labs body takes, as GET /labs/{lab} shows them. */
 static const char *const export_node_keys[] = {"name", "template", "image", "cdrom", "arch",
@@ -109,20 +103,14 @@ export_labwire_tree(json_t *lab, bool hide)
 	return (out);
 }
 
-/* export_ifnum - the clab interface number (idx + 1) of node's iface, or 0 when unknown. */
+/* export_ifnum - the clab interface number (idx + 1) of iface on a node of template tpl (0:
+ * unknown). */
 static int
-export_ifnum(json_t *nodes, const char *node, const char *iface)
+export_ifnum(const char *tpl, const char *iface)
 {
-	const struct template *t;
-	json_t *n;
-	size_t i;
+	const struct template *t = tpl != NULL ? template_find(tpl) : NULL;
 
-	json_array_foreach(nodes, i, n)
-		if (strcmp(json_string_value(json_object_get(n, "name")), node) == 0) {
-			t = template_find(json_string_value(json_object_get(n, "template")));
-			return (t != NULL ? template_ifindex(t, iface) + 1 : 0);
-		}
-	return (0);
+	return (t != NULL ? template_ifindex(t, iface) + 1 : 0);
 }
 
 /* export_exec - a linux-host's startup script as clab exec lines (blank lines left out). */
@@ -175,14 +163,16 @@ export_lan_name(json_t *cnodes, int *n, char *buf, size_t len)
 	while (json_object_get(cnodes, buf) != NULL);
 }
 
+/* export_clab_ep - "node:ethN" of ep; tpls: {node name: template}. */
 static json_t *
-export_clab_ep(json_t *nodes, json_t *ep)
+export_clab_ep(json_t *tpls, json_t *ep)
 {
 	const char *node = json_string_value(json_object_get(ep, "node"));
 	char buf[160];
 
 	snprintf(buf, sizeof(buf), "%s:eth%d", node,
-	    export_ifnum(nodes, node, json_string_value(json_object_get(ep, "interface"))));
+	    export_ifnum(json_string_value(json_object_get(tpls, node)),
+	        json_string_value(json_object_get(ep, "interface"))));
 	return (json_string(buf));
 }
 
@@ -190,18 +180,22 @@ export_clab_ep(json_t *nodes, json_t *ep)
 static json_t *
 export_clab_links(json_t *lab, json_t *cnodes)
 {
-	json_t *nodes = json_object_get(lab, "nodes"), *out = json_array(), *l, *ep, *eps;
+	json_t *tpls = json_object(), *out = json_array(), *l, *ep, *eps;
 	char lan[32], bep[48];
 	int nlan = 1;
 	size_t i, j;
+
+	json_array_foreach(json_object_get(lab, "nodes"), i, l)
+		json_object_set(tpls, json_string_value(json_object_get(l, "name")),
+		    json_object_get(l, "template"));
 
 	json_array_foreach(json_object_get(lab, "links"), i, l) {
 		eps = json_object_get(l, "endpoints");
 		if (json_array_size(eps) == 2) {
 			json_array_append_new(out,
 			    json_pack("{s:[o,o]}", "endpoints",
-			        export_clab_ep(nodes, json_array_get(eps, 0)),
-			        export_clab_ep(nodes, json_array_get(eps, 1))));
+			        export_clab_ep(tpls, json_array_get(eps, 0)),
+			        export_clab_ep(tpls, json_array_get(eps, 1))));
 			continue;
 		}
 		export_lan_name(cnodes, &nlan, lan, sizeof(lan));
@@ -209,9 +203,10 @@ export_clab_links(json_t *lab, json_t *cnodes)
 		json_array_foreach(eps, j, ep) {
 			snprintf(bep, sizeof(bep), "%s:eth%zu", lan, j + 1);
 			json_array_append_new(out,
-			    json_pack("{s:[o,s]}", "endpoints", export_clab_ep(nodes, ep), bep));
+			    json_pack("{s:[o,s]}", "endpoints", export_clab_ep(tpls, ep), bep));
 		}
 	}
+	json_decref(tpls);
 	return (out);
 }
 
@@ -295,14 +290,4 @@ export_lab(const struct who *w, int64_t lab, const char *format, const char *as,
 	json_decref(tree);
 	f->ctype = yaml ? "application/yaml" : "application/json";
 	return (out);
-}
-
-/* Until labs/importmap.c (i19-core) lands: the reverse lookup of its table's clab rows. */
-__attribute__((weak)) const char *
-importmap_clab_kind(const char *template, const char **image)
-{
-	*image = "alpine:3";
-	if (strcmp(template, "frr-router") == 0)
-		*image = "quay.io/frrouting/frr:8.4.1";
-	return ("linux");
 }

@@ -58,11 +58,10 @@ int64_t import_lab(const struct who *w, const char *format, const char *name, co
  * id order, nothing the store invents (ids, ports, MACs, owner): importing
  * it and exporting again gives the same bytes. Stage configs w may not
  * see (assign_hides_solutions) are left out (w NULL: all shown). format
- * and as NULL: their defaults (labwire, json). malloc'd text, *len; *ctype
- * the Content-Type; file (filelen bytes) the file's name
- * ("<lab>.labwire.json", ".labwire.yaml", ".clab.yml"). NULL with e
- * (ERR_INVALID for an unknown format or as). Caller holds lw_lock() or a
- * read snapshot.
+ * and as NULL: their defaults (labwire, json). malloc'd text; f gets its
+ * length, Content-Type and file name ("<lab>.labwire.json",
+ * ".labwire.yaml", ".clab.yml"). NULL with e (ERR_INVALID for an unknown
+ * format or as). Caller holds lw_lock() or a read snapshot.
  */
 struct export_file {
 	size_t len;

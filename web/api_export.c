@@ -27,7 +27,8 @@ api_lab_export(struct api_req *r, struct lw_err *e)
 
 	if (text == NULL)
 		return (-1);
-	if ((r->raw = MHD_create_response_from_buffer(f.len, text, MHD_RESPMEM_MUST_FREE)) == NULL) {
+	if ((r->raw = MHD_create_response_from_buffer(f.len, text, MHD_RESPMEM_MUST_FREE)) ==
+	    NULL) {
 		free(text);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	}
