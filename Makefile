@@ -60,7 +60,7 @@ MAIN_OBJ = $(BUILD)/obj/core/main.o
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
 	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
 	test_httpval test_configdrive test_logtrim test_rx test_practice test_grade test_import test_yamljson \
-	test_import_clab test_import_netlab
+	test_import_clab test_import_netlab test_import_unl
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
@@ -270,7 +270,7 @@ asan: $(ASAN_BINS)
 # clang and coverage; tests/run.sh runs each for FUZZ_SECONDS (make test: a
 # short run; make fuzz: a longer one). The corpora they grow stay in build/fuzz/.
 FUZZ_TARGETS = bpf configdrive grade host httpval loginline pcap priv qmp route rx sniff telnet \
-	template validate ws checks import yaml
+	template validate ws checks import yaml unl
 FUZZ_BINS = $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_CC = clang
 # clang knows no -Wformat-truncation (WARN is gcc's), and calls the kernel's
