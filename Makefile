@@ -43,6 +43,8 @@ RUN = core/run/adopt.o core/run/ifown.o core/run/links.o core/run/node.o core/ru
 LABS = labs/access.o labs/assign.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/lab.o \
 	labs/grade.o labs/gradeparse.o labs/import_clab.o labs/import_cml.o labs/import_gns3.o \
 	labs/import_netlab.o labs/import_unl.o labs/importir.o labs/lifecycle.o labs/practice.o labs/users.o labs/validate.o labs/yamljson.o
+# The LAN segments of the GNS3 and CML readers (switch nodes whose links make one segment).
+LABS += labs/importlan.o
 WEB = web/api.o web/api_assign.o web/api_auth.o web/api_captures.o web/api_console.o web/api_images.o \
 	web/api_labs.o web/api_links.o web/api_nodes.o web/api_grade.o web/api_practice.o web/api_system.o web/httpval.o web/labcache.o web/park.o web/server.o web/tls.o \
 	web/ui.o web/ws.o web/openapi.o
@@ -60,6 +62,7 @@ MAIN_OBJ = $(BUILD)/obj/core/main.o
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
 	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
 	test_httpval test_configdrive test_logtrim test_rx test_practice test_grade
+UNIT_TESTS += test_import_gns3 test_import_cml
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
