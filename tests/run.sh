@@ -43,6 +43,7 @@ run_unit() {
 fuzz_max_len() {
 	case $1 in
 	sniff) echo 600 ;;
+	yaml) echo 4096 ;;
 	host | httpval | route | bpf) echo 2048 ;;
 	pcap | telnet | ws | qmp | configdrive) echo 16384 ;;
 	*) echo 8192 ;;
