@@ -477,15 +477,21 @@ g3_settings(struct g3 *g, struct g3node *n, int t)
 	imp_drop(g->im, what, "%s: %s", list, g3_types[t].why);
 }
 
-/* g3_ref - config_ref for a file of n's: relative names are under project-files/<type>/<id>/. */
+/*
+ * g3_ref - config_ref for a file of n's: a relative name is under the
+ * project's project-files/<type>/<node id>/ (dynamips before revision 7:
+ * project-files/dynamips/).
+ */
 static void
-g3_ref(struct g3node *n, json_t *model, const char *file)
+g3_ref(struct g3 *g, struct g3node *n, json_t *model, const char *file)
 {
 	char ref[G3_REF_MAX + 1];
 	int k;
 
-	if (strchr(file, '/') != NULL || strchr(file, '\\') != NULL)
+	if (*file == '/' || strchr(file, '\\') != NULL)
 		k = snprintf(ref, sizeof(ref), "%s", file);
+	else if (g->revision < 7 && strcmp(n->type, "dynamips") == 0)
+		k = snprintf(ref, sizeof(ref), "project-files/%s/%s", n->type, file);
 	else
 		k = snprintf(ref, sizeof(ref), "project-files/%s/%s/%s", n->type, n->id, file);
 	if (k > 0 && k <= G3_REF_MAX)
@@ -523,13 +529,13 @@ g3_config(struct g3 *g, struct g3node *n, json_t *model)
 	}
 	for (i = 0; i < 2; i++) {
 		if ((s = g3_str(n->props, file[i])) != NULL) {
-			g3_ref(n, model, s);
+			g3_ref(g, n, model, s);
 			return;
 		}
 	}
 	for (i = 0; g->revision >= 7 && i < sizeof(g3_cfg_home) / sizeof(g3_cfg_home[0]); i++) {
 		if (strcmp(g3_cfg_home[i].type, n->type) == 0)
-			g3_ref(n, model, g3_cfg_home[i].file);
+			g3_ref(g, n, model, g3_cfg_home[i].file);
 	}
 }
 
