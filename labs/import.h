@@ -33,6 +33,20 @@
  */
 json_t *import_body(const char *format, const char *name, const char *buf, size_t len,
     json_t **report, struct lw_err *e);
+/*
+ * import_detect - the format of a file parsed as YAML or JSON (not unl:
+ * import_body tells that by its '<'), by its top-level keys; NULL when
+ * it matches none.
+ */
+const char *import_detect(json_t *doc);
+/*
+ * import_map - a filled model (a parser's result) as a POST /labs body
+ * (new reference) and *report, as import_body maps it: templates from
+ * labs/importmap.c, node names made valid, interfaces by the template's
+ * names. name: as import_body's. NULL with e.
+ */
+struct imp;
+json_t *import_map(struct imp *im, const char *name, json_t **report, struct lw_err *e);
 /* import_lab - import_body, then create the lab as w; its id or -1 with e (nothing created). */
 int64_t import_lab(const struct who *w, const char *format, const char *name, const char *buf,
     size_t len, json_t **report, struct lw_err *e);
