@@ -55,7 +55,8 @@ static int
 import_request(const char *method, const char *path, const char *body, size_t n,
     struct cli_buf *resp, long *status)
 {
-	const char *want[] = {"Expect:", body != NULL ? "Content-Type: application/octet-stream" : NULL};
+	const char *want[] = {
+	    "Expect:", body != NULL ? "Content-Type: application/octet-stream" : NULL};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs;
 	CURLcode rc = CURLE_OUT_OF_MEMORY;
@@ -98,9 +99,10 @@ import_mapped(const json_t *mapped)
 			snprintf(note, sizeof(note), "substitute%s%s", *why ? ": " : "", why);
 		else
 			snprintf(note, sizeof(note), "%s", *why ? why : "-");
-		cli_table_row(&t, (const char *[]){cli_fmt_field(m, "node", b[0], sizeof(b[0])),
-		                      cli_fmt_field(m, "from", b[1], sizeof(b[1])),
-		                      cli_fmt_field(m, "to", b[2], sizeof(b[2])), note});
+		cli_table_row(&t,
+		    (const char *[]){cli_fmt_field(m, "node", b[0], sizeof(b[0])),
+		        cli_fmt_field(m, "from", b[1], sizeof(b[1])),
+		        cli_fmt_field(m, "to", b[2], sizeof(b[2])), note});
 	}
 	return (cli_table_done(&t));
 }
@@ -148,8 +150,8 @@ import_report(const json_t *ans)
 
 		printf("\ninterfaces renamed:\n");
 		json_array_foreach(json_object_get(r, "interfaces"), i, e)
-			printf("  %s: %s -> %s\n", cli_fmt_string(e, "node"), cli_fmt_string(e, "from"),
-			    cli_fmt_string(e, "to"));
+			printf("  %s: %s -> %s\n", cli_fmt_string(e, "node"),
+			    cli_fmt_string(e, "from"), cli_fmt_string(e, "to"));
 	}
 	import_list("dropped", json_object_get(r, "dropped"), "what", "reason", NULL, ": ");
 	if (json_is_integer(more = json_object_get(r, "dropped_more")))
