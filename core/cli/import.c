@@ -128,20 +128,30 @@ import_list(const char *heading, const json_t *a, const char *k1, const char *k2
 	}
 }
 
+/* import_count - "3 nodes", "1 link": r[key] counted in words. */
+static const char *
+import_count(const json_t *r, const char *key, const char *what, char *buf, size_t len)
+{
+	json_int_t n = json_integer_value(json_object_get(r, key));
+
+	snprintf(buf, len, "%" JSON_INTEGER_FORMAT " %s%s", n, what, n == 1 ? "" : "s");
+	return (buf);
+}
+
 /* import_report - the daemon's 201 answer {lab, report} for people. */
 static int
 import_report(const json_t *ans)
 {
 	const json_t *lab = json_object_get(ans, "lab"), *r = json_object_get(ans, "report");
-	char id[32], n[3][32];
+	char id[32], n[3][48];
 	json_t *more;
 	int ret;
 
-	printf("imported lab %s (id %s) from %s: %s nodes, %s links (%s LAN segments)\n\n",
-	    cli_fmt_string(lab, "name"), cli_fmt_field(lab, "id", id, sizeof(id)),
-	    cli_fmt_string(r, "format"), cli_fmt_field(r, "nodes", n[0], sizeof(n[0])),
-	    cli_fmt_field(r, "links", n[1], sizeof(n[1])),
-	    cli_fmt_field(r, "lans", n[2], sizeof(n[2])));
+	printf("imported lab %s (id %s) from %s: %s, %s (%s)\n\n", cli_fmt_string(lab, "name"),
+	    cli_fmt_field(lab, "id", id, sizeof(id)), cli_fmt_string(r, "format"),
+	    import_count(r, "nodes", "node", n[0], sizeof(n[0])),
+	    import_count(r, "links", "link", n[1], sizeof(n[1])),
+	    import_count(r, "lans", "LAN segment", n[2], sizeof(n[2])));
 	ret = import_mapped(json_object_get(r, "mapped"));
 	import_list("nodes renamed", json_object_get(r, "renamed"), "from", "to", NULL, " -> ");
 	if (json_array_size(json_object_get(r, "interfaces")) > 0) {

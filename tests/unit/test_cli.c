@@ -1121,16 +1121,16 @@ test_cli_import(void)
 	CHECK_STR(hs.lastpath, "POST /api/v1/labs/import?name=my%20lab");
 	CHECK(hs.impn == sizeof(clab) - 1 && memcmp(hs.impbody, clab, hs.impn) == 0);
 	CHECK(hs.imp_octets);
-	CHECK(strncmp(r.out,
-	          "imported lab srl-lab (id 9) from clab: 3 nodes, 2 links (1 LAN segments)\n\n"
-	          "NODE  FROM                TO          NOTE\n"
-	          "srl1  clab:nokia_srlinux  frr-router  substitute: no image for srlinux\n"
-	          "h1    clab:linux          linux-host  -\n",
-	          strlen(
-	              "imported lab srl-lab (id 9) from clab: 3 nodes, 2 links (1 LAN segments)\n\n"
-	              "NODE  FROM                TO          NOTE\n"
-	              "srl1  clab:nokia_srlinux  frr-router  substitute: no image for srlinux\n"
-	              "h1    clab:linux          linux-host  -\n")) == 0);
+	CHECK(
+	    strncmp(r.out,
+	        "imported lab srl-lab (id 9) from clab: 3 nodes, 2 links (1 LAN segment)\n\n"
+	        "NODE  FROM                TO          NOTE\n"
+	        "srl1  clab:nokia_srlinux  frr-router  substitute: no image for srlinux\n"
+	        "h1    clab:linux          linux-host  -\n",
+	        strlen("imported lab srl-lab (id 9) from clab: 3 nodes, 2 links (1 LAN segment)\n\n"
+	               "NODE  FROM                TO          NOTE\n"
+	               "srl1  clab:nokia_srlinux  frr-router  substitute: no image for srlinux\n"
+	               "h1    clab:linux          linux-host  -\n")) == 0);
 	CHECK(strstr(r.out, "\nnodes renamed:\n  h 2 -> h-2\n") != NULL);
 	CHECK(strstr(r.out, "\ninterfaces renamed:\n  srl1: e1-1 -> eth0\n") != NULL);
 	CHECK(strstr(r.out,
