@@ -30,7 +30,9 @@ try {
 	await page.setInputFiles('#import-file', GOOD);
 	await page.fill('#import-name', 'uilab');
 	await page.click('dialog#import button[type=submit]');
-	await page.waitForSelector('dialog#import-report', { timeout: 15000 });
+	await page.waitForSelector('dialog#import-report, dialog#import p.error:not(:empty)', { timeout: 15000 });
+	if (await page.locator('dialog#import p.error:not(:empty)').count())
+		throw new Error(`the import was refused: ${await text('dialog#import p.error')}`);
 	ok(!(await page.locator('dialog#import').count()), 'the import dialog closes and the report opens');
 	const counts = await text('#import-counts');
 	ok(counts.includes('From clab') && counts.includes('3 nodes') && counts.includes('2 links'), `the counts: ${counts}`);
