@@ -47,7 +47,7 @@ WEB = web/api.o web/api_assign.o web/api_auth.o web/api_captures.o web/api_conso
 	web/api_labs.o web/api_links.o web/api_nodes.o web/api_grade.o web/api_practice.o web/api_system.o web/httpval.o web/labcache.o web/park.o web/server.o web/tls.o \
 	web/ui.o web/ws.o web/openapi.o
 CLI = core/cli/assign.o core/cli/auth.o core/cli/buf.o core/cli/capture.o core/cli/cli.o core/cli/console.o \
-	core/cli/fmt.o core/cli/grade.o core/cli/http.o core/cli/image.o core/cli/lab.o core/cli/link.o \
+	core/cli/fmt.o core/cli/grade.o core/cli/http.o core/cli/image.o core/cli/import.o core/cli/lab.o core/cli/link.o \
 	core/cli/node.o core/cli/pcap.o core/cli/practice.o core/cli/script.o core/cli/session.o core/cli/signal.o \
 	core/cli/stream.o core/cli/table.o core/cli/telnet_client.o core/cli/upload.o \
 	core/cli/user.o core/cli/useradm.o core/cli/wait.o
