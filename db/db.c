@@ -259,6 +259,9 @@ static const char *const db_migrations[] = {
     " copy_src = (SELECT a.lab_id FROM assignment_instances i JOIN assignments a"
     "   ON a.id = i.assignment_id WHERE i.lab_id = labs.id)"
     " WHERE id IN (SELECT lab_id FROM assignment_instances);",
+    /* 13: where an imported node came from (labs/import.c): JSON text {format, kind,
+     * image, template, config, config_ref}, or '' for a node made here. */
+    "ALTER TABLE nodes ADD COLUMN origin TEXT NOT NULL DEFAULT '';",
 };
 
 static int

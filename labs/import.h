@@ -33,6 +33,20 @@
  */
 json_t *import_body(const char *format, const char *name, const char *buf, size_t len,
     json_t **report, struct lw_err *e);
+/*
+ * import_detect - the format of a file parsed as YAML or JSON (not unl:
+ * import_body tells that by its '<'), by its top-level keys; NULL when
+ * it matches none.
+ */
+const char *import_detect(json_t *doc);
+/*
+ * import_map - a filled model (a parser's result) as a POST /labs body
+ * (new reference) and *report, as import_body maps it: templates from
+ * labs/importmap.c, node names made valid, interfaces by the template's
+ * names. name: as import_body's. NULL with e.
+ */
+struct imp;
+json_t *import_map(struct imp *im, const char *name, json_t **report, struct lw_err *e);
 /* import_lab - import_body, then create the lab as w; its id or -1 with e (nothing created). */
 int64_t import_lab(const struct who *w, const char *format, const char *name, const char *buf,
     size_t len, json_t **report, struct lw_err *e);
@@ -42,10 +56,19 @@ int64_t import_lab(const struct who *w, const char *format, const char *name, co
  * "clab" (YAML). The labwire export is the POST /labs body of the lab
  * (plus "format":"labwire","version":1), keys sorted, nodes and links in
  * id order, nothing the store invents (ids, ports, MACs, owner): importing
- * it and exporting again gives the same bytes. malloc'd text, *len;
- * *ctype the Content-Type. NULL with e. Caller holds lw_lock().
+ * it and exporting again gives the same bytes. Stage configs w may not
+ * see (assign_hides_solutions) are left out (w NULL: all shown). format
+ * and as NULL: their defaults (labwire, json). malloc'd text; f gets its
+ * length, Content-Type and file name ("<lab>.labwire.json",
+ * ".labwire.yaml", ".clab.yml"). NULL with e (ERR_INVALID for an unknown
+ * format or as). Caller holds lw_lock() or a read snapshot.
  */
-char *export_lab(int64_t lab, const char *format, const char *as, size_t *len, const char **ctype,
-    struct lw_err *e);
+struct export_file {
+	size_t len;
+	const char *ctype;
+	char name[160];
+};
+char *export_lab(const struct who *w, int64_t lab, const char *format, const char *as,
+    struct export_file *f, struct lw_err *e);
 
 #endif

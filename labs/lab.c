@@ -355,7 +355,8 @@ lab_node_ids(int64_t lab, enum lab_nodes_sel sel, size_t *n, struct lw_err *e)
 	"SELECT n.id, n.name, n.template, n.image, n.arch, n.accel, n.accel_in_use,"               \
 	" n.accel_reason, n.cpus, n.cpu_cap_pct, n.ram_mb, n.nics, n.state, n.error, n.ready,"     \
 	" n.console_port, n.console_token, n.startup_config, n.x, n.y, n.boot_order, n.boot,"      \
-	" n.cdrom, n.paused_reason, NULLIF(r.pid, 0) AS pid FROM nodes n LEFT JOIN node_runtime "  \
+	" n.cdrom, n.paused_reason, n.origin, NULLIF(r.pid, 0) AS pid FROM nodes n LEFT JOIN "     \
+	"node_runtime "                                                                            \
 	"r ON r.node_id = "                                                                        \
 	"n.id"
 
@@ -429,6 +430,21 @@ node_memory(json_t *row, int64_t id)
 	}
 }
 
+/* An imported node's origin: the stored JSON text as an object; none for a node made here. */
+static void
+node_origin(json_t *row)
+{
+	const char *s = json_string_value(json_object_get(row, "origin"));
+	json_t *o = s != NULL && *s != '\0' ? json_loads(s, 0, NULL) : NULL;
+
+	if (json_is_object(o))
+		json_object_set_new(row, "origin", o);
+	else {
+		json_decref(o);
+		json_object_del(row, "origin");
+	}
+}
+
 /* Shape a node row into the API's node object; ifs (stolen): its interfaces, or NULL: asked here.
  */
 static json_t *
@@ -469,6 +485,7 @@ node_render(json_t *row, json_t *ifs, struct lw_err *e)
 	/* The node's process (QEMU, or a namespace host's, whose netns is /proc/PID/ns/net). */
 	if (json_is_null(json_object_get(row, "cdrom")))
 		json_object_del(row, "cdrom");
+	node_origin(row);
 	if (json_is_null(json_object_get(row, "pid")))
 		json_object_del(row, "pid");
 	else
@@ -712,12 +729,26 @@ node_media(const struct template *t, json_t *body, const char *what, struct node
 	return (0);
 }
 
+/* A body's origin as stored: compact JSON with sorted keys, "" when none (malloc'd; NULL with e).
+ */
+static char *
+node_origin_text(json_t *body, struct lw_err *e)
+{
+	json_t *o = json_object_get(body, "origin");
+	char *s =
+	    json_object_size(o) > 0 ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : strdup("");
+
+	if (s == NULL)
+		err_set(e, ERR_INTERNAL, "out of memory");
+	return (s);
+}
+
 static int64_t
 node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 {
 	const struct template *t;
 	struct node_media m;
-	char token[SECRET_TOKEN_LEN + 1];
+	char token[SECRET_TOKEN_LEN + 1], *origin;
 	int64_t node;
 	int port, nics;
 
@@ -733,16 +764,19 @@ node_insert(int64_t lab, json_t *body, const char *what, struct lw_err *e)
 	if (secret_token(token, sizeof(token)) == -1)
 		return (err_set(e, ERR_INTERNAL, "no randomness for the console token"));
 	token[1] = 'c'; /* "lc_...": a console token, told apart from API tokens at a glance */
+	if ((origin = node_origin_text(body, e)) == NULL)
+		return (-1);
 	node = db_insert(DB, e,
 	    "INSERT INTO nodes (lab_id, name, template, image, cdrom, arch, accel, cpus,"
 	    " ram_mb, nics, startup_config, x, y, console_port, boot_order, console_token,"
-	    " cpu_cap_pct) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "issssssIIIsIIIIsI", lab, json_string_value(json_object_get(body, "name")), t->name,
+	    " cpu_cap_pct, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "issssssIIIsIIIIsIs", lab, json_string_value(json_object_get(body, "name")), t->name,
 	    m.image, m.cdrom, t->arch, json_str_or(body, "accel", "auto"),
 	    json_int_or(body, "cpus", t->cpus), json_int_or(body, "ram_mb", t->ram_mb), nics,
 	    json_str_or(body, "startup_config", ""), json_int_or(body, "x", 0),
 	    json_int_or(body, "y", 0), port, json_int_or(body, "boot_order", 0), token,
-	    json_int_or(body, "cpu_cap_pct", t->cpu_cap_pct));
+	    json_int_or(body, "cpu_cap_pct", t->cpu_cap_pct), origin);
+	free(origin);
 	if (node == -1) {
 		if (e->code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "%s: a node named '%s' already exists in this lab",

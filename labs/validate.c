@@ -147,6 +147,26 @@ const struct field validate_group_patch[] = {
     FIELDS_END,
 };
 
+/* An imported node's origin (labs/import.c): what the file said, kept, never applied. */
+static const struct field validate_origin_fields[] = {
+    {"format", F_STRING, 0, 0, 16, NULL, NULL, NULL},
+    {"kind", F_STRING, 0, 0, 64, NULL, NULL, NULL},
+    {"image", F_STRING, 0, 0, 256, NULL, NULL, NULL},
+    {"template", F_STRING, 0, 0, 64, NULL, NULL, NULL},
+    {"config", F_STRING, 0, 0, CONFIG_MAX, NULL, NULL, NULL},
+    {"config_ref", F_STRING, 0, 0, 256, NULL, NULL, NULL},
+    FIELDS_END,
+};
+
+static int
+validate_origin(json_t *v, const struct field *f, const char *what, struct lw_err *e)
+{
+	char w[64];
+
+	snprintf(w, sizeof(w), "%s.%s", what, f->name);
+	return (fields_check(v, validate_origin_fields, w, e));
+}
+
 const struct field validate_node_create[] = {
     {"name", F_NAME, 1, 0, 0, NULL, NULL, NULL},
     {"template", F_NAME, 1, 0, 0, NULL, NULL, NULL},
@@ -162,6 +182,7 @@ const struct field validate_node_create[] = {
     {"x", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
     {"y", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
     {"boot_order", F_INT, 0, 0, 1000000, NULL, NULL, NULL},
+    {"origin", F_OBJECT, 0, 0, 0, NULL, validate_origin, "an object"},
     FIELDS_END,
 };
 

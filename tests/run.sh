@@ -43,8 +43,10 @@ run_unit() {
 fuzz_max_len() {
 	case $1 in
 	sniff) echo 600 ;;
+	yaml) echo 4096 ;;
 	host | httpval | route | bpf) echo 2048 ;;
 	pcap | telnet | ws | qmp | configdrive | unl) echo 16384 ;;
+	import) echo 32768 ;;
 	*) echo 8192 ;;
 	esac
 }

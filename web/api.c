@@ -9,6 +9,7 @@
 #include "db/db.h"
 #include "labs/access.h"
 #include "labs/assign.h"
+#include "labs/importir.h"
 #include "labs/practice.h"
 #include "web/api.h"
 #include "web/httpval.h"
@@ -56,11 +57,14 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/assignments/{}/instance", api_assignment_instance, L},
     {"GET", "/api/v1/labs", api_labs_list, R},
     {"POST", "/api/v1/labs", api_labs_create, L | B},
+    /* Before /labs/{}: "import" is no lab's name (POST /labs/{} is no route anyway). */
+    {"POST", "/api/v1/labs/import", api_labs_import, L | API_RAW},
     {"GET", "/api/v1/labs/{}", api_lab_get, API_SNAPSHOT},
     {"PATCH", "/api/v1/labs/{}", api_lab_patch, L | B},
     {"DELETE", "/api/v1/labs/{}", api_lab_delete, L | API_OWN},
     {"POST", "/api/v1/labs/{}/start", api_lab_start, L},
     {"POST", "/api/v1/labs/{}/stop", api_lab_stop, L},
+    {"GET", "/api/v1/labs/{}/export", api_lab_export, R},
     {"GET", "/api/v1/labs/{}/guide", api_lab_guide_get, R},
     {"PUT", "/api/v1/labs/{}/guide", api_lab_guide_put, L | B},
     {"GET", "/api/v1/labs/{}/checks", api_lab_checks_get, R},
@@ -140,6 +144,19 @@ api_route_reads(const char *method, const char *url)
 		    route_match(routes[i].pattern, url, NULL))
 			return ((routes[i].flags & (API_READ | API_SNAPSHOT)) != 0);
 	return (false);
+}
+
+long
+api_body_max(const char *method, const char *url, long max, bool *raw)
+{
+	*raw = false;
+	for (size_t i = 0; i < NROUTES; i++)
+		if (strcmp(routes[i].method, method) == 0 &&
+		    route_match(routes[i].pattern, url, NULL)) {
+			*raw = (routes[i].flags & API_RAW) != 0;
+			break;
+		}
+	return (*raw ? (long)IMPORT_FILE_MAX : max);
 }
 
 bool

@@ -28,7 +28,10 @@ struct api_req {
 	char *params[API_MAX_PARAMS]; /* the {} segments of the pattern, in order */
 	int nparams;
 	json_t *body; /* parsed request body, or NULL when empty */
-	int status;   /* response */
+	/* API_RAW routes: the body as sent (not JSON-parsed, not NUL-terminated) */
+	const char *raw_body;
+	size_t raw_len;
+	int status; /* response */
 	json_t *out;
 	struct MHD_Response *raw; /* a prepared non-JSON response (SSE, files) */
 	char location[128];       /* Location header for 201 */
@@ -54,6 +57,9 @@ enum {
 	API_READ = 128,
 	/* reads only, and takes its own snapshot (the lab cache) */
 	API_SNAPSHOT = 256,
+	/* the body is a file, kept as bytes (raw_body), up to the route's own limit (api_body_max)
+	 */
+	API_RAW = 512,
 };
 
 struct api_route {
@@ -91,6 +97,12 @@ int api_dispatch(struct api_req *r, struct lw_err *e);
 /* api_route_reads - the route method url names only reads (API_READ, API_SNAPSHOT): a read worker
  * runs it. */
 bool api_route_reads(const char *method, const char *url);
+/*
+ * api_body_max - the most body bytes the route for method url takes: a
+ * file import's own limit (IMPORT_FILE_MAX), else max (--max-body). raw:
+ * whether the route takes its body as bytes (API_RAW).
+ */
+long api_body_max(const char *method, const char *url, long max, bool *raw);
 /* api_path_known - true if some method serves this path (405 vs 404). */
 bool api_path_known(const char *url);
 /*
@@ -152,12 +164,14 @@ void api_system_init(void);
 
 int api_labs_list(struct api_req *r, struct lw_err *e);
 int api_labs_create(struct api_req *r, struct lw_err *e);
+int api_labs_import(struct api_req *r, struct lw_err *e);
 int api_lab_get(struct api_req *r, struct lw_err *e);
 int api_lab_patch(struct api_req *r, struct lw_err *e);
 int api_lab_delete(struct api_req *r, struct lw_err *e);
 int api_lab_start(struct api_req *r, struct lw_err *e);
 int api_lab_stop(struct api_req *r, struct lw_err *e);
 
+int api_lab_export(struct api_req *r, struct lw_err *e);
 int api_lab_guide_get(struct api_req *r, struct lw_err *e);
 int api_lab_guide_put(struct api_req *r, struct lw_err *e);
 int api_lab_checks_get(struct api_req *r, struct lw_err *e);

@@ -7,12 +7,13 @@
 
 #include "images/store.h"
 #include "images/template.h"
+#include "labs/importmap.h"
 #include "web/api.h"
 
 int
 api_templates(struct api_req *r, struct lw_err *e)
 {
-	return (api_reply(r, 200, template_list_json(), e));
+	return (api_reply(r, 200, importmap_template_list(), e));
 }
 
 int
@@ -22,7 +23,7 @@ api_template_get(struct api_req *r, struct lw_err *e)
 
 	if (t == NULL)
 		return (err_set(e, ERR_NOT_FOUND, "no template '%.64s'", r->params[0]));
-	return (api_reply(r, 200, json_incref(t->json), e));
+	return (api_reply(r, 200, importmap_template_decorate(t->json), e));
 }
 
 int

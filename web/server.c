@@ -33,7 +33,9 @@ struct conn_ctx {
 	char *buf;
 	size_t len;
 	int too_large;
-	int refused; /* OVER_ALL or OVER_ADDRESS: answered 503 or 429 */
+	long max_body; /* --max-body, or the route's own limit (api_body_max) */
+	bool raw;      /* the route takes the body as bytes, not JSON */
+	int refused;   /* OVER_ALL or OVER_ADDRESS: answered 503 or 429 */
 	enum { JOB_NONE, JOB_QUEUED, JOB_DONE } job; /* a request handed to a worker */
 	struct MHD_Connection *conn;
 	const char *url, *method; /* libmicrohttpd's, valid while the request lasts */
@@ -128,6 +130,11 @@ parse_body(struct conn_ctx *cc, struct api_req *r, struct lw_err *e)
 {
 	json_error_t je;
 
+	if (cc->raw) {
+		r->raw_body = cc->buf;
+		r->raw_len = cc->len;
+		return (0);
+	}
 	if (cc->len == 0)
 		return (0);
 	r->body = json_loadb(cc->buf, cc->len, JSON_REJECT_DUPLICATES, &je);
@@ -384,7 +391,7 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 	if (request_trusted(c, method, &e) == -1)
 		return (send_error(c, &e));
 	if (cc->too_large) {
-		err_set(&e, ERR_TOO_LARGE, "request body larger than %ld bytes", lw.cfg.max_body);
+		err_set(&e, ERR_TOO_LARGE, "request body larger than %ld bytes", cc->max_body);
 		return (send_error(c, &e));
 	}
 	if (strncmp(url, "/api/", 5) != 0) {
@@ -424,11 +431,11 @@ serve(struct MHD_Connection *c, const char *url, const char *method, struct conn
 }
 
 static int
-content_length_too_large(struct MHD_Connection *c)
+content_length_too_large(struct MHD_Connection *c, long max)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 
-	return (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)lw.cfg.max_body);
+	return (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)max);
 }
 
 /* An image upload: the body is the image itself, streamed to disk, never held in memory. */
@@ -664,6 +671,7 @@ request_begin(struct MHD_Connection *c, const char *url, const char *method, voi
 	if (cc == NULL)
 		return (MHD_NO);
 	*con_cls = cc;
+	cc->max_body = api_body_max(method, url, lw.cfg.max_body, &cc->raw);
 	if (over != OVER_NONE) {
 		cc->too_large = 1; /* whatever body it sends is not kept */
 		cc->refused = over;
@@ -675,7 +683,7 @@ request_begin(struct MHD_Connection *c, const char *url, const char *method, voi
 			return (send_error(c, &cc->upload_err));
 		return (MHD_YES);
 	}
-	cc->too_large = content_length_too_large(c);
+	cc->too_large = content_length_too_large(c, cc->max_body);
 	/* Refuse an oversized body before reading it. */
 	if (cc->too_large)
 		return (serve(c, url, method, cc));
@@ -708,11 +716,11 @@ upload_data(struct MHD_Connection *c, struct conn_ctx *cc, const char *data, siz
 	return (MHD_YES);
 }
 
-/* A chunk of a request body is kept while the whole fits --max-body. */
+/* A chunk of a request body is kept while the whole fits --max-body (or the route's own limit). */
 static enum MHD_Result
 body_append(struct conn_ctx *cc, const char *data, size_t *data_size)
 {
-	if (!cc->too_large && cc->len + *data_size <= (size_t)lw.cfg.max_body) {
+	if (!cc->too_large && cc->len + *data_size <= (size_t)cc->max_body) {
 		char *nb = realloc(cc->buf, cc->len + *data_size);
 
 		if (nb == NULL)

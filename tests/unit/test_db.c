@@ -19,7 +19,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	db = db_open(path, &e);
 	CHECK(db != NULL);
-	CHECK(db_schema_version(db) == 12);
+	CHECK(db_schema_version(db) == 13);
 	CHECK(db_int(db, -1, "PRAGMA foreign_keys", "") == 1);
 	row = db_row(db, &e, "PRAGMA journal_mode", "");
 	CHECK_STR(json_string_value(json_object_get(row, "journal_mode")), "wal");
@@ -84,7 +84,7 @@ main(void)
 	/* Reopen: the same ids, no second migration. */
 	db = db_open(path, &e);
 	CHECK(db != NULL);
-	CHECK(db_schema_version(db) == 12);
+	CHECK(db_schema_version(db) == 13);
 	CHECK(db_int(db, -1, "SELECT id FROM labs WHERE name = 'l1'", "") == lab);
 	db_close(db);
 	snprintf(cmd, sizeof(cmd), "%s/t.db", dir);
