@@ -4,8 +4,8 @@
 # still bounds every other route; 413 past 8 MiB, refused before it is
 # read); 201 with the lab, the report and a Location; a taken name 409, a
 # file that is not UTF-8 422 with the byte, and nothing created by either;
-# credentials needed; a node's origin kept and shown, bounded on POST
-# /labs; GET /templates shows which foreign kinds map to each template.
+# credentials needed; a node's origin kept and shown (also on an
+# assignment's copy), bounded on POST /labs; GET /templates shows which foreign kinds map to each template.
 . "$(dirname "$0")/lib.sh"
 LW_DAEMON_ARGS="--max-body 16384"
 lw_setup
@@ -43,6 +43,16 @@ api GET /api/v1/labs/imp
 eq "an imported node's origin is shown" "$(jqb '.nodes[] | select(.name == "h1") | .origin.kind + " " + .origin.config')" "linux echo hi"
 eq "a node with none shows none" "$(jqb '.nodes[] | select(.name == "r1") | has("origin")')" false
 eq "the guide came along" "$(jqb '.guide | length')" 50000
+
+# A member's copy of the imported lab (an assignment) keeps the origin.
+api POST /api/v1/users '{"name":"amy","password":"amy-pw-12345"}'
+api POST /api/v1/groups '{"name":"cls","members":["amy"]}'
+api POST /api/v1/assignments '{"lab":"imp","group":"cls","name":"hw"}'
+AID=$(jqb .id)
+TA=$(login amy amy-pw-12345)
+api_as "$TA" POST "/api/v1/assignments/$AID/instance"
+api_as "$TA" GET "/api/v1/labs/$(jqb .name)"
+eq "an assignment's copy keeps the origin" "$(jqb '.nodes[] | select(.name == "h1") | .origin.image')" "alpine:3"
 
 N=$(nlabs)
 import "$LW_TMP/lab.json"
