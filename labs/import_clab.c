@@ -374,7 +374,7 @@ clab_labels(struct clab *c, const char *name, json_t *labels, json_t *node, json
 	}
 }
 
-/* clab_config - startup-config: inline text → "config", a path → "config_ref". */
+/* clab_config - startup-config: inline text (a line break) → "config", a path → "config_ref". */
 static int
 clab_config(
     struct clab *c, const char *name, json_t *eff, json_t *node, const char *path, struct lw_err *e)
@@ -384,7 +384,8 @@ clab_config(
 
 	if (s == NULL || *s == '\0')
 		return (0);
-	if (strchr(s, '\n') != NULL)
+	/* A labwire export (its template label) writes the config itself, one line or many. */
+	if (strchr(s, '\n') != NULL || json_object_get(node, "template") != NULL)
 		return (json_object_set_new(node, "config", json_string(s)));
 	if (clab_expand(s, name, c->lab, ref, sizeof(ref)) == -1 || strlen(ref) > CLAB_REF_MAX)
 		return (err_set(e, ERR_INVALID, "%s.startup-config: a path longer than %d bytes",
@@ -434,8 +435,6 @@ clab_node_make(struct clab *c, const char *name, const char *kind, json_t *eff, 
 		goto oom;
 	if ((v = json_object_get(eff, "image")) != NULL)
 		json_object_set(node, "image", v);
-	if (clab_config(c, name, eff, node, path, e) == -1)
-		goto fail;
 	if ((v = json_object_get(eff, "exec")) != NULL && json_array_size(v) > 0)
 		json_object_set(node, "exec", v);
 	if ((v = json_object_get(eff, "cpu")) != NULL && clab_cpu(v, &n) == 0)
@@ -443,6 +442,8 @@ clab_node_make(struct clab *c, const char *name, const char *kind, json_t *eff, 
 	if ((v = json_object_get(eff, "memory")) != NULL && clab_mem_mb(v, &n, &why) == 0)
 		json_object_set_new(node, "ram_mb", json_integer(n));
 	clab_labels(c, name, json_object_get(eff, "labels"), node, left);
+	if (clab_config(c, name, eff, node, path, e) == -1)
+		goto fail;
 	clab_left_drop(c, name, eff, left);
 	json_decref(left);
 	return (imp_node_add(c->im, node, path, e));
@@ -527,16 +528,16 @@ out:
 }
 
 /*
- * clab_ifindex - the 0-based data port an interface name means: ethN →
- * N-1 (eth0 is clab's management port: none), eA-B and ethernet-A/B → B-1
- * (SR Linux), else by the trailing number N: N when "0/" comes before it
- * (ge-0/0/N, Gi0/0/0/N, Ethernet0/N number from 0), else N-1 (Ethernet3,
- * Ethernet1/3 number from 1). -1: no number.
+ * clab_ifindex - the 0-based data port an interface name means, by its
+ * trailing number N: N when "0/" comes right before it (ge-0/0/N,
+ * Gi0/0/0/N, Ethernet0/N: numbered from 0), else N-1 (ethN, eA-N,
+ * ethernet-A/N, EthernetN, Ethernet1/N: numbered from 1; eth0 is clab's
+ * management port and gets none). -1: no trailing number.
  */
 static long
 clab_ifindex(const char *s)
 {
-	const char *t = s + strlen(s), *d;
+	const char *t = s + strlen(s);
 	long n;
 
 	while (t > s && isdigit((unsigned char)t[-1]))
@@ -544,10 +545,8 @@ clab_ifindex(const char *s)
 	if (*t == '\0' || strlen(t) > 6)
 		return (-1);
 	n = strtol(t, NULL, 10);
-	d = strstr(s, "0/");
-	if (strncmp(s, "eth", 3) == 0 && t == s + 3)
-		return (n - 1);
-	if (d != NULL && d < t && strncasecmp(s, "ethernet-", 9) != 0)
+	if (t - s >= 2 && t[-1] == '/' && t[-2] == '0' &&
+	    (t - s == 2 || !isdigit((unsigned char)t[-3])))
 		return (n);
 	return (n >= 1 ? n - 1 : -1);
 }

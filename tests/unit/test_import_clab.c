@@ -179,25 +179,31 @@ test_links(void)
 	    "    \"remote\": \"10.0.0.2\", \"vni\": 100},"
 	    "  {\"type\": \"macvlan\", \"endpoint\": {\"node\": \"a\", \"interface\": \"e1-8\"}},"
 	    "  {\"type\": \"dummy\", \"endpoint\": {\"node\": \"a\", \"interface\": \"e1-7\"}},"
-	    "  {\"type\": \"warp\", \"endpoints\": []}"
+	    "  {\"type\": \"warp\", \"endpoints\": []},"
+	    "  {\"endpoints\": [\"c:Ethernet10/1\", \"d:Ethernet0/2\"]},"
+	    "  {\"endpoints\": [\"a:1/1/3\", \"b:eth0/x\"]}"
 	    "]}}";
 
 	CHECK(clab_read(&im, doc, false, &e) == 0);
 	CHECK(json_array_size(im.nodes) == 4); /* bridges and the host are no nodes */
-	CHECK(json_array_size(im.links) == 4); /* 3 p2p + br1's LAN */
+	CHECK(json_array_size(im.links) == 6); /* 5 p2p + br1's LAN */
 	CHECK_STR(ep(&im, 0, 0), "a:e1-1:0");
 	CHECK_STR(ep(&im, 0, 1), "b:eth1:0");
 	CHECK_STR(ep(&im, 1, 0), "a:ethernet-1/2:1");
 	CHECK_STR(ep(&im, 1, 1), "c:Ethernet3:2");
 	CHECK_STR(ep(&im, 2, 0), "d:ge-0/0/2:2");
 	CHECK_STR(ep(&im, 2, 1), "c:Ethernet1/4:3");
-	/* the LAN: the other ends of br1's links, in link order */
-	CHECK(neps(&im, 3) == 3);
-	CHECK_STR(ep(&im, 3, 0), "a:e1-3:2");
-	CHECK_STR(ep(&im, 3, 1), "b:eth2:1");
-	CHECK_STR(ep(&im, 3, 2), "c:eth0:-1");
+	/* other numberings; then the LAN: the other ends of br1's links, in link order */
+	CHECK_STR(ep(&im, 3, 0), "c:Ethernet10/1:0");
+	CHECK_STR(ep(&im, 3, 1), "d:Ethernet0/2:2");
+	CHECK_STR(ep(&im, 4, 0), "a:1/1/3:2");
+	CHECK_STR(ep(&im, 4, 1), "b:eth0/x:-1");
+	CHECK(neps(&im, 5) == 3);
+	CHECK_STR(ep(&im, 5, 0), "a:e1-3:2");
+	CHECK_STR(ep(&im, 5, 1), "b:eth2:1");
+	CHECK_STR(ep(&im, 5, 2), "c:eth0:-1");
 	CHECK_STR(
-	    json_string_value(json_object_get(json_array_get(im.links, 3), "what")), "bridge br1");
+	    json_string_value(json_object_get(json_array_get(im.links, 5), "what")), "bridge br1");
 	/* br2 has one member only */
 	CHECK(dropped(&im, "bridge br2") == 1);
 	CHECK(dropped(&im, "leaves the lab") == 1);
@@ -230,6 +236,8 @@ test_labwire_export(void)
 	    "eth1\"]},"
 	    " \"h2\": {\"kind\": \"linux\", \"labels\": {\"labwire.template\": \"no-such\","
 	    "   \"graph-posX\": \"left\"}},"
+	    " \"r9\": {\"kind\": \"cisco_iol\", \"labels\": {\"labwire.template\": \"iosv\"},"
+	    "   \"startup-config\": \"hostname r9\"},"
 	    " \"lan1\": {\"kind\": \"bridge\"}},"
 	    " \"links\": [{\"endpoints\": [\"r1:eth1\", \"h1:eth1\"]},"
 	    "  {\"endpoints\": [\"r1:eth3\", \"lan1:eth1\"]},"
@@ -240,6 +248,9 @@ test_labwire_export(void)
 	CHECK_STR(nstr(&im, "r1", "template"), "iosv");
 	CHECK_STR(nstr(&im, "h1", "template"), "linux-host");
 	CHECK(nstr(&im, "h2", "template") == NULL);
+	/* a labwire export's one-line config is the config, not a file name */
+	CHECK_STR(nstr(&im, "r9", "config"), "hostname r9");
+	CHECK_STR(nstr(&im, "r1", "config"), "hostname r1\n");
 	CHECK(dropped(&im, "no template 'no-such'") == 1);
 	CHECK(dropped(&im, "h2: label graph-posX") == 1);
 	CHECK(nint(&im, "r1", "x") == 100 && nint(&im, "r1", "y") == -20);
