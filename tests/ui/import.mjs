@@ -3,9 +3,8 @@
 // containerlab file picked and named, the report shown (the counts, a row
 // per node with the substitute marked, the interface renamed, what was
 // kept), the new lab opened from it, the substitute's panel saying where it
-// came from; a file that is not UTF-8 shows the
-// daemon's 422 message in the dialog, one of 9 MiB is refused unsent; on
-// the lab page "Export (labwire)"
+// came from; a file that is not UTF-8 shows the daemon's 422 message in the
+// dialog, one of 9 MiB is refused unsent; on the lab page "Export (labwire)"
 // downloads the lab as the API exports it, "Export (containerlab)" a clab file.
 import { readFileSync } from 'node:fs';
 import { url, artifacts, errors, ok, page, finish } from './harness.mjs';
