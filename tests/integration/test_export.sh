@@ -74,16 +74,15 @@ eq "export as YAML: 200 application/yaml ex.labwire.yaml" \
 check "  block style, the config a literal block" grep -qx 'startup_config: |' <(sed 's/^ *//' "$T/a.yaml")
 
 # Round trips: delete, import the file, export again.
-roundtrip() { # roundtrip FILE QUERY
-	api DELETE /api/v1/labs/ex
-	eq "$1: the lab is deleted" "$STATUS" 204
+roundtrip() { # roundtrip FILE QUERY [LAB]
+	api DELETE "/api/v1/labs/${3:-ex}"
+	eq "${1##*/}: the lab is deleted" "$STATUS" 204
 	import "$1" ""
 	eq "  importing it: 201" "$STATUS" 201
 	[ "$STATUS" = 201 ] || echo "# $BODY"
-	export_to ex "$2" "$T/b"
+	export_to "${3:-ex}" "$2" "$T/b"
 	check "  exporting again gives the same bytes" cmp "$1" "$T/b"
 }
-[ -n "${LW_EXPORT_KEEP:-}" ] && cp "$T"/a.* "$LW_EXPORT_KEEP"/
 roundtrip "$T/a.json" ""
 roundtrip "$T/a.yaml" "?as=yaml"
 export_to ex "" "$T/c.json"
@@ -107,13 +106,18 @@ api GET /api/v1/labs/s2
 eq "  with the same nodes, templates, positions, configs and links" "$(jqb -c "$shape")" "$WANT"
 # A LAN becomes a bridge node with a link a member, and back a LAN.
 export_to ex "?format=clab" "$T/ex.clab.yml"
-[ -n "${LW_EXPORT_KEEP:-}" ] && cp "$T"/*.clab.yml "$LW_EXPORT_KEEP"/
 import "$T/ex.clab.yml" "?format=clab&name=ex2"
 eq "ex's clab export imports: 201" "$STATUS" 201
 api GET /api/v1/labs/ex2
 eq "  the LAN is a LAN again, h1's script its config" \
 	"$(jqb -c '[(.links | map(.endpoints | map(.node + ":" + .interface))), (.nodes[] | select(.name == "h1") | .startup_config)]')" \
 	'[[["r1:eth0","h1:eth0"],["r1:eth1","t1:eth0"],["r1:eth2","h2:eth0","h3:eth0"]],"ip addr add 10.1.0.2/24 dev eth0\nip route add default via 10.1.0.1\n"]'
+
+# Its nodes keep where they came from (origin), and so does a labwire round trip.
+export_to ex2 "" "$T/ex2.json"
+eq "  its labwire export has each node's origin" "$(jq -c '.nodes[0].origin' "$T/ex2.json")" \
+	'{"format":"clab","image":"quay.io/frrouting/frr:8.4.1","kind":"linux"}'
+roundtrip "$T/ex2.json" "" ex2
 
 # Refusals.
 export_to ex "?format=eve" "$T/x"
@@ -136,8 +140,10 @@ check "  shared read-only with him, he gets the export" test "$STATUS" = 200 -a 
 api POST /api/v1/users '{"name":"amy","password":"amy-pw-12345"}'
 api POST /api/v1/groups '{"name":"cls","members":["amy"]}'
 api POST /api/v1/assignments '{"lab":"ex","group":"cls","name":"hw"}'
+eq "ex is assigned to a class with amy" "$STATUS" 201
+AID=$(jqb .id)
 TA=$(login amy amy-pw-12345)
-api_as "$TA" POST /api/v1/assignments/hw/instance
+api_as "$TA" POST "/api/v1/assignments/$AID/instance"
 eq "amy's copy of the assignment is made" "$STATUS" 201
 api_as "$TA" GET "/api/v1/labs/$(jqb .name)/export"
 eq "  her export has the stage without its configs" \

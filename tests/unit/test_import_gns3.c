@@ -235,13 +235,35 @@ test_configs(void)
 	         "  - {node_id: d1, node_type: dynamips, name: d1,\n"
 	         "     properties: {startup_config: /abs/r1.cfg}}\n"
 	         "  - {node_id: q1, node_type: qemu, name: q1}\n") == 0);
-	CHECK_STR(ic_nstr("v1", "config"), "ip 10.0.0.1/24\n");
+	/* A VPCS script becomes the Linux host's: ip lines as ip commands, the rest comments. */
+	CHECK_STR(ic_nstr("v1", "config"),
+	    "# converted from a VPCS script\n# VPCS: ip 10.0.0.1/24\nip addr add 10.0.0.1/24 dev "
+	    "eth0\n");
 	CHECK(ic_nstr("v1", "config_ref") == NULL);
 	CHECK_STR(ic_nstr("v2", "config_ref"), "project-files/vpcs/v2/startup.vpc");
 	CHECK_STR(ic_nstr("i1", "config_ref"), "project-files/iou/i1/initial.cfg");
 	CHECK_STR(ic_nstr("d1", "config_ref"), "/abs/r1.cfg");
 	CHECK(ic_nstr("q1", "config_ref") == NULL && ic_nstr("q1", "config") == NULL);
 	CHECK(ic_dropped("private config of i1"));
+	CHECK(g3("revision: 9\n"
+	         "topology:\n"
+	         "  nodes:\n"
+	         "  - {node_id: v, node_type: vpcs, name: v, properties: {startup_script: \"set "
+	         "pcname "
+	         "PC1\\r\\nip 10.0.0.5 255.255.0.0 10.0.0.1\\n  ip 10.2.0.5 10.2.0.1 "
+	         "/20\\nip dhcp\\nip 300.1.1.1/24\\n# note\\nip 10.3.0.5/33\\n\"}}\n") == 0);
+	CHECK_STR(ic_nstr("v", "config"),
+	    "# converted from a VPCS script\n"
+	    "# VPCS: set pcname PC1\n"
+	    "# VPCS: ip 10.0.0.5 255.255.0.0 10.0.0.1\n"
+	    "ip addr add 10.0.0.5/16 dev eth0\n"
+	    "ip route add default via 10.0.0.1\n"
+	    "# VPCS: ip 10.2.0.5 10.2.0.1 /20\n"
+	    "ip addr add 10.2.0.5/20 dev eth0\n"
+	    "ip route add default via 10.2.0.1\n"
+	    "# VPCS: ip dhcp\n"
+	    "# VPCS: ip 300.1.1.1/24\n"
+	    "# VPCS: ip 10.3.0.5/33\n");
 
 	/* Before revision 7 dynamips configs are not in a folder per node. */
 	CHECK(g3("revision: 5\n"

@@ -91,6 +91,10 @@ test_types(void)
 	CHECK(yj_is("a: 1\na: 2\n", "{\"a\":2}"));
 	CHECK(yj_is("x\n---\ny: [\n", "\"x\""));
 	CHECK(yj_is("", "null"));
+	/* A Windows editor's file: a byte-order mark and CR LF line ends. */
+	CHECK(yj_is("\xef\xbb\xbf"
+	            "a: 1\r\nb: |\r\n  x\r\n  y\r\n",
+	    "{\"a\":1,\"b\":\"x\\ny\\n\"}"));
 	CHECK(yj_is("héllo: wörld ✓", "{\"héllo\":\"wörld ✓\"}"));
 }
 
