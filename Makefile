@@ -40,14 +40,14 @@ CONSOLE = core/console/console.o core/console/expect.o core/console/login.o \
 	core/console/loginline.o core/console/telnetd.o
 RUN = core/run/adopt.o core/run/ifown.o core/run/links.o core/run/node.o core/run/ready.o core/run/runtime.o \
 	core/run/start.o core/run/state.o core/run/typing.o
-LABS = labs/access.o labs/assign.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/lab.o \
+LABS = labs/access.o labs/assign.o labs/audit.o labs/auth.o labs/capture.o labs/console.o labs/export.o labs/lab.o \
 	labs/grade.o labs/gradeparse.o labs/import_clab.o labs/import_cml.o labs/import_gns3.o \
 	labs/import_netlab.o labs/import.o labs/import_unl.o labs/importir.o labs/importmap.o labs/lifecycle.o labs/practice.o labs/users.o labs/validate.o labs/yamljson.o
-WEB = web/api.o web/api_assign.o web/api_auth.o web/api_captures.o web/api_console.o web/api_images.o web/api_import.o \
+WEB = web/api.o web/api_assign.o web/api_auth.o web/api_captures.o web/api_console.o web/api_export.o web/api_images.o web/api_import.o \
 	web/api_labs.o web/api_links.o web/api_nodes.o web/api_grade.o web/api_practice.o web/api_system.o web/httpval.o web/labcache.o web/park.o web/server.o web/tls.o \
 	web/ui.o web/ws.o web/openapi.o
 CLI = core/cli/assign.o core/cli/auth.o core/cli/buf.o core/cli/capture.o core/cli/cli.o core/cli/console.o \
-	core/cli/fmt.o core/cli/grade.o core/cli/http.o core/cli/image.o core/cli/lab.o core/cli/link.o \
+	core/cli/fmt.o core/cli/grade.o core/cli/http.o core/cli/image.o core/cli/import.o core/cli/lab.o core/cli/link.o \
 	core/cli/node.o core/cli/pcap.o core/cli/practice.o core/cli/script.o core/cli/session.o core/cli/signal.o \
 	core/cli/stream.o core/cli/table.o core/cli/telnet_client.o core/cli/upload.o \
 	core/cli/user.o core/cli/useradm.o core/cli/wait.o
@@ -59,7 +59,8 @@ MAIN_OBJ = $(BUILD)/obj/core/main.o
 
 UNIT_TESTS = test_names test_argv test_kvm test_validate test_strv test_qmp test_db test_fabric test_cli \
 	test_ws test_console test_impair test_templates test_tls test_secret test_hostmem test_fini \
-	test_httpval test_configdrive test_logtrim test_rx test_practice test_grade test_yamljson test_import
+	test_httpval test_configdrive test_logtrim test_rx test_practice test_grade test_import test_yamljson \
+	test_import_clab test_import_netlab test_import_unl
 UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS))
 ASAN_OBJS = $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJS))
@@ -273,7 +274,7 @@ asan: $(ASAN_BINS)
 # clang and coverage; tests/run.sh runs each for FUZZ_SECONDS (make test: a
 # short run; make fuzz: a longer one). The corpora they grow stay in build/fuzz/.
 FUZZ_TARGETS = bpf configdrive grade host httpval loginline pcap priv qmp route rx sniff telnet \
-	template validate ws checks yaml
+	template validate ws checks import yaml unl
 FUZZ_BINS = $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_CC = clang
 # clang knows no -Wformat-truncation (WARN is gcc's), and calls the kernel's

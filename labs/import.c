@@ -142,7 +142,10 @@ import_detect(json_t *doc)
 		return ("gns3");
 	if (json_is_object(top) && json_object_get(top, "nodes") != NULL)
 		return ("clab");
-	if (json_is_object(lab) && json_is_array(nodes))
+	/* CML: a "lab" mapping, or (schema 0.0.x, no "lab") nodes with a node_definition */
+	if (json_is_array(nodes) &&
+	    (json_is_object(lab) ||
+	        json_object_get(json_array_get(nodes, 0), "node_definition") != NULL))
 		return ("cml");
 	if (nodes != NULL && top == NULL &&
 	    (json_object_get(doc, "links") != NULL || json_object_get(doc, "module") != NULL ||

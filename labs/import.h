@@ -56,10 +56,19 @@ int64_t import_lab(const struct who *w, const char *format, const char *name, co
  * "clab" (YAML). The labwire export is the POST /labs body of the lab
  * (plus "format":"labwire","version":1), keys sorted, nodes and links in
  * id order, nothing the store invents (ids, ports, MACs, owner): importing
- * it and exporting again gives the same bytes. malloc'd text, *len;
- * *ctype the Content-Type. NULL with e. Caller holds lw_lock().
+ * it and exporting again gives the same bytes. Stage configs w may not
+ * see (assign_hides_solutions) are left out (w NULL: all shown). format
+ * and as NULL: their defaults (labwire, json). malloc'd text; f gets its
+ * length, Content-Type and file name ("<lab>.labwire.json",
+ * ".labwire.yaml", ".clab.yml"). NULL with e (ERR_INVALID for an unknown
+ * format or as). Caller holds lw_lock() or a read snapshot.
  */
-char *export_lab(int64_t lab, const char *format, const char *as, size_t *len, const char **ctype,
-    struct lw_err *e);
+struct export_file {
+	size_t len;
+	const char *ctype;
+	char name[160];
+};
+char *export_lab(const struct who *w, int64_t lab, const char *format, const char *as,
+    struct export_file *f, struct lw_err *e);
 
 #endif

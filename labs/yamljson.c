@@ -429,6 +429,9 @@ yaml_to_json(const char *buf, size_t len, int max_depth, long max_values, struct
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return (NULL);
 	}
+	/* A byte-order mark: skipped here, as libyaml told UTF-8 reads it as a character. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		buf += 3, len -= 3;
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 	while (rc == 0) {

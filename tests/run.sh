@@ -45,7 +45,8 @@ fuzz_max_len() {
 	sniff) echo 600 ;;
 	yaml) echo 4096 ;;
 	host | httpval | route | bpf) echo 2048 ;;
-	pcap | telnet | ws | qmp | configdrive) echo 16384 ;;
+	pcap | telnet | ws | qmp | configdrive | unl) echo 16384 ;;
+	import) echo 32768 ;;
 	*) echo 8192 ;;
 	esac
 }

@@ -64,6 +64,7 @@ static const struct api_route routes[] = {
     {"DELETE", "/api/v1/labs/{}", api_lab_delete, L | API_OWN},
     {"POST", "/api/v1/labs/{}/start", api_lab_start, L},
     {"POST", "/api/v1/labs/{}/stop", api_lab_stop, L},
+    {"GET", "/api/v1/labs/{}/export", api_lab_export, R},
     {"GET", "/api/v1/labs/{}/guide", api_lab_guide_get, R},
     {"PUT", "/api/v1/labs/{}/guide", api_lab_guide_put, L | B},
     {"GET", "/api/v1/labs/{}/checks", api_lab_checks_get, R},

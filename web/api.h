@@ -171,6 +171,7 @@ int api_lab_delete(struct api_req *r, struct lw_err *e);
 int api_lab_start(struct api_req *r, struct lw_err *e);
 int api_lab_stop(struct api_req *r, struct lw_err *e);
 
+int api_lab_export(struct api_req *r, struct lw_err *e);
 int api_lab_guide_get(struct api_req *r, struct lw_err *e);
 int api_lab_guide_put(struct api_req *r, struct lw_err *e);
 int api_lab_checks_get(struct api_req *r, struct lw_err *e);

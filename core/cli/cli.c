@@ -27,6 +27,8 @@ enum {
 	CLI_O_USER = 1 << 4,    /* --role, --data-dir */
 	CLI_O_NAME = 1 << 5,    /* --name */
 	CLI_O_GRADE = 1 << 6,   /* --stage, --json */
+	CLI_O_IMPORT = 1 << 7,  /* --name, --format */
+	CLI_O_EXPORT = 1 << 8,  /* --format, --yaml, -o */
 };
 
 struct cli_cmd {
@@ -53,10 +55,13 @@ static const struct option cli_longopts[] = {
     {"write", required_argument, NULL, 'w'},
     {"name", required_argument, NULL, 'N'},
     {"template", required_argument, NULL, 'T'},
-    {"role", required_argument, NULL, 'o'},
+    {"role", required_argument, NULL, 'U'},
     {"data-dir", required_argument, NULL, 'D'},
     {"stage", required_argument, NULL, 'G'},
     {"json", no_argument, NULL, 'J'},
+    {"format", required_argument, NULL, 'F'},
+    {"yaml", no_argument, NULL, 'Y'},
+    {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -80,12 +85,17 @@ cli_opt_allowed(int c, int opts)
 	case 'w':
 		return (opts & CLI_O_CAPTURE);
 	case 'N':
-		return (opts & (CLI_O_IMAGE | CLI_O_NAME));
+		return (opts & (CLI_O_IMAGE | CLI_O_NAME | CLI_O_IMPORT));
 	case 'T':
 		return (opts & CLI_O_IMAGE);
-	case 'o':
+	case 'U':
 	case 'D':
 		return (opts & CLI_O_USER);
+	case 'F':
+		return (opts & (CLI_O_IMPORT | CLI_O_EXPORT));
+	case 'Y':
+	case 'o':
+		return (opts & CLI_O_EXPORT);
 	case 'G':
 	case 'J':
 		return (opts & CLI_O_GRADE);
@@ -178,8 +188,17 @@ cli_opt_set(struct cli_args *a, int c, const char *arg)
 	case 'T':
 		a->tmpl = arg;
 		return (0);
-	case 'o':
+	case 'U':
 		a->role = arg;
+		return (0);
+	case 'F':
+		a->format = arg;
+		return (0);
+	case 'Y':
+		a->yaml = 1;
+		return (0);
+	case 'o':
+		a->ofile = arg;
 		return (0);
 	case 'D':
 		a->data_dir = arg;
@@ -228,7 +247,7 @@ cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a)
 	a->stage = -1;
 	optind = 0; /* GNU getopt: start afresh, cli_main may run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hf:s:w:", cli_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hf:s:w:o:", cli_longopts, NULL)) != -1) {
 		if (c == 'h') {
 			cli_cmd_usage(stdout, cmd);
 			return (-1);
@@ -264,6 +283,10 @@ static const struct cli_cmd cli_cmds[] = {
         "stop every node; --wait until all are stopped"},
     {"lab", "delete", "LAB", 1, 0, cli_lab_delete, "stop a lab and remove all it made"},
     {"lab", "guide", "LAB", 1, 0, cli_lab_guide, "print a practice lab's guide (Markdown)"},
+    {"lab", "import", "FILE [--name N] [--format F]", 1, CLI_O_IMPORT, cli_lab_import,
+        "create a lab from a containerlab, EVE-NG, GNS3, CML, netlab or labwire file"},
+    {"lab", "export", "LAB [--format labwire|clab] [--yaml] [-o FILE]", 1, CLI_O_EXPORT,
+        cli_lab_export, "write a lab as a file: labwire (JSON, or YAML) or containerlab"},
     {"stage", "list", "LAB", 1, 0, cli_stage_list, "a practice lab's stages: checks, configs"},
     {"stage", "restore", "LAB N", 2, 0, cli_stage_restore,
         "every node to stage N's config (0: the start), rebooted"},
@@ -345,6 +368,21 @@ static const char cli_usage_tail[] =
     "                     the newest one added for T\n"
     "  The file streams to the daemon, with its progress on stderr when that is a\n"
     "  terminal; the daemon checks it (qemu-img) before it answers.\n"
+    "\n"
+    "lab import options:\n"
+    "  --name N           the new lab's name (default: the file's, else its own)\n"
+    "  --format F         clab, unl, gns3, cml, netlab or labwire (default: told\n"
+    "                     from the file). The file goes to the daemon as it is (at\n"
+    "                     most 8 MiB); it prints each node's kind and the template\n"
+    "                     it became (a substitute where that kind's image is\n"
+    "                     missing), renamed interfaces and nodes, what was dropped\n"
+    "                     and why, and configs kept on a node but not applied.\n"
+    "\n"
+    "lab export options:\n"
+    "  --format F         labwire (the default: imports back to the same lab) or\n"
+    "                     clab (a containerlab topology)\n"
+    "  --yaml             labwire as YAML instead of JSON\n"
+    "  -o, --output FILE  write to FILE (default: stdout)\n"
     "\n"
     "user options:\n"
     "  --data-dir DIR     as root on the host: edit the users in the daemon's store in\n"

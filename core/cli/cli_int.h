@@ -54,6 +54,9 @@ struct cli_args {
 	const char *data_dir; /* user ... --data-dir: edit the store itself; NULL when not given */
 	int stage;            /* grade --stage N; -1 when not given */
 	int json;             /* grade --json */
+	const char *format;   /* lab import, lab export --format; NULL when not given */
+	int yaml;             /* lab export --yaml */
+	const char *ofile;    /* lab export -o; NULL when not given (stdout) */
 };
 
 /* ---- buf.c: a growing byte buffer ---- */
@@ -221,6 +224,8 @@ int cli_lab_start(struct cli_args *a);
 int cli_lab_stop(struct cli_args *a);
 int cli_lab_delete(struct cli_args *a);
 int cli_lab_guide(struct cli_args *a);
+int cli_lab_import(struct cli_args *a);
+int cli_lab_export(struct cli_args *a);
 int cli_stage_list(struct cli_args *a);
 int cli_stage_restore(struct cli_args *a);
 int cli_node_list(struct cli_args *a);

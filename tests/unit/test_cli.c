@@ -388,6 +388,10 @@ struct hsrv {
 	char imghead[2048];
 	unsigned long long img_got; /* body bytes read */
 	int img_bad;                /* one of them was not the file's */
+	/* imports: the last one's body as sent, and whether it said it was bytes */
+	char impbody[1024];
+	size_t impn;
+	int imp_octets;
 };
 
 static struct hsrv hs;
@@ -487,6 +491,46 @@ hsrv_images(const char *method, const char *path, char *out, size_t len)
 	return (0);
 }
 
+/* The answer to an import of a containerlab file: a substitute, renames, drops, a kept config. */
+static const char import_json[] =
+    "{\"lab\":{\"id\":9,\"name\":\"srl-lab\",\"nodes\":[]},\"report\":{\"format\":\"clab\","
+    "\"nodes\":3,\"links\":2,\"lans\":1,\"mapped\":["
+    "{\"node\":\"srl1\",\"from\":\"clab:nokia_srlinux\",\"to\":\"frr-router\",\"substitute\":true,"
+    "\"reason\":\"no image for srlinux\"},"
+    "{\"node\":\"h1\",\"from\":\"clab:linux\",\"to\":\"linux-host\",\"substitute\":false}],"
+    "\"interfaces\":[{\"node\":\"srl1\",\"from\":\"e1-1\",\"to\":\"eth0\"}],"
+    "\"renamed\":[{\"from\":\"h 2\",\"to\":\"h-2\"}],"
+    "\"dropped\":[{\"what\":\"link srl1:mgmt0\",\"reason\":\"management interfaces are not "
+    "imported\"}],\"dropped_more\":4,"
+    "\"kept\":[{\"node\":\"srl1\",\"what\":\"startup config\",\"reason\":\"written for "
+    "nokia_srlinux; frr-router cannot read it\"}]}}";
+
+/* hsrv_import - lab import and export; status, or 0 when path is not one. */
+static int
+hsrv_import(const char *method, const char *path, char *out, size_t len)
+{
+	if (strcmp(method, "POST") == 0 && strncmp(path, "/api/v1/labs/import", 19) == 0) {
+		if (strstr(path, "format=gns3") != NULL)
+			return (snprintf(out, len,
+			            "{\"error\":{\"code\":\"invalid\",\"message\":\"not a GNS3 "
+			            "project: "
+			            "no topology.nodes\"}}"),
+			    422);
+		return (snprintf(out, len, "%s", import_json), 201);
+	}
+	if (strcmp(method, "GET") != 0)
+		return (0);
+	if (strcmp(path, "/api/v1/labs/demo/export") == 0)
+		return (
+		    snprintf(out, len, "{\n  \"format\": \"labwire\",\n  \"name\": \"demo\"\n}\n"),
+		    200);
+	if (strcmp(path, "/api/v1/labs/demo/export?format=clab") == 0)
+		return (snprintf(out, len, "name: demo\ntopology:\n  nodes: {}\n"), 200);
+	if (strcmp(path, "/api/v1/labs/demo/export?as=yaml") == 0)
+		return (snprintf(out, len, "format: labwire\nname: demo\n"), 200);
+	return (0);
+}
+
 /* hsrv_route - the answer to one request: status, and body into out. */
 static int
 hsrv_route(const char *method, const char *path, const char *body, char *out, size_t len)
@@ -496,6 +540,8 @@ hsrv_route(const char *method, const char *path, const char *body, char *out, si
 
 	snprintf(hs.lastpath, sizeof(hs.lastpath), "%s %s", method, path);
 	if ((status = hsrv_capture(method, path, body, out, len)) != 0)
+		return (status);
+	if ((status = hsrv_import(method, path, out, len)) != 0)
 		return (status);
 	if (get && strcmp(path, "/api/v1/labs") == 0)
 		return (snprintf(out, len, "%s", labs_json), 200);
@@ -831,6 +877,13 @@ hsrv_serve(int fd)
 		return;
 	}
 	body = hsrv_read(fd, req, sizeof(req), body, n);
+	if (strncmp(path, "/api/v1/labs/import", 19) == 0) {
+		hs.impn = hsrv_length(req, body);
+		memcpy(
+		    hs.impbody, body, hs.impn < sizeof(hs.impbody) ? hs.impn : sizeof(hs.impbody));
+		hs.imp_octets =
+		    strcasestr(req, "\r\nContent-Type: application/octet-stream\r\n") != NULL;
+	}
 	if (strcmp(method, "GET") == 0 && strcmp(path, CAP5 "/pcap?follow=1") == 0) {
 		snprintf(hs.caplog + strlen(hs.caplog), sizeof(hs.caplog) - strlen(hs.caplog),
 		    "GET %s\n", path);
@@ -940,6 +993,9 @@ test_cli_usage(void)
 	CHECK(strstr(r.out, "console LAB NODE") != NULL);
 	CHECK(strstr(r.out, "  image add FILE [--name NAME] [--template T]\n") != NULL);
 	CHECK(strstr(r.out, "  image rm NAME ") != NULL);
+	CHECK(strstr(r.out, "  lab import FILE [--name N] [--format F]\n") != NULL);
+	CHECK(
+	    strstr(r.out, "  lab export LAB [--format labwire|clab] [--yaml] [-o FILE]\n") != NULL);
 	run_cli(&r, "", "labwire", "frobnicate", NULL);
 	CHECK(r.rc == 2);
 	CHECK(strstr(r.err, "unknown command 'frobnicate'") != NULL);
@@ -1044,6 +1100,81 @@ test_cli_labs(void)
 	run_cli(&r, "", "labwire", "--url", url, "lab", "delete", "demo", NULL);
 	CHECK(r.rc == 0);
 	CHECK_STR(r.out, "deleted lab demo\n");
+}
+
+/* A lab file of another tool goes as is (any bytes, NULs too); the report is printed for people. */
+static void
+test_cli_import(void)
+{
+	static const char clab[] = "name: srl-lab\ntopology:\n  nodes:\n\0\xff\n";
+	char file[] = "/tmp/test_cli_XXXXXX", got[4096];
+	struct run r;
+	int fd;
+
+	if ((fd = mkstemp(file)) == -1 || write(fd, clab, sizeof(clab) - 1) != sizeof(clab) - 1) {
+		CHECK(!"a file to import");
+		return;
+	}
+	close(fd);
+	run_cli(&r, "", "labwire", "--url", url, "lab", "import", file, "--name", "my lab", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(hs.lastpath, "POST /api/v1/labs/import?name=my%20lab");
+	CHECK(hs.impn == sizeof(clab) - 1 && memcmp(hs.impbody, clab, hs.impn) == 0);
+	CHECK(hs.imp_octets);
+	CHECK(
+	    strncmp(r.out,
+	        "imported lab srl-lab (id 9) from clab: 3 nodes, 2 links (1 LAN segment)\n\n"
+	        "NODE  FROM                TO          NOTE\n"
+	        "srl1  clab:nokia_srlinux  frr-router  substitute: no image for srlinux\n"
+	        "h1    clab:linux          linux-host  -\n",
+	        strlen("imported lab srl-lab (id 9) from clab: 3 nodes, 2 links (1 LAN segment)\n\n"
+	               "NODE  FROM                TO          NOTE\n"
+	               "srl1  clab:nokia_srlinux  frr-router  substitute: no image for srlinux\n"
+	               "h1    clab:linux          linux-host  -\n")) == 0);
+	CHECK(strstr(r.out, "\nnodes renamed:\n  h 2 -> h-2\n") != NULL);
+	CHECK(strstr(r.out, "\ninterfaces renamed:\n  srl1: e1-1 -> eth0\n") != NULL);
+	CHECK(strstr(r.out,
+	          "\ndropped:\n  link srl1:mgmt0: management interfaces are not imported\n"
+	          "  ... and 4 more\n") != NULL);
+	CHECK(strstr(r.out,
+	          "\nkept on the node, not applied:\n  srl1: startup config: written for "
+	          "nokia_srlinux; frr-router cannot read it\n") != NULL);
+
+	/* A file the daemon cannot read: its message, exit 1. */
+	run_cli(&r, "", "labwire", "--url", url, "lab", "import", file, "--format", "gns3", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(hs.lastpath, "POST /api/v1/labs/import?format=gns3");
+	CHECK_STR(r.err, "labwire: not a GNS3 project: no topology.nodes (HTTP 422)\n");
+	CHECK(r.nout == 0);
+	run_cli(&r, "", "labwire", "--url", url, "lab", "import", "/nonexistent/x.clab.yml", NULL);
+	CHECK(r.rc == 1 && strstr(r.err, "No such file") != NULL);
+	run_cli(&r, "", "labwire", "--url", url, "lab", "import", file, "--yaml", NULL);
+	CHECK(r.rc == 2);
+
+	/* Export: stdout byte for byte, or a file; the daemon's refusal in its words. */
+	run_cli(&r, "", "labwire", "--url", url, "lab", "export", "demo", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "{\n  \"format\": \"labwire\",\n  \"name\": \"demo\"\n}\n");
+	run_cli(&r, "", "labwire", "--url", url, "lab", "export", "demo", "--yaml", NULL);
+	CHECK(r.rc == 0);
+	CHECK_STR(r.out, "format: labwire\nname: demo\n");
+	run_cli(&r, "", "labwire", "--url", url, "lab", "export", "demo", "--format", "clab", "-o",
+	    file, NULL);
+	CHECK(r.rc == 0);
+	snprintf(got, sizeof(got), "exported lab demo to %s (33 B)\n", file);
+	CHECK_STR(r.out, got);
+	if ((fd = open(file, O_RDONLY)) != -1) {
+		ssize_t n = read(fd, got, sizeof(got) - 1);
+
+		got[n > 0 ? n : 0] = '\0';
+		close(fd);
+		CHECK_STR(got, "name: demo\ntopology:\n  nodes: {}\n");
+	}
+	run_cli(&r, "", "labwire", "--url", url, "lab", "export", "no such/lab", NULL);
+	CHECK(r.rc == 1);
+	CHECK_STR(hs.lastpath, "GET /api/v1/labs/no%20such%2Flab/export");
+	CHECK_STR(r.err, "labwire: no route (HTTP 404)\n");
+	unlink(file);
 }
 
 static void
@@ -1565,6 +1696,7 @@ main(void)
 	test_cli_usage();
 	test_cli_http();
 	test_cli_labs();
+	test_cli_import();
 	test_cli_wait();
 	test_cli_console();
 	test_cli_console_login();

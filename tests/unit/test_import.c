@@ -528,6 +528,7 @@ test_detect(void)
 	    {"{\"name\":\"x\",\"topology\":{\"nodes\":{}}}", "clab"},
 	    {"{\"lab\":{\"title\":\"x\"},\"nodes\":[]}", "cml"},
 	    {"{\"nodes\":[\"a\"],\"links\":[\"a-b\"]}", "netlab"},
+	    {"{\"nodes\":[{\"id\":\"n0\",\"node_definition\":\"iosv\"}],\"links\":[]}", "cml"},
 	    {"{\"nodes\":{\"a\":{}},\"module\":[\"ospf\"]}", "netlab"},
 	    {"{\"nodes\":{\"a\":{}},\"provider\":\"clab\"}", "netlab"},
 	    {"{\"nodes\":[\"a\"]}", NULL},

@@ -59,7 +59,8 @@ yj_round(json_t *v)
 	int ok = back != NULL && json_equal(back, v) && strlen(y) == len;
 
 	if (!ok) {
-		char *a = json_dumps(v, JSON_ENCODE_ANY), *b = back ? json_dumps(back, JSON_ENCODE_ANY) : NULL;
+		char *a = json_dumps(v, JSON_ENCODE_ANY),
+		     *b = back ? json_dumps(back, JSON_ENCODE_ANY) : NULL;
 		fprintf(stderr, "  round trip %s -> [%s] -> %s (%s)\n", a, y ? y : "NULL",
 		    b ? b : "NULL", e.msg);
 		free(a);
@@ -74,7 +75,8 @@ yj_round(json_t *v)
 static void
 test_types(void)
 {
-	CHECK(yj_is("a: ~\nb: null\nc:\nd: Null\n", "{\"a\":null,\"b\":null,\"c\":null,\"d\":null}"));
+	CHECK(
+	    yj_is("a: ~\nb: null\nc:\nd: Null\n", "{\"a\":null,\"b\":null,\"c\":null,\"d\":null}"));
 	CHECK(yj_is("[true, False, TRUE, yes, no, on]", "[true,false,true,\"yes\",\"no\",\"on\"]"));
 	CHECK(yj_is("[1, -2, +3, 0x1F, 0o17, 007, 9223372036854775807]",
 	    "[1,-2,3,31,15,7,9223372036854775807]"));
@@ -89,6 +91,10 @@ test_types(void)
 	CHECK(yj_is("a: 1\na: 2\n", "{\"a\":2}"));
 	CHECK(yj_is("x\n---\ny: [\n", "\"x\""));
 	CHECK(yj_is("", "null"));
+	/* A Windows editor's file: a byte-order mark and CR LF line ends. */
+	CHECK(yj_is("\xef\xbb\xbf"
+	            "a: 1\r\nb: |\r\n  x\r\n  y\r\n",
+	    "{\"a\":1,\"b\":\"x\\ny\\n\"}"));
 	CHECK(yj_is("héllo: wörld ✓", "{\"héllo\":\"wörld ✓\"}"));
 }
 
@@ -134,8 +140,8 @@ test_alias_bomb(void)
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "a0: &a0 [lol]\n");
 	for (int i = 1; i < 10; i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-		    "a%d: &a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d]\n", i, i, i - 1, i - 1,
-		    i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+		    "a%d: &a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d]\n", i, i, i - 1,
+		    i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	v = yaml_to_json(buf, n, 64, 1000000, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -168,11 +174,12 @@ static void
 test_round_trips(void)
 {
 	static const char *const strs[] = {"yes", "no", "on", "1.0", "1", "-1", "0x10", "null", "~",
-	    "", " x", "x ", "a: b", "#x", "x #y", "- x", "[x]", "{x}", "'q'", "\"q\"", "true", "True",
-	    ".inf", ".nan", "1e3", "1_000", "12:30", "<<", "@x", "`x", "%x", "!x", "&x", "*x", "|",
-	    ">", "?", ":", "-", "---", "...", "line1\nline2", "line1\nline2\n", "a  \nb\n",
-	    "trailing space \n", "\n\nx", "x\n\n\n", "  indented\nmore\n", "\tt\nab", "tab\there",
-	    "crlf\r\nx", "ünïcödé ✓ 日本", "\xe2\x80\xa8sep", "é\n", "\x01\x7f", "a\\b", "a\"b'c"};
+	    "", " x", "x ", "a: b", "#x", "x #y", "- x", "[x]", "{x}", "'q'", "\"q\"", "true",
+	    "True", ".inf", ".nan", "1e3", "1_000", "12:30", "<<", "@x", "`x", "%x", "!x", "&x",
+	    "*x", "|", ">", "?", ":", "-", "---", "...", "line1\nline2", "line1\nline2\n",
+	    "a  \nb\n", "trailing space \n", "\n\nx", "x\n\n\n", "  indented\nmore\n", "\tt\nab",
+	    "tab\there", "crlf\r\nx", "ünïcödé ✓ 日本", "\xe2\x80\xa8sep", "é\n", "\x01\x7f",
+	    "a\\b", "a\"b'c"};
 	json_t *o = json_object(), *a = json_array();
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {

@@ -74,6 +74,15 @@ export const api = {
 	startLab: (lab) => call('POST', `/labs/${enc(lab)}/start`),
 	stopLab: (lab) => call('POST', `/labs/${enc(lab)}/stop`),
 	templates: () => call('GET', '/templates'),
+	// importLab - a lab file of another tool (or a labwire export) as it is: its bytes, not JSON.
+	// The daemon tells the format and answers {lab, report}; format and name are optional.
+	importLab: async (bytes, name, format) => {
+		const r = await request(`/labs/import${query({ format, name })}`, { method: 'POST',
+			headers: { Accept: 'application/json', 'Content-Type': 'application/octet-stream' }, body: bytes });
+		return r.json();
+	},
+	// A lab as a file (a download; the daemon names it): format labwire or clab, as json or yaml.
+	exportPath: (lab, format, as) => `/labs/${enc(lab)}/export${query({ format, as })}`,
 	// Practice labs: the guide, the grade (stage 0 or absent: every check), stages and their restore.
 	putGuide: (lab, guide) => call('PUT', `/labs/${enc(lab)}/guide`, { guide }),
 	grade: (lab, stage) => call('POST', `/labs/${enc(lab)}/grade`, stage ? { stage } : {}),

@@ -153,7 +153,8 @@ async function showLabs() {
 		ev.preventDefault();
 		if (await attempt('Creating the lab', () => api.createLab({ name: name.value.trim() })))
 			showLabs();
-	} }, name, el('button', { type: 'submit' }, 'Create lab'));
+	} }, name, el('button', { type: 'submit' }, 'Create lab'),
+	el('button', { type: 'button', id: 'import-lab', onclick: importDialog }, 'Import…'));
 	const rows = r.labs.map((l) => el('tr', { 'data-lab': l.name },
 		el('td', {}, el('a', { href: `#/labs/${encodeURIComponent(l.name)}` }, l.name)),
 		el('td', { class: 'owner' }, l.owner || ''),
@@ -175,6 +176,51 @@ async function showLabs() {
 		el('table', { id: 'labs' },
 			thead('Lab', 'Owner', 'State', 'Nodes', 'Links', ''),
 			el('tbody', {}, ...rows)));
+}
+
+// ---- a lab file of another tool in: the file as it is, then the daemon's report ----
+
+// importDialog - pick a file (containerlab, EVE-NG, GNS3, CML, netlab, labwire) and post its bytes.
+function importDialog() {
+	const file = el('input', { id: 'import-file', type: 'file', required: true,
+		accept: '.yml,.yaml,.unl,.gns3,.json,.xml' });
+	const name = el('input', { id: 'import-name', placeholder: "the file's", 'aria-label': 'lab name' });
+	modal('import', 'Import a lab', [el('label', {}, 'Lab file', file), el('label', {}, 'Name (optional)', name),
+		el('p', { class: 'hint' }, 'containerlab, EVE-NG (.unl), GNS3 (.gns3), Cisco Modeling Labs, netlab or a labwire export; at most 8 MiB. ' +
+			'Kinds without an image here get a substitute template; nothing is created if the file cannot be read.')],
+	'Import', async () => {
+		const f = file.files[0];
+		if (!f) throw new Error('Choose a file first.');
+		const r = await api.importLab(await f.arrayBuffer(), name.value.trim() || undefined);
+		showLabs();
+		importReport(r);
+	});
+}
+
+const cells = (...v) => el('tr', {}, ...v.map((x) => el('td', {}, x ?? '')));
+
+// importReport - what the import made of each node and link, and what it could not carry over.
+function importReport({ lab, report: r }) {
+	const part = (id, title, head, rows) => (rows.length ? [el('h3', {}, title),
+		el('table', { id }, thead(...head), el('tbody', {}, ...rows))] : []);
+	const mapped = (r.mapped || []).map((m) => el('tr', { 'data-node': m.node, class: m.substitute ? 'substitute' : '' },
+		el('td', {}, m.node), el('td', {}, m.from), el('td', {}, m.to),
+		el('td', {}, m.substitute ? `substitute${m.reason ? `: ${m.reason}` : ''}` : (m.reason || ''))));
+	const more = r.dropped_more ? [el('p', { class: 'hint' }, `… and ${r.dropped_more} more dropped.`)] : [];
+	const d = el('dialog', { id: 'import-report', 'aria-label': 'import report' },
+		el('h2', {}, `Imported ${lab.name}`),
+		el('p', { id: 'import-counts' }, `From ${r.format}: ${plural(r.nodes, 'node')}, ${plural(r.links, 'link')} (${plural(r.lans || 0, 'LAN segment')}).`),
+		...part('import-mapped', 'Nodes', ['Node', 'From', 'To', ''], mapped),
+		...part('import-renamed', 'Nodes renamed', ['From', 'To'], (r.renamed || []).map((x) => cells(x.from, x.to))),
+		...part('import-interfaces', 'Interfaces renamed', ['Node', 'From', 'To'], (r.interfaces || []).map((x) => cells(x.node, x.from, x.to))),
+		...part('import-dropped', 'Dropped', ['What', 'Why'], (r.dropped || []).map((x) => cells(x.what, x.reason))), ...more,
+		...part('import-kept', 'Kept on the node, not applied', ['Node', 'What', 'Why'], (r.kept || []).map((x) => cells(x.node, x.what, x.reason))),
+		el('div', { class: 'toolbar' },
+			el('a', { id: 'import-open', class: 'button', href: `#/labs/${encodeURIComponent(lab.name)}`, onclick: () => d.close() }, `Open ${lab.name}`),
+			el('button', { type: 'button', onclick: () => d.close() }, 'Close')));
+	d.addEventListener('close', () => d.remove());
+	document.body.append(d);
+	d.showModal();
 }
 
 // ---- who may do what with a lab, and sharing it ----
@@ -426,6 +472,18 @@ function drawPanel() {
 const nodeStatus = (n) => `${n.template}, ${stateText(n)}${bootText(n, ', ')}; accelerator ${(n.accel_in_use || '-').toUpperCase()}` +
 	(n.boot_expected_s ? `; boot expected in ${n.boot_expected_s} s (${n.boot_basis})` : '');
 
+// originOf - where an imported node came from, and the config it brought that its template cannot read.
+function originOf(n) {
+	const o = n.origin;
+	if (!o) return [];
+	const pre = o.template && o.template !== n.template ? `; ${o.template} wanted (no image for it here)` : '';
+	const kept = el('pre', { id: 'node-origin-config' });
+	kept.textContent = o.config || '';
+	return [el('p', { id: 'node-origin', class: 'sub' }, `Imported from ${o.format}: ${o.kind}${o.image ? ` (${o.image})` : ''}${pre}`),
+		o.config ? el('details', {}, el('summary', {}, 'Its config, kept but not applied'), kept) : '',
+		o.config_ref ? el('p', { class: 'sub' }, `Its config was in ${o.config_ref}, which the import did not have: paste it as the startup config.`) : ''];
+}
+
 function nodePanel(n) {
 	const act = (a, label) => el('button', { disabled: ro(), onclick: () => attempt(`${label} ${n.name}`, () => api.nodeAction(current.name, n.name, a)) }, label);
 	const cfg = el('textarea', { id: 'node-config', rows: 6, 'aria-label': 'startup config', readonly: ro() });
@@ -435,6 +493,7 @@ function nodePanel(n) {
 		el('p', { id: 'node-status' }, nodeStatus(n)),
 		n.accel_reason ? el('p', { class: 'sub' }, n.accel_reason) : '',
 		n.error ? el('p', { class: 'error' }, n.error) : '',
+		...originOf(n),
 		el('div', { class: 'toolbar' }, act('start', 'Start'), act('stop', 'Stop'), act('reload', 'Reload'), act('wipe', 'Wipe'),
 			Object.assign(act('resume', 'Resume'), { id: 'node-resume', hidden: n.state !== 'paused' }),
 			el('button', { onclick: () => openConsole(current.name, n.name) }, 'Console'),
@@ -594,6 +653,9 @@ async function showLab(name) {
 			el('button', { id: 'lab-start', disabled: ro(), onclick: () => attempt('Starting the lab', () => api.startLab(lab.name)) }, 'Start lab'),
 			el('button', { id: 'lab-stop', disabled: ro(), onclick: () => attempt('Stopping the lab', () => api.stopLab(lab.name)) }, 'Stop lab'),
 			el('button', { id: 'lab-share', disabled: !owns(lab), onclick: () => shareDialog(lab.id) }, 'Share'),
+			/* Downloads: the daemon names the file (Content-Disposition). */
+			el('a', { id: 'export-labwire', class: 'button', href: api.url(api.exportPath(lab.name, 'labwire')), download: '' }, 'Export (labwire)'),
+			el('a', { id: 'export-clab', class: 'button', href: api.url(api.exportPath(lab.name, 'clab')), download: '' }, 'Export (containerlab)'),
 			el('form', { id: 'new-node', onsubmit: async (ev) => {
 				ev.preventDefault();
 				const n = current.lab.nodes.length;
