@@ -123,10 +123,10 @@ clab_subst(struct imp *im, const char *buf, size_t len, size_t *outlen)
 		}
 		memcpy(name, p + 2, nlen);
 		name[nlen] = '\0';
-		if (has) {
+		if (has && dlen > 0) {
 			memcpy(o, def, dlen);
 			o += dlen;
-		} else if (json_object_get(told, name) == NULL) {
+		} else if (!has && json_object_get(told, name) == NULL) {
 			json_object_set_new(told, name, json_true());
 			snprintf(ref, sizeof(ref), "${%s}", name);
 			imp_drop(im, ref,

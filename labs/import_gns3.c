@@ -32,8 +32,10 @@ struct g3node {
 	json_t *node;  /* the file's node (borrowed from doc) */
 	json_t *props; /* its properties, or NULL */
 	enum g3_role role;
-	int lan;         /* G3_LAN: its device in g->lan */
-	bool fmt_warned; /* a port_name_format it cannot expand was reported */
+	int lan;          /* G3_LAN: its device in g->lan */
+	bool fmt_warned;  /* a port_name_format it cannot expand was reported */
+	long vlan, vlan2; /* G3_LAN: access VLANs its linked ports are in (0: none yet) */
+	bool trunk;       /* G3_LAN: a linked port is a dot1q/QinQ trunk */
 };
 
 struct g3 {
@@ -771,6 +773,7 @@ g3_node(struct g3 *g, json_t *jn, size_t i, struct lw_err *e)
 struct g3end {
 	struct g3node *n;
 	const char *id;
+	long portnum; /* the file's port_number */
 	struct g3port port;
 	char label[G3_PORT_MAX + 80]; /* "R1:Gi0/1" for the report */
 };
@@ -786,6 +789,7 @@ g3_end(struct g3 *g, json_t *je, const char *path, struct g3end *end, struct lw_
 	    g3_num(je, "port_number", 0, 65535, path, &port, e) == -1)
 		return (-1);
 	end->id = json_string_value(v);
+	end->portnum = port;
 	v = json_object_get(g->byid, end->id);
 	end->n = v ? &g->nodes[json_integer_value(v)] : NULL;
 	memset(&end->port, 0, sizeof(end->port));
@@ -838,6 +842,89 @@ g3_filters(struct g3 *g, json_t *filters, const char *what)
 	imp_drop(g->im, buf, "%s: set them again as the link's impairment", list);
 }
 
+/* g3_vlan - note the VLAN of port of switch n (its ports_mapping entry). */
+static void
+g3_vlan(struct g3node *n, long port)
+{
+	json_t *map = json_object_get(n->props, "ports_mapping"), *p;
+	const char *type;
+	long vlan;
+	size_t i;
+
+	json_array_foreach(map, i, p) {
+		if (json_integer_value(json_object_get(p, "port_number")) != port)
+			continue;
+		type = json_string_value(json_object_get(p, "type"));
+		vlan = (long)json_integer_value(json_object_get(p, "vlan"));
+		if (type != NULL && (strcmp(type, "dot1q") == 0 || strcmp(type, "qinq") == 0))
+			n->trunk = true;
+		else if (vlan > 0 && n->vlan == 0)
+			n->vlan = vlan;
+		else if (vlan > 0 && vlan != n->vlan && n->vlan2 == 0)
+			n->vlan2 = vlan;
+		return;
+	}
+}
+
+/* g3_vlan_merge - fold switch from's VLANs into switch to's (the first of its segment). */
+static void
+g3_vlan_merge(struct g3node *to, const struct g3node *from)
+{
+	long v[2] = {from->vlan, from->vlan2};
+
+	to->trunk = to->trunk || from->trunk;
+	for (int k = 0; k < 2; k++) {
+		if (v[k] == 0 || v[k] == to->vlan)
+			continue;
+		if (to->vlan == 0)
+			to->vlan = v[k];
+		else if (to->vlan2 == 0)
+			to->vlan2 = v[k];
+	}
+}
+
+/*
+ * g3_vlans - report segments whose members were in several VLANs or on
+ * trunks: labwire's segment is one broadcast domain.
+ */
+static void
+g3_vlans(struct g3 *g)
+{
+	char what[128];
+	size_t i, k;
+
+	for (i = 0; i < g->n; i++) {
+		struct g3node *n = &g->nodes[i];
+
+		if (n->role != G3_LAN || implan_root(g->lan, n->lan) == n->lan)
+			continue;
+		for (k = 0; k < g->n; k++) {
+			if (g->nodes[k].role == G3_LAN &&
+			    g->nodes[k].lan == implan_root(g->lan, n->lan))
+				g3_vlan_merge(&g->nodes[k], n);
+		}
+	}
+	for (i = 0; i < g->n; i++) {
+		struct g3node *n = &g->nodes[i];
+
+		if (n->role != G3_LAN || implan_root(g->lan, n->lan) != n->lan ||
+		    (n->vlan2 == 0 && !n->trunk))
+			continue;
+		snprintf(
+		    what, sizeof(what), "VLANs of the segment of ethernet_switch %.64s", n->name);
+		if (n->vlan2 != 0)
+			imp_drop(g->im, what,
+			    "members in VLANs %ld and %ld share one LAN segment, one broadcast "
+			    "domain; "
+			    "a vlan-switch node keeps VLANs apart",
+			    n->vlan, n->vlan2);
+		else
+			imp_drop(g->im, what,
+			    "members on dot1q trunk ports are plain members of one LAN segment; a "
+			    "vlan-switch node carries tagged VLANs");
+	}
+}
+
 /* g3_lan_end - end m of a link whose other end is the switch or hub lan. */
 static int
 g3_lan_end(struct g3 *g, struct g3end *m, struct g3end *lan, bool suspend, const char *what)
@@ -853,6 +940,7 @@ g3_lan_end(struct g3 *g, struct g3end *m, struct g3end *lan, bool suspend, const
 		snprintf(buf, sizeof(buf), "suspended %s", what);
 		imp_drop(g->im, buf, "a LAN member cannot be down on its own in labwire: it is up");
 	}
+	g3_vlan(lan->n, lan->portnum);
 	return (implan_member(g->lan, lan->n->lan, g3_ep(m)));
 }
 
@@ -988,6 +1076,7 @@ imp_gns3(struct imp *im, const char *buf, size_t len, json_t *doc, struct lw_err
 	}
 	if (implan_emit(g.lan, im, "topology.links", e) == -1)
 		goto out;
+	g3_vlans(&g);
 	if (json_array_size(drawings) > 0)
 		imp_drop(im, "drawings",
 		    "%zu drawing%s (shapes, text, images on the canvas) %s not imported",

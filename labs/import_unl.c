@@ -62,8 +62,7 @@ struct unl_net {
 struct unl_node {
 	long id;
 	xmlNode *x;
-	char *name;    /* the model's name (made unique) */
-	bool imported; /* in the model */
+	char *name; /* the model's name (made unique) */
 };
 
 struct unl {
@@ -1100,7 +1099,6 @@ node_add(struct unl *u, struct unl_node *d)
 		return (-1);
 	if (imp_node_add(u->im, n, what, u->e) == -1)
 		return (-1);
-	d->imported = true;
 	node_notes(u, d);
 	return (node_ifaces(u, d));
 }

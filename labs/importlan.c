@@ -84,6 +84,12 @@ implan_join(struct implan *l, int a, int b)
 }
 
 int
+implan_root(struct implan *l, int dev)
+{
+	return (lan_root(l, dev));
+}
+
+int
 implan_member(struct implan *l, int dev, json_t *ep)
 {
 	if (ep == NULL)

@@ -25,6 +25,8 @@ void implan_free(struct implan *l);
 int implan_dev(struct implan *l, const char *what);
 /* implan_join - devices a and b are one segment (a link between two switches). */
 void implan_join(struct implan *l, int a, int b);
+/* implan_root - the first registered device of dev's segment (dev's devices joined so far). */
+int implan_root(struct implan *l, int dev);
 /* implan_member - ep (stolen) is a member of device dev's segment; 0 or -1 (out of memory). */
 int implan_member(struct implan *l, int dev, json_t *ep);
 /*

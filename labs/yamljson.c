@@ -442,6 +442,17 @@ yaml_to_json(const char *buf, size_t len, int max_depth, long max_values, struct
 		rc = yj_event(&r, &ev);
 		yaml_event_delete(&ev);
 	}
+	/*
+	 * After the first document: what follows must start another one (or
+	 * end the stream); a line indented less than the document's first
+	 * ends it implicitly and would otherwise be dropped without a word.
+	 */
+	if (rc == 1) {
+		if (!yaml_parser_parse(&p, &ev))
+			rc = yj_syntax(&r, &p);
+		else
+			yaml_event_delete(&ev);
+	}
 	while (r.depth > 0)
 		yj_frame_free(&r.stack[--r.depth]);
 	yaml_parser_delete(&p);

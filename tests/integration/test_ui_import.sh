@@ -5,7 +5,7 @@
 # report's rows, the substitute marked, the interface rename and the kept
 # config; the lab opened from the report; a file that is not UTF-8 refused
 # with the daemon's 422 message and no lab; the lab page's Export buttons
-# download the labwire JSON the API gives and a containerlab file. About 8 s.
+# download the labwire JSON the API gives and a containerlab file. About 4 s.
 # Screenshots go to $LW_BUILD/test-artifacts/ui-import/.
 . "$(dirname "$0")/lib.sh"
 LW_NPM=${LW_NPM:-$LW_BUILD/npm-uitest}

@@ -3,8 +3,8 @@
 // containerlab file picked and named, the report shown (the counts, a row
 // per node with the substitute marked, the interface renamed, what was
 // kept), the new lab opened from it, the substitute's panel saying where it
-// came from; a file that is not UTF-8 shows the
-// daemon's 422 message in the dialog; on the lab page "Export (labwire)"
+// came from; a file that is not UTF-8 shows the daemon's 422 message in the
+// dialog, one of 9 MiB is refused unsent; on the lab page "Export (labwire)"
 // downloads the lab as the API exports it, "Export (containerlab)" a clab file.
 import { readFileSync } from 'node:fs';
 import { url, artifacts, errors, ok, page, finish } from './harness.mjs';
@@ -86,6 +86,13 @@ try {
 	ok(/not UTF-8 at byte \d+/.test(err), `a file that is not UTF-8: the dialog shows the daemon's message (${err})`);
 	expectLogged(422);
 	await page.screenshot({ path: `${artifacts}/refused.png`, fullPage: true });
+	// 9 MiB: the page says so without sending it.
+	let sent = false;
+	page.on('request', (r) => { if (r.url().includes('/labs/import')) sent = true; });
+	await page.setInputFiles('#import-file', { name: 'huge.clab.yml', mimeType: 'application/yaml', buffer: Buffer.alloc(9 << 20, 35) });
+	await page.click('dialog#import button[type=submit]');
+	await page.waitForFunction(() => document.querySelector('dialog#import p.error')?.textContent.includes('8 MiB'), null, { timeout: 10000 });
+	ok(!sent, `a 9 MiB file is refused in the page, not sent: ${await text('dialog#import p.error')}`);
 	await page.click('dialog#import button[type=button]');
 	ok(await page.locator('#labs tbody tr').count() === 1, 'no lab was made of it');
 } catch (e) {

@@ -220,6 +220,7 @@ test_files(void)
 	const char *bad_yaml = "lab:\n  title: a\nnodes:\n  - id: n0\n    node_definition: [\n";
 
 	ic_expect("cml-basic", ".cml.yaml", NULL);
+	ic_expect("cml-old", ".cml.yaml", NULL);
 	ic_expect("cml-old", ".cml.yaml", "cml");
 	/* A syntax error names the line, and nothing is made. */
 	body = import_body("cml", NULL, bad_yaml, strlen(bad_yaml), &report, &fe);

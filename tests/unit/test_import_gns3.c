@@ -139,29 +139,37 @@ test_port_kinds(void)
 static void
 test_lans(void)
 {
-	CHECK(g3("revision: 10\n"
-	         "topology:\n"
-	         "  nodes:\n"
-	         "  - {node_id: s1, node_type: ethernet_switch, name: S1}\n"
-	         "  - {node_id: s2, node_type: ethernet_switch, name: S2}\n"
-	         "  - {node_id: s3, node_type: ethernet_switch, name: S3}\n"
-	         "  - {node_id: h, node_type: ethernet_hub, name: H}\n"
-	         "  - {node_id: lone, node_type: ethernet_switch, name: Lone}\n"
-	         "  - {node_id: p1, node_type: vpcs, name: p1}\n"
-	         "  - {node_id: p2, node_type: vpcs, name: p2}\n"
-	         "  - {node_id: p3, node_type: vpcs, name: p3}\n"
-	         "  - {node_id: p4, node_type: vpcs, name: p4}\n"
-	         "  - {node_id: r, node_type: qemu, name: r, properties: {adapters: 4}}\n"
-	         "  links:\n"
-	         "  - nodes: [{node_id: p1}, {node_id: s1, port_number: 0}]\n"
-	         "  - nodes: [{node_id: s1, port_number: 7}, {node_id: s2, port_number: 7}]\n"
-	         "  - nodes: [{node_id: s3, port_number: 1}, {node_id: p2}]\n"
-	         "  - nodes: [{node_id: s2, port_number: 6}, {node_id: s3, port_number: 6}]\n"
-	         "  - {nodes: [{node_id: r, adapter_number: 3}, {node_id: s2, port_number: 0}], "
-	         "suspend: true}\n"
-	         "  - nodes: [{node_id: p3}, {node_id: h, port_number: 0}]\n"
-	         "  - nodes: [{node_id: h, port_number: 1}, {node_id: r, adapter_number: 1}]\n"
-	         "  - nodes: [{node_id: p4}, {node_id: lone, port_number: 0}]\n") == 0);
+	CHECK(
+	    g3("revision: 10\n"
+	       "topology:\n"
+	       "  nodes:\n"
+	       "  - {node_id: s1, node_type: ethernet_switch, name: S1, properties: "
+	       "{ports_mapping: [\n"
+	       "     {port_number: 0, type: access, vlan: 10}, {port_number: 7, type: dot1q, vlan: "
+	       "1}]}}\n"
+	       "  - {node_id: s2, node_type: ethernet_switch, name: S2}\n"
+	       "  - {node_id: s3, node_type: ethernet_switch, name: S3, properties: "
+	       "{ports_mapping: [\n"
+	       "     {port_number: 1, type: access, vlan: 20}, {port_number: 6, type: access, "
+	       "vlan: "
+	       "20}]}}\n"
+	       "  - {node_id: h, node_type: ethernet_hub, name: H}\n"
+	       "  - {node_id: lone, node_type: ethernet_switch, name: Lone}\n"
+	       "  - {node_id: p1, node_type: vpcs, name: p1}\n"
+	       "  - {node_id: p2, node_type: vpcs, name: p2}\n"
+	       "  - {node_id: p3, node_type: vpcs, name: p3}\n"
+	       "  - {node_id: p4, node_type: vpcs, name: p4}\n"
+	       "  - {node_id: r, node_type: qemu, name: r, properties: {adapters: 4}}\n"
+	       "  links:\n"
+	       "  - nodes: [{node_id: p1}, {node_id: s1, port_number: 0}]\n"
+	       "  - nodes: [{node_id: s1, port_number: 7}, {node_id: s2, port_number: 7}]\n"
+	       "  - nodes: [{node_id: s3, port_number: 1}, {node_id: p2}]\n"
+	       "  - nodes: [{node_id: s2, port_number: 6}, {node_id: s3, port_number: 6}]\n"
+	       "  - {nodes: [{node_id: r, adapter_number: 3}, {node_id: s2, port_number: 0}], "
+	       "suspend: true}\n"
+	       "  - nodes: [{node_id: p3}, {node_id: h, port_number: 0}]\n"
+	       "  - nodes: [{node_id: h, port_number: 1}, {node_id: r, adapter_number: 1}]\n"
+	       "  - nodes: [{node_id: p4}, {node_id: lone, port_number: 0}]\n") == 0);
 	CHECK(json_array_size(ic_im.nodes) == 5);
 	CHECK(json_array_size(ic_im.links) == 2);
 	/* Members in the order of their switch, then of the links. */
@@ -170,7 +178,29 @@ test_lans(void)
 	    "ethernet_switch S1 + ethernet_switch S2 + ethernet_switch S3");
 	CHECK(ic_find_link("p3:Ethernet0#0 r:Ethernet1#1") >= 0);
 	CHECK(ic_dropped("ethernet_switch Lone: 1 member: nothing to connect"));
+	/* p1 is in VLAN 10 on S1, p2 in VLAN 20 on S3: one segment now (the trunk is S1-S2). */
+	CHECK(ic_dropped("VLANs of the segment of ethernet_switch S1: members in VLANs 10 and 20"));
 	CHECK(ic_dropped("suspended link r:Ethernet3 - S2: a LAN member cannot be down"));
+	/* A router on a trunk port: its tagged VLANs become one plain segment. */
+	CHECK(g3("revision: 9\n"
+	         "topology:\n"
+	         "  nodes:\n"
+	         "  - {node_id: t, node_type: ethernet_switch, name: T, properties: "
+	         "{ports_mapping: [\n"
+	         "     {port_number: 0, type: dot1q, vlan: 1}, {port_number: 1, type: access, "
+	         "vlan: 1},\n"
+	         "     {port_number: 2, type: access, vlan: 1}]}}\n"
+	         "  - {node_id: r, node_type: qemu, name: r}\n"
+	         "  - {node_id: a, node_type: vpcs, name: a}\n"
+	         "  - {node_id: b, node_type: vpcs, name: b}\n"
+	         "  links:\n"
+	         "  - nodes: [{node_id: r}, {node_id: t, port_number: 0}]\n"
+	         "  - nodes: [{node_id: a}, {node_id: t, port_number: 1}]\n"
+	         "  - nodes: [{node_id: b}, {node_id: t, port_number: 2}]\n") == 0);
+	CHECK(ic_find_link("r:Ethernet0#0 a:Ethernet0#0 b:Ethernet0#0") >= 0);
+	CHECK(
+	    ic_dropped("VLANs of the segment of ethernet_switch T: members on dot1q trunk ports"));
+	CHECK(json_array_size(ic_im.dropped) == 1);
 }
 
 static void

@@ -2,18 +2,21 @@
  * test_import_unl - the EVE-NG .unl reader (labs/import_unl.c) on the
  * model: the hand-written labs of tests/import (counts, kinds, IOL and
  * dynamips interface numbers, p2p links and LANs, drops, base64 configs,
- * PNETLab's config_data), then files that must be refused with a 422 that
- * names the line or the node and attribute: truncated XML, a DTD (billion
- * laughs, external entities), a wrong root, ram="x", bytes that are not
- * UTF-8, nesting and attribute bombs.
+ * PNETLab's config_data), the same through import_body against their
+ * .expect.json (templates, labwire interface names, links, report), then files that must be refused
+ * with a 422 that names the line or the node and attribute: truncated XML, a DTD (billion laughs,
+ * external entities), a wrong root, ram="x", bytes that are not UTF-8, nesting and attribute bombs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "images/template.h"
 #include "labs/importfmt.h"
+#include "labs/importmap.h"
 #include "tests/unit/test.h"
+#include "tests/unit/import_check.h"
 
 static char *
 slurp(const char *path, size_t *len)
@@ -470,12 +473,60 @@ test_bad(void)
 	free(s);
 }
 
+/* No image is uploaded: vendor templates are substituted, as on a fresh appliance. */
+static bool
+no_image(const char *tmpl, bool iso)
+{
+	(void)tmpl, (void)iso;
+	return (false);
+}
+
+static void
+test_files(void)
+{
+	struct lw_err e = {0};
+	json_t *report = NULL, *body;
+
+	ic_expect("eve-basic", ".unl", NULL);
+	ic_expect("eve-pnetlab", ".unl", "unl");
+	/* the lab's guide and description reach the POST /labs body; errors stay 422 */
+	{
+		size_t len = 0;
+		char *buf = slurp("tests/import/eve-basic.unl", &len);
+
+		body = import_body(NULL, NULL, buf, len, &report, &e);
+		CHECK(body != NULL);
+		CHECK(strstr(json_string_value(json_object_get(body, "guide")) ?: "", "# Tasks") !=
+		    NULL);
+		CHECK_STR(json_string_value(json_object_get(body, "description")),
+		    "Every construct of an EVE-NG CE lab the importer reads");
+		json_decref(body);
+		json_decref(report);
+		report = NULL;
+		free(buf);
+	}
+	body = import_body("unl", NULL, "<lab><x a='1' a='2'/></lab>", 27, &report, &e);
+	CHECK(body == NULL && e.code == ERR_INVALID);
+	CHECK(strstr(e.msg, "line 1: Attribute a redefined") != NULL);
+	json_decref(report);
+}
+
 int
 main(void)
 {
+	struct lw_err e = {0};
+
 	test_basic();
 	test_pnetlab();
 	test_shapes();
 	test_bad();
+	if (template_load_dir("images/templates", &e) < 0) {
+		fprintf(stderr, "templates: %s\n", e.msg);
+		return (1);
+	}
+	importmap_set_image_probe(no_image);
+	test_files();
+	imp_free(&ic_im);
+	template_free_all();
 	TEST_DONE();
 }

@@ -125,6 +125,9 @@ test_errors(void)
 	CHECK(yj_fails("a: 1\nb: x\0y\n", 12, "line 2, column 5: a NUL character"));
 	CHECK(yj_fails("a: \"x\\0y\"\n", 10, "line 1, column 4: a NUL character"));
 	CHECK(yj_fails("a: \xff\xfe\n", 6, "line 1"));
+	/* Indented less than the first line: not a second document, an error. */
+	CHECK(yj_fails(
+	    " a: 1\nb: 2\n", 11, "line 2, column 1: did not find expected <document start>"));
 }
 
 /* The billion laughs, nine levels of nine: refused after the budget, fast. */

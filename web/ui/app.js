@@ -180,6 +180,8 @@ async function showLabs() {
 
 // ---- a lab file of another tool in: the file as it is, then the daemon's report ----
 
+const IMPORT_MAX = 8 << 20; /* bytes: the daemon's IMPORT_FILE_MAX */
+
 // importDialog - pick a file (containerlab, EVE-NG, GNS3, CML, netlab, labwire) and post its bytes.
 function importDialog() {
 	const file = el('input', { id: 'import-file', type: 'file', required: true,
@@ -190,7 +192,9 @@ function importDialog() {
 			'Kinds without an image here get a substitute template; nothing is created if the file cannot be read.')],
 	'Import', async () => {
 		const f = file.files[0];
-		if (!f) throw new Error('Choose a file first.');
+		/* The daemon refuses more than 8 MiB (413) too: this saves sending it. */
+		if (!f) throw new ApiError(0, 'invalid', 'Choose a file first.');
+		if (f.size > IMPORT_MAX) throw new ApiError(413, 'too_large', `${f.name} is ${(f.size / 1048576).toFixed(1)} MiB; at most 8 MiB can be imported.`);
 		const r = await api.importLab(await f.arrayBuffer(), name.value.trim() || undefined);
 		showLabs();
 		importReport(r);
