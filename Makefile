@@ -68,7 +68,7 @@ ASAN_CLI_OBJS = $(addprefix $(BUILD)/asan/obj/,$(CLI))
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # The GNS3 and CML readers: their LAN segments (switch nodes whose links make one segment)
 # and unit tests (appended here, apart from the lists above, so branches merge cleanly).
-LABS += labs/importlan.o
+LABS += labs/importlan.o labs/importvpcs.o
 UNIT_TESTS += test_import_gns3 test_import_cml
 
 GUEST = $(BUILD)/images/tiny-linux/vmlinuz $(BUILD)/images/tiny-linux/initrd.img

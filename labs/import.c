@@ -532,7 +532,7 @@ map_link(struct mapctx *c, json_t *link)
 {
 	struct mep eps[IMPORT_LINK_EPS_MAX];
 	size_t n = map_endpoints(c, link, eps);
-	const char *what = json_string_value(json_object_get(link, "what"));
+	const char *what = json_string_value(json_object_get(link, "what")), *state;
 	json_t *body, *list;
 	char ifname[64], text[160];
 
@@ -558,6 +558,10 @@ map_link(struct mapctx *c, json_t *link)
 			        from ? from : "", "to", ifname));
 	}
 	body = json_pack("{s:o}", "endpoints", list);
+	/* A link the file has down (a suspended GNS3 link) is created down. */
+	state = json_string_value(json_object_get(link, "state"));
+	if (body != NULL && n == 2 && state != NULL && strcmp(state, "down") == 0)
+		json_object_set_new(body, "state", json_string("down"));
 	json_array_append_new(c->links, body);
 	if (n > 2)
 		c->lans++;

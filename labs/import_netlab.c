@@ -367,6 +367,10 @@ netlab_link_members(
 	if (s != NULL) {
 		for (; *s != '\0'; s = *dash ? dash + 1 : dash) {
 			dash = s + strcspn(s, "-");
+			if (dash - s >
+			    NETLAB_NAME_MAX) /* never cut a name (nor a UTF-8 character) */
+				return (err_set(e, ERR_INVALID,
+				    "%s: a node name longer than %d bytes", path, NETLAB_NAME_MAX));
 			snprintf(name, sizeof(name), "%.*s", (int)(dash - s), s);
 			if (netlab_member(name, NULL, members, left, path, e) == -1)
 				return (-1);

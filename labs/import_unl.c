@@ -856,6 +856,17 @@ node_config(struct unl *u, struct unl_node *d, json_t *n)
 		drop(u, what, "line %d: not UTF-8 text", line_of(where));
 		return (0);
 	}
+	if (strcmp(attr_s(d->x, "type"), "vpcs") == 0) { /* it becomes a linux-host's script */
+		char *script = imp_vpcs_script(json_string_value(s));
+
+		json_decref(s);
+		if (script == NULL)
+			return (err_set(u->e, ERR_INTERNAL, "out of memory"));
+		s = json_string(script);
+		free(script);
+		if (s == NULL)
+			return (err_set(u->e, ERR_INTERNAL, "out of memory"));
+	}
 	if (json_object_set_new(n, "config", s) == -1)
 		return (err_set(u->e, ERR_INTERNAL, "out of memory"));
 	return (0);

@@ -27,7 +27,9 @@
  *   {"node": file's node name, "interface": file's interface name or "",
  *    "index": 0-based data-port number in the file's own numbering (or
  *    absent when the file gives none)}
- * and optionally "what": how the report names it ("network 11 (Hub)").
+ * and optionally "what": how the report names it ("network 11 (Hub)"),
+ * and "state": "down" for a point-to-point link the file has down (a
+ * suspended GNS3 link).
  */
 #ifndef LW_IMPORTIR_H
 #define LW_IMPORTIR_H
@@ -86,6 +88,14 @@ void imp_drop(struct imp *im, const char *what, const char *fmt, ...)
 /* imp_keep - report something carried on node but not applied (a config for another NOS). */
 void imp_keep(struct imp *im, const char *node, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * imp_vpcs_script - a VPCS startup script as the script of the linux-host
+ * a VPCS becomes (labs/importvpcs.c): its "ip ADDRESS[/LEN] [GATEWAY]
+ * [MASK]" lines as ip commands on eth0, every original line kept as a
+ * "# VPCS:" comment. malloc'd, or NULL (out of memory).
+ */
+char *imp_vpcs_script(const char *script);
 
 /*
  * The typed getters for a parser: o[key] when it has JSON type t, NULL

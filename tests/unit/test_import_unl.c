@@ -147,7 +147,11 @@ test_basic(void)
 	CHECK(strncmp(node_str(&im, "R1", "config") ?: "", "hostname R1\n!\ninterface", 22) == 0);
 	CHECK_STR(
 	    node_str(&im, "SW1", "config"), "hostname SW1\n!\nvlan 10\n name users\n!\nend\n");
-	CHECK_STR(node_str(&im, "VPC", "config"), "set pcname VPC\nip 10.0.4.2 24 10.0.4.1\n");
+	/* a VPCS script becomes the linux-host's: ip commands, each line kept as a comment */
+	CHECK_STR(node_str(&im, "VPC", "config"),
+	    "# converted from a VPCS script\n# VPCS: set pcname VPC\n# VPCS: ip 10.0.4.2 24 "
+	    "10.0.4.1\n"
+	    "ip addr add 10.0.4.2/24 dev eth0\nip route add default via 10.0.4.1\n");
 	CHECK(node_str(&im, "Linux", "config") == NULL);
 	/* 2-member bridges → p2p links, the 3-member hub → a LAN; IOL e0/1 (id 16) is
 	 * slot 0 port 1 → 1, e1/0 (id 1) slot 1 port 0 → 4; dynamips ids are ranked */
@@ -193,7 +197,7 @@ test_pnetlab(void)
 	    "hostname HQ-R1\n!\ninterface Ethernet0/0\n ip address 10.1.12.1 255.255.255.252\n no "
 	    "shutdown\n!\nend\n");
 	CHECK(strncmp(node_str(&im, "HQ-SW1", "config") ?: "", "hostname HQ-SW1\n", 16) == 0);
-	CHECK(strncmp(node_str(&im, "PC1", "config") ?: "", "set pcname PC1\n", 15) == 0);
+	CHECK(strstr(node_str(&im, "PC1", "config") ?: "", "# VPCS: set pcname PC1\n") != NULL);
 	CHECK(node_int(&im, "HQ-SW1", "x") == 420 && node_int(&im, "HQ-SW1", "y") == 160);
 	CHECK(json_array_size(im.links) == 2);
 	CHECK(link_find(&im, "HQ-R1:e0/0#0 HQ-SW1:e0/0#0") != NULL);
@@ -247,7 +251,8 @@ test_shapes(void)
 	CHECK_STR(node_str(&im, "A", "kind"), "qemu:vyos");
 	CHECK(node_int(&im, "A", "x") == 350 && node_int(&im, "A", "y") == 13);
 	CHECK_STR(node_str(&im, "A-4", "kind"), "vpcs");
-	CHECK_STR(node_str(&im, "A-4", "config"), "hostname A");
+	CHECK_STR(
+	    node_str(&im, "A-4", "config"), "# converted from a VPCS script\n# VPCS: hostname A\n");
 	CHECK_STR(node_str(&im, "node5", "kind"), "qemu");
 	CHECK(imp_node_find(&im, "C") == NULL);
 	CHECK(json_array_size(im.links) == 1);
