@@ -103,14 +103,50 @@ export_labwire_tree(json_t *lab, bool hide)
 	return (out);
 }
 
-/* export_ifnum - the clab interface number (idx + 1) of iface on a node of template tpl (0:
+/*
+ * export_offsets - {node: 0 or 1}, what a node's interface index is shifted
+ * by to make its clab name ethN. containerlab keeps eth0 for management,
+ * so a node names its first data port eth1 (offset 1); a node whose own
+ * names are eth0, eth1, ... and that does not use eth0 keeps them (offset
+ * 0), so its exec lines ("ip addr add ... dev eth1") still fit.
+ */
+static json_t *
+export_offsets(json_t *lab)
+{
+	json_t *out = json_object(), *n, *l, *ep;
+	const struct template *t;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(lab, "nodes"), i, n) {
+		t = template_find(json_string_value(json_object_get(n, "template")));
+		json_object_set_new(out, json_string_value(json_object_get(n, "name")),
+		    json_integer(t != NULL && strcmp(t->interface_pattern, "eth{n}") == 0 &&
+		                t->nlead == 0 && t->interface_first == 0
+		            ? 0
+		            : 1));
+	}
+	json_array_foreach(json_object_get(lab, "links"), i, l) {
+		json_array_foreach(json_object_get(l, "endpoints"), j, ep) {
+			const char *node = json_string_value(json_object_get(ep, "node"));
+			const char *iface = json_string_value(json_object_get(ep, "interface"));
+
+			if (node != NULL && iface != NULL && strcmp(iface, "eth0") == 0 &&
+			    json_object_get(out, node) != NULL)
+				json_object_set_new(out, node, json_integer(1));
+		}
+	}
+	return (out);
+}
+
+/* export_ifnum - the clab interface number (index + offset) of iface on a node of template tpl (0:
  * unknown). */
 static int
-export_ifnum(const char *tpl, const char *iface)
+export_ifnum(const char *tpl, const char *iface, int offset)
 {
 	const struct template *t = tpl != NULL ? template_find(tpl) : NULL;
+	int idx = t != NULL ? template_ifindex(t, iface) : -1;
 
-	return (t != NULL ? template_ifindex(t, iface) + 1 : 0);
+	return (idx >= 0 ? idx + offset : 0);
 }
 
 /* export_exec - a linux-host's startup script as clab exec lines (blank lines left out). */
@@ -129,7 +165,7 @@ export_exec(const char *script)
 }
 
 static json_t *
-export_clab_node(json_t *node)
+export_clab_node(json_t *node, int offset)
 {
 	const char *tpl = json_string_value(json_object_get(node, "template"));
 	const char *img = NULL, *kind = importmap_clab_kind(tpl, &img);
@@ -144,7 +180,8 @@ export_clab_node(json_t *node)
 	if ((own != NULL && own[0] != '\0') || img != NULL)
 		json_object_set_new(out, "image", json_string(own != NULL && own[0] ? own : img));
 	json_object_set_new(out, "labels",
-	    json_pack("{s:s,s:s,s:s}", "labwire.template", tpl, "graph-posX", x, "graph-posY", y));
+	    json_pack("{s:s,s:s,s:s,s:s}", "labwire.template", tpl, "labwire.eth-offset",
+	        offset ? "1" : "0", "graph-posX", x, "graph-posY", y));
 	if (cfg != NULL && cfg[0] != '\0') {
 		if (strcmp(tpl, "linux-host") == 0)
 			json_object_set_new(out, "exec", export_exec(cfg));
@@ -163,22 +200,23 @@ export_lan_name(json_t *cnodes, int *n, char *buf, size_t len)
 	while (json_object_get(cnodes, buf) != NULL);
 }
 
-/* export_clab_ep - "node:ethN" of ep; tpls: {node name: template}. */
+/* export_clab_ep - "node:ethN" of ep; tpls: {node name: template}; offs: export_offsets. */
 static json_t *
-export_clab_ep(json_t *tpls, json_t *ep)
+export_clab_ep(json_t *tpls, json_t *offs, json_t *ep)
 {
 	const char *node = json_string_value(json_object_get(ep, "node"));
 	char buf[160];
 
 	snprintf(buf, sizeof(buf), "%s:eth%d", node,
 	    export_ifnum(json_string_value(json_object_get(tpls, node)),
-	        json_string_value(json_object_get(ep, "interface"))));
+	        json_string_value(json_object_get(ep, "interface")),
+	        (int)json_integer_value(json_object_get(offs, node))));
 	return (json_string(buf));
 }
 
 /* export_clab_links - p2p links as clab links; a LAN as a bridge node and a link per member. */
 static json_t *
-export_clab_links(json_t *lab, json_t *cnodes)
+export_clab_links(json_t *lab, json_t *offs, json_t *cnodes)
 {
 	json_t *tpls = json_object(), *out = json_array(), *l, *ep, *eps;
 	char lan[32], bep[48];
@@ -194,8 +232,8 @@ export_clab_links(json_t *lab, json_t *cnodes)
 		if (json_array_size(eps) == 2) {
 			json_array_append_new(out,
 			    json_pack("{s:[o,o]}", "endpoints",
-			        export_clab_ep(tpls, json_array_get(eps, 0)),
-			        export_clab_ep(tpls, json_array_get(eps, 1))));
+			        export_clab_ep(tpls, offs, json_array_get(eps, 0)),
+			        export_clab_ep(tpls, offs, json_array_get(eps, 1))));
 			continue;
 		}
 		export_lan_name(cnodes, &nlan, lan, sizeof(lan));
@@ -203,7 +241,8 @@ export_clab_links(json_t *lab, json_t *cnodes)
 		json_array_foreach(eps, j, ep) {
 			snprintf(bep, sizeof(bep), "%s:eth%zu", lan, j + 1);
 			json_array_append_new(out,
-			    json_pack("{s:[o,s]}", "endpoints", export_clab_ep(tpls, ep), bep));
+			    json_pack(
+			        "{s:[o,s]}", "endpoints", export_clab_ep(tpls, offs, ep), bep));
 		}
 	}
 	json_decref(tpls);
@@ -213,13 +252,17 @@ export_clab_links(json_t *lab, json_t *cnodes)
 static json_t *
 export_clab_tree(json_t *lab)
 {
-	json_t *cnodes = json_object(), *links, *n;
+	json_t *cnodes = json_object(), *offs = export_offsets(lab), *links, *n;
+	const char *name;
 	size_t i;
 
-	json_array_foreach(json_object_get(lab, "nodes"), i, n)
-		json_object_set_new(
-		    cnodes, json_string_value(json_object_get(n, "name")), export_clab_node(n));
-	links = export_clab_links(lab, cnodes);
+	json_array_foreach(json_object_get(lab, "nodes"), i, n) {
+		name = json_string_value(json_object_get(n, "name"));
+		json_object_set_new(cnodes, name,
+		    export_clab_node(n, (int)json_integer_value(json_object_get(offs, name))));
+	}
+	links = export_clab_links(lab, offs, cnodes);
+	json_decref(offs);
 	return (json_pack("{s:O,s:{s:o,s:o}}", "name", json_object_get(lab, "name"), "topology",
 	    "nodes", cnodes, "links", links));
 }

@@ -358,6 +358,17 @@ clab_labels(struct clab *c, const char *name, json_t *labels, json_t *node, json
 			snprintf(what, sizeof(what), "node %.64s: label %s", name, k);
 			imp_drop(c->im, what, "not a canvas position (a number within +-%.0f)",
 			    CLAB_POS_MAX);
+		} else if (strcmp(k, "labwire.eth-offset") == 0) {
+			/* a labwire export: its node's ethN is index N - offset */
+			if (json_is_string(v) &&
+			    (strcmp(json_string_value(v), "0") == 0 ||
+			        strcmp(json_string_value(v), "1") == 0)) {
+				json_object_set_new(node, "eth_offset",
+				    json_integer(json_string_value(v)[0] - '0'));
+				continue;
+			}
+			snprintf(what, sizeof(what), "node %.64s: label %s", name, k);
+			imp_drop(c->im, what, "not 0 or 1");
 		} else if (strcmp(k, "labwire.template") == 0) {
 			tn = json_string_value(v);
 			if (tn != NULL && template_find(tn) != NULL) {
@@ -555,16 +566,17 @@ clab_ifindex(const char *s)
 static json_t *
 clab_ep(struct clab *c, const char *node, const char *iface)
 {
-	const char *tn = json_string_value(json_object_get(imp_node_find(c->im, node), "template"));
+	json_t *m = imp_node_find(c->im, node), *off = json_object_get(m, "eth_offset");
+	const char *tn = json_string_value(json_object_get(m, "template"));
 	const struct template *t = tn != NULL ? template_find(tn) : NULL;
+	long n, shift = off != NULL ? (long)json_integer_value(off) : 1;
 	char name[64], *end;
-	long n;
 
 	if (t != NULL && strncmp(iface, "eth", 3) == 0 && isdigit((unsigned char)iface[3])) {
 		n = strtol(iface + 3, &end, 10);
-		if (*end == '\0' && n >= 1 && n <= 4096 &&
-		    template_ifname(t, (int)n - 1, name, sizeof(name)) == 0)
-			return (imp_ep(node, name, n - 1));
+		if (*end == '\0' && n >= shift && n <= 4096 &&
+		    template_ifname(t, (int)(n - shift), name, sizeof(name)) == 0)
+			return (imp_ep(node, name, n - shift));
 	}
 	return (imp_ep(node, iface, clab_ifindex(iface)));
 }

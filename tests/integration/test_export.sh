@@ -113,6 +113,22 @@ eq "  the LAN is a LAN again, h1's script its config" \
 	"$(jqb -c '[(.links | map(.endpoints | map(.node + ":" + .interface))), (.nodes[] | select(.name == "h1") | .startup_config)]')" \
 	'[[["r1:eth0","h1:eth0"],["r1:eth1","t1:eth0"],["r1:eth2","h2:eth0","h3:eth0"]],"ip addr add 10.1.0.2/24 dev eth0\nip route add default via 10.1.0.1\n"]'
 
+# containerlab keeps eth0 for management: a node that uses its eth0 is
+# shifted (eth0 -> eth1), one that does not keeps its names, so the exec
+# lines a clab file brought ("dev eth1") still fit the exported file.
+check "  r1 and h1 use eth0: their eth0 is written eth1" grep -q 'h1:eth1' "$T/ex.clab.yml"
+api POST /api/v1/labs '{"name":"duo","nodes":[{"name":"a","template":"linux-host","nics":2,
+ "startup_config":"ip addr add 10.9.0.1/24 dev eth1\n"},{"name":"b","template":"linux-host","nics":2}],
+ "links":[{"endpoints":["a:eth1","b:eth1"]}]}'
+eq "a lab on eth1 only: 201" "$STATUS" 201
+export_to duo "?format=clab" "$T/duo.clab.yml"
+check "  its clab export keeps a:eth1 and b:eth1" grep -qE '^ *- (- )?a:eth1$|"a:eth1"|a:eth1' "$T/duo.clab.yml"
+check "  and says so (labwire.eth-offset 0)" grep -q 'labwire.eth-offset: "0"' "$T/duo.clab.yml"
+check "  nowhere eth2" eval '! grep -q eth2 "$T/duo.clab.yml"'
+import "$T/duo.clab.yml" "?format=clab&name=duo2"
+api GET /api/v1/labs/duo2
+eq "  it imports back onto eth1" "$(jqb -c '.links | map(.endpoints | map(.node + ":" + .interface))')" '[["a:eth1","b:eth1"]]'
+
 # Its nodes keep where they came from (origin), and so does a labwire round trip.
 export_to ex2 "" "$T/ex2.json"
 eq "  its labwire export has each node's origin" "$(jq -c '.nodes[0].origin' "$T/ex2.json")" \
