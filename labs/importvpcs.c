@@ -107,4 +107,3 @@ imp_vpcs_script(const char *script)
 	}
 	return (buf);
 }
-
