@@ -273,8 +273,12 @@ origin_new(struct mapctx *c, const char *kind, json_t *src)
 	return (o);
 }
 
-/* Add text to the node's origin.config (after what is there). */
-static void
+/*
+ * Add text to the node's origin.config (after what is there); false when
+ * the two together would pass IMPORT_CONFIG_MAX (POST /labs would refuse
+ * the node, and with it the whole import), and nothing is added.
+ */
+static bool
 origin_config(json_t *node, const char *text)
 {
 	json_t *o = json_object_get(node, "origin");
@@ -284,15 +288,16 @@ origin_config(json_t *node, const char *text)
 
 	if (hl == 0) {
 		json_object_set_new(o, "config", json_string(text));
-		return;
+		return (true);
 	}
-	if ((s = malloc(hl + tl + 2)) == NULL)
-		return;
+	if (hl + 1 + tl > IMPORT_CONFIG_MAX || (s = malloc(hl + tl + 2)) == NULL)
+		return (false);
 	memcpy(s, had, hl);
 	s[hl] = '\n';
 	memcpy(s + hl + 1, text, tl + 1);
 	json_object_set_new(o, "config", json_string(s));
 	free(s);
+	return (true);
 }
 
 /* clab's exec lines as a shell script: one a line, a newline after the last. */
@@ -343,8 +348,10 @@ map_config(struct mapctx *c, struct mnode *m, json_t *src)
 		imp_drop(c->im, "exec", "%s: larger than %d bytes", m->name, IMPORT_CONFIG_MAX);
 	else if (script != NULL && host)
 		json_object_set_new(m->body, "startup_config", json_string(script));
+	else if (script != NULL && !origin_config(m->body, script))
+		imp_drop(c->im, "exec", "%s: origin.config would be larger than %d bytes with them",
+		    m->name, IMPORT_CONFIG_MAX);
 	else if (script != NULL) {
-		origin_config(m->body, script);
 		imp_keep(c->im, m->name, "exec commands",
 		    "written for a Linux container; %s does not run them; kept on the node as "
 		    "origin.config",
@@ -585,11 +592,10 @@ map_lab(struct mapctx *c, json_t *body, const char *name)
 	char lname[LW_NAME_MAX + 1];
 	struct lw_err ge = {0};
 
-	if (name != NULL)
-		snprintf(lname, sizeof(lname), "%s", name);
-	else
+	/* ?name= as given: POST /labs says what is wrong with it, rather than a cut name made. */
+	if (name == NULL)
 		import_name(c->im->name[0] ? c->im->name : "imported", lname, LW_NAME_MAX);
-	json_object_set_new(body, "name", json_string(lname));
+	json_object_set_new(body, "name", json_string(name != NULL ? name : lname));
 	if (json_is_string(c->im->description))
 		json_object_set_new(
 		    body, "description", import_str(json_string_value(c->im->description), 4096));

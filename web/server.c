@@ -665,7 +665,7 @@ static enum MHD_Result
 request_begin(struct MHD_Connection *c, const char *url, const char *method, void **con_cls)
 {
 	struct conn_ctx *cc = calloc(1, sizeof(*cc));
-
+	struct lw_err e = {0};
 	int over = conn_over(c);
 
 	if (cc == NULL)
@@ -683,6 +683,15 @@ request_begin(struct MHD_Connection *c, const char *url, const char *method, voi
 			return (send_error(c, &cc->upload_err));
 		return (MHD_YES);
 	}
+	/*
+	 * A route that takes a file (up to IMPORT_FILE_MAX, past --max-body)
+	 * keeps it in memory only for a caller who is let in: anyone else is
+	 * answered before a byte of the body is read, as an image upload is.
+	 */
+	if (cc->raw &&
+	    (request_trusted(c, method, &e) == -1 ||
+	        api_identify(&(struct api_req){.method = method, .url = url, .conn = c}, &e) == -1))
+		return (send_error_then(c, &e, true));
 	cc->too_large = content_length_too_large(c, cc->max_body);
 	/* Refuse an oversized body before reading it. */
 	if (cc->too_large)

@@ -79,6 +79,16 @@ int cli_buf_read_file(const char *name, struct cli_buf *b);
 const char *cli_fmt_field(const json_t *obj, const char *key, char *buf, size_t len);
 /* cli_fmt_string - obj[key] if it is a string, else "". */
 const char *cli_fmt_string(const json_t *obj, const char *key);
+/*
+ * cli_fmt_clean - v with every string (values, not keys, at any depth)
+ * made safe for a terminal: a control character (C0, DEL, or a UTF-8 C1
+ * such as U+009B, the one-byte CSI) becomes '?', so text from a lab file
+ * or a daemon's message cannot move the cursor, retitle the window or
+ * clear the screen. Changes v in place.
+ */
+void cli_fmt_clean(json_t *v);
+/* cli_fmt_text - s cleaned as cli_fmt_clean cleans a string, into buf (cut to len - 1 bytes). */
+const char *cli_fmt_text(const char *s, char *buf, size_t len);
 /* cli_fmt_size - n bytes for people: "512 B", "3.0 MiB", "266 MiB", "1.5 GiB". */
 void cli_fmt_size(uint64_t n, char *buf, size_t len);
 /* cli_fmt_size_field - obj[key], a byte count, as cli_fmt_size writes it; "-" if absent. */

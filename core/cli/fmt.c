@@ -4,6 +4,8 @@
  * the caller's buffer; it prints nothing itself.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/cli/cli_int.h"
 
@@ -61,4 +63,64 @@ cli_fmt_size_field(const json_t *obj, const char *key, char *buf, size_t len)
 		return ("-");
 	cli_fmt_size((uint64_t)json_integer_value(v), buf, len);
 	return (buf);
+}
+
+/* fmt_ctrl - the length of the control character at s (C0, DEL, UTF-8 C1), 0 when none. */
+static size_t
+fmt_ctrl(const unsigned char *s)
+{
+	if (*s < 0x20 || *s == 0x7f)
+		return (1);
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return (2);
+	return (0);
+}
+
+const char *
+cli_fmt_text(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n;
+
+	if (len == 0)
+		return ("");
+	while (*p != '\0' && o + 1 < len) {
+		if ((n = fmt_ctrl(p)) > 0) {
+			buf[o++] = '?';
+			p += n;
+		} else {
+			buf[o++] = (char)*p++;
+		}
+	}
+	buf[o] = '\0';
+	return (buf);
+}
+
+void
+cli_fmt_clean(json_t *v)
+{
+	const unsigned char *p;
+	const char *k;
+	json_t *c;
+	size_t i, n;
+	char *buf;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, c)
+			cli_fmt_clean(c);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c)
+			cli_fmt_clean(c);
+	} else if (json_is_string(v)) {
+		for (p = (const unsigned char *)json_string_value(v); *p != '\0'; p++)
+			if (fmt_ctrl(p) > 0)
+				break;
+		if (*p == '\0')
+			return;
+		n = json_string_length(v) + 1;
+		if ((buf = malloc(n)) == NULL)
+			return;
+		json_string_set(v, cli_fmt_text(json_string_value(v), buf, n));
+		free(buf);
+	}
 }

@@ -161,6 +161,7 @@ int
 cli_http_answer(long status, const struct cli_buf *resp, json_t **out)
 {
 	const char *msg;
+	char clean[1024];
 	json_error_t jerr;
 	json_t *j = NULL;
 
@@ -168,8 +169,11 @@ cli_http_answer(long status, const struct cli_buf *resp, json_t **out)
 		j = json_loadb(resp->p, resp->n, 0, &jerr);
 	if (status < 200 || status > 299) {
 		msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+		/* The message may quote what a user sent (a lab file's names): no escapes. */
 		fprintf(stderr, "labwire: %s (HTTP %ld)\n",
-		    msg != NULL ? msg : "the daemon refused the request", status);
+		    msg != NULL ? cli_fmt_text(msg, clean, sizeof(clean))
+		                : "the daemon refused the request",
+		    status);
 		if (status == 401)
 			fprintf(stderr,
 			    "labwire: log in with `labwire login` (or set $LABWIRE_TOKEN)\n");

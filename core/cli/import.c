@@ -192,6 +192,8 @@ cli_lab_import(struct cli_args *a)
 	/* Only a 201 created the lab; the daemon's message says what was wrong with the file. */
 	if (cli_http_answer(st, &resp, &ans) == -1)
 		goto out;
+	/* Names, kinds and reasons come from the file: no terminal escapes reach the screen. */
+	cli_fmt_clean(ans);
 	ret = import_report(ans) == 0 ? CLI_OK : CLI_FAIL;
 out:
 	json_decref(ans);

@@ -4,7 +4,7 @@
 # still bounds every other route; 413 past 8 MiB, refused before it is
 # read); 201 with the lab, the report and a Location; a taken name 409, a
 # file that is not UTF-8 422 with the byte, and nothing created by either;
-# credentials needed; a node's origin kept and shown (also on an
+# credentials needed (and checked before the body is read); a node's origin kept and shown (also on an
 # assignment's copy), bounded on POST /labs; GET /templates shows which foreign kinds map to each template.
 . "$(dirname "$0")/lib.sh"
 LW_DAEMON_ARGS="--max-body 16384"
@@ -76,6 +76,12 @@ eq "saying so" "$(jqb .error.message)" "request body larger than 8388608 bytes"
 STATUS=$(nsexec curl -q -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$LW_TMP/lab.json" \
 	"$LW_URL/api/v1/labs/import?name=anon")
 eq "without credentials: 401" "$STATUS" 401
+# Nor is a file of up to 8 MiB read into memory for a caller who is not let
+# in: a body that promises 8 MB and stalls after a byte hears 401 at once.
+STATUS=$( (printf x; sleep 4) | nsexec curl -q -s -o /dev/null -w '%{http_code}' -m 3 -X POST \
+	-H 'Content-Length: 8000000' -H 'Expect:' -H 'Authorization: Bearer nosuchtoken' \
+	--data-binary @- "$LW_URL/api/v1/labs/import?name=anon") || true
+eq "a stranger's file is refused before it is read: 401" "$STATUS" 401
 
 api POST /api/v1/labs '{"name":"o","nodes":[{"name":"a","template":"linux-host","origin":{"kind":"x","colour":"red"}}]}'
 eq "POST /labs refuses an origin with a key of its own" "$STATUS" 422

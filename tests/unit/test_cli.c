@@ -499,7 +499,8 @@ static const char import_json[] =
     "\"reason\":\"no image for srlinux\"},"
     "{\"node\":\"h1\",\"from\":\"clab:linux\",\"to\":\"linux-host\",\"substitute\":false}],"
     "\"interfaces\":[{\"node\":\"srl1\",\"from\":\"e1-1\",\"to\":\"eth0\"}],"
-    "\"renamed\":[{\"from\":\"h 2\",\"to\":\"h-2\"}],"
+    "\"renamed\":[{\"from\":\"h 2\",\"to\":\"h-2\"},{\"from\":\"x\\u001b]0;t\\u0007\\u009b2J\","
+    "\"to\":\"x-0-t-\"}],"
     "\"dropped\":[{\"what\":\"link srl1:mgmt0\",\"reason\":\"management interfaces are not "
     "imported\"}],\"dropped_more\":4,"
     "\"kept\":[{\"node\":\"srl1\",\"what\":\"startup config\",\"reason\":\"written for "
@@ -514,7 +515,7 @@ hsrv_import(const char *method, const char *path, char *out, size_t len)
 			return (snprintf(out, len,
 			            "{\"error\":{\"code\":\"invalid\",\"message\":\"not a GNS3 "
 			            "project: "
-			            "no topology.nodes\"}}"),
+			            "no topology.nodes\\u001b[2J\"}}"),
 			    422);
 		return (snprintf(out, len, "%s", import_json), 201);
 	}
@@ -1132,6 +1133,8 @@ test_cli_import(void)
 	               "srl1  clab:nokia_srlinux  frr-router  substitute: no image for srlinux\n"
 	               "h1    clab:linux          linux-host  -\n")) == 0);
 	CHECK(strstr(r.out, "\nnodes renamed:\n  h 2 -> h-2\n") != NULL);
+	/* A name from the file with terminal escapes (ESC, BEL, C1 CSI) is shown defused. */
+	CHECK(strstr(r.out, "\n  x?]0;t??2J -> x-0-t-\n") != NULL);
 	CHECK(strstr(r.out, "\ninterfaces renamed:\n  srl1: e1-1 -> eth0\n") != NULL);
 	CHECK(strstr(r.out,
 	          "\ndropped:\n  link srl1:mgmt0: management interfaces are not imported\n"
@@ -1144,7 +1147,7 @@ test_cli_import(void)
 	run_cli(&r, "", "labwire", "--url", url, "lab", "import", file, "--format", "gns3", NULL);
 	CHECK(r.rc == 1);
 	CHECK_STR(hs.lastpath, "POST /api/v1/labs/import?format=gns3");
-	CHECK_STR(r.err, "labwire: not a GNS3 project: no topology.nodes (HTTP 422)\n");
+	CHECK_STR(r.err, "labwire: not a GNS3 project: no topology.nodes?[2J (HTTP 422)\n");
 	CHECK(r.nout == 0);
 	run_cli(&r, "", "labwire", "--url", url, "lab", "import", "/nonexistent/x.clab.yml", NULL);
 	CHECK(r.rc == 1 && strstr(r.err, "No such file") != NULL);

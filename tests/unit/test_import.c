@@ -428,7 +428,26 @@ test_configs(void)
 	n = node("r9", "linux", "frr");
 	json_object_set_new(n, "cpus", json_integer(2));
 	json_object_set_new(n, "ram_mb", json_integer(8));
+	/* A config and exec lines, each within the bound but not together, for origin.config. */
+	{
+		char *big = malloc(200 * 1024 + 1), *line = malloc(1001);
+
+		memset(big, 'x', 200 * 1024);
+		big[200 * 1024] = '\0';
+		memset(line, 'y', 1000);
+		line[1000] = '\0';
+		n = node("s1", "nokia_srlinux", "srlinux");
+		json_object_set_new(n, "config", json_string(big));
+		json_object_set_new(n, "exec", json_array());
+		for (int i = 0; i < 100; i++)
+			json_array_append_new(json_object_get(n, "exec"), json_string(line));
+		free(big);
+		free(line);
+	}
 	body = map(NULL, &e);
+	CHECK(json_string_length(json_object_get(
+	          json_object_get(body_node(body, "s1"), "origin"), "config")) == 200 * 1024);
+	CHECK(has("dropped", "what", "exec", "reason", "s1: origin.config would be larger than"));
 	CHECK_STR(str(body_node(body, "h1"), "startup_config"),
 	    "ip addr add 10.0.0.1/24 dev eth1\nip link set eth1 up\n");
 	CHECK_STR(str(body_node(body, "r1"), "startup_config"), "hostname r1\n");
@@ -451,6 +470,22 @@ test_configs(void)
 	for (size_t i = 0; i < json_array_size(json_object_get(body, "nodes")); i++)
 		CHECK(fields_check(json_array_get(json_object_get(body, "nodes"), i),
 		          validate_node_create, "node", &e) == 0);
+	json_decref(body);
+}
+
+/* ?name= goes to POST /labs as given: one it refuses is not cut into another lab's name. */
+static void
+test_lab_name(void)
+{
+	static const char *long_name =
+	    "a123456789b123456789c123456789d123456789e123456789f123456789g123456789";
+	struct lw_err e = {0};
+	json_t *body;
+
+	model("clab");
+	node("a", "linux", "alpine");
+	body = map(long_name, &e);
+	CHECK_STR(str(body, "name"), long_name);
 	json_decref(body);
 }
 
@@ -665,6 +700,7 @@ main(void)
 	test_interfaces();
 	test_drops();
 	test_configs();
+	test_lab_name();
 	test_report_shape();
 	test_detect();
 	test_text_checks();
