@@ -615,11 +615,14 @@ report_new(struct mapctx *c, json_t *body)
 	    "links", (json_int_t)json_array_size(json_object_get(body, "links")), "lans",
 	    (json_int_t)c->lans, "mapped", c->mapped, "interfaces", c->interfaces, "renamed",
 	    c->renamed, "dropped", c->im->dropped, "kept", c->im->kept);
-	size_t shown = json_array_size(c->im->dropped) + json_array_size(c->im->kept);
+	size_t dshown = json_array_size(c->im->dropped), kshown = json_array_size(c->im->kept);
 
-	if (r != NULL && c->im->ndropped > shown)
+	if (r != NULL && c->im->ndropped > dshown)
 		json_object_set_new(
-		    r, "dropped_more", json_integer((json_int_t)(c->im->ndropped - shown)));
+		    r, "dropped_more", json_integer((json_int_t)(c->im->ndropped - dshown)));
+	if (r != NULL && c->im->nkept > kshown)
+		json_object_set_new(
+		    r, "kept_more", json_integer((json_int_t)(c->im->nkept - kshown)));
 	return (r);
 }
 

@@ -116,12 +116,13 @@ imp_ep(const char *node, const char *iface, long index)
 	return (ep);
 }
 
+/* report_add - entry onto list while it has fewer than IMPORT_DROPPED_MAX; *count counts all. */
 static void
-report_add(struct imp *im, json_t *list, json_t *entry)
+report_add(size_t *count, json_t *list, json_t *entry)
 {
 	if (entry == NULL)
 		return;
-	if (im->ndropped++ < IMPORT_DROPPED_MAX)
+	if ((*count)++ < IMPORT_DROPPED_MAX)
 		json_array_append(list, entry);
 	json_decref(entry);
 }
@@ -135,7 +136,8 @@ imp_drop(struct imp *im, const char *what, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	report_add(im, im->dropped, json_pack("{s:s, s:s}", "what", what, "reason", reason));
+	report_add(
+	    &im->ndropped, im->dropped, json_pack("{s:s, s:s}", "what", what, "reason", reason));
 }
 
 void
@@ -147,7 +149,7 @@ imp_keep(struct imp *im, const char *node, const char *what, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	report_add(im, im->kept,
+	report_add(&im->nkept, im->kept,
 	    json_pack("{s:s, s:s, s:s}", "node", node, "what", what, "reason", reason));
 }
 

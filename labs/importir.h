@@ -58,6 +58,7 @@ struct imp {
 	json_t *dropped;     /* [{"what","reason"}] */
 	json_t *kept;        /* [{"node","what","reason"}]: carried on a node, not applied */
 	size_t ndropped;     /* all drops, also those past IMPORT_DROPPED_MAX */
+	size_t nkept;        /* all kept, also those past IMPORT_DROPPED_MAX */
 };
 
 /* imp_init - an empty model for format; 0, or -1 with e (out of memory). */

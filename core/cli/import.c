@@ -168,6 +168,8 @@ import_report(const json_t *ans)
 		printf("  ... and %" JSON_INTEGER_FORMAT " more\n", json_integer_value(more));
 	import_list("kept on the node, not applied", json_object_get(r, "kept"), "node", "what",
 	    "reason", ": ");
+	if (json_is_integer(more = json_object_get(r, "kept_more")))
+		printf("  ... and %" JSON_INTEGER_FORMAT " more\n", json_integer_value(more));
 	return (ret);
 }
 

@@ -521,6 +521,21 @@ test_report_shape(void)
 	CHECK(json_array_size(json_object_get(report, "dropped")) == IMPORT_DROPPED_MAX);
 	CHECK(json_integer_value(json_object_get(report, "dropped_more")) == 5);
 	json_decref(body);
+
+	/* kept and dropped are counted apart: 999 kept lines leave room for drops */
+	model("gns3");
+	for (int i = 0; i < IMPORT_DROPPED_MAX - 1; i++)
+		imp_keep(&im, "n", "startup config", "z");
+	for (int i = 0; i < 3; i++)
+		imp_drop(&im, "x", "y");
+	imp_keep(&im, "n", "startup config", "z");
+	imp_keep(&im, "n", "startup config", "z");
+	body = map(NULL, &e);
+	CHECK(json_array_size(json_object_get(report, "dropped")) == 3);
+	CHECK(json_object_get(report, "dropped_more") == NULL);
+	CHECK(json_array_size(json_object_get(report, "kept")) == IMPORT_DROPPED_MAX);
+	CHECK(json_integer_value(json_object_get(report, "kept_more")) == 1);
+	json_decref(body);
 }
 
 /* import_body on text: the body, or NULL with e. */
