@@ -7,7 +7,6 @@
  * unmanaged_switch nodes become LAN segments (labs/importlan.c);
  * external_connector nodes are dropped with their links.
  */
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,25 +41,6 @@ struct cmlend {
 	const char *type; /* "physical", "loopback", ... */
 	char label[160];  /* "iosv-0:GigabitEthernet0/1" for the report */
 };
-
-/* cml_num - o[key] as a number (integer, real or numeric string) in [min, max]: 1 set, 0 absent. */
-static int
-cml_num(
-    json_t *o, const char *key, long min, long max, const char *path, long *out, struct lw_err *e)
-{
-	json_t *v = json_object_get(o, key);
-	double d;
-
-	if (json_is_real(v)) {
-		d = json_real_value(v);
-		if (!isfinite(d) || d < (double)min || d > (double)max)
-			return (err_set(e, ERR_INVALID, "%s.%s: %g is out of range %ld..%ld", path,
-			    key, d, min, max));
-		*out = lround(d);
-		return (1);
-	}
-	return (imp_get_int(o, key, min, max, path, out, e));
-}
 
 /* cml_str - o[key]: a string (or absent: NULL); -1 with e when another type. */
 static int
@@ -201,21 +181,6 @@ cml_config(struct cml *c, struct cmlnode *n, json_t *node, const char *path, jso
 	return (0);
 }
 
-/* cml_model_num - copy node[key] (a number in [0, max]; 0 = the default) to model[as]. */
-static int
-cml_model_num(json_t *node, const char *key, long max, json_t *model, const char *as,
-    const char *path, struct lw_err *e)
-{
-	long v = 0;
-	int rc;
-
-	if ((rc = cml_num(node, key, 0, max, path, &v, e)) == -1)
-		return (-1);
-	if (rc == 1 && v > 0)
-		json_object_set_new(model, as, json_integer(v));
-	return (0);
-}
-
 /* cml_model - the model node of a node that is carried over. */
 static int
 cml_model(struct cml *c, struct cmlnode *n, json_t *node, const char *path, struct lw_err *e)
@@ -228,10 +193,10 @@ cml_model(struct cml *c, struct cmlnode *n, json_t *node, const char *path, stru
 		return (-1);
 	if ((model = json_pack("{s:s, s:s}", "name", n->name, "kind", n->def)) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
-	if (cml_num(node, "x", -1000000, 1000000, path, &x, e) == -1 ||
-	    cml_num(node, "y", -1000000, 1000000, path, &y, e) == -1 ||
-	    cml_model_num(node, "ram", 1L << 20, model, "ram_mb", path, e) == -1 ||
-	    cml_model_num(node, "cpus", 256, model, "cpus", path, e) == -1 ||
+	if (imp_get_num(node, "x", -1000000, 1000000, path, &x, e) == -1 ||
+	    imp_get_num(node, "y", -1000000, 1000000, path, &y, e) == -1 ||
+	    imp_model_num(node, "ram", 1L << 20, model, "ram_mb", path, e) == -1 ||
+	    imp_model_num(node, "cpus", 256, model, "cpus", path, e) == -1 ||
 	    cml_config(c, n, node, path, model, e) == -1) {
 		json_decref(model);
 		return (-1);
@@ -260,7 +225,7 @@ cml_ifaces(struct cmlnode *n, json_t *node, const char *path, struct lw_err *e)
 		if (imp_get(f, "id", JSON_STRING, true, ipath, &id, e) == -1 ||
 		    cml_str(f, "label", ipath, &s, e) == -1 ||
 		    cml_str(f, "type", ipath, &s, e) == -1 ||
-		    cml_num(f, "slot", 0, 1023, ipath, &slot, e) == -1)
+		    imp_get_num(f, "slot", 0, 1023, ipath, &slot, e) == -1)
 			return (-1);
 	}
 	return (0);

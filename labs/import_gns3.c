@@ -10,7 +10,6 @@
  * dropped with their links; serial ports are dropped with their links.
  */
 #include <arpa/inet.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,25 +62,6 @@ static const struct {
     {"frame_relay_switch", "Frame Relay switching (serial WAN) is not emulated"},
     {"atm_switch", "ATM switching is not emulated"},
 };
-
-/* g3_num - o[key] as a number (integer, real or numeric string) in [min, max]: 1 set, 0 absent. */
-static int
-g3_num(
-    json_t *o, const char *key, long min, long max, const char *path, long *out, struct lw_err *e)
-{
-	json_t *v = json_object_get(o, key);
-	double d;
-
-	if (json_is_real(v)) {
-		d = json_real_value(v);
-		if (!isfinite(d) || d < (double)min || d > (double)max)
-			return (err_set(e, ERR_INVALID, "%s.%s: %g is out of range %ld..%ld", path,
-			    key, d, min, max));
-		*out = lround(d);
-		return (1);
-	}
-	return (imp_get_int(o, key, min, max, path, out, e));
-}
 
 /* g3_str - o[key] when it is a non-empty string, else NULL. */
 static const char *
@@ -373,9 +353,9 @@ g3_port(struct g3 *g, struct g3node *n, long adapter, long port, struct g3port *
 			fmt = "Ethernet{segment0}/{port0}";
 		segsize = 4;
 	}
-	g3_num(n->node, "port_segment_size", 0, 1024, "", &segsize, &ignore);
-	if (g3_num(n->props, "ethernet_adapters", 0, 1024, "", &eth, &ignore) != 1)
-		g3_num(n->props, "adapters", 0, 1024, "", &eth, &ignore);
+	imp_get_num(n->node, "port_segment_size", 0, 1024, "", &segsize, &ignore);
+	if (imp_get_num(n->props, "ethernet_adapters", 0, 1024, "", &eth, &ignore) != 1)
+		imp_get_num(n->props, "adapters", 0, 1024, "", &eth, &ignore);
 	if (adapter >= eth && pba == 4) {
 		/* IOU: serial adapters follow the Ethernet ones. */
 		snprintf(out->name, sizeof(out->name), "Serial%ld/%ld", adapter, port);
@@ -546,23 +526,6 @@ g3_config(struct g3 *g, struct g3node *n, json_t *model)
 	}
 }
 
-/* g3_model_num - copy o[key] (a number in [1, max]) to model[as]; a 0 means "default" there. */
-static int
-g3_model_num(json_t *o, const char *key, long max, json_t *model, const char *as, const char *path,
-    struct lw_err *e)
-{
-	long v = 0;
-	int rc;
-
-	if (key == NULL || o == NULL)
-		return (0);
-	if ((rc = g3_num(o, key, 0, max, path, &v, e)) == -1)
-		return (-1);
-	if (rc == 1 && v > 0)
-		json_object_set_new(model, as, json_integer(v));
-	return (0);
-}
-
 /* g3_model - the model node of a node that is carried over. */
 static int
 g3_model(struct g3 *g, struct g3node *n, const char *path, const char *ppath, struct lw_err *e)
@@ -574,11 +537,11 @@ g3_model(struct g3 *g, struct g3node *n, const char *path, const char *ppath, st
 
 	if ((model = json_pack("{s:s, s:s}", "name", n->name, "kind", n->type)) == NULL)
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
-	if (g3_num(n->node, "x", -1000000, 1000000, path, &x, e) == -1 ||
-	    g3_num(n->node, "y", -1000000, 1000000, path, &y, e) == -1 ||
-	    g3_model_num(n->props, t >= 0 ? g3_types[t].ram : NULL, 1L << 20, model, "ram_mb",
+	if (imp_get_num(n->node, "x", -1000000, 1000000, path, &x, e) == -1 ||
+	    imp_get_num(n->node, "y", -1000000, 1000000, path, &y, e) == -1 ||
+	    imp_model_num(n->props, t >= 0 ? g3_types[t].ram : NULL, 1L << 20, model, "ram_mb",
 	        ppath, e) == -1 ||
-	    g3_model_num(n->props, "cpus", 256, model, "cpus", ppath, e) == -1) {
+	    imp_model_num(n->props, "cpus", 256, model, "cpus", ppath, e) == -1) {
 		json_decref(model);
 		return (-1);
 	}
@@ -610,10 +573,11 @@ g3_check_ports(struct g3node *n, const char *path, const char *ppath, struct lw_
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		if (n->props != NULL && g3_num(n->props, counts[i], 0, 1024, ppath, &x, e) == -1)
+		if (n->props != NULL &&
+		    imp_get_num(n->props, counts[i], 0, 1024, ppath, &x, e) == -1)
 			return (-1);
 	}
-	if (g3_num(n->node, "port_segment_size", 0, 1024, path, &x, e) == -1 ||
+	if (imp_get_num(n->node, "port_segment_size", 0, 1024, path, &x, e) == -1 ||
 	    imp_get(n->node, "port_name_format", JSON_STRING, false, path, &v, e) == -1 ||
 	    imp_get(n->node, "first_port_name", JSON_STRING, false, path, &v, e) == -1 ||
 	    imp_get(n->node, "custom_adapters", JSON_ARRAY, false, path, &v, e) == -1)
@@ -683,8 +647,8 @@ g3_end(struct g3 *g, json_t *je, const char *path, struct g3end *end, struct lw_
 	json_t *v;
 
 	if (imp_get(je, "node_id", JSON_STRING, true, path, &v, e) == -1 ||
-	    g3_num(je, "adapter_number", 0, 1023, path, &adapter, e) == -1 ||
-	    g3_num(je, "port_number", 0, 65535, path, &port, e) == -1)
+	    imp_get_num(je, "adapter_number", 0, 1023, path, &adapter, e) == -1 ||
+	    imp_get_num(je, "port_number", 0, 65535, path, &port, e) == -1)
 		return (-1);
 	end->id = json_string_value(v);
 	end->portnum = port;

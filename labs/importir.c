@@ -2,6 +2,7 @@
  * importir - the import model's builders (labs/importir.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,4 +230,38 @@ imp_get_int(
 		    e, ERR_INVALID, "%s.%s: %ld is out of range %ld..%ld", path, key, n, min, max));
 	*out = n;
 	return (1);
+}
+
+int
+imp_get_num(
+    json_t *o, const char *key, long min, long max, const char *path, long *out, struct lw_err *e)
+{
+	json_t *v = json_object_get(o, key);
+	double d;
+
+	if (json_is_real(v)) {
+		d = json_real_value(v);
+		if (!isfinite(d) || d < (double)min || d > (double)max)
+			return (err_set(e, ERR_INVALID, "%s.%s: %g is out of range %ld..%ld", path,
+			    key, d, min, max));
+		*out = lround(d);
+		return (1);
+	}
+	return (imp_get_int(o, key, min, max, path, out, e));
+}
+
+int
+imp_model_num(json_t *o, const char *key, long max, json_t *model, const char *as, const char *path,
+    struct lw_err *e)
+{
+	long v = 0;
+	int rc;
+
+	if (key == NULL || o == NULL)
+		return (0);
+	if ((rc = imp_get_num(o, key, 0, max, path, &v, e)) == -1)
+		return (-1);
+	if (rc == 1 && v > 0)
+		json_object_set_new(model, as, json_integer(v));
+	return (0);
 }

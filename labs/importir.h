@@ -111,6 +111,14 @@ int imp_get(json_t *o, const char *key, json_type t, bool required, const char *
  * when absent. */
 int imp_get_int(
     json_t *o, const char *key, long min, long max, const char *path, long *out, struct lw_err *e);
+/* imp_get_num - like imp_get_int, and a real is taken too (rounded; out of range or not finite:
+ * -1 with e "PATH.KEY: 2.5e9 is out of range MIN..MAX"); 1 when set, 0 when absent. */
+int imp_get_num(
+    json_t *o, const char *key, long min, long max, const char *path, long *out, struct lw_err *e);
+/* imp_model_num - copy o[key] (imp_get_num in [0, max]) to model[as] when it is above 0 (0 means
+ * "the default" in the formats); key or o NULL: nothing. 0, or -1 with e. */
+int imp_model_num(json_t *o, const char *key, long max, json_t *model, const char *as,
+    const char *path, struct lw_err *e);
 /* imp_type_name - "a string", "an object", ... for messages. */
 const char *imp_type_name(json_type t);
 
