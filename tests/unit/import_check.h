@@ -4,6 +4,8 @@
  * YAML in the test, look at the model it filled (links as
  * "node:iface#index" lists, drops as "what: reason"), and check a file of
  * tests/import/ end to end through import_body against its .expect.json.
+ * The clab and netlab tests keep their own model (struct imp) and look at
+ * it with the ic_m* helpers, ic_ep and ic_neps.
  * Include after tests/unit/test.h.
  */
 #ifndef LW_IMPORT_CHECK_H
@@ -126,6 +128,71 @@ ic_nint(const char *name, const char *key)
 	json_t *v = json_object_get(ic_node(name), key);
 
 	return (v ? json_integer_value(v) : -1);
+}
+
+/* ic_mstr - string key of model im's node name, or NULL. */
+static IC_UNUSED const char *
+ic_mstr(struct imp *im, const char *name, const char *key)
+{
+	return (json_string_value(json_object_get(imp_node_find(im, name), key)));
+}
+
+/* ic_mint - integer key of model im's node name, or -999 when absent. */
+static IC_UNUSED long
+ic_mint(struct imp *im, const char *name, const char *key)
+{
+	json_t *v = json_object_get(imp_node_find(im, name), key);
+
+	return (v ? (long)json_integer_value(v) : -999);
+}
+
+/* ic_mdrops - how many of model im's drop lines mention s (in what or reason). */
+static IC_UNUSED int
+ic_mdrops(struct imp *im, const char *s)
+{
+	json_t *d;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(im->dropped, i, d) {
+		if (strstr(json_string_value(json_object_get(d, "what")), s) != NULL ||
+		    strstr(json_string_value(json_object_get(d, "reason")), s) != NULL)
+			n++;
+	}
+	return (n);
+}
+
+/* ic_ep - model im's link i's endpoint j as "node:interface:index" (index -1 when none). */
+static IC_UNUSED const char *
+ic_ep(struct imp *im, size_t i, size_t j)
+{
+	static char buf[256];
+	json_t *p = json_array_get(json_object_get(json_array_get(im->links, i), "endpoints"), j);
+	json_t *x = json_object_get(p, "index");
+
+	if (p == NULL)
+		return ("(none)");
+	snprintf(buf, sizeof(buf), "%s:%s:%lld", json_string_value(json_object_get(p, "node")),
+	    json_string_value(json_object_get(p, "interface")),
+	    x ? (long long)json_integer_value(x) : -1LL);
+	return (buf);
+}
+
+/* ic_neps - how many endpoints model im's link i has. */
+static IC_UNUSED size_t
+ic_neps(struct imp *im, size_t i)
+{
+	return (json_array_size(json_object_get(json_array_get(im->links, i), "endpoints")));
+}
+
+/* ic_bad - e is an ERR_INVALID whose message has want (case i of a table of bad documents). */
+static IC_UNUSED void
+ic_bad(const struct lw_err *e, size_t i, const char *want)
+{
+	CHECK(e->code == ERR_INVALID);
+	if (strstr(e->msg, want) == NULL)
+		fprintf(stderr, "FAIL bad[%zu]: got '%s'\n  want '%s'\n", i, e->msg, want);
+	CHECK(strstr(e->msg, want) != NULL);
 }
 
 /* ic_read - a file's bytes (malloc'd, NUL-terminated) or NULL. */
