@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "images/template.h"
 #include "labs/import.h"
 #include "labs/importfmt.h"
 #include "labs/importir.h"
+#include "labs/importmap.h"
 #include "labs/yamljson.h"
 
 #define IC_UNUSED __attribute__((unused))
@@ -185,13 +187,13 @@ ic_neps(struct imp *im, size_t i)
 	return (json_array_size(json_object_get(json_array_get(im->links, i), "endpoints")));
 }
 
-/* ic_bad - e is an ERR_INVALID whose message has want (case i of a table of bad documents). */
+/* ic_bad - e is an ERR_INVALID whose message has want (a parser's answer to a bad document). */
 static IC_UNUSED void
-ic_bad(const struct lw_err *e, size_t i, const char *want)
+ic_bad(const struct lw_err *e, const char *want)
 {
 	CHECK(e->code == ERR_INVALID);
 	if (strstr(e->msg, want) == NULL)
-		fprintf(stderr, "FAIL bad[%zu]: got '%s'\n  want '%s'\n", i, e->msg, want);
+		fprintf(stderr, "want '%s' in '%s'\n", want, e->msg);
 	CHECK(strstr(e->msg, want) != NULL);
 }
 
@@ -348,6 +350,38 @@ ic_expect(const char *name, const char *ext, const char *format)
 	json_decref(report);
 	json_decref(want);
 	free(buf);
+}
+
+/* ic_no_image - the image probe of a fresh appliance: nothing uploaded, vendor templates are
+ * substituted. */
+static IC_UNUSED bool
+ic_no_image(const char *tmpl, bool iso)
+{
+	(void)tmpl, (void)iso;
+	return (false);
+}
+
+/* ic_setup - load images/templates and make no image uploaded (ic_no_image); -1 (said) when the
+ * templates do not load. */
+static IC_UNUSED int
+ic_setup(void)
+{
+	struct lw_err e = {0};
+
+	if (template_load_dir("images/templates", &e) < 0) {
+		fprintf(stderr, "templates: %s\n", e.msg);
+		return (-1);
+	}
+	importmap_set_image_probe(ic_no_image);
+	return (0);
+}
+
+/* ic_done - free the shared model and the templates. */
+static IC_UNUSED void
+ic_done(void)
+{
+	imp_free(&ic_im);
+	template_free_all();
 }
 
 #endif

@@ -158,7 +158,7 @@ test_shapes(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&e, 0, sizeof(e));
 		CHECK(netlab_read(&im, bad[i].doc, &e) == -1);
-		ic_bad(&e, i, bad[i].msg);
+		ic_bad(&e, bad[i].msg);
 		imp_free(&im);
 	}
 }

@@ -18,24 +18,6 @@
 #include "tests/unit/test.h"
 #include "tests/unit/import_check.h"
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return (NULL);
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL) {
-		*len = fread(buf, 1, (size_t)n, f);
-		buf[*len] = '\0';
-	}
-	fclose(f);
-	return (buf);
-}
-
 /* parse - buf into im; the parser's return, e filled. */
 static int
 parse(struct imp *im, const char *buf, size_t len, struct lw_err *e)
@@ -119,7 +101,7 @@ test_basic(void)
 	struct imp im;
 	struct lw_err e;
 	size_t len = 0;
-	char *buf = slurp("tests/import/eve-basic.unl", &len);
+	char *buf = ic_read("tests/import/eve-basic.unl", &len);
 
 	CHECK(buf != NULL);
 	if (buf == NULL)
@@ -184,7 +166,7 @@ test_pnetlab(void)
 	struct imp im;
 	struct lw_err e;
 	size_t len = 0;
-	char *buf = slurp("tests/import/eve-pnetlab.unl", &len);
+	char *buf = ic_read("tests/import/eve-pnetlab.unl", &len);
 
 	CHECK(buf != NULL);
 	if (buf == NULL)
@@ -478,14 +460,6 @@ test_bad(void)
 	free(s);
 }
 
-/* No image is uploaded: vendor templates are substituted, as on a fresh appliance. */
-static bool
-no_image(const char *tmpl, bool iso)
-{
-	(void)tmpl, (void)iso;
-	return (false);
-}
-
 static void
 test_files(void)
 {
@@ -497,7 +471,7 @@ test_files(void)
 	/* the lab's guide and description reach the POST /labs body; errors stay 422 */
 	{
 		size_t len = 0;
-		char *buf = slurp("tests/import/eve-basic.unl", &len);
+		char *buf = ic_read("tests/import/eve-basic.unl", &len);
 
 		body = import_body(NULL, NULL, buf, len, &report, &e);
 		CHECK(body != NULL);
@@ -519,19 +493,13 @@ test_files(void)
 int
 main(void)
 {
-	struct lw_err e = {0};
-
 	test_basic();
 	test_pnetlab();
 	test_shapes();
 	test_bad();
-	if (template_load_dir("images/templates", &e) < 0) {
-		fprintf(stderr, "templates: %s\n", e.msg);
+	if (ic_setup() == -1)
 		return (1);
-	}
-	importmap_set_image_probe(no_image);
 	test_files();
-	imp_free(&ic_im);
-	template_free_all();
+	ic_done();
 	TEST_DONE();
 }
