@@ -132,6 +132,25 @@ ic_nint(const char *name, const char *key)
 	return (v ? json_integer_value(v) : -1);
 }
 
+/* ic_mread - a fresh model im of format filled by parse from text (JSON when json, else the
+ * parser reads the text itself); its rc, -2 when the test's JSON is bad. */
+static IC_UNUSED int
+ic_mread(struct imp *im, const char *format, ic_parser parse, const char *text, bool json,
+    struct lw_err *e)
+{
+	json_t *doc = NULL;
+	int rc;
+
+	imp_init(im, format, e);
+	if (json && (doc = json_loads(text, 0, NULL)) == NULL) {
+		fprintf(stderr, "bad JSON in the test: %s\n", text);
+		return (-2);
+	}
+	rc = parse(im, text, strlen(text), doc, e);
+	json_decref(doc);
+	return (rc);
+}
+
 /* ic_mstr - string key of model im's node name, or NULL. */
 static IC_UNUSED const char *
 ic_mstr(struct imp *im, const char *name, const char *key)

@@ -13,20 +13,7 @@
 static int
 clab_read(struct imp *im, const char *text, bool yaml, struct lw_err *e)
 {
-	json_t *doc = NULL;
-	int rc;
-
-	imp_init(im, "clab", e);
-	if (!yaml) {
-		doc = json_loads(text, 0, NULL);
-		if (doc == NULL) {
-			fprintf(stderr, "bad JSON in the test: %s\n", text);
-			return (-2);
-		}
-	}
-	rc = imp_clab(im, text, strlen(text), doc, e);
-	json_decref(doc);
-	return (rc);
+	return (ic_mread(im, "clab", imp_clab, text, !yaml, e));
 }
 
 static void

@@ -7,20 +7,11 @@
 
 #include "import_check.h"
 
+/* netlab_read - imp_netlab on a JSON doc. */
 static int
 netlab_read(struct imp *im, const char *text, struct lw_err *e)
 {
-	json_t *doc = json_loads(text, 0, NULL);
-	int rc;
-
-	imp_init(im, "netlab", e);
-	if (doc == NULL) {
-		fprintf(stderr, "bad JSON in the test: %s\n", text);
-		return (-2);
-	}
-	rc = imp_netlab(im, text, strlen(text), doc, e);
-	json_decref(doc);
-	return (rc);
+	return (ic_mread(im, "netlab", imp_netlab, text, true, e));
 }
 
 static void
