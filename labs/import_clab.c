@@ -421,12 +421,9 @@ clab_left_drop(struct clab *c, const char *name, json_t *eff, json_t *left)
 	}
 	if (json_array_size(left) == 0)
 		return;
-	o = (size_t)snprintf(what, sizeof(what), "node %.64s:", name);
-	json_array_foreach(left, i, v) {
-		if (o < sizeof(what))
-			o += (size_t)snprintf(what + o, sizeof(what) - o, "%s %s", i ? "," : "",
-			    json_string_value(v));
-	}
+	o = (size_t)snprintf(what, sizeof(what), "node %.64s: ", name);
+	if (o < sizeof(what))
+		imp_join(left, what + o, sizeof(what) - o);
 	imp_drop(c->im, what,
 	    "container settings labwire has no place for (clab runs "
 	    "containers; labwire runs VMs and namespace hosts)");

@@ -456,17 +456,10 @@ static void
 netlab_left(struct netlab *n, const char *what, json_t *left)
 {
 	char list[400];
-	size_t o = 0, i;
-	json_t *v;
 
 	if (json_array_size(left) == 0)
 		return;
-	list[0] = '\0';
-	json_array_foreach(left, i, v) {
-		if (o < sizeof(list))
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
-			    json_string_value(v));
-	}
+	imp_join(left, list, sizeof(list));
 	imp_drop(n->im, what,
 	    "link settings labwire links do not have: %s (labwire sets no "
 	    "addresses; a segment is a link or a LAN by its member count)",

@@ -265,3 +265,19 @@ imp_model_num(json_t *o, const char *key, long max, json_t *model, const char *a
 		json_object_set_new(model, as, json_integer(v));
 	return (0);
 }
+
+void
+imp_join(json_t *list, char *buf, size_t size)
+{
+	size_t o = 0, i;
+	json_t *v;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	json_array_foreach(list, i, v) {
+		if (o < size)
+			o += (size_t)snprintf(
+			    buf + o, size - o, "%s%s", i ? ", " : "", json_string_value(v));
+	}
+}

@@ -119,6 +119,9 @@ int imp_get_num(
  * "the default" in the formats); key or o NULL: nothing. 0, or -1 with e. */
 int imp_model_num(json_t *o, const char *key, long max, json_t *model, const char *as,
     const char *path, struct lw_err *e);
+/* imp_join - list's strings joined with ", " into buf (size bytes; cut short when they do not fit),
+ * for a drop line naming what is left over. */
+void imp_join(json_t *list, char *buf, size_t size);
 /* imp_type_name - "a string", "an object", ... for messages. */
 const char *imp_type_name(json_type t);
 
