@@ -18,6 +18,8 @@
 #include "core/base/fields.h"
 #include "tests/unit/test.h"
 
+#include "tests/unit/import_check.h"
+
 /* The stand-in store: templates that have an image uploaded, comma-separated. */
 static const char *uploaded = "";
 
@@ -92,19 +94,6 @@ map(const char *name, struct lw_err *e)
 	return (body);
 }
 
-static json_t *
-body_node(json_t *body, const char *name)
-{
-	json_t *n;
-	size_t i;
-
-	json_array_foreach(json_object_get(body, "nodes"), i, n) {
-		if (strcmp(json_string_value(json_object_get(n, "name")), name) == 0)
-			return (n);
-	}
-	return (NULL);
-}
-
 static const char *
 str(json_t *o, const char *path)
 {
@@ -166,19 +155,19 @@ test_mapping(void)
 	node("v2", "cisco_vios", "vrnetlab/cisco_vios:L2-2020");
 	body = map(NULL, &e);
 	CHECK(body != NULL);
-	CHECK_STR(str(body_node(body, "r1"), "template"), "frr-router");
-	CHECK_STR(str(body_node(body, "h1"), "template"), "linux-host");
-	CHECK_STR(str(body_node(body, "s1"), "template"), "frr-router");
-	CHECK_STR(str(body_node(body, "v1"), "template"), "iosv");
+	CHECK_STR(str(ic_body_node(body, "r1"), "template"), "frr-router");
+	CHECK_STR(str(ic_body_node(body, "h1"), "template"), "linux-host");
+	CHECK_STR(str(ic_body_node(body, "s1"), "template"), "frr-router");
+	CHECK_STR(str(ic_body_node(body, "v1"), "template"), "iosv");
 	/* vIOSL2 has no image uploaded: a switch, so the switch substitute */
-	CHECK_STR(str(body_node(body, "v2"), "template"), "vlan-switch");
-	CHECK_STR(str(body_node(body, "v2"), "origin.template"), "iosvl2");
-	CHECK_STR(str(body_node(body, "s1"), "origin.kind"), "nokia_srlinux");
-	CHECK_STR(str(body_node(body, "s1"), "origin.format"), "clab");
-	CHECK_STR(str(body_node(body, "s1"), "origin.image"), "ghcr.io/nokia/srlinux");
-	CHECK(
-	    json_object_get(json_object_get(body_node(body, "s1"), "origin"), "template") == NULL);
-	CHECK(json_object_get(body_node(body, "r1"), "image") ==
+	CHECK_STR(str(ic_body_node(body, "v2"), "template"), "vlan-switch");
+	CHECK_STR(str(ic_body_node(body, "v2"), "origin.template"), "iosvl2");
+	CHECK_STR(str(ic_body_node(body, "s1"), "origin.kind"), "nokia_srlinux");
+	CHECK_STR(str(ic_body_node(body, "s1"), "origin.format"), "clab");
+	CHECK_STR(str(ic_body_node(body, "s1"), "origin.image"), "ghcr.io/nokia/srlinux");
+	CHECK(json_object_get(json_object_get(ic_body_node(body, "s1"), "origin"), "template") ==
+	    NULL);
+	CHECK(json_object_get(ic_body_node(body, "r1"), "image") ==
 	    NULL); /* foreign image: origin only */
 	CHECK(has("mapped", "node", "s1", "reason", "no template for clab:nokia_srlinux"));
 	CHECK(has("mapped", "node", "r1", "from", "clab:linux"));
@@ -195,9 +184,9 @@ test_mapping(void)
 	node("R1", "iosv", NULL);
 	node("srv", "ubuntu", NULL);
 	body = map("lab-a", &e);
-	CHECK_STR(str(body_node(body, "R1"), "template"), "frr-router");
-	CHECK_STR(str(body_node(body, "R1"), "origin.template"), "iosv");
-	CHECK_STR(str(body_node(body, "srv"), "template"), "linux-host");
+	CHECK_STR(str(ic_body_node(body, "R1"), "template"), "frr-router");
+	CHECK_STR(str(ic_body_node(body, "R1"), "origin.template"), "iosv");
+	CHECK_STR(str(ic_body_node(body, "srv"), "template"), "linux-host");
 	CHECK(has("mapped", "node", "R1", "reason", "template iosv needs a disk image"));
 	CHECK_STR(str(body, "name"), "lab-a");
 	json_decref(body);
@@ -207,8 +196,8 @@ test_mapping(void)
 	json_object_set_new(node("t1", "linux", "alpine:3"), "template", json_string("tiny-linux"));
 	json_object_set_new(node("t2", "linux", "alpine:3"), "template", json_string("nope"));
 	body = map(NULL, &e);
-	CHECK_STR(str(body_node(body, "t1"), "template"), "tiny-linux");
-	CHECK_STR(str(body_node(body, "t2"), "template"), "linux-host");
+	CHECK_STR(str(ic_body_node(body, "t1"), "template"), "tiny-linux");
+	CHECK_STR(str(ic_body_node(body, "t2"), "template"), "linux-host");
 	json_decref(body);
 
 	/* other formats' keys */
@@ -218,9 +207,9 @@ test_mapping(void)
 	node("b", "vpcs", NULL);
 	node("c", "qemu:win", NULL);
 	body = map(NULL, &e);
-	CHECK_STR(str(body_node(body, "a"), "template"), "iosvl2");
-	CHECK_STR(str(body_node(body, "b"), "template"), "linux-host");
-	CHECK_STR(str(body_node(body, "c"), "template"), "linux-host");
+	CHECK_STR(str(ic_body_node(body, "a"), "template"), "iosvl2");
+	CHECK_STR(str(ic_body_node(body, "b"), "template"), "linux-host");
+	CHECK_STR(str(ic_body_node(body, "c"), "template"), "linux-host");
 	json_decref(body);
 	uploaded = "";
 }
@@ -304,12 +293,12 @@ test_renames(void)
 	node("PC1", "vpcs", NULL);
 	link2(ep("R-1", "e0", -1), ep("R 1", "e0", -1));
 	body = map(NULL, &e);
-	CHECK(body_node(body, "R-1") != NULL);   /* "R 1" came first */
-	CHECK(body_node(body, "R-1-2") != NULL); /* the real "R-1" collides */
-	CHECK(body_node(body, "n1") != NULL);
-	CHECK(body_node(body, "a.-b") != NULL);
-	CHECK(body_node(body, "r-uter") != NULL);
-	CHECK(body_node(body, "PC1") != NULL);
+	CHECK(ic_body_node(body, "R-1") != NULL);   /* "R 1" came first */
+	CHECK(ic_body_node(body, "R-1-2") != NULL); /* the real "R-1" collides */
+	CHECK(ic_body_node(body, "n1") != NULL);
+	CHECK(ic_body_node(body, "a.-b") != NULL);
+	CHECK(ic_body_node(body, "r-uter") != NULL);
+	CHECK(ic_body_node(body, "PC1") != NULL);
 	CHECK(has("renamed", "from", "R 1", "to", "R-1"));
 	CHECK(has("renamed", "from", "R-1", "to", "R-1-2"));
 	CHECK(has("renamed", "from", "1", "to", "n1"));
@@ -347,8 +336,8 @@ test_interfaces(void)
 	CHECK(has("interfaces", "from", "Gi0/1", "to", "GigabitEthernet0/1"));
 	CHECK(has("interfaces", "from", "GigabitEthernet0/1", "to", "GigabitEthernet0/2"));
 	/* nics: the template's default (4), or the highest index used + 1 */
-	CHECK(json_object_get(body_node(body, "r1"), "nics") == NULL);
-	CHECK(json_integer_value(json_object_get(body_node(body, "r2"), "nics")) == 10);
+	CHECK(json_object_get(ic_body_node(body, "r1"), "nics") == NULL);
+	CHECK(json_integer_value(json_object_get(ic_body_node(body, "r2"), "nics")) == 10);
 	json_decref(body);
 	uploaded = "";
 }
@@ -384,7 +373,7 @@ test_drops(void)
 	CHECK(has("dropped", "what", "b:port 40", "reason", "past template"));
 	CHECK(has("dropped", "what", "c:port 2", "reason", "a link left with 1 endpoint"));
 	/* the dropped link's surviving end did not keep its port: b's eth0 is free */
-	CHECK(json_object_get(body_node(body, "b"), "nics") == NULL);
+	CHECK(json_object_get(ic_body_node(body, "b"), "nics") == NULL);
 	json_decref(body);
 
 	/* a 16-NIC template filled up: the 17th link has no free interface */
@@ -400,7 +389,7 @@ test_drops(void)
 	body = map(NULL, &e);
 	CHECK(json_array_size(json_object_get(body, "links")) == 16);
 	CHECK(has("dropped", "what", "hub", "reason", "no free interface left"));
-	CHECK(json_integer_value(json_object_get(body_node(body, "hub"), "nics")) == 16);
+	CHECK(json_integer_value(json_object_get(ic_body_node(body, "hub"), "nics")) == 16);
 	json_decref(body);
 }
 
@@ -446,26 +435,26 @@ test_configs(void)
 	}
 	body = map(NULL, &e);
 	CHECK(json_string_length(json_object_get(
-	          json_object_get(body_node(body, "s1"), "origin"), "config")) == 200 * 1024);
+	          json_object_get(ic_body_node(body, "s1"), "origin"), "config")) == 200 * 1024);
 	CHECK(has("dropped", "what", "exec", "reason", "s1: origin.config would be larger than"));
-	CHECK_STR(str(body_node(body, "h1"), "startup_config"),
+	CHECK_STR(str(ic_body_node(body, "h1"), "startup_config"),
 	    "ip addr add 10.0.0.1/24 dev eth1\nip link set eth1 up\n");
-	CHECK_STR(str(body_node(body, "r1"), "startup_config"), "hostname r1\n");
-	CHECK_STR(str(body_node(body, "r1"), "origin.config"), "touch /x\n");
+	CHECK_STR(str(ic_body_node(body, "r1"), "startup_config"), "hostname r1\n");
+	CHECK_STR(str(ic_body_node(body, "r1"), "origin.config"), "touch /x\n");
 	CHECK(has("kept", "node", "r1", "what", "exec commands"));
-	CHECK(json_object_get(body_node(body, "v1"), "startup_config") == NULL);
-	CHECK_STR(str(body_node(body, "v1"), "origin.config"), "hostname v1\n");
+	CHECK(json_object_get(ic_body_node(body, "v1"), "startup_config") == NULL);
+	CHECK_STR(str(ic_body_node(body, "v1"), "origin.config"), "hostname v1\n");
 	CHECK(has("kept", "node", "v1", "reason",
 	    "written for cisco_vios; frr-router cannot read it; kept on the node as "
 	    "origin.config"));
-	CHECK_STR(str(body_node(body, "c1"), "origin.config_ref"), "configs/c1.cfg");
+	CHECK_STR(str(ic_body_node(body, "c1"), "origin.config_ref"), "configs/c1.cfg");
 	CHECK(has("kept", "node", "c1", "reason", "file not in the import"));
 	/* hardware only for the template asked for; positions clamped */
-	CHECK(json_object_get(body_node(body, "c1"), "cpus") == NULL);
-	CHECK(json_integer_value(json_object_get(body_node(body, "c1"), "x")) == 1000000);
-	CHECK(json_integer_value(json_object_get(body_node(body, "c1"), "y")) == -20);
-	CHECK(json_integer_value(json_object_get(body_node(body, "r9"), "cpus")) == 2);
-	CHECK(json_object_get(body_node(body, "r9"), "ram_mb") == NULL); /* below 16 */
+	CHECK(json_object_get(ic_body_node(body, "c1"), "cpus") == NULL);
+	CHECK(json_integer_value(json_object_get(ic_body_node(body, "c1"), "x")) == 1000000);
+	CHECK(json_integer_value(json_object_get(ic_body_node(body, "c1"), "y")) == -20);
+	CHECK(json_integer_value(json_object_get(ic_body_node(body, "r9"), "cpus")) == 2);
+	CHECK(json_object_get(ic_body_node(body, "r9"), "ram_mb") == NULL); /* below 16 */
 	/* what POST /labs checks of a node accepts every node made here */
 	for (size_t i = 0; i < json_array_size(json_object_get(body, "nodes")); i++)
 		CHECK(fields_check(json_array_get(json_object_get(body, "nodes"), i),
