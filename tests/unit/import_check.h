@@ -239,6 +239,24 @@ ic_read(const char *path, size_t *len)
 	return (buf);
 }
 
+/* ic_mfile - a fresh model im of format filled by parse from the file tests/import/name (the
+ * parser reads the text); its rc, -2 when the file cannot be read. */
+static IC_UNUSED int
+ic_mfile(struct imp *im, const char *format, ic_parser parse, const char *name, struct lw_err *e)
+{
+	char path[256], *buf;
+	size_t len = 0;
+	int rc;
+
+	imp_init(im, format, e);
+	snprintf(path, sizeof(path), "tests/import/%s", name);
+	if ((buf = ic_read(path, &len)) == NULL)
+		return (-2);
+	rc = parse(im, buf, len, NULL, e);
+	free(buf);
+	return (rc);
+}
+
 /* ic_body_node - the POST /labs body's node called name. */
 static IC_UNUSED json_t *
 ic_body_node(json_t *body, const char *name)

@@ -290,11 +290,8 @@ test_files(void)
 {
 	struct imp im;
 	struct lw_err e = {0};
-	size_t len;
-	char *buf = ic_read("tests/import/clab-basic.clab.yml", &len);
 
-	imp_init(&im, "clab", &e);
-	CHECK(buf != NULL && imp_clab(&im, buf, len, NULL, &e) == 0);
+	CHECK(ic_mfile(&im, "clab", imp_clab, "clab-basic.clab.yml", &e) == 0);
 	CHECK_STR(e.msg, "");
 	CHECK_STR(im.name, "clab-basic"); /* ${LAB_NAME:=clab-basic} */
 	CHECK(json_array_size(im.nodes) == 6 && json_array_size(im.links) == 4);
@@ -312,18 +309,14 @@ test_files(void)
 	CHECK(ic_mdrops(&im, "(type vxlan)") == 1);
 	CHECK(ic_mdrops(&im, "mgmt-ipv4") == 1 && ic_mdrops(&im, "binds") == 1);
 	imp_free(&im);
-	free(buf);
 
-	buf = ic_read("tests/import/clab-hosts.clab.yml", &len);
-	imp_init(&im, "clab", &e);
-	CHECK(buf != NULL && imp_clab(&im, buf, len, NULL, &e) == 0);
+	CHECK(ic_mfile(&im, "clab", imp_clab, "clab-hosts.clab.yml", &e) == 0);
 	CHECK(json_array_size(im.nodes) == 3 && json_array_size(im.links) == 2);
 	CHECK(json_array_size(im.dropped) == 0);
 	CHECK_STR(
 	    json_string_value(json_array_get(json_object_get(imp_node_find(&im, "h2"), "exec"), 1)),
 	    "ip addr add 10.99.23.2/24 dev eth2");
 	imp_free(&im);
-	free(buf);
 }
 
 int

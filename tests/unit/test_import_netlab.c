@@ -160,11 +160,8 @@ test_files(void)
 {
 	struct imp im;
 	struct lw_err e = {0};
-	size_t len;
-	char *buf = ic_read("tests/import/netlab-basic.netlab.yml", &len);
 
-	imp_init(&im, "netlab", &e);
-	CHECK(buf != NULL && imp_netlab(&im, buf, len, NULL, &e) == 0);
+	CHECK(ic_mfile(&im, "netlab", imp_netlab, "netlab-basic.netlab.yml", &e) == 0);
 	CHECK_STR(e.msg, "");
 	CHECK_STR(im.name, "netlab-basic");
 	CHECK(json_array_size(im.nodes) == 5 && json_array_size(im.links) == 5);
@@ -179,16 +176,12 @@ test_files(void)
 	CHECK(ic_mdrops(&im, "stub link") == 1);
 	CHECK(ic_mdrops(&im, "module ospf") == 1);
 	imp_free(&im);
-	free(buf);
 
-	buf = ic_read("tests/import/netlab-list.netlab.yml", &len);
-	imp_init(&im, "netlab", &e);
-	CHECK(buf != NULL && imp_netlab(&im, buf, len, NULL, &e) == 0);
+	CHECK(ic_mfile(&im, "netlab", imp_netlab, "netlab-list.netlab.yml", &e) == 0);
 	CHECK(json_array_size(im.nodes) == 3 && json_array_size(im.links) == 3);
 	CHECK_STR(ic_mstr(&im, "c", "kind"), "iosv");
 	CHECK(ic_neps(&im, 2) == 3);
 	imp_free(&im);
-	free(buf);
 }
 
 int
