@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,4 +58,14 @@ cli_buf_read_file(const char *name, struct cli_buf *b)
 		close(fd);
 	errno = saved;
 	return (n == 0 && b->n > 0 ? 0 : -1);
+}
+
+int
+cli_buf_load(const char *name, struct cli_buf *b)
+{
+	if (cli_buf_read_file(name, b) == 0)
+		return (0);
+	fprintf(stderr, "labwire: %s: %s\n", strcmp(name, "-") == 0 ? "<stdin>" : name,
+	    errno == ENODATA ? "empty file" : strerror(errno));
+	return (-1);
 }

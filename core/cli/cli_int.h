@@ -72,6 +72,9 @@ int cli_buf_add(struct cli_buf *b, const void *p, size_t n);
 /* cli_buf_read_file - all of file name ("-": stdin) into b; 0, or -1 with errno (ENODATA: empty).
  */
 int cli_buf_read_file(const char *name, struct cli_buf *b);
+/* cli_buf_load - cli_buf_read_file, telling the user when it fails ("labwire: NAME: empty file",
+ * "-" named "<stdin>"); 0, or -1 having told them. */
+int cli_buf_load(const char *name, struct cli_buf *b);
 
 /* ---- fmt.c: the daemon's JSON fields as text for people ---- */
 

@@ -176,18 +176,14 @@ import_report(const json_t *ans)
 int
 cli_lab_import(struct cli_args *a)
 {
-	const char *name = strcmp(a->pos[0], "-") == 0 ? "<stdin>" : a->pos[0];
 	char path[CLI_PATH_MAX] = CLI_API "/labs/import";
 	struct cli_buf file = {0}, resp = {0};
 	json_t *ans = NULL;
 	long st;
 	int ret = CLI_FAIL;
 
-	if (cli_buf_read_file(a->pos[0], &file) == -1) {
-		fprintf(stderr, "labwire: %s: %s\n", name,
-		    errno == ENODATA ? "empty file" : strerror(errno));
+	if (cli_buf_load(a->pos[0], &file) == -1)
 		goto out;
-	}
 	if (import_query(path, sizeof(path), "format", a->format, "name", a->name) == -1 ||
 	    import_request("POST", path, file.p, file.n, &resp, &st) == -1)
 		goto out;

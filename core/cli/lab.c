@@ -61,11 +61,8 @@ cli_lab_create(struct cli_args *a)
 	long st;
 	int ret = CLI_FAIL;
 
-	if (cli_buf_read_file(a->pos[0], &file) == -1) {
-		fprintf(stderr, "labwire: %s: %s\n", name,
-		    errno == ENODATA ? "empty file" : strerror(errno));
+	if (cli_buf_load(a->pos[0], &file) == -1)
 		goto out;
-	}
 	/* Posted as is; parsed here only to point at a syntax error by line. */
 	if ((check = json_loadb(file.p, file.n, 0, &jerr)) == NULL) {
 		fprintf(stderr, "labwire: %s:%d:%d: %s\n", name, jerr.line, jerr.column, jerr.text);
