@@ -219,7 +219,8 @@ function importReport({ lab, report: r }) {
 		...part('import-renamed', 'Nodes renamed', ['From', 'To'], (r.renamed || []).map((x) => cells(x.from, x.to))),
 		...part('import-interfaces', 'Interfaces renamed', ['Node', 'From', 'To'], (r.interfaces || []).map((x) => cells(x.node, x.from, x.to))),
 		...part('import-dropped', 'Dropped', ['What', 'Why'], (r.dropped || []).map((x) => cells(x.what, x.reason))), ...more,
-		...part('import-kept', 'Kept on the node, not applied', ['Node', 'What', 'Why'], (r.kept || []).map((x) => cells(x.node, x.what, x.reason))), ...keptMore,
+		...part('import-kept', 'Kept on the node, not applied', ['Node', 'What', 'Why'], (r.kept || []).map((x) => cells(x.node, x.what, x.reason))),
+		r.kept_more ? el('p', { class: 'hint' }, `… and ${r.kept_more} more kept.`) : '', ...keptMore,
 		el('div', { class: 'toolbar' },
 			el('a', { id: 'import-open', class: 'button', href: `#/labs/${encodeURIComponent(lab.name)}`, onclick: () => d.close() }, `Open ${lab.name}`),
 			el('button', { type: 'button', onclick: () => d.close() }, 'Close')));
