@@ -204,7 +204,11 @@ import_name(const char *s, char *out, size_t max)
 	}
 }
 
-/* import_unique - import_name(s), with "-2", "-3" ... when taken (a set of names) has it. */
+/*
+ * import_unique - import_name(s), with "-2", "-3" ... when taken (a set of
+ * names) has it. A name that is valid as it is was reserved in taken
+ * beforehand (import_reserve) and stays as it is.
+ */
 static void
 import_unique(const char *s, json_t *taken, char out[LW_NAME_MAX + 1])
 {
@@ -212,6 +216,10 @@ import_unique(const char *s, json_t *taken, char out[LW_NAME_MAX + 1])
 
 	import_name(s, base, LW_NAME_MAX);
 	snprintf(out, LW_NAME_MAX + 1, "%s", base);
+	if (strcmp(base, s) == 0) {
+		json_object_set_new(taken, out, json_true());
+		return;
+	}
 	for (int n = 2; json_object_get(taken, out) != NULL; n++) {
 		char sfx[16];
 		int sl = snprintf(sfx, sizeof(sfx), "-%d", n);
@@ -645,6 +653,15 @@ import_map(struct imp *im, const char *name, json_t **report, struct lw_err *e)
 	    !c.interfaces || !c.renamed) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto out;
+	}
+	/* Names valid as they are keep them: a made-up name never takes one. */
+	json_array_foreach(im->nodes, i, v) {
+		const char *s = json_string_value(json_object_get(v, "name"));
+		char valid[LW_NAME_MAX + 1];
+
+		import_name(s, valid, LW_NAME_MAX);
+		if (strcmp(valid, s) == 0)
+			json_object_set_new(c.taken, s, json_false());
 	}
 	json_array_foreach(im->nodes, i, v) {
 		if (map_node(&c, i, v, e) == -1)

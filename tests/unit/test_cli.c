@@ -504,7 +504,7 @@ static const char import_json[] =
     "\"dropped\":[{\"what\":\"link srl1:mgmt0\",\"reason\":\"management interfaces are not "
     "imported\"}],\"dropped_more\":4,"
     "\"kept\":[{\"node\":\"srl1\",\"what\":\"startup config\",\"reason\":\"written for "
-    "nokia_srlinux; frr-router cannot read it\"}]}}";
+    "nokia_srlinux; frr-router cannot read it\"}],\"kept_more\":2}}";
 
 /* hsrv_import - lab import and export; status, or 0 when path is not one. */
 static int
@@ -1141,7 +1141,7 @@ test_cli_import(void)
 	          "  ... and 4 more\n") != NULL);
 	CHECK(strstr(r.out,
 	          "\nkept on the node, not applied:\n  srl1: startup config: written for "
-	          "nokia_srlinux; frr-router cannot read it\n") != NULL);
+	          "nokia_srlinux; frr-router cannot read it\n  ... and 2 more\n") != NULL);
 
 	/* A file the daemon cannot read: its message, exit 1. */
 	run_cli(&r, "", "labwire", "--url", url, "lab", "import", file, "--format", "gns3", NULL);

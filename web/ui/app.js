@@ -211,7 +211,6 @@ function importReport({ lab, report: r }) {
 		el('td', {}, m.node), el('td', {}, m.from), el('td', {}, m.to),
 		el('td', {}, m.substitute ? `substitute${m.reason ? `: ${m.reason}` : ''}` : (m.reason || ''))));
 	const more = r.dropped_more ? [el('p', { class: 'hint' }, `… and ${r.dropped_more} more dropped.`)] : [];
-	const keptMore = r.kept_more ? [el('p', { class: 'hint' }, `… and ${r.kept_more} more kept.`)] : [];
 	const d = el('dialog', { id: 'import-report', 'aria-label': 'import report' },
 		el('h2', {}, `Imported ${lab.name}`),
 		el('p', { id: 'import-counts' }, `From ${r.format}: ${plural(r.nodes, 'node')}, ${plural(r.links, 'link')} (${plural(r.lans || 0, 'LAN segment')}).`),
@@ -219,7 +218,8 @@ function importReport({ lab, report: r }) {
 		...part('import-renamed', 'Nodes renamed', ['From', 'To'], (r.renamed || []).map((x) => cells(x.from, x.to))),
 		...part('import-interfaces', 'Interfaces renamed', ['Node', 'From', 'To'], (r.interfaces || []).map((x) => cells(x.node, x.from, x.to))),
 		...part('import-dropped', 'Dropped', ['What', 'Why'], (r.dropped || []).map((x) => cells(x.what, x.reason))), ...more,
-		...part('import-kept', 'Kept on the node, not applied', ['Node', 'What', 'Why'], (r.kept || []).map((x) => cells(x.node, x.what, x.reason))), ...keptMore,
+		...part('import-kept', 'Kept on the node, not applied', ['Node', 'What', 'Why'], (r.kept || []).map((x) => cells(x.node, x.what, x.reason))),
+		r.kept_more ? el('p', { class: 'hint' }, `… and ${r.kept_more} more kept.`) : '',
 		el('div', { class: 'toolbar' },
 			el('a', { id: 'import-open', class: 'button', href: `#/labs/${encodeURIComponent(lab.name)}`, onclick: () => d.close() }, `Open ${lab.name}`),
 			el('button', { type: 'button', onclick: () => d.close() }, 'Close')));
