@@ -207,7 +207,7 @@ import_name(const char *s, char *out, size_t max)
 /*
  * import_unique - import_name(s), with "-2", "-3" ... when taken (a set of
  * names) has it. A name that is valid as it is was reserved in taken
- * beforehand (import_reserve) and stays as it is.
+ * beforehand (import_map) and stays as it is.
  */
 static void
 import_unique(const char *s, json_t *taken, char out[LW_NAME_MAX + 1])
@@ -216,7 +216,7 @@ import_unique(const char *s, json_t *taken, char out[LW_NAME_MAX + 1])
 
 	import_name(s, base, LW_NAME_MAX);
 	snprintf(out, LW_NAME_MAX + 1, "%s", base);
-	if (strcmp(base, s) == 0) {
+	if (names_valid(s)) {
 		json_object_set_new(taken, out, json_true());
 		return;
 	}
@@ -657,10 +657,8 @@ import_map(struct imp *im, const char *name, json_t **report, struct lw_err *e)
 	/* Names valid as they are keep them: a made-up name never takes one. */
 	json_array_foreach(im->nodes, i, v) {
 		const char *s = json_string_value(json_object_get(v, "name"));
-		char valid[LW_NAME_MAX + 1];
 
-		import_name(s, valid, LW_NAME_MAX);
-		if (strcmp(valid, s) == 0)
+		if (names_valid(s))
 			json_object_set_new(c.taken, s, json_false());
 	}
 	json_array_foreach(im->nodes, i, v) {
