@@ -413,7 +413,7 @@ map_node(struct mapctx *c, size_t i, json_t *src, struct lw_err *e)
 	m->top = -1;
 	importmap_pick(
 	    c->im->format, m->kind, image, json_string_value(json_object_get(src, "template")), &p);
-	if ((m->t = template_find(p.template)) == NULL)
+	if ((m->t = p.t) == NULL)
 		return (
 		    err_set(e, ERR_INTERNAL, "the substitute template %s is missing", p.template));
 	m->preferred = !p.substitute;

@@ -217,11 +217,15 @@ importmap_known(const char *format, const char *kind)
 	return (false);
 }
 
-bool
-importmap_usable(const char *tmpl, char *why, size_t len)
+/*
+ * importmap_usable - whether t (found by the name tmpl, NULL: none) can run
+ * here as imported: it exists and, when it is a VM with no kernel or disk of
+ * its own, an image (and for a CD-ROM boot an ISO) was uploaded for it. A
+ * reason when not.
+ */
+static bool
+importmap_usable(const char *tmpl, const struct template *t, char *why, size_t len)
 {
-	const struct template *t = template_find(tmpl);
-
 	if (t == NULL) {
 		snprintf(why, len, "no template %s here", tmpl);
 		return (false);
@@ -261,23 +265,27 @@ importmap_pick(const char *format, const char *kind, const char *image, const ch
     struct importmap_pick *p)
 {
 	const struct importmap_row *row = importmap_row(format, kind, image);
+	const struct template *t = template_find(exact);
 
 	memset(p, 0, sizeof(*p));
-	if (exact != NULL && template_find(exact) != NULL) {
-		p->preferred = template_find(exact)->name;
+	if (t != NULL) {
+		p->preferred = t->name;
 		p->role = importmap_role_of(p->preferred);
 	} else {
 		p->preferred = row != NULL ? row->tmpl : NULL;
 		p->role = row != NULL ? row->role : IMPORTMAP_ROUTER;
+		t = template_find(p->preferred);
 	}
 	if (p->preferred == NULL)
 		snprintf(p->reason, sizeof(p->reason), "no template for %s:%s", format, kind);
-	else if (importmap_usable(p->preferred, p->reason, sizeof(p->reason))) {
+	else if (importmap_usable(p->preferred, t, p->reason, sizeof(p->reason))) {
 		p->template = p->preferred;
+		p->t = t;
 		return;
 	}
 	p->substitute = true;
 	p->template = importmap_substitutes[p->role];
+	p->t = template_find(p->template);
 }
 
 const char *

@@ -16,12 +16,15 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+struct template;
+
 enum importmap_role { IMPORTMAP_ROUTER, IMPORTMAP_SWITCH, IMPORTMAP_HOST };
 
 /* What a node of (format, kind, image) becomes. */
 struct importmap_pick {
-	const char *preferred; /* the table's template (or the model's own), NULL: none */
-	const char *template;  /* the one the node gets: preferred, or the role's substitute */
+	const char *preferred;    /* the table's template (or the model's own), NULL: none */
+	const char *template;     /* the one the node gets: preferred, or the role's substitute */
+	const struct template *t; /* template found, NULL when it is missing */
 	enum importmap_role role;
 	bool substitute;
 	char reason[160]; /* why it was substituted ("" when not) */
@@ -38,12 +41,6 @@ void importmap_pick(const char *format, const char *kind, const char *image, con
 bool importmap_known(const char *format, const char *kind);
 /* importmap_role_name - "router", "switch", "host". */
 const char *importmap_role_name(enum importmap_role r);
-/*
- * importmap_usable - whether template t can run here as imported: it exists
- * and, when it is a VM with no kernel or disk of its own, an image (and for
- * a CD-ROM boot an ISO) was uploaded for it. A reason when not.
- */
-bool importmap_usable(const char *tmpl, char *why, size_t len);
 /*
  * importmap_set_image_probe - replace the image store lookup (tests, fuzz:
  * no store): fn(template, iso) true when an image was uploaded for it;
