@@ -291,20 +291,17 @@ origin_config(json_t *node, const char *text)
 {
 	json_t *o = json_object_get(node, "origin");
 	const char *had = json_string_value(json_object_get(o, "config"));
-	size_t hl = had ? strlen(had) : 0, tl = strlen(text);
-	char *s;
+	size_t hl = had ? strlen(had) : 0;
+	json_t *both;
 
 	if (hl == 0) {
 		json_object_set_new(o, "config", json_string(text));
 		return (true);
 	}
-	if (hl + 1 + tl > IMPORT_CONFIG_MAX || (s = malloc(hl + tl + 2)) == NULL)
+	if (hl + 1 + strlen(text) > IMPORT_CONFIG_MAX ||
+	    (both = json_sprintf("%s\n%s", had, text)) == NULL)
 		return (false);
-	memcpy(s, had, hl);
-	s[hl] = '\n';
-	memcpy(s + hl + 1, text, tl + 1);
-	json_object_set_new(o, "config", json_string(s));
-	free(s);
+	json_object_set_new(o, "config", both);
 	return (true);
 }
 
@@ -470,8 +467,8 @@ map_index(struct mnode *m, json_t *ep, char *why, size_t len)
 	want = idx;
 	if (idx < 0)
 		idx = idx_next(m, 0);
-	else if (!idx_free(m, idx) && idx < m->t->max_nics)
-		idx = idx_next(m, idx + 1) >= 0 ? idx_next(m, idx + 1) : idx_next(m, 0);
+	else if (!idx_free(m, idx) && idx < m->t->max_nics && (idx = idx_next(m, want + 1)) < 0)
+		idx = idx_next(m, 0); /* taken: the next free one after it, else the first */
 	if (idx < 0 || idx >= m->t->max_nics || idx >= IMPORT_IDX_MAX) {
 		if (want >= m->t->max_nics)
 			snprintf(why, len, "interface %ld is past template %s's %d", want + 1,
