@@ -16,10 +16,12 @@ imp_init(struct imp *im, const char *format, struct lw_err *e)
 	memset(im, 0, sizeof(*im));
 	im->format = format;
 	im->nodes = json_array();
+	im->byname = json_object();
 	im->links = json_array();
 	im->dropped = json_array();
 	im->kept = json_array();
-	if (im->nodes == NULL || im->links == NULL || im->dropped == NULL || im->kept == NULL) {
+	if (im->nodes == NULL || im->byname == NULL || im->links == NULL || im->dropped == NULL ||
+	    im->kept == NULL) {
 		imp_free(im);
 		return (err_set(e, ERR_INTERNAL, "out of memory"));
 	}
@@ -32,6 +34,7 @@ imp_free(struct imp *im)
 	json_decref(im->description);
 	json_decref(im->guide);
 	json_decref(im->nodes);
+	json_decref(im->byname);
 	json_decref(im->links);
 	json_decref(im->dropped);
 	json_decref(im->kept);
@@ -41,14 +44,7 @@ imp_free(struct imp *im)
 json_t *
 imp_node_find(struct imp *im, const char *name)
 {
-	json_t *n;
-	size_t i;
-
-	json_array_foreach(im->nodes, i, n) {
-		if (strcmp(json_string_value(json_object_get(n, "name")), name) == 0)
-			return (n);
-	}
-	return (NULL);
+	return (name != NULL ? json_object_get(im->byname, name) : NULL);
 }
 
 int
@@ -66,7 +62,8 @@ imp_node_add(struct imp *im, json_t *node, const char *path, struct lw_err *e)
 		err_set(e, ERR_INVALID, "%s: a node needs a kind", path);
 	else if (imp_node_find(im, name) != NULL)
 		err_set(e, ERR_INVALID, "%s: a second node named '%.64s'", path, name);
-	else if (json_array_append(im->nodes, node) == -1)
+	else if (json_array_append(im->nodes, node) == -1 ||
+	    json_object_set_nocheck(im->byname, name, node) == -1)
 		err_set(e, ERR_INTERNAL, "out of memory");
 	else
 		rc = 0;

@@ -54,6 +54,7 @@ struct imp {
 	json_t *description; /* string or NULL */
 	json_t *guide;       /* string or NULL: Markdown task text (EVE <body>, CML notes) */
 	json_t *nodes;       /* [node] */
+	json_t *byname;      /* node name -> node of nodes (imp_node_find's index) */
 	json_t *links;       /* [link] */
 	json_t *dropped;     /* [{"what","reason"}] */
 	json_t *kept;        /* [{"node","what","reason"}]: carried on a node, not applied */
