@@ -61,8 +61,8 @@ implan_dev(struct implan *l, const char *what)
 	return (l->n++);
 }
 
-static int
-lan_root(struct implan *l, int i)
+int
+implan_root(struct implan *l, int i)
 {
 	while (l->dev[i].parent != i) {
 		l->dev[i].parent = l->dev[l->dev[i].parent].parent;
@@ -74,19 +74,13 @@ lan_root(struct implan *l, int i)
 void
 implan_join(struct implan *l, int a, int b)
 {
-	a = lan_root(l, a);
-	b = lan_root(l, b);
+	a = implan_root(l, a);
+	b = implan_root(l, b);
 	/* The earlier device stays the root, so a segment is named after its first device. */
 	if (a < b)
 		l->dev[b].parent = a;
 	else if (b < a)
 		l->dev[a].parent = b;
-}
-
-int
-implan_root(struct implan *l, int dev)
-{
-	return (lan_root(l, dev));
 }
 
 int
@@ -106,7 +100,7 @@ lan_gather(struct implan *l, int root, json_t *eps, char *what, size_t size)
 
 	what[0] = '\0';
 	for (i = root; i < l->n; i++) {
-		if (lan_root(l, i) != root)
+		if (implan_root(l, i) != root)
 			continue;
 		l->dev[i].emitted = true;
 		if (json_array_extend(eps, l->dev[i].members) == -1)
@@ -131,7 +125,7 @@ implan_emit(struct implan *l, struct imp *im, const char *path, struct lw_err *e
 	int i;
 
 	for (i = 0; i < l->n; i++) {
-		if (l->dev[i].emitted || lan_root(l, i) != i)
+		if (l->dev[i].emitted || implan_root(l, i) != i)
 			continue;
 		if ((eps = json_array()) == NULL ||
 		    lan_gather(l, i, eps, what, sizeof(what)) == -1) {
