@@ -132,15 +132,16 @@ import_detect(json_t *doc)
 	json_t *nodes = json_object_get(doc, "nodes");
 	const char *type = json_string_value(json_object_get(doc, "type"));
 	const char *fmt = json_string_value(json_object_get(doc, "format"));
+	bool topo = json_is_object(top) && json_object_get(top, "nodes") != NULL;
 
 	if (!json_is_object(doc))
 		return (NULL);
 	if (fmt != NULL && strcmp(fmt, "labwire") == 0)
 		return ("labwire");
-	if (json_is_object(top) && json_object_get(top, "nodes") != NULL &&
+	if (topo &&
 	    (json_object_get(doc, "revision") != NULL || (type && strcmp(type, "topology") == 0)))
 		return ("gns3");
-	if (json_is_object(top) && json_object_get(top, "nodes") != NULL)
+	if (topo)
 		return ("clab");
 	/* CML: a "lab" mapping, or (schema 0.0.x, no "lab") nodes with a node_definition */
 	if (json_is_array(nodes) &&
@@ -484,18 +485,16 @@ map_index(struct mnode *m, json_t *ep, char *why, size_t len)
 static const char *
 ep_text(json_t *ep, char *buf, size_t len)
 {
+	const char *node = json_string_value(json_object_get(ep, "node"));
 	const char *iface = json_string_value(json_object_get(ep, "interface"));
 	json_t *idx = json_object_get(ep, "index");
 
 	if (iface != NULL && *iface != '\0')
-		snprintf(
-		    buf, len, "%.64s:%.64s", json_string_value(json_object_get(ep, "node")), iface);
+		snprintf(buf, len, "%.64s:%.64s", node, iface);
 	else if (json_is_integer(idx))
-		snprintf(buf, len, "%.64s:port %lld",
-		    json_string_value(json_object_get(ep, "node")),
-		    (long long)json_integer_value(idx));
+		snprintf(buf, len, "%.64s:port %lld", node, (long long)json_integer_value(idx));
 	else
-		snprintf(buf, len, "%.64s", json_string_value(json_object_get(ep, "node")));
+		snprintf(buf, len, "%.64s", node);
 	return (buf);
 }
 
