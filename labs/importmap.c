@@ -172,7 +172,7 @@ importmap_set_image_probe(bool (*fn)(const char *tmpl, bool iso))
 	importmap_probe = fn != NULL ? fn : store_probe;
 }
 
-const char *
+static const char *
 importmap_role_name(enum importmap_role r)
 {
 	return (r == IMPORTMAP_HOST ? "host" : r == IMPORTMAP_SWITCH ? "switch" : "router");

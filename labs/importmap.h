@@ -39,8 +39,6 @@ void importmap_pick(const char *format, const char *kind, const char *image, con
     struct importmap_pick *p);
 /* importmap_known - the table has a row of its own (not the "*" one) for format's kind. */
 bool importmap_known(const char *format, const char *kind);
-/* importmap_role_name - "router", "switch", "host". */
-const char *importmap_role_name(enum importmap_role r);
 /*
  * importmap_set_image_probe - replace the image store lookup (tests, fuzz:
  * no store): fn(template, iso) true when an image was uploaded for it;
