@@ -200,20 +200,29 @@ clab_mem_mb(json_t *v, long *mb, const char **why)
 	return (-1);
 }
 
+/* clab_number - v as a finite number (a JSON number or a string like "1.5"); 0 or -1. */
+static int
+clab_number(json_t *v, double *d)
+{
+	const char *s = json_string_value(v);
+	char *end = (char *)"";
+
+	if (json_is_number(v))
+		*d = json_number_value(v);
+	else if (s != NULL && *s != '\0')
+		*d = strtod(s, &end);
+	else
+		return (-1);
+	return (*end == '\0' && isfinite(*d) ? 0 : -1);
+}
+
 /* clab_cpu - clab's cpu (a number, maybe fractional) as whole CPUs; 0 or -1. */
 static int
 clab_cpu(json_t *v, long *cpus)
 {
 	double d;
-	char *end = (char *)"";
 
-	if (json_is_number(v))
-		d = json_number_value(v);
-	else if (json_is_string(v))
-		d = strtod(json_string_value(v), &end);
-	else
-		return (-1);
-	if (*end != '\0' || !isfinite(d) || d <= 0 || d > 1024)
+	if (clab_number(v, &d) == -1 || d <= 0 || d > 1024)
 		return (-1);
 	*cpus = (long)ceil(d);
 	return (0);
@@ -325,15 +334,8 @@ static int
 clab_pos(json_t *v, long *out)
 {
 	double d;
-	char *end = (char *)"";
 
-	if (json_is_number(v))
-		d = json_number_value(v);
-	else if (json_is_string(v) && *json_string_value(v) != '\0')
-		d = strtod(json_string_value(v), &end);
-	else
-		return (-1);
-	if (*end != '\0' || !isfinite(d) || fabs(d) > CLAB_POS_MAX)
+	if (clab_number(v, &d) == -1 || fabs(d) > CLAB_POS_MAX)
 		return (-1);
 	*out = lround(d);
 	return (0);
