@@ -813,15 +813,13 @@ clab_sections(struct clab *c, json_t *topo, json_t **nodes, json_t **links, stru
 		return (-1);
 	if (c->defaults != NULL && clab_layer_check(c->defaults, "topology.defaults", e) == -1)
 		return (-1);
-	json_object_foreach(c->kinds, k, v) {
-		snprintf(path, sizeof(path), "topology.kinds.%.64s", k);
-		if (!json_is_null(v) && clab_layer_check(v, path, e) == -1)
-			return (-1);
-	}
-	json_object_foreach(c->groups, k, v) {
-		snprintf(path, sizeof(path), "topology.groups.%.64s", k);
-		if (!json_is_null(v) && clab_layer_check(v, path, e) == -1)
-			return (-1);
+	for (int g = 0; g < 2; g++) {
+		json_object_foreach(g ? c->groups : c->kinds, k, v) {
+			snprintf(
+			    path, sizeof(path), "topology.%s.%.64s", g ? "groups" : "kinds", k);
+			if (!json_is_null(v) && clab_layer_check(v, path, e) == -1)
+				return (-1);
+		}
 	}
 	json_object_foreach(topo, k, v) {
 		if (strcmp(k, "defaults") && strcmp(k, "kinds") && strcmp(k, "groups") &&
