@@ -185,21 +185,15 @@ g3_std_name(struct g3node *n, const char *fmt, long segsize, long pba, long adap
 		for (p = 0; p < pba; p++) {
 			bool last = a == adapter && p == port;
 
-			custom = last ? g3_custom_name(n->node, a) : NULL;
-			if (first != NULL && a == 0) {
-				if (last)
-					return (snprintf(out, size, "%s", custom ? custom : first) <
-					            (int)size
-					        ? 0
-					        : -1);
-				continue;
-			}
 			if (last) {
-				if (custom != NULL)
-					return (
-					    snprintf(out, size, "%s", custom) < (int)size ? 0 : -1);
-				return (g3_format(fmt, inum, seg, a, out, size));
+				if ((custom = g3_custom_name(n->node, a)) == NULL && a == 0)
+					custom = first;
+				if (custom == NULL)
+					return (g3_format(fmt, inum, seg, a, out, size));
+				return (snprintf(out, size, "%s", custom) < (int)size ? 0 : -1);
 			}
+			if (first != NULL && a == 0)
+				continue;
 			inum++;
 			if (segsize > 0 && inum % segsize == 0) {
 				seg++;
