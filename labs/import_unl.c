@@ -809,30 +809,31 @@ out:
 	return (out);
 }
 
-/* The base64 startup config the file carries for node d (borrowed), or NULL. */
+/* The non-empty text child of element c (borrowed), or NULL. */
+static const char *
+text_child(const xmlNode *c)
+{
+	if (c != NULL && c->children != NULL && c->children->type == XML_TEXT_NODE &&
+	    c->children->content != NULL && *c->children->content != '\0')
+		return ((const char *)c->children->content);
+	return (NULL);
+}
+
+/* The base64 startup config the file carries for node d (borrowed; *where has it), or NULL. */
 static const char *
 config_b64(struct unl *u, struct unl_node *d, const xmlNode **where)
 {
-	xmlNode *c = config_elem(u, d->id);
+	const xmlNode *c = config_elem(u, d->id);
 	const char *v;
 
 	/* EVE: objects/configs/config; PNETLab: the node's config_data attribute (or element). */
-	if (c != NULL && c->children != NULL && c->children->type == XML_TEXT_NODE &&
-	    c->children->content != NULL && *c->children->content != '\0') {
-		*where = c;
-		return ((const char *)c->children->content);
+	if ((v = text_child(c)) == NULL) {
+		c = d->x;
+		if ((v = attr(c, "config_data")) == NULL || *v == '\0')
+			v = text_child(c = child(d->x, "config_data"));
 	}
-	if ((v = attr(d->x, "config_data")) != NULL && *v != '\0') {
-		*where = d->x;
-		return (v);
-	}
-	c = child(d->x, "config_data");
-	if (c != NULL && c->children != NULL && c->children->type == XML_TEXT_NODE &&
-	    c->children->content != NULL && *c->children->content != '\0') {
-		*where = c;
-		return ((const char *)c->children->content);
-	}
-	return (NULL);
+	*where = c;
+	return (v);
 }
 
 /* node_config - the decoded startup config on n; a config that cannot be read is dropped. */
