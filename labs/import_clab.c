@@ -200,20 +200,29 @@ clab_mem_mb(json_t *v, long *mb, const char **why)
 	return (-1);
 }
 
+/* clab_number - v as a finite number (a JSON number or a string like "1.5"); 0 or -1. */
+static int
+clab_number(json_t *v, double *d)
+{
+	const char *s = json_string_value(v);
+	char *end = (char *)"";
+
+	if (json_is_number(v))
+		*d = json_number_value(v);
+	else if (s != NULL && *s != '\0')
+		*d = strtod(s, &end);
+	else
+		return (-1);
+	return (*end == '\0' && isfinite(*d) ? 0 : -1);
+}
+
 /* clab_cpu - clab's cpu (a number, maybe fractional) as whole CPUs; 0 or -1. */
 static int
 clab_cpu(json_t *v, long *cpus)
 {
 	double d;
-	char *end = (char *)"";
 
-	if (json_is_number(v))
-		d = json_number_value(v);
-	else if (json_is_string(v))
-		d = strtod(json_string_value(v), &end);
-	else
-		return (-1);
-	if (*end != '\0' || !isfinite(d) || d <= 0 || d > 1024)
+	if (clab_number(v, &d) == -1 || d <= 0 || d > 1024)
 		return (-1);
 	*cpus = (long)ceil(d);
 	return (0);
@@ -325,15 +334,8 @@ static int
 clab_pos(json_t *v, long *out)
 {
 	double d;
-	char *end = (char *)"";
 
-	if (json_is_number(v))
-		d = json_number_value(v);
-	else if (json_is_string(v) && *json_string_value(v) != '\0')
-		d = strtod(json_string_value(v), &end);
-	else
-		return (-1);
-	if (*end != '\0' || !isfinite(d) || fabs(d) > CLAB_POS_MAX)
+	if (clab_number(v, &d) == -1 || fabs(d) > CLAB_POS_MAX)
 		return (-1);
 	*out = lround(d);
 	return (0);
@@ -811,15 +813,13 @@ clab_sections(struct clab *c, json_t *topo, json_t **nodes, json_t **links, stru
 		return (-1);
 	if (c->defaults != NULL && clab_layer_check(c->defaults, "topology.defaults", e) == -1)
 		return (-1);
-	json_object_foreach(c->kinds, k, v) {
-		snprintf(path, sizeof(path), "topology.kinds.%.64s", k);
-		if (!json_is_null(v) && clab_layer_check(v, path, e) == -1)
-			return (-1);
-	}
-	json_object_foreach(c->groups, k, v) {
-		snprintf(path, sizeof(path), "topology.groups.%.64s", k);
-		if (!json_is_null(v) && clab_layer_check(v, path, e) == -1)
-			return (-1);
+	for (int g = 0; g < 2; g++) {
+		json_object_foreach(g ? c->groups : c->kinds, k, v) {
+			snprintf(
+			    path, sizeof(path), "topology.%s.%.64s", g ? "groups" : "kinds", k);
+			if (!json_is_null(v) && clab_layer_check(v, path, e) == -1)
+				return (-1);
+		}
 	}
 	json_object_foreach(topo, k, v) {
 		if (strcmp(k, "defaults") && strcmp(k, "kinds") && strcmp(k, "groups") &&

@@ -185,21 +185,15 @@ g3_std_name(struct g3node *n, const char *fmt, long segsize, long pba, long adap
 		for (p = 0; p < pba; p++) {
 			bool last = a == adapter && p == port;
 
-			custom = last ? g3_custom_name(n->node, a) : NULL;
-			if (first != NULL && a == 0) {
-				if (last)
-					return (snprintf(out, size, "%s", custom ? custom : first) <
-					            (int)size
-					        ? 0
-					        : -1);
-				continue;
-			}
 			if (last) {
-				if (custom != NULL)
-					return (
-					    snprintf(out, size, "%s", custom) < (int)size ? 0 : -1);
-				return (g3_format(fmt, inum, seg, a, out, size));
+				if ((custom = g3_custom_name(n->node, a)) == NULL && a == 0)
+					custom = first;
+				if (custom == NULL)
+					return (g3_format(fmt, inum, seg, a, out, size));
+				return (snprintf(out, size, "%s", custom) < (int)size ? 0 : -1);
 			}
+			if (first != NULL && a == 0)
+				continue;
 			inum++;
 			if (segsize > 0 && inum % segsize == 0) {
 				seg++;
@@ -612,8 +606,8 @@ g3_node(struct g3 *g, json_t *jn, size_t i, struct lw_err *e)
 	if (json_object_get(g->byid, n->id) != NULL)
 		return (err_set(e, ERR_INVALID, "%s.node_id: '%.64s' is given twice", path, n->id));
 	json_object_set_new(g->byid, n->id, json_integer((json_int_t)i));
+	snprintf(what, sizeof(what), "%s %.64s", n->type, n->name);
 	if (strcmp(n->type, "ethernet_switch") == 0 || strcmp(n->type, "ethernet_hub") == 0) {
-		snprintf(what, sizeof(what), "%s %.64s", n->type, n->name);
 		n->role = G3_LAN;
 		if ((n->lan = implan_dev(g->lan, what)) == -1)
 			return (err_set(e, ERR_INTERNAL, "out of memory"));
@@ -621,7 +615,6 @@ g3_node(struct g3 *g, json_t *jn, size_t i, struct lw_err *e)
 	}
 	for (k = 0; k < sizeof(g3_gone) / sizeof(g3_gone[0]); k++) {
 		if (strcmp(n->type, g3_gone[k].type) == 0) {
-			snprintf(what, sizeof(what), "%s %.64s", n->type, n->name);
 			imp_drop(g->im, what, "%s; its links are dropped too", g3_gone[k].why);
 			n->role = G3_GONE;
 			return (0);

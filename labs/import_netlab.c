@@ -35,6 +35,8 @@ struct netlab {
 /* Node attributes labwire reads; the others are netlab modules and settings. */
 static const char *const netlab_node_keys[] = {
     "device", "box", "cpu", "memory", "group", "id", "name", NULL};
+/* The node_data keys a group gives its members (the other node_data are modules). */
+static const char *const netlab_data_keys[] = {"box", "cpu", "memory", NULL};
 /* Devices whose interfaces netlab names like Linux: eth1, eth2, ... */
 static const char *const netlab_linux[] = {"frr", "linux", "cumulus", "cumulus_nvue", NULL};
 
@@ -205,7 +207,6 @@ static void
 netlab_apply(
     struct netlab *n, const char *gname, json_t *grp, json_t *members, json_t *data, int depth)
 {
-	static const char *const keys[] = {"box", "cpu", "memory", NULL};
 	const char *m;
 	json_t *x, *sub;
 	char what[200];
@@ -216,8 +217,9 @@ netlab_apply(
 			continue;
 		if (json_object_get(n->own, m) != NULL) {
 			netlab_give(n, m, "device", json_object_get(grp, "device"));
-			for (int k = 0; keys[k] != NULL; k++)
-				netlab_give(n, m, keys[k], json_object_get(data, keys[k]));
+			for (int k = 0; netlab_data_keys[k] != NULL; k++)
+				netlab_give(n, m, netlab_data_keys[k],
+				    json_object_get(data, netlab_data_keys[k]));
 		} else if ((sub = json_object_get(n->groups, m)) != NULL && depth > 0) {
 			netlab_apply(n, gname, grp,
 			    json_is_array(sub) ? sub : json_object_get(sub, "members"), data,
@@ -254,7 +256,7 @@ netlab_group(struct netlab *n, const char *gname, json_t *g, struct lw_err *e)
 				netlab_module(n, k, v, NULL);
 		}
 		json_object_foreach(data, k, v) {
-			if (strcmp(k, "box") && strcmp(k, "cpu") && strcmp(k, "memory"))
+			if (!netlab_in(netlab_data_keys, k))
 				netlab_module(n, k, v, NULL);
 		}
 	} else if (!json_is_array(g) && !json_is_null(g)) {

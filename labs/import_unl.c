@@ -549,20 +549,32 @@ net_find(struct unl *u, long id)
 	return (u->nnets ? bsearch(&key, u->nets, u->nnets, sizeof(*u->nets), net_cmp_id) : NULL);
 }
 
+/* elems_alloc - zeroed room for list's <name> children (at most max) in *out; NULL: none. */
+static int
+elems_alloc(struct unl *u, xmlNode *list, const char *name, int max, size_t size, void **out)
+{
+	size_t n = count_children(list, name);
+
+	*out = NULL;
+	if (n > (size_t)max)
+		return (err_set(
+		    u->e, ERR_INVALID, "line %d: more than %d %ss", line_of(list), max, name));
+	if (n > 0 && (*out = calloc(n, size)) == NULL)
+		return (err_set(u->e, ERR_INTERNAL, "out of memory"));
+	return (0);
+}
+
 /* nets_read - every <network>, sorted by id for the interfaces to find. */
 static int
 nets_read(struct unl *u, xmlNode *list)
 {
-	size_t n = count_children(list, "network");
 	char what[64];
 
-	if (n > UNL_NETWORKS_MAX)
-		return (err_set(u->e, ERR_INVALID, "line %d: more than %d networks", line_of(list),
-		    UNL_NETWORKS_MAX));
-	if (n == 0)
+	if (elems_alloc(
+	        u, list, "network", UNL_NETWORKS_MAX, sizeof(*u->nets), (void **)&u->nets) == -1)
+		return (-1);
+	if (u->nets == NULL)
 		return (0);
-	if ((u->nets = calloc(n, sizeof(*u->nets))) == NULL)
-		return (err_set(u->e, ERR_INTERNAL, "out of memory"));
 	for (xmlNode *c = list->children; c != NULL; c = c->next) {
 		struct unl_net *w = &u->nets[u->nnets];
 
@@ -707,16 +719,13 @@ node_name(struct unl *u, const xmlNode *x, long id)
 static int
 nodes_read(struct unl *u, xmlNode *list)
 {
-	size_t n = count_children(list, "node");
 	char what[64];
 
-	if (n > IMPORT_NODES_MAX)
-		return (err_set(u->e, ERR_INVALID, "line %d: more than %d nodes", line_of(list),
-		    IMPORT_NODES_MAX));
-	if (n == 0)
+	if (elems_alloc(u, list, "node", IMPORT_NODES_MAX, sizeof(*u->nodes), (void **)&u->nodes) ==
+	    -1)
+		return (-1);
+	if (u->nodes == NULL)
 		return (0);
-	if ((u->nodes = calloc(n, sizeof(*u->nodes))) == NULL)
-		return (err_set(u->e, ERR_INTERNAL, "out of memory"));
 	for (xmlNode *c = list->children; c != NULL; c = c->next) {
 		struct unl_node *d = &u->nodes[u->nnodes];
 
@@ -800,30 +809,31 @@ out:
 	return (out);
 }
 
-/* The base64 startup config the file carries for node d (borrowed), or NULL. */
+/* The non-empty text child of element c (borrowed), or NULL. */
+static const char *
+text_child(const xmlNode *c)
+{
+	if (c != NULL && c->children != NULL && c->children->type == XML_TEXT_NODE &&
+	    c->children->content != NULL && *c->children->content != '\0')
+		return ((const char *)c->children->content);
+	return (NULL);
+}
+
+/* The base64 startup config the file carries for node d (borrowed; *where has it), or NULL. */
 static const char *
 config_b64(struct unl *u, struct unl_node *d, const xmlNode **where)
 {
-	xmlNode *c = config_elem(u, d->id);
+	const xmlNode *c = config_elem(u, d->id);
 	const char *v;
 
 	/* EVE: objects/configs/config; PNETLab: the node's config_data attribute (or element). */
-	if (c != NULL && c->children != NULL && c->children->type == XML_TEXT_NODE &&
-	    c->children->content != NULL && *c->children->content != '\0') {
-		*where = c;
-		return ((const char *)c->children->content);
+	if ((v = text_child(c)) == NULL) {
+		c = d->x;
+		if ((v = attr(c, "config_data")) == NULL || *v == '\0')
+			v = text_child(c = child(d->x, "config_data"));
 	}
-	if ((v = attr(d->x, "config_data")) != NULL && *v != '\0') {
-		*where = d->x;
-		return (v);
-	}
-	c = child(d->x, "config_data");
-	if (c != NULL && c->children != NULL && c->children->type == XML_TEXT_NODE &&
-	    c->children->content != NULL && *c->children->content != '\0') {
-		*where = c;
-		return ((const char *)c->children->content);
-	}
-	return (NULL);
+	*where = c;
+	return (v);
 }
 
 /* node_config - the decoded startup config on n; a config that cannot be read is dropped. */
