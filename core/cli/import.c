@@ -55,14 +55,12 @@ import_request(const char *method, const char *path, const char *body, size_t n,
 
 	*status = 0;
 	if ((hdrs = cli_http_headers(want, 2)) != NULL &&
-	    (c = cli_http_easy(path, hdrs, resp, errbuf)) != NULL) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	    (c = cli_http_handle(method, path, NULL, hdrs, resp, errbuf)) != NULL) {
+		/* The file's own length: it may hold any bytes, a NUL too. */
 		if (body != NULL) {
 			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
 		}
-		/* A large import is read, mapped and created before the daemon answers. */
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
 		if ((rc = curl_easy_perform(c)) == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	}
