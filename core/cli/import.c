@@ -15,35 +15,26 @@
 #include "core/cli/cli.h"
 #include "core/cli/cli_int.h"
 
-/* import_query - "?format=F&name=N" (either absent) appended to buf, escaped; 0 or -1 (told). */
+/* import_param - "?K=V" ("&K=V" after the first) appended to path, V escaped; nothing when V is
+ * NULL. 0, or -1 (told). */
 static int
-import_query(char *buf, size_t len, const char *k1, const char *v1, const char *k2, const char *v2)
+import_param(char *path, size_t len, const char *k, const char *v)
 {
-	const char *k[2] = {k1, k2}, *v[2] = {v1, v2};
-	size_t used = strlen(buf);
-	char sep = '?';
-	int n = 0;
+	size_t used = strlen(path);
+	char *ev;
+	int n = -1;
 
-	for (int i = 0; i < 2 && n >= 0; i++) {
-		char *ev;
-
-		if (v[i] == NULL)
-			continue;
-		if ((ev = curl_easy_escape(NULL, v[i], 0)) == NULL) {
-			n = -1;
-			break;
-		}
-		n = snprintf(buf + used, len - used, "%c%s=%s", sep, k[i], ev);
-		curl_free(ev);
-		if (n < 0 || (size_t)n >= len - used)
-			n = -1;
-		else
-			used += (size_t)n;
-		sep = '&';
-	}
-	if (n < 0)
+	if (v == NULL)
+		return (0);
+	if ((ev = curl_easy_escape(NULL, v, 0)) != NULL)
+		n = snprintf(path + used, len - used, "%c%s=%s",
+		    strchr(path, '?') != NULL ? '&' : '?', k, ev);
+	curl_free(ev);
+	if (n < 0 || (size_t)n >= len - used) {
 		fprintf(stderr, "labwire: name or format too long\n");
-	return (n < 0 ? -1 : 0);
+		return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -64,14 +55,12 @@ import_request(const char *method, const char *path, const char *body, size_t n,
 
 	*status = 0;
 	if ((hdrs = cli_http_headers(want, 2)) != NULL &&
-	    (c = cli_http_easy(path, hdrs, resp, errbuf)) != NULL) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	    (c = cli_http_handle(method, path, NULL, hdrs, resp, errbuf)) != NULL) {
+		/* The file's own length: it may hold any bytes, a NUL too. */
 		if (body != NULL) {
 			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
 		}
-		/* A large import is read, mapped and created before the daemon answers. */
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
 		if ((rc = curl_easy_perform(c)) == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	}
@@ -184,7 +173,8 @@ cli_lab_import(struct cli_args *a)
 
 	if (cli_buf_load(a->pos[0], &file) == -1)
 		goto out;
-	if (import_query(path, sizeof(path), "format", a->format, "name", a->name) == -1 ||
+	if (import_param(path, sizeof(path), "format", a->format) == -1 ||
+	    import_param(path, sizeof(path), "name", a->name) == -1 ||
 	    import_request("POST", path, file.p, file.n, &resp, &st) == -1)
 		goto out;
 	/* Only a 201 created the lab; the daemon's message says what was wrong with the file. */
@@ -235,8 +225,8 @@ cli_lab_export(struct cli_args *a)
 	int ret = CLI_FAIL;
 
 	if (cli_http_path(path, sizeof(path), a->pos[0], NULL, "/export") == -1 ||
-	    import_query(path, sizeof(path), "format", a->format, "as", a->yaml ? "yaml" : NULL) ==
-	        -1 ||
+	    import_param(path, sizeof(path), "format", a->format) == -1 ||
+	    import_param(path, sizeof(path), "as", a->yaml ? "yaml" : NULL) == -1 ||
 	    import_request("GET", path, NULL, 0, &resp, &st) == -1)
 		goto out;
 	if (st < 200 || st > 299) {

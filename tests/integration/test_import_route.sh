@@ -54,7 +54,6 @@ api_as "$TA" POST "/api/v1/assignments/$AID/instance"
 api_as "$TA" GET "/api/v1/labs/$(jqb .name)"
 eq "an assignment's copy keeps the origin" "$(jqb '.nodes[] | select(.name == "h1") | .origin.image')" "alpine:3"
 
-N=$(nlabs)
 import "$LW_TMP/lab.json"
 eq "a taken name: 409" "$STATUS" 409
 import "$LW_TMP/lab.json" "?name=imp2"

@@ -210,14 +210,14 @@ function importReport({ lab, report: r }) {
 	const mapped = (r.mapped || []).map((m) => el('tr', { 'data-node': m.node, class: m.substitute ? 'substitute' : '' },
 		el('td', {}, m.node), el('td', {}, m.from), el('td', {}, m.to),
 		el('td', {}, m.substitute ? `substitute${m.reason ? `: ${m.reason}` : ''}` : (m.reason || ''))));
-	const more = r.dropped_more ? [el('p', { class: 'hint' }, `… and ${r.dropped_more} more dropped.`)] : [];
 	const d = el('dialog', { id: 'import-report', 'aria-label': 'import report' },
 		el('h2', {}, `Imported ${lab.name}`),
 		el('p', { id: 'import-counts' }, `From ${r.format}: ${plural(r.nodes, 'node')}, ${plural(r.links, 'link')} (${plural(r.lans || 0, 'LAN segment')}).`),
 		...part('import-mapped', 'Nodes', ['Node', 'From', 'To', ''], mapped),
 		...part('import-renamed', 'Nodes renamed', ['From', 'To'], (r.renamed || []).map((x) => cells(x.from, x.to))),
 		...part('import-interfaces', 'Interfaces renamed', ['Node', 'From', 'To'], (r.interfaces || []).map((x) => cells(x.node, x.from, x.to))),
-		...part('import-dropped', 'Dropped', ['What', 'Why'], (r.dropped || []).map((x) => cells(x.what, x.reason))), ...more,
+		...part('import-dropped', 'Dropped', ['What', 'Why'], (r.dropped || []).map((x) => cells(x.what, x.reason))),
+		r.dropped_more ? el('p', { class: 'hint' }, `… and ${r.dropped_more} more dropped.`) : '',
 		...part('import-kept', 'Kept on the node, not applied', ['Node', 'What', 'Why'], (r.kept || []).map((x) => cells(x.node, x.what, x.reason))),
 		r.kept_more ? el('p', { class: 'hint' }, `… and ${r.kept_more} more kept.`) : '',
 		el('div', { class: 'toolbar' },
