@@ -323,21 +323,6 @@ copy_name(const char *a, const char *u, char *out, size_t len, struct lw_err *e)
 	    ASSIGN_NAME_TRIES));
 }
 
-/* A node row's origin (stored JSON text) as the object POST /labs takes; none when empty. */
-static void
-copy_origin(json_t *r)
-{
-	const char *s = json_string_value(json_object_get(r, "origin"));
-	json_t *o = s != NULL && *s != '\0' ? json_loads(s, 0, NULL) : NULL;
-
-	if (json_is_object(o))
-		json_object_set_new(r, "origin", o);
-	else {
-		json_decref(o);
-		json_object_del(r, "origin");
-	}
-}
-
 /*
  * The source lab's nodes as a POST /labs body's: their hardware, place and
  * startup config — the lab's start (stage_base, once a stage was restored
@@ -358,7 +343,7 @@ copy_nodes(int64_t src, json_t *base, struct lw_err *e)
 			json_object_del(r, "image");
 		if (json_is_null(json_object_get(r, "cdrom")))
 			json_object_del(r, "cdrom");
-		copy_origin(r);
+		lab_node_origin(r);
 		cfg = json_object_get(base, json_string_value(json_object_get(r, "name")));
 		if (json_is_string(cfg))
 			json_object_set(r, "startup_config", cfg);

@@ -430,9 +430,8 @@ node_memory(json_t *row, int64_t id)
 	}
 }
 
-/* An imported node's origin: the stored JSON text as an object; none for a node made here. */
-static void
-node_origin(json_t *row)
+void
+lab_node_origin(json_t *row)
 {
 	const char *s = json_string_value(json_object_get(row, "origin"));
 	json_t *o = s != NULL && *s != '\0' ? json_loads(s, 0, NULL) : NULL;
@@ -485,7 +484,7 @@ node_render(json_t *row, json_t *ifs, struct lw_err *e)
 	/* The node's process (QEMU, or a namespace host's, whose netns is /proc/PID/ns/net). */
 	if (json_is_null(json_object_get(row, "cdrom")))
 		json_object_del(row, "cdrom");
-	node_origin(row);
+	lab_node_origin(row);
 	if (json_is_null(json_object_get(row, "pid")))
 		json_object_del(row, "pid");
 	else

@@ -61,6 +61,12 @@ json_t *lab_nodes_json(int64_t lab, struct lw_err *e);
 json_t *lab_nodes_page(int64_t lab, int64_t after, int limit, struct lw_err *e);
 json_t *lab_links_page(int64_t lab, int64_t after, int limit, struct lw_err *e);
 json_t *lab_node_json(int64_t node, struct lw_err *e);
+/*
+ * lab_node_origin - a node row's "origin" (the stored JSON text) made the
+ * object the API shows and POST /labs takes; removed when empty (a node
+ * made here, not imported).
+ */
+void lab_node_origin(json_t *row);
 int64_t lab_node_create(int64_t lab, json_t *body, struct lw_err *e);
 /* lab_node_patch - hardware fields only while stopped (409 otherwise). */
 int lab_node_patch(int64_t node, json_t *body, struct lw_err *e);
