@@ -15,11 +15,10 @@
 #include "labs/importmap.h"
 #include "labs/lifecycle.h"
 #include "labs/practice.h"
+#include "labs/validate.h"
 #include "labs/yamljson.h"
 
-#define IMPORT_CONFIG_MAX (256 * 1024) /* a startup config (= validate.c's CONFIG_MAX) */
-#define IMPORT_LINK_EPS_MAX 64         /* endpoints of one link (= validate.c's) */
-#define IMPORT_IDX_MAX 64              /* NIC indexes tracked per node (max_nics is ≤ 32) */
+#define IMPORT_IDX_MAX 64 /* NIC indexes tracked per node (max_nics is ≤ 32) */
 
 static const char *const import_formats[] = {"clab", "unl", "gns3", "cml", "netlab", "labwire"};
 
@@ -284,7 +283,7 @@ origin_new(struct mapctx *c, const char *kind, json_t *src)
 
 /*
  * Add text to the node's origin.config (after what is there); false when
- * the two together would pass IMPORT_CONFIG_MAX (POST /labs would refuse
+ * the two together would pass VALIDATE_CONFIG_MAX (POST /labs would refuse
  * the node, and with it the whole import), and nothing is added.
  */
 static bool
@@ -299,7 +298,7 @@ origin_config(json_t *node, const char *text)
 		json_object_set_new(o, "config", json_string(text));
 		return (true);
 	}
-	if (hl + 1 + strlen(text) > IMPORT_CONFIG_MAX ||
+	if (hl + 1 + strlen(text) > VALIDATE_CONFIG_MAX ||
 	    (both = json_sprintf("%s\n%s", had, text)) == NULL)
 		return (false);
 	json_object_set_new(o, "config", both);
@@ -339,9 +338,9 @@ map_config(struct mapctx *c, struct mnode *m, json_t *src)
 	bool apply = m->preferred && !(host && json_array_size(exec) > 0);
 	char *script = json_array_size(exec) > 0 ? exec_script(exec) : NULL;
 
-	if (cfg != NULL && strlen(cfg) > IMPORT_CONFIG_MAX)
+	if (cfg != NULL && strlen(cfg) > VALIDATE_CONFIG_MAX)
 		imp_drop(c->im, "startup config", "%s: larger than %d bytes", m->name,
-		    IMPORT_CONFIG_MAX);
+		    VALIDATE_CONFIG_MAX);
 	else if (cfg != NULL && *cfg != '\0' && apply)
 		json_object_set_new(m->body, "startup_config", json_string(cfg));
 	else if (cfg != NULL && *cfg != '\0') {
@@ -350,13 +349,13 @@ map_config(struct mapctx *c, struct mnode *m, json_t *src)
 		    "written for %s; %s cannot read it; kept on the node as origin.config", m->kind,
 		    m->t->name);
 	}
-	if (script != NULL && strlen(script) > IMPORT_CONFIG_MAX)
-		imp_drop(c->im, "exec", "%s: larger than %d bytes", m->name, IMPORT_CONFIG_MAX);
+	if (script != NULL && strlen(script) > VALIDATE_CONFIG_MAX)
+		imp_drop(c->im, "exec", "%s: larger than %d bytes", m->name, VALIDATE_CONFIG_MAX);
 	else if (script != NULL && host)
 		json_object_set_new(m->body, "startup_config", json_string(script));
 	else if (script != NULL && !origin_config(m->body, script))
 		imp_drop(c->im, "exec", "%s: origin.config would be larger than %d bytes with them",
-		    m->name, IMPORT_CONFIG_MAX);
+		    m->name, VALIDATE_CONFIG_MAX);
 	else if (script != NULL) {
 		imp_keep(c->im, m->name, "exec commands",
 		    "written for a Linux container; %s does not run them; kept on the node as "
@@ -504,7 +503,7 @@ struct mep {
 	json_t *src;
 };
 
-/* Endpoints of link in labwire terms, into eps (at most IMPORT_LINK_EPS_MAX); their count. */
+/* Endpoints of link in labwire terms, into eps (at most VALIDATE_LINK_EPS_MAX); their count. */
 static size_t
 map_endpoints(struct mapctx *c, json_t *link, struct mep *eps)
 {
@@ -523,9 +522,9 @@ map_endpoints(struct mapctx *c, json_t *link, struct mep *eps)
 			imp_drop(c->im, what, "no such node in the file");
 			continue;
 		}
-		if (n == IMPORT_LINK_EPS_MAX) {
+		if (n == VALIDATE_LINK_EPS_MAX) {
 			imp_drop(c->im, what, "a LAN segment holds at most %d members",
-			    IMPORT_LINK_EPS_MAX);
+			    VALIDATE_LINK_EPS_MAX);
 			continue;
 		}
 		if ((idx = map_index(m, ep, why, sizeof(why))) < 0) {
@@ -541,7 +540,7 @@ map_endpoints(struct mapctx *c, json_t *link, struct mep *eps)
 static void
 map_link(struct mapctx *c, json_t *link)
 {
-	struct mep eps[IMPORT_LINK_EPS_MAX];
+	struct mep eps[VALIDATE_LINK_EPS_MAX];
 	size_t n = map_endpoints(c, link, eps);
 	const char *what = json_string_value(json_object_get(link, "what")), *state;
 	json_t *body, *list;

@@ -10,8 +10,6 @@
 #include "labs/practice.h"
 #include "labs/validate.h"
 
-#define CONFIG_MAX (256 * 1024)
-
 #define IMPAIR_DIR_FIELDS                                                                          \
 	{"delay_ms", F_INT, 0, 0, 60000, NULL, NULL, NULL},                                        \
 	    {"jitter_ms", F_INT, 0, 0, 60000, NULL, NULL, NULL},                                   \
@@ -153,7 +151,7 @@ static const struct field validate_origin_fields[] = {
     {"kind", F_STRING, 0, 0, 64, NULL, NULL, NULL},
     {"image", F_STRING, 0, 0, 256, NULL, NULL, NULL},
     {"template", F_STRING, 0, 0, 64, NULL, NULL, NULL},
-    {"config", F_STRING, 0, 0, CONFIG_MAX, NULL, NULL, NULL},
+    {"config", F_STRING, 0, 0, VALIDATE_CONFIG_MAX, NULL, NULL, NULL},
     {"config_ref", F_STRING, 0, 0, 256, NULL, NULL, NULL},
     FIELDS_END,
 };
@@ -178,7 +176,7 @@ const struct field validate_node_create[] = {
     {"cpu_cap_pct", F_INT, 0, 0, 6400, NULL, NULL, NULL},
     {"ram_mb", F_INT, 0, 16, 1048576, NULL, NULL, NULL},
     {"nics", F_INT, 0, 0, 32, NULL, NULL, NULL},
-    {"startup_config", F_STRING, 0, 0, CONFIG_MAX, NULL, NULL, NULL},
+    {"startup_config", F_STRING, 0, 0, VALIDATE_CONFIG_MAX, NULL, NULL, NULL},
     {"x", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
     {"y", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
     {"boot_order", F_INT, 0, 0, 1000000, NULL, NULL, NULL},
@@ -196,7 +194,7 @@ const struct field validate_node_patch[] = {
     {"cpu_cap_pct", F_INT, 0, 0, 6400, NULL, NULL, NULL},
     {"ram_mb", F_INT, 0, 16, 1048576, NULL, NULL, NULL},
     {"nics", F_INT, 0, 0, 32, NULL, NULL, NULL},
-    {"startup_config", F_STRING, 0, 0, CONFIG_MAX, NULL, NULL, NULL},
+    {"startup_config", F_STRING, 0, 0, VALIDATE_CONFIG_MAX, NULL, NULL, NULL},
     {"x", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
     {"y", F_INT, 0, -1000000, 1000000, NULL, NULL, NULL},
     {"boot_order", F_INT, 0, 0, 1000000, NULL, NULL, NULL},
@@ -206,7 +204,8 @@ const struct field validate_node_patch[] = {
 static int validate_endpoints(json_t *v, const struct field *f, const char *what, struct lw_err *e);
 
 const struct field validate_link_create[] = {
-    {"endpoints", F_ARRAY, 1, 2, 64, NULL, validate_endpoints, "an array of endpoints"},
+    {"endpoints", F_ARRAY, 1, 2, VALIDATE_LINK_EPS_MAX, NULL, validate_endpoints,
+        "an array of endpoints"},
     {"state", F_ENUM, 0, 0, 0, "up|down", NULL, NULL},
     {"impairment", F_OBJECT, 0, 0, 0, NULL, NULL, NULL},
     FIELDS_END,

@@ -12,6 +12,11 @@
 #include "core/base/err.h"
 #include "core/base/fields.h"
 
+#define VALIDATE_CONFIG_MAX                                                                        \
+	(256 * 1024)             /* bytes of a node's startup_config (and origin.config)           \
+	                          */
+#define VALIDATE_LINK_EPS_MAX 64 /* endpoints of one link or LAN segment */
+
 /* The bodies of the API, one table each (terminated by a NULL name). */
 extern const struct field validate_lab_create[];
 extern const struct field validate_lab_patch[];
