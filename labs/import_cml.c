@@ -299,7 +299,7 @@ cml_end(struct cml *c, json_t *link, int k, const char *path, struct cmlend *end
 			continue;
 		end->ifname = json_string_value(json_object_get(f, "label"));
 		end->type = json_string_value(json_object_get(f, "type"));
-		if (imp_get_int(f, "slot", 0, 1023, path, &end->slot, e) != 1)
+		if (imp_get_num(f, "slot", 0, 1023, path, &end->slot, e) != 1)
 			end->slot = -1;
 		if (end->type == NULL)
 			end->type = "physical";

@@ -124,6 +124,15 @@ test_links(void)
 	    ic_dropped("conditioning of link r0:GigabitEthernet0/0 - n1:GigabitEthernet2: latency "
 	               "40, loss 1.5"));
 	CHECK(ic_dropped("annotations: 1 canvas annotation"));
+	/* A slot written as a decimal (2.0) is the port it names, as the interface check took it.
+	 */
+	CHECK(
+	    cml("lab: {title: d}\nnodes:\n"
+	        "  - {id: a, label: a, node_definition: iosv, interfaces: [{id: i0, slot: 2.0}]}\n"
+	        "  - {id: b, label: b, node_definition: iosv, interfaces: [{id: i0, slot: 1}]}\n"
+	        "links: [{id: l0, n1: a, i1: i0, n2: b, i2: i0}]\n") == 0);
+	CHECK(ic_find_link("a:#2 b:#1") >= 0);
+	CHECK_STR(e.msg, "");
 }
 
 static void
